@@ -1,0 +1,12 @@
+/**
+ * Isomorphic types, permissions and domain rules of the voice-recording plugin suite.
+ *
+ * @packageDocumentation
+ */
+export * from './types';
+export * from './permissions';
+export * from './slots';
+export * from './phone';
+export * from './recordingDecision';
+export * from './bulkCsv';
+export * from './settingsRules';

@@ -1,0 +1,86 @@
+import { createPermission } from '@backstage/plugin-permission-common';
+
+/** Resource type of a recorded number, used for conditional decisions. */
+export const RESOURCE_TYPE_VOICE_RECORDING_NUMBER = 'voice-recording-number';
+
+/** List and view recorded numbers (standard users: only their own). */
+export const voiceRecordingNumberReadPermission = createPermission({
+  name: 'voice-recording.number.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_VOICE_RECORDING_NUMBER,
+});
+
+/** Create recorded numbers (admins). */
+export const voiceRecordingNumberCreatePermission = createPermission({
+  name: 'voice-recording.number.create',
+  attributes: { action: 'create' },
+});
+
+/** Change settings and schedule of a recorded number (admins). */
+export const voiceRecordingNumberUpdatePermission = createPermission({
+  name: 'voice-recording.number.update',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_VOICE_RECORDING_NUMBER,
+});
+
+/** Delete a recorded number (admins). */
+export const voiceRecordingNumberDeletePermission = createPermission({
+  name: 'voice-recording.number.delete',
+  attributes: { action: 'delete' },
+  resourceType: RESOURCE_TYPE_VOICE_RECORDING_NUMBER,
+});
+
+/** Switch professional mode on/off (owner of a self-managed number, or admins). */
+export const voiceRecordingNumberSelfManagePermission = createPermission({
+  name: 'voice-recording.number.self-manage',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_VOICE_RECORDING_NUMBER,
+});
+
+/** Read planning models (everybody signed in). */
+export const voiceRecordingPlanningModelReadPermission = createPermission({
+  name: 'voice-recording.planning-model.read',
+  attributes: { action: 'read' },
+});
+
+/** Create, edit and delete planning models (admins). */
+export const voiceRecordingPlanningModelManagePermission = createPermission({
+  name: 'voice-recording.planning-model.manage',
+  attributes: { action: 'update' },
+});
+
+/** Bulk scheduling: import and export CSV (admins). */
+export const voiceRecordingBulkSchedulePermission = createPermission({
+  name: 'voice-recording.bulk-schedule',
+  attributes: { action: 'update' },
+});
+
+/** Query the recording decision (the network / recorder, admins). */
+export const voiceRecordingPolicyQueryPermission = createPermission({
+  name: 'voice-recording.policy.query',
+  attributes: { action: 'read' },
+});
+
+/** Read the plugin's audit trail (admins). */
+export const voiceRecordingAuditReadPermission = createPermission({
+  name: 'voice-recording.audit.read',
+  attributes: { action: 'read' },
+});
+
+export const voiceRecordingPermissions = [
+  voiceRecordingNumberReadPermission,
+  voiceRecordingNumberCreatePermission,
+  voiceRecordingNumberUpdatePermission,
+  voiceRecordingNumberDeletePermission,
+  voiceRecordingNumberSelfManagePermission,
+  voiceRecordingPlanningModelReadPermission,
+  voiceRecordingPlanningModelManagePermission,
+  voiceRecordingBulkSchedulePermission,
+  voiceRecordingPolicyQueryPermission,
+  voiceRecordingAuditReadPermission,
+];
+
+/** Permissions a standard user gets unconditionally. */
+export const voiceRecordingStandardUserPermissions = [
+  voiceRecordingPlanningModelReadPermission.name,
+];

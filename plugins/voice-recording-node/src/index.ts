@@ -1,0 +1,7 @@
+/**
+ * Extension points and shared contracts for modules of the voice-recording backend.
+ *
+ * @packageDocumentation
+ */
+export * from './notifiers';
+export * from './events';
