@@ -1,0 +1,91 @@
+import { formatBulkCsv, validateBulkRecords, BulkValidationContext } from './bulkCsv';
+import { normalizePhoneNumber } from './phone';
+
+const ctx: BulkValidationContext = {
+  defaultCountry: 'BE',
+  planningModelExists: name => ['Office hours', 'Extended'].includes(name),
+  findNumber: e164 =>
+    ({
+      '+32470123456': { mvrActive: true },
+      '+32471234567': { mvrActive: true },
+      '+32479999999': { mvrActive: false },
+    } as Record<string, { mvrActive: boolean }>)[e164],
+  normalize: normalizePhoneNumber,
+};
+
+const header = ['number', 'planning_model', 'status_mode', 'active_status', 'beep', 'sms', 'self_management'];
+const rec = (line: number, cells: string[]) => ({ line, cells });
+
+describe('validateBulkRecords', () => {
+  it('accepts valid rows, normalising numbers and values', () => {
+    const { rows, errors } = validateBulkRecords(
+      [
+        rec(1, header),
+        rec(2, ['0470 12 34 56', 'Office hours', 'Auto', 'professional', 'yes', 'no', 'no']),
+        rec(3, ['+32471234567', 'Extended', 'manual', 'Professional', '1', 'true', 'yes']),
+      ],
+      ctx,
+    );
+    expect(errors).toEqual([]);
+    expect(rows).toEqual([
+      { line: 2, number: '+32470123456', planningModel: 'Office hours', statusMode: 'auto', activeStatus: 'professional', beep: true, sms: false, selfManagement: false },
+      { line: 3, number: '+32471234567', planningModel: 'Extended', statusMode: 'manual', activeStatus: 'professional', beep: true, sms: true, selfManagement: true },
+    ]);
+  });
+
+  it('lists every wrong row with its line number and reason', () => {
+    const { rows, errors } = validateBulkRecords(
+      [
+        rec(1, header),
+        rec(2, ['+32470123456', 'Nope', 'auto', 'professional', 'yes', 'no', 'no']),
+        rec(3, ['+32412', 'Office hours', 'auto', 'professional', 'yes', 'no', 'no']),
+        rec(4, ['+32475000000', 'Office hours', 'auto', 'professional', 'yes', 'no', 'no']),
+        rec(5, ['+32479999999', 'Office hours', 'auto', 'professional', 'yes', 'no', 'no']),
+        rec(6, ['+32471234567', 'Office hours', 'auto', 'professional', 'yes', 'no', 'yes']),
+        rec(7, ['0470123456', 'Office hours', 'auto', 'professional', 'yes', 'no', 'no']),
+        rec(8, ['+32471234567', 'Office hours', 'sometimes', 'professional', 'maybe', 'no', 'no']),
+        rec(9, ['+32471234567', 'Office hours']),
+        rec(10, ['+32471234567', 'Office h\ufffdurs', 'auto', 'professional', 'yes', 'no', 'no']),
+      ],
+      ctx,
+    );
+    expect(rows).toHaveLength(0);
+    const byLine = (l: number) => errors.filter(e => e.line === l).map(e => e.message);
+    expect(byLine(2)).toEqual(['unknown planning model "Nope"']);
+    expect(byLine(3)[0]).toMatch(/not a valid phone number/);
+    expect(byLine(4)).toEqual(['unknown number +32475000000: it is not a recorded number']);
+    expect(byLine(5)).toEqual(['MVR is not active for +32479999999']);
+    expect(byLine(6)[0]).toMatch(/self-managed number must be status_mode manual/);
+    expect(byLine(7)).toEqual(['duplicate row: +32470123456 is already on line 2']);
+    expect(byLine(8)).toEqual([
+      'duplicate row: +32471234567 is already on line 6',
+      'status_mode "sometimes" must be auto or manual',
+      'beep "maybe" must be yes or no',
+    ]);
+    expect(byLine(9)).toEqual(['expected 7 values, found 2']);
+    expect(byLine(10)[0]).toMatch(/not UTF-8/);
+  });
+
+  it('reports a bad header once', () => {
+    const { errors } = validateBulkRecords([rec(1, ['number', 'model'])], ctx);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ line: 1 });
+    expect(errors[0].message).toMatch(/missing column\(s\): planning_model, status_mode/);
+    expect(errors[0].message).toMatch(/unknown column\(s\): model/);
+  });
+
+  it('reports an empty file', () => {
+    expect(validateBulkRecords([], ctx).errors[0].message).toMatch(/empty/);
+  });
+
+  it('round-trips through formatBulkCsv', () => {
+    const csv = formatBulkCsv([
+      { number: '+32470123456', planningModel: 'Office hours', statusMode: 'auto', activeStatus: 'professional', beep: true, sms: false, selfManagement: false },
+    ]);
+    expect(csv).toBe(
+      'number,planning_model,status_mode,active_status,beep,sms,self_management\n+32470123456,Office hours,auto,professional,yes,no,no\n',
+    );
+    const records = csv.trim().split('\n').map((l, i) => rec(i + 1, l.split(',')));
+    expect(validateBulkRecords(records, ctx).errors).toEqual([]);
+  });
+});
