@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Starts the Mobile Voice Recording portal on embedded defaults:
+# SQLite files under .data/, local file storage, demo organisation and numbers,
+# demo sign-in, frontend and API on http://localhost:7007.
+source "$(dirname "$0")/env.sh"
+cd "$MVR_ROOT"
+mvr_apt "${MVR_BUILD_PACKAGES[@]}"
+mvr_install
+mkdir -p .data
+# Build the frontend bundle when it is missing or older than its sources.
+if [ ! -f packages/app/dist/index.html ] || [ -n "$(find packages/app/src plugins/voice-recording/src plugins/voice-recording-common/src app-config.yaml -newer packages/app/dist/index.html -print -quit)" ]; then
+  echo "[mvr] building the frontend" >&2
+  yarn workspace app build
+fi
+echo "[mvr] starting the portal on http://localhost:7007 (sign in as alice, bob, carol or dave)" >&2
+cd packages/backend
+exec yarn backstage-cli package start --config ../../app-config.yaml "$@"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test: type check, lint, unit and integration tests on SQLite and
+# PostgreSQL, and the browser tests in Chromium. Exits non-zero on any failure.
+source "$(dirname "$0")/env.sh"
+cd "$MVR_ROOT"
+mvr_apt "${MVR_BUILD_PACKAGES[@]}" chromium postgresql-client
+mvr_install
+
+# PostgreSQL at 127.0.0.1:5432 (trust auth): start it when it is down.
+if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  echo "[mvr] starting PostgreSQL" >&2
+  if [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+  fi
+  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432 || { echo "[mvr] PostgreSQL is not reachable at 127.0.0.1:5432" >&2; exit 1; }
+export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:-postgresql://postgres@127.0.0.1:5432}"
+export MVR_TEST_POSTGRES_CONNECTION="$BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING"
+
+step() { echo; echo "=== $* ==="; }
+
+step "type check"
+yarn tsc --noEmit
+
+step "lint"
+yarn backstage-cli repo lint
+
+step "unit and integration tests (SQLite and PostgreSQL)"
+CI=true yarn backstage-cli repo test --ci --watchAll=false
+
+step "browser tests (Chromium)"
+yarn workspace app build
+yarn playwright test
+
+echo
+echo "[mvr] all tests passed"
