@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+/*
+ * Runs the benchmarks: `yarn bench` (root) or `node bench/run.js [sqlite|postgres]`.
+ * TypeScript sources are loaded through Backstage's node transform.
+ */
+require('@backstage/cli/config/nodeTransform.cjs');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const knexFactory = require('knex');
+const { runBulkImportBench } = require('./bulkImport.bench.ts');
+
+const COUNT = Number(process.env.BENCH_NUMBERS ?? 10000);
+const TARGET_MS = 5000;
+const PG_URL =
+  process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432';
+
+function print(name, f) {
+  const ms = v => `${(v / 1000).toFixed(2)} s`;
+  const total = f.importMs;
+  console.log(`\n${name}: ${f.numbers} recorded numbers, ${f.numbers}-row CSV`);
+  console.log(`  seed                     ${ms(f.seedMs)}`);
+  console.log(`  validate only            ${ms(f.validateMs)}`);
+  console.log(
+    `  validate + apply         ${ms(f.importMs)}  (${
+      f.applied
+    } rows changed, one transaction)  ${
+      total < TARGET_MS ? 'OK' : 'OVER'
+    } target ${TARGET_MS / 1000} s`,
+  );
+  console.log(
+    `  re-import (no change)    ${ms(f.reimportMs)}  (${
+      f.unchanged
+    } unchanged)`,
+  );
+  console.log(`  export                   ${ms(f.exportMs)}`);
+  return total < TARGET_MS;
+}
+
+async function sqlite() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vr-bench-'));
+  const knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: path.join(dir, 'bench.sqlite') },
+    useNullAsDefault: true,
+  });
+  try {
+    return print('SQLite (file)', await runBulkImportBench(knex, COUNT));
+  } finally {
+    await knex.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function postgres() {
+  const db = `vr_bench_${Date.now()}`;
+  const admin = knexFactory({ client: 'pg', connection: `${PG_URL}/postgres` });
+  await admin.raw(`CREATE DATABASE ${db}`);
+  const knex = knexFactory({ client: 'pg', connection: `${PG_URL}/${db}` });
+  try {
+    return print(`PostgreSQL (${db})`, await runBulkImportBench(knex, COUNT));
+  } finally {
+    await knex.destroy();
+    await admin.raw(`DROP DATABASE IF EXISTS ${db}`);
+    await admin.destroy();
+  }
+}
+
+async function main() {
+  const which = process.argv[2];
+  let ok = true;
+  if (!which || which === 'sqlite') ok = (await sqlite()) && ok;
+  if (!which || which === 'postgres') ok = (await postgres()) && ok;
+  if (!ok) {
+    console.error(
+      `\nat least one run is over the ${TARGET_MS / 1000} s target`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+main().catch(e => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+export interface Config {
+  /** Settings of the voice-recording (Mobile Voice Recording) backend. */
+  voiceRecording?: {
+    /**
+     * ISO 3166 alpha-2 country used to read national numbers (0470 12 34 56).
+     * Default: BE.
+     */
+    defaultCountry?: string;
+    /** IANA time zone of new numbers' schedules. Default: Europe/Brussels. */
+    defaultTimeZone?: string;
+    /** Numbers whose calls are never recorded. Default: ['112', '100', '101']. */
+    emergencyNumbers?: string[];
+    /**
+     * Groups whose members are voice-recording admins (read by the permission policy
+     * module). Default: ['group:default/compliance'].
+     */
+    adminGroups?: string[];
+    /**
+     * Schedule given to a new number created without slots or planning model.
+     * Default: one slot Mon-Fri 08:00-18:00.
+     */
+    defaultSlots?: Array<{
+      /** ISO weekdays (1 = Monday) or a string such as "Mon-Fri". */
+      weekdays: number[] | string;
+      /** HH:mm */
+      start: string;
+      /** HH:mm, may be 24:00 */
+      end: string;
+    }>;
+    /** SMS delivery of status-change notifications. */
+    sms?: {
+      /** An HTTP SMS gateway that accepts POST JSON `{ from, to, text }`. */
+      http?: {
+        url: string;
+        /** @visibility secret */
+        token?: string;
+        /** Sender id or number. */
+        from?: string;
+        /** Per-attempt timeout in milliseconds. Default: 5000. */
+        timeoutMs?: number;
+        /** Retries after a 5xx answer or a network error. Default: 2. */
+        retries?: number;
+      };
+    };
+    demoData?: {
+      /**
+       * YAML file with planning models and numbers loaded at startup when the
+       * plugin's tables are empty (see examples/voice-recording.yaml).
+       */
+      file?: string;
+    };
+  };
+}

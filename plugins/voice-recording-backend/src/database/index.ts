@@ -1,0 +1,4 @@
+export * from './NumbersStore';
+export * from './PlanningModelsStore';
+export * from './AuditLogStore';
+export { applyDatabaseMigrations, migrationConfig } from './util';

@@ -1,0 +1,76 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  StatusChangeNotification,
+  StatusChangeNotifier,
+} from '@mvr/plugin-voice-recording-node';
+import { Actor, AuditRecorder } from '../service/AuditRecorder';
+
+function describe(s: StatusChangeNotification['current']): string {
+  if (!s.mvrActive) return 'not recorded (MVR inactive)';
+  if (s.statusMode === 'auto') return 'Auto (follows the schedule)';
+  return s.activeStatus === 'professional'
+    ? 'Manual - Professional (recorded)'
+    : 'Manual - Private (not recorded)';
+}
+
+/** SMS-sized text, at most 160 characters. */
+export function statusChangeText(
+  number: string,
+  current: StatusChangeNotification['current'],
+): string {
+  const text = `Call recording of ${number} is now ${describe(
+    current,
+  )}. Changed by compliance.`;
+  return text.length <= 160 ? text : `${text.slice(0, 157)}...`;
+}
+
+/**
+ * Calls every notifier; a failing notifier is logged and audited, never thrown,
+ * so the admin's change always goes through.
+ */
+export class NotificationDispatcher {
+  constructor(
+    private readonly notifiers: StatusChangeNotifier[],
+    private readonly logger: LoggerService,
+    private readonly audit: AuditRecorder,
+  ) {}
+
+  get count() {
+    return this.notifiers.length;
+  }
+
+  async dispatch(
+    actor: Actor | { ref: string },
+    n: StatusChangeNotification,
+  ): Promise<void> {
+    await Promise.all(
+      this.notifiers.map(async notifier => {
+        try {
+          await notifier.notify(n);
+          await this.audit.record({
+            actor: { ref: actor.ref },
+            action: 'status-change-notification',
+            targetType: 'number',
+            targetId: n.number,
+            details: { notifier: notifier.id, userRef: n.userRef },
+            severity: 'low',
+          });
+        } catch (e: any) {
+          const error = e instanceof Error ? e : new Error(String(e));
+          this.logger.error(
+            `status-change notifier ${notifier.id} failed for ${n.number}: ${error.message}`,
+          );
+          await this.audit.record({
+            actor: { ref: actor.ref },
+            action: 'status-change-notification',
+            targetType: 'number',
+            targetId: n.number,
+            details: { notifier: notifier.id, userRef: n.userRef },
+            severity: 'medium',
+            error,
+          });
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,155 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { createConditionTransformer } from '@backstage/plugin-permission-node';
+import { voiceRecordingPermissions } from '@mvr/plugin-voice-recording-common';
+import {
+  StatusChangeNotifier,
+  voiceRecordingNotifierExtensionPoint,
+} from '@mvr/plugin-voice-recording-node';
+import { readVoiceRecordingConfig } from './config';
+import {
+  applyDatabaseMigrations,
+  KnexAuditLogStore,
+  KnexNumbersStore,
+  KnexPlanningModelsStore,
+} from './database';
+import { loadDemoData } from './demoData';
+import { BackstageNotificationNotifier } from './notifiers/BackstageNotificationNotifier';
+import { HttpSmsGatewayNotifier } from './notifiers/HttpSmsGatewayNotifier';
+import { NotificationDispatcher } from './notifiers/NotificationDispatcher';
+import {
+  voiceRecordingNumberPermissionRules,
+  voiceRecordingNumberResourceRef,
+} from './permissions';
+import { AccessControl } from './service/AccessControl';
+import { AuditRecorder } from './service/AuditRecorder';
+import { BulkScheduleService } from './service/bulk/BulkScheduleService';
+import { ServiceContext } from './service/context';
+import { NumbersService } from './service/NumbersService';
+import { PlanningModelsService } from './service/PlanningModelsService';
+import { PolicyService } from './service/PolicyService';
+import { createRouter } from './service/router';
+
+/**
+ * The voice-recording backend plugin: recorded numbers, schedules, planning models,
+ * bulk scheduling, recording policy and audit.
+ *
+ * @public
+ */
+export const voiceRecordingPlugin = createBackendPlugin({
+  pluginId: 'voice-recording',
+  register(env) {
+    const extraNotifiers: StatusChangeNotifier[] = [];
+    env.registerExtensionPoint(voiceRecordingNotifierExtensionPoint, {
+      addNotifier(...notifiers) {
+        extraNotifiers.push(...notifiers);
+      },
+    });
+
+    env.registerInit({
+      deps: {
+        logger: coreServices.logger,
+        config: coreServices.rootConfig,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        events: eventsServiceRef,
+        notifications: notificationService,
+        catalog: catalogServiceRef,
+      },
+      async init(deps) {
+        const config = readVoiceRecordingConfig(deps.config);
+        const knex = await deps.database.getClient();
+        if (!deps.database.migrations?.skip)
+          await applyDatabaseMigrations(knex);
+
+        const numbersStore = new KnexNumbersStore(knex);
+        const planningModelsStore = new KnexPlanningModelsStore(knex);
+        const auditLog = new KnexAuditLogStore(knex);
+
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: voiceRecordingNumberResourceRef,
+          permissions: voiceRecordingPermissions.filter(
+            p =>
+              'resourceType' in p &&
+              p.resourceType === voiceRecordingNumberResourceRef.resourceType,
+          ),
+          rules: Object.values(voiceRecordingNumberPermissionRules),
+          getResources: async ids =>
+            Promise.all(ids.map(id => numbersStore.get(id))),
+        });
+        deps.permissionsRegistry.addPermissions(voiceRecordingPermissions);
+        const transform = createConditionTransformer(
+          deps.permissionsRegistry.getPermissionRuleset(
+            voiceRecordingNumberResourceRef,
+          ),
+        );
+
+        const audit = new AuditRecorder(deps.auditor, auditLog, deps.logger);
+        const notifiers: StatusChangeNotifier[] = [
+          new BackstageNotificationNotifier(deps.notifications),
+          ...(config.smsHttp
+            ? [new HttpSmsGatewayNotifier(config.smsHttp, deps.logger)]
+            : []),
+          ...extraNotifiers,
+        ];
+        deps.logger.info(
+          `voice-recording status-change notifiers: ${notifiers
+            .map(n => n.id)
+            .join(', ')}`,
+        );
+        const ctx: ServiceContext = {
+          logger: deps.logger,
+          config,
+          numbers: numbersStore,
+          planningModels: planningModelsStore,
+          audit,
+          events: deps.events,
+          catalog: deps.catalog,
+          notifications: new NotificationDispatcher(
+            notifiers,
+            deps.logger,
+            audit,
+          ),
+        };
+
+        if (config.demoDataFile) {
+          await loadDemoData({
+            file: config.demoDataFile,
+            config,
+            numbers: numbersStore,
+            planningModels: planningModelsStore,
+            logger: deps.logger,
+          });
+        }
+
+        const numbers = new NumbersService(ctx);
+        deps.httpRouter.use(
+          await createRouter({
+            httpAuth: deps.httpAuth,
+            access: new AccessControl(
+              deps.permissions,
+              transform,
+              numbersStore,
+              audit,
+            ),
+            audit,
+            auditLog,
+            numbers,
+            planningModels: new PlanningModelsService(ctx),
+            bulk: new BulkScheduleService(ctx),
+            policy: new PolicyService(ctx, numbers),
+          }),
+        );
+      },
+    });
+  },
+});

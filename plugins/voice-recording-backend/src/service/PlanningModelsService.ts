@@ -1,0 +1,63 @@
+import { NotFoundError } from '@backstage/errors';
+import { z } from 'zod';
+import { Actor } from './AuditRecorder';
+import { publishNumbersChanged, ServiceContext } from './context';
+import { assertValidSlots } from './NumbersService';
+import { planningModelSchema } from './schemas';
+
+type Input = z.infer<typeof planningModelSchema>;
+
+/** Planning models: unique names, slots without overlaps, no delete while in use. */
+export class PlanningModelsService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  list() {
+    return this.ctx.planningModels.list().then(items => ({ items }));
+  }
+
+  async get(id: string) {
+    const m = await this.ctx.planningModels.get(id);
+    if (!m) throw new NotFoundError(`planning model ${id} not found`);
+    return m;
+  }
+
+  async create(actor: Actor, input: Input) {
+    const slots = assertValidSlots(input.slots);
+    const model = await this.ctx.planningModels.create({ ...input, slots });
+    await this.ctx.audit.record({
+      actor,
+      action: 'planning-model-create',
+      targetType: 'planning-model',
+      targetId: model.id,
+      details: { name: model.name, slots: slots.length },
+    });
+    return model;
+  }
+
+  async update(actor: Actor, id: string, input: Input) {
+    const slots = assertValidSlots(input.slots);
+    const model = await this.ctx.planningModels.update(id, { ...input, slots });
+    await this.ctx.audit.record({
+      actor,
+      action: 'planning-model-update',
+      targetType: 'planning-model',
+      targetId: model.id,
+      details: { name: model.name, slots: slots.length },
+    });
+    return model;
+  }
+
+  async delete(actor: Actor, id: string) {
+    const model = await this.get(id);
+    await this.ctx.planningModels.delete(id);
+    await this.ctx.audit.record({
+      actor,
+      action: 'planning-model-delete',
+      targetType: 'planning-model',
+      targetId: id,
+      details: { name: model.name },
+      severity: 'high',
+    });
+    await publishNumbersChanged(this.ctx, { action: 'bulk', numbers: [] });
+  }
+}

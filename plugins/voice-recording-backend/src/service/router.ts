@@ -1,0 +1,329 @@
+import { HttpAuthService } from '@backstage/backend-plugin-api';
+import { NotAllowedError, serializeError } from '@backstage/errors';
+import {
+  voiceRecordingAuditReadPermission,
+  voiceRecordingBulkSchedulePermission,
+  voiceRecordingNumberCreatePermission,
+  voiceRecordingNumberDeletePermission,
+  voiceRecordingNumberReadPermission,
+  voiceRecordingNumberSelfManagePermission,
+  voiceRecordingNumberUpdatePermission,
+  voiceRecordingPlanningModelManagePermission,
+  voiceRecordingPlanningModelReadPermission,
+  voiceRecordingPolicyQueryPermission,
+} from '@mvr/plugin-voice-recording-common';
+import express, { NextFunction, Request, Response } from 'express';
+import Router from 'express-promise-router';
+import { AuditLogStore } from '../database';
+import { AccessControl } from './AccessControl';
+import { Actor, actorRefOf, AuditRecorder } from './AuditRecorder';
+import { BulkScheduleService } from './bulk/BulkScheduleService';
+import { DetailedInputError, parseInput } from './errors';
+import { NumbersService } from './NumbersService';
+import { PlanningModelsService } from './PlanningModelsService';
+import { PolicyService } from './PolicyService';
+import {
+  applyPlanningModelSchema,
+  auditQuerySchema,
+  bulkImportQuerySchema,
+  createNumberSchema,
+  featureCodeSchema,
+  listNumbersQuerySchema,
+  planningModelSchema,
+  policyDecisionQuerySchema,
+  professionalModeSchema,
+  slotSchema,
+  updateNumberSchema,
+} from './schemas';
+
+export interface RouterOptions {
+  httpAuth: HttpAuthService;
+  access: AccessControl;
+  audit: AuditRecorder;
+  auditLog: AuditLogStore;
+  numbers: NumbersService;
+  planningModels: PlanningModelsService;
+  bulk: BulkScheduleService;
+  policy: PolicyService;
+}
+
+/**
+ * The REST API of docs/api.md. Each handler: credentials, permission, input
+ * validation, then the action in a service.
+ */
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const {
+    httpAuth,
+    access,
+    numbers,
+    planningModels,
+    bulk,
+    policy,
+    auditLog,
+    audit,
+  } = options;
+  const router = Router();
+  router.use(express.json({ limit: '1mb' }));
+
+  const actorOf = async (req: Request): Promise<Actor> => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    return { credentials, ref: actorRefOf(credentials), request: req };
+  };
+
+  // ---- recorded numbers
+  router.get('/numbers', async (req, res) => {
+    const actor = await actorOf(req);
+    const { filter } = await access.numberFilter(
+      actor,
+      voiceRecordingNumberReadPermission,
+    );
+    const query = parseInput(listNumbersQuerySchema, req.query, 'query');
+    res.json(await numbers.list(query, filter));
+  });
+
+  router.get('/numbers/by-number/:number', async (req, res) => {
+    const actor = await actorOf(req);
+    const { filter } = await access.numberFilter(
+      actor,
+      voiceRecordingNumberReadPermission,
+    );
+    res.json(await numbers.getByNumber(req.params.number, filter));
+  });
+
+  router.get('/numbers/:id', async (req, res) => {
+    const actor = await actorOf(req);
+    const { filter } = await access.numberFilter(
+      actor,
+      voiceRecordingNumberReadPermission,
+    );
+    res.json(await numbers.get(req.params.id, filter));
+  });
+
+  router.post('/numbers', async (req, res) => {
+    const actor = await actorOf(req);
+    await access.require(actor, voiceRecordingNumberCreatePermission);
+    const input = parseInput(createNumberSchema, req.body);
+    res.status(201).json(await numbers.create(actor, input));
+  });
+
+  router.patch('/numbers/:id', async (req, res) => {
+    const actor = await actorOf(req);
+    const existing = await access.requireOnNumber(
+      actor,
+      voiceRecordingNumberUpdatePermission,
+      req.params.id,
+    );
+    const patch = parseInput(updateNumberSchema, req.body);
+    res.json(await numbers.update(actor, existing, patch));
+  });
+
+  router.delete('/numbers/:id', async (req, res) => {
+    const actor = await actorOf(req);
+    const existing = await access.requireOnNumber(
+      actor,
+      voiceRecordingNumberDeletePermission,
+      req.params.id,
+    );
+    await numbers.delete(actor, existing);
+    res.status(204).end();
+  });
+
+  router.post('/numbers/:id/slots', async (req, res) => {
+    const actor = await actorOf(req);
+    const existing = await access.requireOnNumber(
+      actor,
+      voiceRecordingNumberUpdatePermission,
+      req.params.id,
+    );
+    const slot = parseInput(slotSchema, req.body);
+    res.status(201).json(await numbers.addSlot(actor, existing, slot));
+  });
+
+  router.delete('/numbers/:id/slots/:slotId', async (req, res) => {
+    const actor = await actorOf(req);
+    const existing = await access.requireOnNumber(
+      actor,
+      voiceRecordingNumberUpdatePermission,
+      req.params.id,
+    );
+    res.json(await numbers.deleteSlot(actor, existing, req.params.slotId));
+  });
+
+  router.post('/numbers/:id/apply-planning-model', async (req, res) => {
+    const actor = await actorOf(req);
+    const existing = await access.requireOnNumber(
+      actor,
+      voiceRecordingNumberUpdatePermission,
+      req.params.id,
+    );
+    const { planningModelId } = parseInput(applyPlanningModelSchema, req.body);
+    res.json(
+      await numbers.applyPlanningModel(actor, existing, planningModelId),
+    );
+  });
+
+  router.post('/numbers/:id/professional-mode', async (req, res) => {
+    const actor = await actorOf(req);
+    const existing = await access.requireOnNumber(
+      actor,
+      voiceRecordingNumberSelfManagePermission,
+      req.params.id,
+    );
+    const { enabled } = parseInput(professionalModeSchema, req.body);
+    res.json(
+      await numbers.setProfessionalMode(actor, existing, enabled, 'portal'),
+    );
+  });
+
+  router.get('/me/numbers', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const actor: Actor = {
+      credentials,
+      ref: actorRefOf(credentials),
+      request: req,
+    };
+    const { filter } = await access.numberFilter(
+      actor,
+      voiceRecordingNumberReadPermission,
+    );
+    res.json(await numbers.listMine(actor, filter));
+  });
+
+  // ---- network integration
+  router.post('/network/feature-code', async (req, res) => {
+    const actor = await actorOf(req);
+    if ((actor.credentials.principal as { type: string }).type !== 'service') {
+      await audit.record({
+        actor,
+        action: 'permission-denied',
+        details: {
+          permission: voiceRecordingNumberSelfManagePermission.name,
+          reason: 'service principals only',
+        },
+      });
+      throw new NotAllowedError(
+        'the feature-code endpoint is for service principals (the network) only',
+      );
+    }
+    // refuses early when the policy denies outright; the number is checked below
+    await access.numberFilter(actor, voiceRecordingNumberSelfManagePermission);
+    const input = parseInput(featureCodeSchema, req.body);
+    const found = await numbers.getByNumber(input.number);
+    const existing = await access.requireOnNumber(
+      actor,
+      voiceRecordingNumberSelfManagePermission,
+      found.id,
+    );
+    res.json(await numbers.featureCode(actor, existing));
+  });
+
+  router.get('/policy/decision', async (req, res) => {
+    const actor = await actorOf(req);
+    await access.require(actor, voiceRecordingPolicyQueryPermission);
+    const query = parseInput(policyDecisionQuerySchema, req.query, 'query');
+    res.json(await policy.decide(query));
+  });
+
+  // ---- planning models
+  router.get('/planning-models', async (req, res) => {
+    const actor = await actorOf(req);
+    await access.require(actor, voiceRecordingPlanningModelReadPermission);
+    res.json(await planningModels.list());
+  });
+
+  router.get('/planning-models/:id', async (req, res) => {
+    const actor = await actorOf(req);
+    await access.require(actor, voiceRecordingPlanningModelReadPermission);
+    res.json(await planningModels.get(req.params.id));
+  });
+
+  router.post('/planning-models', async (req, res) => {
+    const actor = await actorOf(req);
+    await access.require(actor, voiceRecordingPlanningModelManagePermission);
+    const input = parseInput(planningModelSchema, req.body);
+    res.status(201).json(await planningModels.create(actor, input));
+  });
+
+  router.put('/planning-models/:id', async (req, res) => {
+    const actor = await actorOf(req);
+    await access.require(actor, voiceRecordingPlanningModelManagePermission);
+    const input = parseInput(planningModelSchema, req.body);
+    res.json(await planningModels.update(actor, req.params.id, input));
+  });
+
+  router.delete('/planning-models/:id', async (req, res) => {
+    const actor = await actorOf(req);
+    await access.require(actor, voiceRecordingPlanningModelManagePermission);
+    await planningModels.delete(actor, req.params.id);
+    res.status(204).end();
+  });
+
+  // ---- bulk scheduling
+  router.get('/bulk/template', async (req, res) => {
+    const actor = await actorOf(req);
+    await access.require(actor, voiceRecordingBulkSchedulePermission);
+    res
+      .type('text/csv; charset=utf-8')
+      .attachment('voice-recording-template.csv')
+      .send(await bulk.template());
+  });
+
+  router.get('/bulk/export', async (req, res) => {
+    const actor = await actorOf(req);
+    await access.require(actor, voiceRecordingBulkSchedulePermission);
+    const { csv, skipped } = await bulk.export();
+    res
+      .type('text/csv; charset=utf-8')
+      .attachment('voice-recording-numbers.csv')
+      .setHeader('X-Voice-Recording-Skipped', String(skipped));
+    res.send(csv);
+  });
+
+  router.post(
+    '/bulk/import',
+    express.raw({ type: () => true, limit: '20mb' }),
+    async (req, res) => {
+      const actor = await actorOf(req);
+      await access.require(actor, voiceRecordingBulkSchedulePermission);
+      const { dryRun } = parseInput(bulkImportQuerySchema, req.query, 'query');
+      const body: Buffer = Buffer.isBuffer(req.body)
+        ? req.body
+        : Buffer.from(String(req.body ?? ''));
+      res.json(await bulk.import(actor, body, dryRun ?? false));
+    },
+  );
+
+  // ---- audit
+  router.get('/audit', async (req, res) => {
+    const actor = await actorOf(req);
+    await access.require(actor, voiceRecordingAuditReadPermission);
+    const q = parseInput(auditQuerySchema, req.query, 'query');
+    res.json(
+      await auditLog.list({
+        ...q,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+      }),
+    );
+  });
+
+  // Validation errors with several items: Backstage's error body plus `details`.
+  router.use((err: Error, req: Request, res: Response, next: NextFunction) => {
+    if (err instanceof DetailedInputError) {
+      res.status(400).json({
+        error: serializeError(err, { includeStack: false }),
+        request: { method: req.method, url: req.originalUrl },
+        response: { statusCode: 400 },
+        details: err.details,
+      });
+      return;
+    }
+    next(err);
+  });
+
+  return router;
+}
