@@ -1,0 +1,211 @@
+import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
+import type {
+  PlanningModel,
+  RecordedNumberWithStatus,
+  TimeSlot,
+} from '@mvr/plugin-voice-recording-common';
+import {
+  BulkImportResult,
+  CreateNumberRequest,
+  DownloadedFile,
+  NumberList,
+  NumberQuery,
+  PlanningModelInput,
+  UpdateNumberRequest,
+  VoiceRecordingApi,
+} from './VoiceRecordingApi';
+import { toResponseError } from './errors';
+
+const PLUGIN_ID = 'voice-recording';
+
+/** Reads the file name of a `Content-Disposition: attachment; filename=...` header. */
+export function fileNameFromDisposition(
+  header: string | null,
+  fallback: string,
+): string {
+  if (!header) return fallback;
+  const star = /filename\*=(?:UTF-8'')?([^;]+)/i.exec(header);
+  if (star) return decodeURIComponent(star[1].trim().replace(/^"|"$/g, ''));
+  const plain = /filename="?([^";]+)"?/i.exec(header);
+  return plain ? plain[1].trim() : fallback;
+}
+
+/** Fetches the voice-recording backend through Backstage's discovery and fetch APIs (auth included). */
+export class VoiceRecordingClient implements VoiceRecordingApi {
+  private readonly discoveryApi: DiscoveryApi;
+  private readonly fetchApi: FetchApi;
+
+  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.discoveryApi = options.discoveryApi;
+    this.fetchApi = options.fetchApi;
+  }
+
+  private async request(path: string, init?: RequestInit): Promise<Response> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(PLUGIN_ID);
+    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, init);
+    if (!response.ok) {
+      throw await toResponseError(response);
+    }
+    return response;
+  }
+
+  private async json<T>(path: string, init?: RequestInit): Promise<T> {
+    const response = await this.request(path, init);
+    return (await response.json()) as T;
+  }
+
+  private async send<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
+    return this.json<T>(path, {
+      method,
+      headers: { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  private async download(
+    path: string,
+    fallbackName: string,
+  ): Promise<DownloadedFile> {
+    const response = await this.request(path, {
+      headers: { Accept: 'text/csv' },
+    });
+    return {
+      blob: await response.blob(),
+      fileName: fileNameFromDisposition(
+        response.headers.get('Content-Disposition'),
+        fallbackName,
+      ),
+    };
+  }
+
+  listNumbers(query: NumberQuery = {}): Promise<NumberList> {
+    const params = new URLSearchParams();
+    if (query.q) params.set('q', query.q);
+    if (query.userRef) params.set('userRef', query.userRef);
+    if (query.status) params.set('status', query.status);
+    if (query.mvrActive !== undefined)
+      params.set('mvrActive', String(query.mvrActive));
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.offset !== undefined) params.set('offset', String(query.offset));
+    const qs = params.toString();
+    return this.json(`/numbers${qs ? `?${qs}` : ''}`);
+  }
+
+  getNumber(id: string): Promise<RecordedNumberWithStatus> {
+    return this.json(`/numbers/${encodeURIComponent(id)}`);
+  }
+
+  getNumberByPhone(number: string): Promise<RecordedNumberWithStatus> {
+    return this.json(`/numbers/by-number/${encodeURIComponent(number)}`);
+  }
+
+  createNumber(
+    request: CreateNumberRequest,
+  ): Promise<RecordedNumberWithStatus> {
+    return this.send('POST', '/numbers', request);
+  }
+
+  updateNumber(
+    id: string,
+    request: UpdateNumberRequest,
+  ): Promise<RecordedNumberWithStatus> {
+    return this.send('PATCH', `/numbers/${encodeURIComponent(id)}`, request);
+  }
+
+  async deleteNumber(id: string): Promise<void> {
+    await this.request(`/numbers/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+    });
+  }
+
+  addSlot(id: string, slot: TimeSlot): Promise<RecordedNumberWithStatus> {
+    return this.send('POST', `/numbers/${encodeURIComponent(id)}/slots`, slot);
+  }
+
+  deleteSlot(id: string, slotId: string): Promise<RecordedNumberWithStatus> {
+    return this.json(
+      `/numbers/${encodeURIComponent(id)}/slots/${encodeURIComponent(slotId)}`,
+      { method: 'DELETE' },
+    );
+  }
+
+  applyPlanningModel(
+    id: string,
+    planningModelId: string,
+  ): Promise<RecordedNumberWithStatus> {
+    return this.send(
+      'POST',
+      `/numbers/${encodeURIComponent(id)}/apply-planning-model`,
+      {
+        planningModelId,
+      },
+    );
+  }
+
+  setProfessionalMode(
+    id: string,
+    enabled: boolean,
+  ): Promise<RecordedNumberWithStatus> {
+    return this.send(
+      'POST',
+      `/numbers/${encodeURIComponent(id)}/professional-mode`,
+      { enabled },
+    );
+  }
+
+  getMyNumbers(): Promise<{ items: RecordedNumberWithStatus[] }> {
+    return this.json('/me/numbers');
+  }
+
+  listPlanningModels(): Promise<{ items: PlanningModel[] }> {
+    return this.json('/planning-models');
+  }
+
+  getPlanningModel(id: string): Promise<PlanningModel> {
+    return this.json(`/planning-models/${encodeURIComponent(id)}`);
+  }
+
+  createPlanningModel(input: PlanningModelInput): Promise<PlanningModel> {
+    return this.send('POST', '/planning-models', input);
+  }
+
+  updatePlanningModel(
+    id: string,
+    input: PlanningModelInput,
+  ): Promise<PlanningModel> {
+    return this.send(
+      'PUT',
+      `/planning-models/${encodeURIComponent(id)}`,
+      input,
+    );
+  }
+
+  async deletePlanningModel(id: string): Promise<void> {
+    await this.request(`/planning-models/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+    });
+  }
+
+  downloadBulkTemplate(): Promise<DownloadedFile> {
+    return this.download('/bulk/template', 'voice-recording-template.csv');
+  }
+
+  exportBulk(): Promise<DownloadedFile> {
+    return this.download('/bulk/export', 'voice-recording-export.csv');
+  }
+
+  importBulk(
+    csv: string,
+    options: { dryRun?: boolean } = {},
+  ): Promise<BulkImportResult> {
+    return this.json(`/bulk/import${options.dryRun ? '?dryRun=true' : ''}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/csv' },
+      body: csv,
+    });
+  }
+}

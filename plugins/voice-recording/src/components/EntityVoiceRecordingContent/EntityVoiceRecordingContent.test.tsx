@@ -1,0 +1,76 @@
+import { screen } from '@testing-library/react';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import type { Entity } from '@backstage/catalog-model';
+import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
+import { rootRouteRef } from '../../routes';
+import { isMobileNumberEntity } from '../../plugin';
+import { makeNumber, responseError } from '../../testUtils/fixtures';
+import { EntityVoiceRecordingContent } from './EntityVoiceRecordingContent';
+
+const entity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Resource',
+  metadata: {
+    name: 'mobile-32470123456',
+    annotations: {
+      'voice-recording.mvr/number-id': 'n1',
+      'voice-recording.mvr/number': '+32470123456',
+    },
+  },
+  spec: { type: 'mobile-number', owner: 'user:default/bob' },
+};
+
+function renderContent(getNumber: jest.Mock) {
+  return renderInTestApp(
+    <EntityProvider entity={entity}>
+      <EntityVoiceRecordingContent />
+    </EntityProvider>,
+    {
+      apis: [[voiceRecordingApiRef, { getNumber }]],
+      mountedRoutes: { '/voice-recording': rootRouteRef },
+    },
+  );
+}
+
+describe('EntityVoiceRecordingContent', () => {
+  it('shows status, read-only settings, the week grid and a link to the detail page', async () => {
+    const getNumber = jest.fn(async () => makeNumber({ status: 'recording' }));
+    renderContent(getNumber);
+    expect(await screen.findByTestId('week-grid')).toBeInTheDocument();
+    expect(getNumber).toHaveBeenCalledWith('n1');
+    expect(screen.getByTestId('status-badge')).toHaveTextContent(
+      'Recording now',
+    );
+    expect(screen.getByTestId('number-settings-summary')).toHaveTextContent(
+      'Time zoneEurope/Brussels',
+    );
+    expect(screen.getAllByTestId('week-grid-slot')).toHaveLength(5);
+    expect(
+      screen.getByRole('link', { name: 'Open in Voice recording' }),
+    ).toHaveAttribute('href', '/voice-recording/numbers/n1');
+    expect(screen.queryByRole('button', { name: /save/i })).toBeNull();
+  });
+
+  it('says so when the number is not visible to the user (404)', async () => {
+    const getNumber = jest.fn(async () => {
+      throw await responseError(404, 'NotFoundError', 'no recorded number n1');
+    });
+    renderContent(getNumber);
+    expect(await screen.findByTestId('number-not-visible')).toHaveTextContent(
+      '+32470123456 is not a recorded number you can see.',
+    );
+    expect(screen.queryByTestId('week-grid')).toBeNull();
+  });
+});
+
+describe('isMobileNumberEntity', () => {
+  it('matches Resources of type mobile-number only', () => {
+    expect(isMobileNumberEntity(entity)).toBe(true);
+    expect(isMobileNumberEntity({ ...entity, kind: 'resource' })).toBe(true);
+    expect(
+      isMobileNumberEntity({ ...entity, spec: { type: 'database' } }),
+    ).toBe(false);
+    expect(isMobileNumberEntity({ ...entity, kind: 'Component' })).toBe(false);
+  });
+});

@@ -1,0 +1,79 @@
+import { fireEvent, screen, within } from '@testing-library/react';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
+import { makeNumber, responseError } from '../../testUtils/fixtures';
+import { NumberDetailPage } from './NumberDetailPage';
+
+const ALLOW = 'ALLOW' as any; // AuthorizeResult.ALLOW
+
+function renderPage(api: Record<string, jest.Mock>) {
+  return renderInTestApp(<NumberDetailPage />, {
+    apis: [
+      [
+        voiceRecordingApiRef,
+        { listPlanningModels: jest.fn(async () => ({ items: [] })), ...api },
+      ],
+      mockApis.permission({ authorize: ALLOW }),
+    ],
+    mountPath: '/voice-recording/numbers/:id',
+    initialRouteEntries: ['/voice-recording/numbers/n1'],
+  });
+}
+
+describe('NumberDetailPage', () => {
+  it("shows the backend's refusal when saving settings of an inactive number", async () => {
+    const inactive = makeNumber({ mvrActive: false, status: 'inactive' });
+    const updateNumber = jest.fn(async () => {
+      throw await responseError(
+        400,
+        'InputError',
+        'MVR is not active for +32470123456',
+      );
+    });
+    renderPage({ getNumber: jest.fn(async () => inactive), updateNumber });
+
+    fireEvent.click(await screen.findByRole('checkbox', { name: 'Beep' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+
+    expect(await screen.findByTestId('error-alert')).toHaveTextContent(
+      'MVR is not active for +32470123456',
+    );
+    expect(updateNumber).toHaveBeenCalledWith(
+      'n1',
+      expect.objectContaining({
+        mvrActive: false,
+        settings: expect.objectContaining({ beep: false }),
+      }),
+    );
+  });
+
+  it('adds a slot and redraws the week grid from the answer', async () => {
+    const number = makeNumber();
+    const addSlot = jest.fn(async (_id: string, slot: any) => ({
+      ...number,
+      slots: [...number.slots, { ...slot, id: 's2' }],
+    }));
+    renderPage({ getNumber: jest.fn(async () => number), addSlot });
+
+    const form = await screen.findByRole('form', { name: 'Add slot' });
+    fireEvent.click(within(form).getByLabelText('Sat'));
+    fireEvent.change(within(form).getByLabelText('Start'), {
+      target: { value: '09:00' },
+    });
+    fireEvent.change(within(form).getByLabelText('End'), {
+      target: { value: '12:00' },
+    });
+    fireEvent.click(within(form).getByRole('button', { name: 'Add slot' }));
+
+    expect(await screen.findByText('Slot added')).toBeInTheDocument();
+    expect(addSlot).toHaveBeenCalledWith('n1', {
+      weekdays: [6],
+      start: '09:00',
+      end: '12:00',
+    });
+    const saturday = within(screen.getByTestId('week-grid-day-6')).getByTestId(
+      'week-grid-slot',
+    );
+    expect(saturday).toHaveAttribute('aria-label', 'Sat 09:00-12:00');
+  });
+});

@@ -1,0 +1,56 @@
+import { Box, LinearProgress } from '@material-ui/core';
+import { Navigate, Route, Routes } from 'react-router-dom';
+import { useRouteRef } from '@backstage/frontend-plugin-api';
+import { rootRouteRef, TAB_PATHS } from '../../routes';
+import { useVoiceRecordingPermissions } from '../../hooks/useVoiceRecordingPermissions';
+import { NumbersPage } from '../NumbersPage/NumbersPage';
+import { NumberDetailPage } from '../NumberDetailPage/NumberDetailPage';
+import { PlanningModelsPage } from '../PlanningModelsPage/PlanningModelsPage';
+import { BulkSchedulingPage } from '../BulkSchedulingPage/BulkSchedulingPage';
+import { MyNumbersPage } from '../MyNumbersPage/MyNumbersPage';
+import { TabDef, VoiceRecordingTabs } from './VoiceRecordingTabs';
+
+/**
+ * The plugin page: tabs for the sections the user may use. Admins land on Numbers,
+ * standard users on My numbers.
+ */
+export function VoiceRecordingPage() {
+  const root = useRouteRef(rootRouteRef);
+  const basePath = root?.() ?? '/voice-recording';
+  const perms = useVoiceRecordingPermissions();
+
+  if (perms.loading) return <LinearProgress />;
+
+  const tabs: TabDef[] = [
+    ...(perms.isAdmin ? [{ path: TAB_PATHS.numbers, label: 'Numbers' }] : []),
+    { path: TAB_PATHS.myNumbers, label: 'My numbers' },
+    { path: TAB_PATHS.planningModels, label: 'Planning models' },
+    ...(perms.canBulkSchedule
+      ? [{ path: TAB_PATHS.bulk, label: 'Bulk scheduling' }]
+      : []),
+  ];
+  const landing = perms.isAdmin ? TAB_PATHS.numbers : TAB_PATHS.myNumbers;
+
+  return (
+    <Box display="flex" flexDirection="column" gridGap={16}>
+      <VoiceRecordingTabs basePath={basePath} tabs={tabs} />
+      <Routes>
+        <Route index element={<Navigate to={landing} replace />} />
+        <Route path={TAB_PATHS.numbers} element={<NumbersPage />} />
+        <Route
+          path={`${TAB_PATHS.numbers}/:id`}
+          element={<NumberDetailPage />}
+        />
+        <Route path={TAB_PATHS.myNumbers} element={<MyNumbersPage />} />
+        <Route
+          path={TAB_PATHS.planningModels}
+          element={<PlanningModelsPage />}
+        />
+        {perms.canBulkSchedule && (
+          <Route path={TAB_PATHS.bulk} element={<BulkSchedulingPage />} />
+        )}
+        <Route path="*" element={<Navigate to={landing} replace />} />
+      </Routes>
+    </Box>
+  );
+}

@@ -1,0 +1,63 @@
+import { render, screen, within } from '@testing-library/react';
+import { WeekGrid } from './WeekGrid';
+
+describe('WeekGrid', () => {
+  it('draws 7 day columns and one block per weekday of each slot, placed by time', () => {
+    render(
+      <WeekGrid
+        slots={[
+          { weekdays: [1, 3], start: '06:00', end: '12:00' },
+          { weekdays: [7], start: '18:00', end: '24:00' },
+        ]}
+      />,
+    );
+    const grid = screen.getByTestId('week-grid');
+    for (const day of ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']) {
+      expect(
+        within(grid).getByRole('columnheader', { name: day }),
+      ).toBeInTheDocument();
+    }
+    expect(screen.getAllByTestId('week-grid-slot')).toHaveLength(3);
+
+    const monday = within(screen.getByTestId('week-grid-day-1')).getByTestId(
+      'week-grid-slot',
+    );
+    expect(monday).toHaveAttribute('aria-label', 'Mon 06:00-12:00');
+    expect(monday.style.top).toBe('25%');
+    expect(monday.style.height).toBe('25%');
+
+    expect(
+      within(screen.getByTestId('week-grid-day-2')).queryByTestId(
+        'week-grid-slot',
+      ),
+    ).toBeNull();
+    expect(
+      within(screen.getByTestId('week-grid-day-3')).getByTestId(
+        'week-grid-slot',
+      ),
+    ).toBeInTheDocument();
+
+    const sunday = within(screen.getByTestId('week-grid-day-7')).getByTestId(
+      'week-grid-slot',
+    );
+    expect(sunday).toHaveAttribute('aria-label', 'Sun 18:00-24:00');
+    expect(sunday.style.top).toBe('75%');
+    expect(sunday.style.height).toBe('25%');
+  });
+
+  it('skips invalid slots and marks slots with errors', () => {
+    render(
+      <WeekGrid
+        slots={[
+          { weekdays: [2], start: '10:00', end: '09:00' },
+          { weekdays: [2], start: '08:00', end: '09:00' },
+        ]}
+        errorIndexes={[1]}
+      />,
+    );
+    const blocks = screen.getAllByTestId('week-grid-slot');
+    expect(blocks).toHaveLength(1);
+    expect(blocks[0]).toHaveAttribute('data-slot-index', '1');
+    expect(blocks[0]).toHaveAttribute('data-error', 'true');
+  });
+});

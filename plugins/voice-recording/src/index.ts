@@ -1,0 +1,25 @@
+/**
+ * Frontend plugin of Mobile Voice Recording (new frontend system).
+ *
+ * @packageDocumentation
+ */
+import { voiceRecordingPlugin } from './plugin';
+
+export default voiceRecordingPlugin;
+export {
+  voiceRecordingPlugin,
+  voiceRecordingApi,
+  voiceRecordingPage,
+  voiceRecordingEntityContent,
+  isMobileNumberEntity,
+} from './plugin';
+export * from './api';
+export { rootRouteRef, numberDetailRouteRef } from './routes';
+export {
+  ANNOTATION_NUMBER,
+  ANNOTATION_NUMBER_ID,
+  MOBILE_NUMBER_RESOURCE_TYPE,
+} from './constants';
+export { WeekGrid } from './components/WeekGrid/WeekGrid';
+export type { WeekGridProps } from './components/WeekGrid/WeekGrid';
+export { StatusBadge } from './components/StatusBadge/StatusBadge';

@@ -1,0 +1,36 @@
+import { screen } from '@testing-library/react';
+import { mockApis, renderTestApp } from '@backstage/frontend-test-utils';
+import plugin from './index';
+import { voiceRecordingApiRef } from './api/VoiceRecordingApi';
+import { makeNumber } from './testUtils/fixtures';
+
+describe('voice-recording plugin', () => {
+  it('is the default export, with id voice-recording and its extensions', () => {
+    expect(plugin.id).toBe('voice-recording');
+    expect(plugin.getExtension('page:voice-recording')).toBeDefined();
+    expect(plugin.getExtension('entity-content:voice-recording')).toBeDefined();
+    expect(plugin.getExtension('api:voice-recording')).toBeDefined();
+  });
+
+  it('serves its page at /voice-recording and opens a number detail by URL', async () => {
+    const number = makeNumber({ id: 'n7', number: '+32470777777' });
+    renderTestApp({
+      features: [plugin],
+      initialRouteEntries: ['/voice-recording/numbers/n7'],
+      apis: [
+        [
+          voiceRecordingApiRef,
+          {
+            getNumber: jest.fn(async () => number),
+            listPlanningModels: jest.fn(async () => ({ items: [] })),
+          },
+        ],
+        mockApis.permission({ authorize: 'ALLOW' as any }),
+      ],
+    });
+    expect(
+      await screen.findByTestId('number-title', {}, { timeout: 10000 }),
+    ).toHaveTextContent('+32470777777');
+    expect(screen.getByTestId('week-grid')).toBeInTheDocument();
+  });
+});
