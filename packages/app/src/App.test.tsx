@@ -1,28 +1,36 @@
-import { render, waitFor } from '@testing-library/react';
-import App from './App';
+import { render, screen } from '@testing-library/react';
 
 describe('App', () => {
-  it('should render', async () => {
+  it('starts on the demo sign-in page listing the demo users', async () => {
     process.env = {
       NODE_ENV: 'test',
       APP_CONFIG: [
         {
           data: {
-            app: { title: 'Test' },
+            app: { title: 'Mobile Voice Recording' },
             backend: { baseUrl: 'http://localhost:7007' },
-            techdocs: {
-              storageUrl: 'http://localhost:7007/api/techdocs/static/docs',
-            },
           },
           context: 'test',
         },
       ] as any,
     };
+    window.localStorage.clear();
+    // Imported after APP_CONFIG is set: the app reads its config when created.
+    const { default: App } = await import('./App');
 
-    const rendered = render(App.createRoot());
+    render(App.createRoot());
 
-    await waitFor(() => {
-      expect(rendered.baseElement).toBeInTheDocument();
-    });
-  });
+    expect(
+      await screen.findByRole(
+        'button',
+        { name: 'Sign in as Alice' },
+        { timeout: 15000 },
+      ),
+    ).toBeInTheDocument();
+    for (const name of ['Bob', 'Carol', 'Dave']) {
+      expect(
+        screen.getByRole('button', { name: `Sign in as ${name}` }),
+      ).toBeInTheDocument();
+    }
+  }, 30000);
 });

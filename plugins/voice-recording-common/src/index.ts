@@ -10,3 +10,4 @@ export * from './phone';
 export * from './recordingDecision';
 export * from './bulkCsv';
 export * from './settingsRules';
+export * from './conversations';

@@ -6,13 +6,28 @@ import {
   SidebarScrollWrapper,
   SidebarSpace,
 } from '@backstage/core-components';
+import { identityApiRef, useApi } from '@backstage/core-plugin-api';
 import { NavContentBlueprint } from '@backstage/plugin-app-react';
-import { SidebarLogo } from './SidebarLogo';
-import MenuIcon from '@material-ui/icons/Menu';
-import SearchIcon from '@material-ui/icons/Search';
-import { SidebarSearchModal } from '@backstage/plugin-search';
-import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
+import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
+import MenuIcon from '@material-ui/icons/Menu';
+import MicIcon from '@material-ui/icons/Mic';
+import CategoryIcon from '@material-ui/icons/Category';
+import ExitToAppIcon from '@material-ui/icons/ExitToApp';
+import { SidebarLogo } from './SidebarLogo';
+
+const SignOutSidebarItem = () => {
+  const identityApi = useApi(identityApiRef);
+  return (
+    <SidebarItem
+      icon={ExitToAppIcon}
+      text="Sign out"
+      onClick={() => {
+        identityApi.signOut();
+      }}
+    />
+  );
+};
 
 export const SidebarContent = NavContentBlueprint.make({
   params: {
@@ -21,21 +36,24 @@ export const SidebarContent = NavContentBlueprint.make({
         <SidebarItem icon={() => item.icon} to={item.href} text={item.title} />
       ));
 
-      // Skipped items
-      nav.take('page:search'); // Using search modal instead
-      nav.take('page:notifications'); // Using NotificationsSidebarItem manually instead
+      // Rendered by hand below.
+      navItems.take('page:notifications');
+      const settings = nav.take('page:user-settings');
 
       return (
         <Sidebar>
           <SidebarLogo />
-          <SidebarGroup label="Search" icon={<SearchIcon />} to="/search">
-            <SidebarSearchModal />
-          </SidebarGroup>
-          <SidebarDivider />
           <SidebarGroup label="Menu" icon={<MenuIcon />}>
-            {nav.take('page:home')}
-            {nav.take('page:catalog')}
-            {nav.take('page:scaffolder')}
+            {nav.take('page:catalog') ?? (
+              <SidebarItem icon={CategoryIcon} to="/" text="Catalog" />
+            )}
+            {nav.take('page:voice-recording') ?? (
+              <SidebarItem
+                icon={MicIcon}
+                to="/voice-recording"
+                text="Voice recording"
+              />
+            )}
             <SidebarDivider />
             <SidebarScrollWrapper>
               {nav.rest({ sortBy: 'title' })}
@@ -50,8 +68,8 @@ export const SidebarContent = NavContentBlueprint.make({
             icon={<UserSettingsSignInAvatar />}
             to="/settings"
           >
-            {nav.take('page:app-visualizer')}
-            {nav.take('page:user-settings')}
+            {settings}
+            <SignOutSidebarItem />
           </SidebarGroup>
         </Sidebar>
       );

@@ -1,0 +1,163 @@
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import {
+  AuthorizeResult,
+  createPermission,
+} from '@backstage/plugin-permission-common';
+import { PolicyQueryUser } from '@backstage/plugin-permission-node';
+import {
+  voiceRecordingAuditReadPermission,
+  voiceRecordingBulkSchedulePermission,
+  voiceRecordingNumberCreatePermission,
+  voiceRecordingNumberDeletePermission,
+  voiceRecordingNumberReadPermission,
+  voiceRecordingNumberSelfManagePermission,
+  voiceRecordingNumberUpdatePermission,
+  voiceRecordingPermissions,
+  voiceRecordingPlanningModelManagePermission,
+  voiceRecordingPlanningModelReadPermission,
+  voiceRecordingPolicyQueryPermission,
+} from '@mvr/plugin-voice-recording-common';
+import { VoiceRecordingPermissionPolicy } from './VoiceRecordingPermissionPolicy';
+
+function mockUser(userEntityRef: string, groups: string[]): PolicyQueryUser {
+  return {
+    credentials: mockCredentials.user(userEntityRef),
+    info: {
+      userEntityRef,
+      ownershipEntityRefs: [userEntityRef, ...groups],
+    },
+  };
+}
+
+const alice = mockUser('user:default/alice', ['group:default/compliance']);
+const bob = mockUser('user:default/bob', ['group:default/trading']);
+const dave = mockUser('user:default/dave', ['group:default/observers']);
+
+const catalogEntityRead = createPermission({
+  name: 'catalog.entity.read',
+  attributes: { action: 'read' },
+  resourceType: 'catalog-entity',
+});
+
+const ownerCondition = (userRefs: string[]) => ({
+  rule: 'IS_NUMBER_OWNER',
+  resourceType: 'voice-recording-number',
+  params: { userRefs },
+});
+
+describe('VoiceRecordingPermissionPolicy', () => {
+  const policy = VoiceRecordingPermissionPolicy.fromConfig(
+    mockServices.rootConfig({ data: {} }),
+  );
+
+  it('defaults the admin groups to group:default/compliance', () => {
+    expect(policy.adminEntityRefs).toEqual(['group:default/compliance']);
+  });
+
+  it.each(voiceRecordingPermissions.map(p => [p.name, p] as const))(
+    'allows admins %s',
+    async (_name, permission) => {
+      await expect(policy.handle({ permission }, alice)).resolves.toEqual({
+        result: AuthorizeResult.ALLOW,
+      });
+    },
+  );
+
+  it('gives standard users a conditional read limited to their own numbers', async () => {
+    await expect(
+      policy.handle({ permission: voiceRecordingNumberReadPermission }, bob),
+    ).resolves.toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'voice-recording',
+      resourceType: 'voice-recording-number',
+      conditions: ownerCondition(['user:default/bob', 'group:default/trading']),
+    });
+  });
+
+  it('lets standard users self-manage only their own self-managed numbers', async () => {
+    await expect(
+      policy.handle(
+        { permission: voiceRecordingNumberSelfManagePermission },
+        bob,
+      ),
+    ).resolves.toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'voice-recording',
+      resourceType: 'voice-recording-number',
+      conditions: {
+        allOf: [
+          ownerCondition(['user:default/bob', 'group:default/trading']),
+          {
+            rule: 'IS_SELF_MANAGED',
+            resourceType: 'voice-recording-number',
+            params: undefined,
+          },
+        ],
+      },
+    });
+  });
+
+  it('lets standard users read planning models', async () => {
+    await expect(
+      policy.handle(
+        { permission: voiceRecordingPlanningModelReadPermission },
+        dave,
+      ),
+    ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
+  });
+
+  it.each(
+    [
+      voiceRecordingNumberCreatePermission,
+      voiceRecordingNumberUpdatePermission,
+      voiceRecordingNumberDeletePermission,
+      voiceRecordingPlanningModelManagePermission,
+      voiceRecordingBulkSchedulePermission,
+      voiceRecordingPolicyQueryPermission,
+      voiceRecordingAuditReadPermission,
+      createPermission({
+        name: 'voice-recording.case.create',
+        attributes: { action: 'create' },
+      }),
+    ].map(p => [p.name, p] as const),
+  )('denies standard users %s', async (_name, permission) => {
+    await expect(policy.handle({ permission }, bob)).resolves.toEqual({
+      result: AuthorizeResult.DENY,
+    });
+  });
+
+  it('allows permissions of other plugins to everybody signed in', async () => {
+    await expect(
+      policy.handle({ permission: catalogEntityRead }, bob),
+    ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
+  });
+
+  it('denies voice-recording permissions when there is no user', async () => {
+    await expect(
+      policy.handle({ permission: voiceRecordingNumberReadPermission }),
+    ).resolves.toEqual({ result: AuthorizeResult.DENY });
+  });
+
+  it('reads admin groups from config, matching refs case- and shorthand-insensitively', async () => {
+    const custom = VoiceRecordingPermissionPolicy.fromConfig(
+      mockServices.rootConfig({
+        data: { voiceRecording: { adminGroups: ['Observers'] } },
+      }),
+    );
+    expect(custom.adminEntityRefs).toEqual(['group:default/observers']);
+    await expect(
+      custom.handle({ permission: voiceRecordingAuditReadPermission }, dave),
+    ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
+    // alice is no admin any more under this configuration
+    await expect(
+      custom.handle({ permission: voiceRecordingAuditReadPermission }, alice),
+    ).resolves.toEqual({ result: AuthorizeResult.DENY });
+  });
+
+  it('rejects an invalid admin group ref with a message naming the setting', () => {
+    expect(
+      () =>
+        new VoiceRecordingPermissionPolicy({ adminGroups: ['group:default/'] }),
+    ).toThrow(/voiceRecording\.adminGroups/);
+  });
+});

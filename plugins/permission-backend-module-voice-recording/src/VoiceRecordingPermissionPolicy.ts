@@ -1,0 +1,150 @@
+import { Config } from '@backstage/config';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  AuthorizeResult,
+  isPermission,
+  PolicyDecision,
+} from '@backstage/plugin-permission-common';
+import {
+  PermissionPolicy,
+  PolicyQuery,
+  PolicyQueryUser,
+} from '@backstage/plugin-permission-node';
+import {
+  createVoiceRecordingNumberConditionalDecision,
+  voiceRecordingNumberConditions,
+} from '@mvr/plugin-voice-recording-backend';
+import {
+  voiceRecordingNumberReadPermission,
+  voiceRecordingNumberSelfManagePermission,
+  voiceRecordingPermissions,
+  voiceRecordingPlanningModelReadPermission,
+} from '@mvr/plugin-voice-recording-common';
+
+/** Admin groups used when `voiceRecording.adminGroups` is not configured. */
+export const DEFAULT_VOICE_RECORDING_ADMIN_GROUPS = [
+  'group:default/compliance',
+];
+
+const VOICE_RECORDING_PERMISSION_PREFIX = 'voice-recording.';
+const knownVoiceRecordingPermissions = new Set(
+  voiceRecordingPermissions.map(p => p.name),
+);
+
+function normalizeRef(ref: string, defaultKind: string): string {
+  return stringifyEntityRef(
+    parseEntityRef(ref, { defaultKind, defaultNamespace: 'default' }),
+  ).toLocaleLowerCase('en-US');
+}
+
+export interface VoiceRecordingPermissionPolicyOptions {
+  /** Entity refs (groups, or users) whose members administer voice recording. */
+  adminGroups: string[];
+}
+
+/**
+ * Permission policy of the Mobile Voice Recording portal.
+ *
+ * - Members of `voiceRecording.adminGroups` (matched against the ownership refs of
+ *   the signed-in user) are allowed everything.
+ * - Standard users: read their own recorded numbers (conditional IS_NUMBER_OWNER),
+ *   switch professional mode of their own self-managed numbers (IS_NUMBER_OWNER and
+ *   IS_SELF_MANAGED), read planning models; every other voice-recording permission
+ *   is denied, including voice-recording permissions this policy does not know yet.
+ * - Permissions of other plugins (catalog, notifications, ...) are allowed.
+ *
+ * Service-to-service calls never reach a policy: Backstage allows them (restricted
+ * by `accessRestrictions` of external access).
+ */
+export class VoiceRecordingPermissionPolicy implements PermissionPolicy {
+  private readonly adminRefs: Set<string>;
+
+  static fromConfig(config: Config): VoiceRecordingPermissionPolicy {
+    const key = 'voiceRecording.adminGroups';
+    const adminGroups =
+      config.getOptionalStringArray(key) ??
+      DEFAULT_VOICE_RECORDING_ADMIN_GROUPS;
+    return new VoiceRecordingPermissionPolicy({ adminGroups });
+  }
+
+  constructor(options: VoiceRecordingPermissionPolicyOptions) {
+    this.adminRefs = new Set(
+      options.adminGroups.map(ref => {
+        try {
+          return normalizeRef(ref, 'group');
+        } catch (error) {
+          throw new Error(
+            `Invalid entity ref '${ref}' in voiceRecording.adminGroups: ${
+              (error as Error).message
+            }`,
+          );
+        }
+      }),
+    );
+  }
+
+  /** The normalised admin entity refs, e.g. `group:default/compliance`. */
+  get adminEntityRefs(): string[] {
+    return [...this.adminRefs];
+  }
+
+  async handle(
+    request: PolicyQuery,
+    user?: PolicyQueryUser,
+  ): Promise<PolicyDecision> {
+    const { permission } = request;
+    const isVoiceRecording =
+      knownVoiceRecordingPermissions.has(permission.name) ||
+      permission.name.startsWith(VOICE_RECORDING_PERMISSION_PREFIX);
+    if (!isVoiceRecording) {
+      return { result: AuthorizeResult.ALLOW };
+    }
+
+    const identity = userIdentity(user);
+    if (!identity) {
+      return { result: AuthorizeResult.DENY };
+    }
+    if (identity.ownershipRefs.some(ref => this.adminRefs.has(ref))) {
+      return { result: AuthorizeResult.ALLOW };
+    }
+
+    if (isPermission(permission, voiceRecordingPlanningModelReadPermission)) {
+      return { result: AuthorizeResult.ALLOW };
+    }
+
+    const isOwner = voiceRecordingNumberConditions.isNumberOwner({
+      userRefs: [identity.userEntityRef, ...identity.ownershipRefs].filter(
+        (ref, index, all) => all.indexOf(ref) === index,
+      ),
+    });
+    if (isPermission(permission, voiceRecordingNumberReadPermission)) {
+      return createVoiceRecordingNumberConditionalDecision(permission, isOwner);
+    }
+    if (isPermission(permission, voiceRecordingNumberSelfManagePermission)) {
+      return createVoiceRecordingNumberConditionalDecision(permission, {
+        allOf: [isOwner, voiceRecordingNumberConditions.isSelfManaged()],
+      });
+    }
+    return { result: AuthorizeResult.DENY };
+  }
+}
+
+function userIdentity(
+  user: PolicyQueryUser | undefined,
+): { userEntityRef: string; ownershipRefs: string[] } | undefined {
+  if (!user) {
+    return undefined;
+  }
+  const principal = user.credentials?.principal as
+    | { type?: string; userEntityRef?: string }
+    | undefined;
+  const rawUserRef = user.info?.userEntityRef ?? principal?.userEntityRef;
+  if (!rawUserRef) {
+    return undefined;
+  }
+  const userEntityRef = normalizeRef(rawUserRef, 'user');
+  const ownershipRefs = (user.info?.ownershipEntityRefs ?? [userEntityRef]).map(
+    ref => ref.toLocaleLowerCase('en-US'),
+  );
+  return { userEntityRef, ownershipRefs };
+}

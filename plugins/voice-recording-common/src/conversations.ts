@@ -1,0 +1,141 @@
+import { RecordingReason } from './types';
+
+/** Seen from the recorded number: `outgoing` when the recorded party placed the call. */
+export type ConversationDirection = 'incoming' | 'outgoing';
+
+/** `recording` while the call lasts; `finished` with its audio; `failed` when it ended in error. */
+export type ConversationState = 'recording' | 'finished' | 'failed';
+
+/**
+ * Why a recorded conversation ended.
+ * - `bye` / `cancel`: the SIP session ended normally (BYE) or before being answered (CANCEL);
+ * - `timeout`: no media or no session refresh for too long;
+ * - `shutdown`: the recorder stopped and finalized the call in progress;
+ * - `recovered-after-crash`: the recorder died and finalized the call from its journal on restart;
+ * - `error`: the capture failed (the conversation goes to state `failed`).
+ */
+export type ConversationEndReason =
+  | 'bye'
+  | 'cancel'
+  | 'timeout'
+  | 'shutdown'
+  | 'recovered-after-crash'
+  | 'error';
+
+/** A JSON object as stored in the conversation's JSON columns. */
+export type ConversationJsonObject = { [key: string]: unknown };
+
+/** One party of a conversation, as the recorder saw it. */
+export interface ConversationParticipant {
+  /** The address as received: `sip:+32470123456@host`, `tel:+32...`, `0470...`, `Extension-12@host`. */
+  aor: string;
+  /** E.164 form of `aor` when it is a phone number. */
+  number?: string;
+  /** Display name, if the metadata carries one. */
+  name?: string;
+  /** Participant id in the SIPREC metadata, if any. */
+  participantId?: string;
+  /** True for the recorded number's party. */
+  recorded?: boolean;
+}
+
+/** A DTMF digit sent during the conversation (RFC 4733 events or SIP INFO). */
+export interface ConversationDtmfEvent {
+  /** ISO 8601 instant. */
+  at: string;
+  /** `0`-`9`, `*`, `#`, `A`-`D`. */
+  digit: string;
+  durationMs?: number;
+  /** Who sent it (aor or E.164), if known. */
+  party?: string;
+}
+
+/** What the recorder measured about the media; recorder-specific fields may be added. */
+export interface ConversationQuality {
+  packetsReceived?: number;
+  packetsLost?: number;
+  /** Gaps in the audio (missing media longer than the jitter buffer could hide). */
+  gaps?: number;
+  gapMs?: number;
+  jitterMs?: number;
+  /** Only one side of the conversation carried media. */
+  oneSided?: boolean;
+  [key: string]: unknown;
+}
+
+/** One recorded call. Its id is a stable UUID; its audio is immutable once finished. */
+export interface Conversation {
+  id: string;
+  /** The recorded number's id; absent when that number has since been deleted. */
+  recordedNumberId?: string;
+  /** The recorded number, E.164 (kept when the number is deleted). */
+  number: string;
+  /** The recorded number's user at the time of the call. */
+  userRef: string;
+  direction?: ConversationDirection;
+  /** The other party: E.164 when it is a phone number, else the address's user part. */
+  otherParty?: string;
+  /** ISO 8601 instants. */
+  startedAt: string;
+  endedAt?: string;
+  durationMs?: number;
+  /** Codec of the received media, e.g. `PCMA/8000`. */
+  codec?: string;
+  sipCallId: string;
+  siprecSessionId?: string;
+  participants: ConversationParticipant[];
+  /** Recording metadata kept as received (e.g. SIPREC extension data). */
+  metadata: ConversationJsonObject;
+  dtmf: ConversationDtmfEvent[];
+  quality?: ConversationQuality;
+  state: ConversationState;
+  endedBy?: ConversationEndReason;
+  /** Why the conversation failed (state `failed`). */
+  failureReason?: string;
+  /** Where the audio is, in the recorder's storage. */
+  storageKey?: string;
+  /** Hex SHA-256 of the stored audio. */
+  sha256?: string;
+  bytes?: number;
+  /** Audio container/codec, e.g. `audio/ogg; codecs=opus` or `wav`. */
+  format?: string;
+  /** Id of the capture source that recorded it, e.g. `siprec`. */
+  captureSource: string;
+  /** Recorder instance (host/pod) that recorded it, if the source said. */
+  captureInstance?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * Why a recording session was refused: a recording decision's reason, or one of the
+ * recorder's own reasons.
+ */
+export type RefusalReason =
+  | Exclude<RecordingReason, 'recording'>
+  | 'unknown-number'
+  | 'simultaneous-calls'
+  | 'no-capacity'
+  | 'invalid-request'
+  | 'unsupported-media'
+  | 'storage-unavailable'
+  | 'error';
+
+/** A recording session that the recorder refused (kept as proof of recording). */
+export interface RefusedSession {
+  id: string;
+  /** ISO 8601 instant. */
+  at: string;
+  participants: ConversationParticipant[];
+  recordedNumberId?: string;
+  number?: string;
+  userRef?: string;
+  reason: RefusalReason;
+  message?: string;
+  sipCallId: string;
+  siprecSessionId?: string;
+  /** SIP response code sent, e.g. 403, 480, 488, 503. */
+  responseCode: number;
+  captureSource: string;
+  captureInstance?: string;
+}
