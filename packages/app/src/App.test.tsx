@@ -24,7 +24,7 @@ describe('App', () => {
       await screen.findByRole(
         'button',
         { name: 'Sign in as Alice' },
-        { timeout: 15000 },
+        { timeout: 90_000 },
       ),
     ).toBeInTheDocument();
     for (const name of ['Bob', 'Carol', 'Dave']) {
@@ -32,5 +32,5 @@ describe('App', () => {
         screen.getByRole('button', { name: `Sign in as ${name}` }),
       ).toBeInTheDocument();
     }
-  }, 30000);
+  }, 120_000);
 });
