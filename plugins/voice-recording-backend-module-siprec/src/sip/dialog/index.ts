@@ -1,0 +1,13 @@
+export { Dialog, DialogStore, dialogKey, dialogIdOfRequest } from './dialog';
+export type { DialogId, DialogState, RequestCheck } from './dialog';
+export {
+  SessionTimer,
+  negotiateSessionTimer,
+  parseSessionExpires,
+} from './sessionTimer';
+export type {
+  Refresher,
+  SessionTimerDecision,
+  SessionTimerOptions,
+  SessionTimerPolicy,
+} from './sessionTimer';
