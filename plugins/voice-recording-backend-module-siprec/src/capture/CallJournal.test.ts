@@ -1,0 +1,201 @@
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { CallJournal, JournalScan, readAudioPayloads, scanJournal } from './CallJournal';
+import { StorageUnavailableError } from '../storage/BlobStore';
+
+const channels = [
+  { index: 0, role: 'recorded' as const, encoding: 'pcm16' as const, label: '1' },
+  { index: 1, role: 'other' as const, encoding: 'pcmu' as const, label: '2' },
+];
+
+function pcmFrame(offset: number): Int16Array {
+  return Int16Array.from({ length: 160 }, (_, i) => ((offset + i) * 13) % 30000 - 15000);
+}
+function ulawFrame(offset: number): Uint8Array {
+  return Uint8Array.from({ length: 160 }, (_, i) => (offset + i) & 0xff);
+}
+
+async function payloadsOf(scan: JournalScan): Promise<Buffer[]> {
+  const h = await fs.promises.open(scan.path, 'r');
+  try {
+    return await readAudioPayloads(h, scan.audio);
+  } finally {
+    await h.close();
+  }
+}
+
+function openFds(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+describe('CallJournal', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(tmpdir(), 'mvr-journal-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function writeSample(frames = 10): Promise<CallJournal> {
+    const j = await CallJournal.create(dir, {
+      callId: 'call/1@host',
+      startedAt: new Date('2025-03-01T10:00:00Z'),
+      channels,
+      metadata: { session: 'abc' },
+    });
+    for (let f = 0; f < frames; f++) {
+      j.appendAudio(0, f * 160, pcmFrame(f * 160));
+      j.appendAudio(1, f * 160, ulawFrame(f * 160));
+      if (f === 3) j.appendDtmf({ channel: 0, offsetSamples: f * 160, digit: '5', durationSamples: 800 });
+    }
+    j.appendQuality({ channel: 1, packetsReceived: frames, packetsLost: 0 });
+    j.appendMetadata({ participants: 2 });
+    return j;
+  }
+
+  it('round-trips header, frames, DTMF, quality, metadata and the end record', async () => {
+    const j = await writeSample();
+    expect(path.basename(j.path)).toMatch(/^call_1@host\.1740823200000\.[0-9a-f]{8}\.mvrj$/);
+    await j.end({ endedBy: 'bye', durationSamples: 2000 });
+    const scan = await scanJournal(j.path);
+    expect(scan.header).toMatchObject({ callId: 'call/1@host', sampleRate: 8000, channels, metadata: { session: 'abc' } });
+    expect(scan.audio).toHaveLength(20);
+    expect(scan.lastFrameEnd).toBe(1600);
+    expect(scan.dtmf).toEqual([{ channel: 0, offsetSamples: 480, digit: '5', durationSamples: 800 }]);
+    expect(scan.quality).toEqual([{ channel: 1, packetsReceived: 10, packetsLost: 0 }]);
+    expect(scan.metadataUpdates[0].metadata).toEqual({ participants: 2 });
+    expect(scan.end).toMatchObject({ endedBy: 'bye', durationSamples: 2000 });
+    expect(scan).toMatchObject({ tornTailBytes: 0, corruptRecords: 0 });
+    const payloads = await payloadsOf(scan);
+    scan.audio.forEach((e, i) => {
+      const expected =
+        e.channel === 0 ? Buffer.from(pcmFrame(e.offsetSamples).buffer) : Buffer.from(ulawFrame(e.offsetSamples));
+      expect(payloads[i].equals(expected)).toBe(true);
+    });
+    expect(() => j.appendAudio(0, 0, pcmFrame(0))).toThrow(/closed/);
+  });
+
+  it('rejects payloads that do not match the channel encoding and unknown channels', async () => {
+    const j = await writeSample(0);
+    expect(() => j.appendAudio(0, 0, new Uint8Array(160))).toThrow(/Int16Array/);
+    expect(() => j.appendAudio(1, 0, new Int16Array(160))).toThrow(/raw G.711/);
+    expect(() => j.appendAudio(7, 0, new Int16Array(160))).toThrow(/unknown channel 7/);
+    expect(() => j.appendAudio(0, -1, new Int16Array(160))).toThrow(/offset/);
+    await j.close();
+  });
+
+  it('flushes buffered records on its own within the flush interval', async () => {
+    const j = await CallJournal.create(dir, { callId: 'c', channels }, { flushIntervalMs: 100 });
+    const before = fs.statSync(j.path).size;
+    j.appendAudio(0, 0, pcmFrame(0));
+    expect(fs.statSync(j.path).size).toBe(before); // buffered, not yet written
+    await new Promise(r => setTimeout(r, 350));
+    expect(fs.statSync(j.path).size).toBeGreaterThan(before);
+    expect(j.flushedSampleEnd).toBe(160);
+    await j.close();
+  });
+
+  it('ignores a torn tail at every possible cut point', async () => {
+    const j = await writeSample(3);
+    await j.end({ endedBy: 'bye' });
+    const full = fs.readFileSync(j.path);
+    const complete = await scanJournal(j.path);
+    const lastRecordBytes = 12 + 1 + Buffer.byteLength(JSON.stringify(complete.end));
+    for (let cut = 1; cut < lastRecordBytes; cut++) {
+      fs.writeFileSync(j.path, full.subarray(0, full.length - cut));
+      const scan = await scanJournal(j.path);
+      expect(scan.records).toBe(complete.records - 1);
+      expect(scan.tornTailBytes).toBe(lastRecordBytes - cut);
+      expect(scan.end).toBeUndefined();
+      expect(scan.audio).toHaveLength(6);
+    }
+  });
+
+  it('skips a corrupt record in the middle (bad CRC or bad length) and keeps what follows', async () => {
+    const j = await writeSample(10);
+    await j.end({ endedBy: 'bye' });
+    const full = fs.readFileSync(j.path);
+    const scan0 = await scanJournal(j.path);
+    const victim = scan0.audio[5];
+    // flip one payload byte: CRC mismatch
+    const bad = Buffer.from(full);
+    bad[victim.filePos + 10] ^= 0x40;
+    fs.writeFileSync(j.path, bad);
+    let scan = await scanJournal(j.path);
+    expect(scan.corruptRecords).toBe(1);
+    expect(scan.audio).toHaveLength(19);
+    expect(scan.audio.find(e => e.filePos === victim.filePos)).toBeUndefined();
+    expect(scan.end?.endedBy).toBe('bye');
+    expect(scan.tornTailBytes).toBe(0);
+    // damage the length field of the same record: resynchronised on the next record
+    const bad2 = Buffer.from(full);
+    const recordStart = victim.filePos - 12 - 1 - 12;
+    bad2.writeUInt32LE(0x00ffffff, recordStart + 4);
+    fs.writeFileSync(j.path, bad2);
+    scan = await scanJournal(j.path);
+    expect(scan.corruptRecords).toBe(1);
+    expect(scan.audio).toHaveLength(19);
+    expect(scan.end?.endedBy).toBe('bye');
+  });
+
+  it('refuses a file that is not a journal', async () => {
+    const f = path.join(dir, 'x.mvrj');
+    fs.writeFileSync(f, 'hello');
+    await expect(scanJournal(f)).rejects.toThrow(/not a call journal/);
+  });
+
+  it('holds exactly one file descriptor per active call and releases it', async () => {
+    const before = openFds();
+    const journals = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => CallJournal.create(dir, { callId: `c${i}`, channels })),
+    );
+    expect(openFds() - before).toBe(40);
+    journals.forEach((j, i) => j.appendAudio(0, 0, pcmFrame(i)));
+    await Promise.all(journals.slice(0, 20).map(j => j.end({ endedBy: 'bye' })));
+    await Promise.all(journals.slice(20).map(j => j.close()));
+    expect(openFds()).toBe(before);
+    // scanning opens and closes too
+    await Promise.all(journals.map(j => scanJournal(j.path)));
+    expect(openFds()).toBe(before);
+  });
+
+  it('keeps records buffered when the disk is full, leaves no torn record, and frees the fd', async () => {
+    if (process.getuid?.() !== 0) {
+      // eslint-disable-next-line no-console
+      console.warn('needs root to mount a small tmpfs: disk-full journal case not exercised');
+      return;
+    }
+    const small = path.join(dir, 'small');
+    fs.mkdirSync(small);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', small], { stdio: 'pipe' });
+    } catch {
+      // eslint-disable-next-line no-console
+      console.warn('cannot mount tmpfs here: disk-full journal case not exercised');
+      return;
+    }
+    try {
+      const errors: Error[] = [];
+      const fdsBefore = openFds();
+      const j = await CallJournal.create(small, { callId: 'full', channels }, { onError: e => errors.push(e) });
+      for (let f = 0; f < 100; f++) j.appendAudio(0, f * 160, pcmFrame(f * 160));
+      await j.flush();
+      const durable = j.flushedBytes;
+      for (let f = 100; f < 400; f++) j.appendAudio(0, f * 160, pcmFrame(f * 160)); // ~100 KB > 64 KiB
+      const err = await j.flush().catch(e => e);
+      expect(err).toBeInstanceOf(StorageUnavailableError);
+      expect(err.code).toBe('ENOSPC');
+      expect(err.message).toContain(small);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(j.flushedBytes).toBe(durable);
+      const scan = await scanJournal(j.path);
+      expect(scan).toMatchObject({ tornTailBytes: 0, corruptRecords: 0, lastFrameEnd: 100 * 160 });
+      expect(j.sampleEnd).toBe(400 * 160); // still buffered in memory
+      await expect(j.close()).rejects.toBeInstanceOf(StorageUnavailableError);
+      expect(openFds()).toBe(fdsBefore);
+    } finally {
+      execFileSync('umount', [small]);
+    }
+  });
+});

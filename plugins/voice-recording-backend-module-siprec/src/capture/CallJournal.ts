@@ -1,0 +1,517 @@
+/*
+ * Append-only journal of one call: everything needed to rebuild the recording
+ * after the call ends, or after a crash (see recovery.ts and finalize.ts).
+ *
+ * Appends are synchronous and only touch memory; a timer writes the buffered
+ * records with one write + fdatasync at least every `flushIntervalMs` (default
+ * 1 s), so a crash loses at most that much audio. One file descriptor per active
+ * call, closed by end()/close().
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import { endianness } from 'node:os';
+import * as nodePath from 'node:path';
+import {
+  AUDIO_BODY_HEADER,
+  ChannelEncoding,
+  DtmfEvent,
+  ENCODING_BY_CODE,
+  JOURNAL_EXTENSION,
+  JOURNAL_MAGIC,
+  JournalChannel,
+  JournalEnd,
+  JournalHeader,
+  MAX_RECORD_BYTES,
+  QualityCounters,
+  RECORD_HEADER_BYTES,
+  RECORD_SYNC,
+  RecordType,
+  bytesPerSample,
+  encodeAudioRecord,
+  encodeJsonRecord,
+  recordCrc,
+} from './journalFormat';
+import { StorageUnavailableError, fsyncDir, mkdirs } from '../storage/BlobStore';
+
+export * from './journalFormat';
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+export interface CallJournalOptions {
+  /** maximum time buffered records stay in memory (default 1000 ms) */
+  flushIntervalMs?: number;
+  /** flush early when this many bytes are buffered (default 256 KiB) */
+  maxBufferedBytes?: number;
+  /** called when a background flush fails (data stays buffered and is retried) */
+  onError?: (error: Error) => void;
+}
+
+export interface CallJournalStart {
+  callId: string;
+  startedAt?: Date;
+  sampleRate?: number;
+  channels: JournalChannel[];
+  metadata?: unknown;
+}
+
+function journalError(action: string, file: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code && ['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOENT', 'EIO'].includes(code)) {
+    return new StorageUnavailableError(`Call journal unavailable: cannot ${action} ${file} (${code})`, file, code, e);
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/** A file-system safe, still recognisable name for a call id. */
+export function journalFileName(callId: string, startedAt: Date): string {
+  const safe = callId.replace(/[^A-Za-z0-9_.@-]/g, '_').replace(/^\.+/, '_').slice(0, 80);
+  return `${safe}.${startedAt.getTime()}.${randomBytes(4).toString('hex')}${JOURNAL_EXTENSION}`;
+}
+
+export class CallJournal {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private durableBytes: number;
+  private flushChain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private ended = false;
+  private lastError: Error | undefined;
+  private readonly channelsByIndex: Map<number, JournalChannel>;
+  private lastSampleEnd = 0;
+  private durableSampleEnd = 0;
+
+  private constructor(
+    readonly path: string,
+    readonly header: JournalHeader,
+    private handle: fs.FileHandle | undefined,
+    initialBytes: number,
+    private readonly options: Required<Omit<CallJournalOptions, 'onError'>> & Pick<CallJournalOptions, 'onError'>,
+  ) {
+    this.durableBytes = initialBytes;
+    this.channelsByIndex = new Map(header.channels.map(c => [c.index, c]));
+    this.timer = setInterval(() => {
+      this.flush().catch(() => undefined);
+    }, options.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Create the journal file and make its header durable before returning. */
+  static async create(dir: string, start: CallJournalStart, options: CallJournalOptions = {}): Promise<CallJournal> {
+    const startedAt = start.startedAt ?? new Date();
+    const sampleRate = start.sampleRate ?? 8000;
+    if (start.channels.length === 0) throw new Error(`call ${start.callId}: a journal needs at least one channel`);
+    const seen = new Set<number>();
+    for (const c of start.channels) {
+      if (!Number.isInteger(c.index) || c.index < 0 || c.index > 255 || seen.has(c.index)) {
+        throw new Error(`call ${start.callId}: invalid or duplicate channel index ${c.index}`);
+      }
+      seen.add(c.index);
+    }
+    const header: JournalHeader = {
+      format: 'mvr-call-journal',
+      version: 1,
+      callId: start.callId,
+      startedAt: startedAt.toISOString(),
+      sampleRate,
+      channels: start.channels,
+      metadata: start.metadata,
+    };
+    const file = nodePath.join(dir, journalFileName(start.callId, startedAt));
+    let handle: fs.FileHandle | undefined;
+    try {
+      await mkdirs(dir);
+      handle = await fs.open(file, 'wx', 0o640);
+      const initial = Buffer.concat([JOURNAL_MAGIC, encodeJsonRecord(RecordType.Header, header)]);
+      await writeAll(handle, initial);
+      await handle.datasync();
+      await fsyncDir(dir);
+      return new CallJournal(file, header, handle, initial.length, {
+        flushIntervalMs: options.flushIntervalMs ?? 1000,
+        maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024,
+        onError: options.onError,
+      });
+    } catch (e) {
+      await handle?.close().catch(() => undefined);
+      if (handle) await fs.rm(file, { force: true }).catch(() => undefined);
+      throw journalError('create call journal', file, e);
+    }
+  }
+
+  /** bytes known to be on disk */
+  get flushedBytes(): number {
+    return this.durableBytes;
+  }
+
+  /** timeline end (samples) of the last frame known to be on disk */
+  get flushedSampleEnd(): number {
+    return this.durableSampleEnd;
+  }
+
+  /** timeline end (samples) of the last frame appended */
+  get sampleEnd(): number {
+    return this.lastSampleEnd;
+  }
+
+  get error(): Error | undefined {
+    return this.lastError;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  private push(rec: Buffer): void {
+    if (this.closed) throw new Error(`call journal ${this.path} is closed`);
+    this.pending.push(rec);
+    this.pendingBytes += rec.length;
+    if (this.pendingBytes >= this.options.maxBufferedBytes) {
+      this.flush().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Append one frame of a channel at `offsetSamples` on the call timeline.
+   * `payload`: Int16Array for pcm16 channels, the raw G.711 bytes (Uint8Array) for pcmu/pcma.
+   */
+  appendAudio(channel: number, offsetSamples: number, payload: Int16Array | Uint8Array): void {
+    const ch = this.channelsByIndex.get(channel);
+    if (!ch) throw new Error(`call ${this.header.callId}: unknown channel ${channel}`);
+    if (!Number.isSafeInteger(offsetSamples) || offsetSamples < 0) {
+      throw new RangeError(`call ${this.header.callId}: invalid sample offset ${offsetSamples}`);
+    }
+    let bytes: Uint8Array;
+    if (ch.encoding === 'pcm16') {
+      if (!(payload instanceof Int16Array)) {
+        throw new TypeError(`channel ${channel} is pcm16: payload must be an Int16Array`);
+      }
+      bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+      if (!LITTLE_ENDIAN) bytes = Buffer.from(bytes).swap16();
+    } else {
+      if (!(payload instanceof Uint8Array)) {
+        throw new TypeError(`channel ${channel} is ${ch.encoding}: payload must be the raw G.711 bytes`);
+      }
+      bytes = payload;
+    }
+    if (bytes.length === 0) return;
+    this.push(encodeAudioRecord(channel, ch.encoding, offsetSamples, bytes));
+    const end = offsetSamples + bytes.length / bytesPerSample(ch.encoding);
+    if (end > this.lastSampleEnd) this.lastSampleEnd = end;
+  }
+
+  appendDtmf(event: DtmfEvent): void {
+    this.push(encodeJsonRecord(RecordType.Dtmf, event));
+  }
+
+  appendQuality(counters: QualityCounters): void {
+    this.push(encodeJsonRecord(RecordType.Quality, counters));
+  }
+
+  appendMetadata(metadata: unknown): void {
+    this.push(encodeJsonRecord(RecordType.Metadata, { at: new Date().toISOString(), metadata }));
+  }
+
+  /**
+   * Write buffered records and fdatasync. Flushes are serialised. On failure the
+   * records stay buffered (the file is truncated back to its last durable length so
+   * no half record stays in the middle) and the error is thrown and reported.
+   */
+  flush(): Promise<void> {
+    const run = this.flushChain.then(() => this.doFlush());
+    this.flushChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doFlush(): Promise<void> {
+    if (this.pending.length === 0 || !this.handle) return;
+    const data = Buffer.concat(this.pending);
+    const count = this.pending.length;
+    const sampleEnd = this.lastSampleEnd;
+    try {
+      await writeAll(this.handle, data, this.durableBytes);
+      await this.handle.datasync();
+    } catch (e) {
+      const err = journalError('write call journal', this.path, e);
+      this.lastError = err;
+      await this.handle.truncate(this.durableBytes).catch(() => undefined);
+      this.options.onError?.(err);
+      throw err;
+    }
+    this.pending.splice(0, count);
+    this.pendingBytes -= data.length;
+    this.durableBytes += data.length;
+    this.durableSampleEnd = Math.max(this.durableSampleEnd, sampleEnd);
+    this.lastError = undefined;
+  }
+
+  /** Append the end record, flush everything and close the file. */
+  async end(end: Omit<JournalEnd, 'endedAt'> & { endedAt?: string }): Promise<void> {
+    if (this.ended) throw new Error(`call journal ${this.path} already ended`);
+    this.push(encodeJsonRecord(RecordType.End, { ...end, endedAt: end.endedAt ?? new Date().toISOString() }));
+    this.ended = true;
+    await this.close();
+  }
+
+  /**
+   * Flush and release the file descriptor without an end record (the journal then
+   * counts as unfinished and is picked up by recovery). Always releases the fd,
+   * also when the final flush fails; the error is rethrown.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      const h = this.handle;
+      this.handle = undefined;
+      await h?.close();
+    }
+  }
+}
+
+async function writeAll(handle: fs.FileHandle, data: Buffer, position?: number): Promise<void> {
+  let off = 0;
+  while (off < data.length) {
+    const { bytesWritten } = await handle.write(
+      data,
+      off,
+      data.length - off,
+      position === undefined ? null : position + off,
+    );
+    if (bytesWritten <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
+    off += bytesWritten;
+  }
+}
+
+/* ------------------------------------------------------------------ reader */
+
+export interface AudioIndexEntry {
+  channel: number;
+  encoding: ChannelEncoding;
+  offsetSamples: number;
+  samples: number;
+  /** file position and length of the payload bytes */
+  filePos: number;
+  byteLength: number;
+}
+
+export interface JournalScan {
+  path: string;
+  header?: JournalHeader;
+  audio: AudioIndexEntry[];
+  dtmf: DtmfEvent[];
+  quality: QualityCounters[];
+  metadataUpdates: Array<{ at: string; metadata: unknown }>;
+  end?: JournalEnd;
+  /** timeline end (samples) of the last valid frame */
+  lastFrameEnd: number;
+  records: number;
+  fileBytes: number;
+  /** bytes at the end of the file that do not form a valid record (crash mid-write) */
+  tornTailBytes: number;
+  /** damaged records skipped in the middle of the file */
+  corruptRecords: number;
+  corruptBytes: number;
+}
+
+export class JournalFormatError extends Error {
+  constructor(message: string, readonly path: string) {
+    super(message);
+    this.name = 'JournalFormatError';
+  }
+}
+
+const READ_CHUNK = 4 * 1024 * 1024;
+
+/** Random access window over a file, refilled with large sequential reads. */
+class FileWindow {
+  private buf = Buffer.alloc(0);
+  private start = 0;
+  constructor(private readonly handle: fs.FileHandle, readonly size: number) {}
+
+  async get(pos: number, len: number): Promise<Buffer | undefined> {
+    if (pos < 0 || pos + len > this.size) return undefined;
+    if (pos < this.start || pos + len > this.start + this.buf.length) {
+      const want = Math.min(Math.max(len, READ_CHUNK), this.size - pos);
+      const b = Buffer.alloc(want);
+      let got = 0;
+      while (got < want) {
+        const { bytesRead } = await this.handle.read(b, got, want - got, pos + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      this.buf = b.subarray(0, got);
+      this.start = pos;
+      if (got < len) return undefined;
+    }
+    return this.buf.subarray(pos - this.start, pos - this.start + len);
+  }
+}
+
+interface RawRecord {
+  type: number;
+  body: Buffer;
+  bodyPos: number;
+  next: number;
+}
+
+async function readRecordAt(win: FileWindow, pos: number): Promise<RawRecord | undefined> {
+  const head = await win.get(pos, RECORD_HEADER_BYTES);
+  if (!head || !head.subarray(0, 4).equals(RECORD_SYNC)) return undefined;
+  const length = head.readUInt32LE(4);
+  if (length < 1 || length > MAX_RECORD_BYTES) return undefined;
+  const crc = head.readUInt32LE(8);
+  const lengthField = Buffer.from(head.subarray(4, 8));
+  const rest = await win.get(pos + RECORD_HEADER_BYTES, length);
+  if (!rest || recordCrc(lengthField, rest) !== crc) return undefined;
+  return {
+    type: rest[0],
+    body: Buffer.from(rest.subarray(1)),
+    bodyPos: pos + RECORD_HEADER_BYTES + 1,
+    next: pos + RECORD_HEADER_BYTES + length,
+  };
+}
+
+/** next position >= from where a valid record starts, or undefined */
+async function resync(win: FileWindow, from: number): Promise<number | undefined> {
+  let pos = from;
+  while (pos + RECORD_HEADER_BYTES <= win.size) {
+    const span = Math.min(READ_CHUNK, win.size - pos);
+    const chunk = await win.get(pos, span);
+    if (!chunk) return undefined;
+    let i = chunk.indexOf(RECORD_SYNC);
+    while (i >= 0) {
+      if (await readRecordAt(win, pos + i)) return pos + i;
+      // readRecordAt may have moved the window: re-fetch the chunk
+      const again = await win.get(pos, span);
+      if (!again) return undefined;
+      i = again.indexOf(RECORD_SYNC, i + 1);
+    }
+    if (span <= RECORD_SYNC.length) return undefined;
+    pos += span - (RECORD_SYNC.length - 1);
+  }
+  return undefined;
+}
+
+/**
+ * Read a journal: validate every record, index audio frames (payloads stay on
+ * disk, see readAudioPayloads), collect events. Damage is reported, not thrown;
+ * only a file that is not a journal at all throws JournalFormatError.
+ */
+export async function scanJournal(file: string): Promise<JournalScan> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const win = new FileWindow(handle, size);
+    const magic = await win.get(0, JOURNAL_MAGIC.length);
+    if (!magic || !magic.equals(JOURNAL_MAGIC)) {
+      throw new JournalFormatError(`${file} is not a call journal (bad or missing magic, ${size} bytes)`, file);
+    }
+    const scan: JournalScan = {
+      path: file,
+      audio: [],
+      dtmf: [],
+      quality: [],
+      metadataUpdates: [],
+      lastFrameEnd: 0,
+      records: 0,
+      fileBytes: size,
+      tornTailBytes: 0,
+      corruptRecords: 0,
+      corruptBytes: 0,
+    };
+    let pos = JOURNAL_MAGIC.length;
+    while (pos < size) {
+      const rec = await readRecordAt(win, pos);
+      if (!rec) {
+        const next = await resync(win, pos + 1);
+        if (next === undefined) {
+          scan.tornTailBytes = size - pos;
+          break;
+        }
+        scan.corruptRecords++;
+        scan.corruptBytes += next - pos;
+        pos = next;
+        continue;
+      }
+      pos = rec.next;
+      scan.records++;
+      applyRecord(scan, rec, file);
+    }
+    return scan;
+  } finally {
+    await handle.close();
+  }
+}
+
+function applyRecord(scan: JournalScan, rec: RawRecord, file: string): void {
+  const json = () => JSON.parse(rec.body.toString('utf8'));
+  switch (rec.type) {
+    case RecordType.Header:
+      if (scan.header) throw new JournalFormatError(`${file}: second header record`, file);
+      scan.header = json();
+      break;
+    case RecordType.Audio: {
+      const encoding = ENCODING_BY_CODE[rec.body[1]];
+      if (!encoding) break;
+      const byteLength = rec.body.length - AUDIO_BODY_HEADER;
+      const offsetSamples = Number(rec.body.readBigUInt64LE(4));
+      const samples = byteLength / bytesPerSample(encoding);
+      scan.audio.push({
+        channel: rec.body[0],
+        encoding,
+        offsetSamples,
+        samples,
+        filePos: rec.bodyPos + AUDIO_BODY_HEADER,
+        byteLength,
+      });
+      scan.lastFrameEnd = Math.max(scan.lastFrameEnd, offsetSamples + samples);
+      break;
+    }
+    case RecordType.Dtmf:
+      scan.dtmf.push(json());
+      break;
+    case RecordType.Quality:
+      scan.quality.push(json());
+      break;
+    case RecordType.Metadata:
+      scan.metadataUpdates.push(json());
+      break;
+    case RecordType.End:
+      scan.end = json();
+      break;
+    default:
+      // unknown record types from newer versions are skipped
+      break;
+  }
+}
+
+/** Read the payloads of some indexed frames (one read per contiguous region). */
+export async function readAudioPayloads(
+  handle: fs.FileHandle,
+  entries: AudioIndexEntry[],
+): Promise<Buffer[]> {
+  if (entries.length === 0) return [];
+  const start = Math.min(...entries.map(e => e.filePos));
+  const end = Math.max(...entries.map(e => e.filePos + e.byteLength));
+  if (end - start <= 16 * 1024 * 1024) {
+    const region = Buffer.alloc(end - start);
+    let got = 0;
+    while (got < region.length) {
+      const { bytesRead } = await handle.read(region, got, region.length - got, start + got);
+      if (bytesRead === 0) throw new Error('journal shrank while reading');
+      got += bytesRead;
+    }
+    return entries.map(e => region.subarray(e.filePos - start, e.filePos - start + e.byteLength));
+  }
+  const out: Buffer[] = [];
+  for (const e of entries) {
+    const b = Buffer.alloc(e.byteLength);
+    await handle.read(b, 0, e.byteLength, e.filePos);
+    out.push(b);
+  }
+  return out;
+}

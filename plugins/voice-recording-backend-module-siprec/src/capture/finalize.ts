@@ -1,0 +1,331 @@
+/*
+ * Turn a call journal into the archived recording: both parties on one timeline
+ * (recorded user LEFT, other party RIGHT, a mixed stream on BOTH), gaps and pauses
+ * filled with silence so the channels stay aligned, encoded as Ogg/Opus (default)
+ * or lossless WAV, stored through the BlobStore. The journal is deleted only after
+ * the blob is durable, so a failure at any point leaves it for a retry/recovery.
+ */
+import * as fs from 'node:fs/promises';
+import { endianness } from 'node:os';
+import * as path from 'node:path';
+import { OggOpusWriter, OggOpusWriterOptions, OpusSampleRate } from '../audio/opusFile';
+import { interleaveBytes, interleavePcm16, wavHeader } from '../audio/wav';
+import { BlobStore, fsyncDir } from '../storage/BlobStore';
+import {
+  AudioIndexEntry,
+  ChannelEncoding,
+  JournalChannel,
+  JournalEnd,
+  JournalHeader,
+  JournalScan,
+  readAudioPayloads,
+  scanJournal,
+} from './CallJournal';
+
+export type ArchiveFormat = 'opus' | 'wav-g711';
+/** what was actually produced: wav-g711 falls back to 16-bit PCM WAV when the bytes cannot be kept */
+export type ProducedFormat = 'opus' | 'wav-g711-mulaw' | 'wav-g711-alaw' | 'wav-pcm16';
+
+/** G.711 expansion (from src/codecs). */
+export type G711Decoder = (law: 'pcmu' | 'pcma', bytes: Uint8Array) => Int16Array;
+
+export interface FinalizeInput {
+  journalPath: string;
+  header: JournalHeader;
+  scan: JournalScan;
+  endedBy: string;
+  endedAt: string;
+  durationSamples: number;
+  reason?: string;
+}
+
+export interface FinalizeOptions {
+  blobStore: BlobStore;
+  /** default: defaultStorageKey(header, extension) */
+  storageKey?: string;
+  format?: ArchiveFormat;
+  opus?: Omit<OggOpusWriterOptions, 'sampleRate' | 'channels'>;
+  /** needed when G.711 channels must be decoded (opus, or mixed-law lossless) */
+  decodeG711?: G711Decoder;
+  /** default true */
+  deleteJournal?: boolean;
+}
+
+export interface FinalizeResult {
+  storageKey: string;
+  sha256: string;
+  bytes: number;
+  durationMs: number;
+  format: ProducedFormat;
+  contentType: string;
+  endedBy: string;
+  endedAt: string;
+  journalDeleted: boolean;
+}
+
+export class FinalizeError extends Error {
+  constructor(message: string, readonly journalPath: string) {
+    super(message);
+    this.name = 'FinalizeError';
+  }
+}
+
+/** Build the finalization input of a scanned journal; `end` overrides its end record. */
+export function finalizeInputFromScan(scan: JournalScan, end?: JournalEnd): FinalizeInput {
+  if (!scan.header) throw new FinalizeError(`${scan.path} has no valid header record`, scan.path);
+  const e = end ?? scan.end;
+  if (!e) throw new FinalizeError(`${scan.path} has no end record (use recovery)`, scan.path);
+  return {
+    journalPath: scan.path,
+    header: scan.header,
+    scan,
+    endedBy: e.endedBy,
+    endedAt: e.endedAt,
+    durationSamples: Math.max(e.durationSamples ?? 0, scan.lastFrameEnd),
+    reason: e.reason,
+  };
+}
+
+/** Scan an ended journal (live path, after CallJournal.end()). */
+export async function loadFinalizeInput(journalPath: string): Promise<FinalizeInput> {
+  return finalizeInputFromScan(await scanJournal(journalPath));
+}
+
+export function defaultStorageKey(header: JournalHeader, extension: string): string {
+  const d = new Date(header.startedAt);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const safe = header.callId.replace(/[^A-Za-z0-9_.@+-]/g, '_').replace(/^[.]+/, '_').slice(0, 80) || 'call';
+  return `recordings/${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${safe}-${d.getTime()}.${extension}`;
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+const SILENCE: Record<'pcmu' | 'pcma', number> = { pcmu: 0xff, pcma: 0xd5 };
+
+interface Sides {
+  left: JournalChannel[];
+  right: JournalChannel[];
+}
+
+function sidesOf(header: JournalHeader): Sides {
+  return {
+    left: header.channels.filter(c => c.role === 'recorded' || c.role === 'mixed'),
+    right: header.channels.filter(c => c.role === 'other' || c.role === 'mixed'),
+  };
+}
+
+/** Walks the indexed frames window by window (frames sorted per channel). */
+class FrameCursor {
+  private readonly perChannel = new Map<number, AudioIndexEntry[]>();
+  private readonly pos = new Map<number, number>();
+  constructor(entries: AudioIndexEntry[]) {
+    for (const e of entries) {
+      const list = this.perChannel.get(e.channel) ?? [];
+      list.push(e);
+      this.perChannel.set(e.channel, list);
+    }
+    for (const [ch, list] of this.perChannel) {
+      // stable sort by offset: a later duplicate of the same span wins (written last)
+      list.sort((a, b) => a.offsetSamples - b.offsetSamples);
+      this.pos.set(ch, 0);
+    }
+  }
+
+  /** frames of `channel` overlapping [w0, w1) */
+  take(channel: number, w0: number, w1: number): AudioIndexEntry[] {
+    const list = this.perChannel.get(channel);
+    if (!list) return [];
+    let i = this.pos.get(channel)!;
+    while (i < list.length && list[i].offsetSamples + list[i].samples <= w0) i++;
+    this.pos.set(channel, i);
+    const out: AudioIndexEntry[] = [];
+    for (let j = i; j < list.length && list[j].offsetSamples < w1; j++) {
+      if (list[j].offsetSamples + list[j].samples > w0) out.push(list[j]);
+    }
+    return out;
+  }
+}
+
+function toPcm(encoding: ChannelEncoding, payload: Buffer, decode: G711Decoder | undefined, file: string): Int16Array {
+  if (encoding === 'pcm16') {
+    // journal payloads are little-endian; copy into an aligned array
+    const out = new Int16Array(payload.length / 2);
+    new Uint8Array(out.buffer).set(payload);
+    if (!LITTLE_ENDIAN) Buffer.from(out.buffer).swap16();
+    return out;
+  }
+  if (!decode) {
+    throw new FinalizeError(`${file}: ${encoding} audio needs a G.711 decoder (FinalizeOptions.decodeG711)`, file);
+  }
+  return decode(encoding, payload);
+}
+
+/**
+ * Yields the stereo timeline in windows of `windowSamples`. In 'g711' mode the
+ * payload bytes are copied unchanged, otherwise everything is 16-bit PCM.
+ */
+async function* renderWindows(
+  input: FinalizeInput,
+  mode: { kind: 'pcm'; decode?: G711Decoder } | { kind: 'g711'; law: 'pcmu' | 'pcma' },
+  windowSamples: number,
+): AsyncGenerator<{ left: Int16Array | Uint8Array; right: Int16Array | Uint8Array }> {
+  const sides = sidesOf(input.header);
+  const cursor = new FrameCursor(input.scan.audio);
+  const handle = await fs.open(input.journalPath, 'r');
+  try {
+    for (let w0 = 0; w0 < input.durationSamples; w0 += windowSamples) {
+      const w1 = Math.min(w0 + windowSamples, input.durationSamples);
+      const n = w1 - w0;
+      const frames = new Map<number, AudioIndexEntry[]>();
+      for (const c of input.header.channels) frames.set(c.index, cursor.take(c.index, w0, w1));
+      const all = [...frames.values()].flat();
+      const payloads = await readAudioPayloads(handle, all);
+      const payloadOf = new Map(all.map((e, i) => [e, payloads[i]]));
+
+      const renderChannel = (ch: JournalChannel): Int16Array | Uint8Array => {
+        const list = frames.get(ch.index)!;
+        if (mode.kind === 'g711') {
+          const out = new Uint8Array(n).fill(SILENCE[mode.law]);
+          for (const e of list) {
+            const p = payloadOf.get(e)!;
+            const from = Math.max(w0, e.offsetSamples);
+            const to = Math.min(w1, e.offsetSamples + e.samples);
+            out.set(p.subarray(from - e.offsetSamples, to - e.offsetSamples), from - w0);
+          }
+          return out;
+        }
+        const out = new Int16Array(n);
+        for (const e of list) {
+          const pcm = toPcm(e.encoding, payloadOf.get(e)!, mode.decode, input.journalPath);
+          const from = Math.max(w0, e.offsetSamples);
+          const to = Math.min(w1, e.offsetSamples + pcm.length);
+          if (to > from) out.set(pcm.subarray(from - e.offsetSamples, to - e.offsetSamples), from - w0);
+        }
+        return out;
+      };
+
+      const renderSide = (chs: JournalChannel[]): Int16Array | Uint8Array => {
+        if (mode.kind === 'g711') {
+          return chs.length ? renderChannel(chs[0]) : new Uint8Array(n).fill(SILENCE[mode.law]);
+        }
+        if (chs.length === 0) return new Int16Array(n);
+        if (chs.length === 1) return renderChannel(chs[0]);
+        const sum = new Int32Array(n);
+        for (const ch of chs) {
+          const pcm = renderChannel(ch) as Int16Array;
+          for (let i = 0; i < n; i++) sum[i] += pcm[i];
+        }
+        const out = new Int16Array(n);
+        for (let i = 0; i < n; i++) out[i] = Math.max(-32768, Math.min(32767, sum[i]));
+        return out;
+      };
+
+      yield { left: renderSide(sides.left), right: renderSide(sides.right) };
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function interleaveInt16(left: Int16Array, right: Int16Array): Int16Array {
+  const out = new Int16Array(left.length * 2);
+  for (let i = 0; i < left.length; i++) {
+    out[2 * i] = left[i];
+    out[2 * i + 1] = right[i];
+  }
+  return out;
+}
+
+/** The law to keep bytes of, when the lossless G.711 layout is possible. */
+function losslessLaw(header: JournalHeader): 'pcmu' | 'pcma' | undefined {
+  const encodings = new Set(header.channels.map(c => c.encoding));
+  if (encodings.size !== 1) return undefined;
+  const [enc] = [...encodings];
+  if (enc === 'pcm16') return undefined;
+  const sides = sidesOf(header);
+  if (sides.left.length > 1 || sides.right.length > 1) return undefined; // would need mixing
+  return enc;
+}
+
+export async function finalizeRecording(input: FinalizeInput, options: FinalizeOptions): Promise<FinalizeResult> {
+  const { header } = input;
+  const format = options.format ?? 'opus';
+  const rate = header.sampleRate;
+  const windowSamples = rate; // 1 s windows keep memory flat for long calls
+  let produced: ProducedFormat;
+  let contentType: string;
+  let extension: string;
+  let body: AsyncGenerator<Buffer>;
+  let opus: OggOpusWriter | undefined;
+
+  if (format === 'opus') {
+    if (![8000, 12000, 16000, 24000, 48000].includes(rate)) {
+      throw new FinalizeError(`${input.journalPath}: sample rate ${rate} cannot be encoded as Opus`, input.journalPath);
+    }
+    produced = 'opus';
+    contentType = 'audio/ogg; codecs=opus';
+    extension = 'opus';
+    const writer = new OggOpusWriter({
+      ...options.opus,
+      sampleRate: rate as OpusSampleRate,
+      channels: 2,
+      tags: { CALL_ID: header.callId, STARTED_AT: header.startedAt, ENDED_BY: input.endedBy, ...options.opus?.tags },
+    });
+    opus = writer;
+    body = (async function* opusBody() {
+      for await (const w of renderWindows(input, { kind: 'pcm', decode: options.decodeG711 }, windowSamples)) {
+        for (const page of writer.write(interleaveInt16(w.left as Int16Array, w.right as Int16Array))) yield page;
+      }
+      for (const page of writer.end()) yield page;
+    })();
+  } else {
+    const law = losslessLaw(header);
+    extension = 'wav';
+    contentType = 'audio/wav';
+    if (law) {
+      produced = law === 'pcmu' ? 'wav-g711-mulaw' : 'wav-g711-alaw';
+      const wavLaw = law === 'pcmu' ? 'mulaw' : 'alaw';
+      body = (async function* g711Body() {
+        yield wavHeader({ encoding: wavLaw, channels: 2, sampleRate: rate }, input.durationSamples * 2);
+        for await (const w of renderWindows(input, { kind: 'g711', law }, windowSamples)) {
+          yield interleaveBytes(w.left as Uint8Array, w.right as Uint8Array);
+        }
+      })();
+    } else {
+      produced = 'wav-pcm16';
+      body = (async function* pcmBody() {
+        yield wavHeader({ encoding: 'pcm16', channels: 2, sampleRate: rate }, input.durationSamples * 4);
+        for await (const w of renderWindows(input, { kind: 'pcm', decode: options.decodeG711 }, windowSamples)) {
+          yield interleavePcm16(w.left as Int16Array, w.right as Int16Array);
+        }
+      })();
+    }
+  }
+
+  const storageKey = options.storageKey ?? defaultStorageKey(header, extension);
+  let stored;
+  try {
+    stored = await options.blobStore.put(storageKey, body, { contentType });
+  } finally {
+    opus?.abort();
+  }
+
+  let journalDeleted = false;
+  if (options.deleteJournal ?? true) {
+    // the blob is durable (put = fsync + rename + directory fsync): the journal may go
+    await fs.unlink(input.journalPath);
+    await fsyncDir(path.dirname(input.journalPath));
+    journalDeleted = true;
+  }
+  return {
+    storageKey: stored.key,
+    sha256: stored.sha256,
+    bytes: stored.size,
+    durationMs: Math.round((input.durationSamples * 1000) / rate),
+    format: produced,
+    contentType,
+    endedBy: input.endedBy,
+    endedAt: input.endedAt,
+    journalDeleted,
+  };
+}

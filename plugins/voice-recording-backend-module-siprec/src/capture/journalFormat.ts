@@ -1,0 +1,127 @@
+/*
+ * On-disk format of a call journal (one file per call, append-only).
+ *
+ *   file   := MAGIC record*
+ *   MAGIC  := "MVRJRNL1" (8 bytes)
+ *   record := SYNC(4) length(u32 LE) crc(u32 LE) type(u8) body(length-1 bytes)
+ *
+ * `length` counts type + body. `crc` is the CRC-32 (zlib) of the length field,
+ * type and body, so a damaged length is caught too. A record cut short by a crash
+ * (torn tail) or damaged in the middle fails its CRC; the reader then looks for the
+ * next SYNC at which a whole valid record starts (resynchronisation) and reports
+ * what it skipped.
+ */
+import { crc32 } from 'node:zlib';
+
+export const JOURNAL_MAGIC = Buffer.from('MVRJRNL1', 'ascii');
+export const RECORD_SYNC = Buffer.from([0xb5, 0x4a, 0x52, 0x1a]);
+export const RECORD_HEADER_BYTES = 12;
+/** upper bound of one record (type + body); frames are a few hundred bytes */
+export const MAX_RECORD_BYTES = 1024 * 1024;
+export const JOURNAL_EXTENSION = '.mvrj';
+
+export enum RecordType {
+  Header = 1,
+  Audio = 2,
+  Dtmf = 3,
+  Quality = 4,
+  Metadata = 5,
+  End = 6,
+}
+
+/** How audio of a channel is stored in the journal. */
+export type ChannelEncoding = 'pcm16' | 'pcmu' | 'pcma';
+export const ENCODING_CODES: Record<ChannelEncoding, number> = { pcm16: 0, pcmu: 1, pcma: 2 };
+export const ENCODING_BY_CODE: ChannelEncoding[] = ['pcm16', 'pcmu', 'pcma'];
+
+/** Where a channel goes in the stereo archive: recorded user LEFT, other party RIGHT, mixed BOTH. */
+export type ChannelRole = 'recorded' | 'other' | 'mixed';
+
+export interface JournalChannel {
+  index: number;
+  role: ChannelRole;
+  encoding: ChannelEncoding;
+  /** SDP a=label, participant id, codec name... free-form */
+  label?: string;
+  codec?: string;
+}
+
+export interface JournalHeader {
+  format: 'mvr-call-journal';
+  version: 1;
+  callId: string;
+  /** ISO 8601 */
+  startedAt: string;
+  /** timeline rate: sample offsets and PCM are at this rate */
+  sampleRate: number;
+  channels: JournalChannel[];
+  metadata?: unknown;
+}
+
+export interface DtmfEvent {
+  channel: number;
+  offsetSamples: number;
+  digit: string;
+  durationSamples?: number;
+}
+
+export interface QualityCounters {
+  channel: number;
+  /** timeline position the counters refer to */
+  offsetSamples?: number;
+  [counter: string]: number | undefined;
+}
+
+export interface JournalEnd {
+  /** e.g. 'bye', 'cancel', 'session-timer-expired', 'shutdown' */
+  endedBy: string;
+  /** ISO 8601 */
+  endedAt: string;
+  /** call length on the timeline (includes a trailing pause); default: end of the last frame */
+  durationSamples?: number;
+  reason?: string;
+}
+
+/** Payload bytes per sample for an encoding. */
+export function bytesPerSample(encoding: ChannelEncoding): number {
+  return encoding === 'pcm16' ? 2 : 1;
+}
+
+export function encodeRecord(type: RecordType, body: Buffer): Buffer {
+  const length = body.length + 1;
+  if (length > MAX_RECORD_BYTES) {
+    throw new RangeError(`journal record of ${length} bytes exceeds ${MAX_RECORD_BYTES}`);
+  }
+  const rec = Buffer.alloc(RECORD_HEADER_BYTES + length);
+  RECORD_SYNC.copy(rec, 0);
+  rec.writeUInt32LE(length, 4);
+  rec[12] = type;
+  body.copy(rec, 13);
+  rec.writeUInt32LE(recordCrc(rec.subarray(4, 8), rec.subarray(12)), 8);
+  return rec;
+}
+
+export function recordCrc(lengthField: Buffer, typeAndBody: Buffer): number {
+  return crc32(typeAndBody, crc32(lengthField)) >>> 0;
+}
+
+export function encodeJsonRecord(type: RecordType, value: unknown): Buffer {
+  return encodeRecord(type, Buffer.from(JSON.stringify(value), 'utf8'));
+}
+
+/** audio body: channel u8, encoding u8, reserved u16, offset u64 LE, payload */
+export const AUDIO_BODY_HEADER = 12;
+
+export function encodeAudioRecord(
+  channel: number,
+  encoding: ChannelEncoding,
+  offsetSamples: number,
+  payload: Uint8Array,
+): Buffer {
+  const body = Buffer.alloc(AUDIO_BODY_HEADER + payload.length);
+  body[0] = channel;
+  body[1] = ENCODING_CODES[encoding];
+  body.writeBigUInt64LE(BigInt(offsetSamples), 4);
+  Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).copy(body, AUDIO_BODY_HEADER);
+  return encodeRecord(RecordType.Audio, body);
+}
