@@ -8,9 +8,12 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
 import { voiceRecordingPermissions } from '@mvr/plugin-voice-recording-common';
 import {
+  CaptureSource,
   StatusChangeNotifier,
+  voiceRecordingCaptureExtensionPoint,
   voiceRecordingNotifierExtensionPoint,
 } from '@mvr/plugin-voice-recording-node';
+import { CaptureSources, createCaptureContext } from './capture';
 import { readVoiceRecordingConfig } from './config';
 import {
   applyDatabaseMigrations,
@@ -18,6 +21,7 @@ import {
   KnexNumbersStore,
   KnexPlanningModelsStore,
 } from './database';
+import { KnexConversationsStore } from './database/ConversationsStore';
 import { loadDemoData } from './demoData';
 import { BackstageNotificationNotifier } from './notifiers/BackstageNotificationNotifier';
 import { HttpSmsGatewayNotifier } from './notifiers/HttpSmsGatewayNotifier';
@@ -50,6 +54,12 @@ export const voiceRecordingPlugin = createBackendPlugin({
         extraNotifiers.push(...notifiers);
       },
     });
+    const captureSources: CaptureSource[] = [];
+    env.registerExtensionPoint(voiceRecordingCaptureExtensionPoint, {
+      addCaptureSource(source) {
+        captureSources.push(source);
+      },
+    });
 
     env.registerInit({
       deps: {
@@ -61,6 +71,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
+        lifecycle: coreServices.lifecycle,
         events: eventsServiceRef,
         notifications: notificationService,
         catalog: catalogServiceRef,
@@ -149,6 +160,24 @@ export const voiceRecordingPlugin = createBackendPlugin({
             policy: new PolicyService(ctx, numbers),
           }),
         );
+
+        // recorders: started once the router is up, stopped (awaited) at shutdown
+        const conversationsStore = new KnexConversationsStore(knex);
+        const capture = new CaptureSources(captureSources, {
+          logger: deps.logger,
+          audit,
+          contextFor: sourceId =>
+            createCaptureContext({
+              sourceId,
+              numbers: numbersStore,
+              conversations: conversationsStore,
+              audit,
+              logger: deps.logger,
+              config,
+            }),
+        });
+        deps.lifecycle.addShutdownHook(() => capture.stopAll());
+        await capture.startAll();
       },
     });
   },

@@ -1,0 +1,320 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  Conversation,
+  ConversationParticipant,
+  decideRecording,
+  isEmergencyNumber,
+  normalizePhoneNumber,
+  RefusedSession,
+} from '@mvr/plugin-voice-recording-common';
+import {
+  CaptureContext,
+  CaptureParticipantInput,
+  CaptureRecordedNumber,
+  CaptureSettings,
+  LookupAndDecideRequest,
+  LookupAndDecideResult,
+  UnknownNumberDecision,
+} from '@mvr/plugin-voice-recording-node';
+import {
+  ConversationsStore,
+  toCaptureStoreError,
+} from '../database/ConversationsStore';
+import { NumberRecord, NumbersStore } from '../database/NumbersStore';
+import { AuditRecorder } from '../service/AuditRecorder';
+
+export interface CaptureContextOptions {
+  /** The capture source's id, stored on its conversations and used as audit actor. */
+  sourceId: string;
+  numbers: Pick<NumbersStore, 'getByNumber'>;
+  conversations: ConversationsStore;
+  audit: Pick<AuditRecorder, 'record'>;
+  /** The plugin's logger; a child logger is given to the source. */
+  logger: LoggerService;
+  config: CaptureSettings;
+}
+
+/** The audit actor of a capture source, e.g. `capture:siprec`. */
+export function captureActorRef(sourceId: string): string {
+  return `capture:${sourceId}`;
+}
+
+/** `sip:Extension-12@host;user=phone` -> `Extension-12`; `tel:+32...;ext=1` -> `+32...`. */
+function userPart(aor: string): string {
+  const s = (/<([^>]*)>/.exec(aor)?.[1] ?? aor)
+    .trim()
+    .replace(/^(tel|sips?):/i, '')
+    .replace(/[@;].*$/, '')
+    .trim();
+  return s || aor.trim();
+}
+
+/** A participant with its E.164 number when its address is a phone number. */
+export function normalizeParticipant(
+  input: CaptureParticipantInput,
+  defaultCountry: string,
+): ConversationParticipant {
+  const p: ConversationParticipant =
+    typeof input === 'string' ? { aor: input } : { ...input };
+  if (!p.number) {
+    // `"Bob" <sip:+32...@host>` -> `sip:+32...@host`
+    const inner = /<([^>]*)>/.exec(p.aor)?.[1] ?? p.aor;
+    const n = normalizePhoneNumber(inner, defaultCountry);
+    if (n.ok) p.number = n.e164;
+  }
+  return p;
+}
+
+/** How the other party is named: E.164 when it is a phone number, else the address's user part. */
+function partyName(p: ConversationParticipant): string {
+  return p.number ?? userPart(p.aor);
+}
+
+interface Candidate {
+  number: NumberRecord;
+  /** Index among the participants; -1 when only the hint names it. */
+  index: number;
+}
+
+/**
+ * The CaptureContext given to one capture source: the recording policy on top of the
+ * numbers store, and the conversation records, with every refusal and every conversation
+ * start and end audited (actor `capture:<sourceId>`).
+ */
+export function createCaptureContext(
+  options: CaptureContextOptions,
+): CaptureContext {
+  const { sourceId, numbers, conversations: store, audit, config } = options;
+  const logger = options.logger.child({ captureSource: sourceId });
+  const actor = { ref: captureActorRef(sourceId) };
+  const country = config.defaultCountry;
+  const normalizeAll = (list: CaptureParticipantInput[]) =>
+    list.map(p => normalizeParticipant(p, country));
+
+  async function findNumber(e164: string): Promise<NumberRecord | undefined> {
+    try {
+      return await numbers.getByNumber(e164);
+    } catch (e) {
+      throw toCaptureStoreError('policy.lookupAndDecide', e);
+    }
+  }
+
+  function decideFor(
+    candidate: Candidate,
+    participants: ConversationParticipant[],
+    request: LookupAndDecideRequest,
+  ): LookupAndDecideResult {
+    const recorded = candidate.number;
+    const marked = participants.map(p =>
+      p.number === recorded.number ? { ...p, recorded: true } : p,
+    );
+    const others = marked.filter(p => p.number !== recorded.number);
+    // with several other parties (conference), an emergency one decides
+    const emergency = others.find(p =>
+      isEmergencyNumber(partyName(p), config.emergencyNumbers),
+    );
+    const other = emergency ?? others[0];
+    const otherParty = other ? partyName(other) : undefined;
+    let direction = request.hints?.direction;
+    if (!direction && candidate.index >= 0 && participants.length > 1) {
+      // metadata order: the first participant is the caller
+      direction = candidate.index === 0 ? 'outgoing' : 'incoming';
+    }
+    const decision = decideRecording({
+      number: recorded,
+      at: request.at,
+      otherParty,
+      emergencyNumbers: config.emergencyNumbers,
+    });
+    const recordedNumber: CaptureRecordedNumber = {
+      id: recorded.id,
+      number: recorded.number,
+      userRef: recorded.userRef,
+      mvrActive: recorded.mvrActive,
+      settings: recorded.settings,
+    };
+    return {
+      recordedNumber,
+      ...(direction ? { direction } : {}),
+      ...(otherParty !== undefined ? { otherParty } : {}),
+      participants: marked,
+      decision,
+    };
+  }
+
+  async function lookupAndDecide(
+    request: LookupAndDecideRequest,
+  ): Promise<LookupAndDecideResult> {
+    const participants = normalizeAll(request.participants);
+
+    const hint = request.hints?.recordedParty;
+    if (hint) {
+      const e164 = normalizeParticipant(hint, country).number;
+      const found = e164 ? await findNumber(e164) : undefined;
+      if (found) {
+        return decideFor(
+          {
+            number: found,
+            index: participants.findIndex(p => p.number === e164),
+          },
+          participants,
+          request,
+        );
+      }
+      logger.warn(
+        `recorded party hint "${hint}" is not a recorded number; looking among the participants`,
+      );
+    }
+
+    // every participant that is a recorded number, in metadata order
+    const candidates: Candidate[] = [];
+    const seen = new Set<string>();
+    for (const [index, p] of participants.entries()) {
+      if (!p.number || seen.has(p.number)) continue;
+      seen.add(p.number);
+      const found = await findNumber(p.number);
+      if (found) candidates.push({ number: found, index });
+    }
+    if (!candidates.length) {
+      const decision: UnknownNumberDecision = {
+        record: false,
+        reason: 'unknown-number',
+        beep: false,
+        message: `none of the participants (${
+          request.participants.join(', ') || 'none'
+        }) is a recorded number`,
+      };
+      return { participants, decision };
+    }
+    const results = candidates.map(c => decideFor(c, participants, request));
+    if (results.length > 1) {
+      logger.info(
+        `several recorded numbers in one session (${candidates
+          .map(c => c.number.number)
+          .join(
+            ', ',
+          )}) and no recorded-party hint: taking the first that records`,
+      );
+    }
+    // without a hint, a recorded number whose call must be recorded wins
+    return results.find(r => r.decision.record) ?? results[0];
+  }
+
+  return {
+    logger,
+    // only what a recorder needs: never the plugin's whole config (it holds secrets)
+    config: {
+      defaultCountry: config.defaultCountry,
+      emergencyNumbers: [...config.emergencyNumbers],
+    },
+    policy: { lookupAndDecide },
+    conversations: {
+      async begin(input) {
+        const { conversation, created } = await store.begin({
+          ...input,
+          participants: normalizeAll(input.participants),
+          captureSource: sourceId,
+          captureInstance: input.instanceId,
+        });
+        if (created) {
+          await audit.record({
+            actor,
+            action: 'conversation-start',
+            targetType: 'conversation',
+            targetId: conversation.id,
+            severity: 'low',
+            details: {
+              number: conversation.number,
+              userRef: conversation.userRef,
+              ...(conversation.direction
+                ? { direction: conversation.direction }
+                : {}),
+              ...(conversation.otherParty
+                ? { otherParty: conversation.otherParty }
+                : {}),
+              sipCallId: conversation.sipCallId,
+              startedAt: conversation.startedAt,
+            },
+          });
+        }
+        return conversation.id;
+      },
+
+      async update(id, patch) {
+        const { participants, ...rest } = patch;
+        await store.update(id, {
+          ...rest,
+          ...(participants ? { participants: normalizeAll(participants) } : {}),
+        });
+      },
+
+      async finish(id, input): Promise<Conversation> {
+        const { conversation, finished } = await store.finish(id, input);
+        if (finished) {
+          await audit.record({
+            actor,
+            action: 'conversation-finish',
+            targetType: 'conversation',
+            targetId: id,
+            severity: conversation.state === 'failed' ? 'high' : 'low',
+            details: {
+              number: conversation.number,
+              state: conversation.state,
+              endedBy: input.endedBy,
+              ...(conversation.durationMs !== undefined
+                ? { durationMs: conversation.durationMs }
+                : {}),
+              ...(conversation.sha256 ? { sha256: conversation.sha256 } : {}),
+              ...(conversation.storageKey
+                ? { storageKey: conversation.storageKey }
+                : {}),
+              ...(conversation.failureReason
+                ? { failureReason: conversation.failureReason }
+                : {}),
+            },
+          });
+        } else {
+          logger.debug(
+            `conversation ${id} was already ${conversation.state}; finish ignored`,
+          );
+        }
+        return conversation;
+      },
+
+      async recordRefused(input): Promise<RefusedSession> {
+        const refused = await store.recordRefused({
+          ...input,
+          participants: normalizeAll(input.participants),
+          captureSource: sourceId,
+          captureInstance: input.instanceId,
+        });
+        await audit.record({
+          actor,
+          action: 'recording-refused',
+          targetType: 'refused-session',
+          targetId: refused.id,
+          severity: refused.reason === 'unknown-number' ? 'low' : 'medium',
+          details: {
+            reason: refused.reason,
+            ...(refused.number ? { number: refused.number } : {}),
+            ...(refused.message ? { message: refused.message } : {}),
+            sipCallId: refused.sipCallId,
+            responseCode: refused.responseCode,
+            participants: refused.participants.map(p => p.number ?? p.aor),
+          },
+        });
+        return refused;
+      },
+
+      activeCount: recordedNumberId => store.activeCount(recordedNumberId),
+
+      listInProgress: (o = {}) =>
+        store.listInProgress({
+          captureSource: sourceId,
+          captureInstance: o.instanceId,
+        }),
+
+      get: id => store.get(id),
+    },
+  };
+}

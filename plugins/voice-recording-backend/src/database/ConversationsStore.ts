@@ -1,0 +1,508 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Conversation,
+  ConversationDirection,
+  ConversationEndReason,
+  ConversationParticipant,
+  ConversationState,
+  RefusalReason,
+  RefusedSession,
+} from '@mvr/plugin-voice-recording-common';
+import {
+  BeginConversationInput,
+  CaptureStoreError,
+  ConversationPatch,
+  FinishConversationInput,
+  isCaptureStoreError,
+} from '@mvr/plugin-voice-recording-node';
+import { Knex } from 'knex';
+import { toIso } from './util';
+
+/** A conversation to create, its participants already normalised. */
+export interface ConversationBeginRecord
+  extends Omit<BeginConversationInput, 'participants' | 'instanceId'> {
+  participants: ConversationParticipant[];
+  captureSource: string;
+  captureInstance?: string;
+}
+
+export interface ConversationUpdateRecord
+  extends Omit<ConversationPatch, 'participants'> {
+  participants?: ConversationParticipant[];
+}
+
+export interface RefusedSessionRecord {
+  at: Date;
+  participants: ConversationParticipant[];
+  recordedNumber?: { id: string; number: string; userRef: string };
+  reason: RefusalReason;
+  message?: string;
+  sipCallId: string;
+  siprecSessionId?: string;
+  responseCode: number;
+  captureSource: string;
+  captureInstance?: string;
+}
+
+/**
+ * Storage of recorded conversations and refused sessions.
+ *
+ * Every method throws CaptureStoreError (from @mvr/plugin-voice-recording-node):
+ * `unavailable` (retryable) when the database cannot be reached or is busy,
+ * `not-found`, `conflict`, `invalid` or `failed` otherwise.
+ */
+export interface ConversationsStore {
+  /** Idempotent on `input.id`: `created` is false when that conversation already existed. */
+  begin(
+    input: ConversationBeginRecord,
+  ): Promise<{ conversation: Conversation; created: boolean }>;
+  get(id: string): Promise<Conversation | undefined>;
+  /** Only while the conversation is `recording`. */
+  update(id: string, patch: ConversationUpdateRecord): Promise<Conversation>;
+  /**
+   * Idempotent: a conversation that is no longer `recording` is returned unchanged with
+   * `finished: false` (the first finish wins: finalized audio is immutable).
+   */
+  finish(
+    id: string,
+    input: FinishConversationInput,
+  ): Promise<{ conversation: Conversation; finished: boolean }>;
+  recordRefused(input: RefusedSessionRecord): Promise<RefusedSession>;
+  activeCount(recordedNumberId: string): Promise<number>;
+  listInProgress(options: {
+    captureSource: string;
+    captureInstance?: string;
+  }): Promise<Conversation[]>;
+}
+
+const C = 'vr_conversations';
+const R = 'vr_refused_sessions';
+
+/** Error codes of node's net module and of SQLite that mean "try again later". */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+  'SQLITE_CANTOPEN',
+  // PostgreSQL: serialization failure, deadlock, too many connections,
+  // admin/crash shutdown, cannot connect now
+  '40001',
+  '40P01',
+  '53300',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+const UNAVAILABLE_MESSAGES =
+  /unable to acquire a connection|timeout acquiring a connection|connection terminated|timeout exceeded when trying to connect|connection (?:is )?closed|terminating connection|client has encountered a connection error|database is locked|the database system is (?:starting up|shutting down)/i;
+
+function codesOf(error: unknown): string[] {
+  const e = error as { code?: unknown; errors?: unknown[]; cause?: unknown };
+  const codes: string[] = [];
+  if (e && typeof e.code === 'string') codes.push(e.code);
+  if (e && Array.isArray(e.errors)) codes.push(...e.errors.flatMap(codesOf));
+  return codes;
+}
+
+/**
+ * Turns any error of a store operation into a CaptureStoreError, telling an outage
+ * (retryable) from the rest.
+ */
+export function toCaptureStoreError(
+  operation: string,
+  error: unknown,
+): CaptureStoreError {
+  if (isCaptureStoreError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const codes = codesOf(error);
+  const name = (error as Error)?.name;
+  if (
+    name === 'KnexTimeoutError' ||
+    codes.some(c => UNAVAILABLE_CODES.has(c) || /^08/.test(c)) ||
+    UNAVAILABLE_MESSAGES.test(message)
+  ) {
+    return new CaptureStoreError(
+      'unavailable',
+      operation,
+      `database unavailable: ${message || codes.join(', ')}`,
+      error,
+    );
+  }
+  if (
+    codes.some(
+      c => c === '23505' || /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)/.test(c),
+    )
+  ) {
+    return new CaptureStoreError('conflict', operation, message, error);
+  }
+  if (codes.some(c => /^(22|23)/.test(c) || /^SQLITE_CONSTRAINT/.test(c))) {
+    return new CaptureStoreError('invalid', operation, message, error);
+  }
+  return new CaptureStoreError('failed', operation, message, error);
+}
+
+async function guarded<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw toCaptureStoreError(operation, e);
+  }
+}
+
+function parseJson<T>(value: unknown, fallback: T): T {
+  if (value === null || value === undefined || value === '') return fallback;
+  if (typeof value !== 'string') return value as T;
+  try {
+    return JSON.parse(value) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+const optionalNumber = (v: unknown) =>
+  v === null || v === undefined ? undefined : Number(v);
+const optionalString = (v: unknown) =>
+  v === null || v === undefined ? undefined : String(v);
+
+interface ConversationRow {
+  id: string;
+  recorded_number_id: string | null;
+  number: string;
+  user_ref: string;
+  direction: string | null;
+  other_party: string | null;
+  started_at: unknown;
+  ended_at: unknown;
+  duration_ms: unknown;
+  codec: string | null;
+  sip_call_id: string;
+  siprec_session_id: string | null;
+  participants: unknown;
+  metadata: unknown;
+  dtmf: unknown;
+  quality: unknown;
+  state: string;
+  ended_by: string | null;
+  failure_reason: string | null;
+  storage_key: string | null;
+  sha256: string | null;
+  bytes: unknown;
+  format: string | null;
+  capture_source: string;
+  capture_instance: string | null;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
+function conversationFromRow(row: ConversationRow): Conversation {
+  const quality = parseJson<Conversation['quality']>(row.quality, undefined);
+  const c: Conversation = {
+    id: row.id,
+    recordedNumberId: optionalString(row.recorded_number_id),
+    number: row.number,
+    userRef: row.user_ref,
+    direction: optionalString(row.direction) as
+      | ConversationDirection
+      | undefined,
+    otherParty: optionalString(row.other_party),
+    startedAt: toIso(row.started_at),
+    endedAt:
+      row.ended_at === null || row.ended_at === undefined
+        ? undefined
+        : toIso(row.ended_at),
+    durationMs: optionalNumber(row.duration_ms),
+    codec: optionalString(row.codec),
+    sipCallId: row.sip_call_id,
+    siprecSessionId: optionalString(row.siprec_session_id),
+    participants: parseJson(row.participants, []),
+    metadata: parseJson(row.metadata, {}),
+    dtmf: parseJson(row.dtmf, []),
+    quality,
+    state: row.state as ConversationState,
+    endedBy: optionalString(row.ended_by) as ConversationEndReason | undefined,
+    failureReason: optionalString(row.failure_reason),
+    storageKey: optionalString(row.storage_key),
+    sha256: optionalString(row.sha256),
+    bytes: optionalNumber(row.bytes),
+    format: optionalString(row.format),
+    captureSource: row.capture_source,
+    captureInstance: optionalString(row.capture_instance),
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+  // leave absent fields out rather than carrying `undefined`
+  for (const k of Object.keys(c) as (keyof Conversation)[]) {
+    if (c[k] === undefined) delete c[k];
+  }
+  return c;
+}
+
+function refusedFromRow(row: any): RefusedSession {
+  const r: RefusedSession = {
+    id: row.id,
+    at: toIso(row.at),
+    participants: parseJson(row.participants, []),
+    recordedNumberId: optionalString(row.recorded_number_id),
+    number: optionalString(row.number),
+    userRef: optionalString(row.user_ref),
+    reason: row.reason,
+    message: optionalString(row.message),
+    sipCallId: row.sip_call_id,
+    siprecSessionId: optionalString(row.siprec_session_id),
+    responseCode: Number(row.response_code),
+    captureSource: row.capture_source,
+    captureInstance: optionalString(row.capture_instance),
+  };
+  for (const k of Object.keys(r) as (keyof RefusedSession)[]) {
+    if (r[k] === undefined) delete r[k];
+  }
+  return r;
+}
+
+function assertUuid(operation: string, id: string) {
+  if (
+    !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
+  ) {
+    throw new CaptureStoreError(
+      'invalid',
+      operation,
+      `conversation id "${id}" is not a UUID`,
+    );
+  }
+}
+
+export class KnexConversationsStore implements ConversationsStore {
+  constructor(private readonly db: Knex) {}
+
+  private async row(
+    id: string,
+    db: Knex | Knex.Transaction = this.db,
+  ): Promise<ConversationRow | undefined> {
+    return db(C).where('id', id).first();
+  }
+
+  begin(input: ConversationBeginRecord) {
+    const op = 'conversations.begin';
+    return guarded(op, async () => {
+      const id = input.id ?? randomUUID();
+      assertUuid(op, id);
+      return this.db.transaction(async trx => {
+        const existing = await this.row(id, trx);
+        if (existing) {
+          if (existing.sip_call_id !== input.sipCallId) {
+            throw new CaptureStoreError(
+              'conflict',
+              op,
+              `conversation ${id} already exists for SIP call ${existing.sip_call_id}`,
+            );
+          }
+          return {
+            conversation: conversationFromRow(existing),
+            created: false,
+          };
+        }
+        // the number may have been deleted since the decision: keep the call anyway
+        const numberRow = await trx('vr_numbers')
+          .where('id', input.recordedNumber.id)
+          .first('id');
+        const now = new Date();
+        await trx(C).insert({
+          id,
+          recorded_number_id: numberRow ? input.recordedNumber.id : null,
+          number: input.recordedNumber.number,
+          user_ref: input.recordedNumber.userRef.toLowerCase(),
+          direction: input.direction ?? null,
+          other_party: input.otherParty ?? null,
+          started_at: input.startedAt,
+          codec: input.codec ?? null,
+          sip_call_id: input.sipCallId,
+          siprec_session_id: input.siprecSessionId ?? null,
+          participants: JSON.stringify(input.participants),
+          metadata: JSON.stringify(input.metadata ?? {}),
+          dtmf: '[]',
+          state: 'recording',
+          capture_source: input.captureSource,
+          capture_instance: input.captureInstance ?? null,
+          created_at: now,
+          updated_at: now,
+        });
+        return {
+          conversation: conversationFromRow((await this.row(id, trx))!),
+          created: true,
+        };
+      });
+    });
+  }
+
+  get(id: string) {
+    return guarded('conversations.get', async () => {
+      const row = await this.row(id);
+      return row ? conversationFromRow(row) : undefined;
+    });
+  }
+
+  private async notRecording(op: string, id: string): Promise<never> {
+    const row = await this.row(id);
+    if (!row) {
+      throw new CaptureStoreError(
+        'not-found',
+        op,
+        `conversation ${id} not found`,
+      );
+    }
+    throw new CaptureStoreError(
+      'conflict',
+      op,
+      `conversation ${id} is ${row.state}, no longer recording`,
+    );
+  }
+
+  update(id: string, patch: ConversationUpdateRecord) {
+    const op = 'conversations.update';
+    return guarded(op, async () => {
+      const columns: Record<string, unknown> = { updated_at: new Date() };
+      if (patch.direction !== undefined) columns.direction = patch.direction;
+      if (patch.otherParty !== undefined)
+        columns.other_party = patch.otherParty;
+      if (patch.codec !== undefined) columns.codec = patch.codec;
+      if (patch.siprecSessionId !== undefined)
+        columns.siprec_session_id = patch.siprecSessionId;
+      if (patch.participants !== undefined)
+        columns.participants = JSON.stringify(patch.participants);
+      if (patch.metadata !== undefined)
+        columns.metadata = JSON.stringify(patch.metadata);
+      if (patch.dtmf !== undefined) columns.dtmf = JSON.stringify(patch.dtmf);
+      if (patch.quality !== undefined)
+        columns.quality = JSON.stringify(patch.quality);
+      const count = await this.db(C)
+        .where({ id, state: 'recording' })
+        .update(columns);
+      if (!count) return this.notRecording(op, id);
+      return conversationFromRow((await this.row(id))!);
+    });
+  }
+
+  finish(id: string, input: FinishConversationInput) {
+    const op = 'conversations.finish';
+    return guarded(op, async () => {
+      const row = await this.row(id);
+      if (!row) {
+        throw new CaptureStoreError(
+          'not-found',
+          op,
+          `conversation ${id} not found`,
+        );
+      }
+      if (row.state !== 'recording') {
+        return { conversation: conversationFromRow(row), finished: false };
+      }
+      const startedAt = new Date(toIso(row.started_at)).getTime();
+      const durationMs =
+        input.durationMs ?? Math.max(0, input.endedAt.getTime() - startedAt);
+      const failed = input.endedBy === 'error' || !input.storageKey;
+      const columns: Record<string, unknown> = {
+        state: failed ? 'failed' : 'finished',
+        ended_at: input.endedAt,
+        ended_by: input.endedBy,
+        duration_ms: Math.round(durationMs),
+        storage_key: input.storageKey ?? null,
+        sha256: input.sha256?.toLowerCase() ?? null,
+        bytes: input.bytes ?? null,
+        format: input.format ?? null,
+        failure_reason:
+          input.failureReason ??
+          (failed && !input.storageKey ? 'no audio was stored' : null),
+        updated_at: new Date(),
+      };
+      if (input.quality !== undefined)
+        columns.quality = JSON.stringify(input.quality);
+      const count = await this.db(C)
+        .where({ id, state: 'recording' })
+        .update(columns);
+      // zero rows: a concurrent finish won; return what it wrote
+      return {
+        conversation: conversationFromRow((await this.row(id))!),
+        finished: count > 0,
+      };
+    });
+  }
+
+  recordRefused(input: RefusedSessionRecord) {
+    return guarded('conversations.recordRefused', async () => {
+      const id = randomUUID();
+      const row = {
+        id,
+        at: input.at,
+        recorded_number_id: null as string | null,
+        number: input.recordedNumber?.number ?? null,
+        user_ref: input.recordedNumber?.userRef.toLowerCase() ?? null,
+        participants: JSON.stringify(input.participants),
+        reason: input.reason,
+        message: input.message ?? null,
+        sip_call_id: input.sipCallId,
+        siprec_session_id: input.siprecSessionId ?? null,
+        response_code: input.responseCode,
+        capture_source: input.captureSource,
+        capture_instance: input.captureInstance ?? null,
+      };
+      await this.db.transaction(async trx => {
+        if (input.recordedNumber) {
+          const n = await trx('vr_numbers')
+            .where('id', input.recordedNumber.id)
+            .first('id');
+          if (n) row.recorded_number_id = input.recordedNumber.id;
+        }
+        await trx(R).insert(row);
+      });
+      return refusedFromRow(await this.db(R).where('id', id).first());
+    });
+  }
+
+  activeCount(recordedNumberId: string) {
+    return guarded('conversations.activeCount', async () => {
+      const [{ count }] = await this.db(C)
+        .where({ recorded_number_id: recordedNumberId, state: 'recording' })
+        .count({ count: '*' });
+      return Number(count);
+    });
+  }
+
+  listInProgress(options: { captureSource: string; captureInstance?: string }) {
+    return guarded('conversations.listInProgress', async () => {
+      const qb = this.db(C).where({
+        state: 'recording',
+        capture_source: options.captureSource,
+      });
+      if (options.captureInstance !== undefined)
+        qb.where('capture_instance', options.captureInstance);
+      const rows: ConversationRow[] = await qb.orderBy('started_at');
+      return rows.map(conversationFromRow);
+    });
+  }
+
+  /** Refused sessions, newest first (for tests and, later, proof-of-recording views). */
+  listRefused(options: { number?: string; limit?: number } = {}) {
+    return guarded('conversations.listRefused', async () => {
+      const qb = this.db(R);
+      if (options.number) qb.where('number', options.number);
+      const rows = await qb
+        .orderBy([
+          { column: 'at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(options.limit ?? 100);
+      return rows.map(refusedFromRow);
+    });
+  }
+}
