@@ -13,7 +13,7 @@ import {
 import {
   createVoiceRecordingNumberConditionalDecision,
   voiceRecordingNumberConditions,
-} from '@mvr/plugin-voice-recording-backend';
+} from '@mvr/plugin-voice-recording-node';
 import {
   voiceRecordingNumberReadPermission,
   voiceRecordingNumberSelfManagePermission,

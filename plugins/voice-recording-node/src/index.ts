@@ -6,3 +6,4 @@
 export * from './notifiers';
 export * from './events';
 export * from './capture';
+export * from './permissions';

@@ -16,7 +16,7 @@ import {
 } from '@mvr/plugin-voice-recording-common';
 import { Knex } from 'knex';
 import { DateTime } from 'luxon';
-import { NumberQuery } from '../permissions/resource';
+import { NumberQuery } from '../permissions';
 import {
   chunk,
   scheduleKey,
