@@ -7,3 +7,4 @@ export * from './notifiers';
 export * from './events';
 export * from './capture';
 export * from './permissions';
+export * from './storage';
