@@ -14,7 +14,11 @@ export {
   isMobileNumberEntity,
 } from './plugin';
 export * from './api';
-export { rootRouteRef, numberDetailRouteRef } from './routes';
+export {
+  rootRouteRef,
+  numberDetailRouteRef,
+  conversationDetailRouteRef,
+} from './routes';
 export {
   ANNOTATION_NUMBER,
   ANNOTATION_NUMBER_ID,

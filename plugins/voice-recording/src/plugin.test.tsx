@@ -3,6 +3,8 @@ import { mockApis, renderTestApp } from '@backstage/frontend-test-utils';
 import plugin from './index';
 import { voiceRecordingApiRef } from './api/VoiceRecordingApi';
 import { makeNumber } from './testUtils/fixtures';
+import { makeConversationDetail } from './testUtils/conversations';
+import { playerApiMocks, stubMediaAndCanvas } from './testUtils/media';
 
 describe('voice-recording plugin', () => {
   it('is the default export, with id voice-recording and its extensions', () => {
@@ -32,5 +34,35 @@ describe('voice-recording plugin', () => {
       await screen.findByTestId('number-title', {}, { timeout: 10000 }),
     ).toHaveTextContent('+32470777777');
     expect(screen.getByTestId('week-grid')).toBeInTheDocument();
+  });
+
+  it('opens a conversation detail by URL', async () => {
+    stubMediaAndCanvas();
+    renderTestApp({
+      features: [plugin],
+      initialRouteEntries: ['/voice-recording/conversations/c9'],
+      apis: [
+        [
+          voiceRecordingApiRef,
+          {
+            ...playerApiMocks(),
+            getConversation: jest.fn(async () =>
+              makeConversationDetail({ id: 'c9' }),
+            ),
+            getAccessHistory: jest.fn(async () => ({ items: [] })),
+          },
+        ],
+        mockApis.permission({ authorize: 'ALLOW' as any }),
+      ],
+    });
+    expect(
+      await screen.findByTestId('conversation-title', {}, { timeout: 10000 }),
+    ).toHaveTextContent('+32470123456 → +32471234567');
+    expect(screen.getByRole('tab', { name: 'Conversations' })).toHaveAttribute(
+      'aria-selected',
+      'true',
+    );
+    expect(screen.getByTestId('player')).toBeInTheDocument();
+    jest.restoreAllMocks();
   });
 });

@@ -11,7 +11,11 @@ import type { Entity } from '@backstage/catalog-model';
 import { voiceRecordingApiRef } from './api/VoiceRecordingApi';
 import { VoiceRecordingClient } from './api/VoiceRecordingClient';
 import { MOBILE_NUMBER_RESOURCE_TYPE } from './constants';
-import { numberDetailRouteRef, rootRouteRef } from './routes';
+import {
+  conversationDetailRouteRef,
+  numberDetailRouteRef,
+  rootRouteRef,
+} from './routes';
 
 /** The client of the voice-recording backend. */
 export const voiceRecordingApi = ApiBlueprint.make({
@@ -68,6 +72,7 @@ export const voiceRecordingPlugin = createFrontendPlugin({
   routes: {
     root: rootRouteRef,
     numberDetail: numberDetailRouteRef,
+    conversationDetail: conversationDetailRouteRef,
   },
   extensions: [
     voiceRecordingApi,

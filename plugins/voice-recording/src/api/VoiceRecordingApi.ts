@@ -1,5 +1,8 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import {
+  Conversation,
+  ConversationDirection,
+  ConversationState,
   NumberSettings,
   NumberStatus,
   PlanningModel,
@@ -58,6 +61,94 @@ export interface DownloadedFile {
   fileName: string;
 }
 
+/** Sort keys of `GET /conversations`. */
+export type ConversationSort =
+  | 'startedAt'
+  | 'durationMs'
+  | 'number'
+  | 'otherParty';
+
+/** Filters of `GET /conversations` (also the body of `POST /conversations/export`). */
+export interface ConversationFilters {
+  /** ISO 8601 instants, on `startedAt`. */
+  from?: string;
+  to?: string;
+  /** Either party, full or partial, any format (digits are matched). */
+  phone?: string;
+  userRef?: string;
+  direction?: ConversationDirection;
+  /** Seconds. */
+  minDuration?: number;
+  maxDuration?: number;
+  /** The recorded number, any format. */
+  number?: string;
+  state?: ConversationState;
+}
+
+/** Query of `GET /conversations`: filters, sort and keyset pagination. */
+export interface ConversationQuery extends ConversationFilters {
+  sort?: ConversationSort;
+  order?: 'asc' | 'desc';
+  limit?: number;
+  /** Opaque, from a previous answer's `nextCursor`. */
+  cursor?: string;
+}
+
+/** A conversation in a search result: without `metadata`, plus its quality warnings. */
+export type ConversationSummary = Omit<Conversation, 'metadata'> & {
+  qualityWarnings: string[];
+};
+
+export interface ConversationList {
+  items: ConversationSummary[];
+  total: number;
+  nextCursor?: string;
+}
+
+/** `GET /conversations/:id`. */
+export type ConversationDetail = Conversation & {
+  qualityWarnings: string[];
+  audio: { available: boolean; formats: string[]; durationMs?: number };
+};
+
+/** Audio formats of `GET /conversations/:id/audio`. */
+export type AudioFormat = 'ogg' | 'wav';
+
+/** `GET /conversations/:id/waveform`: left = recorded user, right = other party. */
+export interface Waveform {
+  durationMs: number;
+  channels: Array<{ label: string; party?: string; peaks: number[] }>;
+}
+
+/** One row of the plugin's audit trail. */
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actorRef: string;
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  details?: Record<string, unknown>;
+}
+
+/** Query of `GET /audit`. */
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  target?: string;
+  targetType?: string;
+  /** ISO 8601 instants. */
+  from?: string;
+  to?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface AuditList {
+  items: AuditEntry[];
+  total: number;
+}
+
 /** Client of the voice-recording backend (REST contract: docs/api.md). */
 export interface VoiceRecordingApi {
   listNumbers(query?: NumberQuery): Promise<NumberList>;
@@ -96,6 +187,22 @@ export interface VoiceRecordingApi {
     csv: string,
     options?: { dryRun?: boolean },
   ): Promise<BulkImportResult>;
+
+  listConversations(query?: ConversationQuery): Promise<ConversationList>;
+  /** Details of one conversation (audited as a view by the backend). */
+  getConversation(id: string): Promise<ConversationDetail>;
+  getWaveform(id: string, points?: number): Promise<Waveform>;
+  /** URL for `<audio src>`: authenticated by the user cookie (see `refreshAuthCookie`). */
+  getAudioUrl(id: string, format?: AudioFormat): Promise<string>;
+  /** Asks the backend for the Backstage user cookie; answers when it expires. */
+  refreshAuthCookie(): Promise<{ expiresAt: string }>;
+  downloadConversation(id: string): Promise<DownloadedFile>;
+  exportConversations(
+    selection: ConversationFilters | { ids: string[] },
+  ): Promise<DownloadedFile>;
+  getAccessHistory(id: string): Promise<{ items: AuditEntry[] }>;
+  listAudit(query?: AuditQuery): Promise<AuditList>;
+  exportAuditCsv(query?: AuditQuery): Promise<DownloadedFile>;
 }
 
 export const voiceRecordingApiRef = createApiRef<VoiceRecordingApi>().with({

@@ -5,7 +5,15 @@ import type {
   TimeSlot,
 } from '@mvr/plugin-voice-recording-common';
 import {
+  AuditEntry,
+  AuditList,
+  AuditQuery,
+  AudioFormat,
   BulkImportResult,
+  ConversationDetail,
+  ConversationFilters,
+  ConversationList,
+  ConversationQuery,
   CreateNumberRequest,
   DownloadedFile,
   NumberList,
@@ -13,6 +21,7 @@ import {
   PlanningModelInput,
   UpdateNumberRequest,
   VoiceRecordingApi,
+  Waveform,
 } from './VoiceRecordingApi';
 import { toResponseError } from './errors';
 
@@ -28,6 +37,47 @@ export function fileNameFromDisposition(
   if (star) return decodeURIComponent(star[1].trim().replace(/^"|"$/g, ''));
   const plain = /filename="?([^";]+)"?/i.exec(header);
   return plain ? plain[1].trim() : fallback;
+}
+
+type QueryValue = string | number | boolean | undefined | null;
+
+/**
+ * `?a=1&b=x` from the given parameters, in their order, leaving out absent and empty
+ * values; '' when nothing is left.
+ */
+export function queryString(params: Record<string, QueryValue>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string' && value.trim() === '') continue;
+    if (typeof value === 'number' && !Number.isFinite(value)) continue;
+    search.set(key, String(value));
+  }
+  const qs = search.toString();
+  return qs ? `?${qs}` : '';
+}
+
+/** The filters of a conversation search, without sort and paging (export body). */
+export function conversationFilters(
+  query: ConversationQuery,
+): ConversationFilters {
+  const filters: ConversationFilters = {
+    from: query.from,
+    to: query.to,
+    phone: query.phone,
+    userRef: query.userRef,
+    direction: query.direction,
+    minDuration: query.minDuration,
+    maxDuration: query.maxDuration,
+    number: query.number,
+    state: query.state,
+  };
+  return Object.fromEntries(
+    Object.entries(filters).filter(
+      ([, v]) =>
+        v !== undefined && v !== null && !(typeof v === 'string' && !v.trim()),
+    ),
+  ) as ConversationFilters;
 }
 
 /** Fetches the voice-recording backend through Backstage's discovery and fetch APIs (auth included). */
@@ -69,10 +119,9 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
   private async download(
     path: string,
     fallbackName: string,
+    init: RequestInit = { headers: { Accept: 'text/csv' } },
   ): Promise<DownloadedFile> {
-    const response = await this.request(path, {
-      headers: { Accept: 'text/csv' },
-    });
+    const response = await this.request(path, init);
     return {
       blob: await response.blob(),
       fileName: fileNameFromDisposition(
@@ -208,4 +257,99 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
       body: csv,
     });
   }
+
+  listConversations(query: ConversationQuery = {}): Promise<ConversationList> {
+    return this.json(
+      `/conversations${queryString({
+        ...conversationFilters(query),
+        sort: query.sort,
+        order: query.order,
+        limit: query.limit,
+        cursor: query.cursor,
+      })}`,
+    );
+  }
+
+  getConversation(id: string): Promise<ConversationDetail> {
+    return this.json(`/conversations/${encodeURIComponent(id)}`);
+  }
+
+  getWaveform(id: string, points?: number): Promise<Waveform> {
+    return this.json(
+      `/conversations/${encodeURIComponent(id)}/waveform${queryString({
+        points,
+      })}`,
+    );
+  }
+
+  async getAudioUrl(id: string, format?: AudioFormat): Promise<string> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(PLUGIN_ID);
+    return `${baseUrl}/conversations/${encodeURIComponent(
+      id,
+    )}/audio${queryString({ format })}`;
+  }
+
+  refreshAuthCookie(): Promise<{ expiresAt: string }> {
+    // The well-known endpoint of every Backstage backend plugin (as techdocs uses it):
+    // sets the user cookie that authenticates <audio src> requests.
+    return this.json('/.backstage/auth/v1/cookie', { credentials: 'include' });
+  }
+
+  downloadConversation(id: string): Promise<DownloadedFile> {
+    return this.download(
+      `/conversations/${encodeURIComponent(id)}/download`,
+      `conversation-${id}.mp3`,
+      { headers: { Accept: 'audio/mpeg' } },
+    );
+  }
+
+  exportConversations(
+    selection: ConversationFilters | { ids: string[] },
+  ): Promise<DownloadedFile> {
+    const body =
+      'ids' in selection && Array.isArray(selection.ids)
+        ? { ids: selection.ids }
+        : conversationFilters(selection as ConversationFilters);
+    return this.download('/conversations/export', 'conversations.zip', {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/zip',
+      },
+      body: JSON.stringify(body),
+    });
+  }
+
+  getAccessHistory(id: string): Promise<{ items: AuditEntry[] }> {
+    return this.json(`/conversations/${encodeURIComponent(id)}/access-history`);
+  }
+
+  listAudit(query: AuditQuery = {}): Promise<AuditList> {
+    return this.json(`/audit${auditQueryString(query)}`);
+  }
+
+  exportAuditCsv(query: AuditQuery = {}): Promise<DownloadedFile> {
+    const { limit: _limit, offset: _offset, ...filters } = query;
+    return this.download(
+      `/audit${auditQueryString(filters, { format: 'csv' })}`,
+      'voice-recording-audit.csv',
+    );
+  }
+}
+
+function auditQueryString(
+  query: AuditQuery,
+  extra: Record<string, QueryValue> = {},
+): string {
+  return queryString({
+    actor: query.actor,
+    action: query.action,
+    target: query.target,
+    targetType: query.targetType,
+    from: query.from,
+    to: query.to,
+    limit: query.limit,
+    offset: query.offset,
+    ...extra,
+  });
 }

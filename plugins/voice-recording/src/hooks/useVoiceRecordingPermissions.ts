@@ -1,6 +1,9 @@
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  voiceRecordingAuditReadPermission,
   voiceRecordingBulkSchedulePermission,
+  voiceRecordingConversationDownloadPermission,
+  voiceRecordingConversationExportPermission,
   voiceRecordingNumberCreatePermission,
   voiceRecordingNumberUpdatePermission,
   voiceRecordingPlanningModelManagePermission,
@@ -14,6 +17,12 @@ export interface VoiceRecordingPermissions {
   canUpdateNumbers: boolean;
   canManagePlanningModels: boolean;
   canBulkSchedule: boolean;
+  /** May download a conversation as MP3 (admins). */
+  canDownloadConversations: boolean;
+  /** May export a selection of conversations as a ZIP (admins). */
+  canExportConversations: boolean;
+  /** May read the audit trail and a conversation's access history (admins). */
+  canReadAudit: boolean;
   /** Admin views: the numbers list, planning-model management, bulk scheduling. */
   isAdmin: boolean;
 }
@@ -35,12 +44,31 @@ export function useVoiceRecordingPermissions(
   const bulk = usePermission({
     permission: voiceRecordingBulkSchedulePermission,
   });
+  const download = usePermission({
+    permission: voiceRecordingConversationDownloadPermission,
+  });
+  const exportZip = usePermission({
+    permission: voiceRecordingConversationExportPermission,
+  });
+  const audit = usePermission({
+    permission: voiceRecordingAuditReadPermission,
+  });
   return {
-    loading: create.loading || update.loading || models.loading || bulk.loading,
+    loading:
+      create.loading ||
+      update.loading ||
+      models.loading ||
+      bulk.loading ||
+      download.loading ||
+      exportZip.loading ||
+      audit.loading,
     canCreateNumbers: create.allowed,
     canUpdateNumbers: update.allowed,
     canManagePlanningModels: models.allowed,
     canBulkSchedule: bulk.allowed,
+    canDownloadConversations: download.allowed,
+    canExportConversations: exportZip.allowed,
+    canReadAudit: audit.allowed,
     isAdmin: create.allowed || update.allowed,
   };
 }

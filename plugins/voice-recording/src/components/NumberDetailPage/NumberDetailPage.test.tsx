@@ -47,6 +47,23 @@ describe('NumberDetailPage', () => {
     );
   });
 
+  it('says the number is not visible when the backend answers 404', async () => {
+    renderPage({
+      getNumber: jest.fn(async () => {
+        throw await responseError(
+          404,
+          'NotFoundError',
+          'recorded number n1 not found',
+        );
+      }),
+    });
+    expect(await screen.findByTestId('number-not-visible')).toHaveTextContent(
+      'not a recorded number you can see',
+    );
+    expect(screen.queryByTestId('week-grid')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Save settings' })).toBeNull();
+  });
+
   it('adds a slot and redraws the week grid from the answer', async () => {
     const number = makeNumber();
     const addSlot = jest.fn(async (_id: string, slot: any) => ({

@@ -12,6 +12,7 @@ import { Alert } from '@material-ui/lab';
 import { useApi } from '@backstage/frontend-plugin-api';
 import type { RecordedNumberWithStatus } from '@mvr/plugin-voice-recording-common';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
+import { errorStatus } from '../../api/errors';
 import { useVoiceRecordingPermissions } from '../../hooks/useVoiceRecordingPermissions';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { StatusBadge } from '../StatusBadge/StatusBadge';
@@ -67,7 +68,17 @@ export function NumberDetailPage() {
   };
 
   if (loaded.loading) return <LinearProgress />;
-  if (loaded.error) return <ErrorAlert error={loaded.error} />;
+  if (loaded.error) {
+    // 404 covers both "does not exist" and "not yours" (visibility is filtered in SQL).
+    if (errorStatus(loaded.error) === 404) {
+      return (
+        <Alert severity="warning" data-testid="number-not-visible">
+          This is not a recorded number you can see.
+        </Alert>
+      );
+    }
+    return <ErrorAlert error={loaded.error} />;
+  }
   if (!number) return null;
 
   return (

@@ -52,6 +52,10 @@ describe('VoiceRecordingPage (admin)', () => {
     expect(
       screen.getByRole('button', { name: 'Add number' }),
     ).toBeInTheDocument();
+    expect(
+      screen.getByRole('tab', { name: 'Conversations' }),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('tab', { name: 'Audit' })).toBeInTheDocument();
     expect(api.listNumbers).toHaveBeenCalledWith(
       expect.objectContaining({ limit: 50, offset: 0 }),
     );

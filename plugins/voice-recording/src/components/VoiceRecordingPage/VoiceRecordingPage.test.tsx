@@ -45,6 +45,10 @@ describe('VoiceRecordingPage (standard user)', () => {
     );
     expect(screen.queryByRole('tab', { name: 'Numbers' })).toBeNull();
     expect(screen.queryByRole('tab', { name: 'Bulk scheduling' })).toBeNull();
+    expect(
+      screen.getByRole('tab', { name: 'Conversations' }),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('tab', { name: 'Audit' })).toBeNull();
     expect(api.listNumbers).not.toHaveBeenCalled();
   });
 });

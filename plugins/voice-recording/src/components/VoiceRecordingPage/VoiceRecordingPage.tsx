@@ -8,6 +8,9 @@ import { NumberDetailPage } from '../NumberDetailPage/NumberDetailPage';
 import { PlanningModelsPage } from '../PlanningModelsPage/PlanningModelsPage';
 import { BulkSchedulingPage } from '../BulkSchedulingPage/BulkSchedulingPage';
 import { MyNumbersPage } from '../MyNumbersPage/MyNumbersPage';
+import { ConversationsPage } from '../ConversationsPage/ConversationsPage';
+import { ConversationDetailPage } from '../ConversationDetailPage/ConversationDetailPage';
+import { AuditPage } from '../AuditPage/AuditPage';
 import { TabDef, VoiceRecordingTabs } from './VoiceRecordingTabs';
 
 /**
@@ -24,10 +27,12 @@ export function VoiceRecordingPage() {
   const tabs: TabDef[] = [
     ...(perms.isAdmin ? [{ path: TAB_PATHS.numbers, label: 'Numbers' }] : []),
     { path: TAB_PATHS.myNumbers, label: 'My numbers' },
+    { path: TAB_PATHS.conversations, label: 'Conversations' },
     { path: TAB_PATHS.planningModels, label: 'Planning models' },
     ...(perms.canBulkSchedule
       ? [{ path: TAB_PATHS.bulk, label: 'Bulk scheduling' }]
       : []),
+    ...(perms.canReadAudit ? [{ path: TAB_PATHS.audit, label: 'Audit' }] : []),
   ];
   const landing = perms.isAdmin ? TAB_PATHS.numbers : TAB_PATHS.myNumbers;
 
@@ -46,6 +51,14 @@ export function VoiceRecordingPage() {
           path={TAB_PATHS.planningModels}
           element={<PlanningModelsPage />}
         />
+        <Route path={TAB_PATHS.conversations} element={<ConversationsPage />} />
+        <Route
+          path={`${TAB_PATHS.conversations}/:id`}
+          element={<ConversationDetailPage />}
+        />
+        {perms.canReadAudit && (
+          <Route path={TAB_PATHS.audit} element={<AuditPage />} />
+        )}
         {perms.canBulkSchedule && (
           <Route path={TAB_PATHS.bulk} element={<BulkSchedulingPage />} />
         )}

@@ -1,0 +1,99 @@
+import { screen, within } from '@testing-library/react';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
+import { rootRouteRef } from '../../routes';
+import { makeConversationDetail } from '../../testUtils/conversations';
+import { responseError } from '../../testUtils/fixtures';
+import { playerApiMocks, stubMediaAndCanvas } from '../../testUtils/media';
+import {
+  ConversationDetailPage,
+  qualityFigures,
+} from './ConversationDetailPage';
+
+const DENY = 'DENY' as any; // AuthorizeResult.DENY: a standard user
+
+beforeEach(stubMediaAndCanvas);
+afterEach(() => jest.restoreAllMocks());
+
+function renderPage(api: Record<string, jest.Mock>) {
+  return renderInTestApp(<ConversationDetailPage />, {
+    apis: [
+      [voiceRecordingApiRef, { ...playerApiMocks(), ...api }],
+      mockApis.permission({ authorize: DENY }),
+    ],
+    mountedRoutes: { '/voice-recording': rootRouteRef },
+    mountPath: '/voice-recording/conversations/:id',
+    initialRouteEntries: ['/voice-recording/conversations/c1'],
+  });
+}
+
+// usePermission caches decisions per permission across renders of one test file,
+// so the admin view is tested in ConversationDetailPage.admin.test.tsx.
+describe('ConversationDetailPage (standard user)', () => {
+  it('shows the call, participants, DTMF, quality and the player, without admin actions', async () => {
+    const getConversation = jest.fn(async () =>
+      makeConversationDetail({ qualityWarnings: ['packet-loss'] }),
+    );
+    const downloadConversation = jest.fn();
+    const getAccessHistory = jest.fn(async () => ({ items: [] }));
+    renderPage({ getConversation, downloadConversation, getAccessHistory });
+
+    expect(
+      await screen.findByTestId('conversation-title', {}, { timeout: 5000 }),
+    ).toHaveTextContent('+32470123456 → +32471234567');
+    expect(getConversation).toHaveBeenCalledWith('c1');
+    expect(screen.getByTestId('player')).toBeInTheDocument();
+    expect(screen.getAllByTestId('quality-warning').length).toBeGreaterThan(0);
+    const participants = screen.getByTestId('participants');
+    expect(within(participants).getByText('Bob')).toBeInTheDocument();
+    expect(screen.getByTestId('dtmf-list')).toHaveTextContent('5 at 0:25');
+    expect(screen.getByTestId('dtmf-list')).toHaveTextContent('# at 1:02');
+    expect(screen.getByTestId('quality-figures')).toHaveTextContent(
+      'Packet loss1.00 %',
+    );
+    expect(
+      await screen.findByTestId('waveform-label-recorded'),
+    ).toHaveTextContent('Recorded user: +32470123456 (Bob)');
+
+    expect(screen.queryByRole('button', { name: 'Download MP3' })).toBeNull();
+    expect(screen.queryByTestId('access-history')).toBeNull();
+    expect(getAccessHistory).not.toHaveBeenCalled();
+  });
+
+  it('says the conversation is not visible on 404', async () => {
+    renderPage({
+      getConversation: jest.fn(async () => {
+        throw await responseError(404, 'NotFoundError', 'not found');
+      }),
+    });
+    expect(
+      await screen.findByTestId(
+        'conversation-not-visible',
+        {},
+        { timeout: 5000 },
+      ),
+    ).toHaveTextContent('c1 is not a conversation you can see');
+    expect(screen.queryByTestId('player')).toBeNull();
+  });
+});
+
+describe('qualityFigures', () => {
+  it('lists known figures in order, the loss rate, then extra scalar fields', () => {
+    expect(
+      qualityFigures({
+        packetsLost: 5,
+        packetsReceived: 95,
+        oneSided: true,
+        mosEstimate: 3.9,
+        nested: { a: 1 },
+      }),
+    ).toEqual([
+      ['Packets received', '95'],
+      ['Packets lost', '5'],
+      ['One-sided media', 'yes'],
+      ['Packet loss', '5.00 %'],
+      ['mosEstimate', '3.9'],
+    ]);
+    expect(qualityFigures(undefined)).toEqual([]);
+  });
+});

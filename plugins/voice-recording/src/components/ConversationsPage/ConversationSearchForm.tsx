@@ -1,0 +1,181 @@
+import { FormEvent } from 'react';
+import { Box, Button, Grid } from '@material-ui/core';
+import { DateTime } from 'luxon';
+import type { ConversationDirection } from '@mvr/plugin-voice-recording-common';
+import type { ConversationFilters } from '../../api/VoiceRecordingApi';
+import { LabeledTextField } from '../LabeledTextField/LabeledTextField';
+
+/** What the search form holds (the inputs' raw strings). */
+export interface ConversationSearchValues {
+  /** `datetime-local` values, in the browser's time zone. */
+  from: string;
+  to: string;
+  phone: string;
+  userRef: string;
+  direction: ConversationDirection | '';
+  /** Seconds. */
+  minDuration: string;
+  maxDuration: string;
+  number: string;
+}
+
+export const EMPTY_SEARCH: ConversationSearchValues = {
+  from: '',
+  to: '',
+  phone: '',
+  userRef: '',
+  direction: '',
+  minDuration: '',
+  maxDuration: '',
+  number: '',
+};
+
+function localToIso(value: string, field: string): string | undefined {
+  if (!value.trim()) return undefined;
+  const dt = DateTime.fromISO(value);
+  if (!dt.isValid)
+    throw new Error(`${field}: "${value}" is not a date and time`);
+  return dt.toUTC().toISO() ?? undefined;
+}
+
+function seconds(value: string, field: string): number | undefined {
+  if (!value.trim()) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new Error(`${field}: "${value}" is not a number of seconds`);
+  }
+  return n;
+}
+
+/**
+ * The API filters of the form's values; throws an Error naming the field when a
+ * value is wrong (bad date or duration, range the wrong way round).
+ */
+export function searchValuesToFilters(
+  values: ConversationSearchValues,
+): ConversationFilters {
+  const from = localToIso(values.from, 'From');
+  const to = localToIso(values.to, 'To');
+  if (from && to && Date.parse(from) > Date.parse(to)) {
+    throw new Error('From: must be before To');
+  }
+  const minDuration = seconds(values.minDuration, 'Min duration');
+  const maxDuration = seconds(values.maxDuration, 'Max duration');
+  if (
+    minDuration !== undefined &&
+    maxDuration !== undefined &&
+    minDuration > maxDuration
+  ) {
+    throw new Error('Min duration: must not exceed Max duration');
+  }
+  const filters: ConversationFilters = {
+    from,
+    to,
+    phone: values.phone.trim() || undefined,
+    userRef: values.userRef.trim() || undefined,
+    direction: values.direction || undefined,
+    minDuration,
+    maxDuration,
+    number: values.number.trim() || undefined,
+  };
+  return Object.fromEntries(
+    Object.entries(filters).filter(([, v]) => v !== undefined),
+  ) as ConversationFilters;
+}
+
+/** Search form of the Conversations page; searches on submit ("Search" or Enter). */
+export function ConversationSearchForm(props: {
+  value: ConversationSearchValues;
+  onChange: (value: ConversationSearchValues) => void;
+  onSearch: () => void;
+  onReset: () => void;
+}) {
+  const set = <K extends keyof ConversationSearchValues>(
+    key: K,
+    v: ConversationSearchValues[K],
+  ) => props.onChange({ ...props.value, [key]: v });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    props.onSearch();
+  };
+  const text = (
+    key: Exclude<keyof ConversationSearchValues, 'direction'>,
+    label: string,
+    extra: Record<string, unknown> = {},
+  ) => (
+    <LabeledTextField
+      fullWidth
+      label={label}
+      value={props.value[key]}
+      onChange={e => set(key, e.target.value)}
+      inputProps={{ 'aria-label': label }}
+      {...extra}
+    />
+  );
+  return (
+    <form aria-label="Search conversations" onSubmit={submit}>
+      <Grid container spacing={2}>
+        <Grid item xs={12} sm={6} md={3}>
+          {text('from', 'From', {
+            type: 'datetime-local',
+            InputLabelProps: { shrink: true },
+          })}
+        </Grid>
+        <Grid item xs={12} sm={6} md={3}>
+          {text('to', 'To', {
+            type: 'datetime-local',
+            InputLabelProps: { shrink: true },
+          })}
+        </Grid>
+        <Grid item xs={12} sm={6} md={3}>
+          {text('phone', 'Phone number', {
+            placeholder: 'Either party, e.g. 0471 23',
+          })}
+        </Grid>
+        <Grid item xs={12} sm={6} md={3}>
+          {text('userRef', 'User', { placeholder: 'user:default/bob' })}
+        </Grid>
+        <Grid item xs={12} sm={6} md={3}>
+          <LabeledTextField
+            select
+            fullWidth
+            label="Direction"
+            value={props.value.direction}
+            onChange={e =>
+              set('direction', e.target.value as ConversationDirection | '')
+            }
+            SelectProps={{ native: true }}
+            InputLabelProps={{ shrink: true }}
+          >
+            <option value="">Any</option>
+            <option value="incoming">Incoming</option>
+            <option value="outgoing">Outgoing</option>
+          </LabeledTextField>
+        </Grid>
+        <Grid item xs={6} sm={3} md={2}>
+          {text('minDuration', 'Min duration (s)', {
+            type: 'number',
+            inputProps: { 'aria-label': 'Min duration (s)', min: 0 },
+          })}
+        </Grid>
+        <Grid item xs={6} sm={3} md={2}>
+          {text('maxDuration', 'Max duration (s)', {
+            type: 'number',
+            inputProps: { 'aria-label': 'Max duration (s)', min: 0 },
+          })}
+        </Grid>
+        <Grid item xs={12} sm={6} md={3}>
+          {text('number', 'Recorded number', { placeholder: '+32470123456' })}
+        </Grid>
+        <Grid item xs={12} md={2}>
+          <Box display="flex" gridGap={8} height="100%" alignItems="flex-end">
+            <Button type="submit" variant="contained" color="primary">
+              Search
+            </Button>
+            <Button onClick={props.onReset}>Reset</Button>
+          </Box>
+        </Grid>
+      </Grid>
+    </form>
+  );
+}

@@ -1,0 +1,157 @@
+import {
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  TableSortLabel,
+  makeStyles,
+} from '@material-ui/core';
+import CallMadeIcon from '@material-ui/icons/CallMade';
+import CallReceivedIcon from '@material-ui/icons/CallReceived';
+import type {
+  ConversationSort,
+  ConversationSummary,
+} from '../../api/VoiceRecordingApi';
+import {
+  formatDateTime,
+  formatDuration,
+  partyLabel,
+  shortUserRef,
+  splitParticipants,
+} from './format';
+import { QualityWarnings } from './QualityWarnings';
+
+const useStyles = makeStyles({
+  row: { cursor: 'pointer' },
+  parties: { whiteSpace: 'nowrap' },
+});
+
+export interface SortState {
+  sort: ConversationSort;
+  order: 'asc' | 'desc';
+}
+
+/** Next sort state when a column header is clicked: toggles the order on the same column. */
+export function nextSort(
+  current: SortState,
+  column: ConversationSort,
+): SortState {
+  if (current.sort === column) {
+    return { sort: column, order: current.order === 'asc' ? 'desc' : 'asc' };
+  }
+  // Times and durations: most recent / longest first; numbers: in order.
+  const order =
+    column === 'startedAt' || column === 'durationMs' ? 'desc' : 'asc';
+  return { sort: column, order };
+}
+
+const COLUMNS: Array<{ key: ConversationSort | null; label: string }> = [
+  { key: 'number', label: 'Recorded number' },
+  { key: 'otherParty', label: 'Other party' },
+  { key: null, label: 'User' },
+  { key: null, label: 'Direction' },
+  { key: 'startedAt', label: 'Start' },
+  { key: 'durationMs', label: 'Duration' },
+  { key: null, label: 'Quality' },
+];
+
+/** Result list of a conversation search; clicking a row (or Enter on it) opens it. */
+export function ConversationsTable(props: {
+  items: ConversationSummary[];
+  sort: SortState;
+  onSort: (column: ConversationSort) => void;
+  onOpen: (item: ConversationSummary) => void;
+}) {
+  const classes = useStyles();
+  return (
+    <Table
+      size="small"
+      aria-label="Conversations"
+      data-testid="conversations-table"
+    >
+      <TableHead>
+        <TableRow>
+          {COLUMNS.map(c => (
+            <TableCell
+              key={c.label}
+              sortDirection={
+                c.key && props.sort.sort === c.key ? props.sort.order : false
+              }
+            >
+              {c.key ? (
+                <TableSortLabel
+                  active={props.sort.sort === c.key}
+                  direction={
+                    props.sort.sort === c.key ? props.sort.order : 'asc'
+                  }
+                  onClick={() => props.onSort(c.key!)}
+                  data-testid={`sort-${c.key}`}
+                >
+                  {c.label}
+                </TableSortLabel>
+              ) : (
+                c.label
+              )}
+            </TableCell>
+          ))}
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {props.items.length === 0 && (
+          <TableRow>
+            <TableCell colSpan={COLUMNS.length}>
+              No conversations match.
+            </TableCell>
+          </TableRow>
+        )}
+        {props.items.map(item => {
+          const { recorded, other } = splitParticipants(item.participants);
+          return (
+            <TableRow
+              key={item.id}
+              hover
+              tabIndex={0}
+              className={classes.row}
+              data-testid={`conversation-row-${item.id}`}
+              onClick={() => props.onOpen(item)}
+              onKeyDown={e => {
+                if (e.key === 'Enter') props.onOpen(item);
+              }}
+            >
+              <TableCell className={classes.parties}>
+                {partyLabel(item.number, recorded)}
+              </TableCell>
+              <TableCell className={classes.parties}>
+                {partyLabel(item.otherParty, other)}
+              </TableCell>
+              <TableCell>{shortUserRef(item.userRef)}</TableCell>
+              <TableCell>
+                {item.direction === 'outgoing' && (
+                  <>
+                    <CallMadeIcon fontSize="inherit" /> Outgoing
+                  </>
+                )}
+                {item.direction === 'incoming' && (
+                  <>
+                    <CallReceivedIcon fontSize="inherit" /> Incoming
+                  </>
+                )}
+                {!item.direction && '—'}
+              </TableCell>
+              <TableCell>{formatDateTime(item.startedAt)}</TableCell>
+              <TableCell>
+                {item.state === 'recording'
+                  ? 'recording…'
+                  : formatDuration(item.durationMs)}
+              </TableCell>
+              <TableCell>
+                <QualityWarnings warnings={item.qualityWarnings} />
+              </TableCell>
+            </TableRow>
+          );
+        })}
+      </TableBody>
+    </Table>
+  );
+}
