@@ -9,7 +9,8 @@ const baseURL = process.env.PLAYWRIGHT_URL ?? `http://localhost:${port}`;
 
 export default defineConfig({
   testDir: './packages/app/e2e-tests',
-  timeout: 90_000,
+  // Generous: the machine is shared (2 cores); tests poll, they never sleep.
+  timeout: 120_000,
   expect: { timeout: 20_000 },
   fullyParallel: false,
   workers: 1,
@@ -27,6 +28,8 @@ export default defineConfig({
           timeout: 240_000,
           stdout: 'pipe',
           stderr: 'pipe',
+          // The script stops the backend and deletes its database directory on SIGTERM.
+          gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
         },
       ],
   use: {
