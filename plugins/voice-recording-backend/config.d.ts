@@ -42,6 +42,17 @@ export interface Config {
         retries?: number;
       };
     };
+    /** Where recorded audio (and derived files: WAV, MP3, waveforms) is stored. */
+    storage?: {
+      local?: {
+        /**
+         * Directory of the local-file blob store, absolute or relative to the
+         * backend's working directory. Default: ../../.data/recordings (the repository's
+         * .data/recordings when the backend runs from packages/backend).
+         */
+        directory?: string;
+      };
+    };
     demoData?: {
       /**
        * YAML file with planning models and numbers loaded at startup when the

@@ -36,5 +36,7 @@ backend.add(import('@backstage/plugin-signals-backend'));
 
 // Voice recording.
 backend.add(import('@mvr/plugin-voice-recording-backend'));
+// SIPREC recorder (Session Recording Server), configured under voiceRecording.recorder.
+backend.add(import('@mvr/plugin-voice-recording-backend-module-siprec'));
 
 backend.start();

@@ -6,6 +6,9 @@ import {
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
   voiceRecordingAuditReadPermission,
+  voiceRecordingConversationDownloadPermission,
+  voiceRecordingConversationExportPermission,
+  voiceRecordingConversationReadPermission,
   voiceRecordingBulkSchedulePermission,
   voiceRecordingNumberCreatePermission,
   voiceRecordingNumberDeletePermission,
@@ -97,6 +100,24 @@ describe('VoiceRecordingPermissionPolicy', () => {
     });
   });
 
+  it('gives standard users a conditional conversation read limited to their own calls', async () => {
+    await expect(
+      policy.handle(
+        { permission: voiceRecordingConversationReadPermission },
+        bob,
+      ),
+    ).resolves.toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'voice-recording',
+      resourceType: 'voice-recording-conversation',
+      conditions: {
+        rule: 'IS_CONVERSATION_OWNER',
+        resourceType: 'voice-recording-conversation',
+        params: { userRefs: ['user:default/bob', 'group:default/trading'] },
+      },
+    });
+  });
+
   it('lets standard users read planning models', async () => {
     await expect(
       policy.handle(
@@ -115,6 +136,8 @@ describe('VoiceRecordingPermissionPolicy', () => {
       voiceRecordingBulkSchedulePermission,
       voiceRecordingPolicyQueryPermission,
       voiceRecordingAuditReadPermission,
+      voiceRecordingConversationDownloadPermission,
+      voiceRecordingConversationExportPermission,
       createPermission({
         name: 'voice-recording.case.create',
         attributes: { action: 'create' },

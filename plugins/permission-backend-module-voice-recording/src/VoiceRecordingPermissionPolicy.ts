@@ -11,10 +11,13 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import {
+  createVoiceRecordingConversationConditionalDecision,
   createVoiceRecordingNumberConditionalDecision,
+  voiceRecordingConversationConditions,
   voiceRecordingNumberConditions,
 } from '@mvr/plugin-voice-recording-node';
 import {
+  voiceRecordingConversationReadPermission,
   voiceRecordingNumberReadPermission,
   voiceRecordingNumberSelfManagePermission,
   voiceRecordingPermissions,
@@ -49,7 +52,8 @@ export interface VoiceRecordingPermissionPolicyOptions {
  *   the signed-in user) are allowed everything.
  * - Standard users: read their own recorded numbers (conditional IS_NUMBER_OWNER),
  *   switch professional mode of their own self-managed numbers (IS_NUMBER_OWNER and
- *   IS_SELF_MANAGED), read planning models; every other voice-recording permission
+ *   IS_SELF_MANAGED), read planning models, search/view/play back the conversations
+ *   of their own numbers (conditional IS_CONVERSATION_OWNER); every other voice-recording permission
  *   is denied, including voice-recording permissions this policy does not know yet.
  * - Permissions of other plugins (catalog, notifications, ...) are allowed.
  *
@@ -112,11 +116,16 @@ export class VoiceRecordingPermissionPolicy implements PermissionPolicy {
       return { result: AuthorizeResult.ALLOW };
     }
 
-    const isOwner = voiceRecordingNumberConditions.isNumberOwner({
-      userRefs: [identity.userEntityRef, ...identity.ownershipRefs].filter(
-        (ref, index, all) => all.indexOf(ref) === index,
-      ),
-    });
+    const userRefs = [identity.userEntityRef, ...identity.ownershipRefs].filter(
+      (ref, index, all) => all.indexOf(ref) === index,
+    );
+    const isOwner = voiceRecordingNumberConditions.isNumberOwner({ userRefs });
+    if (isPermission(permission, voiceRecordingConversationReadPermission)) {
+      return createVoiceRecordingConversationConditionalDecision(
+        permission,
+        voiceRecordingConversationConditions.isConversationOwner({ userRefs }),
+      );
+    }
     if (isPermission(permission, voiceRecordingNumberReadPermission)) {
       return createVoiceRecordingNumberConditionalDecision(permission, isOwner);
     }

@@ -1,9 +1,23 @@
 /**
- * SIPREC (RFC 7866) recorder protocol layers: SIP message, transport,
- * transaction and dialog; SIPREC body, metadata and SDP answer; RTP; codecs.
+ * SIPREC (RFC 7866) recorder for Mobile Voice Recording: a backend module of the
+ * voice-recording plugin (default export), and its protocol layers: SIP message,
+ * transport, transaction and dialog; SIPREC body, metadata and SDP answer; RTP;
+ * codecs; the call pipeline and the server.
  *
  * @packageDocumentation
  */
+export { voiceRecordingModuleSiprec as default } from './module';
+export { createSiprecModule } from './module';
+export type { SiprecModuleOptions } from './module';
+export { SiprecServer, REFUSAL_RESPONSES, ALLOW } from './server/SiprecServer';
+export type { SiprecServerOptions, SiprecServerStats } from './server/SiprecServer';
+export { readRecorderConfig } from './server/config';
+export type { RecorderConfig } from './server/config';
+export { SiprecCaptureSource } from './server/SiprecCaptureSource';
+export { CallSession } from './call/CallSession';
+export { recoverCalls } from './call/recoverCalls';
+export { PortAllocator } from './media/PortAllocator';
+export { RtpReceiver } from './media/RtpReceiver';
 export * from './sip/message';
 export * from './sip/transport';
 export * from './sip/transaction';

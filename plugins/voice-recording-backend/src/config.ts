@@ -7,6 +7,7 @@ import {
   Weekday,
 } from '@mvr/plugin-voice-recording-common';
 import { IANAZone } from 'luxon';
+import nodePath from 'node:path';
 
 export interface SmsHttpConfig {
   url: string;
@@ -24,7 +25,15 @@ export interface VoiceRecordingConfig {
   defaultSlots: TimeSlot[];
   smsHttp?: SmsHttpConfig;
   demoDataFile?: string;
+  /** Absolute directory of the local-file recording storage. */
+  storageDirectory: string;
 }
+
+/**
+ * Default local recording storage, relative to the backend's working directory
+ * (`packages/backend` under `yarn start`): `<repo>/.data/recordings`.
+ */
+export const DEFAULT_STORAGE_DIRECTORY = '../../.data/recordings';
 
 export const DEFAULT_SLOTS: TimeSlot[] = [
   { weekdays: [1, 2, 3, 4, 5], start: '08:00', end: '18:00' },
@@ -88,5 +97,9 @@ export function readVoiceRecordingConfig(root: Config): VoiceRecordingConfig {
         }
       : undefined,
     demoDataFile: c?.getOptionalString('demoData.file'),
+    storageDirectory: nodePath.resolve(
+      c?.getOptionalString('storage.local.directory') ??
+        DEFAULT_STORAGE_DIRECTORY,
+    ),
   };
 }

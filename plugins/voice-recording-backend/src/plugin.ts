@@ -8,6 +8,9 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
 import { voiceRecordingPermissions } from '@mvr/plugin-voice-recording-common';
 import {
+  LocalFileBlobStore,
+  voiceRecordingConversationPermissionRules,
+  voiceRecordingConversationResourceRef,
   CaptureSource,
   StatusChangeNotifier,
   voiceRecordingCaptureExtensionPoint,
@@ -38,6 +41,9 @@ import { NumbersService } from './service/NumbersService';
 import { PlanningModelsService } from './service/PlanningModelsService';
 import { PolicyService } from './service/PolicyService';
 import { createRouter } from './service/router';
+import { ConversationSearchStore } from './database/ConversationSearchStore';
+import { ConversationsService } from './service/conversations/ConversationsService';
+import { loadDemoConversations } from './demoConversations';
 
 /**
  * The voice-recording backend plugin: recorded numbers, schedules, planning models,
@@ -97,7 +103,29 @@ export const voiceRecordingPlugin = createBackendPlugin({
           getResources: async ids =>
             Promise.all(ids.map(id => numbersStore.get(id))),
         });
+        const conversationSearch = new ConversationSearchStore(knex);
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: voiceRecordingConversationResourceRef,
+          permissions: voiceRecordingPermissions.filter(
+            p =>
+              'resourceType' in p &&
+              p.resourceType ===
+                voiceRecordingConversationResourceRef.resourceType,
+          ),
+          rules: Object.values(voiceRecordingConversationPermissionRules),
+          getResources: async ids =>
+            Promise.all(ids.map(id => conversationSearch.get(id))),
+        });
         deps.permissionsRegistry.addPermissions(voiceRecordingPermissions);
+        const conversationTransform = createConditionTransformer(
+          deps.permissionsRegistry.getPermissionRuleset(
+            voiceRecordingConversationResourceRef,
+          ),
+        );
+        const blobs = new LocalFileBlobStore(config.storageDirectory);
+        deps.logger.info(
+          `voice-recording storage: local files in ${config.storageDirectory}`,
+        );
         const transform = createConditionTransformer(
           deps.permissionsRegistry.getPermissionRuleset(
             voiceRecordingNumberResourceRef,
@@ -142,7 +170,22 @@ export const voiceRecordingPlugin = createBackendPlugin({
           });
         }
 
+        if (config.demoDataFile) {
+          await loadDemoConversations({
+            store: conversationSearch,
+            numbers: numbersStore,
+            blobs,
+            logger: deps.logger,
+          });
+        }
+
         const numbers = new NumbersService(ctx);
+        // the <audio> element authenticates with the Backstage user cookie; each
+        // route still demands full credentials except the audio one (allowLimitedAccess)
+        deps.httpRouter.addAuthPolicy({
+          path: '/conversations',
+          allow: 'user-cookie',
+        });
         deps.httpRouter.use(
           await createRouter({
             httpAuth: deps.httpAuth,
@@ -158,6 +201,18 @@ export const voiceRecordingPlugin = createBackendPlugin({
             planningModels: new PlanningModelsService(ctx),
             bulk: new BulkScheduleService(ctx),
             policy: new PolicyService(ctx, numbers),
+            conversations: {
+              permissions: deps.permissions,
+              transform: conversationTransform,
+              defaultCountry: config.defaultCountry,
+              conversations: new ConversationsService({
+                store: conversationSearch,
+                blobs,
+                audit,
+                logger: deps.logger,
+                timeZone: config.defaultTimeZone,
+              }),
+            },
           }),
         );
 
@@ -174,6 +229,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
               audit,
               logger: deps.logger,
               config,
+              storage: blobs,
             }),
         });
         deps.lifecycle.addShutdownHook(() => capture.stopAll());

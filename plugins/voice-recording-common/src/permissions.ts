@@ -3,6 +3,10 @@ import { createPermission } from '@backstage/plugin-permission-common';
 /** Resource type of a recorded number, used for conditional decisions. */
 export const RESOURCE_TYPE_VOICE_RECORDING_NUMBER = 'voice-recording-number';
 
+/** Resource type of a recorded conversation, used for conditional decisions. */
+export const RESOURCE_TYPE_VOICE_RECORDING_CONVERSATION =
+  'voice-recording-conversation';
+
 /** List and view recorded numbers (standard users: only their own). */
 export const voiceRecordingNumberReadPermission = createPermission({
   name: 'voice-recording.number.read',
@@ -67,6 +71,28 @@ export const voiceRecordingAuditReadPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/**
+ * Search, view and play back conversations (standard users: conversations of their
+ * own numbers; later also through cases).
+ */
+export const voiceRecordingConversationReadPermission = createPermission({
+  name: 'voice-recording.conversation.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_VOICE_RECORDING_CONVERSATION,
+});
+
+/** Download a conversation as MP3 (admins). */
+export const voiceRecordingConversationDownloadPermission = createPermission({
+  name: 'voice-recording.conversation.download',
+  attributes: { action: 'read' },
+});
+
+/** Export a selection of conversations as a ZIP (admins). */
+export const voiceRecordingConversationExportPermission = createPermission({
+  name: 'voice-recording.conversation.export',
+  attributes: { action: 'read' },
+});
+
 export const voiceRecordingPermissions = [
   voiceRecordingNumberReadPermission,
   voiceRecordingNumberCreatePermission,
@@ -78,6 +104,9 @@ export const voiceRecordingPermissions = [
   voiceRecordingBulkSchedulePermission,
   voiceRecordingPolicyQueryPermission,
   voiceRecordingAuditReadPermission,
+  voiceRecordingConversationReadPermission,
+  voiceRecordingConversationDownloadPermission,
+  voiceRecordingConversationExportPermission,
 ];
 
 /** Permissions a standard user gets unconditionally. */

@@ -1,3 +1,4 @@
+import { BlobStore } from './storage';
 import {
   createExtensionPoint,
   LoggerService,
@@ -193,6 +194,12 @@ export interface CaptureContext {
   /** The plugin's logger, child with `captureSource: <id>`. */
   logger: LoggerService;
   config: CaptureSettings;
+  /**
+   * The plugin's recording storage (config `voiceRecording.storage`): where the portal
+   * reads audio from. A recorder stores finished audio here (and records the key on
+   * the conversation); absent only in tests that give none.
+   */
+  storage?: BlobStore;
 }
 
 /** A recorder attached to the voice-recording plugin. */

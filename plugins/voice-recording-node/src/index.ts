@@ -8,3 +8,4 @@ export * from './events';
 export * from './capture';
 export * from './permissions';
 export * from './storage';
+export * from './audio';

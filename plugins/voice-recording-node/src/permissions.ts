@@ -4,7 +4,9 @@ import {
   createPermissionRule,
 } from '@backstage/plugin-permission-node';
 import {
+  Conversation,
   RecordedNumber,
+  RESOURCE_TYPE_VOICE_RECORDING_CONVERSATION,
   RESOURCE_TYPE_VOICE_RECORDING_NUMBER,
 } from '@mvr/plugin-voice-recording-common';
 import { z } from 'zod';
@@ -118,3 +120,57 @@ export const voiceRecordingNumberConditions = conditions;
 /** Wraps conditions into a conditional decision for a number permission. */
 export const createVoiceRecordingNumberConditionalDecision =
   createConditionalDecision;
+
+// ---- conversations
+
+/**
+ * Query fragment a conversation permission rule translates to. The conversation
+ * search store turns a `PermissionCriteria<ConversationQuery>` into a knex WHERE
+ * clause; a later case rule adds one more property (e.g. `caseLabelIds`) OR-ed in.
+ */
+export type ConversationQuery = { property: 'userRef'; values: string[] };
+
+/** Resource ref of a recorded conversation, for conditional permission decisions. */
+export const voiceRecordingConversationResourceRef =
+  createPermissionResourceRef<Conversation, ConversationQuery>().with({
+    pluginId: 'voice-recording',
+    resourceType: RESOURCE_TYPE_VOICE_RECORDING_CONVERSATION,
+  });
+
+/** Allows conversations recorded on a number of one of the given users. */
+export const isConversationOwner = createPermissionRule<
+  typeof voiceRecordingConversationResourceRef,
+  IsNumberOwnerParams
+>({
+  name: 'IS_CONVERSATION_OWNER',
+  description:
+    'Allow conversations recorded on a number of one of the given users',
+  resourceRef: voiceRecordingConversationResourceRef,
+  paramsSchema: isNumberOwnerParamsSchema,
+  apply: (resource: Conversation, { userRefs }) =>
+    userRefs.map(r => r.toLowerCase()).includes(resource.userRef.toLowerCase()),
+  toQuery: ({ userRefs }): ConversationQuery => ({
+    property: 'userRef',
+    values: userRefs.map(r => r.toLowerCase()),
+  }),
+});
+
+export const voiceRecordingConversationPermissionRules = {
+  isConversationOwner,
+};
+
+const conversationExports = createConditionExports({
+  resourceRef: voiceRecordingConversationResourceRef,
+  rules: voiceRecordingConversationPermissionRules,
+});
+
+/**
+ * Condition factories for policies, e.g.
+ * `voiceRecordingConversationConditions.isConversationOwner({ userRefs: [...] })`.
+ */
+export const voiceRecordingConversationConditions =
+  conversationExports.conditions;
+
+/** Wraps conditions into a conditional decision for a conversation permission. */
+export const createVoiceRecordingConversationConditionalDecision =
+  conversationExports.createConditionalDecision;

@@ -8,6 +8,7 @@ import {
   RefusedSession,
 } from '@mvr/plugin-voice-recording-common';
 import {
+  BlobStore,
   CaptureContext,
   CaptureParticipantInput,
   CaptureRecordedNumber,
@@ -32,6 +33,8 @@ export interface CaptureContextOptions {
   /** The plugin's logger; a child logger is given to the source. */
   logger: LoggerService;
   config: CaptureSettings;
+  /** The plugin's recording storage, handed to the source. */
+  storage?: BlobStore;
 }
 
 /** The audit actor of a capture source, e.g. `capture:siprec`. */
@@ -202,6 +205,7 @@ export function createCaptureContext(
 
   return {
     logger,
+    ...(options.storage ? { storage: options.storage } : {}),
     // only what a recorder needs: never the plugin's whole config (it holds secrets)
     config: {
       defaultCountry: config.defaultCountry,

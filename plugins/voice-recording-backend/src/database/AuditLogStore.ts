@@ -26,6 +26,7 @@ export interface AuditLogQuery {
   action?: string;
   /** Matches the target id (or `type:id`). */
   target?: string;
+  targetType?: string;
   from?: Date;
   to?: Date;
   limit?: number;
@@ -72,6 +73,7 @@ export class KnexAuditLogStore implements AuditLogStore {
         qb.where('target_id', query.target);
       }
     }
+    if (query.targetType) qb.where('target_type', query.targetType);
     if (query.from) qb.where('at', '>=', query.from);
     if (query.to) qb.where('at', '<', query.to);
     const [{ count }] = await qb.clone().count({ count: '*' });

@@ -318,12 +318,20 @@ describe.each(databases.eachSupportedId())(
       await db.migrate.latest(migrationConfig);
       expect(await db.schema.hasTable('vr_conversations')).toBe(true);
       expect(await db.schema.hasTable('vr_refused_sessions')).toBe(true);
+      // the search migration (digits columns, indexes) comes off first
+      await db.migrate.down(migrationConfig);
+      expect(await db.schema.hasColumn('vr_conversations', 'number_digits')).toBe(
+        false,
+      );
       await db.migrate.down(migrationConfig);
       expect(await db.schema.hasTable('vr_conversations')).toBe(false);
       expect(await db.schema.hasTable('vr_refused_sessions')).toBe(false);
       expect(await db.schema.hasTable('vr_numbers')).toBe(true);
       await db.migrate.latest(migrationConfig);
       expect(await db.schema.hasTable('vr_conversations')).toBe(true);
+      expect(await db.schema.hasColumn('vr_conversations', 'number_digits')).toBe(
+        true,
+      );
       await db.destroy();
     });
 

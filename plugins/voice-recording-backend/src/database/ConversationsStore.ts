@@ -76,6 +76,12 @@ export interface ConversationsStore {
 }
 
 const C = 'vr_conversations';
+
+/** The digits of a number or address (phone search column), null when none. */
+export function digitsOnly(value: string | null | undefined): string | null {
+  const d = value ? value.replace(/\D/g, '') : '';
+  return d ? d : null;
+}
 const R = 'vr_refused_sessions';
 
 /** Error codes of node's net module and of SQLite that mean "try again later". */
@@ -175,7 +181,7 @@ const optionalNumber = (v: unknown) =>
 const optionalString = (v: unknown) =>
   v === null || v === undefined ? undefined : String(v);
 
-interface ConversationRow {
+export interface ConversationRow {
   id: string;
   recorded_number_id: string | null;
   number: string;
@@ -205,7 +211,7 @@ interface ConversationRow {
   updated_at: unknown;
 }
 
-function conversationFromRow(row: ConversationRow): Conversation {
+export function conversationFromRow(row: ConversationRow): Conversation {
   const quality = parseJson<Conversation['quality']>(row.quality, undefined);
   const c: Conversation = {
     id: row.id,
@@ -321,6 +327,8 @@ export class KnexConversationsStore implements ConversationsStore {
           id,
           recorded_number_id: numberRow ? input.recordedNumber.id : null,
           number: input.recordedNumber.number,
+          number_digits: digitsOnly(input.recordedNumber.number),
+          other_party_digits: digitsOnly(input.otherParty),
           user_ref: input.recordedNumber.userRef.toLowerCase(),
           direction: input.direction ?? null,
           other_party: input.otherParty ?? null,
@@ -373,8 +381,10 @@ export class KnexConversationsStore implements ConversationsStore {
     return guarded(op, async () => {
       const columns: Record<string, unknown> = { updated_at: new Date() };
       if (patch.direction !== undefined) columns.direction = patch.direction;
-      if (patch.otherParty !== undefined)
+      if (patch.otherParty !== undefined) {
         columns.other_party = patch.otherParty;
+        columns.other_party_digits = digitsOnly(patch.otherParty);
+      }
       if (patch.codec !== undefined) columns.codec = patch.codec;
       if (patch.siprecSessionId !== undefined)
         columns.siprec_session_id = patch.siprecSessionId;

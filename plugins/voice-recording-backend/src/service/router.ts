@@ -23,6 +23,11 @@ import { NumbersService } from './NumbersService';
 import { PlanningModelsService } from './PlanningModelsService';
 import { PolicyService } from './PolicyService';
 import {
+  addConversationRoutes,
+  ConversationRoutesOptions,
+} from './conversations/routes';
+import { stringify as stringifyCsv } from 'csv-stringify/sync';
+import {
   applyPlanningModelSchema,
   auditQuerySchema,
   bulkImportQuerySchema,
@@ -45,6 +50,8 @@ export interface RouterOptions {
   planningModels: PlanningModelsService;
   bulk: BulkScheduleService;
   policy: PolicyService;
+  /** The conversation routes (docs/api.md "Conversations"). */
+  conversations?: Omit<ConversationRoutesOptions, 'httpAuth' | 'audit' | 'auditLog'>;
 }
 
 /**
@@ -302,14 +309,59 @@ export async function createRouter(
     const actor = await actorOf(req);
     await access.require(actor, voiceRecordingAuditReadPermission);
     const q = parseInput(auditQuerySchema, req.query, 'query');
-    res.json(
-      await auditLog.list({
-        ...q,
-        from: q.from ? new Date(q.from) : undefined,
-        to: q.to ? new Date(q.to) : undefined,
-      }),
-    );
+    const { format, ...filters } = q;
+    const query = {
+      ...filters,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+    };
+    if (format !== 'csv') {
+      res.json(await auditLog.list(query));
+      return;
+    }
+    const { items } = await auditLog.list({
+      ...query,
+      limit: 100_000,
+      offset: 0,
+    });
+    res
+      .type('text/csv; charset=utf-8')
+      .attachment('voice-recording-audit.csv')
+      .send(
+        stringifyCsv(
+          items.map(i => ({
+            at: i.at,
+            actor: i.actorRef,
+            action: i.action,
+            targetType: i.targetType ?? '',
+            targetId: i.targetId ?? '',
+            outcome: String((i.details as any)?.outcome ?? ''),
+            details: i.details ? JSON.stringify(i.details) : '',
+          })),
+          {
+            header: true,
+            columns: [
+              'at',
+              'actor',
+              'action',
+              'targetType',
+              'targetId',
+              'outcome',
+              'details',
+            ],
+          },
+        ),
+      );
   });
+
+  if (options.conversations) {
+    addConversationRoutes(router, {
+      ...options.conversations,
+      httpAuth,
+      audit,
+      auditLog,
+    });
+  }
 
   // Validation errors with several items: Backstage's error body plus `details`.
   router.use((err: Error, req: Request, res: Response, next: NextFunction) => {

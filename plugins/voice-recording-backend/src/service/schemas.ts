@@ -64,8 +64,11 @@ export const listNumbersQuerySchema = z.object({
     .enum(['recording', 'private', 'outside-schedule', 'inactive'])
     .optional(),
   mvrActive: bool.optional(),
+  targetType: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
+  /** `csv`: the filtered trail as text/csv (up to 100,000 rows, limit/offset ignored). */
+  format: z.enum(['json', 'csv']).optional(),
 });
 
 export const applyPlanningModelSchema = z
@@ -111,6 +114,9 @@ export const auditQuerySchema = z.object({
   target: z.string().optional(),
   from: z.string().datetime({ offset: true }).optional(),
   to: z.string().datetime({ offset: true }).optional(),
+  targetType: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
+  /** `csv`: the filtered trail as text/csv (up to 100,000 rows, limit/offset ignored). */
+  format: z.enum(['json', 'csv']).optional(),
 });

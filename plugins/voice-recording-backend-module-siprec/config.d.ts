@@ -1,0 +1,57 @@
+export interface Config {
+  voiceRecording?: {
+    /** The SIPREC recorder (Session Recording Server, RFC 7866). */
+    recorder?: {
+      /** Default true. */
+      enabled?: boolean;
+      /** Address the SIP and RTP sockets bind to. Default 0.0.0.0. */
+      bindAddress?: string;
+      /** Address put in SDP answers and Contact (reachable by the SRC). Default: the bind address, or the first external IPv4 address. */
+      advertisedAddress?: string;
+      /** Recorder instance name stored on conversations. Default: host name. */
+      instanceId?: string;
+      sip?: {
+        /** UDP and TCP port. Default 5060. */
+        port?: number;
+        /** Default ['udp', 'tcp']. */
+        transports?: Array<'udp' | 'tcp'>;
+        /** SIP over TLS (not implemented yet: logged and ignored). */
+        tls?: {
+          /** Default 5061. */
+          port?: number;
+          /** PEM file. */
+          certificate?: string;
+          /**
+           * PEM file.
+           * @visibility secret
+           */
+          privateKey?: string;
+        };
+      };
+      rtp?: {
+        /** First RTP port (even ports are used). Default: ephemeral ports. */
+        portMin?: number;
+        /** Last RTP port. */
+        portMax?: number;
+        /** A call without RTP for this long (not on hold) is ended. Default 30; 0 = never. */
+        inactivityTimeoutSeconds?: number;
+      };
+      storage?: {
+        /** Crash-safe call journals of calls in progress. Default ./.data/journal. */
+        journalDir?: string;
+        /** Finished recordings. Default ./.data/recordings. */
+        archiveDir?: string;
+        /** New calls are refused (503) below this free space. Default 64. */
+        minFreeMegabytes?: number;
+      };
+      /** opus (default, Ogg/Opus stereo ~16 kbit/s) or wav-g711 (lossless G.711 stereo WAV). */
+      archiveFormat?: 'opus' | 'wav-g711';
+      sessionTimer?: {
+        /** Smallest Session-Expires accepted (s). Default 90. */
+        minSE?: number;
+        /** Largest Session-Expires agreed (s). Default 7200. */
+        maxInterval?: number;
+      };
+    };
+  };
+}

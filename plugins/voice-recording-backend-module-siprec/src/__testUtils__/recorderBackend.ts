@@ -1,0 +1,141 @@
+/*
+ * Test helper: the real voice-recording backend plugin + the SIPREC module on a real
+ * database, with recorded numbers loaded through the plugin's demo-data loader.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import voiceRecordingPlugin from '@mvr/plugin-voice-recording-backend';
+import { Knex } from 'knex';
+import { createSiprecModule } from '../module';
+import { SiprecServer } from '../server/SiprecServer';
+
+export const NUMBERS = {
+  recorded: '+32470000001',
+  private: '+32470000002',
+  outside: '+32470000003',
+  inactive: '+32470000004',
+  single: '+32470000005',
+  other: '+32499000001',
+  unknown: '+32479999999',
+};
+
+const DEMO = `
+numbers:
+  - number: '${NUMBERS.recorded}'
+    userRef: user:default/bob
+    slots: [{ weekdays: Mon-Sun, start: '00:00', end: '24:00' }]
+    settings: { statusMode: manual, activeStatus: professional, simultaneousCalls: true }
+  - number: '${NUMBERS.private}'
+    userRef: user:default/carol
+    slots: [{ weekdays: Mon-Sun, start: '00:00', end: '24:00' }]
+    settings: { statusMode: manual, activeStatus: private }
+  - number: '${NUMBERS.outside}'
+    userRef: user:default/alice
+    slots: []
+    settings: { statusMode: auto }
+  - number: '${NUMBERS.inactive}'
+    userRef: user:default/dave
+    mvrActive: false
+    slots: [{ weekdays: Mon-Sun, start: '00:00', end: '24:00' }]
+  - number: '${NUMBERS.single}'
+    userRef: user:default/bob
+    slots: [{ weekdays: Mon-Sun, start: '00:00', end: '24:00' }]
+    settings: { statusMode: manual, activeStatus: professional, simultaneousCalls: false }
+`;
+
+export interface RecorderBackend {
+  server: SiprecServer;
+  port: number;
+  dir: string;
+  archiveDir: string;
+  journalDir: string;
+  knex: Knex;
+  stop(): Promise<void>;
+}
+
+export async function startRecorderBackend(
+  knex: Knex,
+  recorder: Record<string, unknown> = {},
+): Promise<RecorderBackend> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvr-siprec-'));
+  const demoFile = path.join(dir, 'demo.yaml');
+  fs.writeFileSync(demoFile, DEMO);
+  const archiveDir = path.join(dir, 'recordings');
+  const journalDir = path.join(dir, 'journal');
+  let server: SiprecServer | undefined;
+  const backend = await startTestBackend({
+    features: [
+      voiceRecordingPlugin,
+      createSiprecModule({ onStarted: s => (server = s) }),
+      mockServices.database.factory({ knex }),
+      mockServices.rootConfig.factory({
+        data: {
+          voiceRecording: {
+            demoData: { file: demoFile },
+            recorder: {
+              bindAddress: '127.0.0.1',
+              advertisedAddress: '127.0.0.1',
+              instanceId: 'test-recorder',
+              sip: { port: 0 },
+              rtp: { inactivityTimeoutSeconds: 3 },
+              storage: { journalDir, archiveDir, minFreeMegabytes: 1 },
+              ...recorder,
+            },
+          },
+        },
+      }),
+      catalogServiceMock.factory({ entities: [] }),
+      mockServices.events.factory(),
+      createServiceFactory({
+        service: notificationService,
+        deps: {},
+        factory: () => ({ send: async () => {} }),
+      }),
+    ] as any,
+  });
+  if (!server) throw new Error('the SIPREC recorder did not start');
+  return {
+    server,
+    port: server.addresses.udp!,
+    dir,
+    archiveDir,
+    journalDir,
+    knex,
+    stop: () => backend.stop(),
+  };
+}
+
+/** Polls until `fn` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== null && v !== false) return v as T;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 100));
+  }
+}
+
+export async function finishedConversation(knex: Knex, sipCallId: string, timeoutMs = 20_000) {
+  return waitFor(
+    async () => {
+      const row = await knex('vr_conversations').where('sip_call_id', sipCallId).first();
+      return row && row.state !== 'recording' ? row : undefined;
+    },
+    timeoutMs,
+    `conversation ${sipCallId} to finish`,
+  );
+}
+
+export async function refusedSession(knex: Knex, sipCallId: string) {
+  return waitFor(
+    async () => knex('vr_refused_sessions').where('sip_call_id', sipCallId).first(),
+    10_000,
+    `refused session ${sipCallId}`,
+  );
+}

@@ -1,0 +1,364 @@
+import { randomUUID } from 'node:crypto';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  ConversationDtmfEvent,
+  ConversationEndReason,
+  ConversationQuality,
+} from '@mvr/plugin-voice-recording-common';
+import {
+  CaptureContext,
+  CaptureRecordedNumber,
+  LookupAndDecideResult,
+} from '@mvr/plugin-voice-recording-node';
+import { CallJournal } from '../capture/CallJournal';
+import { ChannelEncoding, ChannelRole, JournalChannel } from '../capture/journalFormat';
+import { ArchiveFormat, finalizeInputFromScan } from '../capture/finalize';
+import { scanJournal } from '../capture/CallJournal';
+import { BoundRtpSocket } from '../media/PortAllocator';
+import { ChannelQuality, RtpReceiver, TIMELINE_RATE } from '../media/RtpReceiver';
+import { NegotiatedStream, RecordingMetadata, participantsForLabel } from '../siprec';
+import { BlobStore } from '../storage/BlobStore';
+import { JournalCallInfo, finalizeAndRegister } from './register';
+
+export interface CallSessionDeps {
+  ctx: CaptureContext;
+  blobStore: BlobStore;
+  journalDir: string;
+  archiveFormat: ArchiveFormat;
+  instanceId: string;
+  logger: LoggerService;
+  /** RTP inactivity (ms) after which a call whose BYE never came is ended; 0 = off. */
+  rtpTimeoutMs: number;
+  journalFlushMs?: number;
+  /** Aborted at shutdown: stop retrying the database (the journal stays). */
+  shutdownSignal?: AbortSignal;
+  now?: () => number;
+}
+
+export interface CallSessionStart {
+  sipCallId: string;
+  decision: LookupAndDecideResult & { recordedNumber: CaptureRecordedNumber };
+  metadata?: RecordingMetadata;
+  rawMetadata?: string;
+  streams: NegotiatedStream[];
+  /** Bound sockets of the accepted streams, by stream index. */
+  sockets: Map<number, BoundRtpSocket>;
+  startedAt: Date;
+  /** Ended by the session itself (inactivity, journal failure). */
+  onSelfEnd?: (reason: ConversationEndReason, detail: string) => void;
+}
+
+function encodingOf(codec: NegotiatedStream['codec']): ChannelEncoding {
+  if (codec?.name === 'PCMU') return 'pcmu';
+  if (codec?.name === 'PCMA') return 'pcma';
+  return 'pcm16';
+}
+
+/** Which side of the stereo archive each accepted stream goes to. */
+export function assignRoles(
+  streams: NegotiatedStream[],
+  metadata: RecordingMetadata | undefined,
+  recordedE164: string,
+): Map<number, { role: ChannelRole; party?: string }> {
+  const accepted = streams.filter(s => s.accepted);
+  const out = new Map<number, { role: ChannelRole; party?: string }>();
+  if (accepted.length === 1) {
+    out.set(accepted[0].index, { role: 'mixed' });
+    return out;
+  }
+  for (const s of accepted) {
+    if (!metadata || s.label === undefined) continue;
+    const { senders } = participantsForLabel(metadata, s.label);
+    if (senders.length === 0) continue;
+    const recorded = senders.some(p => p.e164 === recordedE164 || p.nameIds.some(n => n.e164 === recordedE164));
+    if (senders.length > 1 && !recorded) out.set(s.index, { role: 'mixed', party: senders[0].aor });
+    else out.set(s.index, { role: recorded ? 'recorded' : 'other', party: senders[0].aor });
+  }
+  // streams the metadata says nothing about: first free one is the recorded party
+  let haveRecorded = [...out.values()].some(r => r.role === 'recorded');
+  for (const s of accepted) {
+    if (out.has(s.index)) continue;
+    out.set(s.index, { role: haveRecorded ? 'other' : 'recorded' });
+    haveRecorded = true;
+  }
+  return out;
+}
+
+/**
+ * One recorded call: the conversation row, the call journal, one RTP receiver per
+ * accepted stream, the inactivity watch, and at the end the archive and its
+ * registration. The SIP side (dialog, answers) is the server's.
+ */
+export class CallSession {
+  readonly conversationId: string;
+  private journal!: CallJournal;
+  private readonly receivers = new Map<number, RtpReceiver>();
+  private readonly dtmf: ConversationDtmfEvent[] = [];
+  private readonly channelParties: Record<number, string> = {};
+  private metadata?: RecordingMetadata;
+  private ticker?: NodeJS.Timeout;
+  private ending?: Promise<void>;
+  private lastQualityAt = 0;
+  private readonly now: () => number;
+  endedBy?: ConversationEndReason;
+
+  private constructor(
+    private readonly deps: CallSessionDeps,
+    readonly start: CallSessionStart,
+  ) {
+    this.conversationId = randomUUID();
+    this.metadata = start.metadata;
+    this.now = deps.now ?? Date.now;
+  }
+
+  get recordedNumber(): CaptureRecordedNumber {
+    return this.start.decision.recordedNumber;
+  }
+
+  get isEnding(): boolean {
+    return this.ending !== undefined;
+  }
+
+  get journalPath(): string {
+    return this.journal.path;
+  }
+
+  /** Begins the conversation and the journal, and starts receiving. Throws when it cannot store. */
+  static async open(deps: CallSessionDeps, start: CallSessionStart): Promise<CallSession> {
+    const s = new CallSession(deps, start);
+    await s.init();
+    return s;
+  }
+
+  private async init(): Promise<void> {
+    const { deps, start } = this;
+    const { decision } = start;
+    const roles = assignRoles(start.streams, start.metadata, decision.recordedNumber.number);
+    const channels: JournalChannel[] = [];
+    for (const s of start.streams.filter(x => x.accepted)) {
+      const r = roles.get(s.index)!;
+      channels.push({ index: s.index, role: r.role, encoding: encodingOf(s.codec), label: s.label, codec: s.codec?.name });
+      if (r.party) this.channelParties[s.index] = r.party;
+    }
+    const extension = this.metadata?.extensionData.length ? { extensionData: this.metadata.extensionData } : {};
+    await deps.ctx.conversations.begin({
+      id: this.conversationId,
+      recordedNumber: decision.recordedNumber,
+      direction: decision.direction,
+      otherParty: decision.otherParty,
+      startedAt: start.startedAt,
+      codec: [...new Set(channels.map(c => c.codec).filter(Boolean))].join('+') || undefined,
+      sipCallId: start.sipCallId,
+      siprecSessionId: this.metadata?.sessions[0]?.id,
+      participants: decision.participants,
+      metadata: {
+        ...extension,
+        streams: start.streams.map(s => ({ index: s.index, label: s.label, accepted: s.accepted, codec: s.codec?.name, direction: s.direction })),
+      },
+      instanceId: deps.instanceId,
+    });
+    const info: JournalCallInfo = {
+      conversationId: this.conversationId,
+      sipCallId: start.sipCallId,
+      number: decision.recordedNumber.number,
+      channelParties: this.channelParties,
+    };
+    try {
+      this.journal = await CallJournal.create(
+        deps.journalDir,
+        { callId: start.sipCallId, startedAt: start.startedAt, sampleRate: TIMELINE_RATE, channels, metadata: info },
+        {
+          flushIntervalMs: deps.journalFlushMs ?? 1000,
+          onError: e => deps.logger.error(`call ${start.sipCallId}: journal write failed (kept in memory, retried): ${e.message}`),
+        },
+      );
+    } catch (e) {
+      await deps.ctx.conversations
+        .finish(this.conversationId, {
+          endedAt: new Date(),
+          endedBy: 'error',
+          failureReason: `cannot create the call journal: ${(e as Error).message}`,
+        })
+        .catch(() => undefined);
+      throw e;
+    }
+    for (const s of start.streams) this.attach(s);
+    this.ticker = setInterval(() => this.tick(), 500);
+    this.ticker.unref();
+  }
+
+  private attach(s: NegotiatedStream): void {
+    if (!s.accepted || !s.codec) return;
+    const bound = this.start.sockets.get(s.index);
+    if (!bound) return;
+    const ch = this.journal.header.channels.find(c => c.index === s.index);
+    if (!ch) {
+      bound.release().catch(() => undefined);
+      return;
+    }
+    const receiver = new RtpReceiver({
+      channel: s.index,
+      label: s.label,
+      encoding: ch.encoding,
+      codec: { payloadType: s.codec.payloadType, name: s.codec.name, telephoneEventPayloadType: s.telephoneEvent?.payloadType },
+      bound,
+      sink: this.journal,
+      callStartMs: this.start.startedAt.getTime(),
+      now: this.now,
+      onDtmf: ev => {
+        this.journal.appendDtmf({ channel: ev.channel, offsetSamples: ev.offsetSamples, digit: ev.digit, durationSamples: ev.duration });
+        this.dtmf.push({
+          at: new Date(this.start.startedAt.getTime() + (ev.offsetSamples * 1000) / TIMELINE_RATE).toISOString(),
+          digit: ev.digit,
+          durationMs: ev.durationMs,
+          ...(this.channelParties[ev.channel] ? { party: this.channelParties[ev.channel] } : {}),
+        });
+      },
+      onError: e => this.deps.logger.warn(`call ${this.start.sipCallId} stream ${s.index}: ${e.message}`),
+    });
+    if (s.answerDirection === 'inactive') receiver.pause();
+    this.receivers.set(s.index, receiver);
+  }
+
+  /** Local RTP port of a stream, when it has a receiver. */
+  portOf(index: number): number | undefined {
+    return this.receivers.get(index)?.port;
+  }
+
+  /** Applies a re-INVITE/UPDATE answer: hold/resume, codec changes. */
+  updateStreams(streams: NegotiatedStream[]): void {
+    for (const s of streams) {
+      const r = this.receivers.get(s.index);
+      if (!r) continue;
+      if (!s.accepted || s.answerDirection === 'inactive') r.pause();
+      else r.resume();
+      if (s.codec) {
+        r.setCodec({ payloadType: s.codec.payloadType, name: s.codec.name, telephoneEventPayloadType: s.telephoneEvent?.payloadType });
+      }
+    }
+  }
+
+  /** New or changed metadata (re-INVITE/UPDATE). */
+  async updateMetadata(metadata: RecordingMetadata, participants: string[]): Promise<void> {
+    this.metadata = metadata;
+    this.journal.appendMetadata(metadata);
+    await this.deps.ctx.conversations.update(this.conversationId, {
+      participants: participants.length ? participants : undefined,
+      siprecSessionId: metadata.sessions[0]?.id,
+      metadata: {
+        ...(metadata.extensionData.length ? { extensionData: metadata.extensionData } : {}),
+        metadataUpdatedAt: new Date().toISOString(),
+      },
+    });
+  }
+
+  quality(): ConversationQuality {
+    const channels: ChannelQuality[] = [...this.receivers.values()].map(r => ({ ...r.quality }));
+    const sum = (k: keyof ChannelQuality) => channels.reduce((a, c) => a + (c[k] as number), 0);
+    return {
+      packetsReceived: sum('packetsReceived'),
+      packetsLost: sum('packetsLost'),
+      late: sum('late'),
+      duplicates: sum('duplicates'),
+      reordered: sum('reordered'),
+      gaps: sum('gaps'),
+      gapMs: sum('gapMs'),
+      ssrcChanges: sum('ssrcChanges'),
+      oneSided: channels.length > 1 && channels.filter(c => c.packetsReceived > 0).length === 1,
+      channels,
+    };
+  }
+
+  private tick(): void {
+    if (this.ending) return;
+    const now = this.now();
+    if (now - this.lastQualityAt >= 5000) {
+      this.lastQualityAt = now;
+      for (const r of this.receivers.values()) {
+        const q = r.quality;
+        this.journal.appendQuality({
+          channel: q.channel,
+          packetsReceived: q.packetsReceived,
+          packetsLost: q.packetsLost,
+          late: q.late,
+          duplicates: q.duplicates,
+          gaps: q.gaps,
+        });
+      }
+    }
+    const timeout = this.deps.rtpTimeoutMs;
+    if (!timeout) return;
+    const active = [...this.receivers.values()].filter(r => !r.isPaused);
+    if (active.length === 0) return; // on hold: silence is expected
+    const last = Math.max(...active.map(r => r.lastActivity));
+    if (now - last >= timeout) {
+      const detail = `no RTP for ${Math.round((now - last) / 1000)} s`;
+      this.deps.logger.warn(`call ${this.start.sipCallId}: ${detail}; ending it`);
+      this.start.onSelfEnd?.('timeout', detail);
+      this.end('timeout', detail).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Ends the call (idempotent): stops the receivers, closes the journal with its
+   * end record (duration = wall time), archives and registers the conversation.
+   */
+  end(endedBy: ConversationEndReason, reason?: string): Promise<void> {
+    if (!this.ending) {
+      this.endedBy = endedBy;
+      this.ending = this.doEnd(endedBy, reason);
+    }
+    return this.ending;
+  }
+
+  private async doEnd(endedBy: ConversationEndReason, reason?: string): Promise<void> {
+    const { deps } = this;
+    if (this.ticker) clearInterval(this.ticker);
+    const endedAt = new Date(this.now());
+    await Promise.all([...this.receivers.values()].map(r => r.close().catch(() => undefined)));
+    const quality = this.quality();
+    const durationSamples = Math.max(
+      0,
+      Math.round(((endedAt.getTime() - this.start.startedAt.getTime()) * TIMELINE_RATE) / 1000),
+    );
+    try {
+      await this.journal.end({ endedBy, endedAt: endedAt.toISOString(), durationSamples, reason });
+    } catch (e) {
+      deps.logger.error(`call ${this.start.sipCallId}: cannot close the journal ${this.journal.path}: ${(e as Error).message}`);
+      await this.journal.close().catch(() => undefined);
+    }
+    let input;
+    try {
+      const scan = await scanJournal(this.journal.path);
+      input = finalizeInputFromScan(scan, scan.end ?? {
+        endedBy,
+        endedAt: endedAt.toISOString(),
+        durationSamples,
+        reason,
+      });
+    } catch (e) {
+      deps.logger.error(`call ${this.start.sipCallId}: journal unreadable: ${(e as Error).message}`);
+      await deps.ctx.conversations
+        .finish(this.conversationId, { endedAt, endedBy: 'error', failureReason: `journal unreadable: ${(e as Error).message}`, quality })
+        .catch(() => undefined);
+      return;
+    }
+    const out = await finalizeAndRegister(
+      input,
+      this.conversationId,
+      { dtmf: this.dtmf, quality },
+      {
+        conversations: deps.ctx.conversations,
+        blobStore: deps.blobStore,
+        format: deps.archiveFormat,
+        logger: deps.logger,
+        signal: deps.shutdownSignal,
+      },
+    );
+    deps.logger.info(
+      `call ${this.start.sipCallId} (conversation ${this.conversationId}, ${this.recordedNumber.number}) ended by ${endedBy}: ` +
+        `${out.result ? `${out.result.durationMs} ms, ${out.result.bytes} bytes ${out.result.format}` : 'no audio'}, ` +
+        `${quality.packetsReceived} packets, ${quality.packetsLost} lost${out.registered ? '' : ' (registration pending)'}`,
+    );
+  }
+}

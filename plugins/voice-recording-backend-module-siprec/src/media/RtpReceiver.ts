@@ -1,0 +1,283 @@
+import { RemoteInfo } from 'node:dgram';
+import { G722Decoder, alawToLinear, linearToAlaw, linearToUlaw, ulawToLinear } from '../codecs';
+import {
+  DtmfEvent,
+  JitterBuffer,
+  JitterOutput,
+  RtpPacket,
+  TelephoneEventDetector,
+  isRtcpPacket,
+  parseRtpPacket,
+} from '../rtp';
+import { ChannelEncoding } from '../capture/journalFormat';
+import { DecodableCodec } from '../siprec';
+import { BoundRtpSocket } from './PortAllocator';
+
+/** The timeline rate of every call journal (G.722 is decimated to it). */
+export const TIMELINE_RATE = 8000;
+
+export interface ReceiverCodec {
+  payloadType: number;
+  name: DecodableCodec;
+  telephoneEventPayloadType?: number;
+}
+
+/** Where a receiver writes (a CallJournal, or anything shaped like it in tests). */
+export interface AudioSink {
+  appendAudio(channel: number, offsetSamples: number, payload: Int16Array | Uint8Array): void;
+}
+
+export interface ChannelQuality {
+  channel: number;
+  label?: string;
+  codec: string;
+  packetsReceived: number;
+  packetsLost: number;
+  late: number;
+  duplicates: number;
+  reordered: number;
+  gaps: number;
+  gapMs: number;
+  ssrcChanges: number;
+  rtcpPackets: number;
+  malformed: number;
+  unknownPayload: number;
+  comfortNoise: number;
+  dtmfEvents: number;
+  sources: string[];
+}
+
+export interface RtpReceiverOptions {
+  channel: number;
+  label?: string;
+  /** How the journal stores this channel (fixed for the call). */
+  encoding: ChannelEncoding;
+  codec: ReceiverCodec;
+  bound: BoundRtpSocket;
+  sink: AudioSink;
+  /** Wall-clock milliseconds of the call timeline's origin. */
+  callStartMs: number;
+  now?: () => number;
+  onDtmf?: (event: DtmfEvent & { offsetSamples: number; channel: number }) => void;
+  onError?: (error: Error) => void;
+}
+
+const CN_PAYLOAD = 13;
+
+function decodeToLinear(name: DecodableCodec, payload: Buffer, g722: () => G722Decoder): Int16Array {
+  if (name === 'PCMU') return Int16Array.from(payload, b => ulawToLinear(b));
+  if (name === 'PCMA') return Int16Array.from(payload, b => alawToLinear(b));
+  // G.722 decodes to 16 kHz: average pairs down to the 8 kHz timeline
+  const wide = g722().decode(payload);
+  const out = new Int16Array(Math.floor(wide.length / 2));
+  for (let i = 0; i < out.length; i++) out[i] = (wide[2 * i] + wide[2 * i + 1]) >> 1;
+  return out;
+}
+
+/**
+ * Receives one RTP stream (one SDP m= line) on its own socket, from any source
+ * address (NAT), and writes it onto the call timeline: reordering, duplicates,
+ * loss, sequence/timestamp wrap and SSRC changes through the JitterBuffer; G.711
+ * bytes kept as they came (lossless archive), G.722 decoded; telephone-event →
+ * DTMF; CN → silence (nothing written, the finalizer fills silence); RTCP (also
+ * multiplexed) counted and dropped. Paused streams keep the timeline: the next
+ * source after a resume is anchored on the wall clock.
+ */
+export class RtpReceiver {
+  private jitter: JitterBuffer;
+  private readonly dtmf = new TelephoneEventDetector(8000);
+  private g722?: G722Decoder;
+  private codec: ReceiverCodec;
+  /** timeline offset (samples) of jitter position 0 of the current source */
+  private anchor = 0;
+  private reanchor = true;
+  private paused = false;
+  private closed = false;
+  private lastPacketAt: number;
+  private lastRemote?: string;
+  private readonly now: () => number;
+  readonly quality: ChannelQuality;
+
+  constructor(private readonly options: RtpReceiverOptions) {
+    this.now = options.now ?? Date.now;
+    this.codec = options.codec;
+    this.jitter = new JitterBuffer({ clockRate: 8000, window: 8 });
+    this.lastPacketAt = this.now();
+    this.quality = {
+      channel: options.channel,
+      label: options.label,
+      codec: options.codec.name,
+      packetsReceived: 0,
+      packetsLost: 0,
+      late: 0,
+      duplicates: 0,
+      reordered: 0,
+      gaps: 0,
+      gapMs: 0,
+      ssrcChanges: 0,
+      rtcpPackets: 0,
+      malformed: 0,
+      unknownPayload: 0,
+      comfortNoise: 0,
+      dtmfEvents: 0,
+      sources: [],
+    };
+    options.bound.socket.on('message', (buf, rinfo) => this.onDatagram(buf, rinfo));
+    options.bound.socket.on('error', e => options.onError?.(e));
+  }
+
+  get port(): number {
+    return this.options.bound.port;
+  }
+
+  get channel(): number {
+    return this.options.channel;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Wall-clock ms of the last RTP packet (or of the start / resume). */
+  get lastActivity(): number {
+    return this.lastPacketAt;
+  }
+
+  /** Last address media came from. */
+  get remote(): string | undefined {
+    return this.lastRemote;
+  }
+
+  /** The stream was put on hold (a=inactive): flush and wait; no inactivity timeout. */
+  pause(): void {
+    if (this.paused) return;
+    this.drain(this.jitter.flush());
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.reanchor = true;
+    this.lastPacketAt = this.now();
+  }
+
+  /** A re-INVITE changed the codec of this stream. */
+  setCodec(codec: ReceiverCodec): void {
+    this.codec = codec;
+    this.quality.codec = codec.name;
+  }
+
+  private wallOffset(): number {
+    return Math.max(0, Math.round(((this.now() - this.options.callStartMs) * TIMELINE_RATE) / 1000));
+  }
+
+  /** Handles one datagram (public for tests). */
+  onDatagram(buf: Buffer, rinfo?: Pick<RemoteInfo, 'address' | 'port'>): void {
+    if (this.closed) return;
+    try {
+      if (isRtcpPacket(buf)) {
+        this.quality.rtcpPackets++;
+        return;
+      }
+      let packet: RtpPacket;
+      try {
+        packet = parseRtpPacket(buf);
+      } catch {
+        this.quality.malformed++;
+        return;
+      }
+      if (rinfo) this.lastRemote = `${rinfo.address}:${rinfo.port}`;
+      this.lastPacketAt = this.now();
+      if (this.paused) {
+        // media during a hold: the SRC resumed before its re-INVITE arrived
+        this.resume();
+      }
+      this.drain(this.jitter.push(packet));
+    } catch (e) {
+      this.options.onError?.(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  private drain(outputs: JitterOutput[]): void {
+    for (const o of outputs) {
+      if (o.kind === 'source') {
+        this.quality.sources.push(o.ssrc.toString(16));
+        if (o.reason !== 'first') this.quality.ssrcChanges++;
+        // anchor each new source on the wall clock, never backwards
+        this.anchor = Math.max(this.anchor + o.position, this.wallOffset()) - o.position;
+        this.reanchor = false;
+        continue;
+      }
+      if (o.kind === 'gap') {
+        this.quality.gaps++;
+        this.quality.gapMs += o.lostPackets * 20;
+        continue;
+      }
+      if (this.reanchor) {
+        // first packet after a resume: continue at wall time
+        const wall = this.wallOffset() - o.position;
+        if (wall > this.anchor) this.anchor = wall;
+        this.reanchor = false;
+      }
+      this.writePacket(o.packet, this.anchor + o.position);
+    }
+    const s = this.jitter.stats;
+    this.quality.packetsReceived = s.received;
+    this.quality.packetsLost = s.lost;
+    this.quality.late = s.late;
+    this.quality.duplicates = s.duplicates;
+    this.quality.reordered = s.reordered;
+  }
+
+  private writePacket(packet: RtpPacket, offset: number): void {
+    const pt = packet.payloadType;
+    if (pt === this.codec.telephoneEventPayloadType) {
+      for (const ev of this.dtmf.push(packet)) {
+        if (ev.type === 'end') {
+          this.quality.dtmfEvents++;
+          this.options.onDtmf?.({ ...ev, offsetSamples: offset, channel: this.options.channel });
+        }
+      }
+      return;
+    }
+    if (pt === CN_PAYLOAD) {
+      this.quality.comfortNoise++;
+      return;
+    }
+    let name: DecodableCodec | undefined;
+    if (pt === this.codec.payloadType) name = this.codec.name;
+    else if (pt === 0) name = 'PCMU';
+    else if (pt === 8) name = 'PCMA';
+    else if (pt === 9) name = 'G722';
+    if (!name || packet.payload.length === 0) {
+      this.quality.unknownPayload++;
+      return;
+    }
+    const enc = this.options.encoding;
+    if ((enc === 'pcmu' && name === 'PCMU') || (enc === 'pcma' && name === 'PCMA')) {
+      this.options.sink.appendAudio(this.options.channel, offset, packet.payload);
+      return;
+    }
+    if (name === 'G722' && !this.g722) this.g722 = new G722Decoder();
+    const pcm = decodeToLinear(name, packet.payload, () => this.g722!);
+    if (enc === 'pcm16') this.options.sink.appendAudio(this.options.channel, offset, pcm);
+    else if (enc === 'pcmu') this.options.sink.appendAudio(this.options.channel, offset, Uint8Array.from(pcm, s => linearToUlaw(s)));
+    else this.options.sink.appendAudio(this.options.channel, offset, Uint8Array.from(pcm, s => linearToAlaw(s)));
+  }
+
+  /** Flushes what the jitter buffer holds and closes the socket. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      this.drain(this.jitter.flush());
+      for (const ev of this.dtmf.flush()) {
+        this.quality.dtmfEvents++;
+        this.options.onDtmf?.({ ...ev, offsetSamples: this.anchor + this.jitter.endPosition, channel: this.options.channel });
+      }
+    } finally {
+      this.closed = true;
+      await this.options.bound.release();
+    }
+  }
+}

@@ -1,0 +1,863 @@
+import { randomBytes } from 'node:crypto';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { ConversationEndReason, RefusalReason } from '@mvr/plugin-voice-recording-common';
+import {
+  CaptureContext,
+  CaptureRecordedNumber,
+  LookupAndDecideRequest,
+  LookupAndDecideResult,
+  isCaptureStoreError,
+} from '@mvr/plugin-voice-recording-node';
+import { parse as parseSdp, write as writeSdp } from 'sdp-transform';
+import { CallSession } from '../call/CallSession';
+import { recoverCalls } from '../call/recoverCalls';
+import { BoundRtpSocket, PortAllocator } from '../media/PortAllocator';
+import {
+  SipRequest,
+  SipResponse,
+  buildResponse,
+  parseNameAddr,
+  splitHeaderList,
+} from '../sip/message';
+import { ServerTransaction, ServerTransactionLayer } from '../sip/transaction';
+import { ParseErrorInfo, RemoteAddress, TcpTransport, UdpTransport } from '../sip/transport';
+import { Dialog, DialogStore, SessionTimer, negotiateSessionTimer } from '../sip/dialog';
+import {
+  NegotiatedStream,
+  RecordingBodyError,
+  RecordingMetadata,
+  SdpNegotiationError,
+  buildSdpAnswer,
+  detectSiprec,
+  extractRecordingBody,
+  mergeMetadata,
+  parseRecordingMetadata,
+} from '../siprec';
+import { BlobStore, LocalFileBlobStore, StorageHealth } from '../storage/BlobStore';
+import { RecorderConfig } from './config';
+
+export const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO';
+const KNOWN_METHODS = new Set(['REGISTER', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE', 'PUBLISH', 'PRACK']);
+const SUPPORTED_OPTIONS = new Set(['siprec', 'timer']);
+
+/** The SIP answer to a refused recording session. */
+export const REFUSAL_RESPONSES: Record<RefusalReason, { status: number; phrase: string; warning: string }> = {
+  'manual-private': { status: 403, phrase: 'Forbidden', warning: 'private mode' },
+  'outside-schedule': { status: 403, phrase: 'Forbidden', warning: 'outside recording schedule' },
+  'emergency-number': { status: 403, phrase: 'Forbidden', warning: 'emergency call not recorded' },
+  'mvr-inactive': { status: 403, phrase: 'Forbidden', warning: 'recording not active for this number' },
+  'unknown-number': { status: 404, phrase: 'Not Found', warning: 'no recorded number in this session' },
+  'simultaneous-calls': { status: 486, phrase: 'Busy Here', warning: 'simultaneous calls not allowed' },
+  'no-capacity': { status: 503, phrase: 'Service Unavailable', warning: 'no recording capacity' },
+  'invalid-request': { status: 403, phrase: 'Forbidden', warning: 'not a SIPREC recording session' },
+  'unsupported-media': { status: 488, phrase: 'Not Acceptable Here', warning: 'no recordable media' },
+  'storage-unavailable': { status: 503, phrase: 'Service Unavailable', warning: 'recording storage unavailable' },
+  error: { status: 500, phrase: 'Server Internal Error', warning: 'recorder error' },
+};
+
+interface Pending {
+  cancelled: boolean;
+  session?: CallSession;
+}
+
+interface CallEntry {
+  dialog: Dialog;
+  session: CallSession;
+  timer: SessionTimer;
+  metadata?: RecordingMetadata;
+  lastAnswer: string;
+  sdpVersion: number;
+  sdpSessionId: number;
+  inviteTx: ServerTransaction;
+  acked: boolean;
+}
+
+export interface SiprecServerOptions {
+  ctx: CaptureContext;
+  config: RecorderConfig;
+  logger: LoggerService;
+  blobStore?: BlobStore;
+}
+
+export interface SiprecServerStats {
+  requests: number;
+  /** responses received (the recorder sends no requests): dropped */
+  responsesIgnored: number;
+  parseErrors: number;
+  answered: number;
+  refused: number;
+  internalErrors: number;
+}
+
+function text(value: string): string {
+  return value.replace(/["\\\r\n]/g, ' ').slice(0, 200);
+}
+
+/** Participants and hints for the recording decision. */
+export function decisionRequest(
+  metadata: RecordingMetadata | undefined,
+  request: SipRequest,
+  at: Date,
+): LookupAndDecideRequest {
+  const participants: string[] = [];
+  for (const p of metadata?.participants ?? []) {
+    const aor = p.aor ?? p.nameIds[0]?.aor;
+    if (aor) participants.push(aor);
+  }
+  if (!participants.length) {
+    for (const h of ['From', 'To']) {
+      try {
+        participants.push(parseNameAddr(request.headers.get(h) ?? '').uri);
+      } catch {
+        // unreadable: left out
+      }
+    }
+  }
+  const hints: NonNullable<LookupAndDecideRequest['hints']> = {};
+  const ext = (metadata?.extensionData ?? []).join('\n');
+  const party = /<(?:[\w.-]+:)?recorded[-_]?party\b[^>]*>\s*([^<\s]+)\s*</i.exec(ext)?.[1];
+  if (party) hints.recordedParty = party;
+  const dir = /<(?:[\w.-]+:)?(?:call[-_]?)?direction\b[^>]*>\s*(\w+)\s*</i.exec(ext)?.[1]?.toLowerCase();
+  if (dir === 'incoming' || dir === 'inbound') hints.direction = 'incoming';
+  if (dir === 'outgoing' || dir === 'outbound') hints.direction = 'outgoing';
+  return { participants, at, ...(Object.keys(hints).length ? { hints } : {}) };
+}
+
+/**
+ * The SIPREC Session Recording Server: SIP over UDP and TCP, the transaction layer,
+ * dialogs, method handling, the recording decision before answering, the
+ * storage/database gate (503 while the recorder cannot store), and one CallSession
+ * per recorded call.
+ */
+export class SiprecServer {
+  private udp?: UdpTransport;
+  private tcp?: TcpTransport;
+  private layer?: ServerTransactionLayer;
+  private readonly dialogs = new DialogStore();
+  private readonly calls = new Map<string, CallEntry>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly ports: PortAllocator;
+  private readonly blobStore: BlobStore;
+  private readonly journalProbe: LocalFileBlobStore;
+  private health?: { at: number; value: Promise<StorageHealth> };
+  private stopping = false;
+  private readonly shutdown = new AbortController();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly ending = new Set<Promise<void>>();
+  private lastParseLog = 0;
+  readonly stats: SiprecServerStats = { requests: 0, responsesIgnored: 0, parseErrors: 0, answered: 0, refused: 0, internalErrors: 0 };
+  addresses: { udp?: number; tcp?: number } = {};
+
+  constructor(private readonly options: SiprecServerOptions) {
+    const { config } = options;
+    this.ports = new PortAllocator({ host: config.bindAddress, range: config.rtp.portRange });
+    this.blobStore = options.blobStore ?? new LocalFileBlobStore(config.storage.archiveDir, { minFreeBytes: config.storage.minFreeBytes });
+    this.journalProbe = new LocalFileBlobStore(config.storage.journalDir, { minFreeBytes: config.storage.minFreeBytes });
+  }
+
+  private get logger() {
+    return this.options.logger;
+  }
+
+  /** Calls being recorded. */
+  get activeCalls(): number {
+    return this.calls.size;
+  }
+
+  sessions(): CallSession[] {
+    return [...this.calls.values()].map(c => c.session);
+  }
+
+  async start(): Promise<void> {
+    const { config, ctx } = this.options;
+    const summary = await recoverCalls({
+      journalDir: config.storage.journalDir,
+      conversations: ctx.conversations,
+      blobStore: this.blobStore,
+      format: config.archiveFormat,
+      instanceId: config.instanceId,
+      logger: this.logger,
+      signal: this.shutdown.signal,
+    });
+    if (summary.journals || summary.orphans || summary.unreadable) {
+      this.logger.info(
+        `recovery: ${summary.journals} journal(s), ${summary.registered} registered, ${summary.pending} pending, ` +
+          `${summary.unreadable} unreadable, ${summary.orphans} conversation(s) without audio closed`,
+      );
+    }
+    this.layer = new ServerTransactionLayer({
+      send: (response, remote) => this.send(response, remote),
+      onRequest: tx => this.track(this.onRequest(tx)),
+      onAck: (ack, _remote, tx) => this.onAck(ack, tx),
+      onAckTimeout: tx => this.onAckTimeout(tx),
+      onUnmatchable: (request, remote, error) => {
+        this.stats.parseErrors++;
+        this.logParseError(`unmatchable ${request.method} from ${remote.address}:${remote.port}: ${error.message}`);
+      },
+    });
+    if (config.sip.tls) {
+      this.logger.warn('voiceRecording.recorder.sip.tls is configured but SIP over TLS is not implemented yet; TLS is not listening');
+    }
+    const host = config.bindAddress;
+    if (config.sip.udp) {
+      this.udp = new UdpTransport({ host, port: config.sip.port });
+      this.wire(this.udp);
+      this.addresses.udp = (await this.udp.start()).port;
+    }
+    if (config.sip.tcp) {
+      // same port number as UDP (port 0: the one UDP got)
+      const port = config.sip.port === 0 && this.addresses.udp ? this.addresses.udp : config.sip.port;
+      this.tcp = new TcpTransport({ host, port, maxConnections: 1024, idleTimeoutMs: 15 * 60_000 });
+      this.wire(this.tcp);
+      this.addresses.tcp = (await this.tcp.start()).port;
+    }
+    this.logger.info(
+      `SIPREC recorder listening on ${host}${this.addresses.udp ? ` udp/${this.addresses.udp}` : ''}${
+        this.addresses.tcp ? ` tcp/${this.addresses.tcp}` : ''
+      } (advertised ${config.advertisedAddress}, RTP ${
+        config.rtp.portRange ? `${config.rtp.portRange.min}-${config.rtp.portRange.max}` : 'ephemeral ports'
+      }, archive ${config.archiveFormat} in ${config.storage.archiveDir})`,
+    );
+  }
+
+  /** Refuses new sessions, ends the calls in progress (`shutdown`) and closes the sockets. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.inflight]);
+    const ends = [...this.calls.values()].map(c => this.endCall(c, 'shutdown'));
+    // give the database a bounded time; journals stay for the next start otherwise
+    const deadline = setTimeout(() => this.shutdown.abort(), 20_000);
+    await Promise.allSettled([...ends, ...this.ending]);
+    clearTimeout(deadline);
+    this.layer?.close();
+    await Promise.allSettled([this.udp?.close(), this.tcp?.close()]);
+    this.logger.info('SIPREC recorder stopped');
+  }
+
+  private track<T>(p: Promise<T>): void {
+    this.inflight.add(p);
+    p.catch(e => {
+      this.stats.internalErrors++;
+      this.logger.error(`SIPREC recorder: unexpected error: ${(e as Error)?.stack ?? e}`);
+    }).finally(() => this.inflight.delete(p));
+  }
+
+  private wire(t: UdpTransport | TcpTransport): void {
+    t.on('message', (message, remote) => {
+      try {
+        if (message.kind === 'response') {
+          this.stats.responsesIgnored++; // we send no requests
+          return;
+        }
+        this.stats.requests++;
+        this.layer!.receive(message, remote);
+      } catch (e) {
+        this.stats.internalErrors++;
+        this.logger.error(`SIPREC recorder: error handling a message from ${remote.address}: ${(e as Error)?.stack ?? e}`);
+      }
+    });
+    t.on('parseError', (info: ParseErrorInfo, remote) => {
+      this.stats.parseErrors++;
+      this.logParseError(
+        `malformed SIP message from ${remote.transport}:${remote.address}:${remote.port}: ${info.error.message}${
+          info.response ? ` (answered ${info.response.status})` : ' (not answerable)'
+        }`,
+      );
+    });
+    t.on('transportError', e => this.logger.warn(`SIP transport error: ${e.message}`));
+  }
+
+  private logParseError(msg: string): void {
+    const now = Date.now();
+    if (now - this.lastParseLog > 1000) {
+      this.lastParseLog = now;
+      this.logger.warn(`${msg} (${this.stats.parseErrors} malformed so far)`);
+    }
+  }
+
+  private send(response: SipResponse, remote: RemoteAddress): void {
+    const t = remote.transport === 'tcp' ? this.tcp : this.udp;
+    t?.send(response, remote).catch(e =>
+      this.logger.warn(`cannot send ${response.status} to ${remote.transport}:${remote.address}:${remote.port}: ${(e as Error).message}`),
+    );
+  }
+
+  private respond(
+    tx: ServerTransaction,
+    status: number,
+    phrase: string,
+    headers: Record<string, string | string[]> = {},
+    body?: string,
+    toTag?: string,
+  ): boolean {
+    if (tx.state !== 'trying' && tx.state !== 'proceeding') return false;
+    tx.respond(buildResponse(tx.request, status, phrase, headers, body, toTag ? { toTag } : {}));
+    return true;
+  }
+
+  private async onRequest(tx: ServerTransaction): Promise<void> {
+    const req = tx.request;
+    try {
+      switch (req.method) {
+        case 'INVITE':
+          if (this.hasToTag(req)) await this.onInDialog(tx);
+          else await this.onInitialInvite(tx);
+          return;
+        case 'BYE':
+        case 'UPDATE':
+          await this.onInDialog(tx);
+          return;
+        case 'INFO':
+          this.respond(tx, this.dialogs.findForRequest(req) ? 200 : 481, this.dialogs.findForRequest(req) ? 'OK' : 'Call/Transaction Does Not Exist');
+          return;
+        case 'OPTIONS':
+          this.respond(tx, this.stopping ? 503 : 200, this.stopping ? 'Service Unavailable' : 'OK', {
+            Allow: ALLOW,
+            Accept: 'application/sdp, multipart/mixed, application/rs-metadata+xml',
+            Supported: 'siprec, timer',
+          });
+          return;
+        case 'CANCEL':
+          this.onCancel(tx);
+          return;
+        default:
+          if (KNOWN_METHODS.has(req.method)) this.respond(tx, 405, 'Method Not Allowed', { Allow: ALLOW });
+          else this.respond(tx, 501, 'Not Implemented', { Allow: ALLOW });
+      }
+    } catch (e) {
+      this.stats.internalErrors++;
+      this.logger.error(`error handling ${req.method} ${req.headers.get('Call-ID') ?? ''}: ${(e as Error)?.stack ?? e}`);
+      try {
+        this.respond(tx, 500, 'Server Internal Error', { 'Retry-After': '5' });
+      } catch {
+        // transaction already answered
+      }
+    }
+  }
+
+  private hasToTag(req: SipRequest): boolean {
+    try {
+      return parseNameAddr(req.headers.get('To') ?? '').params.has('tag');
+    } catch {
+      return false;
+    }
+  }
+
+  private async refuse(
+    tx: ServerTransaction,
+    reason: RefusalReason,
+    detail: string,
+    what: {
+      participants: string[];
+      recordedNumber?: Pick<CaptureRecordedNumber, 'id' | 'number' | 'userRef'>;
+      siprecSessionId?: string;
+      record?: boolean;
+      status?: number;
+      phrase?: string;
+    },
+  ): Promise<void> {
+    const r = REFUSAL_RESPONSES[reason];
+    const status = what.status ?? r.status;
+    const warning = text(reason === 'unknown-number' || reason === 'error' ? r.warning : `${r.warning}`);
+    const headers: Record<string, string> = {
+      Warning: `399 ${this.options.config.advertisedAddress} "${warning}"`,
+      Reason: `SIP;cause=${status};text="${warning}"`,
+    };
+    if (status === 503) headers['Retry-After'] = '30';
+    this.respond(tx, status, what.phrase ?? r.phrase, headers);
+    this.stats.refused++;
+    const callId = tx.request.headers.get('Call-ID') ?? '';
+    this.logger.info(`refused call ${callId} with ${status}: ${reason} (${detail})`);
+    if (what.record === false) return;
+    try {
+      await this.options.ctx.conversations.recordRefused({
+        at: new Date(),
+        participants: what.participants,
+        recordedNumber: what.recordedNumber,
+        reason,
+        message: detail,
+        sipCallId: callId,
+        siprecSessionId: what.siprecSessionId,
+        responseCode: status,
+        instanceId: this.options.config.instanceId,
+      });
+    } catch (e) {
+      this.logger.warn(`cannot record the refused session ${callId}: ${(e as Error).message}`);
+    }
+  }
+
+  private storageHealth(): Promise<StorageHealth> {
+    const now = Date.now();
+    // one probe at a time, its result reused for a second (the probe fsyncs)
+    if (this.health && now - this.health.at < 1000) return this.health.value;
+    const value = (async (): Promise<StorageHealth> => {
+      const archive = await this.blobStore.checkWritable();
+      return archive.ok ? this.journalProbe.checkWritable() : archive;
+    })();
+    this.health = { at: now, value };
+    value.catch(() => (this.health = undefined));
+    return value;
+  }
+
+  private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    }
+  }
+
+  private async onInitialInvite(tx: ServerTransaction): Promise<void> {
+    const req = tx.request;
+    const callId = req.headers.get('Call-ID') ?? '';
+    const pending: Pending = { cancelled: false };
+    this.pending.set(tx.key, pending);
+    try {
+      await this.setupCall(tx, pending);
+    } finally {
+      this.pending.delete(tx.key);
+    }
+    if (pending.cancelled && pending.session && !pending.session.isEnding) {
+      this.logger.info(`call ${callId} cancelled while being set up`);
+      this.endSession(pending.session, 'cancel');
+    }
+  }
+
+  private async setupCall(tx: ServerTransaction, pending: Pending): Promise<void> {
+    const { ctx, config } = this.options;
+    const req = tx.request;
+    const callId = req.headers.get('Call-ID') ?? '';
+    const at = new Date();
+    const fallbackParticipants = decisionRequest(undefined, req, at).participants;
+    if (this.stopping) {
+      await this.refuse(tx, 'no-capacity', 'the recorder is shutting down', { participants: fallbackParticipants, record: false });
+      return;
+    }
+    const detection = detectSiprec(req);
+    if (!detection.siprec) {
+      await this.refuse(tx, 'invalid-request', 'INVITE without Require: siprec or a +sip.src Contact', { participants: fallbackParticipants });
+      return;
+    }
+    const unsupported = req.headers
+      .getLines('Require')
+      .flatMap(l => splitHeaderList(l))
+      .map(t => t.trim().toLowerCase())
+      .filter(t => t && !SUPPORTED_OPTIONS.has(t));
+    if (unsupported.length) {
+      this.respond(tx, 420, 'Bad Extension', { Unsupported: unsupported.join(', ') });
+      return;
+    }
+    let body;
+    try {
+      body = extractRecordingBody(req);
+    } catch (e) {
+      if (!(e instanceof RecordingBodyError)) throw e;
+      this.respond(tx, 400, text(e.reason));
+      return;
+    }
+    if (!body.sdp) {
+      await this.refuse(tx, 'unsupported-media', 'INVITE without an SDP offer', { participants: fallbackParticipants });
+      return;
+    }
+    let metadata: RecordingMetadata | undefined;
+    if (body.metadata) {
+      try {
+        metadata = parseRecordingMetadata(body.metadata, { defaultCountry: ctx.config.defaultCountry });
+      } catch (e) {
+        this.logger.warn(`call ${callId}: unreadable recording metadata, deciding on From/To: ${(e as Error).message}`);
+      }
+    }
+    const timerDecision = negotiateSessionTimer(req, {
+      minSE: config.sessionTimer.minSE,
+      maxInterval: config.sessionTimer.maxInterval,
+      preferredRefresher: 'uac',
+    });
+    if (timerDecision.kind === 'reject') {
+      this.respond(tx, 422, timerDecision.reason, timerDecision.headers);
+      return;
+    }
+    const decisionReq = decisionRequest(metadata, req, at);
+    const siprecSessionId = metadata?.sessions[0]?.id;
+    const health = await this.storageHealth();
+    if (!health.ok) {
+      this.logger.error(`refusing call ${callId}: ${health.error.message}`);
+      await this.refuse(tx, 'storage-unavailable', health.error.message, { participants: decisionReq.participants, siprecSessionId });
+      return;
+    }
+    let decision: LookupAndDecideResult;
+    try {
+      decision = await ctx.policy.lookupAndDecide(decisionReq);
+    } catch (e) {
+      if (!isCaptureStoreError(e)) throw e;
+      this.logger.error(`refusing call ${callId}: database unavailable: ${e.message}`);
+      await this.refuse(tx, 'storage-unavailable', `database unavailable: ${e.message}`, {
+        participants: decisionReq.participants,
+        record: false,
+      });
+      return;
+    }
+    const number = decision.recordedNumber;
+    if (!number || !decision.decision.record) {
+      await this.refuse(tx, decision.decision.reason as RefusalReason, decision.decision.message, {
+        participants: decisionReq.participants,
+        recordedNumber: number,
+        siprecSessionId,
+      });
+      return;
+    }
+    const recorded = { ...decision, recordedNumber: number };
+    if (pending.cancelled) return;
+
+    await this.withLock(number.id, async () => {
+      if (!number.settings.simultaneousCalls) {
+        let active: number;
+        try {
+          active = await ctx.conversations.activeCount(number.id);
+        } catch (e) {
+          if (!isCaptureStoreError(e)) throw e;
+          await this.refuse(tx, 'storage-unavailable', `database unavailable: ${e.message}`, { participants: decisionReq.participants, record: false });
+          return;
+        }
+        if (active > 0) {
+          await this.refuse(tx, 'simultaneous-calls', `${number.number} already has ${active} call(s) being recorded`, {
+            participants: decisionReq.participants,
+            recordedNumber: number,
+            siprecSessionId,
+          });
+          return;
+        }
+      }
+      if (pending.cancelled) return;
+      await this.answer(tx, pending, { sdp: body.sdp!, metadata, decision: recorded, timerDecision, participants: decisionReq.participants });
+    });
+  }
+
+  private async allocateFor(offerSdp: string): Promise<Map<number, BoundRtpSocket>> {
+    const sockets = new Map<number, BoundRtpSocket>();
+    let media: Array<{ type: string; port: number }> = [];
+    try {
+      media = parseSdp(offerSdp).media ?? [];
+    } catch {
+      media = [];
+    }
+    try {
+      for (const [i, m] of media.entries()) {
+        if (m.type === 'audio' && m.port !== 0) sockets.set(i, await this.ports.allocate());
+      }
+    } catch (e) {
+      await Promise.all([...sockets.values()].map(s => s.release()));
+      throw e;
+    }
+    return sockets;
+  }
+
+  private async answer(
+    tx: ServerTransaction,
+    pending: Pending,
+    a: {
+      sdp: string;
+      metadata?: RecordingMetadata;
+      decision: LookupAndDecideResult & { recordedNumber: CaptureRecordedNumber };
+      timerDecision: ReturnType<typeof negotiateSessionTimer>;
+      participants: string[];
+    },
+  ): Promise<void> {
+    const { config, ctx } = this.options;
+    const req = tx.request;
+    const callId = req.headers.get('Call-ID') ?? '';
+    const number = a.decision.recordedNumber;
+    let sockets: Map<number, BoundRtpSocket>;
+    try {
+      sockets = await this.allocateFor(a.sdp);
+    } catch (e) {
+      await this.refuse(tx, 'no-capacity', (e as Error).message, { participants: a.participants, recordedNumber: number });
+      return;
+    }
+    const sdpSessionId = Math.floor(Date.now() / 1000);
+    let answer: { sdp: string; streams: NegotiatedStream[] };
+    try {
+      answer = buildSdpAnswer(a.sdp, {
+        allocate: s => ({ address: config.advertisedAddress, port: sockets.get(s.index)!.port }),
+        origin: { sessionId: sdpSessionId, sessionVersion: 1 },
+        onUndecodable: 'reject-stream',
+      });
+    } catch (e) {
+      await Promise.all([...sockets.values()].map(s => s.release()));
+      if (!(e instanceof SdpNegotiationError)) throw e;
+      if (e.status === 400) {
+        this.respond(tx, 400, text(e.reason));
+        return;
+      }
+      await this.refuse(tx, 'unsupported-media', e.reason, { participants: a.participants, recordedNumber: number });
+      return;
+    }
+    for (const [i, s] of sockets) {
+      if (!answer.streams[i]?.accepted) {
+        await s.release();
+        sockets.delete(i);
+      }
+    }
+    const localTag = randomBytes(6).toString('hex');
+    let dialog: Dialog;
+    try {
+      dialog = Dialog.fromInvite(req, localTag);
+    } catch (e) {
+      await Promise.all([...sockets.values()].map(s => s.release()));
+      this.respond(tx, 400, text((e as Error).message));
+      return;
+    }
+    let session: CallSession;
+    const ref: { entry?: CallEntry } = {};
+    const selfEnd = (reason: ConversationEndReason) => {
+      if (!ref.entry) return;
+      this.forget(ref.entry);
+      this.endSession(ref.entry.session, reason);
+    };
+    try {
+      session = await CallSession.open(
+        {
+          ctx,
+          blobStore: this.blobStore,
+          journalDir: config.storage.journalDir,
+          archiveFormat: config.archiveFormat,
+          instanceId: config.instanceId,
+          logger: this.logger,
+          rtpTimeoutMs: config.rtp.inactivityTimeoutMs,
+          shutdownSignal: this.shutdown.signal,
+        },
+        {
+          sipCallId: callId,
+          decision: a.decision,
+          metadata: a.metadata,
+          streams: answer.streams,
+          sockets,
+          startedAt: new Date(),
+          onSelfEnd: reason => selfEnd(reason),
+        },
+      );
+    } catch (e) {
+      await Promise.all([...sockets.values()].map(s => s.release()));
+      const storeDown = isCaptureStoreError(e) || (e as Error)?.name === 'StorageUnavailableError';
+      this.health = undefined;
+      this.logger.error(`call ${callId}: cannot start recording: ${(e as Error).message}`);
+      await this.refuse(tx, storeDown ? 'storage-unavailable' : 'error', (e as Error).message, {
+        participants: a.participants,
+        recordedNumber: number,
+        record: !isCaptureStoreError(e),
+      });
+      return;
+    }
+    pending.session = session;
+    const timer = new SessionTimer({
+      onExpired: () => {
+        this.logger.warn(`call ${callId}: session timer expired (no refresh); ending it`);
+        if (ref.entry) this.endCall(ref.entry, 'timeout');
+      },
+    });
+    const entry: CallEntry = {
+      dialog,
+      session,
+      timer,
+      metadata: a.metadata,
+      lastAnswer: answer.sdp,
+      sdpVersion: 1,
+      sdpSessionId,
+      inviteTx: tx,
+      acked: false,
+    };
+    ref.entry = entry;
+    if (pending.cancelled) return; // onInitialInvite ends it
+    const headers: Record<string, string> = {
+      Contact: this.contact(tx),
+      Allow: ALLOW,
+      Supported: 'timer',
+      'Content-Type': 'application/sdp',
+    };
+    if (a.timerDecision.kind === 'active') {
+      Object.assign(headers, a.timerDecision.responseHeaders);
+      if (a.timerDecision.refresher === 'uac') timer.apply(a.timerDecision);
+    }
+    if (!this.respond(tx, 200, 'OK', headers, answer.sdp, localTag)) {
+      this.endSession(session, 'cancel');
+      return;
+    }
+    this.dialogs.add(dialog);
+    this.calls.set(dialog.key, entry);
+    this.stats.answered++;
+    this.logger.info(
+      `recording call ${callId} for ${number.number} (conversation ${session.conversationId}): ` +
+        `${answer.streams.filter(s => s.accepted).map(s => `${s.label ?? s.index}:${s.codec?.name}@${s.local?.port}`).join(', ')}`,
+    );
+  }
+
+  private contact(tx: ServerTransaction): string {
+    const { config } = this.options;
+    const t = tx.remote.transport;
+    const port = (t === 'tcp' ? this.addresses.tcp : this.addresses.udp) ?? config.sip.port;
+    return `<sip:srs@${config.advertisedAddress}:${port};transport=${t}>`;
+  }
+
+  private onAck(ack: SipRequest, tx?: ServerTransaction): void {
+    const dialog = this.dialogs.findForRequest(ack);
+    const entry = dialog ? this.calls.get(dialog.key) : undefined;
+    if (!entry) return;
+    entry.dialog.confirm();
+    if (!tx || tx === entry.inviteTx) entry.acked = true;
+  }
+
+  private onAckTimeout(tx: ServerTransaction): void {
+    for (const entry of this.calls.values()) {
+      if (entry.inviteTx === tx && !entry.acked) {
+        this.logger.warn(`call ${entry.session.start.sipCallId}: no ACK for the 200 OK; ending it`);
+        this.endCall(entry, 'error');
+      }
+    }
+  }
+
+  private onCancel(tx: ServerTransaction): void {
+    const invite = this.layer!.findInviteForCancel(tx.request);
+    if (!invite) {
+      this.respond(tx, 481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    this.respond(tx, 200, 'OK');
+    const pending = this.pending.get(invite.key);
+    if (invite.state === 'proceeding') {
+      if (pending) pending.cancelled = true;
+      this.respond(invite, 487, 'Request Terminated');
+    }
+  }
+
+  private async onInDialog(tx: ServerTransaction): Promise<void> {
+    const req = tx.request;
+    const dialog = this.dialogs.findForRequest(req);
+    const entry = dialog ? this.calls.get(dialog.key) : undefined;
+    if (!dialog || !entry) {
+      this.respond(tx, 481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    const check = dialog.checkRequest(req);
+    if (!check.ok) {
+      this.respond(tx, check.status, check.reason);
+      return;
+    }
+    if (req.method === 'BYE') {
+      this.respond(tx, 200, 'OK');
+      await this.endCall(entry, 'bye');
+      return;
+    }
+    await this.onReoffer(tx, entry);
+  }
+
+  /** re-INVITE or UPDATE: new SDP (hold/resume, codec), new metadata, session refresh. */
+  private async onReoffer(tx: ServerTransaction, entry: CallEntry): Promise<void> {
+    const { config, ctx } = this.options;
+    const req = tx.request;
+    const callId = entry.session.start.sipCallId;
+    let body;
+    try {
+      body = req.body.length ? extractRecordingBody(req) : { otherParts: [] };
+    } catch (e) {
+      if (!(e instanceof RecordingBodyError)) throw e;
+      this.respond(tx, 400, text(e.reason));
+      return;
+    }
+    const timerDecision = negotiateSessionTimer(req, {
+      minSE: config.sessionTimer.minSE,
+      maxInterval: config.sessionTimer.maxInterval,
+      preferredRefresher: 'uac',
+    });
+    if (timerDecision.kind === 'reject') {
+      this.respond(tx, 422, timerDecision.reason, timerDecision.headers);
+      return;
+    }
+    let answerSdp: string | undefined;
+    let streams: NegotiatedStream[] | undefined;
+    if (body.sdp) {
+      // m= lines the call did not start with cannot get a channel: answer them with port 0
+      let offer = body.sdp;
+      try {
+        const parsed = parseSdp(offer);
+        let changed = false;
+        parsed.media?.forEach((m, i) => {
+          if (m.port !== 0 && entry.session.portOf(i) === undefined) {
+            m.port = 0;
+            changed = true;
+          }
+        });
+        if (changed) offer = writeSdp(parsed);
+      } catch {
+        // buildSdpAnswer reports the unreadable offer
+      }
+      try {
+        const answer = buildSdpAnswer(offer, {
+          allocate: s => ({ address: config.advertisedAddress, port: entry.session.portOf(s.index)! }),
+          origin: { sessionId: entry.sdpSessionId, sessionVersion: entry.sdpVersion + 1 },
+          onUndecodable: 'reject-stream',
+        });
+        answerSdp = answer.sdp;
+        streams = answer.streams;
+      } catch (e) {
+        if (!(e instanceof SdpNegotiationError)) throw e;
+        this.respond(tx, e.status, e.status === 488 ? 'Not Acceptable Here' : text(e.reason), {
+          Warning: `399 ${config.advertisedAddress} "${text(e.reason)}"`,
+        });
+        return;
+      }
+      entry.sdpVersion++;
+      entry.lastAnswer = answerSdp;
+    } else if (req.method === 'INVITE') {
+      // offerless re-INVITE: our last SDP is the offer (same version: nothing changed)
+      answerSdp = entry.lastAnswer;
+    }
+    if (body.metadata) {
+      try {
+        const update = parseRecordingMetadata(body.metadata, { defaultCountry: ctx.config.defaultCountry });
+        entry.metadata = mergeMetadata(entry.metadata, update);
+        const participants = decisionRequest(entry.metadata, req, new Date()).participants;
+        await entry.session.updateMetadata(entry.metadata, entry.metadata.participants.length ? participants : []);
+        this.logger.info(`call ${callId}: recording metadata updated (${entry.metadata.participants.length} participants)`);
+      } catch (e) {
+        this.logger.warn(`call ${callId}: metadata update not applied: ${(e as Error).message}`);
+      }
+    }
+    if (streams) entry.session.updateStreams(streams);
+    const headers: Record<string, string> = { Contact: this.contact(tx), Allow: ALLOW, Supported: 'timer' };
+    if (timerDecision.kind === 'active') {
+      Object.assign(headers, timerDecision.responseHeaders);
+      if (timerDecision.refresher === 'uac') entry.timer.apply(timerDecision);
+      else entry.timer.stop();
+    } else {
+      entry.timer.stop();
+    }
+    if (answerSdp) headers['Content-Type'] = 'application/sdp';
+    this.respond(tx, 200, 'OK', headers, answerSdp, entry.dialog.localTag);
+    if (req.method === 'INVITE') entry.inviteTx = tx;
+  }
+
+  private forget(entry: CallEntry): void {
+    entry.timer.stop();
+    entry.dialog.terminate();
+    this.dialogs.remove(entry.dialog);
+    this.calls.delete(entry.dialog.key);
+  }
+
+  private endCall(entry: CallEntry, reason: ConversationEndReason): Promise<void> {
+    this.forget(entry);
+    return this.endSession(entry.session, reason);
+  }
+
+  private endSession(session: CallSession, reason: ConversationEndReason): Promise<void> {
+    const p = session.end(reason).catch(e => {
+      this.logger.error(`call ${session.start.sipCallId}: ending failed: ${(e as Error)?.stack ?? e}`);
+    });
+    this.ending.add(p);
+    p.finally(() => this.ending.delete(p));
+    return p;
+  }
+}

@@ -1,0 +1,415 @@
+/*
+ * A test Session Recording Client: sends real SIPREC requests over UDP or TCP and
+ * real RTP over loopback. Used by the integration tests; not part of the recorder.
+ */
+import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { parse as parseSdp } from 'sdp-transform';
+import {
+  SipHeaders,
+  SipRequest,
+  SipResponse,
+  parseNameAddr,
+  parseSipMessage,
+  parseVia,
+  serializeSipMessage,
+} from '../sip/message';
+import { StreamFramer } from '../sip/transport';
+import { serializeRtpPacket } from '../rtp';
+
+const rand = (n = 6) => randomBytes(n).toString('hex');
+
+export interface SrcCall {
+  callId: string;
+  fromTag: string;
+  toTag?: string;
+  cseq: number;
+  invite: SipRequest;
+  response?: SipResponse;
+  /** RTP ports of the recorder per answered m= line (0 = rejected). */
+  mediaPorts: number[];
+  /** a=label per answered m= line */
+  labels: string[];
+  routeUri: string;
+}
+
+export interface SendOptions {
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  contentType?: string;
+}
+
+/** A SIPREC client speaking to one recorder over UDP or TCP. */
+export class SrcClient {
+  private udp?: dgram.Socket;
+  private tcp?: net.Socket;
+  private localPort = 0;
+  private readonly waiters = new Map<string, { resolve: (r: SipResponse) => void; provisional?: (r: SipResponse) => void }>();
+  /** every response received, in order */
+  readonly responses: SipResponse[] = [];
+
+  constructor(readonly server: { host: string; port: number; transport: 'udp' | 'tcp' }) {}
+
+  async start(): Promise<void> {
+    if (this.server.transport === 'udp') {
+      const s = dgram.createSocket('udp4');
+      await new Promise<void>(r => s.bind(0, '127.0.0.1', () => r()));
+      s.on('message', buf => this.onBytes(buf));
+      this.udp = s;
+      this.localPort = s.address().port;
+    } else {
+      const framer = new StreamFramer({
+        maxMessageSize: 65535,
+        onMessage: m => m.kind === 'response' && this.onResponse(m),
+        onKeepAlive: () => undefined,
+        onError: () => undefined,
+      });
+      const sock = net.connect({ host: this.server.host, port: this.server.port });
+      await new Promise<void>((resolve, reject) => {
+        sock.once('connect', () => resolve());
+        sock.once('error', reject);
+      });
+      sock.on('data', (d: Buffer) => framer.push(d));
+      this.tcp = sock;
+      this.localPort = sock.localPort ?? 0;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.udp) await new Promise<void>(r => this.udp!.close(() => r()));
+    this.tcp?.destroy();
+  }
+
+  private onBytes(buf: Buffer) {
+    try {
+      const m = parseSipMessage(buf);
+      if (m.kind === 'response') this.onResponse(m);
+    } catch {
+      // ignored
+    }
+  }
+
+  private onResponse(r: SipResponse) {
+    this.responses.push(r);
+    let branch = '';
+    try {
+      branch = `${parseVia(r.headers.getAll('Via')[0] ?? '').branch ?? ''}|${(r.headers.get('CSeq') ?? '').trim().split(/\s+/)[1] ?? ''}`;
+    } catch {
+      return;
+    }
+    const w = this.waiters.get(branch);
+    if (!w) return;
+    if (r.status < 200) {
+      w.provisional?.(r);
+      return;
+    }
+    this.waiters.delete(branch);
+    w.resolve(r);
+  }
+
+  /** Sends raw bytes to the recorder (fuzzing, malformed messages). */
+  sendRaw(bytes: Buffer): Promise<void> {
+    if (this.udp) {
+      return new Promise((res, rej) => this.udp!.send(bytes, this.server.port, this.server.host, e => (e ? rej(e) : res())));
+    }
+    return new Promise((res, rej) => this.tcp!.write(bytes, e => (e ? rej(e) : res())));
+  }
+
+  private via(branch: string): string {
+    return `SIP/2.0/${this.server.transport.toUpperCase()} 127.0.0.1:${this.localPort};branch=${branch};rport`;
+  }
+
+  buildRequest(
+    method: string,
+    call: Pick<SrcCall, 'callId' | 'fromTag' | 'toTag' | 'routeUri'>,
+    cseq: number,
+    options: SendOptions & { branch?: string; cseqMethod?: string } = {},
+  ): SipRequest {
+    const headers = new SipHeaders();
+    headers.add('Via', this.via(options.branch ?? `z9hG4bK${rand()}`));
+    headers.add('Max-Forwards', '70');
+    headers.add('From', `<sip:src@127.0.0.1>;tag=${call.fromTag}`);
+    headers.add('To', `<sip:srs@${this.server.host}>${call.toTag ? `;tag=${call.toTag}` : ''}`);
+    headers.add('Call-ID', call.callId);
+    headers.add('CSeq', `${cseq} ${options.cseqMethod ?? method}`);
+    headers.add('Contact', `<sip:src@127.0.0.1:${this.localPort};transport=${this.server.transport}>;+sip.src`);
+    for (const [k, v] of Object.entries(options.headers ?? {})) headers.add(k, v);
+    if (options.contentType) headers.add('Content-Type', options.contentType);
+    return {
+      kind: 'request',
+      method,
+      uri: call.routeUri,
+      version: 'SIP/2.0',
+      headers,
+      body: options.body === undefined ? Buffer.alloc(0) : Buffer.from(options.body),
+    };
+  }
+
+  /** Sends a request and resolves with its final response (UDP: retransmitted until answered). */
+  async send(req: SipRequest, onProvisional?: (r: SipResponse) => void, timeoutMs = 10_000): Promise<SipResponse> {
+    const branch = `${parseVia(req.headers.getAll('Via')[0]).branch!}|${req.method}`;
+    const bytes = serializeSipMessage(req);
+    let gotProvisional = false;
+    const done = new Promise<SipResponse>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(branch);
+        reject(new Error(`no final response to ${req.method} ${req.headers.get('Call-ID')} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.set(branch, {
+        resolve: r => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        provisional: r => {
+          gotProvisional = true;
+          onProvisional?.(r);
+        },
+      });
+    });
+    await this.sendRaw(bytes);
+    if (this.udp && req.method !== 'ACK') {
+      const retransmit = async () => {
+        for (let k = 0; this.waiters.has(branch) && !gotProvisional; k++) {
+          const wait = Math.min(500 * 2 ** k, 4000);
+          await new Promise(r => setTimeout(r, wait));
+          if (this.waiters.has(branch) && !gotProvisional) await this.sendRaw(bytes).catch(() => undefined);
+        }
+      };
+      retransmit().catch(() => undefined);
+    }
+    return done;
+  }
+
+  /**
+   * Starts a SIPREC INVITE. `response` resolves with the final response (2xx are
+   * ACKed); `cancel()` sends a CANCEL for it.
+   */
+  startInvite(options: {
+    sdp: string;
+    metadata?: string;
+    headers?: Record<string, string>;
+    siprec?: boolean;
+    callId?: string;
+  }): { call: SrcCall; response: Promise<SipResponse>; provisional: Promise<SipResponse>; cancel: () => Promise<SipResponse> } {
+    const call: SrcCall = {
+      callId: options.callId ?? `${rand(8)}@127.0.0.1`,
+      fromTag: rand(),
+      cseq: 1,
+      invite: undefined as unknown as SipRequest,
+      mediaPorts: [],
+      labels: [],
+      routeUri: `sip:srs@${this.server.host}:${this.server.port};transport=${this.server.transport}`,
+    };
+    let body: string = options.sdp;
+    let contentType = 'application/sdp';
+    if (options.metadata !== undefined) {
+      const boundary = `b${rand(4)}`;
+      body = [
+        `--${boundary}`,
+        'Content-Type: application/sdp',
+        '',
+        options.sdp.replace(/\r\n$/, ''),
+        `--${boundary}`,
+        'Content-Type: application/rs-metadata+xml',
+        'Content-Disposition: recording-session',
+        '',
+        options.metadata.replace(/\r\n$/, ''),
+        `--${boundary}--`,
+        '',
+      ].join('\r\n');
+      contentType = `multipart/mixed;boundary="${boundary}"`;
+    }
+    const headers: Record<string, string> = {
+      ...(options.siprec === false ? {} : { Require: 'siprec' }),
+      Supported: 'timer',
+      Allow: 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO',
+      ...options.headers,
+    };
+    const branch = `z9hG4bK${rand()}`;
+    const invite = this.buildRequest('INVITE', call, call.cseq, { headers, body, contentType, branch });
+    if (options.siprec === false) {
+      invite.headers.set('Contact', `<sip:src@127.0.0.1:${this.localPort}>`);
+    }
+    call.invite = invite;
+    let provisionalResolve!: (r: SipResponse) => void;
+    const provisional = new Promise<SipResponse>(r => (provisionalResolve = r));
+    const response = this.send(invite, r => provisionalResolve(r)).then(async r => {
+      call.response = r;
+      if (r.status >= 200 && r.status < 300) {
+        call.toTag = parseNameAddr(r.headers.get('To') ?? '').params.get('tag');
+        this.readAnswer(call, r);
+        await this.sendRaw(serializeSipMessage(this.buildRequest('ACK', call, call.cseq)));
+      } else {
+        // non-2xx ACK: same branch, same To (with the response's tag)
+        const ack = this.buildRequest('ACK', call, call.cseq, { branch });
+        ack.headers.set('To', r.headers.get('To') ?? '');
+        await this.sendRaw(serializeSipMessage(ack));
+      }
+      return r;
+    });
+    const cancel = () => this.send(this.buildRequest('CANCEL', call, call.cseq, { branch, headers: {} }));
+    return { call, response, provisional, cancel };
+  }
+
+  async invite(options: Parameters<SrcClient['startInvite']>[0]): Promise<SrcCall> {
+    const s = this.startInvite(options);
+    await s.response;
+    return s.call;
+  }
+
+  private readAnswer(call: SrcCall, r: SipResponse) {
+    if (!r.body.length) return;
+    const sdp = parseSdp(r.body.toString('utf8'));
+    call.mediaPorts = sdp.media.map(m => m.port);
+    call.labels = sdp.media.map(m => String(m.label ?? ''));
+  }
+
+  /** re-INVITE (or UPDATE) in the call's dialog. */
+  async reinvite(call: SrcCall, options: { sdp?: string; metadata?: string; method?: 'INVITE' | 'UPDATE'; headers?: Record<string, string> }): Promise<SipResponse> {
+    const method = options.method ?? 'INVITE';
+    call.cseq++;
+    let body: string | undefined;
+    let contentType: string | undefined;
+    if (options.sdp && options.metadata) {
+      const boundary = `b${rand(4)}`;
+      body = [
+        `--${boundary}`,
+        'Content-Type: application/sdp',
+        '',
+        options.sdp.replace(/\r\n$/, ''),
+        `--${boundary}`,
+        'Content-Type: application/rs-metadata+xml',
+        'Content-Disposition: recording-session',
+        '',
+        options.metadata.replace(/\r\n$/, ''),
+        `--${boundary}--`,
+        '',
+      ].join('\r\n');
+      contentType = `multipart/mixed;boundary=${boundary}`;
+    } else if (options.sdp) {
+      body = options.sdp;
+      contentType = 'application/sdp';
+    } else if (options.metadata) {
+      body = options.metadata;
+      contentType = 'application/rs-metadata+xml';
+    }
+    const req = this.buildRequest(method, call, call.cseq, { body, contentType, headers: options.headers });
+    const r = await this.send(req);
+    if (method === 'INVITE' && r.status >= 200 && r.status < 300) {
+      this.readAnswer(call, r);
+      await this.sendRaw(serializeSipMessage(this.buildRequest('ACK', call, call.cseq)));
+    }
+    return r;
+  }
+
+  async bye(call: SrcCall): Promise<SipResponse> {
+    call.cseq++;
+    return this.send(this.buildRequest('BYE', call, call.cseq));
+  }
+
+  async options(): Promise<SipResponse> {
+    return this.send(
+      this.buildRequest('OPTIONS', { callId: `${rand(8)}@127.0.0.1`, fromTag: rand(), routeUri: `sip:srs@${this.server.host}` }, 1),
+    );
+  }
+
+  async request(method: string, call?: SrcCall, options: SendOptions = {}): Promise<SipResponse> {
+    const c = call ?? { callId: `${rand(8)}@127.0.0.1`, fromTag: rand(), routeUri: `sip:srs@${this.server.host}` };
+    const seq = call ? ++call.cseq : 1;
+    return this.send(this.buildRequest(method, c, seq, options));
+  }
+}
+
+/* ------------------------------------------------------------------ RTP */
+
+export interface RtpStreamOptions {
+  host?: string;
+  port: number;
+  /** payload bytes (G.711), cut in `packetSamples` packets */
+  payload: Uint8Array;
+  payloadType: number;
+  ssrc?: number;
+  seqStart?: number;
+  tsStart?: number;
+  packetSamples?: number;
+  /** pace packets at real time (default true) */
+  realtime?: boolean;
+  /** indexes of packets to drop */
+  drop?: Set<number>;
+  /** indexes of packets sent twice */
+  duplicate?: Set<number>;
+  /** indexes i where packets i and i+1 are swapped */
+  swap?: Set<number>;
+  /** from this packet index on, a new SSRC (sequence and timestamp restart) */
+  ssrcChangeAt?: number;
+  /** abort sending (simulates a dead SRC) */
+  signal?: AbortSignal;
+}
+
+export interface RtpStreamResult {
+  sent: number;
+  packets: number;
+}
+
+/** Streams G.711 audio as RTP packets (20 ms by default) from a fresh socket. */
+export async function streamRtp(o: RtpStreamOptions): Promise<RtpStreamResult> {
+  const sock = dgram.createSocket('udp4');
+  await new Promise<void>(r => sock.bind(0, '127.0.0.1', () => r()));
+  const per = o.packetSamples ?? 160;
+  const count = Math.ceil(o.payload.length / per);
+  let ssrc = o.ssrc ?? randomBytes(4).readUInt32BE(0);
+  let seq = o.seqStart ?? randomBytes(2).readUInt16BE(0);
+  let ts = o.tsStart ?? randomBytes(4).readUInt32BE(0);
+  const packets: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    if (o.ssrcChangeAt !== undefined && i === o.ssrcChangeAt) {
+      ssrc = (ssrc + 0x1234567) >>> 0;
+      seq = randomBytes(2).readUInt16BE(0);
+      ts = randomBytes(4).readUInt32BE(0);
+    }
+    packets.push(
+      serializeRtpPacket({
+        marker: i === 0,
+        payloadType: o.payloadType,
+        sequenceNumber: seq & 0xffff,
+        timestamp: ts >>> 0,
+        ssrc,
+        payload: Buffer.from(o.payload.subarray(i * per, (i + 1) * per)),
+      }),
+    );
+    seq++;
+    ts += per;
+  }
+  const order: number[] = [];
+  for (let i = 0; i < count; i++) order.push(i);
+  for (const i of o.swap ?? []) {
+    if (i + 1 < count) [order[i], order[i + 1]] = [order[i + 1], order[i]];
+  }
+  const host = o.host ?? '127.0.0.1';
+  const send = (b: Buffer) => new Promise<void>(r => sock.send(b, o.port, host, () => r()));
+  const start = Date.now();
+  const msPer = (per * 1000) / 8000;
+  let sent = 0;
+  try {
+    for (let k = 0; k < order.length; k++) {
+      if (o.signal?.aborted) break;
+      if (o.realtime !== false) {
+        const due = start + k * msPer;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise(r => setTimeout(r, wait));
+      }
+      const i = order[k];
+      if (o.drop?.has(i)) continue;
+      await send(packets[i]);
+      sent++;
+      if (o.duplicate?.has(i)) {
+        await send(packets[i]);
+        sent++;
+      }
+    }
+  } finally {
+    await new Promise<void>(r => sock.close(() => r()));
+  }
+  return { sent, packets: count };
+}

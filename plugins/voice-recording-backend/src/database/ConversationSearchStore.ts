@@ -1,0 +1,337 @@
+import { InputError } from '@backstage/errors';
+import {
+  isAndCriteria,
+  isNotCriteria,
+  isOrCriteria,
+} from '@backstage/plugin-permission-node';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
+import {
+  Conversation,
+  ConversationDirection,
+  ConversationState,
+} from '@mvr/plugin-voice-recording-common';
+import { ConversationQuery } from '@mvr/plugin-voice-recording-node';
+import { Knex } from 'knex';
+import {
+  conversationFromRow,
+  ConversationRow,
+  digitsOnly,
+} from './ConversationsStore';
+
+const C = 'vr_conversations';
+
+export type ConversationSortField =
+  | 'startedAt'
+  | 'durationMs'
+  | 'number'
+  | 'otherParty';
+
+/** Filters of GET /conversations (see docs/api.md), already validated. */
+export interface ConversationSearchFilters {
+  from?: Date;
+  to?: Date;
+  /** Digits to find in either party (already reduced to digits, see phoneSearchDigits). */
+  phoneDigits?: string;
+  /**
+   * The digits are a whole valid number: match them exactly (index lookups) instead of as
+   * a substring (which scans unless PostgreSQL has pg_trgm).
+   */
+  phoneExact?: boolean;
+  userRef?: string;
+  direction?: ConversationDirection;
+  minDurationMs?: number;
+  maxDurationMs?: number;
+  /** Recorded number, E.164. */
+  number?: string;
+  state?: ConversationState;
+  /** Only these ids (export of a selection). */
+  ids?: string[];
+}
+
+export interface ConversationSearchQuery extends ConversationSearchFilters {
+  sort: ConversationSortField;
+  order: 'asc' | 'desc';
+  limit: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+export interface ConversationSearchPage {
+  items: Conversation[];
+  total: number;
+  nextCursor?: string;
+}
+
+/**
+ * Sort columns. Nullable columns sort through COALESCE so that the keyset comparison
+ * (value, id) is total; `started_at` and `number` are NOT NULL and use their indexes.
+ */
+const SORTS: Record<ConversationSortField, { expr: string; kind: 'time' | 'number' | 'text' }> = {
+  startedAt: { expr: 'started_at', kind: 'time' },
+  durationMs: { expr: 'COALESCE(duration_ms, -1)', kind: 'number' },
+  number: { expr: 'number', kind: 'text' },
+  otherParty: { expr: "COALESCE(other_party, '')", kind: 'text' },
+};
+
+interface CursorData {
+  s: ConversationSortField;
+  o: 'asc' | 'desc';
+  v: string | number;
+  id: string;
+}
+
+export function encodeCursor(data: CursorData): string {
+  return Buffer.from(JSON.stringify(data), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(
+  cursor: string,
+  sort: ConversationSortField,
+  order: 'asc' | 'desc',
+): CursorData {
+  let data: CursorData;
+  try {
+    data = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InputError('cursor: not a cursor returned by this API');
+  }
+  if (
+    !data ||
+    typeof data.id !== 'string' ||
+    (typeof data.v !== 'string' && typeof data.v !== 'number')
+  ) {
+    throw new InputError('cursor: not a cursor returned by this API');
+  }
+  if (data.s !== sort || data.o !== order) {
+    throw new InputError(
+      `cursor: it was made for sort=${data.s}&order=${data.o}, not sort=${sort}&order=${order}`,
+    );
+  }
+  return data;
+}
+
+/**
+ * The digits a phone search matches, from any input format: `+32 470 12 34 56`,
+ * `0032470...` and `0470 12 34 56` (national, when it is a valid number in the default
+ * country) give 32470123456; a partial national input `0470 12` drops its trunk 0.
+ */
+export function phoneSearchDigits(
+  input: string,
+  normalized?: string,
+): string | undefined {
+  if (normalized) return normalized.replace(/\D/g, '');
+  const raw = input.trim();
+  let d = raw.replace(/\D/g, '');
+  if (/^\s*00/.test(raw)) d = d.replace(/^00/, '');
+  else if (/^\s*0/.test(raw)) d = d.replace(/^0/, '');
+  return d || undefined;
+}
+
+/**
+ * Applies a conversation permission criteria (conditional decision) as a WHERE
+ * clause. Another rule (case-based access) becomes one more leaf property here,
+ * combined by the policy's anyOf.
+ */
+export function applyConversationCriteria(
+  qb: Knex.QueryBuilder,
+  criteria: PermissionCriteria<ConversationQuery>,
+): void {
+  if (isAndCriteria(criteria)) {
+    qb.where(b => {
+      for (const sub of criteria.allOf)
+        b.andWhere(bb => applyConversationCriteria(bb, sub));
+    });
+  } else if (isOrCriteria(criteria)) {
+    qb.where(b => {
+      for (const sub of criteria.anyOf)
+        b.orWhere(bb => applyConversationCriteria(bb, sub));
+    });
+  } else if (isNotCriteria(criteria)) {
+    qb.whereNot(b => applyConversationCriteria(b, criteria.not));
+  } else if (criteria.property === 'userRef') {
+    if (criteria.values.length === 0) qb.whereRaw('1 = 0');
+    else
+      qb.whereIn(
+        `${C}.user_ref`,
+        criteria.values.map(v => v.toLowerCase()),
+      );
+  } else {
+    throw new Error(
+      `unsupported conversation permission query ${JSON.stringify(criteria)}`,
+    );
+  }
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, m => `\\${m}`);
+
+/** Read side of conversations: search, detail, visibility in SQL. */
+export class ConversationSearchStore {
+  constructor(private readonly db: Knex) {}
+
+  private filtered(
+    filters: ConversationSearchFilters,
+    visibility?: PermissionCriteria<ConversationQuery>,
+  ): Knex.QueryBuilder {
+    const qb = this.db(C);
+    if (visibility) qb.where(b => applyConversationCriteria(b, visibility));
+    if (filters.from) qb.where('started_at', '>=', filters.from);
+    if (filters.to) qb.where('started_at', '<', filters.to);
+    if (filters.userRef) qb.where('user_ref', filters.userRef.toLowerCase());
+    if (filters.direction) qb.where('direction', filters.direction);
+    if (filters.number) qb.where('number', filters.number);
+    if (filters.state) qb.where('state', filters.state);
+    if (filters.minDurationMs !== undefined)
+      qb.where('duration_ms', '>=', filters.minDurationMs);
+    if (filters.maxDurationMs !== undefined)
+      qb.where('duration_ms', '<=', filters.maxDurationMs);
+    if (filters.ids) {
+      if (filters.ids.length === 0) qb.whereRaw('1 = 0');
+      else qb.whereIn('id', filters.ids);
+    }
+    if (filters.phoneDigits && filters.phoneExact) {
+      const d = filters.phoneDigits;
+      qb.where(b =>
+        b.where('number_digits', d).orWhere('other_party_digits', d),
+      );
+    } else if (filters.phoneDigits) {
+      const pattern = `%${escapeLike(filters.phoneDigits)}%`;
+      qb.where(b =>
+        b
+          .whereRaw("number_digits LIKE ? ESCAPE '\\'", [pattern])
+          .orWhereRaw("other_party_digits LIKE ? ESCAPE '\\'", [pattern]),
+      );
+    }
+    return qb;
+  }
+
+  async count(
+    filters: ConversationSearchFilters,
+    visibility?: PermissionCriteria<ConversationQuery>,
+  ): Promise<number> {
+    const [{ count }] = await this.filtered(filters, visibility).count({
+      count: '*',
+    });
+    return Number(count);
+  }
+
+  async search(
+    query: ConversationSearchQuery,
+    visibility?: PermissionCriteria<ConversationQuery>,
+  ): Promise<ConversationSearchPage> {
+    const sort = SORTS[query.sort];
+    const dir = query.order === 'asc' ? 'asc' : 'desc';
+    const qb = this.filtered(query, visibility);
+    if (query.cursor) {
+      const c = decodeCursor(query.cursor, query.sort, query.order);
+      const value = sort.kind === 'time' ? new Date(c.v) : c.v;
+      const op = dir === 'asc' ? '>' : '<';
+      qb.where(b =>
+        b
+          .whereRaw(`${sort.expr} ${op} ?`, [value])
+          .orWhere(bb =>
+            bb.whereRaw(`${sort.expr} = ?`, [value]).where('id', op, c.id),
+          ),
+      );
+    }
+    const [rows, total] = await Promise.all([
+      qb
+        .clone()
+        .select('*')
+        .orderByRaw(`${sort.expr} ${dir}, id ${dir}`)
+        .limit(query.limit + 1) as Promise<ConversationRow[]>,
+      this.count(query, visibility),
+    ]);
+    const items = rows.slice(0, query.limit).map(conversationFromRow);
+    let nextCursor: string | undefined;
+    if (rows.length > query.limit) {
+      const last = items[items.length - 1];
+      const values: Record<ConversationSortField, string | number> = {
+        startedAt: last.startedAt,
+        durationMs: last.durationMs ?? -1,
+        number: last.number,
+        otherParty: last.otherParty ?? '',
+      };
+      const v = values[query.sort];
+      nextCursor = encodeCursor({ s: query.sort, o: dir, v, id: last.id });
+    }
+    return { items, total, nextCursor };
+  }
+
+  /** One conversation if it exists and the criteria allow it. */
+  async get(
+    id: string,
+    visibility?: PermissionCriteria<ConversationQuery>,
+  ): Promise<Conversation | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    const qb = this.db(C).where('id', id);
+    if (visibility) qb.where(b => applyConversationCriteria(b, visibility));
+    const row = await qb.first();
+    return row ? conversationFromRow(row) : undefined;
+  }
+
+  /** Inserts a finished conversation as is (demo data, benchmarks, imports). */
+  async insertFinished(conversations: Conversation[]): Promise<void> {
+    const rows = conversations.map(c => ({
+      id: c.id,
+      recorded_number_id: c.recordedNumberId ?? null,
+      number: c.number,
+      number_digits: digitsOnly(c.number),
+      user_ref: c.userRef.toLowerCase(),
+      direction: c.direction ?? null,
+      other_party: c.otherParty ?? null,
+      other_party_digits: digitsOnly(c.otherParty),
+      started_at: new Date(c.startedAt),
+      ended_at: c.endedAt ? new Date(c.endedAt) : null,
+      duration_ms: c.durationMs ?? null,
+      codec: c.codec ?? null,
+      sip_call_id: c.sipCallId,
+      siprec_session_id: c.siprecSessionId ?? null,
+      participants: JSON.stringify(c.participants),
+      metadata: JSON.stringify(c.metadata ?? {}),
+      dtmf: JSON.stringify(c.dtmf ?? []),
+      quality: c.quality ? JSON.stringify(c.quality) : null,
+      state: c.state,
+      ended_by: c.endedBy ?? null,
+      failure_reason: c.failureReason ?? null,
+      storage_key: c.storageKey ?? null,
+      sha256: c.sha256 ?? null,
+      bytes: c.bytes ?? null,
+      format: c.format ?? null,
+      capture_source: c.captureSource,
+      capture_instance: c.captureInstance ?? null,
+      created_at: new Date(c.createdAt),
+      updated_at: new Date(c.updatedAt),
+    }));
+    // 29 columns: keep each statement under SQLite's bound-variable limit
+    const size = Math.max(1, Math.floor(900 / 29));
+    for (let i = 0; i < rows.length; i += size) {
+      await this.db(C).insert(rows.slice(i, i + size));
+    }
+  }
+}
+
+/** Quality warnings shown with a conversation, from what the recorder measured. */
+export function qualityWarnings(c: Conversation): string[] {
+  const q = c.quality ?? {};
+  const out: string[] = [];
+  const received = Number(q.packetsReceived ?? 0);
+  const lost = Number(q.packetsLost ?? 0);
+  if (lost > 0 && received + lost > 0) {
+    const pct = (100 * lost) / (received + lost);
+    if (pct >= 1) out.push(`packet loss ${pct.toFixed(1)}%`);
+  }
+  if (Number(q.gaps ?? 0) > 0) {
+    out.push(
+      `${q.gaps} gap(s) in the audio${
+        q.gapMs ? ` (${Math.round(Number(q.gapMs))} ms)` : ''
+      }`,
+    );
+  }
+  if (Number(q.jitterMs ?? 0) > 50)
+    out.push(`high jitter (${Math.round(Number(q.jitterMs))} ms)`);
+  if (q.oneSided) out.push('one-sided audio (only one party carried media)');
+  if (c.state === 'failed')
+    out.push(`recording failed${c.failureReason ? `: ${c.failureReason}` : ''}`);
+  if (c.state === 'finished' && !c.storageKey) out.push('no audio stored');
+  return out;
+}

@@ -1,0 +1,384 @@
+import { createHash } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
+import { Conversation } from '@mvr/plugin-voice-recording-common';
+import { BlobStore, ConversationQuery } from '@mvr/plugin-voice-recording-node';
+import { stringify as stringifyCsv } from 'csv-stringify/sync';
+import { DateTime } from 'luxon';
+import { ZipFile } from 'yazl';
+import { decodeStored, StoredKind, storedKind, toWavPcm16 } from '../../audio/pcm';
+import { encodeMp3 } from '../../audio/mp3';
+import { computePeaks } from '../../audio/waveform';
+import {
+  ConversationSearchFilters,
+  ConversationSearchQuery,
+  ConversationSearchStore,
+  qualityWarnings,
+} from '../../database/ConversationSearchStore';
+import { Actor, AuditRecorder } from '../AuditRecorder';
+
+type Visibility = PermissionCriteria<ConversationQuery> | undefined;
+
+export const OGG_OPUS_CONTENT_TYPE = 'audio/ogg; codecs=opus';
+export const WAV_CONTENT_TYPE = 'audio/wav';
+/** Largest selection one ZIP export takes. */
+export const MAX_EXPORT_CONVERSATIONS = 1000;
+
+export type AudioFormat = 'ogg' | 'wav';
+
+/** What the audio endpoint serves: a blob of the store (original or derived). */
+export interface AudioBlob {
+  key: string;
+  size: number;
+  contentType: string;
+  etag: string;
+}
+
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c));
+  return Buffer.concat(chunks);
+}
+
+/** `2026-11-25_1030_+32470123456_+32471234567` in the plugin's time zone. */
+export function conversationFileBase(c: Conversation, timeZone: string): string {
+  const t = DateTime.fromISO(c.startedAt, { zone: timeZone });
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9+._-]/g, '_');
+  return [t.toFormat('yyyy-MM-dd_HHmm'), safe(c.number), safe(c.otherParty ?? 'unknown')].join('_');
+}
+
+const formatsOf = (kind: StoredKind | undefined) =>
+  kind === 'opus' ? ['ogg', 'wav'] : ['wav'];
+
+const summaryOf = (c: Conversation) => {
+  const { metadata: _m, ...rest } = c;
+  return { ...rest, qualityWarnings: qualityWarnings(c) };
+};
+
+/**
+ * Conversations for the portal: search, details, audio for playback (original or a
+ * derived WAV), waveform peaks, MP3 download and ZIP export. Derived files (WAV, MP3,
+ * waveform) are computed once and cached in the blob store next to nothing else:
+ * under `derived/<conversation id>/<sha256 prefix>/...`. Each access is audited.
+ */
+export class ConversationsService {
+  private readonly inFlight = new Map<string, Promise<AudioBlob>>();
+
+  constructor(
+    private readonly options: {
+      store: ConversationSearchStore;
+      blobs: BlobStore;
+      audit: AuditRecorder;
+      logger: LoggerService;
+      timeZone: string;
+      mp3Kbps?: number;
+    },
+  ) {}
+
+  async search(query: ConversationSearchQuery, visibility: Visibility) {
+    const page = await this.options.store.search(query, visibility);
+    return { ...page, items: page.items.map(summaryOf) };
+  }
+
+  /**
+   * The conversation if visible; otherwise 404 (whether missing or not visible, so as
+   * not to reveal it exists), auditing the attempt on an existing one as a denial.
+   */
+  async visible(
+    actor: Actor,
+    id: string,
+    visibility: Visibility,
+    action: string,
+  ): Promise<Conversation> {
+    const c = await this.options.store.get(id, visibility);
+    if (c) return c;
+    if (visibility && (await this.options.store.get(id))) {
+      await this.options.audit.record({
+        actor,
+        action: 'permission-denied',
+        targetType: 'conversation',
+        targetId: id,
+        details: { permission: 'voice-recording.conversation.read', attempted: action },
+        severity: 'medium',
+      });
+    }
+    throw new NotFoundError(`conversation ${id} not found`);
+  }
+
+  async detail(actor: Actor, id: string, visibility: Visibility) {
+    const c = await this.visible(actor, id, visibility, 'conversation-view');
+    const kind = storedKind(c.format);
+    const available = Boolean(c.storageKey && kind && c.state === 'finished');
+    await this.options.audit.record({
+      actor,
+      action: 'conversation-view',
+      targetType: 'conversation',
+      targetId: c.id,
+      details: { number: c.number, userRef: c.userRef },
+      severity: 'low',
+    });
+    return {
+      ...c,
+      qualityWarnings: qualityWarnings(c),
+      audio: {
+        available,
+        formats: available ? formatsOf(kind) : [],
+        durationMs: c.durationMs ?? 0,
+      },
+    };
+  }
+
+  /** A stored or derived blob, whole or one byte range. */
+  openBlob(key: string, range?: { start: number; end: number }): Promise<Readable> {
+    return this.options.blobs.get(key, range);
+  }
+
+  private requireAudio(c: Conversation): { key: string; kind: StoredKind } {
+    const kind = storedKind(c.format);
+    if (!c.storageKey || !kind) {
+      throw new NotFoundError(
+        `conversation ${c.id} has no playable audio (state ${c.state}${
+          c.format ? `, format ${c.format}` : ''
+        })`,
+      );
+    }
+    return { key: c.storageKey, kind };
+  }
+
+  private derivedKey(c: Conversation, name: string): string {
+    const version = (c.sha256 ?? 'nohash').slice(0, 16);
+    return `derived/${c.id}/${version}/${name}`;
+  }
+
+  /** Computes a derived blob once (per process), or returns the cached one. */
+  private async derived(
+    key: string,
+    contentType: string,
+    make: () => Promise<Buffer>,
+  ): Promise<AudioBlob> {
+    const existing = await this.options.blobs.stat(key);
+    if (existing) {
+      return { key, size: existing.size, contentType, etag: `"${key}:${existing.size}"` };
+    }
+    let p = this.inFlight.get(key);
+    if (!p) {
+      p = (async () => {
+        const body = await make();
+        const put = await this.options.blobs.put(key, body, { contentType });
+        return { key, size: put.size, contentType, etag: `"${put.sha256}"` };
+      })().finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, p);
+    }
+    return p;
+  }
+
+  private async storedBytes(c: Conversation): Promise<{ file: Buffer; kind: StoredKind }> {
+    const { key, kind } = this.requireAudio(c);
+    return { file: await readAll(await this.options.blobs.get(key)), kind };
+  }
+
+  /**
+   * The blob to play. Stored Ogg/Opus is served as is (`ogg`) or decoded to a 16-bit PCM
+   * WAV (`wav`); a stored WAV is served as is when PCM16, converted to PCM16 when G.711
+   * (A-law/mu-law WAV does not play in every browser).
+   */
+  async audioBlob(c: Conversation, format: AudioFormat | undefined): Promise<AudioBlob> {
+    const { key, kind } = this.requireAudio(c);
+    const wanted = format ?? (kind === 'opus' ? 'ogg' : 'wav');
+    if (wanted === 'ogg') {
+      if (kind !== 'opus') {
+        throw new InputError(`format: conversation ${c.id} is stored as ${c.format}, not Ogg/Opus; use format=wav`);
+      }
+      const st = await this.options.blobs.stat(key);
+      if (!st) throw new NotFoundError(`audio of conversation ${c.id} is missing from storage`);
+      return { key, size: st.size, contentType: OGG_OPUS_CONTENT_TYPE, etag: `"${c.sha256 ?? st.size}"` };
+    }
+    if (kind === 'wav') {
+      const st = await this.options.blobs.stat(key);
+      if (!st) throw new NotFoundError(`audio of conversation ${c.id} is missing from storage`);
+      // PCM16 WAV: serve the original (header byte 20 = format code 1)
+      const head = await readAll(await this.options.blobs.get(key, { start: 0, end: Math.min(st.size - 1, 63) }));
+      if (head.length >= 22 && head.readUInt16LE(20) === 1) {
+        return { key, size: st.size, contentType: WAV_CONTENT_TYPE, etag: `"${c.sha256 ?? st.size}"` };
+      }
+    }
+    return this.derived(this.derivedKey(c, 'playback-pcm16.wav'), WAV_CONTENT_TYPE, async () => {
+      const { file, kind: k } = await this.storedBytes(c);
+      return toWavPcm16(decodeStored(file, k, 8000));
+    });
+  }
+
+  async recordPlayback(actor: Actor, c: Conversation, format: string) {
+    await this.options.audit.record({
+      actor,
+      action: 'conversation-playback',
+      targetType: 'conversation',
+      targetId: c.id,
+      details: { number: c.number, userRef: c.userRef, format },
+      severity: 'low',
+    });
+  }
+
+  async waveform(c: Conversation, points: number) {
+    const blob = await this.derived(
+      this.derivedKey(c, `waveform-${points}.json`),
+      'application/json',
+      async () => {
+        const { file, kind } = await this.storedBytes(c);
+        const pcm = decodeStored(file, kind, 8000);
+        const [left, right] = computePeaks(pcm, points);
+        const durationMs = Math.round((pcm.left.length * 1000) / pcm.sampleRate);
+        return Buffer.from(
+          JSON.stringify({
+            durationMs,
+            channels: [
+              { label: 'left', party: c.number, role: 'recorded', peaks: left },
+              { label: 'right', party: c.otherParty ?? 'other party', role: 'other', peaks: right },
+            ],
+          }),
+        );
+      },
+    );
+    return JSON.parse((await readAll(await this.options.blobs.get(blob.key))).toString('utf8'));
+  }
+
+  /** MP3 (stereo, ID3 tags) of a conversation: encoded once, then cached. */
+  async mp3(c: Conversation): Promise<{ blob: AudioBlob; filename: string }> {
+    const kbps = this.options.mp3Kbps ?? 32;
+    const blob = await this.derived(this.derivedKey(c, `download-${kbps}k.mp3`), 'audio/mpeg', async () => {
+      const { file, kind } = await this.storedBytes(c);
+      const pcm = decodeStored(file, kind, 16000);
+      const started = DateTime.fromISO(c.startedAt, { zone: this.options.timeZone });
+      const result = encodeMp3(
+        pcm,
+        {
+          title: `Call ${c.number} ${c.direction === 'incoming' ? '<-' : '->'} ${c.otherParty ?? 'unknown'} ${started.toFormat('yyyy-MM-dd HH:mm')}`,
+          artist: `${c.number} (${c.userRef})`,
+          albumArtist: c.otherParty ?? 'unknown',
+          recordingTime: started.toFormat("yyyy-MM-dd'T'HH:mm:ss"),
+          comment: `conversation ${c.id}; ${c.direction ?? 'unknown direction'}; started ${c.startedAt}; ${Math.round((c.durationMs ?? 0) / 1000)} s; left: ${c.number}, right: ${c.otherParty ?? 'unknown'}; sha256 of the recording ${c.sha256 ?? 'n/a'}`,
+        },
+        kbps,
+      );
+      this.options.logger.info(
+        `MP3 of conversation ${c.id}: ${result.durationMs} ms audio encoded in ${Math.round(result.encodeMs)} ms (${(result.durationMs / Math.max(1, result.encodeMs)).toFixed(0)}x real time)`,
+      );
+      return result.mp3;
+    });
+    return { blob, filename: `${conversationFileBase(c, this.options.timeZone)}.mp3` };
+  }
+
+  async recordAccess(actor: Actor, action: string, c: Conversation, details: Record<string, string | number> = {}) {
+    await this.options.audit.record({
+      actor,
+      action,
+      targetType: 'conversation',
+      targetId: c.id,
+      details: { number: c.number, userRef: c.userRef, ...details },
+      severity: 'medium',
+    });
+  }
+
+  /** The conversations of an export (every match, at most MAX_EXPORT_CONVERSATIONS). */
+  async exportSelection(filters: ConversationSearchFilters, visibility: Visibility): Promise<Conversation[]> {
+    const total = await this.options.store.count(filters, visibility);
+    if (total > MAX_EXPORT_CONVERSATIONS) {
+      throw new InputError(
+        `export: the selection has ${total} conversations, more than the ${MAX_EXPORT_CONVERSATIONS} one export takes; narrow the filters`,
+      );
+    }
+    const page = await this.options.store.search(
+      { ...filters, sort: 'startedAt', order: 'asc', limit: MAX_EXPORT_CONVERSATIONS },
+      visibility,
+    );
+    return page.items;
+  }
+
+  /**
+   * Streams a ZIP: `audio/<name>.<ogg|wav>` (the stored recordings, unchanged),
+   * `manifest.csv`, `manifest.json` and `SHA256SUMS` (sha256sum format) of every file.
+   */
+  exportZip(conversations: Conversation[], exportedBy: string): Readable {
+    const zip = new ZipFile();
+    const sums: string[] = [];
+    const names = new Set<string>();
+    const audioName = (c: Conversation) => {
+      const ext = storedKind(c.format) === 'opus' ? 'ogg' : 'wav';
+      let name = `audio/${conversationFileBase(c, this.options.timeZone)}.${ext}`;
+      if (names.has(name)) name = name.replace(`.${ext}`, `_${c.id.slice(0, 8)}.${ext}`);
+      names.add(name);
+      return name;
+    };
+    const manifest = conversations.map(c => {
+      const file = c.storageKey && storedKind(c.format) ? audioName(c) : undefined;
+      return {
+        id: c.id,
+        file: file ?? '',
+        number: c.number,
+        userRef: c.userRef,
+        direction: c.direction ?? '',
+        otherParty: c.otherParty ?? '',
+        startedAt: c.startedAt,
+        endedAt: c.endedAt ?? '',
+        durationMs: c.durationMs ?? '',
+        state: c.state,
+        format: c.format ?? '',
+        recordingSha256: c.sha256 ?? '',
+        bytes: c.bytes ?? '',
+        dtmf: c.dtmf.map(d => d.digit).join(''),
+        qualityWarnings: qualityWarnings(c).join('; '),
+      };
+    });
+    const output = new PassThrough();
+    zip.outputStream.on('error', e => output.destroy(e));
+    zip.outputStream.pipe(output);
+    const hashes: Promise<void>[] = [];
+    conversations.forEach((c, i) => {
+      const name = manifest[i].file;
+      if (!name) return;
+      let done!: () => void;
+      let failed!: (e: Error) => void;
+      hashes.push(new Promise<void>((res, rej) => { done = res; failed = rej; }));
+      zip.addReadStreamLazy(name, { compress: false, mtime: new Date(c.startedAt) }, cb => {
+        this.options.blobs.get(c.storageKey!).then(
+          stream => {
+            const hash = createHash('sha256');
+            const pass = new PassThrough();
+            stream.on('data', d => hash.update(d));
+            stream.on('end', () => {
+              sums.push(`${hash.digest('hex')}  ${name}`);
+              done();
+            });
+            stream.on('error', e => { failed(e); pass.destroy(e); });
+            stream.pipe(pass);
+            cb(null, pass);
+          },
+          e => { failed(e); cb(e, undefined as any); },
+        );
+      });
+    });
+    const add = (name: string, body: Buffer) => {
+      zip.addBuffer(body, name, { mtime: new Date() });
+      sums.push(`${createHash('sha256').update(body).digest('hex')}  ${name}`);
+    };
+    add('manifest.csv', Buffer.from(stringifyCsv(manifest, { header: true }), 'utf8'));
+    add(
+      'manifest.json',
+      Buffer.from(JSON.stringify({ exportedAt: new Date().toISOString(), exportedBy, count: manifest.length, conversations: manifest }, null, 2), 'utf8'),
+    );
+    // SHA256SUMS last, once every audio entry has been read (and hashed) by the zip
+    Promise.all(hashes).then(
+      () => {
+        zip.addBuffer(Buffer.from(`${sums.sort((a, b) => (a.slice(66) < b.slice(66) ? -1 : 1)).join('\n')}\n`, 'utf8'), 'SHA256SUMS', { mtime: new Date() });
+        zip.end();
+      },
+      e => {
+        this.options.logger.error(`ZIP export failed: ${e}`);
+        output.destroy(e);
+      },
+    );
+    return output;
+  }
+}

@@ -1,0 +1,301 @@
+import { HttpAuthService, PermissionsService } from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  BasicPermission,
+  PermissionCriteria,
+} from '@backstage/plugin-permission-common';
+import { ConditionTransformer } from '@backstage/plugin-permission-node';
+import {
+  normalizePhoneNumber,
+  voiceRecordingAuditReadPermission,
+  voiceRecordingConversationDownloadPermission,
+  voiceRecordingConversationExportPermission,
+  voiceRecordingConversationReadPermission,
+} from '@mvr/plugin-voice-recording-common';
+import { ConversationQuery } from '@mvr/plugin-voice-recording-node';
+import express, { Request, Response } from 'express';
+import { AuditLogStore } from '../../database';
+import {
+  ConversationSearchFilters,
+  phoneSearchDigits,
+} from '../../database/ConversationSearchStore';
+import { Actor, actorRefOf, AuditRecorder } from '../AuditRecorder';
+import { parseInput } from '../errors';
+import { AudioFormat, ConversationsService } from './ConversationsService';
+import {
+  audioQuerySchema,
+  conversationExportSchema,
+  conversationFiltersSchema,
+  conversationSearchSchema,
+  waveformQuerySchema,
+} from './schemas';
+import { z } from 'zod';
+
+export interface ConversationRoutesOptions {
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  transform: ConditionTransformer<ConversationQuery>;
+  audit: AuditRecorder;
+  auditLog: AuditLogStore;
+  conversations: ConversationsService;
+  defaultCountry: string;
+}
+
+type Visibility = PermissionCriteria<ConversationQuery> | undefined;
+
+/** A single `bytes=` range of a blob of `size` bytes; 'invalid' → 416. */
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'invalid' | undefined {
+  if (!header) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m) {
+    // several ranges, or another unit: answer the whole file (RFC 9110 allows it)
+    return /^bytes=/.test(header.trim()) && header.includes(',') ? undefined : 'invalid';
+  }
+  const [, a, b] = m;
+  if (a === '' && b === '') return 'invalid';
+  if (a === '') {
+    const n = Number(b);
+    if (n === 0 || size === 0) return 'invalid';
+    return { start: Math.max(0, size - n), end: size - 1 };
+  }
+  const start = Number(a);
+  const end = b === '' ? size - 1 : Math.min(Number(b), size - 1);
+  if (start >= size || start > end) return 'invalid';
+  return { start, end };
+}
+
+/**
+ * The routes of docs/api.md "Conversations". Every route authenticates, checks
+ * `voice-recording.conversation.read` (conditional decisions become SQL), and the
+ * download/export/access-history routes their own permission.
+ */
+export function addConversationRoutes(
+  router: express.Router,
+  options: ConversationRoutesOptions,
+) {
+  const { httpAuth, permissions, transform, audit, auditLog, conversations } =
+    options;
+
+  const actorOf = async (req: Request, cookie = false): Promise<Actor> => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+      ...(cookie ? { allowLimitedAccess: true } : {}),
+    });
+    return { credentials, ref: actorRefOf(credentials), request: req };
+  };
+
+  const deny = async (
+    actor: Actor,
+    permission: string,
+    targetId?: string,
+  ): Promise<never> => {
+    await audit.record({
+      actor,
+      action: 'permission-denied',
+      targetType: 'conversation',
+      targetId,
+      details: { permission },
+      severity: 'medium',
+    });
+    throw new NotAllowedError(`${actor.ref} is not allowed: ${permission}`);
+  };
+
+  const visibility = async (actor: Actor): Promise<Visibility> => {
+    const [d] = await permissions.authorizeConditional(
+      [{ permission: voiceRecordingConversationReadPermission }],
+      { credentials: actor.credentials },
+    );
+    if (d.result === AuthorizeResult.DENY)
+      return deny(actor, voiceRecordingConversationReadPermission.name);
+    if (d.result === AuthorizeResult.ALLOW) return undefined;
+    return transform((d as any).conditions);
+  };
+
+  const requireBasic = async (
+    actor: Actor,
+    permission: BasicPermission,
+    targetId?: string,
+  ) => {
+    const [d] = await permissions.authorize([{ permission }], {
+      credentials: actor.credentials,
+    });
+    if (d.result !== AuthorizeResult.ALLOW)
+      await deny(actor, permission.name, targetId);
+  };
+
+  const toFilters = (
+    q: z.infer<typeof conversationFiltersSchema>,
+  ): ConversationSearchFilters => {
+    let number: string | undefined;
+    if (q.number) {
+      const n = normalizePhoneNumber(q.number, options.defaultCountry);
+      if (!n.ok) throw new InputError(`number: ${n.error}`);
+      number = n.e164;
+    }
+    let phoneDigits: string | undefined;
+    let phoneExact = false;
+    if (q.phone) {
+      const n = normalizePhoneNumber(q.phone, options.defaultCountry);
+      phoneExact = n.ok;
+      phoneDigits = phoneSearchDigits(q.phone, n.ok ? n.e164 : undefined);
+      if (!phoneDigits) throw new InputError('phone: must contain digits');
+    }
+    if (q.from && q.to && q.from >= q.to)
+      throw new InputError('to: must be after from');
+    return {
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      phoneDigits,
+      phoneExact,
+      userRef: q.userRef,
+      direction: q.direction,
+      number,
+      state: q.state,
+      minDurationMs:
+        q.minDuration !== undefined ? Math.round(q.minDuration * 1000) : undefined,
+      maxDurationMs:
+        q.maxDuration !== undefined ? Math.round(q.maxDuration * 1000) : undefined,
+    };
+  };
+
+  router.get('/conversations', async (req, res) => {
+    const actor = await actorOf(req);
+    const vis = await visibility(actor);
+    const q = parseInput(conversationSearchSchema, req.query, 'query');
+    res.json(
+      await conversations.search(
+        { ...toFilters(q), sort: q.sort, order: q.order, limit: q.limit, cursor: q.cursor },
+        vis,
+      ),
+    );
+  });
+
+  router.post('/conversations/export', async (req, res) => {
+    const actor = await actorOf(req);
+    await requireBasic(actor, voiceRecordingConversationExportPermission);
+    const vis = await visibility(actor);
+    const body = parseInput(conversationExportSchema, req.body ?? {});
+    const filters: ConversationSearchFilters =
+      'ids' in body ? { ids: body.ids as string[] } : toFilters(body);
+    const selection = await conversations.exportSelection(filters, vis);
+    for (const c of selection) {
+      await conversations.recordAccess(actor, 'conversation-export', c);
+    }
+    await audit.record({
+      actor,
+      action: 'conversation-export',
+      targetType: 'export',
+      details: {
+        count: selection.length,
+        conversationIds: selection.map(c => c.id).slice(0, 1000),
+        filters: JSON.parse(JSON.stringify(body)),
+      },
+      severity: 'medium',
+    });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '').slice(0, 15);
+    res.setHeader('Content-Type', 'application/zip');
+    res.setHeader(
+      'Content-Disposition',
+      `attachment; filename="conversations_${stamp}.zip"`,
+    );
+    res.setHeader('X-Voice-Recording-Count', String(selection.length));
+    const zip = conversations.exportZip(selection, actor.ref);
+    zip.on('error', () => res.destroy());
+    zip.pipe(res);
+  });
+
+  router.get('/conversations/:id', async (req, res) => {
+    const actor = await actorOf(req);
+    const vis = await visibility(actor);
+    res.json(await conversations.detail(actor, req.params.id, vis));
+  });
+
+  router.get('/conversations/:id/audio', async (req: Request, res: Response) => {
+    // the <audio> element sends the Backstage user cookie, not a bearer token
+    const actor = await actorOf(req, true);
+    const vis = await visibility(actor);
+    const { format } = parseInput(audioQuerySchema, req.query, 'query');
+    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-playback');
+    let chosen: AudioFormat | undefined = format;
+    if (!chosen) {
+      const accept = String(req.headers.accept ?? '');
+      if (/audio\/(wav|wave|x-wav)/i.test(accept) && !/audio\/ogg/i.test(accept))
+        chosen = 'wav';
+    }
+    const blob = await conversations.audioBlob(c, chosen);
+    const rangeHeader = req.headers.range;
+    const range = parseRange(rangeHeader, blob.size);
+    res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader('Cache-Control', 'private, max-age=3600');
+    res.setHeader('ETag', blob.etag);
+    if (range === 'invalid') {
+      res.setHeader('Content-Range', `bytes */${blob.size}`);
+      res.status(416).end();
+      return;
+    }
+    // one playback start = a request for the beginning of the file
+    if (!range || range.start === 0) {
+      await conversations.recordPlayback(
+        actor,
+        c,
+        blob.contentType === 'audio/wav' ? 'wav' : 'ogg',
+      );
+    }
+    res.setHeader('Content-Type', blob.contentType);
+    const stream = await conversations.openBlob(blob.key, range);
+    if (range) {
+      res.status(206);
+      res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${blob.size}`);
+      res.setHeader('Content-Length', String(range.end - range.start + 1));
+    } else {
+      res.status(200);
+      res.setHeader('Content-Length', String(blob.size));
+    }
+    if (req.method === 'HEAD') {
+      stream.destroy();
+      res.end();
+      return;
+    }
+    stream.on('error', e => res.destroy(e));
+    stream.pipe(res);
+  });
+
+  router.get('/conversations/:id/waveform', async (req, res) => {
+    const actor = await actorOf(req);
+    const vis = await visibility(actor);
+    const { points } = parseInput(waveformQuerySchema, req.query, 'query');
+    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-waveform');
+    res.json(await conversations.waveform(c, points));
+  });
+
+  router.get('/conversations/:id/download', async (req, res) => {
+    const actor = await actorOf(req);
+    await requireBasic(
+      actor,
+      voiceRecordingConversationDownloadPermission,
+      req.params.id,
+    );
+    const vis = await visibility(actor);
+    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-download');
+    const { blob, filename } = await conversations.mp3(c);
+    await conversations.recordAccess(actor, 'conversation-download', c, { format: 'mp3' });
+    res.setHeader('Content-Type', 'audio/mpeg');
+    res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+    res.setHeader('Content-Length', String(blob.size));
+    (await conversations.openBlob(blob.key)).pipe(res);
+  });
+
+  router.get('/conversations/:id/access-history', async (req, res) => {
+    const actor = await actorOf(req);
+    await requireBasic(actor, voiceRecordingAuditReadPermission, req.params.id);
+    const { items } = await auditLog.list({
+      target: `conversation:${req.params.id}`,
+      limit: 500,
+    });
+    res.json({ items });
+  });
+}

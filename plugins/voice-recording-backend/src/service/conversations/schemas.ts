@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+const iso = z.string().datetime({ offset: true });
+const seconds = z.coerce.number().min(0);
+
+/** Filters shared by GET /conversations (query) and POST /conversations/export (body). */
+export const conversationFiltersSchema = z.object({
+  from: iso.optional(),
+  to: iso.optional(),
+  phone: z.string().trim().min(1).max(64).optional(),
+  userRef: z.string().trim().min(1).optional(),
+  direction: z.enum(['incoming', 'outgoing']).optional(),
+  minDuration: seconds.optional(),
+  maxDuration: seconds.optional(),
+  number: z.string().trim().min(1).optional(),
+  state: z.enum(['recording', 'finished', 'failed']).optional(),
+});
+
+export const conversationSearchSchema = conversationFiltersSchema.extend({
+  sort: z
+    .enum(['startedAt', 'durationMs', 'number', 'otherParty'])
+    .default('startedAt'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().min(1).optional(),
+});
+
+export const conversationExportSchema = z.union([
+  z
+    .object({ ids: z.array(z.string().uuid()).min(1).max(1000) })
+    .strict(),
+  conversationFiltersSchema.strict(),
+]);
+
+export const audioQuerySchema = z.object({
+  format: z.enum(['ogg', 'wav']).optional(),
+});
+
+export const waveformQuerySchema = z.object({
+  points: z.coerce.number().int().min(10).max(10000).default(1000),
+});

@@ -1,0 +1,7 @@
+/*
+ * Audio formats shared by the recorder (SIPREC module) and the portal (backend
+ * plugin): Ogg pages, Ogg/Opus (two mono streams, mapping family 1), WAV.
+ */
+export * from './ogg';
+export * from './opusFile';
+export * from './wav';

@@ -1,0 +1,366 @@
+/*
+ * Ogg/Opus files (RFC 7845) encoded with libopus (opusscript, WASM build).
+ *
+ * The recorder archives calls as stereo Opus at 16 kbit/s, VOIP application,
+ * 20 ms frames, with the telephone-band input at 8 kHz (a rate libopus accepts
+ * natively, so no resampling is needed).
+ *
+ * Stereo layout: the two channels of a call are two different people, not a
+ * stereo image, so they are coded as two independent mono streams (channel
+ * mapping family 1, 2 streams, 0 coupled; RFC 7845 5.1.1.2) at half the bitrate
+ * each. Measured on speech at 16 kbit/s total, this keeps the waveform
+ * correlation of each party at ~0.89, where libopus' coupled (mid/side) stereo
+ * only reaches ~0.65-0.72. opusscript has no multistream API, so multistream
+ * packets are assembled here: every stream but the last uses the
+ * self-delimiting framing of RFC 6716 Appendix B.
+ */
+import OpusScript from 'opusscript';
+import { OggPageWriter, readOggPackets, readOggPages } from './ogg';
+
+/** Opus encoder CTL request numbers (opus_defines.h). */
+const OPUS_SET_COMPLEXITY = 4010;
+const OPUS_SET_SIGNAL = 4024;
+const OPUS_SIGNAL_VOICE = 3001;
+const OPUS_SET_DTX = 4016;
+
+/** Encoder lookahead of libopus in 48 kHz samples (2.5 ms + 4 ms delay compensation). */
+export const OPUS_PRE_SKIP_48K = 312;
+
+/** default encoder target, see OggOpusWriterOptions.bitrate */
+export const DEFAULT_OPUS_BITRATE = 15000;
+
+export type OpusSampleRate = 8000 | 12000 | 16000 | 24000 | 48000;
+
+export interface OggOpusWriterOptions {
+  /** Input sample rate (default 8000). */
+  sampleRate?: OpusSampleRate;
+  /** 1 or 2 (default 2). */
+  channels?: 1 | 2;
+  /**
+   * Encoder target in bit/s for all channels together (default 15000: with the
+   * Ogg framing, ~0.6 kbit/s at one page per second, the file stays within the
+   * 16 kbit/s = 7.2 MB/hour budget).
+   */
+  bitrate?: number;
+  /** libopus complexity 0..10 (default 5). */
+  complexity?: number;
+  /** Frame duration in ms (default 20). */
+  frameMs?: 10 | 20 | 40 | 60;
+  /** Discontinuous transmission for silence (default false). */
+  dtx?: boolean;
+  /** Ogg page length in ms of audio (default 1000). */
+  pageMs?: number;
+  /** Ogg serial number (default random). */
+  serial?: number;
+  /** Vorbis-comment style tags, e.g. { CALL_ID: '...' }. */
+  tags?: Record<string, string>;
+}
+
+/**
+ * Streaming Ogg/Opus encoder. Feed interleaved 16-bit PCM of any length with
+ * `write`, collect the returned Ogg bytes, call `end` once (then the encoder is
+ * released). The total output duration is exactly the number of samples written.
+ */
+export class OggOpusWriter {
+  readonly sampleRate: OpusSampleRate;
+  readonly channels: 1 | 2;
+  readonly frameSize: number;
+  private readonly encoders: OpusScript[];
+  private readonly ogg: OggPageWriter;
+  private readonly pageFrames: number;
+  private readonly scale: number;
+  private pending: Int16Array;
+  private pendingSamples = 0;
+  private inputSamples = 0;
+  private encoded48 = 0;
+  private framesOnPage = 0;
+  private headerDone = false;
+  private ended = false;
+  private readonly tags: Record<string, string>;
+
+  constructor(options: OggOpusWriterOptions = {}) {
+    this.sampleRate = options.sampleRate ?? 8000;
+    this.channels = options.channels ?? 2;
+    const frameMs = options.frameMs ?? 20;
+    this.frameSize = (this.sampleRate * frameMs) / 1000;
+    this.scale = 48000 / this.sampleRate;
+    this.pageFrames = Math.max(1, Math.round((options.pageMs ?? 1000) / frameMs));
+    this.tags = options.tags ?? {};
+    const complexity = options.complexity ?? 5;
+    if (!Number.isInteger(complexity) || complexity < 0 || complexity > 10) {
+      throw new RangeError(`Opus complexity must be an integer 0..10, got ${complexity}`);
+    }
+    const perStream = Math.round((options.bitrate ?? DEFAULT_OPUS_BITRATE) / this.channels);
+    this.encoders = [];
+    for (let c = 0; c < this.channels; c++) {
+      const enc = new OpusScript(this.sampleRate, 1, OpusScript.Application.VOIP);
+      this.encoders.push(enc);
+      enc.setBitrate(perStream);
+      enc.encoderCTL(OPUS_SET_COMPLEXITY, complexity);
+      enc.encoderCTL(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
+      if (options.dtx) enc.encoderCTL(OPUS_SET_DTX, 1);
+    }
+    this.ogg = new OggPageWriter(options.serial ?? Math.floor(Math.random() * 0xffffffff));
+    this.pending = new Int16Array(this.frameSize * this.channels);
+  }
+
+  /** Number of input samples (per channel) written so far. */
+  get samplesWritten(): number {
+    return this.inputSamples;
+  }
+
+  private headers(): Buffer[] {
+    if (this.headerDone) return [];
+    this.headerDone = true;
+    const multistream = this.channels > 1;
+    const head = Buffer.alloc(multistream ? 21 + this.channels : 19);
+    head.write('OpusHead', 0, 'ascii');
+    head[8] = 1; // version
+    head[9] = this.channels;
+    head.writeUInt16LE(OPUS_PRE_SKIP_48K, 10);
+    head.writeUInt32LE(this.sampleRate, 12);
+    head.writeInt16LE(0, 16); // output gain
+    if (multistream) {
+      head[18] = 1; // mapping family 1
+      head[19] = this.channels; // stream count
+      head[20] = 0; // coupled streams
+      for (let c = 0; c < this.channels; c++) head[21 + c] = c; // channel c <- stream c
+    } else {
+      head[18] = 0; // family 0: one mono stream
+    }
+    const vendor = Buffer.from('mvr voice-recording (libopus via opusscript)', 'utf8');
+    const comments = Object.entries(this.tags).map(([k, v]) => Buffer.from(`${k}=${v}`, 'utf8'));
+    const tagsLen = 8 + 4 + vendor.length + 4 + comments.reduce((a, c) => a + 4 + c.length, 0);
+    const tags = Buffer.alloc(tagsLen);
+    let o = tags.write('OpusTags', 0, 'ascii');
+    o = tags.writeUInt32LE(vendor.length, o);
+    o += vendor.copy(tags, o);
+    o = tags.writeUInt32LE(comments.length, o);
+    for (const c of comments) {
+      o = tags.writeUInt32LE(c.length, o);
+      o += c.copy(tags, o);
+    }
+    // RFC 7845: OpusHead alone on the first page, OpusTags ends its own page(s)
+    return [
+      ...this.ogg.writePacket(head, 0n),
+      ...this.ogg.flush(),
+      ...this.ogg.writePacket(tags, 0n),
+      ...this.ogg.flush(),
+    ];
+  }
+
+  /** Encode interleaved PCM (length must be a multiple of the channel count). */
+  write(pcm: Int16Array): Buffer[] {
+    if (this.ended) throw new Error('OggOpusWriter already ended');
+    if (pcm.length % this.channels !== 0) {
+      throw new RangeError(`PCM length ${pcm.length} is not a multiple of ${this.channels} channels`);
+    }
+    const out = this.headers();
+    let i = 0;
+    const frameLen = this.frameSize * this.channels;
+    while (i < pcm.length) {
+      const n = Math.min(frameLen - this.pendingSamples, pcm.length - i);
+      this.pending.set(pcm.subarray(i, i + n), this.pendingSamples);
+      this.pendingSamples += n;
+      i += n;
+      if (this.pendingSamples === frameLen) {
+        out.push(...this.encodeFrame(undefined));
+      }
+    }
+    this.inputSamples += pcm.length / this.channels;
+    return out;
+  }
+
+  private encodeFrame(finalGranule: bigint | undefined): Buffer[] {
+    const parts: Buffer[] = [];
+    for (let c = 0; c < this.channels; c++) {
+      const mono = new Int16Array(this.frameSize);
+      for (let i = 0; i < this.frameSize; i++) mono[i] = this.pending[i * this.channels + c];
+      // opusscript expects the frame as little-endian bytes (the JS heap is LE on every supported host)
+      const p = this.encoders[c].encode(Buffer.from(mono.buffer), this.frameSize);
+      parts.push(c < this.channels - 1 ? selfDelimited(p) : p);
+    }
+    const packet = Buffer.concat(parts);
+    this.pending.fill(0);
+    this.pendingSamples = 0;
+    this.encoded48 += this.frameSize * this.scale;
+    const granule = finalGranule ?? BigInt(this.encoded48);
+    const out = this.ogg.writePacket(packet, granule);
+    this.framesOnPage++;
+    if (finalGranule === undefined && this.framesOnPage >= this.pageFrames) {
+      out.push(...this.ogg.flush());
+      this.framesOnPage = 0;
+    }
+    return out;
+  }
+
+  /**
+   * Flush the last frames (zero padding that covers the encoder lookahead),
+   * write the end-of-stream page with the exact final granule position and
+   * release the encoder.
+   */
+  end(): Buffer[] {
+    if (this.ended) return [];
+    const out = this.headers();
+    this.ended = true;
+    try {
+      const finalGranule = OPUS_PRE_SKIP_48K + this.inputSamples * this.scale;
+      while (this.encoded48 < finalGranule || this.pendingSamples > 0) {
+        const last = this.encoded48 + this.frameSize * this.scale >= finalGranule;
+        out.push(...this.encodeFrame(last ? BigInt(finalGranule) : undefined));
+      }
+      out.push(...this.ogg.flush(true));
+      return out;
+    } finally {
+      this.encoders.forEach(e => e.delete());
+    }
+  }
+
+  /** Release the encoder without finishing the stream (error paths). */
+  abort(): void {
+    if (!this.ended) {
+      this.ended = true;
+      this.encoders.forEach(e => e.delete());
+    }
+  }
+}
+
+export interface DecodedOpus {
+  channels: number;
+  sampleRate: number;
+  preSkip48k: number;
+  inputSampleRate: number;
+  tags: Record<string, string>;
+  /** interleaved PCM, pre-skip removed and trimmed to the final granule */
+  pcm: Int16Array;
+  /** samples per channel */
+  samples: number;
+  packets: number;
+}
+
+/** Decode a whole Ogg/Opus file (for tests and playback checks). */
+export function decodeOggOpus(file: Buffer, sampleRate: OpusSampleRate = 8000): DecodedOpus {
+  const pages = readOggPages(file);
+  const packets = readOggPackets(pages);
+  if (packets.length < 2) throw new Error('Ogg/Opus file has no header packets');
+  const head = packets[0].data;
+  if (head.subarray(0, 8).toString('ascii') !== 'OpusHead') {
+    throw new Error('first Ogg packet is not OpusHead');
+  }
+  const channels = head[9];
+  const family = head[18];
+  if (family === 1 && (head[19] !== channels || head[20] !== 0)) {
+    throw new Error(`unsupported Opus stream layout: ${head[19]} streams, ${head[20]} coupled`);
+  }
+  if (family > 1 || (family === 0 && channels > 1)) {
+    // family 0 stereo (coupled) is valid Opus but not what OggOpusWriter produces
+    throw new Error(`unsupported Opus channel mapping family ${family} with ${channels} channels`);
+  }
+  const preSkip48k = head.readUInt16LE(10);
+  const inputSampleRate = head.readUInt32LE(12);
+  const tagsPkt = packets[1].data;
+  if (tagsPkt.subarray(0, 8).toString('ascii') !== 'OpusTags') {
+    throw new Error('second Ogg packet is not OpusTags');
+  }
+  const tags: Record<string, string> = {};
+  let o = 8;
+  const vlen = tagsPkt.readUInt32LE(o);
+  o += 4 + vlen;
+  const count = tagsPkt.readUInt32LE(o);
+  o += 4;
+  for (let i = 0; i < count; i++) {
+    const len = tagsPkt.readUInt32LE(o);
+    const kv = tagsPkt.subarray(o + 4, o + 4 + len).toString('utf8');
+    o += 4 + len;
+    const eq = kv.indexOf('=');
+    tags[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const decoders = Array.from({ length: channels }, () => new OpusScript(sampleRate, 1, OpusScript.Application.VOIP));
+  const perChannel: Buffer[][] = decoders.map(() => []);
+  try {
+    for (const p of packets.slice(2)) {
+      const streams = splitMultistreamPacket(p.data, channels);
+      streams.forEach((s, c) => perChannel[c].push(decoders[c].decode(s)));
+    }
+  } finally {
+    decoders.forEach(d => d.delete());
+  }
+  const mono = perChannel.map(chunks => Buffer.concat(chunks));
+  const total = Math.min(...mono.map(m => m.length / 2));
+  const raw = new Int16Array(total * channels);
+  for (let i = 0; i < total; i++) {
+    for (let c = 0; c < channels; c++) raw[i * channels + c] = mono[c].readInt16LE(i * 2);
+  }
+  const scale = 48000 / sampleRate;
+  const lastGranule = pages[pages.length - 1].granule;
+  const skip = Math.round(preSkip48k / scale);
+  const samples = Math.max(0, Math.round((Number(lastGranule) - preSkip48k) / scale));
+  const pcm = raw.slice(skip * channels, (skip + samples) * channels);
+  return {
+    channels,
+    sampleRate,
+    preSkip48k,
+    inputSampleRate,
+    tags,
+    pcm,
+    samples: pcm.length / channels,
+    packets: packets.length - 2,
+  };
+}
+
+/** Extract the single frame of a one-frame Opus packet (codes 0 and 3 with count 1). */
+function singleFrame(packet: Buffer): { toc: number; frame: Buffer } {
+  if (packet.length < 1) throw new Error('empty Opus packet');
+  const toc = packet[0];
+  const code = toc & 0x03;
+  if (code === 0) return { toc, frame: packet.subarray(1) };
+  if (code === 3) {
+    const count = packet[1] & 0x3f;
+    if (count !== 1) throw new Error(`Opus packet with ${count} frames where one was expected`);
+    let pos = 2;
+    let padding = 0;
+    if (packet[1] & 0x40) {
+      let b: number;
+      do {
+        b = packet[pos++];
+        padding += b === 255 ? 254 : b;
+      } while (b === 255);
+    }
+    return { toc, frame: packet.subarray(pos, packet.length - padding) };
+  }
+  throw new Error(`Opus packet code ${code} (two frames) where one frame was expected`);
+}
+
+function frameLengthBytes(len: number): Buffer {
+  if (len < 252) return Buffer.from([len]);
+  const first = 252 + (len & 0x03);
+  return Buffer.from([first, (len - first) >> 2]);
+}
+
+/** RFC 6716 Appendix B: a one-frame packet in self-delimiting framing (code 0). */
+export function selfDelimited(packet: Buffer): Buffer {
+  const { toc, frame } = singleFrame(packet);
+  return Buffer.concat([Buffer.from([toc & 0xfc]), frameLengthBytes(frame.length), frame]);
+}
+
+/** Split a multistream packet whose streams each carry one frame. */
+export function splitMultistreamPacket(packet: Buffer, streams: number): Buffer[] {
+  const out: Buffer[] = [];
+  let pos = 0;
+  for (let s = 0; s < streams - 1; s++) {
+    const toc = packet[pos];
+    if (toc === undefined || (toc & 0x03) !== 0) {
+      throw new Error(`unsupported self-delimited Opus packet (stream ${s}, byte ${pos})`);
+    }
+    let len = packet[pos + 1];
+    let hdr = 2;
+    if (len >= 252) {
+      len += packet[pos + 2] * 4;
+      hdr = 3;
+    }
+    out.push(Buffer.concat([Buffer.from([toc]), packet.subarray(pos + hdr, pos + hdr + len)]));
+    pos += hdr + len;
+  }
+  out.push(packet.subarray(pos));
+  return out;
+}
