@@ -220,7 +220,15 @@ export class ConversationSearchStore {
   ): Promise<ConversationSearchPage> {
     const sort = SORTS[query.sort];
     const dir = query.order === 'asc' ? 'asc' : 'desc';
-    const qb = this.filtered(query, visibility);
+    let qb = this.filtered(query, visibility);
+    if (query.phoneDigits) {
+      // A phone filter selects few rows, but the planner may estimate many and walk the
+      // started_at index backwards to fill the page (scanning the whole table when the
+      // matches are rare): materialize the matches first, then sort and page them.
+      qb = this.db
+        .withMaterialized('phone_matches', qb.select('*'))
+        .from('phone_matches');
+    }
     if (query.cursor) {
       const c = decodeCursor(query.cursor, query.sort, query.order);
       const value = sort.kind === 'time' ? new Date(c.v) : c.v;
