@@ -139,7 +139,7 @@ test('Bob has no admin sections, even by typing their URLs', async ({
   await expectNoAdminButtons(page);
 });
 
-test("Bob cannot open Carol's number, neither in Voice recording nor on its catalog entity", async ({
+test("Bob cannot open Carol's number, neither in Voice recording nor in the catalog", async ({
   page,
   request,
 }) => {
@@ -159,19 +159,31 @@ test("Bob cannot open Carol's number, neither in Voice recording nor on its cata
   await expect(page.getByTestId('week-grid')).toHaveCount(0);
   await expect(page.getByText(CAROL_NUMBER)).toHaveCount(0);
 
-  // The entity tab: the catalog lists the Resource (registered by the provider
-  // shortly after start-up), but the tab reveals nothing of the number's settings.
-  const entityTab =
-    '/catalog/default/resource/mobile-32471234567/voice-recording';
-  await expect(async () => {
-    await page.goto(entityTab);
-    await expect(page.getByTestId('number-not-visible')).toBeVisible({
-      timeout: 5_000,
-    });
-  }).toPass({ timeout: 60_000 });
-  await expect(page.getByTestId('number-not-visible')).toHaveText(
-    `${CAROL_NUMBER} is not a recorded number you can see.`,
-  );
+  // The catalog: the Resource exists (the admin sees it once the provider has
+  // registered it) but the catalog never returns it to Bob, in its API or its pages,
+  // while Bob still gets his own number's entity.
+  const entityPath =
+    '/api/catalog/entities/by-name/resource/default/mobile-32471234567';
+  const bobOwnPath =
+    '/api/catalog/entities/by-name/resource/default/mobile-32470123456';
+  const aliceToken = await tokenOf(request, 'alice');
+  const bobToken = await tokenOf(request, 'bob');
+  const status = async (path: string, token: string) =>
+    (
+      await request.get(path, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).status();
+  await expect
+    .poll(() => status(entityPath, aliceToken), { timeout: 60_000 })
+    .toBe(200);
+  expect(await status(entityPath, bobToken)).toBe(404);
+  await expect
+    .poll(() => status(bobOwnPath, bobToken), { timeout: 60_000 })
+    .toBe(200);
+
+  await page.goto('/catalog/default/resource/mobile-32471234567/voice-recording');
+  await expect(page.getByText(/not found/i).first()).toBeVisible();
   await expect(page.getByTestId('status-badge')).toHaveCount(0);
   await expect(page.getByTestId('week-grid')).toHaveCount(0);
 });

@@ -150,9 +150,46 @@ describe('VoiceRecordingPermissionPolicy', () => {
   });
 
   it('allows permissions of other plugins to everybody signed in', async () => {
+    const catalogRefresh = createPermission({
+      name: 'catalog.entity.refresh',
+      attributes: { action: 'update' },
+      resourceType: 'catalog-entity',
+    });
+    await expect(
+      policy.handle({ permission: catalogRefresh }, bob),
+    ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
+  });
+
+  it('lets admins read every catalog entity', async () => {
+    await expect(
+      policy.handle({ permission: catalogEntityRead }, alice),
+    ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
+  });
+
+  it('hides other users\' recorded-number entities from standard users in the catalog', async () => {
     await expect(
       policy.handle({ permission: catalogEntityRead }, bob),
-    ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
+    ).resolves.toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'catalog',
+      resourceType: 'catalog-entity',
+      conditions: {
+        anyOf: [
+          {
+            not: {
+              rule: 'HAS_SPEC',
+              resourceType: 'catalog-entity',
+              params: { key: 'type', value: 'mobile-number' },
+            },
+          },
+          {
+            rule: 'IS_ENTITY_OWNER',
+            resourceType: 'catalog-entity',
+            params: { claims: ['user:default/bob', 'group:default/trading'] },
+          },
+        ],
+      },
+    });
   });
 
   it('denies voice-recording permissions when there is no user', async () => {

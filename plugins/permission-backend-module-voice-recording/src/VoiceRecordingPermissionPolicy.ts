@@ -6,6 +6,10 @@ import {
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
 import {
+  catalogEntityReadPermission,
+  RESOURCE_TYPE_CATALOG_ENTITY,
+} from '@backstage/plugin-catalog-common/alpha';
+import {
   PermissionPolicy,
   PolicyQuery,
   PolicyQueryUser,
@@ -23,6 +27,9 @@ import {
   voiceRecordingPermissions,
   voiceRecordingPlanningModelReadPermission,
 } from '@mvr/plugin-voice-recording-common';
+
+/** spec.type of the Resource entities that represent recorded numbers. */
+export const MOBILE_NUMBER_ENTITY_TYPE = 'mobile-number';
 
 /** Admin groups used when `voiceRecording.adminGroups` is not configured. */
 export const DEFAULT_VOICE_RECORDING_ADMIN_GROUPS = [
@@ -101,6 +108,9 @@ export class VoiceRecordingPermissionPolicy implements PermissionPolicy {
       knownVoiceRecordingPermissions.has(permission.name) ||
       permission.name.startsWith(VOICE_RECORDING_PERMISSION_PREFIX);
     if (!isVoiceRecording) {
+      if (isPermission(permission, catalogEntityReadPermission)) {
+        return this.catalogEntityRead(user);
+      }
       return { result: AuthorizeResult.ALLOW };
     }
 
@@ -135,6 +145,45 @@ export class VoiceRecordingPermissionPolicy implements PermissionPolicy {
       });
     }
     return { result: AuthorizeResult.DENY };
+  }
+
+  /**
+   * Catalog entities are readable by everybody, except recorded-number entities
+   * (spec.type mobile-number): those only by their owner and by admins, in the
+   * catalog's own SQL filter (HAS_SPEC / IS_ENTITY_OWNER rules of the catalog).
+   */
+  private catalogEntityRead(user?: PolicyQueryUser): PolicyDecision {
+    const identity = userIdentity(user);
+    if (!identity) {
+      return { result: AuthorizeResult.ALLOW };
+    }
+    if (identity.ownershipRefs.some(ref => this.adminRefs.has(ref))) {
+      return { result: AuthorizeResult.ALLOW };
+    }
+    const claims = [identity.userEntityRef, ...identity.ownershipRefs].filter(
+      (ref, index, all) => all.indexOf(ref) === index,
+    );
+    return {
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'catalog',
+      resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+      conditions: {
+        anyOf: [
+          {
+            not: {
+              rule: 'HAS_SPEC',
+              resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+              params: { key: 'type', value: MOBILE_NUMBER_ENTITY_TYPE },
+            },
+          },
+          {
+            rule: 'IS_ENTITY_OWNER',
+            resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+            params: { claims },
+          },
+        ],
+      },
+    };
   }
 }
 
