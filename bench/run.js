@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /*
- * Runs the benchmarks: `yarn bench` (root) or `node bench/run.js [sqlite|postgres]`.
+ * Runs the benchmarks: `yarn bench` (root) or `node bench/run.js [sqlite|postgres]`;
+ * `yarn bench recorder [--calls N --seconds S ...]` runs the SIPREC recorder load
+ * benchmark (bench/recorderLoad.js) in its own processes.
  * TypeScript sources are loaded through Backstage's node transform.
  */
 require('@backstage/cli/config/nodeTransform.cjs');
@@ -68,6 +70,12 @@ async function postgres() {
 
 async function main() {
   const which = process.argv[2];
+  if (which === 'recorder') {
+    const { spawnSync } = require('node:child_process');
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'recorderLoad.js'), ...process.argv.slice(3)], { stdio: 'inherit' });
+    process.exitCode = r.status ?? 1;
+    return;
+  }
   let ok = true;
   if (!which || which === 'sqlite') ok = (await sqlite()) && ok;
   if (!which || which === 'postgres') ok = (await postgres()) && ok;

@@ -188,6 +188,31 @@ describe('finalizeRecording', () => {
     expect(Buffer.from(right.subarray(800)).equals(Buffer.from(want))).toBe(true);
   });
 
+  it('opus: many calls finalized at the same time all succeed (calls ending together under load)', async () => {
+    // 40 concurrent Opus archives: with every encoder alive at once the shared WASM
+    // heap of opusscript grew and detached the older encoders' views ("offset is out of bounds")
+    const second = userSpeech.subarray(0, RATE);
+    const inputs = [];
+    for (let i = 0; i < 40; i++) {
+      const j = await CallJournal.create(journals, { callId: `together-${i}`, channels: twoParties('pcma') });
+      sendFrames(j, 1, second, 0, 'pcma');
+      sendFrames(j, 0, second, 0, 'pcma');
+      await j.end({ endedBy: 'bye' });
+      inputs.push(await loadFinalizeInput(j.path));
+    }
+    const results = await Promise.allSettled(
+      inputs.map(input => finalizeRecording(input, { blobStore: store, format: 'opus', decodeG711 })),
+    );
+    const failed = results.filter(r => r.status === 'rejected').map(r => String((r as PromiseRejectedResult).reason));
+    expect(failed).toEqual([]);
+    for (const r of results) {
+      const res = (r as PromiseFulfilledResult<Awaited<ReturnType<typeof finalizeRecording>>>).value;
+      expect(res.durationMs).toBe(1000);
+      const decoded = decodeOggOpus(await readBlob(store, res.storageKey));
+      expect(decoded.samples / decoded.sampleRate).toBe(1);
+    }
+  });
+
   it('lossless with different laws falls back to 16-bit PCM WAV of the decoded samples', async () => {
     const j = await CallJournal.create(journals, { callId: 'laws', channels: twoParties('pcmu', 'pcma') });
     sendFrames(j, 1, userSpeech, 0, 'pcmu');

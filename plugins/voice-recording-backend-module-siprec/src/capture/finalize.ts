@@ -100,6 +100,34 @@ export function defaultStorageKey(header: JournalHeader, extension: string): str
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 
+/**
+ * Opus archives are encoded one at a time per process. The encoder is synchronous
+ * WASM on the event loop, so running several at once only adds memory; and opusscript
+ * keeps typed-array views of the shared WASM heap that are detached when the heap
+ * grows, so many encoders alive at the same time (calls ending together under load)
+ * made archiving fail with "offset is out of bounds".
+ */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>(resolve => this.waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    };
+  }
+}
+const opusEncoders = new Slots(1);
+
 const SILENCE: Record<'pcmu' | 'pcma', number> = { pcmu: 0xff, pcma: 0xd5 };
 
 interface Sides {
@@ -257,20 +285,28 @@ export async function finalizeRecording(input: FinalizeInput, options: FinalizeO
   let extension: string;
   let body: AsyncGenerator<Buffer>;
   let opus: OggOpusWriter | undefined;
+  let releaseEncoder: (() => void) | undefined;
 
   if (format === 'opus') {
     if (![8000, 12000, 16000, 24000, 48000].includes(rate)) {
       throw new FinalizeError(`${input.journalPath}: sample rate ${rate} cannot be encoded as Opus`, input.journalPath);
     }
+    releaseEncoder = await opusEncoders.acquire();
     produced = 'opus';
     contentType = 'audio/ogg; codecs=opus';
     extension = 'opus';
-    const writer = new OggOpusWriter({
-      ...options.opus,
-      sampleRate: rate as OpusSampleRate,
-      channels: 2,
-      tags: { CALL_ID: header.callId, STARTED_AT: header.startedAt, ENDED_BY: input.endedBy, ...options.opus?.tags },
-    });
+    let writer: OggOpusWriter;
+    try {
+      writer = new OggOpusWriter({
+        ...options.opus,
+        sampleRate: rate as OpusSampleRate,
+        channels: 2,
+        tags: { CALL_ID: header.callId, STARTED_AT: header.startedAt, ENDED_BY: input.endedBy, ...options.opus?.tags },
+      });
+    } catch (e) {
+      releaseEncoder();
+      throw e;
+    }
     opus = writer;
     body = (async function* opusBody() {
       for await (const w of renderWindows(input, { kind: 'pcm', decode: options.decodeG711 }, windowSamples)) {
@@ -302,12 +338,13 @@ export async function finalizeRecording(input: FinalizeInput, options: FinalizeO
     }
   }
 
-  const storageKey = options.storageKey ?? defaultStorageKey(header, extension);
   let stored;
   try {
+    const storageKey = options.storageKey ?? defaultStorageKey(header, extension);
     stored = await options.blobStore.put(storageKey, body, { contentType });
   } finally {
     opus?.abort();
+    releaseEncoder?.();
   }
 
   let journalDeleted = false;

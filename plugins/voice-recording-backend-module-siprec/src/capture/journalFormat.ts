@@ -118,10 +118,23 @@ export function encodeAudioRecord(
   offsetSamples: number,
   payload: Uint8Array,
 ): Buffer {
-  const body = Buffer.alloc(AUDIO_BODY_HEADER + payload.length);
-  body[0] = channel;
-  body[1] = ENCODING_CODES[encoding];
-  body.writeBigUInt64LE(BigInt(offsetSamples), 4);
-  Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).copy(body, AUDIO_BODY_HEADER);
-  return encodeRecord(RecordType.Audio, body);
+  // hot path (one call per RTP packet): the record is built in one allocation
+  const length = 1 + AUDIO_BODY_HEADER + payload.length;
+  if (length > MAX_RECORD_BYTES) {
+    throw new RangeError(`journal record of ${length} bytes exceeds ${MAX_RECORD_BYTES}`);
+  }
+  const rec = Buffer.allocUnsafe(RECORD_HEADER_BYTES + length);
+  rec.set(RECORD_SYNC, 0);
+  rec.writeUInt32LE(length, 4);
+  rec[12] = RecordType.Audio;
+  rec[13] = channel;
+  rec[14] = ENCODING_CODES[encoding];
+  rec[15] = 0;
+  rec[16] = 0;
+  // offset u64 LE (safe integers only, checked by the caller)
+  rec.writeUInt32LE(offsetSamples % 0x100000000, 17);
+  rec.writeUInt32LE(Math.floor(offsetSamples / 0x100000000), 21);
+  rec.set(payload, RECORD_HEADER_BYTES + 1 + AUDIO_BODY_HEADER);
+  rec.writeUInt32LE(recordCrc(rec.subarray(4, 8), rec.subarray(12)), 8);
+  return rec;
 }

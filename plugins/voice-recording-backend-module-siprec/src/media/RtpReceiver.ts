@@ -1,5 +1,5 @@
 import { RemoteInfo } from 'node:dgram';
-import { G722Decoder, alawToLinear, linearToAlaw, linearToUlaw, ulawToLinear } from '../codecs';
+import { G722Decoder, decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../codecs';
 import {
   DtmfEvent,
   JitterBuffer,
@@ -65,8 +65,9 @@ export interface RtpReceiverOptions {
 const CN_PAYLOAD = 13;
 
 function decodeToLinear(name: DecodableCodec, payload: Buffer, g722: () => G722Decoder): Int16Array {
-  if (name === 'PCMU') return Int16Array.from(payload, b => ulawToLinear(b));
-  if (name === 'PCMA') return Int16Array.from(payload, b => alawToLinear(b));
+  // table lookups (src/codecs/g711.ts)
+  if (name === 'PCMU') return decodeUlaw(payload);
+  if (name === 'PCMA') return decodeAlaw(payload);
   // G.722 decodes to 16 kHz: average pairs down to the 8 kHz timeline
   const wide = g722().decode(payload);
   const out = new Int16Array(Math.floor(wide.length / 2));
@@ -262,8 +263,8 @@ export class RtpReceiver {
     if (name === 'G722' && !this.g722) this.g722 = new G722Decoder();
     const pcm = decodeToLinear(name, packet.payload, () => this.g722!);
     if (enc === 'pcm16') this.options.sink.appendAudio(this.options.channel, offset, pcm);
-    else if (enc === 'pcmu') this.options.sink.appendAudio(this.options.channel, offset, Uint8Array.from(pcm, s => linearToUlaw(s)));
-    else this.options.sink.appendAudio(this.options.channel, offset, Uint8Array.from(pcm, s => linearToAlaw(s)));
+    else if (enc === 'pcmu') this.options.sink.appendAudio(this.options.channel, offset, encodeUlaw(pcm));
+    else this.options.sink.appendAudio(this.options.channel, offset, encodeAlaw(pcm));
   }
 
   /** Flushes what the jitter buffer holds and closes the socket. */

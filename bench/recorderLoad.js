@@ -1,0 +1,527 @@
+#!/usr/bin/env node
+/*
+ * SIPREC recorder load benchmark: `node bench/recorderLoad.js [--calls 400] [--seconds 60]`
+ * (quick default: 50 calls for 10 s), or `yarn bench recorder`.
+ *
+ * The recorder (the real voice-recording backend plugin + the SIPREC module, SQLite
+ * file database, numbers created by the plugin's loader, archive format opus unless
+ * --format wav-g711) runs in a separate process (bench/recorderLoad.server.js) so
+ * that its CPU is measured alone (/proc/<pid>/stat). This process is the SRC: it
+ * places N two-stream G.711 SIPREC calls with the project's test client (SrcClient,
+ * INVITEs paced at --cps per second) and streams 20 ms RTP packets on one global 20 ms
+ * schedule (every call's packets of a tick are sent in one batch; its own send lag is
+ * measured), then BYEs every call and waits for the archives.
+ *
+ * Afterwards it checks every conversation (finished, ended by BYE, SHA-256 and size of
+ * the archive file = the row's, archive duration = recorded duration = call length),
+ * counts lost packets per channel from the conversations' quality figures, and prints
+ * recorder CPU per call-second, the calls per core it implies, INVITE→200 OK latency,
+ * RSS per call and the finalization time. --profile writes a CPU profile of the
+ * recorder (node --cpu-prof) and prints its top functions. Exit code 1 when a check
+ * fails or the target (≥ 400 calls per core, 0 lost, INVITE p99 < 50 ms) is missed
+ * with --calls ≥ 400.
+ */
+require('@backstage/cli/config/nodeTransform.cjs');
+const { fork, execSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const dgram = require('node:dgram');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const Database = require('better-sqlite3');
+const { SrcClient } = require('../plugins/voice-recording-backend-module-siprec/src/testing/SrcClient');
+const {
+  buildOfferSdp,
+  buildMetadata,
+} = require('../plugins/voice-recording-backend-module-siprec/src/testing/siprecMessages');
+const { encodeAlaw, encodeUlaw } = require('../plugins/voice-recording-backend-module-siprec/src/codecs');
+
+const TARGET = { callsPerCore: 400, inviteP99Ms: 50 };
+const PACKET_MS = 20;
+const SAMPLES = 160;
+
+function parseArgs(argv) {
+  const o = { calls: 50, seconds: 10, cps: 100, format: 'opus', codec: 'PCMA', profile: false, keep: false, sqlite: 'wal' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--calls') o.calls = Number(val());
+    else if (a === '--seconds') o.seconds = Number(val());
+    else if (a === '--cps') o.cps = Number(val());
+    else if (a === '--format') o.format = val();
+    else if (a === '--codec') o.codec = val().toUpperCase();
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--keep') o.keep = true;
+    else if (a === '--sqlite-journal') o.sqlite = val().toLowerCase();
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --sqlite-journal wal|delete --profile --keep)`);
+  }
+  if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
+  if (!['opus', 'wav-g711'].includes(o.format)) throw new Error(`--format ${o.format}: opus or wav-g711`);
+  if (!['wal', 'delete'].includes(o.sqlite)) throw new Error(`--sqlite-journal ${o.sqlite}: wal or delete`);
+  if (!['PCMA', 'PCMU'].includes(o.codec)) throw new Error(`--codec ${o.codec}: PCMA or PCMU`);
+  return o;
+}
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU ms (user + system) of a process, from /proc/<pid>/stat. */
+function procCpuMs(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK; // utime, stime (fields 14, 15)
+}
+
+/** CPU ms per thread group of a process: the main (event-loop) thread, libuv's pool, V8's helpers; user and system. */
+function procThreadsCpu(pid) {
+  const out = { main: 0, libuv: 0, v8: 0, other: 0, user: 0, system: 0 };
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // thread gone
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const user = (Number(f[11]) * 1000) / CLK_TCK;
+    const system = (Number(f[12]) * 1000) / CLK_TCK;
+    const group = String(tid) === String(pid) ? 'main' : /libuv/.test(comm) ? 'libuv' : /V8|DefaultWorke/i.test(comm) ? 'v8' : 'other';
+    out[group] += user + system;
+    out.user += user;
+    out.system += system;
+  }
+  return out;
+}
+
+const diffThreads = (a, b) => Object.fromEntries(Object.keys(a).map(k => [k, b[k] - a[k]]));
+
+function procRssBytes(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+const selfCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+function pct(sorted, p) {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+/** 8 s of speech-like audio (voiced harmonics with syllable-rate envelope, some noise). */
+function makeAudio(codec, seed) {
+  const n = 8 * 8000;
+  const pcm = new Int16Array(n);
+  let x = seed >>> 0 || 1;
+  const rnd = () => ((x = (x * 1664525 + 1013904223) >>> 0) / 0x100000000) * 2 - 1;
+  const f0 = 110 + (seed % 7) * 15;
+  for (let i = 0; i < n; i++) {
+    const t = i / 8000;
+    const env = Math.max(0, Math.sin(2 * Math.PI * 3.1 * t + (seed % 5))) ** 2;
+    const pitch = f0 * (1 + 0.08 * Math.sin(2 * Math.PI * 0.7 * t));
+    let v = 0;
+    for (let h = 1; h <= 12; h++) v += Math.sin(2 * Math.PI * pitch * h * t) / h;
+    pcm[i] = Math.round(env * 6000 * v + 300 * rnd());
+  }
+  return codec === 'PCMU' ? encodeUlaw(pcm) : encodeAlaw(pcm);
+}
+
+function startRecorder(dir, opts) {
+  const execArgv = [...process.execArgv];
+  if (opts.profile) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'profile')}`);
+  const child = fork(path.join(__dirname, 'recorderLoad.server.js'), [], {
+    env: { ...process.env, MVR_BENCH_DIR: dir, MVR_BENCH_NUMBERS: String(opts.calls), MVR_BENCH_FORMAT: opts.format, MVR_BENCH_SQLITE_JOURNAL: opts.sqlite },
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = new Promise((resolve, reject) => {
+    child.on('message', m => m?.type === 'ready' && resolve(m));
+    child.once('exit', code => reject(new Error(`the recorder process exited (${code}) before it was ready`)));
+  });
+  const stop = () =>
+    new Promise(resolve => {
+      const t = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(false);
+      }, 60_000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        resolve(true);
+      });
+      child.send({ type: 'stop' });
+    });
+  return { child, ready, stop };
+}
+
+/** Last Ogg granule position → duration in ms (48 kHz granules, minus pre-skip). */
+function oggDurationMs(buf) {
+  const at = buf.lastIndexOf(Buffer.from('OggS'));
+  if (at < 0) return NaN;
+  const granule = Number(buf.readBigUInt64LE(at + 6));
+  const head = buf.indexOf(Buffer.from('OpusHead'));
+  const preSkip = head >= 0 ? buf.readUInt16LE(head + 10) : 0;
+  return ((granule - preSkip) * 1000) / 48000;
+}
+
+function wavDurationMs(buf) {
+  const data = buf.indexOf(Buffer.from('data'));
+  const channels = buf.readUInt16LE(22);
+  const rate = buf.readUInt32LE(24);
+  const bits = buf.readUInt16LE(34);
+  return (buf.readUInt32LE(data + 4) * 1000) / (rate * channels * (bits / 8));
+}
+
+/** Self time per function of the recorder's CPU profile, within [fromUs, toUs] (monotonic clock) when given. */
+function topProfile(dir, window, limit = 25) {
+  const pdir = path.join(dir, 'profile');
+  if (!fs.existsSync(pdir)) return [];
+  const files = fs.readdirSync(pdir).filter(f => f.endsWith('.cpuprofile'));
+  if (!files.length) return [];
+  const prof = JSON.parse(fs.readFileSync(path.join(pdir, files[0]), 'utf8'));
+  const self = new Map();
+  const dt = new Map();
+  let at = prof.startTime;
+  for (let i = 0; i < prof.samples.length; i++) {
+    at += prof.timeDeltas[i] ?? 0;
+    if (window && (at < window.fromUs || at > window.toUs)) continue;
+    dt.set(prof.samples[i], (dt.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  }
+  let total = 0;
+  for (const node of prof.nodes) {
+    const us = dt.get(node.id) ?? 0;
+    total += us;
+    const cf = node.callFrame;
+    const key = `${cf.functionName || '(anonymous)'} ${cf.url ? `${cf.url.replace(/^.*\/work\/main\//, '')}:${cf.lineNumber + 1}` : ''}`;
+    self.set(key, (self.get(key) ?? 0) + us);
+  }
+  return {
+    file: path.join(pdir, files[0]),
+    totalMs: total / 1000,
+    top: [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([k, us]) => ({ fn: k, ms: us / 1000, share: us / total })),
+  };
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvr-bench-recorder-'));
+  const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 23)}]`, ...a);
+  log(`recorder load: ${opts.calls} calls × ${opts.seconds} s, 2 streams ${opts.codec} 20 ms, archive ${opts.format}, SQLite journal ${opts.sqlite}, INVITEs at ${opts.cps}/s; work dir ${dir}`);
+  const rec = startRecorder(dir, opts);
+  const pid = rec.child.pid;
+  let stopped = false;
+  try {
+    const ready = await rec.ready;
+    if (ready.loadedNumbers < opts.calls) throw new Error(`the recorder loaded ${ready.loadedNumbers} numbers, ${opts.calls} expected`);
+    await sleep(1000); // let start-up work settle
+    const base = { cpu: procCpuMs(pid), rss: procRssBytes(pid), self: selfCpuMs(), t: performance.now() };
+    log(`recorder pid ${pid} ready on udp/${ready.sipPort}: ${ready.loadedNumbers} recorded numbers, RSS ${(base.rss / 1048576).toFixed(1)} MB`);
+
+    const audio = [makeAudio(opts.codec, 1), makeAudio(opts.codec, 2)];
+    const pt = opts.codec === 'PCMU' ? 0 : 8;
+    const client = new SrcClient({ host: '127.0.0.1', port: ready.sipPort, transport: 'udp' });
+    await client.start();
+    const total = opts.seconds * (1000 / PACKET_MS); // packets per stream
+    const calls = [];
+    const epoch = performance.now();
+    const tickOf = t => Math.floor((t - epoch) / PACKET_MS);
+
+    // --- the RTP scheduler: one 20 ms grid, every due packet of every call per tick
+    const lags = [];
+    let tick = 0;
+    let running = true;
+    let sendErrors = 0;
+    let packetsSent = 0;
+    const sendDue = () => {
+      const now = performance.now();
+      const due = epoch + tick * PACKET_MS;
+      lags.push(now - due);
+      const current = tickOf(now);
+      for (const c of calls) {
+        if (c.startTick === undefined || c.next >= total) continue;
+        // catch up on every packet due by now (when the generator itself was late)
+        while (c.next < total && c.startTick + c.next <= current) {
+          const k = c.next++;
+          for (let s = 0; s < 2; s++) {
+            // a fresh datagram each time: a catch-up sends several packets of a stream in one tick
+            const b = Buffer.allocUnsafe(12 + SAMPLES);
+            c.packets[s].copy(b, 0, 0, 12);
+            b.writeUInt16BE((c.seq[s] + k) & 0xffff, 2);
+            b.writeUInt32BE((c.ts[s] + k * SAMPLES) >>> 0, 4);
+            const off = (k * SAMPLES) % audio[s].length;
+            audio[s].copy(b, 12, off, off + SAMPLES);
+            c.socket.send(b, c.ports[s], '127.0.0.1', e => e && sendErrors++);
+            packetsSent++;
+          }
+          if (c.next === total) c.doneAt = performance.now();
+        }
+      }
+      tick = current + 1;
+      if (running) setTimeout(sendDue, Math.max(0, epoch + tick * PACKET_MS - performance.now()));
+    };
+    setTimeout(sendDue, 0);
+
+    // --- INVITEs, paced
+    const inviteMs = [];
+    const failures = [];
+    const invites = [];
+    for (let i = 0; i < opts.calls; i++) {
+      const due = epoch + (i * 1000) / opts.cps;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      const socket = dgram.createSocket('udp4');
+      await new Promise(r => socket.bind(0, '127.0.0.1', r));
+      const lport = socket.address().port;
+      const sdp = buildOfferSdp(
+        [
+          { label: '1', port: lport, payloads: [pt, 101] },
+          { label: '2', port: lport, payloads: [pt, 101] },
+        ],
+        {},
+      );
+      const metadata = buildMetadata([
+        { aor: `sip:${ready.numbers[i]}@example.com`, sends: '1' },
+        { aor: `sip:+3222${String(100000 + i).padStart(6, '0')}@example.com`, sends: '2' },
+      ]);
+      const t0 = performance.now();
+      const s = client.startInvite({ sdp, metadata, callId: `bench-${i}-${crypto.randomBytes(4).toString('hex')}@127.0.0.1` });
+      const call = { i, socket, callId: s.call.callId, next: 0, packets: [], seq: [], ts: [], invitedAt: t0 };
+      invites.push(
+        s.response
+          .then(r => {
+            const ms = performance.now() - t0;
+            if (r.status !== 200) throw new Error(`INVITE ${i}: ${r.status} ${r.reason}`);
+            inviteMs.push(ms);
+            call.src = s.call;
+            call.ports = s.call.mediaPorts;
+            if (call.ports.length !== 2 || call.ports.some(p => !p)) throw new Error(`INVITE ${i}: answer without two streams`);
+            for (let k = 0; k < 2; k++) {
+              const b = Buffer.alloc(12 + SAMPLES);
+              b[0] = 0x80;
+              b[1] = pt;
+              b.writeUInt32BE(crypto.randomBytes(4).readUInt32BE(0), 8);
+              call.packets.push(b);
+              call.seq.push(crypto.randomBytes(2).readUInt16BE(0));
+              call.ts.push(crypto.randomBytes(4).readUInt32BE(0));
+            }
+            call.answeredAt = performance.now();
+            call.startTick = tickOf(call.answeredAt) + 1;
+            calls.push(call);
+          })
+          .catch(e => {
+            failures.push(e.message);
+            socket.close();
+          }),
+      );
+    }
+    await Promise.all(invites);
+    const allUp = performance.now();
+    const rampWindow = { fromUs: Number(process.hrtime.bigint() / 1000n) - Math.round((allUp - epoch) * 1000), toUs: Number(process.hrtime.bigint() / 1000n) };
+    log(`${calls.length}/${opts.calls} calls answered in ${((allUp - epoch) / 1000).toFixed(1)} s${failures.length ? `; failures: ${failures.slice(0, 3).join('; ')}` : ''}`);
+    if (!calls.length) throw new Error('no call was answered');
+
+    // --- steady state: every call streaming (from 1 s after the last answer to the first call's end)
+    const lastStart = Math.max(...calls.map(c => c.startTick)) * PACKET_MS + epoch;
+    const firstEnd = Math.min(...calls.map(c => c.startTick + total)) * PACKET_MS + epoch;
+    const steadyFrom = lastStart + 1000;
+    const steadyTo = firstEnd - 500;
+    let steady;
+    let rssSteady = 0;
+    if (steadyTo - steadyFrom >= 2000) {
+      await sleep(steadyFrom - performance.now());
+      const a = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), self: selfCpuMs(), t: performance.now(), us: Number(process.hrtime.bigint() / 1000n) };
+      const mid = (steadyFrom + steadyTo) / 2;
+      await sleep(mid - performance.now());
+      rssSteady = procRssBytes(pid);
+      await sleep(steadyTo - performance.now());
+      const b = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), self: selfCpuMs(), t: performance.now(), us: Number(process.hrtime.bigint() / 1000n) };
+      steady = { ms: b.t - a.t, recorderCpuMs: b.cpu - a.cpu, threads: diffThreads(a.threads, b.threads), generatorCpuMs: b.self - a.self, fromUs: a.us, toUs: b.us };
+    } else {
+      log('steady window too short (calls ramp up longer than they last): steady-state figures skipped; use more --seconds or a higher --cps');
+    }
+
+    // --- BYE each call once its last packet is out
+    const byes = [];
+    const byeFailures = [];
+    while (calls.some(c => c.next < total)) await sleep(PACKET_MS);
+    await sleep(100); // last packets in flight
+    running = false;
+    const mediaEnd = performance.now();
+    for (const c of calls) {
+      byes.push(
+        client.bye(c.src).then(
+          r => {
+            c.byeAt = performance.now();
+            if (r.status !== 200) byeFailures.push(`BYE ${c.i}: ${r.status}`);
+          },
+          e => byeFailures.push(e.message),
+        ),
+      );
+    }
+    await Promise.all(byes);
+    const byesDone = performance.now();
+    const rssEnd = procRssBytes(pid);
+    for (const c of calls) c.socket.close();
+    await client.close();
+
+    // --- finalization: every conversation row leaves 'recording'
+    const db = new Database(ready.dbFile, { readonly: true, fileMustExist: true, timeout: 10_000 });
+    const ids = calls.map(c => c.callId);
+    const placeholders = ids.map(() => '?').join(',');
+    const pendingCount = db.prepare(`SELECT COUNT(*) AS n FROM vr_conversations WHERE sip_call_id IN (${placeholders}) AND state = 'recording'`);
+    const finDeadline = byesDone + 120_000 + opts.calls * opts.seconds * 20;
+    let finalizedAt;
+    for (;;) {
+      if (pendingCount.get(...ids).n === 0) {
+        finalizedAt = performance.now();
+        break;
+      }
+      if (performance.now() > finDeadline) break;
+      await sleep(100);
+    }
+    const end = { cpu: procCpuMs(pid), self: selfCpuMs(), t: performance.now() };
+    const rows = db.prepare(`SELECT * FROM vr_conversations WHERE sip_call_id IN (${placeholders})`).all(...ids);
+    db.close();
+
+    // --- checks
+    const problems = [...failures, ...byeFailures];
+    if (sendErrors) problems.push(`${sendErrors} RTP send errors in the generator`);
+    if (finalizedAt === undefined) problems.push('timed out waiting for the conversations to be finalized');
+    const byCall = new Map(rows.map(r => [r.sip_call_id, r]));
+    const lost = [];
+    const received = [];
+    let durationErrors = 0;
+    let maxDurationDiff = 0;
+    for (const c of calls) {
+      const row = byCall.get(c.callId);
+      if (!row) {
+        problems.push(`call ${c.i}: no conversation row`);
+        continue;
+      }
+      if (row.state !== 'finished') problems.push(`call ${c.i}: state ${row.state}${row.failure_reason ? ` (${row.failure_reason})` : ''}`);
+      if (row.ended_by !== 'bye') problems.push(`call ${c.i}: ended by ${row.ended_by}`);
+      if (!row.storage_key) {
+        problems.push(`call ${c.i}: no archive`);
+        continue;
+      }
+      const file = path.join(ready.archiveDir, ...row.storage_key.split('/'));
+      let buf;
+      try {
+        buf = fs.readFileSync(file);
+      } catch (e) {
+        problems.push(`call ${c.i}: archive ${file} unreadable: ${e.message}`);
+        continue;
+      }
+      const sha = crypto.createHash('sha256').update(buf).digest('hex');
+      if (sha !== row.sha256) problems.push(`call ${c.i}: sha256 of ${file} is ${sha}, the row says ${row.sha256}`);
+      if (buf.length !== Number(row.bytes)) problems.push(`call ${c.i}: ${buf.length} bytes on disk, the row says ${row.bytes}`);
+      const fileMs = opts.format === 'opus' ? oggDurationMs(buf) : wavDurationMs(buf);
+      const rowMs = Number(row.duration_ms);
+      const wallMs = c.byeAt - c.invitedAt; // upper bound: INVITE sent → BYE answered
+      const audioMs = opts.seconds * 1000;
+      // the recording spans the call: at least the audio sent, at most the wall time + slack
+      const diff = Math.abs(fileMs - rowMs);
+      maxDurationDiff = Math.max(maxDurationDiff, diff);
+      if (diff > 25 || rowMs < audioMs - 40 || rowMs > wallMs + 250) {
+        durationErrors++;
+        if (durationErrors <= 5) problems.push(`call ${c.i}: duration row ${rowMs} ms, file ${fileMs.toFixed(0)} ms, audio ${audioMs} ms, wall ${wallMs.toFixed(0)} ms`);
+      }
+      const q = row.quality ? JSON.parse(row.quality) : undefined;
+      if (!q?.channels?.length) {
+        problems.push(`call ${c.i}: no quality figures`);
+        continue;
+      }
+      for (const ch of q.channels) {
+        lost.push(ch.packetsLost);
+        received.push(ch.packetsReceived);
+        if (ch.packetsReceived !== total) {
+          if (problems.length < 40) problems.push(`call ${c.i} channel ${ch.channel}: received ${ch.packetsReceived} of ${total} (lost ${ch.packetsLost})`);
+        }
+      }
+    }
+    if (durationErrors > 5) problems.push(`… ${durationErrors} calls with wrong durations in all`);
+
+    stopped = true;
+    await rec.stop();
+    const prof = opts.profile ? { all: topProfile(dir), invites: topProfile(dir, rampWindow), steady: steady && topProfile(dir, steady) } : undefined;
+
+    // --- figures
+    const callSecondsAll = calls.reduce((a, c) => a + ((c.byeAt ?? mediaEnd) - c.answeredAt) / 1000, 0);
+    const allIn = (end.cpu - base.cpu) / callSecondsAll;
+    const steadyPerCallSecond = steady ? steady.recorderCpuMs / ((steady.ms / 1000) * calls.length) : NaN;
+    const inv = [...inviteMs].sort((a, b) => a - b);
+    const lg = lags.slice(5).sort((a, b) => a - b);
+    const lostTotal = lost.reduce((a, b) => a + b, 0);
+    const finMs = finalizedAt !== undefined ? finalizedAt - byesDone : NaN;
+    const rssPerCall = ((rssSteady || rssEnd) - base.rss) / calls.length;
+    const wallAll = (end.t - base.t) / 1000;
+    const f1 = v => (Number.isFinite(v) ? v.toFixed(1) : '-');
+    const f2 = v => (Number.isFinite(v) ? v.toFixed(2) : '-');
+    const rows2 = [
+      ['calls answered / placed', `${calls.length} / ${opts.calls}`],
+      ['packets sent (2 streams × calls × ' + total + ')', `${packetsSent}`],
+      ['packets lost (sum of channels)', `${lostTotal}  (max per channel ${Math.max(0, ...lost)}, channels with loss ${lost.filter(x => x > 0).length}/${lost.length})`],
+      ['recorder CPU, steady state', steady ? `${f2(steadyPerCallSecond)} ms per call-second  (${f1((steady.recorderCpuMs / steady.ms) * 100)} % of a core for ${calls.length} calls)` : '-'],
+      ['  → calls per core (media only)', f1(1000 / steadyPerCallSecond)],
+      [
+        '  steady CPU by thread / user+sys (% of a core)',
+        steady
+          ? ['main', 'libuv', 'v8', 'other', 'user', 'system'].map(k => `${k} ${f1((steady.threads[k] / steady.ms) * 100)}`).join(', ')
+          : '-',
+      ],
+      ['recorder CPU, all-in (setup+media+BYE+archive)', `${f2(allIn)} ms per call-second  (${f1((end.cpu - base.cpu) / 1000)} s CPU over ${f1(callSecondsAll)} call-seconds)`],
+      ['  → calls per core (all-in)', f1(1000 / allIn)],
+      ['generator CPU, steady state', steady ? `${f1((steady.generatorCpuMs / steady.ms) * 100)} % of a core` : '-'],
+      ['generator CPU, whole run', `${f1(((end.self - base.self) / 1000 / wallAll) * 100)} % of a core; recorder ${f1(((end.cpu - base.cpu) / 1000 / wallAll) * 100)} % (wall ${f1(wallAll)} s)`],
+      ['generator send lag per tick p50 / p99 / max', `${f2(pct(lg, 50))} / ${f2(pct(lg, 99))} / ${f2(lg[lg.length - 1])} ms`],
+      ['INVITE → 200 OK p50 / p99 / max', `${f1(pct(inv, 50))} / ${f1(pct(inv, 99))} / ${f1(inv[inv.length - 1])} ms`],
+      ['recorder RSS idle → loaded', `${f1(base.rss / 1048576)} → ${f1((rssSteady || rssEnd) / 1048576)} MB = ${f1(rssPerCall / 1024)} KB per call`],
+      ['finalization (last BYE → all archived)', `${f2(finMs / 1000)} s for ${calls.length} calls (${f1(finMs / calls.length)} ms per call)`],
+      ['archives checked (state, sha256, bytes, duration)', `${rows.length} rows, max |file − row| duration ${f1(maxDurationDiff)} ms`],
+    ];
+    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.codec}, archive ${opts.format}, SQLite ${opts.sqlite}, ${os.cpus().length} cores, Node ${process.version})`);
+    const w = Math.max(...rows2.map(r => r[0].length));
+    for (const [k, v] of rows2) console.log(`  ${k.padEnd(w)}  ${v}`);
+    for (const [what, p] of Object.entries(prof ?? {})) {
+      if (!p?.top?.length) continue;
+      console.log(`\nrecorder CPU profile, ${{ all: 'whole run (start-up included)', invites: 'while the calls are set up', steady: 'steady state only' }[what]} (${p.file}, ${f1(p.totalMs / 1000)} s), top self time:`);
+      for (const t of p.top) console.log(`  ${f1(t.ms).padStart(9)} ms ${(t.share * 100).toFixed(1).padStart(5)} %  ${t.fn}`);
+    }
+    const perCore = 1000 / allIn;
+    const targetChecked = calls.length >= TARGET.callsPerCore;
+    const met = perCore >= TARGET.callsPerCore && lostTotal === 0 && pct(inv, 99) < TARGET.inviteP99Ms;
+    console.log(
+      `\ntarget ≥ ${TARGET.callsPerCore} calls/core (all-in), 0 lost, INVITE p99 < ${TARGET.inviteP99Ms} ms: ${met ? 'MET' : 'NOT MET'}${
+        targetChecked ? '' : ` (indicative: run with --calls ${TARGET.callsPerCore} for the real load)`
+      }`,
+    );
+    if (problems.length) {
+      console.log(`\n${problems.length} problem(s):`);
+      for (const p of problems.slice(0, 40)) console.log(`  - ${p}`);
+    } else {
+      console.log('all checks passed');
+    }
+    if (problems.length || (targetChecked && !met)) process.exitCode = 1;
+  } finally {
+    if (!stopped) await rec.stop();
+    if (!opts.keep && !opts.profile) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch(e => {
+  console.error(e?.stack ?? e);
+  process.exit(1);
+});
