@@ -4,7 +4,7 @@
 # demo sign-in, frontend and API on http://localhost:7007.
 source "$(dirname "$0")/env.sh"
 cd "$MVR_ROOT"
-mvr_apt "${MVR_BUILD_PACKAGES[@]}"
+mvr_apt "${MVR_BUILD_PACKAGES[@]}" espeak-ng sox
 mvr_install
 mkdir -p .data
 # Build the frontend bundle when it is missing or older than its sources.

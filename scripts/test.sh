@@ -3,7 +3,7 @@
 # PostgreSQL, and the browser tests in Chromium. Exits non-zero on any failure.
 source "$(dirname "$0")/env.sh"
 cd "$MVR_ROOT"
-mvr_apt "${MVR_BUILD_PACKAGES[@]}" chromium postgresql-client
+mvr_apt "${MVR_BUILD_PACKAGES[@]}" chromium postgresql-client espeak-ng sox sip-tester
 mvr_install
 
 # PostgreSQL at 127.0.0.1:5432 (trust auth): start it when it is down.

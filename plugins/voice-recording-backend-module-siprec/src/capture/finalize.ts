@@ -102,10 +102,10 @@ const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
  * Opus archives are encoded one at a time per process. The encoder is synchronous
- * WASM on the event loop, so running several at once only adds memory; and opusscript
- * keeps typed-array views of the shared WASM heap that are detached when the heap
- * grows, so many encoders alive at the same time (calls ending together under load)
- * made archiving fail with "offset is out of bounds".
+ * (WASM or native libopus) on the event loop, so running several at once only adds
+ * memory. (This once also hid opusscript's stale WASM-heap views, "offset is out of
+ * bounds" with many encoders alive; OggOpusWriter no longer keeps any view, see
+ * plugin-voice-recording-node src/audio/opusCodec.ts, so it is not needed for that.)
  */
 class Slots {
   private free: number;

@@ -77,8 +77,8 @@ describe('SIPREC recorder in the voice-recording backend (SQLite)', () => {
     const decoded = decodeOggOpus(file, 8000);
     const left = channel(decoded.pcm, 0);
     const right = channel(decoded.pcm, 1);
-    const cl = bestCorrelation(a, left.subarray(0, a.length + 2000), 2000);
-    const cr = bestCorrelation(b, right.subarray(0, b.length + 2000), 2000);
+    const cl = bestCorrelation(a, left.subarray(0, a.length + 8000), 8000);
+    const cr = bestCorrelation(b, right.subarray(0, b.length + 8000), 8000);
     // eslint-disable-next-line no-console
     console.log(`basic call: ${file.length} bytes, ${row.duration_ms} ms (wall ${wall}), correlation L ${cl.value.toFixed(3)} (lag ${cl.lag}) R ${cr.value.toFixed(3)} (lag ${cr.lag})`);
     expect(cl.value).toBeGreaterThan(0.8);

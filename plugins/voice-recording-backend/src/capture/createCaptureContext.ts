@@ -93,6 +93,13 @@ export function createCaptureContext(
   const country = config.defaultCountry;
   const normalizeAll = (list: CaptureParticipantInput[]) =>
     list.map(p => normalizeParticipant(p, country));
+  /**
+   * conversation-start audits still being written, by conversation id. `begin` resolves
+   * as soon as the conversation row is committed (the recorder then answers the call);
+   * the audit follows off the call-setup path, and `finish` waits for it so that a
+   * conversation's start is always audited before its end.
+   */
+  const startAudits = new Map<string, Promise<void>>();
 
   async function findNumber(e164: string): Promise<NumberRecord | undefined> {
     try {
@@ -221,25 +228,37 @@ export function createCaptureContext(
           captureInstance: input.instanceId,
         });
         if (created) {
-          await audit.record({
-            actor,
-            action: 'conversation-start',
-            targetType: 'conversation',
-            targetId: conversation.id,
-            severity: 'low',
-            details: {
-              number: conversation.number,
-              userRef: conversation.userRef,
-              ...(conversation.direction
-                ? { direction: conversation.direction }
-                : {}),
-              ...(conversation.otherParty
-                ? { otherParty: conversation.otherParty }
-                : {}),
-              sipCallId: conversation.sipCallId,
-              startedAt: conversation.startedAt,
-            },
-          });
+          const audited: Promise<void> = audit
+            .record({
+              actor,
+              action: 'conversation-start',
+              targetType: 'conversation',
+              targetId: conversation.id,
+              severity: 'low',
+              details: {
+                number: conversation.number,
+                userRef: conversation.userRef,
+                ...(conversation.direction
+                  ? { direction: conversation.direction }
+                  : {}),
+                ...(conversation.otherParty
+                  ? { otherParty: conversation.otherParty }
+                  : {}),
+                sipCallId: conversation.sipCallId,
+                startedAt: conversation.startedAt,
+              },
+            })
+            .catch(e =>
+              logger.error(
+                `conversation-start audit of ${conversation.id} failed: ${e}`,
+              ),
+            )
+            .finally(() => {
+              if (startAudits.get(conversation.id) === audited) {
+                startAudits.delete(conversation.id);
+              }
+            });
+          startAudits.set(conversation.id, audited);
         }
         return conversation.id;
       },
@@ -254,6 +273,7 @@ export function createCaptureContext(
 
       async finish(id, input): Promise<Conversation> {
         const { conversation, finished } = await store.finish(id, input);
+        await startAudits.get(id);
         if (finished) {
           await audit.record({
             actor,

@@ -5,3 +5,5 @@
 export * from './ogg';
 export * from './opusFile';
 export * from './wav';
+export { nativeOpusEncoder, opusWasmHeapBytes } from './opusCodec';
+export type { OpusImplementation } from './opusCodec';

@@ -1,5 +1,6 @@
 /*
- * Ogg/Opus files (RFC 7845) encoded with libopus (opusscript, WASM build).
+ * Ogg/Opus files (RFC 7845) encoded with libopus: native @discordjs/opus when it is
+ * installed, else the WASM build shipped by opusscript (see opusCodec.ts).
  *
  * The recorder archives calls as stereo Opus at 16 kbit/s, VOIP application,
  * 20 ms frames, with the telephone-band input at 8 kHz (a rate libopus accepts
@@ -14,14 +15,8 @@
  * packets are assembled here: every stream but the last uses the
  * self-delimiting framing of RFC 6716 Appendix B.
  */
-import OpusScript from 'opusscript';
 import { OggPageWriter, readOggPackets, readOggPages } from './ogg';
-
-/** Opus encoder CTL request numbers (opus_defines.h). */
-const OPUS_SET_COMPLEXITY = 4010;
-const OPUS_SET_SIGNAL = 4024;
-const OPUS_SIGNAL_VOICE = 3001;
-const OPUS_SET_DTX = 4016;
+import { createOpusDecoder, createOpusEncoder, OpusFrameEncoder, OpusImplementation } from './opusCodec';
 
 /** Encoder lookahead of libopus in 48 kHz samples (2.5 ms + 4 ms delay compensation). */
 export const OPUS_PRE_SKIP_48K = 312;
@@ -54,6 +49,12 @@ export interface OggOpusWriterOptions {
   serial?: number;
   /** Vorbis-comment style tags, e.g. { CALL_ID: '...' }. */
   tags?: Record<string, string>;
+  /**
+   * libopus build: 'auto' (default) = native @discordjs/opus when installed, else
+   * WASM (opusscript); 'wasm' / 'native' force one ('native' throws when missing).
+   * The env variable MVR_OPUS_IMPL=wasm disables the native build process-wide.
+   */
+  implementation?: OpusImplementation;
 }
 
 /**
@@ -65,7 +66,7 @@ export class OggOpusWriter {
   readonly sampleRate: OpusSampleRate;
   readonly channels: 1 | 2;
   readonly frameSize: number;
-  private readonly encoders: OpusScript[];
+  private readonly encoders: OpusFrameEncoder[];
   private readonly ogg: OggPageWriter;
   private readonly pageFrames: number;
   private readonly scale: number;
@@ -92,16 +93,23 @@ export class OggOpusWriter {
     }
     const perStream = Math.round((options.bitrate ?? DEFAULT_OPUS_BITRATE) / this.channels);
     this.encoders = [];
-    for (let c = 0; c < this.channels; c++) {
-      const enc = new OpusScript(this.sampleRate, 1, OpusScript.Application.VOIP);
-      this.encoders.push(enc);
-      enc.setBitrate(perStream);
-      enc.encoderCTL(OPUS_SET_COMPLEXITY, complexity);
-      enc.encoderCTL(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
-      if (options.dtx) enc.encoderCTL(OPUS_SET_DTX, 1);
+    try {
+      for (let c = 0; c < this.channels; c++) {
+        this.encoders.push(
+          createOpusEncoder({ sampleRate: this.sampleRate, bitrate: perStream, complexity, dtx: options.dtx }, options.implementation),
+        );
+      }
+    } catch (e) {
+      this.encoders.forEach(enc => enc.delete());
+      throw e;
     }
     this.ogg = new OggPageWriter(options.serial ?? Math.floor(Math.random() * 0xffffffff));
     this.pending = new Int16Array(this.frameSize * this.channels);
+  }
+
+  /** Which libopus build encodes ('native' or 'wasm'). */
+  get implementation(): 'native' | 'wasm' {
+    return this.encoders[0]?.implementation ?? 'wasm';
   }
 
   /** Number of input samples (per channel) written so far. */
@@ -128,7 +136,8 @@ export class OggOpusWriter {
     } else {
       head[18] = 0; // family 0: one mono stream
     }
-    const vendor = Buffer.from('mvr voice-recording (libopus via opusscript)', 'utf8');
+    const via = this.implementation === 'native' ? '@discordjs/opus' : 'opusscript';
+    const vendor = Buffer.from(`mvr voice-recording (libopus via ${via})`, 'utf8');
     const comments = Object.entries(this.tags).map(([k, v]) => Buffer.from(`${k}=${v}`, 'utf8'));
     const tagsLen = 8 + 4 + vendor.length + 4 + comments.reduce((a, c) => a + 4 + c.length, 0);
     const tags = Buffer.alloc(tagsLen);
@@ -176,8 +185,7 @@ export class OggOpusWriter {
     for (let c = 0; c < this.channels; c++) {
       const mono = new Int16Array(this.frameSize);
       for (let i = 0; i < this.frameSize; i++) mono[i] = this.pending[i * this.channels + c];
-      // opusscript expects the frame as little-endian bytes (the JS heap is LE on every supported host)
-      const p = this.encoders[c].encode(Buffer.from(mono.buffer), this.frameSize);
+      const p = this.encoders[c].encode(mono);
       parts.push(c < this.channels - 1 ? selfDelimited(p) : p);
     }
     const packet = Buffer.concat(parts);
@@ -275,8 +283,8 @@ export function decodeOggOpus(file: Buffer, sampleRate: OpusSampleRate = 8000): 
     const eq = kv.indexOf('=');
     tags[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  const decoders = Array.from({ length: channels }, () => new OpusScript(sampleRate, 1, OpusScript.Application.VOIP));
-  const perChannel: Buffer[][] = decoders.map(() => []);
+  const decoders = Array.from({ length: channels }, () => createOpusDecoder(sampleRate));
+  const perChannel: Int16Array[][] = decoders.map(() => []);
   try {
     for (const p of packets.slice(2)) {
       const streams = splitMultistreamPacket(p.data, channels);
@@ -285,11 +293,19 @@ export function decodeOggOpus(file: Buffer, sampleRate: OpusSampleRate = 8000): 
   } finally {
     decoders.forEach(d => d.delete());
   }
-  const mono = perChannel.map(chunks => Buffer.concat(chunks));
-  const total = Math.min(...mono.map(m => m.length / 2));
+  const mono = perChannel.map(chunks => {
+    const all = new Int16Array(chunks.reduce((a, ch) => a + ch.length, 0));
+    let at = 0;
+    for (const ch of chunks) {
+      all.set(ch, at);
+      at += ch.length;
+    }
+    return all;
+  });
+  const total = Math.min(...mono.map(m => m.length));
   const raw = new Int16Array(total * channels);
   for (let i = 0; i < total; i++) {
-    for (let c = 0; c < channels; c++) raw[i * channels + c] = mono[c].readInt16LE(i * 2);
+    for (let c = 0; c < channels; c++) raw[i * channels + c] = mono[c][i];
   }
   const scale = 48000 / sampleRate;
   const lastGranule = pages[pages.length - 1].granule;

@@ -1,0 +1,312 @@
+/*
+ * Frame-level Opus codecs behind OggOpusWriter / decodeOggOpus.
+ *
+ * WASM (always available): libopus 1.4 as compiled by the opusscript package, driven
+ * directly through its emscripten module instead of opusscript's JS wrapper. The
+ * wrapper creates typed-array views of the WASM heap once, in its constructor; when a
+ * later allocation grows the heap (another encoder created, a larger decode) the
+ * WebAssembly memory's ArrayBuffer is replaced and every older view is detached, so an
+ * older encoder fails with "offset is out of bounds" (or reads zeros). The wrapper
+ * also places its 16-bit views at twice the malloc'd byte address, outside its own
+ * allocation. Here no view is ever kept: every call reads `HEAPU8`/`HEAPU16` from the
+ * module at the moment it copies in or out (emscripten replaces them on growth), and
+ * the scratch buffers are sized for the layout the native handler really uses.
+ *
+ * Native (optional): `@discordjs/opus` (N-API addon with libopus built from source).
+ * When it is installed and loads, encoding uses it; it produces the same packets'
+ * format (one mono stream per channel) with several times less CPU. Decoding stays on
+ * WASM (tests and playback checks only).
+ */
+
+/** Opus encoder CTL request numbers (opus_defines.h). */
+export const OPUS_SET_APPLICATION = 4000;
+export const OPUS_SET_BITRATE = 4002;
+export const OPUS_SET_COMPLEXITY = 4010;
+export const OPUS_SET_DTX = 4016;
+export const OPUS_SET_SIGNAL = 4024;
+export const OPUS_SIGNAL_VOICE = 3001;
+export const OPUS_APPLICATION_VOIP = 2048;
+
+/** largest frame libopus handles: 120 ms at 48 kHz */
+const MAX_FRAME_SAMPLES = 5760;
+const MAX_PACKET_SIZE = 1276 * 3;
+
+const OPUS_ERRORS: Record<number, string> = {
+  [-1]: 'bad argument',
+  [-2]: 'buffer too small',
+  [-3]: 'internal error',
+  [-4]: 'invalid packet',
+  [-5]: 'unimplemented',
+  [-6]: 'invalid state',
+  [-7]: 'memory allocation failed',
+};
+
+export interface OpusEncoderSettings {
+  sampleRate: number;
+  bitrate: number;
+  complexity: number;
+  dtx?: boolean;
+}
+
+/** A mono Opus encoder: one 16-bit PCM frame in, one Opus packet out. */
+export interface OpusFrameEncoder {
+  readonly implementation: 'wasm' | 'native';
+  encode(frame: Int16Array): Buffer;
+  delete(): void;
+}
+
+/** A mono Opus decoder: one packet in, 16-bit PCM out. */
+export interface OpusFrameDecoder {
+  decode(packet: Buffer): Int16Array;
+  delete(): void;
+}
+
+interface OpusScriptHandler {
+  _encode(
+    input: number,
+    bytes: number,
+    output: number,
+    frameSize: number,
+  ): number;
+  _decode(input: number, bytes: number, output: number): number;
+  _encoder_ctl(ctl: number, arg: number): number;
+  _decoder_ctl(ctl: number, arg: number): number;
+}
+
+interface OpusWasmModule {
+  OpusScriptHandler: {
+    new (
+      sampleRate: number,
+      channels: number,
+      application: number,
+    ): OpusScriptHandler;
+    destroy_handler(handler: OpusScriptHandler): void;
+  };
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  /** replaced by emscripten whenever the memory grows: read it at each use */
+  HEAPU8: Uint8Array;
+  HEAPU16: Uint16Array;
+}
+
+let wasmModule: OpusWasmModule | undefined;
+
+function opusWasm(): OpusWasmModule {
+  if (!wasmModule) {
+    // emscripten factory; in Node it instantiates the module synchronously
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const factory =
+      require('opusscript/build/opusscript_native_wasm.js') as () => OpusWasmModule;
+    wasmModule = factory();
+  }
+  return wasmModule;
+}
+
+/** Current size of the WASM heap in bytes (grows, never shrinks; for tests and metrics). */
+export function opusWasmHeapBytes(): number {
+  return opusWasm().HEAPU8.byteLength;
+}
+
+function check(result: number, what: string): number {
+  if (result < 0)
+    throw new Error(
+      `Opus ${what} failed: ${OPUS_ERRORS[result] ?? `error ${result}`}`,
+    );
+  return result;
+}
+
+/**
+ * One opusscript handler (libopus encoder + decoder state, mono) with its scratch
+ * memory. The native handler takes 16-bit PCM spread one byte per 16-bit slot
+ * (low, high) and converts it in place, and returns decoded PCM the same way, so
+ * the PCM scratch holds 2 slots (4 bytes) per sample.
+ */
+class WasmOpusHandle {
+  private readonly m = opusWasm();
+  private handler: OpusScriptHandler | undefined;
+  private readonly pcmPtr: number;
+  private readonly packetPtr: number;
+
+  constructor(sampleRate: number) {
+    this.handler = new this.m.OpusScriptHandler(
+      sampleRate,
+      1,
+      OPUS_APPLICATION_VOIP,
+    );
+    this.pcmPtr = this.m._malloc(MAX_FRAME_SAMPLES * 4);
+    this.packetPtr = this.m._malloc(MAX_PACKET_SIZE);
+    if (!this.pcmPtr || !this.packetPtr) {
+      this.delete();
+      throw new Error('Opus (WASM): out of memory for the codec buffers');
+    }
+  }
+
+  private live(): OpusScriptHandler {
+    if (!this.handler) throw new Error('Opus (WASM) codec used after delete()');
+    return this.handler;
+  }
+
+  encoderCtl(ctl: number, arg: number): void {
+    check(this.live()._encoder_ctl(ctl, arg), `encoder CTL ${ctl}`);
+  }
+
+  encode(frame: Int16Array): Buffer {
+    const handler = this.live();
+    if (frame.length > MAX_FRAME_SAMPLES)
+      throw new RangeError(`Opus frame of ${frame.length} samples is too long`);
+    const slots = this.m.HEAPU16; // current view: taken after any growth
+    const base = this.pcmPtr >> 1;
+    for (let i = 0; i < frame.length; i++) {
+      const s = frame[i];
+      slots[base + 2 * i] = s & 0xff;
+      slots[base + 2 * i + 1] = (s >> 8) & 0xff;
+    }
+    // `bytes` drives the in-place conversion loop: one iteration per sample
+    const len = check(
+      handler._encode(this.pcmPtr, frame.length, this.packetPtr, frame.length),
+      'encode',
+    );
+    // the call may have grown the memory: read the heap again
+    return Buffer.from(
+      this.m.HEAPU8.subarray(this.packetPtr, this.packetPtr + len),
+    );
+  }
+
+  decode(packet: Buffer): Int16Array {
+    const handler = this.live();
+    if (packet.length > MAX_PACKET_SIZE)
+      throw new RangeError(`Opus packet of ${packet.length} bytes is too long`);
+    this.m.HEAPU8.set(packet, this.packetPtr);
+    const samples = check(
+      handler._decode(this.packetPtr, packet.length, this.pcmPtr),
+      'decode',
+    );
+    const slots = this.m.HEAPU16;
+    const base = this.pcmPtr >> 1;
+    const out = new Int16Array(samples);
+    for (let i = 0; i < samples; i++)
+      out[i] = (slots[base + 2 * i + 1] << 8) | slots[base + 2 * i];
+    return out;
+  }
+
+  delete(): void {
+    if (this.handler) this.m.OpusScriptHandler.destroy_handler(this.handler);
+    this.handler = undefined;
+    if (this.pcmPtr) this.m._free(this.pcmPtr);
+    if (this.packetPtr) this.m._free(this.packetPtr);
+  }
+}
+
+class WasmOpusEncoder implements OpusFrameEncoder {
+  readonly implementation = 'wasm' as const;
+  private readonly h: WasmOpusHandle;
+  constructor(s: OpusEncoderSettings) {
+    this.h = new WasmOpusHandle(s.sampleRate);
+    try {
+      this.h.encoderCtl(OPUS_SET_BITRATE, s.bitrate);
+      this.h.encoderCtl(OPUS_SET_COMPLEXITY, s.complexity);
+      this.h.encoderCtl(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
+      if (s.dtx) this.h.encoderCtl(OPUS_SET_DTX, 1);
+    } catch (e) {
+      this.h.delete();
+      throw e;
+    }
+  }
+  encode(frame: Int16Array): Buffer {
+    return this.h.encode(frame);
+  }
+  delete(): void {
+    this.h.delete();
+  }
+}
+
+class WasmOpusDecoder implements OpusFrameDecoder {
+  private readonly h: WasmOpusHandle;
+  constructor(sampleRate: number) {
+    this.h = new WasmOpusHandle(sampleRate);
+  }
+  decode(packet: Buffer): Int16Array {
+    return this.h.decode(packet);
+  }
+  delete(): void {
+    this.h.delete();
+  }
+}
+
+/** The subset of @discordjs/opus used here. */
+interface NativeOpusEncoderClass {
+  new (rate: number, channels: number): {
+    encode(buf: Buffer): Buffer;
+    applyEncoderCTL(ctl: number, value: number): void;
+    setBitrate(bitrate: number): void;
+  };
+}
+
+let nativeOpus: NativeOpusEncoderClass | null | undefined;
+
+/** @discordjs/opus' encoder class, or null when it is not installed or does not load. */
+export function nativeOpusEncoder(): NativeOpusEncoderClass | null {
+  if (nativeOpus === undefined) {
+    nativeOpus = null;
+    if (process.env.MVR_OPUS_IMPL !== 'wasm') {
+      try {
+        // an optionalDependency (native build), which the Backstage rule does not know
+        // eslint-disable-next-line @typescript-eslint/no-require-imports, @backstage/no-undeclared-imports
+        const addon = require('@discordjs/opus') as {
+          OpusEncoder: NativeOpusEncoderClass;
+        };
+        nativeOpus = addon.OpusEncoder;
+      } catch {
+        nativeOpus = null;
+      }
+    }
+  }
+  return nativeOpus;
+}
+
+class NativeOpusFrameEncoder implements OpusFrameEncoder {
+  readonly implementation = 'native' as const;
+  private enc: InstanceType<NativeOpusEncoderClass> | undefined;
+  constructor(Encoder: NativeOpusEncoderClass, s: OpusEncoderSettings) {
+    // @discordjs/opus creates its encoder with OPUS_APPLICATION_AUDIO: switch it to
+    // VOIP (allowed before the first frame) so both implementations code alike
+    this.enc = new Encoder(s.sampleRate, 1);
+    this.enc.applyEncoderCTL(OPUS_SET_APPLICATION, OPUS_APPLICATION_VOIP);
+    this.enc.setBitrate(s.bitrate);
+    this.enc.applyEncoderCTL(OPUS_SET_COMPLEXITY, s.complexity);
+    this.enc.applyEncoderCTL(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
+    if (s.dtx) this.enc.applyEncoderCTL(OPUS_SET_DTX, 1);
+  }
+  encode(frame: Int16Array): Buffer {
+    if (!this.enc) throw new Error('Opus (native) encoder used after delete()');
+    return this.enc.encode(
+      Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength),
+    );
+  }
+  delete(): void {
+    this.enc = undefined; // freed by the addon's finalizer
+  }
+}
+
+export type OpusImplementation = 'auto' | 'wasm' | 'native';
+
+/** A mono encoder: native libopus when available (or required), WASM otherwise. */
+export function createOpusEncoder(
+  s: OpusEncoderSettings,
+  impl: OpusImplementation = 'auto',
+): OpusFrameEncoder {
+  if (impl !== 'wasm') {
+    const Native = nativeOpusEncoder();
+    if (Native) return new NativeOpusFrameEncoder(Native, s);
+    if (impl === 'native') {
+      throw new Error(
+        'native Opus encoder requested but @discordjs/opus is not installed or failed to load',
+      );
+    }
+  }
+  return new WasmOpusEncoder(s);
+}
+
+export function createOpusDecoder(sampleRate: number): OpusFrameDecoder {
+  return new WasmOpusDecoder(sampleRate);
+}
