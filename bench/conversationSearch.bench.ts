@@ -89,8 +89,19 @@ export async function timeSearches(knex: Knex, count: number, runs = 15): Promis
     { name: 'by phone, full number (exact digits)', run: () => store.search({ ...base, phoneDigits: '32470100042', phoneExact: true }) },
     { name: 'by phone, full other party (exact digits)', run: () => store.search({ ...base, phoneDigits: '32470007919', phoneExact: true }) },
     { name: 'by phone, partial (6 digits)', run: () => store.search({ ...base, phoneDigits: '791900' }) },
+    { name: 'by phone, partial (4 digits, ~10k matches)', run: () => store.search({ ...base, phoneDigits: '4710' }) },
+    { name: 'by phone, partial (3 digits, ~6k matches)', run: () => store.search({ ...base, phoneDigits: '123' }) },
+    { name: 'by phone, partial in every row (470)', run: () => store.search({ ...base, phoneDigits: '470' }) },
+    { name: 'by phone, 2 digits (whole digits only)', run: () => store.search({ ...base, phoneDigits: '47' }) },
     { name: 'combined: user + 30 days + direction', run: () => store.search({ ...base, from: day(100), to: day(130), direction: 'incoming' }, own) },
     { name: 'combined: user + partial phone', run: () => store.search({ ...base, phoneDigits: '4710' }, own) },
+    { name: 'combined: user + partial in every row', run: () => store.search({ ...base, phoneDigits: '470' }, own) },
+    { name: 'combined: 30 days + partial phone', run: () => store.search({ ...base, phoneDigits: '4710', from: day(100), to: day(130) }) },
+    { name: 'combined: 30 days + partial in every row', run: () => store.search({ ...base, phoneDigits: '470', from: day(100), to: day(130) }) },
+    { name: 'by direction only (no indexed filter)', run: () => store.search({ ...base, direction: 'incoming' }) },
+    { name: 'combined: direction + partial phone', run: () => store.search({ ...base, phoneDigits: '4710', direction: 'incoming' }) },
+    { name: 'combined: direction + partial in every row', run: () => store.search({ ...base, phoneDigits: '470', direction: 'incoming' }) },
+    { name: 'partial phone, sorted by duration', run: () => store.search({ ...base, sort: 'durationMs', phoneDigits: '4710' }) },
   ];
   const out: SearchTiming[] = [];
   for (const c of cases) {

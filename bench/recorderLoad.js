@@ -41,7 +41,7 @@ const PACKET_MS = 20;
 const SAMPLES = 160;
 
 function parseArgs(argv) {
-  const o = { calls: 50, seconds: 10, cps: 100, format: 'opus', codec: 'PCMA', profile: false, keep: false, sqlite: 'wal' };
+  const o = { calls: 50, seconds: 10, cps: 100, format: 'opus', codec: 'PCMA', profile: false, keep: false, sqlite: 'wal', opusThreads: undefined, opusComplexity: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -57,7 +57,9 @@ function parseArgs(argv) {
     else if (a === '--profile') o.profile = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '--sqlite-journal') o.sqlite = val().toLowerCase();
-    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --sqlite-journal wal|delete --profile --keep)`);
+    else if (a === '--opus-threads') o.opusThreads = Number(val());
+    else if (a === '--opus-complexity') o.opusComplexity = Number(val());
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --sqlite-journal wal|delete --opus-threads N --opus-complexity N --profile --keep)`);
   }
   if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
   if (!['opus', 'wav-g711'].includes(o.format)) throw new Error(`--format ${o.format}: opus or wav-g711`);
@@ -144,7 +146,9 @@ function startRecorder(dir, opts) {
   const execArgv = [...process.execArgv];
   if (opts.profile) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'profile')}`);
   const child = fork(path.join(__dirname, 'recorderLoad.server.js'), [], {
-    env: { ...process.env, MVR_BENCH_DIR: dir, MVR_BENCH_NUMBERS: String(opts.calls), MVR_BENCH_FORMAT: opts.format, MVR_BENCH_SQLITE_JOURNAL: opts.sqlite },
+    env: { ...process.env, MVR_BENCH_DIR: dir, MVR_BENCH_NUMBERS: String(opts.calls), MVR_BENCH_FORMAT: opts.format, MVR_BENCH_SQLITE_JOURNAL: opts.sqlite,
+      ...(opts.opusThreads !== undefined ? { MVR_BENCH_OPUS_THREADS: String(opts.opusThreads) } : {}),
+      ...(opts.opusComplexity !== undefined ? { MVR_BENCH_OPUS_COMPLEXITY: String(opts.opusComplexity) } : {}) },
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -492,7 +496,7 @@ async function main() {
       ['finalization (last BYE → all archived)', `${f2(finMs / 1000)} s for ${calls.length} calls (${f1(finMs / calls.length)} ms per call)`],
       ['archives checked (state, sha256, bytes, duration)', `${rows.length} rows, max |file − row| duration ${f1(maxDurationDiff)} ms`],
     ];
-    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.codec}, archive ${opts.format}, SQLite ${opts.sqlite}, ${os.cpus().length} cores, Node ${process.version})`);
+    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'})` : ''}, SQLite ${opts.sqlite}, ${os.cpus().length} cores, Node ${process.version})`);
     const w = Math.max(...rows2.map(r => r[0].length));
     for (const [k, v] of rows2) console.log(`  ${k.padEnd(w)}  ${v}`);
     for (const [what, p] of Object.entries(prof ?? {})) {

@@ -23,6 +23,11 @@ const dir = process.env.MVR_BENCH_DIR;
 const count = Number(process.env.MVR_BENCH_NUMBERS ?? 400);
 const format = process.env.MVR_BENCH_FORMAT ?? 'opus';
 /** SQLite journal mode of the database file: 'wal' (default) or 'delete' (SQLite's own default). */
+/** Opus encoder settings (unset = the recorder's defaults). */
+const opus = {
+  ...(process.env.MVR_BENCH_OPUS_THREADS ? { encoderThreads: Number(process.env.MVR_BENCH_OPUS_THREADS) } : {}),
+  ...(process.env.MVR_BENCH_OPUS_COMPLEXITY ? { complexity: Number(process.env.MVR_BENCH_OPUS_COMPLEXITY) } : {}),
+};
 const sqliteJournal = (process.env.MVR_BENCH_SQLITE_JOURNAL ?? 'wal').toUpperCase();
 
 /** The n-th recorded number of the benchmark (E.164, Belgian mobile range). */
@@ -81,6 +86,7 @@ async function main() {
               rtp: { inactivityTimeoutSeconds: 30 },
               storage: { journalDir, archiveDir, minFreeMegabytes: 16 },
               archiveFormat: format,
+              opus,
             },
           },
         },

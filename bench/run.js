@@ -2,7 +2,8 @@
 /*
  * Runs the benchmarks: `yarn bench` (root) or `node bench/run.js [sqlite|postgres]`;
  * `yarn bench recorder [--calls N --seconds S ...]` runs the SIPREC recorder load
- * benchmark (bench/recorderLoad.js) in its own processes.
+ * benchmark (bench/recorderLoad.js) in its own processes; `yarn bench playback [--runs N]`
+ * the click-to-audio benchmark of a one-hour call in Chromium (bench/playbackStart.js).
  * TypeScript sources are loaded through Backstage's node transform.
  */
 require('@backstage/cli/config/nodeTransform.cjs');
@@ -70,6 +71,13 @@ async function postgres() {
 
 async function main() {
   const which = process.argv[2];
+  if (which === 'playback') {
+    // click on Play -> audio of a one-hour call in Chromium (bench/playbackStart.js)
+    const { spawnSync } = require('node:child_process');
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'playbackStart.js'), ...process.argv.slice(3)], { stdio: 'inherit' });
+    process.exitCode = r.status ?? 1;
+    return;
+  }
   if (which === 'recorder') {
     const { spawnSync } = require('node:child_process');
     const r = spawnSync(process.execPath, [path.join(__dirname, 'recorderLoad.js'), ...process.argv.slice(3)], { stdio: 'inherit' });

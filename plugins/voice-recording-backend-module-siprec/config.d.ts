@@ -46,6 +46,15 @@ export interface Config {
       };
       /** opus (default, Ogg/Opus stereo ~16 kbit/s) or wav-g711 (lossless G.711 stereo WAV). */
       archiveFormat?: 'opus' | 'wav-g711';
+      /** Ogg/Opus archive encoder (archiveFormat opus). */
+      opus?: {
+        /** Target bit rate of both channels together (bit/s). Default 15000 (~6.5–7 MB per hour). */
+        bitrate?: number;
+        /** libopus complexity 0–10. Default 0 (half the CPU of 5, same size, same waveform correlation). */
+        complexity?: number;
+        /** Encoder worker threads; 0 encodes on the event loop. Default: cores − 1, at least 1. */
+        encoderThreads?: number;
+      };
       sessionTimer?: {
         /** Smallest Session-Expires accepted (s). Default 90. */
         minSE?: number;

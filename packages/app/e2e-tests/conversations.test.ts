@@ -200,6 +200,27 @@ test('a call recorded over SIPREC reaches Bob: he finds it by the other number, 
     })
   ).items.find(c => c.id !== recorded.id && c.state === 'finished');
   expect(another, 'another finished call of Bob (demo data)').toBeDefined();
+  // Audit: one playback start per listen (play, pause, seeks and Play again are one),
+  // recorded by the player; the audio requests are audited as access.
+  const bobActions = async (id: string) => {
+    const res = await request.get(`${API}/conversations/${id}/access-history`, {
+      headers: bearer(aliceToken),
+    });
+    expect(res.status(), await res.text()).toBe(200);
+    const { items } = (await res.json()) as {
+      items: Array<{ actorRef: string; action: string }>;
+    };
+    return items
+      .filter(i => i.actorRef === 'user:default/bob')
+      .map(i => i.action);
+  };
+  const count = (actions: string[], action: string) =>
+    actions.filter(a => a === action).length;
+  // (a reused server may have earlier plays of the demo calls: counted from here)
+  const anotherBefore = count(
+    await bobActions(another!.id),
+    'conversation-playback',
+  );
   await page.goto(`/voice-recording/conversations/${another!.id}`);
   await expect(page.getByTestId('play-button')).toBeEnabled();
   const warm = await clickPlayAndMeasure(page);
@@ -208,6 +229,50 @@ test('a call recorded over SIPREC reaches Bob: he finds it by the other number, 
   await expect
     .poll(async () => (await audioState(page)).currentTime)
     .toBeGreaterThan(0.3);
+
+  for (const [id, before] of [
+    [recorded.id, 0],
+    [another!.id, anotherBefore],
+  ] as const) {
+    await expect
+      .poll(async () => count(await bobActions(id), 'conversation-playback'), {
+        message: `playback starts of ${id}`,
+      })
+      .toBe(before + 1);
+    expect(count(await bobActions(id), 'conversation-audio')).toBeGreaterThan(
+      0,
+    );
+  }
+
+  // Opening a call preloads its headers and duration (audited as access), but is no
+  // playback start.
+  const third = (
+    await listConversations(request, bobToken, {
+      number: BOB_NUMBER,
+      limit: 50,
+    })
+  ).items.find(
+    c => c.id !== recorded.id && c.id !== another!.id && c.state === 'finished',
+  );
+  expect(third, 'a third finished call of Bob (demo data)').toBeDefined();
+  const thirdBefore = await bobActions(third!.id);
+  await page.goto(`/voice-recording/conversations/${third!.id}`);
+  await expect
+    .poll(
+      () =>
+        page
+          .getByTestId('player-audio')
+          .evaluate(el => (el as HTMLAudioElement).readyState),
+      { message: 'the metadata is preloaded' },
+    )
+    .toBeGreaterThanOrEqual(1);
+  expect((await audioState(page)).duration).toBeGreaterThan(1);
+  await expect
+    .poll(async () => count(await bobActions(third!.id), 'conversation-audio'))
+    .toBeGreaterThan(count(thirdBefore, 'conversation-audio'));
+  expect(count(await bobActions(third!.id), 'conversation-playback')).toBe(
+    count(thirdBefore, 'conversation-playback'),
+  );
 });
 
 function logPlaybackStart(what: string, m: PlaybackStart) {

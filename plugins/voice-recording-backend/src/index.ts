@@ -13,3 +13,5 @@ export {
   isSelfManaged,
 } from './permissions';
 export type { NumberQuery } from './permissions';
+// Entry of the audio derivation worker thread (a built package loads it from here).
+export { runAudioDerivationWorker } from './audio/derivations';

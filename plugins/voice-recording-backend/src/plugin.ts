@@ -180,6 +180,14 @@ export const voiceRecordingPlugin = createBackendPlugin({
         }
 
         const numbers = new NumbersService(ctx);
+        const conversationsService = new ConversationsService({
+          store: conversationSearch,
+          blobs,
+          audit,
+          logger: deps.logger,
+          timeZone: config.defaultTimeZone,
+        });
+        deps.lifecycle.addShutdownHook(() => conversationsService.close());
         // the <audio> element authenticates with the Backstage user cookie; each
         // route still demands full credentials except the audio one (allowLimitedAccess)
         deps.httpRouter.addAuthPolicy({
@@ -205,13 +213,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
               permissions: deps.permissions,
               transform: conversationTransform,
               defaultCountry: config.defaultCountry,
-              conversations: new ConversationsService({
-                store: conversationSearch,
-                blobs,
-                audit,
-                logger: deps.logger,
-                timeZone: config.defaultTimeZone,
-              }),
+              conversations: conversationsService,
             },
           }),
         );

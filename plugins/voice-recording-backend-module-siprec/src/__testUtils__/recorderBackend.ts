@@ -98,7 +98,11 @@ export async function startRecorderBackend(
       }),
     ] as any,
   });
-  if (!server) throw new Error('the SIPREC recorder did not start');
+  if (!server) {
+    // the plugin logs and audits a capture source that fails to start and stays up
+    await backend.stop();
+    throw new Error('the SIPREC recorder did not start');
+  }
   return {
     server,
     port: server.addresses.udp!,

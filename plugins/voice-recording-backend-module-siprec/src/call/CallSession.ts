@@ -8,7 +8,9 @@ import {
 import {
   CaptureContext,
   CaptureRecordedNumber,
+  ConversationPatch,
   LookupAndDecideResult,
+  isCaptureStoreError,
 } from '@mvr/plugin-voice-recording-node';
 import { CallJournal } from '../capture/CallJournal';
 import { ChannelEncoding, ChannelRole, JournalChannel } from '../capture/journalFormat';
@@ -18,20 +20,28 @@ import { BoundRtpSocket } from '../media/PortAllocator';
 import { ChannelQuality, RtpReceiver, TIMELINE_RATE } from '../media/RtpReceiver';
 import { NegotiatedStream, RecordingMetadata, participantsForLabel } from '../siprec';
 import { BlobStore } from '../storage/BlobStore';
-import { JournalCallInfo, finalizeAndRegister } from './register';
+import { withDeadline } from './databaseHealth';
+import { RegistrationQueue } from './RegistrationQueue';
+import { ArchiveOptions, JournalCallInfo, RegistrationJob, archiveJournal } from './register';
 
 export interface CallSessionDeps {
   ctx: CaptureContext;
   blobStore: BlobStore;
   journalDir: string;
   archiveFormat: ArchiveFormat;
+  /** Opus encoder settings and threads (see ArchiveOptions) */
+  opus?: ArchiveOptions['opus'];
+  opusPool?: ArchiveOptions['opusPool'];
   instanceId: string;
   logger: LoggerService;
   /** RTP inactivity (ms) after which a call whose BYE never came is ended; 0 = off. */
   rtpTimeoutMs: number;
   journalFlushMs?: number;
-  /** Aborted at shutdown: stop retrying the database (the journal stays). */
-  shutdownSignal?: AbortSignal;
+  /**
+   * Where registrations go (retried while the database is unavailable; the journal
+   * stays until the conversation is finished). Default: a queue of this session's own.
+   */
+  registrations?: RegistrationQueue;
   now?: () => number;
 }
 
@@ -44,6 +54,12 @@ export interface CallSessionStart {
   /** Bound sockets of the accepted streams, by stream index. */
   sockets: Map<number, BoundRtpSocket>;
   startedAt: Date;
+  /**
+   * Call set-up deadline (epoch ms) for `conversations.begin`, with the budget it
+   * came from: past it `open` throws a retryable CaptureStoreError, and a
+   * conversation begun late is finished as failed.
+   */
+  setupDeadline?: { deadline: number; budgetMs: number };
   /** Ended by the session itself (inactivity, journal failure). */
   onSelfEnd?: (reason: ConversationEndReason, detail: string) => void;
 }
@@ -99,6 +115,9 @@ export class CallSession {
   private ticker?: NodeJS.Timeout;
   private ending?: Promise<void>;
   private lastQualityAt = 0;
+  /** the last metadata write, and what the database did not take (written at registration) */
+  private metadataWrite?: Promise<void>;
+  private unsavedPatch?: ConversationPatch;
   private readonly now: () => number;
   endedBy?: ConversationEndReason;
 
@@ -123,6 +142,21 @@ export class CallSession {
     return this.journal.path;
   }
 
+  private get registrations(): RegistrationQueue {
+    this.deps.registrations ??= new RegistrationQueue({ conversations: this.deps.ctx.conversations, logger: this.deps.logger });
+    return this.deps.registrations;
+  }
+
+  /** Registers a conversation that has no recording (queued while the database is unavailable). */
+  private registerFailed(endedAt: Date, failureReason: string, quality?: ConversationQuality): Promise<boolean> {
+    const job: RegistrationJob = {
+      conversationId: this.conversationId,
+      deleteJournal: false,
+      finish: { endedAt, endedBy: 'error', failureReason, ...(quality ? { quality } : {}) },
+    };
+    return this.registrations.register(job);
+  }
+
   /** Begins the conversation and the journal, and starts receiving. Throws when it cannot store. */
   static async open(deps: CallSessionDeps, start: CallSessionStart): Promise<CallSession> {
     const s = new CallSession(deps, start);
@@ -141,7 +175,7 @@ export class CallSession {
       if (r.party) this.channelParties[s.index] = r.party;
     }
     const extension = this.metadata?.extensionData.length ? { extensionData: this.metadata.extensionData } : {};
-    await deps.ctx.conversations.begin({
+    const begin = deps.ctx.conversations.begin({
       id: this.conversationId,
       recordedNumber: decision.recordedNumber,
       direction: decision.direction,
@@ -157,6 +191,19 @@ export class CallSession {
       },
       instanceId: deps.instanceId,
     });
+    const limit = start.setupDeadline;
+    await (limit
+      ? withDeadline(begin, {
+          ...limit,
+          operation: 'conversations.begin',
+          // the call was refused meanwhile: the conversation must not stay `recording`
+          onLate: () =>
+            this.registerFailed(
+              new Date(this.now()),
+              `call refused (503): the database took longer than the call set-up budget of ${limit.budgetMs} ms to begin the conversation`,
+            ),
+        })
+      : begin);
     const info: JournalCallInfo = {
       conversationId: this.conversationId,
       sipCallId: start.sipCallId,
@@ -173,13 +220,7 @@ export class CallSession {
         },
       );
     } catch (e) {
-      await deps.ctx.conversations
-        .finish(this.conversationId, {
-          endedAt: new Date(),
-          endedBy: 'error',
-          failureReason: `cannot create the call journal: ${(e as Error).message}`,
-        })
-        .catch(() => undefined);
+      this.registerFailed(new Date(this.now()), `cannot create the call journal: ${(e as Error).message}`).catch(() => undefined);
       throw e;
     }
     for (const s of start.streams) this.attach(s);
@@ -242,14 +283,24 @@ export class CallSession {
   async updateMetadata(metadata: RecordingMetadata, participants: string[]): Promise<void> {
     this.metadata = metadata;
     this.journal.appendMetadata(metadata);
-    await this.deps.ctx.conversations.update(this.conversationId, {
+    const patch: ConversationPatch = {
       participants: participants.length ? participants : undefined,
       siprecSessionId: metadata.sessions[0]?.id,
       metadata: {
         ...(metadata.extensionData.length ? { extensionData: metadata.extensionData } : {}),
         metadataUpdatedAt: new Date().toISOString(),
       },
-    });
+    };
+    const write = this.deps.ctx.conversations.update(this.conversationId, patch);
+    this.metadataWrite = write.then(
+      () => {
+        this.unsavedPatch = undefined;
+      },
+      e => {
+        if (isCaptureStoreError(e) && e.retryable) this.unsavedPatch = { ...this.unsavedPatch, ...patch };
+      },
+    );
+    await write;
   }
 
   quality(): ConversationQuality {
@@ -338,27 +389,25 @@ export class CallSession {
       });
     } catch (e) {
       deps.logger.error(`call ${this.start.sipCallId}: journal unreadable: ${(e as Error).message}`);
-      await deps.ctx.conversations
-        .finish(this.conversationId, { endedAt, endedBy: 'error', failureReason: `journal unreadable: ${(e as Error).message}`, quality })
-        .catch(() => undefined);
+      await this.registerFailed(endedAt, `journal unreadable: ${(e as Error).message}`, quality);
       return;
     }
-    const out = await finalizeAndRegister(
+    const { job, result } = await archiveJournal(
       input,
       this.conversationId,
       { dtmf: this.dtmf, quality },
-      {
-        conversations: deps.ctx.conversations,
-        blobStore: deps.blobStore,
-        format: deps.archiveFormat,
-        logger: deps.logger,
-        signal: deps.shutdownSignal,
-      },
+      { blobStore: deps.blobStore, format: deps.archiveFormat, opus: deps.opus, opusPool: deps.opusPool, logger: deps.logger },
     );
+    await this.metadataWrite;
+    if (this.unsavedPatch) job.patch = { ...this.unsavedPatch, ...job.patch };
+    const registered = await this.registrations.register(job);
+    let audio = job.archive ? 'archive pending (storage unavailable)' : 'no audio';
+    if (result) audio = `${result.durationMs} ms, ${result.bytes} bytes ${result.format}`;
     deps.logger.info(
       `call ${this.start.sipCallId} (conversation ${this.conversationId}, ${this.recordedNumber.number}) ended by ${endedBy}: ` +
-        `${out.result ? `${out.result.durationMs} ms, ${out.result.bytes} bytes ${out.result.format}` : 'no audio'}, ` +
-        `${quality.packetsReceived} packets, ${quality.packetsLost} lost${out.registered ? '' : ' (registration pending)'}`,
+        `${audio}, ` +
+        `${quality.packetsReceived} packets, ${quality.packetsLost} lost` +
+        `${registered ? '' : ' (registration pending, journal kept)'}`,
     );
   }
 }

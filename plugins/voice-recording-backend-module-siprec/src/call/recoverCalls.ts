@@ -1,15 +1,19 @@
+import * as fs from 'node:fs/promises';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConversationQuality } from '@mvr/plugin-voice-recording-common';
 import { CaptureConversations, isCaptureStoreError } from '@mvr/plugin-voice-recording-node';
 import { ArchiveFormat } from '../capture/finalize';
 import { RECOVERED_AFTER_CRASH, scanJournalDirectory } from '../capture/recovery';
 import { BlobStore } from '../storage/BlobStore';
-import { JournalCallInfo, finalizeAndRegister } from './register';
+import { RegistrationQueue } from './RegistrationQueue';
+import { ArchiveOptions, JournalCallInfo, archiveJournal, registerOnce } from './register';
 
 export interface RecoverySummary {
   journals: number;
   registered: number;
+  /** not registered yet (database unavailable): queued, or left for the next start */
   pending: number;
+  /** journals left in place for an operator: unreadable, or their conversation closed without a recording */
   unreadable: number;
   /** conversations left `recording` by this instance with no journal: finished as failed */
   orphans: number;
@@ -20,15 +24,23 @@ export interface RecoverySummary {
  * crash become `recovered-after-crash`; calls that ended but were not registered keep
  * their end reason), then closes conversations of this instance still `recording`
  * that have no journal (the crash came before any audio was durable).
+ *
+ * With `registrations`, what the database cannot take now is queued there (retried
+ * while the recorder runs) and start goes on; without, it is tried once and the
+ * journal stays for the next start. A journal whose conversation the database already
+ * shows as finished (a stop between `finish` and the journal's deletion) is deleted
+ * without archiving it again.
  */
 export async function recoverCalls(options: {
   journalDir: string;
   conversations: CaptureConversations;
   blobStore: BlobStore;
   format: ArchiveFormat;
+  opus?: ArchiveOptions['opus'];
+  opusPool?: ArchiveOptions['opusPool'];
   instanceId: string;
   logger: LoggerService;
-  signal?: AbortSignal;
+  registrations?: RegistrationQueue;
 }): Promise<RecoverySummary> {
   const { logger } = options;
   const found = await scanJournalDirectory(options.journalDir);
@@ -44,6 +56,27 @@ export async function recoverCalls(options: {
       continue;
     }
     handled.add(id);
+    try {
+      const row = await options.conversations.get(id);
+      if (row && row.state !== 'recording' && row.storageKey) {
+        logger.info(`recovery: conversation ${id} is already ${row.state} with its recording; deleting its journal ${input.journalPath}`);
+        await fs.rm(input.journalPath, { force: true });
+        summary.registered++;
+        continue;
+      }
+      if (row && row.state !== 'recording') {
+        // finished without a recording (e.g. archiving failed): the journal is the only copy of the audio
+        logger.error(
+          `recovery: conversation ${id} is ${row.state} without a recording (${row.failureReason ?? 'no reason'}); ` +
+            `its audio is in ${input.journalPath}, left in place for an operator`,
+        );
+        summary.unreadable++;
+        continue;
+      }
+    } catch (e) {
+      if (!isCaptureStoreError(e)) throw e;
+      // database unavailable: archive anyway, the registration waits
+    }
     const last = new Map<number, Record<string, number | undefined>>();
     for (const q of input.scan.quality) last.set(q.channel, q);
     const quality: ConversationQuality | undefined = last.size
@@ -61,8 +94,20 @@ export async function recoverCalls(options: {
       `recovery: conversation ${id} (call ${input.header.callId}) from ${input.journalPath}: ${input.endedBy}` +
         `${input.reason ? ` (${input.reason})` : ''}`,
     );
-    const out = await finalizeAndRegister(input, id, { dtmf, quality }, { ...options, retryDelaysMs: [500, 1000, 2000] });
-    if (out.registered) summary.registered++;
+    const { job } = await archiveJournal(input, id, { dtmf, quality }, options);
+    let registered: boolean;
+    if (options.registrations) {
+      registered = await options.registrations.register(job);
+    } else {
+      registered = await registerOnce(job, options.conversations).then(
+        () => true,
+        e => {
+          logger.warn(`recovery: conversation ${id} not registered (${(e as Error).message}); journal ${input.journalPath} kept`);
+          return false;
+        },
+      );
+    }
+    if (registered) summary.registered++;
     else summary.pending++;
   }
   try {

@@ -7,10 +7,13 @@ import {
 } from '@mvr/plugin-voice-recording-common';
 import {
   CaptureConversations,
+  ConversationPatch,
+  FinishConversationInput,
   isCaptureStoreError,
+  OpusEncoderPool,
 } from '@mvr/plugin-voice-recording-node';
 import { decodeAlaw, decodeUlaw } from '../codecs';
-import { ArchiveFormat, FinalizeInput, FinalizeResult, finalizeRecording } from '../capture/finalize';
+import { ArchiveFormat, FinalizeInput, FinalizeOptions, FinalizeResult, finalizeRecording } from '../capture/finalize';
 import { BlobStore } from '../storage/BlobStore';
 
 export const END_REASONS: ConversationEndReason[] = [
@@ -38,14 +41,14 @@ export interface JournalCallInfo {
 export const decodeG711 = (law: 'pcmu' | 'pcma', bytes: Uint8Array): Int16Array =>
   law === 'pcmu' ? decodeUlaw(bytes) : decodeAlaw(bytes);
 
-export interface RegisterOptions {
-  conversations: CaptureConversations;
+export interface ArchiveOptions {
   blobStore: BlobStore;
   format: ArchiveFormat;
   logger: LoggerService;
-  /** Stop retrying the database after this (the journal stays for the next start). */
-  signal?: AbortSignal;
-  retryDelaysMs?: number[];
+  /** Opus encoder settings (bit rate, complexity) */
+  opus?: FinalizeOptions['opus'];
+  /** Opus encoder threads (default: encode on the event loop) */
+  opusPool?: OpusEncoderPool;
 }
 
 export interface RegisterExtras {
@@ -54,91 +57,118 @@ export interface RegisterExtras {
   failureReason?: string;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>(resolve => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
+/**
+ * What registering one conversation takes: the figures written with `update` (ignored
+ * once the conversation is finished), the `finish` itself, and the journal to delete
+ * once the conversation is finished.
+ */
+export interface RegistrationJob {
+  conversationId: string;
+  /** the call's journal (for logs, and deleted when `deleteJournal`) */
+  journalPath?: string;
+  /** true when the archive holds the journal's audio: the journal goes once finished */
+  deleteJournal: boolean;
+  patch?: ConversationPatch;
+  finish: FinishConversationInput;
+  /**
+   * Set while the archive could not be written for lack of storage (disk full,
+   * unwritable directory): the conversation stays `recording` and the queue runs this
+   * again, registering the job it returns once the archive is written.
+   */
+  archive?: () => Promise<RegistrationJob>;
+}
+
+const STORAGE_ERRNO = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'ENOTDIR']);
+
+/** The archive could not be written for lack of usable storage (worth retrying later). */
+export function isStorageUnavailable(e: unknown): boolean {
+  const err = e as NodeJS.ErrnoException | undefined;
+  return err?.name === 'StorageUnavailableError' || STORAGE_ERRNO.has(err?.code ?? '');
+}
 
 /**
- * Encodes the journal into the archive, then registers the conversation (retrying
- * while the database is unavailable), and only then deletes the journal: a crash or
- * an outage at any point leaves the journal for the next start's recovery.
- * Returns the finish outcome; `registered` false when it must be retried later.
+ * Encodes the journal into the archive (the journal is kept) and returns the
+ * registration to make. When the storage is unavailable (full, unwritable) the job
+ * carries `archive` to try again later, and the conversation stays `recording`; when
+ * archiving fails otherwise (unreadable journal) the conversation is registered as
+ * failed and the journal stays (it is the only copy of the audio).
  */
-export async function finalizeAndRegister(
+export async function archiveJournal(
   input: FinalizeInput,
   conversationId: string,
   extras: RegisterExtras,
-  options: RegisterOptions,
-): Promise<{ result?: FinalizeResult; registered: boolean; error?: Error }> {
-  const { logger, conversations } = options;
+  options: ArchiveOptions,
+): Promise<{ job: RegistrationJob; result?: FinalizeResult }> {
   let result: FinalizeResult | undefined;
   let failure: string | undefined = extras.failureReason;
   try {
     result = await finalizeRecording(input, {
       blobStore: options.blobStore,
       format: options.format,
+      opus: options.opus,
+      opusPool: options.opusPool,
       decodeG711,
       deleteJournal: false,
     });
   } catch (e) {
     failure = `archiving the recording failed: ${(e as Error).message}`;
-    logger.error(`conversation ${conversationId}: ${failure}`);
+    if (isStorageUnavailable(e)) {
+      // logged by the queue (first attempt, then every 10th)
+      const again = async (): Promise<RegistrationJob> => (await archiveJournal(input, conversationId, extras, options)).job;
+      return {
+        job: {
+          conversationId,
+          journalPath: input.journalPath,
+          deleteJournal: false,
+          finish: { endedAt: new Date(input.endedAt), endedBy: 'error', failureReason: failure },
+          archive: again,
+        },
+      };
+    }
+    options.logger.error(`conversation ${conversationId}: ${failure}`);
   }
-  const endedBy = toEndReason(input.endedBy);
-  const delays = options.retryDelaysMs ?? [250, 500, 1000, 2000, 5000];
-  for (let attempt = 0; ; attempt++) {
+  const patch: ConversationPatch | undefined =
+    extras.dtmf?.length || extras.quality
+      ? {
+          ...(extras.dtmf?.length ? { dtmf: extras.dtmf } : {}),
+          ...(extras.quality ? { quality: extras.quality } : {}),
+        }
+      : undefined;
+  const finish: FinishConversationInput = {
+    endedAt: new Date(input.endedAt),
+    endedBy: result ? toEndReason(input.endedBy) : 'error',
+    ...(result
+      ? {
+          storageKey: result.storageKey,
+          sha256: result.sha256,
+          bytes: result.bytes,
+          format: result.contentType,
+          durationMs: result.durationMs,
+        }
+      : { durationMs: Math.round((input.durationSamples * 1000) / input.header.sampleRate) }),
+    ...(extras.quality ? { quality: extras.quality } : {}),
+    ...(failure ? { failureReason: failure } : {}),
+  };
+  return {
+    job: { conversationId, journalPath: input.journalPath, deleteJournal: !!result, ...(patch ? { patch } : {}), finish },
+    result,
+  };
+}
+
+/**
+ * One registration attempt: the figures, `finish`, then the journal is deleted. Throws
+ * what the store throws (the journal is then untouched). `finish` is idempotent (the
+ * first one wins), so an attempt repeated after a lost answer registers nothing twice.
+ */
+export async function registerOnce(job: RegistrationJob, conversations: CaptureConversations): Promise<void> {
+  if (job.patch) {
     try {
-      if (extras.dtmf?.length || extras.quality) {
-        try {
-          await conversations.update(conversationId, {
-            ...(extras.dtmf?.length ? { dtmf: extras.dtmf } : {}),
-            ...(extras.quality ? { quality: extras.quality } : {}),
-          });
-        } catch (e) {
-          // already finished (a retry after the first finish won): nothing to update
-          if (!(isCaptureStoreError(e) && (e.code === 'conflict' || e.code === 'not-found'))) throw e;
-        }
-      }
-      await conversations.finish(conversationId, {
-        endedAt: new Date(input.endedAt),
-        endedBy: result ? endedBy : 'error',
-        ...(result
-          ? {
-              storageKey: result.storageKey,
-              sha256: result.sha256,
-              bytes: result.bytes,
-              format: result.contentType,
-              durationMs: result.durationMs,
-            }
-          : { durationMs: Math.round((input.durationSamples * 1000) / input.header.sampleRate) }),
-        ...(extras.quality ? { quality: extras.quality } : {}),
-        ...(failure ? { failureReason: failure } : {}),
-      });
-      break;
+      await conversations.update(job.conversationId, job.patch);
     } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
-      if (isCaptureStoreError(e) && e.retryable && !options.signal?.aborted) {
-        const delay = delays[Math.min(attempt, delays.length - 1)];
-        if (attempt === 0 || attempt % 10 === 0) {
-          logger.warn(`conversation ${conversationId}: database unavailable, retrying finish in ${delay} ms: ${err.message}`);
-        }
-        await sleep(delay, options.signal);
-        continue;
-      }
-      if (isCaptureStoreError(e) && e.retryable) {
-        logger.warn(`conversation ${conversationId}: not registered yet (${err.message}); the journal ${input.journalPath} is kept for the next start`);
-        return { result, registered: false, error: err };
-      }
-      logger.error(`conversation ${conversationId}: cannot register the recording: ${err.message}`);
-      if (result) await fs.rm(input.journalPath, { force: true });
-      return { result, registered: false, error: err };
+      // already finished (an earlier attempt's finish went through): nothing to update
+      if (!(isCaptureStoreError(e) && (e.code === 'conflict' || e.code === 'not-found'))) throw e;
     }
   }
-  if (result) await fs.rm(input.journalPath, { force: true });
-  return { result, registered: true };
+  await conversations.finish(job.conversationId, job.finish);
+  if (job.deleteJournal && job.journalPath) await fs.rm(job.journalPath, { force: true });
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CallJournal, JournalChannel } from './CallJournal';
 import { finalizeRecording, loadFinalizeInput } from './finalize';
+import { OpusEncoderPool } from '@mvr/plugin-voice-recording-node';
 import { decodeOggOpus } from '../audio/opusFile';
 import { readOggPages } from '../audio/ogg';
 import { deinterleaveBytes, deinterleavePcm16, readWav } from '../audio/wav';
@@ -212,6 +213,37 @@ describe('finalizeRecording', () => {
       expect(decoded.samples / decoded.sampleRate).toBe(1);
     }
   });
+
+  it('opus on encoder worker threads: the same file bytes as on the event loop, many calls at once', async () => {
+    const pool = new OpusEncoderPool({ threads: 2 });
+    try {
+      const inputs = [];
+      for (let i = 0; i < 12; i++) {
+        const j = await CallJournal.create(journals, { callId: `pool-${i}`, channels: twoParties('pcma') });
+        sendFrames(j, 1, userSpeech.subarray(i * 800), 0, 'pcma');
+        sendFrames(j, 0, otherSpeech, 0, 'pcma');
+        await j.end({ endedBy: 'bye' });
+        inputs.push(await loadFinalizeInput(j.path));
+      }
+      const opus = (i: number) => ({ serial: 1000 + i, complexity: 0 });
+      const onPool = await Promise.all(
+        inputs.map((input, i) =>
+          finalizeRecording(input, { blobStore: store, format: 'opus', opus: opus(i), opusPool: pool, decodeG711, deleteJournal: false, storageKey: `pool/${i}.opus` }),
+        ),
+      );
+      expect(pool.liveWorkers).toBe(2);
+      for (let i = 0; i < inputs.length; i++) {
+        const inThread = await finalizeRecording(inputs[i], { blobStore: store, format: 'opus', opus: opus(i), decodeG711, deleteJournal: false, storageKey: `thread/${i}.opus` });
+        expect(onPool[i].sha256).toBe(inThread.sha256);
+        expect(onPool[i].durationMs).toBe(inThread.durationMs);
+        const decoded = decodeOggOpus(await readBlob(store, onPool[i].storageKey));
+        // durationMs is rounded to the millisecond: within one ms of samples
+        expect(Math.abs(decoded.samples - (onPool[i].durationMs * decoded.sampleRate) / 1000)).toBeLessThanOrEqual(decoded.sampleRate / 1000);
+      }
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 
   it('lossless with different laws falls back to 16-bit PCM WAV of the decoded samples', async () => {
     const j = await CallJournal.create(journals, { callId: 'laws', channels: twoParties('pcmu', 'pcma') });

@@ -8,7 +8,8 @@
 import * as fs from 'node:fs/promises';
 import { endianness } from 'node:os';
 import * as path from 'node:path';
-import { OggOpusWriter, OggOpusWriterOptions, OpusSampleRate } from '../audio/opusFile';
+import { OggOpusEncoding, OpusEncoderPool, inThreadOggOpusEncoding } from '@mvr/plugin-voice-recording-node';
+import { OggOpusWriterOptions, OpusSampleRate } from '../audio/opusFile';
 import { interleaveBytes, interleavePcm16, wavHeader } from '../audio/wav';
 import { BlobStore, fsyncDir } from '../storage/BlobStore';
 import {
@@ -45,6 +46,8 @@ export interface FinalizeOptions {
   storageKey?: string;
   format?: ArchiveFormat;
   opus?: Omit<OggOpusWriterOptions, 'sampleRate' | 'channels'>;
+  /** Encode Opus on these worker threads (default: on the calling thread, one archive at a time). */
+  opusPool?: OpusEncoderPool;
   /** needed when G.711 channels must be decoded (opus, or mixed-law lossless) */
   decodeG711?: G711Decoder;
   /** default true */
@@ -101,11 +104,10 @@ export function defaultStorageKey(header: JournalHeader, extension: string): str
 const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
- * Opus archives are encoded one at a time per process. The encoder is synchronous
- * (WASM or native libopus) on the event loop, so running several at once only adds
- * memory. (This once also hid opusscript's stale WASM-heap views, "offset is out of
- * bounds" with many encoders alive; OggOpusWriter no longer keeps any view, see
- * plugin-voice-recording-node src/audio/opusCodec.ts, so it is not needed for that.)
+ * How many Opus archives are encoded at once. On the calling thread: one (the
+ * encoder is synchronous, more at once only adds memory). With a worker pool: two
+ * per worker, so a worker encodes one call while the event loop renders the next
+ * call's window.
  */
 class Slots {
   private free: number;
@@ -127,6 +129,16 @@ class Slots {
   }
 }
 const opusEncoders = new Slots(1);
+const poolSlots = new WeakMap<OpusEncoderPool, Slots>();
+function encoderSlots(pool: OpusEncoderPool | undefined): Slots {
+  if (!pool || pool.threads === 0) return opusEncoders;
+  let slots = poolSlots.get(pool);
+  if (!slots) {
+    slots = new Slots(pool.threads * 2);
+    poolSlots.set(pool, slots);
+  }
+  return slots;
+}
 
 const SILENCE: Record<'pcmu' | 'pcma', number> = { pcmu: 0xff, pcma: 0xd5 };
 
@@ -284,25 +296,26 @@ export async function finalizeRecording(input: FinalizeInput, options: FinalizeO
   let contentType: string;
   let extension: string;
   let body: AsyncGenerator<Buffer>;
-  let opus: OggOpusWriter | undefined;
+  let opus: OggOpusEncoding | undefined;
   let releaseEncoder: (() => void) | undefined;
 
   if (format === 'opus') {
     if (![8000, 12000, 16000, 24000, 48000].includes(rate)) {
       throw new FinalizeError(`${input.journalPath}: sample rate ${rate} cannot be encoded as Opus`, input.journalPath);
     }
-    releaseEncoder = await opusEncoders.acquire();
+    releaseEncoder = await encoderSlots(options.opusPool).acquire();
     produced = 'opus';
     contentType = 'audio/ogg; codecs=opus';
     extension = 'opus';
-    let writer: OggOpusWriter;
+    let writer: OggOpusEncoding;
     try {
-      writer = new OggOpusWriter({
+      const writerOptions: OggOpusWriterOptions = {
         ...options.opus,
         sampleRate: rate as OpusSampleRate,
         channels: 2,
         tags: { CALL_ID: header.callId, STARTED_AT: header.startedAt, ENDED_BY: input.endedBy, ...options.opus?.tags },
-      });
+      };
+      writer = options.opusPool ? options.opusPool.createWriter(writerOptions) : inThreadOggOpusEncoding(writerOptions);
     } catch (e) {
       releaseEncoder();
       throw e;
@@ -310,9 +323,9 @@ export async function finalizeRecording(input: FinalizeInput, options: FinalizeO
     opus = writer;
     body = (async function* opusBody() {
       for await (const w of renderWindows(input, { kind: 'pcm', decode: options.decodeG711 }, windowSamples)) {
-        for (const page of writer.write(interleaveInt16(w.left as Int16Array, w.right as Int16Array))) yield page;
+        for (const page of await writer.write(interleaveInt16(w.left as Int16Array, w.right as Int16Array))) yield page;
       }
-      for (const page of writer.end()) yield page;
+      for (const page of await writer.end()) yield page;
     })();
   } else {
     const law = losslessLaw(header);

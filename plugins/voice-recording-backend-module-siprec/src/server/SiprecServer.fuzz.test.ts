@@ -88,6 +88,7 @@ describe('SIPREC server under fuzzing', () => {
         rtp: { inactivityTimeoutMs: 3000 },
         storage: { journalDir: path.join(dir, 'j'), archiveDir: path.join(dir, 'a'), minFreeBytes: 1024 },
         archiveFormat: 'opus',
+        opus: { bitrate: 15000, complexity: 0, encoderThreads: 0 },
         instanceId: 'fuzz',
         sessionTimer: { minSE: 90, maxInterval: 7200 },
       },

@@ -6,10 +6,13 @@ import {
   CaptureRecordedNumber,
   LookupAndDecideRequest,
   LookupAndDecideResult,
+  OpusEncoderPool,
   isCaptureStoreError,
 } from '@mvr/plugin-voice-recording-node';
 import { parse as parseSdp, write as writeSdp } from 'sdp-transform';
 import { CallSession } from '../call/CallSession';
+import { DatabaseHealth, DatabaseStatus, INVITE_DATABASE_BUDGET_MS, shortStoreMessage, withDeadline } from '../call/databaseHealth';
+import { RegistrationQueue, RegistrationQueueStats } from '../call/RegistrationQueue';
 import { recoverCalls } from '../call/recoverCalls';
 import { BoundRtpSocket, PortAllocator } from '../media/PortAllocator';
 import {
@@ -20,8 +23,8 @@ import {
   splitHeaderList,
 } from '../sip/message';
 import { ServerTransaction, ServerTransactionLayer } from '../sip/transaction';
-import { ParseErrorInfo, RemoteAddress, TcpTransport, UdpTransport } from '../sip/transport';
-import { Dialog, DialogStore, SessionTimer, negotiateSessionTimer } from '../sip/dialog';
+import { ParseErrorInfo, RemoteAddress, TcpTransport, TlsTransport, UdpTransport } from '../sip/transport';
+import { Dialog, DialogStore, SessionTimer, localContact, negotiateSessionTimer } from '../sip/dialog';
 import {
   NegotiatedStream,
   RecordingBodyError,
@@ -34,7 +37,7 @@ import {
   parseRecordingMetadata,
 } from '../siprec';
 import { BlobStore, LocalFileBlobStore, StorageHealth } from '../storage/BlobStore';
-import { RecorderConfig } from './config';
+import { RecorderConfig, TlsCredentials, loadTlsCredentials, tlsCertificateWarnings } from './config';
 
 export const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO';
 const KNOWN_METHODS = new Set(['REGISTER', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE', 'PUBLISH', 'PRACK']);
@@ -124,7 +127,7 @@ export function decisionRequest(
 }
 
 /**
- * The SIPREC Session Recording Server: SIP over UDP and TCP, the transaction layer,
+ * The SIPREC Session Recording Server: SIP over UDP, TCP and TLS, the transaction layer,
  * dialogs, method handling, the recording decision before answering, the
  * storage/database gate (503 while the recorder cannot store), and one CallSession
  * per recorded call.
@@ -132,6 +135,7 @@ export function decisionRequest(
 export class SiprecServer {
   private udp?: UdpTransport;
   private tcp?: TcpTransport;
+  private tls?: TlsTransport;
   private layer?: ServerTransactionLayer;
   private readonly dialogs = new DialogStore();
   private readonly calls = new Map<string, CallEntry>();
@@ -139,6 +143,8 @@ export class SiprecServer {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly ports: PortAllocator;
   private readonly blobStore: BlobStore;
+  /** Opus archives are encoded on these worker threads (absent: on the event loop). */
+  private readonly opusPool?: OpusEncoderPool;
   private readonly journalProbe: LocalFileBlobStore;
   private health?: { at: number; value: Promise<StorageHealth> };
   private stopping = false;
@@ -147,13 +153,35 @@ export class SiprecServer {
   private readonly ending = new Set<Promise<void>>();
   private lastParseLog = 0;
   readonly stats: SiprecServerStats = { requests: 0, responsesIgnored: 0, parseErrors: 0, answered: 0, refused: 0, internalErrors: 0 };
-  addresses: { udp?: number; tcp?: number } = {};
+  /** the plugin's context, every database call observed by `database` */
+  private readonly ctx: CaptureContext;
+  /** up/down as seen from the recorder's database calls (503 while down) */
+  readonly database: DatabaseHealth;
+  /** registrations and refused-session records waiting for the database */
+  readonly registrations: RegistrationQueue;
+  addresses: { udp?: number; tcp?: number; tls?: number } = {};
 
   constructor(private readonly options: SiprecServerOptions) {
     const { config } = options;
     this.ports = new PortAllocator({ host: config.bindAddress, range: config.rtp.portRange });
     this.blobStore = options.blobStore ?? new LocalFileBlobStore(config.storage.archiveDir, { minFreeBytes: config.storage.minFreeBytes });
     this.journalProbe = new LocalFileBlobStore(config.storage.journalDir, { minFreeBytes: config.storage.minFreeBytes });
+    if (config.archiveFormat === 'opus' && config.opus.encoderThreads > 0) {
+      this.opusPool = new OpusEncoderPool({ threads: config.opus.encoderThreads });
+    }
+    this.database = new DatabaseHealth({ conversations: options.ctx.conversations, logger: options.logger });
+    this.ctx = this.database.wrap(options.ctx);
+    this.registrations = new RegistrationQueue({ conversations: this.ctx.conversations, logger: options.logger, health: this.database });
+  }
+
+  /** The database as the recorder sees it, and what waits for it. */
+  storeStatus(): { database: DatabaseStatus; registrations: RegistrationQueueStats } {
+    return { database: this.database.status(), registrations: this.registrations.stats };
+  }
+
+  private opusSettings() {
+    const { opus } = this.options.config;
+    return { bitrate: opus.bitrate, complexity: opus.complexity };
   }
 
   private get logger() {
@@ -170,15 +198,17 @@ export class SiprecServer {
   }
 
   async start(): Promise<void> {
-    const { config, ctx } = this.options;
+    const { config } = this.options;
     const summary = await recoverCalls({
       journalDir: config.storage.journalDir,
-      conversations: ctx.conversations,
+      conversations: this.ctx.conversations,
+      registrations: this.registrations,
       blobStore: this.blobStore,
       format: config.archiveFormat,
+      opus: this.opusSettings(),
+      opusPool: this.opusPool,
       instanceId: config.instanceId,
       logger: this.logger,
-      signal: this.shutdown.signal,
     });
     if (summary.journals || summary.orphans || summary.unreadable) {
       this.logger.info(
@@ -196,8 +226,11 @@ export class SiprecServer {
         this.logParseError(`unmatchable ${request.method} from ${remote.address}:${remote.port}: ${error.message}`);
       },
     });
+    // read before anything listens: a bad file stops the start with the config key
+    let tlsCredentials: TlsCredentials | undefined;
     if (config.sip.tls) {
-      this.logger.warn('voiceRecording.recorder.sip.tls is configured but SIP over TLS is not implemented yet; TLS is not listening');
+      tlsCredentials = loadTlsCredentials(config.sip.tls);
+      for (const w of tlsCertificateWarnings(tlsCredentials.leaf, config.advertisedAddress)) this.logger.warn(`SIP over TLS: ${w}`);
     }
     const host = config.bindAddress;
     if (config.sip.udp) {
@@ -212,12 +245,24 @@ export class SiprecServer {
       this.wire(this.tcp);
       this.addresses.tcp = (await this.tcp.start()).port;
     }
+    if (config.sip.tls && tlsCredentials) {
+      const { port, requestClientCertificate } = config.sip.tls;
+      const { cert, key, ca } = tlsCredentials;
+      this.tls = new TlsTransport({ host, port, maxConnections: 1024, idleTimeoutMs: 15 * 60_000, cert, key, ca, requestClientCertificate });
+      this.wire(this.tls);
+      try {
+        this.addresses.tls = (await this.tls.start()).port;
+      } catch (e) {
+        await Promise.allSettled([this.udp?.close(), this.tcp?.close(), this.tls.close()]);
+        throw new Error(`voiceRecording.recorder.sip.tls: cannot listen on ${host}:${port}: ${(e as Error).message}`);
+      }
+    }
     this.logger.info(
       `SIPREC recorder listening on ${host}${this.addresses.udp ? ` udp/${this.addresses.udp}` : ''}${
         this.addresses.tcp ? ` tcp/${this.addresses.tcp}` : ''
-      } (advertised ${config.advertisedAddress}, RTP ${
+      }${this.addresses.tls ? ` tls/${this.addresses.tls}` : ''} (advertised ${config.advertisedAddress}, RTP ${
         config.rtp.portRange ? `${config.rtp.portRange.min}-${config.rtp.portRange.max}` : 'ephemeral ports'
-      }, archive ${config.archiveFormat} in ${config.storage.archiveDir})`,
+      }, archive ${config.archiveFormat}${config.archiveFormat === 'opus' ? ` (complexity ${config.opus.complexity}, ${config.opus.encoderThreads} encoder thread(s))` : ''} in ${config.storage.archiveDir})`,
     );
   }
 
@@ -229,9 +274,14 @@ export class SiprecServer {
     // give the database a bounded time; journals stay for the next start otherwise
     const deadline = setTimeout(() => this.shutdown.abort(), 20_000);
     await Promise.allSettled([...ends, ...this.ending]);
+    const aborted = new Promise<void>(resolve => this.shutdown.signal.addEventListener('abort', () => resolve()));
+    await Promise.race([this.registrations.idle(), aborted]);
     clearTimeout(deadline);
+    this.registrations.close();
+    await this.opusPool?.close();
+    this.database.close();
     this.layer?.close();
-    await Promise.allSettled([this.udp?.close(), this.tcp?.close()]);
+    await Promise.allSettled([this.udp?.close(), this.tcp?.close(), this.tls?.close()]);
     this.logger.info('SIPREC recorder stopped');
   }
 
@@ -277,7 +327,7 @@ export class SiprecServer {
   }
 
   private send(response: SipResponse, remote: RemoteAddress): void {
-    const t = remote.transport === 'tcp' ? this.tcp : this.udp;
+    const t = { udp: this.udp, tcp: this.tcp, tls: this.tls }[remote.transport];
     t?.send(response, remote).catch(e =>
       this.logger.warn(`cannot send ${response.status} to ${remote.transport}:${remote.address}:${remote.port}: ${(e as Error).message}`),
     );
@@ -311,13 +361,16 @@ export class SiprecServer {
         case 'INFO':
           this.respond(tx, this.dialogs.findForRequest(req) ? 200 : 481, this.dialogs.findForRequest(req) ? 'OK' : 'Call/Transaction Does Not Exist');
           return;
-        case 'OPTIONS':
-          this.respond(tx, this.stopping ? 503 : 200, this.stopping ? 'Service Unavailable' : 'OK', {
+        case 'OPTIONS': {
+          // 503 while stopping or while the database is down: SBCs that ping with OPTIONS move on
+          const unavailable = this.stopping || this.database.down;
+          this.respond(tx, unavailable ? 503 : 200, unavailable ? 'Service Unavailable' : 'OK', {
             Allow: ALLOW,
             Accept: 'application/sdp, multipart/mixed, application/rs-metadata+xml',
             Supported: 'siprec, timer',
           });
           return;
+        }
         case 'CANCEL':
           this.onCancel(tx);
           return;
@@ -370,21 +423,18 @@ export class SiprecServer {
     const callId = tx.request.headers.get('Call-ID') ?? '';
     this.logger.info(`refused call ${callId} with ${status}: ${reason} (${detail})`);
     if (what.record === false) return;
-    try {
-      await this.options.ctx.conversations.recordRefused({
-        at: new Date(),
-        participants: what.participants,
-        recordedNumber: what.recordedNumber,
-        reason,
-        message: detail,
-        sipCallId: callId,
-        siprecSessionId: what.siprecSessionId,
-        responseCode: status,
-        instanceId: this.options.config.instanceId,
-      });
-    } catch (e) {
-      this.logger.warn(`cannot record the refused session ${callId}: ${(e as Error).message}`);
-    }
+    // written now, or kept until the database is back
+    this.registrations.recordRefused({
+      at: new Date(),
+      participants: what.participants,
+      recordedNumber: what.recordedNumber,
+      reason,
+      message: detail,
+      sipCallId: callId,
+      siprecSessionId: what.siprecSessionId,
+      responseCode: status,
+      instanceId: this.options.config.instanceId,
+    });
   }
 
   private storageHealth(): Promise<StorageHealth> {
@@ -429,7 +479,8 @@ export class SiprecServer {
   }
 
   private async setupCall(tx: ServerTransaction, pending: Pending): Promise<void> {
-    const { ctx, config } = this.options;
+    const { config } = this.options;
+    const ctx = this.ctx;
     const req = tx.request;
     const callId = req.headers.get('Call-ID') ?? '';
     const at = new Date();
@@ -489,16 +540,23 @@ export class SiprecServer {
       await this.refuse(tx, 'storage-unavailable', health.error.message, { participants: decisionReq.participants, siprecSessionId });
       return;
     }
+    if (this.database.down) {
+      // known down: answer at once (the health probe notices when it is back)
+      const down = this.database.status();
+      await this.refuse(tx, 'storage-unavailable', `${down.error} (database down since ${down.since?.toISOString()})`, {
+        participants: decisionReq.participants,
+        siprecSessionId,
+      });
+      return;
+    }
+    // every database wait of this INVITE shares one budget
+    const limit = { deadline: Date.now() + INVITE_DATABASE_BUDGET_MS, budgetMs: INVITE_DATABASE_BUDGET_MS };
     let decision: LookupAndDecideResult;
     try {
-      decision = await ctx.policy.lookupAndDecide(decisionReq);
+      decision = await withDeadline(ctx.policy.lookupAndDecide(decisionReq), { ...limit, operation: 'policy.lookupAndDecide' });
     } catch (e) {
       if (!isCaptureStoreError(e)) throw e;
-      this.logger.error(`refusing call ${callId}: database unavailable: ${e.message}`);
-      await this.refuse(tx, 'storage-unavailable', `database unavailable: ${e.message}`, {
-        participants: decisionReq.participants,
-        record: false,
-      });
+      await this.refuse(tx, 'storage-unavailable', shortStoreMessage(e.message), { participants: decisionReq.participants, siprecSessionId });
       return;
     }
     const number = decision.recordedNumber;
@@ -517,10 +575,14 @@ export class SiprecServer {
       if (!number.settings.simultaneousCalls) {
         let active: number;
         try {
-          active = await ctx.conversations.activeCount(number.id);
+          active = await withDeadline(ctx.conversations.activeCount(number.id), { ...limit, operation: 'conversations.activeCount' });
         } catch (e) {
           if (!isCaptureStoreError(e)) throw e;
-          await this.refuse(tx, 'storage-unavailable', `database unavailable: ${e.message}`, { participants: decisionReq.participants, record: false });
+          await this.refuse(tx, 'storage-unavailable', shortStoreMessage(e.message), {
+            participants: decisionReq.participants,
+            recordedNumber: number,
+            siprecSessionId,
+          });
           return;
         }
         if (active > 0) {
@@ -533,7 +595,7 @@ export class SiprecServer {
         }
       }
       if (pending.cancelled) return;
-      await this.answer(tx, pending, { sdp: body.sdp!, metadata, decision: recorded, timerDecision, participants: decisionReq.participants });
+      await this.answer(tx, pending, { sdp: body.sdp!, metadata, decision: recorded, timerDecision, participants: decisionReq.participants, limit });
     });
   }
 
@@ -565,9 +627,12 @@ export class SiprecServer {
       decision: LookupAndDecideResult & { recordedNumber: CaptureRecordedNumber };
       timerDecision: ReturnType<typeof negotiateSessionTimer>;
       participants: string[];
+      /** the INVITE's database budget */
+      limit: { deadline: number; budgetMs: number };
     },
   ): Promise<void> {
-    const { config, ctx } = this.options;
+    const { config } = this.options;
+    const ctx = this.ctx;
     const req = tx.request;
     const callId = req.headers.get('Call-ID') ?? '';
     const number = a.decision.recordedNumber;
@@ -625,10 +690,12 @@ export class SiprecServer {
           blobStore: this.blobStore,
           journalDir: config.storage.journalDir,
           archiveFormat: config.archiveFormat,
+          opus: this.opusSettings(),
+          opusPool: this.opusPool,
           instanceId: config.instanceId,
           logger: this.logger,
           rtpTimeoutMs: config.rtp.inactivityTimeoutMs,
-          shutdownSignal: this.shutdown.signal,
+          registrations: this.registrations,
         },
         {
           sipCallId: callId,
@@ -637,6 +704,7 @@ export class SiprecServer {
           streams: answer.streams,
           sockets,
           startedAt: new Date(),
+          setupDeadline: a.limit,
           onSelfEnd: reason => selfEnd(reason),
         },
       );
@@ -645,10 +713,9 @@ export class SiprecServer {
       const storeDown = isCaptureStoreError(e) || (e as Error)?.name === 'StorageUnavailableError';
       this.health = undefined;
       this.logger.error(`call ${callId}: cannot start recording: ${(e as Error).message}`);
-      await this.refuse(tx, storeDown ? 'storage-unavailable' : 'error', (e as Error).message, {
+      await this.refuse(tx, storeDown ? 'storage-unavailable' : 'error', shortStoreMessage((e as Error).message), {
         participants: a.participants,
         recordedNumber: number,
-        record: !isCaptureStoreError(e),
       });
       return;
     }
@@ -698,8 +765,8 @@ export class SiprecServer {
   private contact(tx: ServerTransaction): string {
     const { config } = this.options;
     const t = tx.remote.transport;
-    const port = (t === 'tcp' ? this.addresses.tcp : this.addresses.udp) ?? config.sip.port;
-    return `<sip:srs@${config.advertisedAddress}:${port};transport=${t}>`;
+    const port = this.addresses[t] ?? (t === 'tls' ? config.sip.tls?.port : undefined) ?? config.sip.port;
+    return localContact({ transport: t, host: config.advertisedAddress, port, request: tx.request });
   }
 
   private onAck(ack: SipRequest, tx?: ServerTransaction): void {
@@ -820,8 +887,13 @@ export class SiprecServer {
         const update = parseRecordingMetadata(body.metadata, { defaultCountry: ctx.config.defaultCountry });
         entry.metadata = mergeMetadata(entry.metadata, update);
         const participants = decisionRequest(entry.metadata, req, new Date()).participants;
-        await entry.session.updateMetadata(entry.metadata, entry.metadata.participants.length ? participants : []);
-        this.logger.info(`call ${callId}: recording metadata updated (${entry.metadata.participants.length} participants)`);
+        const count = entry.metadata.participants.length;
+        // in the journal at once; the database write does not hold the answer (it is
+        // repeated at registration when the database was unavailable)
+        entry.session.updateMetadata(entry.metadata, count ? participants : []).then(
+          () => this.logger.info(`call ${callId}: recording metadata updated (${count} participants)`),
+          e => this.logger.warn(`call ${callId}: metadata update not stored yet: ${(e as Error).message}`),
+        );
       } catch (e) {
         this.logger.warn(`call ${callId}: metadata update not applied: ${(e as Error).message}`);
       }

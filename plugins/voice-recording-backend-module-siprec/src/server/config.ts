@@ -1,4 +1,7 @@
 import { RootConfigService } from '@backstage/backend-plugin-api';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import * as fs from 'node:fs';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import * as path from 'node:path';
 import { ArchiveFormat } from '../capture/finalize';
@@ -13,7 +16,8 @@ export interface RecorderConfig {
     port: number;
     udp: boolean;
     tcp: boolean;
-    tls?: { port: number; certificate: string; privateKey: string };
+    /** SIP over TLS; absent = not listening. */
+    tls?: RecorderTlsConfig;
   };
   rtp: {
     /** absent = ephemeral ports (tests) */
@@ -26,8 +30,33 @@ export interface RecorderConfig {
     minFreeBytes: number;
   };
   archiveFormat: ArchiveFormat;
+  /** Ogg/Opus encoder settings (archiveFormat opus). */
+  opus: { bitrate: number; complexity: number; encoderThreads: number };
   instanceId: string;
   sessionTimer: { minSE: number; maxInterval: number };
+}
+
+/**
+ * `voiceRecording.recorder.sip.tls`. `certificate`, `privateKey` and `ca` are each
+ * a PEM file path (made absolute) or, when the configured value itself starts with
+ * `-----BEGIN`, the PEM text (e.g. from `$env`/`$file` substitution).
+ */
+export interface RecorderTlsConfig {
+  port: number;
+  certificate: string;
+  privateKey: string;
+  /** CA certificate(s) that client certificates must chain to. */
+  ca?: string;
+  requestClientCertificate: boolean;
+}
+
+/** The TLS files read and checked (see {@link loadTlsCredentials}). */
+export interface TlsCredentials {
+  cert: Buffer;
+  key: Buffer;
+  ca?: Buffer;
+  /** The first (leaf) certificate of `cert`. */
+  leaf: X509Certificate;
 }
 
 function resolveDir(p: string): string {
@@ -47,16 +76,13 @@ export function readRecorderConfig(root: RootConfigService): RecorderConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${key('sip.port')}: invalid port ${port}`);
   const transports = c?.getOptionalStringArray('sip.transports') ?? ['udp', 'tcp'];
   for (const t of transports) {
+    if (t === 'tls') throw new Error(`${key('sip.transports')}: TLS is turned on by the sip.tls section (certificate, privateKey), not listed here`);
     if (t !== 'udp' && t !== 'tcp') throw new Error(`${key('sip.transports')}: unknown transport "${t}" (udp, tcp)`);
   }
-  const tlsCfg = c?.getOptionalConfig('sip.tls');
-  const tls = tlsCfg?.getOptionalString('certificate')
-    ? {
-        port: tlsCfg.getOptionalNumber('port') ?? 5061,
-        certificate: tlsCfg.getString('certificate'),
-        privateKey: tlsCfg.getString('privateKey'),
-      }
-    : undefined;
+  const tls = readTlsConfig(c?.getOptionalConfig('sip.tls'), key);
+  if (tls && tls.port !== 0 && tls.port === port && transports.includes('tcp')) {
+    throw new Error(`${key('sip.tls.port')}: ${tls.port} is also the SIP TCP port (sip.port); give TLS its own port (default 5061)`);
+  }
   const min = c?.getOptionalNumber('rtp.portMin');
   const max = c?.getOptionalNumber('rtp.portMax');
   if ((min === undefined) !== (max === undefined)) {
@@ -88,12 +114,141 @@ export function readRecorderConfig(root: RootConfigService): RecorderConfig {
       minFreeBytes: Math.round((c?.getOptionalNumber('storage.minFreeMegabytes') ?? 64) * 1024 * 1024),
     },
     archiveFormat: format,
+    opus: readOpusConfig(c, key),
     instanceId: c?.getOptionalString('instanceId') ?? os.hostname(),
     sessionTimer: {
       minSE: c?.getOptionalNumber('sessionTimer.minSE') ?? 90,
       maxInterval: c?.getOptionalNumber('sessionTimer.maxInterval') ?? 7200,
     },
   };
+}
+
+/** `opus`: bit rate, complexity and encoder threads, checked. */
+function readOpusConfig(
+  c: ReturnType<RootConfigService['getOptionalConfig']>,
+  key: (k: string) => string,
+): RecorderConfig['opus'] {
+  const bitrate = c?.getOptionalNumber('opus.bitrate') ?? 15000;
+  if (!Number.isInteger(bitrate) || bitrate < 6000 || bitrate > 256000) {
+    throw new Error(`${key('opus.bitrate')}: ${bitrate} is not a bit rate between 6000 and 256000 bit/s`);
+  }
+  const complexity = c?.getOptionalNumber('opus.complexity') ?? 0;
+  if (!Number.isInteger(complexity) || complexity < 0 || complexity > 10) {
+    throw new Error(`${key('opus.complexity')}: ${complexity} is not an integer 0..10`);
+  }
+  const encoderThreads = c?.getOptionalNumber('opus.encoderThreads') ?? Math.max(1, os.availableParallelism() - 1);
+  if (!Number.isInteger(encoderThreads) || encoderThreads < 0 || encoderThreads > 64) {
+    throw new Error(`${key('opus.encoderThreads')}: ${encoderThreads} is not an integer 0..64`);
+  }
+  return { bitrate, complexity, encoderThreads };
+}
+
+const PEM_TEXT = /^\s*-----BEGIN /;
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** `sip.tls`, checked: the files must exist, be PEM, and the key must match the certificate. */
+type ConfigSection = NonNullable<ReturnType<RootConfigService['getOptionalConfig']>>;
+
+function readTlsConfig(t: ConfigSection | undefined, key: (k: string) => string): RecorderTlsConfig | undefined {
+  if (!t) return undefined;
+  const port = t.getOptionalNumber('port') ?? 5061;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${key('sip.tls.port')}: invalid port ${port}`);
+  const source = (k: string, required: boolean): string | undefined => {
+    const v = t.getOptionalString(k);
+    if (v === undefined || v.trim() === '') {
+      if (required) throw new Error(`${key(`sip.tls.${k}`)}: required when sip.tls is configured (path of a PEM file)`);
+      return undefined;
+    }
+    return PEM_TEXT.test(v) ? v : path.resolve(v);
+  };
+  const tls: RecorderTlsConfig = {
+    port,
+    certificate: source('certificate', true)!,
+    privateKey: source('privateKey', true)!,
+    ca: source('ca', false),
+    requestClientCertificate: t.getOptionalBoolean('requestClientCertificate') ?? false,
+  };
+  if (tls.requestClientCertificate && !tls.ca) {
+    throw new Error(`${key('sip.tls.ca')}: required with requestClientCertificate: true (the CA that signs the SBC certificates)`);
+  }
+  if (tls.ca && !tls.requestClientCertificate) {
+    throw new Error(`${key('sip.tls.ca')}: only used with requestClientCertificate: true; set it, or remove ca`);
+  }
+  loadTlsCredentials(tls);
+  return tls;
+}
+
+/**
+ * Reads the TLS certificate, key and CA; throws an error naming the config key and
+ * the file when one is missing, unreadable, not PEM, or the key does not match.
+ */
+export function loadTlsCredentials(tls: RecorderTlsConfig): TlsCredentials {
+  const k = (name: string) => `voiceRecording.recorder.sip.tls.${name}`;
+  const where = (v: string) => (PEM_TEXT.test(v) ? 'the PEM text' : `the file ${v}`);
+  const read = (name: string, v: string): Buffer => {
+    if (PEM_TEXT.test(v)) return Buffer.from(v);
+    try {
+      return fs.readFileSync(v);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
+      throw new Error(`${k(name)}: cannot read ${where(v)} (${why})`);
+    }
+  };
+  const certificates = (name: string, v: string): { pem: Buffer; certs: X509Certificate[] } => {
+    const pem = read(name, v);
+    const blocks = pem.toString('latin1').match(PEM_CERTIFICATE) ?? [];
+    if (!blocks.length) {
+      throw new Error(`${k(name)}: ${where(v)} is not a PEM certificate (no -----BEGIN CERTIFICATE----- block; convert DER with: openssl x509 -inform der -in cert.der -out cert.pem)`);
+    }
+    const certs = blocks.map((b, i) => {
+      try {
+        return new X509Certificate(b);
+      } catch (e) {
+        throw new Error(`${k(name)}: certificate ${i + 1} in ${where(v)} is not valid: ${(e as Error).message}`);
+      }
+    });
+    return { pem, certs };
+  };
+  const cert = certificates('certificate', tls.certificate);
+  const keyPem = read('privateKey', tls.privateKey);
+  const keyText = keyPem.toString('latin1');
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(keyText)) {
+    throw new Error(`${k('privateKey')}: ${where(tls.privateKey)} is not a PEM private key (no -----BEGIN ... PRIVATE KEY----- block)`);
+  }
+  if (/ENCRYPTED/.test(keyText)) {
+    throw new Error(`${k('privateKey')}: ${where(tls.privateKey)} is encrypted; give an unencrypted key (openssl pkey -in key.pem -out plain.pem)`);
+  }
+  let privateKey;
+  try {
+    privateKey = createPrivateKey(keyPem);
+  } catch (e) {
+    throw new Error(`${k('privateKey')}: ${where(tls.privateKey)} is not a valid private key: ${(e as Error).message}`);
+  }
+  const leaf = cert.certs[0];
+  if (!leaf.checkPrivateKey(privateKey)) {
+    throw new Error(`${k('privateKey')}: ${where(tls.privateKey)} does not match the certificate (${k('certificate')}, ${leaf.subject.replace(/\n/g, ', ')})`);
+  }
+  const ca = tls.ca ? certificates('ca', tls.ca).pem : undefined;
+  return { cert: cert.pem, key: keyPem, ca, leaf };
+}
+
+/** Warnings worth logging about the recorder's certificate: expiry, and a name that does not match. */
+export function tlsCertificateWarnings(leaf: X509Certificate, advertisedAddress: string, now = new Date()): string[] {
+  const out: string[] = [];
+  const validTo = new Date(leaf.validTo);
+  const days = Math.floor((validTo.getTime() - now.getTime()) / 86_400_000);
+  if (validTo <= now) out.push(`the TLS certificate expired on ${validTo.toISOString()}: SBCs will refuse the connection`);
+  else if (days < 14) out.push(`the TLS certificate expires in ${days} day(s) (${validTo.toISOString()})`);
+  if (new Date(leaf.validFrom) > now) out.push(`the TLS certificate is not valid before ${new Date(leaf.validFrom).toISOString()}`);
+  const named = isIP(advertisedAddress) ? leaf.checkIP(advertisedAddress) : leaf.checkHost(advertisedAddress);
+  if (!named) {
+    out.push(
+      `the TLS certificate does not name the advertised address ${advertisedAddress} (subjectAltName: ${leaf.subjectAltName ?? 'none'}); ` +
+        'an SBC that verifies the recorder by address will refuse it',
+    );
+  }
+  return out;
 }
 
 function firstExternalAddress(): string {

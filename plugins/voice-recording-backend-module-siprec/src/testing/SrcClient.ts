@@ -1,10 +1,11 @@
 /*
- * A test Session Recording Client: sends real SIPREC requests over UDP or TCP and
+ * A test Session Recording Client: sends real SIPREC requests over UDP, TCP or TLS and
  * real RTP over loopback. Used by the integration tests; not part of the recorder.
  */
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import tls from 'node:tls';
 import { parse as parseSdp } from 'sdp-transform';
 import {
   SipHeaders,
@@ -40,7 +41,21 @@ export interface SendOptions {
   contentType?: string;
 }
 
-/** A SIPREC client speaking to one recorder over UDP or TCP. */
+/** TLS settings of the test SRC. */
+export interface SrcTlsOptions {
+  /** PEM CA certificate(s) (or the recorder's self-signed certificate) to trust. */
+  ca?: string | Buffer;
+  /** Client certificate and key (for a recorder that asks for one). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** Use SIPS URIs (Request-URI, Contact) instead of `sip:...;transport=tls`. */
+  sips?: boolean;
+  /** Default true: refuse a recorder certificate that does not verify. */
+  rejectUnauthorized?: boolean;
+  maxVersion?: tls.SecureVersion;
+}
+
+/** A SIPREC client speaking to one recorder over UDP, TCP or TLS. */
 export class SrcClient {
   private udp?: dgram.Socket;
   private tcp?: net.Socket;
@@ -49,7 +64,7 @@ export class SrcClient {
   /** every response received, in order */
   readonly responses: SipResponse[] = [];
 
-  constructor(readonly server: { host: string; port: number; transport: 'udp' | 'tcp' }) {}
+  constructor(readonly server: { host: string; port: number; transport: 'udp' | 'tcp' | 'tls'; tls?: SrcTlsOptions }) {}
 
   async start(): Promise<void> {
     if (this.server.transport === 'udp') {
@@ -65,9 +80,21 @@ export class SrcClient {
         onKeepAlive: () => undefined,
         onError: () => undefined,
       });
-      const sock = net.connect({ host: this.server.host, port: this.server.port });
+      const t = this.server.tls ?? {};
+      const sock =
+        this.server.transport === 'tls'
+          ? tls.connect({
+              host: this.server.host,
+              port: this.server.port,
+              ca: t.ca,
+              cert: t.cert,
+              key: t.key,
+              rejectUnauthorized: t.rejectUnauthorized ?? true,
+              maxVersion: t.maxVersion,
+            })
+          : net.connect({ host: this.server.host, port: this.server.port });
       await new Promise<void>((resolve, reject) => {
-        sock.once('connect', () => resolve());
+        sock.once(this.server.transport === 'tls' ? 'secureConnect' : 'connect', () => resolve());
         sock.once('error', reject);
       });
       sock.on('data', (d: Buffer) => framer.push(d));
@@ -116,6 +143,15 @@ export class SrcClient {
     return new Promise((res, rej) => this.tcp!.write(bytes, e => (e ? rej(e) : res())));
   }
 
+  /** The stream socket (TCP or TLS), for tests that look at the connection. */
+  get socket(): net.Socket | undefined {
+    return this.tcp;
+  }
+
+  private get sips(): boolean {
+    return this.server.transport === 'tls' && !!this.server.tls?.sips;
+  }
+
   private via(branch: string): string {
     return `SIP/2.0/${this.server.transport.toUpperCase()} 127.0.0.1:${this.localPort};branch=${branch};rport`;
   }
@@ -133,7 +169,10 @@ export class SrcClient {
     headers.add('To', `<sip:srs@${this.server.host}>${call.toTag ? `;tag=${call.toTag}` : ''}`);
     headers.add('Call-ID', call.callId);
     headers.add('CSeq', `${cseq} ${options.cseqMethod ?? method}`);
-    headers.add('Contact', `<sip:src@127.0.0.1:${this.localPort};transport=${this.server.transport}>;+sip.src`);
+    headers.add(
+      'Contact',
+      this.sips ? `<sips:src@127.0.0.1:${this.localPort}>;+sip.src` : `<sip:src@127.0.0.1:${this.localPort};transport=${this.server.transport}>;+sip.src`,
+    );
     for (const [k, v] of Object.entries(options.headers ?? {})) headers.add(k, v);
     if (options.contentType) headers.add('Content-Type', options.contentType);
     return {
@@ -199,7 +238,9 @@ export class SrcClient {
       invite: undefined as unknown as SipRequest,
       mediaPorts: [],
       labels: [],
-      routeUri: `sip:srs@${this.server.host}:${this.server.port};transport=${this.server.transport}`,
+      routeUri: this.sips
+        ? `sips:srs@${this.server.host}:${this.server.port}`
+        : `sip:srs@${this.server.host}:${this.server.port};transport=${this.server.transport}`,
     };
     let body: string = options.sdp;
     let contentType = 'application/sdp';

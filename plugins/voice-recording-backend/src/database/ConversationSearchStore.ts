@@ -30,12 +30,13 @@ export type ConversationSortField =
 export interface ConversationSearchFilters {
   from?: Date;
   to?: Date;
-  /** Digits to find in either party (already reduced to digits, see phoneSearchDigits). */
-  phoneDigits?: string;
   /**
-   * The digits are a whole valid number: match them exactly (index lookups) instead of as
-   * a substring (which scans unless PostgreSQL has pg_trgm).
+   * Digits to find in either party (already reduced to digits, see phoneSearchDigits): a
+   * substring of the party's digits, or the whole digits when `phoneExact` or when shorter
+   * than MIN_PARTIAL_PHONE_DIGITS.
    */
+  phoneDigits?: string;
+  /** The digits are a whole valid number: match them exactly (index lookups). */
   phoneExact?: boolean;
   userRef?: string;
   direction?: ConversationDirection;
@@ -162,53 +163,240 @@ export function applyConversationCriteria(
   }
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, m => `\\${m}`);
+/** A partial phone input needs this many digits to match as a substring (trigram indexes). */
+export const MIN_PARTIAL_PHONE_DIGITS = 3;
+
+/**
+ * Up to this many conversations matching a partial phone input, the search selects them
+ * through the phone index first, then sorts and pages them. Above it, fetching every match
+ * costs more than walking the other indexes (sort order, user, time) and testing each row's
+ * digits: with that many matches a page fills quickly.
+ */
+export const DEFAULT_PHONE_INDEX_MAX_MATCHES = 20_000;
+
+const SQLITE_CLIENTS = ['sqlite3', 'better-sqlite3'];
+/** SQLite only: FTS5 trigram index of the digits (migration 20250901000000_conversation_phone_index). */
+const PHONE = 'vr_conversations_phone';
+const PHONE_FTS = 'vr_conversations_phone_fts';
+const PHONE_FTS_OBJECTS = [
+  PHONE,
+  PHONE_FTS,
+  'vr_conversations_phone_ai',
+  'vr_conversations_phone_au',
+  'vr_conversations_phone_ad',
+  'vr_conversations_phone_fts_ai',
+  'vr_conversations_phone_fts_ad',
+  'vr_conversations_phone_fts_au',
+];
+
+const FILTER_KEYS: (keyof ConversationSearchFilters)[] = [
+  'from',
+  'to',
+  'userRef',
+  'direction',
+  'minDurationMs',
+  'maxDurationMs',
+  'number',
+  'state',
+  'ids',
+];
+
+/** How the phone filter of a search runs. */
+interface PhonePlan {
+  where(qb: Knex.QueryBuilder): void;
+  /** Select the matches (few) through the phone index first, then sort and page them. */
+  materialize: boolean;
+  /** How many conversations match the phone filter alone, when known exactly. */
+  matches?: number;
+}
+
+export interface ConversationSearchStoreOptions {
+  /** See DEFAULT_PHONE_INDEX_MAX_MATCHES (tests lower it to run both plans). */
+  phoneIndexMaxMatches?: number;
+}
 
 /** Read side of conversations: search, detail, visibility in SQL. */
 export class ConversationSearchStore {
-  constructor(private readonly db: Knex) {}
+  private readonly phoneIndexMaxMatches: number;
+  private phoneFts?: Promise<boolean>;
 
-  private filtered(
+  constructor(
+    private readonly db: Knex,
+    options: ConversationSearchStoreOptions = {},
+  ) {
+    this.phoneIndexMaxMatches =
+      options.phoneIndexMaxMatches ?? DEFAULT_PHONE_INDEX_MAX_MATCHES;
+  }
+
+  /**
+   * SQLite: the phone FTS index is there with every trigger that keeps it in sync (a later
+   * table rebuild would drop the triggers: then the search uses LIKE, never a stale index).
+   */
+  private hasPhoneFts(): Promise<boolean> {
+    if (!SQLITE_CLIENTS.includes(String(this.db.client.config.client))) {
+      return Promise.resolve(false);
+    }
+    if (!this.phoneFts) {
+      this.phoneFts = this.db('sqlite_master')
+        .whereIn('name', PHONE_FTS_OBJECTS)
+        .select('name')
+        .then(
+          rows => rows.length === PHONE_FTS_OBJECTS.length,
+          e => {
+            this.phoneFts = undefined;
+            throw e;
+          },
+        );
+    }
+    return this.phoneFts;
+  }
+
+  /**
+   * The phone filter: whole digits (a valid number, or fewer digits than
+   * MIN_PARTIAL_PHONE_DIGITS) by equality on the digits columns (b-tree indexes); a
+   * substring by testing the digits of the rows of the indexed filters when those are few
+   * (a user's calls), else through the trigram index (SQLite FTS5, PostgreSQL pg_trgm) when
+   * it matches few conversations, else by testing each row's digits while walking the
+   * other indexes (sort order, user, time: many matches fill a page quickly).
+   * Every plan selects the same rows: `number_digits` or `other_party_digits` contains
+   * (or equals) the digits.
+   */
+  private async phonePlan(
     filters: ConversationSearchFilters,
-    visibility?: PermissionCriteria<ConversationQuery>,
+    visibility: PermissionCriteria<ConversationQuery> | undefined,
+  ): Promise<PhonePlan | undefined> {
+    const d = filters.phoneDigits;
+    if (!d) return undefined;
+    if (!/^\d+$/.test(d)) {
+      throw new InputError(`phone: "${d}" is not a string of digits`);
+    }
+    if (filters.phoneExact || d.length < MIN_PARTIAL_PHONE_DIGITS) {
+      return {
+        where: qb =>
+          qb.where(b =>
+            b.where('number_digits', d).orWhere('other_party_digits', d),
+          ),
+        materialize: true,
+      };
+    }
+    const pattern = `%${d}%`; // digits only: nothing to escape
+    const like = (qb: Knex.QueryBuilder) =>
+      qb.where(b =>
+        b
+          .whereRaw('number_digits LIKE ?', [pattern])
+          .orWhereRaw('other_party_digits LIKE ?', [pattern]),
+      );
+    const max = this.phoneIndexMaxMatches;
+    if (
+      visibility ||
+      filters.userRef ||
+      filters.number ||
+      filters.from ||
+      filters.to ||
+      filters.ids
+    ) {
+      // the indexed filters (a user's, a number's calls, a time range) may select fewer
+      // rows than the digits: then test the digits of those rows (capped count: cheap)
+      const probe = this.narrowed(filters, visibility).select(this.db.raw('1'));
+      const [{ n }] = await this.db
+        .from(probe.limit(max + 1).as('o'))
+        .count({ n: '*' });
+      if (Number(n) <= max) return { where: like, materialize: true };
+    }
+    if (await this.hasPhoneFts()) {
+      // trigram phrase = substring of one column's digits, exactly like the LIKE above
+      const match = `"${d}"`;
+      const [{ n }] = await this.db(PHONE_FTS)
+        .whereRaw(`${PHONE_FTS} MATCH ?`, [match])
+        .count({ n: '*' });
+      const matches = Number(n);
+      if (matches > max) return { where: like, materialize: false, matches };
+      return {
+        where: qb =>
+          qb.whereIn(
+            `${C}.id`,
+            this.db(PHONE)
+              .select('conversation_id')
+              .whereIn(
+                'rowid',
+                this.db(PHONE_FTS)
+                  .select('rowid')
+                  .whereRaw(`${PHONE_FTS} MATCH ?`, [match]),
+              ),
+          ),
+        materialize: true,
+        matches,
+      };
+    }
+    if (this.db.client.config.client === 'pg') {
+      // capped count: the pg_trgm GIN index when the matches are few, a short scan else
+      const probe = this.db(C).select(this.db.raw('1')).modify(like);
+      const [{ n }] = await this.db
+        .from(probe.limit(max + 1).as('p'))
+        .count({ n: '*' });
+      const matches = Number(n);
+      if (matches > max) return { where: like, materialize: false };
+      return { where: like, materialize: true, matches };
+    }
+    return { where: like, materialize: true };
+  }
+
+  /** The visibility and the filters that have an index (user, number, start, id). */
+  private narrowed(
+    filters: ConversationSearchFilters,
+    visibility: PermissionCriteria<ConversationQuery> | undefined,
   ): Knex.QueryBuilder {
     const qb = this.db(C);
     if (visibility) qb.where(b => applyConversationCriteria(b, visibility));
     if (filters.from) qb.where('started_at', '>=', filters.from);
     if (filters.to) qb.where('started_at', '<', filters.to);
     if (filters.userRef) qb.where('user_ref', filters.userRef.toLowerCase());
-    if (filters.direction) qb.where('direction', filters.direction);
     if (filters.number) qb.where('number', filters.number);
+    if (filters.ids) {
+      if (filters.ids.length === 0) qb.whereRaw('1 = 0');
+      else qb.whereIn('id', filters.ids);
+    }
+    return qb;
+  }
+
+  private filtered(
+    filters: ConversationSearchFilters,
+    visibility: PermissionCriteria<ConversationQuery> | undefined,
+    phone: PhonePlan | undefined,
+  ): Knex.QueryBuilder {
+    const qb = this.narrowed(filters, visibility);
+    if (filters.direction) qb.where('direction', filters.direction);
     if (filters.state) qb.where('state', filters.state);
     if (filters.minDurationMs !== undefined)
       qb.where('duration_ms', '>=', filters.minDurationMs);
     if (filters.maxDurationMs !== undefined)
       qb.where('duration_ms', '<=', filters.maxDurationMs);
-    if (filters.ids) {
-      if (filters.ids.length === 0) qb.whereRaw('1 = 0');
-      else qb.whereIn('id', filters.ids);
-    }
-    if (filters.phoneDigits && filters.phoneExact) {
-      const d = filters.phoneDigits;
-      qb.where(b =>
-        b.where('number_digits', d).orWhere('other_party_digits', d),
-      );
-    } else if (filters.phoneDigits) {
-      const pattern = `%${escapeLike(filters.phoneDigits)}%`;
-      qb.where(b =>
-        b
-          .whereRaw("number_digits LIKE ? ESCAPE '\\'", [pattern])
-          .orWhereRaw("other_party_digits LIKE ? ESCAPE '\\'", [pattern]),
-      );
-    }
+    phone?.where(qb);
     return qb;
   }
 
+  /** Exact number of conversations matching the filters (visible ones only). */
   async count(
     filters: ConversationSearchFilters,
     visibility?: PermissionCriteria<ConversationQuery>,
   ): Promise<number> {
-    const [{ count }] = await this.filtered(filters, visibility).count({
+    const phone = await this.phonePlan(filters, visibility);
+    return this.countWith(filters, visibility, phone);
+  }
+
+  private async countWith(
+    filters: ConversationSearchFilters,
+    visibility: PermissionCriteria<ConversationQuery> | undefined,
+    phone: PhonePlan | undefined,
+  ): Promise<number> {
+    if (
+      phone?.matches !== undefined &&
+      !visibility &&
+      FILTER_KEYS.every(k => filters[k] === undefined)
+    ) {
+      return phone.matches; // the phone filter alone: already counted by its index
+    }
+    const [{ count }] = await this.filtered(filters, visibility, phone).count({
       count: '*',
     });
     return Number(count);
@@ -220,10 +408,11 @@ export class ConversationSearchStore {
   ): Promise<ConversationSearchPage> {
     const sort = SORTS[query.sort];
     const dir = query.order === 'asc' ? 'asc' : 'desc';
-    let qb = this.filtered(query, visibility);
-    if (query.phoneDigits) {
-      // A phone filter selects few rows, but the planner may estimate many and walk the
-      // started_at index backwards to fill the page (scanning the whole table when the
+    const phone = await this.phonePlan(query, visibility);
+    let qb = this.filtered(query, visibility, phone);
+    if (phone?.materialize) {
+      // A phone filter that selects few rows: the planner may still estimate many and walk
+      // the started_at index backwards to fill the page (scanning the whole table when the
       // matches are rare): materialize the matches first, then sort and page them.
       qb = this.db
         .withMaterialized('phone_matches', qb.select('*'))
@@ -247,7 +436,7 @@ export class ConversationSearchStore {
         .select('*')
         .orderByRaw(`${sort.expr} ${dir}, id ${dir}`)
         .limit(query.limit + 1) as Promise<ConversationRow[]>,
-      this.count(query, visibility),
+      this.countWith(query, visibility, phone),
     ]);
     const items = rows.slice(0, query.limit).map(conversationFromRow);
     let nextCursor: string | undefined;

@@ -318,7 +318,12 @@ describe.each(databases.eachSupportedId())(
       await db.migrate.latest(migrationConfig);
       expect(await db.schema.hasTable('vr_conversations')).toBe(true);
       expect(await db.schema.hasTable('vr_refused_sessions')).toBe(true);
-      // the search migration (digits columns, indexes) comes off first
+      // the phone FTS index (SQLite only) comes off first
+      const sqlite = databaseId.startsWith('SQLITE');
+      expect(await db.schema.hasTable('vr_conversations_phone')).toBe(sqlite);
+      await db.migrate.down(migrationConfig);
+      expect(await db.schema.hasTable('vr_conversations_phone')).toBe(false);
+      // then the search migration (digits columns, indexes)
       await db.migrate.down(migrationConfig);
       expect(await db.schema.hasColumn('vr_conversations', 'number_digits')).toBe(
         false,
@@ -332,6 +337,7 @@ describe.each(databases.eachSupportedId())(
       expect(await db.schema.hasColumn('vr_conversations', 'number_digits')).toBe(
         true,
       );
+      expect(await db.schema.hasTable('vr_conversations_phone')).toBe(sqlite);
       await db.destroy();
     });
 
@@ -380,6 +386,25 @@ describe('toCaptureStoreError', () => {
     expect(toCaptureStoreError('op', err('SQLITE_BUSY')).code).toBe(
       'unavailable',
     );
+    // disk full (PostgreSQL, SQLite), an I/O error, a database closed to connections
+    expect(toCaptureStoreError('op', err('53100')).code).toBe('unavailable');
+    expect(toCaptureStoreError('op', err('SQLITE_FULL')).code).toBe(
+      'unavailable',
+    );
+    expect(toCaptureStoreError('op', err('SQLITE_IOERR_WRITE')).code).toBe(
+      'unavailable',
+    );
+    expect(toCaptureStoreError('op', err('SQLITE_ERROR')).code).toBe('failed');
+    const closed = Object.assign(
+      new Error('database "mvr" is not currently accepting connections'),
+      { code: '55000' },
+    );
+    expect(toCaptureStoreError('op', closed).code).toBe('unavailable');
+    const autoRolledBack = Object.assign(
+      new Error('ROLLBACK - cannot rollback - no transaction is active'),
+      { code: 'SQLITE_ERROR' },
+    );
+    expect(toCaptureStoreError('op', autoRolledBack).code).toBe('unavailable');
     expect(toCaptureStoreError('op', err('23505')).code).toBe('conflict');
     expect(
       toCaptureStoreError('op', err('SQLITE_CONSTRAINT_PRIMARYKEY')).code,

@@ -95,23 +95,26 @@ const UNAVAILABLE_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EAI_AGAIN',
-  'SQLITE_BUSY',
-  'SQLITE_LOCKED',
-  'SQLITE_IOERR',
-  'SQLITE_FULL',
-  'SQLITE_CANTOPEN',
-  // PostgreSQL: serialization failure, deadlock, too many connections,
-  // admin/crash shutdown, cannot connect now
+  // PostgreSQL: serialization failure, deadlock, disk full, out of memory,
+  // too many connections, admin/crash shutdown, cannot connect now
   '40001',
   '40P01',
+  '53100',
+  '53200',
   '53300',
   '57P01',
   '57P02',
   '57P03',
 ]);
 
+/** SQLite (extended codes too, e.g. SQLITE_IOERR_WRITE): busy, locked, disk, read-only file. */
+const UNAVAILABLE_SQLITE = /^SQLITE_(?:BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY)(?:_|$)/;
+
+// "cannot rollback - no transaction is active": SQLite already rolled the transaction
+// back itself, which it does on a full disk, an I/O error or a busy database; knex's
+// ROLLBACK then fails and hides the original error.
 const UNAVAILABLE_MESSAGES =
-  /unable to acquire a connection|timeout acquiring a connection|connection terminated|timeout exceeded when trying to connect|connection (?:is )?closed|terminating connection|client has encountered a connection error|database is locked|the database system is (?:starting up|shutting down)/i;
+  /cannot rollback - no transaction is active|unable to acquire a connection|timeout acquiring a connection|connection terminated|timeout exceeded when trying to connect|connection (?:is )?closed|terminating connection|client has encountered a connection error|database is locked|the database system is (?:starting up|shutting down)|is not currently accepting connections/i;
 
 function codesOf(error: unknown): string[] {
   const e = error as { code?: unknown; errors?: unknown[]; cause?: unknown };
@@ -135,7 +138,9 @@ export function toCaptureStoreError(
   const name = (error as Error)?.name;
   if (
     name === 'KnexTimeoutError' ||
-    codes.some(c => UNAVAILABLE_CODES.has(c) || /^08/.test(c)) ||
+    codes.some(
+      c => UNAVAILABLE_CODES.has(c) || /^08/.test(c) || UNAVAILABLE_SQLITE.test(c),
+    ) ||
     UNAVAILABLE_MESSAGES.test(message)
   ) {
     return new CaptureStoreError(

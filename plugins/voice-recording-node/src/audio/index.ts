@@ -5,5 +5,6 @@
 export * from './ogg';
 export * from './opusFile';
 export * from './wav';
+export * from './opusEncoderPool';
 export { nativeOpusEncoder, opusWasmHeapBytes } from './opusCodec';
 export type { OpusImplementation } from './opusCodec';

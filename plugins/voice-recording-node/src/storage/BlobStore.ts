@@ -216,8 +216,12 @@ export class LocalFileBlobStore implements BlobStore {
 
   async get(key: string, range?: BlobRange): Promise<Readable> {
     const p = this.resolveKey(key);
-    const st = await this.stat(key);
-    if (!st) throw new BlobNotFoundError(key);
+    // only the size is needed here (not the metadata file that stat() reads too)
+    const st = await fs.stat(p).catch((e: unknown) => {
+      if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') return undefined;
+      throw e;
+    });
+    if (!st?.isFile()) throw new BlobNotFoundError(key);
     if (range) {
       const end = range.end ?? st.size - 1;
       if (range.start < 0 || range.start > end || end >= st.size) {

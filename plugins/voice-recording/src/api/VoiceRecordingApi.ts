@@ -191,11 +191,25 @@ export interface VoiceRecordingApi {
   listConversations(query?: ConversationQuery): Promise<ConversationList>;
   /** Details of one conversation (audited as a view by the backend). */
   getConversation(id: string): Promise<ConversationDetail>;
-  getWaveform(id: string, points?: number): Promise<Waveform>;
+  /**
+   * Peaks of both channels. The backend computes them on the first request (seconds
+   * for a long call): abort with `signal` when leaving the page, so that the request
+   * does not hold one of the browser's few connections to the backend meanwhile.
+   */
+  getWaveform(
+    id: string,
+    points?: number,
+    options?: { signal?: AbortSignal },
+  ): Promise<Waveform>;
   /** URL for `<audio src>`: authenticated by the user cookie (see `refreshAuthCookie`). */
   getAudioUrl(id: string, format?: AudioFormat): Promise<string>;
   /** Asks the backend for the Backstage user cookie; answers when it expires. */
   refreshAuthCookie(): Promise<{ expiresAt: string }>;
+  /**
+   * Tells the backend that the user started playing the conversation (audited
+   * `conversation-playback`, once per start: the player calls it on its `play` event).
+   */
+  recordPlaybackStart(id: string, format: AudioFormat): Promise<void>;
   downloadConversation(id: string): Promise<DownloadedFile>;
   exportConversations(
     selection: ConversationFilters | { ids: string[] },

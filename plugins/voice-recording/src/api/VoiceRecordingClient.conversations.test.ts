@@ -88,6 +88,32 @@ describe('VoiceRecordingClient conversations', () => {
     ]);
   });
 
+  it('passes the abort signal of a waveform request to fetch', async () => {
+    const { client, fetch } = setup(() =>
+      json({ durationMs: 1, channels: [] }),
+    );
+    const controller = new AbortController();
+    await client.getWaveform('c1', 1000, { signal: controller.signal });
+    expect(fetch.mock.calls[0][0]).toBe(
+      `${BASE}/conversations/c1/waveform?points=1000`,
+    );
+    expect(fetch.mock.calls[0][1]?.signal).toBe(controller.signal);
+  });
+
+  it('posts a playback start with the format played', async () => {
+    const { client, fetch } = setup(() => new Response(null, { status: 204 }));
+    await expect(client.recordPlaybackStart('a/b', 'wav')).resolves.toBe(
+      undefined,
+    );
+    const [url, init] = fetch.mock.calls[0];
+    expect(url).toBe(`${BASE}/conversations/a%2Fb/playback`);
+    expect(init?.method).toBe('POST');
+    expect(JSON.parse(String(init?.body))).toEqual({ format: 'wav' });
+    expect((init?.headers as Record<string, string>)['Content-Type']).toBe(
+      'application/json',
+    );
+  });
+
   it('gets the user cookie from the well-known endpoint with credentials', async () => {
     const { client, fetch } = setup(() =>
       json({ expiresAt: '2026-11-25T11:00:00.000Z' }),

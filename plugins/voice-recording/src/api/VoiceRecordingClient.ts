@@ -274,11 +274,16 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
     return this.json(`/conversations/${encodeURIComponent(id)}`);
   }
 
-  getWaveform(id: string, points?: number): Promise<Waveform> {
+  getWaveform(
+    id: string,
+    points?: number,
+    options?: { signal?: AbortSignal },
+  ): Promise<Waveform> {
     return this.json(
       `/conversations/${encodeURIComponent(id)}/waveform${queryString({
         points,
       })}`,
+      options?.signal ? { signal: options.signal } : undefined,
     );
   }
 
@@ -293,6 +298,14 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
     // The well-known endpoint of every Backstage backend plugin (as techdocs uses it):
     // sets the user cookie that authenticates <audio src> requests.
     return this.json('/.backstage/auth/v1/cookie', { credentials: 'include' });
+  }
+
+  async recordPlaybackStart(id: string, format: AudioFormat): Promise<void> {
+    await this.request(`/conversations/${encodeURIComponent(id)}/playback`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ format }),
+    });
   }
 
   downloadConversation(id: string): Promise<DownloadedFile> {

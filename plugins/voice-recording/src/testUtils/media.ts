@@ -10,6 +10,9 @@ export function stubMediaAndCanvas() {
     .spyOn(HTMLMediaElement.prototype, 'pause')
     .mockImplementation(() => undefined);
   jest
+    .spyOn(HTMLMediaElement.prototype, 'load')
+    .mockImplementation(() => undefined);
+  jest
     .spyOn(HTMLCanvasElement.prototype, 'getContext')
     .mockImplementation(() => null);
 }
@@ -20,6 +23,7 @@ export function playerApiMocks() {
     refreshAuthCookie: jest.fn(async () => ({
       expiresAt: new Date(Date.now() + 3600_000).toISOString(),
     })),
+    recordPlaybackStart: jest.fn(async () => undefined),
     getAudioUrl: jest.fn(
       async (id: string, format?: string) =>
         `/api/voice-recording/conversations/${id}/audio?format=${format}`,

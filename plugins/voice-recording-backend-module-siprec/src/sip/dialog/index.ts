@@ -1,5 +1,6 @@
 export { Dialog, DialogStore, dialogKey, dialogIdOfRequest } from './dialog';
 export type { DialogId, DialogState, RequestCheck } from './dialog';
+export { localContact } from './contact';
 export {
   SessionTimer,
   negotiateSessionTimer,

@@ -5,6 +5,27 @@ import { StreamFramer } from './streamFramer';
 import { DEFAULT_MAX_MESSAGE_SIZE, RemoteAddress } from './types';
 import type { TransportEvents } from './udpTransport';
 
+/**
+ * How a stream transport listens and connects: plain TCP (the default), or TLS
+ * ({@link TlsTransport}). Framing, connection bookkeeping and response routing
+ * are the same for both and live in {@link TcpTransport}.
+ */
+export interface StreamSocketFactory {
+  /** Transport name in {@link RemoteAddress} and connection ids. */
+  readonly name: 'tcp' | 'tls';
+  /**
+   * A server that calls `onConnection` with each socket ready to carry SIP (for
+   * TLS: after the handshake). `onRejected` reports connections dropped before
+   * that (failed TLS handshake, plain TCP on a TLS port, ...).
+   */
+  createServer(onConnection: (socket: net.Socket) => void, onRejected: (error: Error) => void): net.Server;
+  /**
+   * Opens a new connection to send a response whose connection has gone
+   * (RFC 3261 §18.2.2). Absent: such responses are not sent (the send fails).
+   */
+  connect?(address: string, port: number): Promise<net.Socket>;
+}
+
 export interface TcpTransportOptions {
   host?: string;
   port: number;
@@ -14,6 +35,8 @@ export interface TcpTransportOptions {
   /** Refuse connections above this number (protects file descriptors). */
   maxConnections?: number;
   answerParseErrors?: boolean;
+  /** How to listen and connect; default plain TCP. */
+  socketFactory?: StreamSocketFactory;
 }
 
 interface Connection {
@@ -22,18 +45,43 @@ interface Connection {
   framer: StreamFramer;
 }
 
+/** Plain TCP: `net.createServer`, and new connections for responses whose connection has gone. */
+export const plainTcpSockets: StreamSocketFactory = {
+  name: 'tcp',
+  createServer: onConnection => net.createServer(onConnection),
+  connect: (address, port) =>
+    new Promise((resolve, reject) => {
+      const socket = net.connect({ host: address, port });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(socket);
+      });
+    }),
+};
+
 /**
- * SIP over TCP: a {@link StreamFramer} per connection; responses go back on
- * the connection the request came in on (RFC 3261 §18.2.2), or on a new
- * connection to the remote when it has gone.
+ * SIP over a stream (TCP, or TLS through a {@link StreamSocketFactory}): a
+ * {@link StreamFramer} per connection; responses go back on the connection the
+ * request came in on (RFC 3261 §18.2.2), or on a new connection to the remote
+ * when it has gone and the factory can connect.
  */
 export class TcpTransport extends EventEmitter<TransportEvents> {
   private server?: net.Server;
   private readonly connections = new Map<string, Connection>();
+  /** Every accepted socket, including TLS connections still in their handshake. */
+  private readonly accepted = new Set<net.Socket>();
   private nextId = 1;
+  private readonly sockets: StreamSocketFactory;
 
   constructor(private readonly options: TcpTransportOptions) {
     super();
+    this.sockets = options.socketFactory ?? plainTcpSockets;
+  }
+
+  /** `tcp` or `tls`. */
+  get name(): 'tcp' | 'tls' {
+    return this.sockets.name;
   }
 
   get connectionCount(): number {
@@ -42,8 +90,15 @@ export class TcpTransport extends EventEmitter<TransportEvents> {
 
   start(): Promise<{ address: string; port: number }> {
     return new Promise((resolve, reject) => {
-      const server = net.createServer(socket => this.adopt(socket));
+      const server = this.sockets.createServer(
+        socket => this.adopt(socket),
+        error => this.emit('transportError', error),
+      );
       if (this.options.maxConnections) server.maxConnections = this.options.maxConnections;
+      server.on('connection', (raw: net.Socket) => {
+        this.accepted.add(raw);
+        raw.once('close', () => this.accepted.delete(raw));
+      });
       this.server = server;
       server.once('error', reject);
       server.listen(this.options.port, this.options.host, () => {
@@ -56,9 +111,9 @@ export class TcpTransport extends EventEmitter<TransportEvents> {
   }
 
   private adopt(socket: net.Socket): Connection {
-    const id = `tcp-${this.nextId++}`;
+    const id = `${this.sockets.name}-${this.nextId++}`;
     const remote: RemoteAddress = {
-      transport: 'tcp',
+      transport: this.sockets.name,
       address: socket.remoteAddress ?? '',
       port: socket.remotePort ?? 0,
       connectionId: id,
@@ -94,7 +149,14 @@ export class TcpTransport extends EventEmitter<TransportEvents> {
     const bytes = Buffer.isBuffer(message) ? message : serializeSipMessage(message);
     let conn = remote.connectionId ? this.connections.get(remote.connectionId) : undefined;
     if (!conn || conn.socket.destroyed || !conn.socket.writable) {
-      conn = await this.connect(remote.address, remote.port);
+      const connect = this.sockets.connect;
+      if (!connect) {
+        throw new Error(
+          `${this.sockets.name.toUpperCase()} connection ${remote.connectionId ?? '?'} to ${remote.address}:${remote.port} is closed ` +
+            `(responses are only sent on the connection the request came in on)`,
+        );
+      }
+      conn = this.adopt(await connect(remote.address, remote.port));
     }
     const socket = conn.socket;
     await new Promise<void>((resolve, reject) =>
@@ -102,20 +164,11 @@ export class TcpTransport extends EventEmitter<TransportEvents> {
     );
   }
 
-  private connect(address: string, port: number): Promise<Connection> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: address, port });
-      socket.once('error', reject);
-      socket.once('connect', () => {
-        socket.off('error', reject);
-        resolve(this.adopt(socket));
-      });
-    });
-  }
-
   close(): Promise<void> {
     for (const c of this.connections.values()) c.socket.destroy();
+    for (const raw of this.accepted) raw.destroy();
     this.connections.clear();
+    this.accepted.clear();
     const server = this.server;
     this.server = undefined;
     if (!server) return Promise.resolve();

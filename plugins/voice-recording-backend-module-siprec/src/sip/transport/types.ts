@@ -1,13 +1,13 @@
 import { SipParseError, SipResponse } from '../message';
 
-export type TransportName = 'udp' | 'tcp';
+export type TransportName = 'udp' | 'tcp' | 'tls';
 
 /** Where a message came from, and where its responses go. */
 export interface RemoteAddress {
   transport: TransportName;
   address: string;
   port: number;
-  /** TCP: the connection the message arrived on (responses reuse it). */
+  /** TCP and TLS: the connection the message arrived on (responses reuse it). */
   connectionId?: string;
 }
 

@@ -8,9 +8,8 @@ import { BlobStore, ConversationQuery } from '@mvr/plugin-voice-recording-node';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
 import { ZipFile } from 'yazl';
-import { decodeStored, StoredKind, storedKind, toWavPcm16 } from '../../audio/pcm';
-import { encodeMp3 } from '../../audio/mp3';
-import { computePeaks } from '../../audio/waveform';
+import { StoredKind, storedKind } from '../../audio/pcm';
+import { AudioDerivation, AudioDerivations, DerivedAudio } from '../../audio/derivations';
 import {
   ConversationSearchFilters,
   ConversationSearchQuery,
@@ -65,6 +64,7 @@ const summaryOf = (c: Conversation) => {
  */
 export class ConversationsService {
   private readonly inFlight = new Map<string, Promise<AudioBlob>>();
+  private readonly derivations: AudioDerivations;
 
   constructor(
     private readonly options: {
@@ -74,8 +74,17 @@ export class ConversationsService {
       logger: LoggerService;
       timeZone: string;
       mp3Kbps?: number;
+      /** Where WAV, MP3 and waveforms are computed (default: one worker thread). */
+      derivations?: AudioDerivations;
     },
-  ) {}
+  ) {
+    this.derivations = options.derivations ?? new AudioDerivations();
+  }
+
+  /** Ends the worker thread of the derivations. */
+  close(): Promise<void> {
+    return this.derivations.close();
+  }
 
   async search(query: ConversationSearchQuery, visibility: Visibility) {
     const page = await this.options.store.search(query, visibility);
@@ -174,9 +183,14 @@ export class ConversationsService {
     return p;
   }
 
-  private async storedBytes(c: Conversation): Promise<{ file: Buffer; kind: StoredKind }> {
+  /** Decodes the stored recording and derives from it, off the event loop. */
+  private async derive(
+    c: Conversation,
+    job: (kind: StoredKind) => AudioDerivation,
+  ): Promise<DerivedAudio> {
     const { key, kind } = this.requireAudio(c);
-    return { file: await readAll(await this.options.blobs.get(key)), kind };
+    const file = await readAll(await this.options.blobs.get(key));
+    return this.derivations.run(file, job(kind));
   }
 
   /**
@@ -205,8 +219,8 @@ export class ConversationsService {
       }
     }
     return this.derived(this.derivedKey(c, 'playback-pcm16.wav'), WAV_CONTENT_TYPE, async () => {
-      const { file, kind: k } = await this.storedBytes(c);
-      return toWavPcm16(decodeStored(file, k, 8000));
+      const { bytes } = await this.derive(c, k => ({ op: 'wav', kind: k }));
+      return bytes as Buffer;
     });
   }
 
@@ -226,10 +240,8 @@ export class ConversationsService {
       this.derivedKey(c, `waveform-${points}.json`),
       'application/json',
       async () => {
-        const { file, kind } = await this.storedBytes(c);
-        const pcm = decodeStored(file, kind, 8000);
-        const [left, right] = computePeaks(pcm, points);
-        const durationMs = Math.round((pcm.left.length * 1000) / pcm.sampleRate);
+        const { peaks, durationMs } = await this.derive(c, kind => ({ op: 'waveform', kind, points }));
+        const [left, right] = peaks as number[][];
         return Buffer.from(
           JSON.stringify({
             durationMs,
@@ -248,36 +260,37 @@ export class ConversationsService {
   async mp3(c: Conversation): Promise<{ blob: AudioBlob; filename: string }> {
     const kbps = this.options.mp3Kbps ?? 32;
     const blob = await this.derived(this.derivedKey(c, `download-${kbps}k.mp3`), 'audio/mpeg', async () => {
-      const { file, kind } = await this.storedBytes(c);
-      const pcm = decodeStored(file, kind, 16000);
       const started = DateTime.fromISO(c.startedAt, { zone: this.options.timeZone });
-      const result = encodeMp3(
-        pcm,
-        {
-          title: `Call ${c.number} ${c.direction === 'incoming' ? '<-' : '->'} ${c.otherParty ?? 'unknown'} ${started.toFormat('yyyy-MM-dd HH:mm')}`,
-          artist: `${c.number} (${c.userRef})`,
-          albumArtist: c.otherParty ?? 'unknown',
-          recordingTime: started.toFormat("yyyy-MM-dd'T'HH:mm:ss"),
-          comment: `conversation ${c.id}; ${c.direction ?? 'unknown direction'}; started ${c.startedAt}; ${Math.round((c.durationMs ?? 0) / 1000)} s; left: ${c.number}, right: ${c.otherParty ?? 'unknown'}; sha256 of the recording ${c.sha256 ?? 'n/a'}`,
-        },
-        kbps,
-      );
+      const tags = {
+        title: `Call ${c.number} ${c.direction === 'incoming' ? '<-' : '->'} ${c.otherParty ?? 'unknown'} ${started.toFormat('yyyy-MM-dd HH:mm')}`,
+        artist: `${c.number} (${c.userRef})`,
+        albumArtist: c.otherParty ?? 'unknown',
+        recordingTime: started.toFormat("yyyy-MM-dd'T'HH:mm:ss"),
+        comment: `conversation ${c.id}; ${c.direction ?? 'unknown direction'}; started ${c.startedAt}; ${Math.round((c.durationMs ?? 0) / 1000)} s; left: ${c.number}, right: ${c.otherParty ?? 'unknown'}; sha256 of the recording ${c.sha256 ?? 'n/a'}`,
+      };
+      const result = await this.derive(c, kind => ({ op: 'mp3', kind, tags, kbps }));
       this.options.logger.info(
-        `MP3 of conversation ${c.id}: ${result.durationMs} ms audio encoded in ${Math.round(result.encodeMs)} ms (${(result.durationMs / Math.max(1, result.encodeMs)).toFixed(0)}x real time)`,
+        `MP3 of conversation ${c.id}: ${result.durationMs} ms audio encoded in ${Math.round(result.workMs)} ms (${(result.durationMs / Math.max(1, result.workMs)).toFixed(0)}x real time, worker thread)`,
       );
-      return result.mp3;
+      return result.bytes as Buffer;
     });
     return { blob, filename: `${conversationFileBase(c, this.options.timeZone)}.mp3` };
   }
 
-  async recordAccess(actor: Actor, action: string, c: Conversation, details: Record<string, string | number> = {}) {
+  async recordAccess(
+    actor: Actor,
+    action: string,
+    c: Conversation,
+    details: Record<string, string | number> = {},
+    severity: 'low' | 'medium' = 'medium',
+  ) {
     await this.options.audit.record({
       actor,
       action,
       targetType: 'conversation',
       targetId: c.id,
       details: { number: c.number, userRef: c.userRef, ...details },
-      severity: 'medium',
+      severity,
     });
   }
 

@@ -71,6 +71,9 @@ function decide(permission: any, credentials: BackstageCredentials): PolicyDecis
   return { result: AuthorizeResult.DENY };
 }
 
+/** Every conditional decision asked for: `<user> <permission>`. */
+const conditionalDecisions: string[] = [];
+
 const permissionsFactory = createServiceFactory({
   service: coreServices.permissions,
   deps: {},
@@ -84,6 +87,7 @@ const permissionsFactory = createServiceFactory({
       })) as any;
     },
     async authorizeConditional(queries, { credentials }) {
+      conditionalDecisions.push(...queries.map(q => `${(credentials.principal as any).userEntityRef} ${q.permission.name}`));
       return queries.map(q => decide(q.permission, credentials)) as any;
     },
   }),
@@ -244,6 +248,12 @@ describe.each(databases.eachSupportedId())('conversations API on %s', databaseId
     }
     // either party: the recorded number's digits match too
     expect((await list(ALICE, 'phone=0471234567')).total).toBe(2);
+    // middle digits of bob's 30 other parties (+3247800 1000..1029)
+    expect((await list(ALICE, 'phone=7800')).total).toBe(30);
+    expect((await list(ALICE, `phone=${encodeURIComponent('+32 478 00')}`)).total).toBe(30);
+    // 1-2 digits match a party's whole digits only (an extension), not every number containing them
+    expect((await list(ALICE, 'phone=12')).items.map(c => c.otherParty)).toEqual(['Extension-12']);
+    expect((await list(ALICE, 'phone=45')).total).toBe(0);
     expect((await list(ALICE, `number=${encodeURIComponent('0474 56 78 90')}`)).total).toBe(15);
     expect((await list(ALICE, `userRef=${encodeURIComponent(CAROL)}`)).total).toBe(2);
     expect((await list(BOB, 'direction=incoming')).items.every(c => c.direction === 'incoming')).toBe(true);
@@ -287,13 +297,14 @@ describe.each(databases.eachSupportedId())('conversations API on %s', databaseId
     expect(rows.map((x: any) => x.actor_ref)).toEqual([BOB]);
   });
 
-  it('serves audio with Range requests (206/416) and audits each playback start once', async () => {
+  it('serves audio with Range requests (206/416) and audits the opening of the stream, not each range', async () => {
     const stored = readFileSync(path.join(storageDir, 'recordings/test/bob-call.opus'));
     const url = `${api}/conversations/${bobCall.id}/audio`;
     const full = await request(app).get(url).set(as(BOB)).buffer(true).parse(binary);
     expect(full.status).toBe(200);
     expect(full.headers['content-type']).toBe('audio/ogg; codecs=opus');
     expect(full.headers['accept-ranges']).toBe('bytes');
+    expect(full.headers['server-timing']).toMatch(/^auth;dur=[\d.]+, permission;dur=[\d.]+, db;dur=[\d.]+, blob;dur=[\d.]+, open;dur=[\d.]+$/);
     expect(Buffer.compare(full.body, stored)).toBe(0);
     const get = (range: string) => request(app).get(url).set(as(BOB)).set('Range', range).buffer(true).parse(binary);
     const first = await get('bytes=0-99');
@@ -312,8 +323,83 @@ describe.each(databases.eachSupportedId())('conversations API on %s', databaseId
       expect(r.status).toBe(416);
       expect(r.headers['content-range']).toBe(`bytes */${stored.length}`);
     }
-    // starts: the full GET and bytes=0-99; the other ranges are seeks/continuations
-    expect((await auditRows('conversation-playback', bobCall.id)).length).toBe(2);
+    // streams opened: the full GET and bytes=0-99; the other ranges are seeks/continuations
+    const access = await auditRows('conversation-audio', bobCall.id);
+    expect(access.map((x: any) => [x.actor_ref, JSON.parse(x.details).range, JSON.parse(x.details).format])).toEqual([
+      [BOB, 'none', 'ogg'],
+      [BOB, 'bytes=0-99', 'ogg'],
+    ]);
+    // fetching audio is not a playback start (the player preloads on page view)
+    expect(await auditRows('conversation-playback', bobCall.id)).toHaveLength(0);
+  });
+
+  it('reuses a user\'s read decision for the Range requests of a playback (10 s), not beyond', async () => {
+    const url = `${api}/conversations/${bobCall.id}/audio`;
+    const asked = () => conditionalDecisions.filter(d => d === `${ALICE} voice-recording.conversation.read`).length;
+    const before = asked();
+    for (const range of ['bytes=0-', 'bytes=-5000', 'bytes=1000-']) {
+      const r = await request(app).get(url).set(as(ALICE)).set('Range', range).buffer(true).parse(binary);
+      expect(r.status).toBe(206);
+    }
+    expect(asked() - before).toBe(1);
+    // the other routes decide on every request
+    await request(app).get(`${api}/conversations/${bobCall.id}`).set(as(ALICE));
+    expect(asked() - before).toBe(2);
+    // 10 s later the audio route asks again
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now + 10_001);
+    try {
+      const r = await request(app).get(url).set(as(ALICE)).set('Range', 'bytes=0-9');
+      expect(r.status).toBe(206);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(asked() - before).toBe(3);
+    // and a user's decision is not another's: bob still cannot open carol's call
+    expect((await request(app).get(`${api}/conversations/${carolCall.id}/audio`).set(as(BOB))).status).toBe(404);
+  });
+
+  it('records one playback start per POST .../playback, with the format; checks visibility and the body', async () => {
+    const url = (id: string) => `${api}/conversations/${id}/playback`;
+    const ok = await request(app).post(url(bobCall.id)).set(as(BOB)).send({ format: 'ogg' });
+    expect(ok.status).toBe(204);
+    let rows = await auditRows('conversation-playback', bobCall.id);
+    expect(rows.map((x: any) => [x.actor_ref, JSON.parse(x.details).format, JSON.parse(x.details).outcome])).toEqual([[BOB, 'ogg', 'succeeded']]);
+    // the audio requests of that listen add no playback start
+    await request(app).get(`${api}/conversations/${bobCall.id}/audio`).set(as(BOB)).set('Range', 'bytes=0-').buffer(true).parse(binary);
+    expect(await auditRows('conversation-playback', bobCall.id)).toHaveLength(1);
+    // a second start (replay after the end) is a second entry
+    expect((await request(app).post(url(bobCall.id)).set(as(BOB)).send({ format: 'wav' })).status).toBe(204);
+    rows = await auditRows('conversation-playback', bobCall.id);
+    expect(rows.map((x: any) => JSON.parse(x.details).format).sort()).toEqual(['ogg', 'wav']);
+
+    for (const [body, message] of [
+      [{}, /^format: Required$/],
+      [{ format: 'mp3' }, /^format: Invalid enum value/],
+      [{ format: 'ogg', at: 3 }, /Unrecognized key\(s\) in object: 'at'/],
+    ] as const) {
+      const bad = await request(app).post(url(bobCall.id)).set(as(BOB)).send(body);
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toMatch(message);
+    }
+    // not visible = not found, audited as a denied playback
+    const before = (await auditRows('permission-denied', carolCall.id)).length;
+    const hidden = await request(app).post(url(carolCall.id)).set(as(BOB)).send({ format: 'wav' });
+    expect(hidden.status).toBe(404);
+    const denied = await auditRows('permission-denied', carolCall.id);
+    expect(denied).toHaveLength(before + 1);
+    expect(denied.map((x: any) => JSON.parse(x.details).attempted)).toContain('conversation-playback');
+    expect(await auditRows('conversation-playback', carolCall.id)).toHaveLength(0);
+    // full user credentials are required: no credentials, or the limited-access ones of
+    // the <audio> cookie, are refused
+    const none = await request(app).post(url(bobCall.id)).set({ Authorization: mockCredentials.none.header() }).send({ format: 'ogg' });
+    expect(none.status).toBe(401);
+    const limited = { Authorization: `Bearer ${mockCredentials.limitedUser.token(BOB)}` };
+    expect((await request(app).post(url(bobCall.id)).set(limited).send({ format: 'ogg' })).status).toBe(401);
+    // (the same limited credentials do open the audio)
+    const audio = await request(app).get(`${api}/conversations/${bobCall.id}/audio`).set(limited).set('Range', 'bytes=0-9');
+    expect(audio.status).toBe(206);
+    expect(await auditRows('conversation-playback', bobCall.id)).toHaveLength(2);
   });
 
   it('serves a 16-bit PCM WAV fallback for Opus and for a stored A-law WAV', async () => {
@@ -423,7 +509,7 @@ describe.each(databases.eachSupportedId())('conversations API on %s', databaseId
     const h = await request(app).get(`${api}/conversations/${bobCall.id}/access-history`).set(as(ALICE));
     expect(h.status).toBe(200);
     expect(new Set(h.body.items.map((i: any) => i.actorRef))).toEqual(new Set([ALICE, BOB]));
-    expect(h.body.items.map((i: any) => i.action)).toEqual(expect.arrayContaining(['conversation-view', 'conversation-playback', 'conversation-download']));
+    expect(h.body.items.map((i: any) => i.action)).toEqual(expect.arrayContaining(['conversation-view', 'conversation-audio', 'conversation-playback', 'conversation-download']));
     expect((await request(app).get(`${api}/conversations/${bobCall.id}/access-history`).set(as(BOB))).status).toBe(403);
     const csv = await request(app).get(`${api}/audit?format=csv&targetType=conversation&action=conversation-view`).set(as(ALICE));
     expect(csv.status).toBe(200);

@@ -22,12 +22,17 @@ import {
 } from '../../database/ConversationSearchStore';
 import { Actor, actorRefOf, AuditRecorder } from '../AuditRecorder';
 import { parseInput } from '../errors';
-import { AudioFormat, ConversationsService } from './ConversationsService';
+import {
+  AudioFormat,
+  ConversationsService,
+  WAV_CONTENT_TYPE,
+} from './ConversationsService';
 import {
   audioQuerySchema,
   conversationExportSchema,
   conversationFiltersSchema,
   conversationSearchSchema,
+  playbackStartSchema,
   waveformQuerySchema,
 } from './schemas';
 import { z } from 'zod';
@@ -66,6 +71,27 @@ export function parseRange(
   const end = b === '' ? size - 1 : Math.min(Number(b), size - 1);
   if (start >= size || start > end) return 'invalid';
   return { start, end };
+}
+
+/** How long the audio route reuses a user's `conversation.read` decision. */
+export const AUDIO_DECISION_TTL_MS = 10_000;
+const AUDIO_DECISIONS_MAX = 1000;
+
+/**
+ * `Server-Timing` of a request: the time of each step since the previous mark
+ * (`auth;dur=1.2, permission;dur=3.4, ...`), for the browser's resource timing.
+ */
+export function serverTiming() {
+  const steps: Array<[string, number]> = [];
+  let last = performance.now();
+  return {
+    mark(name: string) {
+      const now = performance.now();
+      steps.push([name, now - last]);
+      last = now;
+    },
+    header: () => steps.map(([n, d]) => `${n};dur=${d.toFixed(1)}`).join(', '),
+  };
 }
 
 /**
@@ -113,6 +139,29 @@ export function addConversationRoutes(
       return deny(actor, voiceRecordingConversationReadPermission.name);
     if (d.result === AuthorizeResult.ALLOW) return undefined;
     return transform((d as any).conditions);
+  };
+
+  // The audio route's read decisions, reused per user for AUDIO_DECISION_TTL_MS: a
+  // playback makes its Range requests in a burst (head, tail for the duration, then
+  // the position), each otherwise a round trip to the permission backend on the path
+  // to the first sound. Denials and errors are not reused.
+  const audioDecisions = new Map<string, { at: number; decision: Promise<Visibility> }>();
+  const audioVisibility = (actor: Actor): Promise<Visibility> => {
+    const now = Date.now();
+    const hit = audioDecisions.get(actor.ref);
+    if (hit && now - hit.at < AUDIO_DECISION_TTL_MS) return hit.decision;
+    const decision = visibility(actor);
+    audioDecisions.delete(actor.ref);
+    audioDecisions.set(actor.ref, { at: now, decision });
+    decision.catch(() => {
+      if (audioDecisions.get(actor.ref)?.decision === decision) audioDecisions.delete(actor.ref);
+    });
+    // bounded: the oldest entries go first (a Map iterates in insertion order)
+    for (const [key, entry] of audioDecisions) {
+      if (audioDecisions.size <= AUDIO_DECISIONS_MAX && now - entry.at < AUDIO_DECISION_TTL_MS) break;
+      audioDecisions.delete(key);
+    }
+    return decision;
   };
 
   const requireBasic = async (
@@ -215,11 +264,15 @@ export function addConversationRoutes(
   });
 
   router.get('/conversations/:id/audio', async (req: Request, res: Response) => {
+    const timing = serverTiming();
     // the <audio> element sends the Backstage user cookie, not a bearer token
     const actor = await actorOf(req, true);
-    const vis = await visibility(actor);
+    timing.mark('auth');
+    const vis = await audioVisibility(actor);
+    timing.mark('permission');
     const { format } = parseInput(audioQuerySchema, req.query, 'query');
-    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-playback');
+    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-audio');
+    timing.mark('db');
     let chosen: AudioFormat | undefined = format;
     if (!chosen) {
       const accept = String(req.headers.accept ?? '');
@@ -227,6 +280,7 @@ export function addConversationRoutes(
         chosen = 'wav';
     }
     const blob = await conversations.audioBlob(c, chosen);
+    timing.mark('blob');
     const rangeHeader = req.headers.range;
     const range = parseRange(rangeHeader, blob.size);
     res.setHeader('Accept-Ranges', 'bytes');
@@ -237,16 +291,22 @@ export function addConversationRoutes(
       res.status(416).end();
       return;
     }
-    // one playback start = a request for the beginning of the file
-    if (!range || range.start === 0) {
-      await conversations.recordPlayback(
-        actor,
-        c,
-        blob.contentType === 'audio/wav' ? 'wav' : 'ogg',
-      );
-    }
+    // Access to the bytes: audited when a stream opens at the beginning of the file
+    // (a whole-file GET, or a `bytes=0-...` range: the player loading the call, with
+    // preload="metadata" when its page opens), not for the seeks and continuations
+    // that follow. A playback start is audited by POST .../playback (below).
+    const audited =
+      !range || range.start === 0
+        ? conversations.recordAccess(actor, 'conversation-audio', c, {
+            format: blob.contentType === WAV_CONTENT_TYPE ? 'wav' : 'ogg',
+            range: rangeHeader ? String(rangeHeader) : 'none',
+          }, 'low')
+        : undefined;
     res.setHeader('Content-Type', blob.contentType);
-    const stream = await conversations.openBlob(blob.key, range);
+    // the audit and the file open run together; no byte is sent before both are done
+    const [stream] = await Promise.all([conversations.openBlob(blob.key, range), audited]);
+    timing.mark('open');
+    res.setHeader('Server-Timing', timing.header());
     if (range) {
       res.status(206);
       res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${blob.size}`);
@@ -262,6 +322,17 @@ export function addConversationRoutes(
     }
     stream.on('error', e => res.destroy(e));
     stream.pipe(res);
+  });
+
+  // The player's playback start (its `play` event at the beginning of a listen): the
+  // one `conversation-playback` entry per start, whatever the <audio> element fetched.
+  router.post('/conversations/:id/playback', async (req, res) => {
+    const actor = await actorOf(req);
+    const vis = await visibility(actor);
+    const { format } = parseInput(playbackStartSchema, req.body ?? {});
+    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-playback');
+    await conversations.recordPlayback(actor, c, format);
+    res.status(204).end();
   });
 
   router.get('/conversations/:id/waveform', async (req, res) => {

@@ -36,6 +36,13 @@ export const audioQuerySchema = z.object({
   format: z.enum(['ogg', 'wav']).optional(),
 });
 
+/** POST /conversations/:id/playback: the format the player plays. */
+export const playbackStartSchema = z
+  .object({
+    format: z.enum(['ogg', 'wav']),
+  })
+  .strict();
+
 export const waveformQuerySchema = z.object({
   points: z.coerce.number().int().min(10).max(10000).default(1000),
 });

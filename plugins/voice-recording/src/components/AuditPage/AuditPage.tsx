@@ -27,6 +27,7 @@ export const AUDIT_PAGE_SIZE = 50;
 export const AUDIT_ACTIONS = [
   'conversation-view',
   'conversation-playback',
+  'conversation-audio',
   'conversation-download',
   'conversation-export',
   'number-create',

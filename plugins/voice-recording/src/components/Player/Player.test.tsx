@@ -39,6 +39,9 @@ beforeEach(() => {
       });
       this.dispatchEvent(new Event('pause'));
     });
+  jest
+    .spyOn(HTMLMediaElement.prototype, 'load')
+    .mockImplementation(() => undefined);
   // jsdom has no canvas: drawing is skipped, the layout is tested on its own.
   jest
     .spyOn(HTMLCanvasElement.prototype, 'getContext')
@@ -57,6 +60,9 @@ function renderPlayer(overrides = {}) {
       async (id: string, format?: string) =>
         `http://localhost:7007/api/voice-recording/conversations/${id}/audio?format=${format}`,
     ),
+    recordPlaybackStart: jest.fn(
+      async (_id: string, _format: string): Promise<void> => undefined,
+    ),
     getWaveform: jest.fn(async () => ({
       durationMs: 125_000,
       channels: [
@@ -65,10 +71,13 @@ function renderPlayer(overrides = {}) {
       ],
     })),
   };
-  renderInTestApp(<Player conversation={conversation} labels={LABELS} />, {
-    apis: [[voiceRecordingApiRef, api]],
-  });
-  return { api, conversation };
+  const rendered = renderInTestApp(
+    <Player conversation={conversation} labels={LABELS} />,
+    {
+      apis: [[voiceRecordingApiRef, api]],
+    },
+  );
+  return { api, conversation, rendered };
 }
 
 async function readyAudio() {
@@ -93,6 +102,71 @@ describe('Player', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Pause' }));
     expect(HTMLMediaElement.prototype.pause).toHaveBeenCalled();
     expect(await screen.findByRole('button', { name: 'Play' })).toBeEnabled();
+  });
+
+  it('preloads the metadata once it has the cookie, and reports each playback start once', async () => {
+    const { api } = renderPlayer();
+    const audio = await readyAudio();
+    // headers and duration are fetched on page view, so that Play starts at once
+    expect(audio.getAttribute('preload')).toBe('metadata');
+    expect(api.recordPlaybackStart).not.toHaveBeenCalled();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Play' }));
+    await waitFor(() =>
+      expect(api.recordPlaybackStart).toHaveBeenCalledWith('c1', 'ogg'),
+    );
+    // pause and resume (or seek) within the same listen: no new start
+    fireEvent.click(await screen.findByRole('button', { name: 'Pause' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Play' }));
+    await screen.findByRole('button', { name: 'Pause' });
+    expect(api.recordPlaybackStart).toHaveBeenCalledTimes(1);
+
+    // played to the end (the element pauses), then Play again: a second start
+    act(() => {
+      Object.defineProperty(audio, 'paused', {
+        value: true,
+        configurable: true,
+      });
+      audio.dispatchEvent(new Event('ended'));
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Play' }));
+    await waitFor(() =>
+      expect(api.recordPlaybackStart).toHaveBeenCalledTimes(2),
+    );
+    expect(api.recordPlaybackStart).toHaveBeenLastCalledWith('c1', 'ogg');
+  });
+
+  it('stops the downloads when the page is left (frees the browser connections)', async () => {
+    const { api, rendered } = renderPlayer();
+    const audio = await readyAudio();
+    expect(audio.getAttribute('src')).toContain('/conversations/c1/audio');
+    const [, , options] = api.getWaveform.mock.calls[0] as unknown as [
+      string,
+      number,
+      { signal: AbortSignal },
+    ];
+    expect(options.signal.aborted).toBe(false);
+    rendered.unmount();
+    // the waveform request (seconds on a first view of a long call) is aborted too
+    expect(options.signal.aborted).toBe(true);
+    expect(audio.hasAttribute('src')).toBe(false);
+    expect(HTMLMediaElement.prototype.pause).toHaveBeenCalled();
+    expect(HTMLMediaElement.prototype.load).toHaveBeenCalled();
+  });
+
+  it('plays on when the playback start cannot be recorded, and says so', async () => {
+    const { api } = renderPlayer();
+    api.recordPlaybackStart.mockRejectedValueOnce(
+      new Error('Request failed with 503 Service Unavailable'),
+    );
+    await readyAudio();
+    fireEvent.click(screen.getByRole('button', { name: 'Play' }));
+    expect(
+      await screen.findByText(
+        /The playback start could not be recorded: .*503 Service Unavailable/,
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Pause' })).toBeEnabled();
   });
 
   it('falls back to WAV when the browser cannot play Opus', async () => {

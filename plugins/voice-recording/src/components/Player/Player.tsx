@@ -14,6 +14,7 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import {
   AudioFormat,
   ConversationDetail,
+  Waveform as WaveformData,
   voiceRecordingApiRef,
 } from '../../api/VoiceRecordingApi';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
@@ -31,6 +32,12 @@ export const WAVEFORM_POINTS = 1000;
  * Plays a conversation in the browser: an `<audio>` element fed by the audio endpoint
  * (authenticated by the user cookie, seeking through HTTP Range requests), with
  * play/pause, seek, speed, time, and the two-channel waveform.
+ *
+ * The element preloads the metadata as soon as the page has the cookie (the first Ogg
+ * pages and, for the duration, the last ones), so that Play only has to start the
+ * decoder. The backend audits that as audio access; the playback start itself is
+ * reported by `recordPlaybackStart` on the element's `play` event: the first Play
+ * after the conversation opened, and the first Play after it played to the end.
  */
 export function Player(props: {
   conversation: ConversationDetail;
@@ -50,6 +57,9 @@ export function Player(props: {
   );
   const [rate, setRate] = useState(1);
   const [playError, setPlayError] = useState<Error | undefined>();
+  const [auditError, setAuditError] = useState<Error | undefined>();
+  // true until the current listen has been reported as a playback start
+  const startPending = useRef(true);
 
   // Decide the format once the <audio> element exists (canPlayType is the browser's).
   useEffect(() => {
@@ -65,10 +75,58 @@ export function Player(props: {
     async () => (format ? api.getAudioUrl(conversation.id, format) : undefined),
     [api, conversation.id, format],
   );
-  const waveform = useAsync(
-    () => api.getWaveform(conversation.id, WAVEFORM_POINTS),
-    [api, conversation.id],
-  );
+  // Not useAsync: the request is aborted when the page is left (see getWaveform).
+  const [waveform, setWaveform] = useState<{
+    loading: boolean;
+    value?: WaveformData;
+    error?: Error;
+  }>({ loading: true });
+  useEffect(() => {
+    const controller = new AbortController();
+    setWaveform({ loading: true });
+    api
+      .getWaveform(conversation.id, WAVEFORM_POINTS, {
+        signal: controller.signal,
+      })
+      .then(
+        value => setWaveform({ loading: false, value }),
+        error => {
+          if (!controller.signal.aborted)
+            setWaveform({ loading: false, error: error as Error });
+        },
+      );
+    return () => controller.abort();
+  }, [api, conversation.id]);
+
+  // On leaving the page, stop the element's download: a paused or preloaded <audio>
+  // keeps its HTTP connection open until it is garbage collected, and a few of them
+  // (one per call opened) take all of the browser's connections to the backend, so
+  // that the next call's audio waits seconds for one.
+  useEffect(() => {
+    const audio = audioRef.current;
+    return () => {
+      if (!audio) return;
+      audio.pause();
+      audio.removeAttribute('src');
+      audio.load();
+    };
+  }, []);
+
+  // A new source is a new listen.
+  useEffect(() => {
+    startPending.current = true;
+  }, [src.value]);
+
+  const onPlay = () => {
+    setPlaying(true);
+    if (!startPending.current || !format) return;
+    startPending.current = false;
+    setAuditError(undefined);
+    // not awaited: playback never waits for the audit call
+    api
+      .recordPlaybackStart(conversation.id, format)
+      .catch(e => setAuditError(e as Error));
+  };
 
   // Apply the speed to the element (also after a new source resets it).
   useEffect(() => {
@@ -128,14 +186,17 @@ export function Player(props: {
       <audio
         ref={audioRef}
         src={audioReady ? src.value : undefined}
-        // Nothing is fetched before Play: the backend audits a playback start on the
-        // first request of the stream, so a mere visit must not make one.
-        preload="none"
+        // Headers and duration are fetched when the page opens, so that Play starts
+        // at once; the playback start is audited by onPlay, not by this fetch.
+        preload="metadata"
         data-testid="player-audio"
         data-format={format}
-        onPlay={() => setPlaying(true)}
+        onPlay={onPlay}
         onPause={() => setPlaying(false)}
-        onEnded={() => setPlaying(false)}
+        onEnded={() => {
+          setPlaying(false);
+          startPending.current = true;
+        }}
         onTimeUpdate={() =>
           setCurrentMs((audioRef.current?.currentTime ?? 0) * 1000)
         }
@@ -207,6 +268,10 @@ export function Player(props: {
       <ErrorAlert error={cookie.error} title="Could not authorise playback" />
       <ErrorAlert error={src.error} />
       <ErrorAlert error={playError} title="Playback failed" />
+      <ErrorAlert
+        error={auditError}
+        title="The playback start could not be recorded"
+      />
       {conversation.audio && !conversation.audio.available && (
         <Alert severity="info">This conversation has no audio available.</Alert>
       )}

@@ -1,0 +1,111 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { X509Certificate } from 'node:crypto';
+import { mockServices } from '@backstage/backend-test-utils';
+import { TestPki, createTestPki } from '../__testUtils__/tlsCertificates';
+import { loadTlsCredentials, readRecorderConfig, tlsCertificateWarnings } from './config';
+
+let pki: TestPki;
+beforeAll(() => {
+  pki = createTestPki();
+});
+afterAll(() => pki?.remove());
+
+const read = (sip: Record<string, unknown>) =>
+  readRecorderConfig(mockServices.rootConfig({ data: { voiceRecording: { recorder: { bindAddress: '127.0.0.1', sip } } } }));
+const tlsWith = (tls: Record<string, unknown>) => read({ tls: { certificate: pki.serverCert, privateKey: pki.serverKey, ...tls } });
+
+describe('voiceRecording.recorder.sip.tls', () => {
+  it('is off without a tls section, and reads file paths with defaults', () => {
+    expect(read({}).sip.tls).toBeUndefined();
+    const rel = path.relative(process.cwd(), pki.serverCert);
+    const c = read({ tls: { certificate: rel, privateKey: pki.serverKey } });
+    expect(c.sip.tls).toEqual({
+      port: 5061,
+      certificate: pki.serverCert, // made absolute
+      privateKey: pki.serverKey,
+      ca: undefined,
+      requestClientCertificate: false,
+    });
+    const creds = loadTlsCredentials(c.sip.tls!);
+    expect(creds.cert.equals(fs.readFileSync(pki.serverCert))).toBe(true);
+    expect(creds.leaf.subject).toBe('CN=localhost');
+  });
+
+  it('accepts inline PEM text (e.g. from $env) as well as paths', () => {
+    const c = tlsWith({ certificate: fs.readFileSync(pki.serverCert, 'utf8'), privateKey: fs.readFileSync(pki.serverKey, 'utf8') });
+    expect(c.sip.tls!.certificate.startsWith('-----BEGIN CERTIFICATE-----')).toBe(true);
+    expect(loadTlsCredentials(c.sip.tls!).leaf.checkIP('127.0.0.1')).toBe('127.0.0.1');
+  });
+
+  it.each([
+    ['a missing certificate file', () => ({ certificate: path.join(pki.dir, 'nope.pem') }), /^voiceRecording\.recorder\.sip\.tls\.certificate: cannot read the file \/.*\/nope\.pem \(no such file\)$/],
+    ['a missing key file', () => ({ privateKey: path.join(pki.dir, 'nope.key') }), /^voiceRecording\.recorder\.sip\.tls\.privateKey: cannot read the file \/.*\/nope\.key \(no such file\)$/],
+    ['a certificate that is not PEM', () => ({ certificate: pki.serverKey }), /^voiceRecording\.recorder\.sip\.tls\.certificate: the file \/.*server\.key is not a PEM certificate/],
+    ['a DER certificate', () => ({ certificate: der() }), /^voiceRecording\.recorder\.sip\.tls\.certificate: the file \/.*server\.der is not a PEM certificate .*openssl x509 -inform der/],
+    ['a damaged certificate', () => ({ certificate: damaged() }), /^voiceRecording\.recorder\.sip\.tls\.certificate: certificate 1 in the file \/.*damaged\.pem is not valid/],
+    ['a key that is not PEM', () => ({ privateKey: pki.serverCert }), /^voiceRecording\.recorder\.sip\.tls\.privateKey: the file \/.*server\.crt is not a PEM private key/],
+    ['a key of another certificate', () => ({ privateKey: pki.clientKey }), /^voiceRecording\.recorder\.sip\.tls\.privateKey: the file \/.*client\.key does not match the certificate \(voiceRecording\.recorder\.sip\.tls\.certificate, CN=localhost\)$/],
+    ['an encrypted key', () => ({ privateKey: encrypted() }), /^voiceRecording\.recorder\.sip\.tls\.privateKey: the file \/.*enc\.key is encrypted/],
+    ['requestClientCertificate without ca', () => ({ requestClientCertificate: true }), /^voiceRecording\.recorder\.sip\.tls\.ca: required with requestClientCertificate: true/],
+    ['ca without requestClientCertificate', () => ({ ca: pki.caCert }), /^voiceRecording\.recorder\.sip\.tls\.ca: only used with requestClientCertificate: true/],
+    ['a ca file that is missing', () => ({ ca: '/nonexistent/ca.pem', requestClientCertificate: true }), /^voiceRecording\.recorder\.sip\.tls\.ca: cannot read the file \/nonexistent\/ca\.pem \(no such file\)$/],
+    ['a bad port', () => ({ port: 70000 }), /^voiceRecording\.recorder\.sip\.tls\.port: invalid port 70000$/],
+  ])('refuses %s with an error naming the key', (_what, extra, error) => {
+    expect(() => tlsWith(extra())).toThrow(error);
+  });
+
+  it('refuses a tls section without a certificate or a key', () => {
+    expect(() => read({ tls: { port: 5061, privateKey: pki.serverKey } })).toThrow(
+      /^voiceRecording\.recorder\.sip\.tls\.certificate: required when sip\.tls is configured \(path of a PEM file\)$/,
+    );
+    expect(() => read({ tls: { certificate: pki.serverCert } })).toThrow(/^voiceRecording\.recorder\.sip\.tls\.privateKey: required when sip\.tls is configured/);
+  });
+
+  it('refuses the TCP port as TLS port, and tls in sip.transports', () => {
+    expect(() => read({ port: 5080, tls: { port: 5080, certificate: pki.serverCert, privateKey: pki.serverKey } })).toThrow(
+      /^voiceRecording\.recorder\.sip\.tls\.port: 5080 is also the SIP TCP port/,
+    );
+    expect(read({ port: 5080, transports: ['udp'], tls: { port: 5080, certificate: pki.serverCert, privateKey: pki.serverKey } }).sip.tls!.port).toBe(5080);
+    expect(() => read({ transports: ['udp', 'tls'] })).toThrow(/sip\.transports: TLS is turned on by the sip\.tls section/);
+  });
+
+  it('reads a CA for client certificates', () => {
+    const c = tlsWith({ ca: pki.caCert, requestClientCertificate: true });
+    expect(c.sip.tls).toMatchObject({ ca: pki.caCert, requestClientCertificate: true });
+    expect(loadTlsCredentials(c.sip.tls!).ca!.toString()).toContain('-----BEGIN CERTIFICATE-----');
+  });
+
+  it('warns about expiry and a certificate that does not name the advertised address', () => {
+    const leaf = new X509Certificate(fs.readFileSync(pki.serverCert));
+    expect(tlsCertificateWarnings(leaf, '127.0.0.1')).toEqual([]);
+    expect(tlsCertificateWarnings(leaf, 'localhost')).toEqual([]);
+    expect(tlsCertificateWarnings(leaf, '10.1.2.3')).toEqual([expect.stringMatching(/does not name the advertised address 10\.1\.2\.3 \(subjectAltName: IP Address:127\.0\.0\.1, DNS:localhost\)/)]);
+    const validTo = new Date(leaf.validTo).getTime();
+    expect(tlsCertificateWarnings(leaf, '127.0.0.1', new Date(validTo - 20 * 86_400_000))).toEqual([]);
+    expect(tlsCertificateWarnings(leaf, '127.0.0.1', new Date(validTo - 36 * 3_600_000))).toEqual([expect.stringMatching(/^the TLS certificate expires in 1 day\(s\)/)]);
+    expect(tlsCertificateWarnings(leaf, '127.0.0.1', new Date(validTo + 1000))).toEqual([expect.stringMatching(/^the TLS certificate expired on /)]);
+    expect(tlsCertificateWarnings(leaf, '127.0.0.1', new Date(new Date(leaf.validFrom).getTime() - 60_000))).toEqual([expect.stringMatching(/^the TLS certificate is not valid before /)]);
+  });
+});
+
+function der(): string {
+  const file = path.join(pki.dir, 'server.der');
+  fs.writeFileSync(file, new X509Certificate(fs.readFileSync(pki.serverCert)).raw);
+  return file;
+}
+
+function damaged(): string {
+  const file = path.join(pki.dir, 'damaged.pem');
+  const pem = fs.readFileSync(pki.serverCert, 'utf8').split('\n');
+  pem[3] = pem[3].replace(/[A-Za-z]/g, 'A');
+  fs.writeFileSync(file, pem.join('\n'));
+  return file;
+}
+
+function encrypted(): string {
+  const { createPrivateKey } = require('node:crypto') as typeof import('node:crypto');
+  const file = path.join(pki.dir, 'enc.key');
+  fs.writeFileSync(file, createPrivateKey(fs.readFileSync(pki.serverKey)).export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'secret' }));
+  return file;
+}

@@ -1,0 +1,115 @@
+import { performance } from 'node:perf_hooks';
+import { threadId } from 'node:worker_threads';
+import { decodeOggOpus, OggOpusWriter } from './opusFile';
+import { OpusEncoderPool, inThreadOggOpusEncoding } from './opusEncoderPool';
+
+/** 8 kHz stereo test signal, different per seed */
+function signal(seed: number, samples: number): Int16Array {
+  const out = new Int16Array(samples * 2);
+  let phase = 0;
+  for (let i = 0; i < samples; i++) {
+    const t = i / 8000;
+    const f = 200 + 45 * seed + 70 * Math.sin(2 * Math.PI * 0.9 * t);
+    phase += (2 * Math.PI * f) / 8000;
+    const env = 0.5 + 0.5 * Math.sin(2 * Math.PI * (2 + seed / 7) * t);
+    const v = 8000 * env * (Math.sin(phase) + 0.3 * Math.sin(3 * phase));
+    out[2 * i] = Math.round(v);
+    out[2 * i + 1] = Math.round(-0.6 * v);
+  }
+  return out;
+}
+
+const options = (serial: number) => ({ implementation: 'wasm' as const, serial, complexity: 0 });
+
+function encodeInThread(pcm: Int16Array, serial: number): Buffer {
+  const w = new OggOpusWriter(options(serial));
+  const out: Buffer[] = [];
+  for (let i = 0; i < pcm.length; i += 16000) out.push(...w.write(pcm.subarray(i, i + 16000)));
+  return Buffer.concat([...out, ...w.end()]);
+}
+
+describe('OpusEncoderPool', () => {
+  let pool: OpusEncoderPool | undefined;
+  afterEach(async () => {
+    await pool?.close();
+    pool = undefined;
+  });
+
+  it('encodes on worker threads, byte-identical to the in-thread writer, many writers interleaved', async () => {
+    pool = new OpusEncoderPool({ threads: 2 });
+    const count = 12;
+    const seconds = 3;
+    const inputs = Array.from({ length: count }, (_, k) => signal(k, 8000 * seconds));
+    const writers = inputs.map((_, k) => pool!.createWriter(options(k + 1)));
+    const out: Buffer[][] = inputs.map(() => []);
+    // one second of each call at a time, all calls in flight together
+    for (let s = 0; s < seconds; s++) {
+      const parts = await Promise.all(
+        writers.map((w, k) => w.write(inputs[k].subarray(s * 16000, (s + 1) * 16000))),
+      );
+      parts.forEach((p, k) => out[k].push(...p));
+    }
+    const ends = await Promise.all(writers.map(w => w.end()));
+    ends.forEach((p, k) => out[k].push(...p));
+    expect(pool.liveWorkers).toBe(2);
+    for (let k = 0; k < count; k++) {
+      const file = Buffer.concat(out[k]);
+      expect(file.equals(encodeInThread(inputs[k], k + 1))).toBe(true);
+      const decoded = decodeOggOpus(file);
+      expect(decoded.channels).toBe(2);
+      expect(decoded.samples).toBe(8000 * seconds);
+    }
+  });
+
+  it('does not encode on the calling thread (the event loop stays free)', async () => {
+    const pcm = signal(3, 8000 * 30);
+    /** event-loop utilisation of this thread while 30 s of stereo are encoded */
+    const busy = async (threads: number) => {
+      const p = new OpusEncoderPool({ threads });
+      try {
+        const w = p.createWriter(options(7));
+        const before = performance.eventLoopUtilization();
+        const pages: Buffer[] = [];
+        for (let s = 0; s < 30; s++) pages.push(...(await w.write(pcm.subarray(s * 16000, (s + 1) * 16000))));
+        pages.push(...(await w.end()));
+        const elu = performance.eventLoopUtilization(before).utilization;
+        expect(decodeOggOpus(Buffer.concat(pages)).samples).toBe(8000 * 30);
+        return elu;
+      } finally {
+        await p.close();
+      }
+    };
+    expect(threadId).toBe(0);
+    const inThread = await busy(0);
+    const onWorker = await busy(1);
+    expect(inThread).toBeGreaterThan(0.8);
+    expect(onWorker).toBeLessThan(0.5);
+  });
+
+  it('reports bad options on first use and a worker crash as errors of the writers it held', async () => {
+    pool = new OpusEncoderPool({ threads: 1 });
+    const bad = pool.createWriter({ ...options(1), complexity: 42 });
+    await expect(bad.write(signal(1, 160))).rejects.toThrow(/complexity must be an integer 0\.\.10, got 42/);
+    const w = pool.createWriter(options(2));
+    await w.write(signal(2, 8000));
+    // kill the worker under the writer
+    await (pool as any).workers[0].worker.terminate();
+    await expect(w.end()).rejects.toThrow(/worker exited/);
+    // a new writer gets a fresh worker
+    const again = pool.createWriter(options(3));
+    const pages = [...(await again.write(signal(3, 8000))), ...(await again.end())];
+    expect(decodeOggOpus(Buffer.concat(pages)).samples).toBe(8000);
+    expect(pool.liveWorkers).toBe(1);
+  });
+
+  it('threads: 0 encodes in-thread through the same interface', async () => {
+    pool = new OpusEncoderPool({ threads: 0 });
+    const pcm = signal(4, 8000);
+    const w = pool.createWriter(options(9));
+    const file = Buffer.concat([...(await w.write(pcm)), ...(await w.end())]);
+    const direct = inThreadOggOpusEncoding(options(9));
+    const same = Buffer.concat([...(await direct.write(pcm)), ...(await direct.end())]);
+    expect(file.equals(same)).toBe(true);
+    expect(() => new OpusEncoderPool({ threads: -1 })).toThrow(/0\.\.64/);
+  });
+});

@@ -1,0 +1,246 @@
+/*
+ * Ogg/Opus encoding on worker threads.
+ *
+ * libopus is the most expensive part of archiving a call (~3 ms of CPU per second of
+ * stereo call at complexity 0, ~7 ms at 5, WASM build): several times the cost of
+ * receiving the call's RTP. Run on the event loop, a burst of calls ending together
+ * delays SIP answers and RTP reads for seconds. The pool moves the encoders to worker
+ * threads: the event loop only renders the PCM timeline and ships it (one transfer
+ * per second of audio), and the other cores do the encoding.
+ *
+ * Each writer lives on one worker (its encoder state is there); requests of one writer
+ * are answered in order. A worker that dies fails the writers it held (their journals
+ * stay for a retry) and is replaced for new writers.
+ */
+import { availableParallelism } from 'node:os';
+import { MessagePort, Worker, isMainThread, parentPort } from 'node:worker_threads';
+import { OggOpusWriter, OggOpusWriterOptions } from './opusFile';
+
+/** The asynchronous face of an Ogg/Opus writer (on a worker or in-thread). */
+export interface OggOpusEncoding {
+  /** Encode interleaved PCM; resolves with the Ogg bytes produced so far. */
+  write(pcm: Int16Array): Promise<Buffer[]>;
+  /** Flush and close the stream (exact final granule), release the encoder. */
+  end(): Promise<Buffer[]>;
+  /** Release the encoder without finishing (error paths); never throws. */
+  abort(): void;
+}
+
+export interface OpusEncoderPoolOptions {
+  /**
+   * Worker threads (default: one less than the available cores, at least 1).
+   * 0 encodes on the calling thread.
+   */
+  threads?: number;
+}
+
+type Request =
+  | { op: 'open'; id: number; options: OggOpusWriterOptions }
+  | { op: 'write'; id: number; pcm: Int16Array }
+  | { op: 'end'; id: number }
+  | { op: 'abort'; id: number };
+
+type Reply = { id: number; pages?: Uint8Array[]; error?: string };
+
+/** In-thread adapter (threads: 0, or a caller without a pool). */
+export function inThreadOggOpusEncoding(options: OggOpusWriterOptions): OggOpusEncoding {
+  const writer = new OggOpusWriter(options);
+  return {
+    write: async pcm => writer.write(pcm),
+    end: async () => writer.end(),
+    abort: () => writer.abort(),
+  };
+}
+
+interface Pending {
+  resolve(pages: Buffer[]): void;
+  reject(error: Error): void;
+}
+
+class PoolWorker {
+  readonly worker: Worker;
+  /** replies are FIFO per writer */
+  readonly waiting = new Map<number, Pending[]>();
+  writers = 0;
+  dead?: Error;
+
+  constructor() {
+    const entry = __filename;
+    // Under ts sources (development, tests) the worker needs the same TypeScript
+    // loader as the backend; a built package loads its compiled file directly.
+    const preload = /\.tsx?$/.test(entry)
+      ? [require.resolve('@backstage/cli/config/nodeTransform.cjs')]
+      : [];
+    const source = [
+      "const { workerData } = require('node:worker_threads');",
+      'for (const p of workerData.preload) require(p);',
+      'require(workerData.entry).runOpusEncoderWorker();',
+    ].join('\n');
+    this.worker = new Worker(source, {
+      eval: true,
+      workerData: { entry, preload },
+      env: process.env,
+      stdout: false,
+      stderr: false,
+    });
+    this.worker.unref();
+    this.worker.on('message', (reply: Reply) => this.onReply(reply));
+    this.worker.on('error', e => this.fail(e instanceof Error ? e : new Error(String(e))));
+    this.worker.on('exit', code => this.fail(new Error(`Opus encoder worker exited with code ${code}`)));
+  }
+
+  private onReply(reply: Reply) {
+    const queue = this.waiting.get(reply.id);
+    const p = queue?.shift();
+    if (!p) return;
+    if (reply.error !== undefined) p.reject(new Error(reply.error));
+    else p.resolve((reply.pages ?? []).map(u => Buffer.from(u.buffer, u.byteOffset, u.byteLength)));
+  }
+
+  private fail(error: Error) {
+    if (this.dead) return;
+    this.dead = error;
+    for (const queue of this.waiting.values()) for (const p of queue.splice(0)) p.reject(error);
+  }
+
+  request(req: Request, expectReply: boolean): Promise<Buffer[]> {
+    if (this.dead) return Promise.reject(this.dead);
+    const promise = expectReply
+      ? new Promise<Buffer[]>((resolve, reject) => {
+          const queue = this.waiting.get(req.id) ?? [];
+          queue.push({ resolve, reject });
+          this.waiting.set(req.id, queue);
+        })
+      : Promise.resolve([]);
+    if (req.op === 'write') {
+      // copy into a buffer of our own and hand it over without a second copy
+      const pcm = req.pcm.slice();
+      this.worker.postMessage({ ...req, pcm }, [pcm.buffer]);
+    } else {
+      this.worker.postMessage(req);
+    }
+    return promise;
+  }
+}
+
+/**
+ * A pool of Opus encoder threads. `createWriter` is cheap; the encoder is created on
+ * the least busy worker. `close()` terminates the workers (pending writes fail).
+ */
+export class OpusEncoderPool {
+  readonly threads: number;
+  private readonly workers: PoolWorker[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(options: OpusEncoderPoolOptions = {}) {
+    const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
+    if (!Number.isInteger(threads) || threads < 0 || threads > 64) {
+      throw new RangeError(`Opus encoder threads must be an integer 0..64, got ${threads}`);
+    }
+    this.threads = threads;
+  }
+
+  private pick(): PoolWorker {
+    for (let i = this.workers.length - 1; i >= 0; i--) {
+      if (this.workers[i].dead) this.workers.splice(i, 1);
+    }
+    if (this.workers.length < this.threads) {
+      const w = new PoolWorker();
+      this.workers.push(w);
+      return w;
+    }
+    return this.workers.reduce((a, b) => (b.writers < a.writers ? b : a));
+  }
+
+  /** A writer on a worker thread (or in-thread when the pool has 0 threads). */
+  createWriter(options: OggOpusWriterOptions): OggOpusEncoding {
+    if (this.closed) throw new Error('Opus encoder pool is closed');
+    if (this.threads === 0) return inThreadOggOpusEncoding(options);
+    const worker = this.pick();
+    const id = this.nextId++;
+    worker.writers++;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      worker.writers--;
+      worker.waiting.delete(id);
+    };
+    // `open` errors (bad options) surface on the first write or end
+    const opened = worker.request({ op: 'open', id, options }, true);
+    opened.catch(() => undefined);
+    return {
+      write: async pcm => {
+        await opened;
+        return worker.request({ op: 'write', id, pcm }, true);
+      },
+      end: async () => {
+        try {
+          await opened;
+          return await worker.request({ op: 'end', id }, true);
+        } finally {
+          finish();
+        }
+      },
+      abort: () => {
+        if (done) return;
+        if (!worker.dead) worker.request({ op: 'abort', id }, false).catch(() => undefined);
+        finish();
+      },
+    };
+  }
+
+  /** Workers alive (for metrics and tests). */
+  get liveWorkers(): number {
+    return this.workers.filter(w => !w.dead).length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const workers = this.workers.splice(0);
+    await Promise.all(workers.map(w => w.worker.terminate()));
+  }
+}
+
+/**
+ * Worker thread side: one OggOpusWriter per writer id. Exported for the pool's
+ * bootstrap only.
+ */
+export function runOpusEncoderWorker(port: MessagePort | null = parentPort): void {
+  if (isMainThread || !port) throw new Error('runOpusEncoderWorker runs on an encoder worker thread only');
+  const writers = new Map<number, OggOpusWriter>();
+  const reply = (id: number, pages: Buffer[]) => {
+    // one contiguous buffer per reply, transferred
+    const joined = new Uint8Array(Buffer.concat(pages));
+    port.postMessage({ id, pages: [joined] } satisfies Reply, [joined.buffer]);
+  };
+  port.on('message', (req: Request) => {
+    try {
+      if (req.op === 'open') {
+        writers.set(req.id, new OggOpusWriter(req.options));
+        port.postMessage({ id: req.id, pages: [] } satisfies Reply);
+        return;
+      }
+      const writer = writers.get(req.id);
+      if (req.op === 'abort') {
+        writer?.abort();
+        writers.delete(req.id);
+        return;
+      }
+      if (!writer) throw new Error(`Opus writer ${req.id} is not open on this worker`);
+      if (req.op === 'write') {
+        reply(req.id, writer.write(req.pcm));
+      } else {
+        writers.delete(req.id);
+        reply(req.id, writer.end());
+      }
+    } catch (e) {
+      if (req.op !== 'open' && req.op !== 'abort') {
+        writers.get(req.id)?.abort();
+        writers.delete(req.id);
+      }
+      if (req.op !== 'abort') port.postMessage({ id: req.id, error: (e as Error).message } satisfies Reply);
+    }
+  });
+}
