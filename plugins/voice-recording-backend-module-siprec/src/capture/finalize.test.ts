@@ -291,7 +291,8 @@ describe('finalizeRecording', () => {
     sendFrames(j, 0, loopTo(otherSpeech, n), 0, 'pcm16');
     await j.end({ endedBy: 'bye' });
     const input = await loadFinalizeInput(j.path);
-    for (const complexity of [5, 10]) {
+    for (const complexity of [0, 5]) {
+      const cpu0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       const res = await finalizeRecording(input, {
         blobStore: store,
@@ -300,9 +301,12 @@ describe('finalizeRecording', () => {
         deleteJournal: false,
       });
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuMsPerCallSecond = (cpu.user + cpu.system) / 1000 / 60;
       // eslint-disable-next-line no-console
       console.log(
         `complexity ${complexity}: 60 s stereo in ${s.toFixed(2)} s = ${(60 / s).toFixed(0)}x real time, ` +
+          `${cpuMsPerCallSecond.toFixed(2)} ms CPU per call-second, ` +
           `${res.bytes} bytes = ${((res.bytes / 60) * 3600 / 1e6).toFixed(2)} MB/hour (continuous speech)`,
       );
       expect(res.bytes * 60).toBeLessThanOrEqual(7.2e6);

@@ -22,9 +22,9 @@ import {
   parseNameAddr,
   splitHeaderList,
 } from '../sip/message';
-import { ServerTransaction, ServerTransactionLayer } from '../sip/transaction';
+import { ClientTransactionLayer, ServerTransaction, ServerTransactionLayer } from '../sip/transaction';
 import { ParseErrorInfo, RemoteAddress, TcpTransport, TlsTransport, UdpTransport } from '../sip/transport';
-import { Dialog, DialogStore, SessionTimer, localContact, negotiateSessionTimer } from '../sip/dialog';
+import { Dialog, DialogStore, SessionTimer, buildInDialogRequest, localContact, negotiateSessionTimer } from '../sip/dialog';
 import {
   NegotiatedStream,
   RecordingBodyError,
@@ -84,8 +84,14 @@ export interface SiprecServerOptions {
 
 export interface SiprecServerStats {
   requests: number;
-  /** responses received (the recorder sends no requests): dropped */
+  /** responses matching none of the recorder's own requests: dropped */
   responsesIgnored: number;
+  /** BYEs the recorder sent for calls it ended itself */
+  byesSent: number;
+  /** of those, BYEs that got a final response */
+  byesAnswered: number;
+  /** of those, BYEs that got no final response within 64*T1 or could not be sent */
+  byesUnanswered: number;
   parseErrors: number;
   answered: number;
   refused: number;
@@ -137,6 +143,8 @@ export class SiprecServer {
   private tcp?: TcpTransport;
   private tls?: TlsTransport;
   private layer?: ServerTransactionLayer;
+  /** the recorder's own requests (BYE) */
+  private clients?: ClientTransactionLayer;
   private readonly dialogs = new DialogStore();
   private readonly calls = new Map<string, CallEntry>();
   private readonly pending = new Map<string, Pending>();
@@ -152,7 +160,17 @@ export class SiprecServer {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly ending = new Set<Promise<void>>();
   private lastParseLog = 0;
-  readonly stats: SiprecServerStats = { requests: 0, responsesIgnored: 0, parseErrors: 0, answered: 0, refused: 0, internalErrors: 0 };
+  readonly stats: SiprecServerStats = {
+    requests: 0,
+    responsesIgnored: 0,
+    byesSent: 0,
+    byesAnswered: 0,
+    byesUnanswered: 0,
+    parseErrors: 0,
+    answered: 0,
+    refused: 0,
+    internalErrors: 0,
+  };
   /** the plugin's context, every database call observed by `database` */
   private readonly ctx: CaptureContext;
   /** up/down as seen from the recorder's database calls (503 while down) */
@@ -226,6 +244,12 @@ export class SiprecServer {
         this.logParseError(`unmatchable ${request.method} from ${remote.address}:${remote.port}: ${error.message}`);
       },
     });
+    this.clients = new ClientTransactionLayer({
+      send: (request, remote) => {
+        const t = { udp: this.udp, tcp: this.tcp, tls: this.tls }[remote.transport];
+        return t ? t.send(request, remote) : Promise.reject(new Error(`no ${remote.transport} transport`));
+      },
+    });
     // read before anything listens: a bad file stops the start with the config key
     let tlsCredentials: TlsCredentials | undefined;
     if (config.sip.tls) {
@@ -270,10 +294,11 @@ export class SiprecServer {
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.allSettled([...this.inflight]);
-    const ends = [...this.calls.values()].map(c => this.endCall(c, 'shutdown'));
+    const ends = [...this.calls.values()].map(c => this.endCall(c, 'shutdown', 'recorder shutting down'));
     // give the database a bounded time; journals stay for the next start otherwise
     const deadline = setTimeout(() => this.shutdown.abort(), 20_000);
     await Promise.allSettled([...ends, ...this.ending]);
+    await this.clients?.settled(2_000); // the BYEs' answers, before the sockets close
     const aborted = new Promise<void>(resolve => this.shutdown.signal.addEventListener('abort', () => resolve()));
     await Promise.race([this.registrations.idle(), aborted]);
     clearTimeout(deadline);
@@ -281,6 +306,7 @@ export class SiprecServer {
     await this.opusPool?.close();
     this.database.close();
     this.layer?.close();
+    this.clients?.close();
     await Promise.allSettled([this.udp?.close(), this.tcp?.close(), this.tls?.close()]);
     this.logger.info('SIPREC recorder stopped');
   }
@@ -297,7 +323,7 @@ export class SiprecServer {
     t.on('message', (message, remote) => {
       try {
         if (message.kind === 'response') {
-          this.stats.responsesIgnored++; // we send no requests
+          if (!this.clients?.receive(message)) this.stats.responsesIgnored++;
           return;
         }
         this.stats.requests++;
@@ -678,8 +704,9 @@ export class SiprecServer {
     }
     let session: CallSession;
     const ref: { entry?: CallEntry } = {};
-    const selfEnd = (reason: ConversationEndReason) => {
+    const selfEnd = (reason: ConversationEndReason, detail: string) => {
       if (!ref.entry) return;
+      this.sendBye(ref.entry, reason === 'timeout' ? `RTP inactivity timeout (${detail})` : `recording ended: ${detail}`);
       this.forget(ref.entry);
       this.endSession(ref.entry.session, reason);
     };
@@ -705,7 +732,7 @@ export class SiprecServer {
           sockets,
           startedAt: new Date(),
           setupDeadline: a.limit,
-          onSelfEnd: reason => selfEnd(reason),
+          onSelfEnd: (reason, detail) => selfEnd(reason, detail),
         },
       );
     } catch (e) {
@@ -723,7 +750,7 @@ export class SiprecServer {
     const timer = new SessionTimer({
       onExpired: () => {
         this.logger.warn(`call ${callId}: session timer expired (no refresh); ending it`);
-        if (ref.entry) this.endCall(ref.entry, 'timeout');
+        if (ref.entry) this.endCall(ref.entry, 'timeout', 'session timer expired');
       },
     });
     const entry: CallEntry = {
@@ -781,7 +808,7 @@ export class SiprecServer {
     for (const entry of this.calls.values()) {
       if (entry.inviteTx === tx && !entry.acked) {
         this.logger.warn(`call ${entry.session.start.sipCallId}: no ACK for the 200 OK; ending it`);
-        this.endCall(entry, 'error');
+        this.endCall(entry, 'error', 'no ACK received for the 200 OK');
       }
     }
   }
@@ -919,9 +946,57 @@ export class SiprecServer {
     this.calls.delete(entry.dialog.key);
   }
 
-  private endCall(entry: CallEntry, reason: ConversationEndReason): Promise<void> {
+  /** Ends a call; `bye`: the recorder ends it itself, the SRC gets a BYE with this reason text. */
+  private endCall(entry: CallEntry, reason: ConversationEndReason, bye?: string): Promise<void> {
+    if (bye) this.sendBye(entry, bye);
     this.forget(entry);
     return this.endSession(entry.session, reason);
+  }
+
+  /**
+   * BYE to the SRC for a call still in progress that the recorder ends itself (RFC 3261
+   * §15.1.1), with `Reason: SIP;cause=200;text="..."` (RFC 3326). Sent over the
+   * transport of the call's last INVITE: UDP to its source address, TCP/TLS on its
+   * connection (not sent when that connection has closed).
+   */
+  private sendBye(entry: CallEntry, why: string): void {
+    const callId = entry.session.start.sipCallId;
+    const remote = entry.inviteTx.remote;
+    const stream = remote.transport === 'udp' ? undefined : { tcp: this.tcp, tls: this.tls }[remote.transport];
+    if (this.calls.get(entry.dialog.key) !== entry || !this.clients) return;
+    if (stream && !stream.isOpen(remote.connectionId)) {
+      this.logger.info(`call ${callId}: no BYE sent (${why}): its ${remote.transport.toUpperCase()} connection is closed`);
+      return;
+    }
+    const port = this.addresses[remote.transport] ?? this.options.config.sip.port;
+    let tx;
+    try {
+      const bye = buildInDialogRequest(entry.dialog, 'BYE', {
+        via: { transport: remote.transport, host: this.options.config.advertisedAddress, port },
+        reason: { cause: 200, text: why },
+      });
+      tx = this.clients.request(bye, remote);
+    } catch (e) {
+      this.logger.warn(`call ${callId}: cannot send a BYE (${why}): ${(e as Error).message}`);
+      return;
+    }
+    this.stats.byesSent++;
+    this.logger.info(`call ${callId}: BYE sent to ${remote.transport}:${remote.address}:${remote.port} (${why})`);
+    tx.done.then(o => {
+      if (o.kind === 'response') {
+        this.stats.byesAnswered++;
+        if (o.response.status >= 300) this.logger.info(`call ${callId}: the SRC answered our BYE with ${o.response.status} ${o.response.reason}`);
+      } else {
+        this.stats.byesUnanswered++;
+        const detail =
+          o.kind === 'timeout'
+            ? `no final response after ${tx.transmissions} transmission(s)`
+            : o.kind === 'closed'
+              ? 'the recorder stopped first'
+              : o.error.message;
+        this.logger.warn(`call ${callId}: BYE not answered (${detail})`);
+      }
+    });
   }
 
   private endSession(session: CallSession, reason: ConversationEndReason): Promise<void> {

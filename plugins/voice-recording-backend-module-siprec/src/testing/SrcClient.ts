@@ -11,6 +11,7 @@ import {
   SipHeaders,
   SipRequest,
   SipResponse,
+  buildResponse,
   parseNameAddr,
   parseSipMessage,
   parseVia,
@@ -55,6 +56,15 @@ export interface SrcTlsOptions {
   maxVersion?: tls.SecureVersion;
 }
 
+/** A request the recorder sent to the test SRC (a BYE of its own). */
+export interface SrcReceivedRequest {
+  request: SipRequest;
+  /** Date.now() at arrival */
+  at: number;
+  /** the status the SRC answered with (undefined: not answered) */
+  answered?: number;
+}
+
 /** A SIPREC client speaking to one recorder over UDP, TCP or TLS. */
 export class SrcClient {
   private udp?: dgram.Socket;
@@ -63,6 +73,14 @@ export class SrcClient {
   private readonly waiters = new Map<string, { resolve: (r: SipResponse) => void; provisional?: (r: SipResponse) => void }>();
   /** every response received, in order */
   readonly responses: SipResponse[] = [];
+  /** every request received from the recorder (retransmissions included), in order */
+  readonly requests: SrcReceivedRequest[] = [];
+  /**
+   * How the SRC answers the recorder's requests: a status (200 by default), or
+   * undefined to stay silent (the recorder then retransmits over UDP).
+   */
+  answerRequest: (request: SipRequest) => number | undefined = () => 200;
+  private readonly requestWaiters: Array<{ match: (r: SipRequest) => boolean; resolve: (r: SipRequest) => void }> = [];
 
   constructor(readonly server: { host: string; port: number; transport: 'udp' | 'tcp' | 'tls'; tls?: SrcTlsOptions }) {}
 
@@ -70,13 +88,13 @@ export class SrcClient {
     if (this.server.transport === 'udp') {
       const s = dgram.createSocket('udp4');
       await new Promise<void>(r => s.bind(0, '127.0.0.1', () => r()));
-      s.on('message', buf => this.onBytes(buf));
+      s.on('message', (buf, rinfo) => this.onBytes(buf, rinfo));
       this.udp = s;
       this.localPort = s.address().port;
     } else {
       const framer = new StreamFramer({
         maxMessageSize: 65535,
-        onMessage: m => m.kind === 'response' && this.onResponse(m),
+        onMessage: m => (m.kind === 'response' ? this.onResponse(m) : this.onRequest(m)),
         onKeepAlive: () => undefined,
         onError: () => undefined,
       });
@@ -108,13 +126,49 @@ export class SrcClient {
     this.tcp?.destroy();
   }
 
-  private onBytes(buf: Buffer) {
+  private onBytes(buf: Buffer, rinfo: dgram.RemoteInfo) {
     try {
       const m = parseSipMessage(buf);
       if (m.kind === 'response') this.onResponse(m);
+      else this.onRequest(m, rinfo);
     } catch {
       // ignored
     }
+  }
+
+  private onRequest(request: SipRequest, rinfo?: dgram.RemoteInfo) {
+    const status = this.answerRequest(request);
+    this.requests.push({ request, at: Date.now(), answered: status });
+    for (const w of [...this.requestWaiters]) {
+      if (w.match(request)) {
+        this.requestWaiters.splice(this.requestWaiters.indexOf(w), 1);
+        w.resolve(request);
+      }
+    }
+    if (status === undefined) return;
+    const bytes = serializeSipMessage(buildResponse(request, status, status === 200 ? 'OK' : 'Error'));
+    if (this.udp && rinfo) this.udp.send(bytes, rinfo.port, rinfo.address);
+    else if (this.tcp && !this.tcp.destroyed) this.tcp.write(bytes);
+  }
+
+  /** Resolves with the first request from the recorder (already received or to come) that matches. */
+  waitForRequest(match: (r: SipRequest) => boolean, timeoutMs = 15_000): Promise<SipRequest> {
+    const seen = this.requests.find(r => match(r.request));
+    if (seen) return Promise.resolve(seen.request);
+    return new Promise((resolve, reject) => {
+      const w = {
+        match,
+        resolve: (r: SipRequest) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.requestWaiters.splice(this.requestWaiters.indexOf(w), 1);
+        reject(new Error(`no matching request from the recorder within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.requestWaiters.push(w);
+    });
   }
 
   private onResponse(r: SipResponse) {

@@ -12,3 +12,5 @@ export type {
   SessionTimerOptions,
   SessionTimerPolicy,
 } from './sessionTimer';
+export { buildInDialogRequest } from './request';
+export type { InDialogRequestOptions } from './request';

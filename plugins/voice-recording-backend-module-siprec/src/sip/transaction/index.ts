@@ -7,3 +7,5 @@ export type {
   ServerTransactionLayerOptions,
   TransactionTimerConfig,
 } from './serverTransaction';
+export { ClientTransaction, ClientTransactionLayer } from './clientTransaction';
+export type { ClientTransactionLayerOptions, ClientTransactionOutcome, ClientTransactionState } from './clientTransaction';

@@ -145,6 +145,12 @@ export class TcpTransport extends EventEmitter<TransportEvents> {
     return conn;
   }
 
+  /** True while the connection with this id is open and writable. */
+  isOpen(connectionId: string | undefined): boolean {
+    const conn = connectionId ? this.connections.get(connectionId) : undefined;
+    return !!conn && !conn.socket.destroyed && conn.socket.writable;
+  }
+
   async send(message: SipMessage | Buffer, remote: RemoteAddress): Promise<void> {
     const bytes = Buffer.isBuffer(message) ? message : serializeSipMessage(message);
     let conn = remote.connectionId ? this.connections.get(remote.connectionId) : undefined;
