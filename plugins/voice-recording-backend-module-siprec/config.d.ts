@@ -15,17 +15,25 @@ export interface Config {
         port?: number;
         /** Default ['udp', 'tcp']. */
         transports?: Array<'udp' | 'tcp'>;
-        /** SIP over TLS (not implemented yet: logged and ignored). */
+        /**
+         * SIP over TLS (TLS 1.2+), on its own port. Present = listening; the files are
+         * checked at startup (the error names the key). Each file value is a path of a
+         * PEM file, or PEM text when the value starts with `-----BEGIN`.
+         */
         tls?: {
-          /** Default 5061. */
+          /** TCP port of SIP over TLS. Default 5061. */
           port?: number;
-          /** PEM file. */
+          /** PEM file: the recorder's certificate, then any intermediates (leaf first). */
           certificate?: string;
           /**
-           * PEM file.
+           * PEM file: the certificate's private key (not encrypted).
            * @visibility secret
            */
           privateKey?: string;
+          /** PEM file: CA certificate(s) that SBC client certificates must chain to (with requestClientCertificate). */
+          ca?: string;
+          /** Require a client certificate signed by `ca` from every SBC. Default false. */
+          requestClientCertificate?: boolean;
         };
       };
       rtp?: {

@@ -12,7 +12,7 @@ export type { SiprecModuleOptions } from './module';
 export { SiprecServer, REFUSAL_RESPONSES, ALLOW } from './server/SiprecServer';
 export type { SiprecServerOptions, SiprecServerStats } from './server/SiprecServer';
 export { readRecorderConfig } from './server/config';
-export type { RecorderConfig } from './server/config';
+export type { RecorderConfig, RecorderTlsConfig } from './server/config';
 export { SiprecCaptureSource } from './server/SiprecCaptureSource';
 export { CallSession } from './call/CallSession';
 export { recoverCalls } from './call/recoverCalls';

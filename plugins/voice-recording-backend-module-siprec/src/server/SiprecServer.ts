@@ -988,12 +988,9 @@ export class SiprecServer {
         if (o.response.status >= 300) this.logger.info(`call ${callId}: the SRC answered our BYE with ${o.response.status} ${o.response.reason}`);
       } else {
         this.stats.byesUnanswered++;
-        const detail =
-          o.kind === 'timeout'
-            ? `no final response after ${tx.transmissions} transmission(s)`
-            : o.kind === 'closed'
-              ? 'the recorder stopped first'
-              : o.error.message;
+        let detail = `no final response after ${tx.transmissions} transmission(s)`;
+        if (o.kind === 'closed') detail = 'the recorder stopped first';
+        if (o.kind === 'transport-error') detail = o.error.message;
         this.logger.warn(`call ${callId}: BYE not answered (${detail})`);
       }
     });

@@ -11,9 +11,12 @@ beforeAll(() => {
 });
 afterAll(() => pki?.remove());
 
-const read = (sip: Record<string, unknown>) =>
+/** a JSON object, as mockServices.rootConfig takes it */
+type JsonObject = NonNullable<NonNullable<Parameters<typeof mockServices.rootConfig>[0]>['data']>;
+
+const read = (sip: JsonObject) =>
   readRecorderConfig(mockServices.rootConfig({ data: { voiceRecording: { recorder: { bindAddress: '127.0.0.1', sip } } } }));
-const tlsWith = (tls: Record<string, unknown>) => read({ tls: { certificate: pki.serverCert, privateKey: pki.serverKey, ...tls } });
+const tlsWith = (tls: JsonObject) => read({ tls: { certificate: pki.serverCert, privateKey: pki.serverKey, ...tls } });
 
 describe('voiceRecording.recorder.sip.tls', () => {
   it('is off without a tls section, and reads file paths with defaults', () => {

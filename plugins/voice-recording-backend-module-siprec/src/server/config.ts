@@ -191,7 +191,7 @@ export function loadTlsCredentials(tls: RecorderTlsConfig): TlsCredentials {
       return fs.readFileSync(v);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
+      const why = ({ ENOENT: 'no such file', EACCES: 'permission denied' } as Record<string, string>)[err.code ?? ''] ?? err.message;
       throw new Error(`${k(name)}: cannot read ${where(v)} (${why})`);
     }
   };

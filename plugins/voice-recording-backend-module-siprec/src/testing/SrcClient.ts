@@ -156,14 +156,12 @@ export class SrcClient {
     const seen = this.requests.find(r => match(r.request));
     if (seen) return Promise.resolve(seen.request);
     return new Promise((resolve, reject) => {
-      const w = {
-        match,
-        resolve: (r: SipRequest) => {
-          clearTimeout(timer);
-          resolve(r);
-        },
+      const w = { match, resolve, timer: undefined as NodeJS.Timeout | undefined };
+      w.resolve = (r: SipRequest) => {
+        clearTimeout(w.timer);
+        resolve(r);
       };
-      const timer = setTimeout(() => {
+      w.timer = setTimeout(() => {
         this.requestWaiters.splice(this.requestWaiters.indexOf(w), 1);
         reject(new Error(`no matching request from the recorder within ${timeoutMs} ms`));
       }, timeoutMs);
