@@ -1,0 +1,219 @@
+/*
+ * The recorder-only backend (src/recorder.ts) as its own process, configured like a
+ * separated deployment (app-config.yaml + app-config.recorder.yaml) with a fresh SQLite
+ * directory and demo numbers on top: one SIPREC call is recorded end to end, the
+ * portal's plugins are absent, and SIGTERM stops it cleanly.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+/* eslint-disable @backstage/no-forbidden-package-imports -- the project's test SRC and G.711 encoder (test helpers of the SIPREC module) */
+import { encodeG711 } from '@mvr/plugin-voice-recording-backend-module-siprec/src/audio/__testUtils__/speech';
+import { SrcClient, streamRtp } from '@mvr/plugin-voice-recording-backend-module-siprec/src/testing/SrcClient';
+import { buildMetadata, buildOfferSdp } from '@mvr/plugin-voice-recording-backend-module-siprec/src/testing/siprecMessages';
+/* eslint-enable @backstage/no-forbidden-package-imports */
+
+jest.setTimeout(90_000);
+
+const BACKEND_DIR = path.resolve(__dirname, '..');
+const REPO_ROOT = path.resolve(BACKEND_DIR, '../..');
+const RECORDED = '+32470000101';
+const OTHER = '+32499000101';
+
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 100));
+  }
+}
+
+/** A 1 kHz-ish tone with a little noise, `seconds` long, 8 kHz. */
+function tone(seconds: number, freq: number): Int16Array {
+  const pcm = new Int16Array(8000 * seconds);
+  for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * freq * i) / 8000));
+  return pcm;
+}
+
+describe('recorder-only backend (src/recorder.ts) in its own process', () => {
+  let dir: string;
+  let child: ChildProcess | undefined;
+  let output = '';
+  let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  let httpPort: number;
+  let sipPort: number;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvr-recorder-only-'));
+    httpPort = await freeTcpPort();
+    fs.writeFileSync(
+      path.join(dir, 'numbers.yaml'),
+      `numbers:\n  - number: '${RECORDED}'\n    userRef: user:default/bob\n    slots: [{ weekdays: Mon-Sun, start: '00:00', end: '24:00' }]\n    settings: { statusMode: manual, activeStatus: professional, simultaneousCalls: true }\n`,
+    );
+    // the last config wins: a fresh SQLite directory (one process, one host) instead
+    // of the example's PostgreSQL, free ports, everything under the temp directory
+    fs.writeFileSync(
+      path.join(dir, 'app-config.test.yaml'),
+      [
+        'backend:',
+        `  baseUrl: http://127.0.0.1:${httpPort}`,
+        `  listen: { host: 127.0.0.1, port: ${httpPort} }`,
+        `  database: { client: better-sqlite3, connection: { directory: '${dir}/db' } }`,
+        'voiceRecording:',
+        `  demoData: { file: '${dir}/numbers.yaml' }`,
+        `  storage: { local: { directory: '${dir}/recordings' } }`,
+        '  recorder:',
+        '    instanceId: recorder-only-test',
+        '    sip: { port: 0, transports: [udp] }',
+        '    rtp: { portMin: null, portMax: null, inactivityTimeoutSeconds: 10 }',
+        `    storage: { journalDir: '${dir}/journal', archiveDir: '${dir}/recordings', minFreeMegabytes: 1 }`,
+        '',
+      ].join('\n'),
+    );
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development' };
+    delete env.JEST_WORKER_ID;
+    child = spawn(
+      process.execPath,
+      [
+        '--require',
+        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+        'src/recorder.ts',
+        '--config',
+        path.join(REPO_ROOT, 'app-config.yaml'),
+        '--config',
+        path.join(REPO_ROOT, 'app-config.recorder.yaml'),
+        '--config',
+        path.join(dir, 'app-config.test.yaml'),
+      ],
+      { cwd: BACKEND_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout!.on('data', d => (output += d.toString()));
+    child.stderr!.on('data', d => (output += d.toString()));
+    exit = new Promise(resolve => child!.once('exit', (code, signal) => resolve({ code, signal })));
+    let exited = false;
+    exit.then(() => (exited = true));
+    sipPort = await waitFor(
+      'the SIPREC recorder to listen',
+      () => {
+        if (exited) throw new Error(`the recorder process exited during startup:\n${output}`);
+        const m = output.match(/SIPREC recorder listening on \S+ udp\/(\d+)/);
+        return m ? Number(m[1]) : undefined;
+      },
+      45_000,
+    );
+    await waitFor(
+      'the HTTP readiness endpoint',
+      async () => {
+        const r = await fetch(`http://127.0.0.1:${httpPort}/.backstage/health/v1/readiness`).catch(() => undefined);
+        return r?.status === 200 ? true : undefined;
+      },
+      15_000,
+    );
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exit;
+    }
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves only the voice-recording plugin on its HTTP port (no catalog, auth, permission, app)', async () => {
+    for (const p of ['catalog/entities', 'auth/demo/refresh', 'permission/authorize', 'notifications/notifications']) {
+      const r = await fetch(`http://127.0.0.1:${httpPort}/api/${p}`);
+      expect({ p, status: r.status }).toEqual({ p, status: 404 });
+    }
+    // the voice-recording plugin is there: an unauthenticated call is refused with 401, not 404
+    const vr = await fetch(`http://127.0.0.1:${httpPort}/api/voice-recording/numbers`);
+    expect(vr.status).toBe(401);
+    // and it is the only plugin the backend initialized
+    expect(output).toMatch(/Plugin initialization started: 'voice-recording'(?!,)/);
+  });
+
+  it('records a SIPREC call into the database and the archive, then stops cleanly on SIGTERM', async () => {
+    const udp = new SrcClient({ host: '127.0.0.1', port: sipPort, transport: 'udp' });
+    await udp.start();
+    let callId: string;
+    try {
+      expect((await udp.options()).status).toBe(200);
+      const call = await udp.invite({
+        sdp: buildOfferSdp([
+          { label: '1', port: 40000 },
+          { label: '2', port: 40002 },
+        ]),
+        metadata: buildMetadata([
+          { aor: `sip:${RECORDED}@pbx.example.com`, sends: '1' },
+          { aor: `sip:${OTHER}@carrier.example.net`, sends: '2' },
+        ]),
+      });
+      expect(call.response!.status).toBe(200);
+      expect(call.mediaPorts).toHaveLength(2);
+      await Promise.all([
+        streamRtp({ port: call.mediaPorts[0], payload: encodeG711('pcma', tone(2, 440)), payloadType: 8 }),
+        streamRtp({ port: call.mediaPorts[1], payload: encodeG711('pcma', tone(2, 620)), payloadType: 8 }),
+      ]);
+      expect((await udp.bye(call)).status).toBe(200);
+      callId = call.callId;
+    } finally {
+      await udp.close();
+    }
+
+    // read what the recorder wrote, from its SQLite file (a second reader, as the portal would be)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Database = require('better-sqlite3');
+    const db = new Database(path.join(dir, 'db', 'voice-recording.sqlite'), { readonly: true, fileMustExist: true });
+    try {
+      const row = await waitFor(
+        'the conversation to finish',
+        () => {
+          const r = db.prepare('select * from vr_conversations where sip_call_id = ?').get(callId);
+          return r && r.state !== 'recording' ? r : undefined;
+        },
+        20_000,
+      );
+      expect(row).toMatchObject({ state: 'finished', ended_by: 'bye', number: RECORDED, other_party: OTHER, capture_source: 'siprec' });
+      const file = fs.readFileSync(path.join(dir, 'recordings', row.storage_key));
+      expect(file.length).toBeGreaterThan(1000);
+      expect(Number(row.bytes)).toBe(file.length);
+      expect(createHash('sha256').update(file).digest('hex')).toBe(row.sha256);
+    } finally {
+      db.close();
+    }
+
+    const t0 = Date.now();
+    child!.kill('SIGTERM');
+    const result = await Promise.race([
+      exit,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no exit 20 s after SIGTERM:\n${output}`)), 20_000)),
+    ]);
+    // eslint-disable-next-line no-console
+    console.log(`recorder-only backend stopped ${Date.now() - t0} ms after SIGTERM`);
+    expect(result).toEqual({ code: 0, signal: null });
+    // the SIP socket is closed (its port can be bound again) and no journal is left
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind(sipPort, '127.0.0.1', () => resolve());
+    });
+    await new Promise<void>(r => sock.close(() => r()));
+    expect(fs.readdirSync(path.join(dir, 'journal')).filter(f => f.endsWith('.mvrj'))).toEqual([]);
+  });
+});
