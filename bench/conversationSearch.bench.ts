@@ -13,6 +13,8 @@ export interface SearchTiming {
   p50: number;
   p95: number;
   total: number;
+  /** the page's count stopped at the cap (DEFAULT_SEARCH_COUNT_CAP) */
+  totalIsLowerBound?: boolean;
 }
 
 const BASE_MS = Date.UTC(2026, 0, 1);
@@ -78,7 +80,7 @@ export async function timeSearches(knex: Knex, count: number, runs = 15): Promis
   const own = { property: 'userRef' as const, values: ['user:default/u42'] };
   const base = { sort: 'startedAt' as const, order: 'desc' as const, limit: 50 };
   const firstPage = await store.search(base);
-  const cases: { name: string; run: () => Promise<{ total: number }> }[] = [
+  const cases: { name: string; run: () => Promise<{ total: number; totalIsLowerBound?: boolean }> }[] = [
     { name: 'admin, no filter, newest first', run: () => store.search(base) },
     { name: 'admin, next page (keyset cursor)', run: () => store.search({ ...base, cursor: firstPage.nextCursor }) },
     { name: 'by recorded number', run: () => store.search({ ...base, number: '+32470100042' }) },
@@ -107,10 +109,13 @@ export async function timeSearches(knex: Knex, count: number, runs = 15): Promis
   for (const c of cases) {
     const times: number[] = [];
     let total = 0;
+    let totalIsLowerBound: boolean | undefined;
     await c.run(); // warm-up
     for (let i = 0; i < runs; i++) {
       const t = performance.now();
-      total = (await c.run()).total;
+      const page = await c.run();
+      total = page.total;
+      totalIsLowerBound = page.totalIsLowerBound;
       times.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);
@@ -119,6 +124,7 @@ export async function timeSearches(knex: Knex, count: number, runs = 15): Promis
       p50: times[Math.floor(times.length * 0.5)],
       p95: times[Math.min(times.length - 1, Math.ceil(times.length * 0.95) - 1)],
       total,
+      totalIsLowerBound,
     });
   }
   void count;

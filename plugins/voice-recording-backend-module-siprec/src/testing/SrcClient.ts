@@ -155,8 +155,8 @@ export class SrcClient {
   waitForRequest(match: (r: SipRequest) => boolean, timeoutMs = 15_000): Promise<SipRequest> {
     const seen = this.requests.find(r => match(r.request));
     if (seen) return Promise.resolve(seen.request);
-    return new Promise((resolve, reject) => {
-      const w = { match, resolve, timer: undefined as NodeJS.Timeout | undefined };
+    return new Promise<SipRequest>((resolve, reject) => {
+      const w: { match: (r: SipRequest) => boolean; resolve: (r: SipRequest) => void; timer?: NodeJS.Timeout } = { match, resolve };
       w.resolve = (r: SipRequest) => {
         clearTimeout(w.timer);
         resolve(r);

@@ -220,6 +220,30 @@ describe.each(databases.eachSupportedId())(
       }
     });
 
+    it('counts a search page up to the cap, then reports "more than" (exports stay exact)', async () => {
+      const exact = await new ConversationSearchStore(knex).search({ sort: 'startedAt', order: 'desc', limit: 2 });
+      expect(exact.total).toBe(ROWS.length);
+      expect(exact.totalIsLowerBound).toBeUndefined();
+      for (const cap of [ROWS.length, ROWS.length - 1, 3]) {
+        const store = new ConversationSearchStore(knex, { searchCountCap: cap });
+        const page = await store.search({ sort: 'startedAt', order: 'desc', limit: 2 });
+        expect(page.items.map(c => c.id)).toEqual(exact.items.map(c => c.id));
+        if (cap >= ROWS.length) {
+          expect(page).toMatchObject({ total: ROWS.length });
+          expect(page.totalIsLowerBound).toBeUndefined();
+        } else {
+          expect(page).toMatchObject({ total: cap, totalIsLowerBound: true });
+        }
+        // the partial-number filter with visibility goes through the same capped count
+        const f = phoneFilter('4567');
+        const partial = await store.search({ ...f, sort: 'startedAt', order: 'desc', limit: 2 });
+        const want = expected(ROWS, f).length;
+        expect(partial.total).toBe(Math.min(want, cap));
+        expect(partial.totalIsLowerBound ?? false).toBe(want > cap);
+        expect(await store.count({})).toBe(ROWS.length);
+      }
+    });
+
     it('keeps the phone index in step with inserts, updates and deletes', async () => {
       const store = new ConversationSearchStore(knex);
       const writer = new KnexConversationsStore(knex);

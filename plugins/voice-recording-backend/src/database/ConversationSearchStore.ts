@@ -59,9 +59,20 @@ export interface ConversationSearchQuery extends ConversationSearchFilters {
 
 export interface ConversationSearchPage {
   items: Conversation[];
+  /** Matches; when `totalIsLowerBound`, at least this many (the count stopped there). */
   total: number;
+  /** true when more than the count cap match (the count is not exact then). */
+  totalIsLowerBound?: boolean;
   nextCursor?: string;
 }
+
+/**
+ * A search page counts matches up to this many: beyond it the total is shown as "more
+ * than". An exact count of a broad filter (a direction, a short partial number) reads
+ * every matching row; capped, it stops after the cap, so broad searches cost what
+ * narrow ones do. `count()` (exports) stays exact.
+ */
+export const DEFAULT_SEARCH_COUNT_CAP = 10000;
 
 /**
  * Sort columns. Nullable columns sort through COALESCE so that the keyset comparison
@@ -213,11 +224,14 @@ interface PhonePlan {
 export interface ConversationSearchStoreOptions {
   /** See DEFAULT_PHONE_INDEX_MAX_MATCHES (tests lower it to run both plans). */
   phoneIndexMaxMatches?: number;
+  /** See DEFAULT_SEARCH_COUNT_CAP. */
+  searchCountCap?: number;
 }
 
 /** Read side of conversations: search, detail, visibility in SQL. */
 export class ConversationSearchStore {
   private readonly phoneIndexMaxMatches: number;
+  private readonly searchCountCap: number;
   private phoneFts?: Promise<boolean>;
 
   constructor(
@@ -226,6 +240,7 @@ export class ConversationSearchStore {
   ) {
     this.phoneIndexMaxMatches =
       options.phoneIndexMaxMatches ?? DEFAULT_PHONE_INDEX_MAX_MATCHES;
+    this.searchCountCap = options.searchCountCap ?? DEFAULT_SEARCH_COUNT_CAP;
   }
 
   /**
@@ -388,6 +403,7 @@ export class ConversationSearchStore {
     filters: ConversationSearchFilters,
     visibility: PermissionCriteria<ConversationQuery> | undefined,
     phone: PhonePlan | undefined,
+    cap?: number,
   ): Promise<number> {
     if (
       phone?.matches !== undefined &&
@@ -395,6 +411,18 @@ export class ConversationSearchStore {
       FILTER_KEYS.every(k => filters[k] === undefined)
     ) {
       return phone.matches; // the phone filter alone: already counted by its index
+    }
+    if (cap !== undefined) {
+      // count at most cap + 1 rows: a result above cap means "more than cap"
+      const [{ count }] = await this.db
+        .from(
+          this.filtered(filters, visibility, phone)
+            .select(this.db.raw('1'))
+            .limit(cap + 1)
+            .as('capped'),
+        )
+        .count({ count: '*' });
+      return Number(count);
     }
     const [{ count }] = await this.filtered(filters, visibility, phone).count({
       count: '*',
@@ -436,7 +464,7 @@ export class ConversationSearchStore {
         .select('*')
         .orderByRaw(`${sort.expr} ${dir}, id ${dir}`)
         .limit(query.limit + 1) as Promise<ConversationRow[]>,
-      this.countWith(query, visibility, phone),
+      this.countWith(query, visibility, phone, this.searchCountCap),
     ]);
     const items = rows.slice(0, query.limit).map(conversationFromRow);
     let nextCursor: string | undefined;
@@ -451,7 +479,9 @@ export class ConversationSearchStore {
       const v = values[query.sort];
       nextCursor = encodeCursor({ s: query.sort, o: dir, v, id: last.id });
     }
-    return { items, total, nextCursor };
+    return total > this.searchCountCap
+      ? { items, total: this.searchCountCap, totalIsLowerBound: true, nextCursor }
+      : { items, total, nextCursor };
   }
 
   /** One conversation if it exists and the criteria allow it. */

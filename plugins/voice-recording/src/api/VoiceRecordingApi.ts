@@ -101,7 +101,9 @@ export type ConversationSummary = Omit<Conversation, 'metadata'> & {
 
 export interface ConversationList {
   items: ConversationSummary[];
+  /** Matches; at least this many when `totalIsLowerBound` (the server's count cap). */
   total: number;
+  totalIsLowerBound?: boolean;
   nextCursor?: string;
 }
 

@@ -3,7 +3,7 @@ import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { rootRouteRef } from '../../routes';
 import { makeConversationSummary } from '../../testUtils/conversations';
-import { ConversationsPage } from './ConversationsPage';
+import { ConversationsPage, totalLabel } from './ConversationsPage';
 import {
   FIRST_PAGE,
   currentCursor,
@@ -101,6 +101,15 @@ function renderPage(listConversations: jest.Mock) {
     initialRouteEntries: ['/voice-recording/conversations'],
   });
 }
+
+describe('totalLabel', () => {
+  it('says the exact count, or "more than" when the server capped it', () => {
+    expect(totalLabel(1)).toBe('1 conversation');
+    expect(totalLabel(0)).toBe('0 conversations');
+    expect(totalLabel(42, false)).toBe('42 conversations');
+    expect(totalLabel(10000, true)).toBe('More than 10,000 conversations');
+  });
+});
 
 describe('ConversationsPage', () => {
   it('pages forward and back with the cursor stack, and resets it on search', async () => {

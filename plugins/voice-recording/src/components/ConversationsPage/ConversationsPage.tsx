@@ -30,6 +30,12 @@ import {
 
 export const CONVERSATIONS_PAGE_SIZE = 50;
 
+/** "1 conversation", "12 conversations", or "More than 10,000 conversations" (capped count). */
+export function totalLabel(total: number, lowerBound?: boolean): string {
+  if (lowerBound) return `More than ${total.toLocaleString('en-US')} conversations`;
+  return total === 1 ? '1 conversation' : `${total} conversations`;
+}
+
 /**
  * Search of recorded conversations (standard users: their own; admins: all, the backend
  * decides), sortable, with keyset pagination; admins can export the search as a ZIP.
@@ -115,9 +121,7 @@ export function ConversationsPage() {
       {value && (
         <>
           <Typography variant="body2" data-testid="conversations-total">
-            {value.total === 1
-              ? '1 conversation'
-              : `${value.total} conversations`}
+            {totalLabel(value.total, value.totalIsLowerBound)}
             {shown > 0 && ` — showing ${firstShown}–${firstShown + shown - 1}`}
           </Typography>
           <ConversationsTable
