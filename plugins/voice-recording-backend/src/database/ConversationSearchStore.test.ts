@@ -228,12 +228,10 @@ describe.each(databases.eachSupportedId())(
         const store = new ConversationSearchStore(knex, { searchCountCap: cap });
         const page = await store.search({ sort: 'startedAt', order: 'desc', limit: 2 });
         expect(page.items.map(c => c.id)).toEqual(exact.items.map(c => c.id));
-        if (cap >= ROWS.length) {
-          expect(page).toMatchObject({ total: ROWS.length });
-          expect(page.totalIsLowerBound).toBeUndefined();
-        } else {
-          expect(page).toMatchObject({ total: cap, totalIsLowerBound: true });
-        }
+        expect({ total: page.total, lowerBound: page.totalIsLowerBound ?? false }).toEqual({
+          total: Math.min(cap, ROWS.length),
+          lowerBound: ROWS.length > cap,
+        });
         // the partial-number filter with visibility goes through the same capped count
         const f = phoneFilter('4567');
         const partial = await store.search({ ...f, sort: 'startedAt', order: 'desc', limit: 2 });
