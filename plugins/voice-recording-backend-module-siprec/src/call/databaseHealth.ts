@@ -178,8 +178,11 @@ export class DatabaseHealth {
  * is full`): what is kept in refused-session records and logs.
  */
 export function shortStoreMessage(message: string): string {
-  const m = /^(.*?database unavailable: )(?:select|insert|update|delete|with)\b.* - (.*)$/is.exec(message);
-  return (m ? `${m[1]}${m[2]}` : message).slice(0, 500);
+  // knex: "<sql> - <reason>", sometimes behind the driver's error name ("SqliteError: ")
+  const m = /^(.*?database unavailable: )(?:\w*Error: )?(?:select|insert|update|delete|with)\b(.*)$/is.exec(message);
+  if (!m) return message.slice(0, 500);
+  const sep = m[2].lastIndexOf(' - ');
+  return `${m[1]}${sep >= 0 ? m[2].slice(sep + 3) : 'an SQL statement failed'}`.slice(0, 500);
 }
 
 /**
