@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 import { decodeOggOpus, OggOpusWriter } from './opusFile';
@@ -101,6 +102,30 @@ describe('OpusEncoderPool', () => {
     expect(decodeOggOpus(Buffer.concat(pages)).samples).toBe(8000);
     expect(pool.liveWorkers).toBe(1);
   });
+
+  it('keeps a process alive while a worker has work to answer, and lets it exit when idle', () => {
+    // a script with nothing else to wait for: it must print the result, then exit on its own
+    const script = `
+      const { OpusEncoderPool } = require(${JSON.stringify(require.resolve('./opusEncoderPool'))});
+      const pool = new OpusEncoderPool({ threads: 1 });
+      const w = pool.createWriter({ implementation: 'wasm', serial: 5, complexity: 0 });
+      const pcm = new Int16Array(8000 * 2 * 5).map((_, i) => Math.round(8000 * Math.sin(i / 9)));
+      (async () => {
+        const pages = [...(await w.write(pcm)), ...(await w.end())];
+        console.log('encoded ' + Buffer.concat(pages).length + ' bytes');
+      })();
+    `;
+    const started = Date.now();
+    const run = spawnSync(
+      process.execPath,
+      ['--require', require.resolve('@backstage/cli/config/nodeTransform.cjs'), '-e', script],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^encoded \d{3,} bytes$/m);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 40_000);
 
   it('threads: 0 encodes in-thread through the same interface', async () => {
     pool = new OpusEncoderPool({ threads: 0 });

@@ -62,6 +62,8 @@ class PoolWorker {
   /** replies are FIFO per writer */
   readonly waiting = new Map<number, Pending[]>();
   writers = 0;
+  /** requests waiting for a reply: the worker keeps the process alive only while > 0 */
+  private outstanding = 0;
   dead?: Error;
 
   constructor() {
@@ -90,6 +92,8 @@ class PoolWorker {
   }
 
   private onReply(reply: Reply) {
+    // every reply answers one request that expected it (even one whose writer was aborted)
+    if (--this.outstanding === 0) this.worker.unref();
     const queue = this.waiting.get(reply.id);
     const p = queue?.shift();
     if (!p) return;
@@ -112,6 +116,8 @@ class PoolWorker {
           this.waiting.set(req.id, queue);
         })
       : Promise.resolve([]);
+    // an idle worker does not keep the process alive; one with work to answer does
+    if (expectReply && this.outstanding++ === 0) this.worker.ref();
     if (req.op === 'write') {
       // copy into a buffer of our own and hand it over without a second copy
       const pcm = req.pcm.slice();
