@@ -110,6 +110,10 @@ export async function archiveJournal(
       decodeG711,
       deleteJournal: false,
     });
+    if (result.peaksError) {
+      // the waveform falls back to decoding the recording: worth a warning, not a failure
+      options.logger.warn(`conversation ${conversationId}: peak envelope not stored: ${result.peaksError}`);
+    }
   } catch (e) {
     failure = `archiving the recording failed: ${(e as Error).message}`;
     if (isStorageUnavailable(e)) {

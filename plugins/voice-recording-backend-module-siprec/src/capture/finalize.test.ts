@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CallJournal, JournalChannel } from './CallJournal';
 import { finalizeRecording, loadFinalizeInput } from './finalize';
-import { OpusEncoderPool } from '@mvr/plugin-voice-recording-node';
+import { OpusEncoderPool, PeakEnvelopeBuilder, decodePeaks } from '@mvr/plugin-voice-recording-node';
 import { decodeOggOpus } from '../audio/opusFile';
 import { readOggPages } from '../audio/ogg';
 import { deinterleaveBytes, deinterleavePcm16, readWav } from '../audio/wav';
@@ -53,6 +53,17 @@ async function readBlob(store: LocalFileBlobStore, key: string): Promise<Buffer>
   const chunks: Buffer[] = [];
   for await (const c of await store.get(key)) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** The `.peaks` sidecar of an archive equals the envelope of the timeline it holds. */
+async function expectPeaksOf(store: LocalFileBlobStore, storageKey: string, peaksKey: string | undefined, left: Int16Array, right: Int16Array) {
+  expect(peaksKey).toBe(`${storageKey}.peaks`);
+  const env = decodePeaks(await readBlob(store, peaksKey!), peaksKey);
+  const want = new PeakEnvelopeBuilder({ sampleRate: RATE, samplesPerPeak: 80, channels: 2 });
+  want.push([left, right]);
+  expect(env).toEqual(want.finish());
+  expect(Math.max(...env.peaks[0])).toBeGreaterThan(100); // speech, not silence
+  expect((await store.stat(peaksKey!))?.size).toBe(32 + 2 * Math.ceil(left.length / 80));
 }
 
 describe('finalizeRecording', () => {
@@ -107,6 +118,8 @@ describe('finalizeRecording', () => {
     expect(res.bytes).toBe(file.length);
     expect(res.sha256).toBe(createHash('sha256').update(file).digest('hex'));
     expect(res.storageKey).toMatch(/^recordings\/\d{4}\/\d{2}\/\d{2}\/opus-call-\d+\.opus$/);
+    // the peak envelope of the rendered timeline is stored next to it (not in the SHA-256)
+    await expectPeaksOf(store, res.storageKey, res.peaksKey, expectedTimeline(total, userSpeech, 0), expectedTimeline(total, otherSpeech, otherStart, drop));
 
     const decoded = decodeOggOpus(file);
     expect(decoded.channels).toBe(2);
@@ -187,6 +200,8 @@ describe('finalizeRecording', () => {
       if (!drop(f)) want.set(otherBytes.subarray(f * FRAME, (f + 1) * FRAME), f * FRAME);
     }
     expect(Buffer.from(right.subarray(800)).equals(Buffer.from(want))).toBe(true);
+    // peaks of the expanded G.711 timeline
+    await expectPeaksOf(store, res.storageKey, res.peaksKey, decodeG711(law, left), decodeG711(law, right));
   });
 
   it('opus: many calls finalized at the same time all succeed (calls ending together under load)', async () => {

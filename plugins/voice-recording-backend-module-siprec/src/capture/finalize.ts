@@ -8,9 +8,17 @@
 import * as fs from 'node:fs/promises';
 import { endianness } from 'node:os';
 import * as path from 'node:path';
-import { OggOpusEncoding, OpusEncoderPool, inThreadOggOpusEncoding } from '@mvr/plugin-voice-recording-node';
+import {
+  OggOpusEncoding,
+  OpusEncoderPool,
+  PEAKS_CONTENT_TYPE,
+  PeakEnvelopeBuilder,
+  encodePeaks,
+  inThreadOggOpusEncoding,
+} from '@mvr/plugin-voice-recording-node';
 import { OggOpusWriterOptions, OpusSampleRate } from '../audio/opusFile';
 import { interleaveBytes, interleavePcm16, wavHeader } from '../audio/wav';
+import { ALAW_DECODE_TABLE, ULAW_DECODE_TABLE } from '../codecs/g711';
 import { BlobStore, fsyncDir } from '../storage/BlobStore';
 import {
   AudioIndexEntry,
@@ -64,6 +72,13 @@ export interface FinalizeResult {
   endedBy: string;
   endedAt: string;
   journalDeleted: boolean;
+  /**
+   * Key of the peak envelope sidecar (`<storageKey>.peaks`, see
+   * @mvr/plugin-voice-recording-node peaks.ts); undefined when it could not be stored
+   * (then `peaksError` says why: the archive is kept, the portal decodes it instead).
+   */
+  peaksKey?: string;
+  peaksError?: string;
 }
 
 export class FinalizeError extends Error {
@@ -208,6 +223,7 @@ async function* renderWindows(
   input: FinalizeInput,
   mode: { kind: 'pcm'; decode?: G711Decoder } | { kind: 'g711'; law: 'pcmu' | 'pcma' },
   windowSamples: number,
+  peaks?: PeakEnvelopeBuilder,
 ): AsyncGenerator<{ left: Int16Array | Uint8Array; right: Int16Array | Uint8Array }> {
   const sides = sidesOf(input.header);
   const cursor = new FrameCursor(input.scan.audio);
@@ -260,7 +276,16 @@ async function* renderWindows(
         return out;
       };
 
-      yield { left: renderSide(sides.left), right: renderSide(sides.right) };
+      const window = { left: renderSide(sides.left), right: renderSide(sides.right) };
+      if (peaks) {
+        if (mode.kind === 'g711') {
+          const table = mode.law === 'pcmu' ? ULAW_DECODE_TABLE : ALAW_DECODE_TABLE;
+          peaks.push([window.left, window.right].map(bytes => Int16Array.from(bytes, b => table[b])));
+        } else {
+          peaks.push([window.left, window.right]);
+        }
+      }
+      yield window;
     }
   } finally {
     await handle.close();
@@ -292,6 +317,8 @@ export async function finalizeRecording(input: FinalizeInput, options: FinalizeO
   const format = options.format ?? 'opus';
   const rate = header.sampleRate;
   const windowSamples = rate; // 1 s windows keep memory flat for long calls
+  // peak envelope of the rendered timeline (10 ms spans), stored next to the archive
+  const peaks = new PeakEnvelopeBuilder({ sampleRate: rate, samplesPerPeak: Math.max(1, Math.round(rate / 100)), channels: 2 });
   let produced: ProducedFormat;
   let contentType: string;
   let extension: string;
@@ -322,7 +349,7 @@ export async function finalizeRecording(input: FinalizeInput, options: FinalizeO
     }
     opus = writer;
     body = (async function* opusBody() {
-      for await (const w of renderWindows(input, { kind: 'pcm', decode: options.decodeG711 }, windowSamples)) {
+      for await (const w of renderWindows(input, { kind: 'pcm', decode: options.decodeG711 }, windowSamples, peaks)) {
         for (const page of await writer.write(interleaveInt16(w.left as Int16Array, w.right as Int16Array))) yield page;
       }
       for (const page of await writer.end()) yield page;
@@ -336,7 +363,7 @@ export async function finalizeRecording(input: FinalizeInput, options: FinalizeO
       const wavLaw = law === 'pcmu' ? 'mulaw' : 'alaw';
       body = (async function* g711Body() {
         yield wavHeader({ encoding: wavLaw, channels: 2, sampleRate: rate }, input.durationSamples * 2);
-        for await (const w of renderWindows(input, { kind: 'g711', law }, windowSamples)) {
+        for await (const w of renderWindows(input, { kind: 'g711', law }, windowSamples, peaks)) {
           yield interleaveBytes(w.left as Uint8Array, w.right as Uint8Array);
         }
       })();
@@ -344,7 +371,7 @@ export async function finalizeRecording(input: FinalizeInput, options: FinalizeO
       produced = 'wav-pcm16';
       body = (async function* pcmBody() {
         yield wavHeader({ encoding: 'pcm16', channels: 2, sampleRate: rate }, input.durationSamples * 4);
-        for await (const w of renderWindows(input, { kind: 'pcm', decode: options.decodeG711 }, windowSamples)) {
+        for await (const w of renderWindows(input, { kind: 'pcm', decode: options.decodeG711 }, windowSamples, peaks)) {
           yield interleavePcm16(w.left as Int16Array, w.right as Int16Array);
         }
       })();
@@ -358,6 +385,18 @@ export async function finalizeRecording(input: FinalizeInput, options: FinalizeO
   } finally {
     opus?.abort();
     releaseEncoder?.();
+  }
+
+  // A derived artefact (not the evidence, not in the SHA-256): failing to store it
+  // does not fail the archive.
+  let peaksKey: string | undefined;
+  let peaksError: string | undefined;
+  try {
+    const key = `${stored.key}.peaks`;
+    await options.blobStore.put(key, encodePeaks(peaks.finish()), { contentType: PEAKS_CONTENT_TYPE });
+    peaksKey = key;
+  } catch (e) {
+    peaksError = `storing the peak envelope of ${stored.key} failed: ${(e as Error).message}`;
   }
 
   let journalDeleted = false;
@@ -377,5 +416,7 @@ export async function finalizeRecording(input: FinalizeInput, options: FinalizeO
     endedBy: input.endedBy,
     endedAt: input.endedAt,
     journalDeleted,
+    peaksKey,
+    peaksError,
   };
 }

@@ -6,5 +6,6 @@ export * from './ogg';
 export * from './opusFile';
 export * from './wav';
 export * from './opusEncoderPool';
+export * from './peaks';
 export { nativeOpusEncoder, opusWasmHeapBytes } from './opusCodec';
 export type { OpusImplementation } from './opusCodec';

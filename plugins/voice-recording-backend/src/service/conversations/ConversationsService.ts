@@ -4,7 +4,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import { Conversation } from '@mvr/plugin-voice-recording-common';
-import { BlobStore, ConversationQuery } from '@mvr/plugin-voice-recording-node';
+import { BlobStore, ConversationQuery, decodePeaks, reducePeaks } from '@mvr/plugin-voice-recording-node';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
 import { ZipFile } from 'yazl';
@@ -235,12 +235,46 @@ export class ConversationsService {
     });
   }
 
+  /**
+   * The waveform from the recorder's peak envelope (`<storageKey>.peaks`), without
+   * decoding the audio; undefined when there is none or it is unusable (logged), so
+   * that the caller decodes the recording instead.
+   */
+  private async waveformFromEnvelope(
+    c: Conversation,
+    points: number,
+  ): Promise<{ peaks: number[][]; durationMs: number } | undefined> {
+    if (!c.storageKey) return undefined;
+    const key = `${c.storageKey}.peaks`;
+    try {
+      if (!(await this.options.blobs.stat(key))) return undefined; // older recordings, demo data
+      const env = decodePeaks(await readAll(await this.options.blobs.get(key)), key);
+      if (env.peaks.length !== 2) throw new Error(`${key}: ${env.peaks.length} channels, want 2`);
+      const durationMs = Math.round((env.totalSamples * 1000) / env.sampleRate);
+      if (c.durationMs && Math.abs(durationMs - c.durationMs) > 1000) {
+        throw new Error(`${key}: covers ${durationMs} ms, the recording ${c.durationMs} ms`);
+      }
+      // finer than the envelope's spans (more than 100 points a second at 10 ms spans,
+      // i.e. short calls, cheap to decode): the decode path resolves them
+      if (points > env.peaks[0].length) return undefined;
+      return { peaks: reducePeaks(env, points), durationMs };
+    } catch (e) {
+      this.options.logger.warn(
+        `conversation ${c.id}: peak envelope unusable, decoding the recording for its waveform: ${(e as Error).message}`,
+      );
+      return undefined;
+    }
+  }
+
   async waveform(c: Conversation, points: number) {
     const blob = await this.derived(
       this.derivedKey(c, `waveform-${points}.json`),
       'application/json',
       async () => {
-        const { peaks, durationMs } = await this.derive(c, kind => ({ op: 'waveform', kind, points }));
+        this.requireAudio(c);
+        const { peaks, durationMs } =
+          (await this.waveformFromEnvelope(c, points)) ??
+          (await this.derive(c, kind => ({ op: 'waveform', kind, points })));
         const [left, right] = peaks as number[][];
         return Buffer.from(
           JSON.stringify({
