@@ -81,9 +81,6 @@ class PoolWorker {
     this.worker = new Worker(source, {
       eval: true,
       workerData: { entry, preload },
-      env: process.env,
-      stdout: false,
-      stderr: false,
     });
     this.worker.unref();
     this.worker.on('message', (reply: Reply) => this.onReply(reply));
