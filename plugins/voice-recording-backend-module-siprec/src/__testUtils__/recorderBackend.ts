@@ -13,6 +13,7 @@ import voiceRecordingPlugin from '@mvr/plugin-voice-recording-backend';
 import { Knex } from 'knex';
 import { createSiprecModule } from '../module';
 import { SiprecServer } from '../server/SiprecServer';
+import { OfferStream, buildMetadata, buildOfferSdp } from '../testing/siprecMessages';
 
 export const NUMBERS = {
   recorded: '+32470000001',
@@ -23,6 +24,20 @@ export const NUMBERS = {
   other: '+32499000001',
   unknown: '+32479999999',
 };
+
+/** RFC 7865 metadata of a two-party call: the recorded number sends stream 1, the other party stream 2. */
+export const twoPartyMetadata = (recorded: string = NUMBERS.recorded, other: string = NUMBERS.other) =>
+  buildMetadata([
+    { aor: `sip:${recorded}@pbx.example.com`, sends: '1' },
+    { aor: `sip:${other}@carrier.example.net`, sends: '2' },
+  ]);
+
+/** SDP offer of the two streams (labels 1 and 2) of {@link twoPartyMetadata}. */
+export const twoStreamOffer = (opts: Pick<OfferStream, 'direction' | 'payloads'> = {}) =>
+  buildOfferSdp([
+    { label: '1', port: 40000, ...opts },
+    { label: '2', port: 40002, ...opts },
+  ]);
 
 const DEMO = `
 numbers:

@@ -1,24 +1,15 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { encodeG711, synthSpeech } from '../audio/__testUtils__/speech';
-import { NUMBERS, RecorderBackend, finishedConversation, startRecorderBackend, waitFor } from '../__testUtils__/recorderBackend';
+import { RecorderBackend, finishedConversation, startRecorderBackend, twoPartyMetadata, twoStreamOffer, waitFor } from '../__testUtils__/recorderBackend';
 import { SipRequest, parseCSeq, parseNameAddr, parseVia } from '../sip/message';
 import { SrcCall, SrcClient, streamRtp } from '../testing/SrcClient';
-import { buildMetadata, buildOfferSdp } from '../testing/siprecMessages';
 
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
-const metadata = () =>
-  buildMetadata([
-    { aor: `sip:${NUMBERS.recorded}@pbx.example.com`, sends: '1' },
-    { aor: `sip:${NUMBERS.other}@carrier.example.net`, sends: '2' },
-  ]);
-const offer = () =>
-  buildOfferSdp([
-    { label: '1', port: 40000 },
-    { label: '2', port: 40002 },
-  ]);
+const metadata = () => twoPartyMetadata();
+const offer = () => twoStreamOffer();
 
 const byeOf = (call: SrcCall) => (r: SipRequest) => r.method === 'BYE' && r.headers.get('Call-ID') === call.callId;
 

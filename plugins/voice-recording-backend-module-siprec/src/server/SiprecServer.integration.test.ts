@@ -10,25 +10,19 @@ import {
   finishedConversation,
   refusedSession,
   startRecorderBackend,
+  twoPartyMetadata,
+  twoStreamOffer,
   waitFor,
 } from '../__testUtils__/recorderBackend';
 import { SrcClient, streamRtp } from '../testing/SrcClient';
-import { buildMetadata, buildOfferSdp } from '../testing/siprecMessages';
+import { buildMetadata } from '../testing/siprecMessages';
 
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
-const twoParty = (recorded = NUMBERS.recorded, other = NUMBERS.other) =>
-  buildMetadata([
-    { aor: `sip:${recorded}@pbx.example.com`, sends: '1' },
-    { aor: `sip:${other}@carrier.example.net`, sends: '2' },
-  ]);
-const offer = (opts: { direction?: 'sendonly' | 'inactive'; payloads?: number[] } = {}) =>
-  buildOfferSdp([
-    { label: '1', port: 40000, ...opts },
-    { label: '2', port: 40002, ...opts },
-  ]);
+const twoParty = twoPartyMetadata;
+const offer = twoStreamOffer;
 
 describe('SIPREC recorder in the voice-recording backend (SQLite)', () => {
   let rb: RecorderBackend;

@@ -22,10 +22,11 @@ import {
   finishedConversation,
   refusedSession,
   startRecorderBackend,
+  twoPartyMetadata,
+  twoStreamOffer,
   waitFor,
 } from '../__testUtils__/recorderBackend';
 import { SrcCall, SrcClient, streamRtp } from '../testing/SrcClient';
-import { buildMetadata, buildOfferSdp } from '../testing/siprecMessages';
 
 jest.setTimeout(180_000);
 
@@ -33,16 +34,8 @@ const PG = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
 const quiet = { warn() {}, error() {}, debug() {}, deprecate() {} };
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
-const twoParty = () =>
-  buildMetadata([
-    { aor: `sip:${NUMBERS.recorded}@pbx.example.com`, sends: '1' },
-    { aor: `sip:${NUMBERS.other}@carrier.example.net`, sends: '2' },
-  ]);
-const offer = () =>
-  buildOfferSdp([
-    { label: '1', port: 40000 },
-    { label: '2', port: 40002 },
-  ]);
+const twoParty = () => twoPartyMetadata();
+const offer = () => twoStreamOffer();
 
 async function timedInvite(udp: SrcClient): Promise<{ call: SrcCall; ms: number }> {
   const t = Date.now();

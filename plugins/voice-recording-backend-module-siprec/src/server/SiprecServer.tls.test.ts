@@ -6,26 +6,17 @@ import tls from 'node:tls';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { decodeOggOpus } from '../audio/opusFile';
 import { bestCorrelation, channel, encodeG711, synthSpeech } from '../audio/__testUtils__/speech';
-import { NUMBERS, RecorderBackend, finishedConversation, startRecorderBackend } from '../__testUtils__/recorderBackend';
+import { NUMBERS, RecorderBackend, finishedConversation, startRecorderBackend, twoPartyMetadata, twoStreamOffer } from '../__testUtils__/recorderBackend';
 import { TestPki, createTestPki } from '../__testUtils__/tlsCertificates';
 import { parseVia } from '../sip/message';
 import { SrcClient, streamRtp } from '../testing/SrcClient';
-import { buildMetadata, buildOfferSdp } from '../testing/siprecMessages';
 
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
-const twoParty = () =>
-  buildMetadata([
-    { aor: `sip:${NUMBERS.recorded}@pbx.example.com`, sends: '1' },
-    { aor: `sip:${NUMBERS.other}@carrier.example.net`, sends: '2' },
-  ]);
-const offer = (direction?: 'sendonly' | 'inactive') =>
-  buildOfferSdp([
-    { label: '1', port: 40000, direction },
-    { label: '2', port: 40002, direction },
-  ]);
+const twoParty = () => twoPartyMetadata();
+const offer = (direction?: 'sendonly' | 'inactive') => twoStreamOffer({ direction });
 
 let pki: TestPki;
 beforeAll(() => {
