@@ -59,7 +59,8 @@ function parseArgs(argv) {
     else if (a === '--sqlite-journal') o.sqlite = val().toLowerCase();
     else if (a === '--opus-threads') o.opusThreads = Number(val());
     else if (a === '--opus-complexity') o.opusComplexity = Number(val());
-    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --sqlite-journal wal|delete --opus-threads N --opus-complexity N --profile --keep)`);
+    else if (a === '--recorder-cpu') o.recorderCpu = Number(val());
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --sqlite-journal wal|delete --opus-threads N --opus-complexity N --recorder-cpu N --profile --keep)`);
   }
   if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
   if (!['opus', 'wav-g711'].includes(o.format)) throw new Error(`--format ${o.format}: opus or wav-g711`);
@@ -140,6 +141,18 @@ function makeAudio(codec, seed) {
     pcm[i] = Math.round(env * 6000 * v + 300 * rnd());
   }
   return codec === 'PCMU' ? encodeUlaw(pcm) : encodeAlaw(pcm);
+}
+
+/**
+ * --recorder-cpu N: every thread of the recorder on CPU N (later threads inherit it),
+ * this generator on the other CPUs, so "calls per core" is shown on one real core.
+ */
+function pinToOneCore(pid, cpu) {
+  const cpus = os.cpus().length;
+  if (!(cpu >= 0 && cpu < cpus) || cpus < 2) throw new Error(`--recorder-cpu ${cpu}: needs a CPU index below ${cpus} and at least 2 CPUs`);
+  const others = [...Array(cpus).keys()].filter(c => c !== cpu).join(',');
+  execSync(`taskset -a -cp ${cpu} ${pid}`, { stdio: 'ignore' });
+  execSync(`taskset -a -cp ${others} ${process.pid}`, { stdio: 'ignore' });
 }
 
 function startRecorder(dir, opts) {
@@ -230,6 +243,7 @@ async function main() {
   try {
     const ready = await rec.ready;
     if (ready.loadedNumbers < opts.calls) throw new Error(`the recorder loaded ${ready.loadedNumbers} numbers, ${opts.calls} expected`);
+    if (opts.recorderCpu !== undefined) pinToOneCore(pid, opts.recorderCpu);
     await sleep(1000); // let start-up work settle
     const base = { cpu: procCpuMs(pid), rss: procRssBytes(pid), self: selfCpuMs(), t: performance.now() };
     log(`recorder pid ${pid} ready on udp/${ready.sipPort}: ${ready.loadedNumbers} recorded numbers, RSS ${(base.rss / 1048576).toFixed(1)} MB`);
@@ -496,7 +510,7 @@ async function main() {
       ['finalization (last BYE → all archived)', `${f2(finMs / 1000)} s for ${calls.length} calls (${f1(finMs / calls.length)} ms per call)`],
       ['archives checked (state, sha256, bytes, duration)', `${rows.length} rows, max |file − row| duration ${f1(maxDurationDiff)} ms`],
     ];
-    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'})` : ''}, SQLite ${opts.sqlite}, ${os.cpus().length} cores, Node ${process.version})`);
+    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'})` : ''}, SQLite ${opts.sqlite}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, Node ${process.version})`);
     const w = Math.max(...rows2.map(r => r[0].length));
     for (const [k, v] of rows2) console.log(`  ${k.padEnd(w)}  ${v}`);
     for (const [what, p] of Object.entries(prof ?? {})) {

@@ -18,7 +18,7 @@ import {
 } from '@mvr/plugin-voice-recording-node';
 import { OggOpusWriterOptions, OpusSampleRate } from '../audio/opusFile';
 import { interleaveBytes, interleavePcm16, wavHeader } from '../audio/wav';
-import { ALAW_DECODE_TABLE, ULAW_DECODE_TABLE } from '../codecs/g711';
+import { decodeAlaw, decodeUlaw } from '../codecs/g711';
 import { BlobStore, fsyncDir } from '../storage/BlobStore';
 import {
   AudioIndexEntry,
@@ -279,8 +279,8 @@ async function* renderWindows(
       const window = { left: renderSide(sides.left), right: renderSide(sides.right) };
       if (peaks) {
         if (mode.kind === 'g711') {
-          const table = mode.law === 'pcmu' ? ULAW_DECODE_TABLE : ALAW_DECODE_TABLE;
-          peaks.push([window.left, window.right].map(bytes => Int16Array.from(bytes, b => table[b])));
+          const decode = mode.law === 'pcmu' ? decodeUlaw : decodeAlaw;
+          peaks.push([decode(window.left as Uint8Array), decode(window.right as Uint8Array)]);
         } else {
           peaks.push([window.left, window.right]);
         }
