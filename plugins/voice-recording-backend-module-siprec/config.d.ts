@@ -60,8 +60,14 @@ export interface Config {
         bitrate?: number;
         /** libopus complexity 0–10. Default 0 (half the CPU of 5, same size, same waveform correlation). */
         complexity?: number;
-        /** Encoder worker threads; 0 encodes on the event loop. Default: cores − 1, at least 1. */
+        /** Encoder worker threads; 0 encodes on the event loop (call-end only). Default: cores − 1, at least 1. */
         encoderThreads?: number;
+        /**
+         * background (default): a call is registered at its end with a lossless WAV, which
+         * lowest-priority encoder threads replace with the Opus file when the CPU is not busy
+         * with calls (both hashes audited). call-end: encoded before the call is registered.
+         */
+        encode?: 'background' | 'call-end';
       };
       sessionTimer?: {
         /** Smallest Session-Expires accepted (s). Default 90. */

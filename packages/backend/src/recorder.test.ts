@@ -185,11 +185,15 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
         'the conversation to finish',
         () => {
           const r = db.prepare('select * from vr_conversations where sip_call_id = ?').get(callId);
-          return r && r.state !== 'recording' ? r : undefined;
+          // registered with an interim WAV first, then compressed to Opus in the background (the default)
+          return r && r.state !== 'recording' && r.compress_to === null && r.superseded_storage_key === null ? r : undefined;
         },
         20_000,
       );
       expect(row).toMatchObject({ state: 'finished', ended_by: 'bye', number: RECORDED, other_party: OTHER, capture_source: 'siprec' });
+      expect(row.format).toBe('audio/ogg; codecs=opus');
+      expect(row.storage_key).toMatch(/\.opus$/);
+      expect(fs.existsSync(path.join(dir, 'recordings', row.storage_key.replace(/\.opus$/, '.wav')))).toBe(false);
       const file = fs.readFileSync(path.join(dir, 'recordings', row.storage_key));
       expect(file.length).toBeGreaterThan(1000);
       expect(Number(row.bytes)).toBe(file.length);

@@ -99,6 +99,12 @@ export interface Conversation {
   bytes?: number;
   /** Audio container/codec, e.g. `audio/ogg; codecs=opus` or `wav`. */
   format?: string;
+  /**
+   * Set while the stored audio is a lossless interim archive that its recorder will
+   * replace with this format in the background (then storageKey, sha256, bytes and format
+   * change, and an audit entry keeps both hashes).
+   */
+  compressTo?: 'opus';
   /** Id of the capture source that recorded it, e.g. `siprec`. */
   captureSource: string;
   /** Recorder instance (host/pod) that recorded it, if the source said. */

@@ -140,6 +140,42 @@ export interface FinishConversationInput {
   quality?: ConversationQuality;
   /** Why the capture failed; with endedBy `error`. */
   failureReason?: string;
+  /**
+   * The stored audio is an interim lossless file, to be compressed to this format in the
+   * background (see `listArchivesToCompress` / `replaceArchive`).
+   */
+  compressTo?: ArchiveCompressionTarget;
+}
+
+/** Formats an interim archive is compressed to. */
+export type ArchiveCompressionTarget = 'opus';
+
+/**
+ * A finished conversation whose archive still needs work from its recorder: compression
+ * of an interim archive (`compressTo`), and/or deleting the archive it replaced
+ * (`supersededStorageKey`, kept until that file is gone).
+ */
+export interface ArchiveToCompress {
+  conversationId: string;
+  startedAt: string;
+  storageKey: string;
+  sha256: string;
+  /** content type of the stored archive */
+  format: string;
+  durationMs?: number;
+  compressTo?: ArchiveCompressionTarget;
+  supersededStorageKey?: string;
+}
+
+/** The compressed archive that replaces an interim one. */
+export interface ReplaceArchiveInput {
+  /** the archive being replaced, as listed: the replacement happens only if it is still stored */
+  expected: { storageKey: string; sha256: string };
+  storageKey: string;
+  sha256: string;
+  bytes: number;
+  /** content type, e.g. `audio/ogg; codecs=opus` */
+  format: string;
 }
 
 export interface RecordRefusedInput {
@@ -177,6 +213,20 @@ export interface CaptureConversations {
    */
   listInProgress(options?: { instanceId?: string }): Promise<Conversation[]>;
   get(id: string): Promise<Conversation | undefined>;
+  /**
+   * Finished conversations of this capture source (one instance, or all) whose archive
+   * awaits compression or whose replaced archive awaits deletion, oldest first.
+   */
+  listArchivesToCompress(options: { instanceId?: string; limit: number }): Promise<ArchiveToCompress[]>;
+  /**
+   * Points the conversation at its compressed archive, keeps the replaced key as
+   * `supersededStorageKey` (delete that file, then call `forgetSupersededArchive`) and
+   * audits both SHA-256 (chain of custody). `stale` when the conversation no longer
+   * stores `expected` or awaits no compression: nothing is changed then.
+   */
+  replaceArchive(id: string, input: ReplaceArchiveInput): Promise<'replaced' | 'stale'>;
+  /** The replaced archive's file is deleted: forget its key. */
+  forgetSupersededArchive(id: string, storageKey: string): Promise<void>;
 }
 
 /** What the plugin's configuration says that matters to a recorder. */

@@ -99,6 +99,9 @@ export async function startRecorderBackend(
               sip: { port: 0 },
               rtp: { inactivityTimeoutSeconds: 3 },
               storage: { journalDir, archiveDir, minFreeMegabytes: 1 },
+              // Opus at the call's end, so tests read the final file once the call is
+              // registered; SiprecServer.compression.test.ts covers the default (background)
+              opus: { encode: 'call-end' },
               ...recorder,
             },
           },

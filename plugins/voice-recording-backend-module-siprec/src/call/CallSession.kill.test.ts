@@ -60,6 +60,9 @@ describe('kill -9 of a recorder mid-call', () => {
       activeCount: async () => 0,
       listInProgress: async () => [],
       get: async () => undefined,
+      listArchivesToCompress: async () => [],
+      replaceArchive: async () => 'stale',
+      forgetSupersededArchive: async () => {},
     };
     const blobStore = new LocalFileBlobStore(archiveDir, { minFreeBytes: 1 });
     const summary = await recoverCalls({

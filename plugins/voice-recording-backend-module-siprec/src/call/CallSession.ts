@@ -32,6 +32,8 @@ export interface CallSessionDeps {
   /** Opus encoder settings and threads (see ArchiveOptions) */
   opus?: ArchiveOptions['opus'];
   opusPool?: ArchiveOptions['opusPool'];
+  /** see ArchiveOptions.compressTo */
+  compressTo?: ArchiveOptions['compressTo'];
   instanceId: string;
   logger: LoggerService;
   /** RTP inactivity (ms) after which a call whose BYE never came is ended; 0 = off. */
@@ -396,7 +398,14 @@ export class CallSession {
       input,
       this.conversationId,
       { dtmf: this.dtmf, quality },
-      { blobStore: deps.blobStore, format: deps.archiveFormat, opus: deps.opus, opusPool: deps.opusPool, logger: deps.logger },
+      {
+        blobStore: deps.blobStore,
+        format: deps.archiveFormat,
+        opus: deps.opus,
+        opusPool: deps.opusPool,
+        compressTo: deps.compressTo,
+        logger: deps.logger,
+      },
     );
     await this.metadataWrite;
     if (this.unsavedPatch) job.patch = { ...this.unsavedPatch, ...job.patch };

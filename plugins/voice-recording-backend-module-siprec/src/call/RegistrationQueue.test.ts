@@ -59,6 +59,13 @@ class Store implements CaptureConversations {
     const row = this.rows.get(id);
     return row ? ({ id, state: row.state } as Conversation) : undefined;
   }
+  async listArchivesToCompress() {
+    return [];
+  }
+  async replaceArchive(): Promise<'stale'> {
+    return 'stale';
+  }
+  async forgetSupersededArchive() {}
 }
 
 const waitFor = async (fn: () => boolean, ms = 5000) => {

@@ -73,6 +73,8 @@ export class RegistrationQueue {
       health?: DatabaseHealth;
       retryDelaysMs?: number[];
       maxRefusals?: number;
+      /** after each registration that went through (e.g. to compress its archive) */
+      onRegistered?: (job: RegistrationJob) => void;
     },
   ) {
     this.unsubscribe = options.health?.onUp(() => this.kick());
@@ -218,6 +220,7 @@ export class RegistrationQueue {
       const job = entry.job;
       await registerOnce(job, this.options.conversations);
       this.registrations.delete(job.conversationId);
+      this.options.onRegistered?.(job);
       if (entry.failures || entry.deferred) {
         this.counters.registeredLate++;
         this.options.logger.info(

@@ -106,6 +106,9 @@ export class DatabaseHealth {
         activeCount: o(id => c.activeCount(id)),
         listInProgress: o(opts => c.listInProgress(opts)),
         get: o(id => c.get(id)),
+        listArchivesToCompress: o(opts => c.listArchivesToCompress(opts)),
+        replaceArchive: o((id, i) => c.replaceArchive(id, i)),
+        forgetSupersededArchive: o((id, key) => c.forgetSupersededArchive(id, key)),
       },
     };
   }

@@ -38,6 +38,7 @@ export async function recoverCalls(options: {
   format: ArchiveFormat;
   opus?: ArchiveOptions['opus'];
   opusPool?: ArchiveOptions['opusPool'];
+  compressTo?: ArchiveOptions['compressTo'];
   instanceId: string;
   logger: LoggerService;
   registrations?: RegistrationQueue;

@@ -49,6 +49,11 @@ export interface ArchiveOptions {
   opus?: FinalizeOptions['opus'];
   /** Opus encoder threads (default: encode on the event loop) */
   opusPool?: OpusEncoderPool;
+  /**
+   * The archive written now is an interim one (lossless WAV) that the ArchiveCompressor
+   * replaces with this format later: said on the registration.
+   */
+  compressTo?: 'opus';
 }
 
 export interface RegisterExtras {
@@ -152,6 +157,7 @@ export async function archiveJournal(
       : { durationMs: Math.round((input.durationSamples * 1000) / input.header.sampleRate) }),
     ...(extras.quality ? { quality: extras.quality } : {}),
     ...(failure ? { failureReason: failure } : {}),
+    ...(result && options.compressTo ? { compressTo: options.compressTo } : {}),
   };
   return {
     job: { conversationId, journalPath: input.journalPath, deleteJournal: !!result, ...(patch ? { patch } : {}), finish },

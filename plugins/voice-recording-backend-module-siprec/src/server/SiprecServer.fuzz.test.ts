@@ -75,6 +75,9 @@ describe('SIPREC server under fuzzing', () => {
         activeCount: async () => 0,
         listInProgress: async () => [],
         get: async () => undefined,
+        listArchivesToCompress: async () => [],
+        replaceArchive: async () => 'stale',
+        forgetSupersededArchive: async () => {},
       },
     };
     const server = new SiprecServer({
@@ -88,7 +91,7 @@ describe('SIPREC server under fuzzing', () => {
         rtp: { inactivityTimeoutMs: 3000 },
         storage: { journalDir: path.join(dir, 'j'), archiveDir: path.join(dir, 'a'), minFreeBytes: 1024 },
         archiveFormat: 'opus',
-        opus: { bitrate: 15000, complexity: 0, encoderThreads: 0 },
+        opus: { bitrate: 15000, complexity: 0, encoderThreads: 0, encode: 'call-end' },
         instanceId: 'fuzz',
         sessionTimer: { minSE: 90, maxInterval: 7200 },
       },

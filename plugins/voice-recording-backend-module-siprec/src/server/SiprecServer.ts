@@ -10,7 +10,9 @@ import {
   isCaptureStoreError,
 } from '@mvr/plugin-voice-recording-node';
 import { parse as parseSdp, write as writeSdp } from 'sdp-transform';
+import { ArchiveCompressor, ArchiveCompressorStats } from '../archive/ArchiveCompressor';
 import { CallSession } from '../call/CallSession';
+import { ArchiveFormat } from '../capture/finalize';
 import { DatabaseHealth, DatabaseStatus, INVITE_DATABASE_BUDGET_MS, shortStoreMessage, withDeadline } from '../call/databaseHealth';
 import { RegistrationQueue, RegistrationQueueStats } from '../call/RegistrationQueue';
 import { recoverCalls } from '../call/recoverCalls';
@@ -153,6 +155,10 @@ export class SiprecServer {
   private readonly blobStore: BlobStore;
   /** Opus archives are encoded on these worker threads (absent: on the event loop). */
   private readonly opusPool?: OpusEncoderPool;
+  /** what a call's end writes: the archive format, and the format it is compressed to later */
+  private readonly archive: { format: ArchiveFormat; compressTo?: 'opus' };
+  /** replaces interim WAV archives with Opus (opus.encode: background) */
+  readonly compressor?: ArchiveCompressor;
   private readonly journalProbe: LocalFileBlobStore;
   private health?: { at: number; value: Promise<StorageHealth> };
   private stopping = false;
@@ -184,17 +190,41 @@ export class SiprecServer {
     this.ports = new PortAllocator({ host: config.bindAddress, range: config.rtp.portRange });
     this.blobStore = options.blobStore ?? new LocalFileBlobStore(config.storage.archiveDir, { minFreeBytes: config.storage.minFreeBytes });
     this.journalProbe = new LocalFileBlobStore(config.storage.journalDir, { minFreeBytes: config.storage.minFreeBytes });
+    const background = config.archiveFormat === 'opus' && config.opus.encode === 'background';
     if (config.archiveFormat === 'opus' && config.opus.encoderThreads > 0) {
-      this.opusPool = new OpusEncoderPool({ threads: config.opus.encoderThreads });
+      // background: libopus only gets the CPU that SIP and RTP leave idle
+      this.opusPool = new OpusEncoderPool({ threads: config.opus.encoderThreads, niceness: background ? 19 : 0 });
     }
+    this.archive = background ? { format: 'wav-g711', compressTo: 'opus' } : { format: config.archiveFormat };
     this.database = new DatabaseHealth({ conversations: options.ctx.conversations, logger: options.logger });
     this.ctx = this.database.wrap(options.ctx);
-    this.registrations = new RegistrationQueue({ conversations: this.ctx.conversations, logger: options.logger, health: this.database });
+    if (background && this.opusPool) {
+      this.compressor = new ArchiveCompressor({
+        conversations: this.ctx.conversations,
+        blobStore: this.blobStore,
+        pool: this.opusPool,
+        opus: this.opusSettings(),
+        logger: options.logger,
+        instanceId: config.instanceId,
+      });
+    }
+    this.registrations = new RegistrationQueue({
+      conversations: this.ctx.conversations,
+      logger: options.logger,
+      health: this.database,
+      onRegistered: job => {
+        if (job.finish.compressTo) this.compressor?.notify();
+      },
+    });
   }
 
   /** The database as the recorder sees it, and what waits for it. */
-  storeStatus(): { database: DatabaseStatus; registrations: RegistrationQueueStats } {
-    return { database: this.database.status(), registrations: this.registrations.stats };
+  storeStatus(): { database: DatabaseStatus; registrations: RegistrationQueueStats; compression?: ArchiveCompressorStats } {
+    return {
+      database: this.database.status(),
+      registrations: this.registrations.stats,
+      ...(this.compressor ? { compression: { ...this.compressor.stats } } : {}),
+    };
   }
 
   private opusSettings() {
@@ -222,12 +252,14 @@ export class SiprecServer {
       conversations: this.ctx.conversations,
       registrations: this.registrations,
       blobStore: this.blobStore,
-      format: config.archiveFormat,
+      format: this.archive.format,
+      compressTo: this.archive.compressTo,
       opus: this.opusSettings(),
       opusPool: this.opusPool,
       instanceId: config.instanceId,
       logger: this.logger,
     });
+    this.compressor?.start();
     if (summary.journals || summary.orphans || summary.unreadable) {
       this.logger.info(
         `recovery: ${summary.journals} journal(s), ${summary.registered} registered, ${summary.pending} pending, ` +
@@ -286,7 +318,13 @@ export class SiprecServer {
         this.addresses.tcp ? ` tcp/${this.addresses.tcp}` : ''
       }${this.addresses.tls ? ` tls/${this.addresses.tls}` : ''} (advertised ${config.advertisedAddress}, RTP ${
         config.rtp.portRange ? `${config.rtp.portRange.min}-${config.rtp.portRange.max}` : 'ephemeral ports'
-      }, archive ${config.archiveFormat}${config.archiveFormat === 'opus' ? ` (complexity ${config.opus.complexity}, ${config.opus.encoderThreads} encoder thread(s))` : ''} in ${config.storage.archiveDir})`,
+      }, archive ${config.archiveFormat}${
+        config.archiveFormat === 'opus'
+          ? ` (complexity ${config.opus.complexity}, ${config.opus.encoderThreads} encoder thread(s), ${
+              this.compressor ? 'encoded in the background from an interim WAV' : 'encoded at call end'
+            })`
+          : ''
+      } in ${config.storage.archiveDir})`,
     );
   }
 
@@ -303,6 +341,7 @@ export class SiprecServer {
     await Promise.race([this.registrations.idle(), aborted]);
     clearTimeout(deadline);
     this.registrations.close();
+    await this.compressor?.stop();
     await this.opusPool?.close();
     this.database.close();
     this.layer?.close();
@@ -716,7 +755,8 @@ export class SiprecServer {
           ctx,
           blobStore: this.blobStore,
           journalDir: config.storage.journalDir,
-          archiveFormat: config.archiveFormat,
+          archiveFormat: this.archive.format,
+          compressTo: this.archive.compressTo,
           opus: this.opusSettings(),
           opusPool: this.opusPool,
           instanceId: config.instanceId,

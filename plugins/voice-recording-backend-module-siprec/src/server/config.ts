@@ -31,7 +31,17 @@ export interface RecorderConfig {
   };
   archiveFormat: ArchiveFormat;
   /** Ogg/Opus encoder settings (archiveFormat opus). */
-  opus: { bitrate: number; complexity: number; encoderThreads: number };
+  opus: {
+    bitrate: number;
+    complexity: number;
+    encoderThreads: number;
+    /**
+     * When Opus is encoded: `background` (default) registers the call at its end with a
+     * lossless WAV and replaces it with the Opus file from encoder threads of the lowest
+     * priority (CPU the calls leave idle); `call-end` encodes before registering.
+     */
+    encode: OpusEncodeMode;
+  };
   instanceId: string;
   sessionTimer: { minSE: number; maxInterval: number };
 }
@@ -140,8 +150,17 @@ function readOpusConfig(
   if (!Number.isInteger(encoderThreads) || encoderThreads < 0 || encoderThreads > 64) {
     throw new Error(`${key('opus.encoderThreads')}: ${encoderThreads} is not an integer 0..64`);
   }
-  return { bitrate, complexity, encoderThreads };
+  const encode = c?.getOptionalString('opus.encode') ?? 'background';
+  if (encode !== 'background' && encode !== 'call-end') {
+    throw new Error(`${key('opus.encode')}: "${encode}" is not one of background, call-end`);
+  }
+  if (encode === 'background' && encoderThreads === 0) {
+    throw new Error(`${key('opus.encoderThreads')}: background encoding needs at least 1 encoder thread (or set opus.encode: call-end)`);
+  }
+  return { bitrate, complexity, encoderThreads, encode };
 }
+
+export type OpusEncodeMode = 'background' | 'call-end';
 
 const PEM_TEXT = /^\s*-----BEGIN /;
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;

@@ -339,6 +339,40 @@ export function createCaptureContext(
         }),
 
       get: id => store.get(id),
+
+      listArchivesToCompress: o =>
+        store.listArchivesToCompress({
+          captureSource: sourceId,
+          captureInstance: o.instanceId,
+          limit: o.limit,
+        }),
+
+      async replaceArchive(id, input) {
+        const done = await store.replaceArchive(id, input);
+        if (!done) return 'stale';
+        // chain of custody: the hash registered at the call's end and the one that replaces it
+        await audit.record({
+          actor,
+          action: 'conversation-archive-compressed',
+          targetType: 'conversation',
+          targetId: id,
+          severity: 'low',
+          details: {
+            number: done.conversation.number,
+            from: done.replaced,
+            to: {
+              storageKey: input.storageKey,
+              sha256: input.sha256.toLowerCase(),
+              format: input.format,
+              bytes: input.bytes,
+            },
+          },
+        });
+        return 'replaced';
+      },
+
+      forgetSupersededArchive: (id, storageKey) =>
+        store.forgetSupersededArchive(id, storageKey),
     },
   };
 }

@@ -9,10 +9,12 @@ import {
   RefusedSession,
 } from '@mvr/plugin-voice-recording-common';
 import {
+  ArchiveToCompress,
   BeginConversationInput,
   CaptureStoreError,
   ConversationPatch,
   FinishConversationInput,
+  ReplaceArchiveInput,
   isCaptureStoreError,
 } from '@mvr/plugin-voice-recording-node';
 import { Knex } from 'knex';
@@ -73,6 +75,21 @@ export interface ConversationsStore {
     captureSource: string;
     captureInstance?: string;
   }): Promise<Conversation[]>;
+  /** Finished conversations whose archive awaits compression or whose replaced archive awaits deletion. */
+  listArchivesToCompress(options: {
+    captureSource: string;
+    captureInstance?: string;
+    limit: number;
+  }): Promise<ArchiveToCompress[]>;
+  /**
+   * Compare-and-set: only while the row stores `input.expected` and awaits compression.
+   * Returns the archive it replaced, undefined when stale (nothing changed).
+   */
+  replaceArchive(
+    id: string,
+    input: ReplaceArchiveInput,
+  ): Promise<{ conversation: Conversation; replaced: { storageKey: string; sha256: string; format?: string; bytes?: number } } | undefined>;
+  forgetSupersededArchive(id: string, storageKey: string): Promise<void>;
 }
 
 const C = 'vr_conversations';
@@ -212,6 +229,8 @@ export interface ConversationRow {
   format: string | null;
   capture_source: string;
   capture_instance: string | null;
+  compress_to?: string | null;
+  superseded_storage_key?: string | null;
   created_at: unknown;
   updated_at: unknown;
 }
@@ -247,6 +266,7 @@ export function conversationFromRow(row: ConversationRow): Conversation {
     sha256: optionalString(row.sha256),
     bytes: optionalNumber(row.bytes),
     format: optionalString(row.format),
+    compressTo: row.compress_to === 'opus' ? 'opus' : undefined,
     captureSource: row.capture_source,
     captureInstance: optionalString(row.capture_instance),
     createdAt: toIso(row.created_at),
@@ -291,6 +311,28 @@ function assertUuid(operation: string, id: string) {
       `conversation id "${id}" is not a UUID`,
     );
   }
+}
+
+/**
+ * A compressed archive must be described completely, and under a key of its own: the
+ * replaced key becomes `superseded_storage_key`, whose file the recorder then deletes.
+ */
+function assertReplacement(operation: string, input: ReplaceArchiveInput) {
+  const invalid = (message: string) =>
+    new CaptureStoreError('invalid', operation, message);
+  if (!input.storageKey) throw invalid('storage key is empty');
+  if (input.storageKey === input.expected.storageKey) {
+    throw invalid(
+      `storage key "${input.storageKey}" must differ from the replaced archive's`,
+    );
+  }
+  if (!/^[0-9a-f]{64}$/i.test(input.sha256 ?? '')) {
+    throw invalid(`sha256 "${input.sha256}" is not 64 hexadecimal digits`);
+  }
+  if (!Number.isSafeInteger(input.bytes) || input.bytes < 0) {
+    throw invalid(`bytes ${input.bytes} is not a non-negative integer`);
+  }
+  if (!input.format) throw invalid('format is empty');
 }
 
 export class KnexConversationsStore implements ConversationsStore {
@@ -452,6 +494,8 @@ export class KnexConversationsStore implements ConversationsStore {
         failure_reason:
           input.failureReason ??
           (failed && !input.storageKey ? 'no audio was stored' : null),
+        // only a stored archive can be compressed
+        compress_to: !failed && input.compressTo ? input.compressTo : null,
         updated_at: new Date(),
       };
       if (input.quality !== undefined)
@@ -517,6 +561,119 @@ export class KnexConversationsStore implements ConversationsStore {
         qb.where('capture_instance', options.captureInstance);
       const rows: ConversationRow[] = await qb.orderBy('started_at');
       return rows.map(conversationFromRow);
+    });
+  }
+
+  listArchivesToCompress(options: {
+    captureSource: string;
+    captureInstance?: string;
+    limit: number;
+  }) {
+    const op = 'conversations.listArchivesToCompress';
+    return guarded(op, async () => {
+      if (!Number.isSafeInteger(options.limit) || options.limit < 1) {
+        throw new CaptureStoreError(
+          'invalid',
+          op,
+          `limit ${options.limit} is not a positive integer`,
+        );
+      }
+      const qb = this.db(C)
+        .where('capture_source', options.captureSource)
+        .where(q =>
+          q.whereNotNull('compress_to').orWhereNotNull('superseded_storage_key'),
+        );
+      if (options.captureInstance !== undefined)
+        qb.where('capture_instance', options.captureInstance);
+      const rows: ConversationRow[] = await qb
+        .select(
+          'id',
+          'started_at',
+          'storage_key',
+          'sha256',
+          'format',
+          'duration_ms',
+          'compress_to',
+          'superseded_storage_key',
+        )
+        .orderBy([
+          { column: 'started_at', order: 'asc' },
+          { column: 'id', order: 'asc' },
+        ])
+        .limit(options.limit);
+      return rows.map(row => {
+        const item: ArchiveToCompress = {
+          conversationId: row.id,
+          startedAt: toIso(row.started_at),
+          storageKey: row.storage_key ?? '',
+          sha256: row.sha256 ?? '',
+          format: row.format ?? '',
+        };
+        const duration = optionalNumber(row.duration_ms);
+        if (duration !== undefined) item.durationMs = duration;
+        if (row.compress_to === 'opus') item.compressTo = 'opus';
+        if (row.superseded_storage_key)
+          item.supersededStorageKey = row.superseded_storage_key;
+        return item;
+      });
+    });
+  }
+
+  replaceArchive(id: string, input: ReplaceArchiveInput) {
+    const op = 'conversations.replaceArchive';
+    return guarded(op, async () => {
+      assertReplacement(op, input);
+      return this.db.transaction(async tx => {
+        const row: ConversationRow | undefined = await tx(C)
+          .where({ id })
+          .first();
+        if (
+          !row ||
+          row.state !== 'finished' ||
+          !row.compress_to ||
+          row.storage_key !== input.expected.storageKey ||
+          row.sha256 !== input.expected.sha256.toLowerCase()
+        ) {
+          return undefined;
+        }
+        const count = await tx(C)
+          .where({
+            id,
+            storage_key: input.expected.storageKey,
+            sha256: input.expected.sha256.toLowerCase(),
+          })
+          .whereNotNull('compress_to')
+          .update({
+            storage_key: input.storageKey,
+            sha256: input.sha256.toLowerCase(),
+            bytes: input.bytes,
+            format: input.format,
+            compress_to: null,
+            superseded_storage_key: row.storage_key,
+            updated_at: new Date(),
+          });
+        if (!count) return undefined;
+        const updated: ConversationRow = await tx(C).where({ id }).first();
+        return {
+          conversation: conversationFromRow(updated),
+          replaced: {
+            storageKey: row.storage_key!,
+            sha256: row.sha256!,
+            ...(row.format ? { format: row.format } : {}),
+            ...(optionalNumber(row.bytes) !== undefined
+              ? { bytes: optionalNumber(row.bytes) }
+              : {}),
+          },
+        };
+      });
+    });
+  }
+
+  forgetSupersededArchive(id: string, storageKey: string) {
+    return guarded('conversations.forgetSupersededArchive', async () => {
+      await this.db(C)
+        .where({ id, superseded_storage_key: storageKey })
+        .update({ superseded_storage_key: null });
     });
   }
 

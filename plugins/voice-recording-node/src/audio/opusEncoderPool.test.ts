@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 import { decodeOggOpus, OggOpusWriter } from './opusFile';
@@ -27,6 +28,17 @@ function encodeInThread(pcm: Int16Array, serial: number): Buffer {
   const out: Buffer[] = [];
   for (let i = 0; i < pcm.length; i += 16000) out.push(...w.write(pcm.subarray(i, i + 16000)));
   return Buffer.concat([...out, ...w.end()]);
+}
+
+/** nice value of every thread of this process (Linux /proc; field 19 of stat) */
+function threadNiceValues(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out.set(Number(tid), Number(fields[16]));
+  }
+  return out;
 }
 
 describe('OpusEncoderPool', () => {
@@ -60,6 +72,23 @@ describe('OpusEncoderPool', () => {
       expect(decoded.channels).toBe(2);
       expect(decoded.samples).toBe(8000 * seconds);
     }
+  });
+
+  it('runs its encoder threads at the configured niceness, the rest of the process untouched', async () => {
+    if (process.platform !== 'linux') return;
+    const before = threadNiceValues();
+    pool = new OpusEncoderPool({ threads: 2, niceness: 19 });
+    const writers = [pool.createWriter(options(1)), pool.createWriter(options(2))];
+    await Promise.all(writers.map((w, k) => w.write(signal(k, 8000))));
+    const after = threadNiceValues();
+    const niced = [...after].filter(([tid, nice]) => nice === 19 && !before.has(tid));
+    // each worker's thread, and any thread it started since (they inherit its value)
+    expect(niced.length).toBeGreaterThanOrEqual(2);
+    // the main thread (tid = pid) and every thread that existed before keep their value
+    for (const [tid, nice] of before) if (after.has(tid)) expect(after.get(tid)).toBe(nice);
+    expect(after.get(process.pid)).toBe(before.get(process.pid));
+    await Promise.all(writers.map(w => w.end()));
+    expect(() => new OpusEncoderPool({ niceness: 20 })).toThrow(/niceness must be an integer 0\.\.19, got 20/);
   });
 
   it('does not encode on the calling thread (the event loop stays free)', async () => {

@@ -32,6 +32,12 @@ export interface OpusEncoderPoolOptions {
    * 0 encodes on the calling thread.
    */
   threads?: number;
+  /**
+   * Scheduling priority (nice value, 0..19) of the encoder threads, set per thread (Linux
+   * keeps the nice value per thread): 19 lets them use only CPU time that the recorder's
+   * own threads (SIP, RTP) leave idle. Default 0. Ignored where the OS refuses it.
+   */
+  niceness?: number;
 }
 
 type Request =
@@ -66,7 +72,7 @@ class PoolWorker {
   private outstanding = 0;
   dead?: Error;
 
-  constructor() {
+  constructor(niceness: number) {
     const entry = __filename;
     // Under ts sources (development, tests) the worker needs the same TypeScript
     // loader as the backend; a built package loads its compiled file directly.
@@ -75,12 +81,14 @@ class PoolWorker {
       : [];
     const source = [
       "const { workerData } = require('node:worker_threads');",
+      // pid 0 = this thread only (Linux: nice values are per thread)
+      "if (workerData.niceness) { try { require('node:os').setPriority(0, workerData.niceness); } catch {} }",
       'for (const p of workerData.preload) require(p);',
       'require(workerData.entry).runOpusEncoderWorker();',
     ].join('\n');
     this.worker = new Worker(source, {
       eval: true,
-      workerData: { entry, preload },
+      workerData: { entry, preload, niceness },
     });
     this.worker.unref();
     this.worker.on('message', (reply: Reply) => this.onReply(reply));
@@ -132,6 +140,7 @@ class PoolWorker {
  */
 export class OpusEncoderPool {
   readonly threads: number;
+  readonly niceness: number;
   private readonly workers: PoolWorker[] = [];
   private nextId = 1;
   private closed = false;
@@ -142,6 +151,11 @@ export class OpusEncoderPool {
       throw new RangeError(`Opus encoder threads must be an integer 0..64, got ${threads}`);
     }
     this.threads = threads;
+    const niceness = options.niceness ?? 0;
+    if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) {
+      throw new RangeError(`Opus encoder niceness must be an integer 0..19, got ${niceness}`);
+    }
+    this.niceness = niceness;
   }
 
   private pick(): PoolWorker {
@@ -149,7 +163,7 @@ export class OpusEncoderPool {
       if (this.workers[i].dead) this.workers.splice(i, 1);
     }
     if (this.workers.length < this.threads) {
-      const w = new PoolWorker();
+      const w = new PoolWorker(this.niceness);
       this.workers.push(w);
       return w;
     }

@@ -161,6 +161,53 @@ export function readWav(file: Buffer): ParsedWav {
   throw new WavFormatError('no data chunk');
 }
 
+/** Where a WAV file's audio starts, read from its first bytes (see {@link readWavHeader}). */
+export interface WavHeaderInfo extends WavFormat {
+  formatCode: number;
+  bitsPerSample: number;
+  /** byte offset of the data chunk's first byte */
+  dataOffset: number;
+  /** length of the data chunk as its header says */
+  dataBytes: number;
+}
+
+/**
+ * Reads the header of a WAV file from its first bytes, for streaming: undefined while
+ * `prefix` does not reach the data chunk yet; throws WavFormatError (saying what and at
+ * which byte) when the file is not a WAV this module reads.
+ */
+export function readWavHeader(prefix: Buffer): WavHeaderInfo | undefined {
+  if (prefix.length < 12) return undefined;
+  if (prefix.toString('ascii', 0, 4) !== 'RIFF' || prefix.toString('ascii', 8, 12) !== 'WAVE') {
+    throw new WavFormatError('not a RIFF/WAVE file');
+  }
+  let o = 12;
+  let fmt: Omit<WavHeaderInfo, 'dataOffset' | 'dataBytes'> | undefined;
+  while (o + 8 <= prefix.length) {
+    const id = prefix.toString('ascii', o, o + 4);
+    const len = prefix.readUInt32LE(o + 4);
+    if (id === 'data') {
+      if (!fmt) throw new WavFormatError(`data chunk at byte ${o} comes before the fmt chunk`);
+      return { ...fmt, dataOffset: o + 8, dataBytes: len };
+    }
+    if (o + 8 + len > prefix.length) return undefined; // this chunk is not all here yet
+    if (id === 'fmt ') {
+      if (len < 16) throw new WavFormatError(`fmt chunk at byte ${o} is ${len} bytes long, 16 at least`);
+      const body = prefix.subarray(o + 8, o + 8 + len);
+      const formatCode = body.readUInt16LE(0);
+      const encoding = (Object.keys(FORMAT_CODES) as WavEncoding[]).find(e => FORMAT_CODES[e] === formatCode);
+      if (!encoding) throw new WavFormatError(`unsupported WAV format code ${formatCode} (fmt chunk at byte ${o})`);
+      const bitsPerSample = body.readUInt16LE(14);
+      if (bitsPerSample !== bytesPerSample(encoding) * 8) {
+        throw new WavFormatError(`${encoding} WAV with ${bitsPerSample} bits per sample (fmt chunk at byte ${o})`);
+      }
+      fmt = { formatCode, encoding, channels: body.readUInt16LE(2), sampleRate: body.readUInt32LE(4), bitsPerSample };
+    }
+    o += 8 + len + (len % 2);
+  }
+  return undefined;
+}
+
 /** Split interleaved 16-bit PCM data into channels. */
 export function deinterleavePcm16(data: Buffer, channels: number): Int16Array[] {
   const frames = Math.floor(data.length / (2 * channels));
