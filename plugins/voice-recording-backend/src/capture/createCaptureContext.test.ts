@@ -360,6 +360,144 @@ describe.each(databases.eachSupportedId())(
       });
     });
 
+    it('replaces an interim archive, audited with both hashes, and reports a stale replacement', async () => {
+      const r = await ctx.policy.lookupAndDecide({
+        participants: [`sip:${BOB}@sbc`, `sip:${CLIENT}@sbc`],
+        at: MONDAY_10H,
+      });
+      const id = await ctx.conversations.begin({
+        recordedNumber: r.recordedNumber!,
+        startedAt: MONDAY_10H,
+        sipCallId: 'call-bob-compress',
+        participants: r.participants,
+        instanceId: 'rec-compress',
+      });
+      const wavKey = `siprec/${id}.wav`;
+      const opusKey = `siprec/${id}.opus`;
+      const done = await ctx.conversations.finish(id, {
+        endedAt: new Date(MONDAY_10H.getTime() + 61_000),
+        endedBy: 'bye',
+        storageKey: wavKey,
+        sha256: 'D'.repeat(64),
+        bytes: 976_044,
+        format: 'audio/wav',
+        compressTo: 'opus',
+      });
+      expect(done).toMatchObject({ state: 'finished', compressTo: 'opus' });
+      // listed for this source and instance only
+      const pending = await ctx.conversations.listArchivesToCompress({
+        instanceId: 'rec-compress',
+        limit: 10,
+      });
+      expect(pending).toEqual([
+        {
+          conversationId: id,
+          startedAt: MONDAY_10H.toISOString(),
+          storageKey: wavKey,
+          sha256: 'd'.repeat(64),
+          format: 'audio/wav',
+          durationMs: 61_000,
+          compressTo: 'opus',
+        },
+      ]);
+      expect(
+        await ctx.conversations.listArchivesToCompress({
+          instanceId: 'rec-other',
+          limit: 10,
+        }),
+      ).toEqual([]);
+      const compressedAudits = async () =>
+        (
+          await auditLog.list({
+            target: `conversation:${id}`,
+            action: 'conversation-archive-compressed',
+          })
+        ).items;
+
+      // stale: the expected hash is not the stored one; nothing is audited
+      const input = {
+        expected: { storageKey: wavKey, sha256: 'd'.repeat(64) },
+        storageKey: opusKey,
+        sha256: 'E'.repeat(64),
+        bytes: 61_440,
+        format: 'audio/ogg; codecs=opus',
+      };
+      expect(
+        await ctx.conversations.replaceArchive(id, {
+          ...input,
+          expected: { storageKey: wavKey, sha256: 'f'.repeat(64) },
+        }),
+      ).toBe('stale');
+      expect(await compressedAudits()).toEqual([]);
+      // a replacement under the interim key is refused (that file gets deleted)
+      const bad = await ctx.conversations
+        .replaceArchive(id, { ...input, storageKey: wavKey })
+        .catch((err: unknown) => err);
+      expect(isCaptureStoreError(bad)).toBe(true);
+      expect(bad).toMatchObject({
+        code: 'invalid',
+        operation: 'conversations.replaceArchive',
+        message: expect.stringMatching(/must differ from the replaced archive/),
+      });
+      expect(await compressedAudits()).toEqual([]);
+
+      expect(await ctx.conversations.replaceArchive(id, input)).toBe(
+        'replaced',
+      );
+      expect(await ctx.conversations.get(id)).toMatchObject({
+        storageKey: opusKey,
+        sha256: 'e'.repeat(64),
+        bytes: 61_440,
+        format: 'audio/ogg; codecs=opus',
+      });
+      const audits = await compressedAudits();
+      expect(audits).toHaveLength(1);
+      expect(audits[0]).toMatchObject({
+        actorRef: 'capture:siprec',
+        action: 'conversation-archive-compressed',
+        targetType: 'conversation',
+        targetId: id,
+      });
+      expect(audits[0].details).toEqual({
+        number: BOB,
+        from: {
+          storageKey: wavKey,
+          sha256: 'd'.repeat(64),
+          format: 'audio/wav',
+          bytes: 976_044,
+        },
+        to: {
+          storageKey: opusKey,
+          sha256: 'e'.repeat(64),
+          format: 'audio/ogg; codecs=opus',
+          bytes: 61_440,
+        },
+        outcome: 'succeeded',
+      });
+
+      // the same replacement again is stale, and audited once only
+      expect(await ctx.conversations.replaceArchive(id, input)).toBe('stale');
+      expect(await compressedAudits()).toHaveLength(1);
+
+      // the interim file is listed until it is forgotten
+      expect(
+        await ctx.conversations.listArchivesToCompress({
+          instanceId: 'rec-compress',
+          limit: 10,
+        }),
+      ).toEqual([
+        expect.objectContaining({
+          conversationId: id,
+          storageKey: opusKey,
+          supersededStorageKey: wavKey,
+        }),
+      ]);
+      await ctx.conversations.forgetSupersededArchive(id, wavKey);
+      expect(
+        await ctx.conversations.listArchivesToCompress({ limit: 10 }),
+      ).toEqual([]);
+    });
+
     it('counts only the number own conversations in progress', async () => {
       const r = await ctx.policy.lookupAndDecide({
         participants: [`sip:${CAROL}@sbc`, `sip:${CLIENT}@sbc`],

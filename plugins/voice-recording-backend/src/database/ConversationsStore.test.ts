@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { NumberSettings } from '@mvr/plugin-voice-recording-common';
+import {
+  Conversation,
+  NumberSettings,
+} from '@mvr/plugin-voice-recording-common';
 import {
   CaptureStoreError,
   isCaptureStoreError,
@@ -313,14 +316,401 @@ describe.each(databases.eachSupportedId())(
       expect(late.conversation.number).toBe('+32471234567');
     });
 
+    describe('background compression of archives', () => {
+      const OPUS = 'audio/ogg; codecs=opus';
+      /** A capture source of its own per test: the listings see only that test's rows. */
+      const newSource = () => `compress-${randomUUID()}`;
+
+      /** A finished conversation whose interim WAV archive awaits compression. */
+      async function finishedWav(
+        captureSource: string,
+        over: Partial<ConversationBeginRecord> = {},
+        sha256 = 'AB'.repeat(32),
+      ) {
+        const { conversation } = await store.begin(
+          beginInput({ captureSource, ...over }),
+        );
+        const startedAt = new Date(conversation.startedAt).getTime();
+        const { conversation: done } = await store.finish(conversation.id, {
+          endedAt: new Date(startedAt + 61_000),
+          endedBy: 'bye',
+          storageKey: `interim/${conversation.id}.wav`,
+          sha256,
+          bytes: 976_044,
+          format: 'audio/wav',
+          compressTo: 'opus',
+        });
+        return done;
+      }
+
+      const replacement = (c: Conversation) => ({
+        expected: { storageKey: c.storageKey!, sha256: c.sha256! },
+        storageKey: `archive/${c.id}.opus`,
+        sha256: 'CD'.repeat(32),
+        bytes: 5_000_000_000, // larger than a 32-bit integer
+        format: OPUS,
+      });
+
+      it('finish with compressTo lists the archive, oldest first, per source and instance', async () => {
+        const source = newSource();
+        const a = await finishedWav(source, {
+          startedAt: new Date('2025-06-02T08:02:00.000Z'),
+          captureInstance: 'rec-1',
+        });
+        const b = await finishedWav(
+          source,
+          {
+            startedAt: new Date('2025-06-02T08:00:00.000Z'),
+            captureInstance: 'rec-2',
+          },
+          'EF'.repeat(32),
+        );
+        const c = await finishedWav(source, {
+          startedAt: new Date('2025-06-02T08:01:00.000Z'),
+          captureInstance: 'rec-1',
+        });
+        expect(a).toMatchObject({
+          state: 'finished',
+          storageKey: `interim/${a.id}.wav`,
+          sha256: 'ab'.repeat(32),
+          format: 'audio/wav',
+          compressTo: 'opus',
+        });
+        expect(await store.get(a.id)).toEqual(a);
+        // not listed: another source, no compression asked, still recording
+        const elsewhere = await finishedWav(newSource());
+        const { conversation: plain } = await store.begin(
+          beginInput({ captureSource: source }),
+        );
+        const { conversation: plainDone } = await store.finish(plain.id, {
+          endedAt: new Date('2025-06-02T08:03:00.000Z'),
+          endedBy: 'bye',
+          storageKey: `archive/${plain.id}.opus`,
+          sha256: '12'.repeat(32),
+          bytes: 4_000,
+          format: OPUS,
+        });
+        expect(plainDone.state).toBe('finished');
+        expect(plainDone).not.toHaveProperty('compressTo');
+        await store.begin(beginInput({ captureSource: source }));
+
+        const item = (conv: Conversation, sha256: string) => ({
+          conversationId: conv.id,
+          startedAt: conv.startedAt,
+          storageKey: `interim/${conv.id}.wav`,
+          sha256,
+          format: 'audio/wav',
+          durationMs: 61_000,
+          compressTo: 'opus',
+        });
+        const all = await store.listArchivesToCompress({
+          captureSource: source,
+          limit: 10,
+        });
+        expect(all).toStrictEqual([
+          item(b, 'ef'.repeat(32)),
+          item(c, 'ab'.repeat(32)),
+          item(a, 'ab'.repeat(32)),
+        ]);
+        expect(
+          (
+            await store.listArchivesToCompress({
+              captureSource: source,
+              limit: 2,
+            })
+          ).map(i => i.conversationId),
+        ).toEqual([b.id, c.id]);
+        expect(
+          (
+            await store.listArchivesToCompress({
+              captureSource: source,
+              captureInstance: 'rec-1',
+              limit: 10,
+            })
+          ).map(i => i.conversationId),
+        ).toEqual([c.id, a.id]);
+        expect(
+          await store.listArchivesToCompress({
+            captureSource: source,
+            captureInstance: 'rec-3',
+            limit: 10,
+          }),
+        ).toEqual([]);
+        expect(
+          (
+            await store.listArchivesToCompress({
+              captureSource: elsewhere.captureSource,
+              limit: 10,
+            })
+          ).map(i => i.conversationId),
+        ).toEqual([elsewhere.id]);
+      });
+
+      it('a failed conversation ignores compressTo', async () => {
+        const source = newSource();
+        const { conversation: e } = await store.begin(
+          beginInput({ captureSource: source }),
+        );
+        const { conversation: errored } = await store.finish(e.id, {
+          endedAt: new Date('2025-06-02T08:00:30.000Z'),
+          endedBy: 'error',
+          storageKey: `interim/${e.id}.wav`,
+          sha256: 'ab'.repeat(32),
+          bytes: 480_044,
+          format: 'audio/wav',
+          failureReason: 'disk full while writing',
+          compressTo: 'opus',
+        });
+        expect(errored).toMatchObject({
+          state: 'failed',
+          storageKey: `interim/${e.id}.wav`,
+        });
+        expect(errored).not.toHaveProperty('compressTo');
+        const { conversation: n } = await store.begin(
+          beginInput({ captureSource: source }),
+        );
+        const { conversation: noAudio } = await store.finish(n.id, {
+          endedAt: new Date('2025-06-02T08:00:30.000Z'),
+          endedBy: 'bye',
+          compressTo: 'opus',
+        });
+        expect(noAudio).toMatchObject({
+          state: 'failed',
+          failureReason: 'no audio was stored',
+        });
+        expect(noAudio).not.toHaveProperty('compressTo');
+        const rows = await knex('vr_conversations')
+          .whereIn('id', [e.id, n.id])
+          .select('compress_to', 'superseded_storage_key');
+        expect(rows).toEqual([
+          { compress_to: null, superseded_storage_key: null },
+          { compress_to: null, superseded_storage_key: null },
+        ]);
+        expect(
+          await store.listArchivesToCompress({
+            captureSource: source,
+            limit: 10,
+          }),
+        ).toEqual([]);
+        // and neither can be replaced
+        expect(
+          await store.replaceArchive(e.id, replacement(errored)),
+        ).toBeUndefined();
+      });
+
+      it('replaces the archive once; the same replacement again is stale', async () => {
+        const source = newSource();
+        const wav = await finishedWav(source);
+        const input = replacement(wav);
+        // the expected hash may be given in upper case, like finish's
+        input.expected.sha256 = input.expected.sha256.toUpperCase();
+        const done = await store.replaceArchive(wav.id, input);
+        expect(done).toBeDefined();
+        expect(done!.replaced).toStrictEqual({
+          storageKey: `interim/${wav.id}.wav`,
+          sha256: 'ab'.repeat(32),
+          format: 'audio/wav',
+          bytes: 976_044,
+        });
+        expect(done!.conversation).toMatchObject({
+          id: wav.id,
+          state: 'finished',
+          storageKey: `archive/${wav.id}.opus`,
+          sha256: 'cd'.repeat(32),
+          bytes: 5_000_000_000,
+          format: OPUS,
+          durationMs: 61_000,
+          endedBy: 'bye',
+          endedAt: wav.endedAt,
+        });
+        expect(done!.conversation).not.toHaveProperty('compressTo');
+        expect(await store.get(wav.id)).toEqual(done!.conversation);
+        // listed again only for the interim file still to delete
+        expect(
+          await store.listArchivesToCompress({
+            captureSource: source,
+            limit: 10,
+          }),
+        ).toStrictEqual([
+          {
+            conversationId: wav.id,
+            startedAt: wav.startedAt,
+            storageKey: `archive/${wav.id}.opus`,
+            sha256: 'cd'.repeat(32),
+            format: OPUS,
+            durationMs: 61_000,
+            supersededStorageKey: `interim/${wav.id}.wav`,
+          },
+        ]);
+
+        expect(await store.replaceArchive(wav.id, input)).toBeUndefined();
+        // and from the new archive: it awaits no compression any more
+        expect(
+          await store.replaceArchive(wav.id, {
+            ...input,
+            expected: {
+              storageKey: `archive/${wav.id}.opus`,
+              sha256: 'cd'.repeat(32),
+            },
+            storageKey: `archive/${wav.id}.2.opus`,
+          }),
+        ).toBeUndefined();
+        expect(await store.get(wav.id)).toEqual(done!.conversation);
+      });
+
+      it('is stale, changing nothing, when the conversation no longer stores the expected archive', async () => {
+        const source = newSource();
+        const wav = await finishedWav(source);
+        const input = replacement(wav);
+        expect(
+          await store.replaceArchive(wav.id, {
+            ...input,
+            expected: { ...input.expected, sha256: 'ef'.repeat(32) },
+          }),
+        ).toBeUndefined();
+        expect(
+          await store.replaceArchive(wav.id, {
+            ...input,
+            expected: { ...input.expected, storageKey: 'interim/other.wav' },
+          }),
+        ).toBeUndefined();
+        expect(
+          await store.replaceArchive(randomUUID(), input),
+        ).toBeUndefined();
+        expect(await store.get(wav.id)).toEqual(wav);
+
+        // finished without compressTo: its archive is final
+        const { conversation: plain } = await store.begin(
+          beginInput({ captureSource: source }),
+        );
+        const { conversation: final } = await store.finish(plain.id, {
+          endedAt: new Date('2025-06-02T08:01:00.000Z'),
+          endedBy: 'bye',
+          storageKey: `archive/${plain.id}.opus`,
+          sha256: '34'.repeat(32),
+          bytes: 4_000,
+          format: OPUS,
+        });
+        expect(
+          await store.replaceArchive(plain.id, {
+            ...replacement(final),
+            storageKey: `archive/${plain.id}.2.opus`,
+          }),
+        ).toBeUndefined();
+        expect(await store.get(plain.id)).toEqual(final);
+
+        // still awaiting its compression
+        expect(
+          (
+            await store.listArchivesToCompress({
+              captureSource: source,
+              limit: 10,
+            })
+          ).map(i => [i.conversationId, i.compressTo, i.storageKey]),
+        ).toEqual([[wav.id, 'opus', `interim/${wav.id}.wav`]]);
+      });
+
+      it('forgets the superseded archive only by its key', async () => {
+        const source = newSource();
+        const wav = await finishedWav(source);
+        await store.replaceArchive(wav.id, replacement(wav));
+        const list = () =>
+          store.listArchivesToCompress({ captureSource: source, limit: 10 });
+
+        await store.forgetSupersededArchive(wav.id, `archive/${wav.id}.opus`);
+        await store.forgetSupersededArchive(randomUUID(), `interim/${wav.id}.wav`);
+        expect((await list()).map(i => i.supersededStorageKey)).toEqual([
+          `interim/${wav.id}.wav`,
+        ]);
+
+        await store.forgetSupersededArchive(wav.id, `interim/${wav.id}.wav`);
+        expect(await list()).toEqual([]);
+        const row = await knex('vr_conversations')
+          .where('id', wav.id)
+          .first('storage_key', 'compress_to', 'superseded_storage_key');
+        expect(row).toEqual({
+          storage_key: `archive/${wav.id}.opus`,
+          compress_to: null,
+          superseded_storage_key: null,
+        });
+        // forgetting twice is harmless
+        await store.forgetSupersededArchive(wav.id, `interim/${wav.id}.wav`);
+        expect((await store.get(wav.id))?.storageKey).toBe(
+          `archive/${wav.id}.opus`,
+        );
+      });
+
+      it('rejects a malformed replacement or listing as invalid', async () => {
+        const source = newSource();
+        const wav = await finishedWav(source);
+        const input = replacement(wav);
+        const invalid = async (
+          p: Promise<unknown>,
+          message: RegExp,
+          operation = 'conversations.replaceArchive',
+        ) => {
+          const e = await rejection(p);
+          expect(e.code).toBe('invalid');
+          expect(e.retryable).toBe(false);
+          expect(e.operation).toBe(operation);
+          expect(e.message).toMatch(message);
+        };
+        await invalid(
+          store.replaceArchive(wav.id, { ...input, sha256: 'not-a-hash' }),
+          /sha256 "not-a-hash" is not 64 hexadecimal digits/,
+        );
+        await invalid(
+          store.replaceArchive(wav.id, { ...input, sha256: 'cd'.repeat(31) }),
+          /is not 64 hexadecimal digits/,
+        );
+        // the replaced file is deleted afterwards: it must not be the new one
+        await invalid(
+          store.replaceArchive(wav.id, {
+            ...input,
+            storageKey: input.expected.storageKey,
+          }),
+          /storage key "interim\/.*\.wav" must differ from the replaced archive's/,
+        );
+        await invalid(
+          store.replaceArchive(wav.id, { ...input, storageKey: '' }),
+          /storage key is empty/,
+        );
+        await invalid(
+          store.replaceArchive(wav.id, { ...input, bytes: -1 }),
+          /bytes -1 is not a non-negative integer/,
+        );
+        await invalid(
+          store.replaceArchive(wav.id, { ...input, format: '' }),
+          /format is empty/,
+        );
+        expect(await store.get(wav.id)).toEqual(wav);
+        for (const limit of [0, -1, 1.5, Number.NaN]) {
+          await invalid(
+            store.listArchivesToCompress({ captureSource: source, limit }),
+            new RegExp(`limit ${limit} is not a positive integer`),
+            'conversations.listArchivesToCompress',
+          );
+        }
+      });
+    });
+
     it('the conversation tables migrate down and up', async () => {
       const db = await databases.init(databaseId);
       await db.migrate.latest(migrationConfig);
       expect(await db.schema.hasTable('vr_conversations')).toBe(true);
       expect(await db.schema.hasTable('vr_refused_sessions')).toBe(true);
-      // the phone FTS index (SQLite only) comes off first
       const sqlite = databaseId.startsWith('SQLITE');
       expect(await db.schema.hasTable('vr_conversations_phone')).toBe(sqlite);
+      // the archive compression columns come off first
+      expect(await db.schema.hasColumn('vr_conversations', 'compress_to')).toBe(
+        true,
+      );
+      await db.migrate.down(migrationConfig);
+      expect(await db.schema.hasColumn('vr_conversations', 'compress_to')).toBe(
+        false,
+      );
+      expect(await db.schema.hasTable('vr_conversations_phone')).toBe(sqlite);
+      // then the phone FTS index (SQLite only)
       await db.migrate.down(migrationConfig);
       expect(await db.schema.hasTable('vr_conversations_phone')).toBe(false);
       // then the search migration (digits columns, indexes)
@@ -338,6 +728,9 @@ describe.each(databases.eachSupportedId())(
         true,
       );
       expect(await db.schema.hasTable('vr_conversations_phone')).toBe(sqlite);
+      expect(await db.schema.hasColumn('vr_conversations', 'compress_to')).toBe(
+        true,
+      );
       await db.destroy();
     });
 

@@ -41,4 +41,136 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     expect(await knex.schema.hasTable('vr_numbers')).toBe(true);
     await knex.destroy();
   });
+
+  it('rolls back the archive compression alone, keeping the phone-search triggers', async () => {
+    const knex = await databases.init(databaseId);
+    await knex.migrate.latest(migrationConfig);
+    const sqlite = databaseId.startsWith('SQLITE');
+    const columns = async () => [
+      await knex.schema.hasColumn('vr_conversations', 'compress_to'),
+      await knex.schema.hasColumn('vr_conversations', 'superseded_storage_key'),
+    ];
+    const compressionIndexes = async (): Promise<string[]> =>
+      sqlite
+        ? knex('sqlite_master')
+            .where({ type: 'index', tbl_name: 'vr_conversations' })
+            .whereIn('name', [
+              'vr_conversations_compress_idx',
+              'vr_conversations_superseded_idx',
+            ])
+            .orderBy('name')
+            .pluck('name')
+        : knex('pg_indexes')
+            .where({ tablename: 'vr_conversations' })
+            .whereIn('indexname', [
+              'vr_conversations_compress_idx',
+              'vr_conversations_superseded_idx',
+            ])
+            .orderBy('indexname')
+            .pluck('indexname');
+    const triggers = async (): Promise<
+      { name: string; tbl_name: string; sql: string }[]
+    > =>
+      sqlite
+        ? knex('sqlite_master')
+            .where({ type: 'trigger' })
+            .orderBy('name')
+            .select('name', 'tbl_name', 'sql')
+        : knex('information_schema.triggers')
+            .orderBy(['trigger_name', 'event_manipulation'])
+            .select({
+              name: 'trigger_name',
+              tbl_name: 'event_object_table',
+              sql: 'action_statement',
+            });
+    const conversation = (id: string, number: string) => ({
+      id,
+      number,
+      number_digits: number.replace(/\D/g, ''),
+      user_ref: 'user:default/bob',
+      started_at: new Date('2025-06-02T08:00:00.000Z'),
+      sip_call_id: `call-${id}`,
+      participants: '[]',
+      metadata: '{}',
+      dtmf: '[]',
+      state: 'finished',
+      capture_source: 'siprec',
+    });
+    // the phone-search index the triggers fill (SQLite only)
+    const phoneRows = async () =>
+      sqlite
+        ? knex('vr_conversations_phone')
+            .orderBy('conversation_id')
+            .select('conversation_id', 'number_digits')
+        : [];
+
+    expect(await columns()).toEqual([true, true]);
+    expect(await compressionIndexes()).toEqual([
+      'vr_conversations_compress_idx',
+      'vr_conversations_superseded_idx',
+    ]);
+    const before = await triggers();
+    expect(
+      before.filter(t => t.tbl_name === 'vr_conversations').map(t => t.name),
+    ).toEqual(
+      sqlite
+        ? [
+            'vr_conversations_phone_ad',
+            'vr_conversations_phone_ai',
+            'vr_conversations_phone_au',
+          ]
+        : [],
+    );
+    await knex('vr_conversations').insert({
+      ...conversation('00000000-0000-4000-8000-000000000001', '+32470123456'),
+      storage_key: 'interim/1.wav',
+      compress_to: 'opus',
+    });
+
+    const [, log] = await knex.migrate.down(migrationConfig);
+    expect(log.map((f: string) => f.replace(/^.*\//, ''))).toEqual([
+      '20251001000000_archive_compression.js',
+    ]);
+    expect(await columns()).toEqual([false, false]);
+    expect(await compressionIndexes()).toEqual([]);
+    // the row is kept, without the dropped columns
+    expect(
+      await knex('vr_conversations').select('id', 'storage_key'),
+    ).toEqual([
+      { id: '00000000-0000-4000-8000-000000000001', storage_key: 'interim/1.wav' },
+    ]);
+    expect(await triggers()).toEqual(before);
+    // and they still fire: a new conversation reaches the phone index
+    await knex('vr_conversations').insert(
+      conversation('00000000-0000-4000-8000-000000000002', '+32471000002'),
+    );
+    expect(await phoneRows()).toEqual(
+      sqlite
+        ? [
+            {
+              conversation_id: '00000000-0000-4000-8000-000000000001',
+              number_digits: '32470123456',
+            },
+            {
+              conversation_id: '00000000-0000-4000-8000-000000000002',
+              number_digits: '32471000002',
+            },
+          ]
+        : [],
+    );
+
+    await knex.migrate.latest(migrationConfig);
+    expect(await columns()).toEqual([true, true]);
+    expect(await compressionIndexes()).toEqual([
+      'vr_conversations_compress_idx',
+      'vr_conversations_superseded_idx',
+    ]);
+    expect(
+      await knex('vr_conversations')
+        .where('id', '00000000-0000-4000-8000-000000000001')
+        .first('compress_to', 'superseded_storage_key'),
+    ).toEqual({ compress_to: null, superseded_storage_key: null });
+    expect(await triggers()).toEqual(before);
+    await knex.destroy();
+  });
 });
