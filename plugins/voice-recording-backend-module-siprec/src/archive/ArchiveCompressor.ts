@@ -216,7 +216,12 @@ export class ArchiveCompressor {
           hash.update(chunk);
           pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
           if (!header) {
-            header = readWavHeader(pending);
+            try {
+              header = readWavHeader(pending);
+            } catch (e) {
+              // WavFormatError says what is wrong, not in which file
+              throw new CompressionError(`${item.storageKey}: ${(e as Error).message}`, id);
+            }
             if (!header) {
               if (pending.length > MAX_HEADER_BYTES) throw new CompressionError(`${item.storageKey}: no WAV data chunk in its first ${MAX_HEADER_BYTES} bytes`, id);
               continue;
