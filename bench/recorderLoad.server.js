@@ -8,7 +8,9 @@
  * IPC: sends { type: 'ready', sipPort, dbFile, archiveDir, journalDir, numbers }, then
  * answers { type: 'stop' } with { type: 'stopped' } after a clean backend stop.
  * Environment: MVR_BENCH_DIR (work directory), MVR_BENCH_NUMBERS (how many numbers),
- * MVR_BENCH_FORMAT (opus | wav-g711).
+ * MVR_BENCH_FORMAT (opus | wav-g711), MVR_BENCH_OPUS_ENCODE (background | call-end),
+ * MVR_BENCH_BACKLOG (interim WAVs of 60 s waiting for background compression when the
+ * load starts, so that the encoder threads compete with the calls for the whole run).
  */
 require('@backstage/cli/config/nodeTransform.cjs');
 const fs = require('node:fs');
@@ -27,12 +29,75 @@ const format = process.env.MVR_BENCH_FORMAT ?? 'opus';
 const opus = {
   ...(process.env.MVR_BENCH_OPUS_THREADS ? { encoderThreads: Number(process.env.MVR_BENCH_OPUS_THREADS) } : {}),
   ...(process.env.MVR_BENCH_OPUS_COMPLEXITY ? { complexity: Number(process.env.MVR_BENCH_OPUS_COMPLEXITY) } : {}),
+  ...(process.env.MVR_BENCH_OPUS_ENCODE ? { encode: process.env.MVR_BENCH_OPUS_ENCODE } : {}),
 };
+/** Archives waiting for background compression before the load starts (60 s calls each). */
+const backlog = Number(process.env.MVR_BENCH_BACKLOG ?? 0);
 const sqliteJournal = (process.env.MVR_BENCH_SQLITE_JOURNAL ?? 'wal').toUpperCase();
 
 /** The n-th recorded number of the benchmark (E.164, Belgian mobile range). */
 function benchNumber(i) {
   return `+3247${String(1000000 + i).padStart(7, '0')}`;
+}
+
+/**
+ * `count` finished conversations of 60 s whose archive is an interim G.711 WAV awaiting
+ * compression, as the recorder registers them in background mode, written through the
+ * recorder's own WAV writer; then the compressor is told.
+ */
+async function seedBacklog(knex, server, archiveDir, count) {
+  const { writeWavG711Stereo } = require('../plugins/voice-recording-node/src');
+  const { encodeAlaw } = require('../plugins/voice-recording-backend-module-siprec/src/codecs/g711');
+  const seconds = 60;
+  const pcm = (f0, seed) => {
+    const out = new Int16Array(8000 * seconds);
+    let x = seed;
+    for (let i = 0; i < out.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      const t = i / 8000;
+      const env = Math.max(0, Math.sin(2 * Math.PI * 0.4 * t + seed)) ** 2;
+      out[i] = Math.round(env * 7000 * (Math.sin(2 * Math.PI * f0 * t) + 0.5 * Math.sin(4 * Math.PI * f0 * t)) + ((x >>> 16) % 600) - 300);
+    }
+    return encodeAlaw(out);
+  };
+  const wav = writeWavG711Stereo('alaw', pcm(140, 1), pcm(210, 2), 8000);
+  const sha = require('node:crypto').createHash('sha256').update(wav).digest('hex');
+  const number = await knex('vr_numbers').first();
+  const rows = [];
+  const started = Date.now() - 86_400_000; // older than the load's calls: compressed first
+  for (let i = 0; i < count; i++) {
+    const key = `backlog/${i}.wav`;
+    fs.mkdirSync(path.join(archiveDir, 'backlog'), { recursive: true });
+    fs.writeFileSync(path.join(archiveDir, key), wav);
+    rows.push({
+      id: require('node:crypto').randomUUID(),
+      recorded_number_id: number.id,
+      number: number.number,
+      user_ref: number.user_ref,
+      started_at: new Date(started + i * 1000),
+      ended_at: new Date(started + i * 1000 + seconds * 1000),
+      duration_ms: seconds * 1000,
+      sip_call_id: `backlog-${i}`,
+      participants: '[]',
+      metadata: '{}',
+      dtmf: '[]',
+      state: 'finished',
+      ended_by: 'bye',
+      storage_key: key,
+      sha256: sha,
+      bytes: wav.length,
+      format: 'audio/wav',
+      compress_to: 'opus',
+      capture_source: 'siprec',
+      capture_instance: 'bench-recorder',
+      created_at: new Date(),
+      updated_at: new Date(),
+    });
+  }
+  for (let i = 0; i < rows.length; i += 100) await knex('vr_conversations').insert(rows.slice(i, i + 100));
+  // the files on disk before the load: their write-back must not stall the calls' fsyncs
+  require('node:child_process').execSync('sync');
+  server.compressor?.notify();
 }
 
 async function main() {
@@ -102,6 +167,7 @@ async function main() {
   });
   if (!server) throw new Error('the SIPREC recorder did not start');
   const loaded = await knex('vr_numbers').count({ n: '*' }).first();
+  if (backlog > 0) await seedBacklog(knex, server, archiveDir, backlog);
   process.send({
     type: 'ready',
     sipPort: server.addresses.udp,

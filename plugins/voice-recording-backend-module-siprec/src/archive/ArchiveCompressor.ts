@@ -29,7 +29,6 @@ import {
   readWavHeader,
 } from '@mvr/plugin-voice-recording-node';
 import { OpusSampleRate } from '../audio/opusFile';
-import { decodeAlaw, decodeUlaw } from '../codecs/g711';
 
 export const OPUS_CONTENT_TYPE = 'audio/ogg; codecs=opus';
 const OPUS_RATES = new Set([8000, 12000, 16000, 24000, 48000]);
@@ -48,6 +47,8 @@ export interface ArchiveCompressorOptions {
   pollIntervalMs?: number;
   /** archives compressed at once (default: the pool's threads) */
   concurrency?: number;
+  /** a conversation whose compression failed is tried again after this long (default 10 min) */
+  retryFailedAfterMs?: number;
 }
 
 export interface ArchiveCompressorStats {
@@ -79,6 +80,8 @@ export class ArchiveCompressor {
   private again = false;
   private stopped = false;
   private readonly idleWaiters: Array<() => void> = [];
+  /** conversations not to try before the time given (failed, or stale in this pass) */
+  private readonly notBefore = new Map<string, number>();
 
   constructor(private readonly options: ArchiveCompressorOptions) {}
 
@@ -134,33 +137,41 @@ export class ArchiveCompressor {
     this.timer.unref();
   }
 
-  /** Works until nothing is left (or only what failed during this pass). */
+  /** Works until nothing is left but what failed (tried again after retryFailedAfterMs). */
   private async pass(): Promise<void> {
-    const failed = new Set<string>();
     const concurrency = Math.max(1, this.options.concurrency ?? this.options.pool.threads);
+    const seen = new Set<string>();
     while (!this.stopped) {
-      const items = (
-        await this.options.conversations.listArchivesToCompress({
-          instanceId: this.options.instanceId,
-          limit: Math.max(16, concurrency * 4),
-        })
-      ).filter(i => !failed.has(i.conversationId));
+      const now = Date.now();
+      for (const [id, until] of this.notBefore) if (until <= now) this.notBefore.delete(id);
+      // the same work twice in a pass only if the row changed meanwhile (stale)
+      const workOf = (i: ArchiveToCompress) =>
+        [i.conversationId, i.storageKey, i.sha256, i.compressTo ?? '', i.supersededStorageKey ?? ''].join('|');
+      const skip = (i: ArchiveToCompress) => seen.has(workOf(i)) || this.notBefore.has(i.conversationId);
+      // oldest first; room for the ones skipped so that they cannot hide the rest
+      const listed = await this.options.conversations.listArchivesToCompress({
+        instanceId: this.options.instanceId,
+        limit: Math.min(1000, Math.max(16, concurrency * 4) + this.notBefore.size + seen.size),
+      });
+      const items = listed.filter(i => !skip(i));
       if (items.length === 0) break;
       let next = 0;
       const lane = async () => {
         while (!this.stopped && next < items.length) {
           const item = items[next++];
+          seen.add(workOf(item));
           try {
             await this.process(item);
+            this.notBefore.delete(item.conversationId);
           } catch (e) {
-            failed.add(item.conversationId);
             if (this.stopped) return;
+            this.notBefore.set(item.conversationId, Date.now() + (this.options.retryFailedAfterMs ?? 600_000));
             this.stats.failed++;
             this.stats.lastError = (e as Error).message;
             this.options.logger.error(
-              `compressing the archive of conversation ${item.conversationId} failed (the WAV stays its recording; retried on the next pass): ${
-                (e as Error).message
-              }`,
+              `compressing the archive of conversation ${item.conversationId} failed (the WAV stays its recording; tried again in ${Math.round(
+                (this.options.retryFailedAfterMs ?? 600_000) / 1000,
+              )} s): ${(e as Error).message}`,
             );
           }
         }
@@ -193,23 +204,17 @@ export class ArchiveCompressor {
     let seconds = 0;
     let missingBytes = 0;
 
+    const expectedSha256 = item.sha256.toLowerCase();
     async function* opusBody(): AsyncGenerator<Buffer> {
+      // bytes before the data chunk is found, then at most one partial sample frame
       let pending: Buffer = Buffer.alloc(0);
       let remaining = 0;
       let writer: ReturnType<OpusEncoderPool['createWriter']> | undefined;
       let frameBytes = 0;
-      let windowBytes = 0;
       try {
-        const encode = async function* (bytes: Buffer): AsyncGenerator<Buffer> {
-          const h = header!;
-          let pcm: Int16Array;
-          if (h.encoding === 'pcm16') {
-            pcm = new Int16Array(bytes.length / 2);
-            Buffer.from(pcm.buffer).set(bytes); // WAV is little-endian, as every supported host
-          } else {
-            pcm = h.encoding === 'alaw' ? decodeAlaw(bytes) : decodeUlaw(bytes);
-          }
-          for (const page of await writer!.write(pcm)) yield page;
+        // each chunk's whole frames go to the encoder thread as they are (decoded there)
+        const encode = async function* encodeChunk(bytes: Buffer): AsyncGenerator<Buffer> {
+          for (const page of await writer!.writeSamples(header!.encoding, bytes)) yield page;
         };
         for await (const chunk of source as AsyncIterable<Buffer>) {
           if (isStopped()) throw new CompressionError('the recorder is stopping', id);
@@ -229,7 +234,6 @@ export class ArchiveCompressor {
             if (header.channels !== 2) throw new CompressionError(`${item.storageKey}: ${header.channels} channel(s), a stereo recording expected`, id);
             if (!OPUS_RATES.has(header.sampleRate)) throw new CompressionError(`${item.storageKey}: sample rate ${header.sampleRate} Hz cannot be encoded as Opus`, id);
             frameBytes = (header.bitsPerSample / 8) * 2;
-            windowBytes = header.sampleRate * frameBytes; // one second
             remaining = header.dataBytes;
             pending = pending.subarray(header.dataOffset);
             writer = pool.createWriter({
@@ -245,23 +249,27 @@ export class ArchiveCompressor {
               },
             });
           }
-          while (remaining > 0 && pending.length >= Math.min(windowBytes, remaining)) {
-            const take = Math.min(windowBytes, remaining, pending.length - (pending.length % frameBytes));
-            if (take <= 0) break;
-            yield* encode(pending.subarray(0, take));
-            pending = pending.subarray(take);
-            remaining -= take;
+          const usable = Math.min(remaining, pending.length - (pending.length % frameBytes));
+          if (usable > 0) {
+            yield* encode(pending.subarray(0, usable));
+            remaining -= usable;
           }
+          // bytes after the data chunk (a pad byte, other chunks) are not audio
+          pending = remaining > 0 ? pending.subarray(usable) : Buffer.alloc(0);
         }
         if (!header || !writer) throw new CompressionError(`${item.storageKey}: not a complete WAV file`, id);
-        if (remaining > 0) {
-          // a WAV shorter than its header says: encode what is there, whole frames only
-          const take = pending.length - (pending.length % frameBytes);
-          if (take > 0) yield* encode(pending.subarray(0, take));
-          remaining -= take;
-          missingBytes = remaining;
-        }
+        // a WAV shorter than its header says: what is there is encoded (whole frames)
+        missingBytes = remaining;
         seconds = (header.dataBytes - remaining) / frameBytes / header.sampleRate;
+        // the evidence must be what was registered before anything replaces it: a
+        // mismatch fails the put, so no Opus file is ever stored under its key
+        const sourceSha256 = hash.digest('hex');
+        if (sourceSha256 !== expectedSha256) {
+          throw new CompressionError(
+            `${item.storageKey} has SHA-256 ${sourceSha256}, ${item.sha256} was registered: the file changed since the call ended; it is left as it is`,
+            id,
+          );
+        }
         for (const page of await writer.end()) yield page;
         writer = undefined;
       } finally {
@@ -270,14 +278,6 @@ export class ArchiveCompressor {
     }
 
     const stored = await blobStore.put(key, opusBody(), { contentType: OPUS_CONTENT_TYPE });
-    const sourceSha256 = hash.digest('hex');
-    if (sourceSha256 !== item.sha256.toLowerCase()) {
-      await blobStore.delete(key).catch(() => undefined);
-      throw new CompressionError(
-        `${item.storageKey} has SHA-256 ${sourceSha256}, ${item.sha256} was registered: the file changed since the call ended; it is left as it is`,
-        id,
-      );
-    }
     if (missingBytes > 0) {
       this.options.logger.warn(`conversation ${id}: ${item.storageKey} holds ${missingBytes} bytes less audio than its WAV header says; the Opus file has ${seconds.toFixed(2)} s`);
     }

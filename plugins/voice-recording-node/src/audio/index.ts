@@ -5,6 +5,7 @@
 export * from './ogg';
 export * from './opusFile';
 export * from './wav';
+export * from './g711';
 export * from './opusEncoderPool';
 export * from './peaks';
 export { nativeOpusEncoder, opusWasmHeapBytes } from './opusCodec';

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 import { decodeOggOpus, OggOpusWriter } from './opusFile';
 import { OpusEncoderPool, inThreadOggOpusEncoding } from './opusEncoderPool';
+import { decodeAlaw, encodeAlaw } from './g711';
 
 /** 8 kHz stereo test signal, different per seed */
 function signal(seed: number, samples: number): Int16Array {
@@ -72,6 +73,26 @@ describe('OpusEncoderPool', () => {
       expect(decoded.channels).toBe(2);
       expect(decoded.samples).toBe(8000 * seconds);
     }
+  });
+
+  it('encodes WAV sample bytes decoded on the worker, byte-identical to encoding the decoded PCM', async () => {
+    pool = new OpusEncoderPool({ threads: 1 });
+    const pcm = signal(3, 8000 * 2);
+    const alaw = encodeAlaw(pcm);
+    // a Buffer view into a larger buffer, as a read stream's chunk would be: it must stay usable
+    const backing = Buffer.concat([Buffer.from('head'), alaw, Buffer.from('tail')]);
+    const view = backing.subarray(4, 4 + alaw.length);
+    const onWorker = pool.createWriter(options(7));
+    const pages = [...(await onWorker.writeSamples('alaw', view)), ...(await onWorker.end())];
+    expect(view.equals(alaw)).toBe(true);
+    const reference = encodeInThread(decodeAlaw(alaw), 7);
+    expect(Buffer.concat(pages).equals(reference)).toBe(true);
+    // 16-bit PCM little-endian bytes, and the in-thread adapter, give the same file
+    const le = Buffer.alloc(pcm.length * 2);
+    pcm.forEach((v, i) => le.writeInt16LE(v, 2 * i));
+    const inThread = inThreadOggOpusEncoding(options(8));
+    const pcmPages = [...(await inThread.writeSamples('pcm16', le)), ...(await inThread.end())];
+    expect(Buffer.concat(pcmPages).equals(encodeInThread(pcm, 8))).toBe(true);
   });
 
   it('runs its encoder threads at the configured niceness, the rest of the process untouched', async () => {

@@ -15,11 +15,17 @@
 import { availableParallelism } from 'node:os';
 import { MessagePort, Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { OggOpusWriter, OggOpusWriterOptions } from './opusFile';
+import { WavEncoding, decodeWavSamples } from './wav';
 
 /** The asynchronous face of an Ogg/Opus writer (on a worker or in-thread). */
 export interface OggOpusEncoding {
   /** Encode interleaved PCM; resolves with the Ogg bytes produced so far. */
   write(pcm: Int16Array): Promise<Buffer[]>;
+  /**
+   * Encode WAV sample bytes (interleaved, whole samples), decoded where the encoder runs:
+   * on a pool, the calling thread only copies the bytes.
+   */
+  writeSamples(encoding: WavEncoding, bytes: Uint8Array): Promise<Buffer[]>;
   /** Flush and close the stream (exact final granule), release the encoder. */
   end(): Promise<Buffer[]>;
   /** Release the encoder without finishing (error paths); never throws. */
@@ -43,6 +49,7 @@ export interface OpusEncoderPoolOptions {
 type Request =
   | { op: 'open'; id: number; options: OggOpusWriterOptions }
   | { op: 'write'; id: number; pcm: Int16Array }
+  | { op: 'samples'; id: number; encoding: WavEncoding; bytes: Uint8Array }
   | { op: 'end'; id: number }
   | { op: 'abort'; id: number };
 
@@ -53,6 +60,7 @@ export function inThreadOggOpusEncoding(options: OggOpusWriterOptions): OggOpusE
   const writer = new OggOpusWriter(options);
   return {
     write: async pcm => writer.write(pcm),
+    writeSamples: async (encoding, bytes) => writer.write(decodeWavSamples(encoding, bytes)),
     end: async () => writer.end(),
     abort: () => writer.abort(),
   };
@@ -127,6 +135,10 @@ class PoolWorker {
       // copy into a buffer of our own and hand it over without a second copy
       const pcm = req.pcm.slice();
       this.worker.postMessage({ ...req, pcm }, [pcm.buffer]);
+    } else if (req.op === 'samples') {
+      // a copy of our own (Buffer#slice would share, and transferring would detach, the caller's memory)
+      const bytes = new Uint8Array(req.bytes);
+      this.worker.postMessage({ ...req, bytes }, [bytes.buffer]);
     } else {
       this.worker.postMessage(req);
     }
@@ -192,6 +204,10 @@ export class OpusEncoderPool {
         await opened;
         return worker.request({ op: 'write', id, pcm }, true);
       },
+      writeSamples: async (encoding, bytes) => {
+        await opened;
+        return worker.request({ op: 'samples', id, encoding, bytes }, true);
+      },
       end: async () => {
         try {
           await opened;
@@ -248,6 +264,8 @@ export function runOpusEncoderWorker(port: MessagePort | null = parentPort): voi
       if (!writer) throw new Error(`Opus writer ${req.id} is not open on this worker`);
       if (req.op === 'write') {
         reply(req.id, writer.write(req.pcm));
+      } else if (req.op === 'samples') {
+        reply(req.id, writer.write(decodeWavSamples(req.encoding, req.bytes)));
       } else {
         writers.delete(req.id);
         reply(req.id, writer.end());

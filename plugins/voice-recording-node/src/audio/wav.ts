@@ -3,6 +3,8 @@
  * 8 bits per sample, payload bytes stored exactly as received).
  */
 
+import { decodeAlaw, decodeUlaw } from './g711';
+
 export const WAVE_FORMAT_PCM = 1;
 export const WAVE_FORMAT_ALAW = 6;
 export const WAVE_FORMAT_MULAW = 7;
@@ -206,6 +208,20 @@ export function readWavHeader(prefix: Buffer): WavHeaderInfo | undefined {
     o += 8 + len + (len % 2);
   }
   return undefined;
+}
+
+/**
+ * WAV sample bytes (any number of whole samples, channels interleaved) → 16-bit PCM in
+ * the same order: G.711 expanded, PCM16 read little-endian.
+ */
+export function decodeWavSamples(encoding: WavEncoding, bytes: Uint8Array): Int16Array {
+  if (encoding === 'alaw') return decodeAlaw(bytes);
+  if (encoding === 'mulaw') return decodeUlaw(bytes);
+  if (bytes.length % 2) throw new WavFormatError(`${bytes.length} bytes of 16-bit PCM: not whole samples`);
+  const out = new Int16Array(bytes.length / 2);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < out.length; i++) out[i] = view.getInt16(2 * i, true);
+  return out;
 }
 
 /** Split interleaved 16-bit PCM data into channels. */
