@@ -41,7 +41,7 @@ const PACKET_MS = 20;
 const SAMPLES = 160;
 
 function parseArgs(argv) {
-  const o = { calls: 50, seconds: 10, cps: 100, format: 'opus', codec: 'PCMA', profile: false, keep: false, sqlite: 'wal', opusThreads: undefined, opusComplexity: undefined };
+  const o = { calls: 50, seconds: 10, cps: 100, format: 'opus', codec: 'PCMA', profile: false, keep: false, sqlite: 'wal', opusThreads: undefined, opusComplexity: undefined, rtpPhases: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -62,11 +62,13 @@ function parseArgs(argv) {
     else if (a === '--recorder-cpu') o.recorderCpu = Number(val());
     else if (a === '--opus-encode') o.opusEncode = val();
     else if (a === '--backlog') o.backlog = Number(val());
-    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --backlog N --recorder-cpu N --profile --keep)`);
+    else if (a === '--rtp-phases') o.rtpPhases = Number(val());
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --backlog N --rtp-phases N --recorder-cpu N --profile --keep)`);
   }
   if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
   if (!['opus', 'wav-g711'].includes(o.format)) throw new Error(`--format ${o.format}: opus or wav-g711`);
   if (o.opusEncode !== undefined && !['background', 'call-end'].includes(o.opusEncode)) throw new Error(`--opus-encode ${o.opusEncode}: background or call-end`);
+  if (!(Number.isInteger(o.rtpPhases) && o.rtpPhases >= 1 && PACKET_MS % o.rtpPhases === 0)) throw new Error(`--rtp-phases ${o.rtpPhases}: a divisor of ${PACKET_MS} (1 = every call's packets in one burst per 20 ms)`);
   if (o.backlog !== undefined && !(Number.isInteger(o.backlog) && o.backlog >= 0)) throw new Error(`--backlog ${o.backlog}: a number of archives, 0 or more`);
   if (!['wal', 'delete'].includes(o.sqlite)) throw new Error(`--sqlite-journal ${o.sqlite}: wal or delete`);
   if (!['PCMA', 'PCMU'].includes(o.codec)) throw new Error(`--codec ${o.codec}: PCMA or PCMU`);
@@ -269,7 +271,12 @@ async function main() {
     const epoch = performance.now();
     const tickOf = t => Math.floor((t - epoch) / PACKET_MS);
 
-    // --- the RTP scheduler: one 20 ms grid, every due packet of every call per tick
+    // --- the RTP scheduler: one 20 ms grid, every due packet of every call per tick;
+    // with --rtp-phases P the calls are spread over P phases of the 20 ms (call i sends at
+    // i mod P × 20/P ms into each period), as independent calls' packets would be
+    const P = opts.rtpPhases;
+    const SUB_MS = PACKET_MS / P;
+    const subOf = t => Math.floor((t - epoch) / SUB_MS);
     const lags = [];
     let tick = 0;
     let running = true;
@@ -277,13 +284,13 @@ async function main() {
     let packetsSent = 0;
     const sendDue = () => {
       const now = performance.now();
-      const due = epoch + tick * PACKET_MS;
+      const due = epoch + tick * SUB_MS;
       lags.push(now - due);
-      const current = tickOf(now);
+      const current = subOf(now);
       for (const c of calls) {
         if (c.startTick === undefined || c.next >= total) continue;
         // catch up on every packet due by now (when the generator itself was late)
-        while (c.next < total && c.startTick + c.next <= current) {
+        while (c.next < total && (c.startTick + c.next) * P + c.phase <= current) {
           const k = c.next++;
           for (let s = 0; s < 2; s++) {
             // a fresh datagram each time: a catch-up sends several packets of a stream in one tick
@@ -300,7 +307,7 @@ async function main() {
         }
       }
       tick = current + 1;
-      if (running) setTimeout(sendDue, Math.max(0, epoch + tick * PACKET_MS - performance.now()));
+      if (running) setTimeout(sendDue, Math.max(0, epoch + tick * SUB_MS - performance.now()));
     };
     setTimeout(sendDue, 0);
 
@@ -349,6 +356,7 @@ async function main() {
             }
             call.answeredAt = performance.now();
             call.startTick = tickOf(call.answeredAt) + 1;
+            call.phase = i % P;
             calls.push(call);
           })
           .catch(e => {
@@ -584,7 +592,7 @@ async function main() {
       ...(background ? [] : [['finalization (last BYE → all archived)', `${f2(finMs / 1000)} s for ${calls.length} calls (${f1(finMs / calls.length)} ms per call)`]]),
       ['archives checked (state, sha256, bytes, duration)', `${rows.length} rows, max |file − row| duration ${f1(maxDurationDiff)} ms`],
     ];
-    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'})` : ''}, SQLite ${opts.sqlite}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, Node ${process.version})`);
+    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'})` : ''}, SQLite ${opts.sqlite}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, Node ${process.version})`);
     const w = Math.max(...rows2.map(r => r[0].length));
     for (const [k, v] of rows2) console.log(`  ${k.padEnd(w)}  ${v}`);
     for (const [what, p] of Object.entries(prof ?? {})) {

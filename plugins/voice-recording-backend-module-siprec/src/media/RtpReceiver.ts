@@ -95,7 +95,9 @@ export class RtpReceiver {
   private paused = false;
   private closed = false;
   private lastPacketAt: number;
-  private lastRemote?: string;
+  /** where the last packet came from (the string is built when asked, not per packet) */
+  private lastAddress?: string;
+  private lastPort = 0;
   private readonly now: () => number;
   readonly quality: ChannelQuality;
 
@@ -146,7 +148,7 @@ export class RtpReceiver {
 
   /** Last address media came from. */
   get remote(): string | undefined {
-    return this.lastRemote;
+    return this.lastAddress === undefined ? undefined : `${this.lastAddress}:${this.lastPort}`;
   }
 
   /** The stream was put on hold (a=inactive): flush and wait; no inactivity timeout. */
@@ -188,7 +190,10 @@ export class RtpReceiver {
         this.quality.malformed++;
         return;
       }
-      if (rinfo) this.lastRemote = `${rinfo.address}:${rinfo.port}`;
+      if (rinfo) {
+        this.lastAddress = rinfo.address;
+        this.lastPort = rinfo.port;
+      }
       this.lastPacketAt = this.now();
       if (this.paused) {
         // media during a hold: the SRC resumed before its re-INVITE arrived

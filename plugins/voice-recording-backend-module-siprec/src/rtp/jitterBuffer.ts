@@ -66,7 +66,9 @@ interface Source {
   lastReleasedPos?: number;
   packetSamples: number;
   pending: Map<number, { packet: RtpPacket; position: number }>;
-  recent: Set<number>;
+  /** the last released extended sequence numbers (ring; to tell duplicates from late packets) */
+  recent: number[];
+  recentNext: number;
 }
 
 /**
@@ -108,7 +110,7 @@ export class JitterBuffer {
       extSeq = src.maxSeq;
     }
     if ((src.lastReleased !== undefined && extSeq <= src.lastReleased) || src.pending.has(extSeq)) {
-      if (src.pending.has(extSeq) || src.recent.has(extSeq)) this.stats.duplicates++;
+      if (src.pending.has(extSeq) || src.recent.includes(extSeq)) this.stats.duplicates++;
       else this.stats.late++;
       return out;
     }
@@ -118,7 +120,13 @@ export class JitterBuffer {
       src.maxSeq = extSeq;
       src.refTs = extTs;
     }
-    src.pending.set(extSeq, { packet, position: src.offset + (extTs - src.baseTs) });
+    const item = { packet, position: src.offset + (extTs - src.baseTs) };
+    if (src.pending.size === 0 && src.lastReleased !== undefined && extSeq === src.lastReleased + 1) {
+      // the common case: the next packet in order and nothing held, out at once
+      this.emit(src, extSeq, item, out);
+      return out;
+    }
+    src.pending.set(extSeq, item);
     this.release(src, out, false);
     return out;
   }
@@ -154,7 +162,8 @@ export class JitterBuffer {
       maxSeq: packet.sequenceNumber,
       packetSamples: prev?.packetSamples ?? this.defaultSamples,
       pending: new Map(),
-      recent: new Set(),
+      recent: [],
+      recentNext: 0,
     };
     this.source = src;
     this.stats.sources++;
@@ -170,39 +179,44 @@ export class JitterBuffer {
       if (!inOrder && !all && src.pending.size <= this.window) return;
       const item = src.pending.get(min)!;
       src.pending.delete(min);
-      if (src.lastReleased === undefined && item.position < src.offset) {
-        // the first packet to arrive was not the earliest: shift the source so
-        // that its earliest packet starts where the source starts
-        const shift = src.offset - item.position;
-        src.offset += shift;
-        item.position += shift;
-        for (const p of src.pending.values()) p.position += shift;
-      }
-      if (src.lastReleased !== undefined && min > src.lastReleased + 1) {
-        const lost = min - src.lastReleased - 1;
-        this.stats.lost += lost;
-        out.push({
-          kind: 'gap',
-          ssrc: src.ssrc,
-          sourceIndex: src.index,
-          fromExtSeq: src.lastReleased + 1,
-          lostPackets: lost,
-          position: (src.lastReleasedPos ?? item.position) + src.packetSamples,
-        });
-      }
-      if (src.lastReleased !== undefined && src.lastReleasedPos !== undefined) {
-        const seqDelta = min - src.lastReleased;
-        const tsDelta = item.position - src.lastReleasedPos;
-        const per = tsDelta / seqDelta;
-        // learn the packet duration from consecutive packets (ignore DTX jumps)
-        if (seqDelta === 1 && per > 0 && per <= this.options.clockRate * 0.2) src.packetSamples = per;
-      }
-      src.lastReleased = min;
-      src.lastReleasedPos = item.position;
-      src.recent.add(min);
-      if (src.recent.size > this.window * 4) src.recent.delete(src.recent.values().next().value as number);
-      this.stats.released++;
-      out.push({ kind: 'packet', packet: item.packet, ssrc: src.ssrc, sourceIndex: src.index, extSeq: min, position: item.position });
+      this.emit(src, min, item, out);
     }
+  }
+
+  /** Releases one packet (`min` = its extended sequence number), after a gap report if needed. */
+  private emit(src: Source, min: number, item: { packet: RtpPacket; position: number }, out: JitterOutput[]): void {
+    if (src.lastReleased === undefined && item.position < src.offset) {
+      // the first packet to arrive was not the earliest: shift the source so
+      // that its earliest packet starts where the source starts
+      const shift = src.offset - item.position;
+      src.offset += shift;
+      item.position += shift;
+      for (const p of src.pending.values()) p.position += shift;
+    }
+    if (src.lastReleased !== undefined && min > src.lastReleased + 1) {
+      const lost = min - src.lastReleased - 1;
+      this.stats.lost += lost;
+      out.push({
+        kind: 'gap',
+        ssrc: src.ssrc,
+        sourceIndex: src.index,
+        fromExtSeq: src.lastReleased + 1,
+        lostPackets: lost,
+        position: (src.lastReleasedPos ?? item.position) + src.packetSamples,
+      });
+    }
+    if (src.lastReleased !== undefined && src.lastReleasedPos !== undefined) {
+      const seqDelta = min - src.lastReleased;
+      const tsDelta = item.position - src.lastReleasedPos;
+      const per = tsDelta / seqDelta;
+      // learn the packet duration from consecutive packets (ignore DTX jumps)
+      if (seqDelta === 1 && per > 0 && per <= this.options.clockRate * 0.2) src.packetSamples = per;
+    }
+    src.lastReleased = min;
+    src.lastReleasedPos = item.position;
+    src.recent[src.recentNext] = min;
+    src.recentNext = (src.recentNext + 1) % (this.window * 4);
+    this.stats.released++;
+    out.push({ kind: 'packet', packet: item.packet, ssrc: src.ssrc, sourceIndex: src.index, extSeq: min, position: item.position });
   }
 }
