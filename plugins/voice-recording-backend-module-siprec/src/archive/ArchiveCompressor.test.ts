@@ -6,6 +6,7 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { Conversation } from '@mvr/plugin-voice-recording-common';
 import {
   ArchiveToCompress,
+  BlobStore,
   CaptureConversations,
   LocalFileBlobStore,
   OpusEncoderPool,
@@ -268,14 +269,27 @@ describe('ArchiveCompressor', () => {
   });
 
   afterEach(async () => {
+    streamed = false;
     await compressor?.stop();
     compressor = undefined;
     await pool.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  /** through another BlobStore than local files, the WAV is streamed through this thread */
+  let streamed = false;
+  const delegating = (s: LocalFileBlobStore): BlobStore => ({
+    put: (k, b, o) => s.put(k, b, o),
+    get: (k, r) => s.get(k, r),
+    stat: k => s.stat(k),
+    delete: k => s.delete(k),
+    list: p => s.list(p),
+    checkWritable: () => s.checkWritable(),
+  });
+
   function newCompressor(opus = { bitrate: 16000, complexity: 5 }): ArchiveCompressor {
-    compressor = new ArchiveCompressor({ conversations, blobStore: store, pool, opus, logger, instanceId: INSTANCE });
+    const blobStore = streamed ? delegating(store) : store;
+    compressor = new ArchiveCompressor({ conversations, blobStore, pool, opus, logger, instanceId: INSTANCE });
     return compressor;
   }
 
@@ -287,7 +301,11 @@ describe('ArchiveCompressor', () => {
 
   const errorMessages = () => logger.error.mock.calls.map(c => String(c[0]));
 
-  it('replaces A-law, μ-law and 16 kHz PCM WAVs with Opus that sounds like them, and moves the peaks', async () => {
+  it.each([
+    ['local files: the whole job on the encoder thread', false],
+    ['another BlobStore: streamed through the calling thread', true],
+  ])('replaces A-law, μ-law and 16 kHz PCM WAVs with Opus that sounds like them, and moves the peaks (%s)', async (_how, viaStream) => {
+    streamed = viaStream;
     const sources: Record<string, Source & { seconds: number }> = {
       alaw: { ...alawWav(3), seconds: 3 },
       mulaw: { ...ulawWav(2), seconds: 2 },

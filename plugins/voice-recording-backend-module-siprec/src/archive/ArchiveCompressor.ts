@@ -17,23 +17,21 @@
  * overwrites (2), or a superseded WAV that the next pass deletes (4). The WAV stays the
  * recording (playable, hashed) until step 3 commits.
  */
-import { createHash } from 'node:crypto';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   ArchiveToCompress,
   BlobStore,
   CaptureConversations,
+  LocalFileBlobStore,
+  OGG_OPUS_CONTENT_TYPE,
   OpusEncoderPool,
-  PEAKS_CONTENT_TYPE,
-  WavHeaderInfo,
-  readWavHeader,
+  WavToOpusJob,
+  WavToOpusResult,
+  WavTranscode,
+  transcodeWavToOpus,
 } from '@mvr/plugin-voice-recording-node';
-import { OpusSampleRate } from '../audio/opusFile';
 
-export const OPUS_CONTENT_TYPE = 'audio/ogg; codecs=opus';
-const OPUS_RATES = new Set([8000, 12000, 16000, 24000, 48000]);
-/** largest WAV header read before giving up (a header is 44–60 bytes) */
-const MAX_HEADER_BYTES = 64 * 1024;
+export const OPUS_CONTENT_TYPE = OGG_OPUS_CONTENT_TYPE;
 
 export interface ArchiveCompressorOptions {
   conversations: CaptureConversations;
@@ -82,6 +80,8 @@ export class ArchiveCompressor {
   private readonly idleWaiters: Array<() => void> = [];
   /** conversations not to try before the time given (failed, or stale in this pass) */
   private readonly notBefore = new Map<string, number>();
+  /** transcodes running on encoder threads (cancelled by stop) */
+  private readonly running_ = new Set<WavTranscode>();
 
   constructor(private readonly options: ArchiveCompressorOptions) {}
 
@@ -108,6 +108,7 @@ export class ArchiveCompressor {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    for (const t of this.running_) t.cancel();
     await this.running;
   }
 
@@ -197,102 +198,48 @@ export class ArchiveCompressor {
     const conversation = await conversations.get(id);
     if (!conversation || conversation.storageKey !== item.storageKey || !conversation.compressTo) return false;
     const key = opusKeyFor(item.storageKey);
-    const source = await blobStore.get(item.storageKey);
-    const hash = createHash('sha256');
-    const isStopped = () => this.stopped;
-    let header: WavHeaderInfo | undefined;
-    let seconds = 0;
-    let missingBytes = 0;
-
-    const expectedSha256 = item.sha256.toLowerCase();
-    async function* opusBody(): AsyncGenerator<Buffer> {
-      // bytes before the data chunk is found, then at most one partial sample frame
-      let pending: Buffer = Buffer.alloc(0);
-      let remaining = 0;
-      let writer: ReturnType<OpusEncoderPool['createWriter']> | undefined;
-      let frameBytes = 0;
-      try {
-        // each chunk's whole frames go to the encoder thread as they are (decoded there)
-        const encode = async function* encodeChunk(bytes: Buffer): AsyncGenerator<Buffer> {
-          for (const page of await writer!.writeSamples(header!.encoding, bytes)) yield page;
-        };
-        for await (const chunk of source as AsyncIterable<Buffer>) {
-          if (isStopped()) throw new CompressionError('the recorder is stopping', id);
-          hash.update(chunk);
-          pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-          if (!header) {
-            try {
-              header = readWavHeader(pending);
-            } catch (e) {
-              // WavFormatError says what is wrong, not in which file
-              throw new CompressionError(`${item.storageKey}: ${(e as Error).message}`, id);
-            }
-            if (!header) {
-              if (pending.length > MAX_HEADER_BYTES) throw new CompressionError(`${item.storageKey}: no WAV data chunk in its first ${MAX_HEADER_BYTES} bytes`, id);
-              continue;
-            }
-            if (header.channels !== 2) throw new CompressionError(`${item.storageKey}: ${header.channels} channel(s), a stereo recording expected`, id);
-            if (!OPUS_RATES.has(header.sampleRate)) throw new CompressionError(`${item.storageKey}: sample rate ${header.sampleRate} Hz cannot be encoded as Opus`, id);
-            frameBytes = (header.bitsPerSample / 8) * 2;
-            remaining = header.dataBytes;
-            pending = pending.subarray(header.dataOffset);
-            writer = pool.createWriter({
-              sampleRate: header.sampleRate as OpusSampleRate,
-              channels: 2,
-              bitrate: opus.bitrate,
-              complexity: opus.complexity,
-              tags: {
-                CALL_ID: conversation!.sipCallId,
-                STARTED_AT: conversation!.startedAt,
-                ...(conversation!.endedBy ? { ENDED_BY: conversation!.endedBy } : {}),
-                SOURCE_SHA256: item.sha256,
-              },
-            });
-          }
-          const usable = Math.min(remaining, pending.length - (pending.length % frameBytes));
-          if (usable > 0) {
-            yield* encode(pending.subarray(0, usable));
-            remaining -= usable;
-          }
-          // bytes after the data chunk (a pad byte, other chunks) are not audio
-          pending = remaining > 0 ? pending.subarray(usable) : Buffer.alloc(0);
-        }
-        if (!header || !writer) throw new CompressionError(`${item.storageKey}: not a complete WAV file`, id);
-        // a WAV shorter than its header says: what is there is encoded (whole frames)
-        missingBytes = remaining;
-        seconds = (header.dataBytes - remaining) / frameBytes / header.sampleRate;
-        // the evidence must be what was registered before anything replaces it: a
-        // mismatch fails the put, so no Opus file is ever stored under its key
-        const sourceSha256 = hash.digest('hex');
-        if (sourceSha256 !== expectedSha256) {
-          throw new CompressionError(
-            `${item.storageKey} has SHA-256 ${sourceSha256}, ${item.sha256} was registered: the file changed since the call ended; it is left as it is`,
-            id,
-          );
-        }
-        for (const page of await writer.end()) yield page;
-        writer = undefined;
-      } finally {
-        writer?.abort();
-      }
-    }
-
-    const stored = await blobStore.put(key, opusBody(), { contentType: OPUS_CONTENT_TYPE });
-    if (missingBytes > 0) {
-      this.options.logger.warn(`conversation ${id}: ${item.storageKey} holds ${missingBytes} bytes less audio than its WAV header says; the Opus file has ${seconds.toFixed(2)} s`);
-    }
-    // the waveform's envelope is the same timeline: keep it next to the new file
+    const job: WavToOpusJob = {
+      sourceKey: item.storageKey,
+      expectedSha256: item.sha256,
+      targetKey: key,
+      bitrate: opus.bitrate,
+      complexity: opus.complexity,
+      tags: {
+        CALL_ID: conversation.sipCallId,
+        STARTED_AT: conversation.startedAt,
+        ...(conversation.endedBy ? { ENDED_BY: conversation.endedBy } : {}),
+        SOURCE_SHA256: item.sha256,
+      },
+    };
+    let stored: WavToOpusResult;
     try {
-      const peaks = await readAll(await blobStore.get(`${item.storageKey}.peaks`));
-      await blobStore.put(`${key}.peaks`, peaks, { contentType: PEAKS_CONTENT_TYPE });
-    } catch {
-      // absent or unreadable: the portal decodes the recording for its waveform instead
+      if (blobStore instanceof LocalFileBlobStore && pool.threads > 0) {
+        // local files: the whole job (read, decode, encode, hash, write) on the nice-19 thread
+        const running = pool.transcodeWav(blobStore, job);
+        this.running_.add(running);
+        try {
+          stored = await running.result;
+        } finally {
+          this.running_.delete(running);
+        }
+      } else {
+        // another store: streamed through this thread, encoded on the pool
+        stored = await transcodeWavToOpus(blobStore, job, o => pool.createWriter(o), () => this.stopped);
+      }
+    } catch (e) {
+      throw new CompressionError((e as Error).message, id);
     }
+    if (stored.missingBytes > 0) {
+      this.options.logger.warn(
+        `conversation ${id}: ${item.storageKey} holds ${stored.missingBytes} bytes less audio than its WAV header says; the Opus file has ${stored.seconds.toFixed(2)} s`,
+      );
+    }
+    const seconds = stored.seconds;
     const outcome = await conversations.replaceArchive(id, {
       expected: { storageKey: item.storageKey, sha256: item.sha256 },
       storageKey: key,
       sha256: stored.sha256,
-      bytes: stored.size,
+      bytes: stored.bytes,
       format: OPUS_CONTENT_TYPE,
     });
     if (outcome === 'stale') {
@@ -316,10 +263,4 @@ export class ArchiveCompressor {
     await this.options.conversations.forgetSupersededArchive(conversationId, storageKey);
     this.stats.supersededDeleted++;
   }
-}
-
-async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of stream) parts.push(c);
-  return Buffer.concat(parts);
 }

@@ -7,6 +7,7 @@ export * from './opusFile';
 export * from './wav';
 export * from './g711';
 export * from './opusEncoderPool';
+export * from './wavToOpus';
 export * from './peaks';
 export { nativeOpusEncoder, opusWasmHeapBytes } from './opusCodec';
 export type { OpusImplementation } from './opusCodec';

@@ -106,7 +106,8 @@ describe('OpusEncoderPool', () => {
     // each worker's thread, and any thread it started since (they inherit its value)
     expect(niced.length).toBeGreaterThanOrEqual(2);
     // the main thread (tid = pid) and every thread that existed before keep their value
-    for (const [tid, nice] of before) if (after.has(tid)) expect(after.get(tid)).toBe(nice);
+    const kept = [...before].filter(([tid]) => after.has(tid));
+    expect(kept.map(([tid]) => after.get(tid))).toEqual(kept.map(([, nice]) => nice));
     expect(after.get(process.pid)).toBe(before.get(process.pid));
     await Promise.all(writers.map(w => w.end()));
     expect(() => new OpusEncoderPool({ niceness: 20 })).toThrow(/niceness must be an integer 0\.\.19, got 20/);

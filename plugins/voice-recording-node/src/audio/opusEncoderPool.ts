@@ -15,7 +15,9 @@
 import { availableParallelism } from 'node:os';
 import { MessagePort, Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { OggOpusWriter, OggOpusWriterOptions } from './opusFile';
+import { LocalFileBlobStore } from '../storage/BlobStore';
 import { WavEncoding, decodeWavSamples } from './wav';
+import { WavToOpusError, WavToOpusJob, WavToOpusResult, transcodeWavToOpus } from './wavToOpus';
 
 /** The asynchronous face of an Ogg/Opus writer (on a worker or in-thread). */
 export interface OggOpusEncoding {
@@ -51,9 +53,25 @@ type Request =
   | { op: 'write'; id: number; pcm: Int16Array }
   | { op: 'samples'; id: number; encoding: WavEncoding; bytes: Uint8Array }
   | { op: 'end'; id: number }
-  | { op: 'abort'; id: number };
+  | { op: 'abort'; id: number }
+  | { op: 'transcode'; id: number; store: { root: string; minFreeBytes: number }; job: WavToOpusJob }
+  | { op: 'cancel'; id: number };
 
-type Reply = { id: number; pages?: Uint8Array[]; error?: string };
+type Reply = {
+  id: number;
+  pages?: Uint8Array[];
+  result?: WavToOpusResult;
+  error?: string;
+  /** WavToOpusError's code, to rebuild it on the calling side */
+  errorCode?: WavToOpusError['code'];
+};
+
+/** A WAV → Opus job running on an encoder thread. */
+export interface WavTranscode {
+  result: Promise<WavToOpusResult>;
+  /** stop it: `result` rejects (WavToOpusError `cancelled`) and nothing is stored */
+  cancel(): void;
+}
 
 /** In-thread adapter (threads: 0, or a caller without a pool). */
 export function inThreadOggOpusEncoding(options: OggOpusWriterOptions): OggOpusEncoding {
@@ -67,7 +85,7 @@ export function inThreadOggOpusEncoding(options: OggOpusWriterOptions): OggOpusE
 }
 
 interface Pending {
-  resolve(pages: Buffer[]): void;
+  resolve(value: Buffer[] | WavToOpusResult): void;
   reject(error: Error): void;
 }
 
@@ -110,7 +128,8 @@ class PoolWorker {
     const queue = this.waiting.get(reply.id);
     const p = queue?.shift();
     if (!p) return;
-    if (reply.error !== undefined) p.reject(new Error(reply.error));
+    if (reply.error !== undefined) p.reject(reply.errorCode ? new WavToOpusError(reply.error, reply.errorCode) : new Error(reply.error));
+    else if (reply.result) p.resolve(reply.result);
     else p.resolve((reply.pages ?? []).map(u => Buffer.from(u.buffer, u.byteOffset, u.byteLength)));
   }
 
@@ -120,15 +139,15 @@ class PoolWorker {
     for (const queue of this.waiting.values()) for (const p of queue.splice(0)) p.reject(error);
   }
 
-  request(req: Request, expectReply: boolean): Promise<Buffer[]> {
+  request<T = Buffer[]>(req: Request, expectReply: boolean): Promise<T> {
     if (this.dead) return Promise.reject(this.dead);
     const promise = expectReply
-      ? new Promise<Buffer[]>((resolve, reject) => {
+      ? new Promise<T>((resolve, reject) => {
           const queue = this.waiting.get(req.id) ?? [];
-          queue.push({ resolve, reject });
+          queue.push({ resolve: resolve as Pending['resolve'], reject });
           this.waiting.set(req.id, queue);
         })
-      : Promise.resolve([]);
+      : Promise.resolve([] as unknown as T);
     // an idle worker does not keep the process alive; one with work to answer does
     if (expectReply && this.outstanding++ === 0) this.worker.ref();
     if (req.op === 'write') {
@@ -224,6 +243,39 @@ export class OpusEncoderPool {
     };
   }
 
+  /**
+   * Transcodes a stored WAV to Ogg/Opus entirely on an encoder thread (reading, decoding,
+   * encoding, hashing and the atomic write), with a LocalFileBlobStore of its own on the
+   * same root: the calling thread only waits. See transcodeWavToOpus.
+   */
+  transcodeWav(store: LocalFileBlobStore, job: WavToOpusJob): WavTranscode {
+    if (this.closed) throw new Error('Opus encoder pool is closed');
+    if (this.threads === 0) {
+      let cancelled = false;
+      return {
+        result: transcodeWavToOpus(store, job, inThreadOggOpusEncoding, () => cancelled),
+        cancel: () => {
+          cancelled = true;
+        },
+      };
+    }
+    const worker = this.pick();
+    const id = this.nextId++;
+    worker.writers++;
+    const result = worker
+      .request<WavToOpusResult>({ op: 'transcode', id, store: { root: store.root, minFreeBytes: store.minFreeBytes }, job }, true)
+      .finally(() => {
+        worker.writers--;
+        worker.waiting.delete(id);
+      });
+    return {
+      result,
+      cancel: () => {
+        if (!worker.dead) worker.request({ op: 'cancel', id }, false).catch(() => undefined);
+      },
+    };
+  }
+
   /** Workers alive (for metrics and tests). */
   get liveWorkers(): number {
     return this.workers.filter(w => !w.dead).length;
@@ -243,12 +295,36 @@ export class OpusEncoderPool {
 export function runOpusEncoderWorker(port: MessagePort | null = parentPort): void {
   if (isMainThread || !port) throw new Error('runOpusEncoderWorker runs on an encoder worker thread only');
   const writers = new Map<number, OggOpusWriter>();
+  const stores = new Map<string, LocalFileBlobStore>();
+  const cancelled = new Set<number>();
   const reply = (id: number, pages: Buffer[]) => {
     // one contiguous buffer per reply, transferred
     const joined = new Uint8Array(Buffer.concat(pages));
     port.postMessage({ id, pages: [joined] } satisfies Reply, [joined.buffer]);
   };
   port.on('message', (req: Request) => {
+    if (req.op === 'cancel') {
+      cancelled.add(req.id);
+      return;
+    }
+    if (req.op === 'transcode') {
+      const key = `${req.store.root}\0${req.store.minFreeBytes}`;
+      let store = stores.get(key);
+      if (!store) {
+        store = new LocalFileBlobStore(req.store.root, { minFreeBytes: req.store.minFreeBytes });
+        stores.set(key, store);
+      }
+      transcodeWavToOpus(store, req.job, inThreadOggOpusEncoding, () => cancelled.has(req.id)).then(
+        result => port.postMessage({ id: req.id, result } satisfies Reply),
+        (e: Error) =>
+          port.postMessage({
+            id: req.id,
+            error: e.message,
+            ...(e instanceof WavToOpusError ? { errorCode: e.code } : {}),
+          } satisfies Reply),
+      ).finally(() => cancelled.delete(req.id));
+      return;
+    }
     try {
       if (req.op === 'open') {
         writers.set(req.id, new OggOpusWriter(req.options));

@@ -122,7 +122,7 @@ export interface LocalFileBlobStoreOptions {
  */
 export class LocalFileBlobStore implements BlobStore {
   readonly root: string;
-  private readonly minFreeBytes: number;
+  readonly minFreeBytes: number;
 
   constructor(root: string, options: LocalFileBlobStoreOptions = {}) {
     this.root = nodePath.resolve(root);
