@@ -41,7 +41,7 @@ const PACKET_MS = 20;
 const SAMPLES = 160;
 
 function parseArgs(argv) {
-  const o = { calls: 50, seconds: 10, cps: 100, format: 'opus', codec: 'PCMA', profile: false, keep: false, sqlite: 'wal', opusThreads: undefined, opusComplexity: undefined, rtpPhases: 1 };
+  const o = { calls: 50, seconds: 10, cps: 100, format: 'opus', codec: 'PCMA', profile: false, keep: false, sqlite: 'wal', opusThreads: undefined, opusComplexity: undefined, rtpPhases: 1, database: 'sqlite' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -63,13 +63,15 @@ function parseArgs(argv) {
     else if (a === '--opus-encode') o.opusEncode = val();
     else if (a === '--backlog') o.backlog = Number(val());
     else if (a === '--rtp-phases') o.rtpPhases = Number(val());
-    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --backlog N --rtp-phases N --recorder-cpu N --profile --keep)`);
+    else if (a === '--database') o.database = val().toLowerCase();
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --profile --keep)`);
   }
   if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
   if (!['opus', 'wav-g711'].includes(o.format)) throw new Error(`--format ${o.format}: opus or wav-g711`);
   if (o.opusEncode !== undefined && !['background', 'call-end'].includes(o.opusEncode)) throw new Error(`--opus-encode ${o.opusEncode}: background or call-end`);
   if (!(Number.isInteger(o.rtpPhases) && o.rtpPhases >= 1 && PACKET_MS % o.rtpPhases === 0)) throw new Error(`--rtp-phases ${o.rtpPhases}: a divisor of ${PACKET_MS} (1 = every call's packets in one burst per 20 ms)`);
   if (o.backlog !== undefined && !(Number.isInteger(o.backlog) && o.backlog >= 0)) throw new Error(`--backlog ${o.backlog}: a number of archives, 0 or more`);
+  if (!['sqlite', 'postgres'].includes(o.database)) throw new Error(`--database ${o.database}: sqlite or postgres (PostgreSQL at $MVR_BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432)`);
   if (!['wal', 'delete'].includes(o.sqlite)) throw new Error(`--sqlite-journal ${o.sqlite}: wal or delete`);
   if (!['PCMA', 'PCMU'].includes(o.codec)) throw new Error(`--codec ${o.codec}: PCMA or PCMU`);
   return o;
@@ -175,7 +177,8 @@ function startRecorder(dir, opts) {
       ...(opts.opusThreads !== undefined ? { MVR_BENCH_OPUS_THREADS: String(opts.opusThreads) } : {}),
       ...(opts.opusComplexity !== undefined ? { MVR_BENCH_OPUS_COMPLEXITY: String(opts.opusComplexity) } : {}),
       ...(opts.opusEncode !== undefined ? { MVR_BENCH_OPUS_ENCODE: opts.opusEncode } : {}),
-      ...(opts.backlog ? { MVR_BENCH_BACKLOG: String(opts.backlog) } : {}) },
+      ...(opts.backlog ? { MVR_BENCH_BACKLOG: String(opts.backlog) } : {}),
+      ...(opts.database === 'postgres' ? { MVR_BENCH_PG: process.env.MVR_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432' } : {}) },
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -196,6 +199,37 @@ function startRecorder(dir, opts) {
       child.send({ type: 'stop' });
     });
   return { child, ready, stop };
+}
+
+/**
+ * The recorder's database, read by this process (not through the recorder): SQLite
+ * read-only, or a PostgreSQL client. `prepare(sql)` with `?` placeholders → get / all.
+ */
+async function openResultsDb(ready) {
+  if (!ready.pgConnection) {
+    const sqlite = new Database(ready.dbFile, { readonly: true, fileMustExist: true, timeout: 10_000 });
+    return {
+      prepare: sql => {
+        const stmt = sqlite.prepare(sql);
+        return { get: async (...a) => stmt.get(...a), all: async (...a) => stmt.all(...a) };
+      },
+      close: async () => sqlite.close(),
+    };
+  }
+  const { Client } = require('pg');
+  const pg = new Client({ connectionString: ready.pgConnection });
+  await pg.connect();
+  const numbered = sql => {
+    let i = 0;
+    return sql.replace(/\?/g, () => `$${++i}`);
+  };
+  return {
+    prepare: sql => ({
+      get: async (...a) => (await pg.query(numbered(sql), a)).rows[0],
+      all: async (...a) => (await pg.query(numbered(sql), a)).rows,
+    }),
+    close: () => pg.end(),
+  };
 }
 
 /** Last Ogg granule position → duration in ms (48 kHz granules, minus pre-skip). */
@@ -416,14 +450,15 @@ async function main() {
     await client.close();
 
     // --- finalization: every conversation row leaves 'recording'
-    const db = new Database(ready.dbFile, { readonly: true, fileMustExist: true, timeout: 10_000 });
+    const db = await openResultsDb(ready);
     const ids = calls.map(c => c.callId);
     const placeholders = ids.map(() => '?').join(',');
     const pendingCount = db.prepare(`SELECT COUNT(*) AS n FROM vr_conversations WHERE sip_call_id IN (${placeholders}) AND state = 'recording'`);
+    const count = async (stmt, ...args) => Number((await stmt.get(...args)).n);
     const finDeadline = byesDone + 120_000 + opts.calls * opts.seconds * 20;
     let finalizedAt;
     for (;;) {
-      if (pendingCount.get(...ids).n === 0) {
+      if ((await count(pendingCount, ...ids)) === 0) {
         finalizedAt = performance.now();
         break;
       }
@@ -440,7 +475,7 @@ async function main() {
       );
       const deadline = performance.now() + 300_000 + opts.calls * opts.seconds * 20 + (opts.backlog ?? 0) * 1200;
       for (;;) {
-        if (uncompressed.get(...ids).n === 0) {
+        if ((await count(uncompressed, ...ids)) === 0) {
           compressedAt = performance.now();
           break;
         }
@@ -449,12 +484,13 @@ async function main() {
       }
     }
     const end = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), self: selfCpuMs(), t: performance.now() };
-    const rows = db.prepare(`SELECT * FROM vr_conversations WHERE sip_call_id IN (${placeholders})`).all(...ids);
-    const opusDone = background
-      ? db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(duration_ms), 0) AS ms FROM vr_conversations WHERE compress_to IS NULL AND format LIKE 'audio/ogg%'`).get()
+    const rows = await db.prepare(`SELECT * FROM vr_conversations WHERE sip_call_id IN (${placeholders})`).all(...ids);
+    const done = background
+      ? await db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(duration_ms), 0) AS ms FROM vr_conversations WHERE compress_to IS NULL AND format LIKE 'audio/ogg%'`).get()
       : undefined;
-    const backlogLeft = background && opts.backlog ? db.prepare(`SELECT COUNT(*) AS n FROM vr_conversations WHERE sip_call_id LIKE 'backlog-%' AND compress_to IS NOT NULL`).get().n : 0;
-    db.close();
+    const opusDone = done && { n: Number(done.n), ms: Number(done.ms) };
+    const backlogLeft = background && opts.backlog ? await count(db.prepare(`SELECT COUNT(*) AS n FROM vr_conversations WHERE sip_call_id LIKE 'backlog-%' AND compress_to IS NOT NULL`)) : 0;
+    await db.close();
 
     // --- checks
     const problems = [...failures, ...byeFailures];
@@ -592,7 +628,7 @@ async function main() {
       ...(background ? [] : [['finalization (last BYE → all archived)', `${f2(finMs / 1000)} s for ${calls.length} calls (${f1(finMs / calls.length)} ms per call)`]]),
       ['archives checked (state, sha256, bytes, duration)', `${rows.length} rows, max |file − row| duration ${f1(maxDurationDiff)} ms`],
     ];
-    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'})` : ''}, SQLite ${opts.sqlite}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, Node ${process.version})`);
+    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'})` : ''}, ${opts.database === 'postgres' ? 'PostgreSQL (server on the other core)' : `SQLite ${opts.sqlite}`}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, Node ${process.version})`);
     const w = Math.max(...rows2.map(r => r[0].length));
     for (const [k, v] of rows2) console.log(`  ${k.padEnd(w)}  ${v}`);
     for (const [what, p] of Object.entries(prof ?? {})) {

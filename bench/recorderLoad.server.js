@@ -9,7 +9,8 @@
  * answers { type: 'stop' } with { type: 'stopped' } after a clean backend stop.
  * Environment: MVR_BENCH_DIR (work directory), MVR_BENCH_NUMBERS (how many numbers),
  * MVR_BENCH_FORMAT (opus | wav-g711), MVR_BENCH_OPUS_ENCODE (background | call-end),
- * MVR_BENCH_BACKLOG (interim WAVs of 60 s waiting for background compression when the
+ * MVR_BENCH_PG (a PostgreSQL server's connection string: the run gets a database of its
+ * own there instead of a SQLite file), MVR_BENCH_BACKLOG (interim WAVs of 60 s waiting for background compression when the
  * load starts, so that the encoder threads compete with the calls for the whole run).
  */
 require('@backstage/cli/config/nodeTransform.cjs');
@@ -34,6 +35,8 @@ const opus = {
 /** Archives waiting for background compression before the load starts (60 s calls each). */
 const backlog = Number(process.env.MVR_BENCH_BACKLOG ?? 0);
 const sqliteJournal = (process.env.MVR_BENCH_SQLITE_JOURNAL ?? 'wal').toUpperCase();
+/** PostgreSQL server (connection string without a database) instead of a SQLite file. */
+const pgUrl = process.env.MVR_BENCH_PG;
 
 /** The n-th recorded number of the benchmark (E.164, Belgian mobile range). */
 function benchNumber(i) {
@@ -116,7 +119,18 @@ async function main() {
       .join('')}`,
   );
   const dbFile = path.join(dir, 'recorder.sqlite');
-  const knex = knexFactory({
+  let pgDatabase;
+  if (pgUrl) {
+    // a fresh database of this run on the PostgreSQL server (dropped at stop)
+    pgDatabase = `mvr_bench_${process.pid}`;
+    const admin = knexFactory({ client: 'pg', connection: pgUrl });
+    await admin.raw(`DROP DATABASE IF EXISTS ${pgDatabase}`);
+    await admin.raw(`CREATE DATABASE ${pgDatabase}`);
+    await admin.destroy();
+  }
+  const knex = pgUrl
+    ? knexFactory({ client: 'pg', connection: `${pgUrl.replace(/\/+$/, '')}/${pgDatabase}`, pool: { min: 1, max: 10 } })
+    : knexFactory({
     client: 'better-sqlite3',
     connection: { filename: dbFile },
     useNullAsDefault: true,
@@ -176,12 +190,18 @@ async function main() {
     journalDir,
     numbers,
     loadedNumbers: Number(loaded?.n ?? 0),
+    ...(pgDatabase ? { pgConnection: `${pgUrl.replace(/\/+$/, '')}/${pgDatabase}` } : {}),
   });
   process.on('message', async msg => {
     if (msg?.type !== 'stop') return;
     try {
       await backend.stop();
       await knex.destroy();
+      if (pgDatabase) {
+        const admin = knexFactory({ client: 'pg', connection: pgUrl });
+        await admin.raw(`DROP DATABASE IF EXISTS ${pgDatabase} WITH (FORCE)`);
+        await admin.destroy();
+      }
     } finally {
       process.send({ type: 'stopped' }, () => process.exit(0));
     }
