@@ -271,7 +271,7 @@ export function addConversationRoutes(
     const vis = await audioVisibility(actor);
     timing.mark('permission');
     const { format } = parseInput(audioQuerySchema, req.query, 'query');
-    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-audio');
+    let c = await conversations.visible(actor, req.params.id, vis, 'conversation-audio');
     timing.mark('db');
     let chosen: AudioFormat | undefined = format;
     if (!chosen) {
@@ -279,7 +279,17 @@ export function addConversationRoutes(
       if (/audio\/(wav|wave|x-wav)/i.test(accept) && !/audio\/ogg/i.test(accept))
         chosen = 'wav';
     }
-    const blob = await conversations.audioBlob(c, chosen);
+    let blob;
+    try {
+      blob = await conversations.audioBlob(c, chosen);
+    } catch (e) {
+      // the recorder replaced this interim WAV by its Opus file (background compression)
+      // between reading the conversation and opening the file: once more with the new one
+      const missing = ['NotFoundError', 'BlobNotFoundError'].includes((e as Error)?.name);
+      if (!missing || !c.compressTo) throw e;
+      c = await conversations.visible(actor, req.params.id, vis, 'conversation-audio');
+      blob = await conversations.audioBlob(c, chosen);
+    }
     timing.mark('blob');
     const rangeHeader = req.headers.range;
     const range = parseRange(rangeHeader, blob.size);
