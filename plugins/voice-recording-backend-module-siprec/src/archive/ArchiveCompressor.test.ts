@@ -259,6 +259,8 @@ describe('ArchiveCompressor', () => {
   let conversations: FakeConversations;
   let logger: ReturnType<typeof mockServices.logger.mock>;
   let compressor: ArchiveCompressor | undefined;
+  /** the compressor gets a BlobStore that is not local files (see `delegating`) */
+  let streamed = false;
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvr-compressor-'));
@@ -277,7 +279,6 @@ describe('ArchiveCompressor', () => {
   });
 
   /** through another BlobStore than local files, the WAV is streamed through this thread */
-  let streamed = false;
   const delegating = (s: LocalFileBlobStore): BlobStore => ({
     put: (k, b, o) => s.put(k, b, o),
     get: (k, r) => s.get(k, r),
