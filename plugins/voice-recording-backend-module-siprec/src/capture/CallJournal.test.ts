@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { CallJournal, JournalScan, readAudioPayloads, scanJournal } from './CallJournal';
+import { CallJournal, JournalScan, journalContents, readAudioPayloads, scanJournal } from './CallJournal';
 import { StorageUnavailableError } from '../storage/BlobStore';
 
 const channels = [
@@ -74,6 +74,23 @@ describe('CallJournal', () => {
       expect(payloads[i].equals(expected)).toBe(true);
     });
     expect(() => j.appendAudio(0, 0, pcmFrame(0))).toThrow(/closed/);
+  });
+
+  it('keeps a small journal in memory after the scan: payloads from it equal payloads read from the file', async () => {
+    const j = await writeSample(500);
+    await j.end({ endedBy: 'bye', durationSamples: 80000 });
+    const scan = await scanJournal(j.path);
+    const contents = journalContents(scan);
+    expect(contents?.length).toBe(fs.statSync(j.path).size);
+    const handle = await fs.promises.open(j.path, 'r');
+    try {
+      const fromFile = await readAudioPayloads(handle, scan.audio);
+      const fromMemory = await readAudioPayloads(handle, scan.audio, contents);
+      expect(fromMemory).toHaveLength(1000);
+      fromMemory.forEach((p, i) => expect(p.equals(fromFile[i])).toBe(true));
+    } finally {
+      await handle.close();
+    }
   });
 
   it('rejects payloads that do not match the channel encoding and unknown channels', async () => {

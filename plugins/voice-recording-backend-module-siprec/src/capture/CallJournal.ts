@@ -332,6 +332,17 @@ class FileWindow {
   private start = 0;
   constructor(private readonly handle: fs.FileHandle, readonly size: number) {}
 
+  /** the bytes when they are in the window already (no I/O), else undefined */
+  peek(pos: number, len: number): Buffer | undefined {
+    if (pos < this.start || pos + len > this.start + this.buf.length) return undefined;
+    return this.buf.subarray(pos - this.start, pos - this.start + len);
+  }
+
+  /** the whole file, when one read held it (journals up to READ_CHUNK bytes) */
+  get whole(): Buffer | undefined {
+    return this.start === 0 && this.buf.length === this.size ? this.buf : undefined;
+  }
+
   async get(pos: number, len: number): Promise<Buffer | undefined> {
     if (pos < 0 || pos + len > this.size) return undefined;
     if (pos < this.start || pos + len > this.start + this.buf.length) {
@@ -359,19 +370,25 @@ interface RawRecord {
 }
 
 async function readRecordAt(win: FileWindow, pos: number): Promise<RawRecord | undefined> {
-  const head = await win.get(pos, RECORD_HEADER_BYTES);
-  if (!head || !head.subarray(0, 4).equals(RECORD_SYNC)) return undefined;
+  // hot path (one call per record, thousands per call): no I/O while the window holds it
+  const head = win.peek(pos, RECORD_HEADER_BYTES) ?? (await win.get(pos, RECORD_HEADER_BYTES));
+  if (!head || head[0] !== RECORD_SYNC[0] || head[1] !== RECORD_SYNC[1] || head[2] !== RECORD_SYNC[2] || head[3] !== RECORD_SYNC[3]) {
+    return undefined;
+  }
   const length = head.readUInt32LE(4);
   if (length < 1 || length > MAX_RECORD_BYTES) return undefined;
   const crc = head.readUInt32LE(8);
-  const lengthField = Buffer.from(head.subarray(4, 8));
-  const rest = await win.get(pos + RECORD_HEADER_BYTES, length);
+  // the length field, read before a refill can replace the window's buffer
+  const lengthField = head.subarray(4, 8);
+  const bodyAt = pos + RECORD_HEADER_BYTES;
+  const rest = win.peek(bodyAt, length) ?? (await win.get(bodyAt, length));
   if (!rest || recordCrc(lengthField, rest) !== crc) return undefined;
   return {
     type: rest[0],
-    body: Buffer.from(rest.subarray(1)),
-    bodyPos: pos + RECORD_HEADER_BYTES + 1,
-    next: pos + RECORD_HEADER_BYTES + length,
+    // a view: a refill allocates a new window buffer, this one stays intact
+    body: rest.subarray(1),
+    bodyPos: bodyAt + 1,
+    next: bodyAt + length,
   };
 }
 
@@ -394,6 +411,14 @@ async function resync(win: FileWindow, from: number): Promise<number | undefined
     pos += span - (RECORD_SYNC.length - 1);
   }
   return undefined;
+}
+
+/** The file a scan read, when it fit in one read (kept with the scan, for readAudioPayloads). */
+const scannedContents = new WeakMap<JournalScan, Buffer>();
+
+/** The whole journal a scan read, when it was at most 4 MiB (≈ 3.5 min of a two-party call). */
+export function journalContents(scan: JournalScan): Buffer | undefined {
+  return scannedContents.get(scan);
 }
 
 /**
@@ -441,6 +466,8 @@ export async function scanJournal(file: string): Promise<JournalScan> {
       scan.records++;
       applyRecord(scan, rec, file);
     }
+    const whole = win.whole;
+    if (whole) scannedContents.set(scan, whole);
     return scan;
   } finally {
     await handle.close();
@@ -458,7 +485,7 @@ function applyRecord(scan: JournalScan, rec: RawRecord, file: string): void {
       const encoding = ENCODING_BY_CODE[rec.body[1]];
       if (!encoding) break;
       const byteLength = rec.body.length - AUDIO_BODY_HEADER;
-      const offsetSamples = Number(rec.body.readBigUInt64LE(4));
+      const offsetSamples = rec.body.readUInt32LE(4) + rec.body.readUInt32LE(8) * 0x100000000;
       const samples = byteLength / bytesPerSample(encoding);
       scan.audio.push({
         channel: rec.body[0],
@@ -493,8 +520,11 @@ function applyRecord(scan: JournalScan, rec: RawRecord, file: string): void {
 export async function readAudioPayloads(
   handle: fs.FileHandle,
   entries: AudioIndexEntry[],
+  /** the journal's bytes when already in memory (journalContents): no read */
+  contents?: Buffer,
 ): Promise<Buffer[]> {
   if (entries.length === 0) return [];
+  if (contents) return entries.map(e => contents.subarray(e.filePos, e.filePos + e.byteLength));
   const start = Math.min(...entries.map(e => e.filePos));
   const end = Math.max(...entries.map(e => e.filePos + e.byteLength));
   if (end - start <= 16 * 1024 * 1024) {

@@ -18,7 +18,6 @@ import {
 } from '@mvr/plugin-voice-recording-node';
 import { OggOpusWriterOptions, OpusSampleRate } from '../audio/opusFile';
 import { interleaveBytes, interleavePcm16, wavHeader } from '../audio/wav';
-import { decodeAlaw, decodeUlaw } from '../codecs/g711';
 import { BlobStore, fsyncDir } from '../storage/BlobStore';
 import {
   AudioIndexEntry,
@@ -27,6 +26,7 @@ import {
   JournalEnd,
   JournalHeader,
   JournalScan,
+  journalContents,
   readAudioPayloads,
   scanJournal,
 } from './CallJournal';
@@ -227,23 +227,29 @@ async function* renderWindows(
 ): AsyncGenerator<{ left: Int16Array | Uint8Array; right: Int16Array | Uint8Array }> {
   const sides = sidesOf(input.header);
   const cursor = new FrameCursor(input.scan.audio);
+  const contents = journalContents(input.scan);
   const handle = await fs.open(input.journalPath, 'r');
   try {
     for (let w0 = 0; w0 < input.durationSamples; w0 += windowSamples) {
       const w1 = Math.min(w0 + windowSamples, input.durationSamples);
       const n = w1 - w0;
-      const frames = new Map<number, AudioIndexEntry[]>();
-      for (const c of input.header.channels) frames.set(c.index, cursor.take(c.index, w0, w1));
-      const all = [...frames.values()].flat();
-      const payloads = await readAudioPayloads(handle, all);
-      const payloadOf = new Map(all.map((e, i) => [e, payloads[i]]));
+      // each channel's frames of the window and, in the same order, their payloads
+      const frames = new Map<number, { list: AudioIndexEntry[]; payloads: Buffer[] }>();
+      const lists = input.header.channels.map(c => cursor.take(c.index, w0, w1));
+      const payloads = await readAudioPayloads(handle, lists.length === 1 ? lists[0] : lists.flat(), contents);
+      let at = 0;
+      input.header.channels.forEach((c, i) => {
+        frames.set(c.index, { list: lists[i], payloads: payloads.slice(at, at + lists[i].length) });
+        at += lists[i].length;
+      });
 
       const renderChannel = (ch: JournalChannel): Int16Array | Uint8Array => {
-        const list = frames.get(ch.index)!;
+        const { list, payloads: bytes } = frames.get(ch.index)!;
         if (mode.kind === 'g711') {
           const out = new Uint8Array(n).fill(SILENCE[mode.law]);
-          for (const e of list) {
-            const p = payloadOf.get(e)!;
+          for (let f = 0; f < list.length; f++) {
+            const e = list[f];
+            const p = bytes[f];
             const from = Math.max(w0, e.offsetSamples);
             const to = Math.min(w1, e.offsetSamples + e.samples);
             out.set(p.subarray(from - e.offsetSamples, to - e.offsetSamples), from - w0);
@@ -251,8 +257,9 @@ async function* renderWindows(
           return out;
         }
         const out = new Int16Array(n);
-        for (const e of list) {
-          const pcm = toPcm(e.encoding, payloadOf.get(e)!, mode.decode, input.journalPath);
+        for (let f = 0; f < list.length; f++) {
+          const e = list[f];
+          const pcm = toPcm(e.encoding, bytes[f], mode.decode, input.journalPath);
           const from = Math.max(w0, e.offsetSamples);
           const to = Math.min(w1, e.offsetSamples + pcm.length);
           if (to > from) out.set(pcm.subarray(from - e.offsetSamples, to - e.offsetSamples), from - w0);
@@ -279,8 +286,7 @@ async function* renderWindows(
       const window = { left: renderSide(sides.left), right: renderSide(sides.right) };
       if (peaks) {
         if (mode.kind === 'g711') {
-          const decode = mode.law === 'pcmu' ? decodeUlaw : decodeAlaw;
-          peaks.push([decode(window.left as Uint8Array), decode(window.right as Uint8Array)]);
+          peaks.pushG711([window.left as Uint8Array, window.right as Uint8Array], mode.law);
         } else {
           peaks.push([window.left, window.right]);
         }

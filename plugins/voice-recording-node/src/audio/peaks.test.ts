@@ -1,3 +1,4 @@
+import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from './g711';
 import { decodePeaks, encodePeaks, PeakEnvelopeBuilder, PeaksFormatError, reducePeaks, PEAKS_HEADER_BYTES } from './peaks';
 
 /** Speech-like test signal: a tone whose loudness changes every ~37 ms, some clipping at -32768. */
@@ -47,6 +48,24 @@ describe('peak envelope (.peaks)', () => {
       // the loudest span is full scale
       expect(Math.max(...env.peaks[0])).toBe(width === 1 ? 255 : 65535);
     }
+  });
+
+  it('takes the same envelope from G.711 bytes as from their expansion, whatever the chunking', () => {
+    for (const [law, encode, decode] of [
+      ['pcma', encodeAlaw, decodeAlaw],
+      ['pcmu', encodeUlaw, decodeUlaw],
+    ] as const) {
+      const l = encode(left);
+      const r = encode(right);
+      const fromPcm = build(decode(l), decode(r), 8000, 2);
+      const b = new PeakEnvelopeBuilder({ sampleRate: 8000, samplesPerPeak: 80, channels: 2, bytesPerPeak: 2 });
+      for (let i = 0; i < l.length; i += 333) b.pushG711([l.subarray(i, i + 333), r.subarray(i, i + 333)], law);
+      const env = b.finish();
+      expect(env).toEqual(fromPcm);
+      expect(Math.max(...env.peaks[0])).toBeGreaterThan(60000);
+    }
+    const b = new PeakEnvelopeBuilder({ sampleRate: 8000, samplesPerPeak: 80, channels: 2 });
+    expect(() => b.pushG711([new Uint8Array(10)], 'pcma')).toThrow(/push of 1 channels to a 2-channel envelope/);
   });
 
   it('reduces to N points like computePeaks on the same PCM, within 1/255', () => {

@@ -26,6 +26,14 @@
 export const PEAKS_MAGIC = 'MVRP';
 export const PEAKS_VERSION = 1;
 export const PEAKS_HEADER_BYTES = 32;
+import { ALAW_DECODE_TABLE, ULAW_DECODE_TABLE } from './g711';
+
+/** |sample| of each G.711 byte */
+const G711_ABS = {
+  pcma: Uint16Array.from(ALAW_DECODE_TABLE, v => Math.abs(v)),
+  pcmu: Uint16Array.from(ULAW_DECODE_TABLE, v => Math.abs(v)),
+};
+
 export const PEAKS_CONTENT_TYPE = 'application/vnd.mvr.peaks';
 
 export interface PeakEnvelope {
@@ -115,6 +123,39 @@ export class PeakEnvelopeBuilder {
         let peak = this.current[ch];
         for (let k = i; k < i + take; k++) {
           const v = s[k] < 0 ? -s[k] : s[k];
+          if (v > peak) peak = v;
+        }
+        this.current[ch] = peak;
+      }
+      i += take;
+      this.inPeak += take;
+      if (this.inPeak === spp) this.flush();
+    }
+    this.total += n;
+  }
+
+  /**
+   * Same as `push` for G.711 bytes (A-law or μ-law), without expanding them: the peak of
+   * each span is taken through a table of the codes' absolute values.
+   */
+  pushG711(channels: Uint8Array[], law: 'pcma' | 'pcmu'): void {
+    if (channels.length !== this.out.length) {
+      throw new PeaksFormatError(`peaks: push of ${channels.length} channels to a ${this.out.length}-channel envelope`);
+    }
+    const n = channels[0].length;
+    if (channels.some(c => c.length !== n)) {
+      throw new PeaksFormatError(`peaks: push with channels of different lengths (${channels.map(c => c.length).join(', ')})`);
+    }
+    const abs = G711_ABS[law];
+    const spp = this.options.samplesPerPeak;
+    let i = 0;
+    while (i < n) {
+      const take = Math.min(spp - this.inPeak, n - i);
+      for (let ch = 0; ch < channels.length; ch++) {
+        const s = channels[ch];
+        let peak = this.current[ch];
+        for (let k = i; k < i + take; k++) {
+          const v = abs[s[k]];
           if (v > peak) peak = v;
         }
         this.current[ch] = peak;
