@@ -14,6 +14,8 @@
  * load starts, so that the encoder threads compete with the calls for the whole run).
  */
 require('@backstage/cli/config/nodeTransform.cjs');
+// the thread pool size of the backend's entry points (packages/backend/src/threadPool.ts)
+require('../packages/backend/src/threadPool');
 const fs = require('node:fs');
 const path = require('node:path');
 const knexFactory = require('knex');

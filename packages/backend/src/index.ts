@@ -6,6 +6,8 @@
  * production.
  */
 
+// first: sizes libuv's thread pool before anything uses it
+import './threadPool';
 import { createBackend } from '@backstage/backend-defaults';
 
 const backend = createBackend();

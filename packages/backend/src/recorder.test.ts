@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DEFAULT_THREAD_POOL_SIZE } from './threadPool';
 /* eslint-disable @backstage/no-forbidden-package-imports -- the project's test SRC and G.711 encoder (test helpers of the SIPREC module) */
 import { encodeG711 } from '@mvr/plugin-voice-recording-backend-module-siprec/src/audio/__testUtils__/speech';
 import { SrcClient, streamRtp } from '@mvr/plugin-voice-recording-backend-module-siprec/src/testing/SrcClient';
@@ -89,6 +90,7 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
     );
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development' };
     delete env.JEST_WORKER_ID;
+    delete env.UV_THREADPOOL_SIZE; // the entry's own default (src/threadPool.ts)
     child = spawn(
       process.execPath,
       [
@@ -134,6 +136,14 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
       await exit;
     }
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs libuv's thread pool with the entry's 16 threads (call set-up does not queue behind journal fsyncs)", () => {
+    if (process.platform !== 'linux') return;
+    const names = fs
+      .readdirSync(`/proc/${child!.pid}/task`)
+      .map(tid => fs.readFileSync(`/proc/${child!.pid}/task/${tid}/comm`, 'utf8').trim());
+    expect(names.filter(n => n === 'libuv-worker')).toHaveLength(DEFAULT_THREAD_POOL_SIZE);
   });
 
   it('serves only the voice-recording plugin on its HTTP port (no catalog, auth, permission, app)', async () => {

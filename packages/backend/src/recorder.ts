@@ -12,6 +12,8 @@
  * Start: `yarn workspace backend start:recorder`.
  */
 
+// first: sizes libuv's thread pool before anything uses it
+import './threadPool';
 import { createBackend } from '@backstage/backend-defaults';
 
 const backend = createBackend();

@@ -93,6 +93,17 @@ describe('CallJournal', () => {
     }
   });
 
+  it('makes its directory once, and again when it was removed while the recorder runs', async () => {
+    const sub = path.join(dir, 'a', 'b');
+    const first = await CallJournal.create(sub, { callId: 'one', channels });
+    await first.end({ endedBy: 'bye' });
+    fs.rmSync(path.join(dir, 'a'), { recursive: true, force: true });
+    const second = await CallJournal.create(sub, { callId: 'two', channels });
+    await second.end({ endedBy: 'bye' });
+    expect(fs.readdirSync(sub)).toEqual([path.basename(second.path)]);
+    expect((await scanJournal(second.path)).header?.callId).toBe('two');
+  });
+
   it('rejects payloads that do not match the channel encoding and unknown channels', async () => {
     const j = await writeSample(0);
     expect(() => j.appendAudio(0, 0, new Uint8Array(160))).toThrow(/Int16Array/);

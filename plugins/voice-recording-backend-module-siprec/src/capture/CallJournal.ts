@@ -68,6 +68,9 @@ export function journalFileName(callId: string, startedAt: Date): string {
   return `${safe}.${startedAt.getTime()}.${randomBytes(4).toString('hex')}${JOURNAL_EXTENSION}`;
 }
 
+/** journal directories made (or found) by this process */
+const knownDirs = new Set<string>();
+
 export class CallJournal {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -120,8 +123,21 @@ export class CallJournal {
     const file = nodePath.join(dir, journalFileName(start.callId, startedAt));
     let handle: fs.FileHandle | undefined;
     try {
-      await mkdirs(dir);
-      handle = await fs.open(file, 'wx', 0o640);
+      // the directory is checked once per process, not on every call's set-up
+      if (!knownDirs.has(dir)) {
+        await mkdirs(dir);
+        knownDirs.add(dir);
+      }
+      try {
+        handle = await fs.open(file, 'wx', 0o640);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        // removed since: make it again, once
+        knownDirs.delete(dir);
+        await mkdirs(dir);
+        knownDirs.add(dir);
+        handle = await fs.open(file, 'wx', 0o640);
+      }
       const initial = Buffer.concat([JOURNAL_MAGIC, encodeJsonRecord(RecordType.Header, header)]);
       await writeAll(handle, initial);
       await handle.datasync();
