@@ -198,7 +198,18 @@ function startRecorder(dir, opts) {
       });
       child.send({ type: 'stop' });
     });
-  return { child, ready, stop };
+  /** the recorder's event-loop delay since the previous call (ms) */
+  const loopDelay = () =>
+    new Promise(resolve => {
+      const on = m => {
+        if (m?.type !== 'loop-delay') return;
+        child.off('message', on);
+        resolve(m);
+      };
+      child.on('message', on);
+      child.send({ type: 'loop-delay' });
+    });
+  return { child, ready, stop, loopDelay };
 }
 
 /**
@@ -346,6 +357,7 @@ async function main() {
     setTimeout(sendDue, 0);
 
     // --- INVITEs, paced
+    await rec.loopDelay(); // reset: what follows is the set-up phase
     const inviteMs = [];
     const failures = [];
     const invites = [];
@@ -403,6 +415,7 @@ async function main() {
     const allUp = performance.now();
     const rampWindow = { fromUs: Number(process.hrtime.bigint() / 1000n) - Math.round((allUp - epoch) * 1000), toUs: Number(process.hrtime.bigint() / 1000n) };
     log(`${calls.length}/${opts.calls} calls answered in ${((allUp - epoch) / 1000).toFixed(1)} s${failures.length ? `; failures: ${failures.slice(0, 3).join('; ')}` : ''}`);
+    const setupLoop = await rec.loopDelay();
     if (!calls.length) throw new Error('no call was answered');
 
     // --- steady state: every call streaming (from 1 s after the last answer to the first call's end)
@@ -420,7 +433,7 @@ async function main() {
       rssSteady = procRssBytes(pid);
       await sleep(steadyTo - performance.now());
       const b = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), self: selfCpuMs(), t: performance.now(), us: Number(process.hrtime.bigint() / 1000n) };
-      steady = { ms: b.t - a.t, recorderCpuMs: b.cpu - a.cpu, threads: diffThreads(a.threads, b.threads), generatorCpuMs: b.self - a.self, fromUs: a.us, toUs: b.us };
+      steady = { loop: await rec.loopDelay(), ms: b.t - a.t, recorderCpuMs: b.cpu - a.cpu, threads: diffThreads(a.threads, b.threads), generatorCpuMs: b.self - a.self, fromUs: a.us, toUs: b.us };
     } else {
       log('steady window too short (calls ramp up longer than they last): steady-state figures skipped; use more --seconds or a higher --cps');
     }
@@ -624,6 +637,10 @@ async function main() {
       ['generator CPU, whole run', `${f1(((end.self - base.self) / 1000 / wallAll) * 100)} % of a core; recorder ${f1(((end.cpu - base.cpu) / 1000 / wallAll) * 100)} % (wall ${f1(wallAll)} s)`],
       ['generator send lag per tick p50 / p99 / max', `${f2(pct(lg, 50))} / ${f2(pct(lg, 99))} / ${f2(lg[lg.length - 1])} ms`],
       ['INVITE → 200 OK p50 / p99 / max', `${f1(pct(inv, 50))} / ${f1(pct(inv, 99))} / ${f1(inv[inv.length - 1])} ms`],
+      [
+        'recorder event-loop delay p50 / p99 / max',
+        `set-up ${setupLoop.p50} / ${setupLoop.p99} / ${setupLoop.max} ms${steady ? `; steady (since) ${steady.loop.p50} / ${steady.loop.p99} / ${steady.loop.max} ms` : ''}`,
+      ],
       ['recorder RSS idle → loaded', `${f1(base.rss / 1048576)} → ${f1((rssSteady || rssEnd) / 1048576)} MB = ${f1(rssPerCall / 1024)} KB per call`],
       ...(background ? [] : [['finalization (last BYE → all archived)', `${f2(finMs / 1000)} s for ${calls.length} calls (${f1(finMs / calls.length)} ms per call)`]]),
       ['archives checked (state, sha256, bytes, duration)', `${rows.length} rows, max |file − row| duration ${f1(maxDurationDiff)} ms`],

@@ -6,7 +6,8 @@
  * It runs in its own process so that its CPU can be measured alone.
  *
  * IPC: sends { type: 'ready', sipPort, dbFile, archiveDir, journalDir, numbers }, then
- * answers { type: 'stop' } with { type: 'stopped' } after a clean backend stop.
+ * answers { type: 'stop' } with { type: 'stopped' } after a clean backend stop, and
+ * { type: 'loop-delay' } with its event-loop delay p50 / p99 / max (ms) since the last one.
  * Environment: MVR_BENCH_DIR (work directory), MVR_BENCH_NUMBERS (how many numbers),
  * MVR_BENCH_FORMAT (opus | wav-g711), MVR_BENCH_OPUS_ENCODE (background | call-end),
  * MVR_BENCH_PG (a PostgreSQL server's connection string: the run gets a database of its
@@ -193,6 +194,15 @@ async function main() {
     numbers,
     loadedNumbers: Number(loaded?.n ?? 0),
     ...(pgDatabase ? { pgConnection: `${pgUrl.replace(/\/+$/, '')}/${pgDatabase}` } : {}),
+  });
+  // event-loop delay of the recorder, read (and reset) by the generator: { type: 'loop-delay' }
+  const loopDelay = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
+  process.on('message', msg => {
+    if (msg?.type !== 'loop-delay') return;
+    const ms = v => Math.round(v / 1e4) / 100;
+    process.send({ type: 'loop-delay', p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) });
+    loopDelay.reset();
   });
   process.on('message', async msg => {
     if (msg?.type !== 'stop') return;

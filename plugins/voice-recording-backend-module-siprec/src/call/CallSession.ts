@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs/promises';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   ConversationDtmfEvent,
@@ -194,7 +195,7 @@ export class CallSession {
       instanceId: deps.instanceId,
     });
     const limit = start.setupDeadline;
-    await (limit
+    const begun = limit
       ? withDeadline(begin, {
           ...limit,
           operation: 'conversations.begin',
@@ -205,26 +206,39 @@ export class CallSession {
               `call refused (503): the database took longer than the call set-up budget of ${limit.budgetMs} ms to begin the conversation`,
             ),
         })
-      : begin);
+      : begin;
     const info: JournalCallInfo = {
       conversationId: this.conversationId,
       sipCallId: start.sipCallId,
       number: decision.recordedNumber.number,
       channelParties: this.channelParties,
     };
-    try {
-      this.journal = await CallJournal.create(
-        deps.journalDir,
-        { callId: start.sipCallId, startedAt: start.startedAt, sampleRate: TIMELINE_RATE, channels, metadata: info },
-        {
-          flushIntervalMs: deps.journalFlushMs ?? 1000,
-          onError: e => deps.logger.error(`call ${start.sipCallId}: journal write failed (kept in memory, retried): ${e.message}`),
-        },
-      );
-    } catch (e) {
-      this.registerFailed(new Date(this.now()), `cannot create the call journal: ${(e as Error).message}`).catch(() => undefined);
+    // the conversation row and the journal are made at the same time (the call's set-up
+    // waits for the longer of the two, not for both in a row); the conversation id is
+    // ours, so the journal can name it before the row exists
+    const created = CallJournal.create(
+      deps.journalDir,
+      { callId: start.sipCallId, startedAt: start.startedAt, sampleRate: TIMELINE_RATE, channels, metadata: info },
+      {
+        flushIntervalMs: deps.journalFlushMs ?? 1000,
+        onError: e => deps.logger.error(`call ${start.sipCallId}: journal write failed (kept in memory, retried): ${e.message}`),
+      },
+    );
+    const [row, journal] = await Promise.allSettled([begun, created]);
+    if (row.status === 'rejected') {
+      // no conversation: the journal goes too (it holds no audio yet)
+      if (journal.status === 'fulfilled') {
+        await journal.value.close().catch(() => undefined);
+        await fs.rm(journal.value.path, { force: true }).catch(() => undefined);
+      }
+      throw row.reason;
+    }
+    if (journal.status === 'rejected') {
+      const e = journal.reason as Error;
+      this.registerFailed(new Date(this.now()), `cannot create the call journal: ${e.message}`).catch(() => undefined);
       throw e;
     }
+    this.journal = journal.value;
     for (const s of start.streams) this.attach(s);
     this.ticker = setInterval(() => this.tick(), 500);
     this.ticker.unref();

@@ -59,6 +59,13 @@ export async function recoverCalls(options: {
     handled.add(id);
     try {
       const row = await options.conversations.get(id);
+      if (!row && input.scan.audio.length === 0) {
+        // the row and the journal of a call are made together at set-up: a crash between
+        // the two leaves a journal of a call that was never answered (no audio)
+        logger.info(`recovery: journal ${input.journalPath} belongs to a call set-up that never completed (no conversation, no audio); deleted`);
+        await fs.rm(input.journalPath, { force: true });
+        continue;
+      }
       if (row && row.state !== 'recording' && row.storageKey) {
         logger.info(`recovery: conversation ${id} is already ${row.state} with its recording; deleting its journal ${input.journalPath}`);
         await fs.rm(input.journalPath, { force: true });
