@@ -4,11 +4,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { mockServices } from '@backstage/backend-test-utils';
-import { CaptureConversations, FinishConversationInput } from '@mvr/plugin-voice-recording-node';
+import { FinishConversationInput } from '@mvr/plugin-voice-recording-node';
 import { decodeOggOpus } from '../audio/opusFile';
 import { bestCorrelation, channel, encodeG711, synthSpeech } from '../audio/__testUtils__/speech';
 import { LocalFileBlobStore } from '../storage/BlobStore';
 import { streamRtp } from '../testing/SrcClient';
+import { emptyConversations } from '../__testUtils__/emptyConversations';
 import { recoverCalls } from './recoverCalls';
 
 jest.setTimeout(90_000);
@@ -49,21 +50,12 @@ describe('kill -9 of a recorder mid-call', () => {
     await new Promise(r => child.exitCode !== null || child.signalCode ? r(undefined) : child.once('exit', r));
 
     const finished: Array<{ id: string; input: FinishConversationInput }> = [];
-    const conversations: CaptureConversations = {
-      begin: async () => '',
-      update: async () => {},
+    const conversations = emptyConversations({
       finish: async (id, input) => {
         finished.push({ id, input });
         return {} as any;
       },
-      recordRefused: async () => ({}) as any,
-      activeCount: async () => 0,
-      listInProgress: async () => [],
-      get: async () => undefined,
-      listArchivesToCompress: async () => [],
-      replaceArchive: async () => 'stale',
-      forgetSupersededArchive: async () => {},
-    };
+    });
     const blobStore = new LocalFileBlobStore(archiveDir, { minFreeBytes: 1 });
     const summary = await recoverCalls({
       journalDir,

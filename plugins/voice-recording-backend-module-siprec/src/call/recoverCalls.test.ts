@@ -2,29 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { mockServices } from '@backstage/backend-test-utils';
-import { CaptureConversations, FinishConversationInput } from '@mvr/plugin-voice-recording-node';
+import { FinishConversationInput } from '@mvr/plugin-voice-recording-node';
+import { emptyConversations } from '../__testUtils__/emptyConversations';
 import { CallJournal } from '../capture/CallJournal';
 import { LocalFileBlobStore } from '../storage/BlobStore';
 import { recoverCalls } from './recoverCalls';
-
-/** The store as a database without the conversation (a crash between journal and row at set-up). */
-function storeWithout(finished: Array<{ id: string; input: FinishConversationInput }>): CaptureConversations {
-  return {
-    begin: async () => '',
-    update: async () => {},
-    finish: async (id, input) => {
-      finished.push({ id, input });
-      return {} as any;
-    },
-    recordRefused: async () => ({}) as any,
-    activeCount: async () => 0,
-    listInProgress: async () => [],
-    get: async () => undefined,
-    listArchivesToCompress: async () => [],
-    replaceArchive: async () => 'stale',
-    forgetSupersededArchive: async () => {},
-  };
-}
 
 describe('recoverCalls', () => {
   let dir: string;
@@ -50,7 +32,13 @@ describe('recoverCalls', () => {
     const logger = mockServices.logger.mock();
     const summary = await recoverCalls({
       journalDir,
-      conversations: storeWithout(finished),
+      // the database has no row of either conversation (a crash between journal and row at set-up)
+      conversations: emptyConversations({
+        finish: async (id, input) => {
+          finished.push({ id, input });
+          return {} as any;
+        },
+      }),
       blobStore: new LocalFileBlobStore(path.join(dir, 'recordings'), { minFreeBytes: 0 }),
       format: 'wav-g711',
       instanceId: 'recover-test',

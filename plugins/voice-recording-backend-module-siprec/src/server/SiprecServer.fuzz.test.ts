@@ -7,6 +7,7 @@ import { CaptureContext } from '@mvr/plugin-voice-recording-node';
 import { inviteFixtures } from '../__fixtures__/siprecInvites';
 import { SrcClient } from '../testing/SrcClient';
 import { SiprecServer } from './SiprecServer';
+import { emptyConversations } from '../__testUtils__/emptyConversations';
 
 jest.setTimeout(Number(process.env.MVR_FUZZ_MESSAGES ?? 100_000) * 2 + 60_000);
 
@@ -60,11 +61,10 @@ describe('SIPREC server under fuzzing', () => {
           decision: { record: false, reason: 'unknown-number', beep: false, message: 'fuzz' },
         }),
       },
-      conversations: {
+      conversations: emptyConversations({
         begin: async () => {
           throw new Error('never called');
         },
-        update: async () => {},
         finish: async () => {
           throw new Error('never called');
         },
@@ -72,13 +72,7 @@ describe('SIPREC server under fuzzing', () => {
           refused.push(input.reason);
           return {} as any;
         },
-        activeCount: async () => 0,
-        listInProgress: async () => [],
-        get: async () => undefined,
-        listArchivesToCompress: async () => [],
-        replaceArchive: async () => 'stale',
-        forgetSupersededArchive: async () => {},
-      },
+      }),
     };
     const server = new SiprecServer({
       ctx,

@@ -107,13 +107,7 @@ export class PeakEnvelopeBuilder {
   }
 
   push(channels: ArrayLike<number>[]): void {
-    if (channels.length !== this.out.length) {
-      throw new PeaksFormatError(`peaks: push of ${channels.length} channels to a ${this.out.length}-channel envelope`);
-    }
-    const n = channels[0].length;
-    if (channels.some(c => c.length !== n)) {
-      throw new PeaksFormatError(`peaks: push with channels of different lengths (${channels.map(c => c.length).join(', ')})`);
-    }
+    const n = this.checkPush(channels);
     const spp = this.options.samplesPerPeak;
     let i = 0;
     while (i < n) {
@@ -139,13 +133,7 @@ export class PeakEnvelopeBuilder {
    * each span is taken through a table of the codes' absolute values.
    */
   pushG711(channels: Uint8Array[], law: 'pcma' | 'pcmu'): void {
-    if (channels.length !== this.out.length) {
-      throw new PeaksFormatError(`peaks: push of ${channels.length} channels to a ${this.out.length}-channel envelope`);
-    }
-    const n = channels[0].length;
-    if (channels.some(c => c.length !== n)) {
-      throw new PeaksFormatError(`peaks: push with channels of different lengths (${channels.map(c => c.length).join(', ')})`);
-    }
+    const n = this.checkPush(channels);
     const abs = G711_ABS[law];
     const spp = this.options.samplesPerPeak;
     let i = 0;
@@ -165,6 +153,18 @@ export class PeakEnvelopeBuilder {
       if (this.inPeak === spp) this.flush();
     }
     this.total += n;
+  }
+
+  /** the samples per channel of a push; throws when the channels do not fit the envelope */
+  private checkPush(channels: ArrayLike<number>[]): number {
+    if (channels.length !== this.out.length) {
+      throw new PeaksFormatError(`peaks: push of ${channels.length} channels to a ${this.out.length}-channel envelope`);
+    }
+    const n = channels[0].length;
+    if (channels.some(c => c.length !== n)) {
+      throw new PeaksFormatError(`peaks: push with channels of different lengths (${channels.map(c => c.length).join(', ')})`);
+    }
+    return n;
   }
 
   private flush() {
