@@ -41,7 +41,7 @@ const PACKET_MS = 20;
 const SAMPLES = 160;
 
 function parseArgs(argv) {
-  const o = { calls: 50, seconds: 10, cps: 100, format: 'opus', codec: 'PCMA', profile: false, keep: false, sqlite: 'wal', opusThreads: undefined, opusComplexity: undefined, rtpPhases: 1, database: 'sqlite' };
+  const o = { calls: 50, seconds: 10, cps: 100, format: 'opus', codec: 'PCMA', profile: false, keep: false, sqlite: 'wal', opusThreads: undefined, opusComplexity: undefined, rtpPhases: 1, database: 'sqlite', v8PoolSize: '1' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -63,14 +63,16 @@ function parseArgs(argv) {
     else if (a === '--opus-encode') o.opusEncode = val();
     else if (a === '--backlog') o.backlog = Number(val());
     else if (a === '--rtp-phases') o.rtpPhases = Number(val());
+    else if (a === '--v8-pool-size') o.v8PoolSize = val();
     else if (a === '--database') o.database = val().toLowerCase();
-    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --profile --keep)`);
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --profile --keep)`);
   }
   if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
   if (!['opus', 'wav-g711'].includes(o.format)) throw new Error(`--format ${o.format}: opus or wav-g711`);
   if (o.opusEncode !== undefined && !['background', 'call-end'].includes(o.opusEncode)) throw new Error(`--opus-encode ${o.opusEncode}: background or call-end`);
   if (!(Number.isInteger(o.rtpPhases) && o.rtpPhases >= 1 && PACKET_MS % o.rtpPhases === 0)) throw new Error(`--rtp-phases ${o.rtpPhases}: a divisor of ${PACKET_MS} (1 = every call's packets in one burst per 20 ms)`);
   if (o.backlog !== undefined && !(Number.isInteger(o.backlog) && o.backlog >= 0)) throw new Error(`--backlog ${o.backlog}: a number of archives, 0 or more`);
+  if (o.v8PoolSize !== 'default' && !/^[0-9]+$/.test(o.v8PoolSize)) throw new Error(`--v8-pool-size ${o.v8PoolSize}: a number of threads, or default (Node's own, 4)`);
   if (!['sqlite', 'postgres'].includes(o.database)) throw new Error(`--database ${o.database}: sqlite or postgres (PostgreSQL at $MVR_BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432)`);
   if (!['wal', 'delete'].includes(o.sqlite)) throw new Error(`--sqlite-journal ${o.sqlite}: wal or delete`);
   if (!['PCMA', 'PCMU'].includes(o.codec)) throw new Error(`--codec ${o.codec}: PCMA or PCMU`);
@@ -170,7 +172,9 @@ function pinToOneCore(pid, cpu) {
 }
 
 function startRecorder(dir, opts) {
-  const execArgv = [...process.execArgv];
+  // the recorder as its start scripts run it: V8's platform pool (GC helpers) of one
+  // thread (docs/operations.md, "Call set-up latency under load")
+  const execArgv = [...process.execArgv, ...(opts.v8PoolSize === 'default' ? [] : [`--v8-pool-size=${opts.v8PoolSize}`])];
   if (opts.profile) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'profile')}`);
   const child = fork(path.join(__dirname, 'recorderLoad.server.js'), [], {
     env: { ...process.env, MVR_BENCH_DIR: dir, MVR_BENCH_NUMBERS: String(opts.calls), MVR_BENCH_FORMAT: opts.format, MVR_BENCH_SQLITE_JOURNAL: opts.sqlite,
@@ -645,7 +649,7 @@ async function main() {
       ...(background ? [] : [['finalization (last BYE → all archived)', `${f2(finMs / 1000)} s for ${calls.length} calls (${f1(finMs / calls.length)} ms per call)`]]),
       ['archives checked (state, sha256, bytes, duration)', `${rows.length} rows, max |file − row| duration ${f1(maxDurationDiff)} ms`],
     ];
-    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'})` : ''}, ${opts.database === 'postgres' ? 'PostgreSQL (server on the other core)' : `SQLite ${opts.sqlite}`}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, Node ${process.version})`);
+    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'})` : ''}, ${opts.database === 'postgres' ? 'PostgreSQL (server on the other core)' : `SQLite ${opts.sqlite}`}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, V8 pool ${opts.v8PoolSize}, Node ${process.version})`);
     const w = Math.max(...rows2.map(r => r[0].length));
     for (const [k, v] of rows2) console.log(`  ${k.padEnd(w)}  ${v}`);
     for (const [what, p] of Object.entries(prof ?? {})) {

@@ -14,4 +14,7 @@ if [ ! -f packages/app/dist/index.html ] || [ -n "$(find packages/app/src plugin
 fi
 echo "[mvr] starting the portal on http://localhost:7007 (sign in as alice, bob, carol or dave)" >&2
 cd packages/backend
+# V8's platform pool (garbage-collection helpers) of one thread: with the default four,
+# their bursts take the recorder's CPU from the event loop (docs/operations.md)
+export NODE_OPTIONS="--v8-pool-size=1${NODE_OPTIONS:+ $NODE_OPTIONS}"
 exec yarn backstage-cli package start --config ../../app-config.yaml "$@"

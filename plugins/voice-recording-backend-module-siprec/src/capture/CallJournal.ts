@@ -74,7 +74,10 @@ const knownDirs = new Set<string>();
 export class CallJournal {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private durableBytes: number;
+  /** bytes written to the file (the header at first), synced or not */
+  private writtenBytes: number;
+  /** the file's data and its directory entry have been synced at least once */
+  private synced = false;
   private flushChain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -91,7 +94,7 @@ export class CallJournal {
     initialBytes: number,
     private readonly options: Required<Omit<CallJournalOptions, 'onError'>> & Pick<CallJournalOptions, 'onError'>,
   ) {
-    this.durableBytes = initialBytes;
+    this.writtenBytes = initialBytes;
     this.channelsByIndex = new Map(header.channels.map(c => [c.index, c]));
     this.timer = setInterval(() => {
       this.flush().catch(() => undefined);
@@ -140,8 +143,9 @@ export class CallJournal {
       }
       const initial = Buffer.concat([JOURNAL_MAGIC, encodeJsonRecord(RecordType.Header, header)]);
       await writeAll(handle, initial);
-      await handle.datasync();
-      await fsyncDir(dir);
+      // The header is in the page cache now, which a killed process does not lose; the
+      // fdatasync and the directory's fsync (against a power loss) are the first flush's
+      // work, within flushIntervalMs, so that the call's set-up does not wait for the disk.
       return new CallJournal(file, header, handle, initial.length, {
         flushIntervalMs: options.flushIntervalMs ?? 1000,
         maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024,
@@ -156,7 +160,7 @@ export class CallJournal {
 
   /** bytes known to be on disk */
   get flushedBytes(): number {
-    return this.durableBytes;
+    return this.synced ? this.writtenBytes : 0;
   }
 
   /** timeline end (samples) of the last frame known to be on disk */
@@ -239,23 +243,26 @@ export class CallJournal {
   }
 
   private async doFlush(): Promise<void> {
-    if (this.pending.length === 0 || !this.handle) return;
+    if ((this.pending.length === 0 && this.synced) || !this.handle) return;
     const data = Buffer.concat(this.pending);
     const count = this.pending.length;
     const sampleEnd = this.lastSampleEnd;
     try {
-      await writeAll(this.handle, data, this.durableBytes);
+      if (data.length) await writeAll(this.handle, data, this.writtenBytes);
       await this.handle.datasync();
+      // the first sync also makes the file's name durable
+      if (!this.synced) await fsyncDir(nodePath.dirname(this.path));
     } catch (e) {
       const err = journalError('write call journal', this.path, e);
       this.lastError = err;
-      await this.handle.truncate(this.durableBytes).catch(() => undefined);
+      await this.handle.truncate(this.writtenBytes).catch(() => undefined);
       this.options.onError?.(err);
       throw err;
     }
+    this.synced = true;
     this.pending.splice(0, count);
     this.pendingBytes -= data.length;
-    this.durableBytes += data.length;
+    this.writtenBytes += data.length;
     this.durableSampleEnd = Math.max(this.durableSampleEnd, sampleEnd);
     this.lastError = undefined;
   }

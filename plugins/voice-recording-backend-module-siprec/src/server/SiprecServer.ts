@@ -39,11 +39,15 @@ import {
   parseRecordingMetadata,
 } from '../siprec';
 import { BlobStore, LocalFileBlobStore, StorageHealth } from '../storage/BlobStore';
+import { v8PoolAdvice } from './v8PoolAdvice';
 import { RecorderConfig, TlsCredentials, loadTlsCredentials, tlsCertificateWarnings } from './config';
 
 export const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO';
 const KNOWN_METHODS = new Set(['REGISTER', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE', 'PUBLISH', 'PRACK']);
 const SUPPORTED_OPTIONS = new Set(['siprec', 'timer']);
+const HEALTHY: Promise<StorageHealth> = Promise.resolve({ ok: true });
+/** how long a call's set-up waits for a storage probe when the last one passed */
+const STORAGE_PROBE_WAIT_MS = 5;
 
 /** The SIP answer to a refused recording session. */
 export const REFUSAL_RESPONSES: Record<RefusalReason, { status: number; phrase: string; warning: string }> = {
@@ -160,7 +164,8 @@ export class SiprecServer {
   /** replaces interim WAV archives with Opus (opus.encode: background) */
   readonly compressor?: ArchiveCompressor;
   private readonly journalProbe: LocalFileBlobStore;
-  private health?: { at: number; value: Promise<StorageHealth> };
+  /** the last storage probe (at most one a second), and whether it found the storage writable */
+  private health?: { at: number; value: Promise<StorageHealth>; answer: Promise<StorageHealth>; ok?: boolean };
   private stopping = false;
   private readonly shutdown = new AbortController();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -260,6 +265,8 @@ export class SiprecServer {
       logger: this.logger,
     });
     this.compressor?.start();
+    const v8Pool = v8PoolAdvice(process.execArgv, process.env.NODE_OPTIONS);
+    if (v8Pool) this.logger.info(v8Pool);
     if (summary.journals || summary.orphans || summary.unreadable) {
       this.logger.info(
         `recovery: ${summary.journals} journal(s), ${summary.registered} registered, ${summary.pending} pending, ` +
@@ -505,14 +512,32 @@ export class SiprecServer {
   private storageHealth(): Promise<StorageHealth> {
     const now = Date.now();
     // one probe at a time, its result reused for a second (the probe fsyncs)
-    if (this.health && now - this.health.at < 1000) return this.health.value;
+    const last = this.health;
+    if (last && now - last.at < 1000) {
+      if (last.ok === undefined) return last.answer; // still probing
+      return last.ok ? HEALTHY : last.value;
+    }
     const value = (async (): Promise<StorageHealth> => {
       const archive = await this.blobStore.checkWritable();
       return archive.ok ? this.journalProbe.checkWritable() : archive;
     })();
-    this.health = { at: now, value };
-    value.catch(() => (this.health = undefined));
-    return value;
+    // Storage that was writable at the last probe gets a short wait for this one: a
+    // failing probe fails at once (ENOSPC, EACCES, ENOTDIR), a passing one waits for
+    // two fsyncs, which a busy disk can take tens of milliseconds to do. Past the wait
+    // the storage counts as writable; storage that failed meanwhile still fails the
+    // call's journal, which refuses the call with 503 then.
+    const answer = last?.ok
+      ? Promise.race([value, new Promise<StorageHealth>(resolve => setTimeout(() => resolve({ ok: true }), STORAGE_PROBE_WAIT_MS).unref())])
+      : value;
+    const entry: NonNullable<typeof this.health> = { at: now, value, answer };
+    this.health = entry;
+    value.then(
+      r => (entry.ok = r.ok),
+      () => {
+        if (this.health === entry) this.health = undefined;
+      },
+    );
+    return answer;
   }
 
   private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -673,9 +698,12 @@ export class SiprecServer {
       media = [];
     }
     try {
-      for (const [i, m] of media.entries()) {
-        if (m.type === 'audio' && m.port !== 0) sockets.set(i, await this.ports.allocate());
-      }
+      // every stream's port at once (each bind is a round trip through the event loop)
+      const wanted = [...media.entries()].filter(([, m]) => m.type === 'audio' && m.port !== 0);
+      const bound = await Promise.allSettled(wanted.map(() => this.ports.allocate()));
+      bound.forEach((b, k) => b.status === 'fulfilled' && sockets.set(wanted[k][0], b.value));
+      const failed = bound.find((b): b is PromiseRejectedResult => b.status === 'rejected');
+      if (failed) throw failed.reason;
     } catch (e) {
       await Promise.all([...sockets.values()].map(s => s.release()));
       throw e;

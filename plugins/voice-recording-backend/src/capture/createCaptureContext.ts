@@ -27,7 +27,7 @@ import { AuditRecorder } from '../service/AuditRecorder';
 export interface CaptureContextOptions {
   /** The capture source's id, stored on its conversations and used as audit actor. */
   sourceId: string;
-  numbers: Pick<NumbersStore, 'getByNumber'>;
+  numbers: Pick<NumbersStore, 'getByNumbers'>;
   conversations: ConversationsStore;
   audit: Pick<AuditRecorder, 'record'>;
   /** The plugin's logger; a child logger is given to the source. */
@@ -101,9 +101,13 @@ export function createCaptureContext(
    */
   const startAudits = new Map<string, Promise<void>>();
 
-  async function findNumber(e164: string): Promise<NumberRecord | undefined> {
+  /** the recorded numbers among `e164s`, by number (one database round trip for all) */
+  async function findNumbers(
+    e164s: string[],
+  ): Promise<Map<string, NumberRecord>> {
     try {
-      return await numbers.getByNumber(e164);
+      const found = await numbers.getByNumbers(e164s);
+      return new Map(found.map(n => [n.number, n]));
     } catch (e) {
       throw toCaptureStoreError('policy.lookupAndDecide', e);
     }
@@ -158,9 +162,16 @@ export function createCaptureContext(
     const participants = normalizeAll(request.participants);
 
     const hint = request.hints?.recordedParty;
+    const hinted = hint ? normalizeParticipant(hint, country).number : undefined;
+    // the hint and every participant's number, looked up together
+    const known = await findNumbers(
+      [hinted, ...participants.map(p => p.number)].filter(
+        (n): n is string => !!n,
+      ),
+    );
     if (hint) {
-      const e164 = normalizeParticipant(hint, country).number;
-      const found = e164 ? await findNumber(e164) : undefined;
+      const e164 = hinted;
+      const found = e164 ? known.get(e164) : undefined;
       if (found) {
         return decideFor(
           {
@@ -182,7 +193,7 @@ export function createCaptureContext(
     for (const [index, p] of participants.entries()) {
       if (!p.number || seen.has(p.number)) continue;
       seen.add(p.number);
-      const found = await findNumber(p.number);
+      const found = known.get(p.number);
       if (found) candidates.push({ number: found, index });
     }
     if (!candidates.length) {

@@ -91,6 +91,28 @@ describe.each(databases.eachSupportedId())(
       ).rejects.toThrow(/already exists/);
     });
 
+    it('looks several numbers up at once, each with its own slots', async () => {
+      const found = await store.getByNumbers([
+        '+32471234567',
+        '+32499000000', // not a recorded number
+        '+32470123456',
+        '+32470123456', // twice
+      ]);
+      const byNumber = new Map(found.map(n => [n.number, n]));
+      expect([...byNumber.keys()].sort()).toEqual([
+        '+32470123456',
+        '+32471234567',
+      ]);
+      expect(found).toHaveLength(2);
+      expect(byNumber.get('+32470123456')).toEqual(
+        await store.getByNumber('+32470123456'),
+      );
+      expect(byNumber.get('+32471234567')!.slots).toMatchObject([
+        { weekdays: [6, 7], start: '00:00', end: '24:00' },
+      ]);
+      await expect(store.getByNumbers([])).resolves.toEqual([]);
+    });
+
     it('turns permission criteria into SQL', async () => {
       const own = {
         property: 'userRef' as const,

@@ -99,6 +99,8 @@ export interface NumbersStore {
     e164: string,
     filter?: PermissionCriteria<NumberQuery>,
   ): Promise<NumberRecord | undefined>;
+  /** the recorded numbers among `e164s` (E.164), in no particular order */
+  getByNumbers(e164s: readonly string[]): Promise<NumberRecord[]>;
   listByUser(userRef: string): Promise<NumberRecord[]>;
   /** Throws ConflictError when the number exists. */
   create(input: NumberCreateInput): Promise<NumberRecord>;
@@ -348,6 +350,17 @@ export class KnexNumbersStore implements NumbersStore {
     if (filter) applyNumberCriteria(qb, filter);
     const rows: NumberRow[] = await qb;
     return (await this.hydrate(rows))[0];
+  }
+
+  /** The numbers among `e164s` that are recorded numbers (one query for them, one for their slots). */
+  async getByNumbers(e164s: readonly string[]): Promise<NumberRecord[]> {
+    const wanted = [...new Set(e164s)];
+    if (!wanted.length) return [];
+    const rows: NumberRow[] = [];
+    for (const part of chunk(wanted, SQL_VARIABLE_LIMIT)) {
+      rows.push(...(await this.base().whereIn(`${N}.number`, part)));
+    }
+    return this.hydrate(rows);
   }
 
   async listByUser(userRef: string) {
