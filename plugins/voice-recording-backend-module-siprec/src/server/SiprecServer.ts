@@ -39,6 +39,7 @@ import {
   parseRecordingMetadata,
 } from '../siprec';
 import { BlobStore, LocalFileBlobStore, StorageHealth } from '../storage/BlobStore';
+import { RateLimitedLog } from './RateLimitedLog';
 import { v8PoolAdvice } from './v8PoolAdvice';
 import { RecorderConfig, TlsCredentials, loadTlsCredentials, tlsCertificateWarnings } from './config';
 
@@ -170,7 +171,9 @@ export class SiprecServer {
   private readonly shutdown = new AbortController();
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly ending = new Set<Promise<void>>();
-  private lastParseLog = 0;
+  /** peers can cause these at any rate: one line per 10 s each, with a count of the others */
+  private readonly parseErrorLog = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'malformed SIP messages' });
+  private readonly transportErrors = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'SIP transport errors (dropped TLS handshakes, connection resets)' });
   readonly stats: SiprecServerStats = {
     requests: 0,
     responsesIgnored: 0,
@@ -387,15 +390,11 @@ export class SiprecServer {
         }`,
       );
     });
-    t.on('transportError', e => this.logger.warn(`SIP transport error: ${e.message}`));
+    t.on('transportError', e => this.transportErrors.log(`SIP transport error: ${e.message}`));
   }
 
   private logParseError(msg: string): void {
-    const now = Date.now();
-    if (now - this.lastParseLog > 1000) {
-      this.lastParseLog = now;
-      this.logger.warn(`${msg} (${this.stats.parseErrors} malformed so far)`);
-    }
+    this.parseErrorLog.log(msg);
   }
 
   private send(response: SipResponse, remote: RemoteAddress): void {
