@@ -18,7 +18,7 @@ import { ChannelEncoding, ChannelRole, JournalChannel } from '../capture/journal
 import { ArchiveFormat, finalizeInputFromScan } from '../capture/finalize';
 import { scanJournal } from '../capture/CallJournal';
 import { BoundRtpSocket } from '../media/PortAllocator';
-import { ChannelQuality, RtpReceiver, TIMELINE_RATE } from '../media/RtpReceiver';
+import { ChannelQuality, NARROWBAND_RATE, RtpReceiver, TimelineRate, WIDEBAND_RATE } from '../media/RtpReceiver';
 import { NegotiatedStream, RecordingMetadata, participantsForLabel } from '../siprec';
 import { BlobStore } from '../storage/BlobStore';
 import { withDeadline } from './databaseHealth';
@@ -67,7 +67,16 @@ export interface CallSessionStart {
   onSelfEnd?: (reason: ConversationEndReason, detail: string) => void;
 }
 
-function encodingOf(codec: NegotiatedStream['codec']): ChannelEncoding {
+/**
+ * A call with a G.722 stream is recorded wideband (16 kHz, every channel 16-bit PCM,
+ * G.711 streams upsampled); a G.711-only call keeps its 8 kHz bytes as they came.
+ */
+export function timelineRateOf(streams: NegotiatedStream[]): TimelineRate {
+  return streams.some(s => s.accepted && s.codec?.name === 'G722') ? WIDEBAND_RATE : NARROWBAND_RATE;
+}
+
+function encodingOf(codec: NegotiatedStream['codec'], rate: TimelineRate): ChannelEncoding {
+  if (rate === WIDEBAND_RATE) return 'pcm16';
   if (codec?.name === 'PCMU') return 'pcmu';
   if (codec?.name === 'PCMA') return 'pcma';
   return 'pcm16';
@@ -124,6 +133,9 @@ export class CallSession {
   private readonly now: () => number;
   endedBy?: ConversationEndReason;
 
+  /** samples per second of the call's timeline: 16 kHz when a stream is G.722 */
+  private readonly rate: TimelineRate;
+
   private constructor(
     private readonly deps: CallSessionDeps,
     readonly start: CallSessionStart,
@@ -131,6 +143,7 @@ export class CallSession {
     this.conversationId = randomUUID();
     this.metadata = start.metadata;
     this.now = deps.now ?? Date.now;
+    this.rate = timelineRateOf(start.streams);
   }
 
   get recordedNumber(): CaptureRecordedNumber {
@@ -171,10 +184,11 @@ export class CallSession {
     const { deps, start } = this;
     const { decision } = start;
     const roles = assignRoles(start.streams, start.metadata, decision.recordedNumber.number);
+    const rate = this.rate;
     const channels: JournalChannel[] = [];
     for (const s of start.streams.filter(x => x.accepted)) {
       const r = roles.get(s.index)!;
-      channels.push({ index: s.index, role: r.role, encoding: encodingOf(s.codec), label: s.label, codec: s.codec?.name });
+      channels.push({ index: s.index, role: r.role, encoding: encodingOf(s.codec, rate), label: s.label, codec: s.codec?.name });
       if (r.party) this.channelParties[s.index] = r.party;
     }
     const extension = this.metadata?.extensionData.length ? { extensionData: this.metadata.extensionData } : {};
@@ -218,7 +232,7 @@ export class CallSession {
     // ours, so the journal can name it before the row exists
     const created = CallJournal.create(
       deps.journalDir,
-      { callId: start.sipCallId, startedAt: start.startedAt, sampleRate: TIMELINE_RATE, channels, metadata: info },
+      { callId: start.sipCallId, startedAt: start.startedAt, sampleRate: rate, channels, metadata: info },
       {
         flushIntervalMs: deps.journalFlushMs ?? 1000,
         onError: e => deps.logger.error(`call ${start.sipCallId}: journal write failed (kept in memory, retried): ${e.message}`),
@@ -261,11 +275,12 @@ export class CallSession {
       bound,
       sink: this.journal,
       callStartMs: this.start.startedAt.getTime(),
+      timelineRate: this.rate,
       now: this.now,
       onDtmf: ev => {
         this.journal.appendDtmf({ channel: ev.channel, offsetSamples: ev.offsetSamples, digit: ev.digit, durationSamples: ev.duration });
         this.dtmf.push({
-          at: new Date(this.start.startedAt.getTime() + (ev.offsetSamples * 1000) / TIMELINE_RATE).toISOString(),
+          at: new Date(this.start.startedAt.getTime() + (ev.offsetSamples * 1000) / this.rate).toISOString(),
           digit: ev.digit,
           durationMs: ev.durationMs,
           ...(this.channelParties[ev.channel] ? { party: this.channelParties[ev.channel] } : {}),
@@ -386,7 +401,7 @@ export class CallSession {
     const quality = this.quality();
     const durationSamples = Math.max(
       0,
-      Math.round(((endedAt.getTime() - this.start.startedAt.getTime()) * TIMELINE_RATE) / 1000),
+      Math.round(((endedAt.getTime() - this.start.startedAt.getTime()) * this.rate) / 1000),
     );
     try {
       await this.journal.end({ endedBy, endedAt: endedAt.toISOString(), durationSamples, reason });

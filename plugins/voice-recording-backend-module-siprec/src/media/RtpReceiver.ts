@@ -13,8 +13,14 @@ import { ChannelEncoding } from '../capture/journalFormat';
 import { DecodableCodec } from '../siprec';
 import { BoundRtpSocket } from './PortAllocator';
 
-/** The timeline rate of every call journal (G.722 is decimated to it). */
-export const TIMELINE_RATE = 8000;
+/** RTP clock of every codec decoded here (G.722's is 8 kHz too, RFC 3551 4.5.2). */
+const RTP_CLOCK = 8000;
+
+/** Timeline rate of a narrowband call: G.711 samples kept as they came. */
+export const NARROWBAND_RATE = 8000;
+/** Timeline rate of a call with a G.722 stream: 16 kHz, G.711 streams upsampled to it. */
+export const WIDEBAND_RATE = 16000;
+export type TimelineRate = typeof NARROWBAND_RATE | typeof WIDEBAND_RATE;
 
 export interface ReceiverCodec {
   payloadType: number;
@@ -57,6 +63,8 @@ export interface RtpReceiverOptions {
   sink: AudioSink;
   /** Wall-clock milliseconds of the call timeline's origin. */
   callStartMs: number;
+  /** Samples per second of the call's timeline (default 8000); 16000 needs encoding pcm16. */
+  timelineRate?: TimelineRate;
   now?: () => number;
   onDtmf?: (event: DtmfEvent & { offsetSamples: number; channel: number }) => void;
   onError?: (error: Error) => void;
@@ -64,12 +72,25 @@ export interface RtpReceiverOptions {
 
 const CN_PAYLOAD = 13;
 
-function decodeToLinear(name: DecodableCodec, payload: Buffer, g722: () => G722Decoder): Int16Array {
+/** 8 kHz → 16 kHz: each sample, then the mean of it and the next (the last one held). */
+export function upsample2x(pcm: Int16Array): Int16Array {
+  const out = new Int16Array(pcm.length * 2);
+  const last = pcm.length - 1;
+  for (let i = 0; i < last; i++) {
+    out[2 * i] = pcm[i];
+    out[2 * i + 1] = (pcm[i] + pcm[i + 1]) >> 1;
+  }
+  if (last >= 0) out[2 * last] = out[2 * last + 1] = pcm[last];
+  return out;
+}
+
+function decodeToLinear(name: DecodableCodec, payload: Buffer, g722: () => G722Decoder, wideband: boolean): Int16Array {
   // table lookups (src/codecs/g711.ts)
-  if (name === 'PCMU') return decodeUlaw(payload);
-  if (name === 'PCMA') return decodeAlaw(payload);
-  // G.722 decodes to 16 kHz: average pairs down to the 8 kHz timeline
+  if (name === 'PCMU') return wideband ? upsample2x(decodeUlaw(payload)) : decodeUlaw(payload);
+  if (name === 'PCMA') return wideband ? upsample2x(decodeAlaw(payload)) : decodeAlaw(payload);
   const wide = g722().decode(payload);
+  if (wideband) return wide;
+  // a G.722 stream that joined a narrowband call (re-INVITE): average pairs down to 8 kHz
   const out = new Int16Array(Math.floor(wide.length / 2));
   for (let i = 0; i < out.length; i++) out[i] = (wide[2 * i] + wide[2 * i + 1]) >> 1;
   return out;
@@ -99,10 +120,16 @@ export class RtpReceiver {
   private lastAddress?: string;
   private lastPort = 0;
   private readonly now: () => number;
+  /** timeline samples per RTP clock tick: 1 (8 kHz timeline) or 2 (16 kHz) */
+  private readonly scale: number;
   readonly quality: ChannelQuality;
 
   constructor(private readonly options: RtpReceiverOptions) {
     this.now = options.now ?? Date.now;
+    this.scale = (options.timelineRate ?? NARROWBAND_RATE) / RTP_CLOCK;
+    if (this.scale !== 1 && options.encoding !== 'pcm16') {
+      throw new Error(`RtpReceiver: a ${options.timelineRate} Hz timeline needs pcm16 channels, not ${options.encoding}`);
+    }
     this.codec = options.codec;
     this.jitter = new JitterBuffer({ clockRate: 8000, window: 8 });
     this.lastPacketAt = this.now();
@@ -172,7 +199,7 @@ export class RtpReceiver {
   }
 
   private wallOffset(): number {
-    return Math.max(0, Math.round(((this.now() - this.options.callStartMs) * TIMELINE_RATE) / 1000));
+    return Math.max(0, Math.round(((this.now() - this.options.callStartMs) * RTP_CLOCK) / 1000));
   }
 
   /** Handles one datagram (public for tests). */
@@ -242,7 +269,7 @@ export class RtpReceiver {
       for (const ev of this.dtmf.push(packet)) {
         if (ev.type === 'end') {
           this.quality.dtmfEvents++;
-          this.options.onDtmf?.({ ...ev, offsetSamples: offset, channel: this.options.channel });
+          this.options.onDtmf?.({ ...ev, offsetSamples: offset * this.scale, duration: ev.duration * this.scale, channel: this.options.channel });
         }
       }
       return;
@@ -266,8 +293,8 @@ export class RtpReceiver {
       return;
     }
     if (name === 'G722' && !this.g722) this.g722 = new G722Decoder();
-    const pcm = decodeToLinear(name, packet.payload, () => this.g722!);
-    if (enc === 'pcm16') this.options.sink.appendAudio(this.options.channel, offset, pcm);
+    const pcm = decodeToLinear(name, packet.payload, () => this.g722!, this.scale === 2);
+    if (enc === 'pcm16') this.options.sink.appendAudio(this.options.channel, offset * this.scale, pcm);
     else if (enc === 'pcmu') this.options.sink.appendAudio(this.options.channel, offset, encodeUlaw(pcm));
     else this.options.sink.appendAudio(this.options.channel, offset, encodeAlaw(pcm));
   }
@@ -279,7 +306,12 @@ export class RtpReceiver {
       this.drain(this.jitter.flush());
       for (const ev of this.dtmf.flush()) {
         this.quality.dtmfEvents++;
-        this.options.onDtmf?.({ ...ev, offsetSamples: this.anchor + this.jitter.endPosition, channel: this.options.channel });
+        this.options.onDtmf?.({
+          ...ev,
+          offsetSamples: (this.anchor + this.jitter.endPosition) * this.scale,
+          duration: ev.duration * this.scale,
+          channel: this.options.channel,
+        });
       }
     } finally {
       this.closed = true;

@@ -23,9 +23,9 @@ export function requireAudioTools(): void {
 
 const cache = new Map<string, Int16Array>();
 
-/** Speak `text` and return it as 8 kHz mono 16-bit PCM. */
-export function synthSpeech(text: string, voice = 'en-us', wordsPerMinute = 160): Int16Array {
-  const id = `${voice}|${wordsPerMinute}|${text}`;
+/** Speak `text` and return it as mono 16-bit PCM at `sampleRate` (8 kHz unless told). */
+export function synthSpeech(text: string, voice = 'en-us', wordsPerMinute = 160, sampleRate = 8000): Int16Array {
+  const id = `${voice}|${wordsPerMinute}|${sampleRate}|${text}`;
   const hit = cache.get(id);
   if (hit) return hit;
   requireAudioTools();
@@ -34,7 +34,7 @@ export function synthSpeech(text: string, voice = 'en-us', wordsPerMinute = 160)
     const wav = path.join(dir, 'speech.wav');
     const raw = path.join(dir, 'speech.raw');
     execFileSync(TOOLS.espeak, ['-v', voice, '-s', String(wordsPerMinute), '-w', wav, text]);
-    execFileSync(TOOLS.sox, [wav, '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', raw]);
+    execFileSync(TOOLS.sox, [wav, '-r', String(sampleRate), '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', raw]);
     const bytes = readFileSync(raw);
     const pcm = new Int16Array(bytes.length / 2);
     for (let i = 0; i < pcm.length; i++) pcm[i] = bytes.readInt16LE(i * 2);
