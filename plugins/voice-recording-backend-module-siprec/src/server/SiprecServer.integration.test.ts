@@ -264,7 +264,9 @@ describe('SIPREC recorder in the voice-recording backend (SQLite)', () => {
     const moved = `${rb.archiveDir}.moved`;
     fs.renameSync(rb.archiveDir, moved);
     fs.writeFileSync(rb.archiveDir, 'not a directory');
-    await new Promise(r => setTimeout(r, 1100)); // health cache
+    // the background probe (once a second) notices it
+    await waitFor(async () => rb.server.storeStatus().storage?.ok === false || undefined, 5000, 'the unusable archive directory to be noticed');
+    expect(rb.server.storeStatus().storage?.error).toMatch(/recordings/);
     try {
       const call = await udp.invite({ sdp: offer(), metadata: twoParty() });
       expect(call.response!.status).toBe(503);
@@ -274,7 +276,7 @@ describe('SIPREC recorder in the voice-recording backend (SQLite)', () => {
       fs.rmSync(rb.archiveDir);
       fs.renameSync(moved, rb.archiveDir);
     }
-    await new Promise(r => setTimeout(r, 1100));
+    await waitFor(async () => rb.server.storeStatus().storage?.ok === true || undefined, 5000, 'the archive directory to be usable again');
     const ok = await udp.invite({ sdp: offer(), metadata: twoParty() });
     expect(ok.response!.status).toBe(200);
     await udp.bye(ok);

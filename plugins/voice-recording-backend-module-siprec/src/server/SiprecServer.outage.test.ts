@@ -390,7 +390,8 @@ describe('SIPREC recorder with its archive disk full at the end of a call', () =
     const filler = path.join(archiveDir, 'filler');
     expect(fillUp(filler)).toBeGreaterThan(0);
     const outageFromMs = Date.now() - t0;
-    await sleep(1100); // the storage check is cached for a second
+    // the background probe (once a second) notices the full disk
+    await waitFor(async () => rb.server.storeStatus().storage?.ok === false || undefined, 5000, 'the full disk to be noticed');
 
     const refused = await timedInvite(udp);
     expect503(refused.call);

@@ -46,9 +46,9 @@ import { RecorderConfig, TlsCredentials, loadTlsCredentials, tlsCertificateWarni
 export const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO';
 const KNOWN_METHODS = new Set(['REGISTER', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE', 'PUBLISH', 'PRACK']);
 const SUPPORTED_OPTIONS = new Set(['siprec', 'timer']);
-const HEALTHY: Promise<StorageHealth> = Promise.resolve({ ok: true });
-/** how long a call's set-up waits for a storage probe when the last one passed */
-const STORAGE_PROBE_WAIT_MS = 5;
+/** storage probes: one a second; a call waits for a probe when the last result is older than this */
+const STORAGE_PROBE_INTERVAL_MS = 1000;
+const STORAGE_RESULT_MAX_AGE_MS = 3000;
 
 /** The SIP answer to a refused recording session. */
 export const REFUSAL_RESPONSES: Record<RefusalReason, { status: number; phrase: string; warning: string }> = {
@@ -165,8 +165,10 @@ export class SiprecServer {
   /** replaces interim WAV archives with Opus (opus.encode: background) */
   readonly compressor?: ArchiveCompressor;
   private readonly journalProbe: LocalFileBlobStore;
-  /** the last storage probe (at most one a second), and whether it found the storage writable */
-  private health?: { at: number; value: Promise<StorageHealth>; answer: Promise<StorageHealth>; ok?: boolean };
+  /** the last storage probe's result, the probe running, and the timer that runs one a second */
+  private storage?: { checkedAt: number; result: StorageHealth };
+  private probing?: Promise<StorageHealth>;
+  private storageTimer?: NodeJS.Timeout;
   private stopping = false;
   private readonly shutdown = new AbortController();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -227,8 +229,15 @@ export class SiprecServer {
   }
 
   /** The database as the recorder sees it, and what waits for it. */
-  storeStatus(): { database: DatabaseStatus; registrations: RegistrationQueueStats; compression?: ArchiveCompressorStats } {
+  storeStatus(): {
+    storage?: { ok: boolean; error?: string; checkedAt: Date };
+    database: DatabaseStatus;
+    registrations: RegistrationQueueStats;
+    compression?: ArchiveCompressorStats;
+  } {
+    const s = this.storage;
     return {
+      ...(s ? { storage: { ok: s.result.ok, ...(s.result.ok ? {} : { error: s.result.error.message }), checkedAt: new Date(s.checkedAt) } } : {}),
       database: this.database.status(),
       registrations: this.registrations.stats,
       ...(this.compressor ? { compression: { ...this.compressor.stats } } : {}),
@@ -268,6 +277,11 @@ export class SiprecServer {
       logger: this.logger,
     });
     this.compressor?.start();
+    await this.probeStorage().catch(e => this.logger.warn(`storage probe failed: ${(e as Error).message}`));
+    this.storageTimer = setInterval(() => {
+      this.probeStorage().catch(e => this.logger.warn(`storage probe failed: ${(e as Error).message}`));
+    }, STORAGE_PROBE_INTERVAL_MS);
+    this.storageTimer.unref();
     const v8Pool = v8PoolAdvice(process.execArgv, process.env.NODE_OPTIONS);
     if (v8Pool) this.logger.info(v8Pool);
     if (summary.journals || summary.orphans || summary.unreadable) {
@@ -341,6 +355,8 @@ export class SiprecServer {
   /** Refuses new sessions, ends the calls in progress (`shutdown`) and closes the sockets. */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.storageTimer) clearInterval(this.storageTimer);
+    this.storageTimer = undefined;
     await Promise.allSettled([...this.inflight]);
     const ends = [...this.calls.values()].map(c => this.endCall(c, 'shutdown', 'recorder shutting down'));
     // give the database a bounded time; journals stay for the next start otherwise
@@ -352,6 +368,7 @@ export class SiprecServer {
     clearTimeout(deadline);
     this.registrations.close();
     await this.compressor?.stop();
+    await this.probing?.catch(() => undefined);
     await this.opusPool?.close();
     this.database.close();
     this.layer?.close();
@@ -508,35 +525,34 @@ export class SiprecServer {
     });
   }
 
-  private storageHealth(): Promise<StorageHealth> {
-    const now = Date.now();
-    // one probe at a time, its result reused for a second (the probe fsyncs)
-    const last = this.health;
-    if (last && now - last.at < 1000) {
-      if (last.ok === undefined) return last.answer; // still probing
-      return last.ok ? HEALTHY : last.value;
-    }
-    const value = (async (): Promise<StorageHealth> => {
+  /** Probes the archive store, then the journal directory (one probe at a time). */
+  private probeStorage(): Promise<StorageHealth> {
+    if (this.probing) return this.probing;
+    const run = (async (): Promise<StorageHealth> => {
       const archive = await this.blobStore.checkWritable();
       return archive.ok ? this.journalProbe.checkWritable() : archive;
-    })();
-    // Storage that was writable at the last probe gets a short wait for this one: a
-    // failing probe fails at once (ENOSPC, EACCES, ENOTDIR), a passing one waits for
-    // two fsyncs, which a busy disk can take tens of milliseconds to do. Past the wait
-    // the storage counts as writable; storage that failed meanwhile still fails the
-    // call's journal, which refuses the call with 503 then.
-    const answer = last?.ok
-      ? Promise.race([value, new Promise<StorageHealth>(resolve => setTimeout(() => resolve({ ok: true }), STORAGE_PROBE_WAIT_MS).unref())])
-      : value;
-    const entry: NonNullable<typeof this.health> = { at: now, value, answer };
-    this.health = entry;
-    value.then(
-      r => (entry.ok = r.ok),
-      () => {
-        if (this.health === entry) this.health = undefined;
-      },
-    );
-    return answer;
+    })()
+      .then(result => {
+        this.storage = { checkedAt: Date.now(), result };
+        return result;
+      })
+      .finally(() => {
+        this.probing = undefined;
+      });
+    this.probing = run;
+    return run;
+  }
+
+  /**
+   * Whether new calls can be stored. A probe (a write and two fsyncs) runs every second in
+   * the background, so a call uses its last result without waiting for the disk; it waits
+   * for a probe only when there is no recent result (at start, after a storage error, or
+   * when the probes have stalled).
+   */
+  private storageHealth(): Promise<StorageHealth> {
+    const s = this.storage;
+    if (s && Date.now() - s.checkedAt < STORAGE_RESULT_MAX_AGE_MS) return Promise.resolve(s.result);
+    return this.probeStorage();
   }
 
   private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -805,7 +821,7 @@ export class SiprecServer {
     } catch (e) {
       await Promise.all([...sockets.values()].map(s => s.release()));
       const storeDown = isCaptureStoreError(e) || (e as Error)?.name === 'StorageUnavailableError';
-      this.health = undefined;
+      this.storage = undefined; // the next call waits for a fresh probe
       this.logger.error(`call ${callId}: cannot start recording: ${(e as Error).message}`);
       await this.refuse(tx, storeDown ? 'storage-unavailable' : 'error', shortStoreMessage((e as Error).message), {
         participants: a.participants,
