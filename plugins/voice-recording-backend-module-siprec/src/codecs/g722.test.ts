@@ -1,3 +1,4 @@
+import { goertzelPower } from '../audio/__testUtils__/speech';
 import { G722Decoder, G722Encoder } from './g722';
 
 const RATE = 16000;
@@ -37,18 +38,9 @@ function snrAt(input: Int16Array, decoded: Int16Array, delay: number): number {
   return 10 * Math.log10(sig / Math.max(noise, 1e-9));
 }
 
-/** Goertzel power at `freq`. */
+/** Goertzel power at `freq`, after the first 2000 samples (the codec's settling). */
 function power(x: Int16Array, freq: number): number {
-  const k = (2 * Math.PI * freq) / RATE;
-  const c = 2 * Math.cos(k);
-  let s1 = 0;
-  let s2 = 0;
-  for (let n = 2000; n < x.length; n++) {
-    const s0 = x[n] + c * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return s1 * s1 + s2 * s2 - c * s1 * s2;
+  return goertzelPower(x.subarray(2000), freq, RATE);
 }
 
 function roundTrip(input: Int16Array, frame = 320): Int16Array {

@@ -297,7 +297,7 @@ export class SiprecServer {
       onAckTimeout: tx => this.onAckTimeout(tx),
       onUnmatchable: (request, remote, error) => {
         this.stats.parseErrors++;
-        this.logParseError(`unmatchable ${request.method} from ${remote.address}:${remote.port}: ${error.message}`);
+        this.parseErrorLog.log(`unmatchable ${request.method} from ${remote.address}:${remote.port}: ${error.message}`);
       },
     });
     this.clients = new ClientTransactionLayer({
@@ -401,17 +401,13 @@ export class SiprecServer {
     });
     t.on('parseError', (info: ParseErrorInfo, remote) => {
       this.stats.parseErrors++;
-      this.logParseError(
+      this.parseErrorLog.log(
         `malformed SIP message from ${remote.transport}:${remote.address}:${remote.port}: ${info.error.message}${
           info.response ? ` (answered ${info.response.status})` : ' (not answerable)'
         }`,
       );
     });
     t.on('transportError', e => this.transportErrors.log(`SIP transport error: ${e.message}`));
-  }
-
-  private logParseError(msg: string): void {
-    this.parseErrorLog.log(msg);
   }
 
   private send(response: SipResponse, remote: RemoteAddress): void {

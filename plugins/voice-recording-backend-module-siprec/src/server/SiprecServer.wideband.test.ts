@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { decodeOggOpus } from '../audio/opusFile';
 import { deinterleavePcm16, readWav } from '../audio/wav';
-import { bestCorrelation, channel, encodeG711, synthSpeech } from '../audio/__testUtils__/speech';
+import { bestCorrelation, channel, encodeG711, goertzelPower, synthSpeech } from '../audio/__testUtils__/speech';
 import { G722Decoder, G722Encoder, decodeAlaw } from '../codecs';
 import { upsample2x } from '../media/RtpReceiver';
 import { NUMBERS, finishedConversation, startRecorderBackend, waitFor } from '../__testUtils__/recorderBackend';
@@ -19,15 +19,7 @@ const SECONDS = 3;
 
 /** Energy of `pcm` at `hz` (Goertzel), per sample. */
 function toneEnergy(pcm: Int16Array, hz: number, rate: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / rate);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < pcm.length; i++) {
-    const s0 = pcm[i] + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return (s1 * s1 + s2 * s2 - k * s1 * s2) / pcm.length;
+  return goertzelPower(pcm, hz, rate) / pcm.length;
 }
 
 /**

@@ -170,13 +170,12 @@ export function createCaptureContext(
       ),
     );
     if (hint) {
-      const e164 = hinted;
-      const found = e164 ? known.get(e164) : undefined;
+      const found = hinted ? known.get(hinted) : undefined;
       if (found) {
         return decideFor(
           {
             number: found,
-            index: participants.findIndex(p => p.number === e164),
+            index: participants.findIndex(p => p.number === hinted),
           },
           participants,
           request,

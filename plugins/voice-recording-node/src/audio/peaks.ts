@@ -107,25 +107,13 @@ export class PeakEnvelopeBuilder {
   }
 
   push(channels: ArrayLike<number>[]): void {
-    const n = this.checkPush(channels);
-    const spp = this.options.samplesPerPeak;
-    let i = 0;
-    while (i < n) {
-      const take = Math.min(spp - this.inPeak, n - i);
-      for (let ch = 0; ch < channels.length; ch++) {
-        const s = channels[ch];
-        let peak = this.current[ch];
-        for (let k = i; k < i + take; k++) {
-          const v = s[k] < 0 ? -s[k] : s[k];
-          if (v > peak) peak = v;
-        }
-        this.current[ch] = peak;
+    this.walk(channels, (s, from, to, peak) => {
+      for (let k = from; k < to; k++) {
+        const v = s[k] < 0 ? -s[k] : s[k];
+        if (v > peak) peak = v;
       }
-      i += take;
-      this.inPeak += take;
-      if (this.inPeak === spp) this.flush();
-    }
-    this.total += n;
+      return peak;
+    });
   }
 
   /**
@@ -133,20 +121,32 @@ export class PeakEnvelopeBuilder {
    * each span is taken through a table of the codes' absolute values.
    */
   pushG711(channels: Uint8Array[], law: 'pcma' | 'pcmu'): void {
-    const n = this.checkPush(channels);
     const abs = G711_ABS[law];
+    this.walk(channels, (s, from, to, peak) => {
+      for (let k = from; k < to; k++) {
+        const v = abs[s[k]];
+        if (v > peak) peak = v;
+      }
+      return peak;
+    });
+  }
+
+  /**
+   * Cuts a push into the spans of the peaks it fills (the first one continues the peak in
+   * progress) and takes each channel's span peak with `spanPeak` (the running peak in, the
+   * new one out).
+   */
+  private walk<T extends ArrayLike<number>>(
+    channels: T[],
+    spanPeak: (samples: T, from: number, to: number, peak: number) => number,
+  ): void {
+    const n = this.checkPush(channels);
     const spp = this.options.samplesPerPeak;
     let i = 0;
     while (i < n) {
       const take = Math.min(spp - this.inPeak, n - i);
       for (let ch = 0; ch < channels.length; ch++) {
-        const s = channels[ch];
-        let peak = this.current[ch];
-        for (let k = i; k < i + take; k++) {
-          const v = abs[s[k]];
-          if (v > peak) peak = v;
-        }
-        this.current[ch] = peak;
+        this.current[ch] = spanPeak(channels[ch], i, i + take, this.current[ch]);
       }
       i += take;
       this.inPeak += take;

@@ -137,6 +137,19 @@ export function bestCorrelation(a: Int16Array, b: Int16Array, maxLag = 200): { v
   return best;
 }
 
+/** Goertzel power of `pcm` at `hz` (sampled at `rate`), over the whole array. */
+export function goertzelPower(pcm: Int16Array, hz: number, rate: number): number {
+  const c = 2 * Math.cos((2 * Math.PI * hz) / rate);
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < pcm.length; i++) {
+    const s0 = pcm[i] + c * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return s1 * s1 + s2 * s2 - c * s1 * s2;
+}
+
 export function rms(pcm: Int16Array): number {
   let s = 0;
   for (const x of pcm) s += x * x;
