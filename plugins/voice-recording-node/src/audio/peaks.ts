@@ -107,7 +107,8 @@ export class PeakEnvelopeBuilder {
   }
 
   push(channels: ArrayLike<number>[]): void {
-    this.walk(channels, (s, from, to, peak) => {
+    this.walk(channels, (s, from, to, running) => {
+      let peak = running;
       for (let k = from; k < to; k++) {
         const v = s[k] < 0 ? -s[k] : s[k];
         if (v > peak) peak = v;
@@ -122,7 +123,8 @@ export class PeakEnvelopeBuilder {
    */
   pushG711(channels: Uint8Array[], law: 'pcma' | 'pcmu'): void {
     const abs = G711_ABS[law];
-    this.walk(channels, (s, from, to, peak) => {
+    this.walk(channels, (s, from, to, running) => {
+      let peak = running;
       for (let k = from; k < to; k++) {
         const v = abs[s[k]];
         if (v > peak) peak = v;
