@@ -213,7 +213,18 @@ function startRecorder(dir, opts) {
       child.on('message', on);
       child.send({ type: 'loop-delay' });
     });
-  return { child, ready, stop, loopDelay };
+  /** the recorder's own INVITE set-up figures, phase by phase (ms) */
+  const setupLatency = () =>
+    new Promise(resolve => {
+      const on = m => {
+        if (m?.type !== 'setup-latency') return;
+        child.off('message', on);
+        resolve(m.report);
+      };
+      child.on('message', on);
+      child.send({ type: 'setup-latency' });
+    });
+  return { child, ready, stop, loopDelay, setupLatency };
 }
 
 /**
@@ -417,9 +428,11 @@ async function main() {
     }
     await Promise.all(invites);
     const allUp = performance.now();
+    const upSnap = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid) };
     const rampWindow = { fromUs: Number(process.hrtime.bigint() / 1000n) - Math.round((allUp - epoch) * 1000), toUs: Number(process.hrtime.bigint() / 1000n) };
     log(`${calls.length}/${opts.calls} calls answered in ${((allUp - epoch) / 1000).toFixed(1)} s${failures.length ? `; failures: ${failures.slice(0, 3).join('; ')}` : ''}`);
     const setupLoop = await rec.loopDelay();
+    const setupPhases = await rec.setupLatency();
     if (!calls.length) throw new Error('no call was answered');
 
     // --- steady state: every call streaming (from 1 s after the last answer to the first call's end)
@@ -449,6 +462,7 @@ async function main() {
     await sleep(100); // last packets in flight
     running = false;
     const mediaEnd = performance.now();
+    const mediaEndSnap = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid) };
     for (const c of calls) {
       byes.push(
         client.bye(c.src).then(
@@ -619,6 +633,26 @@ async function main() {
             ],
             ['  → calls per core (real time)', f1(1000 / realTime)],
             [
+              '  real-time CPU by phase (s)',
+              [
+                ['set-up', base, upSnap],
+                ['streaming', upSnap, mediaEndSnap],
+                ['BYE → WAV', mediaEndSnap, registered],
+                ['compression, event loop', registered, end],
+              ]
+                .map(([k, a, b]) => `${k} ${f1((b.cpu - a.cpu - (b.threads.encoder - a.threads.encoder)) / 1000)}`)
+                .join(', '),
+            ],
+            [
+              '  real-time CPU by thread (s)',
+              ['main', 'libuv', 'v8', 'other'].map(k => `${k} ${f1((end.threads[k] - base.threads[k]) / 1000)}`).join(', ') +
+                ' (threads that exited are missing here)',
+            ],
+            [
+              '  per call beyond steady media',
+              steady ? `${f1((end.cpu - base.cpu - encoderMs - steadyPerCallSecond * callSecondsAll) / calls.length)} ms CPU (set-up, BYE, WAV, registration, compression's event-loop share)` : '-',
+            ],
+            [
               'background Opus encoders (nice 19)',
               `${f1(encoderMs / 1000)} s CPU for ${opusDone.n} archives / ${f1(opusDone.ms / 1000)} call-seconds = ${f2(encoderMs / (opusDone.ms / 1000))} ms per call-second${
                 opts.backlog ? ` (${opts.backlog} backlog archives of 60 s included; ${backlogLeft} left)` : ''
@@ -641,6 +675,19 @@ async function main() {
       ['generator CPU, whole run', `${f1(((end.self - base.self) / 1000 / wallAll) * 100)} % of a core; recorder ${f1(((end.cpu - base.cpu) / 1000 / wallAll) * 100)} % (wall ${f1(wallAll)} s)`],
       ['generator send lag per tick p50 / p99 / max', `${f2(pct(lg, 50))} / ${f2(pct(lg, 99))} / ${f2(lg[lg.length - 1])} ms`],
       ['INVITE → 200 OK p50 / p99 / max', `${f1(pct(inv, 50))} / ${f1(pct(inv, 99))} / ${f1(inv[inv.length - 1])} ms`],
+      [
+        '  in the recorder p50 / p99 / max',
+        `${f1(setupPhases.total.p50)} / ${f1(setupPhases.total.p99)} / ${f1(setupPhases.total.max)} ms; p99 by phase: ${Object.entries(setupPhases.phases)
+          .map(([k, v]) => `${k} ${f1(v.p99)}`)
+          .join(', ')}`,
+      ],
+      [
+        '  slowest set-ups (ms by phase)',
+        setupPhases.slowest
+          .slice(0, 3)
+          .map(s => `${f1(s.total)} = ${Object.entries(s.phases).filter(([, v]) => v >= 0.5).map(([k, v]) => `${k} ${f1(v)}`).join(' + ')}`)
+          .join('; '),
+      ],
       [
         'recorder event-loop delay p50 / p99 / max',
         `set-up ${setupLoop.p50} / ${setupLoop.p99} / ${setupLoop.max} ms${steady ? `; steady (since) ${steady.loop.p50} / ${steady.loop.p99} / ${steady.loop.max} ms` : ''}`,

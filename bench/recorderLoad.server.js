@@ -7,7 +7,8 @@
  *
  * IPC: sends { type: 'ready', sipPort, dbFile, archiveDir, journalDir, numbers }, then
  * answers { type: 'stop' } with { type: 'stopped' } after a clean backend stop, and
- * { type: 'loop-delay' } with its event-loop delay p50 / p99 / max (ms) since the last one.
+ * { type: 'loop-delay' } with its event-loop delay p50 / p99 / max (ms) since the last one,
+ * and { type: 'setup-latency' } with the recorder's set-up clock (SiprecServer.setupLatency).
  * Environment: MVR_BENCH_DIR (work directory), MVR_BENCH_NUMBERS (how many numbers),
  * MVR_BENCH_FORMAT (opus | wav-g711), MVR_BENCH_OPUS_ENCODE (background | call-end),
  * MVR_BENCH_PG (a PostgreSQL server's connection string: the run gets a database of its
@@ -203,6 +204,11 @@ async function main() {
     const ms = v => Math.round(v / 1e4) / 100;
     process.send({ type: 'loop-delay', p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) });
     loopDelay.reset();
+  });
+  // the recorder's own set-up clock, phase by phase (SiprecServer.setupLatency)
+  process.on('message', msg => {
+    if (msg?.type === 'setup-latency' && globalThis.__tr) for (const [k, v] of Object.entries(globalThis.__tr)) { const a = [...v].sort((x, y) => x - y); console.log('TRACE', k, a.length, 'p50', a[Math.floor(a.length / 2)].toFixed(1), 'p99', a[Math.floor(a.length * 0.99)].toFixed(1), 'max', a[a.length - 1].toFixed(1)); }
+    if (msg?.type === 'setup-latency') process.send({ type: 'setup-latency', report: server.setupLatency.report() });
   });
   process.on('message', async msg => {
     if (msg?.type !== 'stop') return;

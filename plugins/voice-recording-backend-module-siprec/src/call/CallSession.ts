@@ -13,7 +13,7 @@ import {
   LookupAndDecideResult,
   isCaptureStoreError,
 } from '@mvr/plugin-voice-recording-node';
-import { CallJournal } from '../capture/CallJournal';
+import { CallJournal, JournalReservation } from '../capture/CallJournal';
 import { ChannelEncoding, ChannelRole, JournalChannel } from '../capture/journalFormat';
 import { ArchiveFormat, finalizeInputFromScan } from '../capture/finalize';
 import { scanJournal } from '../capture/CallJournal';
@@ -63,6 +63,11 @@ export interface CallSessionStart {
    * conversation begun late is finished as failed.
    */
   setupDeadline?: { deadline: number; budgetMs: number };
+  /**
+   * The call's journal file, created while its recording decision was looked up
+   * (CallJournal.reserve); the session owns it from `open` on. Default: created here.
+   */
+  journal?: Promise<JournalReservation>;
   /** Ended by the session itself (inactivity, journal failure). */
   onSelfEnd?: (reason: ConversationEndReason, detail: string) => void;
 }
@@ -237,6 +242,7 @@ export class CallSession {
         flushIntervalMs: deps.journalFlushMs ?? 1000,
         onError: e => deps.logger.error(`call ${start.sipCallId}: journal write failed (kept in memory, retried): ${e.message}`),
       },
+      start.journal,
     );
     const [row, journal] = await Promise.allSettled([begun, created]);
     if (row.status === 'rejected') {

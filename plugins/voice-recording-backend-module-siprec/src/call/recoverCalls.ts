@@ -47,6 +47,9 @@ export async function recoverCalls(options: {
   const found = await scanJournalDirectory(options.journalDir);
   const summary: RecoverySummary = { journals: found.toFinalize.length, registered: 0, pending: 0, unreadable: found.unreadable.length, orphans: 0 };
   for (const u of found.unreadable) logger.error(`recovery: unreadable journal left in place: ${u.error}`);
+  if (found.abandoned.length) {
+    logger.info(`recovery: deleted ${found.abandoned.length} empty journal file(s) of call set-ups that never completed`);
+  }
   const handled = new Set<string>();
   for (const input of found.toFinalize) {
     const info = input.header.metadata as Partial<JournalCallInfo> | undefined;

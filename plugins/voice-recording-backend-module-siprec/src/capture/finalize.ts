@@ -180,13 +180,15 @@ class FrameCursor {
       this.perChannel.set(e.channel, list);
     }
     for (const [ch, list] of this.perChannel) {
-      // stable sort by offset: a later duplicate of the same span wins (written last)
       list.sort((a, b) => a.offsetSamples - b.offsetSamples);
       this.pos.set(ch, 0);
     }
   }
 
-  /** frames of `channel` overlapping [w0, w1) */
+  /**
+   * frames of `channel` overlapping [w0, w1), in the order they were written: where
+   * two overlap, the one written last is painted last and wins
+   */
   take(channel: number, w0: number, w1: number): AudioIndexEntry[] {
     const list = this.perChannel.get(channel);
     if (!list) return [];
@@ -197,6 +199,7 @@ class FrameCursor {
     for (let j = i; j < list.length && list[j].offsetSamples < w1; j++) {
       if (list[j].offsetSamples + list[j].samples > w0) out.push(list[j]);
     }
+    if (out.length > 1) out.sort((a, b) => a.filePos - b.filePos);
     return out;
   }
 }

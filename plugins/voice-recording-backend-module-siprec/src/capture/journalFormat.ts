@@ -16,7 +16,7 @@ import { crc32 } from 'node:zlib';
 export const JOURNAL_MAGIC = Buffer.from('MVRJRNL1', 'ascii');
 export const RECORD_SYNC = Buffer.from([0xb5, 0x4a, 0x52, 0x1a]);
 export const RECORD_HEADER_BYTES = 12;
-/** upper bound of one record (type + body); frames are a few hundred bytes */
+/** upper bound of one record (type + body); a channel's audio record holds up to 512 KiB */
 export const MAX_RECORD_BYTES = 1024 * 1024;
 export const JOURNAL_EXTENSION = '.mvrj';
 
@@ -112,29 +112,33 @@ export function encodeJsonRecord(type: RecordType, value: unknown): Buffer {
 /** audio body: channel u8, encoding u8, reserved u16, offset u64 LE, payload */
 export const AUDIO_BODY_HEADER = 12;
 
-export function encodeAudioRecord(
+/**
+ * The record header and audio body header of an audio record whose payload follows
+ * it in the file (the payload is not copied): SYNC, length, CRC over length, type,
+ * body header and payload.
+ */
+export function encodeAudioRecordHeader(
   channel: number,
   encoding: ChannelEncoding,
   offsetSamples: number,
   payload: Uint8Array,
 ): Buffer {
-  // hot path (one call per RTP packet): the record is built in one allocation
   const length = 1 + AUDIO_BODY_HEADER + payload.length;
   if (length > MAX_RECORD_BYTES) {
     throw new RangeError(`journal record of ${length} bytes exceeds ${MAX_RECORD_BYTES}`);
   }
-  const rec = Buffer.allocUnsafe(RECORD_HEADER_BYTES + length);
-  rec.set(RECORD_SYNC, 0);
-  rec.writeUInt32LE(length, 4);
-  rec[12] = RecordType.Audio;
-  rec[13] = channel;
-  rec[14] = ENCODING_CODES[encoding];
-  rec[15] = 0;
-  rec[16] = 0;
+  const head = Buffer.allocUnsafe(RECORD_HEADER_BYTES + 1 + AUDIO_BODY_HEADER);
+  head.set(RECORD_SYNC, 0);
+  head.writeUInt32LE(length, 4);
+  head[12] = RecordType.Audio;
+  head[13] = channel;
+  head[14] = ENCODING_CODES[encoding];
+  head[15] = 0;
+  head[16] = 0;
   // offset u64 LE (safe integers only, checked by the caller)
-  rec.writeUInt32LE(offsetSamples % 0x100000000, 17);
-  rec.writeUInt32LE(Math.floor(offsetSamples / 0x100000000), 21);
-  rec.set(payload, RECORD_HEADER_BYTES + 1 + AUDIO_BODY_HEADER);
-  rec.writeUInt32LE(recordCrc(rec.subarray(4, 8), rec.subarray(12)), 8);
-  return rec;
+  head.writeUInt32LE(offsetSamples % 0x100000000, 17);
+  head.writeUInt32LE(Math.floor(offsetSamples / 0x100000000), 21);
+  const crc = crc32(payload, crc32(head.subarray(12), crc32(head.subarray(4, 8))));
+  head.writeUInt32LE(crc >>> 0, 8);
+  return head;
 }

@@ -16,10 +16,15 @@ export interface RecoveryResult {
   toFinalize: FinalizeInput[];
   /** files that are not readable journals (left in place for an operator) */
   unreadable: Array<{ path: string; error: string }>;
+  /**
+   * journal files of call set-ups that never wrote a header (empty: made while the
+   * recording decision was looked up, CallJournal.reserve): deleted, they hold nothing
+   */
+  abandoned: string[];
 }
 
 export async function scanJournalDirectory(dir: string): Promise<RecoveryResult> {
-  const result: RecoveryResult = { toFinalize: [], unreadable: [] };
+  const result: RecoveryResult = { toFinalize: [], unreadable: [], abandoned: [] };
   let names: string[];
   try {
     names = await fs.readdir(dir);
@@ -31,6 +36,11 @@ export async function scanJournalDirectory(dir: string): Promise<RecoveryResult>
     const file = path.join(dir, name);
     let scan: JournalScan;
     try {
+      if ((await fs.stat(file)).size === 0) {
+        await fs.rm(file, { force: true });
+        result.abandoned.push(file);
+        continue;
+      }
       scan = await scanJournal(file);
     } catch (e) {
       result.unreadable.push({ path: file, error: e instanceof Error ? e.message : String(e) });

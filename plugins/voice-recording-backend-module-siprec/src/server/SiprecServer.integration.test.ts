@@ -100,6 +100,9 @@ describe('SIPREC recorder in the voice-recording backend (SQLite)', () => {
     const refused = await refusedSession(rb.knex, call.callId);
     expect(refused).toMatchObject({ reason, response_code: status, capture_source: 'siprec' });
     expect(await rb.knex('vr_conversations').count({ n: '*' })).toEqual(before);
+    // the journal file made during the decision is gone: nothing of the call is kept on disk
+    const prefix = call.callId.replace(/[^A-Za-z0-9_.@-]/g, '_').slice(0, 80);
+    await waitFor(async () => (fs.readdirSync(rb.journalDir).some(f => f.startsWith(prefix)) ? undefined : true), 5_000, 'no journal of the refused call');
   });
 
   it('refuses a second simultaneous call of a number that does not allow it (486), records the first', async () => {

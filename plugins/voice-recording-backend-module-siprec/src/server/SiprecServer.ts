@@ -29,6 +29,7 @@ import { ParseErrorInfo, RemoteAddress, TcpTransport, TlsTransport, UdpTransport
 import { Dialog, DialogStore, SessionTimer, buildInDialogRequest, localContact, negotiateSessionTimer } from '../sip/dialog';
 import {
   NegotiatedStream,
+  RecordingBody,
   RecordingBodyError,
   RecordingMetadata,
   SdpNegotiationError,
@@ -39,7 +40,9 @@ import {
   parseRecordingMetadata,
 } from '../siprec';
 import { BlobStore, LocalFileBlobStore, StorageHealth } from '../storage/BlobStore';
+import { CallJournal, JournalReservation } from '../capture/CallJournal';
 import { RateLimitedLog } from './RateLimitedLog';
+import { SetupClock, SetupLatency } from './SetupLatency';
 import { v8PoolAdvice } from './v8PoolAdvice';
 import { RecorderConfig, TlsCredentials, loadTlsCredentials, tlsCertificateWarnings } from './config';
 
@@ -68,6 +71,12 @@ export const REFUSAL_RESPONSES: Record<RefusalReason, { status: number; phrase: 
 interface Pending {
   cancelled: boolean;
   session?: CallSession;
+}
+
+/** A call's journal file made during its set-up: released unless a session took it. */
+interface JournalHandOver {
+  reservation: Promise<JournalReservation>;
+  taken: boolean;
 }
 
 interface CallEntry {
@@ -187,6 +196,8 @@ export class SiprecServer {
     refused: 0,
     internalErrors: 0,
   };
+  /** set-up time of the last answered calls, phase by phase */
+  readonly setupLatency = new SetupLatency();
   /** the plugin's context, every database call observed by `database` */
   private readonly ctx: CaptureContext;
   /** up/down as seen from the recorder's database calls (503 while down) */
@@ -567,9 +578,10 @@ export class SiprecServer {
     const req = tx.request;
     const callId = req.headers.get('Call-ID') ?? '';
     const pending: Pending = { cancelled: false };
+    const clock = new SetupClock();
     this.pending.set(tx.key, pending);
     try {
-      await this.setupCall(tx, pending);
+      await this.setupCall(tx, pending, clock);
     } finally {
       this.pending.delete(tx.key);
     }
@@ -579,7 +591,7 @@ export class SiprecServer {
     }
   }
 
-  private async setupCall(tx: ServerTransaction, pending: Pending): Promise<void> {
+  private async setupCall(tx: ServerTransaction, pending: Pending, clock: SetupClock): Promise<void> {
     const { config } = this.options;
     const ctx = this.ctx;
     const req = tx.request;
@@ -652,9 +664,38 @@ export class SiprecServer {
     }
     // every database wait of this INVITE shares one budget
     const limit = { deadline: Date.now() + INVITE_DATABASE_BUDGET_MS, budgetMs: INVITE_DATABASE_BUDGET_MS };
+    clock.mark('checks');
+    // the journal file is made while the decision is looked up; deleted unless recorded
+    const journal: JournalHandOver = { reservation: CallJournal.reserve(config.storage.journalDir, callId, at), taken: false };
+    journal.reservation.catch(() => undefined); // a failure is CallSession.open's to report
+    try {
+      await this.decideAndAnswer(tx, pending, clock, { body, metadata, timerDecision, decisionReq, siprecSessionId, limit, journal });
+    } finally {
+      if (!journal.taken) journal.reservation.then(r => CallJournal.release(r), () => undefined);
+    }
+  }
+
+  /** The recording decision, the simultaneous-calls rule, then the answer (setupCall's second half). */
+  private async decideAndAnswer(
+    tx: ServerTransaction,
+    pending: Pending,
+    clock: SetupClock,
+    s: {
+      body: RecordingBody;
+      metadata?: RecordingMetadata;
+      timerDecision: ReturnType<typeof negotiateSessionTimer>;
+      decisionReq: LookupAndDecideRequest;
+      siprecSessionId?: string;
+      limit: { deadline: number; budgetMs: number };
+      journal: JournalHandOver;
+    },
+  ): Promise<void> {
+    const ctx = this.ctx;
+    const { body, metadata, timerDecision, decisionReq, siprecSessionId, limit } = s;
     let decision: LookupAndDecideResult;
     try {
       decision = await withDeadline(ctx.policy.lookupAndDecide(decisionReq), { ...limit, operation: 'policy.lookupAndDecide' });
+      clock.mark('decision');
     } catch (e) {
       if (!isCaptureStoreError(e)) throw e;
       await this.refuse(tx, 'storage-unavailable', shortStoreMessage(e.message), { participants: decisionReq.participants, siprecSessionId });
@@ -696,7 +737,16 @@ export class SiprecServer {
         }
       }
       if (pending.cancelled) return;
-      await this.answer(tx, pending, { sdp: body.sdp!, metadata, decision: recorded, timerDecision, participants: decisionReq.participants, limit });
+      clock.mark('concurrency');
+      await this.answer(tx, pending, clock, {
+        sdp: body.sdp!,
+        metadata,
+        decision: recorded,
+        timerDecision,
+        participants: decisionReq.participants,
+        limit,
+        journal: s.journal,
+      });
     });
   }
 
@@ -725,6 +775,7 @@ export class SiprecServer {
   private async answer(
     tx: ServerTransaction,
     pending: Pending,
+    clock: SetupClock,
     a: {
       sdp: string;
       metadata?: RecordingMetadata;
@@ -733,6 +784,7 @@ export class SiprecServer {
       participants: string[];
       /** the INVITE's database budget */
       limit: { deadline: number; budgetMs: number };
+      journal: JournalHandOver;
     },
   ): Promise<void> {
     const { config } = this.options;
@@ -743,6 +795,7 @@ export class SiprecServer {
     let sockets: Map<number, BoundRtpSocket>;
     try {
       sockets = await this.allocateFor(a.sdp);
+      clock.mark('ports');
     } catch (e) {
       await this.refuse(tx, 'no-capacity', (e as Error).message, { participants: a.participants, recordedNumber: number });
       return;
@@ -788,6 +841,7 @@ export class SiprecServer {
       this.forget(ref.entry);
       this.endSession(ref.entry.session, reason);
     };
+    a.journal.taken = true; // the session owns the journal file from here on
     try {
       session = await CallSession.open(
         {
@@ -811,6 +865,7 @@ export class SiprecServer {
           sockets,
           startedAt: new Date(),
           setupDeadline: a.limit,
+          journal: a.journal.reservation,
           onSelfEnd: (reason, detail) => selfEnd(reason, detail),
         },
       );
@@ -826,6 +881,7 @@ export class SiprecServer {
       return;
     }
     pending.session = session;
+    clock.mark('session');
     const timer = new SessionTimer({
       onExpired: () => {
         this.logger.warn(`call ${callId}: session timer expired (no refresh); ending it`);
@@ -859,6 +915,8 @@ export class SiprecServer {
       this.endSession(session, 'cancel');
       return;
     }
+    clock.mark('answer');
+    this.setupLatency.record(clock);
     this.dialogs.add(dialog);
     this.calls.set(dialog.key, entry);
     this.stats.answered++;

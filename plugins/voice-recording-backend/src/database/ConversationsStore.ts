@@ -350,54 +350,56 @@ export class KnexConversationsStore implements ConversationsStore {
     return guarded(op, async () => {
       const id = input.id ?? randomUUID();
       assertUuid(op, id);
-      // Two statements in one transaction (number check + insert). The row is durable
-      // when this resolves: the recorder only accepts media after it. A retried begin
-      // with the same id hits the primary key and returns the existing row instead.
+      // One statement (the recorder's call set-up waits for it): the number's id
+      // only when the number still exists (it may have been deleted since the
+      // decision: the call is kept anyway). The row is durable when this resolves. A
+      // retried begin with the same id hits the primary key and returns the existing
+      // row instead.
       const now = new Date();
       let row: ConversationRow;
       try {
-        row = await this.db.transaction(async trx => {
-          // the number may have been deleted since the decision: keep the call anyway
-          const numberRow = await trx('vr_numbers')
-            .where('id', input.recordedNumber.id)
-            .first('id');
-          const values = {
-            id,
-            recorded_number_id: numberRow ? input.recordedNumber.id : null,
-            number: input.recordedNumber.number,
-            number_digits: digitsOnly(input.recordedNumber.number),
-            other_party_digits: digitsOnly(input.otherParty),
-            user_ref: input.recordedNumber.userRef.toLowerCase(),
-            direction: input.direction ?? null,
-            other_party: input.otherParty ?? null,
-            started_at: input.startedAt,
-            codec: input.codec ?? null,
-            sip_call_id: input.sipCallId,
-            siprec_session_id: input.siprecSessionId ?? null,
-            participants: JSON.stringify(input.participants),
-            metadata: JSON.stringify(input.metadata ?? {}),
-            dtmf: '[]',
-            state: 'recording',
-            capture_source: input.captureSource,
-            capture_instance: input.captureInstance ?? null,
-            created_at: now,
-            updated_at: now,
-          };
-          await trx(C).insert(values);
-          const { number_digits, other_party_digits, ...rest } = values;
-          return {
-            ...rest,
-            ended_at: null,
-            duration_ms: null,
-            quality: null,
-            ended_by: null,
-            failure_reason: null,
-            storage_key: null,
-            sha256: null,
-            bytes: null,
-            format: null,
-          };
-        });
+        const values = {
+          id,
+          number: input.recordedNumber.number,
+          number_digits: digitsOnly(input.recordedNumber.number),
+          other_party_digits: digitsOnly(input.otherParty),
+          user_ref: input.recordedNumber.userRef.toLowerCase(),
+          direction: input.direction ?? null,
+          other_party: input.otherParty ?? null,
+          started_at: input.startedAt,
+          codec: input.codec ?? null,
+          sip_call_id: input.sipCallId,
+          siprec_session_id: input.siprecSessionId ?? null,
+          participants: JSON.stringify(input.participants),
+          metadata: JSON.stringify(input.metadata ?? {}),
+          dtmf: '[]',
+          state: 'recording',
+          capture_source: input.captureSource,
+          capture_instance: input.captureInstance ?? null,
+          created_at: now,
+          updated_at: now,
+        };
+        const numberId = this.db('vr_numbers')
+          .where('id', input.recordedNumber.id)
+          .select('id');
+        const inserted: Array<{ recorded_number_id: string | null }> =
+          await this.db(C)
+            .insert({ ...values, recorded_number_id: numberId })
+            .returning(['recorded_number_id']);
+        const { number_digits, other_party_digits, ...rest } = values;
+        row = {
+          ...rest,
+          recorded_number_id: inserted[0]?.recorded_number_id ?? null,
+          ended_at: null,
+          duration_ms: null,
+          quality: null,
+          ended_by: null,
+          failure_reason: null,
+          storage_key: null,
+          sha256: null,
+          bytes: null,
+          format: null,
+        };
       } catch (e) {
         const existing = await this.row(id).catch(() => undefined);
         if (!existing) throw e;

@@ -201,6 +201,35 @@ function rowSettings(row: NumberRow): NumberSettings {
   };
 }
 
+type SlotRowOf = SlotRow & { number_id: string };
+
+/** Number rows and their slot rows (ordered by number, position, start) as records. */
+function assemble(rows: NumberRow[], slotRows: SlotRowOf[]): NumberRecord[] {
+  const slotsBy = new Map<string, TimeSlot[]>();
+  for (const s of slotRows) {
+    const list = slotsBy.get(s.number_id) ?? [];
+    list.push(slotFromRow(s));
+    slotsBy.set(s.number_id, list);
+  }
+  return rows.map(row => ({
+    id: row.id,
+    number: row.number,
+    userRef: row.user_ref,
+    mvrActive: toBool(row.mvr_active),
+    fmu: toBool(row.fmu),
+    settings: rowSettings(row),
+    slots: slotsBy.get(row.id) ?? [],
+    ...(row.planning_model_id
+      ? {
+          planningModelId: row.planning_model_id,
+          planningModel: row.planning_model_name ?? undefined,
+        }
+      : {}),
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  }));
+}
+
 export class KnexNumbersStore implements NumbersStore {
   constructor(private readonly db: Knex) {}
 
@@ -214,41 +243,22 @@ export class KnexNumbersStore implements NumbersStore {
     rows: NumberRow[],
     db: Knex | Knex.Transaction = this.db,
   ): Promise<NumberRecord[]> {
-    const slotsBy = new Map<string, TimeSlot[]>();
+    const slotRows: SlotRowOf[] = [];
     for (const ids of chunk(
       rows.map(r => r.id),
       SQL_VARIABLE_LIMIT,
     )) {
-      const slotRows: (SlotRow & { number_id: string })[] = await db(S)
-        .whereIn('number_id', ids)
-        .orderBy([
-          { column: 'number_id' },
-          { column: 'position' },
-          { column: 'start_minute' },
-        ]);
-      for (const s of slotRows) {
-        const list = slotsBy.get(s.number_id) ?? [];
-        list.push(slotFromRow(s));
-        slotsBy.set(s.number_id, list);
-      }
+      slotRows.push(...(await this.slotsQuery(db).whereIn('number_id', ids)));
     }
-    return rows.map(row => ({
-      id: row.id,
-      number: row.number,
-      userRef: row.user_ref,
-      mvrActive: toBool(row.mvr_active),
-      fmu: toBool(row.fmu),
-      settings: rowSettings(row),
-      slots: slotsBy.get(row.id) ?? [],
-      ...(row.planning_model_id
-        ? {
-            planningModelId: row.planning_model_id,
-            planningModel: row.planning_model_name ?? undefined,
-          }
-        : {}),
-      createdAt: toIso(row.created_at),
-      updatedAt: toIso(row.updated_at),
-    }));
+    return assemble(rows, slotRows);
+  }
+
+  private slotsQuery(db: Knex | Knex.Transaction = this.db) {
+    return db(S).orderBy([
+      { column: 'number_id' },
+      { column: 'position' },
+      { column: 'start_minute' },
+    ]);
   }
 
   /** WHERE clause for a computed status at an instant (schedules are per time zone). */
@@ -356,6 +366,18 @@ export class KnexNumbersStore implements NumbersStore {
   async getByNumbers(e164s: readonly string[]): Promise<NumberRecord[]> {
     const wanted = [...new Set(e164s)];
     if (!wanted.length) return [];
+    if (wanted.length <= SQL_VARIABLE_LIMIT) {
+      // a call's participants (the recorder's set-up path): the numbers and their
+      // slots in two queries that run at the same time, one database round trip
+      const [rows, slotRows] = await Promise.all([
+        this.base().whereIn(`${N}.number`, wanted) as Promise<NumberRow[]>,
+        this.slotsQuery().whereIn(
+          'number_id',
+          this.db(N).whereIn('number', wanted).select('id'),
+        ) as Promise<SlotRowOf[]>,
+      ]);
+      return assemble(rows, slotRows);
+    }
     const rows: NumberRow[] = [];
     for (const part of chunk(wanted, SQL_VARIABLE_LIMIT)) {
       rows.push(...(await this.base().whereIn(`${N}.number`, part)));
