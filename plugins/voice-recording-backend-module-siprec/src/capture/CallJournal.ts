@@ -84,6 +84,12 @@ export interface JournalReservation {
 /** journal directories made (or found) by this process */
 const knownDirs = new Set<string>();
 
+/** source[start, end) into target at `at` (Buffer.copy when the source is a Buffer: no view) */
+function copyBytes(source: Uint8Array, start: number, end: number, target: Buffer, at: number): void {
+  if (Buffer.isBuffer(source)) source.copy(target, at, start, end);
+  else target.set(source.subarray(start, end), at);
+}
+
 /** upper bound of one coalesced audio record's payload */
 const MAX_RUN_BYTES = 512 * 1024;
 
@@ -98,11 +104,15 @@ interface OpenRun {
   end: number;
   buf: Buffer;
   len: number;
+  /** a written record's buffer, free for the run's next record */
+  spare?: Buffer;
 }
 
 export class CallJournal {
   /** whole records waiting for the next flush */
   private pending: Buffer[] = [];
+  /** for each entry of `pending`: the run buffer it lies in, given back to its run once written */
+  private pendingOwners: Array<{ run: OpenRun; buf: Buffer } | undefined> = [];
   /** bytes of `pending` and of the open runs */
   private pendingBytes = 0;
   /** open runs by channel index */
@@ -248,6 +258,7 @@ export class CallJournal {
   private push(rec: Buffer): void {
     if (this.closed) throw new Error(`call journal ${this.path} is closed`);
     this.pending.push(rec);
+    this.pendingOwners.push(undefined);
     this.pendingBytes += rec.length;
     this.flushIfFull();
   }
@@ -264,9 +275,13 @@ export class CallJournal {
     const payload = run.buf.subarray(0, run.len);
     const head = encodeAudioRecordHeader(run.channel, run.encoding, run.start, payload);
     this.pending.push(head, payload);
+    this.pendingOwners.push(undefined, { run, buf: run.buf });
     this.pendingBytes += head.length;
-    // the pending record keeps the old buffer; the run continues in a new one of the same size
-    run.buf = Buffer.allocUnsafe(run.buf.length);
+    // the pending record keeps the old buffer; the run continues in its spare (the
+    // buffer of the record written before), so that a call allocates no new buffers
+    // while it streams (large allocations drive V8's external-memory garbage collections)
+    run.buf = run.spare && run.spare.length >= run.buf.length ? run.spare : Buffer.allocUnsafe(run.buf.length);
+    run.spare = undefined;
     run.len = 0;
   }
 
@@ -297,8 +312,29 @@ export class CallJournal {
       }
       bytes = payload;
     }
-    if (bytes.length === 0) return;
+    this.appendRun(ch, offsetSamples, bytes, 0, bytes.length);
+  }
+
+  /**
+   * Append the G.711 bytes `source[start, end)` of a pcmu/pcma channel at `offsetSamples`
+   * (the RTP receiver's path: copied straight from the datagram, no view made).
+   */
+  appendAudioBytes(channel: number, offsetSamples: number, source: Uint8Array, start: number, end: number): void {
+    const ch = this.channelsByIndex.get(channel);
+    if (!ch) throw new Error(`call ${this.header.callId}: unknown channel ${channel}`);
+    if (ch.encoding === 'pcm16') throw new TypeError(`channel ${channel} is pcm16: appendAudio takes its samples`);
+    if (!Number.isSafeInteger(offsetSamples) || offsetSamples < 0) {
+      throw new RangeError(`call ${this.header.callId}: invalid sample offset ${offsetSamples}`);
+    }
+    if (!(start >= 0 && end <= source.length && start <= end)) throw new RangeError(`invalid byte range [${start}, ${end}) of ${source.length}`);
+    this.appendRun(ch, offsetSamples, source, start, end);
+  }
+
+  private appendRun(ch: JournalChannel, offsetSamples: number, source: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    if (length === 0) return;
     if (this.closed) throw new Error(`call journal ${this.path} is closed`);
+    const channel = ch.index;
     let run = this.runs[channel];
     if (!run) {
       const bps = bytesPerSample(ch.encoding);
@@ -307,17 +343,17 @@ export class CallJournal {
       run = { channel, encoding: ch.encoding, bytesPerSample: bps, start: 0, end: 0, buf: Buffer.allocUnsafe(capacity), len: 0 };
       this.runs[channel] = run;
     }
-    if (run.len > 0 && (offsetSamples !== run.end || run.len + bytes.length > MAX_RUN_BYTES)) this.closeRun(run);
+    if (run.len > 0 && (offsetSamples !== run.end || run.len + length > MAX_RUN_BYTES)) this.closeRun(run);
     if (run.len === 0) run.start = offsetSamples;
-    if (run.len + bytes.length > run.buf.length) {
-      const grown = Buffer.allocUnsafe(Math.min(MAX_RUN_BYTES, Math.max(run.buf.length * 2, run.len + bytes.length)));
+    if (run.len + length > run.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.min(MAX_RUN_BYTES, Math.max(run.buf.length * 2, run.len + length)));
       run.buf.copy(grown, 0, 0, run.len);
       run.buf = grown;
     }
-    run.buf.set(bytes, run.len);
-    run.len += bytes.length;
-    run.end = offsetSamples + bytes.length / run.bytesPerSample;
-    this.pendingBytes += bytes.length;
+    copyBytes(source, start, end, run.buf, run.len);
+    run.len += length;
+    run.end = offsetSamples + length / run.bytesPerSample;
+    this.pendingBytes += length;
     if (run.end > this.lastSampleEnd) this.lastSampleEnd = run.end;
     this.flushIfFull();
   }
@@ -349,11 +385,12 @@ export class CallJournal {
     if (!this.handle) return;
     this.closeRuns();
     if (this.pending.length === 0 && this.synced) return;
-    const data = Buffer.concat(this.pending);
-    const count = this.pending.length;
+    const parts = this.pending.slice();
+    const count = parts.length;
+    const bytes = parts.reduce((a, b) => a + b.length, 0);
     const sampleEnd = this.lastSampleEnd;
     try {
-      if (data.length) await writeAll(this.handle, data, this.writtenBytes);
+      if (bytes) await writeParts(this.handle, parts, bytes, this.writtenBytes);
       await this.handle.datasync();
       // the first sync also makes the file's name durable
       if (!this.synced) await fsyncDir(nodePath.dirname(this.path));
@@ -366,8 +403,12 @@ export class CallJournal {
     }
     this.synced = true;
     this.pending.splice(0, count);
-    this.pendingBytes -= data.length;
-    this.writtenBytes += data.length;
+    for (const owner of this.pendingOwners.splice(0, count)) {
+      // the bytes are in the file: the buffer can take the run's next frames
+      if (owner && !owner.run.spare) owner.run.spare = owner.buf;
+    }
+    this.pendingBytes -= bytes;
+    this.writtenBytes += bytes;
     this.durableSampleEnd = Math.max(this.durableSampleEnd, sampleEnd);
     this.lastError = undefined;
   }
@@ -400,6 +441,14 @@ export class CallJournal {
       await h?.close();
     }
   }
+}
+
+/** Write `parts` (`bytes` in all) at `position` with one writev, finishing a short write with write. */
+async function writeParts(handle: fs.FileHandle, parts: Buffer[], bytes: number, position: number): Promise<void> {
+  const { bytesWritten } = await handle.writev(parts, position);
+  if (bytesWritten >= bytes) return;
+  if (bytesWritten < 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
+  await writeAll(handle, Buffer.concat(parts).subarray(bytesWritten), position + bytesWritten);
 }
 
 async function writeAll(handle: fs.FileHandle, data: Buffer, position?: number): Promise<void> {

@@ -31,6 +31,8 @@ export interface ReceiverCodec {
 /** Where a receiver writes (a CallJournal, or anything shaped like it in tests). */
 export interface AudioSink {
   appendAudio(channel: number, offsetSamples: number, payload: Int16Array | Uint8Array): void;
+  /** G.711 bytes `source[start, end)` of a G.711 channel, copied without a view (optional: appendAudio otherwise) */
+  appendAudioBytes?(channel: number, offsetSamples: number, source: Uint8Array, start: number, end: number): void;
 }
 
 export interface ChannelQuality {
@@ -122,7 +124,19 @@ export class RtpReceiver {
   private readonly now: () => number;
   /** timeline samples per RTP clock tick: 1 (8 kHz timeline) or 2 (16 kHz) */
   private readonly scale: number;
-  readonly quality: ChannelQuality;
+  private readonly counters: ChannelQuality;
+
+  /** This stream's figures (the jitter buffer's counters as of now). */
+  get quality(): ChannelQuality {
+    const s = this.jitter.stats;
+    const q = this.counters;
+    q.packetsReceived = s.received;
+    q.packetsLost = s.lost;
+    q.late = s.late;
+    q.duplicates = s.duplicates;
+    q.reordered = s.reordered;
+    return q;
+  }
 
   constructor(private readonly options: RtpReceiverOptions) {
     this.now = options.now ?? Date.now;
@@ -133,7 +147,7 @@ export class RtpReceiver {
     this.codec = options.codec;
     this.jitter = new JitterBuffer({ clockRate: 8000, window: 8 });
     this.lastPacketAt = this.now();
-    this.quality = {
+    this.counters = {
       channel: options.channel,
       label: options.label,
       codec: options.codec.name,
@@ -195,31 +209,59 @@ export class RtpReceiver {
   /** A re-INVITE changed the codec of this stream. */
   setCodec(codec: ReceiverCodec): void {
     this.codec = codec;
-    this.quality.codec = codec.name;
+    this.counters.codec = codec.name;
   }
 
   private wallOffset(): number {
     return Math.max(0, Math.round(((this.now() - this.options.callStartMs) * RTP_CLOCK) / 1000));
   }
 
+  /**
+   * The common packet (RTP version 2 without padding, extension or CSRCs, the
+   * negotiated G.711 payload type stored as it came, the next one of the current
+   * source in order): written straight from the datagram, without parsing it into
+   * objects. True when it was handled.
+   */
+  private fastPath(buf: Buffer): boolean {
+    if (buf.length <= 12 || buf[0] !== 0x80 || this.paused || this.reanchor || !this.passthrough) return false;
+    if ((buf[1] & 0x7f) !== this.codec.payloadType) return false;
+    const position = this.jitter.pushInOrder(buf.readUInt32BE(8), buf.readUInt16BE(2), buf.readUInt32BE(4));
+    if (Number.isNaN(position)) return false;
+    const sink = this.options.sink;
+    if (sink.appendAudioBytes) sink.appendAudioBytes(this.options.channel, this.anchor + position, buf, 12, buf.length);
+    else sink.appendAudio(this.options.channel, this.anchor + position, buf.subarray(12));
+    return true;
+  }
+
+  /** The negotiated codec is the channel's G.711 law: its bytes are stored as they came. */
+  private get passthrough(): boolean {
+    const enc = this.options.encoding;
+    const name = this.codec.name;
+    return (enc === 'pcma' && name === 'PCMA') || (enc === 'pcmu' && name === 'PCMU');
+  }
+
   /** Handles one datagram (public for tests). */
   onDatagram(buf: Buffer, rinfo?: Pick<RemoteInfo, 'address' | 'port'>): void {
     if (this.closed) return;
+    if (rinfo) {
+      this.lastAddress = rinfo.address;
+      this.lastPort = rinfo.port;
+    }
     try {
+      if (this.fastPath(buf)) {
+        this.lastPacketAt = this.now();
+        return;
+      }
       if (isRtcpPacket(buf)) {
-        this.quality.rtcpPackets++;
+        this.counters.rtcpPackets++;
         return;
       }
       let packet: RtpPacket;
       try {
         packet = parseRtpPacket(buf);
       } catch {
-        this.quality.malformed++;
+        this.counters.malformed++;
         return;
-      }
-      if (rinfo) {
-        this.lastAddress = rinfo.address;
-        this.lastPort = rinfo.port;
       }
       this.lastPacketAt = this.now();
       if (this.paused) {
@@ -235,16 +277,16 @@ export class RtpReceiver {
   private drain(outputs: JitterOutput[]): void {
     for (const o of outputs) {
       if (o.kind === 'source') {
-        this.quality.sources.push(o.ssrc.toString(16));
-        if (o.reason !== 'first') this.quality.ssrcChanges++;
+        this.counters.sources.push(o.ssrc.toString(16));
+        if (o.reason !== 'first') this.counters.ssrcChanges++;
         // anchor each new source on the wall clock, never backwards
         this.anchor = Math.max(this.anchor + o.position, this.wallOffset()) - o.position;
         this.reanchor = false;
         continue;
       }
       if (o.kind === 'gap') {
-        this.quality.gaps++;
-        this.quality.gapMs += o.lostPackets * 20;
+        this.counters.gaps++;
+        this.counters.gapMs += o.lostPackets * 20;
         continue;
       }
       if (this.reanchor) {
@@ -255,12 +297,6 @@ export class RtpReceiver {
       }
       this.writePacket(o.packet, this.anchor + o.position);
     }
-    const s = this.jitter.stats;
-    this.quality.packetsReceived = s.received;
-    this.quality.packetsLost = s.lost;
-    this.quality.late = s.late;
-    this.quality.duplicates = s.duplicates;
-    this.quality.reordered = s.reordered;
   }
 
   private writePacket(packet: RtpPacket, offset: number): void {
@@ -268,14 +304,14 @@ export class RtpReceiver {
     if (pt === this.codec.telephoneEventPayloadType) {
       for (const ev of this.dtmf.push(packet)) {
         if (ev.type === 'end') {
-          this.quality.dtmfEvents++;
+          this.counters.dtmfEvents++;
           this.options.onDtmf?.({ ...ev, offsetSamples: offset * this.scale, duration: ev.duration * this.scale, channel: this.options.channel });
         }
       }
       return;
     }
     if (pt === CN_PAYLOAD) {
-      this.quality.comfortNoise++;
+      this.counters.comfortNoise++;
       return;
     }
     let name: DecodableCodec | undefined;
@@ -284,7 +320,7 @@ export class RtpReceiver {
     else if (pt === 8) name = 'PCMA';
     else if (pt === 9) name = 'G722';
     if (!name || packet.payload.length === 0) {
-      this.quality.unknownPayload++;
+      this.counters.unknownPayload++;
       return;
     }
     const enc = this.options.encoding;
@@ -305,7 +341,7 @@ export class RtpReceiver {
     try {
       this.drain(this.jitter.flush());
       for (const ev of this.dtmf.flush()) {
-        this.quality.dtmfEvents++;
+        this.counters.dtmfEvents++;
         this.options.onDtmf?.({
           ...ev,
           offsetSamples: (this.anchor + this.jitter.endPosition) * this.scale,

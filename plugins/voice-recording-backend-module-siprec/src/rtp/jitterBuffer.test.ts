@@ -118,3 +118,72 @@ describe('JitterBuffer', () => {
     expect(p.length + lost).toBe(p[p.length - 1].extSeq - p[0].extSeq + 1);
   });
 });
+
+describe('JitterBuffer.pushInOrder (the receiver fast path)', () => {
+  /** a stream with reordering, duplicates, loss, sequence and timestamp wrap, SSRC changes and a restart */
+  function messyStream(seed: number): RtpPacket[] {
+    let x = seed;
+    const rnd = () => {
+      x = (x * 1103515245 + 12345) >>> 0;
+      return x / 0x100000000;
+    };
+    const out: RtpPacket[] = [];
+    let ssrc = 7;
+    let seq = 65500;
+    let ts = 0xffffff00;
+    for (let i = 0; i < 3000; i++) {
+      if (rnd() < 0.002) ssrc++; // transfer: new source
+      if (rnd() < 0.001) seq += 5000; // restart far away
+      const p = pkt(seq, ts, ssrc);
+      seq++;
+      ts += 160;
+      const r = rnd();
+      if (r < 0.03) continue; // lost
+      if (r < 0.06 && out.length) out.splice(out.length - 1, 0, p); // swapped with the previous one
+      else out.push(p);
+      if (rnd() < 0.02) out.push(p); // duplicate
+      if (rnd() < 0.01 && out.length > 20) out.push(out[out.length - 20]); // very late
+    }
+    return out;
+  }
+
+  it.each([1, 2, 3, 4, 5])('accounts and positions every packet exactly as push does (stream %d)', seed => {
+    const packets = messyStream(seed);
+    const slow = new JitterBuffer({ clockRate: 8000, window: 8 });
+    const fast = new JitterBuffer({ clockRate: 8000, window: 8 });
+    const slowOut = run(slow, packets);
+    const fastOut: JitterOutput[] = [];
+    let taken = 0;
+    for (const p of packets) {
+      const position = fast.pushInOrder(p.ssrc, p.sequenceNumber, p.timestamp);
+      if (Number.isNaN(position)) {
+        fastOut.push(...fast.push(p));
+      } else {
+        taken++;
+        fastOut.push({ kind: 'packet', packet: p, ssrc: p.ssrc, sourceIndex: -1, extSeq: -1, position });
+      }
+    }
+    fastOut.push(...fast.flush());
+    expect(taken).toBeGreaterThan(packets.length * 0.5); // most packets take the fast path, even in this stream
+    expect(fast.stats).toEqual(slow.stats);
+    const summary = (out: JitterOutput[]) => out.map(o => (o.kind === 'packet' ? `p${o.packet.sequenceNumber}@${o.position}` : `${o.kind}@${o.position}`));
+    expect(summary(fastOut)).toEqual(summary(slowOut));
+    expect(fast.endPosition).toBe(slow.endPosition);
+  });
+
+  it('declines what it cannot take without changing anything', () => {
+    const jb = new JitterBuffer({ clockRate: 8000, window: 4 });
+    expect(jb.pushInOrder(1, 100, 0)).toBeNaN(); // no source yet
+    // the first packets are held until the window is full, then released
+    for (let i = 0; i < 4; i++) jb.push(pkt(100 + i, i * 160));
+    expect(jb.stats).toMatchObject({ received: 4, released: 0 });
+    expect(jb.pushInOrder(1, 104, 640)).toBeNaN(); // nothing released yet
+    jb.push(pkt(104, 640));
+    expect(jb.pushInOrder(2, 105, 800)).toBeNaN(); // another SSRC
+    expect(jb.pushInOrder(1, 106, 960)).toBeNaN(); // a gap
+    expect(jb.pushInOrder(1, 104, 640)).toBeNaN(); // a duplicate
+    expect(jb.stats).toMatchObject({ received: 5, released: 5 });
+    expect(jb.pushInOrder(1, 105, 800)).toBe(800);
+    expect(jb.stats).toMatchObject({ received: 6, released: 6 });
+  });
+});

@@ -131,6 +131,33 @@ export class JitterBuffer {
     return out;
   }
 
+  /**
+   * The common case without building a packet: the next packet of the current source,
+   * in order, with nothing held. Then it is accounted exactly as `push` would and its
+   * timeline position is returned; otherwise NaN and nothing changed (use `push`).
+   */
+  pushInOrder(ssrc: number, sequenceNumber: number, timestamp: number): number {
+    const src = this.source;
+    if (!src || src.ssrc !== ssrc || src.pending.size !== 0 || src.lastReleased === undefined || src.lastReleasedPos === undefined) return NaN;
+    const extSeq = src.lastReleased + 1;
+    // the next sequence number (mod 2^16), and the newest one seen so far
+    if ((extSeq & 0xffff) !== sequenceNumber || extSeq !== src.maxSeq + 1) return NaN;
+    const extTs = unwrap(timestamp, src.refTs, 0x100000000);
+    const position = src.offset + (extTs - src.baseTs);
+    this.stats.received++;
+    src.maxSeq = extSeq;
+    src.refTs = extTs;
+    // as emit(): learn the packet duration, remember the release
+    const per = position - src.lastReleasedPos;
+    if (per > 0 && per <= this.options.clockRate * 0.2) src.packetSamples = per;
+    src.lastReleased = extSeq;
+    src.lastReleasedPos = position;
+    src.recent[src.recentNext] = extSeq;
+    src.recentNext = (src.recentNext + 1) % (this.window * 4);
+    this.stats.released++;
+    return position;
+  }
+
   /** Releases everything held (end of stream or before a pause). */
   flush(): JitterOutput[] {
     const out: JitterOutput[] = [];
