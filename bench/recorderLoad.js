@@ -644,6 +644,11 @@ async function main() {
                 .join(', '),
             ],
             [
+              '  compression phase by thread (s)',
+              ['main', 'libuv', 'v8', 'other', 'encoder'].map(k => `${k} ${f1((end.threads[k] - registered.threads[k]) / 1000)}`).join(', ') +
+                ` (process ${f1((end.cpu - registered.cpu) / 1000)})`,
+            ],
+            [
               '  real-time CPU by thread (s)',
               ['main', 'libuv', 'v8', 'other'].map(k => `${k} ${f1((end.threads[k] - base.threads[k]) / 1000)}`).join(', ') +
                 ' (threads that exited are missing here)',
