@@ -684,7 +684,7 @@ async function main() {
         '  in the recorder p50 / p99 / max',
         `${f1(setupPhases.total.p50)} / ${f1(setupPhases.total.p99)} / ${f1(setupPhases.total.max)} ms; p99 by phase: ${Object.entries(setupPhases.phases)
           .map(([k, v]) => `${k} ${f1(v.p99)}`)
-          .join(', ')}`,
+          .join(', ')} (session: row insert ${f1(setupPhases.sessionWaits.row.p99)}, journal ${f1(setupPhases.sessionWaits.journal.p99)}, in parallel)`,
       ],
       [
         '  slowest set-ups (ms by phase)',

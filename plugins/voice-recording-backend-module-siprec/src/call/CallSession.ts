@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import * as fs from 'node:fs/promises';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
@@ -137,6 +138,8 @@ export class CallSession {
   private unsavedPatch?: ConversationPatch;
   private readonly now: () => number;
   endedBy?: ConversationEndReason;
+  /** ms the conversation row's insert and the journal's creation took at set-up (they run together) */
+  readonly setupWaits: { row?: number; journal?: number } = {};
 
   /** samples per second of the call's timeline: 16 kHz when a stream is G.722 */
   private readonly rate: TimelineRate;
@@ -244,6 +247,13 @@ export class CallSession {
       },
       start.journal,
     );
+    // how long each took (SiprecServer.setupLatency): settled before allSettled resolves
+    const t0 = performance.now();
+    const took = (w: 'row' | 'journal') => () => {
+      this.setupWaits[w] = performance.now() - t0;
+    };
+    begun.then(took('row'), took('row'));
+    created.then(took('journal'), took('journal'));
     const [row, journal] = await Promise.allSettled([begun, created]);
     if (row.status === 'rejected') {
       // no conversation: the journal goes too (it holds no audio yet)

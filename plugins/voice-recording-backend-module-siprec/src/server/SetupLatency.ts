@@ -9,6 +9,9 @@ import { performance } from 'node:perf_hooks';
 
 export const SETUP_PHASES = ['checks', 'decision', 'concurrency', 'ports', 'session', 'answer'] as const;
 export type SetupPhase = (typeof SETUP_PHASES)[number];
+/** the two waits of the `session` phase, which run at the same time: the conversation row's insert and the journal's header write */
+export const SESSION_WAITS = ['row', 'journal'] as const;
+export type SessionWait = (typeof SESSION_WAITS)[number];
 
 export interface LatencyFigures {
   /** answered calls these figures are about */
@@ -23,6 +26,8 @@ export interface SetupLatencyReport {
   total: LatencyFigures;
   /** each phase, ms (a phase a call skipped counts as 0 for it) */
   phases: Record<SetupPhase, LatencyFigures>;
+  /** the waits inside the `session` phase, ms (they overlap: the phase lasts as long as the longer) */
+  sessionWaits: Record<SessionWait, LatencyFigures>;
   /** the slowest set-ups of the window, slowest first, with their phases (ms) */
   slowest: Array<{ total: number; phases: Record<SetupPhase, number> }>;
 }
@@ -32,6 +37,7 @@ export class SetupClock {
   private last: number;
   readonly started: number;
   readonly spent: Partial<Record<SetupPhase, number>> = {};
+  readonly waits: Partial<Record<SessionWait, number>> = {};
   constructor(now: () => number = () => performance.now()) {
     this.now = now;
     this.started = now();
@@ -43,6 +49,11 @@ export class SetupClock {
     const t = this.now();
     this.spent[phase] = (this.spent[phase] ?? 0) + (t - this.last);
     this.last = t;
+  }
+
+  /** How long one of the session phase's parallel waits took (ms). */
+  wait(name: SessionWait, ms: number | undefined): void {
+    if (ms !== undefined) this.waits[name] = ms;
   }
 
   get elapsed(): number {
@@ -62,6 +73,7 @@ function figures(samples: Float64Array, count: number): LatencyFigures {
 export class SetupLatency {
   private readonly total: Float64Array;
   private readonly phases: Record<SetupPhase, Float64Array>;
+  private readonly waits: Record<SessionWait, Float64Array>;
   private next = 0;
   private count = 0;
 
@@ -69,12 +81,14 @@ export class SetupLatency {
     if (!Number.isInteger(window) || window < 1) throw new RangeError(`SetupLatency window must be a positive integer, got ${window}`);
     this.total = new Float64Array(window);
     this.phases = Object.fromEntries(SETUP_PHASES.map(p => [p, new Float64Array(window)])) as Record<SetupPhase, Float64Array>;
+    this.waits = Object.fromEntries(SESSION_WAITS.map(w => [w, new Float64Array(window)])) as Record<SessionWait, Float64Array>;
   }
 
   record(clock: SetupClock): void {
     const i = this.next;
     this.total[i] = clock.elapsed;
     for (const p of SETUP_PHASES) this.phases[p][i] = clock.spent[p] ?? 0;
+    for (const w of SESSION_WAITS) this.waits[w][i] = clock.waits[w] ?? 0;
     this.next = (i + 1) % this.window;
     this.count = Math.min(this.count + 1, this.window);
   }
@@ -85,6 +99,7 @@ export class SetupLatency {
     return {
       total: figures(this.total, this.count),
       phases: Object.fromEntries(SETUP_PHASES.map(p => [p, figures(this.phases[p], this.count)])) as Record<SetupPhase, LatencyFigures>,
+      sessionWaits: Object.fromEntries(SESSION_WAITS.map(w => [w, figures(this.waits[w], this.count)])) as Record<SessionWait, LatencyFigures>,
       slowest: order.slice(0, slowest).map(i => ({
         total: round(this.total[i]),
         phases: Object.fromEntries(SETUP_PHASES.map(p => [p, round(this.phases[p][i])])) as Record<SetupPhase, number>,

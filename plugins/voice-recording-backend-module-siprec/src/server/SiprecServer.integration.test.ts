@@ -83,6 +83,14 @@ describe('SIPREC recorder in the voice-recording backend (SQLite)', () => {
     expect(quality.packetsLost).toBe(0);
     // the journal goes right after the row is finished (registration, then delete)
     await waitFor(async () => (fs.readdirSync(rb.journalDir).some(f => f.endsWith('.mvrj')) ? undefined : true), 5_000, 'journal deleted');
+    // the set-up clock saw the call: each phase within the whole, both session waits measured
+    const setup = rb.server.setupLatency.report();
+    expect(setup.total.calls).toBeGreaterThanOrEqual(1);
+    expect(setup.total.max).toBeGreaterThan(0);
+    expect(setup.phases.decision.max).toBeGreaterThan(0);
+    expect(setup.phases.session.max).toBeLessThanOrEqual(setup.total.max);
+    expect(setup.sessionWaits.row.max).toBeGreaterThan(0);
+    expect(setup.sessionWaits.journal.max).toBeGreaterThan(0);
   });
 
   it.each([

@@ -882,6 +882,8 @@ export class SiprecServer {
     }
     pending.session = session;
     clock.mark('session');
+    clock.wait('row', session.setupWaits.row);
+    clock.wait('journal', session.setupWaits.journal);
     const timer = new SessionTimer({
       onExpired: () => {
         this.logger.warn(`call ${callId}: session timer expired (no refresh); ending it`);
