@@ -84,12 +84,6 @@ export interface JournalReservation {
 /** journal directories made (or found) by this process */
 const knownDirs = new Set<string>();
 
-/** source[start, end) into target at `at` (Buffer.copy when the source is a Buffer: no view) */
-function copyBytes(source: Uint8Array, start: number, end: number, target: Buffer, at: number): void {
-  if (Buffer.isBuffer(source)) source.copy(target, at, start, end);
-  else target.set(source.subarray(start, end), at);
-}
-
 /** upper bound of one coalesced audio record's payload */
 const MAX_RUN_BYTES = 512 * 1024;
 
@@ -100,8 +94,6 @@ interface OpenRun {
   readonly bytesPerSample: number;
   /** timeline offset of the first sample */
   start: number;
-  /** timeline offset just after the last sample */
-  end: number;
   buf: Buffer;
   len: number;
   /** a written record's buffer, free for the run's next record */
@@ -312,26 +304,12 @@ export class CallJournal {
       }
       bytes = payload;
     }
-    this.appendRun(ch, offsetSamples, bytes, 0, bytes.length);
+    this.appendRun(ch, offsetSamples, bytes);
   }
 
-  /**
-   * Append the G.711 bytes `source[start, end)` of a pcmu/pcma channel at `offsetSamples`
-   * (the RTP receiver's path: copied straight from the datagram, no view made).
-   */
-  appendAudioBytes(channel: number, offsetSamples: number, source: Uint8Array, start: number, end: number): void {
-    const ch = this.channelsByIndex.get(channel);
-    if (!ch) throw new Error(`call ${this.header.callId}: unknown channel ${channel}`);
-    if (ch.encoding === 'pcm16') throw new TypeError(`channel ${channel} is pcm16: appendAudio takes its samples`);
-    if (!Number.isSafeInteger(offsetSamples) || offsetSamples < 0) {
-      throw new RangeError(`call ${this.header.callId}: invalid sample offset ${offsetSamples}`);
-    }
-    if (!(start >= 0 && end <= source.length && start <= end)) throw new RangeError(`invalid byte range [${start}, ${end}) of ${source.length}`);
-    this.appendRun(ch, offsetSamples, source, start, end);
-  }
-
-  private appendRun(ch: JournalChannel, offsetSamples: number, source: Uint8Array, start: number, end: number): void {
-    const length = end - start;
+  /** Copy `bytes` into the channel's open run (a new run when they do not follow it). */
+  private appendRun(ch: JournalChannel, offsetSamples: number, bytes: Uint8Array): void {
+    const length = bytes.length;
     if (length === 0) return;
     if (this.closed) throw new Error(`call journal ${this.path} is closed`);
     const channel = ch.index;
@@ -340,21 +318,21 @@ export class CallJournal {
       const bps = bytesPerSample(ch.encoding);
       // room for one flush interval and a quarter, so that a run rarely grows
       const capacity = Math.min(MAX_RUN_BYTES, Math.max(4096, Math.ceil((this.header.sampleRate * bps * this.options.flushIntervalMs * 1.25) / 1000)));
-      run = { channel, encoding: ch.encoding, bytesPerSample: bps, start: 0, end: 0, buf: Buffer.allocUnsafe(capacity), len: 0 };
+      run = { channel, encoding: ch.encoding, bytesPerSample: bps, start: 0, buf: Buffer.allocUnsafe(capacity), len: 0 };
       this.runs[channel] = run;
     }
-    if (run.len > 0 && (offsetSamples !== run.end || run.len + length > MAX_RUN_BYTES)) this.closeRun(run);
+    if (run.len > 0 && (offsetSamples !== run.start + run.len / run.bytesPerSample || run.len + length > MAX_RUN_BYTES)) this.closeRun(run);
     if (run.len === 0) run.start = offsetSamples;
     if (run.len + length > run.buf.length) {
       const grown = Buffer.allocUnsafe(Math.min(MAX_RUN_BYTES, Math.max(run.buf.length * 2, run.len + length)));
       run.buf.copy(grown, 0, 0, run.len);
       run.buf = grown;
     }
-    copyBytes(source, start, end, run.buf, run.len);
+    run.buf.set(bytes, run.len);
     run.len += length;
-    run.end = offsetSamples + length / run.bytesPerSample;
     this.pendingBytes += length;
-    if (run.end > this.lastSampleEnd) this.lastSampleEnd = run.end;
+    const end = offsetSamples + length / run.bytesPerSample;
+    if (end > this.lastSampleEnd) this.lastSampleEnd = end;
     this.flushIfFull();
   }
 

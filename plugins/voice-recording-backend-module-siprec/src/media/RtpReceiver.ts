@@ -31,8 +31,6 @@ export interface ReceiverCodec {
 /** Where a receiver writes (a CallJournal, or anything shaped like it in tests). */
 export interface AudioSink {
   appendAudio(channel: number, offsetSamples: number, payload: Int16Array | Uint8Array): void;
-  /** G.711 bytes `source[start, end)` of a G.711 channel, copied without a view (optional: appendAudio otherwise) */
-  appendAudioBytes?(channel: number, offsetSamples: number, source: Uint8Array, start: number, end: number): void;
 }
 
 export interface ChannelQuality {
@@ -74,6 +72,11 @@ export interface RtpReceiverOptions {
 
 const CN_PAYLOAD = 13;
 
+/** G.711 of the channel's own law: its bytes are stored as they came */
+function isPassthrough(encoding: ChannelEncoding, codec: DecodableCodec): boolean {
+  return (encoding === 'pcma' && codec === 'PCMA') || (encoding === 'pcmu' && codec === 'PCMU');
+}
+
 /** 8 kHz → 16 kHz: each sample, then the mean of it and the next (the last one held). */
 export function upsample2x(pcm: Int16Array): Int16Array {
   const out = new Int16Array(pcm.length * 2);
@@ -112,6 +115,8 @@ export class RtpReceiver {
   private readonly dtmf = new TelephoneEventDetector(8000);
   private g722?: G722Decoder;
   private codec: ReceiverCodec;
+  /** the negotiated codec is the channel's G.711 law: its bytes are stored as they came */
+  private passthrough = false;
   /** timeline offset (samples) of jitter position 0 of the current source */
   private anchor = 0;
   private reanchor = true;
@@ -145,6 +150,7 @@ export class RtpReceiver {
       throw new Error(`RtpReceiver: a ${options.timelineRate} Hz timeline needs pcm16 channels, not ${options.encoding}`);
     }
     this.codec = options.codec;
+    this.passthrough = isPassthrough(options.encoding, options.codec.name);
     this.jitter = new JitterBuffer({ clockRate: 8000, window: 8 });
     this.lastPacketAt = this.now();
     this.counters = {
@@ -209,6 +215,7 @@ export class RtpReceiver {
   /** A re-INVITE changed the codec of this stream. */
   setCodec(codec: ReceiverCodec): void {
     this.codec = codec;
+    this.passthrough = isPassthrough(this.options.encoding, codec.name);
     this.counters.codec = codec.name;
   }
 
@@ -227,17 +234,8 @@ export class RtpReceiver {
     if ((buf[1] & 0x7f) !== this.codec.payloadType) return false;
     const position = this.jitter.pushInOrder(buf.readUInt32BE(8), buf.readUInt16BE(2), buf.readUInt32BE(4));
     if (Number.isNaN(position)) return false;
-    const sink = this.options.sink;
-    if (sink.appendAudioBytes) sink.appendAudioBytes(this.options.channel, this.anchor + position, buf, 12, buf.length);
-    else sink.appendAudio(this.options.channel, this.anchor + position, buf.subarray(12));
+    this.options.sink.appendAudio(this.options.channel, this.anchor + position, buf.subarray(12));
     return true;
-  }
-
-  /** The negotiated codec is the channel's G.711 law: its bytes are stored as they came. */
-  private get passthrough(): boolean {
-    const enc = this.options.encoding;
-    const name = this.codec.name;
-    return (enc === 'pcma' && name === 'PCMA') || (enc === 'pcmu' && name === 'PCMU');
   }
 
   /** Handles one datagram (public for tests). */
@@ -324,7 +322,7 @@ export class RtpReceiver {
       return;
     }
     const enc = this.options.encoding;
-    if ((enc === 'pcmu' && name === 'PCMU') || (enc === 'pcma' && name === 'PCMA')) {
+    if (isPassthrough(enc, name)) {
       this.options.sink.appendAudio(this.options.channel, offset, packet.payload);
       return;
     }

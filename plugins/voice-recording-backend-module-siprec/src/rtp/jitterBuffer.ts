@@ -147,14 +147,7 @@ export class JitterBuffer {
     this.stats.received++;
     src.maxSeq = extSeq;
     src.refTs = extTs;
-    // as emit(): learn the packet duration, remember the release
-    const per = position - src.lastReleasedPos;
-    if (per > 0 && per <= this.options.clockRate * 0.2) src.packetSamples = per;
-    src.lastReleased = extSeq;
-    src.lastReleasedPos = position;
-    src.recent[src.recentNext] = extSeq;
-    src.recentNext = (src.recentNext + 1) % (this.window * 4);
-    this.stats.released++;
+    this.noteRelease(src, extSeq, position);
     return position;
   }
 
@@ -210,6 +203,21 @@ export class JitterBuffer {
     }
   }
 
+  /** Accounts a released packet: learns the packet duration, remembers it (duplicates vs late). */
+  private noteRelease(src: Source, extSeq: number, position: number): void {
+    if (src.lastReleased !== undefined && src.lastReleasedPos !== undefined) {
+      const seqDelta = extSeq - src.lastReleased;
+      const per = (position - src.lastReleasedPos) / seqDelta;
+      // learn the packet duration from consecutive packets (ignore DTX jumps)
+      if (seqDelta === 1 && per > 0 && per <= this.options.clockRate * 0.2) src.packetSamples = per;
+    }
+    src.lastReleased = extSeq;
+    src.lastReleasedPos = position;
+    src.recent[src.recentNext] = extSeq;
+    src.recentNext = (src.recentNext + 1) % (this.window * 4);
+    this.stats.released++;
+  }
+
   /** Releases one packet (`min` = its extended sequence number), after a gap report if needed. */
   private emit(src: Source, min: number, item: { packet: RtpPacket; position: number }, out: JitterOutput[]): void {
     if (src.lastReleased === undefined && item.position < src.offset) {
@@ -232,18 +240,7 @@ export class JitterBuffer {
         position: (src.lastReleasedPos ?? item.position) + src.packetSamples,
       });
     }
-    if (src.lastReleased !== undefined && src.lastReleasedPos !== undefined) {
-      const seqDelta = min - src.lastReleased;
-      const tsDelta = item.position - src.lastReleasedPos;
-      const per = tsDelta / seqDelta;
-      // learn the packet duration from consecutive packets (ignore DTX jumps)
-      if (seqDelta === 1 && per > 0 && per <= this.options.clockRate * 0.2) src.packetSamples = per;
-    }
-    src.lastReleased = min;
-    src.lastReleasedPos = item.position;
-    src.recent[src.recentNext] = min;
-    src.recentNext = (src.recentNext + 1) % (this.window * 4);
-    this.stats.released++;
+    this.noteRelease(src, min, item.position);
     out.push({ kind: 'packet', packet: item.packet, ssrc: src.ssrc, sourceIndex: src.index, extSeq: min, position: item.position });
   }
 }

@@ -61,11 +61,12 @@ export class SetupClock {
   }
 }
 
+const round = (v: number) => Math.round(v * 100) / 100;
+
 function figures(samples: Float64Array, count: number): LatencyFigures {
   if (count === 0) return { calls: 0, p50: 0, p99: 0, max: 0 };
   const sorted = Float64Array.from(samples.subarray(0, count)).sort();
   const at = (p: number) => sorted[Math.min(count - 1, Math.max(0, Math.ceil(p * count) - 1))];
-  const round = (v: number) => Math.round(v * 100) / 100;
   return { calls: count, p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted[count - 1]) };
 }
 
@@ -94,7 +95,6 @@ export class SetupLatency {
   }
 
   report(slowest = 5): SetupLatencyReport {
-    const round = (v: number) => Math.round(v * 100) / 100;
     const order = Array.from({ length: this.count }, (_, i) => i).sort((a, b) => this.total[b] - this.total[a]);
     return {
       total: figures(this.total, this.count),
