@@ -1,6 +1,20 @@
 import { isEmergencyNumber, normalizePhoneNumber, toE164 } from './phone';
 
 describe('normalizePhoneNumber', () => {
+  it('gives the same answer from its cache, per default country, and answers that cannot be altered', () => {
+    const first = normalizePhoneNumber('0470 12 34 56', 'BE');
+    expect(normalizePhoneNumber('0470 12 34 56', 'BE')).toBe(first);
+    expect(first).toEqual({ ok: true, e164: '+32470123456' });
+    // the same national digits read in another country
+    expect(normalizePhoneNumber('0470 12 34 56', 'NL')).not.toEqual(first);
+    expect(normalizePhoneNumber('0470 12 34 56', 'be')).toEqual(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // more inputs than the cache holds: still right
+    for (let i = 0; i < 10_050; i++) normalizePhoneNumber(`+3247${String(i).padStart(7, '0')}`);
+    expect(normalizePhoneNumber('0470 12 34 56', 'BE')).toEqual(first);
+    expect(normalizePhoneNumber('+32470000017')).toEqual({ ok: true, e164: '+32470000017' });
+  });
+
   it.each([
     ['0470 12 34 56', '+32470123456'],
     ['0470/12.34.56', '+32470123456'],

@@ -165,6 +165,9 @@ export interface ArchiveToCompress {
   durationMs?: number;
   compressTo?: ArchiveCompressionTarget;
   supersededStorageKey?: string;
+  /** with compressTo: the call's SIP Call-ID and how it ended (the compressed file's tags) */
+  sipCallId?: string;
+  endedBy?: ConversationEndReason;
 }
 
 /** The compressed archive that replaces an interim one. */

@@ -61,6 +61,7 @@ class FakeConversations implements CaptureConversations {
         ...(r.durationMs !== undefined ? { durationMs: r.durationMs } : {}),
         ...(r.compressTo ? { compressTo: r.compressTo } : {}),
         ...(r.supersededStorageKey ? { supersededStorageKey: r.supersededStorageKey } : {}),
+        ...(r.compressTo ? { sipCallId: r.sipCallId, ...(r.endedBy ? { endedBy: r.endedBy } : {}) } : {}),
       }));
   }
 

@@ -195,8 +195,8 @@ export class ArchiveCompressor {
   private async compress(item: ArchiveToCompress): Promise<boolean> {
     const { conversations, blobStore, pool, opus } = this.options;
     const id = item.conversationId;
-    const conversation = await conversations.get(id);
-    if (!conversation || conversation.storageKey !== item.storageKey || !conversation.compressTo) return false;
+    // the row is not read again here: a listing is seconds old, and replaceArchive
+    // replaces only if the row still holds this WAV with this hash (compare-and-set)
     const key = opusKeyFor(item.storageKey);
     const job: WavToOpusJob = {
       sourceKey: item.storageKey,
@@ -205,9 +205,9 @@ export class ArchiveCompressor {
       bitrate: opus.bitrate,
       complexity: opus.complexity,
       tags: {
-        CALL_ID: conversation.sipCallId,
-        STARTED_AT: conversation.startedAt,
-        ...(conversation.endedBy ? { ENDED_BY: conversation.endedBy } : {}),
+        ...(item.sipCallId ? { CALL_ID: item.sipCallId } : {}),
+        STARTED_AT: item.startedAt,
+        ...(item.endedBy ? { ENDED_BY: item.endedBy } : {}),
         SOURCE_SHA256: item.sha256,
       },
     };

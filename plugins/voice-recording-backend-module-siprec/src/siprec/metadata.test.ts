@@ -1,5 +1,5 @@
 import { draftMetadata, rfc7865Metadata } from '../__fixtures__/siprecInvites';
-import { MetadataParseError, aorToE164, mergeMetadata, parseRecordingMetadata, participantsForLabel } from './metadata';
+import { MetadataParseError, aorToE164, mergeMetadata, parseRecordingMetadata, participantsForLabel, rootInfo } from './metadata';
 
 describe('parseRecordingMetadata (RFC 7865)', () => {
   const meta = parseRecordingMetadata(rfc7865Metadata(['1', '2']));
@@ -83,6 +83,33 @@ describe('parseRecordingMetadata errors', () => {
     ['wrong root', '<session xmlns="urn:ietf:params:xml:ns:recording:1"/>'],
   ])('%s → MetadataParseError', (_n, xml) => {
     expect(() => parseRecordingMetadata(xml)).toThrow(MetadataParseError);
+  });
+});
+
+describe('rootInfo', () => {
+  const ns = 'urn:ietf:params:xml:ns:recording:1';
+  it('reads the root element past the prolog', () => {
+    expect(rootInfo(`<recording xmlns='${ns}'/>`)).toEqual({ local: 'recording', namespace: ns });
+    expect(
+      rootInfo(
+        `\uFEFF<?xml version="1.0" encoding="UTF-8"?>\r\n<!-- a <comment> --><?pi x?>\n<!DOCTYPE recording [ <!ENTITY a "<b>"> ]>\n` +
+          `<rs:recording data-x="a > b" xmlns="urn:other" xmlns:rs = "${ns}" ><rs:datamode>complete</rs:datamode></rs:recording>`,
+      ),
+    ).toEqual({ local: 'recording', namespace: ns });
+    expect(rootInfo(`<!DOCTYPE recording><recording_metadata\n  xmlns="urn:ietf:params:xml:ns:siprec">`)).toEqual({
+      local: 'recording_metadata',
+      namespace: 'urn:ietf:params:xml:ns:siprec',
+    });
+  });
+
+  it('gives no namespace when the root declares none for its prefix', () => {
+    expect(rootInfo(`<a:recording xmlns="${ns}"></a:recording>`)).toEqual({ local: 'recording', namespace: '' });
+    expect(rootInfo('<recording>')).toEqual({ local: 'recording', namespace: '' });
+  });
+
+  it('says when there is no root element', () => {
+    expect(() => rootInfo('<?xml version="1.0"?><!-- only -->')).toThrow(MetadataParseError);
+    expect(() => rootInfo('no markup')).toThrow('no root element');
   });
 });
 

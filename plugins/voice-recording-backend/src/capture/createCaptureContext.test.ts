@@ -398,6 +398,8 @@ describe.each(databases.eachSupportedId())(
           format: 'audio/wav',
           durationMs: 61_000,
           compressTo: 'opus',
+          sipCallId: 'call-bob-compress',
+          endedBy: 'bye',
         },
       ]);
       expect(

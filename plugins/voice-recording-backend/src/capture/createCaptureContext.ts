@@ -368,7 +368,7 @@ export function createCaptureContext(
           targetId: id,
           severity: 'low',
           details: {
-            number: done.conversation.number,
+            number: done.number,
             from: done.replaced,
             to: {
               storageKey: input.storageKey,

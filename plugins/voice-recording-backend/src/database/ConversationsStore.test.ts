@@ -410,6 +410,8 @@ describe.each(databases.eachSupportedId())(
           format: 'audio/wav',
           durationMs: 61_000,
           compressTo: 'opus',
+          sipCallId: conv.sipCallId,
+          ...(conv.endedBy ? { endedBy: conv.endedBy } : {}),
         });
         const all = await store.listArchivesToCompress({
           captureSource: source,
@@ -520,7 +522,9 @@ describe.each(databases.eachSupportedId())(
           format: 'audio/wav',
           bytes: 976_044,
         });
-        expect(done!.conversation).toMatchObject({
+        expect(done!.number).toBe(wav.number);
+        const replaced = await store.get(wav.id);
+        expect(replaced).toMatchObject({
           id: wav.id,
           state: 'finished',
           storageKey: `archive/${wav.id}.opus`,
@@ -531,8 +535,7 @@ describe.each(databases.eachSupportedId())(
           endedBy: 'bye',
           endedAt: wav.endedAt,
         });
-        expect(done!.conversation).not.toHaveProperty('compressTo');
-        expect(await store.get(wav.id)).toEqual(done!.conversation);
+        expect(replaced).not.toHaveProperty('compressTo');
         // listed again only for the interim file still to delete
         expect(
           await store.listArchivesToCompress({
@@ -563,7 +566,7 @@ describe.each(databases.eachSupportedId())(
             storageKey: `archive/${wav.id}.2.opus`,
           }),
         ).toBeUndefined();
-        expect(await store.get(wav.id)).toEqual(done!.conversation);
+        expect(await store.get(wav.id)).toEqual(replaced);
       });
 
       it('is stale, changing nothing, when the conversation no longer stores the expected archive', async () => {

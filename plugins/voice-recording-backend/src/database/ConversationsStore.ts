@@ -83,12 +83,13 @@ export interface ConversationsStore {
   }): Promise<ArchiveToCompress[]>;
   /**
    * Compare-and-set: only while the row stores `input.expected` and awaits compression.
-   * Returns the archive it replaced, undefined when stale (nothing changed).
+   * Returns the conversation's number and the archive it replaced, undefined when
+   * stale (nothing changed).
    */
   replaceArchive(
     id: string,
     input: ReplaceArchiveInput,
-  ): Promise<{ conversation: Conversation; replaced: { storageKey: string; sha256: string; format?: string; bytes?: number } } | undefined>;
+  ): Promise<{ number: string; replaced: { storageKey: string; sha256: string; format?: string; bytes?: number } } | undefined>;
   forgetSupersededArchive(id: string, storageKey: string): Promise<void>;
 }
 
@@ -597,6 +598,8 @@ export class KnexConversationsStore implements ConversationsStore {
           'duration_ms',
           'compress_to',
           'superseded_storage_key',
+          'sip_call_id',
+          'ended_by',
         )
         .orderBy([
           { column: 'started_at', order: 'asc' },
@@ -616,6 +619,12 @@ export class KnexConversationsStore implements ConversationsStore {
         if (row.compress_to === 'opus') item.compressTo = 'opus';
         if (row.superseded_storage_key)
           item.supersededStorageKey = row.superseded_storage_key;
+        if (item.compressTo) {
+          // for the compressed file's tags
+          item.sipCallId = row.sip_call_id;
+          const endedBy = optionalString(row.ended_by);
+          if (endedBy) item.endedBy = endedBy as ConversationEndReason;
+        }
         return item;
       });
     });
@@ -626,9 +635,30 @@ export class KnexConversationsStore implements ConversationsStore {
     return guarded(op, async () => {
       assertReplacement(op, input);
       return this.db.transaction(async tx => {
-        const row: ConversationRow | undefined = await tx(C)
+        // only what the checks and the audit need (no full row: this runs once per
+        // compressed call, on the recorder's event loop)
+        const row:
+          | Pick<
+              ConversationRow,
+              | 'state'
+              | 'compress_to'
+              | 'storage_key'
+              | 'sha256'
+              | 'format'
+              | 'bytes'
+              | 'number'
+            >
+          | undefined = await tx(C)
           .where({ id })
-          .first();
+          .first(
+            'state',
+            'compress_to',
+            'storage_key',
+            'sha256',
+            'format',
+            'bytes',
+            'number',
+          );
         if (
           !row ||
           row.state !== 'finished' ||
@@ -655,9 +685,8 @@ export class KnexConversationsStore implements ConversationsStore {
             updated_at: new Date(),
           });
         if (!count) return undefined;
-        const updated: ConversationRow = await tx(C).where({ id }).first();
         return {
-          conversation: conversationFromRow(updated),
+          number: row.number,
           replaced: {
             storageKey: row.storage_key!,
             sha256: row.sha256!,
