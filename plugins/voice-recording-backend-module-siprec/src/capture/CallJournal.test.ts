@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { CallJournal, JournalScan, journalContents, readAudioPayloads, scanJournal } from './CallJournal';
 import { StorageUnavailableError } from '../storage/BlobStore';
+import { JournalSpares } from './JournalSpares';
 
 const channels = [
   { index: 0, role: 'recorded' as const, encoding: 'pcm16' as const, label: '1' },
@@ -229,6 +230,48 @@ describe('CallJournal', () => {
     const bad = CallJournal.reserve(dir, 'bad', startedAt);
     await expect(CallJournal.create(dir, { callId: 'bad', channels: [] }, {}, bad)).rejects.toThrow(/at least one channel/);
     await new Promise(r => setTimeout(r, 50));
+    expect(fs.readdirSync(dir)).toEqual([path.basename(j.path)]);
+  });
+
+  it('writes its header with the first flush: the set-up does not wait for a write', async () => {
+    const j = await CallJournal.create(dir, { callId: 'c', channels }, { flushIntervalMs: 60_000 });
+    expect(fs.statSync(j.path).size).toBe(0);
+    expect(j.flushedBytes).toBe(0);
+    j.appendAudio(1, 0, ulawFrame(0));
+    await j.flush();
+    const scan = await scanJournal(j.path);
+    expect(scan.header?.callId).toBe('c');
+    expect(scan.audio).toHaveLength(1);
+    expect(j.flushedBytes).toBe(fs.statSync(j.path).size);
+    await j.close();
+  });
+
+  it('takes a spare file: renamed to the call before anything is written, and a refused call gives it back', async () => {
+    const spares = new JournalSpares(dir, { target: 2 });
+    await spares.start();
+    await spares.filled();
+    const startedAt = new Date('2025-03-01T10:00:00Z');
+    const reserved = CallJournal.reserve(dir, 'call/1@host', startedAt, spares);
+    const spare = await reserved;
+    expect(spare.spare).toBe(true);
+    expect(spare.path.endsWith('.spare')).toBe(true);
+    const j = await CallJournal.create(dir, { callId: 'call/1@host', startedAt, channels }, { flushIntervalMs: 60_000 }, reserved);
+    expect(j.path).toBe(spare.path); // not renamed yet, and empty
+    expect(fs.statSync(j.path).size).toBe(0);
+    j.appendAudio(1, 0, ulawFrame(0));
+    await j.flush();
+    expect(path.basename(j.path)).toMatch(/^call_1@host\.1740823200000\.[0-9a-f]{8}\.mvrj$/);
+    expect(fs.existsSync(spare.path)).toBe(false);
+    expect((await scanJournal(j.path)).audio).toHaveLength(1);
+    await j.end({ endedBy: 'bye' });
+    // a refused call's spare goes back to the pool, still empty, and is used again
+    await spares.filled();
+    const taken = spares.size;
+    const refused = await CallJournal.reserve(dir, 'refused', startedAt, spares);
+    await CallJournal.release(refused, spares);
+    expect(spares.size).toBe(taken);
+    expect(fs.existsSync(refused.path)).toBe(true);
+    await spares.close();
     expect(fs.readdirSync(dir)).toEqual([path.basename(j.path)]);
   });
 

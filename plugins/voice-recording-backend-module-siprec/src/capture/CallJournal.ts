@@ -39,6 +39,7 @@ import {
   recordCrc,
 } from './journalFormat';
 import { StorageUnavailableError, fsyncDir, mkdirs } from '../storage/BlobStore';
+import type { JournalSpares } from './JournalSpares';
 
 export * from './journalFormat';
 
@@ -79,6 +80,8 @@ export function journalFileName(callId: string, startedAt: Date): string {
 export interface JournalReservation {
   readonly path: string;
   readonly handle: fs.FileHandle;
+  /** a spare of JournalSpares: renamed to the call's journal name at the first flush */
+  readonly spare?: boolean;
 }
 
 /** journal directories made (or found) by this process */
@@ -122,8 +125,16 @@ export class CallJournal {
   private lastSampleEnd = 0;
   private durableSampleEnd = 0;
 
+  /** the call's journal name, for a spare file not renamed yet (done by the first flush) */
+  private renameTo?: string;
+
+  /** the file; a spare's name until the first flush renames it (see JournalSpares) */
+  get path(): string {
+    return this.file;
+  }
+
   private constructor(
-    readonly path: string,
+    private file: string,
     readonly header: JournalHeader,
     private handle: fs.FileHandle | undefined,
     initialBytes: number,
@@ -144,7 +155,9 @@ export class CallJournal {
    * `release` it when the call is not recorded. An empty journal file is an abandoned
    * set-up to recovery (deleted).
    */
-  static async reserve(dir: string, callId: string, startedAt: Date): Promise<JournalReservation> {
+  static async reserve(dir: string, callId: string, startedAt: Date, spares?: JournalSpares): Promise<JournalReservation> {
+    const spare = spares?.take();
+    if (spare) return spare;
     const file = nodePath.join(dir, journalFileName(callId, startedAt));
     try {
       // the directory is checked once per process, not on every call's set-up
@@ -167,15 +180,16 @@ export class CallJournal {
     }
   }
 
-  /** Close and delete a reserved journal file that was not used. */
-  static async release(reservation: JournalReservation): Promise<void> {
+  /** Close and delete a reserved journal file that was not used (a spare goes back to `spares`). */
+  static async release(reservation: JournalReservation, spares?: JournalSpares): Promise<void> {
+    if (spares?.giveBack(reservation)) return;
     await reservation.handle.close().catch(() => undefined);
     await fs.rm(reservation.path, { force: true }).catch(() => undefined);
   }
 
   /**
-   * Create the journal file (or take the reserved one) and write its header. The
-   * header is made durable by the first flush (see below).
+   * Create the journal file (or take the reserved one); its header goes to the file
+   * with the first flush (see below).
    */
   static async create(
     dir: string,
@@ -206,22 +220,23 @@ export class CallJournal {
       channels: start.channels,
       metadata: start.metadata,
     };
-    const { path: file, handle } = await (reserved ?? CallJournal.reserve(dir, start.callId, startedAt));
-    try {
-      const initial = Buffer.concat([JOURNAL_MAGIC, encodeJsonRecord(RecordType.Header, header)]);
-      await writeAll(handle, initial);
-      // The header is in the page cache now, which a killed process does not lose; the
-      // fdatasync and the directory's fsync (against a power loss) are the first flush's
-      // work, within flushIntervalMs, so that the call's set-up does not wait for the disk.
-      return new CallJournal(file, header, handle, initial.length, {
-        flushIntervalMs: options.flushIntervalMs ?? 1000,
-        maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024,
-        onError: options.onError,
-      });
-    } catch (e) {
-      await CallJournal.release({ path: file, handle });
-      throw journalError('create call journal', file, e);
-    }
+    const { path: file, handle, spare } = await (reserved ?? CallJournal.reserve(dir, start.callId, startedAt));
+    // The header is written by the first flush, with the first second of audio, within
+    // flushIntervalMs: the call's set-up does not wait for the disk. Under load a write
+    // to a new file can wait 100 ms and more for the file system's journal (the calls'
+    // fdatasyncs keep it committing; measured in bench/README.md, session 6). A process
+    // killed before that flush leaves an empty journal file, which recovery deletes, and
+    // the conversation row, which it finishes as failed (no audio was durable); either
+    // way at most that first second is lost, as for any other second of the call.
+    const journal = new CallJournal(file, header, handle, 0, {
+      flushIntervalMs: options.flushIntervalMs ?? 1000,
+      maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024,
+      onError: options.onError,
+    });
+    // a spare takes the call's name before anything is written to it (see JournalSpares)
+    if (spare) journal.renameTo = nodePath.join(nodePath.dirname(file), journalFileName(start.callId, startedAt));
+    journal.push(Buffer.concat([JOURNAL_MAGIC, encodeJsonRecord(RecordType.Header, header)]));
+    return journal;
   }
 
   /** bytes known to be on disk */
@@ -368,6 +383,13 @@ export class CallJournal {
     const bytes = parts.reduce((a, b) => a + b.length, 0);
     const sampleEnd = this.lastSampleEnd;
     try {
+      if (this.renameTo) {
+        // a spare: its name becomes the call's before it holds anything (an empty
+        // journal file is an abandoned set-up to recovery, an empty spare a leftover)
+        await fs.rename(this.file, this.renameTo);
+        this.file = this.renameTo;
+        this.renameTo = undefined;
+      }
       if (bytes) await writeParts(this.handle, parts, bytes, this.writtenBytes);
       await this.handle.datasync();
       // the first sync also makes the file's name durable

@@ -42,6 +42,7 @@ import {
 import { BlobStore, LocalFileBlobStore, StorageHealth } from '../storage/BlobStore';
 import { CallJournal, JournalReservation } from '../capture/CallJournal';
 import { RateLimitedLog } from './RateLimitedLog';
+import { JournalSpares } from '../capture/JournalSpares';
 import { SetupClock, SetupLatency } from './SetupLatency';
 import { v8PoolAdvice } from './v8PoolAdvice';
 import { RecorderConfig, TlsCredentials, loadTlsCredentials, tlsCertificateWarnings } from './config';
@@ -174,6 +175,8 @@ export class SiprecServer {
   /** replaces interim WAV archives with Opus (opus.encode: background) */
   readonly compressor?: ArchiveCompressor;
   private readonly journalProbe: LocalFileBlobStore;
+  /** journal files made ahead of the calls (a set-up does not wait for a file create) */
+  readonly journalSpares: JournalSpares;
   /** the last storage probe's result, the probe running, and the timer that runs one a second */
   private storage?: { checkedAt: number; result: StorageHealth };
   private probing?: Promise<StorageHealth>;
@@ -184,6 +187,7 @@ export class SiprecServer {
   private readonly ending = new Set<Promise<void>>();
   /** peers can cause these at any rate: one line per 10 s each, with a count of the others */
   private readonly parseErrorLog = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'malformed SIP messages' });
+  private readonly spareErrors = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'spare journal file failures' });
   private readonly transportErrors = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'SIP transport errors (dropped TLS handshakes, connection resets)' });
   readonly stats: SiprecServerStats = {
     requests: 0,
@@ -211,6 +215,9 @@ export class SiprecServer {
     this.ports = new PortAllocator({ host: config.bindAddress, range: config.rtp.portRange });
     this.blobStore = options.blobStore ?? new LocalFileBlobStore(config.storage.archiveDir, { minFreeBytes: config.storage.minFreeBytes });
     this.journalProbe = new LocalFileBlobStore(config.storage.journalDir, { minFreeBytes: config.storage.minFreeBytes });
+    this.journalSpares = new JournalSpares(config.storage.journalDir, {
+      onError: e => this.spareErrors.log(`cannot make a spare journal file (call set-ups make their own): ${e.message}`),
+    });
     const background = config.archiveFormat === 'opus' && config.opus.encode === 'background';
     if (config.archiveFormat === 'opus' && config.opus.encoderThreads > 0) {
       // background: libopus only gets the CPU that SIP and RTP leave idle
@@ -287,6 +294,7 @@ export class SiprecServer {
       instanceId: config.instanceId,
       logger: this.logger,
     });
+    await this.journalSpares.start();
     this.compressor?.start();
     await this.probeStorage().catch(e => this.logger.warn(`storage probe failed: ${(e as Error).message}`));
     this.storageTimer = setInterval(() => {
@@ -378,6 +386,7 @@ export class SiprecServer {
     await Promise.race([this.registrations.idle(), aborted]);
     clearTimeout(deadline);
     this.registrations.close();
+    await this.journalSpares.close();
     await this.compressor?.stop();
     await this.probing?.catch(() => undefined);
     await this.opusPool?.close();
@@ -666,12 +675,15 @@ export class SiprecServer {
     const limit = { deadline: Date.now() + INVITE_DATABASE_BUDGET_MS, budgetMs: INVITE_DATABASE_BUDGET_MS };
     clock.mark('checks');
     // the journal file is made while the decision is looked up; deleted unless recorded
-    const journal: JournalHandOver = { reservation: CallJournal.reserve(config.storage.journalDir, callId, at), taken: false };
+    const journal: JournalHandOver = {
+      reservation: CallJournal.reserve(config.storage.journalDir, callId, at, this.journalSpares),
+      taken: false,
+    };
     journal.reservation.catch(() => undefined); // a failure is CallSession.open's to report
     try {
       await this.decideAndAnswer(tx, pending, clock, { body, metadata, timerDecision, decisionReq, siprecSessionId, limit, journal });
     } finally {
-      if (!journal.taken) journal.reservation.then(r => CallJournal.release(r), () => undefined);
+      if (!journal.taken) journal.reservation.then(r => CallJournal.release(r, this.journalSpares), () => undefined);
     }
   }
 
