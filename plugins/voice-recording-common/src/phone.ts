@@ -8,6 +8,10 @@ export type PhoneNumberResult =
   | { ok: true; e164: string }
   | { ok: false; error: string };
 
+/** results of normalizePhoneNumber, by default country and input (frozen, shared) */
+const recentResults = new Map<string, PhoneNumberResult>();
+const RECENT_RESULTS_MAX = 10_000;
+
 /**
  * Validates and normalises a phone number to E.164.
  * National input (`0470 12 34 56`) is read in `defaultCountry` (ISO 3166 alpha-2, e.g. BE).
@@ -31,10 +35,6 @@ export function normalizePhoneNumber(
   recentResults.set(key, result);
   return result;
 }
-
-/** results of normalizePhoneNumber, by default country and input (frozen, shared) */
-const recentResults = new Map<string, PhoneNumberResult>();
-const RECENT_RESULTS_MAX = 10_000;
 
 function normalizeUncached(input: string, defaultCountry: string): PhoneNumberResult {
   const raw = String(input ?? '').trim();
