@@ -674,7 +674,8 @@ export class SiprecServer {
     // every database wait of this INVITE shares one budget
     const limit = { deadline: Date.now() + INVITE_DATABASE_BUDGET_MS, budgetMs: INVITE_DATABASE_BUDGET_MS };
     clock.mark('checks');
-    // the journal file is made while the decision is looked up; deleted unless recorded
+    // the journal file (a spare made ahead, or made now while the decision is looked up);
+    // given back or deleted unless the call is recorded
     const journal: JournalHandOver = {
       reservation: CallJournal.reserve(config.storage.journalDir, callId, at, this.journalSpares),
       taken: false,
