@@ -687,6 +687,10 @@ async function main() {
           .join(', ')} (session: row insert ${f1(setupPhases.sessionWaits.row.p99)}, journal ${f1(setupPhases.sessionWaits.journal.p99)}, in parallel)`,
       ],
       [
+        '  journal files made ahead (spares)',
+        `${setupPhases.spares.taken} set-ups took a spare, ${setupPhases.spares.missed} made their own (pool of ${setupPhases.spares.target}; ${setupPhases.spares.made} made, ${setupPhases.spares.failures} failures)`,
+      ],
+      [
         '  slowest set-ups (ms by phase)',
         setupPhases.slowest
           .slice(0, 3)

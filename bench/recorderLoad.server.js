@@ -207,8 +207,9 @@ async function main() {
   });
   // the recorder's own set-up clock, phase by phase (SiprecServer.setupLatency)
   process.on('message', msg => {
-    if (msg?.type === 'setup-latency' && globalThis.__tr) for (const [k, v] of Object.entries(globalThis.__tr)) { const a = [...v].sort((x, y) => x - y); console.log('TRACE', k, a.length, 'p50', a[Math.floor(a.length / 2)].toFixed(1), 'p99', a[Math.floor(a.length * 0.99)].toFixed(1), 'max', a[a.length - 1].toFixed(1)); }
-    if (msg?.type === 'setup-latency') process.send({ type: 'setup-latency', report: server.setupLatency.report() });
+    if (msg?.type === 'setup-latency') {
+      process.send({ type: 'setup-latency', report: { ...server.setupLatency.report(), spares: { ...server.journalSpares.stats, target: server.journalSpares.target } } });
+    }
   });
   process.on('message', async msg => {
     if (msg?.type !== 'stop') return;
