@@ -100,7 +100,7 @@ interface OpenRun {
   buf: Buffer;
   len: number;
   /** a written record's buffer, free for the run's next record */
-  spare?: Buffer;
+  reusable?: Buffer;
 }
 
 export class CallJournal {
@@ -112,8 +112,8 @@ export class CallJournal {
   private pendingBytes = 0;
   /** open runs by channel index */
   private readonly runs: Array<OpenRun | undefined> = [];
-  /** bytes written to the file (the header at first), synced or not */
-  private writtenBytes: number;
+  /** bytes written to the file (none until the first flush, which writes the header), synced or not */
+  private writtenBytes = 0;
   /** the file's data and its directory entry have been synced at least once */
   private synced = false;
   private flushChain: Promise<void> = Promise.resolve();
@@ -137,10 +137,8 @@ export class CallJournal {
     private file: string,
     readonly header: JournalHeader,
     private handle: fs.FileHandle | undefined,
-    initialBytes: number,
     private readonly options: Required<Omit<CallJournalOptions, 'onError'>> & Pick<CallJournalOptions, 'onError'>,
   ) {
-    this.writtenBytes = initialBytes;
     this.channelsByIndex = new Map(header.channels.map(c => [c.index, c]));
     this.timer = setInterval(() => {
       this.flush().catch(() => undefined);
@@ -228,7 +226,7 @@ export class CallJournal {
     // killed before that flush leaves an empty journal file, which recovery deletes, and
     // the conversation row, which it finishes as failed (no audio was durable); either
     // way at most that first second is lost, as for any other second of the call.
-    const journal = new CallJournal(file, header, handle, 0, {
+    const journal = new CallJournal(file, header, handle, {
       flushIntervalMs: options.flushIntervalMs ?? 1000,
       maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024,
       onError: options.onError,
@@ -287,8 +285,8 @@ export class CallJournal {
     // the pending record keeps the old buffer; the run continues in its spare (the
     // buffer of the record written before), so that a call allocates no new buffers
     // while it streams (large allocations drive V8's external-memory garbage collections)
-    run.buf = run.spare && run.spare.length >= run.buf.length ? run.spare : Buffer.allocUnsafe(run.buf.length);
-    run.spare = undefined;
+    run.buf = run.reusable && run.reusable.length >= run.buf.length ? run.reusable : Buffer.allocUnsafe(run.buf.length);
+    run.reusable = undefined;
     run.len = 0;
   }
 
@@ -405,7 +403,7 @@ export class CallJournal {
     this.pending.splice(0, count);
     for (const owner of this.pendingOwners.splice(0, count)) {
       // the bytes are in the file: the buffer can take the run's next frames
-      if (owner && !owner.run.spare) owner.run.spare = owner.buf;
+      if (owner && !owner.run.reusable) owner.run.reusable = owner.buf;
     }
     this.pendingBytes -= bytes;
     this.writtenBytes += bytes;

@@ -17,7 +17,7 @@ import * as fs from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import * as nodePath from 'node:path';
 import { mkdirs } from '../storage/BlobStore';
-import type { JournalReservation } from './CallJournal';
+import { CallJournal, JournalReservation } from './CallJournal';
 
 export const SPARE_EXTENSION = '.spare';
 
@@ -94,13 +94,7 @@ export class JournalSpares {
   async close(): Promise<void> {
     this.closed = true;
     await this.filling;
-    const spares = this.ready.splice(0);
-    await Promise.all(
-      spares.map(async s => {
-        await s.handle.close().catch(() => undefined);
-        await fs.rm(s.path, { force: true }).catch(() => undefined);
-      }),
-    );
+    await Promise.all(this.ready.splice(0).map(s => CallJournal.release(s)));
   }
 
   private fill(): void {
@@ -110,13 +104,12 @@ export class JournalSpares {
       while (!this.closed && this.ready.length < this.target) {
         const path = nodePath.join(this.dir, `${randomBytes(8).toString('hex')}${SPARE_EXTENSION}`);
         try {
-          const handle = await fs.open(path, 'wx', 0o640);
+          const spare: JournalReservation = { path, handle: await fs.open(path, 'wx', 0o640), spare: true };
           if (this.closed) {
-            await handle.close().catch(() => undefined);
-            await fs.rm(path, { force: true }).catch(() => undefined);
+            await CallJournal.release(spare);
             break;
           }
-          this.ready.push({ path, handle, spare: true });
+          this.ready.push(spare);
           this.stats.made++;
         } catch (e) {
           // the disk is full or the directory unwritable: the set-ups see it themselves

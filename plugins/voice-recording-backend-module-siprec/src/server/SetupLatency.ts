@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 
 export const SETUP_PHASES = ['checks', 'decision', 'concurrency', 'ports', 'session', 'answer'] as const;
 export type SetupPhase = (typeof SETUP_PHASES)[number];
-/** the two waits of the `session` phase, which run at the same time: the conversation row's insert and the journal's header write */
+/** the two waits of the `session` phase, which run at the same time: the conversation row's insert and taking the journal file */
 export const SESSION_WAITS = ['row', 'journal'] as const;
 export type SessionWait = (typeof SESSION_WAITS)[number];
 

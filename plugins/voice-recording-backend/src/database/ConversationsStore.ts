@@ -94,6 +94,16 @@ export interface ConversationsStore {
 }
 
 const C = 'vr_conversations';
+/** the columns replaceArchive checks and audits */
+const REPLACE_CHECK_COLUMNS = [
+  'state',
+  'compress_to',
+  'storage_key',
+  'sha256',
+  'format',
+  'bytes',
+  'number',
+] as const;
 
 /** The digits of a number or address (phone search column), null when none. */
 export function digitsOnly(value: string | null | undefined): string | null {
@@ -638,27 +648,10 @@ export class KnexConversationsStore implements ConversationsStore {
         // only what the checks and the audit need (no full row: this runs once per
         // compressed call, on the recorder's event loop)
         const row:
-          | Pick<
-              ConversationRow,
-              | 'state'
-              | 'compress_to'
-              | 'storage_key'
-              | 'sha256'
-              | 'format'
-              | 'bytes'
-              | 'number'
-            >
+          | Pick<ConversationRow, (typeof REPLACE_CHECK_COLUMNS)[number]>
           | undefined = await tx(C)
           .where({ id })
-          .first(
-            'state',
-            'compress_to',
-            'storage_key',
-            'sha256',
-            'format',
-            'bytes',
-            'number',
-          );
+          .first(...REPLACE_CHECK_COLUMNS);
         if (
           !row ||
           row.state !== 'finished' ||
