@@ -5,6 +5,12 @@ import { threadId } from 'node:worker_threads';
 import { decodeOggOpus, OggOpusWriter } from './opusFile';
 import { OpusEncoderPool, inThreadOggOpusEncoding } from './opusEncoderPool';
 import { decodeAlaw, encodeAlaw } from './g711';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { LocalFileBlobStore } from '../storage/BlobStore';
+import { whileLibuvPoolBlocked } from '../__testUtils__/libuvPoolBlocked';
+import { writeWavG711Stereo } from './wav';
 
 /** 8 kHz stereo test signal, different per seed */
 function signal(seed: number, samples: number): Int16Array {
@@ -93,6 +99,38 @@ describe('OpusEncoderPool', () => {
     const inThread = inThreadOggOpusEncoding(options(8));
     const pcmPages = [...(await inThread.writeSamples('pcm16', le)), ...(await inThread.end())];
     expect(Buffer.concat(pcmPages).equals(encodeInThread(pcm, 8))).toBe(true);
+  });
+
+  it("transcodes a stored WAV with its file calls on the encoder thread, none on libuv's pool", async () => {
+    const dir = fs.mkdtempSync(path.join(tmpdir(), 'mvr-transcode-'));
+    try {
+      const store = new LocalFileBlobStore(dir, { minFreeBytes: 0 });
+      const seconds = 12; // several read chunks of 64 KiB
+      const pcm = signal(5, 8000 * seconds);
+      const left = encodeAlaw(pcm.filter((_, i) => i % 2 === 0));
+      const right = encodeAlaw(pcm.filter((_, i) => i % 2 === 1));
+      const wav = writeWavG711Stereo('alaw', left, right);
+      const source = await store.put('calls/a.wav', wav, { contentType: 'audio/wav' });
+      await store.put('calls/a.wav.peaks', Buffer.from('peaks'), { contentType: 'application/octet-stream' });
+      pool = new OpusEncoderPool({ threads: 1, niceness: 19 });
+      const job = {
+        sourceKey: 'calls/a.wav',
+        expectedSha256: source.sha256,
+        targetKey: 'calls/a.opus',
+        bitrate: 16000,
+        complexity: 0,
+      };
+      // every read, write, fsync and rename of the job done while no pool thread is free
+      const result = await whileLibuvPoolBlocked(() => pool!.transcodeWav(store, job).result);
+      const file = fs.readFileSync(path.join(dir, 'calls', 'a.opus'));
+      expect(result).toMatchObject({ bytes: file.length, sha256: createHash('sha256').update(file).digest('hex'), peaksCopied: true });
+      expect(result.seconds).toBeCloseTo(seconds, 3);
+      expect(decodeOggOpus(file).samples).toBe(8000 * seconds);
+      expect(fs.readFileSync(path.join(dir, 'calls', 'a.opus.peaks'), 'utf8')).toBe('peaks');
+      expect(fs.readdirSync(path.join(dir, 'calls')).filter(n => n.includes('.tmp-'))).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs its encoder threads at the configured niceness, the rest of the process untouched', async () => {

@@ -311,7 +311,9 @@ export function runOpusEncoderWorker(port: MessagePort | null = parentPort): voi
       const key = `${req.store.root}\0${req.store.minFreeBytes}`;
       let store = stores.get(key);
       if (!store) {
-        store = new LocalFileBlobStore(req.store.root, { minFreeBytes: req.store.minFreeBytes });
+        // blocking file calls: this thread's reads, writes and fsyncs stay on it, at its
+        // nice value, instead of on libuv's pool that SIP and RTP share (see fileCalls.ts)
+        store = new LocalFileBlobStore(req.store.root, { minFreeBytes: req.store.minFreeBytes, blockingIo: false });
         stores.set(key, store);
       }
       transcodeWavToOpus(store, req.job, inThreadOggOpusEncoding, () => cancelled.has(req.id)).then(

@@ -72,6 +72,9 @@ export async function transcodeWavToOpus(
     let writer: OggOpusEncoding | undefined;
     try {
       for await (const chunk of source as AsyncIterable<Buffer>) {
+        // a turn of the event loop per chunk: with blocking file calls (an encoder thread)
+        // nothing else would let a `cancel` message in before the whole file is done
+        await new Promise<void>(resolve => setImmediate(resolve));
         if (isCancelled()) throw new WavToOpusError(`${key}: cancelled (the recorder is stopping)`, 'cancelled');
         hash.update(chunk);
         pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;

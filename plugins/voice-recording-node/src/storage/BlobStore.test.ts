@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { BlobNotFoundError, InvalidBlobKeyError, LocalFileBlobStore, StorageUnavailableError } from './BlobStore';
+import { whileLibuvPoolBlocked } from '../__testUtils__/libuvPoolBlocked';
 
 async function readAll(r: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -24,12 +25,15 @@ function tryMount(dir: string, opts: string): boolean {
   }
 }
 
-describe('LocalFileBlobStore', () => {
+describe.each([
+  ["file calls on libuv's pool", false],
+  ['blocking file calls (encoder threads)', true],
+])('LocalFileBlobStore, %s', (_flavour, blockingIo) => {
   let dir: string;
   let store: LocalFileBlobStore;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(tmpdir(), 'mvr-blob-'));
-    store = new LocalFileBlobStore(path.join(dir, 'root'), { minFreeBytes: 0 });
+    store = new LocalFileBlobStore(path.join(dir, 'root'), { minFreeBytes: 0, blockingIo });
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -62,6 +66,23 @@ describe('LocalFileBlobStore', () => {
     expect(all).not.toMatch(/\.tmp-/);
   });
 
+  if (blockingIo) {
+    it("makes every file call on the calling thread: it works while libuv's pool is taken", async () => {
+      const data = Buffer.alloc(200_000, 3);
+      await whileLibuvPoolBlocked(async () => {
+        expect(await store.checkWritable()).toEqual({ ok: true });
+        const res = await store.put('a/b/c.wav', Readable.from([data.subarray(0, 5), data.subarray(5)]), { contentType: 'audio/wav' });
+        expect(res.size).toBe(data.length);
+        expect((await readAll(await store.get('a/b/c.wav'))).equals(data)).toBe(true);
+        expect((await readAll(await store.get('a/b/c.wav', { start: 70_000, end: 140_001 }))).length).toBe(70_002);
+        expect(await store.stat('a/b/c.wav')).toMatchObject({ size: data.length, contentType: 'audio/wav' });
+        expect(await store.list('a/')).toEqual(['a/b/c.wav']);
+        expect(await store.delete('a/b/c.wav')).toBe(true);
+        expect(await store.delete('a/b/c.wav')).toBe(false);
+      });
+    });
+  }
+
   it('replaces a blob atomically and leaves nothing when the source stream fails', async () => {
     await store.put('k', Buffer.from('old'), { contentType: 'text/plain' });
     async function* failing() {
@@ -93,7 +114,7 @@ describe('LocalFileBlobStore', () => {
   it('reports an unusable storage directory as StorageUnavailableError with the path', async () => {
     const file = path.join(dir, 'not-a-dir');
     fs.writeFileSync(file, 'x');
-    const broken = new LocalFileBlobStore(path.join(file, 'sub'));
+    const broken = new LocalFileBlobStore(path.join(file, 'sub'), { blockingIo });
     const err = await broken.put('a', Buffer.from('x'), { contentType: 'x' }).catch(e => e);
     expect(err).toBeInstanceOf(StorageUnavailableError);
     expect(err.message).toContain(file);
@@ -104,7 +125,7 @@ describe('LocalFileBlobStore', () => {
 
   it('checkWritable reports ok on a healthy directory and refuses below the free-space floor', async () => {
     expect(await store.checkWritable()).toEqual({ ok: true });
-    const picky = new LocalFileBlobStore(store.root, { minFreeBytes: Number.MAX_SAFE_INTEGER });
+    const picky = new LocalFileBlobStore(store.root, { minFreeBytes: Number.MAX_SAFE_INTEGER, blockingIo });
     const h = await picky.checkWritable();
     expect(h).toMatchObject({ ok: false, error: { message: expect.stringMatching(/bytes free/) } });
   });
@@ -125,7 +146,7 @@ describe('LocalFileBlobStore', () => {
       fs.chmodSync(target, 0o500);
     }
     try {
-      const ro = new LocalFileBlobStore(target);
+      const ro = new LocalFileBlobStore(target, { blockingIo });
       const err = await ro.put('a/b', Buffer.from('x'), { contentType: 'x' }).catch(e => e);
       expect(err).toBeInstanceOf(StorageUnavailableError);
       expect(['EACCES', 'EROFS']).toContain(err.code);
@@ -146,7 +167,7 @@ describe('LocalFileBlobStore', () => {
       return;
     }
     try {
-      const small = new LocalFileBlobStore(target, { minFreeBytes: 0 });
+      const small = new LocalFileBlobStore(target, { minFreeBytes: 0, blockingIo });
       const err = await small.put('big', Buffer.alloc(1024 * 1024, 1), { contentType: 'x' }).catch(e => e);
       expect(err).toBeInstanceOf(StorageUnavailableError);
       expect(err.code).toBe('ENOSPC');

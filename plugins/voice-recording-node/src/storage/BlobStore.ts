@@ -2,10 +2,9 @@
  * Blob storage for finished recordings.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import * as fs from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import { Readable } from 'node:stream';
+import { FileCalls, WritableFile, asyncFileCalls, blockingFileCalls } from './fileCalls';
 
 export interface BlobPutResult {
   key: string;
@@ -113,6 +112,12 @@ function toBody(body: BlobBody): AsyncIterable<Uint8Array> | Iterable<Uint8Array
 export interface LocalFileBlobStoreOptions {
   /** refuse writes (checkWritable) when fewer bytes than this are free; default 64 MiB */
   minFreeBytes?: number;
+  /**
+   * Make the file calls synchronously on the calling thread instead of on libuv's pool
+   * (see fileCalls.ts). Only for a worker thread that does nothing else, such as an Opus
+   * encoder thread: on an event loop it would block everything else. Default false.
+   */
+  blockingIo?: boolean;
 }
 
 /**
@@ -123,10 +128,14 @@ export interface LocalFileBlobStoreOptions {
 export class LocalFileBlobStore implements BlobStore {
   readonly root: string;
   readonly minFreeBytes: number;
+  readonly blockingIo: boolean;
+  private readonly files: FileCalls;
 
   constructor(root: string, options: LocalFileBlobStoreOptions = {}) {
     this.root = nodePath.resolve(root);
     this.minFreeBytes = options.minFreeBytes ?? 64 * 1024 * 1024;
+    this.blockingIo = options.blockingIo ?? false;
+    this.files = this.blockingIo ? blockingFileCalls : asyncFileCalls;
   }
 
   /** absolute path of a key, guaranteed inside the root */
@@ -166,22 +175,22 @@ export class LocalFileBlobStore implements BlobStore {
     const tmp = nodePath.join(dir, `${nodePath.basename(target)}${TEMP_MARKER}${randomBytes(6).toString('hex')}`);
     const hash = createHash('sha256');
     let size = 0;
-    let handle: fs.FileHandle | undefined;
+    let handle: WritableFile | undefined;
+    const files = this.files;
     let stage = `create directory`;
     let stagePath = dir;
     try {
       await this.ensureRoot();
-      await mkdirs(dir);
+      await mkdirs(dir, files);
       stage = 'create temporary file';
       stagePath = tmp;
-      handle = await fs.open(tmp, 'wx', 0o640);
+      handle = await files.open(tmp, 'wx', 0o640);
       stage = 'write';
       for await (const chunk of toBody(body)) {
         const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
         let off = 0;
         while (off < buf.length) {
-          const { bytesWritten } = await handle.write(buf, off, buf.length - off);
-          off += bytesWritten;
+          off += await handle.write(buf, off, buf.length - off);
         }
         hash.update(buf);
         size += buf.length;
@@ -191,16 +200,16 @@ export class LocalFileBlobStore implements BlobStore {
       await handle.close();
       handle = undefined;
       stage = 'write metadata of';
-      await fs.writeFile(`${target}${META_SUFFIX}`, JSON.stringify({ contentType: options.contentType }));
+      await files.writeFile(`${target}${META_SUFFIX}`, JSON.stringify({ contentType: options.contentType }));
       stage = 'rename into place';
       stagePath = target;
-      await fs.rename(tmp, target);
+      await files.rename(tmp, target);
       stage = 'fsync directory';
       stagePath = dir;
-      await fsyncDir(dir);
+      await files.syncDirectory(dir);
     } catch (e) {
       await handle?.close().catch(() => undefined);
-      await fs.rm(tmp, { force: true }).catch(() => undefined);
+      await files.removeIfExists(tmp).catch(() => undefined);
       throw this.unavailable(stage, stagePath, e);
     }
     return { key, size, sha256: hash.digest('hex') };
@@ -208,7 +217,7 @@ export class LocalFileBlobStore implements BlobStore {
 
   private async ensureRoot(): Promise<void> {
     try {
-      await mkdirs(this.root);
+      await mkdirs(this.root, this.files);
     } catch (e) {
       throw this.unavailable('create storage root', this.root, e);
     }
@@ -217,7 +226,7 @@ export class LocalFileBlobStore implements BlobStore {
   async get(key: string, range?: BlobRange): Promise<Readable> {
     const p = this.resolveKey(key);
     // only the size is needed here (not the metadata file that stat() reads too)
-    const st = await fs.stat(p).catch((e: unknown) => {
+    const st = await this.files.stat(p).catch((e: unknown) => {
       if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') return undefined;
       throw e;
     });
@@ -227,19 +236,19 @@ export class LocalFileBlobStore implements BlobStore {
       if (range.start < 0 || range.start > end || end >= st.size) {
         throw new RangeError(`Range ${range.start}-${range.end ?? ''} is outside blob ${key} of ${st.size} bytes`);
       }
-      return createReadStream(p, { start: range.start, end });
+      return this.files.readStream(p, { start: range.start, end });
     }
-    return createReadStream(p);
+    return this.files.readStream(p);
   }
 
   async stat(key: string): Promise<BlobStat | undefined> {
     const p = this.resolveKey(key);
     try {
-      const st = await fs.stat(p);
+      const st = await this.files.stat(p);
       if (!st.isFile()) return undefined;
       let contentType: string | undefined;
       try {
-        contentType = JSON.parse(await fs.readFile(`${p}${META_SUFFIX}`, 'utf8')).contentType;
+        contentType = JSON.parse(await this.files.readFile(`${p}${META_SUFFIX}`)).contentType;
       } catch {
         contentType = undefined;
       }
@@ -252,9 +261,9 @@ export class LocalFileBlobStore implements BlobStore {
 
   async delete(key: string): Promise<boolean> {
     const p = this.resolveKey(key);
-    await fs.rm(`${p}${META_SUFFIX}`, { force: true });
+    await this.files.removeIfExists(`${p}${META_SUFFIX}`);
     try {
-      await fs.unlink(p);
+      await this.files.unlink(p);
       return true;
     } catch (e) {
       if (errCode(e) === 'ENOENT') return false;
@@ -267,7 +276,7 @@ export class LocalFileBlobStore implements BlobStore {
     const walk = async (dir: string, rel: string): Promise<void> => {
       let entries;
       try {
-        entries = await fs.readdir(dir, { withFileTypes: true });
+        entries = await this.files.readdir(dir);
       } catch (e) {
         if (errCode(e) === 'ENOENT') return;
         throw e;
@@ -294,16 +303,16 @@ export class LocalFileBlobStore implements BlobStore {
     const probe = nodePath.join(this.root, `.probe${TEMP_MARKER}${randomBytes(6).toString('hex')}`);
     try {
       await this.ensureRoot();
-      const h = await fs.open(probe, 'wx');
+      const h = await this.files.open(probe, 'wx');
       try {
-        await h.write(Buffer.from('probe'));
+        const b = Buffer.from('probe');
+        await h.write(b, 0, b.length);
         await h.sync();
       } finally {
         await h.close();
-        await fs.rm(probe, { force: true });
+        await this.files.removeIfExists(probe);
       }
-      const st = await fs.statfs(this.root);
-      const free = st.bavail * st.bsize;
+      const free = await this.files.freeBytes(this.root);
       if (free < this.minFreeBytes) {
         return {
           ok: false,
@@ -332,25 +341,20 @@ export class LocalFileBlobStore implements BlobStore {
 }
 
 /** fsync a directory so a rename/unlink in it is durable. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const h = await fs.open(dir, 'r');
-  try {
-    await h.sync();
-  } finally {
-    await h.close();
-  }
+export async function fsyncDir(dir: string, files: FileCalls = asyncFileCalls): Promise<void> {
+  await files.syncDirectory(dir);
 }
 
 /**
  * mkdir -p that reports the real cause: Node's recursive mkdir turns some
  * failures (e.g. EROFS) into a misleading ENOENT.
  */
-export async function mkdirs(dir: string): Promise<void> {
+export async function mkdirs(dir: string, files: FileCalls = asyncFileCalls): Promise<void> {
   const missing: string[] = [];
   let cur = nodePath.resolve(dir);
   for (;;) {
     try {
-      const st = await fs.stat(cur);
+      const st = await files.stat(cur);
       if (!st.isDirectory()) throw Object.assign(new Error(`${cur} is not a directory`), { code: 'ENOTDIR' });
       break;
     } catch (e) {
@@ -363,7 +367,7 @@ export async function mkdirs(dir: string): Promise<void> {
   }
   for (const d of missing) {
     try {
-      await fs.mkdir(d);
+      await files.mkdir(d);
     } catch (e) {
       if (errCode(e) !== 'EEXIST') throw e;
     }

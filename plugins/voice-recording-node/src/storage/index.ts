@@ -1,1 +1,2 @@
 export * from './BlobStore';
+export * from './fileCalls';
