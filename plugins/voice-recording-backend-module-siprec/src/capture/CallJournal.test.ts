@@ -33,6 +33,23 @@ async function payloadsOf(scan: JournalScan): Promise<Buffer[]> {
   }
 }
 
+/** the open flags of this process's descriptors on `file` (Linux /proc) */
+function openFlagsOf(file: string): number[] {
+  const out: number[] = [];
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    let target: string;
+    try {
+      target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    if (target !== file) continue;
+    const m = /flags:\s+([0-7]+)/.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+    if (m) out.push(parseInt(m[1], 8));
+  }
+  return out;
+}
+
 function openFds(): number {
   return fs.readdirSync('/proc/self/fd').length;
 }
@@ -273,6 +290,30 @@ describe('CallJournal', () => {
     expect(fs.existsSync(refused.path)).toBe(true);
     await spares.close();
     expect(fs.readdirSync(dir)).toEqual([path.basename(j.path)]);
+  });
+
+  it('opens its file for durable writes (O_DSYNC), made by itself, reserved or a spare', async () => {
+    if (process.platform !== 'linux') return;
+    const DSYNC = fs.constants.O_DSYNC;
+    const spares = new JournalSpares(dir, { target: 1 });
+    await spares.start();
+    await spares.filled();
+    const own = await CallJournal.create(dir, { callId: 'own', channels }, { flushIntervalMs: 60_000 });
+    const reservedWithout = CallJournal.reserve(dir, 'reserved', new Date());
+    const reserved = await CallJournal.create(dir, { callId: 'reserved', channels }, { flushIntervalMs: 60_000 }, reservedWithout);
+    const fromSpare = CallJournal.reserve(dir, 'spare', new Date(), spares);
+    expect((await fromSpare).spare).toBe(true);
+    const spared = await CallJournal.create(dir, { callId: 'spare', channels }, { flushIntervalMs: 60_000 }, fromSpare);
+    for (const j of [own, reserved, spared]) {
+      const flags = openFlagsOf(j.path);
+      expect(flags).toHaveLength(1);
+      expect(flags[0] & DSYNC).toBe(DSYNC);
+      expect(flags[0] & 3).toBe(fs.constants.O_WRONLY); // O_ACCMODE
+      j.appendAudio(1, 0, ulawFrame(0));
+      await j.end({ endedBy: 'bye' });
+      expect((await scanJournal(j.path)).end?.endedBy).toBe('bye');
+    }
+    await spares.close();
   });
 
   it('refuses a file that is not a journal', async () => {

@@ -17,7 +17,7 @@ import * as fs from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import * as nodePath from 'node:path';
 import { mkdirs } from '../storage/BlobStore';
-import { CallJournal, JournalReservation } from './CallJournal';
+import { CallJournal, JOURNAL_FILE_MODE, JOURNAL_OPEN_FLAGS, JournalReservation } from './CallJournal';
 
 export const SPARE_EXTENSION = '.spare';
 
@@ -104,7 +104,7 @@ export class JournalSpares {
       while (!this.closed && this.ready.length < this.target) {
         const path = nodePath.join(this.dir, `${randomBytes(8).toString('hex')}${SPARE_EXTENSION}`);
         try {
-          const spare: JournalReservation = { path, handle: await fs.open(path, 'wx', 0o640), spare: true };
+          const spare: JournalReservation = { path, handle: await fs.open(path, JOURNAL_OPEN_FLAGS, JOURNAL_FILE_MODE), spare: true };
           if (this.closed) {
             await CallJournal.release(spare);
             break;
