@@ -313,7 +313,7 @@ export function runOpusEncoderWorker(port: MessagePort | null = parentPort): voi
       if (!store) {
         // blocking file calls: this thread's reads, writes and fsyncs stay on it, at its
         // nice value, instead of on libuv's pool that SIP and RTP share (see fileCalls.ts)
-        store = new LocalFileBlobStore(req.store.root, { minFreeBytes: req.store.minFreeBytes, blockingIo: false });
+        store = new LocalFileBlobStore(req.store.root, { minFreeBytes: req.store.minFreeBytes, blockingIo: true });
         stores.set(key, store);
       }
       transcodeWavToOpus(store, req.job, inThreadOggOpusEncoding, () => cancelled.has(req.id)).then(
