@@ -238,7 +238,7 @@ export class CallJournal {
     // The header is written by the first flush, with the first second of audio, within
     // flushIntervalMs: the call's set-up does not wait for the disk. Under load a write
     // to a new file can wait 100 ms and more for the file system's journal (the calls'
-    // fdatasyncs keep it committing; measured in bench/README.md, session 6). A process
+    // durable writes keep it committing; measured in bench/README.md, session 6). A process
     // killed before that flush leaves an empty journal file, which recovery deletes, and
     // the conversation row, which it finishes as failed (no audio was durable); either
     // way at most that first second is lost, as for any other second of the call.

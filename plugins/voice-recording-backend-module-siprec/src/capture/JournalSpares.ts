@@ -3,7 +3,7 @@
  *
  * Creating a file is a change to its directory, which the file system's own journal
  * (ext4's jbd2) must take in. While the recorder carries hundreds of calls, their
- * once-a-second fdatasyncs keep that journal committing, and a create can then wait
+ * once-a-second durable writes keep that journal committing, and a create can then wait
  * 100 ms and more (measured: bench/README.md, session 6). A call's set-up must not:
  * it takes a file made earlier, at leisure, one at a time, by this pool.
  *
