@@ -182,6 +182,12 @@ export interface ReplaceArchiveInput {
 }
 
 export interface RecordRefusedInput {
+  /**
+   * The record's stable id (a UUID). Give it to make `recordRefused` safe to retry (a
+   * record already kept under that id is returned as it is, and not audited twice);
+   * generated when absent.
+   */
+  id?: string;
   at: Date;
   participants: CaptureParticipantInput[];
   recordedNumber?: Pick<CaptureRecordedNumber, 'id' | 'number' | 'userRef'>;

@@ -10,6 +10,7 @@ import {
   RecordRefusedInput,
 } from '@mvr/plugin-voice-recording-node';
 import { DatabaseHealth } from './databaseHealth';
+import { RefusalSpool } from './RefusalSpool';
 import { RegistrationQueue } from './RegistrationQueue';
 import { RegistrationJob } from './register';
 
@@ -45,7 +46,7 @@ class Store implements CaptureConversations {
   }
   async recordRefused(input: RecordRefusedInput) {
     this.check('conversations.recordRefused');
-    this.refused.push(input);
+    if (!input.id || !this.refused.some(r => r.id === input.id)) this.refused.push(input);
     return {} as any;
   }
   async activeCount() {
@@ -172,8 +173,61 @@ describe('RegistrationQueue', () => {
     const idle = queue.idle();
     queue.close();
     await idle;
+    await queue.whenClosed();
     expect(fs.existsSync(j.journalPath!)).toBe(true);
     expect(queue.stats.refusalsDropped).toBe(1);
     expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('r2'));
+  });
+
+  it('keeps waiting refused-session records on disk: a stop does not wait for them, the next start writes them once', async () => {
+    const spool = new RefusalSpool(path.join(dir, 'refused'));
+    const observed = health.wrap({ conversations: store } as any).conversations;
+    const spooled = new RegistrationQueue({ conversations: observed, logger, health, retryDelaysMs: [50], spool });
+    store.up = false;
+    spooled.recordRefused({ at: new Date(), participants: ['sip:+32470123456@sbc'], reason: 'storage-unavailable', sipCallId: 'r3', responseCode: 503 });
+    await waitFor(() => health.down);
+    spooled.recordRefused({ at: new Date(), participants: [], reason: 'storage-unavailable', sipCallId: 'r4', responseCode: 503 });
+    // on disk: nothing a stop would lose, though both still wait for the database
+    await spooled.idle();
+    expect(spooled.stats.pendingRefusals).toBe(2);
+    spooled.close();
+    await spooled.whenClosed();
+    expect(spooled.stats.refusalsDropped).toBe(0);
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining(`2 refused-session record(s) not written yet (database unavailable): kept in ${spool.dir}`));
+
+    // the next start: the records come back with their ids, and are written when the database is
+    const left = await new RefusalSpool(spool.dir).load();
+    expect(left.records.map(r => r.sipCallId)).toEqual(['r3', 'r4']);
+    const ids = left.records.map(r => r.id);
+    expect(ids.every(id => /^[0-9a-f-]{36}$/.test(id))).toBe(true);
+    const next = new RegistrationQueue({ conversations: observed, logger, health, retryDelaysMs: [50], spool });
+    try {
+      next.resumeRefusals(left.records);
+      await new Promise(r => setTimeout(r, 200));
+      expect(store.refused).toHaveLength(0);
+      store.up = true;
+      await waitFor(() => next.stats.pendingRefusals === 0);
+      expect(store.refused.map(r => [r.sipCallId, r.id])).toEqual([['r3', ids[0]], ['r4', ids[1]]]);
+      await waitFor(() => fs.readdirSync(spool.dir).length === 0);
+      // a crash after the database took a record but before its file went: written again, kept once
+      next.resumeRefusals(left.records);
+      await waitFor(() => next.stats.pendingRefusals === 0);
+      expect(store.refused).toHaveLength(2);
+    } finally {
+      next.close();
+    }
+  });
+
+  it('writes a refused session with a stable id at once when the database answers, leaving no file', async () => {
+    const spool = new RefusalSpool(path.join(dir, 'refused'));
+    const spooled = new RegistrationQueue({ conversations: store, logger, spool });
+    try {
+      spooled.recordRefused({ at: new Date(), participants: [], reason: 'unknown-number', sipCallId: 'r5', responseCode: 404 });
+      await waitFor(() => store.refused.length === 1);
+      expect(store.refused[0].id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(fs.existsSync(spool.dir)).toBe(false);
+    } finally {
+      spooled.close();
+    }
   });
 });

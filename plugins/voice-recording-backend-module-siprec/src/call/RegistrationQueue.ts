@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
@@ -6,12 +7,21 @@ import {
   isCaptureStoreError,
 } from '@mvr/plugin-voice-recording-node';
 import { DatabaseHealth } from './databaseHealth';
+import { RefusalSpool, SpooledRefusal } from './RefusalSpool';
 import { RegistrationJob, registerOnce } from './register';
 
 const RETRY_DELAYS_MS = [1000, 2000, 5000];
 const MAX_REFUSALS = 10_000;
 /** Attempts for a refused-session record the database keeps failing with an unexpected error. */
 const MAX_REFUSAL_FAILURES = 10;
+
+interface PendingRefusal {
+  record: SpooledRefusal;
+  /** resolves true once the record is on disk (false: no spool, or saving it failed) */
+  saved: Promise<boolean>;
+  /** the record is on disk: a stop need not wait for it */
+  onDisk: boolean;
+}
 
 interface PendingRegistration {
   job: RegistrationJob;
@@ -27,11 +37,14 @@ interface PendingRegistration {
 export interface RegistrationQueueStats {
   /** conversations waiting to be registered (their journals are kept) */
   pendingRegistrations: number;
-  /** refused-session records waiting for the database (in memory only) */
+  /** refused-session records waiting for the database (on disk too when there is a spool) */
   pendingRefusals: number;
   /** registered after their first attempt failed */
   registeredLate: number;
-  /** refused-session records dropped: queue full, or the recorder stopped first */
+  /**
+   * refused-session records lost: not on disk (no spool, or saving failed) when the queue
+   * was full or the recorder stopped, or refused by the database
+   */
   refusalsDropped: number;
 }
 
@@ -48,12 +61,15 @@ export interface RegistrationQueueStats {
  *   when the database says the conversation is no longer `recording`. Otherwise it
  *   stays: pending registrations survive a stop or a crash as journals, registered
  *   at the next start.
- * - Refused-session records are kept in memory only (at most 10,000; the oldest go
- *   first); the refusal itself is always logged.
+ * - Refused-session records get a stable id and, while they wait, a file in the
+ *   {@link RefusalSpool} (when given): a stop or a crash leaves them for the next start
+ *   ({@link RegistrationQueue.resumeRefusals}), and writing one again is harmless. At
+ *   most 10,000 wait in memory; beyond that the oldest wait on disk only, for the next
+ *   start. The refusal itself is always logged.
  */
 export class RegistrationQueue {
   private readonly registrations = new Map<string, PendingRegistration>();
-  private readonly refusals: RecordRefusedInput[] = [];
+  private readonly refusals: PendingRefusal[] = [];
   /** unexpected (non-outage) failures of the first queued refusal */
   private headFailures = 0;
   private timer?: NodeJS.Timeout;
@@ -63,6 +79,7 @@ export class RegistrationQueue {
   private closed = false;
   private idleWaiters: Array<() => void> = [];
   private readonly counters = { registeredLate: 0, refusalsDropped: 0 };
+  private closing?: Promise<void>;
   private readonly unsubscribe?: () => void;
 
   constructor(
@@ -73,6 +90,8 @@ export class RegistrationQueue {
       health?: DatabaseHealth;
       retryDelaysMs?: number[];
       maxRefusals?: number;
+      /** where waiting refused-session records are kept across a stop or a crash */
+      spool?: RefusalSpool;
       /** after each registration that went through (e.g. to compress its archive) */
       onRegistered?: (job: RegistrationJob) => void;
     },
@@ -120,21 +139,33 @@ export class RegistrationQueue {
 
   /** Writes the refused-session record now, or keeps it until the database is back. */
   recordRefused(input: RecordRefusedInput): void {
+    const record: SpooledRefusal = { ...input, id: input.id ?? randomUUID() };
     if (this.closed || this.options.health?.down || this.refusals.length) {
-      this.queueRefusal(input);
+      this.queueRefusal(record);
       return;
     }
-    this.options.conversations.recordRefused(input).then(
+    this.options.conversations.recordRefused(record).then(
       () => undefined,
       e => {
         // an outage or an unexpected error: retried; refused by the database (invalid): logged
-        if (!isCaptureStoreError(e) || e.retryable || e.code === 'failed') this.queueRefusal(input);
-        else this.options.logger.warn(`cannot record the refused session ${input.sipCallId}: ${(e as Error).message}`);
+        if (!isCaptureStoreError(e) || e.retryable || e.code === 'failed') this.queueRefusal(record);
+        else this.refusalRejected(record, e);
       },
     );
   }
 
-  /** Resolves once nothing waits (for a bounded wait at shutdown). */
+  /** Records a previous run left in the spool (already on disk): written when the database answers. */
+  resumeRefusals(records: SpooledRefusal[]): void {
+    for (const record of records) {
+      this.refusals.push({ record, saved: Promise.resolve(true), onDisk: true });
+    }
+    if (records.length) this.schedule(0);
+  }
+
+  /**
+   * Resolves once nothing waits that a stop would lose: no registration, and no
+   * refused-session record that is only in memory (for a bounded wait at shutdown).
+   */
   idle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
     return new Promise(resolve => this.idleWaiters.push(resolve));
@@ -158,16 +189,35 @@ export class RegistrationQueue {
       );
     }
     if (this.refusals.length) {
-      this.counters.refusalsDropped += this.refusals.length;
-      const lost = this.refusals.map(r => `${r.at.toISOString()} ${r.sipCallId} ${r.responseCode} ${r.reason}`).join('; ');
-      logger.warn(`${this.refusals.length} refused-session record(s) not written (database unavailable): ${lost}`);
-      this.refusals.length = 0;
+      const pending = this.refusals.splice(0);
+      const { spool } = this.options;
+      // settled quickly (a file each); the stop waits for them so the records are on disk or reported
+      this.closing = Promise.all(pending.map(async p => ((await p.saved) ? undefined : p.record))).then(notSaved => {
+        const lost = notSaved.filter((r): r is SpooledRefusal => r !== undefined);
+        const kept = pending.length - lost.length;
+        if (kept) {
+          logger.warn(`${kept} refused-session record(s) not written yet (database unavailable): kept in ${spool!.dir} for the next start`);
+        }
+        if (lost.length) {
+          this.counters.refusalsDropped += lost.length;
+          logger.warn(`${lost.length} refused-session record(s) not written (database unavailable): ${lost.map(describeRefusal).join('; ')}`);
+        }
+      });
     }
     this.notifyIdle(true);
   }
 
+  /** Resolves once close() has put the waiting refused-session records on disk or reported them. */
+  whenClosed(): Promise<void> {
+    return this.closing ?? Promise.resolve();
+  }
+
+  private hasWork(): boolean {
+    return this.registrations.size > 0 || this.refusals.length > 0;
+  }
+
   private isIdle(): boolean {
-    return this.registrations.size === 0 && this.refusals.length === 0;
+    return this.registrations.size === 0 && this.refusals.every(r => r.onDisk);
   }
 
   private notifyIdle(force = false): void {
@@ -177,22 +227,70 @@ export class RegistrationQueue {
     for (const w of waiters) w();
   }
 
-  private queueRefusal(input: RecordRefusedInput): void {
+  /** Puts the record on disk (when there is a spool); true once it is there. */
+  private save(record: SpooledRefusal): Promise<boolean> {
+    const { spool, logger } = this.options;
+    if (!spool) return Promise.resolve(false);
+    return spool.save(record).then(
+      () => true,
+      e => {
+        logger.warn(`refused session ${record.sipCallId}: cannot keep its record in ${spool.dir} (${(e as Error).message}); kept in memory only`);
+        return false;
+      },
+    );
+  }
+
+  private queueRefusal(record: SpooledRefusal): void {
+    const { logger, spool } = this.options;
     const max = this.options.maxRefusals ?? MAX_REFUSALS;
+    const saved = this.save(record);
     if (this.closed) {
-      this.counters.refusalsDropped++;
-      this.options.logger.warn(`refused session ${input.sipCallId} not recorded: the recorder is stopping`);
+      void saved.then(onDisk => {
+        if (onDisk) {
+          logger.warn(`refused session ${record.sipCallId}: the recorder is stopping; record kept in ${spool!.dir} for the next start`);
+        } else {
+          this.counters.refusalsDropped++;
+          logger.warn(`refused session ${record.sipCallId} not recorded: the recorder is stopping (${describeRefusal(record)})`);
+        }
+      });
       return;
     }
     if (this.refusals.length >= max) {
-      const dropped = this.refusals.shift()!;
-      this.counters.refusalsDropped++;
-      this.options.logger.warn(
-        `refused-session queue full (${max}): dropped ${dropped.at.toISOString()} ${dropped.sipCallId} ${dropped.reason}`,
-      );
+      const oldest = this.refusals.shift()!;
+      void oldest.saved.then(onDisk => {
+        if (onDisk) {
+          logger.warn(`refused-session queue full (${max}): ${describeRefusal(oldest.record)} waits on disk only, written at the next start`);
+        } else {
+          this.counters.refusalsDropped++;
+          logger.warn(`refused-session queue full (${max}): dropped ${describeRefusal(oldest.record)}`);
+        }
+      });
     }
-    this.refusals.push(input);
+    const pending: PendingRefusal = { record, saved, onDisk: false };
+    void saved.then(onDisk => {
+      pending.onDisk = onDisk;
+      if (onDisk) this.notifyIdle();
+    });
+    this.refusals.push(pending);
     this.schedule();
+  }
+
+  /** The database refused the record itself (invalid): logged, its file removed. */
+  private refusalRejected(record: SpooledRefusal, e: unknown): void {
+    this.counters.refusalsDropped++;
+    this.options.logger.warn(`cannot record the refused session ${record.sipCallId}: ${(e as Error).message} (${describeRefusal(record)})`);
+  }
+
+  /** The database holds the record (or rejected it): its file goes (or is set aside) once it was written. */
+  private forget(p: PendingRefusal, outcome: 'written' | 'rejected' = 'written'): void {
+    const { spool, logger } = this.options;
+    if (!spool) return;
+    void p.saved
+      .then(onDisk => {
+        if (!onDisk) return undefined;
+        return outcome === 'written' ? spool.remove(p.record) : spool.setAside(p.record, 'rejected');
+      })
+      .catch(e => logger.warn(`refused session ${p.record.sipCallId}: its spooled record could not be deleted (${(e as Error).message}); written again, harmlessly, at the next start`));
   }
 
   /**
@@ -275,7 +373,7 @@ export class RegistrationQueue {
   }
 
   private schedule(delay?: number): void {
-    if (this.closed || this.timer || this.running || this.isIdle()) return;
+    if (this.closed || this.timer || this.running || !this.hasWork()) return;
     const delays = this.options.retryDelaysMs ?? RETRY_DELAYS_MS;
     const wait = delay ?? delays[Math.min(this.attempt, delays.length - 1)];
     this.timer = setTimeout(() => {
@@ -292,7 +390,7 @@ export class RegistrationQueue {
 
   /** The database is back: retry now, unless the last failure is more recent than the back-off. */
   private kick(): void {
-    if (this.closed || this.running || this.isIdle()) return;
+    if (this.closed || this.running || !this.hasWork()) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const delays = this.options.retryDelaysMs ?? RETRY_DELAYS_MS;
@@ -315,21 +413,23 @@ export class RegistrationQueue {
       }
     }
     while (!dbFailed && this.refusals.length && !this.closed) {
-      const input = this.refusals[0];
+      const head = this.refusals[0];
       try {
-        await this.options.conversations.recordRefused(input);
-        this.refusals.shift();
+        await this.options.conversations.recordRefused(head.record);
+        if (this.refusals[0] === head) this.refusals.shift();
         this.headFailures = 0;
+        this.forget(head);
       } catch (e) {
         const outage = isCaptureStoreError(e) && e.retryable;
         const unexpected = !isCaptureStoreError(e) || e.code === 'failed';
         if (outage || (unexpected && ++this.headFailures < MAX_REFUSAL_FAILURES)) {
           failed = dbFailed = true;
         } else {
-          this.refusals.shift();
+          // the database will not take it: logged, and its file set aside for an operator
+          if (this.refusals[0] === head) this.refusals.shift();
           this.headFailures = 0;
-          this.counters.refusalsDropped++;
-          this.options.logger.warn(`cannot record the refused session ${input.sipCallId}: ${(e as Error).message}`);
+          this.refusalRejected(head.record, e);
+          this.forget(head, 'rejected');
         }
       }
     }
@@ -341,4 +441,8 @@ export class RegistrationQueue {
     }
     this.notifyIdle();
   }
+}
+
+function describeRefusal(r: RecordRefusedInput): string {
+  return `${r.at.toISOString()} ${r.sipCallId} ${r.responseCode} ${r.reason}`;
 }

@@ -255,6 +255,43 @@ async function callThroughOutage(
     expect((await udp.bye(ok)).status).toBe(200);
     expect(await finishedConversation(rb.knex, ok.callId)).toMatchObject({ ended_by: 'bye' });
   });
+
+  it('keeps the refused sessions of an outage on disk through a stop, and writes them once at the next start', async () => {
+    await admin.raw(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+    await admin.raw('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()', [name]);
+    const refused = [await timedInvite(udp), await timedInvite(udp)];
+    for (const r of refused) expect503(r.call);
+    const spoolDir = path.join(rb.journalDir, 'refused');
+    const spooled = () => (fs.existsSync(spoolDir) ? fs.readdirSync(spoolDir).filter(f => f.endsWith('.json')) : []);
+    await waitFor(async () => spooled().length === 2, 10_000, 'both refusals on disk');
+    expect(rb.server.storeStatus().registrations.pendingRefusals).toBe(2);
+
+    // the stop does not wait for the database: the records are on disk
+    const { journalDir, archiveDir } = rb;
+    const stopping = Date.now();
+    await udp.close();
+    await rb.stop();
+    const stopMs = Date.now() - stopping;
+    expect(stopMs).toBeLessThan(10_000);
+    expect(spooled()).toHaveLength(2);
+
+    await admin.raw(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+    rb = await startRecorderBackend(db, { storage: { journalDir, archiveDir, minFreeMegabytes: 1 } });
+    udp = new SrcClient({ host: '127.0.0.1', port: rb.port, transport: 'udp' });
+    await udp.start();
+    for (const r of refused) {
+      const row = await refusedSession(rb.knex, r.call.callId);
+      // the number could not be looked up during the outage: the parties are what the SRC sent
+      expect(row).toMatchObject({ reason: 'storage-unavailable', response_code: 503, message: expect.stringContaining('database unavailable') });
+      expect(JSON.stringify(row.participants)).toContain(NUMBERS.recorded);
+      expect(await rb.knex('vr_refused_sessions').where('sip_call_id', r.call.callId)).toHaveLength(1);
+      expect(await rb.knex('vr_audit_log').where({ action: 'recording-refused', target_id: row.id })).toHaveLength(1);
+    }
+    await waitFor(async () => spooled().length === 0, 10_000, 'the spooled records to be deleted');
+    expect(fs.readdirSync(spoolDir)).toEqual([]);
+    // eslint-disable-next-line no-console
+    console.log(`refusals of an outage: stop took ${stopMs} ms with 2 records on disk; written at the next start`);
+  });
 });
 
 /** A small tmpfs for the SQLite file (root only); undefined when it cannot be mounted. */

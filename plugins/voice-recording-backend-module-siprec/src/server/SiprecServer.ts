@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConversationEndReason, RefusalReason } from '@mvr/plugin-voice-recording-common';
 import {
@@ -15,6 +16,7 @@ import { CallSession } from '../call/CallSession';
 import { ArchiveFormat } from '../capture/finalize';
 import { DatabaseHealth, DatabaseStatus, INVITE_DATABASE_BUDGET_MS, shortStoreMessage, withDeadline } from '../call/databaseHealth';
 import { RegistrationQueue, RegistrationQueueStats } from '../call/RegistrationQueue';
+import { RefusalSpool } from '../call/RefusalSpool';
 import { recoverCalls } from '../call/recoverCalls';
 import { BoundRtpSocket, PortAllocator } from '../media/PortAllocator';
 import {
@@ -208,6 +210,8 @@ export class SiprecServer {
   readonly database: DatabaseHealth;
   /** registrations and refused-session records waiting for the database */
   readonly registrations: RegistrationQueue;
+  /** refused-session records waiting for the database, on disk (`<journalDir>/refused`) */
+  private readonly refusalSpool: RefusalSpool;
   addresses: { udp?: number; tcp?: number; tls?: number } = {};
 
   constructor(private readonly options: SiprecServerOptions) {
@@ -236,10 +240,12 @@ export class SiprecServer {
         instanceId: config.instanceId,
       });
     }
+    this.refusalSpool = new RefusalSpool(path.join(config.storage.journalDir, 'refused'));
     this.registrations = new RegistrationQueue({
       conversations: this.ctx.conversations,
       logger: options.logger,
       health: this.database,
+      spool: this.refusalSpool,
       onRegistered: job => {
         if (job.finish.compressTo) this.compressor?.notify();
       },
@@ -294,6 +300,15 @@ export class SiprecServer {
       instanceId: config.instanceId,
       logger: this.logger,
     });
+    // refused-session records a stop or a crash left while the database was unavailable
+    const spooled = await this.refusalSpool.load();
+    for (const u of spooled.unreadable) {
+      this.logger.error(`recovery: refused-session record ${u.file} cannot be read (${u.error}); left for an operator`);
+    }
+    if (spooled.records.length) {
+      this.logger.info(`recovery: ${spooled.records.length} refused-session record(s) from ${this.refusalSpool.dir} to write`);
+      this.registrations.resumeRefusals(spooled.records);
+    }
     await this.journalSpares.start();
     this.compressor?.start();
     await this.probeStorage().catch(e => this.logger.warn(`storage probe failed: ${(e as Error).message}`));
@@ -386,6 +401,7 @@ export class SiprecServer {
     await Promise.race([this.registrations.idle(), aborted]);
     clearTimeout(deadline);
     this.registrations.close();
+    await this.registrations.whenClosed();
     await this.journalSpares.close();
     await this.compressor?.stop();
     await this.probing?.catch(() => undefined);

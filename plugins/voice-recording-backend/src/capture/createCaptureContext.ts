@@ -316,27 +316,30 @@ export function createCaptureContext(
       },
 
       async recordRefused(input): Promise<RefusedSession> {
-        const refused = await store.recordRefused({
+        const { refused, created } = await store.recordRefused({
           ...input,
           participants: normalizeAll(input.participants),
           captureSource: sourceId,
           captureInstance: input.instanceId,
         });
-        await audit.record({
-          actor,
-          action: 'recording-refused',
-          targetType: 'refused-session',
-          targetId: refused.id,
-          severity: refused.reason === 'unknown-number' ? 'low' : 'medium',
-          details: {
-            reason: refused.reason,
-            ...(refused.number ? { number: refused.number } : {}),
-            ...(refused.message ? { message: refused.message } : {}),
-            sipCallId: refused.sipCallId,
-            responseCode: refused.responseCode,
-            participants: refused.participants.map(p => p.number ?? p.aor),
-          },
-        });
+        // a retried record that was already kept was audited with it
+        if (created) {
+          await audit.record({
+            actor,
+            action: 'recording-refused',
+            targetType: 'refused-session',
+            targetId: refused.id,
+            severity: refused.reason === 'unknown-number' ? 'low' : 'medium',
+            details: {
+              reason: refused.reason,
+              ...(refused.number ? { number: refused.number } : {}),
+              ...(refused.message ? { message: refused.message } : {}),
+              sipCallId: refused.sipCallId,
+              responseCode: refused.responseCode,
+              participants: refused.participants.map(p => p.number ?? p.aor),
+            },
+          });
+        }
         return refused;
       },
 

@@ -257,7 +257,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('records refused sessions', async () => {
-      const refused = await store.recordRefused({
+      const { refused, created } = await store.recordRefused({
         at: new Date('2025-06-02T07:00:00.000Z'),
         participants: [{ aor: 'sip:+32470123456@sbc' }, { aor: 'sip:112@sbc' }],
         recordedNumber: bob,
@@ -277,7 +277,7 @@ describe.each(databases.eachSupportedId())(
         sipCallId: 'refused-1',
         captureSource: 'siprec',
       });
-      const unknown = await store.recordRefused({
+      const { refused: unknown } = await store.recordRefused({
         at: new Date('2025-06-02T07:01:00.000Z'),
         participants: [{ aor: 'sip:+32499999999@sbc' }],
         reason: 'unknown-number',
@@ -285,10 +285,34 @@ describe.each(databases.eachSupportedId())(
         responseCode: 404,
         captureSource: 'siprec',
       });
+      expect(created).toBe(true);
       expect(unknown.recordedNumberId).toBeUndefined();
       expect(unknown.number).toBeUndefined();
       const list = await store.listRefused();
       expect(list.map(r => r.sipCallId)).toEqual(['refused-2', 'refused-1']);
+    });
+
+    it('keeps a refused session once when it is recorded again under its id', async () => {
+      const id = '0b6c3f5e-1d2a-4c8e-9f00-5a1b2c3d4e5f';
+      const input = {
+        id,
+        at: new Date('2025-06-02T08:00:00.000Z'),
+        participants: [{ aor: 'sip:+32470123456@sbc' }],
+        recordedNumber: bob,
+        reason: 'outside-schedule' as const,
+        sipCallId: 'refused-retried',
+        responseCode: 403,
+        captureSource: 'siprec',
+      };
+      const first = await store.recordRefused(input);
+      const again = await store.recordRefused(input);
+      expect(first).toMatchObject({ created: true, refused: { id } });
+      expect(again).toEqual({ created: false, refused: first.refused });
+      const list = await store.listRefused();
+      expect(list.filter(r => r.sipCallId === 'refused-retried')).toHaveLength(1);
+      await expect(
+        store.recordRefused({ ...input, id: 'not-a-uuid' }),
+      ).rejects.toMatchObject({ code: 'invalid' });
     });
 
     it('keeps conversations when their number is deleted', async () => {

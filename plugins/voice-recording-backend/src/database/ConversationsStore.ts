@@ -34,6 +34,8 @@ export interface ConversationUpdateRecord
 }
 
 export interface RefusedSessionRecord {
+  /** stable id (a UUID) that makes a retry safe; generated when absent */
+  id?: string;
   at: Date;
   participants: ConversationParticipant[];
   recordedNumber?: { id: string; number: string; userRef: string };
@@ -69,7 +71,10 @@ export interface ConversationsStore {
     id: string,
     input: FinishConversationInput,
   ): Promise<{ conversation: Conversation; finished: boolean }>;
-  recordRefused(input: RefusedSessionRecord): Promise<RefusedSession>;
+  /** Idempotent on `input.id`: `created` is false when that record already existed. */
+  recordRefused(
+    input: RefusedSessionRecord,
+  ): Promise<{ refused: RefusedSession; created: boolean }>;
   activeCount(recordedNumberId: string): Promise<number>;
   listInProgress(options: {
     captureSource: string;
@@ -312,14 +317,14 @@ function refusedFromRow(row: any): RefusedSession {
   return r;
 }
 
-function assertUuid(operation: string, id: string) {
+function assertUuid(operation: string, id: string, what = 'conversation') {
   if (
     !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
   ) {
     throw new CaptureStoreError(
       'invalid',
       operation,
-      `conversation id "${id}" is not a UUID`,
+      `${what} id "${id}" is not a UUID`,
     );
   }
 }
@@ -525,8 +530,10 @@ export class KnexConversationsStore implements ConversationsStore {
   }
 
   recordRefused(input: RefusedSessionRecord) {
-    return guarded('conversations.recordRefused', async () => {
-      const id = randomUUID();
+    const op = 'conversations.recordRefused';
+    return guarded(op, async () => {
+      const id = input.id ?? randomUUID();
+      assertUuid(op, id, 'refused-session');
       const row = {
         id,
         at: input.at,
@@ -542,7 +549,9 @@ export class KnexConversationsStore implements ConversationsStore {
         capture_source: input.captureSource,
         capture_instance: input.captureInstance ?? null,
       };
-      await this.db.transaction(async trx => {
+      const created = await this.db.transaction(async trx => {
+        // a retry of a record that was kept (the caller crashed or timed out after the commit)
+        if (input.id && (await trx(R).where('id', id).first('id'))) return false;
         if (input.recordedNumber) {
           const n = await trx('vr_numbers')
             .where('id', input.recordedNumber.id)
@@ -550,8 +559,12 @@ export class KnexConversationsStore implements ConversationsStore {
           if (n) row.recorded_number_id = input.recordedNumber.id;
         }
         await trx(R).insert(row);
+        return true;
       });
-      return refusedFromRow(await this.db(R).where('id', id).first());
+      return {
+        refused: refusedFromRow(await this.db(R).where('id', id).first()),
+        created,
+      };
     });
   }
 
