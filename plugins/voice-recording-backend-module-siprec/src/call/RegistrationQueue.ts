@@ -245,7 +245,7 @@ export class RegistrationQueue {
     const max = this.options.maxRefusals ?? MAX_REFUSALS;
     const saved = this.save(record);
     if (this.closed) {
-      void saved.then(onDisk => {
+      const reported = saved.then(onDisk => {
         if (onDisk) {
           logger.warn(`refused session ${record.sipCallId}: the recorder is stopping; record kept in ${spool!.dir} for the next start`);
         } else {
@@ -253,6 +253,7 @@ export class RegistrationQueue {
           logger.warn(`refused session ${record.sipCallId} not recorded: the recorder is stopping (${describeRefusal(record)})`);
         }
       });
+      this.closing = Promise.all([this.closing, reported]).then(() => undefined);
       return;
     }
     if (this.refusals.length >= max) {
@@ -275,7 +276,7 @@ export class RegistrationQueue {
     this.schedule();
   }
 
-  /** The database refused the record itself (invalid): logged, its file removed. */
+  /** The database refused the record itself (invalid): counted and logged (its file is set aside by forget). */
   private refusalRejected(record: SpooledRefusal, e: unknown): void {
     this.counters.refusalsDropped++;
     this.options.logger.warn(`cannot record the refused session ${record.sipCallId}: ${(e as Error).message} (${describeRefusal(record)})`);
@@ -290,7 +291,12 @@ export class RegistrationQueue {
         if (!onDisk) return undefined;
         return outcome === 'written' ? spool.remove(p.record) : spool.setAside(p.record, 'rejected');
       })
-      .catch(e => logger.warn(`refused session ${p.record.sipCallId}: its spooled record could not be deleted (${(e as Error).message}); written again, harmlessly, at the next start`));
+      .catch(e =>
+        logger.warn(
+          `refused session ${p.record.sipCallId}: its file in ${spool.dir} could not be ${outcome === 'written' ? 'deleted' : 'set aside'} ` +
+            `(${(e as Error).message}); the next start writes it again (kept once)`,
+        ),
+      );
   }
 
   /**
