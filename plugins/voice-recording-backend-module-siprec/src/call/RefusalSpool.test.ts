@@ -48,7 +48,7 @@ describe('RefusalSpool', () => {
     await spool.save(b);
     await spool.remove(a);
     await spool.remove(a); // already gone: no error
-    await spool.setAside(b, 'rejected');
+    await spool.setAsideRejected(b);
     expect((await spool.load()).records).toEqual([]);
     expect(fs.readdirSync(spool.dir)).toEqual([expect.stringMatching(/-b0000000-0000-4000-8000-000000000002\.json\.rejected$/)]);
   });

@@ -8,7 +8,8 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { RecordRefusedInput } from '@mvr/plugin-voice-recording-node';
+import { RecordRefusedInput, asyncFileCalls } from '@mvr/plugin-voice-recording-node';
+import { fsyncDir, mkdirs } from '../storage/BlobStore';
 
 /** A refused-session record with the id that makes writing it again harmless. */
 export type SpooledRefusal = RecordRefusedInput & { id: string };
@@ -21,15 +22,6 @@ const FORMAT_VERSION = 1;
 /** Files sort by the refusal's time, then id: a directory listing gives them in order. */
 function fileName(record: SpooledRefusal): string {
   return `${String(record.at.getTime()).padStart(15, '0')}-${record.id}${EXTENSION}`;
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Parses one spooled file's text; throws with what is wrong. */
@@ -49,24 +41,11 @@ export function parseSpooledRefusal(text: string): SpooledRefusal {
 }
 
 export class RefusalSpool {
-  private made?: Promise<void>;
-
   constructor(readonly dir: string) {}
-
-  private ensureDir(): Promise<void> {
-    this.made ??= fs.mkdir(this.dir, { recursive: true }).then(
-      () => undefined,
-      e => {
-        this.made = undefined;
-        throw e;
-      },
-    );
-    return this.made;
-  }
 
   /** Keeps the record; durable when this resolves. */
   async save(record: SpooledRefusal): Promise<void> {
-    await this.ensureDir();
+    await mkdirs(this.dir);
     const final = path.join(this.dir, fileName(record));
     const temporary = `${final}${TEMPORARY}`;
     const handle = await fs.open(temporary, 'w', 0o640);
@@ -77,20 +56,18 @@ export class RefusalSpool {
       await handle.close();
     }
     await fs.rename(temporary, final);
-    await syncDirectory(this.dir);
+    await fsyncDir(this.dir);
   }
 
   /** The database holds the record: its file goes (no error when it is already gone). */
-  async remove(record: SpooledRefusal): Promise<void> {
-    await fs.unlink(path.join(this.dir, fileName(record))).catch(e => {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    });
+  remove(record: SpooledRefusal): Promise<void> {
+    return asyncFileCalls.removeIfExists(path.join(this.dir, fileName(record)));
   }
 
   /** A record the database rejected: renamed `*.rejected`, never written again, kept for an operator. */
-  async setAside(record: SpooledRefusal, why: 'rejected'): Promise<void> {
+  async setAsideRejected(record: SpooledRefusal): Promise<void> {
     const file = path.join(this.dir, fileName(record));
-    await fs.rename(file, `${file}.${why}`);
+    await fs.rename(file, `${file}.rejected`);
   }
 
   /**

@@ -289,7 +289,7 @@ export class RegistrationQueue {
     void p.saved
       .then(onDisk => {
         if (!onDisk) return undefined;
-        return outcome === 'written' ? spool.remove(p.record) : spool.setAside(p.record, 'rejected');
+        return outcome === 'written' ? spool.remove(p.record) : spool.setAsideRejected(p.record);
       })
       .catch(e =>
         logger.warn(
