@@ -39,23 +39,31 @@ describe('buildSdpAnswer', () => {
     ]);
     expect(r.parsed.origin).toMatchObject({ username: 'SRS', sessionId: 77, sessionVersion: 3, address: '192.0.2.50' });
     expect(r.calls.map(c => c.label)).toEqual(['1', '2']);
-    expect(r.streams[0]).toMatchObject({ accepted: true, remote: { address: '10.0.0.5', port: 30000 }, codec: { payloadType: 8, name: 'PCMA', clockRate: 8000 }, telephoneEvent: { payloadType: 101, clockRate: 8000 } });
+    expect(r.streams[0]).toMatchObject({ accepted: true, remote: { address: '10.0.0.5', port: 30000 }, codec: { payloadType: 0, name: 'PCMU', clockRate: 8000 }, telephoneEvent: { payloadType: 101, clockRate: 8000 } });
     expect(r.sdp).not.toMatch(/multipart/);
     expect(r.sdp).toMatch(/^v=0\r\n/);
   });
 
-  it('prefers PCMA, then PCMU, then G722 whatever the offer order, and keeps telephone-event fmtp', () => {
-    const r = answer(offer([audio(1, 'a', '9 0 101'), audio(3, 'b', '9 8 0'), audio(5, 'c', '9 18')]));
-    expect(r.streams.map(s => s.codec?.name)).toEqual(['PCMU', 'PCMA', 'G722']);
-    expect(r.parsed.media[0].payloads).toBe('0 101');
+  it("chooses the first codec in the offerer's order that it decodes (RFC 3264 §6.1), and keeps telephone-event fmtp", () => {
+    const r = answer(
+      offer([audio(1, 'a', '9 0 101'), audio(3, 'b', '18 8 0 9'), audio(5, 'c', '18 0 9'), audio(7, 'd', '101 8 9')]),
+    );
+    // G.722 offered first is recorded wideband; G.729 (not decoded) is passed over
+    expect(r.streams.map(s => s.codec?.name)).toEqual(['G722', 'PCMA', 'PCMU', 'PCMA']);
+    expect(r.parsed.media[0].payloads).toBe('9 101');
+    expect(r.parsed.media[0].rtp).toEqual([
+      { payload: 9, codec: 'G722', rate: 8000 },
+      { payload: 101, codec: 'telephone-event', rate: 8000 },
+    ]);
     expect(r.parsed.media[0].fmtp).toEqual([{ payload: 101, config: '0-16' }]);
     expect(String(r.parsed.media[1].payloads)).toBe('8');
-    expect(r.parsed.media[2].rtp).toEqual([{ payload: 9, codec: 'G722', rate: 8000 }]);
+    expect(String(r.parsed.media[2].payloads)).toBe('0');
+    expect(r.parsed.media[3].payloads).toBe('8 101');
   });
 
-  it('honours a custom codec preference', () => {
-    const r = answer(offer([audio(1, 'a', '0 8 9')]), { codecPreference: ['G722', 'PCMU'] });
-    expect(r.streams[0].codec?.name).toBe('G722');
+  it('chooses only among the allowed codecs (codecPreference), still in the offer order', () => {
+    expect(answer(offer([audio(1, 'a', '0 8 9')]), { codecPreference: ['G722', 'PCMU'] }).streams[0].codec?.name).toBe('PCMU');
+    expect(answer(offer([audio(1, 'a', '0 8 9')]), { codecPreference: ['G722'] }).streams[0].codec?.name).toBe('G722');
   });
 
   it('uses static payload types without rtpmap', () => {

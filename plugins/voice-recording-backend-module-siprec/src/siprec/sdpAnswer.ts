@@ -50,7 +50,10 @@ export interface SdpAnswerOptions {
   allocate: (stream: OfferedStream) => StreamAllocation;
   origin?: { username?: string; sessionId: string | number; sessionVersion: string | number };
   sessionName?: string;
-  /** Preference among decodable codecs, default PCMA, PCMU, G722. */
+  /**
+   * The decodable codecs this answer may choose, default PCMA, PCMU, G722. The choice
+   * among them follows the offer's order (RFC 3264 §6.1: the offerer's preference).
+   */
   codecPreference?: DecodableCodec[];
   /**
    * What to do when an active audio stream offers nothing we decode:
@@ -110,7 +113,8 @@ function ipVer(address: string): 4 | 6 {
  * Answers a SIPREC SDP offer (RFC 7866 §8.1.1): one m= line per offered m= line,
  * in order, keeping `a=label`; recvonly (inactive when the offer is inactive);
  * port 0 where the offer has port 0 and for non-audio media; one decodable codec
- * per stream (PCMA, PCMU, G722 by default) plus telephone-event when offered.
+ * per stream (PCMA, PCMU, G722 by default): the first of the m= line's payload types
+ * that we decode (RFC 3264 §6.1), plus telephone-event when offered.
  * Returns plain application/sdp text and what was negotiated per stream.
  */
 export function buildSdpAnswer(
@@ -160,12 +164,13 @@ export function buildSdpAnswer(
       return rejected(`m=${index + 1} uses ${m.protocol}, only RTP/AVP is recorded`);
     }
     const pts = payloadsOf(m);
+    // the first payload of the m= line (the offerer's most preferred) that we decode
     let chosen: { pt: number; name: DecodableCodec; rate: number; channels: number } | undefined;
-    for (const want of preference) {
-      const pt = pts.find(p => codecOf(m, p)?.codec === want);
-      if (pt !== undefined) {
-        const c = codecOf(m, pt)!;
-        chosen = { pt, name: want, rate: c.rate, channels: c.encoding ?? 1 };
+    for (const pt of pts) {
+      const c = codecOf(m, pt);
+      const name = c && preference.find(want => want === c.codec);
+      if (c && name) {
+        chosen = { pt, name, rate: c.rate, channels: c.encoding ?? 1 };
         break;
       }
     }
