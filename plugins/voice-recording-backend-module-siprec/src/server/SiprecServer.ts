@@ -40,6 +40,7 @@ import {
   extractRecordingBody,
   mergeMetadata,
   parseRecordingMetadata,
+  vendorHints,
 } from '../siprec';
 import { BlobStore, LocalFileBlobStore, StorageHealth } from '../storage/BlobStore';
 import { CallJournal, JournalReservation } from '../capture/CallJournal';
@@ -141,13 +142,8 @@ export function decisionRequest(
       }
     }
   }
-  const hints: NonNullable<LookupAndDecideRequest['hints']> = {};
-  const ext = (metadata?.extensionData ?? []).join('\n');
-  const party = /<(?:[\w.-]+:)?recorded[-_]?party\b[^>]*>\s*([^<\s]+)\s*</i.exec(ext)?.[1];
-  if (party) hints.recordedParty = party;
-  const dir = /<(?:[\w.-]+:)?(?:call[-_]?)?direction\b[^>]*>\s*(\w+)\s*</i.exec(ext)?.[1]?.toLowerCase();
-  if (dir === 'incoming' || dir === 'inbound') hints.direction = 'incoming';
-  if (dir === 'outgoing' || dir === 'outbound') hints.direction = 'outgoing';
+  // vendor extension data: recorded party, direction (Metaswitch callType, ...)
+  const hints = vendorHints(metadata);
   return { participants, at, ...(Object.keys(hints).length ? { hints } : {}) };
 }
 

@@ -26,6 +26,8 @@ export type {
   MetadataNameId,
   ParseMetadataOptions,
 } from './metadata';
+export { vendorHints } from './vendorHints';
+export type { VendorHints } from './vendorHints';
 export { buildSdpAnswer, SdpNegotiationError, DECODABLE_CODECS } from './sdpAnswer';
 export type {
   SdpAnswerOptions,
