@@ -82,10 +82,41 @@ describe('validateBulkRecords', () => {
     const csv = formatBulkCsv([
       { number: '+32470123456', planningModel: 'Office hours', statusMode: 'auto', activeStatus: 'professional', beep: true, sms: false, selfManagement: false },
     ]);
+    // E.164 starts with `+`: written with the OWASP quote like every formula-like cell
     expect(csv).toBe(
-      'number,planning_model,status_mode,active_status,beep,sms,self_management\n+32470123456,Office hours,auto,professional,yes,no,no\n',
+      "number,planning_model,status_mode,active_status,beep,sms,self_management\n'+32470123456,Office hours,auto,professional,yes,no,no\n",
     );
     const records = csv.trim().split('\n').map((l, i) => rec(i + 1, l.split(',')));
     expect(validateBulkRecords(records, ctx).errors).toEqual([]);
+    expect(validateBulkRecords(records, ctx).rows[0].number).toBe('+32470123456');
+  });
+
+  it('neutralises formula-like planning model names and reads them back', () => {
+    const models = ['=2+5', '@SUM(A1)', '-x', "'=quoted", 'Office hours'];
+    const csv = formatBulkCsv(
+      models.map((planningModel, i) => ({
+        number: `+3247012345${i}`,
+        planningModel,
+        statusMode: 'auto' as const,
+        activeStatus: 'professional' as const,
+        beep: false,
+        sms: false,
+        selfManagement: false,
+      })),
+    );
+    const lines = csv.trim().split('\n').slice(1);
+    expect(lines.map(l => l.split(',').slice(0, 2))).toEqual(
+      models.map((m, i) => [`'+3247012345${i}`, m === 'Office hours' ? m : `'${m}`]),
+    );
+    const records = csv.trim().split('\n').map((l, i) => rec(i + 1, l.split(',')));
+    const { rows, errors } = validateBulkRecords(records, {
+      ...ctx,
+      planningModelExists: name => models.includes(name),
+      findNumber: () => ({ mvrActive: true }),
+    });
+    expect(errors).toEqual([]);
+    expect(rows.map(r => [r.number, r.planningModel])).toEqual(
+      models.map((m, i) => [`+3247012345${i}`, m]),
+    );
   });
 });

@@ -1,9 +1,12 @@
+import { csvCell, readCsvCell } from './csvCell';
 import { ActiveStatus, StatusMode } from './types';
 
 /**
  * Bulk scheduling CSV: one row per recorded number.
  * Header (required, in any order): number, planning_model, status_mode,
  * active_status, beep, sms, self_management. Separator `,` or `;`.
+ * Cells that start like a formula (`+32470123456`, `=...`) are written with a leading
+ * `'` (see csvCell) and read back without it.
  */
 export const BULK_CSV_COLUMNS = [
   'number',
@@ -102,7 +105,9 @@ export function validateBulkRecords(
   for (const rec of records.slice(1)) {
     const { line, cells } = rec;
     if (cells.every(c => c.trim() === '')) continue; // blank line
-    const cell = (c: BulkCsvColumn) => String(cells[index.get(c)!] ?? '').trim();
+    // the quote csvCell put before a formula-like cell (an exported E.164 number) goes
+    const cell = (c: BulkCsvColumn) =>
+      readCsvCell(String(cells[index.get(c)!] ?? '').trim());
     const rawNumber = cell('number');
     const err = (message: string, column?: BulkCsvColumn) =>
       errors.push({ line, number: rawNumber || undefined, column, message });
@@ -169,7 +174,10 @@ export function validateBulkRecords(
   return { rows, errors };
 }
 
-/** Serialises rows to CSV text (header + rows) in the import format. */
+/**
+ * Serialises rows to CSV text (header + rows) in the import format; formula-like
+ * cells are neutralised with csvCell (E.164 numbers are written `'+32470123456`).
+ */
 export function formatBulkCsv(
   rows: Omit<BulkScheduleRow, 'line'>[],
 ): string {
@@ -186,7 +194,7 @@ export function formatBulkCsv(
         formatYesNo(r.sms),
         formatYesNo(r.selfManagement),
       ]
-        .map(esc)
+        .map(v => esc(csvCell(v)))
         .join(','),
     );
   }

@@ -9,5 +9,6 @@ export * from './slots';
 export * from './phone';
 export * from './recordingDecision';
 export * from './bulkCsv';
+export * from './csvCell';
 export * from './settingsRules';
 export * from './conversations';
