@@ -5,6 +5,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import {
   Conversation,
+  ConversationAudioIssue,
   ConversationDirection,
   ConversationDtmfEvent,
   ConversationEndReason,
@@ -138,6 +139,12 @@ export interface FinishConversationInput {
   format?: string;
   durationMs?: number;
   quality?: ConversationQuality;
+  /**
+   * Why the recording holds no usable audio (no RTP at all, only undecodable codecs);
+   * absent or empty when it has audio. The conversation is still `finished` when an
+   * archive was stored.
+   */
+  audioIssues?: ConversationAudioIssue[];
   /** Why the capture failed; with endedBy `error`. */
   failureReason?: string;
   /**
@@ -214,8 +221,12 @@ export interface CaptureConversations {
   finish(id: string, input: FinishConversationInput): Promise<Conversation>;
   /** Keeps the refused session as proof of recording and audits it. */
   recordRefused(input: RecordRefusedInput): Promise<RefusedSession>;
-  /** Conversations of the number in state `recording` (for the simultaneous-calls setting). */
-  activeCount(recordedNumberId: string): Promise<number>;
+  /**
+   * Conversations of the number in state `recording` (for the simultaneous-calls setting),
+   * leaving out `excluding`: calls whose dialog has ended but whose archive is not
+   * registered yet (they are no longer calls in progress).
+   */
+  activeCount(recordedNumberId: string, options?: { excluding?: string[] }): Promise<number>;
   /**
    * Conversations of this capture source still in state `recording` (all instances, or
    * one): what a crash left behind, to finalize with `recovered-after-crash` at start.

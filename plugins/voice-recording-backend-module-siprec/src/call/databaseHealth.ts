@@ -103,7 +103,7 @@ export class DatabaseHealth {
         update: o((id, p) => c.update(id, p)),
         finish: o((id, i) => c.finish(id, i)),
         recordRefused: o(i => c.recordRefused(i)),
-        activeCount: o(id => c.activeCount(id)),
+        activeCount: o((id, options) => c.activeCount(id, options)),
         listInProgress: o(opts => c.listInProgress(opts)),
         get: o(id => c.get(id)),
         listArchivesToCompress: o(opts => c.listArchivesToCompress(opts)),

@@ -18,6 +18,7 @@ import { DatabaseHealth, DatabaseStatus, INVITE_DATABASE_BUDGET_MS, shortStoreMe
 import { RegistrationQueue, RegistrationQueueStats } from '../call/RegistrationQueue';
 import { RefusalSpool } from '../call/RefusalSpool';
 import { recoverCalls } from '../call/recoverCalls';
+import { endedConversations } from '../call/endedConversations';
 import { BoundRtpSocket, PortAllocator } from '../media/PortAllocator';
 import {
   SipRequest,
@@ -183,6 +184,8 @@ export class SiprecServer {
   private readonly shutdown = new AbortController();
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly ending = new Set<Promise<void>>();
+  /** sessions whose dialog has ended, until their conversation is registered (or queued) */
+  private readonly endedSessions = new Set<CallSession>();
   /** peers can cause these at any rate: one line per 10 s each, with a count of the others */
   private readonly parseErrorLog = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'malformed SIP messages' });
   private readonly spareErrors = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'spare journal file failures' });
@@ -742,7 +745,12 @@ export class SiprecServer {
       if (!number.settings.simultaneousCalls) {
         let active: number;
         try {
-          active = await withDeadline(ctx.conversations.activeCount(number.id), { ...limit, operation: 'conversations.activeCount' });
+          // a call whose dialog has ended is not in progress, even before its archive is registered
+          const excluding = endedConversations(number.id, this.endedSessions, this.registrations.pendingIds());
+          active = await withDeadline(ctx.conversations.activeCount(number.id, { excluding }), {
+            ...limit,
+            operation: 'conversations.activeCount',
+          });
         } catch (e) {
           if (!isCaptureStoreError(e)) throw e;
           await this.refuse(tx, 'storage-unavailable', shortStoreMessage(e.message), {
@@ -1165,7 +1173,11 @@ export class SiprecServer {
       this.logger.error(`call ${session.start.sipCallId}: ending failed: ${(e as Error)?.stack ?? e}`);
     });
     this.ending.add(p);
-    p.finally(() => this.ending.delete(p));
+    this.endedSessions.add(session);
+    p.finally(() => {
+      this.ending.delete(p);
+      this.endedSessions.delete(session);
+    });
     return p;
   }
 }

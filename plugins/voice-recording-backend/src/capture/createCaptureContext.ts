@@ -343,7 +343,8 @@ export function createCaptureContext(
         return refused;
       },
 
-      activeCount: recordedNumberId => store.activeCount(recordedNumberId),
+      activeCount: (recordedNumberId, o) =>
+        store.activeCount(recordedNumberId, o),
 
       listInProgress: (o = {}) =>
         store.listInProgress({

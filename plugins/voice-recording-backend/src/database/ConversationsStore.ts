@@ -75,7 +75,11 @@ export interface ConversationsStore {
   recordRefused(
     input: RefusedSessionRecord,
   ): Promise<{ refused: RefusedSession; created: boolean }>;
-  activeCount(recordedNumberId: string): Promise<number>;
+  /** `recording` conversations of the number, but those in `excluding` (ended calls not registered yet). */
+  activeCount(
+    recordedNumberId: string,
+    options?: { excluding?: string[] },
+  ): Promise<number>;
   listInProgress(options: {
     captureSource: string;
     captureInstance?: string;
@@ -568,11 +572,15 @@ export class KnexConversationsStore implements ConversationsStore {
     });
   }
 
-  activeCount(recordedNumberId: string) {
+  activeCount(recordedNumberId: string, options: { excluding?: string[] } = {}) {
     return guarded('conversations.activeCount', async () => {
-      const [{ count }] = await this.db(C)
-        .where({ recorded_number_id: recordedNumberId, state: 'recording' })
-        .count({ count: '*' });
+      const qb = this.db(C).where({
+        recorded_number_id: recordedNumberId,
+        state: 'recording',
+      });
+      const excluding = options.excluding ?? [];
+      if (excluding.length) qb.whereNotIn('id', excluding);
+      const [{ count }] = await qb.count({ count: '*' });
       return Number(count);
     });
   }
