@@ -190,6 +190,8 @@ export class SiprecServer {
   private readonly parseErrorLog = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'malformed SIP messages' });
   private readonly spareErrors = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'spare journal file failures' });
   private readonly transportErrors = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'SIP transport errors (dropped TLS handshakes, connection resets)' });
+  private readonly connectionLimits = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'connections closed by the TCP/TLS connection limits' });
+  private readonly sendErrors = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'responses that could not be sent' });
   readonly stats: SiprecServerStats = {
     requests: 0,
     responsesIgnored: 0,
@@ -354,14 +356,14 @@ export class SiprecServer {
     if (config.sip.tcp) {
       // same port number as UDP (port 0: the one UDP got)
       const port = config.sip.port === 0 && this.addresses.udp ? this.addresses.udp : config.sip.port;
-      this.tcp = new TcpTransport({ host, port, maxConnections: 1024, idleTimeoutMs: 15 * 60_000 });
+      this.tcp = new TcpTransport({ host, port, limits: config.sip.connections });
       this.wire(this.tcp);
       this.addresses.tcp = (await this.tcp.start()).port;
     }
     if (config.sip.tls && tlsCredentials) {
       const { port, requestClientCertificate } = config.sip.tls;
       const { cert, key, ca } = tlsCredentials;
-      this.tls = new TlsTransport({ host, port, maxConnections: 1024, idleTimeoutMs: 15 * 60_000, cert, key, ca, requestClientCertificate });
+      this.tls = new TlsTransport({ host, port, limits: config.sip.connections, cert, key, ca, requestClientCertificate });
       this.wire(this.tls);
       try {
         this.addresses.tls = (await this.tls.start()).port;
@@ -443,12 +445,15 @@ export class SiprecServer {
       );
     });
     t.on('transportError', e => this.transportErrors.log(`SIP transport error: ${e.message}`));
+    t.on('connectionLimit', e =>
+      this.connectionLimits.log(`${e.transport.toUpperCase()} connection from ${e.address}:${e.port} closed (${e.reason}): ${e.detail}`),
+    );
   }
 
   private send(response: SipResponse, remote: RemoteAddress): void {
     const t = { udp: this.udp, tcp: this.tcp, tls: this.tls }[remote.transport];
     t?.send(response, remote).catch(e =>
-      this.logger.warn(`cannot send ${response.status} to ${remote.transport}:${remote.address}:${remote.port}: ${(e as Error).message}`),
+      this.sendErrors.log(`cannot send ${response.status} to ${remote.transport}:${remote.address}:${remote.port}: ${(e as Error).message}`),
     );
   }
 

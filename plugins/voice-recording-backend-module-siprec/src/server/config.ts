@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import os from 'node:os';
 import * as path from 'node:path';
 import { ArchiveFormat } from '../capture/finalize';
+import { DEFAULT_STREAM_CONNECTION_LIMITS, StreamConnectionLimits } from '../sip/transport';
 
 /** The recorder's settings (`voiceRecording.recorder`), with defaults applied. */
 export interface RecorderConfig {
@@ -18,6 +19,8 @@ export interface RecorderConfig {
     tcp: boolean;
     /** SIP over TLS; absent = not listening. */
     tls?: RecorderTlsConfig;
+    /** Limits and deadlines of TCP and TLS connections (each listener its own); absent = the defaults. */
+    connections?: StreamConnectionLimits;
   };
   rtp: {
     /** absent = ephemeral ports (tests) */
@@ -113,7 +116,7 @@ export function readRecorderConfig(root: RootConfigService): RecorderConfig {
     enabled: c?.getOptionalBoolean('enabled') ?? true,
     bindAddress,
     advertisedAddress: advertised,
-    sip: { port, udp: transports.includes('udp'), tcp: transports.includes('tcp'), tls },
+    sip: { port, udp: transports.includes('udp'), tcp: transports.includes('tcp'), tls, connections: readConnectionLimits(c, key) },
     rtp: {
       portRange: min !== undefined && max !== undefined ? { min, max } : undefined,
       inactivityTimeoutMs: Math.round(timeoutS * 1000),
@@ -161,6 +164,42 @@ function readOpusConfig(
 }
 
 export type OpusEncodeMode = 'background' | 'call-end';
+
+/** `sip.connections`: limits of the TCP and TLS listeners, checked. */
+function readConnectionLimits(
+  c: ReturnType<RootConfigService['getOptionalConfig']>,
+  key: (k: string) => string,
+): StreamConnectionLimits {
+  const d = DEFAULT_STREAM_CONNECTION_LIMITS;
+  const count = (k: string, fallback: number) => {
+    const v = c?.getOptionalNumber(`sip.connections.${k}`) ?? fallback;
+    if (!Number.isInteger(v) || v < 1 || v > 1_000_000) {
+      throw new Error(`${key(`sip.connections.${k}`)}: ${v} is not a whole number of connections from 1 to 1000000`);
+    }
+    return v;
+  };
+  const seconds = (k: string, fallbackMs: number, zero: boolean) => {
+    const v = c?.getOptionalNumber(`sip.connections.${k}`) ?? fallbackMs / 1000;
+    if (!Number.isFinite(v) || v < 0 || (v === 0 && !zero) || v > 86_400) {
+      throw new Error(`${key(`sip.connections.${k}`)}: ${v} is not a number of seconds ${zero ? 'from 0 (never)' : 'above 0 and up'} to 86400`);
+    }
+    return Math.round(v * 1000);
+  };
+  const maxConnections = count('maxConnections', d.maxConnections);
+  const maxConnectionsPerAddress = count('maxConnectionsPerAddress', Math.min(d.maxConnectionsPerAddress, maxConnections));
+  if (maxConnectionsPerAddress > maxConnections) {
+    throw new Error(
+      `${key('sip.connections.maxConnectionsPerAddress')}: ${maxConnectionsPerAddress} is more than maxConnections (${maxConnections})`,
+    );
+  }
+  return {
+    maxConnections,
+    maxConnectionsPerAddress,
+    messageTimeoutMs: seconds('messageTimeoutSeconds', d.messageTimeoutMs, false),
+    firstMessageTimeoutMs: seconds('firstMessageTimeoutSeconds', d.firstMessageTimeoutMs, false),
+    idleTimeoutMs: seconds('idleTimeoutSeconds', d.idleTimeoutMs, true),
+  };
+}
 
 const PEM_TEXT = /^\s*-----BEGIN /;
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;

@@ -1,6 +1,14 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { SipMessage, serializeSipMessage } from '../message';
+import {
+  ConnectionGuard,
+  ConnectionLimitCounts,
+  DEFAULT_STREAM_CONNECTION_LIMITS,
+  GuardedConnection,
+  StreamConnectionLimits,
+} from './connectionGuard';
+import { responseTarget } from './responseTarget';
 import { StreamFramer } from './streamFramer';
 import { DEFAULT_MAX_MESSAGE_SIZE, RemoteAddress } from './types';
 import type { TransportEvents } from './udpTransport';
@@ -30,10 +38,11 @@ export interface TcpTransportOptions {
   host?: string;
   port: number;
   maxMessageSize?: number;
-  /** Close connections idle for this long (ms); 0 = never (default). */
-  idleTimeoutMs?: number;
-  /** Refuse connections above this number (protects file descriptors). */
-  maxConnections?: number;
+  /**
+   * Connection limits and deadlines (see {@link ConnectionGuard}); each one missing
+   * takes its value from {@link DEFAULT_STREAM_CONNECTION_LIMITS}.
+   */
+  limits?: Partial<StreamConnectionLimits>;
   answerParseErrors?: boolean;
   /** How to listen and connect; default plain TCP. */
   socketFactory?: StreamSocketFactory;
@@ -44,6 +53,9 @@ interface Connection {
   socket: net.Socket;
   framer: StreamFramer;
 }
+
+/** Ports a response goes to when its connection has gone and Via's sent-by has none (RFC 3261 §18.2.2, §19.1.2). */
+const DEFAULT_PORTS = { tcp: 5060, tls: 5061 } as const;
 
 /** Plain TCP: `net.createServer`, and new connections for responses whose connection has gone. */
 export const plainTcpSockets: StreamSocketFactory = {
@@ -73,10 +85,24 @@ export class TcpTransport extends EventEmitter<TransportEvents> {
   private readonly accepted = new Set<net.Socket>();
   private nextId = 1;
   private readonly sockets: StreamSocketFactory;
+  private readonly guard: ConnectionGuard;
 
   constructor(private readonly options: TcpTransportOptions) {
     super();
     this.sockets = options.socketFactory ?? plainTcpSockets;
+    this.guard = new ConnectionGuard({ ...DEFAULT_STREAM_CONNECTION_LIMITS, ...options.limits }, event =>
+      this.emit('connectionLimit', { ...event, transport: this.sockets.name }),
+    );
+  }
+
+  /** The limits in force. */
+  get limits(): StreamConnectionLimits {
+    return this.guard.limits;
+  }
+
+  /** Connections closed or refused by the limits, per reason, since the start. */
+  get limitCounts(): Readonly<ConnectionLimitCounts> {
+    return this.guard.counts;
   }
 
   /** `tcp` or `tls`. */
@@ -91,15 +117,19 @@ export class TcpTransport extends EventEmitter<TransportEvents> {
   start(): Promise<{ address: string; port: number }> {
     return new Promise((resolve, reject) => {
       const server = this.sockets.createServer(
-        socket => this.adopt(socket),
+        socket => {
+          this.adopt(socket);
+        },
         error => this.emit('transportError', error),
       );
-      if (this.options.maxConnections) server.maxConnections = this.options.maxConnections;
-      server.on('connection', (raw: net.Socket) => {
+      // before the factory's own listener: a connection over a limit goes no further
+      server.prependListener('connection', (raw: net.Socket) => {
+        if (!this.guard.admit(raw)) return;
         this.accepted.add(raw);
         raw.once('close', () => this.accepted.delete(raw));
       });
       this.server = server;
+      this.guard.start();
       server.once('error', reject);
       server.listen(this.options.port, this.options.host, () => {
         server.off('error', reject);
@@ -110,7 +140,15 @@ export class TcpTransport extends EventEmitter<TransportEvents> {
     });
   }
 
-  private adopt(socket: net.Socket): Connection {
+  /** `incoming`: accepted by the listener (guarded); otherwise opened to send a response. */
+  private adopt(socket: net.Socket, incoming = true): Connection | undefined {
+    let guarded: GuardedConnection | undefined;
+    if (incoming) {
+      guarded = this.guard.find(socket);
+      // closed by the guard before the factory handed it over
+      if (!guarded || socket.destroyed) return undefined;
+      if (guarded.raw !== socket) guarded.carrier = socket;
+    }
     const id = `${this.sockets.name}-${this.nextId++}`;
     const remote: RemoteAddress = {
       transport: this.sockets.name,
@@ -120,7 +158,10 @@ export class TcpTransport extends EventEmitter<TransportEvents> {
     };
     const framer = new StreamFramer({
       maxMessageSize: this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
-      onMessage: message => this.emit('message', message, remote),
+      onMessage: message => {
+        guarded?.message();
+        this.emit('message', message, remote);
+      },
       onKeepAlive: () => {
         if (!socket.destroyed) socket.write('\r\n');
       },
@@ -134,13 +175,18 @@ export class TcpTransport extends EventEmitter<TransportEvents> {
     });
     const conn = { id, socket, framer };
     this.connections.set(id, conn);
-    socket.on('data', (chunk: Buffer | string) =>
-      framer.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)),
-    );
+    socket.on('data', (chunk: Buffer | string) => {
+      framer.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      guarded?.progress(framer.pending > 0, Date.now());
+    });
     socket.on('error', e => this.emit('transportError', e));
     socket.on('close', () => this.connections.delete(id));
-    if (this.options.idleTimeoutMs) {
-      socket.setTimeout(this.options.idleTimeoutMs, () => socket.destroy());
+    const idle = this.guard.limits.idleTimeoutMs;
+    if (idle) {
+      socket.setTimeout(idle, () => {
+        if (guarded) this.guard.idle(guarded);
+        else socket.destroy();
+      });
     }
     return conn;
   }
@@ -151,18 +197,38 @@ export class TcpTransport extends EventEmitter<TransportEvents> {
     return !!conn && !conn.socket.destroyed && conn.socket.writable;
   }
 
+  /**
+   * Sends on the connection `remote` names. When it has gone (RFC 3261 §18.2.2): a
+   * response goes on a new connection to the request's source address and the port of
+   * its top Via's sent-by (5060, TLS 5061, when it has none), not to the closed
+   * connection's source port; a request to `remote`'s address and port.
+   */
   async send(message: SipMessage | Buffer, remote: RemoteAddress): Promise<void> {
     const bytes = Buffer.isBuffer(message) ? message : serializeSipMessage(message);
     let conn = remote.connectionId ? this.connections.get(remote.connectionId) : undefined;
     if (!conn || conn.socket.destroyed || !conn.socket.writable) {
       const connect = this.sockets.connect;
+      const name = this.sockets.name.toUpperCase();
       if (!connect) {
         throw new Error(
-          `${this.sockets.name.toUpperCase()} connection ${remote.connectionId ?? '?'} to ${remote.address}:${remote.port} is closed ` +
+          `${name} connection ${remote.connectionId ?? '?'} to ${remote.address}:${remote.port} is closed ` +
             `(responses are only sent on the connection the request came in on)`,
         );
       }
-      conn = this.adopt(await connect(remote.address, remote.port));
+      const to =
+        !Buffer.isBuffer(message) && message.kind === 'response'
+          ? responseTarget(message, remote, DEFAULT_PORTS[this.sockets.name])
+          : { address: remote.address, port: remote.port };
+      let socket: net.Socket;
+      try {
+        socket = await connect(to.address, to.port);
+      } catch (e) {
+        throw new Error(
+          `${name} connection ${remote.connectionId ?? '?'} from ${remote.address}:${remote.port} is closed and a new one to ` +
+            `${to.address}:${to.port}${'via' in to ? ` (${to.via})` : ''} failed: ${(e as Error).message}`,
+        );
+      }
+      conn = this.adopt(socket, false)!;
     }
     const socket = conn.socket;
     await new Promise<void>((resolve, reject) =>
@@ -171,6 +237,7 @@ export class TcpTransport extends EventEmitter<TransportEvents> {
   }
 
   close(): Promise<void> {
+    this.guard.stop();
     for (const c of this.connections.values()) c.socket.destroy();
     for (const raw of this.accepted) raw.destroy();
     this.connections.clear();

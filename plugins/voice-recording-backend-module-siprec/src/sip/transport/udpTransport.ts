@@ -7,6 +7,7 @@ import {
   parseSipMessage,
   serializeSipMessage,
 } from '../message';
+import type { ConnectionLimitEvent } from './connectionGuard';
 import { DEFAULT_MAX_MESSAGE_SIZE, ParseErrorInfo, RemoteAddress } from './types';
 
 export interface UdpTransportOptions {
@@ -23,6 +24,8 @@ export interface TransportEvents {
   message: [message: SipMessage, remote: RemoteAddress];
   parseError: [info: ParseErrorInfo, remote: RemoteAddress];
   transportError: [error: Error];
+  /** Stream transports: a connection refused or closed by the connection limits. */
+  connectionLimit: [event: ConnectionLimitEvent & { transport: 'tcp' | 'tls' }];
 }
 
 /** SIP over UDP (RFC 3261 §18): one message per datagram. */
