@@ -81,10 +81,38 @@ export interface Conversation {
   durationMs?: number;
   /** Codec of the received media, e.g. `PCMA/8000`. */
   codec?: string;
+/**
+ * What makes a recording's audio unusable, as its recorder found when it archived it
+ * (absent: nothing found, or a recording made before recorders reported it):
+ * - `no-media`: no RTP packet arrived on any stream (the archive is silence);
+ * - `undecodable-codec`: packets arrived, but none in a codec the recorder decodes
+ *   (e.g. G.729 sent after PCMA was agreed): the archive is silence.
+ * The conversation stays `finished` (its silent archive is evidence of the call);
+ * `ConversationQuality` holds the figures behind the flag.
+ */
+export type ConversationAudioIssue = 'no-media' | 'undecodable-codec';
+
+export const CONVERSATION_AUDIO_ISSUES: readonly ConversationAudioIssue[] = [
+  'no-media',
+  'undecodable-codec',
+];
+
+/** Packets of one payload type that the recorder could not decode. */
+export interface ConversationUndecodablePayload {
+  payloadType: number;
+  /** Encoding name of a static payload type (RFC 3551), e.g. `G729`; absent for dynamic ones. */
+  codec?: string;
+  packets: number;
+}
+
   sipCallId: string;
   siprecSessionId?: string;
   participants: ConversationParticipant[];
   /** Recording metadata kept as received (e.g. SIPREC extension data). */
+  /** Packets whose audio is in the recording. */
+  audioPackets?: number;
+  /** Packets in codecs the recorder cannot decode (their audio is not in the recording). */
+  undecodable?: ConversationUndecodablePayload[];
   metadata: ConversationJsonObject;
   dtmf: ConversationDtmfEvent[];
   quality?: ConversationQuality;
@@ -127,6 +155,11 @@ export type RefusalReason =
   | 'storage-unavailable'
   | 'error';
 
+  /**
+   * Why the recording holds no usable audio (see ConversationAudioIssue); absent when
+   * it has audio. Codes a newer recorder adds are passed through as they are.
+   */
+  audioIssues?: ConversationAudioIssue[];
 /** A recording session that the recorder refused (kept as proof of recording). */
 export interface RefusedSession {
   id: string;
@@ -144,4 +177,43 @@ export interface RefusedSession {
   responseCode: number;
   captureSource: string;
   captureInstance?: string;
+}
+
+/** `G729` → `G.729` (ITU-T names), others as they are. */
+function codecName(codec: string): string {
+  return /^G\d{3}$/.test(codec) ? `G.${codec.slice(1)}` : codec;
+}
+
+/**
+ * Readable text of an audio issue, with the figures behind it, e.g. `No usable audio: 0
+ * RTP packets received` or `No usable audio: the audio was in a codec the recorder
+ * cannot decode (G.729, PT 18: 300 packets)`. Unknown codes are returned as they are.
+ */
+export function audioIssueText(
+  issue: string,
+  quality?: ConversationQuality,
+): string {
+  if (issue === 'no-media') {
+    const received = quality?.packetsReceived;
+    return `No usable audio: ${
+      typeof received === 'number' ? received : 'no'
+    } RTP packets received`;
+  }
+  if (issue === 'undecodable-codec') {
+    const payloads = Array.isArray(quality?.undecodable)
+      ? quality!.undecodable
+      : [];
+    const list = payloads
+      .map(
+        p =>
+          `${p.codec ? `${codecName(String(p.codec))}, ` : ''}PT ${
+            p.payloadType
+          }: ${p.packets} packet${p.packets === 1 ? '' : 's'}`,
+      )
+      .join('; ');
+    return `No usable audio: the audio was in a codec the recorder cannot decode${
+      list ? ` (${list})` : ''
+    }`;
+  }
+  return issue;
 }

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs/promises';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ConversationQuality } from '@mvr/plugin-voice-recording-common';
 import { CaptureConversations, isCaptureStoreError } from '@mvr/plugin-voice-recording-node';
 import { ArchiveFormat } from '../capture/finalize';
 import { RECOVERED_AFTER_CRASH, scanJournalDirectory } from '../capture/recovery';
 import { BlobStore } from '../storage/BlobStore';
+import { journalQuality } from './quality';
 import { RegistrationQueue } from './RegistrationQueue';
 import { ArchiveOptions, JournalCallInfo, archiveJournal, registerOnce } from './register';
 
@@ -88,15 +88,9 @@ export async function recoverCalls(options: {
       if (!isCaptureStoreError(e)) throw e;
       // database unavailable: archive anyway, the registration waits
     }
-    const last = new Map<number, Record<string, number | undefined>>();
-    for (const q of input.scan.quality) last.set(q.channel, q);
-    const quality: ConversationQuality | undefined = last.size
-      ? {
-          packetsReceived: [...last.values()].reduce((a, q) => a + (q.packetsReceived ?? 0), 0),
-          packetsLost: [...last.values()].reduce((a, q) => a + (q.packetsLost ?? 0), 0),
-          channels: [...last.values()],
-        }
-      : undefined;
+    // the figures the journal holds: the final ones of a call that ended, else those
+    // written with its last durable audio (they count the audio recovered)
+    const quality = journalQuality(input.scan);
     const dtmf = input.scan.dtmf.map(d => ({
       at: new Date(Date.parse(input.header.startedAt) + (d.offsetSamples * 1000) / input.header.sampleRate).toISOString(),
       digit: d.digit,

@@ -337,22 +337,57 @@ describe('CallJournal', () => {
     expect(openFds()).toBe(before);
   });
 
-  it('keeps records buffered when the disk is full, leaves no torn record, and frees the fd', async () => {
+  /** Mounts a tmpfs of `size` on `dir/name` for `fn` (root only: otherwise the case is skipped, said so). */
+  async function onTmpfs(size: string, fn: (mount: string) => Promise<void>): Promise<void> {
     if (process.getuid?.() !== 0) {
       // eslint-disable-next-line no-console
       console.warn('needs root to mount a small tmpfs: disk-full journal case not exercised');
       return;
     }
-    const small = path.join(dir, 'small');
-    fs.mkdirSync(small);
+    const mount = path.join(dir, `tmpfs-${size}`);
+    fs.mkdirSync(mount);
     try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', small], { stdio: 'pipe' });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mount], { stdio: 'pipe' });
     } catch {
       // eslint-disable-next-line no-console
       console.warn('cannot mount tmpfs here: disk-full journal case not exercised');
       return;
     }
     try {
+      await fn(mount);
+    } finally {
+      execFileSync('umount', ['-l', mount]);
+    }
+  }
+
+  /** Fills the file system of `dir` with one file (returned: delete it to free the space). */
+  function fillDisk(into: string): string {
+    const filler = path.join(into, 'filler');
+    const fd = fs.openSync(filler, 'w');
+    const block = Buffer.alloc(4096, 1);
+    try {
+      for (;;) fs.writeSync(fd, block);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+    } finally {
+      fs.closeSync(fd);
+    }
+    return filler;
+  }
+
+  /** Each channel's audio ranges [from, to) in the scan, merged where they touch. */
+  function coverage(scan: JournalScan, channel: number): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (const e of scan.audio.filter(a => a.channel === channel).sort((a, b) => a.offsetSamples - b.offsetSamples)) {
+      const last = out[out.length - 1];
+      if (last && last[1] === e.offsetSamples) last[1] += e.samples;
+      else out.push([e.offsetSamples, e.offsetSamples + e.samples]);
+    }
+    return out;
+  }
+
+  it('keeps records buffered when the disk is full, leaves no torn record, and frees the fd when told to give up', async () => {
+    await onTmpfs('64k', async small => {
       const errors: Error[] = [];
       const fdsBefore = openFds();
       // no timer flush: a retry in the background could be caught half-way by the scan below
@@ -370,10 +405,143 @@ describe('CallJournal', () => {
       const scan = await scanJournal(j.path);
       expect(scan).toMatchObject({ tornTailBytes: 0, corruptRecords: 0, lastFrameEnd: 100 * 160 });
       expect(j.sampleEnd).toBe(400 * 160); // still buffered in memory
-      await expect(j.close()).rejects.toBeInstanceOf(StorageUnavailableError);
+      // the recorder stops with the disk still full: the journal gives up and says what it did not write
+      const stop = new AbortController();
+      const closing = j.end({ endedBy: 'shutdown' }, { signal: stop.signal });
+      await new Promise(r => setTimeout(r, 200));
+      expect(openFds()).toBe(fdsBefore + 1); // still waiting for the disk
+      stop.abort();
+      await expect(closing).rejects.toBeInstanceOf(StorageUnavailableError);
       expect(openFds()).toBe(fdsBefore);
-    } finally {
-      execFileSync('umount', [small]);
-    }
+      expect(j.lost).toEqual([{ channel: 0, fromSamples: 100 * 160, toSamples: 400 * 160, reason: 'not-written' }]);
+    });
+  });
+
+  it('ends a call while the disk is full: the buffered frames and the end record are written once space returns, nothing lost', async () => {
+    await onTmpfs('1m', async small => {
+      const errors: Error[] = [];
+      const recovered: Array<{ attempts: number }> = [];
+      const j = await CallJournal.create(
+        small,
+        { callId: 'bye-while-full', channels },
+        { onError: e => errors.push(e), onRecovered: i => recovered.push(i), flushIntervalMs: 100, maxRetryMs: 200 },
+      );
+      const frames = 600;
+      for (let f = 0; f < 100; f++) {
+        j.appendAudio(0, f * 160, pcmFrame(f * 160));
+        j.appendAudio(1, f * 160, ulawFrame(f * 160));
+      }
+      await j.flush();
+      const filler = fillDisk(small);
+      for (let f = 100; f < frames; f++) {
+        j.appendAudio(0, f * 160, pcmFrame(f * 160));
+        j.appendAudio(1, f * 160, ulawFrame(f * 160));
+      }
+      // BYE while the disk is full
+      let settled = false;
+      const ended = j.end({ endedBy: 'bye', durationSamples: frames * 160 }).finally(() => (settled = true));
+      await new Promise(r => setTimeout(r, 700));
+      expect(settled).toBe(false);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.every(e => (e as StorageUnavailableError).code === 'ENOSPC')).toBe(true);
+      fs.rmSync(filler);
+      await ended;
+      expect(recovered).toHaveLength(1);
+      expect(j.lost).toEqual([]);
+      const scan = await scanJournal(j.path);
+      expect(scan.end).toMatchObject({ endedBy: 'bye', durationSamples: frames * 160 });
+      expect(scan.dropped).toEqual([]);
+      expect(coverage(scan, 0)).toEqual([[0, frames * 160]]);
+      expect(coverage(scan, 1)).toEqual([[0, frames * 160]]);
+      const payloads = await payloadsOf(scan);
+      scan.audio.forEach((e, i) => expect(payloads[i].equals(expectedBytes(e.channel, e.offsetSamples, e.samples))).toBe(true));
+    });
+  });
+
+  it('past its memory budget drops frames and writes exactly which ones once the disk takes it', async () => {
+    await onTmpfs('256k', async small => {
+      const j = await CallJournal.create(
+        small,
+        { callId: 'budget', channels },
+        { flushIntervalMs: 100, maxRetryMs: 200, maxPendingBytes: 64 * 1024 },
+      );
+      const frames = 1000;
+      for (let f = 0; f < 50; f++) {
+        j.appendAudio(0, f * 160, pcmFrame(f * 160));
+        j.appendAudio(1, f * 160, ulawFrame(f * 160));
+      }
+      await j.flush();
+      const filler = fillDisk(small);
+      // 950 frames of 480 bytes (both channels) while full: ~450 KB, far past 64 KiB
+      for (let f = 50; f < frames; f++) {
+        j.appendAudio(0, f * 160, pcmFrame(f * 160));
+        j.appendAudio(1, f * 160, ulawFrame(f * 160));
+      }
+      expect(j.droppedSamples).toBeGreaterThan(0);
+      expect(j.bufferedBytes).toBeLessThanOrEqual(64 * 1024);
+      const lost = j.lost;
+      const ended = j.end({ endedBy: 'bye', durationSamples: frames * 160 });
+      await new Promise(r => setTimeout(r, 300));
+      fs.rmSync(filler);
+      await ended;
+      const scan = await scanJournal(j.path);
+      expect(scan.end?.endedBy).toBe('bye');
+      expect(scan.dropped.length).toBeGreaterThan(0);
+      expect(scan.dropped).toEqual(lost);
+      // what is in the file and what it says was dropped cover the call exactly, without overlap
+      for (const channel of [0, 1]) {
+        const kept = coverage(scan, channel);
+        const dropped = scan.dropped.filter(d => d.channel === channel).map(d => [d.fromSamples, d.toSamples] as [number, number]);
+        const all = [...kept, ...dropped].sort((a, b) => a[0] - b[0]);
+        expect(all[0][0]).toBe(0);
+        for (let i = 1; i < all.length; i++) expect(all[i][0]).toBe(all[i - 1][1]);
+        expect(all[all.length - 1][1]).toBe(frames * 160);
+        expect(dropped.reduce((a, d) => a + d[1] - d[0], 0)).toBeGreaterThan(0);
+      }
+      expect(scan.dropped.reduce((a, d) => a + d.toSamples - d.fromSamples, 0)).toBe(j.droppedSamples);
+    });
+  });
+
+  it('backs off while the disk is full: a few flush attempts per journal, not one per frame', async () => {
+    await onTmpfs('1m', async small => {
+      const errors = new Map<number, number>();
+      const journals = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          CallJournal.create(
+            small,
+            { callId: `storm${i}`, channels },
+            // a low threshold: past it every frame asked for a flush
+            { onError: () => errors.set(i, (errors.get(i) ?? 0) + 1), maxBufferedBytes: 4096, flushIntervalMs: 1000 },
+          ),
+        ),
+      );
+      const filler = fillDisk(small);
+      // 2.5 s of 20 ms frames on both channels of 10 calls
+      let f = 0;
+      await new Promise<void>(resolve => {
+        const t = setInterval(() => {
+          for (const j of journals) {
+            j.appendAudio(0, f * 160, pcmFrame(f * 160));
+            j.appendAudio(1, f * 160, ulawFrame(f * 160));
+          }
+          if (++f === 125) {
+            clearInterval(t);
+            resolve();
+          }
+        }, 20);
+      });
+      const attempts = [...errors.values()];
+      // eslint-disable-next-line no-console
+      console.log(`failed flush attempts per journal in 2.5 s of a full disk: ${attempts.join(', ')}`);
+      expect(attempts.length).toBe(10);
+      // the first attempt, then after 1 s and 2 s more
+      for (const a of attempts) expect(a).toBeLessThanOrEqual(3);
+      fs.rmSync(filler);
+      await Promise.all(journals.map(j => j.end({ endedBy: 'bye' })));
+      for (const j of journals) {
+        const scan = await scanJournal(j.path);
+        expect(coverage(scan, 0)).toEqual([[0, 125 * 160]]);
+      }
+    });
   });
 });

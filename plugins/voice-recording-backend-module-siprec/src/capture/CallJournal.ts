@@ -15,6 +15,15 @@
  * work to one copy (no allocation that lives until the flush, which the garbage
  * collector would have to promote and later collect), one CRC per second instead of
  * one per packet, and makes the scan at the call's end as cheap.
+ *
+ * When the disk cannot take a flush (full, read-only...), the records stay in memory
+ * and the flush is retried after 1 s, 2 s, 4 s, then every `maxRetryMs` (nothing else
+ * retries meanwhile: no flush per frame past `maxBufferedBytes`). Up to
+ * `maxPendingBytes` per call are kept; frames beyond that budget are dropped and what was
+ * dropped, per channel and to the sample, is written as a Dropped record once the disk
+ * takes it. end() and close() wait for everything, the end record included, to be on
+ * disk, retrying as above; only an abort signal (the recorder's stop) makes them give
+ * up, and `lost` then says what never reached the disk.
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
@@ -24,6 +33,7 @@ import * as nodePath from 'node:path';
 import {
   AUDIO_BODY_HEADER,
   ChannelEncoding,
+  DroppedAudio,
   DtmfEvent,
   ENCODING_BY_CODE,
   JOURNAL_EXTENSION,
@@ -66,8 +76,29 @@ export interface CallJournalOptions {
   flushIntervalMs?: number;
   /** flush early when this many bytes are buffered (default 256 KiB) */
   maxBufferedBytes?: number;
-  /** called when a background flush fails (data stays buffered and is retried) */
+  /**
+   * memory budget of the call's buffered records while the disk cannot take them
+   * (default 4 MiB: ~4 min of a two-stream G.711 call, ~1 min wideband); audio frames
+   * beyond it are dropped and recorded as such (DroppedAudio)
+   */
+  maxPendingBytes?: number;
+  /** longest wait between two attempts of a failing flush (default 5000 ms) */
+  maxRetryMs?: number;
+  /** called when a flush fails (data stays buffered and is retried): once per attempt */
   onError?: (error: Error) => void;
+  /** called when a flush succeeds after failed attempts */
+  onRecovered?: (info: { failedForMs: number; attempts: number; droppedSamples: number }) => void;
+  /**
+   * called as each flush takes the buffered records, before it writes them: what it
+   * appends (the call's figures) is written by the same flush as the audio it describes
+   */
+  beforeFlush?: () => void;
+}
+
+/** how `end` and `close` wait for the disk */
+export interface CallJournalCloseOptions {
+  /** give up waiting for the disk (the recorder stops): `lost` then says what was not written */
+  signal?: AbortSignal;
 }
 
 export interface CallJournalStart {
@@ -119,6 +150,18 @@ interface OpenRun {
   reusable?: Buffer;
 }
 
+type ResolvedOptions = Required<Pick<CallJournalOptions, 'flushIntervalMs' | 'maxBufferedBytes' | 'maxPendingBytes' | 'maxRetryMs'>> &
+  Pick<CallJournalOptions, 'onError' | 'onRecovered' | 'beforeFlush'>;
+
+/** A range of dropped frames of a channel, and how much of it a durable record reports. */
+interface DropRange {
+  readonly channel: number;
+  readonly fromSamples: number;
+  toSamples: number;
+  /** end of what durable Dropped records report (fromSamples when none yet) */
+  reportedTo: number;
+}
+
 export class CallJournal {
   /** whole records waiting for the next flush */
   private pending: Buffer[] = [];
@@ -135,8 +178,26 @@ export class CallJournal {
   private flushChain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private closing?: Promise<void>;
   private ended = false;
   private lastError: Error | undefined;
+  /** a background flush is queued or running (no second one is queued behind it) */
+  private flushQueued = false;
+  /** the last flush failed: no background flush until the retry timer fires */
+  private backingOff = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = 0;
+  /** wakes close() up for its next attempt */
+  private retryWaiter: (() => void) | undefined;
+  private failedAttempts = 0;
+  private failingSince = 0;
+  /** frames dropped past the memory budget, in the order they started */
+  private readonly drops: DropRange[] = [];
+  /** each channel's last drop range (extended while frames keep following it) */
+  private readonly lastDrop: Array<DropRange | undefined> = [];
+  private droppedSampleCount = 0;
+  /** what never reached the disk, when close() gave up */
+  private notWritten: DroppedAudio[] = [];
   private readonly channelsByIndex: Map<number, JournalChannel>;
   private lastSampleEnd = 0;
   private durableSampleEnd = 0;
@@ -153,11 +214,12 @@ export class CallJournal {
     private file: string,
     readonly header: JournalHeader,
     private handle: fs.FileHandle | undefined,
-    private readonly options: Required<Omit<CallJournalOptions, 'onError'>> & Pick<CallJournalOptions, 'onError'>,
+    private readonly options: ResolvedOptions,
   ) {
     this.channelsByIndex = new Map(header.channels.map(c => [c.index, c]));
     this.timer = setInterval(() => {
-      this.flush().catch(() => undefined);
+      // a failing disk is retried by the retry timer only
+      if (!this.backingOff) this.backgroundFlush();
     }, options.flushIntervalMs);
     this.timer.unref();
   }
@@ -245,7 +307,11 @@ export class CallJournal {
     const journal = new CallJournal(file, header, handle, {
       flushIntervalMs: options.flushIntervalMs ?? 1000,
       maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024,
+      maxPendingBytes: options.maxPendingBytes ?? 4 * 1024 * 1024,
+      maxRetryMs: options.maxRetryMs ?? 5000,
       onError: options.onError,
+      onRecovered: options.onRecovered,
+      beforeFlush: options.beforeFlush,
     });
     // a spare takes the call's name before anything is written to it (see JournalSpares)
     if (spare) journal.renameTo = nodePath.join(nodePath.dirname(file), journalFileName(start.callId, startedAt));
@@ -276,6 +342,32 @@ export class CallJournal {
     return !this.closed;
   }
 
+  /** bytes of records and audio held in memory, not yet on disk */
+  get bufferedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /** samples (all channels) dropped past the memory budget so far */
+  get droppedSamples(): number {
+    return this.droppedSampleCount;
+  }
+
+  /**
+   * The audio this journal did not keep: frames dropped past the memory budget (their
+   * Dropped records are in the file once a flush succeeded after them) and, when
+   * close() gave up, the frames that were still in memory. Sorted by channel and time.
+   */
+  get lost(): DroppedAudio[] {
+    const out: DroppedAudio[] = this.drops.map(d => ({
+      channel: d.channel,
+      fromSamples: d.fromSamples,
+      toSamples: d.toSamples,
+      reason: 'memory-budget' as const,
+    }));
+    out.push(...this.notWritten);
+    return out.sort((a, b) => a.channel - b.channel || a.fromSamples - b.fromSamples);
+  }
+
   private push(rec: Buffer): void {
     if (this.closed) throw new Error(`call journal ${this.path} is closed`);
     this.pending.push(rec);
@@ -285,9 +377,35 @@ export class CallJournal {
   }
 
   private flushIfFull(): void {
-    if (this.pendingBytes >= this.options.maxBufferedBytes) {
-      this.flush().catch(() => undefined);
+    // one queued flush at a time, none while a failing disk waits for its retry
+    if (this.pendingBytes >= this.options.maxBufferedBytes && !this.flushQueued && !this.backingOff) {
+      this.backgroundFlush();
     }
+  }
+
+  private backgroundFlush(): void {
+    if (this.flushQueued || !this.handle) return;
+    this.flushQueued = true;
+    this.flush().then(this.flushSettled, this.flushSettled);
+  }
+
+  private readonly flushSettled = (): void => {
+    this.flushQueued = false;
+  };
+
+  /** A frame that does not fit the memory budget: dropped, and remembered to the sample. */
+  private drop(channel: number, offsetSamples: number, samples: number): void {
+    this.droppedSampleCount += samples;
+    const last = this.lastDrop[channel];
+    const to = offsetSamples + samples;
+    if (last && offsetSamples === last.toSamples) {
+      last.toSamples = to;
+      return;
+    }
+    if (last && offsetSamples >= last.fromSamples && to <= last.toSamples) return; // a repeat
+    const range: DropRange = { channel, fromSamples: offsetSamples, toSamples: to, reportedTo: offsetSamples };
+    this.drops.push(range);
+    this.lastDrop[channel] = range;
   }
 
   /** Turn a channel's open run into a pending audio record (header + its bytes). */
@@ -342,6 +460,11 @@ export class CallJournal {
     if (length === 0) return;
     if (this.closed) throw new Error(`call journal ${this.path} is closed`);
     const channel = ch.index;
+    if (this.pendingBytes + length > this.options.maxPendingBytes) {
+      // the disk has not taken the buffered audio for a while: past the budget
+      this.drop(channel, offsetSamples, length / bytesPerSample(ch.encoding));
+      return;
+    }
     let run = this.runs[channel];
     if (!run) {
       const bps = bytesPerSample(ch.encoding);
@@ -390,11 +513,22 @@ export class CallJournal {
 
   private async doFlush(): Promise<void> {
     if (!this.handle) return;
+    // (a closing journal takes no more records: the call wrote its last figures before)
+    if (!this.closed) this.options.beforeFlush?.();
     this.closeRuns();
-    if (this.pending.length === 0 && this.synced) return;
+    if (this.pending.length === 0 && this.synced && !this.hasUnreportedDrops()) return;
     const parts = this.pending.slice();
     const count = parts.length;
+    // what was dropped since the last durable report (written again until it is durable)
+    const reported: Array<[DropRange, number]> = [];
+    for (const d of this.drops) {
+      if (d.toSamples <= d.reportedTo) continue;
+      const record: DroppedAudio = { channel: d.channel, fromSamples: d.reportedTo, toSamples: d.toSamples, reason: 'memory-budget' };
+      parts.push(encodeJsonRecord(RecordType.Dropped, record));
+      reported.push([d, d.toSamples]);
+    }
     const bytes = parts.reduce((a, b) => a + b.length, 0);
+    const dropBytes = bytes - parts.slice(0, count).reduce((a, b) => a + b.length, 0);
     const sampleEnd = this.lastSampleEnd;
     try {
       if (this.renameTo) {
@@ -412,7 +546,8 @@ export class CallJournal {
     } catch (e) {
       const err = journalError('write call journal', this.path, e);
       this.lastError = err;
-      await this.handle.truncate(this.writtenBytes).catch(() => undefined);
+      await this.handle?.truncate(this.writtenBytes).catch(() => undefined);
+      this.scheduleRetry();
       this.options.onError?.(err);
       throw err;
     }
@@ -422,39 +557,136 @@ export class CallJournal {
       // the bytes are in the file: the buffer can take the run's next frames
       if (owner && !owner.run.reusable) owner.run.reusable = owner.buf;
     }
-    this.pendingBytes -= bytes;
+    for (const [d, to] of reported) d.reportedTo = to;
+    this.pendingBytes -= bytes - dropBytes;
     this.writtenBytes += bytes;
     this.durableSampleEnd = Math.max(this.durableSampleEnd, sampleEnd);
     this.lastError = undefined;
+    if (this.failedAttempts) {
+      const info = { failedForMs: Date.now() - this.failingSince, attempts: this.failedAttempts, droppedSamples: this.droppedSampleCount };
+      this.failedAttempts = 0;
+      this.retryDelayMs = 0;
+      this.backingOff = false;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.options.onRecovered?.(info);
+    }
   }
 
-  /** Append the end record, flush everything and close the file. */
-  async end(end: Omit<JournalEnd, 'endedAt'> & { endedAt?: string }): Promise<void> {
+  private hasUnreportedDrops(): boolean {
+    for (const d of this.drops) if (d.toSamples > d.reportedTo) return true;
+    return false;
+  }
+
+  /** After a failed flush: the next attempt in 1 s, 2 s, 4 s..., at most maxRetryMs. */
+  private scheduleRetry(): void {
+    if (this.failedAttempts++ === 0) this.failingSince = Date.now();
+    this.retryDelayMs = this.retryDelayMs
+      ? Math.min(this.retryDelayMs * 2, this.options.maxRetryMs)
+      : Math.min(this.options.flushIntervalMs, this.options.maxRetryMs);
+    this.backingOff = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.backingOff = false;
+      const wake = this.retryWaiter;
+      this.retryWaiter = undefined;
+      if (wake) wake(); // close() makes the attempt
+      else if (!this.closed) this.backgroundFlush();
+    }, this.retryDelayMs);
+    this.retryTimer.unref();
+  }
+
+  /**
+   * Append the end record, then close: resolves once everything, the end record
+   * included, is on disk (see close).
+   */
+  async end(end: Omit<JournalEnd, 'endedAt'> & { endedAt?: string }, options: CallJournalCloseOptions = {}): Promise<void> {
     if (this.ended) throw new Error(`call journal ${this.path} already ended`);
     // the end record comes after every frame
     if (!this.closed) this.closeRuns();
     this.push(encodeJsonRecord(RecordType.End, { ...end, endedAt: end.endedAt ?? new Date().toISOString() }));
     this.ended = true;
-    await this.close();
+    await this.close(options);
   }
 
   /**
-   * Flush and release the file descriptor without an end record (the journal then
-   * counts as unfinished and is picked up by recovery). Always releases the fd,
-   * also when the final flush fails; the error is rethrown.
+   * Flush and release the file descriptor (without an end record the journal counts
+   * as unfinished and is picked up by recovery). No frame is taken from here on. While
+   * the disk cannot take the records (full, unwritable) they stay in memory and the
+   * flush is retried (1 s, 2 s, 4 s, then every maxRetryMs) until it succeeds, or until
+   * `signal` aborts: then the fd is released, `lost` says which frames never reached
+   * the disk, and the error is thrown. Any other error is thrown at once (fd released).
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(options: CallJournalCloseOptions = {}): Promise<void> {
+    this.closing ??= this.doClose(options.signal);
+    return this.closing;
+  }
+
+  private async doClose(signal: AbortSignal | undefined): Promise<void> {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     try {
-      await this.flush();
+      for (;;) {
+        try {
+          await this.flush();
+          return;
+        } catch (e) {
+          if (!(e instanceof StorageUnavailableError) || signal?.aborted) {
+            this.giveUp();
+            throw e;
+          }
+          await this.nextAttempt(signal);
+          if (signal?.aborted) {
+            this.giveUp();
+            throw e;
+          }
+        }
+      }
     } finally {
-      this.closed = true;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
       const h = this.handle;
       this.handle = undefined;
       await h?.close();
     }
+  }
+
+  /** Waits for the retry timer (set by the failed flush), or the abort. */
+  private nextAttempt(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>(resolve => {
+      const done = () => {
+        signal?.removeEventListener('abort', done);
+        this.retryWaiter = undefined;
+        resolve();
+      };
+      if (!this.retryTimer || signal?.aborted) {
+        done();
+        return;
+      }
+      this.retryWaiter = done;
+      signal?.addEventListener('abort', done);
+    });
+  }
+
+  /** The frames still in memory when close() gives up, per channel. */
+  private giveUp(): void {
+    this.closeRuns();
+    const lost: DroppedAudio[] = [];
+    for (let i = 0; i < this.pending.length; i++) {
+      const head = this.pending[i];
+      if (!this.pendingOwners[i + 1] || head.length !== RECORD_HEADER_BYTES + 1 + AUDIO_BODY_HEADER || head[12] !== RecordType.Audio) continue;
+      const channel = head[13];
+      const encoding = ENCODING_BY_CODE[head[14]];
+      const from = head.readUInt32LE(17) + head.readUInt32LE(21) * 0x100000000;
+      const to = from + this.pending[i + 1].length / bytesPerSample(encoding);
+      const prev = lost.find(l => l.channel === channel && l.toSamples === from);
+      if (prev) prev.toSamples = to;
+      else lost.push({ channel, fromSamples: from, toSamples: to, reason: 'not-written' });
+    }
+    // dropped frames whose Dropped record is not on disk are known to this process only
+    this.notWritten = lost;
   }
 }
 
@@ -498,6 +730,8 @@ export interface JournalScan {
   audio: AudioIndexEntry[];
   dtmf: DtmfEvent[];
   quality: QualityCounters[];
+  /** audio the recorder dropped (Dropped records: its buffer was full while the disk was) */
+  dropped: DroppedAudio[];
   metadataUpdates: Array<{ at: string; metadata: unknown }>;
   end?: JournalEnd;
   /** timeline end (samples) of the last valid frame */
@@ -634,6 +868,7 @@ export async function scanJournal(file: string): Promise<JournalScan> {
       audio: [],
       dtmf: [],
       quality: [],
+      dropped: [],
       metadataUpdates: [],
       lastFrameEnd: 0,
       records: 0,
@@ -703,6 +938,9 @@ function applyRecord(scan: JournalScan, rec: RawRecord, file: string): void {
       break;
     case RecordType.End:
       scan.end = json();
+      break;
+    case RecordType.Dropped:
+      scan.dropped.push(json());
       break;
     default:
       // unknown record types from newer versions are skipped

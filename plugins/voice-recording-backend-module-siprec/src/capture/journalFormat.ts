@@ -27,6 +27,8 @@ export enum RecordType {
   Quality = 4,
   Metadata = 5,
   End = 6,
+  /** audio the journal could not keep (see DroppedAudio) */
+  Dropped = 7,
 }
 
 /** How audio of a channel is stored in the journal. */
@@ -65,11 +67,39 @@ export interface DtmfEvent {
   durationSamples?: number;
 }
 
+/**
+ * A channel's figures: counters (packetsReceived, packetsLost, late, ...) and, in the
+ * figures written at the end of a call (`final`), the codec and the RTP sources. The
+ * recorder writes them with every flush that holds new audio (so after a crash they
+ * count the audio recovered) and once more, final, before the end record.
+ */
 export interface QualityCounters {
   channel: number;
   /** timeline position the counters refer to */
   offsetSamples?: number;
-  [counter: string]: number | undefined;
+  /** the figures at the end of the call (written just before the end record) */
+  final?: boolean;
+  label?: string;
+  codec?: string;
+  sources?: string[];
+  packetsReceived?: number;
+  packetsLost?: number;
+  /** the other counters of the recorder's receivers (late, duplicates, gaps, ...) */
+  [counter: string]: unknown;
+}
+
+/**
+ * Audio of a channel the journal did not keep: `memory-budget` when frames arrived
+ * while the disk could not take the call's buffered audio and that buffer had reached
+ * its budget (written as a record once the disk takes it), `not-written` when frames
+ * were still in memory when the journal gave up (at the recorder's stop, the disk still
+ * full: known to the process only). Sample offsets on the call timeline, [from, to).
+ */
+export interface DroppedAudio {
+  channel: number;
+  fromSamples: number;
+  toSamples: number;
+  reason: 'memory-budget' | 'not-written';
 }
 
 export interface JournalEnd {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   Conversation,
+  ConversationAudioIssue,
   ConversationDirection,
   ConversationEndReason,
   ConversationParticipant,
@@ -256,6 +257,7 @@ export interface ConversationRow {
 }
 
 export function conversationFromRow(row: ConversationRow): Conversation {
+  audio_issues?: string | null;
   const quality = parseJson<Conversation['quality']>(row.quality, undefined);
   const c: Conversation = {
     id: row.id,
@@ -289,6 +291,7 @@ export function conversationFromRow(row: ConversationRow): Conversation {
     compressTo: row.compress_to === 'opus' ? 'opus' : undefined,
     captureSource: row.capture_source,
     captureInstance: optionalString(row.capture_instance),
+    audioIssues: audioIssuesFromColumn(row.audio_issues),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
@@ -308,6 +311,45 @@ function refusedFromRow(row: any): RefusedSession {
     number: optionalString(row.number),
     userRef: optionalString(row.user_ref),
     reason: row.reason,
+/** Codes an `audio_issues` column may hold: kebab-case words (a newer recorder may add codes). */
+const AUDIO_ISSUE_CODE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
+export function isAudioIssueCode(code: unknown): code is string {
+  return typeof code === 'string' && code.length <= 40 && AUDIO_ISSUE_CODE.test(code);
+}
+
+/** The `audio_issues` column of a finish: a JSON array of codes, null when none. */
+export function audioIssuesColumn(
+  operation: string,
+  issues: readonly string[] | undefined,
+): string | null {
+  if (!issues?.length) return null;
+  const codes = [...new Set(issues)].sort();
+  for (const code of codes) {
+    if (!isAudioIssueCode(code)) {
+      throw new CaptureStoreError(
+        'invalid',
+        operation,
+        `audio issue ${JSON.stringify(code)} is not a code (kebab-case, at most 40 characters)`,
+      );
+    }
+  }
+  const json = JSON.stringify(codes);
+  if (json.length > 255) {
+    throw new CaptureStoreError('invalid', operation, `audio issues ${json} exceed 255 characters`);
+  }
+  return json;
+}
+
+function audioIssuesFromColumn(value: unknown): ConversationAudioIssue[] | undefined {
+  const codes = parseJson<unknown>(value, undefined);
+  if (!Array.isArray(codes)) return undefined;
+  const valid = codes.filter(
+    (c): c is ConversationAudioIssue => isAudioIssueCode(c),
+  );
+  return valid.length ? valid : undefined;
+}
+
     message: optionalString(row.message),
     sipCallId: row.sip_call_id,
     siprecSessionId: optionalString(row.siprec_session_id),
@@ -532,6 +574,7 @@ export class KnexConversationsStore implements ConversationsStore {
       };
     });
   }
+      const audioIssues = audioIssuesColumn(op, input.audioIssues);
 
   recordRefused(input: RefusedSessionRecord) {
     const op = 'conversations.recordRefused';
@@ -565,6 +608,7 @@ export class KnexConversationsStore implements ConversationsStore {
         await trx(R).insert(row);
         return true;
       });
+      columns.audio_issues = audioIssues;
       return {
         refused: refusedFromRow(await this.db(R).where('id', id).first()),
         created,
