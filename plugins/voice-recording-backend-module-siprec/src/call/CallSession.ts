@@ -3,11 +3,13 @@ import { performance } from 'node:perf_hooks';
 import * as fs from 'node:fs/promises';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
+  ConversationAudioIssue,
   ConversationDtmfEvent,
   ConversationEndReason,
   ConversationQuality,
 } from '@mvr/plugin-voice-recording-common';
 import {
+  audioIssueText,
   CaptureContext,
   CaptureRecordedNumber,
   ConversationPatch,
@@ -25,6 +27,7 @@ import { BlobStore } from '../storage/BlobStore';
 import { withDeadline } from './databaseHealth';
 import { RegistrationQueue } from './RegistrationQueue';
 import { ArchiveOptions, JournalCallInfo, RegistrationJob, archiveJournal } from './register';
+import { undecodablePayloads } from './audioIssues';
 
 export interface CallSessionDeps {
   ctx: CaptureContext;
@@ -148,6 +151,8 @@ export class CallSession {
     private readonly deps: CallSessionDeps,
     readonly start: CallSessionStart,
   ) {
+  /** why the archived recording holds no usable audio (set when the call has ended; see audioIssues.ts) */
+  audioIssues: ConversationAudioIssue[] = [];
     this.conversationId = randomUUID();
     this.metadata = start.metadata;
     this.now = deps.now ?? Date.now;
@@ -331,12 +336,10 @@ export class CallSession {
     this.metadata = metadata;
     this.journal.appendMetadata(metadata);
     const patch: ConversationPatch = {
-      participants: participants.length ? participants : undefined,
+      ...(update.participants.length ? { participants: update.participants, participantsChangedAt: at } : {}),
+      ...(update.otherParty ? { otherParty: update.otherParty } : {}),
       siprecSessionId: metadata.sessions[0]?.id,
-      metadata: {
-        ...(metadata.extensionData.length ? { extensionData: metadata.extensionData } : {}),
-        metadataUpdatedAt: new Date().toISOString(),
-      },
+      metadata: this.conversationMetadata,
     };
     const write = this.deps.ctx.conversations.update(this.conversationId, patch);
     this.metadataWrite = write.then(
@@ -382,6 +385,7 @@ export class CallSession {
           duplicates: q.duplicates,
           gaps: q.gaps,
         });
+    const undecodable = undecodablePayloads(channels);
       }
     }
     const timeout = this.deps.rtpTimeoutMs;
@@ -391,6 +395,8 @@ export class CallSession {
     const last = Math.max(...active.map(r => r.lastActivity));
     if (now - last >= timeout) {
       const detail = `no RTP for ${Math.round((now - last) / 1000)} s`;
+      audioPackets: sum('audioPackets'),
+      ...(undecodable.length ? { undecodable } : {}),
       this.deps.logger.warn(`call ${this.start.sipCallId}: ${detail}; ending it`);
       this.start.onSelfEnd?.('timeout', detail);
       this.end('timeout', detail).catch(() => undefined);
@@ -439,7 +445,7 @@ export class CallSession {
       await this.registerFailed(endedAt, `journal unreadable: ${(e as Error).message}`, quality);
       return;
     }
-    const { job, result } = await archiveJournal(
+    const { job, result, audioIssues } = await archiveJournal(
       input,
       this.conversationId,
       { dtmf: this.dtmf, quality },
@@ -465,3 +471,4 @@ export class CallSession {
     );
   }
 }
+    this.audioIssues = audioIssues;

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
+  ConversationAudioIssue,
   ConversationDtmfEvent,
   ConversationEndReason,
   ConversationQuality,
@@ -15,6 +16,7 @@ import {
 import { decodeAlaw, decodeUlaw } from '../codecs';
 import { ArchiveFormat, FinalizeInput, FinalizeOptions, FinalizeResult, finalizeRecording } from '../capture/finalize';
 import { BlobStore } from '../storage/BlobStore';
+import { audioIssuesOf } from './audioIssues';
 
 export const END_REASONS: ConversationEndReason[] = [
   'bye',
@@ -103,10 +105,13 @@ export async function archiveJournal(
   conversationId: string,
   extras: RegisterExtras,
   options: ArchiveOptions,
-): Promise<{ job: RegistrationJob; result?: FinalizeResult }> {
+): Promise<{ job: RegistrationJob; result?: FinalizeResult; audioIssues: ConversationAudioIssue[] }> {
   let result: FinalizeResult | undefined;
   let failure: string | undefined = extras.failureReason;
   try {
+  // decided from the journal (audio frames) and the receivers' figures (why none)
+  const audioIssues = audioIssuesOf(input.scan, extras.quality);
+  const flagged = audioIssues.length ? { audioIssues } : {};
     result = await finalizeRecording(input, {
       blobStore: options.blobStore,
       format: options.format,
@@ -129,10 +134,11 @@ export async function archiveJournal(
           conversationId,
           journalPath: input.journalPath,
           deleteJournal: false,
-          finish: { endedAt: new Date(input.endedAt), endedBy: 'error', failureReason: failure },
+          finish: { endedAt: new Date(input.endedAt), endedBy: 'error', failureReason: failure, ...flagged },
           archive: again,
         },
       };
+        audioIssues,
     }
     options.logger.error(`conversation ${conversationId}: ${failure}`);
   }
@@ -157,12 +163,14 @@ export async function archiveJournal(
       : { durationMs: Math.round((input.durationSamples * 1000) / input.header.sampleRate) }),
     ...(extras.quality ? { quality: extras.quality } : {}),
     ...(failure ? { failureReason: failure } : {}),
+    ...flagged,
     ...(result && options.compressTo ? { compressTo: options.compressTo } : {}),
   };
   return {
     job: { conversationId, journalPath: input.journalPath, deleteJournal: !!result, ...(patch ? { patch } : {}), finish },
     result,
   };
+    audioIssues,
 }
 
 /**

@@ -48,6 +48,10 @@ export interface ChannelQuality {
   rtcpPackets: number;
   malformed: number;
   unknownPayload: number;
+  /** packets whose audio is on the timeline (the negotiated or another decodable codec) */
+  audioPackets: number;
+  /** packets of payload types the recorder cannot decode, by payload type (absent when none) */
+  undecodable?: Record<number, number>;
   comfortNoise: number;
   dtmfEvents: number;
   sources: string[];
@@ -168,6 +172,7 @@ export class RtpReceiver {
       rtcpPackets: 0,
       malformed: 0,
       unknownPayload: 0,
+      audioPackets: 0,
       comfortNoise: 0,
       dtmfEvents: 0,
       sources: [],
@@ -235,6 +240,7 @@ export class RtpReceiver {
     const position = this.jitter.pushInOrder(buf.readUInt32BE(8), buf.readUInt16BE(2), buf.readUInt32BE(4));
     if (Number.isNaN(position)) return false;
     this.options.sink.appendAudio(this.options.channel, this.anchor + position, buf.subarray(12));
+    this.counters.audioPackets++;
     return true;
   }
 
@@ -319,8 +325,14 @@ export class RtpReceiver {
     else if (pt === 9) name = 'G722';
     if (!name || packet.payload.length === 0) {
       this.counters.unknownPayload++;
+      if (!name) {
+        // a codec we cannot decode (G.729 despite the answer, G.721, ...): counted by type
+        const seen = (this.counters.undecodable ??= {});
+        seen[pt] = (seen[pt] ?? 0) + 1;
+      }
       return;
     }
+    this.counters.audioPackets++;
     const enc = this.options.encoding;
     if (isPassthrough(enc, name)) {
       this.options.sink.appendAudio(this.options.channel, offset, packet.payload);

@@ -8,3 +8,4 @@ export {
   DTMF_EVENTS,
 } from './telephoneEvent';
 export type { DtmfEvent, TelephoneEventPayload } from './telephoneEvent';
+export { staticPayloadName } from './payloadTypes';

@@ -117,6 +117,10 @@ export interface SiprecServerStats {
   answered: number;
   refused: number;
   internalErrors: number;
+  /** calls archived without usable audio: no RTP packet at all (`no-media`) */
+  recordingsNoMedia: number;
+  /** calls archived without usable audio: only codecs the recorder cannot decode (`undecodable-codec`) */
+  recordingsUndecodable: number;
 }
 
 function text(value: string): string {
@@ -184,6 +188,8 @@ export class SiprecServer {
   private readonly shutdown = new AbortController();
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly ending = new Set<Promise<void>>();
+  /** sessions whose audio issues are counted in `stats` */
+  private readonly counted = new WeakSet<CallSession>();
   /** sessions whose dialog has ended, until their conversation is registered (or queued) */
   private readonly endedSessions = new Set<CallSession>();
   /** peers can cause these at any rate: one line per 10 s each, with a count of the others */
@@ -202,6 +208,8 @@ export class SiprecServer {
     answered: 0,
     refused: 0,
     internalErrors: 0,
+    recordingsNoMedia: 0,
+    recordingsUndecodable: 0,
   };
   /** set-up time of the last answered calls, phase by phase */
   readonly setupLatency = new SetupLatency();
@@ -1174,9 +1182,18 @@ export class SiprecServer {
   }
 
   private endSession(session: CallSession, reason: ConversationEndReason): Promise<void> {
-    const p = session.end(reason).catch(e => {
-      this.logger.error(`call ${session.start.sipCallId}: ending failed: ${(e as Error)?.stack ?? e}`);
-    });
+    const p = session.end(reason).then(
+      () => {
+        // end() is shared by every caller: count each call once
+        if (this.counted.has(session)) return;
+        this.counted.add(session);
+        if (session.audioIssues.includes('no-media')) this.stats.recordingsNoMedia++;
+        if (session.audioIssues.includes('undecodable-codec')) this.stats.recordingsUndecodable++;
+      },
+      e => {
+        this.logger.error(`call ${session.start.sipCallId}: ending failed: ${(e as Error)?.stack ?? e}`);
+      },
+    );
     this.ending.add(p);
     this.endedSessions.add(session);
     p.finally(() => {

@@ -426,6 +426,11 @@ export interface RtpStreamOptions {
   seqStart?: number;
   tsStart?: number;
   packetSamples?: number;
+  /**
+   * payload bytes per packet, default `packetSamples` (one byte a sample, G.711); e.g. 20
+   * for 20 ms of G.729. Timestamps still advance by `packetSamples`.
+   */
+  bytesPerPacket?: number;
   /** pace packets at real time (default true) */
   realtime?: boolean;
   /** indexes of packets to drop */
@@ -450,7 +455,8 @@ export async function streamRtp(o: RtpStreamOptions): Promise<RtpStreamResult> {
   const sock = dgram.createSocket('udp4');
   await new Promise<void>(r => sock.bind(0, '127.0.0.1', () => r()));
   const per = o.packetSamples ?? 160;
-  const count = Math.ceil(o.payload.length / per);
+  const bytes = o.bytesPerPacket ?? per;
+  const count = Math.ceil(o.payload.length / bytes);
   let ssrc = o.ssrc ?? randomBytes(4).readUInt32BE(0);
   let seq = o.seqStart ?? randomBytes(2).readUInt16BE(0);
   let ts = o.tsStart ?? randomBytes(4).readUInt32BE(0);
@@ -468,7 +474,7 @@ export async function streamRtp(o: RtpStreamOptions): Promise<RtpStreamResult> {
         sequenceNumber: seq & 0xffff,
         timestamp: ts >>> 0,
         ssrc,
-        payload: Buffer.from(o.payload.subarray(i * per, (i + 1) * per)),
+        payload: Buffer.from(o.payload.subarray(i * bytes, (i + 1) * bytes)),
       }),
     );
     seq++;

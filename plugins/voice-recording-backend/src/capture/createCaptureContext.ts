@@ -290,11 +290,19 @@ export function createCaptureContext(
             action: 'conversation-finish',
             targetType: 'conversation',
             targetId: id,
-            severity: conversation.state === 'failed' ? 'high' : 'low',
+            severity:
+              conversation.state === 'failed'
+                ? 'high'
+                : conversation.audioIssues
+                ? 'medium'
+                : 'low',
             details: {
               number: conversation.number,
               state: conversation.state,
               endedBy: input.endedBy,
+              ...(conversation.audioIssues
+                ? { audioIssues: conversation.audioIssues }
+                : {}),
               ...(conversation.durationMs !== undefined
                 ? { durationMs: conversation.durationMs }
                 : {}),

@@ -9,13 +9,16 @@ import {
   Conversation,
   ConversationDirection,
   ConversationState,
+  audioIssueText,
 } from '@mvr/plugin-voice-recording-common';
 import { ConversationQuery } from '@mvr/plugin-voice-recording-node';
 import { Knex } from 'knex';
 import {
+  audioIssuesColumn,
   conversationFromRow,
   ConversationRow,
   digitsOnly,
+  isAudioIssueCode,
 } from './ConversationsStore';
 
 const C = 'vr_conversations';
@@ -45,6 +48,11 @@ export interface ConversationSearchFilters {
   /** Recorded number, E.164. */
   number?: string;
   state?: ConversationState;
+  /**
+   * Recordings without usable audio: `any` (flagged with any audio issue), `none` (not
+   * flagged), or one issue code (e.g. `no-media`, `undecodable-codec`).
+   */
+  audioIssue?: string;
   /** Only these ids (export of a selection). */
   ids?: string[];
 }
@@ -209,6 +217,7 @@ const FILTER_KEYS: (keyof ConversationSearchFilters)[] = [
   'maxDurationMs',
   'number',
   'state',
+  'audioIssue',
   'ids',
 ];
 
@@ -382,6 +391,22 @@ export class ConversationSearchStore {
     const qb = this.narrowed(filters, visibility);
     if (filters.direction) qb.where('direction', filters.direction);
     if (filters.state) qb.where('state', filters.state);
+    if (filters.audioIssue === 'any') qb.whereNotNull('audio_issues');
+    else if (filters.audioIssue === 'none') qb.whereNull('audio_issues');
+    else if (filters.audioIssue) {
+      // the column is a JSON array of kebab-case codes: the quoted code is a whole element
+      // (codes hold no LIKE wildcards or quotes)
+      if (!isAudioIssueCode(filters.audioIssue)) {
+        throw new InputError(
+          `audioIssue: "${filters.audioIssue}" is not "any", "none" or an issue code such as no-media`,
+        );
+      }
+      qb.whereNotNull('audio_issues').where(
+        'audio_issues',
+        'like',
+        `%"${filters.audioIssue}"%`,
+      );
+    }
     if (filters.minDurationMs !== undefined)
       qb.where('duration_ms', '>=', filters.minDurationMs);
     if (filters.maxDurationMs !== undefined)
@@ -518,6 +543,7 @@ export class ConversationSearchStore {
       dtmf: JSON.stringify(c.dtmf ?? []),
       quality: c.quality ? JSON.stringify(c.quality) : null,
       state: c.state,
+      audio_issues: audioIssuesColumn('conversations.insert', c.audioIssues),
       ended_by: c.endedBy ?? null,
       failure_reason: c.failureReason ?? null,
       storage_key: c.storageKey ?? null,
@@ -529,8 +555,8 @@ export class ConversationSearchStore {
       created_at: new Date(c.createdAt),
       updated_at: new Date(c.updatedAt),
     }));
-    // 29 columns: keep each statement under SQLite's bound-variable limit
-    const size = Math.max(1, Math.floor(900 / 29));
+    // 30 columns: keep each statement under SQLite's bound-variable limit
+    const size = Math.max(1, Math.floor(900 / 30));
     for (let i = 0; i < rows.length; i += size) {
       await this.db(C).insert(rows.slice(i, i + size));
     }
@@ -557,6 +583,17 @@ export function qualityWarnings(c: Conversation): string[] {
   if (Number(q.jitterMs ?? 0) > 50)
     out.push(`high jitter (${Math.round(Number(q.jitterMs))} ms)`);
   if (q.oneSided) out.push('one-sided audio (only one party carried media)');
+  for (const issue of c.audioIssues ?? []) out.push(audioIssueText(issue, q));
+  const undecodable = Array.isArray(q.undecodable) ? q.undecodable : [];
+  if (!c.audioIssues?.includes('undecodable-codec') && undecodable.length) {
+    // some packets in a codec the recorder cannot decode, among audio it recorded
+    const n = undecodable.reduce((a, p) => a + Number(p.packets ?? 0), 0);
+    out.push(
+      `${n} packet${n === 1 ? '' : 's'} in a codec the recorder cannot decode (${undecodable
+        .map(p => `${p.codec ? `${p.codec}, ` : ''}PT ${p.payloadType}`)
+        .join('; ')}): not in the recording`,
+    );
+  }
   if (c.state === 'failed')
     out.push(`recording failed${c.failureReason ? `: ${c.failureReason}` : ''}`);
   if (c.state === 'finished' && !c.storageKey) out.push('no audio stored');

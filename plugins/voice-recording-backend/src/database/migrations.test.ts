@@ -1,9 +1,23 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
+import { Knex } from 'knex';
 import { migrationConfig } from './util';
 
 jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+/**
+ * Rolls back the migrations that came after `name` (one at a time), then `name` alone;
+ * returns the last rollback's log (the files it ran).
+ */
+async function downThrough(knex: Knex, name: string): Promise<string[]> {
+  for (;;) {
+    const [, log] = await knex.migrate.down(migrationConfig);
+    const files = (log as string[]).map(f => f.replace(/^.*\//, ''));
+    if (files.length === 0) throw new Error(`${name} is not applied`);
+    if (files.includes(name)) return files;
+  }
+}
 
 describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
   it('walks up, down and up again', async () => {
@@ -127,10 +141,9 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
       compress_to: 'opus',
     });
 
-    const [, log] = await knex.migrate.down(migrationConfig);
-    expect(log.map((f: string) => f.replace(/^.*\//, ''))).toEqual([
-      '20251001000000_archive_compression.js',
-    ]);
+    expect(
+      await downThrough(knex, '20251001000000_archive_compression.js'),
+    ).toEqual(['20251001000000_archive_compression.js']);
     expect(await columns()).toEqual([false, false]);
     expect(await compressionIndexes()).toEqual([]);
     // the row is kept, without the dropped columns
@@ -170,6 +183,59 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
         .where('id', '00000000-0000-4000-8000-000000000001')
         .first('compress_to', 'superseded_storage_key'),
     ).toEqual({ compress_to: null, superseded_storage_key: null });
+    expect(await triggers()).toEqual(before);
+    await knex.destroy();
+  });
+  it('rolls back the audio issues column alone, keeping its rows and the phone-search triggers', async () => {
+    const knex = await databases.init(databaseId);
+    await knex.migrate.latest(migrationConfig);
+    const sqlite = databaseId.startsWith('SQLITE');
+    const triggers = async () =>
+      sqlite
+        ? knex('sqlite_master')
+            .where({ type: 'trigger', tbl_name: 'vr_conversations' })
+            .orderBy('name')
+            .pluck('name')
+        : [];
+    const index = async (): Promise<string[]> =>
+      sqlite
+        ? knex('sqlite_master')
+            .where({ type: 'index', name: 'vr_conversations_audio_issues_idx' })
+            .pluck('name')
+        : knex('pg_indexes')
+            .where({ indexname: 'vr_conversations_audio_issues_idx' })
+            .pluck('indexname');
+    const before = await triggers();
+    expect(await knex.schema.hasColumn('vr_conversations', 'audio_issues')).toBe(true);
+    expect(await index()).toEqual(['vr_conversations_audio_issues_idx']);
+    await knex('vr_conversations').insert({
+      id: '00000000-0000-4000-8000-000000000003',
+      number: '+32470123456',
+      number_digits: '32470123456',
+      user_ref: 'user:default/bob',
+      started_at: new Date('2025-06-02T08:00:00.000Z'),
+      sip_call_id: 'call-3',
+      participants: '[]',
+      metadata: '{}',
+      dtmf: '[]',
+      state: 'finished',
+      capture_source: 'siprec',
+      audio_issues: '["no-media"]',
+    });
+    expect(
+      await downThrough(knex, '20261205012116_conversation_audio_issues.js'),
+    ).toEqual(['20261205012116_conversation_audio_issues.js']);
+    expect(await knex.schema.hasColumn('vr_conversations', 'audio_issues')).toBe(false);
+    expect(await index()).toEqual([]);
+    expect(await knex('vr_conversations').pluck('id')).toEqual([
+      '00000000-0000-4000-8000-000000000003',
+    ]);
+    expect(await triggers()).toEqual(before);
+    await knex.migrate.latest(migrationConfig);
+    expect(
+      await knex('vr_conversations').first('audio_issues'),
+    ).toEqual({ audio_issues: null });
+    expect(await index()).toEqual(['vr_conversations_audio_issues_idx']);
     expect(await triggers()).toEqual(before);
     await knex.destroy();
   });

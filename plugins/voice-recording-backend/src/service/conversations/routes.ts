@@ -250,6 +250,7 @@ export function addConversationRoutes(
     res.setHeader(
       'Content-Disposition',
       `attachment; filename="conversations_${stamp}.zip"`,
+      audioIssue: q.audioIssue,
     );
     res.setHeader('X-Voice-Recording-Count', String(selection.length));
     const zip = conversations.exportZip(selection, actor.ref);

@@ -14,6 +14,15 @@ export const conversationFiltersSchema = z.object({
   maxDuration: seconds.optional(),
   number: z.string().trim().min(1).optional(),
   state: z.enum(['recording', 'finished', 'failed']).optional(),
+  /** `any`, `none`, or an audio issue code (`no-media`, `undecodable-codec`, ...) */
+  audioIssue: z
+    .string()
+    .trim()
+    .max(40)
+    .regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, {
+      message: 'must be any, none or an audio issue code such as no-media',
+    })
+    .optional(),
 });
 
 export const conversationSearchSchema = conversationFiltersSchema.extend({
