@@ -20,7 +20,38 @@ export type ConversationEndReason =
   | 'timeout'
   | 'shutdown'
   | 'recovered-after-crash'
-  | 'error';
+  | 'error'
+  /**
+   * The recorder stopped recording mid-call because the recording policy no longer
+   * allowed it (an emergency number joined, the number was switched to private mode):
+   * the audio before the stop is kept; `Conversation.recordingStopped` says why.
+   */
+  | 'policy';
+
+/** Why and when the recorder stopped recording a call in progress (endedBy `policy`). */
+export interface ConversationRecordingStop {
+  /** ISO 8601 instant */
+  at: string;
+  /** the recording decision's reason, e.g. `emergency-number`, `manual-private` */
+  reason: string;
+  message: string;
+}
+
+/**
+ * One participant's time on the call (from the SIPREC metadata and its updates): who was
+ * on the call when. `to` is absent while (or when) the participant stayed to the end.
+ */
+export interface ConversationParticipantPeriod {
+  aor: string;
+  /** E.164 form when it is a phone number. */
+  number?: string;
+  name?: string;
+  /** True for the recorded number's party. */
+  recorded?: boolean;
+  /** ISO 8601 instants, as the recorder received the metadata. */
+  from: string;
+  to?: string;
+}
 
 /** A JSON object as stored in the conversation's JSON columns. */
 export type ConversationJsonObject = { [key: string]: unknown };
@@ -50,16 +81,67 @@ export interface ConversationDtmfEvent {
   party?: string;
 }
 
+/**
+ * What makes a recording's audio unusable, as its recorder found when it archived it
+ * (absent: nothing found, or a recording made before recorders reported it):
+ * - `no-media`: no RTP packet arrived on any stream (the archive is silence);
+ * - `undecodable-codec`: packets arrived, but none in a codec the recorder decodes
+ *   (e.g. G.729 sent after PCMA was agreed): the archive is silence;
+ * - `audio-lost`: part of the audio the recorder received is not in the recording (its
+ *   journal's disk was full for longer than its memory could hold the call, or stayed
+ *   full until the recorder stopped): `ConversationQuality.audioLost` says what, to the
+ *   millisecond; the rest of the call is in the recording.
+ * The conversation stays `finished` (its archive is evidence of the call);
+ * `ConversationQuality` holds the figures behind the flag.
+ */
+export type ConversationAudioIssue = 'no-media' | 'undecodable-codec' | 'audio-lost';
+
+export const CONVERSATION_AUDIO_ISSUES: readonly ConversationAudioIssue[] = [
+  'no-media',
+  'undecodable-codec',
+  'audio-lost',
+];
+
+/** A range of one channel's audio that the recorder received but could not keep. */
+export interface ConversationLostAudio {
+  /** the recorder's channel (stream) index, as in `ConversationQuality.channels` */
+  channel: number;
+  /** from the start of the call */
+  fromMs: number;
+  toMs: number;
+  /**
+   * `memory-budget`: dropped while the disk was full and the call's buffer was at its
+   * budget; `not-written`: still in memory when the recorder stopped with the disk full
+   */
+  reason: string;
+}
+
+/** Packets of one payload type that the recorder could not decode. */
+export interface ConversationUndecodablePayload {
+  payloadType: number;
+  /** Encoding name of a static payload type (RFC 3551), e.g. `G729`; absent for dynamic ones. */
+  codec?: string;
+  packets: number;
+}
+
 /** What the recorder measured about the media; recorder-specific fields may be added. */
 export interface ConversationQuality {
   packetsReceived?: number;
   packetsLost?: number;
+  /** Packets whose audio is in the recording. */
+  audioPackets?: number;
+  /** Packets in codecs the recorder cannot decode (their audio is not in the recording). */
+  undecodable?: ConversationUndecodablePayload[];
   /** Gaps in the audio (missing media longer than the jitter buffer could hide). */
   gaps?: number;
   gapMs?: number;
   jitterMs?: number;
   /** Only one side of the conversation carried media. */
   oneSided?: boolean;
+  /** Time of the call during which some received audio is not in the recording (audio issue `audio-lost`). */
+  audioLostMs?: number;
+  /** What is missing, per channel. */
+  audioLost?: ConversationLostAudio[];
   [key: string]: unknown;
 }
 
@@ -81,42 +163,26 @@ export interface Conversation {
   durationMs?: number;
   /** Codec of the received media, e.g. `PCMA/8000`. */
   codec?: string;
-/**
- * What makes a recording's audio unusable, as its recorder found when it archived it
- * (absent: nothing found, or a recording made before recorders reported it):
- * - `no-media`: no RTP packet arrived on any stream (the archive is silence);
- * - `undecodable-codec`: packets arrived, but none in a codec the recorder decodes
- *   (e.g. G.729 sent after PCMA was agreed): the archive is silence.
- * The conversation stays `finished` (its silent archive is evidence of the call);
- * `ConversationQuality` holds the figures behind the flag.
- */
-export type ConversationAudioIssue = 'no-media' | 'undecodable-codec';
-
-export const CONVERSATION_AUDIO_ISSUES: readonly ConversationAudioIssue[] = [
-  'no-media',
-  'undecodable-codec',
-];
-
-/** Packets of one payload type that the recorder could not decode. */
-export interface ConversationUndecodablePayload {
-  payloadType: number;
-  /** Encoding name of a static payload type (RFC 3551), e.g. `G729`; absent for dynamic ones. */
-  codec?: string;
-  packets: number;
-}
-
   sipCallId: string;
   siprecSessionId?: string;
   participants: ConversationParticipant[];
+  /**
+   * Who was on the call when, oldest first (absent for conversations recorded before
+   * recorders kept it): `participants` are the last set.
+   */
+  participantHistory?: ConversationParticipantPeriod[];
+  /** Set when the recorder stopped the recording mid-call (endedBy `policy`). */
+  recordingStopped?: ConversationRecordingStop;
   /** Recording metadata kept as received (e.g. SIPREC extension data). */
-  /** Packets whose audio is in the recording. */
-  audioPackets?: number;
-  /** Packets in codecs the recorder cannot decode (their audio is not in the recording). */
-  undecodable?: ConversationUndecodablePayload[];
   metadata: ConversationJsonObject;
   dtmf: ConversationDtmfEvent[];
   quality?: ConversationQuality;
   state: ConversationState;
+  /**
+   * Why the recording holds no usable audio (see ConversationAudioIssue); absent when
+   * it has audio. Codes a newer recorder adds are passed through as they are.
+   */
+  audioIssues?: ConversationAudioIssue[];
   endedBy?: ConversationEndReason;
   /** Why the conversation failed (state `failed`). */
   failureReason?: string;
@@ -155,11 +221,6 @@ export type RefusalReason =
   | 'storage-unavailable'
   | 'error';
 
-  /**
-   * Why the recording holds no usable audio (see ConversationAudioIssue); absent when
-   * it has audio. Codes a newer recorder adds are passed through as they are.
-   */
-  audioIssues?: ConversationAudioIssue[];
 /** A recording session that the recorder refused (kept as proof of recording). */
 export interface RefusedSession {
   id: string;
@@ -214,6 +275,19 @@ export function audioIssueText(
     return `No usable audio: the audio was in a codec the recorder cannot decode${
       list ? ` (${list})` : ''
     }`;
+  }
+  if (issue === 'audio-lost') {
+    const s = (ms: unknown) => (Number(ms) / 1000).toFixed(1);
+    const ranges = Array.isArray(quality?.audioLost)
+      ? quality!.audioLost
+          .map(r => `channel ${r.channel}: ${s(r.fromMs)}–${s(r.toMs)} s`)
+          .join('; ')
+      : '';
+    return `Audio missing: ${
+      typeof quality?.audioLostMs === 'number'
+        ? `${s(quality.audioLostMs)} s of the call`
+        : 'part of the call'
+    } not recorded (the recorder's disk was full)${ranges ? ` (${ranges})` : ''}`;
   }
   return issue;
 }
