@@ -8,6 +8,7 @@
  */
 import { ConversationQuality } from '@mvr/plugin-voice-recording-common';
 import { DroppedAudio, JournalScan, QualityCounters } from '../capture/CallJournal';
+import { undecodablePayloads } from './audioIssues';
 
 /** counters summed over the channels */
 const SUMMED = ['packetsReceived', 'packetsLost', 'late', 'duplicates', 'reordered', 'gaps', 'gapMs', 'ssrcChanges', 'audioPackets'] as const;
@@ -24,6 +25,9 @@ export function summarizeQuality(channels: ChannelFigures[]): ConversationQualit
     out[k] = channels.reduce((a, c) => a + (typeof c[k] === 'number' ? (c[k] as number) : 0), 0);
   }
   out.oneSided = channels.length > 1 && channels.filter(c => Number(c.packetsReceived ?? 0) > 0).length === 1;
+  // packets in codecs the recorder cannot decode, by payload type (see audioIssues.ts)
+  const undecodable = undecodablePayloads(channels);
+  if (undecodable.length) out.undecodable = undecodable;
   out.channels = channels;
   return out;
 }
