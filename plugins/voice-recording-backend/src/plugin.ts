@@ -17,6 +17,7 @@ import {
   voiceRecordingNotifierExtensionPoint,
 } from '@mvr/plugin-voice-recording-node';
 import { CaptureSources, createCaptureContext } from './capture';
+import { NumberChanges } from './capture/numberChanges';
 import { readVoiceRecordingConfig } from './config';
 import {
   applyDatabaseMigrations,
@@ -40,6 +41,7 @@ import { ServiceContext } from './service/context';
 import { NumbersService } from './service/NumbersService';
 import { PlanningModelsService } from './service/PlanningModelsService';
 import { PolicyService } from './service/PolicyService';
+import { ServicePrincipalPermissions } from './service/ServicePrincipalPermissions';
 import { createRouter } from './service/router';
 import { ConversationSearchStore } from './database/ConversationSearchStore';
 import { ConversationsService } from './service/conversations/ConversationsService';
@@ -194,11 +196,14 @@ export const voiceRecordingPlugin = createBackendPlugin({
           path: '/conversations',
           allow: 'user-cookie',
         });
+        // service principals get only the rights of their channel (Backstage allows
+        // them everything): one wrapper for every permission check of the routes
+        const permissions = new ServicePrincipalPermissions(deps.permissions);
         deps.httpRouter.use(
           await createRouter({
             httpAuth: deps.httpAuth,
             access: new AccessControl(
-              deps.permissions,
+              permissions,
               transform,
               numbersStore,
               audit,
@@ -210,7 +215,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
             bulk: new BulkScheduleService(ctx),
             policy: new PolicyService(ctx, numbers),
             conversations: {
-              permissions: deps.permissions,
+              permissions,
               transform: conversationTransform,
               defaultCountry: config.defaultCountry,
               conversations: conversationsService,
@@ -220,6 +225,9 @@ export const voiceRecordingPlugin = createBackendPlugin({
 
         // recorders: started once the router is up, stopped (awaited) at shutdown
         const conversationsStore = new KnexConversationsStore(knex);
+        // number changes (private mode, deletion, ...) reach the recorders' calls in progress
+        const numberChanges = new NumberChanges(deps.logger);
+        await numberChanges.subscribe(deps.events);
         const capture = new CaptureSources(captureSources, {
           logger: deps.logger,
           audit,
@@ -232,6 +240,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
               logger: deps.logger,
               config,
               storage: blobs,
+              onNumbersChanged: numberChanges.listen,
             }),
         });
         deps.lifecycle.addShutdownHook(() => capture.stopAll());

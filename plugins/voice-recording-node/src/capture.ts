@@ -1,4 +1,5 @@
 import { BlobStore } from './storage';
+import { NumbersChangedEventPayload } from './events';
 import {
   createExtensionPoint,
   LoggerService,
@@ -12,6 +13,7 @@ import {
   ConversationJsonObject,
   ConversationParticipant,
   ConversationQuality,
+  ConversationRecordingStop,
   NumberSettings,
   RecordingDecision,
   RefusalReason,
@@ -121,7 +123,13 @@ export interface ConversationPatch {
   otherParty?: string;
   codec?: string;
   siprecSessionId?: string;
+  /**
+   * The participant set now (a complete set: it replaces the stored one). The
+   * conversation's participant history closes the periods of those who left and opens
+   * periods for those who joined, at `participantsChangedAt` (default: now).
+   */
   participants?: CaptureParticipantInput[];
+  participantsChangedAt?: Date;
   metadata?: ConversationJsonObject;
   dtmf?: ConversationDtmfEvent[];
   quality?: ConversationQuality;
@@ -147,6 +155,8 @@ export interface FinishConversationInput {
   audioIssues?: ConversationAudioIssue[];
   /** Why the capture failed; with endedBy `error`. */
   failureReason?: string;
+  /** With endedBy `policy`: why and when the recorder stopped recording the call. */
+  recordingStopped?: ConversationRecordingStop;
   /**
    * The stored audio is an interim lossless file, to be compressed to this format in the
    * background (see `listArchivesToCompress` / `replaceArchive`).
@@ -264,6 +274,13 @@ export interface CaptureContext {
   /** The plugin's logger, child with `captureSource: <id>`. */
   logger: LoggerService;
   config: CaptureSettings;
+  /**
+   * Subscribes to changes of recorded numbers made through the plugin (mode, settings,
+   * schedules, deletions: the events of VOICE_RECORDING_NUMBERS_TOPIC), so that a source
+   * can decide again for its calls in progress (e.g. stop recording a number switched to
+   * private mode). Returns the unsubscribe function. Absent when the plugin cannot say.
+   */
+  onNumbersChanged?(listener: (change: NumbersChangedEventPayload) => void): () => void;
   /**
    * The plugin's recording storage (config `voiceRecording.storage`): where the portal
    * reads audio from. A recorder stores finished audio here (and records the key on

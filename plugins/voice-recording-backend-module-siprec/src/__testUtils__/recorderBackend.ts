@@ -70,6 +70,8 @@ export interface RecorderBackend {
   archiveDir: string;
   journalDir: string;
   knex: Knex;
+  /** the backend's HTTP port (the plugin's API under /api/voice-recording) */
+  httpPort: number;
   stop(): Promise<void>;
 }
 
@@ -128,6 +130,7 @@ export async function startRecorderBackend(
     archiveDir,
     journalDir,
     knex,
+    httpPort: (backend.server.address() as { port: number }).port,
     stop: () => backend.stop(),
   };
 }

@@ -6,10 +6,13 @@ import {
   ConversationAudioIssue,
   ConversationDtmfEvent,
   ConversationEndReason,
+  ConversationJsonObject,
+  ConversationParticipant,
   ConversationQuality,
+  ConversationRecordingStop,
+  audioIssueText,
 } from '@mvr/plugin-voice-recording-common';
 import {
-  audioIssueText,
   CaptureContext,
   CaptureRecordedNumber,
   ConversationPatch,
@@ -24,10 +27,13 @@ import { BoundRtpSocket } from '../media/PortAllocator';
 import { ChannelQuality, NARROWBAND_RATE, RtpReceiver, TimelineRate, WIDEBAND_RATE } from '../media/RtpReceiver';
 import { NegotiatedStream, RecordingMetadata, participantsForLabel } from '../siprec';
 import { BlobStore } from '../storage/BlobStore';
+import { undecodablePayloads } from './audioIssues';
+import { RateLimitedLog } from '../server/RateLimitedLog';
 import { withDeadline } from './databaseHealth';
+import { lostAudio, lostAudioText } from './quality';
+import { ParticipantUpdate } from './participantUpdate';
 import { RegistrationQueue } from './RegistrationQueue';
 import { ArchiveOptions, JournalCallInfo, RegistrationJob, archiveJournal } from './register';
-import { undecodablePayloads } from './audioIssues';
 
 export interface CallSessionDeps {
   ctx: CaptureContext;
@@ -44,6 +50,13 @@ export interface CallSessionDeps {
   /** RTP inactivity (ms) after which a call whose BYE never came is ended; 0 = off. */
   rtpTimeoutMs: number;
   journalFlushMs?: number;
+  /** memory budget of a call's journal while its disk cannot take it (CallJournalOptions.maxPendingBytes) */
+  journalMemoryBudgetBytes?: number;
+  /**
+   * Aborted when the recorder stops for good: a call that ended while its journal's
+   * disk was full stops waiting for the disk and registers what was lost.
+   */
+  shutdown?: AbortSignal;
   /**
    * Where registrations go (retried while the database is unavailable; the journal
    * stays until the conversation is finished). Default: a queue of this session's own.
@@ -74,6 +87,17 @@ export interface CallSessionStart {
   journal?: Promise<JournalReservation>;
   /** Ended by the session itself (inactivity, journal failure). */
   onSelfEnd?: (reason: ConversationEndReason, detail: string) => void;
+}
+
+/** journal write failures, one rate-limited log per logger (all calls of a recorder share it) */
+const journalErrorLogs = new WeakMap<LoggerService, RateLimitedLog>();
+function journalErrorLog(logger: LoggerService): RateLimitedLog {
+  let log = journalErrorLogs.get(logger);
+  if (!log) {
+    log = new RateLimitedLog({ write: l => logger.error(l), noun: 'journal write failures' });
+    journalErrorLogs.set(logger, log);
+  }
+  return log;
 }
 
 /**
@@ -133,14 +157,23 @@ export class CallSession {
   private readonly dtmf: ConversationDtmfEvent[] = [];
   private readonly channelParties: Record<number, string> = {};
   private metadata?: RecordingMetadata;
+  /** the conversation's metadata column as written (per-stream data included): updates keep it whole */
+  private conversationMetadata: ConversationJsonObject = {};
+  /** why the recorder stopped recording mid-call (endedBy `policy`) */
+  private recordingStopped?: ConversationRecordingStop;
+  /** the participants on the call now (the decision's, then the last metadata update's) */
+  private participantsNow: ConversationParticipant[];
   private ticker?: NodeJS.Timeout;
   private ending?: Promise<void>;
-  private lastQualityAt = 0;
+  /** per channel: the receiver's packet counters when the journal last got its figures */
+  private readonly figuresMark = new Map<number, number>();
   /** the last metadata write, and what the database did not take (written at registration) */
   private metadataWrite?: Promise<void>;
   private unsavedPatch?: ConversationPatch;
   private readonly now: () => number;
   endedBy?: ConversationEndReason;
+  /** why the archived recording holds no usable audio (set when the call has ended; see audioIssues.ts) */
+  audioIssues: ConversationAudioIssue[] = [];
   /** ms the conversation row's insert and the journal's creation took at set-up (they run together) */
   readonly setupWaits: { row?: number; journal?: number } = {};
 
@@ -151,10 +184,9 @@ export class CallSession {
     private readonly deps: CallSessionDeps,
     readonly start: CallSessionStart,
   ) {
-  /** why the archived recording holds no usable audio (set when the call has ended; see audioIssues.ts) */
-  audioIssues: ConversationAudioIssue[] = [];
     this.conversationId = randomUUID();
     this.metadata = start.metadata;
+    this.participantsNow = start.decision.participants;
     this.now = deps.now ?? Date.now;
     this.rate = timelineRateOf(start.streams);
   }
@@ -205,6 +237,10 @@ export class CallSession {
       if (r.party) this.channelParties[s.index] = r.party;
     }
     const extension = this.metadata?.extensionData.length ? { extensionData: this.metadata.extensionData } : {};
+    this.conversationMetadata = {
+      ...extension,
+      streams: start.streams.map(s => ({ index: s.index, label: s.label, accepted: s.accepted, codec: s.codec?.name, direction: s.direction })),
+    };
     const begin = deps.ctx.conversations.begin({
       id: this.conversationId,
       recordedNumber: decision.recordedNumber,
@@ -215,10 +251,7 @@ export class CallSession {
       sipCallId: start.sipCallId,
       siprecSessionId: this.metadata?.sessions[0]?.id,
       participants: decision.participants,
-      metadata: {
-        ...extension,
-        streams: start.streams.map(s => ({ index: s.index, label: s.label, accepted: s.accepted, codec: s.codec?.name, direction: s.direction })),
-      },
+      metadata: this.conversationMetadata,
       instanceId: deps.instanceId,
     });
     const limit = start.setupDeadline;
@@ -248,7 +281,18 @@ export class CallSession {
       { callId: start.sipCallId, startedAt: start.startedAt, sampleRate: rate, channels, metadata: info },
       {
         flushIntervalMs: deps.journalFlushMs ?? 1000,
-        onError: e => deps.logger.error(`call ${start.sipCallId}: journal write failed (kept in memory, retried): ${e.message}`),
+        maxPendingBytes: deps.journalMemoryBudgetBytes,
+        // one line per 10 s for all calls (a full disk fails every call's flushes)
+        onError: e => journalErrorLog(deps.logger).log(`call ${start.sipCallId}: journal write failed (audio kept in memory, retried): ${e.message}`),
+        onRecovered: ({ failedForMs, attempts, droppedSamples }) => {
+          const dropped = droppedSamples ? `; ${(droppedSamples / rate).toFixed(1)} s of audio (all channels) dropped past its memory budget` : '';
+          (droppedSamples ? deps.logger.warn : deps.logger.info).call(
+            deps.logger,
+            `call ${start.sipCallId}: journal written again after ${Math.round(failedForMs / 1000)} s (${attempts} failed attempt(s))${dropped}`,
+          );
+        },
+        // the figures go with the audio they count (a crash recovers both from the same flush)
+        beforeFlush: () => this.journalFigures(),
       },
       start.journal,
     );
@@ -263,7 +307,7 @@ export class CallSession {
     if (row.status === 'rejected') {
       // no conversation: the journal goes too (it holds no audio yet)
       if (journal.status === 'fulfilled') {
-        await journal.value.close().catch(() => undefined);
+        await journal.value.close({ signal: AbortSignal.abort() }).catch(() => undefined);
         await fs.rm(journal.value.path, { force: true }).catch(() => undefined);
       }
       throw row.reason;
@@ -313,6 +357,11 @@ export class CallSession {
     this.receivers.set(s.index, receiver);
   }
 
+  /** The addresses of the participants on the call now (for a new recording decision). */
+  get participantAddresses(): string[] {
+    return this.participantsNow.map(p => p.aor);
+  }
+
   /** Local RTP port of a stream, when it has a receiver. */
   portOf(index: number): number | undefined {
     return this.receivers.get(index)?.port;
@@ -331,10 +380,21 @@ export class CallSession {
     }
   }
 
-  /** New or changed metadata (re-INVITE/UPDATE). */
-  async updateMetadata(metadata: RecordingMetadata, participants: string[]): Promise<void> {
+  /**
+   * New or changed metadata (re-INVITE/UPDATE): the participant set now (recorded party
+   * marked), the other party, and the conversation's metadata column with its per-stream
+   * data kept (a patch replaces the whole column).
+   */
+  async updateMetadata(metadata: RecordingMetadata, update: ParticipantUpdate, at: Date): Promise<void> {
     this.metadata = metadata;
+    if (update.participants.length) this.participantsNow = update.participants;
     this.journal.appendMetadata(metadata);
+    const { extensionData: _previous, ...kept } = this.conversationMetadata;
+    this.conversationMetadata = {
+      ...kept,
+      ...(metadata.extensionData.length ? { extensionData: metadata.extensionData } : {}),
+      metadataUpdatedAt: at.toISOString(),
+    };
     const patch: ConversationPatch = {
       ...(update.participants.length ? { participants: update.participants, participantsChangedAt: at } : {}),
       ...(update.otherParty ? { otherParty: update.otherParty } : {}),
@@ -347,6 +407,7 @@ export class CallSession {
         this.unsavedPatch = undefined;
       },
       e => {
+        // written with the registration (the last participant set, at the time it came)
         if (isCaptureStoreError(e) && e.retryable) this.unsavedPatch = { ...this.unsavedPatch, ...patch };
       },
     );
@@ -356,6 +417,7 @@ export class CallSession {
   quality(): ConversationQuality {
     const channels: ChannelQuality[] = [...this.receivers.values()].map(r => ({ ...r.quality }));
     const sum = (k: keyof ChannelQuality) => channels.reduce((a, c) => a + (c[k] as number), 0);
+    const undecodable = undecodablePayloads(channels);
     return {
       packetsReceived: sum('packetsReceived'),
       packetsLost: sum('packetsLost'),
@@ -365,6 +427,8 @@ export class CallSession {
       gaps: sum('gaps'),
       gapMs: sum('gapMs'),
       ssrcChanges: sum('ssrcChanges'),
+      audioPackets: sum('audioPackets'),
+      ...(undecodable.length ? { undecodable } : {}),
       oneSided: channels.length > 1 && channels.filter(c => c.packetsReceived > 0).length === 1,
       channels,
     };
@@ -373,21 +437,6 @@ export class CallSession {
   private tick(): void {
     if (this.ending) return;
     const now = this.now();
-    if (now - this.lastQualityAt >= 5000) {
-      this.lastQualityAt = now;
-      for (const r of this.receivers.values()) {
-        const q = r.quality;
-        this.journal.appendQuality({
-          channel: q.channel,
-          packetsReceived: q.packetsReceived,
-          packetsLost: q.packetsLost,
-          late: q.late,
-          duplicates: q.duplicates,
-          gaps: q.gaps,
-        });
-    const undecodable = undecodablePayloads(channels);
-      }
-    }
     const timeout = this.deps.rtpTimeoutMs;
     if (!timeout) return;
     const active = [...this.receivers.values()].filter(r => !r.isPaused);
@@ -395,12 +444,35 @@ export class CallSession {
     const last = Math.max(...active.map(r => r.lastActivity));
     if (now - last >= timeout) {
       const detail = `no RTP for ${Math.round((now - last) / 1000)} s`;
-      audioPackets: sum('audioPackets'),
-      ...(undecodable.length ? { undecodable } : {}),
       this.deps.logger.warn(`call ${this.start.sipCallId}: ${detail}; ending it`);
       this.start.onSelfEnd?.('timeout', detail);
       this.end('timeout', detail).catch(() => undefined);
     }
+  }
+
+  /**
+   * The receivers' figures into the journal, for the channels whose counters moved since
+   * the last time: called as each journal flush takes its records, so the figures a
+   * crash leaves are those of the audio it leaves (once a second at most, not per packet).
+   */
+  private journalFigures(): void {
+    for (const r of this.receivers.values()) {
+      const q = r.quality;
+      const mark = q.packetsReceived + q.rtcpPackets + q.malformed;
+      if (this.figuresMark.get(q.channel) === mark) continue;
+      this.figuresMark.set(q.channel, mark);
+      this.journal.appendQuality({ ...q, offsetSamples: this.journal.sampleEnd });
+    }
+  }
+
+  /**
+   * Stops recording the call in progress because the recording policy no longer allows
+   * it (RFC 7866 lets the SRS end the recording session): what came before is archived
+   * and registered, ended by `policy` with the reason.
+   */
+  stopRecording(stop: { reason: string; message: string }): Promise<void> {
+    if (!this.ending) this.recordingStopped = { at: new Date(this.now()).toISOString(), ...stop };
+    return this.end('policy', stop.message);
   }
 
   /**
@@ -426,9 +498,19 @@ export class CallSession {
       Math.round(((endedAt.getTime() - this.start.startedAt.getTime()) * this.rate) / 1000),
     );
     try {
-      await this.journal.end({ endedBy, endedAt: endedAt.toISOString(), durationSamples, reason });
+      // the final figures (codec, sources and all), then the end record: a crash before
+      // the registration leaves both to recovery
+      for (const c of quality.channels as ChannelQuality[]) {
+        this.journal.appendQuality({ ...c, offsetSamples: this.journal.sampleEnd, final: true });
+      }
+      // waits for the disk (a full one: until it takes the call's buffered audio, or the recorder stops)
+      await this.journal.end({ endedBy, endedAt: endedAt.toISOString(), durationSamples, reason }, { signal: deps.shutdown });
     } catch (e) {
-      deps.logger.error(`call ${this.start.sipCallId}: cannot close the journal ${this.journal.path}: ${(e as Error).message}`);
+      const lost = lostAudio(this.journal.lost, this.rate);
+      deps.logger.error(
+        `call ${this.start.sipCallId}: cannot close the journal ${this.journal.path}: ${(e as Error).message}` +
+          `${lost ? `; ${lostAudioText(lost)}, registered as lost` : ''}`,
+      );
       await this.journal.close().catch(() => undefined);
     }
     let input;
@@ -448,7 +530,8 @@ export class CallSession {
     const { job, result, audioIssues } = await archiveJournal(
       input,
       this.conversationId,
-      { dtmf: this.dtmf, quality },
+      // frames the journal dropped past its budget are in its Dropped records; those it never wrote only here
+      { dtmf: this.dtmf, quality, lost: this.journal.lost.filter(l => l.reason === 'not-written') },
       {
         blobStore: deps.blobStore,
         format: deps.archiveFormat,
@@ -458,17 +541,21 @@ export class CallSession {
         logger: deps.logger,
       },
     );
+    this.audioIssues = audioIssues;
     await this.metadataWrite;
     if (this.unsavedPatch) job.patch = { ...this.unsavedPatch, ...job.patch };
+    if (this.recordingStopped) job.finish.recordingStopped = this.recordingStopped;
     const registered = await this.registrations.register(job);
     let audio = job.archive ? 'archive pending (storage unavailable)' : 'no audio';
     if (result) audio = `${result.durationMs} ms, ${result.bytes} bytes ${result.format}`;
-    deps.logger.info(
+    // a recording without usable audio is a warning (one line per call, as the info line)
+    const log = audioIssues.length ? deps.logger.warn.bind(deps.logger) : deps.logger.info.bind(deps.logger);
+    log(
       `call ${this.start.sipCallId} (conversation ${this.conversationId}, ${this.recordedNumber.number}) ended by ${endedBy}: ` +
         `${audio}, ` +
         `${quality.packetsReceived} packets, ${quality.packetsLost} lost` +
+        `${audioIssues.map(i => `; ${audioIssueText(i, quality)}`).join('')}` +
         `${registered ? '' : ' (registration pending, journal kept)'}`,
     );
   }
 }
-    this.audioIssues = audioIssues;

@@ -14,9 +14,11 @@ import {
   OpusEncoderPool,
 } from '@mvr/plugin-voice-recording-node';
 import { decodeAlaw, decodeUlaw } from '../codecs';
+import { DroppedAudio } from '../capture/journalFormat';
 import { ArchiveFormat, FinalizeInput, FinalizeOptions, FinalizeResult, finalizeRecording } from '../capture/finalize';
 import { BlobStore } from '../storage/BlobStore';
 import { audioIssuesOf } from './audioIssues';
+import { lostAudio, lostAudioText } from './quality';
 
 export const END_REASONS: ConversationEndReason[] = [
   'bye',
@@ -25,6 +27,7 @@ export const END_REASONS: ConversationEndReason[] = [
   'shutdown',
   'recovered-after-crash',
   'error',
+  'policy',
 ];
 
 export function toEndReason(s: string): ConversationEndReason {
@@ -62,6 +65,8 @@ export interface RegisterExtras {
   dtmf?: ConversationDtmfEvent[];
   quality?: ConversationQuality;
   failureReason?: string;
+  /** audio the journal never wrote (its disk stayed full until the recorder stopped); its Dropped records are in the scan */
+  lost?: DroppedAudio[];
 }
 
 /**
@@ -108,10 +113,18 @@ export async function archiveJournal(
 ): Promise<{ job: RegistrationJob; result?: FinalizeResult; audioIssues: ConversationAudioIssue[] }> {
   let result: FinalizeResult | undefined;
   let failure: string | undefined = extras.failureReason;
-  try {
+  // audio the journal could not keep (a full disk): in the figures and flagged, so that
+  // a recording with audio missing is never registered as a complete one
+  const lost = lostAudio([...(input.scan.dropped ?? []), ...(extras.lost ?? [])], input.header.sampleRate);
+  if (lost) {
+    options.logger.warn(`conversation ${conversationId}: ${lostAudioText(lost)}: the journal's disk was full`);
+    extras = { ...extras, quality: { ...extras.quality, ...lost } };
+  }
   // decided from the journal (audio frames) and the receivers' figures (why none)
   const audioIssues = audioIssuesOf(input.scan, extras.quality);
+  if (lost) audioIssues.push('audio-lost');
   const flagged = audioIssues.length ? { audioIssues } : {};
+  try {
     result = await finalizeRecording(input, {
       blobStore: options.blobStore,
       format: options.format,
@@ -137,8 +150,8 @@ export async function archiveJournal(
           finish: { endedAt: new Date(input.endedAt), endedBy: 'error', failureReason: failure, ...flagged },
           archive: again,
         },
-      };
         audioIssues,
+      };
     }
     options.logger.error(`conversation ${conversationId}: ${failure}`);
   }
@@ -162,15 +175,15 @@ export async function archiveJournal(
         }
       : { durationMs: Math.round((input.durationSamples * 1000) / input.header.sampleRate) }),
     ...(extras.quality ? { quality: extras.quality } : {}),
-    ...(failure ? { failureReason: failure } : {}),
     ...flagged,
+    ...(failure ? { failureReason: failure } : {}),
     ...(result && options.compressTo ? { compressTo: options.compressTo } : {}),
   };
   return {
     job: { conversationId, journalPath: input.journalPath, deleteJournal: !!result, ...(patch ? { patch } : {}), finish },
     result,
-  };
     audioIssues,
+  };
 }
 
 /**

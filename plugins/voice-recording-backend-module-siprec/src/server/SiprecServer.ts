@@ -7,6 +7,7 @@ import {
   CaptureRecordedNumber,
   LookupAndDecideRequest,
   LookupAndDecideResult,
+  NumbersChangedEventPayload,
   OpusEncoderPool,
   isCaptureStoreError,
 } from '@mvr/plugin-voice-recording-node';
@@ -19,6 +20,8 @@ import { RegistrationQueue, RegistrationQueueStats } from '../call/RegistrationQ
 import { RefusalSpool } from '../call/RefusalSpool';
 import { recoverCalls } from '../call/recoverCalls';
 import { endedConversations } from '../call/endedConversations';
+import { participantUpdate } from '../call/participantUpdate';
+import { RecordingStopDecision, recheckRecording } from '../call/policyRecheck';
 import { BoundRtpSocket, PortAllocator } from '../media/PortAllocator';
 import {
   SipRequest,
@@ -185,6 +188,7 @@ export class SiprecServer {
   private probing?: Promise<StorageHealth>;
   private storageTimer?: NodeJS.Timeout;
   private stopping = false;
+  private unsubscribeNumbers?: () => void;
   private readonly shutdown = new AbortController();
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly ending = new Set<Promise<void>>();
@@ -320,6 +324,8 @@ export class SiprecServer {
     }
     await this.journalSpares.start();
     this.compressor?.start();
+    // a number switched to private mode (or deactivated, deleted) stops its calls' recording
+    this.unsubscribeNumbers = this.ctx.onNumbersChanged?.(change => this.track(this.onNumbersChanged(change)));
     await this.probeStorage().catch(e => this.logger.warn(`storage probe failed: ${(e as Error).message}`));
     this.storageTimer = setInterval(() => {
       this.probeStorage().catch(e => this.logger.warn(`storage probe failed: ${(e as Error).message}`));
@@ -398,6 +404,7 @@ export class SiprecServer {
   /** Refuses new sessions, ends the calls in progress (`shutdown`) and closes the sockets. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.unsubscribeNumbers?.();
     if (this.storageTimer) clearInterval(this.storageTimer);
     this.storageTimer = undefined;
     await Promise.allSettled([...this.inflight]);
@@ -902,6 +909,8 @@ export class SiprecServer {
           logger: this.logger,
           rtpTimeoutMs: config.rtp.inactivityTimeoutMs,
           registrations: this.registrations,
+          // a call waiting for a full journal disk stops waiting when the stop gives up
+          shutdown: this.shutdown.signal,
         },
         {
           sipCallId: callId,
@@ -1094,18 +1103,23 @@ export class SiprecServer {
       // offerless re-INVITE: our last SDP is the offer (same version: nothing changed)
       answerSdp = entry.lastAnswer;
     }
+    let stop: RecordingStopDecision | undefined;
     if (body.metadata) {
       try {
         const update = parseRecordingMetadata(body.metadata, { defaultCountry: ctx.config.defaultCountry });
+        // a complete snapshot replaces what was known, a partial one is folded in
         entry.metadata = mergeMetadata(entry.metadata, update);
-        const participants = decisionRequest(entry.metadata, req, new Date()).participants;
-        const count = entry.metadata.participants.length;
+        const now = participantUpdate(entry.metadata, entry.session.recordedNumber.number, ctx.config.emergencyNumbers);
+        const count = now.participants.length;
         // in the journal at once; the database write does not hold the answer (it is
         // repeated at registration when the database was unavailable)
-        entry.session.updateMetadata(entry.metadata, count ? participants : []).then(
+        entry.session.updateMetadata(entry.metadata, now, new Date()).then(
           () => this.logger.info(`call ${callId}: recording metadata updated (${count} participants)`),
           e => this.logger.warn(`call ${callId}: metadata update not stored yet: ${(e as Error).message}`),
         );
+        if (now.emergency) {
+          stop = { reason: 'emergency-number', message: `emergency number ${now.emergency} joined the call: calls with emergency numbers are never recorded` };
+        }
       } catch (e) {
         this.logger.warn(`call ${callId}: metadata update not applied: ${(e as Error).message}`);
       }
@@ -1122,6 +1136,48 @@ export class SiprecServer {
     if (answerSdp) headers['Content-Type'] = 'application/sdp';
     this.respond(tx, 200, 'OK', headers, answerSdp, entry.dialog.localTag);
     if (req.method === 'INVITE') entry.inviteTx = tx;
+    if (stop) await this.stopRecording(entry, stop);
+  }
+
+  /**
+   * Stops recording a call in progress that the policy no longer allows (RFC 7866 §8:
+   * the SRS ends the recording session with a BYE): the audio before the stop is
+   * archived and registered, ended by `policy` with the reason (audited with the
+   * conversation's finish).
+   */
+  private stopRecording(entry: CallEntry, stop: RecordingStopDecision): Promise<void> {
+    if (this.calls.get(entry.dialog.key) !== entry) return Promise.resolve();
+    const callId = entry.session.start.sipCallId;
+    this.logger.info(`call ${callId}: recording stopped (${stop.reason}): ${stop.message}`);
+    this.sendBye(entry, `recording stopped: ${stop.reason}`);
+    this.forget(entry);
+    const ended = entry.session.stopRecording(stop);
+    this.track(ended);
+    return ended;
+  }
+
+  /** A recorded number changed (private mode, deactivated, deleted): decide again for its calls in progress. */
+  private async onNumbersChanged(change: NumbersChangedEventPayload): Promise<void> {
+    const all = change.action === 'bulk' || !change.numbers.length;
+    const numbers = new Set(change.numbers);
+    const entries = [...this.calls.values()].filter(e => all || numbers.has(e.session.recordedNumber.number));
+    await Promise.all(
+      entries.map(async entry => {
+        const { session } = entry;
+        let stop: RecordingStopDecision | undefined;
+        try {
+          stop = await recheckRecording(
+            this.ctx.policy,
+            { recordedNumber: session.recordedNumber, participants: session.participantAddresses },
+            new Date(),
+          );
+        } catch (e) {
+          this.logger.warn(`call ${session.start.sipCallId}: cannot decide again after a change of ${session.recordedNumber.number} (recording goes on): ${(e as Error).message}`);
+          return;
+        }
+        if (stop) await this.stopRecording(entry, stop);
+      }),
+    );
   }
 
   private forget(entry: CallEntry): void {

@@ -163,11 +163,44 @@ describe('mergeMetadata', () => {
 
   it('replaces stream associations that the update restates', () => {
     const update = parseRecordingMetadata(`<recording xmlns="urn:ietf:params:xml:ns:recording:1">
+      <datamode>partial</datamode>
       <participantstreamassoc participant_id="srfBElmCRp2QB23b7Mpk0w=="><recv>i1Pz3to5hGk8fuXl+PbwCw==</recv></participantstreamassoc>
     </recording>`);
     const p = mergeMetadata(initial, update).participants[0];
     expect(p.send).toEqual([]);
     expect(p.recv).toEqual(['i1Pz3to5hGk8fuXl+PbwCw==']);
     expect(p.aor).toBe('sip:+32470123456@pbx.example.com');
+  });
+
+  // an Avaya-style SBC: the first snapshot names the SBC, the update the real party, with new ids
+  const snapshot = (datamode: string, streams: boolean) => `<recording xmlns="urn:ietf:params:xml:ns:recording:1">
+      ${datamode}
+      <session session_id="hVpd7YQgRW2nD22h7q60JQ=="/>
+      <participant participant_id="p-10"><nameID aor="sip:+32470123456@pbx.example.com"><name>Bob Trader</name></nameID></participant>
+      <participant participant_id="p-11"><nameID aor="sip:+32499000777@carrier.example.net"/></participant>
+      ${streams ? '<stream stream_id="s-new" session_id="hVpd7YQgRW2nD22h7q60JQ=="><label>9</label></stream>' : ''}
+      <participantstreamassoc participant_id="p-10"><send>UAAMm5GRQKSCMVvLyl4rFw==</send></participantstreamassoc>
+      <participantstreamassoc participant_id="p-11"><send>i1Pz3to5hGk8fuXl+PbwCw==</send></participantstreamassoc>
+    </recording>`;
+
+  it.each([
+    ['<datamode>complete</datamode>'],
+    ['(no datamode: complete is the default)'],
+  ])('replaces the participant set with a complete snapshot %s: no duplicates under new ids', datamode => {
+    const merged = mergeMetadata(initial, parseRecordingMetadata(snapshot(datamode.startsWith('<') ? datamode : '', false)));
+    expect(merged.dataMode).toBe('complete');
+    expect(merged.participants.map(p => [p.id, p.e164])).toEqual([
+      ['p-10', '+32470123456'],
+      ['p-11', '+32499000777'],
+    ]);
+    // a snapshot without <stream> elements keeps the known streams (the SDP's)
+    expect(merged.streams).toEqual(initial.streams);
+    expect(participantsForLabel(merged, '2').senders.map(p => p.e164)).toEqual(['+32499000777']);
+    expect(initial.participants).toHaveLength(2);
+  });
+
+  it('takes the streams of a complete snapshot that has them', () => {
+    const merged = mergeMetadata(initial, parseRecordingMetadata(snapshot('<datamode>complete</datamode>', true)));
+    expect(merged.streams.map(s => s.label)).toEqual(['9']);
   });
 });

@@ -355,17 +355,31 @@ function pick<T>(a: T | undefined, b: T | undefined): T | undefined {
 }
 
 /**
- * Folds a metadata update (from a re-INVITE or UPDATE) into what is known:
- * objects are matched by id; fields present in the update win; stream
- * associations of a participant are replaced when the update states them;
- * nothing known is ever dropped (a recorder keeps the history, departures are
- * marked by disassociate-time). The result has the update's data mode.
+ * Applies a metadata update (from a re-INVITE or UPDATE) to what is known.
+ *
+ * A `complete` document (RFC 7865 `<dataMode>complete</dataMode>`, also the default when
+ * the element is absent) is a full snapshot of the recording session: it replaces what
+ * was known, so participants that are no longer in it have left, and a participant that
+ * comes back under a new participant_id (some SRCs renumber every snapshot) is not
+ * counted twice. Only when a snapshot has no `<stream>` element at all are the known
+ * streams kept: the streams are the SDP's, and SRCs that describe participants only in
+ * their updates did not remove them.
+ *
+ * A `partial` document holds the changes only, folded in: objects are matched by id;
+ * fields present in the update win; stream associations of a participant are replaced
+ * when the update states them; nothing known is dropped (departures are marked by
+ * disassociate-time). The result has the update's data mode.
+ *
+ * Who was on the call when is kept by the conversation's participant history, not here.
  */
 export function mergeMetadata(
   previous: RecordingMetadata | undefined,
   update: RecordingMetadata,
 ): RecordingMetadata {
   if (!previous) return update;
+  if (update.dataMode === 'complete') {
+    return update.streams.length ? update : { ...update, streams: previous.streams.map(x => ({ ...x })) };
+  }
   return {
     format: update.format,
     namespace: update.namespace,

@@ -35,6 +35,8 @@ export interface CaptureContextOptions {
   config: CaptureSettings;
   /** The plugin's recording storage, handed to the source. */
   storage?: BlobStore;
+  /** Changes of recorded numbers (the plugin's events), handed to the source. */
+  onNumbersChanged?: CaptureContext['onNumbersChanged'];
 }
 
 /** The audit actor of a capture source, e.g. `capture:siprec`. */
@@ -223,6 +225,9 @@ export function createCaptureContext(
   return {
     logger,
     ...(options.storage ? { storage: options.storage } : {}),
+    ...(options.onNumbersChanged
+      ? { onNumbersChanged: options.onNumbersChanged }
+      : {}),
     // only what a recorder needs: never the plugin's whole config (it holds secrets)
     config: {
       defaultCountry: config.defaultCountry,
@@ -293,7 +298,7 @@ export function createCaptureContext(
             severity:
               conversation.state === 'failed'
                 ? 'high'
-                : conversation.audioIssues
+                : conversation.audioIssues || conversation.recordingStopped
                 ? 'medium'
                 : 'low',
             details: {
@@ -312,6 +317,10 @@ export function createCaptureContext(
                 : {}),
               ...(conversation.failureReason
                 ? { failureReason: conversation.failureReason }
+                : {}),
+              // stopped mid-call by the policy (emergency number, private mode): why
+              ...(conversation.recordingStopped
+                ? { recordingStopped: { ...conversation.recordingStopped } }
                 : {}),
             },
           });

@@ -5,6 +5,7 @@ import {
   ConversationDirection,
   ConversationEndReason,
   ConversationParticipant,
+  ConversationParticipantPeriod,
   ConversationState,
   RefusalReason,
   RefusedSession,
@@ -20,6 +21,10 @@ import {
 } from '@mvr/plugin-voice-recording-node';
 import { Knex } from 'knex';
 import { toIso } from './util';
+import {
+  nextParticipantHistory,
+  startParticipantHistory,
+} from './participantHistory';
 
 /** A conversation to create, its participants already normalised. */
 export interface ConversationBeginRecord
@@ -252,12 +257,14 @@ export interface ConversationRow {
   capture_instance: string | null;
   compress_to?: string | null;
   superseded_storage_key?: string | null;
+  participant_history?: unknown;
+  recording_stopped?: unknown;
+  audio_issues?: string | null;
   created_at: unknown;
   updated_at: unknown;
 }
 
 export function conversationFromRow(row: ConversationRow): Conversation {
-  audio_issues?: string | null;
   const quality = parseJson<Conversation['quality']>(row.quality, undefined);
   const c: Conversation = {
     id: row.id,
@@ -278,10 +285,13 @@ export function conversationFromRow(row: ConversationRow): Conversation {
     sipCallId: row.sip_call_id,
     siprecSessionId: optionalString(row.siprec_session_id),
     participants: parseJson(row.participants, []),
+    participantHistory: parseJson(row.participant_history, undefined),
+    recordingStopped: parseJson(row.recording_stopped, undefined),
     metadata: parseJson(row.metadata, {}),
     dtmf: parseJson(row.dtmf, []),
     quality,
     state: row.state as ConversationState,
+    audioIssues: audioIssuesFromColumn(row.audio_issues),
     endedBy: optionalString(row.ended_by) as ConversationEndReason | undefined,
     failureReason: optionalString(row.failure_reason),
     storageKey: optionalString(row.storage_key),
@@ -291,7 +301,6 @@ export function conversationFromRow(row: ConversationRow): Conversation {
     compressTo: row.compress_to === 'opus' ? 'opus' : undefined,
     captureSource: row.capture_source,
     captureInstance: optionalString(row.capture_instance),
-    audioIssues: audioIssuesFromColumn(row.audio_issues),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
@@ -302,15 +311,6 @@ export function conversationFromRow(row: ConversationRow): Conversation {
   return c;
 }
 
-function refusedFromRow(row: any): RefusedSession {
-  const r: RefusedSession = {
-    id: row.id,
-    at: toIso(row.at),
-    participants: parseJson(row.participants, []),
-    recordedNumberId: optionalString(row.recorded_number_id),
-    number: optionalString(row.number),
-    userRef: optionalString(row.user_ref),
-    reason: row.reason,
 /** Codes an `audio_issues` column may hold: kebab-case words (a newer recorder may add codes). */
 const AUDIO_ISSUE_CODE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
@@ -350,6 +350,15 @@ function audioIssuesFromColumn(value: unknown): ConversationAudioIssue[] | undef
   return valid.length ? valid : undefined;
 }
 
+function refusedFromRow(row: any): RefusedSession {
+  const r: RefusedSession = {
+    id: row.id,
+    at: toIso(row.at),
+    participants: parseJson(row.participants, []),
+    recordedNumberId: optionalString(row.recorded_number_id),
+    number: optionalString(row.number),
+    userRef: optionalString(row.user_ref),
+    reason: row.reason,
     message: optionalString(row.message),
     sipCallId: row.sip_call_id,
     siprecSessionId: optionalString(row.siprec_session_id),
@@ -433,6 +442,9 @@ export class KnexConversationsStore implements ConversationsStore {
           sip_call_id: input.sipCallId,
           siprec_session_id: input.siprecSessionId ?? null,
           participants: JSON.stringify(input.participants),
+          participant_history: JSON.stringify(
+            startParticipantHistory(input.participants, input.startedAt),
+          ),
           metadata: JSON.stringify(input.metadata ?? {}),
           dtmf: '[]',
           state: 'recording',
@@ -513,17 +525,48 @@ export class KnexConversationsStore implements ConversationsStore {
       if (patch.codec !== undefined) columns.codec = patch.codec;
       if (patch.siprecSessionId !== undefined)
         columns.siprec_session_id = patch.siprecSessionId;
-      if (patch.participants !== undefined)
-        columns.participants = JSON.stringify(patch.participants);
       if (patch.metadata !== undefined)
         columns.metadata = JSON.stringify(patch.metadata);
       if (patch.dtmf !== undefined) columns.dtmf = JSON.stringify(patch.dtmf);
       if (patch.quality !== undefined)
         columns.quality = JSON.stringify(patch.quality);
-      const count = await this.db(C)
-        .where({ id, state: 'recording' })
-        .update(columns);
-      if (!count) return this.notRecording(op, id);
+      const participants = patch.participants;
+      if (participants === undefined) {
+        const count = await this.db(C)
+          .where({ id, state: 'recording' })
+          .update(columns);
+        if (!count) return this.notRecording(op, id);
+        return conversationFromRow((await this.row(id))!);
+      }
+      // a new participant set: its history moves on in the same transaction
+      const updated = await this.db.transaction(async trx => {
+        const current: Pick<ConversationRow, 'participant_history' | 'started_at'> | undefined =
+          await trx(C)
+            .where({ id, state: 'recording' })
+            .first('participant_history', 'started_at')
+            .modify(qb => {
+              if (trx.client.config.client === 'pg') qb.forUpdate();
+            });
+        if (!current) return false;
+        const history = parseJson<ConversationParticipantPeriod[] | undefined>(
+          current.participant_history,
+          undefined,
+        );
+        const at = patch.participantsChangedAt ?? new Date();
+        await trx(C)
+          .where({ id, state: 'recording' })
+          .update({
+            ...columns,
+            participants: JSON.stringify(participants),
+            participant_history: JSON.stringify(
+              history
+                ? nextParticipantHistory(history, participants, at)
+                : startParticipantHistory(participants, at),
+            ),
+          });
+        return true;
+      });
+      if (!updated) return this.notRecording(op, id);
       return conversationFromRow((await this.row(id))!);
     });
   }
@@ -531,6 +574,7 @@ export class KnexConversationsStore implements ConversationsStore {
   finish(id: string, input: FinishConversationInput) {
     const op = 'conversations.finish';
     return guarded(op, async () => {
+      const audioIssues = audioIssuesColumn(op, input.audioIssues);
       const row = await this.row(id);
       if (!row) {
         throw new CaptureStoreError(
@@ -564,6 +608,11 @@ export class KnexConversationsStore implements ConversationsStore {
       };
       if (input.quality !== undefined)
         columns.quality = JSON.stringify(input.quality);
+      if (input.recordingStopped) {
+        const { at, reason, message } = input.recordingStopped;
+        columns.recording_stopped = JSON.stringify({ at, reason, message });
+      }
+      columns.audio_issues = audioIssues;
       const count = await this.db(C)
         .where({ id, state: 'recording' })
         .update(columns);
@@ -574,7 +623,6 @@ export class KnexConversationsStore implements ConversationsStore {
       };
     });
   }
-      const audioIssues = audioIssuesColumn(op, input.audioIssues);
 
   recordRefused(input: RefusedSessionRecord) {
     const op = 'conversations.recordRefused';
@@ -608,7 +656,6 @@ export class KnexConversationsStore implements ConversationsStore {
         await trx(R).insert(row);
         return true;
       });
-      columns.audio_issues = audioIssues;
       return {
         refused: refusedFromRow(await this.db(R).where('id', id).first()),
         created,

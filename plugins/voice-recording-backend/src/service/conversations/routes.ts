@@ -20,7 +20,12 @@ import {
   ConversationSearchFilters,
   phoneSearchDigits,
 } from '../../database/ConversationSearchStore';
-import { Actor, actorRefOf, AuditRecorder } from '../AuditRecorder';
+import {
+  Actor,
+  actorRefOf,
+  AuditRecord,
+  AuditRecorder,
+} from '../AuditRecorder';
 import { parseInput } from '../errors';
 import {
   AudioFormat,
@@ -71,6 +76,47 @@ export function parseRange(
   const end = b === '' ? size - 1 : Math.min(Number(b), size - 1);
   if (start >= size || start > end) return 'invalid';
   return { start, end };
+}
+
+/**
+ * `conversation-search`: who searched for what (the filters as given, and the phone
+ * as matched), with the result count, never the results. The target is the party
+ * searched for (`phone`, E.164 when the input is a whole number, else its digits) or
+ * the recorded number, so that `GET /audit?target=+32475111222` answers "who looked
+ * for this client's calls". The cursor is not kept (only whether it was a next page).
+ */
+export function searchAuditRecord(
+  actor: Actor,
+  q: z.infer<typeof conversationSearchSchema>,
+  filters: ConversationSearchFilters,
+  page: { items: unknown[]; total: number; totalIsLowerBound?: boolean },
+): AuditRecord {
+  const { cursor, ...given } = q;
+  const phone = filters.phoneDigits
+    ? filters.phoneExact
+      ? `+${filters.phoneDigits}`
+      : filters.phoneDigits
+    : undefined;
+  const target = phone
+    ? { targetType: 'phone', targetId: phone }
+    : filters.number
+    ? { targetType: 'number', targetId: filters.number }
+    : {};
+  return {
+    actor,
+    action: 'conversation-search',
+    ...target,
+    details: {
+      filters: JSON.parse(JSON.stringify(given)),
+      ...(phone ? { phone } : {}),
+      ...(filters.number ? { number: filters.number } : {}),
+      nextPage: Boolean(cursor),
+      count: page.items.length,
+      total: page.total,
+      ...(page.totalIsLowerBound ? { totalIsLowerBound: true } : {}),
+    },
+    severity: 'low',
+  };
 }
 
 /** How long the audio route reuses a user's `conversation.read` decision. */
@@ -215,12 +261,13 @@ export function addConversationRoutes(
     const actor = await actorOf(req);
     const vis = await visibility(actor);
     const q = parseInput(conversationSearchSchema, req.query, 'query');
-    res.json(
-      await conversations.search(
-        { ...toFilters(q), sort: q.sort, order: q.order, limit: q.limit, cursor: q.cursor },
-        vis,
-      ),
+    const filters = toFilters(q);
+    const page = await conversations.search(
+      { ...filters, sort: q.sort, order: q.order, limit: q.limit, cursor: q.cursor },
+      vis,
     );
+    await audit.record(searchAuditRecord(actor, q, filters, page));
+    res.json(page);
   });
 
   router.post('/conversations/export', async (req, res) => {
