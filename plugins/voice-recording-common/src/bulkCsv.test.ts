@@ -119,4 +119,23 @@ describe('validateBulkRecords', () => {
       models.map((m, i) => [`+3247012345${i}`, m]),
     );
   });
+
+  it("accepts a self-managed number's own Manual + Private as it is, never sets it", () => {
+    const row = (n: string) => rec(2, [n, 'Office hours', 'manual', 'private', 'no', 'no', 'yes']);
+    const settings = (activeStatus: 'private' | 'professional') => ({
+      mvrActive: true,
+      settings: { selfManaged: true, statusMode: 'manual' as const, activeStatus },
+    });
+    const own = validateBulkRecords([rec(1, header), row('+32470123456')], {
+      ...ctx,
+      findNumber: () => settings('private'),
+    });
+    expect(own.errors).toEqual([]);
+    expect(own.rows[0]).toMatchObject({ statusMode: 'manual', activeStatus: 'private', selfManagement: true });
+    const setting = validateBulkRecords([rec(1, header), row('+32470123456')], {
+      ...ctx,
+      findNumber: () => settings('professional'),
+    });
+    expect(setting.errors.map(e => e.column)).toEqual(['status_mode']);
+  });
 });

@@ -1,5 +1,5 @@
 import { csvCell, readCsvCell } from './csvCell';
-import { ActiveStatus, StatusMode } from './types';
+import { ActiveStatus, NumberSettings, StatusMode } from './types';
 
 /**
  * Bulk scheduling CSV: one row per recorded number.
@@ -55,7 +55,13 @@ export interface BulkValidationContext {
   /** Planning model names that exist (exact match). */
   planningModelExists(name: string): boolean;
   /** Looks up a recorded number by E.164. */
-  findNumber(e164: string): { mvrActive: boolean } | undefined;
+  findNumber(e164: string):
+    | {
+        mvrActive: boolean;
+        /** Its current settings (a self-managed number its user switched to private). */
+        settings?: Pick<NumberSettings, 'selfManaged' | 'statusMode' | 'activeStatus'>;
+      }
+    | undefined;
   /** Normalises a number, see normalizePhoneNumber. */
   normalize(input: string, defaultCountry: string): { ok: true; e164: string } | { ok: false; error: string };
 }
@@ -121,6 +127,7 @@ export function validateBulkRecords(
     }
     const before = errors.length;
     let e164: string | undefined;
+    let current: ReturnType<BulkValidationContext['findNumber']>;
     if (!rawNumber) err('number is empty', 'number');
     else {
       const n = ctx.normalize(rawNumber, ctx.defaultCountry);
@@ -128,6 +135,7 @@ export function validateBulkRecords(
       else {
         e164 = n.e164;
         const found = ctx.findNumber(e164);
+        current = found;
         if (!found) err(`unknown number ${e164}: it is not a recorded number`, 'number');
         else if (!found.mvrActive) err(`MVR is not active for ${e164}`, 'number');
         const prev = seen.get(e164);
@@ -152,7 +160,15 @@ export function validateBulkRecords(
     for (const k of ['beep', 'sms', 'self_management'] as const) {
       if (flags[k] === undefined) err(`${k} "${cell(k)}" must be yes or no`, k);
     }
-    if (flags.self_management && (mode === 'auto' || active === 'private')) {
+    // Manual + Private on a self-managed number is its user's own switch: kept as it is
+    // (so an export imports unchanged), never set by an import
+    const usersOwnPrivate =
+      mode === 'manual' &&
+      active === 'private' &&
+      current?.settings?.selfManaged === true &&
+      current.settings.statusMode === 'manual' &&
+      current.settings.activeStatus === 'private';
+    if (flags.self_management && (mode === 'auto' || (active === 'private' && !usersOwnPrivate))) {
       err(
         'a self-managed number must be status_mode manual with active_status professional (Auto is not allowed)',
         'status_mode',

@@ -4,6 +4,7 @@ import {
   StatusChangeNotifier,
 } from '@mvr/plugin-voice-recording-node';
 import { Actor, AuditRecorder } from '../service/AuditRecorder';
+import { channelOf } from '../service/ServicePrincipalPermissions';
 
 function describe(s: StatusChangeNotification['current']): string {
   if (!s.mvrActive) return 'not recorded (MVR inactive)';
@@ -13,14 +14,31 @@ function describe(s: StatusChangeNotification['current']): string {
     : 'Manual - Private (not recorded)';
 }
 
+/**
+ * Who changed a status, for the user's notification: the feature code on the phone,
+ * the mobile network (its token), compliance (a person in the portal: an admin, as
+ * the user's own changes are not notified) or the service principal by name.
+ */
+export function changedByText(
+  actor: Pick<Actor, 'ref'> & { credentials?: Actor['credentials'] },
+  via?: string,
+): string {
+  if (via === 'feature-code') return 'Changed with #135# on the phone';
+  const channel = actor.credentials ? channelOf(actor.credentials) : 'unknown';
+  if (channel === 'portal') return 'Changed by compliance';
+  if (channel === 'network') return 'Changed by the mobile network';
+  return `Changed by ${actor.ref}`;
+}
+
 /** SMS-sized text, at most 160 characters. */
 export function statusChangeText(
   number: string,
   current: StatusChangeNotification['current'],
+  changedBy: string = 'Changed by compliance',
 ): string {
   const text = `Call recording of ${number} is now ${describe(
     current,
-  )}. Changed by compliance.`;
+  )}. ${changedBy}.`;
   return text.length <= 160 ? text : `${text.slice(0, 157)}...`;
 }
 

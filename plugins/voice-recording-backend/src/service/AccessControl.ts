@@ -7,10 +7,14 @@ import {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import { ConditionTransformer } from '@backstage/plugin-permission-node';
-import { RESOURCE_TYPE_VOICE_RECORDING_NUMBER } from '@mvr/plugin-voice-recording-common';
+import {
+  RESOURCE_TYPE_VOICE_RECORDING_NUMBER,
+  voiceRecordingNumberSelfManagePermission,
+} from '@mvr/plugin-voice-recording-common';
 import { NumberRecord, NumbersStore } from '../database';
 import { NumberQuery } from '../permissions';
 import { Actor, AuditRecorder } from './AuditRecorder';
+import { channelOf } from './ServicePrincipalPermissions';
 
 type NumberPermission = ResourcePermission<
   typeof RESOURCE_TYPE_VOICE_RECORDING_NUMBER
@@ -32,16 +36,21 @@ export class AccessControl {
     actor: Actor,
     permission: string,
     targetId?: string,
+    refusal?: { reason: string; message: string },
   ): Promise<never> {
     const error = new NotAllowedError(
-      `${actor.ref} is not allowed: ${permission}`,
+      refusal?.message ?? `${actor.ref} is not allowed: ${permission}`,
     );
     await this.audit.record({
       actor,
       action: 'permission-denied',
       targetType: targetId ? 'number' : undefined,
       targetId,
-      details: { permission },
+      details: {
+        permission,
+        channel: channelOf(actor.credentials),
+        ...(refusal ? { reason: refusal.reason } : {}),
+      },
       severity: 'medium',
     });
     throw error;
@@ -107,6 +116,17 @@ export class AccessControl {
     if (visible) return visible;
     const exists = filter ? await this.numbers.get(id) : undefined;
     if (!exists) throw new NotFoundError(`recorded number ${id} not found`);
+    // the network stands for the phone's #135#: say which rule refused it
+    if (
+      channelOf(actor.credentials) === 'network' &&
+      permission.name === voiceRecordingNumberSelfManagePermission.name &&
+      !exists.settings.selfManaged
+    ) {
+      return this.deny(actor, permission.name, exists.number, {
+        reason: 'not self-managed',
+        message: `${exists.number} is not self-managed: its professional mode cannot be switched by the network (the feature code #135# is refused)`,
+      });
+    }
     return this.deny(actor, permission.name, id);
   }
 }

@@ -33,6 +33,8 @@ export interface AuditRecord {
   severity?: AuditorServiceEventSeverityLevel;
   /** When set the event is recorded as failed. */
   error?: Error;
+  /** `details.outcome` of a failed event (default `failed`), e.g. `refused`. */
+  outcome?: string;
 }
 
 /**
@@ -40,13 +42,26 @@ export interface AuditRecord {
  * in vr_audit_log (served by GET /audit). Failing to audit is logged, never thrown.
  */
 export class AuditRecorder {
+  /** Requests whose refusal is audited already (a `permission-denied` entry). */
+  private readonly refusals = new WeakSet<Request>();
+
   constructor(
     private readonly auditor: AuditorService,
     private readonly store: AuditLogStore,
     private readonly logger: LoggerService,
   ) {}
 
+  /**
+   * Whether a refusal of this request is in the trail already (a `permission-denied`
+   * entry recorded during it), so that the refused-request audit does not repeat it.
+   */
+  refusalAudited(request: Request): boolean {
+    return this.refusals.has(request);
+  }
+
   async record(r: AuditRecord): Promise<void> {
+    if (r.action === 'permission-denied' && r.actor.request)
+      this.refusals.add(r.actor.request);
     const meta: JsonObject = {
       actorRef: r.actor.ref,
       ...(r.targetType ? { targetType: r.targetType } : {}),
@@ -74,7 +89,11 @@ export class AuditRecorder {
         targetType: r.targetType,
         targetId: r.targetId,
         details: r.error
-          ? { ...(r.details ?? {}), outcome: 'failed', error: r.error.message }
+          ? {
+              ...(r.details ?? {}),
+              outcome: r.outcome ?? 'failed',
+              error: r.error.message,
+            }
           : {
               ...(r.details ?? {}),
               outcome:

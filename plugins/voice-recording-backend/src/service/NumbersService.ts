@@ -21,7 +21,10 @@ import {
 } from './schemas';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import { NumberQuery } from '../permissions';
-import { statusChangeText } from '../notifiers/NotificationDispatcher';
+import {
+  changedByText,
+  statusChangeText,
+} from '../notifiers/NotificationDispatcher';
 
 type StatusSnapshot = Pick<NumberSettings, 'statusMode' | 'activeStatus'> & {
   mvrActive: boolean;
@@ -261,6 +264,7 @@ export class NumbersService {
     actor: Actor,
     before: NumberRecord,
     after: NumberRecord,
+    via?: string,
   ) {
     const previous = snapshot(before);
     const current = snapshot(after);
@@ -276,7 +280,11 @@ export class NumbersService {
       changedBy: actor.ref,
       previous,
       current,
-      text: statusChangeText(after.number, current),
+      text: statusChangeText(
+        after.number,
+        current,
+        changedByText(actor, via),
+      ),
     });
   }
 
@@ -379,7 +387,10 @@ export class NumbersService {
     return this.get(existing.id);
   }
 
-  /** Professional mode on/off: Manual + Professional or Manual + Private. */
+  /**
+   * Professional mode on/off: Manual + Professional or Manual + Private. `via`: the
+   * channel (`portal`, `network`) or `feature-code`, audited and told to the user.
+   */
   async setProfessionalMode(
     actor: Actor,
     existing: NumberRecord,
@@ -404,7 +415,7 @@ export class NumbersService {
       action: 'upsert',
       numbers: [existing.number],
     });
-    await this.notifyStatusChange(actor, existing, updated);
+    await this.notifyStatusChange(actor, existing, updated, via);
     return this.out(updated);
   }
 

@@ -1,6 +1,7 @@
 import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { NotAllowedError, serializeError } from '@backstage/errors';
 import {
+  csvRow,
   voiceRecordingAuditReadPermission,
   voiceRecordingBulkSchedulePermission,
   voiceRecordingNumberCreatePermission,
@@ -17,11 +18,13 @@ import Router from 'express-promise-router';
 import { AuditLogStore } from '../database';
 import { AccessControl } from './AccessControl';
 import { Actor, actorRefOf, AuditRecorder } from './AuditRecorder';
+import { auditRefusedRequests } from './auditRefusedRequests';
 import { BulkScheduleService } from './bulk/BulkScheduleService';
 import { DetailedInputError, parseInput } from './errors';
 import { NumbersService } from './NumbersService';
 import { PlanningModelsService } from './PlanningModelsService';
 import { PolicyService } from './PolicyService';
+import { channelOf } from './ServicePrincipalPermissions';
 import {
   addConversationRoutes,
   ConversationRoutesOptions,
@@ -181,8 +184,15 @@ export async function createRouter(
       req.params.id,
     );
     const { enabled } = parseInput(professionalModeSchema, req.body);
+    // via the caller's channel: `portal` for users, `network` for the network's token
+    // (which may only do what the user's #135# may: ServicePrincipalPermissions)
     res.json(
-      await numbers.setProfessionalMode(actor, existing, enabled, 'portal'),
+      await numbers.setProfessionalMode(
+        actor,
+        existing,
+        enabled,
+        channelOf(actor.credentials),
+      ),
     );
   });
 
@@ -329,15 +339,19 @@ export async function createRouter(
       .attachment('voice-recording-audit.csv')
       .send(
         stringifyCsv(
-          items.map(i => ({
-            at: i.at,
-            actor: i.actorRef,
-            action: i.action,
-            targetType: i.targetType ?? '',
-            targetId: i.targetId ?? '',
-            outcome: String((i.details as any)?.outcome ?? ''),
-            details: i.details ? JSON.stringify(i.details) : '',
-          })),
+          // every cell neutralised against formula injection (targets, actors and
+          // details carry values from outside: numbers, names, SIP metadata)
+          items.map(i =>
+            csvRow({
+              at: i.at,
+              actor: i.actorRef,
+              action: i.action,
+              targetType: i.targetType ?? '',
+              targetId: i.targetId ?? '',
+              outcome: String((i.details as any)?.outcome ?? ''),
+              details: i.details ? JSON.stringify(i.details) : '',
+            }),
+          ),
           {
             header: true,
             columns: [
@@ -362,6 +376,19 @@ export async function createRouter(
       auditLog,
     });
   }
+
+  // Refused writes (4xx on POST/PUT/PATCH/DELETE) are audited here, once.
+  router.use(
+    auditRefusedRequests({
+      httpAuth,
+      audit,
+      numberOf: id =>
+        numbers.get(id).then(
+          n => n.number,
+          () => undefined,
+        ),
+    }),
+  );
 
   // Validation errors with several items: Backstage's error body plus `details`.
   router.use((err: Error, req: Request, res: Response, next: NextFunction) => {

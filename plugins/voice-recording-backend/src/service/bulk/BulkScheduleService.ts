@@ -9,7 +9,10 @@ import {
 } from '@mvr/plugin-voice-recording-common';
 import { BulkNumberChange, BulkNumberState } from '../../database';
 import { scheduleKey } from '../../database/util';
-import { statusChangeText } from '../../notifiers/NotificationDispatcher';
+import {
+  changedByText,
+  statusChangeText,
+} from '../../notifiers/NotificationDispatcher';
 import { Actor } from '../AuditRecorder';
 import { publishNumbersChanged, ServiceContext } from '../context';
 import { DetailedInputError } from '../errors';
@@ -226,21 +229,26 @@ export class BulkScheduleService {
           before,
         });
     }
-    if (!dryRun && changes.length) {
-      await this.ctx.numbers.applyBulk(changes);
-      await this.ctx.audit.record({
-        actor,
-        action: 'bulk-import',
-        targetType: 'numbers',
-        details: {
-          applied: changes.length,
-          unchanged,
-          rows: rows.length,
-          ms: Date.now() - started,
-          numbers: changes.slice(0, 1000).map(c => c.before.number),
-        },
-        severity: 'high',
-      });
+    const apply = !dryRun && changes.length > 0;
+    if (apply) await this.ctx.numbers.applyBulk(changes);
+    // every import is audited, also one that changes nothing and a dry run (a
+    // rejected file is audited as request-refused by the router)
+    await this.ctx.audit.record({
+      actor,
+      action: 'bulk-import',
+      targetType: 'numbers',
+      details: {
+        dryRun,
+        applied: dryRun ? 0 : changes.length,
+        ...(dryRun ? { wouldApply: changes.length } : {}),
+        unchanged,
+        rows: rows.length,
+        ms: Date.now() - started,
+        numbers: changes.slice(0, 1000).map(c => c.before.number),
+      },
+      severity: apply ? 'high' : 'low',
+    });
+    if (apply) {
       await publishNumbersChanged(this.ctx, { action: 'bulk', numbers: [] });
       this.notifyInBackground(actor, changes);
     }
@@ -278,7 +286,7 @@ export class BulkScheduleService {
             activeStatus: c.before.settings.activeStatus,
           },
           current,
-          text: statusChangeText(n.number, current),
+          text: statusChangeText(n.number, current, changedByText(actor)),
         });
       }
     })().catch(e =>

@@ -3,7 +3,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
-import { Conversation } from '@mvr/plugin-voice-recording-common';
+import { Conversation, csvRow } from '@mvr/plugin-voice-recording-common';
 import { BlobStore, ConversationQuery, decodePeaks, reducePeaks } from '@mvr/plugin-voice-recording-node';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
@@ -410,7 +410,8 @@ export class ConversationsService {
       zip.addBuffer(body, name, { mtime: new Date() });
       sums.push(`${createHash('sha256').update(body).digest('hex')}  ${name}`);
     };
-    add('manifest.csv', Buffer.from(stringifyCsv(manifest, { header: true }), 'utf8'));
+    // parties and names come from SIP metadata: every cell neutralised against formula injection
+    add('manifest.csv', Buffer.from(stringifyCsv(manifest.map(csvRow), { header: true }), 'utf8'));
     add(
       'manifest.json',
       Buffer.from(JSON.stringify({ exportedAt: new Date().toISOString(), exportedBy, count: manifest.length, conversations: manifest }, null, 2), 'utf8'),
