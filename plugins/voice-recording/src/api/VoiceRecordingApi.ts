@@ -1,6 +1,7 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import {
   Conversation,
+  ConversationAudioIssue,
   ConversationDirection,
   ConversationState,
   NumberSettings,
@@ -83,6 +84,11 @@ export interface ConversationFilters {
   /** The recorded number, any format. */
   number?: string;
   state?: ConversationState;
+  /**
+   * Recordings without usable audio: `any` (flagged), `none` (not flagged), or one
+   * issue code (`no-media`, `undecodable-codec`).
+   */
+  audioIssue?: 'any' | 'none' | ConversationAudioIssue;
 }
 
 /** Query of `GET /conversations`: filters, sort and keyset pagination. */

@@ -71,6 +71,7 @@ export function conversationFilters(
     maxDuration: query.maxDuration,
     number: query.number,
     state: query.state,
+    audioIssue: query.audioIssue,
   };
   return Object.fromEntries(
     Object.entries(filters).filter(

@@ -40,6 +40,10 @@ import {
   splitParticipants,
 } from '../ConversationsPage/format';
 import { QualityWarnings } from '../ConversationsPage/QualityWarnings';
+import {
+  AudioIssuesBanner,
+  otherQualityWarnings,
+} from '../ConversationsPage/AudioIssues';
 import { Player } from '../Player/Player';
 import { AccessHistory } from './AccessHistory';
 
@@ -208,7 +212,7 @@ export function ConversationDetailPage() {
           {DIRECTION_ARROW[conversation.direction ?? 'unknown']}{' '}
           {conversation.otherParty ?? 'unknown'}
         </Typography>
-        <QualityWarnings warnings={conversation.qualityWarnings} />
+        <QualityWarnings warnings={otherQualityWarnings(conversation)} />
         <Box flex={1} />
         {perms.canDownloadConversations && (
           <Button
@@ -223,6 +227,7 @@ export function ConversationDetailPage() {
         )}
       </Box>
       <ErrorAlert error={download.error} title="Download failed" />
+      <AudioIssuesBanner conversation={conversation} />
 
       <Card>
         <CardContent>

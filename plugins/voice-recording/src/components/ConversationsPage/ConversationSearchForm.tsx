@@ -17,6 +17,8 @@ export interface ConversationSearchValues {
   minDuration: string;
   maxDuration: string;
   number: string;
+  /** '' (any recording), or the `audioIssue` filter */
+  audioIssue: NonNullable<ConversationFilters['audioIssue']> | '';
 }
 
 export const EMPTY_SEARCH: ConversationSearchValues = {
@@ -28,6 +30,7 @@ export const EMPTY_SEARCH: ConversationSearchValues = {
   minDuration: '',
   maxDuration: '',
   number: '',
+  audioIssue: '',
 };
 
 function localToIso(value: string, field: string): string | undefined {
@@ -77,6 +80,7 @@ export function searchValuesToFilters(
     minDuration,
     maxDuration,
     number: values.number.trim() || undefined,
+    audioIssue: values.audioIssue || undefined,
   };
   return Object.fromEntries(
     Object.entries(filters).filter(([, v]) => v !== undefined),
@@ -99,7 +103,7 @@ export function ConversationSearchForm(props: {
     props.onSearch();
   };
   const text = (
-    key: Exclude<keyof ConversationSearchValues, 'direction'>,
+    key: Exclude<keyof ConversationSearchValues, 'direction' | 'audioIssue'>,
     label: string,
     extra: Record<string, unknown> = {},
   ) => (
@@ -166,6 +170,30 @@ export function ConversationSearchForm(props: {
         </Grid>
         <Grid item xs={12} sm={6} md={3}>
           {text('number', 'Recorded number', { placeholder: '+32470123456' })}
+        </Grid>
+        <Grid item xs={12} sm={6} md={3}>
+          <LabeledTextField
+            select
+            fullWidth
+            label="Audio"
+            value={props.value.audioIssue}
+            onChange={e =>
+              set(
+                'audioIssue',
+                e.target.value as ConversationSearchValues['audioIssue'],
+              )
+            }
+            SelectProps={{ native: true }}
+            InputLabelProps={{ shrink: true }}
+          >
+            <option value="">Any recording</option>
+            <option value="any">No usable audio</option>
+            <option value="no-media">No usable audio: no RTP received</option>
+            <option value="undecodable-codec">
+              No usable audio: undecodable codec
+            </option>
+            <option value="none">With audio</option>
+          </LabeledTextField>
         </Grid>
         <Grid item xs={12} md={2}>
           <Box display="flex" gridGap={8} height="100%" alignItems="flex-end">

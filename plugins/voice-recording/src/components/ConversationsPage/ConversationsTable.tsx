@@ -21,6 +21,7 @@ import {
   splitParticipants,
 } from './format';
 import { QualityWarnings } from './QualityWarnings';
+import { AudioIssueChip, otherQualityWarnings } from './AudioIssues';
 
 const useStyles = makeStyles({
   row: { cursor: 'pointer' },
@@ -146,7 +147,8 @@ export function ConversationsTable(props: {
                   : formatDuration(item.durationMs)}
               </TableCell>
               <TableCell>
-                <QualityWarnings warnings={item.qualityWarnings} />
+                <AudioIssueChip conversation={item} />
+                <QualityWarnings warnings={otherQualityWarnings(item)} />
               </TableCell>
             </TableRow>
           );

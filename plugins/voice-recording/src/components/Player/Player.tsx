@@ -20,6 +20,7 @@ import {
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { formatDuration } from '../ConversationsPage/format';
 import { qualityWarningText } from '../ConversationsPage/QualityWarnings';
+import { otherQualityWarnings } from '../ConversationsPage/AudioIssues';
 import { LabeledTextField } from '../LabeledTextField/LabeledTextField';
 import { preferredAudioFormat } from './audioFormat';
 import { useAuthCookie } from './useAuthCookie';
@@ -45,6 +46,8 @@ export function Player(props: {
   labels: [string, string];
 }) {
   const { conversation, labels } = props;
+  // audio issues have their own banner on the call page
+  const warnings = otherQualityWarnings(conversation);
   const api = useApi(voiceRecordingApiRef);
   const audioRef = useRef<HTMLAudioElement>(null);
   const cookie = useAuthCookie(api);
@@ -275,10 +278,9 @@ export function Player(props: {
       {conversation.audio && !conversation.audio.available && (
         <Alert severity="info">This conversation has no audio available.</Alert>
       )}
-      {conversation.qualityWarnings?.length > 0 && (
+      {warnings.length > 0 && (
         <Alert severity="warning" data-testid="player-quality-warnings">
-          Quality warnings:{' '}
-          {conversation.qualityWarnings.map(qualityWarningText).join('; ')}
+          Quality warnings: {warnings.map(qualityWarningText).join('; ')}
         </Alert>
       )}
       {waveform.loading && <LinearProgress />}
