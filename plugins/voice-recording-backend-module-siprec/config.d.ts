@@ -35,6 +35,22 @@ export interface Config {
           /** Require a client certificate signed by `ca` from every SBC. Default false. */
           requestClientCertificate?: boolean;
         };
+        /** Limits and deadlines of each TCP and TLS listener (floods, slowloris). */
+        connections?: {
+          /**
+           * Connections open at once, TLS handshakes included. At the limit the oldest
+           * connection that never completed a SIP message is closed for the new one. Default 1024.
+           */
+          maxConnections?: number;
+          /** Connections from one IP address; more are closed at once. Default 256 (at most maxConnections). */
+          maxConnectionsPerAddress?: number;
+          /** A message must arrive whole within this many seconds of its first byte. Default 10. */
+          messageTimeoutSeconds?: number;
+          /** A new connection must complete its first message within this many seconds. Default 30. */
+          firstMessageTimeoutSeconds?: number;
+          /** Close a connection after this many seconds without a byte; 0 = never. Default 900. */
+          idleTimeoutSeconds?: number;
+        };
       };
       rtp?: {
         /** First RTP port (even ports are used). Default: ephemeral ports. */

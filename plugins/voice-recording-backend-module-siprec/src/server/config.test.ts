@@ -112,3 +112,36 @@ function encrypted(): string {
   fs.writeFileSync(file, createPrivateKey(fs.readFileSync(pki.serverKey)).export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'secret' }));
   return file;
 }
+
+describe('voiceRecording.recorder.sip.connections', () => {
+  it('has defaults that a flood of idle connections cannot exhaust and that fit SIP keep-alives', () => {
+    expect(read({}).sip.connections).toEqual({
+      maxConnections: 1024,
+      maxConnectionsPerAddress: 256,
+      messageTimeoutMs: 10_000,
+      firstMessageTimeoutMs: 30_000,
+      idleTimeoutMs: 900_000,
+    });
+  });
+
+  it('reads every key, in seconds, and idleTimeoutSeconds 0 = never', () => {
+    expect(
+      read({
+        connections: { maxConnections: 50, maxConnectionsPerAddress: 5, messageTimeoutSeconds: 0.5, firstMessageTimeoutSeconds: 2, idleTimeoutSeconds: 0 },
+      }).sip.connections,
+    ).toEqual({ maxConnections: 50, maxConnectionsPerAddress: 5, messageTimeoutMs: 500, firstMessageTimeoutMs: 2000, idleTimeoutMs: 0 });
+    // a total below the per-address default lowers the per-address default with it
+    expect(read({ connections: { maxConnections: 100 } }).sip.connections?.maxConnectionsPerAddress).toBe(100);
+  });
+
+  it.each([
+    [{ maxConnections: 0 }, /^voiceRecording\.recorder\.sip\.connections\.maxConnections: 0 is not a whole number of connections/],
+    [{ maxConnectionsPerAddress: 2.5 }, /^voiceRecording\.recorder\.sip\.connections\.maxConnectionsPerAddress: 2\.5 is not a whole number/],
+    [{ maxConnections: 10, maxConnectionsPerAddress: 20 }, /^voiceRecording\.recorder\.sip\.connections\.maxConnectionsPerAddress: 20 is more than maxConnections \(10\)$/],
+    [{ messageTimeoutSeconds: 0 }, /^voiceRecording\.recorder\.sip\.connections\.messageTimeoutSeconds: 0 is not a number of seconds above 0/],
+    [{ firstMessageTimeoutSeconds: -1 }, /^voiceRecording\.recorder\.sip\.connections\.firstMessageTimeoutSeconds: -1 is not/],
+    [{ idleTimeoutSeconds: -5 }, /^voiceRecording\.recorder\.sip\.connections\.idleTimeoutSeconds: -5 is not a number of seconds from 0 \(never\)/],
+  ])('refuses %j with an error naming the key', (connections, error) => {
+    expect(() => read({ connections })).toThrow(error);
+  });
+});
