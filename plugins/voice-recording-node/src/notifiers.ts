@@ -1,17 +1,20 @@
 import { createExtensionPoint } from '@backstage/backend-plugin-api';
 import { NumberSettings } from '@mvr/plugin-voice-recording-common';
 
-/** Sent when an admin changes the status of a number whose "SMS on status change" is on. */
+/**
+ * Sent when someone other than its user (an admin, the mobile network) changes the
+ * status of a number whose "SMS on status change" is on.
+ */
 export interface StatusChangeNotification {
   /** E.164 number whose status changed; also where an SMS goes. */
   number: string;
   /** Catalog ref of the number's user. */
   userRef: string;
-  /** Who made the change (entity ref). */
+  /** Who made the change: an entity ref, or `service:<subject>` (e.g. the network). */
   changedBy: string;
   previous: Pick<NumberSettings, 'statusMode' | 'activeStatus'> & { mvrActive: boolean };
   current: Pick<NumberSettings, 'statusMode' | 'activeStatus'> & { mvrActive: boolean };
-  /** Short text suitable for an SMS (at most 160 GSM characters). */
+  /** Short text suitable for an SMS (at most 160 GSM characters); ends with who changed it. */
   text: string;
 }
 

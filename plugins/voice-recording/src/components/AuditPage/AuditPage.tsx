@@ -25,6 +25,7 @@ export const AUDIT_PAGE_SIZE = 50;
 
 /** Actions the backend records; the filter also accepts any other. */
 export const AUDIT_ACTIONS = [
+  'conversation-search',
   'conversation-view',
   'conversation-playback',
   'conversation-audio',
@@ -42,6 +43,7 @@ export const AUDIT_ACTIONS = [
   'planning-model-delete',
   'bulk-import',
   'permission-denied',
+  'request-refused',
 ];
 
 export interface AuditFilterValues {
