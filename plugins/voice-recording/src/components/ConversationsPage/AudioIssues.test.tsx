@@ -9,6 +9,8 @@ import {
 import { playerApiMocks, stubMediaAndCanvas } from '../../testUtils/media';
 import { ConversationDetailPage } from '../ConversationDetailPage/ConversationDetailPage';
 import { ConversationsPage } from './ConversationsPage';
+import { AudioIssueChip, AudioIssuesBanner } from './AudioIssues';
+import { audioIssueText } from '@mvr/plugin-voice-recording-common';
 
 const DENY = 'DENY' as any; // AuthorizeResult.DENY: a standard user
 
@@ -87,6 +89,26 @@ describe('recordings without usable audio', () => {
     // said once: not repeated among the quality warnings
     expect(screen.queryByTestId('player-quality-warnings')).toBeNull();
     expect(screen.queryByTestId('quality-warning')).toBeNull();
+  });
+
+  it('audio missing in part (disk full): chip and banner say so, not "no usable audio"', async () => {
+    const lost = {
+      audioIssues: ['audio-lost' as const],
+      quality: {
+        packetsReceived: 3000,
+        audioLostMs: 21500,
+        audioLost: [{ channel: 0, fromMs: 12300, toMs: 33800, reason: 'memory-budget' }],
+      },
+    };
+    const text = audioIssueText('audio-lost', lost.quality);
+    await renderInTestApp(<AudioIssueChip conversation={lost} />);
+    expect(screen.getByTestId('audio-issue-chip')).toHaveTextContent('Audio missing');
+    expect(screen.getByTestId('audio-issue-chip')).toHaveAttribute('aria-label', text);
+    await renderInTestApp(<AudioIssuesBanner conversation={lost} />);
+    const banner = screen.getByTestId('audio-issues-banner');
+    expect(banner).toHaveTextContent("Part of this call's audio is not in the recording");
+    expect(banner).toHaveTextContent(text);
+    expect(banner).not.toHaveTextContent('silence');
   });
 
   it('no banner on a recording with audio', async () => {

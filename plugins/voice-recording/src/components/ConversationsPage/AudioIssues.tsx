@@ -8,6 +8,14 @@ import {
 
 type WithAudioIssues = Pick<Conversation, 'audioIssues' | 'quality'>;
 
+/** Issues that leave the recording without any usable audio (the file is silence). */
+const SILENT = new Set<string>(['no-media', 'undecodable-codec']);
+
+/** True when the recording holds no usable audio at all. */
+export function isSilentRecording(c: WithAudioIssues): boolean {
+  return (c.audioIssues ?? []).some(i => SILENT.has(i));
+}
+
 /** Readable texts of a conversation's audio issues, with the recorder's figures. */
 export function audioIssueTexts(c: WithAudioIssues): string[] {
   return (c.audioIssues ?? []).map(issue => audioIssueText(issue, c.quality));
@@ -24,17 +32,21 @@ export function otherQualityWarnings(
   return (c.qualityWarnings ?? []).filter(w => !issues.has(w));
 }
 
-/** Conversation list: a chip on a recording that holds no usable audio. */
+/**
+ * Conversation list: a chip on a recording that holds no usable audio ("No usable
+ * audio") or misses part of it ("Audio missing").
+ */
 export function AudioIssueChip(props: { conversation: WithAudioIssues }) {
   const texts = audioIssueTexts(props.conversation);
   if (texts.length === 0) return null;
+  const silent = isSilentRecording(props.conversation);
   return (
     <Tooltip title={texts.join('; ')}>
       <Chip
         size="small"
         color="secondary"
         icon={<VolumeOffIcon />}
-        label="No usable audio"
+        label={silent ? 'No usable audio' : 'Audio missing'}
         aria-label={texts.join('; ')}
         data-testid="audio-issue-chip"
       />
@@ -42,20 +54,27 @@ export function AudioIssueChip(props: { conversation: WithAudioIssues }) {
   );
 }
 
-/** Call page: a banner saying the recording holds no usable audio, and why. */
+/** Call page: a banner saying the recording holds no usable audio (or misses some), and why. */
 export function AudioIssuesBanner(props: { conversation: WithAudioIssues }) {
   const texts = audioIssueTexts(props.conversation);
   if (texts.length === 0) return null;
+  const silent = isSilentRecording(props.conversation);
   return (
     <Alert severity="error" data-testid="audio-issues-banner">
-      <AlertTitle>This recording holds no usable audio</AlertTitle>
+      <AlertTitle>
+        {silent
+          ? 'This recording holds no usable audio'
+          : "Part of this call's audio is not in the recording"}
+      </AlertTitle>
       {texts.map(t => (
         <div key={t}>{t}.</div>
       ))}
-      <div>
-        The stored file is silence: it shows that the call took place, not what was
-        said.
-      </div>
+      {silent && (
+        <div>
+          The stored file is silence: it shows that the call took place, not
+          what was said.
+        </div>
+      )}
     </Alert>
   );
 }

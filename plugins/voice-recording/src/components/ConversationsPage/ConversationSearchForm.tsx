@@ -192,6 +192,7 @@ export function ConversationSearchForm(props: {
             <option value="undecodable-codec">
               No usable audio: undecodable codec
             </option>
+            <option value="audio-lost">Audio missing (disk full)</option>
             <option value="none">With audio</option>
           </LabeledTextField>
         </Grid>
