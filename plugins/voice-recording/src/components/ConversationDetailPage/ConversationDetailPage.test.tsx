@@ -60,6 +60,37 @@ describe('ConversationDetailPage (standard user)', () => {
     expect(getAccessHistory).not.toHaveBeenCalled();
   });
 
+  it('shows who was on the call when, and why the recording was stopped', async () => {
+    const getConversation = jest.fn(async () =>
+      makeConversationDetail({
+        endedBy: 'policy',
+        otherParty: '112',
+        participantHistory: [
+          { aor: 'sip:+32470123456@pbx', number: '+32470123456', recorded: true, from: '2025-06-02T08:00:00.000Z' },
+          { aor: 'sip:ASBCE@sbc', from: '2025-06-02T08:00:00.000Z', to: '2025-06-02T08:00:05.000Z' },
+          { aor: 'sip:+32471234567@carrier', number: '+32471234567', name: '=HYPERLINK("x")', from: '2025-06-02T08:00:05.000Z' },
+          { aor: 'tel:112', number: '112', from: '2025-06-02T08:01:00.000Z' },
+        ],
+        recordingStopped: {
+          at: '2025-06-02T08:01:00.000Z',
+          reason: 'emergency-number',
+          message: 'emergency number 112 joined the call',
+        },
+      }),
+    );
+    renderPage({ getConversation, getAccessHistory: jest.fn(async () => ({ items: [] })) });
+    const history = await screen.findByTestId('participant-history', {}, { timeout: 5000 });
+    const rows = within(history).getAllByRole('row').slice(1);
+    expect(rows.map(r => r.textContent)).toEqual([
+      expect.stringMatching(/^\+32470123456Recorded user.*end of the call$/),
+      expect.stringMatching(/^sip:ASBCE@sbcOther party/),
+      expect.stringMatching(/^\+32471234567 \(=HYPERLINK\("x"\)\)Other party.*end of the call$/),
+      expect.stringMatching(/^112Other party/),
+    ]);
+    expect(rows[1].textContent).not.toMatch(/end of the call/);
+    expect(screen.getByText(/emergency number 112 joined the call/)).toBeInTheDocument();
+  });
+
   it('says the conversation is not visible on 404', async () => {
     renderPage({
       getConversation: jest.fn(async () => {

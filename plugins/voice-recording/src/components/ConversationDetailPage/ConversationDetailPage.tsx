@@ -46,6 +46,7 @@ import {
 } from '../ConversationsPage/AudioIssues';
 import { Player } from '../Player/Player';
 import { AccessHistory } from './AccessHistory';
+import { ParticipantHistory } from './ParticipantHistory';
 
 const DIRECTION_ARROW: Record<string, string> = {
   incoming: '←',
@@ -263,6 +264,12 @@ export function ConversationDetailPage() {
                     ? `: ${conversation.failureReason}`
                     : ''}
                 </Field>
+                {conversation.recordingStopped ? (
+                  <Field label="Recording stopped">
+                    {formatDateTime(conversation.recordingStopped.at)}:{' '}
+                    {conversation.recordingStopped.message}
+                  </Field>
+                ) : null}
                 <Field label="Codec">{conversation.codec}</Field>
                 <Field label="Audio format">{conversation.format}</Field>
                 <Field label="SHA-256">
@@ -288,6 +295,17 @@ export function ConversationDetailPage() {
                 Participants
               </Typography>
               <ParticipantsTable participants={conversation.participants} />
+              {conversation.participantHistory?.length ? (
+                <Box mt={2}>
+                  <Typography variant="h6" component="h2">
+                    Who was on the call
+                  </Typography>
+                  <ParticipantHistory
+                    history={conversation.participantHistory}
+                    endedAt={conversation.endedAt}
+                  />
+                </Box>
+              ) : null}
               <Box mt={2}>
                 <Typography variant="h6" component="h2">
                   DTMF
