@@ -92,16 +92,12 @@ export function searchAuditRecord(
   page: { items: unknown[]; total: number; totalIsLowerBound?: boolean },
 ): AuditRecord {
   const { cursor, ...given } = q;
-  const phone = filters.phoneDigits
-    ? filters.phoneExact
-      ? `+${filters.phoneDigits}`
-      : filters.phoneDigits
-    : undefined;
-  const target = phone
-    ? { targetType: 'phone', targetId: phone }
-    : filters.number
-    ? { targetType: 'number', targetId: filters.number }
-    : {};
+  let phone = filters.phoneDigits;
+  if (phone && filters.phoneExact) phone = `+${phone}`;
+  let target: Pick<AuditRecord, 'targetType' | 'targetId'> = {};
+  if (phone) target = { targetType: 'phone', targetId: phone };
+  else if (filters.number)
+    target = { targetType: 'number', targetId: filters.number };
   return {
     actor,
     action: 'conversation-search',
