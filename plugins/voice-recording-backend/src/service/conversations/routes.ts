@@ -246,6 +246,7 @@ export function addConversationRoutes(
       direction: q.direction,
       number,
       state: q.state,
+      audioIssue: q.audioIssue,
       minDurationMs:
         q.minDuration !== undefined ? Math.round(q.minDuration * 1000) : undefined,
       maxDurationMs:
@@ -293,7 +294,6 @@ export function addConversationRoutes(
     res.setHeader(
       'Content-Disposition',
       `attachment; filename="conversations_${stamp}.zip"`,
-      audioIssue: q.audioIssue,
     );
     res.setHeader('X-Voice-Recording-Count', String(selection.length));
     const zip = conversations.exportZip(selection, actor.ref);
