@@ -376,6 +376,11 @@ export class ConversationsService {
         bytes: c.bytes ?? '',
         dtmf: c.dtmf.map(d => d.digit).join(''),
         qualityWarnings: qualityWarnings(c).join('; '),
+        // who was on the call when; why the recorder stopped it mid-call
+        participantHistory: participantHistoryText(c),
+        recordingStopped: c.recordingStopped
+          ? `${c.recordingStopped.at} ${c.recordingStopped.reason}: ${c.recordingStopped.message}`
+          : '',
       };
     });
     const output = new PassThrough();
@@ -429,4 +434,15 @@ export class ConversationsService {
     );
     return output;
   }
+}
+
+/**
+ * The participant history as one manifest cell: `<party> [recorded] <from>/<to or end>`
+ * per period, oldest first, `; ` between them (ISO 8601 intervals); empty for
+ * conversations recorded before it was kept.
+ */
+export function participantHistoryText(c: Pick<Conversation, 'participantHistory'>): string {
+  return (c.participantHistory ?? [])
+    .map(p => `${p.number ?? p.aor}${p.name ? ` (${p.name})` : ''}${p.recorded ? ' [recorded]' : ''} ${p.from}/${p.to ?? 'end'}`)
+    .join('; ');
 }
