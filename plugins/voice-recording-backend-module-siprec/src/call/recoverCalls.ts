@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { CaptureConversations, isCaptureStoreError } from '@mvr/plugin-voice-recording-node';
+import { audioIssueText } from '@mvr/plugin-voice-recording-common';
 import { ArchiveFormat } from '../capture/finalize';
 import { RECOVERED_AFTER_CRASH, scanJournalDirectory } from '../capture/recovery';
 import { BlobStore } from '../storage/BlobStore';
@@ -99,7 +100,11 @@ export async function recoverCalls(options: {
       `recovery: conversation ${id} (call ${input.header.callId}) from ${input.journalPath}: ${input.endedBy}` +
         `${input.reason ? ` (${input.reason})` : ''}`,
     );
-    const { job } = await archiveJournal(input, id, { dtmf, quality }, options);
+    const { job, audioIssues } = await archiveJournal(input, id, { dtmf, quality }, options);
+    const silent = audioIssues.filter(i => i !== 'audio-lost'); // audio-lost is logged by archiveJournal
+    if (silent.length) {
+      logger.warn(`recovery: conversation ${id}: ${silent.map(i => audioIssueText(i, quality)).join('; ')}`);
+    }
     let registered: boolean;
     if (options.registrations) {
       registered = await options.registrations.register(job);
