@@ -269,6 +269,37 @@ describe.each(databases.eachSupportedId())('conversations API on %s', databaseId
     expect(bad.body.error.message).toMatch(/direction/);
   });
 
+  it('filters recordings without usable audio (audioIssue), visibility applied, and says why in the warnings', async () => {
+    const silent = conv({
+      number: '+32470123456', userRef: BOB, otherParty: '+32475999000', startedAt: '2026-03-04T08:00:00.000Z',
+      durationMs: 6000, storageKey: 'recordings/test/silent.opus', format: 'audio/ogg; codecs=opus',
+      audioIssues: ['no-media'], quality: { packetsReceived: 0, audioPackets: 0 },
+    });
+    await new ConversationSearchStore(knex).insertFinished([silent]);
+    try {
+      const flagged = await list(ALICE, 'audioIssue=any');
+      expect(flagged.items.map(c => c.id)).toEqual([silent.id]);
+      expect(flagged.items[0]).toMatchObject({
+        state: 'finished',
+        audioIssues: ['no-media'],
+        qualityWarnings: ['No usable audio: 0 RTP packets received'],
+      });
+      expect((await list(BOB, 'audioIssue=no-media')).total).toBe(1);
+      expect((await list(BOB, 'audioIssue=undecodable-codec')).total).toBe(0);
+      expect((await list(CAROL, 'audioIssue=any')).total).toBe(0);
+      expect((await list(ALICE, 'audioIssue=none&limit=500')).total).toBe(33);
+      const detail = await request(app).get(`${api}/conversations/${silent.id}`).set(as(BOB));
+      expect(detail.body).toMatchObject({ audioIssues: ['no-media'] });
+      const bad = await request(app)
+        .get(`${api}/conversations?audioIssue=${encodeURIComponent("x' OR 1=1")}`)
+        .set(as(ALICE));
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toMatch(/audioIssue/);
+    } finally {
+      await knex('vr_conversations').where('id', silent.id).delete();
+    }
+  });
+
   it('pages with a keyset cursor: stable order, no duplicates or gaps, total on every page', async () => {
     for (const [sort, order] of [['startedAt', 'desc'], ['durationMs', 'asc'], ['otherParty', 'asc']]) {
       const all = await list(BOB, `limit=500&sort=${sort}&order=${order}`);
