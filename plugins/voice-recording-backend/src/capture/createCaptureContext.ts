@@ -290,17 +290,17 @@ export function createCaptureContext(
         const { conversation, finished } = await store.finish(id, input);
         await startAudits.get(id);
         if (finished) {
+          // failed: high; finished without (some of) its audio or stopped by the policy: medium
+          let severity: 'low' | 'medium' | 'high' = 'low';
+          if (conversation.audioIssues || conversation.recordingStopped)
+            severity = 'medium';
+          if (conversation.state === 'failed') severity = 'high';
           await audit.record({
             actor,
             action: 'conversation-finish',
             targetType: 'conversation',
             targetId: id,
-            severity:
-              conversation.state === 'failed'
-                ? 'high'
-                : conversation.audioIssues || conversation.recordingStopped
-                ? 'medium'
-                : 'low',
+            severity,
             details: {
               number: conversation.number,
               state: conversation.state,
