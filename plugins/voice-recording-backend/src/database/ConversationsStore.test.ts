@@ -743,7 +743,28 @@ describe.each(databases.eachSupportedId())(
       expect(await db.schema.hasTable('vr_refused_sessions')).toBe(true);
       const sqlite = databaseId.startsWith('SQLITE');
       expect(await db.schema.hasTable('vr_conversations_phone')).toBe(sqlite);
-      // the archive compression columns come off first
+      // the participant history and recording-stop columns come off with their migration
+      // (by name: later migrations are other features')
+      for (const column of ['participant_history', 'recording_stopped']) {
+        expect(await db.schema.hasColumn('vr_conversations', column)).toBe(true);
+      }
+      const history = '20261205012158_conversation_participant_history.js';
+      await db.migrate.down({ ...migrationConfig, name: history });
+      for (const column of ['participant_history', 'recording_stopped']) {
+        expect(await db.schema.hasColumn('vr_conversations', column)).toBe(false);
+      }
+      // every migration after the archive compression one comes off, newest first
+      const [done] = (await db.migrate.list(migrationConfig)) as [
+        Array<{ name: string } | string>,
+        unknown,
+      ];
+      const later = done
+        .map(m => (typeof m === 'string' ? m : m.name))
+        .filter(n => n > '20251001000000_archive_compression.js')
+        .sort()
+        .reverse();
+      for (const name of later) await db.migrate.down({ ...migrationConfig, name });
+      // then the archive compression columns
       expect(await db.schema.hasColumn('vr_conversations', 'compress_to')).toBe(
         true,
       );
@@ -751,6 +772,17 @@ describe.each(databases.eachSupportedId())(
       expect(await db.schema.hasColumn('vr_conversations', 'compress_to')).toBe(
         false,
       );
+      // the phone-search triggers survived the columns' removal (SQLite's own DROP COLUMN)
+      if (sqlite) {
+        const triggers = await db('sqlite_master')
+          .where({ type: 'trigger', tbl_name: 'vr_conversations' })
+          .pluck('name');
+        expect(triggers.sort()).toEqual([
+          'vr_conversations_phone_ad',
+          'vr_conversations_phone_ai',
+          'vr_conversations_phone_au',
+        ]);
+      }
       expect(await db.schema.hasTable('vr_conversations_phone')).toBe(sqlite);
       // then the phone FTS index (SQLite only)
       await db.migrate.down(migrationConfig);
