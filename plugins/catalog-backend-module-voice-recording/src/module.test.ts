@@ -1,16 +1,21 @@
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { catalogModuleVoiceRecording } from './module';
+import { RecordedNumberEntityProcessor } from './processor/RecordedNumberEntityProcessor';
 import { VoiceRecordingEntityProvider } from './provider/VoiceRecordingEntityProvider';
 
 describe('catalogModuleVoiceRecording', () => {
-  it('registers the entity provider with the configured schedule', async () => {
+  it('registers the entity provider with the configured schedule, and the processor of its entities', async () => {
     const addEntityProvider = jest.fn();
+    const addProcessor = jest.fn();
     const scheduler = mockServices.scheduler.mock();
 
     await startTestBackend({
       extensionPoints: [
-        [catalogProcessingExtensionPoint, { addEntityProvider } as any],
+        [
+          catalogProcessingExtensionPoint,
+          { addEntityProvider, addProcessor } as any,
+        ],
       ],
       features: [
         catalogModuleVoiceRecording,
@@ -35,6 +40,9 @@ describe('catalogModuleVoiceRecording', () => {
 
     expect(addEntityProvider).toHaveBeenCalledWith(
       expect.any(VoiceRecordingEntityProvider),
+    );
+    expect(addProcessor).toHaveBeenCalledWith(
+      expect.any(RecordedNumberEntityProcessor),
     );
     expect(scheduler.createScheduledTaskRunner).toHaveBeenCalledWith(
       expect.objectContaining({

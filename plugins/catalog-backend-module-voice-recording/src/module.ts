@@ -6,6 +6,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { RecordedNumberEntityProcessor } from './processor/RecordedNumberEntityProcessor';
 import { VoiceRecordingEntityProvider } from './provider/VoiceRecordingEntityProvider';
 
 /** Schedule used when `catalog.providers.voiceRecording.schedule` is not configured. */
@@ -17,8 +18,9 @@ export const DEFAULT_VOICE_RECORDING_PROVIDER_SCHEDULE: SchedulerServiceTaskSche
   };
 
 /**
- * Catalog module that emits a Resource entity for every recorded number of the
- * voice-recording backend.
+ * Catalog module that emits a `RecordedNumber` entity for every recorded number of the
+ * voice-recording backend, and the processor that validates those entities and relates
+ * them to their owner and system on their own side only.
  */
 export const catalogModuleVoiceRecording = createBackendModule({
   pluginId: 'catalog',
@@ -65,6 +67,7 @@ export const catalogModuleVoiceRecording = createBackendModule({
             providerConfig?.getOptionalString('system') ??
             'mobile-voice-recording',
         });
+        catalog.addProcessor(new RecordedNumberEntityProcessor());
         catalog.addEntityProvider(provider);
         lifecycle.addShutdownHook(() => provider.close());
       },

@@ -150,13 +150,12 @@ describe('VoiceRecordingPermissionPolicy', () => {
   });
 
   it('allows permissions of other plugins to everybody signed in', async () => {
-    const catalogRefresh = createPermission({
-      name: 'catalog.entity.refresh',
-      attributes: { action: 'update' },
-      resourceType: 'catalog-entity',
+    const catalogLocationRead = createPermission({
+      name: 'catalog.location.read',
+      attributes: { action: 'read' },
     });
     await expect(
-      policy.handle({ permission: catalogRefresh }, bob),
+      policy.handle({ permission: catalogLocationRead }, bob),
     ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
   });
 
@@ -166,31 +165,55 @@ describe('VoiceRecordingPermissionPolicy', () => {
     ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
   });
 
-  it('hides other users\' recorded-number entities from standard users in the catalog', async () => {
+  const hideOthersNumbers = {
+    result: AuthorizeResult.CONDITIONAL,
+    pluginId: 'catalog',
+    resourceType: 'catalog-entity',
+    conditions: {
+      anyOf: [
+        {
+          not: {
+            rule: 'HAS_SPEC',
+            resourceType: 'catalog-entity',
+            params: { key: 'type', value: 'mobile-number' },
+          },
+        },
+        {
+          rule: 'IS_ENTITY_OWNER',
+          resourceType: 'catalog-entity',
+          params: { claims: ['user:default/bob', 'group:default/trading'] },
+        },
+      ],
+    },
+  };
+
+  it("hides other users' recorded-number entities from standard users in the catalog", async () => {
     await expect(
       policy.handle({ permission: catalogEntityRead }, bob),
-    ).resolves.toEqual({
-      result: AuthorizeResult.CONDITIONAL,
-      pluginId: 'catalog',
-      resourceType: 'catalog-entity',
-      conditions: {
-        anyOf: [
-          {
-            not: {
-              rule: 'HAS_SPEC',
-              resourceType: 'catalog-entity',
-              params: { key: 'type', value: 'mobile-number' },
-            },
-          },
-          {
-            rule: 'IS_ENTITY_OWNER',
-            resourceType: 'catalog-entity',
-            params: { claims: ['user:default/bob', 'group:default/trading'] },
-          },
-        ],
-      },
-    });
+    ).resolves.toEqual(hideOthersNumbers);
   });
+
+  it.each(
+    [
+      ['catalog.entity.refresh', 'update'],
+      ['catalog.entity.delete', 'delete'],
+    ] as const,
+  )(
+    "applies the same condition to %s (no acting on, nor probing, another user's number)",
+    async (name, action) => {
+      const permission = createPermission({
+        name,
+        attributes: { action },
+        resourceType: 'catalog-entity',
+      });
+      await expect(policy.handle({ permission }, bob)).resolves.toEqual(
+        hideOthersNumbers,
+      );
+      await expect(policy.handle({ permission }, alice)).resolves.toEqual({
+        result: AuthorizeResult.ALLOW,
+      });
+    },
+  );
 
   it('denies voice-recording permissions when there is no user', async () => {
     await expect(

@@ -3,12 +3,10 @@ import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   AuthorizeResult,
   isPermission,
+  isResourcePermission,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
-import {
-  catalogEntityReadPermission,
-  RESOURCE_TYPE_CATALOG_ENTITY,
-} from '@backstage/plugin-catalog-common/alpha';
+import { RESOURCE_TYPE_CATALOG_ENTITY } from '@backstage/plugin-catalog-common/alpha';
 import {
   PermissionPolicy,
   PolicyQuery,
@@ -62,7 +60,10 @@ export interface VoiceRecordingPermissionPolicyOptions {
  *   IS_SELF_MANAGED), read planning models, search/view/play back the conversations
  *   of their own numbers (conditional IS_CONVERSATION_OWNER); every other voice-recording permission
  *   is denied, including voice-recording permissions this policy does not know yet.
- * - Permissions of other plugins (catalog, notifications, ...) are allowed.
+ * - Catalog entity permissions (read, refresh, delete, ...): allowed, except on
+ *   recorded-number entities, which only their owner and the admins may read or act on.
+ * - Other permissions of other plugins (catalog locations, notifications, ...) are
+ *   allowed.
  *
  * Service-to-service calls never reach a policy: Backstage allows them (restricted
  * by `accessRestrictions` of external access).
@@ -108,8 +109,8 @@ export class VoiceRecordingPermissionPolicy implements PermissionPolicy {
       knownVoiceRecordingPermissions.has(permission.name) ||
       permission.name.startsWith(VOICE_RECORDING_PERMISSION_PREFIX);
     if (!isVoiceRecording) {
-      if (isPermission(permission, catalogEntityReadPermission)) {
-        return this.catalogEntityRead(user);
+      if (isResourcePermission(permission, RESOURCE_TYPE_CATALOG_ENTITY)) {
+        return this.catalogEntityAccess(user);
       }
       return { result: AuthorizeResult.ALLOW };
     }
@@ -148,11 +149,16 @@ export class VoiceRecordingPermissionPolicy implements PermissionPolicy {
   }
 
   /**
-   * Catalog entities are readable by everybody, except recorded-number entities
-   * (spec.type mobile-number): those only by their owner and by admins, in the
-   * catalog's own SQL filter (HAS_SPEC / IS_ENTITY_OWNER rules of the catalog).
+   * Catalog entities are readable (and refreshable, deletable, ...) by everybody,
+   * except recorded-number entities (spec.type mobile-number): those only by their
+   * owner and by admins, in the catalog's own SQL filter (HAS_SPEC / IS_ENTITY_OWNER
+   * rules of the catalog; IS_ENTITY_OWNER matches the number's own `ownedBy`
+   * relation, which the catalog module emits on the number's side only). With the
+   * same condition on refresh and delete, a refresh of another person's number is
+   * refused (403) exactly like one of an entity that does not exist, instead of
+   * succeeding and so telling that the number is recorded.
    */
-  private catalogEntityRead(user?: PolicyQueryUser): PolicyDecision {
+  private catalogEntityAccess(user?: PolicyQueryUser): PolicyDecision {
     const identity = userIdentity(user);
     if (!identity) {
       return { result: AuthorizeResult.ALLOW };

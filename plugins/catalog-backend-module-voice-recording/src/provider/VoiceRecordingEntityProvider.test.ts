@@ -162,9 +162,10 @@ describe('VoiceRecordingEntityProvider', () => {
     if (mutation.type !== 'full') throw new Error('unreachable');
     expect(mutation.entities).toHaveLength(1203);
     expect(mutation.entities[1].entity).toMatchObject({
-      kind: 'Resource',
+      apiVersion: 'voice-recording.mvr/v1alpha1',
+      kind: 'RecordedNumber',
       metadata: {
-        name: 'mobile-32470000001',
+        name: 'mobile-id-1',
         title: '+32470000001',
         annotations: {
           'backstage.io/managed-by-location': `voice-recording:${baseUrl}`,

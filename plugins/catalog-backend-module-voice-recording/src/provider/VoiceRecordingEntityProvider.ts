@@ -38,8 +38,8 @@ export interface VoiceRecordingEntityProviderOptions {
 }
 
 /**
- * Emits one catalog Resource (`spec.type: mobile-number`) per recorded number of the
- * voice-recording backend, owned by the number's user.
+ * Emits one catalog entity of kind `RecordedNumber` (`spec.type: mobile-number`) per
+ * recorded number of the voice-recording backend, owned by the number's user.
  *
  * A full refresh runs on the scheduler and, debounced, whenever the voice-recording
  * backend publishes a change on the events topic `voice-recording.numbers`.

@@ -3,6 +3,7 @@ import {
   ANNOTATION_ORIGIN_LOCATION,
   resourceEntityV1alpha1Validator,
 } from '@backstage/catalog-model';
+import { RecordedNumberEntityProcessor } from '../processor/RecordedNumberEntityProcessor';
 import { RecordedNumber } from '@mvr/plugin-voice-recording-common';
 import {
   ANNOTATION_VOICE_RECORDING_NUMBER,
@@ -14,7 +15,7 @@ import {
 
 function makeNumber(overrides: Partial<RecordedNumber> = {}): RecordedNumber {
   return {
-    id: 'n-1',
+    id: '0b7d3c1e-5f7a-4c1e-9f0e-2a6b8d4c1e3f',
     number: '+32470123456',
     userRef: 'user:default/bob',
     mvrActive: true,
@@ -42,27 +43,32 @@ const options = {
 };
 
 describe('recordedNumberEntityName', () => {
-  it('keeps only the digits of the E.164 number', () => {
-    expect(recordedNumberEntityName('+32470123456')).toBe('mobile-32470123456');
-    expect(recordedNumberEntityName('+44 7700 900123')).toBe(
-      'mobile-447700900123',
-    );
+  it("is made of the number's id, not of its digits", () => {
+    expect(
+      recordedNumberEntityName('0b7d3c1e-5f7a-4c1e-9f0e-2a6b8d4c1e3f'),
+    ).toBe('mobile-0b7d3c1e-5f7a-4c1e-9f0e-2a6b8d4c1e3f');
   });
 
-  it('refuses a number without digits', () => {
-    expect(() => recordedNumberEntityName('+')).toThrow(/no digits/);
+  it('refuses an id that cannot be part of an entity name, naming it', () => {
+    expect(() => recordedNumberEntityName('a/b')).toThrow(
+      /recorded number id "a\/b"/,
+    );
+    expect(() => recordedNumberEntityName('')).toThrow(/id ""/);
+    expect(() => recordedNumberEntityName('x'.repeat(57))).toThrow(
+      /at most 56 characters/,
+    );
   });
 });
 
 describe('recordedNumberToEntity', () => {
-  it('maps a recorded number to a valid Resource owned by its user', async () => {
+  it('maps a recorded number to a valid RecordedNumber entity owned by its user', async () => {
     const entity = recordedNumberToEntity(makeNumber(), options);
 
     expect(entity).toMatchObject({
-      apiVersion: 'backstage.io/v1alpha1',
-      kind: 'Resource',
+      apiVersion: 'voice-recording.mvr/v1alpha1',
+      kind: 'RecordedNumber',
       metadata: {
-        name: 'mobile-32470123456',
+        name: 'mobile-0b7d3c1e-5f7a-4c1e-9f0e-2a6b8d4c1e3f',
         title: '+32470123456',
         tags: ['mvr-active'],
         labels: { [LABEL_VOICE_RECORDING_MVR_ACTIVE]: 'true' },
@@ -78,16 +84,21 @@ describe('recordedNumberToEntity', () => {
         'voice-recording:http://localhost:7007/api/voice-recording',
       [ANNOTATION_ORIGIN_LOCATION]:
         'voice-recording:http://localhost:7007/api/voice-recording',
-      [ANNOTATION_VOICE_RECORDING_NUMBER_ID]: 'n-1',
+      [ANNOTATION_VOICE_RECORDING_NUMBER_ID]:
+        '0b7d3c1e-5f7a-4c1e-9f0e-2a6b8d4c1e3f',
       [ANNOTATION_VOICE_RECORDING_NUMBER]: '+32470123456',
     });
     expect(entity.metadata.links).toEqual([
       expect.objectContaining({
-        url: 'http://localhost:7007/voice-recording/numbers/n-1',
+        url: 'http://localhost:7007/voice-recording/numbers/0b7d3c1e-5f7a-4c1e-9f0e-2a6b8d4c1e3f',
       }),
     ]);
+    // the catalog's module processor accepts it; the built-in Resource kind does not
+    await expect(
+      new RecordedNumberEntityProcessor().validateEntityKind(entity),
+    ).resolves.toBe(true);
     await expect(resourceEntityV1alpha1Validator.check(entity)).resolves.toBe(
-      true,
+      false,
     );
   });
 
@@ -105,14 +116,11 @@ describe('recordedNumberToEntity', () => {
     expect(entity.metadata.tags).toEqual(['mvr-inactive', 'self-managed']);
   });
 
-  it('omits spec.system when none is configured and escapes the id in the link', () => {
-    const entity = recordedNumberToEntity(makeNumber({ id: 'a/b' }), {
+  it('omits spec.system when none is configured', () => {
+    const entity = recordedNumberToEntity(makeNumber(), {
       ...options,
       system: undefined,
     });
     expect(entity.spec).not.toHaveProperty('system');
-    expect(entity.metadata.links?.[0].url).toBe(
-      'http://localhost:7007/voice-recording/numbers/a%2Fb',
-    );
   });
 });

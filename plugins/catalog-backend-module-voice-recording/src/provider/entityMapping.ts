@@ -13,8 +13,20 @@ export const ANNOTATION_VOICE_RECORDING_NUMBER = 'voice-recording.mvr/number';
 /** Label telling whether Mobile Voice Recording is active for the number. */
 export const LABEL_VOICE_RECORDING_MVR_ACTIVE = 'voice-recording.mvr/active';
 
-/** The `spec.type` of the Resource entities emitted for recorded numbers. */
+/** The `spec.type` of the entities emitted for recorded numbers. */
 export const RECORDED_NUMBER_RESOURCE_TYPE = 'mobile-number';
+
+/**
+ * Kind and apiVersion of recorded-number entities. Not a `backstage.io` Resource: the
+ * catalog's built-in processor turns a Resource's `spec.owner` and `spec.system`
+ * into `ownerOf` on the owner's User entity and `hasPart` on the System entity,
+ * which everybody can read, so that anyone could see who is recorded. Entities of
+ * this kind are validated by `RecordedNumberEntityProcessor`, which relates the
+ * number to its owner and system on the number's side only.
+ */
+export const RECORDED_NUMBER_KIND = 'RecordedNumber';
+/** See {@link RECORDED_NUMBER_KIND}. */
+export const RECORDED_NUMBER_API_VERSION = 'voice-recording.mvr/v1alpha1';
 
 export interface RecordedNumberEntityOptions {
   /** Base URL of the voice-recording API, used in the managed-by location annotations. */
@@ -25,21 +37,38 @@ export interface RecordedNumberEntityOptions {
   system?: string;
 }
 
+/** What may follow `mobile-` in an entity name (the catalog's name rules, 63 chars). */
+const ENTITY_NAME_SUFFIX = /^[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*$/;
+const MAX_ENTITY_NAME_LENGTH = 63;
+
 /**
- * Catalog entity name of a recorded number: `mobile-` followed by the E.164 digits,
- * e.g. `+32470123456` -> `mobile-32470123456`.
+ * Catalog entity name of a recorded number: `mobile-` followed by the number's id in
+ * the voice-recording backend (a UUID), e.g. `mobile-0b7d3c1e-...`. Not the number's
+ * digits: a name is what anyone can ask the catalog for (by name, refresh, location),
+ * so a name made of the digits would let a user probe whether a colleague's number is
+ * recorded. The number itself is the entity's title, visible to those who may read it.
  */
-export function recordedNumberEntityName(e164: string): string {
-  const digits = e164.replace(/[^0-9]/g, '');
-  if (!digits) {
+export function recordedNumberEntityName(numberId: string): string {
+  const name = `mobile-${numberId}`;
+  if (
+    !ENTITY_NAME_SUFFIX.test(numberId) ||
+    name.length > MAX_ENTITY_NAME_LENGTH
+  ) {
     throw new Error(
-      `Cannot derive a catalog entity name from recorded number '${e164}': it has no digits`,
+      `Cannot derive a catalog entity name from recorded number id ${JSON.stringify(
+        numberId,
+      )}: expected letters and digits separated by '-', '_' or '.', at most ${
+        MAX_ENTITY_NAME_LENGTH - 'mobile-'.length
+      } characters`,
     );
   }
-  return `mobile-${digits}`;
+  return name;
 }
 
-/** Maps a recorded number of the voice-recording backend to a catalog Resource entity. */
+/**
+ * Maps a recorded number of the voice-recording backend to a catalog entity of kind
+ * {@link RECORDED_NUMBER_KIND}.
+ */
 export function recordedNumberToEntity(
   number: RecordedNumber,
   options: RecordedNumberEntityOptions,
@@ -51,10 +80,10 @@ export function recordedNumberToEntity(
     tags.push('self-managed');
   }
   return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Resource',
+    apiVersion: RECORDED_NUMBER_API_VERSION,
+    kind: RECORDED_NUMBER_KIND,
     metadata: {
-      name: recordedNumberEntityName(number.number),
+      name: recordedNumberEntityName(number.id),
       title: number.number,
       description: `Recorded mobile number ${
         number.number
