@@ -177,7 +177,11 @@ describe.each(databases.eachSupportedId())(
         total: 1,
         count: 1,
       });
-      expect(await run('none')).toEqual({ ids: [ids.fine], total: 1, count: 1 });
+      expect(await run('none')).toEqual({
+        ids: [ids.fine],
+        total: 1,
+        count: 1,
+      });
       expect(await run('audio-lost')).toEqual({ ids: [], total: 0, count: 0 });
       // a code is a whole element of the list, never a substring of one
       expect(await run('media')).toEqual({ ids: [], total: 0, count: 0 });

@@ -44,16 +44,24 @@ describe('recordings without usable audio', () => {
       mountPath: '/voice-recording/conversations',
       initialRouteEntries: ['/voice-recording/conversations'],
     });
-    const row = await screen.findByTestId('conversation-row-silent', {}, { timeout: 5000 });
+    const row = await screen.findByTestId(
+      'conversation-row-silent',
+      {},
+      { timeout: 5000 },
+    );
     const chip = within(row).getByTestId('audio-issue-chip');
     expect(chip).toHaveTextContent('No usable audio');
     expect(chip).toHaveAttribute('aria-label', NO_MEDIA);
     expect(within(row).queryByTestId('quality-warning')).toBeNull();
     expect(
-      within(screen.getByTestId('conversation-row-fine')).queryByTestId('audio-issue-chip'),
+      within(screen.getByTestId('conversation-row-fine')).queryByTestId(
+        'audio-issue-chip',
+      ),
     ).toBeNull();
 
-    fireEvent.change(screen.getByLabelText('Audio'), { target: { value: 'any' } });
+    fireEvent.change(screen.getByLabelText('Audio'), {
+      target: { value: 'any' },
+    });
     fireEvent.click(screen.getByRole('button', { name: 'Search' }));
     await waitFor(() =>
       expect(listConversations).toHaveBeenLastCalledWith(
@@ -76,14 +84,25 @@ describe('recordings without usable audio', () => {
     );
     await renderInTestApp(<ConversationDetailPage />, {
       apis: [
-        [voiceRecordingApiRef, { ...playerApiMocks(), getConversation, getAccessHistory: jest.fn(async () => ({ items: [] })) }],
+        [
+          voiceRecordingApiRef,
+          {
+            ...playerApiMocks(),
+            getConversation,
+            getAccessHistory: jest.fn(async () => ({ items: [] })),
+          },
+        ],
         mockApis.permission({ authorize: DENY }),
       ],
       mountedRoutes: { '/voice-recording': rootRouteRef },
       mountPath: '/voice-recording/conversations/:id',
       initialRouteEntries: ['/voice-recording/conversations/c1'],
     });
-    const banner = await screen.findByTestId('audio-issues-banner', {}, { timeout: 5000 });
+    const banner = await screen.findByTestId(
+      'audio-issues-banner',
+      {},
+      { timeout: 5000 },
+    );
     expect(banner).toHaveTextContent('This recording holds no usable audio');
     expect(banner).toHaveTextContent(G729);
     // said once: not repeated among the quality warnings
@@ -97,16 +116,25 @@ describe('recordings without usable audio', () => {
       quality: {
         packetsReceived: 3000,
         audioLostMs: 21500,
-        audioLost: [{ channel: 0, fromMs: 12300, toMs: 33800, reason: 'memory-budget' }],
+        audioLost: [
+          { channel: 0, fromMs: 12300, toMs: 33800, reason: 'memory-budget' },
+        ],
       },
     };
     const text = audioIssueText('audio-lost', lost.quality);
     await renderInTestApp(<AudioIssueChip conversation={lost} />);
-    expect(screen.getByTestId('audio-issue-chip')).toHaveTextContent('Audio missing');
-    expect(screen.getByTestId('audio-issue-chip')).toHaveAttribute('aria-label', text);
+    expect(screen.getByTestId('audio-issue-chip')).toHaveTextContent(
+      'Audio missing',
+    );
+    expect(screen.getByTestId('audio-issue-chip')).toHaveAttribute(
+      'aria-label',
+      text,
+    );
     await renderInTestApp(<AudioIssuesBanner conversation={lost} />);
     const banner = screen.getByTestId('audio-issues-banner');
-    expect(banner).toHaveTextContent("Part of this call's audio is not in the recording");
+    expect(banner).toHaveTextContent(
+      "Part of this call's audio is not in the recording",
+    );
     expect(banner).toHaveTextContent(text);
     expect(banner).not.toHaveTextContent('silence');
   });
@@ -115,7 +143,14 @@ describe('recordings without usable audio', () => {
     const getConversation = jest.fn(async () => makeConversationDetail());
     await renderInTestApp(<ConversationDetailPage />, {
       apis: [
-        [voiceRecordingApiRef, { ...playerApiMocks(), getConversation, getAccessHistory: jest.fn(async () => ({ items: [] })) }],
+        [
+          voiceRecordingApiRef,
+          {
+            ...playerApiMocks(),
+            getConversation,
+            getAccessHistory: jest.fn(async () => ({ items: [] })),
+          },
+        ],
         mockApis.permission({ authorize: DENY }),
       ],
       mountedRoutes: { '/voice-recording': rootRouteRef },
