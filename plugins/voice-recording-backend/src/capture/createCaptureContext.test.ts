@@ -44,6 +44,8 @@ describe.each(databases.eachSupportedId())(
     let knex: Knex;
     let ctx: CaptureContext;
     let auditLog: KnexAuditLogStore;
+    /** the events given to the Backstage auditor (their severity is not in the audit log) */
+    let auditorEvents: Array<{ eventId: string; severityLevel?: string; meta?: any }>;
     const n: Record<string, NumberRecord> = {};
 
     beforeAll(async () => {
@@ -79,6 +81,7 @@ describe.each(databases.eachSupportedId())(
       });
       await make(ERIN, 'erin', {}, false);
       auditLog = new KnexAuditLogStore(knex);
+      auditorEvents = [];
       const logger = mockServices.rootLogger({ level: 'none' });
       ctx = createCaptureContext({
         sourceId: 'siprec',
@@ -86,10 +89,13 @@ describe.each(databases.eachSupportedId())(
         conversations: new KnexConversationsStore(knex),
         audit: new AuditRecorder(
           mockServices.auditor.mock({
-            createEvent: async () => ({
-              success: async () => {},
-              fail: async () => {},
-            }),
+            createEvent: async (e: any) => {
+              auditorEvents.push(e);
+              return {
+                success: async () => {},
+                fail: async () => {},
+              };
+            },
           }),
           auditLog,
           logger,
@@ -357,6 +363,53 @@ describe.each(databases.eachSupportedId())(
         endedBy: 'bye',
         sha256: 'c'.repeat(64),
         outcome: 'succeeded',
+      });
+    });
+
+    it('registers a recording with received audio missing as such: flagged audio-lost, and the audit says what was lost', async () => {
+      const at = MONDAY_10H;
+      const r = await ctx.policy.lookupAndDecide({
+        participants: [`sip:${CLIENT}@sbc`, `sip:${BOB}@sbc`],
+        at,
+      });
+      const id = await ctx.conversations.begin({
+        recordedNumber: r.recordedNumber!,
+        direction: r.direction,
+        otherParty: r.otherParty,
+        startedAt: at,
+        sipCallId: 'call-bob-lost',
+        participants: r.participants,
+        instanceId: 'rec-1',
+      });
+      const audioLost = [
+        { channel: 0, fromMs: 12_300, toMs: 33_800, reason: 'memory-budget' },
+        { channel: 1, fromMs: 12_300, toMs: 33_800, reason: 'memory-budget' },
+      ];
+      const done = await ctx.conversations.finish(id, {
+        endedAt: new Date(at.getTime() + 61_000),
+        endedBy: 'bye',
+        storageKey: `siprec/${id}.wav`,
+        sha256: 'd'.repeat(64),
+        bytes: 976_000,
+        format: 'audio/wav',
+        quality: { packetsReceived: 6100, packetsLost: 0, audioLostMs: 21_500, audioLost },
+        audioIssues: ['audio-lost'],
+      });
+      // the recorded part stays playable; the conversation says what is missing
+      expect(done).toMatchObject({ state: 'finished', audioIssues: ['audio-lost'] });
+      expect(done.quality).toMatchObject({ audioLostMs: 21_500, audioLost });
+      const audit = await auditLog.list({ target: `conversation:${id}` });
+      const finish = audit.items.find(a => a.action === 'conversation-finish');
+      expect(
+        auditorEvents.find(
+          e => e.eventId === 'conversation-finish' && e.meta?.targetId === id,
+        )?.severityLevel,
+      ).toBe('high');
+      expect(finish?.details).toMatchObject({
+        state: 'finished',
+        audioIssues: ['audio-lost'],
+        audioLostMs: 21_500,
+        audioLost,
       });
     });
 

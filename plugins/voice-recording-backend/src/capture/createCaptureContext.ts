@@ -294,7 +294,12 @@ export function createCaptureContext(
           let severity: 'low' | 'medium' | 'high' = 'low';
           if (conversation.audioIssues || conversation.recordingStopped)
             severity = 'medium';
-          if (conversation.state === 'failed') severity = 'high';
+          // received audio missing from the recording (a full journal disk): high, as a failure
+          if (
+            conversation.state === 'failed' ||
+            conversation.audioIssues?.includes('audio-lost')
+          )
+            severity = 'high';
           await audit.record({
             actor,
             action: 'conversation-finish',
@@ -317,6 +322,13 @@ export function createCaptureContext(
                 : {}),
               ...(conversation.failureReason
                 ? { failureReason: conversation.failureReason }
+                : {}),
+              // what of the received audio is not in the recording, per channel (ms)
+              ...(typeof conversation.quality?.audioLostMs === 'number'
+                ? {
+                    audioLostMs: conversation.quality.audioLostMs,
+                    audioLost: conversation.quality.audioLost ?? [],
+                  }
                 : {}),
               // stopped mid-call by the policy (emergency number, private mode): why
               ...(conversation.recordingStopped
