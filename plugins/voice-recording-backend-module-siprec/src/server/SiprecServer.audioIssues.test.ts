@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { encodeG711, synthSpeech } from '../audio/__testUtils__/speech';
-import { RecorderBackend, finishedConversation, startRecorderBackend, twoPartyMetadata, twoStreamOffer } from '../__testUtils__/recorderBackend';
+import {
+  RecorderBackend,
+  finishedConversation,
+  refusedSession,
+  startRecorderBackend,
+  twoPartyMetadata,
+  twoStreamOffer,
+} from '../__testUtils__/recorderBackend';
 import { SrcClient, streamRtp } from '../testing/SrcClient';
 
 jest.setTimeout(120_000);
@@ -78,6 +85,16 @@ describe('SIPREC recorder: recordings without usable audio are flagged', () => {
     expect(byChannel['2']).toMatchObject({ packetsReceived: 80, audioPackets: 0, undecodable: { 2: 80 } });
     expect(rb.server.stats.recordingsUndecodable).toBe(before.recordingsUndecodable + 1);
     expect(rb.server.stats.recordingsNoMedia).toBe(before.recordingsNoMedia);
+  });
+
+  it('an offer of G.729 only is refused (488, refused session kept), never recorded as silence', async () => {
+    const call = await src.invite({ sdp: twoStreamOffer({ payloads: [18, 101] }), metadata: twoPartyMetadata() });
+    expect(call.response!.status).toBe(488);
+    expect(call.response!.headers.get('Reason')).toMatch(/no recordable media/);
+    const refused = await refusedSession(rb.knex, call.callId);
+    expect(refused).toMatchObject({ reason: 'unsupported-media', response_code: 488 });
+    expect(refused.message).toMatch(/offered G729, TELEPHONE-EVENT/);
+    expect(await rb.knex('vr_conversations').where('sip_call_id', call.callId).first()).toBeUndefined();
   });
 
   it('a call with real speech in PCMA: no flag, every packet in the recording', async () => {

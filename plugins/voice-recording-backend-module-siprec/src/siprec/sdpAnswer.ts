@@ -133,6 +133,8 @@ export function buildSdpAnswer(
   const preference = options.codecPreference ?? [...DECODABLE_CODECS];
   const streams: NegotiatedStream[] = [];
   const answerMedia: Media[] = [];
+  /** why streams were answered with port 0 (said when no stream is left) */
+  const reasons: string[] = [];
 
   offer.media.forEach((m, index) => {
     const direction = directionOf(m, offer);
@@ -150,6 +152,7 @@ export function buildSdpAnswer(
       if (why && options.onUndecodable !== 'reject-stream') {
         throw new SdpNegotiationError(488, why);
       }
+      if (why) reasons.push(why);
       streams.push({ ...base, accepted: false, answerDirection: 'inactive', remote, rtcpMux: false });
       const rm: Media = { type: m.type, port: 0, protocol: m.protocol, payloads: m.payloads ?? '', rtp: [], fmtp: [] };
       if (base.label !== undefined) rm.label = base.label;
@@ -222,7 +225,9 @@ export function buildSdpAnswer(
   });
 
   if (!streams.some(s => s.accepted) && streams.some(s => s.offeredPort !== 0)) {
-    throw new SdpNegotiationError(488, 'no stream of the offer can be recorded');
+    // e.g. "...: no decodable codec in m=1 (label 1): offered G729, TELEPHONE-EVENT; ..."
+    const why = reasons.length ? `: ${reasons.join('; ')}`.slice(0, 500) : '';
+    throw new SdpNegotiationError(488, `no stream of the offer can be recorded${why}`);
   }
   const firstLocal = streams.find(s => s.local)?.local;
   const originAddress = firstLocal?.address ?? '0.0.0.0';
