@@ -220,11 +220,9 @@ test('compliance officer schedules numbers with a planning model, one by one and
     ).not.toBeChecked();
   });
 
-  await test.step(`catalog: the Resource mobile-${BOB_NUMBER.slice(
-    1,
-  )} shows status and week grid`, async () => {
+  await test.step(`catalog: the RecordedNumber entity of ${BOB_NUMBER} shows status and week grid`, async () => {
     // The catalog provider registers recorded numbers shortly after start-up (and on
-    // change events): retry (reloading the catalog) until the Resource is listed.
+    // change events): retry (reloading the catalog) until the number is listed.
     const numberLink = page.getByRole('link', {
       name: BOB_NUMBER,
       exact: true,
@@ -236,7 +234,9 @@ test('compliance officer schedules numbers with a planning model, one by one and
         .getByLabel('Kind', { exact: true })
         .getByRole('button')
         .click();
-      await page.getByRole('option', { name: 'Resource', exact: true }).click();
+      await page
+        .getByRole('option', { name: 'RecordedNumber', exact: true })
+        .click();
       await page
         .getByRole('menu', { name: 'ACME Bank' })
         .getByRole('menuitem', { name: /^All/ })
@@ -245,7 +245,8 @@ test('compliance officer schedules numbers with a planning model, one by one and
     }).toPass({ timeout: 90_000 });
     await numberLink.click();
     await expect(page).toHaveURL(
-      /\/catalog\/default\/resource\/mobile-32470123456$/,
+      // named after the number's id in the voice-recording backend, not its digits
+      /\/catalog\/default\/recordednumber\/mobile-[0-9a-f-]{36}$/,
     );
     await expect(
       page.getByRole('heading', { name: BOB_NUMBER, level: 2 }),
@@ -255,7 +256,9 @@ test('compliance officer schedules numbers with a planning model, one by one and
       .getByRole('navigation', { name: 'Content navigation' })
       .getByRole('link', { name: 'Voice recording' })
       .click();
-    await expect(page).toHaveURL(/\/mobile-32470123456\/voice-recording$/);
+    await expect(page).toHaveURL(
+      /\/recordednumber\/mobile-[0-9a-f-]{36}\/voice-recording$/,
+    );
     await expect(page.getByTestId('number-title')).toHaveText(BOB_NUMBER);
     const badge = page.getByTestId('status-badge');
     await expect(badge).toBeVisible();

@@ -159,15 +159,15 @@ test("Bob cannot open Carol's number, neither in Voice recording nor in the cata
   await expect(page.getByTestId('week-grid')).toHaveCount(0);
   await expect(page.getByText(CAROL_NUMBER)).toHaveCount(0);
 
-  // The catalog: the Resource exists (the admin sees it once the provider has
-  // registered it) but the catalog never returns it to Bob, in its API or its pages,
-  // while Bob still gets his own number's entity.
-  const entityPath =
-    '/api/catalog/entities/by-name/resource/default/mobile-32471234567';
-  const bobOwnPath =
-    '/api/catalog/entities/by-name/resource/default/mobile-32470123456';
+  // The catalog: the RecordedNumber entity (named after the number's id, not its
+  // digits) exists (the admin sees it once the provider has registered it) but the
+  // catalog never returns it to Bob, in its API or its pages, while Bob still gets
+  // his own number's entity.
   const aliceToken = await tokenOf(request, 'alice');
   const bobToken = await tokenOf(request, 'bob');
+  const bobOwn = await apiNumber(request, bobToken, BOB_NUMBER);
+  const entityPath = `/api/catalog/entities/by-name/recordednumber/default/mobile-${carol.id}`;
+  const bobOwnPath = `/api/catalog/entities/by-name/recordednumber/default/mobile-${bobOwn.id}`;
   const status = async (path: string, token: string) =>
     (
       await request.get(path, {
@@ -182,7 +182,9 @@ test("Bob cannot open Carol's number, neither in Voice recording nor in the cata
     .poll(() => status(bobOwnPath, bobToken), { timeout: 60_000 })
     .toBe(200);
 
-  await page.goto('/catalog/default/resource/mobile-32471234567/voice-recording');
+  await page.goto(
+    `/catalog/default/recordednumber/mobile-${carol.id}/voice-recording`,
+  );
   await expect(page.getByText(/not found/i).first()).toBeVisible();
   await expect(page.getByTestId('status-badge')).toHaveCount(0);
   await expect(page.getByTestId('week-grid')).toHaveCount(0);

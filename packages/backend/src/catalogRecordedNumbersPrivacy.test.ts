@@ -23,7 +23,9 @@ import {
 } from '@backstage/backend-test-utils';
 import {
   coreServices,
+  createBackendModule,
   createServiceFactory,
+  SchedulerService,
 } from '@backstage/backend-plugin-api';
 import { parseEntityRef } from '@backstage/catalog-model';
 import { NotAllowedError } from '@backstage/errors';
@@ -174,7 +176,20 @@ describe.each(databases.eachSupportedId())(
     beforeAll(async () => {
       const knex = await databases.init(databaseId);
       storage = fs.mkdtempSync(path.join(os.tmpdir(), 'mvr-catalog-privacy-'));
-      const scheduler = mockServices.scheduler();
+      // the catalog plugin's scheduler, to run the provider's refresh when asked
+      let scheduler: SchedulerService | undefined;
+      const schedulerHandle = createBackendModule({
+        pluginId: 'catalog',
+        moduleId: 'test-scheduler-handle',
+        register(reg) {
+          reg.registerInit({
+            deps: { catalogScheduler: coreServices.scheduler },
+            async init({ catalogScheduler }) {
+              scheduler = catalogScheduler;
+            },
+          });
+        },
+      });
       const backend = await startTestBackend({
         features: [
           catalogPlugin,
@@ -183,7 +198,8 @@ describe.each(databases.eachSupportedId())(
           permissionModuleVoiceRecording,
           voiceRecordingPlugin,
           mockServices.database.factory({ knex }),
-          scheduler.factory({ skipTaskRunOnStartup: true }),
+          schedulerHandle,
+          mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
           userInfoFactory,
           authFactory,
           createServiceFactory({
@@ -230,11 +246,20 @@ describe.each(databases.eachSupportedId())(
         return res.json?.items?.every((e: unknown) => e) ? true : undefined;
       });
       for (const n of NUMBERS) {
-        const res = await call(ALICE, 'POST', '/api/voice-recording/numbers', n);
-        expect({ n, status: res.status }).toEqual({ n, status: 201 });
+        const res = await call(
+          ALICE,
+          'POST',
+          '/api/voice-recording/numbers',
+          n,
+        );
+        if (res.status !== 201) {
+          throw new Error(
+            `POST /numbers ${n.number} answered ${res.status}: ${res.text}`,
+          );
+        }
         ids.set(n.number, res.json.id);
       }
-      await scheduler.triggerTask('voice-recording-numbers:refresh');
+      await scheduler!.triggerTask('voice-recording-numbers:refresh');
 
       // every number is in the catalog with its owner, and the catalog has settled
       // (processing and stitching done: three identical full reads in a row)
@@ -294,7 +319,10 @@ describe.each(databases.eachSupportedId())(
         .join('&');
       const requests: Array<[string, string, unknown?]> = [
         ['entities', '/entities'],
-        ['entities of the numbers\' kind', '/entities?filter=kind=recordednumber'],
+        [
+          "entities of the numbers' kind",
+          '/entities?filter=kind=recordednumber',
+        ],
         ['entities of kind resource', '/entities?filter=kind=resource'],
         ['entities by query', '/entities/by-query?limit=1000'],
         [
@@ -358,7 +386,10 @@ describe.each(databases.eachSupportedId())(
       );
 
       // what carol does get: her own number, counted once
-      const list = await catalog(CAROL, '/entities?filter=spec.type=mobile-number');
+      const list = await catalog(
+        CAROL,
+        '/entities?filter=spec.type=mobile-number',
+      );
       expect(list.json.map((e: any) => e.metadata.title)).toEqual(
         CAROLS.map(n => n.number),
       );
@@ -371,9 +402,9 @@ describe.each(databases.eachSupportedId())(
       const byRefs = await catalog(CAROL, '/entities/by-refs', {
         entityRefs: NUMBERS.map(n => refOf(n.number)),
       });
-      expect(byRefs.json.items.map((e: any) => e?.metadata.title ?? null)).toEqual(
-        NUMBERS.map(n => (n.userRef === CAROL ? n.number : null)),
-      );
+      expect(
+        byRefs.json.items.map((e: any) => e?.metadata.title ?? null),
+      ).toEqual(NUMBERS.map(n => (n.userRef === CAROL ? n.number : null)));
       const counts = await catalog(
         CAROL,
         '/entity-facets?facet=kind&facet=spec.type',
@@ -397,8 +428,15 @@ describe.each(databases.eachSupportedId())(
       ) => {
         const a = await ask(hidden);
         const b = await ask(missing);
-        expect({ what, status: a.status, body: a.text.split(hidden).join('X') })
-          .toEqual({ what, status: b.status, body: b.text.split(missing).join('X') });
+        expect({
+          what,
+          status: a.status,
+          body: a.text.split(hidden).join('X'),
+        }).toEqual({
+          what,
+          status: b.status,
+          body: b.text.split(missing).join('X'),
+        });
       };
       await same('entity by name', name =>
         catalog(CAROL, `/entities/by-name/recordednumber/default/${name}`),

@@ -26,7 +26,7 @@ import {
   voiceRecordingPlanningModelReadPermission,
 } from '@mvr/plugin-voice-recording-common';
 
-/** spec.type of the Resource entities that represent recorded numbers. */
+/** spec.type of the catalog entities (kind RecordedNumber) that represent recorded numbers. */
 export const MOBILE_NUMBER_ENTITY_TYPE = 'mobile-number';
 
 /** Admin groups used when `voiceRecording.adminGroups` is not configured. */

@@ -1,5 +1,10 @@
-/** Annotations that the catalog module puts on recorded-number Resource entities. */
+/** Annotations that the catalog module puts on recorded-number entities. */
 export const ANNOTATION_NUMBER_ID = 'voice-recording.mvr/number-id';
 export const ANNOTATION_NUMBER = 'voice-recording.mvr/number';
-/** `spec.type` of the Resource entities that represent recorded numbers. */
+/**
+ * Kind of the catalog entities that represent recorded numbers (not Resource: the
+ * catalog would show a Resource on its owner's User page to everybody).
+ */
+export const RECORDED_NUMBER_KIND = 'RecordedNumber';
+/** `spec.type` of the catalog entities that represent recorded numbers. */
 export const MOBILE_NUMBER_RESOURCE_TYPE = 'mobile-number';

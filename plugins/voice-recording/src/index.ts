@@ -23,6 +23,7 @@ export {
   ANNOTATION_NUMBER,
   ANNOTATION_NUMBER_ID,
   MOBILE_NUMBER_RESOURCE_TYPE,
+  RECORDED_NUMBER_KIND,
 } from './constants';
 export { WeekGrid } from './components/WeekGrid/WeekGrid';
 export type { WeekGridProps } from './components/WeekGrid/WeekGrid';

@@ -10,7 +10,7 @@ import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import type { Entity } from '@backstage/catalog-model';
 import { voiceRecordingApiRef } from './api/VoiceRecordingApi';
 import { VoiceRecordingClient } from './api/VoiceRecordingClient';
-import { MOBILE_NUMBER_RESOURCE_TYPE } from './constants';
+import { MOBILE_NUMBER_RESOURCE_TYPE, RECORDED_NUMBER_KIND } from './constants';
 import {
   conversationDetailRouteRef,
   numberDetailRouteRef,
@@ -45,13 +45,14 @@ export const voiceRecordingPage = PageBlueprint.make({
 /** Whether an entity is a recorded mobile number registered by the catalog module. */
 export function isMobileNumberEntity(entity: Entity): boolean {
   return (
-    entity.kind.toLocaleLowerCase('en-US') === 'resource' &&
+    entity.kind.toLocaleLowerCase('en-US') ===
+      RECORDED_NUMBER_KIND.toLocaleLowerCase('en-US') &&
     (entity.spec as { type?: unknown } | undefined)?.type ===
       MOBILE_NUMBER_RESOURCE_TYPE
   );
 }
 
-/** "Voice recording" tab on mobile-number Resource entities. */
+/** "Voice recording" tab on recorded-number entities. */
 export const voiceRecordingEntityContent = EntityContentBlueprint.make({
   params: {
     path: 'voice-recording',

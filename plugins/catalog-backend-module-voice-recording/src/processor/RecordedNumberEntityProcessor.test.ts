@@ -30,7 +30,11 @@ describe('RecordedNumberEntityProcessor', () => {
         system: 'mobile-voice-recording',
       }),
     );
-    const self = { kind: 'RecordedNumber', namespace: 'default', name: 'mobile-n1' };
+    const self = {
+      kind: 'RecordedNumber',
+      namespace: 'default',
+      name: 'mobile-n1',
+    };
     expect(emitted).toEqual([
       {
         type: 'relation',
@@ -94,18 +98,36 @@ describe('RecordedNumberEntityProcessor', () => {
   });
 
   it.each([
-    [undefined, /RecordedNumber entity 'default\/mobile-n1' has no spec object/],
-    [{ owner: 'user:default/bob' }, /spec.type must be 'mobile-number', got undefined/],
-    [{ type: 'mobile-number' }, /spec.owner must be the entity ref of the number's user, got undefined/],
-    [{ type: 'mobile-number', owner: '  ' }, /spec.owner must be .* got "  "/],
-    [{ type: 'mobile-number', owner: 'user:default/' }, /spec.owner "user:default\/" is not an entity ref/],
+    [
+      undefined,
+      /RecordedNumber entity 'default\/mobile-n1' has no spec object/,
+    ],
+    [
+      { owner: 'user:default/bob' },
+      /spec.type must be 'mobile-number', got undefined/,
+    ],
+    [
+      { type: 'mobile-number' },
+      /spec.owner must be the entity ref of the number's user, got undefined/,
+    ],
+    [
+      { type: 'mobile-number', owner: '  ' },
+      /spec.owner must be .* got " {2}"/,
+    ],
+    [
+      { type: 'mobile-number', owner: 'user:default/' },
+      /spec.owner "user:default\/" is not an entity ref/,
+    ],
     [
       { type: 'mobile-number', owner: 'user:default/bob', system: 7 },
       /spec.system must be a System entity ref when given, got 7/,
     ],
-  ])('refuses spec %j with a message naming the entity and the field', async (spec, message) => {
-    await expect(processor.validateEntityKind(entity(spec))).rejects.toThrow(
-      message,
-    );
-  });
+  ])(
+    'refuses spec %j with a message naming the entity and the field',
+    async (spec, message) => {
+      await expect(processor.validateEntityKind(entity(spec))).rejects.toThrow(
+        message,
+      );
+    },
+  );
 });

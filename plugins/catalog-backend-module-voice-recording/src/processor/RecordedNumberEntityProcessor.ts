@@ -95,14 +95,18 @@ function readSpec(entity: Entity): RecordedNumberSpec {
   }
   if (spec.type !== RECORDED_NUMBER_RESOURCE_TYPE) {
     throw new InputError(
-      `${entityLabel(entity)}: spec.type must be '${RECORDED_NUMBER_RESOURCE_TYPE}', got ${JSON.stringify(
+      `${entityLabel(
+        entity,
+      )}: spec.type must be '${RECORDED_NUMBER_RESOURCE_TYPE}', got ${JSON.stringify(
         spec.type,
       )}`,
     );
   }
   if (typeof spec.owner !== 'string' || !spec.owner.trim()) {
     throw new InputError(
-      `${entityLabel(entity)}: spec.owner must be the entity ref of the number's user, got ${JSON.stringify(
+      `${entityLabel(
+        entity,
+      )}: spec.owner must be the entity ref of the number's user, got ${JSON.stringify(
         spec.owner,
       )}`,
     );
@@ -112,14 +116,22 @@ function readSpec(entity: Entity): RecordedNumberSpec {
     (typeof spec.system !== 'string' || !spec.system.trim())
   ) {
     throw new InputError(
-      `${entityLabel(entity)}: spec.system must be a System entity ref when given, got ${JSON.stringify(
+      `${entityLabel(
+        entity,
+      )}: spec.system must be a System entity ref when given, got ${JSON.stringify(
         spec.system,
       )}`,
     );
   }
   targetRef(spec.owner, 'User', 'default', entity, 'spec.owner');
   if (spec.system !== undefined) {
-    targetRef(spec.system as string, 'System', 'default', entity, 'spec.system');
+    targetRef(
+      spec.system as string,
+      'System',
+      'default',
+      entity,
+      'spec.system',
+    );
   }
   return spec as unknown as RecordedNumberSpec;
 }
@@ -137,9 +149,9 @@ function targetRef(
     parsed = parseEntityRef(ref, { defaultKind, defaultNamespace });
   } catch (error) {
     throw new InputError(
-      `${entityLabel(entity)}: ${field} ${JSON.stringify(ref)} is not an entity ref: ${
-        (error as Error).message
-      }`,
+      `${entityLabel(entity)}: ${field} ${JSON.stringify(
+        ref,
+      )} is not an entity ref: ${(error as Error).message}`,
     );
   }
   return {

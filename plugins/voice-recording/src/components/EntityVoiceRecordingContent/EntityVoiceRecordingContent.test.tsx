@@ -9,10 +9,10 @@ import { makeNumber, responseError } from '../../testUtils/fixtures';
 import { EntityVoiceRecordingContent } from './EntityVoiceRecordingContent';
 
 const entity: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Resource',
+  apiVersion: 'voice-recording.mvr/v1alpha1',
+  kind: 'RecordedNumber',
   metadata: {
-    name: 'mobile-32470123456',
+    name: 'mobile-n1',
     annotations: {
       'voice-recording.mvr/number-id': 'n1',
       'voice-recording.mvr/number': '+32470123456',
@@ -65,9 +65,12 @@ describe('EntityVoiceRecordingContent', () => {
 });
 
 describe('isMobileNumberEntity', () => {
-  it('matches Resources of type mobile-number only', () => {
+  it('matches RecordedNumber entities of type mobile-number only', () => {
     expect(isMobileNumberEntity(entity)).toBe(true);
-    expect(isMobileNumberEntity({ ...entity, kind: 'resource' })).toBe(true);
+    expect(isMobileNumberEntity({ ...entity, kind: 'recordednumber' })).toBe(
+      true,
+    );
+    expect(isMobileNumberEntity({ ...entity, kind: 'Resource' })).toBe(false);
     expect(
       isMobileNumberEntity({ ...entity, spec: { type: 'database' } }),
     ).toBe(false);

@@ -19,7 +19,7 @@ import { StatusBadge } from '../StatusBadge/StatusBadge';
 import { WeekGrid } from '../WeekGrid/WeekGrid';
 import { NumberSettingsSummary } from './NumberSettingsSummary';
 
-/** "Voice recording" tab of a mobile-number Resource: status, settings and schedule. */
+/** "Voice recording" tab of a recorded-number entity: status, settings and schedule. */
 export function EntityVoiceRecordingContent() {
   const { entity } = useEntity();
   const api = useApi(voiceRecordingApiRef);
