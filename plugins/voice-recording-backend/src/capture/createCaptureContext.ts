@@ -327,7 +327,14 @@ export function createCaptureContext(
               ...(typeof conversation.quality?.audioLostMs === 'number'
                 ? {
                     audioLostMs: conversation.quality.audioLostMs,
-                    audioLost: conversation.quality.audioLost ?? [],
+                    audioLost: (conversation.quality.audioLost ?? []).map(
+                      r => ({
+                        channel: r.channel,
+                        fromMs: r.fromMs,
+                        toMs: r.toMs,
+                        reason: r.reason,
+                      }),
+                    ),
                   }
                 : {}),
               // stopped mid-call by the policy (emergency number, private mode): why
