@@ -99,9 +99,6 @@ export function lostAudio(
 /** "channel 0: 12.3–33.8 s; channel 1: 12.3–33.8 s", for logs and reasons. */
 export function lostAudioText(lost: { audioLostMs: number; audioLost: LostAudioRange[] }): string {
   const s = (ms: number) => (ms / 1000).toFixed(1);
-  return (
-    `${s(lost.audioLostMs)} s of audio missing (` +
-    lost.audioLost.map(r => `channel ${r.channel}: ${s(r.fromMs)}–${s(r.toMs)} s${r.reason === 'not-written' ? ' not written' : ''}`).join('; ') +
-    ')'
-  );
+  const ranges = lost.audioLost.map(r => `channel ${r.channel}: ${s(r.fromMs)}–${s(r.toMs)} s${r.reason === 'not-written' ? ' not written' : ''}`);
+  return `${s(lost.audioLostMs)} s of audio missing (${ranges.join('; ')})`;
 }

@@ -108,18 +108,16 @@ export function isStorageUnavailable(e: unknown): boolean {
 export async function archiveJournal(
   input: FinalizeInput,
   conversationId: string,
-  extras: RegisterExtras,
+  given: RegisterExtras,
   options: ArchiveOptions,
 ): Promise<{ job: RegistrationJob; result?: FinalizeResult; audioIssues: ConversationAudioIssue[] }> {
   let result: FinalizeResult | undefined;
-  let failure: string | undefined = extras.failureReason;
+  let failure: string | undefined = given.failureReason;
   // audio the journal could not keep (a full disk): in the figures and flagged, so that
   // a recording with audio missing is never registered as a complete one
-  const lost = lostAudio([...(input.scan.dropped ?? []), ...(extras.lost ?? [])], input.header.sampleRate);
-  if (lost) {
-    options.logger.warn(`conversation ${conversationId}: ${lostAudioText(lost)}: the journal's disk was full`);
-    extras = { ...extras, quality: { ...extras.quality, ...lost } };
-  }
+  const lost = lostAudio([...(input.scan.dropped ?? []), ...(given.lost ?? [])], input.header.sampleRate);
+  if (lost) options.logger.warn(`conversation ${conversationId}: ${lostAudioText(lost)}: the journal's disk was full`);
+  const extras: RegisterExtras = lost ? { ...given, quality: { ...given.quality, ...lost } } : given;
   // decided from the journal (audio frames) and the receivers' figures (why none)
   const audioIssues = audioIssuesOf(input.scan, extras.quality);
   if (lost) audioIssues.push('audio-lost');
