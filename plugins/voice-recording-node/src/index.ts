@@ -9,3 +9,4 @@ export * from './capture';
 export * from './permissions';
 export * from './storage';
 export * from './audio';
+export * from './sipIdentifier';

@@ -9,7 +9,6 @@ import {
   LookupAndDecideResult,
   NumbersChangedEventPayload,
   OpusEncoderPool,
-  isCaptureStoreError,
 } from '@mvr/plugin-voice-recording-node';
 import { parse as parseSdp, write as writeSdp } from 'sdp-transform';
 import { ArchiveCompressor, ArchiveCompressorStats } from '../archive/ArchiveCompressor';
@@ -28,6 +27,8 @@ import {
   SipResponse,
   buildResponse,
   parseNameAddr,
+  safeLogText,
+  safeQuotedText,
   splitHeaderList,
 } from '../sip/message';
 import { ClientTransactionLayer, ServerTransaction, ServerTransactionLayer } from '../sip/transaction';
@@ -49,6 +50,7 @@ import {
 import { BlobStore, LocalFileBlobStore, StorageHealth } from '../storage/BlobStore';
 import { CallJournal, JournalReservation } from '../capture/CallJournal';
 import { RateLimitedLog } from './RateLimitedLog';
+import { storeRefusal } from './storeRefusal';
 import { JournalSpares } from '../capture/JournalSpares';
 import { SetupClock, SetupLatency } from './SetupLatency';
 import { v8PoolAdvice } from './v8PoolAdvice';
@@ -126,8 +128,9 @@ export interface SiprecServerStats {
   recordingsUndecodable: number;
 }
 
+/** Text for a quoted header value (Warning, Reason): no quote, backslash or control byte. */
 function text(value: string): string {
-  return value.replace(/["\\\r\n]/g, ' ').slice(0, 200);
+  return safeQuotedText(value);
 }
 
 /** Participants and hints for the recording decision. */
@@ -202,6 +205,7 @@ export class SiprecServer {
   private readonly transportErrors = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'SIP transport errors (dropped TLS handshakes, connection resets)' });
   private readonly connectionLimits = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'connections closed by the TCP/TLS connection limits' });
   private readonly sendErrors = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'responses that could not be sent' });
+  private readonly metadataErrors = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'INVITEs with unreadable recording metadata' });
   readonly stats: SiprecServerStats = {
     requests: 0,
     responsesIgnored: 0,
@@ -547,11 +551,12 @@ export class SiprecServer {
       record?: boolean;
       status?: number;
       phrase?: string;
+      warning?: string;
     },
   ): Promise<void> {
     const r = REFUSAL_RESPONSES[reason];
     const status = what.status ?? r.status;
-    const warning = text(reason === 'unknown-number' || reason === 'error' ? r.warning : `${r.warning}`);
+    const warning = text(what.warning ?? r.warning);
     const headers: Record<string, string> = {
       Warning: `399 ${this.options.config.advertisedAddress} "${warning}"`,
       Reason: `SIP;cause=${status};text="${warning}"`,
@@ -560,7 +565,7 @@ export class SiprecServer {
     this.respond(tx, status, what.phrase ?? r.phrase, headers);
     this.stats.refused++;
     const callId = tx.request.headers.get('Call-ID') ?? '';
-    this.logger.info(`refused call ${callId} with ${status}: ${reason} (${detail})`);
+    this.logger.info(`refused call ${safeLogText(callId)} with ${status}: ${reason} (${safeLogText(detail)})`);
     if (what.record === false) return;
     // written now, or kept until the database is back
     this.registrations.recordRefused({
@@ -677,7 +682,9 @@ export class SiprecServer {
       try {
         metadata = parseRecordingMetadata(body.metadata, { defaultCountry: ctx.config.defaultCountry });
       } catch (e) {
-        this.logger.warn(`call ${callId}: unreadable recording metadata, deciding on From/To: ${(e as Error).message}`);
+        this.metadataErrors.log(
+          `call ${safeLogText(callId)}: unreadable recording metadata, deciding on From/To: ${safeLogText((e as Error).message)}`,
+        );
       }
     }
     const timerDecision = negotiateSessionTimer(req, {
@@ -745,8 +752,9 @@ export class SiprecServer {
       decision = await withDeadline(ctx.policy.lookupAndDecide(decisionReq), { ...limit, operation: 'policy.lookupAndDecide' });
       clock.mark('decision');
     } catch (e) {
-      if (!isCaptureStoreError(e)) throw e;
-      await this.refuse(tx, 'storage-unavailable', shortStoreMessage(e.message), { participants: decisionReq.participants, siprecSessionId });
+      const refusal = storeRefusal(e);
+      if (!refusal) throw e;
+      await this.refuse(tx, refusal.reason, shortStoreMessage((e as Error).message), { ...refusal, participants: decisionReq.participants, siprecSessionId });
       return;
     }
     const number = decision.recordedNumber;
@@ -772,8 +780,10 @@ export class SiprecServer {
             operation: 'conversations.activeCount',
           });
         } catch (e) {
-          if (!isCaptureStoreError(e)) throw e;
-          await this.refuse(tx, 'storage-unavailable', shortStoreMessage(e.message), {
+          const refusal = storeRefusal(e);
+          if (!refusal) throw e;
+          await this.refuse(tx, refusal.reason, shortStoreMessage((e as Error).message), {
+            ...refusal,
             participants: decisionReq.participants,
             recordedNumber: number,
             siprecSessionId,
@@ -926,10 +936,12 @@ export class SiprecServer {
       );
     } catch (e) {
       await Promise.all([...sockets.values()].map(s => s.release()));
-      const storeDown = isCaptureStoreError(e) || (e as Error)?.name === 'StorageUnavailableError';
+      // 503 only when a retry can succeed (outage); a value the store refuses for good is a 400
+      const refusal = storeRefusal(e) ?? { reason: 'error' as const };
       this.storage = undefined; // the next call waits for a fresh probe
-      this.logger.error(`call ${callId}: cannot start recording: ${(e as Error).message}`);
-      await this.refuse(tx, storeDown ? 'storage-unavailable' : 'error', shortStoreMessage((e as Error).message), {
+      this.logger.error(`call ${safeLogText(callId)}: cannot start recording: ${safeLogText((e as Error).message)}`);
+      await this.refuse(tx, refusal.reason, shortStoreMessage((e as Error).message), {
+        ...refusal,
         participants: a.participants,
         recordedNumber: number,
       });

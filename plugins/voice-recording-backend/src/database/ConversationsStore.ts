@@ -18,6 +18,7 @@ import {
   FinishConversationInput,
   ReplaceArchiveInput,
   isCaptureStoreError,
+  storedSipIdentifier,
 } from '@mvr/plugin-voice-recording-node';
 import { Knex } from 'knex';
 import { toIso } from './util';
@@ -204,6 +205,25 @@ export function toCaptureStoreError(
     return new CaptureStoreError('invalid', operation, message, error);
   }
   return new CaptureStoreError('failed', operation, message, error);
+}
+
+/** `other_party` is a varchar(255): a longer name is cut (the participants keep it whole). */
+const OTHER_PARTY_MAX = 255;
+
+/**
+ * Text from the network for a text column: NUL (which PostgreSQL text cannot hold)
+ * becomes U+FFFD, and the value is cut to `maxLength` characters when given, so that
+ * no SIP peer can make an insert fail for good (the recorder would refuse the call).
+ */
+function storedText(value: string | undefined | null, maxLength?: number): string | null {
+  if (value === undefined || value === null) return null;
+  const clean = value.includes('\u0000') ? value.replace(/\u0000/g, '\ufffd') : value;
+  return maxLength !== undefined && clean.length > maxLength ? clean.slice(0, maxLength) : clean;
+}
+
+/** A SIP identifier (Call-ID, SIPREC session id) as stored: see storedSipIdentifier. */
+function storedSipId(value: string | undefined | null): string | null {
+  return value === undefined || value === null ? null : storedSipIdentifier(value);
 }
 
 async function guarded<T>(operation: string, fn: () => Promise<T>): Promise<T> {
@@ -436,11 +456,11 @@ export class KnexConversationsStore implements ConversationsStore {
           other_party_digits: digitsOnly(input.otherParty),
           user_ref: input.recordedNumber.userRef.toLowerCase(),
           direction: input.direction ?? null,
-          other_party: input.otherParty ?? null,
+          other_party: storedText(input.otherParty, OTHER_PARTY_MAX),
           started_at: input.startedAt,
           codec: input.codec ?? null,
-          sip_call_id: input.sipCallId,
-          siprec_session_id: input.siprecSessionId ?? null,
+          sip_call_id: storedSipIdentifier(input.sipCallId),
+          siprec_session_id: storedSipId(input.siprecSessionId),
           participants: JSON.stringify(input.participants),
           participant_history: JSON.stringify(
             startParticipantHistory(input.participants, input.startedAt),
@@ -477,7 +497,7 @@ export class KnexConversationsStore implements ConversationsStore {
       } catch (e) {
         const existing = await this.row(id).catch(() => undefined);
         if (!existing) throw e;
-        if (existing.sip_call_id !== input.sipCallId) {
+        if (existing.sip_call_id !== storedSipIdentifier(input.sipCallId)) {
           throw new CaptureStoreError(
             'conflict',
             op,
@@ -519,12 +539,12 @@ export class KnexConversationsStore implements ConversationsStore {
       const columns: Record<string, unknown> = { updated_at: new Date() };
       if (patch.direction !== undefined) columns.direction = patch.direction;
       if (patch.otherParty !== undefined) {
-        columns.other_party = patch.otherParty;
+        columns.other_party = storedText(patch.otherParty, OTHER_PARTY_MAX);
         columns.other_party_digits = digitsOnly(patch.otherParty);
       }
       if (patch.codec !== undefined) columns.codec = patch.codec;
       if (patch.siprecSessionId !== undefined)
-        columns.siprec_session_id = patch.siprecSessionId;
+        columns.siprec_session_id = storedSipId(patch.siprecSessionId);
       if (patch.metadata !== undefined)
         columns.metadata = JSON.stringify(patch.metadata);
       if (patch.dtmf !== undefined) columns.dtmf = JSON.stringify(patch.dtmf);
@@ -637,9 +657,9 @@ export class KnexConversationsStore implements ConversationsStore {
         user_ref: input.recordedNumber?.userRef.toLowerCase() ?? null,
         participants: JSON.stringify(input.participants),
         reason: input.reason,
-        message: input.message ?? null,
-        sip_call_id: input.sipCallId,
-        siprec_session_id: input.siprecSessionId ?? null,
+        message: storedText(input.message),
+        sip_call_id: storedSipIdentifier(input.sipCallId),
+        siprec_session_id: storedSipId(input.siprecSessionId),
         response_code: input.responseCode,
         capture_source: input.captureSource,
         capture_instance: input.captureInstance ?? null,

@@ -30,5 +30,6 @@ export {
 } from './parse';
 export type { ParseOptions } from './parse';
 export { serializeSipMessage } from './serialize';
+export { safeReasonPhrase, safeQuotedText, safeLogText } from './sanitize';
 export { buildResponse, buildParseErrorResponse, defaultToTag } from './response';
 export type { BuildResponseOptions } from './response';

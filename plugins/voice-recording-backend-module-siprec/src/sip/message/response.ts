@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { SipParseError } from './errors';
 import { SipHeaders, parseNameAddr } from './headers';
 import { SipRequest, SipResponse } from './message';
+import { safeReasonPhrase } from './sanitize';
 
 export interface BuildResponseOptions {
   /** To tag to add when the request has none; defaults to a stable hash of the request. */
@@ -82,7 +83,8 @@ export function buildResponse(
     kind: 'response',
     version: 'SIP/2.0',
     status,
-    reason,
+    // often made from what the request carried: no control byte goes back on the wire
+    reason: safeReasonPhrase(reason),
     headers,
     body: body === undefined ? Buffer.alloc(0) : Buffer.from(body),
   };
@@ -114,6 +116,5 @@ export function buildParseErrorResponse(
     headers,
     body: Buffer.alloc(0),
   };
-  const reason = (reasonPhrase ?? error.reason).replace(/[\r\n]/g, ' ').slice(0, 100);
-  return buildResponse(request, status, reason);
+  return buildResponse(request, status, safeReasonPhrase(reasonPhrase ?? error.reason, 100));
 }
