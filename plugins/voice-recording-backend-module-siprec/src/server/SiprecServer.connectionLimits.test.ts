@@ -49,7 +49,7 @@ function idlePeer(port: number, localAddress: string): Promise<Peer> {
 async function slowloris(port: number, localAddress: string, ca?: Buffer): Promise<Peer & { sent: () => number; startedAt: number }> {
   const socket: net.Socket = await new Promise((resolve, reject) => {
     const s = ca
-      ? tls.connect({ host: '127.0.0.1', port, localAddress, ca })
+      ? tls.connect({ socket: net.connect({ host: '127.0.0.1', port, localAddress }), host: '127.0.0.1', ca })
       : net.connect({ host: '127.0.0.1', port, localAddress });
     s.once(ca ? 'secureConnect' : 'connect', () => resolve(s));
     s.once('error', reject);
