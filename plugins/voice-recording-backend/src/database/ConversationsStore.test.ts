@@ -7,6 +7,7 @@ import {
 import {
   CaptureStoreError,
   isCaptureStoreError,
+  storedSipIdentifier,
 } from '@mvr/plugin-voice-recording-node';
 import knexFactory, { Knex } from 'knex';
 import {
@@ -297,6 +298,50 @@ describe.each(databases.eachSupportedId())(
       expect(unknown.number).toBeUndefined();
       const list = await store.listRefused();
       expect(list.map(r => r.sipCallId)).toEqual(['refused-2', 'refused-1']);
+    });
+
+    it('stores Call-IDs of any length and with NUL or control bytes, in conversations and refused sessions', async () => {
+      const long = `${'7'.repeat(290)}@sbc.net`;
+      const binary = 'nul\u0000and\u001besc@sbc';
+      const huge = `${'k'.repeat(5000)}@sbc`;
+      for (const sipCallId of [long, binary, huge]) {
+        const stored = storedSipIdentifier(sipCallId);
+        const { conversation } = await store.begin(
+          beginInput({
+            sipCallId,
+            siprecSessionId: `s\u0000${'x'.repeat(400)}`,
+            otherParty: `name\u0000${'y'.repeat(300)}`,
+          }),
+        );
+        expect(conversation.sipCallId).toBe(stored);
+        const row = await knex('vr_conversations')
+          .where('sip_call_id', stored)
+          .first();
+        expect(row.id).toBe(conversation.id);
+        expect(row.other_party).toHaveLength(255);
+        expect(row.other_party).not.toContain('\u0000');
+        // a retried begin with the same id finds the row by the same stored form
+        const again = await store.begin(
+          beginInput({ id: conversation.id, sipCallId }),
+        );
+        expect(again.created).toBe(false);
+        const { refused } = await store.recordRefused({
+          at: new Date('2025-06-02T07:00:00.000Z'),
+          participants: [{ aor: 'sip:+32470123456@sbc' }],
+          recordedNumber: bob,
+          reason: 'manual-private',
+          message: 'detail with a NUL \u0000 from the request',
+          sipCallId,
+          responseCode: 403,
+          captureSource: 'siprec',
+        });
+        expect(refused.sipCallId).toBe(stored);
+        expect(
+          await knex('vr_refused_sessions').where('sip_call_id', stored).first(),
+        ).toMatchObject({ id: refused.id, response_code: 403 });
+      }
+      expect(storedSipIdentifier(long)).toBe(long);
+      expect(storedSipIdentifier(huge)).toHaveLength(1024);
     });
 
     it('keeps a refused session once when it is recorded again under its id', async () => {
