@@ -35,10 +35,9 @@ exports.down = async function down(knex) {
   if (isSqlite(knex)) return;
   for (const [table, column] of COLUMNS) {
     // longer values are cut: varchar(255) cannot hold them
-    await knex.raw('ALTER TABLE ?? ALTER COLUMN ?? TYPE varchar(255) USING left(??, 255)', [
-      table,
-      column,
-      column,
-    ]);
+    await knex.raw(
+      'ALTER TABLE ?? ALTER COLUMN ?? TYPE varchar(255) USING left(??, 255)',
+      [table, column, column],
+    );
   }
 };

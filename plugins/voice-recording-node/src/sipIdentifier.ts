@@ -25,14 +25,20 @@ const ESCAPED = /[^\x21\x22\x24-\x7e]/gu;
 export function storedSipIdentifier(value: string): string {
   let out = KEPT.test(value) ? value : value.replace(ESCAPED, escapeChar);
   if (out.length > STORED_SIP_IDENTIFIER_MAX_LENGTH) {
-    const hash = ` sha256:${createHash('sha256').update(value, 'utf8').digest('hex')}`;
-    out = `${out.slice(0, STORED_SIP_IDENTIFIER_MAX_LENGTH - hash.length)}${hash}`;
+    const hash = ` sha256:${createHash('sha256')
+      .update(value, 'utf8')
+      .digest('hex')}`;
+    out = `${out.slice(
+      0,
+      STORED_SIP_IDENTIFIER_MAX_LENGTH - hash.length,
+    )}${hash}`;
   }
   return out;
 }
 
 function escapeChar(c: string): string {
   let out = '';
-  for (const byte of Buffer.from(c, 'utf8')) out += `#${byte.toString(16).padStart(2, '0')}`;
+  for (const byte of Buffer.from(c, 'utf8'))
+    out += `#${byte.toString(16).padStart(2, '0')}`;
   return out;
 }

@@ -18,6 +18,7 @@ import { SiprecServer } from './SiprecServer';
 jest.setTimeout(60_000);
 
 const RECORDED = '+32470000001';
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f\ufffd]/;
 
 async function startServer(begin: () => Promise<never>) {

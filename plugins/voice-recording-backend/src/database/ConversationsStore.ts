@@ -217,7 +217,9 @@ const OTHER_PARTY_MAX = 255;
  */
 function storedText(value: string | undefined | null, maxLength?: number): string | null {
   if (value === undefined || value === null) return null;
-  const clean = value.includes('\u0000') ? value.replace(/\u0000/g, '\ufffd') : value;
+  const clean = value.includes('\u0000')
+    ? value.split('\u0000').join('\ufffd')
+    : value;
   return maxLength !== undefined && clean.length > maxLength ? clean.slice(0, maxLength) : clean;
 }
 

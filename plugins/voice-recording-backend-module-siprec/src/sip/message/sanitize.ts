@@ -3,9 +3,16 @@
  * the logs: control bytes (NUL, CR, LF, ESC, ...) must not go through as they are.
  */
 
+/* eslint-disable no-control-regex -- matching control characters is the point here */
+
 // C0 controls, DEL, C1 controls, line/paragraph separators
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const CONTROLS_G = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+// the same, and U+FFFD (bytes that were not UTF-8), for log lines
+const LOG_ESCAPED = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffd]/;
+const LOG_ESCAPED_G = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffd]/g;
+
+/* eslint-enable no-control-regex */
 
 /**
  * A Reason-Phrase (RFC 3261 §25.1: no CR, LF or other control byte): each control
@@ -27,8 +34,8 @@ export function safeQuotedText(value: string, maxLength = 200): string {
  * a line stays one line and shows what was received; at most `maxLength` characters.
  */
 export function safeLogText(value: string, maxLength = 500): string {
-  const clean = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffd]/.test(value)
-    ? value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffd]/g, c => {
+  const clean = LOG_ESCAPED.test(value)
+    ? value.replace(LOG_ESCAPED_G, c => {
         const code = c.charCodeAt(0);
         return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
       })
