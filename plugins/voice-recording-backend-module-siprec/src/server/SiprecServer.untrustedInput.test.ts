@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { mockServices } from '@backstage/backend-test-utils';
-import { CaptureContext, CaptureStoreError, RefusedSessionInput } from '@mvr/plugin-voice-recording-node';
+import { CaptureContext, CaptureStoreError, RecordRefusedInput } from '@mvr/plugin-voice-recording-node';
 import { emptyConversations } from '../__testUtils__/emptyConversations';
 import { SrcClient } from '../testing/SrcClient';
 import { buildMetadata, buildOfferSdp } from '../testing/siprecMessages';
@@ -23,7 +23,7 @@ const CONTROL = /[\u0000-\u001f\u007f\ufffd]/;
 
 async function startServer(begin: () => Promise<never>) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvr-untrusted-'));
-  const refused: RefusedSessionInput[] = [];
+  const refused: RecordRefusedInput[] = [];
   const ctx: CaptureContext = {
     logger: mockServices.logger.mock(),
     config: { defaultCountry: 'BE', emergencyNumbers: ['112'] },
