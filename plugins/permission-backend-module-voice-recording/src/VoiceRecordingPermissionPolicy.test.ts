@@ -193,12 +193,10 @@ describe('VoiceRecordingPermissionPolicy', () => {
     ).resolves.toEqual(hideOthersNumbers);
   });
 
-  it.each(
-    [
-      ['catalog.entity.refresh', 'update'],
-      ['catalog.entity.delete', 'delete'],
-    ] as const,
-  )(
+  it.each([
+    ['catalog.entity.refresh', 'update'],
+    ['catalog.entity.delete', 'delete'],
+  ] as const)(
     "applies the same condition to %s (no acting on, nor probing, another user's number)",
     async (name, action) => {
       const permission = createPermission({

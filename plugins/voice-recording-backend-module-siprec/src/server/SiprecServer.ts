@@ -126,6 +126,8 @@ export interface SiprecServerStats {
   recordingsNoMedia: number;
   /** calls archived without usable audio: only codecs the recorder cannot decode (`undecodable-codec`) */
   recordingsUndecodable: number;
+  /** calls archived with some received audio missing (`audio-lost`: the journal's disk was full) */
+  recordingsAudioLost: number;
 }
 
 /** Text for a quoted header value (Warning, Reason): no quote, backslash or control byte. */
@@ -218,6 +220,7 @@ export class SiprecServer {
     internalErrors: 0,
     recordingsNoMedia: 0,
     recordingsUndecodable: 0,
+    recordingsAudioLost: 0,
   };
   /** set-up time of the last answered calls, phase by phase */
   readonly setupLatency = new SetupLatency();
@@ -1257,6 +1260,7 @@ export class SiprecServer {
         this.counted.add(session);
         if (session.audioIssues.includes('no-media')) this.stats.recordingsNoMedia++;
         if (session.audioIssues.includes('undecodable-codec')) this.stats.recordingsUndecodable++;
+        if (session.audioIssues.includes('audio-lost')) this.stats.recordingsAudioLost++;
       },
       e => {
         this.logger.error(`call ${session.start.sipCallId}: ending failed: ${(e as Error)?.stack ?? e}`);
