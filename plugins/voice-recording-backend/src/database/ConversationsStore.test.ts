@@ -818,16 +818,20 @@ describe.each(databases.eachSupportedId())(
         false,
       );
       // the phone-search triggers survived the columns' removal (SQLite's own DROP COLUMN)
-      if (sqlite) {
-        const triggers = await db('sqlite_master')
-          .where({ type: 'trigger', tbl_name: 'vr_conversations' })
-          .pluck('name');
-        expect(triggers.sort()).toEqual([
-          'vr_conversations_phone_ad',
-          'vr_conversations_phone_ai',
-          'vr_conversations_phone_au',
-        ]);
-      }
+      const triggers = sqlite
+        ? await db('sqlite_master')
+            .where({ type: 'trigger', tbl_name: 'vr_conversations' })
+            .pluck('name')
+        : [];
+      expect(triggers.sort()).toEqual(
+        sqlite
+          ? [
+              'vr_conversations_phone_ad',
+              'vr_conversations_phone_ai',
+              'vr_conversations_phone_au',
+            ]
+          : [],
+      );
       expect(await db.schema.hasTable('vr_conversations_phone')).toBe(sqlite);
       // then the phone FTS index (SQLite only)
       await db.migrate.down(migrationConfig);

@@ -17,6 +17,8 @@ export function ParticipantHistory(props: {
   history: ConversationParticipantPeriod[];
   endedAt?: string;
 }) {
+  // a period without an end lasted to the end of the call, or lasts still
+  const openEnd = props.endedAt ? 'end of the call' : 'now';
   return (
     <Table
       size="small"
@@ -41,11 +43,7 @@ export function ParticipantHistory(props: {
             <TableCell>{p.recorded ? 'Recorded user' : 'Other party'}</TableCell>
             <TableCell>{formatDateTime(p.from)}</TableCell>
             <TableCell>
-              {p.to
-                ? formatDateTime(p.to)
-                : props.endedAt
-                ? 'end of the call'
-                : 'now'}
+              {p.to ? formatDateTime(p.to) : openEnd}
             </TableCell>
           </TableRow>
         ))}
