@@ -227,6 +227,7 @@ describe.each(databases.eachSupportedId())(
               },
               voiceRecording: {
                 adminGroups: ['group:default/compliance'],
+                permissionPolicy: { otherPermissions: 'allow' },
                 defaultCountry: 'BE',
                 defaultTimeZone: 'Europe/Brussels',
                 storage: { local: { directory: storage } },

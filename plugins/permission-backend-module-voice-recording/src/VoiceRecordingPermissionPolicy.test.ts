@@ -6,19 +6,7 @@ import {
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
   voiceRecordingAuditReadPermission,
-  voiceRecordingConversationDownloadPermission,
-  voiceRecordingConversationExportPermission,
-  voiceRecordingConversationReadPermission,
-  voiceRecordingBulkSchedulePermission,
-  voiceRecordingNumberCreatePermission,
-  voiceRecordingNumberDeletePermission,
   voiceRecordingNumberReadPermission,
-  voiceRecordingNumberSelfManagePermission,
-  voiceRecordingNumberUpdatePermission,
-  voiceRecordingPermissions,
-  voiceRecordingPlanningModelManagePermission,
-  voiceRecordingPlanningModelReadPermission,
-  voiceRecordingPolicyQueryPermission,
 } from '@mvr/plugin-voice-recording-common';
 import { VoiceRecordingPermissionPolicy } from './VoiceRecordingPermissionPolicy';
 
@@ -34,211 +22,145 @@ function mockUser(userEntityRef: string, groups: string[]): PolicyQueryUser {
 
 const alice = mockUser('user:default/alice', ['group:default/compliance']);
 const bob = mockUser('user:default/bob', ['group:default/trading']);
-const dave = mockUser('user:default/dave', ['group:default/observers']);
 
 const catalogEntityRead = createPermission({
   name: 'catalog.entity.read',
   attributes: { action: 'read' },
   resourceType: 'catalog-entity',
 });
-
-const ownerCondition = (userRefs: string[]) => ({
-  rule: 'IS_NUMBER_OWNER',
-  resourceType: 'voice-recording-number',
-  params: { userRefs },
+const catalogLocationRead = createPermission({
+  name: 'catalog.location.read',
+  attributes: { action: 'read' },
+});
+const scaffolderTaskCreate = createPermission({
+  name: 'scaffolder.task.create',
+  attributes: { action: 'create' },
 });
 
-describe('VoiceRecordingPermissionPolicy', () => {
-  const policy = VoiceRecordingPermissionPolicy.fromConfig(
-    mockServices.rootConfig({ data: {} }),
+const policyWith = (permissionPolicy?: unknown) =>
+  VoiceRecordingPermissionPolicy.fromConfig(
+    mockServices.rootConfig({
+      data:
+        permissionPolicy === undefined
+          ? {}
+          : { voiceRecording: { permissionPolicy } },
+    }),
   );
 
-  it('defaults the admin groups to group:default/compliance', () => {
-    expect(policy.adminEntityRefs).toEqual(['group:default/compliance']);
-  });
-
-  it.each(voiceRecordingPermissions.map(p => [p.name, p] as const))(
-    'allows admins %s',
-    async (_name, permission) => {
-      await expect(policy.handle({ permission }, alice)).resolves.toEqual({
-        result: AuthorizeResult.ALLOW,
-      });
-    },
-  );
-
-  it('gives standard users a conditional read limited to their own numbers', async () => {
-    await expect(
-      policy.handle({ permission: voiceRecordingNumberReadPermission }, bob),
-    ).resolves.toEqual({
-      result: AuthorizeResult.CONDITIONAL,
-      pluginId: 'voice-recording',
-      resourceType: 'voice-recording-number',
-      conditions: ownerCondition(['user:default/bob', 'group:default/trading']),
-    });
-  });
-
-  it('lets standard users self-manage only their own self-managed numbers', async () => {
-    await expect(
-      policy.handle(
-        { permission: voiceRecordingNumberSelfManagePermission },
-        bob,
-      ),
-    ).resolves.toEqual({
-      result: AuthorizeResult.CONDITIONAL,
-      pluginId: 'voice-recording',
-      resourceType: 'voice-recording-number',
-      conditions: {
-        allOf: [
-          ownerCondition(['user:default/bob', 'group:default/trading']),
-          {
-            rule: 'IS_SELF_MANAGED',
-            resourceType: 'voice-recording-number',
-            params: undefined,
-          },
-        ],
-      },
-    });
-  });
-
-  it('gives standard users a conditional conversation read limited to their own calls', async () => {
-    await expect(
-      policy.handle(
-        { permission: voiceRecordingConversationReadPermission },
-        bob,
-      ),
-    ).resolves.toEqual({
-      result: AuthorizeResult.CONDITIONAL,
-      pluginId: 'voice-recording',
-      resourceType: 'voice-recording-conversation',
-      conditions: {
-        rule: 'IS_CONVERSATION_OWNER',
-        resourceType: 'voice-recording-conversation',
-        params: { userRefs: ['user:default/bob', 'group:default/trading'] },
-      },
-    });
-  });
-
-  it('lets standard users read planning models', async () => {
-    await expect(
-      policy.handle(
-        { permission: voiceRecordingPlanningModelReadPermission },
-        dave,
-      ),
-    ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
-  });
-
-  it.each(
-    [
-      voiceRecordingNumberCreatePermission,
-      voiceRecordingNumberUpdatePermission,
-      voiceRecordingNumberDeletePermission,
-      voiceRecordingPlanningModelManagePermission,
-      voiceRecordingBulkSchedulePermission,
-      voiceRecordingPolicyQueryPermission,
-      voiceRecordingAuditReadPermission,
-      voiceRecordingConversationDownloadPermission,
-      voiceRecordingConversationExportPermission,
-      createPermission({
-        name: 'voice-recording.case.create',
-        attributes: { action: 'create' },
-      }),
-    ].map(p => [p.name, p] as const),
-  )('denies standard users %s', async (_name, permission) => {
-    await expect(policy.handle({ permission }, bob)).resolves.toEqual({
-      result: AuthorizeResult.DENY,
-    });
-  });
-
-  it('allows permissions of other plugins to everybody signed in', async () => {
-    const catalogLocationRead = createPermission({
-      name: 'catalog.location.read',
-      attributes: { action: 'read' },
-    });
-    await expect(
-      policy.handle({ permission: catalogLocationRead }, bob),
-    ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
-  });
-
-  it('lets admins read every catalog entity', async () => {
-    await expect(
-      policy.handle({ permission: catalogEntityRead }, alice),
-    ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
-  });
-
-  const hideOthersNumbers = {
-    result: AuthorizeResult.CONDITIONAL,
-    pluginId: 'catalog',
-    resourceType: 'catalog-entity',
-    conditions: {
-      anyOf: [
-        {
-          not: {
-            rule: 'HAS_SPEC',
-            resourceType: 'catalog-entity',
-            params: { key: 'type', value: 'mobile-number' },
-          },
-        },
-        {
-          rule: 'IS_ENTITY_OWNER',
+/** The suite's catalog restriction for bob: every entity but others' recorded numbers. */
+const hideOthersNumbers = {
+  result: AuthorizeResult.CONDITIONAL,
+  pluginId: 'catalog',
+  resourceType: 'catalog-entity',
+  conditions: {
+    anyOf: [
+      {
+        not: {
+          rule: 'HAS_SPEC',
           resourceType: 'catalog-entity',
-          params: { claims: ['user:default/bob', 'group:default/trading'] },
+          params: { key: 'type', value: 'mobile-number' },
         },
-      ],
-    },
-  };
+      },
+      {
+        rule: 'IS_ENTITY_OWNER',
+        resourceType: 'catalog-entity',
+        params: { claims: ['user:default/bob', 'group:default/trading'] },
+      },
+    ],
+  },
+};
 
-  it("hides other users' recorded-number entities from standard users in the catalog", async () => {
+describe('VoiceRecordingPermissionPolicy', () => {
+  describe('other plugins\' permissions by default (not configured)', () => {
+    const policy = policyWith(undefined);
+
+    it('denies them, to admins too: nothing is opened up silently', async () => {
+      expect(policy.otherPermissions).toBe('deny');
+      for (const user of [alice, bob]) {
+        for (const permission of [
+          catalogLocationRead,
+          scaffolderTaskCreate,
+          catalogEntityRead,
+        ]) {
+          await expect(policy.handle({ permission }, user)).resolves.toEqual({
+            result: AuthorizeResult.DENY,
+          });
+        }
+      }
+    });
+
+    it('still answers the voice-recording permissions', async () => {
+      await expect(
+        policy.handle({ permission: voiceRecordingAuditReadPermission }, alice),
+      ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
+      await expect(
+        policy.handle({ permission: voiceRecordingNumberReadPermission }, bob),
+      ).resolves.toMatchObject({
+        result: AuthorizeResult.CONDITIONAL,
+        resourceType: 'voice-recording-number',
+      });
+      await expect(
+        policy.handle({ permission: voiceRecordingAuditReadPermission }, bob),
+      ).resolves.toEqual({ result: AuthorizeResult.DENY });
+    });
+  });
+
+  describe('otherPermissions: allow', () => {
+    const policy = policyWith({ otherPermissions: 'allow' });
+
+    it('allows them to everybody signed in', async () => {
+      expect(policy.otherPermissions).toBe('allow');
+      for (const permission of [catalogLocationRead, scaffolderTaskCreate]) {
+        await expect(policy.handle({ permission }, bob)).resolves.toEqual({
+          result: AuthorizeResult.ALLOW,
+        });
+      }
+    });
+
+    it("still hides other users' recorded numbers in the catalog", async () => {
+      await expect(
+        policy.handle({ permission: catalogEntityRead }, bob),
+      ).resolves.toEqual(hideOthersNumbers);
+      await expect(
+        policy.handle({ permission: catalogEntityRead }, alice),
+      ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
+    });
+
+    it('still denies voice-recording permissions the user does not have', async () => {
+      await expect(
+        policy.handle({ permission: voiceRecordingAuditReadPermission }, bob),
+      ).resolves.toEqual({ result: AuthorizeResult.DENY });
+    });
+  });
+
+  it('otherPermissions: deny denies them explicitly', async () => {
+    const policy = policyWith({ otherPermissions: 'deny' });
+    expect(policy.otherPermissions).toBe('deny');
     await expect(
-      policy.handle({ permission: catalogEntityRead }, bob),
-    ).resolves.toEqual(hideOthersNumbers);
+      policy.handle({ permission: catalogLocationRead }, alice),
+    ).resolves.toEqual({ result: AuthorizeResult.DENY });
   });
 
   it.each([
-    ['catalog.entity.refresh', 'update'],
-    ['catalog.entity.delete', 'delete'],
-  ] as const)(
-    "applies the same condition to %s (no acting on, nor probing, another user's number)",
-    async (name, action) => {
-      const permission = createPermission({
-        name,
-        attributes: { action },
-        resourceType: 'catalog-entity',
-      });
-      await expect(policy.handle({ permission }, bob)).resolves.toEqual(
-        hideOthersNumbers,
+    ['an unknown word', 'allow-all', /"allow-all": it must be one of 'deny', 'allow'/],
+    ['another case', 'Allow', /"Allow": it must be one of 'deny', 'allow'/],
+    ['a boolean', true, /it must be one of 'deny', 'allow'/],
+  ])(
+    'refuses %s with an error naming the setting and the choices',
+    (_what, otherPermissions, message) => {
+      expect(() => policyWith({ otherPermissions })).toThrow(
+        /voiceRecording\.permissionPolicy\.otherPermissions/,
       );
-      await expect(policy.handle({ permission }, alice)).resolves.toEqual({
-        result: AuthorizeResult.ALLOW,
-      });
+      expect(() => policyWith({ otherPermissions })).toThrow(message);
     },
   );
 
-  it('denies voice-recording permissions when there is no user', async () => {
-    await expect(
-      policy.handle({ permission: voiceRecordingNumberReadPermission }),
-    ).resolves.toEqual({ result: AuthorizeResult.DENY });
-  });
-
-  it('reads admin groups from config, matching refs case- and shorthand-insensitively', async () => {
-    const custom = VoiceRecordingPermissionPolicy.fromConfig(
+  it('reads the admin groups', async () => {
+    const policy = VoiceRecordingPermissionPolicy.fromConfig(
       mockServices.rootConfig({
-        data: { voiceRecording: { adminGroups: ['Observers'] } },
+        data: { voiceRecording: { adminGroups: ['group:default/risk'] } },
       }),
     );
-    expect(custom.adminEntityRefs).toEqual(['group:default/observers']);
-    await expect(
-      custom.handle({ permission: voiceRecordingAuditReadPermission }, dave),
-    ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
-    // alice is no admin any more under this configuration
-    await expect(
-      custom.handle({ permission: voiceRecordingAuditReadPermission }, alice),
-    ).resolves.toEqual({ result: AuthorizeResult.DENY });
-  });
-
-  it('rejects an invalid admin group ref with a message naming the setting', () => {
-    expect(
-      () =>
-        new VoiceRecordingPermissionPolicy({ adminGroups: ['group:default/'] }),
-    ).toThrow(/voiceRecording\.adminGroups/);
+    expect(policy.adminEntityRefs).toEqual(['group:default/risk']);
   });
 });

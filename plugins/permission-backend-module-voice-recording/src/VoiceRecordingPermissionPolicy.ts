@@ -1,214 +1,127 @@
 import { Config } from '@backstage/config';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   AuthorizeResult,
-  isPermission,
-  isResourcePermission,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
-import { RESOURCE_TYPE_CATALOG_ENTITY } from '@backstage/plugin-catalog-common/alpha';
 import {
   PermissionPolicy,
   PolicyQuery,
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
-import {
-  createVoiceRecordingConversationConditionalDecision,
-  createVoiceRecordingNumberConditionalDecision,
-  voiceRecordingConversationConditions,
-  voiceRecordingNumberConditions,
-} from '@mvr/plugin-voice-recording-node';
-import {
-  voiceRecordingConversationReadPermission,
-  voiceRecordingNumberReadPermission,
-  voiceRecordingNumberSelfManagePermission,
-  voiceRecordingPermissions,
-  voiceRecordingPlanningModelReadPermission,
-} from '@mvr/plugin-voice-recording-common';
+import { VoiceRecordingPolicyHandler } from '@mvr/plugin-voice-recording-node';
 
-/** spec.type of the catalog entities (kind RecordedNumber) that represent recorded numbers. */
-export const MOBILE_NUMBER_ENTITY_TYPE = 'mobile-number';
+/** What the ready-made policy answers for the permissions of other plugins. */
+export type OtherPermissionsChoice = 'deny' | 'allow';
 
-/** Admin groups used when `voiceRecording.adminGroups` is not configured. */
-export const DEFAULT_VOICE_RECORDING_ADMIN_GROUPS = [
-  'group:default/compliance',
-];
+/** Config key of {@link OtherPermissionsChoice}. */
+export const OTHER_PERMISSIONS_CONFIG_KEY =
+  'voiceRecording.permissionPolicy.otherPermissions';
 
-const VOICE_RECORDING_PERMISSION_PREFIX = 'voice-recording.';
-const knownVoiceRecordingPermissions = new Set(
-  voiceRecordingPermissions.map(p => p.name),
-);
+/** Used when {@link OTHER_PERMISSIONS_CONFIG_KEY} is not set: nothing is opened up silently. */
+export const DEFAULT_OTHER_PERMISSIONS: OtherPermissionsChoice = 'deny';
 
-function normalizeRef(ref: string, defaultKind: string): string {
-  return stringifyEntityRef(
-    parseEntityRef(ref, { defaultKind, defaultNamespace: 'default' }),
-  ).toLocaleLowerCase('en-US');
-}
+const OTHER_PERMISSIONS_CHOICES: OtherPermissionsChoice[] = ['deny', 'allow'];
 
 export interface VoiceRecordingPermissionPolicyOptions {
   /** Entity refs (groups, or users) whose members administer voice recording. */
-  adminGroups: string[];
+  adminGroups?: string[];
+  /**
+   * The answer to every permission of other plugins (catalog, scaffolder,
+   * notifications, ...); default {@link DEFAULT_OTHER_PERMISSIONS}.
+   */
+  otherPermissions?: OtherPermissionsChoice;
+}
+
+/** Reads {@link OTHER_PERMISSIONS_CONFIG_KEY}; a clear error names the key and the value. */
+export function readOtherPermissionsChoice(config: Config): {
+  choice: OtherPermissionsChoice;
+  configured: boolean;
+} {
+  let value: string | undefined;
+  try {
+    value = config.getOptionalString(OTHER_PERMISSIONS_CONFIG_KEY);
+  } catch (error) {
+    throw new Error(
+      `Invalid ${OTHER_PERMISSIONS_CONFIG_KEY}: it must be one of ${OTHER_PERMISSIONS_CHOICES.map(
+        c => `'${c}'`,
+      ).join(', ')} (${(error as Error).message})`,
+    );
+  }
+  if (value === undefined) {
+    return { choice: DEFAULT_OTHER_PERMISSIONS, configured: false };
+  }
+  if (!(OTHER_PERMISSIONS_CHOICES as string[]).includes(value)) {
+    throw new Error(
+      `Invalid ${OTHER_PERMISSIONS_CONFIG_KEY} ${JSON.stringify(
+        value,
+      )}: it must be one of ${OTHER_PERMISSIONS_CHOICES.map(
+        c => `'${c}'`,
+      ).join(', ')}`,
+    );
+  }
+  return { choice: value as OtherPermissionsChoice, configured: true };
 }
 
 /**
- * Permission policy of the Mobile Voice Recording portal.
+ * The ready-made permission policy, for a portal that has no policy of its own.
  *
- * - Members of `voiceRecording.adminGroups` (matched against the ownership refs of
- *   the signed-in user) are allowed everything.
- * - Standard users: read their own recorded numbers (conditional IS_NUMBER_OWNER),
- *   switch professional mode of their own self-managed numbers (IS_NUMBER_OWNER and
- *   IS_SELF_MANAGED), read planning models, search/view/play back the conversations
- *   of their own numbers (conditional IS_CONVERSATION_OWNER); every other voice-recording permission
- *   is denied, including voice-recording permissions this policy does not know yet.
- * - Catalog entity permissions (read, refresh, delete, ...): allowed, except on
- *   recorded-number entities, which only their owner and the admins may read or act on.
- * - Other permissions of other plugins (catalog locations, notifications, ...) are
- *   allowed.
+ * - Voice-recording permissions and the suite's restriction on catalog entities
+ *   (recorded-number entities only for their owner and the admins): the suite's
+ *   decisions ({@link VoiceRecordingPolicyHandler} of
+ *   `@mvr/plugin-voice-recording-node`).
+ * - Every permission of other plugins: `voiceRecording.permissionPolicy.otherPermissions`,
+ *   `deny` by default (a portal must choose to open them up), or `allow` (to
+ *   everybody signed in). Catalog entity permissions get that answer AND the suite's
+ *   restriction.
+ *
+ * A portal with a policy of its own does not install this module: its policy calls
+ * the handler instead (see docs/permissions.md).
  *
  * Service-to-service calls never reach a policy: Backstage allows them (restricted
  * by `accessRestrictions` of external access).
  */
 export class VoiceRecordingPermissionPolicy implements PermissionPolicy {
-  private readonly adminRefs: Set<string>;
+  /** The suite's decisions this policy delegates to. */
+  readonly handler: VoiceRecordingPolicyHandler;
+  /** The answer to every permission of other plugins. */
+  readonly otherPermissions: OtherPermissionsChoice;
 
   static fromConfig(config: Config): VoiceRecordingPermissionPolicy {
-    const key = 'voiceRecording.adminGroups';
-    const adminGroups =
-      config.getOptionalStringArray(key) ??
-      DEFAULT_VOICE_RECORDING_ADMIN_GROUPS;
-    return new VoiceRecordingPermissionPolicy({ adminGroups });
+    return new VoiceRecordingPermissionPolicy({
+      adminGroups: config.getOptionalStringArray('voiceRecording.adminGroups'),
+      otherPermissions: readOtherPermissionsChoice(config).choice,
+    });
   }
 
-  constructor(options: VoiceRecordingPermissionPolicyOptions) {
-    this.adminRefs = new Set(
-      options.adminGroups.map(ref => {
-        try {
-          return normalizeRef(ref, 'group');
-        } catch (error) {
-          throw new Error(
-            `Invalid entity ref '${ref}' in voiceRecording.adminGroups: ${
-              (error as Error).message
-            }`,
-          );
-        }
-      }),
-    );
+  constructor(options: VoiceRecordingPermissionPolicyOptions = {}) {
+    this.handler = new VoiceRecordingPolicyHandler({
+      adminGroups: options.adminGroups,
+    });
+    this.otherPermissions = options.otherPermissions ?? DEFAULT_OTHER_PERMISSIONS;
+    if (!OTHER_PERMISSIONS_CHOICES.includes(this.otherPermissions)) {
+      throw new Error(
+        `Invalid otherPermissions ${JSON.stringify(
+          this.otherPermissions,
+        )}: it must be one of 'deny', 'allow'`,
+      );
+    }
   }
 
   /** The normalised admin entity refs, e.g. `group:default/compliance`. */
   get adminEntityRefs(): string[] {
-    return [...this.adminRefs];
+    return this.handler.adminEntityRefs;
   }
 
   async handle(
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
-    const { permission } = request;
-    const isVoiceRecording =
-      knownVoiceRecordingPermissions.has(permission.name) ||
-      permission.name.startsWith(VOICE_RECORDING_PERMISSION_PREFIX);
-    if (!isVoiceRecording) {
-      if (isResourcePermission(permission, RESOURCE_TYPE_CATALOG_ENTITY)) {
-        return this.catalogEntityAccess(user);
-      }
-      return { result: AuthorizeResult.ALLOW };
-    }
-
-    const identity = userIdentity(user);
-    if (!identity) {
-      return { result: AuthorizeResult.DENY };
-    }
-    if (identity.ownershipRefs.some(ref => this.adminRefs.has(ref))) {
-      return { result: AuthorizeResult.ALLOW };
-    }
-
-    if (isPermission(permission, voiceRecordingPlanningModelReadPermission)) {
-      return { result: AuthorizeResult.ALLOW };
-    }
-
-    const userRefs = [identity.userEntityRef, ...identity.ownershipRefs].filter(
-      (ref, index, all) => all.indexOf(ref) === index,
-    );
-    const isOwner = voiceRecordingNumberConditions.isNumberOwner({ userRefs });
-    if (isPermission(permission, voiceRecordingConversationReadPermission)) {
-      return createVoiceRecordingConversationConditionalDecision(
-        permission,
-        voiceRecordingConversationConditions.isConversationOwner({ userRefs }),
-      );
-    }
-    if (isPermission(permission, voiceRecordingNumberReadPermission)) {
-      return createVoiceRecordingNumberConditionalDecision(permission, isOwner);
-    }
-    if (isPermission(permission, voiceRecordingNumberSelfManagePermission)) {
-      return createVoiceRecordingNumberConditionalDecision(permission, {
-        allOf: [isOwner, voiceRecordingNumberConditions.isSelfManaged()],
-      });
-    }
-    return { result: AuthorizeResult.DENY };
-  }
-
-  /**
-   * Catalog entities are readable (and refreshable, deletable, ...) by everybody,
-   * except recorded-number entities (spec.type mobile-number): those only by their
-   * owner and by admins, in the catalog's own SQL filter (HAS_SPEC / IS_ENTITY_OWNER
-   * rules of the catalog; IS_ENTITY_OWNER matches the number's own `ownedBy`
-   * relation, which the catalog module emits on the number's side only). With the
-   * same condition on refresh and delete, a refresh of another person's number is
-   * refused (403) exactly like one of an entity that does not exist, instead of
-   * succeeding and so telling that the number is recorded.
-   */
-  private catalogEntityAccess(user?: PolicyQueryUser): PolicyDecision {
-    const identity = userIdentity(user);
-    if (!identity) {
-      return { result: AuthorizeResult.ALLOW };
-    }
-    if (identity.ownershipRefs.some(ref => this.adminRefs.has(ref))) {
-      return { result: AuthorizeResult.ALLOW };
-    }
-    const claims = [identity.userEntityRef, ...identity.ownershipRefs].filter(
-      (ref, index, all) => all.indexOf(ref) === index,
-    );
-    return {
-      result: AuthorizeResult.CONDITIONAL,
-      pluginId: 'catalog',
-      resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
-      conditions: {
-        anyOf: [
-          {
-            not: {
-              rule: 'HAS_SPEC',
-              resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
-              params: { key: 'type', value: MOBILE_NUMBER_ENTITY_TYPE },
-            },
-          },
-          {
-            rule: 'IS_ENTITY_OWNER',
-            resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
-            params: { claims },
-          },
-        ],
-      },
+    const other: PolicyDecision = {
+      result:
+        this.otherPermissions === 'allow'
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY,
     };
+    return this.handler.decide(request, user, () => other);
   }
-}
-
-function userIdentity(
-  user: PolicyQueryUser | undefined,
-): { userEntityRef: string; ownershipRefs: string[] } | undefined {
-  if (!user) {
-    return undefined;
-  }
-  const principal = user.credentials?.principal as
-    | { type?: string; userEntityRef?: string }
-    | undefined;
-  const rawUserRef = user.info?.userEntityRef ?? principal?.userEntityRef;
-  if (!rawUserRef) {
-    return undefined;
-  }
-  const userEntityRef = normalizeRef(rawUserRef, 'user');
-  const ownershipRefs = (user.info?.ownershipEntityRefs ?? [userEntityRef]).map(
-    ref => ref.toLocaleLowerCase('en-US'),
-  );
-  return { userEntityRef, ownershipRefs };
 }

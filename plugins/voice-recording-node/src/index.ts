@@ -7,6 +7,7 @@ export * from './notifiers';
 export * from './events';
 export * from './capture';
 export * from './permissions';
+export * from './policy';
 export * from './storage';
 export * from './audio';
 export * from './sipIdentifier';
