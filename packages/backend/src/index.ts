@@ -16,8 +16,10 @@ const backend = createBackend();
 backend.add(import('@backstage/plugin-app-backend'));
 
 // Auth. No guest provider: in development the demo provider below signs in as a
-// catalog user; in production an OIDC provider module is added (docs/auth.md).
+// catalog user; in production the company's OpenID Connect provider does
+// (auth.providers.oidc, users resolved to catalog users by e-mail; docs/auth.md).
 backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-oidc-provider'));
 // DEVELOPMENT ONLY: registers itself only when auth.environment is `development`.
 backend.add(import('./modules/demoSignInProvider'));
 
