@@ -57,7 +57,9 @@ describe.each(
   databases
     .eachSupportedId()
     .flatMap(([databaseId]) =>
-      POLICIES.map(([policyName, wiring]) => [databaseId, policyName, wiring] as const),
+      POLICIES.map(
+        ([policyName, wiring]) => [databaseId, policyName, wiring] as const,
+      ),
     ),
 )(
   'recorded numbers in the catalog, as a standard user, on %s, with %s',
@@ -155,6 +157,7 @@ describe.each(
           '/entities/by-name/system/default/mobile-voice-recording/ancestry',
         ],
       ];
+      const ids = backend.ids;
       const answers = [];
       for (const [what, url, body] of requests) {
         const res = await catalog(CAROL, url, body);
@@ -165,7 +168,7 @@ describe.each(
           othersNumbers: NOT_CAROLS.filter(
             n =>
               res.text.includes(digitsOf(n.number)) ||
-              res.text.includes(backend.ids.get(n.number)!),
+              res.text.includes(ids.get(n.number)!),
           ).map(n => n.number),
         });
       }

@@ -71,7 +71,7 @@ const hideOthersNumbers = {
 };
 
 describe('VoiceRecordingPermissionPolicy', () => {
-  describe('other plugins\' permissions by default (not configured)', () => {
+  describe("other plugins' permissions by default (not configured)", () => {
     const policy = policyWith(undefined);
 
     it('denies them, to admins too: nothing is opened up silently', async () => {
@@ -142,7 +142,11 @@ describe('VoiceRecordingPermissionPolicy', () => {
   });
 
   it.each([
-    ['an unknown word', 'allow-all', /"allow-all": it must be one of 'deny', 'allow'/],
+    [
+      'an unknown word',
+      'allow-all',
+      /"allow-all": it must be one of 'deny', 'allow'/,
+    ],
     ['another case', 'Allow', /"Allow": it must be one of 'deny', 'allow'/],
     ['a boolean', true, /it must be one of 'deny', 'allow'/],
   ])(

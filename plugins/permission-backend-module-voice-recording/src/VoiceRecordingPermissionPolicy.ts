@@ -54,9 +54,9 @@ export function readOtherPermissionsChoice(config: Config): {
     throw new Error(
       `Invalid ${OTHER_PERMISSIONS_CONFIG_KEY} ${JSON.stringify(
         value,
-      )}: it must be one of ${OTHER_PERMISSIONS_CHOICES.map(
-        c => `'${c}'`,
-      ).join(', ')}`,
+      )}: it must be one of ${OTHER_PERMISSIONS_CHOICES.map(c => `'${c}'`).join(
+        ', ',
+      )}`,
     );
   }
   return { choice: value as OtherPermissionsChoice, configured: true };
@@ -97,7 +97,8 @@ export class VoiceRecordingPermissionPolicy implements PermissionPolicy {
     this.handler = new VoiceRecordingPolicyHandler({
       adminGroups: options.adminGroups,
     });
-    this.otherPermissions = options.otherPermissions ?? DEFAULT_OTHER_PERMISSIONS;
+    this.otherPermissions =
+      options.otherPermissions ?? DEFAULT_OTHER_PERMISSIONS;
     if (!OTHER_PERMISSIONS_CHOICES.includes(this.otherPermissions)) {
       throw new Error(
         `Invalid otherPermissions ${JSON.stringify(

@@ -45,7 +45,10 @@ export class HostPortalPolicy implements PermissionPolicy {
     return allOfDecisions(this.ownRules(request, user), suite);
   }
 
-  private ownRules(request: PolicyQuery, user?: PolicyQueryUser): PolicyDecision {
+  private ownRules(
+    request: PolicyQuery,
+    user?: PolicyQueryUser,
+  ): PolicyDecision {
     if (user?.info.ownershipEntityRefs.includes(PORTAL_ADMINS)) {
       return { result: AuthorizeResult.ALLOW };
     }

@@ -10,7 +10,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
 import {
   BackendFeature,
   coreServices,
@@ -28,9 +33,11 @@ import {
   CaptureContext,
   voiceRecordingCaptureExtensionPoint,
 } from '@mvr/plugin-voice-recording-node';
-import { Knex } from 'knex';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
+
+/** The knex of a test database. */
+type Knex = Awaited<ReturnType<TestDatabases['init']>>;
 
 export const ALICE = 'user:default/alice'; // compliance: voice-recording admin
 export const BOB = 'user:default/bob';
@@ -250,7 +257,12 @@ export async function startRecordedNumbersBackend(options: {
     fs.rmSync(storage, { recursive: true, force: true });
   };
 
-  const call: RecordedNumbersBackend['call'] = async (as, method, url, body) => {
+  const call: RecordedNumbersBackend['call'] = async (
+    as,
+    method,
+    url,
+    body,
+  ) => {
     const res = await fetch(`${base}${url}`, {
       method,
       headers: {

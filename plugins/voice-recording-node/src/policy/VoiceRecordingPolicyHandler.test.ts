@@ -234,39 +234,43 @@ describe('VoiceRecordingPolicyHandler', () => {
   });
 
   describe('handle: "not mine" for every other permission', () => {
-    it.each([
-      createPermission({
-        name: 'catalog.location.read',
-        attributes: { action: 'read' },
-      }),
-      createPermission({
-        name: 'catalog.entity.create',
-        attributes: { action: 'create' },
-      }),
-      createPermission({
-        name: 'scaffolder.task.read',
-        attributes: { action: 'read' },
-      }),
-      createPermission({
-        name: 'voicerecording.lookalike',
-        attributes: {},
-      }),
-    ].map(p => [p.name, p] as const))(
-      'returns undefined for %s',
-      async (_name, permission) => {
-        await expect(
-          handler.handle({ permission }, alice),
-        ).resolves.toBeUndefined();
-        await expect(handler.handle({ permission }, bob)).resolves.toBeUndefined();
-        await expect(handler.handle({ permission })).resolves.toBeUndefined();
-      },
-    );
+    it.each(
+      [
+        createPermission({
+          name: 'catalog.location.read',
+          attributes: { action: 'read' },
+        }),
+        createPermission({
+          name: 'catalog.entity.create',
+          attributes: { action: 'create' },
+        }),
+        createPermission({
+          name: 'scaffolder.task.read',
+          attributes: { action: 'read' },
+        }),
+        createPermission({
+          name: 'voicerecording.lookalike',
+          attributes: {},
+        }),
+      ].map(p => [p.name, p] as const),
+    )('returns undefined for %s', async (_name, permission) => {
+      await expect(
+        handler.handle({ permission }, alice),
+      ).resolves.toBeUndefined();
+      await expect(
+        handler.handle({ permission }, bob),
+      ).resolves.toBeUndefined();
+      await expect(handler.handle({ permission })).resolves.toBeUndefined();
+    });
   });
 
   describe('decide: composed with a host policy', () => {
     /** A host policy: non-admins may not delete entities nor see APIs; every other permission allowed. */
     const hostRules = jest.fn(
-      async (request: { permission: { name: string } }, user?: PolicyQueryUser) => {
+      async (
+        request: { permission: { name: string } },
+        user?: PolicyQueryUser,
+      ) => {
         const isPortalAdmin = user?.info.ownershipEntityRefs.includes(
           'group:default/platform',
         );
@@ -294,7 +298,7 @@ describe('VoiceRecordingPolicyHandler', () => {
     const erin = mockUser('user:default/erin', ['group:default/platform']);
     beforeEach(() => hostRules.mockClear());
 
-    it("decides voice-recording permissions itself, without asking the host", async () => {
+    it('decides voice-recording permissions itself, without asking the host', async () => {
       await expect(
         handler.decide(
           { permission: voiceRecordingNumberReadPermission },
@@ -375,7 +379,9 @@ describe('VoiceRecordingPolicyHandler', () => {
       // the suite's admins get the host's condition alone
       await expect(
         handler.decide({ permission: catalogEntityRead }, alice, hostRules),
-      ).resolves.toEqual(await hostRules({ permission: catalogEntityRead }, alice));
+      ).resolves.toEqual(
+        await hostRules({ permission: catalogEntityRead }, alice),
+      );
     });
   });
 

@@ -8,7 +8,10 @@ import {
   Permission,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
-import { PolicyQuery, PolicyQueryUser } from '@backstage/plugin-permission-node';
+import {
+  PolicyQuery,
+  PolicyQueryUser,
+} from '@backstage/plugin-permission-node';
 import {
   voiceRecordingConversationReadPermission,
   voiceRecordingNumberReadPermission,

@@ -24,9 +24,7 @@ type Criteria = PermissionCriteria<PermissionCondition>;
  * Conditional decisions of different plugins or resource types cannot be combined
  * (a permission has one resource type): that is a programming error and throws.
  */
-export function allOfDecisions(
-  ...decisions: PolicyDecision[]
-): PolicyDecision {
+export function allOfDecisions(...decisions: PolicyDecision[]): PolicyDecision {
   if (decisions.length === 0) {
     throw new Error('allOfDecisions needs at least one decision');
   }
@@ -42,8 +40,7 @@ export function allOfDecisions(
   }
   const [first] = conditional;
   const other = conditional.find(
-    d =>
-      d.pluginId !== first.pluginId || d.resourceType !== first.resourceType,
+    d => d.pluginId !== first.pluginId || d.resourceType !== first.resourceType,
   );
   if (other) {
     throw new Error(
