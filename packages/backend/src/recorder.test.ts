@@ -12,11 +12,14 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_THREAD_POOL_SIZE } from './threadPool';
-/* eslint-disable @backstage/no-forbidden-package-imports -- the project's test SRC and G.711 encoder (test helpers of the SIPREC module) */
-import { encodeG711 } from '@mvr/plugin-voice-recording-backend-module-siprec/src/audio/__testUtils__/speech';
-import { SrcClient, streamRtp } from '@mvr/plugin-voice-recording-backend-module-siprec/src/testing/SrcClient';
-import { buildMetadata, buildOfferSdp } from '@mvr/plugin-voice-recording-backend-module-siprec/src/testing/siprecMessages';
-/* eslint-enable @backstage/no-forbidden-package-imports */
+// The SIPREC module's test Session Recording Client (its `testing` entry point).
+import {
+  SrcClient,
+  buildMetadata,
+  buildOfferSdp,
+  encodeAlaw,
+  streamRtp,
+} from '@mvr/plugin-voice-recording-backend-module-siprec/testing';
 
 jest.setTimeout(90_000);
 
@@ -177,8 +180,8 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
       expect(call.response!.status).toBe(200);
       expect(call.mediaPorts).toHaveLength(2);
       await Promise.all([
-        streamRtp({ port: call.mediaPorts[0], payload: encodeG711('pcma', tone(2, 440)), payloadType: 8 }),
-        streamRtp({ port: call.mediaPorts[1], payload: encodeG711('pcma', tone(2, 620)), payloadType: 8 }),
+        streamRtp({ port: call.mediaPorts[0], payload: encodeAlaw(tone(2, 440)), payloadType: 8 }),
+        streamRtp({ port: call.mediaPorts[1], payload: encodeAlaw(tone(2, 620)), payloadType: 8 }),
       ]);
       expect((await udp.bye(call)).status).toBe(200);
       callId = call.callId;

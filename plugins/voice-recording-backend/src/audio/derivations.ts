@@ -104,9 +104,10 @@ export function lowerThreadPriority(nice: number): number | undefined {
 
 /**
  * Entry of the worker thread (loaded by `AudioDerivations`; exported by the package
- * index so that a built package can load it too).
+ * index so that a built package keeps it in its compiled module, which the worker
+ * loads). Not for adopters: it only runs on that worker thread.
  *
- * @internal
+ * @public
  */
 export function runAudioDerivationWorker() {
   if (isMainThread || !parentPort) {
