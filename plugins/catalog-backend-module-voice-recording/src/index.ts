@@ -8,10 +8,12 @@
  */
 export { catalogModuleVoiceRecording as default } from './module';
 export { DEFAULT_VOICE_RECORDING_PROVIDER_SCHEDULE } from './module';
-export * from './provider/entityMapping';
-export { RecordedNumberEntityProcessor } from './processor/RecordedNumberEntityProcessor';
 export {
-  VoiceRecordingEntityProvider,
-  NUMBERS_PAGE_SIZE,
-  type VoiceRecordingEntityProviderOptions,
-} from './provider/VoiceRecordingEntityProvider';
+  ANNOTATION_VOICE_RECORDING_NUMBER_ID,
+  ANNOTATION_VOICE_RECORDING_NUMBER,
+  LABEL_VOICE_RECORDING_MVR_ACTIVE,
+  RECORDED_NUMBER_RESOURCE_TYPE,
+  RECORDED_NUMBER_KIND,
+  RECORDED_NUMBER_API_VERSION,
+} from './provider/entityMapping';
+export { isRecordedNumberEntity } from './processor/RecordedNumberEntityProcessor';

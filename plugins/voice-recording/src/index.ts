@@ -13,7 +13,28 @@ export {
   voiceRecordingEntityContent,
   isMobileNumberEntity,
 } from './plugin';
-export * from './api';
+export { voiceRecordingApiRef, VoiceRecordingClient } from './api';
+export type {
+  VoiceRecordingApi,
+  NumberQuery,
+  NumberList,
+  CreateNumberRequest,
+  UpdateNumberRequest,
+  PlanningModelInput,
+  BulkImportResult,
+  DownloadedFile,
+  ConversationSort,
+  ConversationFilters,
+  ConversationQuery,
+  ConversationSummary,
+  ConversationList,
+  ConversationDetail,
+  AudioFormat,
+  Waveform,
+  AuditEntry,
+  AuditQuery,
+  AuditList,
+} from './api';
 export {
   rootRouteRef,
   numberDetailRouteRef,
@@ -25,6 +46,3 @@ export {
   MOBILE_NUMBER_RESOURCE_TYPE,
   RECORDED_NUMBER_KIND,
 } from './constants';
-export { WeekGrid } from './components/WeekGrid/WeekGrid';
-export type { WeekGridProps } from './components/WeekGrid/WeekGrid';
-export { StatusBadge } from './components/StatusBadge/StatusBadge';
