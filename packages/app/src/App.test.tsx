@@ -9,6 +9,8 @@ describe('App', () => {
           data: {
             app: { title: 'Mobile Voice Recording' },
             backend: { baseUrl: 'http://localhost:7007' },
+            // the demo picker is offered only in development (signInMode.ts)
+            auth: { environment: 'development' },
           },
           context: 'test',
         },
