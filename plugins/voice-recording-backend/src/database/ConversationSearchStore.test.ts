@@ -358,3 +358,59 @@ describe.each(databases.eachSupportedId())(
     }
   },
 );
+
+describe.each(databases.eachSupportedId())(
+  'ConversationSearchStore.insertFinished and SIP identifiers on %s',
+  databaseId => {
+    it('stores Call-IDs and SIPREC session ids in the form ConversationsStore stores them', async () => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const ids = [
+        'plain-1@sbc.example.net',
+        `demo\u0000nul\u001b[2Jesc\ufffd@sbc`, // NUL: PostgreSQL text cannot hold it
+        `long-${'7'.repeat(5000)}@sbc`, // past the stored form's bound
+      ];
+      const inserted = ids.map((sipCallId, i) => ({
+        ...conv(20 + i, '+32470555111', '+32499000111'),
+        sipCallId,
+        siprecSessionId: `session ${i}\u0000`,
+      }));
+      await new ConversationSearchStore(knex).insertFinished(inserted);
+      // the recorder's writer, for the same identifiers
+      const writer = new KnexConversationsStore(knex);
+      for (const [i, sipCallId] of ids.entries()) {
+        const { conversation } = await writer.begin({
+          recordedNumber: {
+            id: randomUUID(),
+            number: '+32470555222',
+            userRef: BOB,
+          },
+          direction: 'incoming',
+          startedAt: new Date('2026-03-01T10:00:00Z'),
+          sipCallId,
+          siprecSessionId: `session ${i}\u0000`,
+          participants: [],
+          captureSource: 'test',
+        });
+        const [demo, recorded] = await Promise.all([
+          knex('vr_conversations').where('id', inserted[i].id).first(),
+          knex('vr_conversations').where('id', conversation.id).first(),
+        ]);
+        expect(demo.sip_call_id).toBe(recorded.sip_call_id);
+        expect(demo.siprec_session_id).toBe(recorded.siprec_session_id);
+        // found by the same lookup
+        const found = await knex('vr_conversations')
+          .where('sip_call_id', recorded.sip_call_id)
+          .orderBy('number')
+          .pluck('id');
+        expect(found).toEqual([inserted[i].id, conversation.id]);
+      }
+      const stored = await knex('vr_conversations')
+        .whereIn('id', inserted.map(c => c.id))
+        .pluck('sip_call_id');
+      expect(stored).toContain('demo#00nul#1b[2Jesc#ef#bf#bd@sbc');
+      expect(Math.max(...stored.map((s: string) => s.length))).toBe(1024);
+      await knex.destroy();
+    });
+  },
+);
