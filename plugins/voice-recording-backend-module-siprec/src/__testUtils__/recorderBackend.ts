@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { LoggerService, coreServices, createServiceFactory } from '@backstage/backend-plugin-api';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import voiceRecordingPlugin from '@mvr/plugin-voice-recording-backend';
@@ -72,7 +72,30 @@ export interface RecorderBackend {
   knex: Knex;
   /** the backend's HTTP port (the plugin's API under /api/voice-recording) */
   httpPort: number;
+  /** every line the backend logged (all plugins and modules, every level), in order */
+  logLines: LogLine[];
   stop(): Promise<void>;
+}
+
+export interface LogLine {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  message: string;
+  /** the logger's meta (plugin, ...) and the line's own, as strings */
+  meta: string;
+}
+
+/** A root logger that keeps every line (tests look at what the recorder wrote). */
+function capturingLogger(lines: LogLine[], meta: Record<string, unknown> = {}): LoggerService {
+  const write = (level: LogLine['level']) => (message: string, extra?: unknown) => {
+    lines.push({ level, message: String(message), meta: JSON.stringify({ ...meta, ...(extra as object) }) });
+  };
+  return {
+    error: write('error'),
+    warn: write('warn'),
+    info: write('info'),
+    debug: write('debug'),
+    child: more => capturingLogger(lines, { ...meta, ...more }),
+  };
 }
 
 export async function startRecorderBackend(
@@ -85,6 +108,7 @@ export async function startRecorderBackend(
   const archiveDir = path.join(dir, 'recordings');
   const journalDir = path.join(dir, 'journal');
   let server: SiprecServer | undefined;
+  const logLines: LogLine[] = [];
   const backend = await startTestBackend({
     features: [
       voiceRecordingPlugin,
@@ -112,6 +136,11 @@ export async function startRecorderBackend(
       catalogServiceMock.factory({ entities: [] }),
       mockServices.events.factory(),
       createServiceFactory({
+        service: coreServices.rootLogger,
+        deps: {},
+        factory: () => capturingLogger(logLines),
+      }),
+      createServiceFactory({
         service: notificationService,
         deps: {},
         factory: () => ({ send: async () => {} }),
@@ -131,6 +160,7 @@ export async function startRecorderBackend(
     journalDir,
     knex,
     httpPort: (backend.server.address() as { port: number }).port,
+    logLines,
     stop: () => backend.stop(),
   };
 }

@@ -26,6 +26,7 @@ import { scanJournal } from '../capture/CallJournal';
 import { BoundRtpSocket } from '../media/PortAllocator';
 import { ChannelQuality, NARROWBAND_RATE, RtpReceiver, TimelineRate, WIDEBAND_RATE } from '../media/RtpReceiver';
 import { NegotiatedStream, RecordingMetadata, participantsForLabel } from '../siprec';
+import { safeLogText } from '../sip/message';
 import { BlobStore } from '../storage/BlobStore';
 import { undecodablePayloads } from './audioIssues';
 import { RateLimitedLog } from '../server/RateLimitedLog';
@@ -180,11 +181,15 @@ export class CallSession {
   /** samples per second of the call's timeline: 16 kHz when a stream is G.722 */
   private readonly rate: TimelineRate;
 
+  /** The Call-ID as log lines write it: control bytes and U+FFFD escaped, bounded (it comes from the peer). */
+  readonly logCallId: string;
+
   private constructor(
     private readonly deps: CallSessionDeps,
     readonly start: CallSessionStart,
   ) {
     this.conversationId = randomUUID();
+    this.logCallId = safeLogText(start.sipCallId);
     this.metadata = start.metadata;
     this.participantsNow = start.decision.participants;
     this.now = deps.now ?? Date.now;
@@ -283,12 +288,12 @@ export class CallSession {
         flushIntervalMs: deps.journalFlushMs ?? 1000,
         maxPendingBytes: deps.journalMemoryBudgetBytes,
         // one line per 10 s for all calls (a full disk fails every call's flushes)
-        onError: e => journalErrorLog(deps.logger).log(`call ${start.sipCallId}: journal write failed (audio kept in memory, retried): ${e.message}`),
+        onError: e => journalErrorLog(deps.logger).log(`call ${this.logCallId}: journal write failed (audio kept in memory, retried): ${safeLogText(e.message)}`),
         onRecovered: ({ failedForMs, attempts, droppedSamples }) => {
           const dropped = droppedSamples ? `; ${(droppedSamples / rate).toFixed(1)} s of audio (all channels) dropped past its memory budget` : '';
           (droppedSamples ? deps.logger.warn : deps.logger.info).call(
             deps.logger,
-            `call ${start.sipCallId}: journal written again after ${Math.round(failedForMs / 1000)} s (${attempts} failed attempt(s))${dropped}`,
+            `call ${this.logCallId}: journal written again after ${Math.round(failedForMs / 1000)} s (${attempts} failed attempt(s))${dropped}`,
           );
         },
         // the figures go with the audio they count (a crash recovers both from the same flush)
@@ -351,7 +356,7 @@ export class CallSession {
           ...(this.channelParties[ev.channel] ? { party: this.channelParties[ev.channel] } : {}),
         });
       },
-      onError: e => this.deps.logger.warn(`call ${this.start.sipCallId} stream ${s.index}: ${e.message}`),
+      onError: e => this.deps.logger.warn(`call ${this.logCallId} stream ${s.index}: ${safeLogText(e.message)}`),
     });
     if (s.answerDirection === 'inactive') receiver.pause();
     this.receivers.set(s.index, receiver);
@@ -444,7 +449,7 @@ export class CallSession {
     const last = Math.max(...active.map(r => r.lastActivity));
     if (now - last >= timeout) {
       const detail = `no RTP for ${Math.round((now - last) / 1000)} s`;
-      this.deps.logger.warn(`call ${this.start.sipCallId}: ${detail}; ending it`);
+      this.deps.logger.warn(`call ${this.logCallId}: ${detail}; ending it`);
       this.start.onSelfEnd?.('timeout', detail);
       this.end('timeout', detail).catch(() => undefined);
     }
@@ -508,7 +513,7 @@ export class CallSession {
     } catch (e) {
       const lost = lostAudio(this.journal.lost, this.rate);
       deps.logger.error(
-        `call ${this.start.sipCallId}: cannot close the journal ${this.journal.path}: ${(e as Error).message}` +
+        `call ${this.logCallId}: cannot close the journal ${this.journal.path}: ${safeLogText((e as Error).message)}` +
           `${lost ? `; ${lostAudioText(lost)}, registered as lost` : ''}`,
       );
       await this.journal.close().catch(() => undefined);
@@ -523,7 +528,7 @@ export class CallSession {
         reason,
       });
     } catch (e) {
-      deps.logger.error(`call ${this.start.sipCallId}: journal unreadable: ${(e as Error).message}`);
+      deps.logger.error(`call ${this.logCallId}: journal unreadable: ${safeLogText((e as Error).message)}`);
       await this.registerFailed(endedAt, `journal unreadable: ${(e as Error).message}`, quality);
       return;
     }
@@ -551,7 +556,7 @@ export class CallSession {
     // a recording without usable audio is a warning (one line per call, as the info line)
     const log = audioIssues.length ? deps.logger.warn.bind(deps.logger) : deps.logger.info.bind(deps.logger);
     log(
-      `call ${this.start.sipCallId} (conversation ${this.conversationId}, ${this.recordedNumber.number}) ended by ${endedBy}: ` +
+      `call ${this.logCallId} (conversation ${this.conversationId}, ${this.recordedNumber.number}) ended by ${endedBy}: ` +
         `${audio}, ` +
         `${quality.packetsReceived} packets, ${quality.packetsLost} lost` +
         `${audioIssues.map(i => `; ${audioIssueText(i, quality)}`).join('')}` +

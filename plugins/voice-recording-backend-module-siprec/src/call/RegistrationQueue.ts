@@ -6,6 +6,7 @@ import {
   RecordRefusedInput,
   isCaptureStoreError,
 } from '@mvr/plugin-voice-recording-node';
+import { safeLogText } from '../sip/message';
 import { DatabaseHealth } from './databaseHealth';
 import { RefusalSpool, SpooledRefusal } from './RefusalSpool';
 import { RegistrationJob, registerOnce } from './register';
@@ -234,7 +235,7 @@ export class RegistrationQueue {
     return spool.save(record).then(
       () => true,
       e => {
-        logger.warn(`refused session ${record.sipCallId}: cannot keep its record in ${spool.dir} (${(e as Error).message}); kept in memory only`);
+        logger.warn(`refused session ${safeLogText(record.sipCallId)}: cannot keep its record in ${spool.dir} (${(e as Error).message}); kept in memory only`);
         return false;
       },
     );
@@ -247,10 +248,10 @@ export class RegistrationQueue {
     if (this.closed) {
       const reported = saved.then(onDisk => {
         if (onDisk) {
-          logger.warn(`refused session ${record.sipCallId}: the recorder is stopping; record kept in ${spool!.dir} for the next start`);
+          logger.warn(`refused session ${safeLogText(record.sipCallId)}: the recorder is stopping; record kept in ${spool!.dir} for the next start`);
         } else {
           this.counters.refusalsDropped++;
-          logger.warn(`refused session ${record.sipCallId} not recorded: the recorder is stopping (${describeRefusal(record)})`);
+          logger.warn(`refused session ${safeLogText(record.sipCallId)} not recorded: the recorder is stopping (${describeRefusal(record)})`);
         }
       });
       this.closing = Promise.all([this.closing, reported]).then(() => undefined);
@@ -279,7 +280,7 @@ export class RegistrationQueue {
   /** The database refused the record itself (invalid): counted and logged (its file is set aside by forget). */
   private refusalRejected(record: SpooledRefusal, e: unknown): void {
     this.counters.refusalsDropped++;
-    this.options.logger.warn(`cannot record the refused session ${record.sipCallId}: ${(e as Error).message} (${describeRefusal(record)})`);
+    this.options.logger.warn(`cannot record the refused session ${safeLogText(record.sipCallId)}: ${safeLogText((e as Error).message)} (${describeRefusal(record)})`);
   }
 
   /** The database holds the record (or rejected it): its file goes (or is set aside) once it was written. */
@@ -293,7 +294,7 @@ export class RegistrationQueue {
       })
       .catch(e =>
         logger.warn(
-          `refused session ${p.record.sipCallId}: its file in ${spool.dir} could not be ${outcome === 'written' ? 'deleted' : 'set aside'} ` +
+          `refused session ${safeLogText(p.record.sipCallId)}: its file in ${spool.dir} could not be ${outcome === 'written' ? 'deleted' : 'set aside'} ` +
             `(${(e as Error).message}); the next start writes it again (kept once)`,
         ),
       );
@@ -350,7 +351,8 @@ export class RegistrationQueue {
   private async onFailure(entry: PendingRegistration, e: unknown): Promise<boolean> {
     const { job } = entry;
     const { logger, conversations } = this.options;
-    const message = (e as Error)?.message ?? String(e);
+    // a store error may quote what it refused (values from the call's metadata)
+    const message = safeLogText((e as Error)?.message ?? String(e));
     const kept = job.journalPath ? `; journal ${job.journalPath} kept` : '';
     if (!isCaptureStoreError(e) || e.retryable || e.code === 'failed') {
       // outage, or an unexpected database/file error: try again later
@@ -450,5 +452,5 @@ export class RegistrationQueue {
 }
 
 function describeRefusal(r: RecordRefusedInput): string {
-  return `${r.at.toISOString()} ${r.sipCallId} ${r.responseCode} ${r.reason}`;
+  return `${r.at.toISOString()} ${safeLogText(r.sipCallId)} ${r.responseCode} ${r.reason}`;
 }

@@ -5,6 +5,7 @@ import { audioIssueText } from '@mvr/plugin-voice-recording-common';
 import { ArchiveFormat } from '../capture/finalize';
 import { RECOVERED_AFTER_CRASH, scanJournalDirectory } from '../capture/recovery';
 import { BlobStore } from '../storage/BlobStore';
+import { safeLogText } from '../sip/message';
 import { journalQuality } from './quality';
 import { RegistrationQueue } from './RegistrationQueue';
 import { ArchiveOptions, JournalCallInfo, archiveJournal, registerOnce } from './register';
@@ -79,7 +80,7 @@ export async function recoverCalls(options: {
       if (row && row.state !== 'recording') {
         // finished without a recording (e.g. archiving failed): the journal is the only copy of the audio
         logger.error(
-          `recovery: conversation ${id} is ${row.state} without a recording (${row.failureReason ?? 'no reason'}); ` +
+          `recovery: conversation ${id} is ${row.state} without a recording (${safeLogText(row.failureReason ?? 'no reason')}); ` +
             `its audio is in ${input.journalPath}, left in place for an operator`,
         );
         summary.unreadable++;
@@ -97,8 +98,8 @@ export async function recoverCalls(options: {
       digit: d.digit,
     }));
     logger.info(
-      `recovery: conversation ${id} (call ${input.header.callId}) from ${input.journalPath}: ${input.endedBy}` +
-        `${input.reason ? ` (${input.reason})` : ''}`,
+      `recovery: conversation ${id} (call ${safeLogText(input.header.callId)}) from ${input.journalPath}: ${input.endedBy}` +
+        `${input.reason ? ` (${safeLogText(input.reason)})` : ''}`,
     );
     const { job, audioIssues } = await archiveJournal(input, id, { dtmf, quality }, options);
     const silent = audioIssues.filter(i => i !== 'audio-lost'); // audio-lost is logged by archiveJournal
@@ -112,7 +113,7 @@ export async function recoverCalls(options: {
       registered = await registerOnce(job, options.conversations).then(
         () => true,
         e => {
-          logger.warn(`recovery: conversation ${id} not registered (${(e as Error).message}); journal ${input.journalPath} kept`);
+          logger.warn(`recovery: conversation ${id} not registered (${safeLogText((e as Error).message)}); journal ${input.journalPath} kept`);
           return false;
         },
       );

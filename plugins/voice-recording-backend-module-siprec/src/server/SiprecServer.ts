@@ -461,7 +461,7 @@ export class SiprecServer {
     t.on('parseError', (info: ParseErrorInfo, remote) => {
       this.stats.parseErrors++;
       this.parseErrorLog.log(
-        `malformed SIP message from ${remote.transport}:${remote.address}:${remote.port}: ${info.error.message}${
+        `malformed SIP message from ${remote.transport}:${remote.address}:${remote.port}: ${safeLogText(info.error.message)}${
           info.response ? ` (answered ${info.response.status})` : ' (not answerable)'
         }`,
       );
@@ -526,7 +526,7 @@ export class SiprecServer {
       }
     } catch (e) {
       this.stats.internalErrors++;
-      this.logger.error(`error handling ${req.method} ${req.headers.get('Call-ID') ?? ''}: ${(e as Error)?.stack ?? e}`);
+      this.logger.error(`error handling ${req.method} ${safeLogText(req.headers.get('Call-ID') ?? '')}: ${(e as Error)?.stack ?? e}`);
       try {
         this.respond(tx, 500, 'Server Internal Error', { 'Retry-After': '5' });
       } catch {
@@ -638,7 +638,7 @@ export class SiprecServer {
       this.pending.delete(tx.key);
     }
     if (pending.cancelled && pending.session && !pending.session.isEnding) {
-      this.logger.info(`call ${callId} cancelled while being set up`);
+      this.logger.info(`call ${safeLogText(callId)} cancelled while being set up`);
       this.endSession(pending.session, 'cancel');
     }
   }
@@ -703,7 +703,7 @@ export class SiprecServer {
     const siprecSessionId = metadata?.sessions[0]?.id;
     const health = await this.storageHealth();
     if (!health.ok) {
-      this.logger.error(`refusing call ${callId}: ${health.error.message}`);
+      this.logger.error(`refusing call ${safeLogText(callId)}: ${health.error.message}`);
       await this.refuse(tx, 'storage-unavailable', health.error.message, { participants: decisionReq.participants, siprecSessionId });
       return;
     }
@@ -956,7 +956,7 @@ export class SiprecServer {
     clock.wait('journal', session.setupWaits.journal);
     const timer = new SessionTimer({
       onExpired: () => {
-        this.logger.warn(`call ${callId}: session timer expired (no refresh); ending it`);
+        this.logger.warn(`call ${safeLogText(callId)}: session timer expired (no refresh); ending it`);
         if (ref.entry) this.endCall(ref.entry, 'timeout', 'session timer expired');
       },
     });
@@ -993,8 +993,8 @@ export class SiprecServer {
     this.calls.set(dialog.key, entry);
     this.stats.answered++;
     this.logger.info(
-      `recording call ${callId} for ${number.number} (conversation ${session.conversationId}): ` +
-        `${answer.streams.filter(s => s.accepted).map(s => `${s.label ?? s.index}:${s.codec?.name}@${s.local?.port}`).join(', ')}`,
+      `recording call ${session.logCallId} for ${number.number} (conversation ${session.conversationId}): ` +
+        `${answer.streams.filter(s => s.accepted).map(s => `${safeLogText(s.label ?? String(s.index), 64)}:${s.codec?.name}@${s.local?.port}`).join(', ')}`,
     );
   }
 
@@ -1016,7 +1016,7 @@ export class SiprecServer {
   private onAckTimeout(tx: ServerTransaction): void {
     for (const entry of this.calls.values()) {
       if (entry.inviteTx === tx && !entry.acked) {
-        this.logger.warn(`call ${entry.session.start.sipCallId}: no ACK for the 200 OK; ending it`);
+        this.logger.warn(`call ${entry.session.logCallId}: no ACK for the 200 OK; ending it`);
         this.endCall(entry, 'error', 'no ACK received for the 200 OK');
       }
     }
@@ -1061,7 +1061,7 @@ export class SiprecServer {
   private async onReoffer(tx: ServerTransaction, entry: CallEntry): Promise<void> {
     const { config, ctx } = this.options;
     const req = tx.request;
-    const callId = entry.session.start.sipCallId;
+    const callId = entry.session.logCallId;
     let body;
     try {
       body = req.body.length ? extractRecordingBody(req) : { otherParts: [] };
@@ -1130,13 +1130,13 @@ export class SiprecServer {
         // repeated at registration when the database was unavailable)
         entry.session.updateMetadata(entry.metadata, now, new Date()).then(
           () => this.logger.info(`call ${callId}: recording metadata updated (${count} participants)`),
-          e => this.logger.warn(`call ${callId}: metadata update not stored yet: ${(e as Error).message}`),
+          e => this.logger.warn(`call ${callId}: metadata update not stored yet: ${safeLogText((e as Error).message)}`),
         );
         if (now.emergency) {
           stop = { reason: 'emergency-number', message: `emergency number ${now.emergency} joined the call: calls with emergency numbers are never recorded` };
         }
       } catch (e) {
-        this.logger.warn(`call ${callId}: metadata update not applied: ${(e as Error).message}`);
+        this.logger.warn(`call ${callId}: metadata update not applied: ${safeLogText((e as Error).message)}`);
       }
     }
     if (streams) entry.session.updateStreams(streams);
@@ -1162,8 +1162,7 @@ export class SiprecServer {
    */
   private stopRecording(entry: CallEntry, stop: RecordingStopDecision): Promise<void> {
     if (this.calls.get(entry.dialog.key) !== entry) return Promise.resolve();
-    const callId = entry.session.start.sipCallId;
-    this.logger.info(`call ${callId}: recording stopped (${stop.reason}): ${stop.message}`);
+    this.logger.info(`call ${entry.session.logCallId}: recording stopped (${stop.reason}): ${safeLogText(stop.message)}`);
     this.sendBye(entry, `recording stopped: ${stop.reason}`);
     this.forget(entry);
     const ended = entry.session.stopRecording(stop);
@@ -1187,7 +1186,7 @@ export class SiprecServer {
             new Date(),
           );
         } catch (e) {
-          this.logger.warn(`call ${session.start.sipCallId}: cannot decide again after a change of ${session.recordedNumber.number} (recording goes on): ${(e as Error).message}`);
+          this.logger.warn(`call ${session.logCallId}: cannot decide again after a change of ${session.recordedNumber.number} (recording goes on): ${safeLogText((e as Error).message)}`);
           return;
         }
         if (stop) await this.stopRecording(entry, stop);
@@ -1216,7 +1215,7 @@ export class SiprecServer {
    * connection (not sent when that connection has closed).
    */
   private sendBye(entry: CallEntry, why: string): void {
-    const callId = entry.session.start.sipCallId;
+    const callId = entry.session.logCallId;
     const remote = entry.inviteTx.remote;
     const stream = remote.transport === 'udp' ? undefined : { tcp: this.tcp, tls: this.tls }[remote.transport];
     if (this.calls.get(entry.dialog.key) !== entry || !this.clients) return;
@@ -1241,7 +1240,7 @@ export class SiprecServer {
     tx.done.then(o => {
       if (o.kind === 'response') {
         this.stats.byesAnswered++;
-        if (o.response.status >= 300) this.logger.info(`call ${callId}: the SRC answered our BYE with ${o.response.status} ${o.response.reason}`);
+        if (o.response.status >= 300) this.logger.info(`call ${callId}: the SRC answered our BYE with ${o.response.status} ${safeLogText(o.response.reason)}`);
       } else {
         this.stats.byesUnanswered++;
         let detail = `no final response after ${tx.transmissions} transmission(s)`;
@@ -1263,7 +1262,7 @@ export class SiprecServer {
         if (session.audioIssues.includes('audio-lost')) this.stats.recordingsAudioLost++;
       },
       e => {
-        this.logger.error(`call ${session.start.sipCallId}: ending failed: ${(e as Error)?.stack ?? e}`);
+        this.logger.error(`call ${session.logCallId}: ending failed: ${(e as Error)?.stack ?? e}`);
       },
     );
     this.ending.add(p);
