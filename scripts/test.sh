@@ -33,5 +33,10 @@ step "browser tests (Chromium)"
 yarn workspace app build
 yarn playwright test
 
+step "host build (production)"
+# The container image's steps (packages/backend/Dockerfile) without Docker, started with
+# app-config.production.yaml against PostgreSQL (scripts/host-build-test.sh).
+bash scripts/host-build-test.sh
+
 echo
 echo "[mvr] all tests passed"
