@@ -93,9 +93,9 @@ do_copy() {
       # the directory's contents, minus the .dockerignore patterns below it
       local excludes=()
       while IFS= read -r pat; do
-        case "$pat" in "$src"/*) excludes+=("--exclude=/${pat#"$src"/}") ;; esac
+        case "$pat" in "$src"/*) excludes+=("--exclude=./${pat#"$src"/}") ;; esac
       done < <(ignore_patterns)
-      rsync -a "${excludes[@]}" "$MVR_ROOT/$src/" "$dest/"
+      tar -C "$MVR_ROOT/$src" --anchored "${excludes[@]}" -cf - . | tar -C "$dest" -xf -
     else
       if [[ $dest == */ ]] || [ ${#args[@]} -gt 1 ] || [ -d "$dest" ]; then
         mkdir -p "$dest"; cp -a "$MVR_ROOT/$src" "$dest/"
