@@ -26,6 +26,9 @@ yarn tsc --noEmit
 step "lint"
 yarn backstage-cli repo lint
 
+step "package metadata (published plugins: backstage-cli repo fix --publish --check)"
+yarn backstage-cli repo fix --publish --check
+
 step "unit and integration tests (SQLite and PostgreSQL)"
 CI=true yarn backstage-cli repo test --ci --watchAll=false
 
