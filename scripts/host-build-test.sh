@@ -119,7 +119,7 @@ export AUTH_SESSION_SECRET; AUTH_SESSION_SECRET="$(secret)"
 export AUTH_OIDC_METADATA_URL="http://127.0.0.1:$IDP_PORT/.well-known/openid-configuration"
 export AUTH_OIDC_CLIENT_ID=mvr-portal-host-build
 export AUTH_OIDC_CLIENT_SECRET; AUTH_OIDC_CLIENT_SECRET="$(secret)"
-export MVR_RECORDER_ADVERTISED_ADDRESS=127.0.0.1
+export MVR_RECORDER_ADVERTISED_ADDRESS=127.0.0.1 MVR_RECORDER_INSTANCE_ID=host-build-test
 # What only this test changes, as a deployment would (APP_CONFIG_* environment
 # variables): its own ports and its own databases.
 export APP_CONFIG_backend_listen=":$HTTP_PORT"
