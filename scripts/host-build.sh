@@ -175,7 +175,11 @@ cmd_run() {
   cd "$image"
   if [ "$(id -u)" = 0 ] && [ "$(cat "$meta/user")" != root ]; then
     # the image's non-root USER: no capability, no root group; HOME inside the folder
+    id "$RUN_USER" >/dev/null 2>&1 || die "no user $RUN_USER to stand for the image's USER (set MVR_HOST_BUILD_USER)"
     export HOME="$image"
+    local as_user=(setpriv --reuid="$(id -u "$RUN_USER")" --regid="$(id -g "$RUN_USER")" --clear-groups)
+    "${as_user[@]}" "${cmd[0]}" --version >/dev/null 2>&1 ||
+      die "$RUN_USER cannot run ${cmd[0]} ($(command -v "${cmd[0]}")): put a Node.js it can read on the PATH or set MVR_HOST_BUILD_USER"
     exec setpriv --reuid="$(id -u "$RUN_USER")" --regid="$(id -g "$RUN_USER")" --clear-groups \
       --inh-caps=-all --bounding-set=-all -- "${cmd[@]}"
   fi
