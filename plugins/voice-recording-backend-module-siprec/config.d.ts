@@ -10,6 +10,14 @@ export interface Config {
       advertisedAddress?: string;
       /** Recorder instance name stored on conversations. Default: host name. */
       instanceId?: string;
+      /**
+       * Every this many seconds the recording decision is taken again for the calls in
+       * progress (one lookup per recorded number): a number switched to private mode,
+       * deactivated or deleted stops its calls' recording within one interval even when
+       * the recorder was not told (no events bus to the portal). Skipped while the
+       * database is down. Default 60; 0 = never.
+       */
+      policyRecheckSeconds?: number;
       sip?: {
         /** UDP and TCP port. Default 5060. */
         port?: number;

@@ -9,6 +9,7 @@ import {
   LookupAndDecideResult,
   NumbersChangedEventPayload,
   OpusEncoderPool,
+  isCaptureStoreError,
 } from '@mvr/plugin-voice-recording-node';
 import { parse as parseSdp, write as writeSdp } from 'sdp-transform';
 import { ArchiveCompressor, ArchiveCompressorStats } from '../archive/ArchiveCompressor';
@@ -128,6 +129,14 @@ export interface SiprecServerStats {
   recordingsUndecodable: number;
   /** calls archived with some received audio missing (`audio-lost`: the journal's disk was full) */
   recordingsAudioLost: number;
+  /** periodic re-checks of the calls in progress that ran (config `policyRecheckSeconds`) */
+  policyRechecks: number;
+  /** of those, runs skipped because the database was down */
+  policyRechecksSkipped: number;
+  /** recording decisions taken again for calls in progress (one per recorded number and run or change) */
+  policyLookups: number;
+  /** calls whose recording was stopped during the call (emergency number, private mode, deactivated, deleted) */
+  recordingsStopped: number;
 }
 
 /** Text for a quoted header value (Warning, Reason): no quote, backslash or control byte. */
@@ -194,6 +203,9 @@ export class SiprecServer {
   private storageTimer?: NodeJS.Timeout;
   private stopping = false;
   private unsubscribeNumbers?: () => void;
+  /** the periodic re-check of the calls in progress (a safety net for number changes not announced) */
+  private policyTimer?: NodeJS.Timeout;
+  private policyRecheck?: Promise<void>;
   private readonly shutdown = new AbortController();
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly ending = new Set<Promise<void>>();
@@ -208,6 +220,7 @@ export class SiprecServer {
   private readonly connectionLimits = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'connections closed by the TCP/TLS connection limits' });
   private readonly sendErrors = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'responses that could not be sent' });
   private readonly metadataErrors = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'INVITEs with unreadable recording metadata' });
+  private readonly recheckErrors = new RateLimitedLog({ write: l => this.logger.warn(l), noun: 'recording decisions that could not be taken again' });
   readonly stats: SiprecServerStats = {
     requests: 0,
     responsesIgnored: 0,
@@ -221,6 +234,10 @@ export class SiprecServer {
     recordingsNoMedia: 0,
     recordingsUndecodable: 0,
     recordingsAudioLost: 0,
+    policyRechecks: 0,
+    policyRechecksSkipped: 0,
+    policyLookups: 0,
+    recordingsStopped: 0,
   };
   /** set-up time of the last answered calls, phase by phase */
   readonly setupLatency = new SetupLatency();
@@ -333,6 +350,11 @@ export class SiprecServer {
     this.compressor?.start();
     // a number switched to private mode (or deactivated, deleted) stops its calls' recording
     this.unsubscribeNumbers = this.ctx.onNumbersChanged?.(change => this.track(this.onNumbersChanged(change)));
+    const recheckMs = this.options.config.policyRecheckMs ?? 0;
+    if (recheckMs > 0) {
+      this.policyTimer = setInterval(() => this.track(this.recheckPolicy()), recheckMs);
+      this.policyTimer.unref();
+    }
     await this.probeStorage().catch(e => this.logger.warn(`storage probe failed: ${(e as Error).message}`));
     this.storageTimer = setInterval(() => {
       this.probeStorage().catch(e => this.logger.warn(`storage probe failed: ${(e as Error).message}`));
@@ -412,6 +434,8 @@ export class SiprecServer {
   async stop(): Promise<void> {
     this.stopping = true;
     this.unsubscribeNumbers?.();
+    if (this.policyTimer) clearInterval(this.policyTimer);
+    this.policyTimer = undefined;
     if (this.storageTimer) clearInterval(this.storageTimer);
     this.storageTimer = undefined;
     await Promise.allSettled([...this.inflight]);
@@ -1163,6 +1187,7 @@ export class SiprecServer {
   private stopRecording(entry: CallEntry, stop: RecordingStopDecision): Promise<void> {
     if (this.calls.get(entry.dialog.key) !== entry) return Promise.resolve();
     this.logger.info(`call ${entry.session.logCallId}: recording stopped (${stop.reason}): ${safeLogText(stop.message)}`);
+    this.stats.recordingsStopped++;
     this.sendBye(entry, `recording stopped: ${stop.reason}`);
     this.forget(entry);
     const ended = entry.session.stopRecording(stop);
@@ -1175,23 +1200,69 @@ export class SiprecServer {
     const all = change.action === 'bulk' || !change.numbers.length;
     const numbers = new Set(change.numbers);
     const entries = [...this.calls.values()].filter(e => all || numbers.has(e.session.recordedNumber.number));
-    await Promise.all(
-      entries.map(async entry => {
-        const { session } = entry;
-        let stop: RecordingStopDecision | undefined;
-        try {
-          stop = await recheckRecording(
-            this.ctx.policy,
-            { recordedNumber: session.recordedNumber, participants: session.participantAddresses },
-            new Date(),
-          );
-        } catch (e) {
-          this.logger.warn(`call ${session.logCallId}: cannot decide again after a change of ${session.recordedNumber.number} (recording goes on): ${safeLogText((e as Error).message)}`);
-          return;
-        }
-        if (stop) await this.stopRecording(entry, stop);
-      }),
-    );
+    await this.recheckCalls(entries, 'a change of the number');
+  }
+
+  /**
+   * The periodic re-check (config `policyRecheckSeconds`): decides again for the calls in
+   * progress, as for a number change, so that a change nobody announced (a recorder
+   * whose events bus to the portal is not configured, an event lost) stops a recording
+   * within one interval. One run at a time; skipped while the database is down (the
+   * recording goes on, as when a change cannot be decided). Off the RTP path: a timer,
+   * one policy lookup per recorded number with calls in progress.
+   */
+  private async recheckPolicy(): Promise<void> {
+    if (this.policyRecheck || this.stopping || !this.calls.size) return;
+    if (this.database.down) {
+      this.stats.policyRechecksSkipped++;
+      return;
+    }
+    this.stats.policyRechecks++;
+    this.policyRecheck = this.recheckCalls([...this.calls.values()], 'the periodic re-check').finally(() => {
+      this.policyRecheck = undefined;
+    });
+    await this.policyRecheck;
+  }
+
+  /**
+   * Decides again for these calls in progress, once per recorded number (the reasons that
+   * stop a recording mid-call are the number's: private mode, deactivated, deleted; an
+   * emergency number is caught when the update naming it arrives), with the participants
+   * of one of its calls, and stops the calls the decision no longer allows. Numbers one
+   * after the other: a run is a handful of small queries, not a burst.
+   */
+  private async recheckCalls(entries: CallEntry[], why: string): Promise<void> {
+    const byNumber = new Map<string, CallEntry[]>();
+    for (const e of entries) {
+      const key = e.session.recordedNumber.id;
+      const list = byNumber.get(key);
+      if (list) list.push(e);
+      else byNumber.set(key, [e]);
+    }
+    for (const group of byNumber.values()) {
+      const live = group.filter(e => this.calls.get(e.dialog.key) === e);
+      if (!live.length || this.stopping) continue;
+      const { session } = live[0];
+      let stop: RecordingStopDecision | undefined;
+      this.stats.policyLookups++;
+      try {
+        stop = await recheckRecording(
+          this.ctx.policy,
+          { recordedNumber: session.recordedNumber, participants: session.participantAddresses },
+          new Date(),
+        );
+      } catch (e) {
+        this.recheckErrors.log(
+          `call ${session.logCallId}: cannot decide again after ${why} of ${session.recordedNumber.number} (recording goes on): ${safeLogText((e as Error).message)}`,
+        );
+        if (isCaptureStoreError(e) && e.retryable) return; // the database is down: the next run tries again
+        continue;
+      }
+      if (!stop) continue;
+      // an emergency number is the participants' of that call, not the number's
+      const stopped = stop.reason === 'emergency-number' ? [live[0]] : live;
+      await Promise.all(stopped.map(e => this.stopRecording(e, stop!)));
+    }
   }
 
   private forget(entry: CallEntry): void {

@@ -145,3 +145,18 @@ describe('voiceRecording.recorder.sip.connections', () => {
     expect(() => read({ connections })).toThrow(error);
   });
 });
+
+describe('voiceRecording.recorder.policyRecheckSeconds', () => {
+  const readRecorder = (recorder: JsonObject) =>
+    readRecorderConfig(mockServices.rootConfig({ data: { voiceRecording: { recorder: { bindAddress: '127.0.0.1', ...recorder } } } }));
+
+  it('re-checks the calls in progress every 60 s by default, any interval in seconds, 0 = never', () => {
+    expect(readRecorder({}).policyRecheckMs).toBe(60_000);
+    expect(readRecorder({ policyRecheckSeconds: 0.5 }).policyRecheckMs).toBe(500);
+    expect(readRecorder({ policyRecheckSeconds: 0 }).policyRecheckMs).toBe(0);
+  });
+
+  it('refuses a negative interval, naming the key', () => {
+    expect(() => readRecorder({ policyRecheckSeconds: -1 })).toThrow(/voiceRecording\.recorder\.policyRecheckSeconds: -1 is not a number of seconds >= 0/);
+  });
+});

@@ -47,6 +47,11 @@ export interface RecorderConfig {
   };
   instanceId: string;
   sessionTimer: { minSE: number; maxInterval: number };
+  /**
+   * How often the recording decision is taken again for the calls in progress (a safety
+   * net for number changes the recorder was not told about); 0 or absent = never.
+   */
+  policyRecheckMs?: number;
 }
 
 /**
@@ -106,6 +111,10 @@ export function readRecorderConfig(root: RootConfigService): RecorderConfig {
   }
   const timeoutS = c?.getOptionalNumber('rtp.inactivityTimeoutSeconds') ?? 30;
   if (timeoutS < 0) throw new Error(`${key('rtp.inactivityTimeoutSeconds')}: must be >= 0`);
+  const recheckS = c?.getOptionalNumber('policyRecheckSeconds') ?? 60;
+  if (!Number.isFinite(recheckS) || recheckS < 0) {
+    throw new Error(`${key('policyRecheckSeconds')}: ${recheckS} is not a number of seconds >= 0 (0 = never)`);
+  }
   const format = c?.getOptionalString('archiveFormat') ?? 'opus';
   if (format !== 'opus' && format !== 'wav-g711') {
     throw new Error(`${key('archiveFormat')}: "${format}" is not one of opus, wav-g711`);
@@ -133,6 +142,7 @@ export function readRecorderConfig(root: RootConfigService): RecorderConfig {
       minSE: c?.getOptionalNumber('sessionTimer.minSE') ?? 90,
       maxInterval: c?.getOptionalNumber('sessionTimer.maxInterval') ?? 7200,
     },
+    policyRecheckMs: Math.round(recheckS * 1000),
   };
 }
 
