@@ -22,7 +22,8 @@
 # Prints each check, exits non-zero on the first failure; stops what it started and
 # drops its databases in any case. MVR_HOST_BUILD_SKIP_BUILD=1 reuses the last
 # packages/backend/dist (for a quick re-run); `yarn tsc` is skipped (scripts/test.sh
-# type-checks first), set MVR_HOST_BUILD_SKIP_TSC=0 to run it.
+# type-checks first), set MVR_HOST_BUILD_SKIP_TSC=0 to run it. MVR_HOST_BUILD_LOG_DIR=<dir>
+# keeps the logs (build, image steps, backend, OpenID provider) there.
 source "$(dirname "$0")/env.sh"
 cd "$MVR_ROOT"
 export MVR_HOST_BUILD_SKIP_TSC="${MVR_HOST_BUILD_SKIP_TSC:-1}"
@@ -62,6 +63,7 @@ cleanup() {
     tail -n 40 "$LOGS/backend.log" >&2
   fi
   drop_databases
+  if [ -n "${MVR_HOST_BUILD_LOG_DIR:-}" ]; then mkdir -p "$MVR_HOST_BUILD_LOG_DIR" && cp "$LOGS"/*.log "$MVR_HOST_BUILD_LOG_DIR"/ 2>/dev/null || true; fi
   [ -n "$IMAGE" ] && rm -rf "$IMAGE"
   rm -rf "$LOGS"
   exit "$rc"
