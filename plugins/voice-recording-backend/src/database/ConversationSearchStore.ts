@@ -11,7 +11,10 @@ import {
   ConversationState,
   audioIssueText,
 } from '@mvr/plugin-voice-recording-common';
-import { ConversationQuery } from '@mvr/plugin-voice-recording-node';
+import {
+  ConversationQuery,
+  storedSipIdentifier,
+} from '@mvr/plugin-voice-recording-node';
 import { Knex } from 'knex';
 import {
   audioIssuesColumn,
@@ -536,8 +539,12 @@ export class ConversationSearchStore {
       ended_at: c.endedAt ? new Date(c.endedAt) : null,
       duration_ms: c.durationMs ?? null,
       codec: c.codec ?? null,
-      sip_call_id: c.sipCallId,
-      siprec_session_id: c.siprecSessionId ?? null,
+      // the stored form the recorder's writes use (ConversationsStore), so lookups agree
+      sip_call_id: storedSipIdentifier(c.sipCallId),
+      siprec_session_id:
+        c.siprecSessionId === undefined || c.siprecSessionId === null
+          ? null
+          : storedSipIdentifier(c.siprecSessionId),
       participants: JSON.stringify(c.participants),
       metadata: JSON.stringify(c.metadata ?? {}),
       dtmf: JSON.stringify(c.dtmf ?? []),
