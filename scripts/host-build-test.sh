@@ -239,6 +239,58 @@ code="$(http -H "Authorization: Bearer $TOKEN" "$APP_BASE_URL/api/voice-recordin
 [ "$code" = 200 ] || fail "GET /api/voice-recording/me/numbers with alice's token answered $code: $(head -c 300 "$LOGS/body")"
 ok "GET /api/voice-recording/me/numbers with alice's token: 200"
 
+# A recorded call, end to end: carol (standard user) may not create a number, alice
+# (admin) creates one for carol, a SIPREC call to it over UDP with 3 s of RTP on both
+# streams (the RTP ports of app-config.production.yaml), listed as finished through the
+# API, its archive in the image's data/recordings.
+response="$(oidc_sign_in carol@acme-bank.example carol-test-password)"
+read -r CAROL CAROL_REF _ <<<"$response"
+[ "$CAROL_REF" = user:default/carol ] || fail "carol's sign-in: $response"
+RECORDED=+32471234567
+OTHER=+32475000001
+NUMBER_BODY="{\"number\":\"$RECORDED\",\"userRef\":\"user:default/carol\",\"mvrActive\":true,
+ \"settings\":{\"statusMode\":\"manual\",\"activeStatus\":\"professional\",\"simultaneousCalls\":true},
+ \"slots\":[{\"weekdays\":[1,2,3,4,5,6,7],\"start\":\"00:00\",\"end\":\"24:00\"}]}"
+code="$(http -X POST -H "Authorization: Bearer $CAROL" -H 'Content-Type: application/json' -d "$NUMBER_BODY" "$APP_BASE_URL/api/voice-recording/numbers")"
+[ "$code" = 403 ] || fail "carol (standard user) creating a number answered $code, not 403: $(head -c 300 "$LOGS/body")"
+ok "carol (standard user, signed in through the provider) may not create a number: 403"
+code="$(http -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$NUMBER_BODY" "$APP_BASE_URL/api/voice-recording/numbers")"
+[ "$code" = 201 ] || fail "alice creating $RECORDED answered $code: $(head -c 300 "$LOGS/body")"
+ok "alice (admin) created $RECORDED for carol: 201"
+# the recorder package's testing client, from the workspace (TypeScript through the CLI's transform)
+CALL_ID="$(node --require "$MVR_ROOT/node_modules/@backstage/cli-node/config/nodeTransform.cjs" \
+  scripts/tarball-install-test/place-call.js "$SIP_PORT" "$RECORDED" "$OTHER" 2> "$LOGS/call.log")" ||
+  { cat "$LOGS/call.log" >&2; fail "the SIPREC call to udp/$SIP_PORT"; }
+ok "SIPREC call $CALL_ID: INVITE 200, 3 s of A-law RTP on two streams, BYE 200"
+listed=""
+for _ in $(seq 1 60); do
+  http -H "Authorization: Bearer $TOKEN" "$APP_BASE_URL/api/voice-recording/conversations" > /dev/null
+  listed="$(node - "$LOGS/body" "$CALL_ID" "$RECORDED" <<'EOF'
+const [file, callId, number] = process.argv.slice(2);
+let page;
+try { page = JSON.parse(require('fs').readFileSync(file, 'utf8')); } catch { process.exit(0); }
+const c = (page.items ?? page.conversations ?? []).find(i => i.sipCallId === callId);
+if (c && c.state === 'finished' && c.sha256) {
+  const problems = [];
+  if (c.number !== number) problems.push(`number ${c.number}`);
+  if (!(c.durationMs >= 2500)) problems.push(`duration ${c.durationMs} ms`);
+  if (c.userRef !== 'user:default/carol') problems.push(`user ${c.userRef}`);
+  if (!(c.bytes > 0)) problems.push(`${c.bytes} bytes of audio`);
+  if (c.quality?.audioPackets !== 300) problems.push(`${c.quality?.audioPackets} audio packets (300 sent)`);
+  if (problems.length) { console.error(`listed, but: ${problems.join('; ')}`); process.exit(2); }
+  console.log(`${c.durationMs} ms, ${c.quality.audioPackets} audio packets, ${c.bytes} bytes of ${c.format}`);
+}
+EOF
+)" || fail "the recorded call is not as it was sent"
+  [ -n "$listed" ] && break
+  sleep 0.5
+done
+[ -n "$listed" ] || fail "the call is not listed as finished: $(head -c 1000 "$LOGS/body")"
+ok "GET /api/voice-recording/conversations lists it finished: $listed"
+archives="$(find "$IMAGE/data/recordings" -type f -user "$uid" \( -name '*.opus' -o -name '*.ogg' -o -name '*.wav' \) | wc -l)"
+[ "$archives" -gt 0 ] || fail "no recording in $IMAGE/data/recordings written by uid $uid: $(find "$IMAGE/data/recordings" | head)"
+ok "its archive is in the image's data/recordings, written as uid $uid"
+
 # The recorder: SIP OPTIONS over UDP and TCP, answered 200 (database up).
 node - "$SIP_PORT" > "$LOGS/sip" 2>&1 <<'EOF' || { cat "$LOGS/sip" >&2; fail "SIP OPTIONS"; }
 const dgram = require('dgram'), net = require('net'), crypto = require('crypto');
