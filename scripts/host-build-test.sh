@@ -15,8 +15,10 @@
 #   4. checks: health, the frontend served, the API refusing a request without a token
 #      and answering the network's token, the demo sign-in absent, a user signing in
 #      through OpenID Connect (the whole redirect flow, with cookies, as a browser does)
-#      and calling the API with the token, the recorder answering SIP OPTIONS over UDP
-#      and TCP, the journals written in the image's data folder as the non-root user,
+#      and calling the API with the token, a standard user refused and the admin
+#      creating a number, a SIPREC call to it recorded and listed (the testing client of
+#      scripts/tarball-install-test/place-call.js), the recorder answering SIP OPTIONS
+#      over UDP and TCP, the journals written in the image's data folder as the non-root user,
 #      the voice-recording schema migrated in PostgreSQL, and a clean stop on SIGTERM.
 #
 # Prints each check, exits non-zero on the first failure; stops what it started and
