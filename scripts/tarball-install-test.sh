@@ -135,13 +135,30 @@ voiceRecording:
       minFreeMegabytes: 1
 EOF
 
-# 3. Install, build the frontend, start the backend.
-say "3. yarn install in the portal"
+# 3. Install as docs/installation.md steps 2-4 say (from tarballs: name@^version),
+#    build the frontend, start the backend.
+range_of() { # the version range to add a package with, from its tarball
+  local f
+  for f in "$WORK/packages"/*.tgz; do
+    tar xzf "$f" -O package/package.json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const p=JSON.parse(s);if(p.name===process.argv[1])console.log(`${p.name}@^${p.version}`)})' "$1"
+  done
+}
+BACKEND_ADD=()
+for n in @mvr/plugin-voice-recording-backend @mvr/plugin-voice-recording-backend-module-siprec \
+  @mvr/plugin-catalog-backend-module-voice-recording @mvr/plugin-permission-backend-module-voice-recording; do
+  BACKEND_ADD+=("$(range_of "$n")")
+done
+APP_ADD=("$(range_of @mvr/plugin-voice-recording)")
+export YARN_ENABLE_IMMUTABLE_INSTALLS=false
+say "3. yarn --cwd packages/backend add ${BACKEND_ADD[*]}"
 t0=$SECONDS
-(
-  cd "$PORTAL"
-  YARN_ENABLE_IMMUTABLE_INSTALLS=false YARN_ENABLE_GLOBAL_CACHE=true yarn install > "$WORK/install.log" 2>&1
-) || { tail -n 40 "$WORK/install.log" >&2; fail "yarn install in the portal"; }
+(cd "$PORTAL" && yarn --cwd packages/backend add "${BACKEND_ADD[@]}" > "$WORK/install.log" 2>&1) \
+  || { tail -n 40 "$WORK/install.log" >&2; fail "yarn add in packages/backend"; }
+say "   ok: installed in $((SECONDS - t0)) s"
+say "   yarn --cwd packages/app add ${APP_ADD[*]}"
+t0=$SECONDS
+(cd "$PORTAL" && yarn --cwd packages/app add "${APP_ADD[@]}" > "$WORK/install-app.log" 2>&1) \
+  || { tail -n 40 "$WORK/install-app.log" >&2; fail "yarn add in packages/app"; }
 say "   ok: installed in $((SECONDS - t0)) s"
 # The SQLite binding (not built by the install, see make-adopter.js): the same version's
 # binary from this repository's install, else compiled here.

@@ -32,6 +32,9 @@ yarn backstage-cli repo fix --publish --check
 step "unit and integration tests (SQLite and PostgreSQL)"
 CI=true yarn backstage-cli repo test --ci --watchAll=false
 
+step "tarball install: the packed plugins in a portal outside the repository (docs/installation.md)"
+bash scripts/tarball-install-test.sh
+
 step "browser tests (Chromium)"
 yarn workspace app build
 yarn playwright test

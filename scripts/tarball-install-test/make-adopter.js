@@ -3,9 +3,10 @@
  * packages/* workspaces, packages/backend, packages/app) into <adopter dir>, with:
  * - the Backstage versions of this repository's root `resolutions` (release 1.55, the
  *   one the packages are built for), as an adopter on that release has them;
- * - every @mvr package as a dependency by version, and a root `resolutions` entry
- *   pointing each @mvr name at its tarball (docs/installation.md, step 1), so the
- *   packages' dependencies on each other resolve to the tarballs too.
+ * - a root `resolutions` entry pointing each @mvr name at its tarball
+ *   (docs/installation.md step 1), so that `yarn add <name>@^<version>` and the
+ *   packages' dependencies on each other resolve to the tarballs.
+ * The @mvr packages themselves are added by tarball-install-test.sh with `yarn add`.
  *
  *   node make-adopter.js <repo root> <adopter dir> <tarball dir>
  */
@@ -41,7 +42,6 @@ const deps = names => Object.fromEntries(names.map(n => [n, version(n)]));
 // The tarballs: name -> file, read from each tarball's own package.json.
 const { execFileSync } = require('node:child_process');
 const tarballs = {};
-const mvrVersions = {};
 for (const file of fs.readdirSync(tarballDir).filter(f => f.endsWith('.tgz'))) {
   const full = path.join(tarballDir, file);
   const pkg = JSON.parse(
@@ -50,17 +50,7 @@ for (const file of fs.readdirSync(tarballDir).filter(f => f.endsWith('.tgz'))) {
     }),
   );
   tarballs[pkg.name] = `file:${full}`;
-  mvrVersions[pkg.name] = `^${pkg.version}`;
 }
-const mvr = names =>
-  Object.fromEntries(
-    names.map(n => {
-      if (!mvrVersions[n])
-        throw new Error(`no tarball of ${n} in ${tarballDir}`);
-      return [n, mvrVersions[n]];
-    }),
-  );
-
 const write = (rel, obj) => {
   fs.mkdirSync(path.dirname(path.join(adopterDir, rel)), { recursive: true });
   fs.writeFileSync(
@@ -114,13 +104,7 @@ write('packages/backend/package.json', {
       '@backstage/plugin-signals-backend',
       'better-sqlite3',
     ]),
-    // docs/installation.md steps 2 and 4 (a portal without a policy of its own)
-    ...mvr([
-      '@mvr/plugin-voice-recording-backend',
-      '@mvr/plugin-voice-recording-backend-module-siprec',
-      '@mvr/plugin-catalog-backend-module-voice-recording',
-      '@mvr/plugin-permission-backend-module-voice-recording',
-    ]),
+    // the @mvr packages: `yarn add` by tarball-install-test.sh (docs/installation.md)
     app: 'link:../app',
   },
   devDependencies: deps(['@backstage/cli']),
@@ -146,8 +130,6 @@ write('packages/app/package.json', {
       'react-router',
       'react-router-dom',
     ]),
-    // docs/installation.md step 3
-    ...mvr(['@mvr/plugin-voice-recording']),
   },
   browserslist: {
     production: ['>0.2%', 'not dead', 'not op_mini all'],
