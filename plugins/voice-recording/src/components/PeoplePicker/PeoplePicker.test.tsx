@@ -1,0 +1,165 @@
+import { useState } from 'react';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { catalogApiRef } from '@backstage/plugin-catalog-react';
+import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
+import type { Entity } from '@backstage/catalog-model';
+import { PeoplePicker } from './PeoplePicker';
+import { PersonKind, personSearchTerm } from './personOption';
+
+const user = (
+  name: string,
+  displayName: string,
+  email: string,
+  picture?: string,
+): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'User',
+  metadata: { name, namespace: 'default' },
+  spec: { profile: { displayName, email, picture }, memberOf: [] },
+});
+const group = (name: string, title: string): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Group',
+  metadata: { name, namespace: 'default', title },
+  spec: { type: 'team', children: [] },
+});
+
+const ENTITIES = [
+  user('alice', 'Alice Martin', 'alice@acme-bank.example'),
+  user('bob', 'Bob Peeters', 'bob@acme-bank.example'),
+  user(
+    'carol',
+    'Carol Dubois',
+    'carol@acme-bank.example',
+    'https://pictures.example/carol.png',
+  ),
+  user('dave', 'Dave Janssens', 'dave@acme-bank.example'),
+  group('trading', 'Trading desk'),
+  group('caribbean', 'Caribbean desk'),
+];
+
+function Single(props: { kinds?: PersonKind[]; onValue: (v?: string) => void }) {
+  const [value, setValue] = useState<string>();
+  return (
+    <PeoplePicker
+      label="Owner"
+      kinds={props.kinds}
+      debounceMs={10}
+      value={value}
+      onChange={v => {
+        setValue(v);
+        props.onValue(v);
+      }}
+    />
+  );
+}
+
+async function renderPicker(ui: JSX.Element) {
+  const catalog = catalogApiMock({ entities: ENTITIES });
+  await renderInTestApp(ui, { apis: [[catalogApiRef, catalog]] });
+  return catalog;
+}
+
+describe('personSearchTerm', () => {
+  it('searches an entity ref by its name, other text as typed', () => {
+    expect(personSearchTerm(' user:default/carol ')).toBe('carol');
+    expect(personSearchTerm('group:trading')).toBe('trading');
+    expect(personSearchTerm('default/carol')).toBe('carol');
+    expect(personSearchTerm('Carol Dubois')).toBe('Carol Dubois');
+    expect(personSearchTerm('carol@acme-bank.example')).toBe(
+      'carol@acme-bank.example',
+    );
+  });
+});
+
+describe('PeoplePicker', () => {
+  it('typing "Car" lists Carol Dubois with her email and picture; picking stores her ref', async () => {
+    const onValue = jest.fn();
+    await renderPicker(<Single onValue={onValue} />);
+    await userEvent.type(screen.getByRole('textbox', { name: 'Owner' }), 'Car');
+
+    const carol = await screen.findByTestId('person-option-user:default/carol');
+    expect(carol).toHaveTextContent('Carol Dubois');
+    expect(carol).toHaveTextContent('carol@acme-bank.example');
+    expect(within(carol).getByRole('img')).toHaveAttribute(
+      'src',
+      'https://pictures.example/carol.png',
+    );
+    // Users only by default: the Caribbean desk group is not offered; nor is Alice.
+    expect(screen.getAllByRole('option')).toHaveLength(1);
+
+    await userEvent.click(carol);
+    expect(onValue).toHaveBeenLastCalledWith('user:default/carol');
+    expect(screen.getByRole('textbox', { name: 'Owner' })).toHaveValue(
+      'Carol Dubois',
+    );
+  });
+
+  it('finds people by email and by entity ref, case-insensitively', async () => {
+    await renderPicker(<Single onValue={jest.fn()} />);
+    const box = screen.getByRole('textbox', { name: 'Owner' });
+    await userEvent.type(box, 'BOB@ACME');
+    await screen.findByTestId('person-option-user:default/bob');
+    expect(screen.getAllByRole('option')).toHaveLength(1);
+
+    await userEvent.clear(box);
+    await userEvent.type(box, 'user:default/dave');
+    await screen.findByTestId('person-option-user:default/dave');
+    await waitFor(() => expect(screen.getAllByRole('option')).toHaveLength(1));
+
+    await userEvent.clear(box);
+    await userEvent.type(box, 'nobody-here');
+    expect(await screen.findByText('No one matches "nobody-here"')).toBeVisible();
+  });
+
+  it('offers groups when groups are allowed', async () => {
+    const onValue = jest.fn();
+    await renderPicker(<Single kinds={['User', 'Group']} onValue={onValue} />);
+    await userEvent.type(screen.getByRole('textbox', { name: 'Owner' }), 'car');
+
+    const desk = await screen.findByTestId(
+      'person-option-group:default/caribbean',
+    );
+    expect(desk).toHaveTextContent('Caribbean desk');
+    expect(desk).toHaveTextContent('Group');
+    expect(
+      screen.getByTestId('person-option-user:default/carol'),
+    ).toBeInTheDocument();
+    await userEvent.click(desk);
+    expect(onValue).toHaveBeenLastCalledWith('group:default/caribbean');
+  });
+
+  it('shows a ref chosen earlier by its display name; several can be chosen', async () => {
+    const onChange = jest.fn();
+    function Multiple() {
+      const [value, setValue] = useState(['user:default/alice']);
+      return (
+        <PeoplePicker
+          multiple
+          label="Observers"
+          debounceMs={10}
+          value={value}
+          onChange={v => {
+            setValue(v);
+            onChange(v);
+          }}
+        />
+      );
+    }
+    await renderPicker(<Multiple />);
+    expect(await screen.findByText('Alice Martin')).toBeVisible();
+    await userEvent.type(
+      screen.getByRole('textbox', { name: 'Observers' }),
+      'dubois',
+    );
+    await userEvent.click(
+      await screen.findByTestId('person-option-user:default/carol'),
+    );
+    expect(onChange).toHaveBeenLastCalledWith([
+      'user:default/alice',
+      'user:default/carol',
+    ]);
+  });
+});
