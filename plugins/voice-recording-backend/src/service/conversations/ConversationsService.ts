@@ -57,6 +57,21 @@ const summaryOf = (c: Conversation) => {
 };
 
 /**
+ * What an access entry says about the call: the recorded number and user, the
+ * direction, the other party and the length, so that the audit trail names the call
+ * ("+32471234567 → +32476333444 (0:14)") without reading the conversation again.
+ */
+function conversationAuditDetails(c: Conversation): Record<string, string | number> {
+  return {
+    number: c.number,
+    userRef: c.userRef,
+    ...(c.direction ? { direction: c.direction } : {}),
+    ...(c.otherParty ? { otherParty: c.otherParty } : {}),
+    ...(c.durationMs !== undefined && c.durationMs !== null ? { durationMs: c.durationMs } : {}),
+  };
+}
+
+/**
  * Conversations for the portal: search, details, audio for playback (original or a
  * derived WAV), waveform peaks, MP3 download and ZIP export. Derived files (WAV, MP3,
  * waveform) are computed once and cached in the blob store next to nothing else:
@@ -125,7 +140,7 @@ export class ConversationsService {
       action: 'conversation-view',
       targetType: 'conversation',
       targetId: c.id,
-      details: { number: c.number, userRef: c.userRef },
+      details: conversationAuditDetails(c),
       severity: 'low',
     });
     return {
@@ -230,7 +245,7 @@ export class ConversationsService {
       action: 'conversation-playback',
       targetType: 'conversation',
       targetId: c.id,
-      details: { number: c.number, userRef: c.userRef, format },
+      details: { ...conversationAuditDetails(c), format },
       severity: 'low',
     });
   }
@@ -323,7 +338,7 @@ export class ConversationsService {
       action,
       targetType: 'conversation',
       targetId: c.id,
-      details: { number: c.number, userRef: c.userRef, ...details },
+      details: { ...conversationAuditDetails(c), ...details },
       severity,
     });
   }

@@ -100,6 +100,44 @@ const user = (name: string) => ({
   spec: { memberOf: [] },
 });
 
+const PROFILES: Record<string, { displayName: string; email: string }> = {
+  alice: { displayName: 'Alice Martin', email: 'alice.martin@example.com' },
+  bob: { displayName: 'Bob Peeters', email: 'bob.peeters@example.com' },
+  carol: { displayName: 'Carol Dubois', email: 'carol.dubois@example.com' },
+  dave: { displayName: 'Dave Lefèvre', email: 'dave@example.com' },
+};
+
+/** trading > trading-fx (child group); bob in trading, carol in trading-fx, dave in sales. */
+const GROUPS: Record<string, { members: string[]; parent?: string; children?: string[] }> = {
+  trading: { members: ['bob'], children: ['trading-fx'] },
+  'trading-fx': { members: ['carol'], parent: 'trading' },
+  sales: { members: ['dave'] },
+};
+const groupOf = (name: string) =>
+  Object.entries(GROUPS).find(([, g]) => g.members.includes(name))?.[0];
+
+/** Users and groups with the relations the catalog's processors would add. */
+const directory = [
+  ...Object.keys(PROFILES).map(name => ({
+    ...user(name),
+    spec: { profile: PROFILES[name], memberOf: [] },
+    relations: groupOf(name)
+      ? [{ type: 'memberOf', targetRef: `group:default/${groupOf(name)}` }]
+      : [],
+  })),
+  ...Object.entries(GROUPS).map(([name, g]) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name, namespace: 'default' },
+    spec: { type: 'team', children: [] },
+    relations: [
+      ...g.members.map(m => ({ type: 'hasMember', targetRef: `user:default/${m}` })),
+      ...(g.children ?? []).map(c => ({ type: 'parentOf', targetRef: `group:default/${c}` })),
+      ...(g.parent ? [{ type: 'childOf', targetRef: `group:default/${g.parent}` }] : []),
+    ],
+  })),
+];
+
 function tone(seconds: number, freqL: number, freqR: number, rate = 8000): Int16Array {
   const n = seconds * rate;
   const out = new Int16Array(n * 2);
@@ -159,7 +197,7 @@ describe.each(databases.eachSupportedId())('conversations API on %s', databaseId
           },
         }),
         permissionsFactory,
-        catalogServiceMock.factory({ entities: ['alice', 'bob', 'carol', 'dave'].map(user) }),
+        catalogServiceMock.factory({ entities: directory }),
         mockServices.events.mock().factory,
         createServiceFactory({
           service: notificationService,
@@ -396,6 +434,10 @@ describe.each(databases.eachSupportedId())('conversations API on %s', databaseId
     expect(ok.status).toBe(204);
     let rows = await auditRows('conversation-playback', bobCall.id);
     expect(rows.map((x: any) => [x.actor_ref, JSON.parse(x.details).format, JSON.parse(x.details).outcome])).toEqual([[BOB, 'ogg', 'succeeded']]);
+    // the parties and the length, for the audit page's sentence
+    expect(JSON.parse(rows[0].details)).toMatchObject({
+      number: bobCall.number, direction: 'outgoing', otherParty: '+32475111222', durationMs: 30_000,
+    });
     // the audio requests of that listen add no playback start
     await request(app).get(`${api}/conversations/${bobCall.id}/audio`).set(as(BOB)).set('Range', 'bytes=0-').buffer(true).parse(binary);
     expect(await auditRows('conversation-playback', bobCall.id)).toHaveLength(1);
@@ -549,6 +591,101 @@ describe.each(databases.eachSupportedId())('conversations API on %s', databaseId
     expect(lines[0]).toBe('at,actor,action,targetType,targetId,outcome,details');
     expect(lines.length).toBeGreaterThanOrEqual(3);
     expect(lines.slice(1).every(l => l.includes(',conversation-view,conversation,'))).toBe(true);
+  });
+
+  it('finds a user\'s calls by name, display name, e-mail or ref (case and accents ignored), within what the caller may see', async () => {
+    const users = (b: any) => [...new Set(b.items.map((c: any) => c.userRef))];
+    for (const q of ['carol', 'Carol Dubois', 'DUBÔIS', 'carol.dubois@example', 'user:default/carol', 'user:carol']) {
+      const r = await list(ALICE, `user=${encodeURIComponent(q)}`);
+      expect({ q, total: r.total, users: users(r) }).toEqual({ q, total: 2, users: [CAROL] });
+    }
+    // "e" is in every name: everyone's calls
+    expect((await list(ALICE, 'user=e&limit=500')).total).toBe(33);
+    expect((await list(ALICE, 'user=nobody-like-this')).total).toBe(0);
+    // a standard user: the names resolve, the visibility condition still applies in SQL
+    expect((await list(BOB, 'user=carol')).total).toBe(0);
+    expect((await list(BOB, 'user=e&limit=500')).total).toBe(31);
+    expect((await list(CAROL, 'user=Dubois')).total).toBe(2);
+    // the search audit names the text and the users it stood for
+    const entry = await knex('vr_audit_log')
+      .where({ action: 'conversation-search', actor_ref: BOB })
+      .orderBy('id', 'desc')
+      .first();
+    const details = typeof entry.details === 'string' ? JSON.parse(entry.details) : entry.details;
+    expect(details.filters).toMatchObject({ user: 'e' });
+    expect(details.resolvedUserCount).toBe(4);
+    expect(details.total).toBe(31);
+  });
+
+  it('filters by group (members of the group and its child groups), direction, duration range and DTMF', async () => {
+    const users = (b: any) => [...new Set(b.items.map((c: any) => c.userRef))].sort();
+    // trading: bob, and carol through the child group trading-fx
+    expect(users(await list(ALICE, 'group=trading&limit=500'))).toEqual([BOB, CAROL]);
+    expect((await list(ALICE, 'group=trading&limit=500')).total).toBe(33);
+    expect((await list(ALICE, `group=${encodeURIComponent('group:default/trading-fx')}`)).total).toBe(2);
+    expect((await list(ALICE, 'group=sales')).total).toBe(0);
+    // group and user together: the users that match both
+    expect((await list(ALICE, 'group=trading&user=carol')).total).toBe(2);
+    expect((await list(ALICE, 'group=trading-fx&user=bob')).total).toBe(0);
+    // a standard user stays within their own calls
+    expect(users(await list(BOB, 'group=trading&limit=500'))).toEqual([BOB]);
+    expect((await list(ALICE, 'group=trading-fx&direction=incoming&minDuration=1&maxDuration=10')).items.map(c => c.id)).toEqual([carolCall.id]);
+    expect((await list(ALICE, 'hasDtmf=true')).items.map(c => c.id)).toEqual([bobCall.id]);
+    expect((await list(ALICE, 'hasDtmf=false&limit=500')).total).toBe(32);
+    expect((await list(CAROL, 'hasDtmf=true')).total).toBe(0);
+    const entry = await knex('vr_audit_log')
+      .where({ action: 'conversation-search', actor_ref: CAROL })
+      .orderBy('id', 'desc')
+      .first();
+    const details = typeof entry.details === 'string' ? JSON.parse(entry.details) : entry.details;
+    expect(details.filters).toMatchObject({ hasDtmf: true });
+    // bad values: 400 naming the field
+    for (const [q, field] of [
+      ['group=nosuchgroup', /group: there is no Group entity group:default\/nosuchgroup/],
+      [`group=${encodeURIComponent('user:default/bob')}`, /group: user:default\/bob is not a Group/],
+      ['hasDtmf=maybe', /hasDtmf: must be true or false/],
+      ['minDuration=20&maxDuration=10', /maxDuration/],
+      [`user=${'x'.repeat(201)}`, /user:/],
+    ] as const) {
+      const bad = await request(app).get(`${api}/conversations?${q}`).set(as(ALICE));
+      expect({ q, status: bad.status }).toEqual({ q, status: 400 });
+      expect(bad.body.error.message).toMatch(field);
+    }
+  });
+
+  it('exports the ticked calls by id: only those visible, the rest counted as not exported', async () => {
+    const r = await request(app)
+      .post(`${api}/conversations/export`)
+      .set(as(ALICE))
+      .send({ ids: [carolCall.id, randomUUID()] })
+      .buffer(true)
+      .parse(binary);
+    expect(r.status).toBe(200);
+    expect(r.headers['x-voice-recording-count']).toBe('1');
+    expect(r.headers['x-voice-recording-not-exported']).toBe('1');
+    const dir = mkdtempSync(path.join(tmpdir(), 'vr-zip-'));
+    try {
+      writeFileSync(path.join(dir, 'x.zip'), r.body);
+      const manifest = JSON.parse(execFileSync('unzip', ['-p', path.join(dir, 'x.zip'), 'manifest.json'], { encoding: 'utf8' }));
+      expect(manifest.conversations.map((c: any) => c.id)).toEqual([carolCall.id]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // the group filter works for the export by filters too
+    const g = await request(app)
+      .post(`${api}/conversations/export`)
+      .set(as(ALICE))
+      .send({ group: 'trading-fx', hasDtmf: false })
+      .buffer(true)
+      .parse(binary);
+    expect(g.status).toBe(200);
+    expect(g.headers['x-voice-recording-count']).toBe('2');
+    const tooMany = await request(app)
+      .post(`${api}/conversations/export`)
+      .set(as(ALICE))
+      .send({ ids: Array.from({ length: 1001 }, () => randomUUID()) });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.message).toMatch(/ids/);
   });
 });
 
