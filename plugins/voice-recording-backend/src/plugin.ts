@@ -45,6 +45,7 @@ import { ServicePrincipalPermissions } from './service/ServicePrincipalPermissio
 import { createRouter } from './service/router';
 import { ConversationSearchStore } from './database/ConversationSearchStore';
 import { ConversationsService } from './service/conversations/ConversationsService';
+import { PeopleResolver } from './service/conversations/PeopleResolver';
 import { loadDemoConversations } from './demoConversations';
 
 /**
@@ -219,6 +220,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
               transform: conversationTransform,
               defaultCountry: config.defaultCountry,
               conversations: conversationsService,
+              people: new PeopleResolver(deps.catalog),
             },
           }),
         );

@@ -45,6 +45,11 @@ export interface ConversationSearchFilters {
   /** The digits are a whole valid number: match them exactly (index lookups). */
   phoneExact?: boolean;
   userRef?: string;
+  /**
+   * The calls of any of these users (lower-case refs: the `user` and `group` filters
+   * resolved through the catalog); an empty list matches nothing.
+   */
+  userRefs?: string[];
   direction?: ConversationDirection;
   minDurationMs?: number;
   maxDurationMs?: number;
@@ -58,6 +63,8 @@ export interface ConversationSearchFilters {
   audioIssue?: string;
   /** Only these ids (export of a selection). */
   ids?: string[];
+  /** With (true) or without (false) DTMF digits received. */
+  hasDtmf?: boolean;
 }
 
 export interface ConversationSearchQuery extends ConversationSearchFilters {
@@ -215,6 +222,7 @@ const FILTER_KEYS: (keyof ConversationSearchFilters)[] = [
   'from',
   'to',
   'userRef',
+  'userRefs',
   'direction',
   'minDurationMs',
   'maxDurationMs',
@@ -222,6 +230,7 @@ const FILTER_KEYS: (keyof ConversationSearchFilters)[] = [
   'state',
   'audioIssue',
   'ids',
+  'hasDtmf',
 ];
 
 /** How the phone filter of a search runs. */
@@ -317,6 +326,7 @@ export class ConversationSearchStore {
     if (
       visibility ||
       filters.userRef ||
+      filters.userRefs ||
       filters.number ||
       filters.from ||
       filters.to ||
@@ -378,6 +388,14 @@ export class ConversationSearchStore {
     if (filters.from) qb.where('started_at', '>=', filters.from);
     if (filters.to) qb.where('started_at', '<', filters.to);
     if (filters.userRef) qb.where('user_ref', filters.userRef.toLowerCase());
+    if (filters.userRefs) {
+      if (filters.userRefs.length === 0) qb.whereRaw('1 = 0');
+      else
+        qb.whereIn(
+          'user_ref',
+          filters.userRefs.map(r => r.toLowerCase()),
+        );
+    }
     if (filters.number) qb.where('number', filters.number);
     if (filters.ids) {
       if (filters.ids.length === 0) qb.whereRaw('1 = 0');
@@ -394,6 +412,9 @@ export class ConversationSearchStore {
     const qb = this.narrowed(filters, visibility);
     if (filters.direction) qb.where('direction', filters.direction);
     if (filters.state) qb.where('state', filters.state);
+    // the column is the JSON array of the digits received, '[]' when none (every writer)
+    if (filters.hasDtmf === true) qb.whereNot('dtmf', '[]');
+    else if (filters.hasDtmf === false) qb.where('dtmf', '[]');
     if (filters.audioIssue === 'any') qb.whereNotNull('audio_issues');
     else if (filters.audioIssue === 'none') qb.whereNull('audio_issues');
     else if (filters.audioIssue) {

@@ -27,6 +27,7 @@ import {
   AuditRecorder,
 } from '../AuditRecorder';
 import { parseInput } from '../errors';
+import { PeopleResolver } from './PeopleResolver';
 import {
   AudioFormat,
   ConversationsService,
@@ -50,6 +51,8 @@ export interface ConversationRoutesOptions {
   auditLog: AuditLogStore;
   conversations: ConversationsService;
   defaultCountry: string;
+  /** Resolves the `user` and `group` filters through the catalog. */
+  people: PeopleResolver;
 }
 
 type Visibility = PermissionCriteria<ConversationQuery> | undefined;
@@ -106,6 +109,13 @@ export function searchAuditRecord(
       filters: JSON.parse(JSON.stringify(given)),
       ...(phone ? { phone } : {}),
       ...(filters.number ? { number: filters.number } : {}),
+      // the users the `user`/`group` filters stood for (the first 100)
+      ...(filters.userRefs
+        ? {
+            resolvedUsers: filters.userRefs.slice(0, 100),
+            resolvedUserCount: filters.userRefs.length,
+          }
+        : {}),
       nextPage: Boolean(cursor),
       count: page.items.length,
       total: page.total,
@@ -218,9 +228,27 @@ export function addConversationRoutes(
       await deny(actor, permission.name, targetId);
   };
 
-  const toFilters = (
+  /**
+   * The users the `user` and `group` filters stand for (both given: the calls of the
+   * users that match both); undefined when neither is given.
+   */
+  const resolvePeople = async (
+    actor: Actor,
     q: z.infer<typeof conversationFiltersSchema>,
-  ): ConversationSearchFilters => {
+  ): Promise<string[] | undefined> => {
+    let refs: string[] | undefined;
+    if (q.user) refs = await options.people.users(q.user, actor.credentials);
+    if (q.group) {
+      const members = await options.people.groupMembers(q.group, actor.credentials);
+      refs = refs ? refs.filter(r => members.includes(r)) : members;
+    }
+    return refs;
+  };
+
+  const toFilters = async (
+    actor: Actor,
+    q: z.infer<typeof conversationFiltersSchema>,
+  ): Promise<ConversationSearchFilters> => {
     let number: string | undefined;
     if (q.number) {
       const n = normalizePhoneNumber(q.number, options.defaultCountry);
@@ -237,7 +265,15 @@ export function addConversationRoutes(
     }
     if (q.from && q.to && q.from >= q.to)
       throw new InputError('to: must be after from');
+    if (
+      q.minDuration !== undefined &&
+      q.maxDuration !== undefined &&
+      q.minDuration > q.maxDuration
+    )
+      throw new InputError('maxDuration: must not be less than minDuration');
     return {
+      userRefs: await resolvePeople(actor, q),
+      hasDtmf: q.hasDtmf,
       from: q.from ? new Date(q.from) : undefined,
       to: q.to ? new Date(q.to) : undefined,
       phoneDigits,
@@ -258,7 +294,7 @@ export function addConversationRoutes(
     const actor = await actorOf(req);
     const vis = await visibility(actor);
     const q = parseInput(conversationSearchSchema, req.query, 'query');
-    const filters = toFilters(q);
+    const filters = await toFilters(actor, q);
     const page = await conversations.search(
       { ...filters, sort: q.sort, order: q.order, limit: q.limit, cursor: q.cursor },
       vis,
@@ -273,8 +309,13 @@ export function addConversationRoutes(
     const vis = await visibility(actor);
     const body = parseInput(conversationExportSchema, req.body ?? {});
     const filters: ConversationSearchFilters =
-      'ids' in body ? { ids: body.ids as string[] } : toFilters(body);
+      'ids' in body ? { ids: body.ids as string[] } : await toFilters(actor, body);
     const selection = await conversations.exportSelection(filters, vis);
+    // ticked ids that are unknown or not visible to the caller are left out (the same
+    // answer for both, as for a 404) and counted
+    const notExported = filters.ids
+      ? new Set(filters.ids).size - selection.length
+      : 0;
     for (const c of selection) {
       await conversations.recordAccess(actor, 'conversation-export', c);
     }
@@ -286,6 +327,8 @@ export function addConversationRoutes(
         count: selection.length,
         conversationIds: selection.map(c => c.id).slice(0, 1000),
         filters: JSON.parse(JSON.stringify(body)),
+        ...(filters.ids ? { requested: new Set(filters.ids).size, notExported } : {}),
+        ...(filters.userRefs ? { resolvedUserCount: filters.userRefs.length } : {}),
       },
       severity: 'medium',
     });
@@ -296,6 +339,8 @@ export function addConversationRoutes(
       `attachment; filename="conversations_${stamp}.zip"`,
     );
     res.setHeader('X-Voice-Recording-Count', String(selection.length));
+    if (filters.ids)
+      res.setHeader('X-Voice-Recording-Not-Exported', String(notExported));
     const zip = conversations.exportZip(selection, actor.ref);
     zip.on('error', () => res.destroy());
     zip.pipe(res);

@@ -9,6 +9,16 @@ export const conversationFiltersSchema = z.object({
   to: iso.optional(),
   phone: z.string().trim().min(1).max(64).optional(),
   userRef: z.string().trim().min(1).optional(),
+  /** A user's name, display name, e-mail (substring) or entity ref: resolved in the catalog. */
+  user: z.string().trim().min(1).max(200).optional(),
+  /** A group's name or ref: the calls of its members and of its child groups' members. */
+  group: z.string().trim().min(1).max(200).optional(),
+  hasDtmf: z
+    .union([z.boolean(), z.enum(['true', 'false'])], {
+      errorMap: () => ({ message: 'must be true or false' }),
+    })
+    .transform(v => v === true || v === 'true')
+    .optional(),
   direction: z.enum(['incoming', 'outgoing']).optional(),
   minDuration: seconds.optional(),
   maxDuration: seconds.optional(),

@@ -1,0 +1,199 @@
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+
+/** At most this many users from one `user` or `group` filter (an IN list in SQL). */
+export const MAX_RESOLVED_USERS = 1000;
+
+/** Lower case, accents removed ("Zoë Dubois" -> "zoe dubois"), for substring matching. */
+export function foldText(s: string): string {
+  return s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .trim();
+}
+
+const USER_FIELDS = [
+  'kind',
+  'metadata.name',
+  'metadata.namespace',
+  'spec.profile.displayName',
+  'spec.profile.email',
+  'spec.memberOf',
+  'relations',
+];
+const GROUP_FIELDS = [
+  'kind',
+  'metadata.name',
+  'metadata.namespace',
+  'spec.parent',
+  'spec.children',
+  'relations',
+];
+
+const refOf = (e: Entity) => stringifyEntityRef(e).toLowerCase();
+
+/** `user:x` / `user:default/x` (an entity ref of kind User), lower case; else undefined. */
+function userRefOf(input: string): string | undefined {
+  if (!/^user:/i.test(input)) return undefined;
+  try {
+    return stringifyEntityRef(
+      parseEntityRef(input, { defaultNamespace: 'default' }),
+    ).toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+function groupRefOf(input: string, field: string): string {
+  try {
+    const ref = stringifyEntityRef(
+      parseEntityRef(input, { defaultKind: 'group', defaultNamespace: 'default' }),
+    ).toLowerCase();
+    if (!ref.startsWith('group:'))
+      throw new InputError(`${field}: ${ref} is not a Group entity`);
+    return ref;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`${field}: "${input}" is not a group name or reference`);
+  }
+}
+
+/** Refs of `entity`'s relations of `type`, lower case. */
+function related(entity: Entity, type: string): string[] {
+  return (entity.relations ?? [])
+    .filter(r => r.type === type)
+    .map(r => r.targetRef.toLowerCase());
+}
+
+function specRefs(entity: Entity, key: string, kind: string): string[] {
+  const v = (entity.spec as any)?.[key];
+  const list: unknown[] = Array.isArray(v) ? v : v ? [v] : [];
+  const out: string[] = [];
+  for (const item of list) {
+    if (typeof item !== 'string') continue;
+    try {
+      out.push(
+        stringifyEntityRef(
+          parseEntityRef(item, {
+            defaultKind: kind,
+            defaultNamespace: entity.metadata.namespace ?? 'default',
+          }),
+        ).toLowerCase(),
+      );
+    } catch {
+      // an unparsable ref in the catalog: ignored
+    }
+  }
+  return out;
+}
+
+/**
+ * Turns the conversation search's `user` (a name, e-mail, display name or entity ref)
+ * and `group` (a group name or ref) filters into the user refs whose calls they mean,
+ * through the catalog as the searching user sees it. Only narrows a search: the
+ * visibility condition still applies in SQL.
+ */
+export class PeopleResolver {
+  constructor(private readonly catalog: CatalogService) {}
+
+  /**
+   * `user:default/carol` / `user:carol` as is; otherwise the User entities whose name,
+   * display name or e-mail contains the text (case and accents ignored).
+   */
+  async users(
+    text: string,
+    credentials: BackstageCredentials,
+  ): Promise<string[]> {
+    const ref = userRefOf(text);
+    if (ref) return [ref];
+    const needle = foldText(text);
+    const { items } = await this.catalog.getEntities(
+      { filter: { kind: 'User' }, fields: USER_FIELDS },
+      { credentials },
+    );
+    const refs = items
+      .filter(u => {
+        const profile = (u.spec as any)?.profile ?? {};
+        return [u.metadata.name, profile.displayName, profile.email].some(
+          v => typeof v === 'string' && foldText(v).includes(needle),
+        );
+      })
+      .map(refOf);
+    return this.bounded(refs, 'user', text);
+  }
+
+  /**
+   * The members of the group and of its child groups, transitively (a department's
+   * calls include its teams'), through the `memberOf`/`hasMember` and
+   * `childOf`/`parentOf` relations and the entities' specs. 400 when the catalog has no
+   * such group.
+   */
+  async groupMembers(
+    input: string,
+    credentials: BackstageCredentials,
+  ): Promise<string[]> {
+    const root = groupRefOf(input, 'group');
+    const [groups, users] = await Promise.all([
+      this.catalog.getEntities(
+        { filter: { kind: 'Group' }, fields: GROUP_FIELDS },
+        { credentials },
+      ),
+      this.catalog.getEntities(
+        { filter: { kind: 'User' }, fields: USER_FIELDS },
+        { credentials },
+      ),
+    ]);
+    const byRef = new Map(groups.items.map(g => [refOf(g), g]));
+    if (!byRef.has(root))
+      throw new InputError(`group: there is no Group entity ${root} in the catalog`);
+    const children = new Map<string, Set<string>>();
+    const link = (parent: string, child: string) => {
+      if (!children.has(parent)) children.set(parent, new Set());
+      children.get(parent)!.add(child);
+    };
+    for (const [ref, g] of byRef) {
+      for (const c of [...related(g, 'parentOf'), ...specRefs(g, 'children', 'group')])
+        link(ref, c);
+      for (const p of [...related(g, 'childOf'), ...specRefs(g, 'parent', 'group')])
+        link(p, ref);
+    }
+    const inTree = new Set<string>([root]);
+    const queue = [root];
+    while (queue.length) {
+      for (const c of children.get(queue.shift()!) ?? []) {
+        if (!inTree.has(c)) {
+          inTree.add(c);
+          queue.push(c);
+        }
+      }
+    }
+    const members = new Set<string>();
+    for (const g of inTree) {
+      const entity = byRef.get(g);
+      if (entity)
+        for (const m of related(entity, 'hasMember'))
+          if (m.startsWith('user:')) members.add(m);
+    }
+    for (const u of users.items) {
+      const of = [...related(u, 'memberOf'), ...specRefs(u, 'memberOf', 'group')];
+      if (of.some(g => inTree.has(g))) members.add(refOf(u));
+    }
+    return this.bounded([...members].sort(), 'group', input);
+  }
+
+  private bounded(refs: string[], field: string, input: string): string[] {
+    if (refs.length > MAX_RESOLVED_USERS) {
+      throw new InputError(
+        `${field}: "${input}" matches ${refs.length} users, more than ${MAX_RESOLVED_USERS}; be more specific`,
+      );
+    }
+    return refs;
+  }
+}
