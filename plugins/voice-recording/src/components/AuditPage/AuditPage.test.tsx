@@ -1,6 +1,15 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
+import type { Entity } from '@backstage/catalog-model';
+import {
+  catalogApiRef,
+  entityPresentationApiRef,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
+import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
+import { AuditEntry, voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
+import { rootRouteRef } from '../../routes';
 import {
   AuditPage,
   EMPTY_AUDIT_FILTERS,
@@ -38,15 +47,144 @@ describe('auditFiltersToQuery', () => {
   });
 });
 
+const person = (name: string, displayName: string): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'User',
+  metadata: { name, namespace: 'default' },
+  spec: { profile: { displayName, email: `${name}@acme-bank.example` } },
+});
+const PEOPLE = [person('alice', 'Alice Martin'), person('bob', 'Bob Peeters')];
+const DISPLAY: Record<string, string> = {
+  'user:default/alice': 'Alice Martin',
+  'user:default/bob': 'Bob Peeters',
+};
+
+/** The catalog's presentation of people (what EntityRefLink shows): display names. */
+const presentation = {
+  forEntity: (ref: string) => {
+    const snapshot = { entityRef: ref, primaryTitle: DISPLAY[ref] ?? ref };
+    return { snapshot, promise: Promise.resolve(snapshot) };
+  },
+};
+
+const PLAYBACK: AuditEntry = {
+  id: 'p1',
+  at: '2026-12-04T23:03:00',
+  actorRef: 'user:default/alice',
+  action: 'conversation-playback',
+  targetType: 'conversation',
+  targetId: 'c1',
+  details: {
+    number: '+32476333444',
+    userRef: 'user:default/carol',
+    direction: 'incoming',
+    otherParty: '+32471234567',
+    durationMs: 14_000,
+    format: 'ogg',
+  },
+};
+const UPDATE: AuditEntry = {
+  id: 'u1',
+  at: '2026-12-04T23:05:00',
+  actorRef: 'user:default/bob',
+  action: 'number-update',
+  targetType: 'number',
+  targetId: '+32470123456',
+  details: {
+    id: 'n1',
+    before: { settings: { mvrActive: true } },
+    change: { settings: { mvrActive: false } },
+  },
+};
+
+async function renderAudit(apis: Record<string, jest.Mock>) {
+  return renderInTestApp(<AuditPage />, {
+    apis: [
+      [catalogApiRef, catalogApiMock({ entities: PEOPLE })],
+      [entityPresentationApiRef, presentation as any],
+      [voiceRecordingApiRef, apis],
+    ],
+    mountedRoutes: {
+      '/voice-recording': rootRouteRef,
+      '/catalog/:namespace/:kind/:name': entityRouteRef,
+    },
+  });
+}
+
 describe('AuditPage', () => {
-  it('sends the filters, pages by offset and exports the same filters as CSV', async () => {
+  it('shows each entry as a sentence with links, its details as a table (never JSON)', async () => {
+    const listAudit = jest.fn(async () => ({
+      items: [PLAYBACK, UPDATE],
+      total: 2,
+    }));
+    await renderAudit({ listAudit });
+
+    const row = await screen.findByTestId(
+      'audit-row-p1',
+      {},
+      { timeout: 5000 },
+    );
+    await waitFor(() =>
+      expect(within(row).getByTestId('audit-sentence')).toHaveTextContent(
+        'Alice Martin played conversation +32471234567 → +32476333444 (0:14) on 4 Dec 23:03',
+      ),
+    );
+    const alice = within(row).getByRole('link', { name: 'Alice Martin' });
+    expect(alice).toHaveAttribute('href', '/catalog/default/user/alice');
+    expect(alice.closest('[title]')).toHaveAttribute(
+      'title',
+      'user:default/alice',
+    );
+    expect(
+      within(row).getByRole('link', {
+        name: '+32471234567 → +32476333444 (0:14)',
+      }),
+    ).toHaveAttribute('href', '/voice-recording/conversations/c1');
+    expect(row).not.toHaveTextContent('{');
+
+    // details: collapsed, then a key / value table
+    expect(screen.queryByTestId('audit-row-details-p1')).toBeNull();
+    await userEvent.click(
+      within(row).getByRole('button', { name: 'Show details' }),
+    );
+    const details = await screen.findByTestId('audit-row-details-p1');
+    const table = within(details).getByRole('table', { name: 'Details' });
+    expect(
+      within(table).getByRole('cell', { name: 'otherParty' }),
+    ).toBeInTheDocument();
+    expect(
+      within(table).getByRole('row', { name: /durationMs 14000/ }),
+    ).toBeInTheDocument();
+    expect(details).not.toHaveTextContent('{');
+    expect(
+      within(row).getByRole('button', { name: 'Hide details' }),
+    ).toHaveAttribute('aria-expanded', 'true');
+
+    // a change: field / before / after; the number linked to its page
+    const update = screen.getByTestId('audit-row-u1');
+    await waitFor(() =>
+      expect(update).toHaveTextContent(
+        'Bob Peeters changed the settings of number +32470123456',
+      ),
+    );
+    expect(
+      within(update).getByRole('link', { name: '+32470123456' }),
+    ).toHaveAttribute('href', '/voice-recording/numbers/n1');
+    await userEvent.click(
+      within(update).getByRole('button', { name: 'Show details' }),
+    );
+    const changes = within(
+      await screen.findByTestId('audit-row-details-u1'),
+    ).getByRole('table', { name: 'Changes' });
+    expect(
+      within(changes).getByRole('row', { name: 'settings.mvrActive yes no' }),
+    ).toBeInTheDocument();
+  });
+
+  it('filters by person (picker), target, time and a grouped action list; pages; exports the same filters as CSV', async () => {
     const items = Array.from({ length: 50 }, (_, i) => ({
+      ...PLAYBACK,
       id: String(i),
-      at: '2026-11-25T10:00:00Z',
-      actorRef: 'user:default/alice',
-      action: 'conversation-view',
-      targetType: 'conversation',
-      targetId: 'c1',
     }));
     const listAudit = jest.fn(async () => ({ items, total: 120 }));
     const exportAuditCsv = jest.fn(async () => ({
@@ -56,23 +194,43 @@ describe('AuditPage', () => {
     const click = jest
       .spyOn(HTMLAnchorElement.prototype, 'click')
       .mockImplementation(() => undefined);
-    renderInTestApp(<AuditPage />, {
-      apis: [[voiceRecordingApiRef, { listAudit, exportAuditCsv }]],
-    });
+    await renderAudit({ listAudit, exportAuditCsv });
 
     expect(
       await screen.findByTestId('audit-row-0', {}, { timeout: 5000 }),
-    ).toHaveTextContent('conversation c1');
+    ).toHaveTextContent('played conversation');
     expect(listAudit).toHaveBeenCalledWith({ limit: 50, offset: 0 });
 
-    fireEvent.change(screen.getByLabelText('User'), {
-      target: { value: 'user:default/bob' },
+    // the action list, grouped
+    const action = screen.getByLabelText('Action');
+    expect(
+      within(action)
+        .getAllByRole('group')
+        .map(g => g.getAttribute('label')),
+    ).toEqual(['Numbers', 'Schedules', 'Conversations', 'Access', 'System']);
+    const conversations = within(action).getByRole('group', {
+      name: 'Conversations',
     });
-    fireEvent.change(screen.getByLabelText('Conversation / target'), {
+    expect(
+      within(conversations).getByRole('option', { name: 'Played' }),
+    ).toHaveValue('conversation-playback');
+    expect(
+      within(within(action).getByRole('group', { name: 'Access' }))
+        .getAllByRole('option')
+        .map(o => o.getAttribute('value')),
+    ).toEqual(['permission-denied', 'request-refused']);
+    fireEvent.change(action, { target: { value: 'conversation-playback' } });
+
+    // the person: picked from the catalog by name
+    await userEvent.type(
+      screen.getByRole('textbox', { name: 'Person' }),
+      'Bob',
+    );
+    await userEvent.click(
+      await screen.findByTestId('person-option-user:default/bob'),
+    );
+    fireEvent.change(screen.getByLabelText('Target'), {
       target: { value: 'c1' },
-    });
-    fireEvent.change(screen.getByLabelText('Action'), {
-      target: { value: 'conversation-playback' },
     });
     fireEvent.click(screen.getByRole('button', { name: 'Search' }));
     await waitFor(() =>

@@ -1,10 +1,12 @@
-import { FormEvent, useState } from 'react';
+import { FormEvent, Fragment, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import {
   Box,
   Button,
+  Collapse,
   Grid,
+  IconButton,
   LinearProgress,
   Table,
   TableBody,
@@ -15,36 +17,25 @@ import {
 } from '@material-ui/core';
 import { DateTime } from 'luxon';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { AuditQuery, voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
+import {
+  AuditEntry,
+  AuditQuery,
+  voiceRecordingApiRef,
+} from '../../api/VoiceRecordingApi';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { LabeledTextField } from '../LabeledTextField/LabeledTextField';
 import { saveFile } from '../BulkSchedulingPage/files';
-import { formatDateTime } from '../ConversationsPage/format';
+import { AUDIT_ACTION_GROUPS } from './auditSentences';
+import { AuditSentence } from './AuditSentence';
+import { AuditDetails } from './AuditDetails';
+import { PeoplePicker } from '../PeoplePicker/PeoplePicker';
 
 export const AUDIT_PAGE_SIZE = 50;
 
-/** Actions the backend records; the filter also accepts any other. */
-export const AUDIT_ACTIONS = [
-  'conversation-search',
-  'conversation-view',
-  'conversation-playback',
-  'conversation-audio',
-  'conversation-download',
-  'conversation-export',
-  'number-create',
-  'number-update',
-  'number-delete',
-  'number-slot-add',
-  'number-slot-delete',
-  'number-apply-planning-model',
-  'number-professional-mode',
-  'planning-model-create',
-  'planning-model-update',
-  'planning-model-delete',
-  'bulk-import',
-  'permission-denied',
-  'request-refused',
-];
+/** Actions the backend records (the filter's grouped list). */
+export const AUDIT_ACTIONS = AUDIT_ACTION_GROUPS.flatMap(g =>
+  g.actions.map(a => a.action),
+);
 
 export interface AuditFilterValues {
   actor: string;
@@ -88,12 +79,6 @@ export function auditFiltersToQuery(values: AuditFilterValues): AuditQuery {
   return Object.fromEntries(
     Object.entries(query).filter(([, v]) => v !== undefined),
   ) as AuditQuery;
-}
-
-function summarize(details: Record<string, unknown> | undefined): string {
-  if (!details || Object.keys(details).length === 0) return '';
-  const text = JSON.stringify(details);
-  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
 }
 
 /** The plugin's audit trail (admins): filters, newest first, paging, CSV export. */
@@ -150,23 +135,47 @@ export function AuditPage() {
       <form aria-label="Filter audit trail" onSubmit={submit}>
         <Grid container spacing={2}>
           <Grid item xs={12} sm={6} md={2}>
-            {text('actor', 'User', { placeholder: 'user:default/alice' })}
+            <PeoplePicker
+              label="Person"
+              placeholder="Name, email or id"
+              value={form.actor || undefined}
+              onChange={ref => set('actor', ref ?? '')}
+              data-testid="audit-person"
+            />
           </Grid>
           <Grid item xs={12} sm={6} md={2}>
-            {text('target', 'Conversation / target', {
-              placeholder: 'conversation id',
+            {text('target', 'Target', {
+              placeholder: 'conversation id, +32…',
             })}
           </Grid>
           <Grid item xs={12} sm={6} md={2}>
             {text('action', 'Action', {
-              placeholder: 'conversation-playback',
-              inputProps: { 'aria-label': 'Action', list: 'vr-audit-actions' },
+              select: true,
+              SelectProps: { native: true },
+              InputLabelProps: { shrink: true },
+              children: [
+                <option key="" value="">
+                  All actions
+                </option>,
+                ...AUDIT_ACTION_GROUPS.map(g => (
+                  <optgroup key={g.label} label={g.label}>
+                    {g.actions.map(a => (
+                      <option key={a.action} value={a.action}>
+                        {a.label}
+                      </option>
+                    ))}
+                  </optgroup>
+                )),
+                // an action typed into the URL or a newer backend's stays selectable
+                ...(form.action && !AUDIT_ACTIONS.includes(form.action)
+                  ? [
+                      <option key={form.action} value={form.action}>
+                        {form.action}
+                      </option>,
+                    ]
+                  : []),
+              ],
             })}
-            <datalist id="vr-audit-actions">
-              {AUDIT_ACTIONS.map(a => (
-                <option key={a} value={a} />
-              ))}
-            </datalist>
           </Grid>
           <Grid item xs={6} sm={3} md={2}>
             {text('from', 'From', {
@@ -202,42 +211,7 @@ export function AuditPage() {
       <ErrorAlert error={error} />
       {value && (
         <>
-          <Table
-            size="small"
-            aria-label="Audit trail"
-            data-testid="audit-table"
-          >
-            <TableHead>
-              <TableRow>
-                <TableCell>When</TableCell>
-                <TableCell>User</TableCell>
-                <TableCell>Action</TableCell>
-                <TableCell>Target</TableCell>
-                <TableCell>Details</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {value.items.length === 0 && (
-                <TableRow>
-                  <TableCell colSpan={5}>No audit entries match.</TableCell>
-                </TableRow>
-              )}
-              {value.items.map(entry => (
-                <TableRow key={entry.id} data-testid={`audit-row-${entry.id}`}>
-                  <TableCell>{formatDateTime(entry.at)}</TableCell>
-                  <TableCell>{entry.actorRef}</TableCell>
-                  <TableCell>{entry.action}</TableCell>
-                  <TableCell>
-                    {entry.targetType ? `${entry.targetType} ` : ''}
-                    {entry.targetId ?? ''}
-                  </TableCell>
-                  <TableCell>
-                    <code>{summarize(entry.details)}</code>
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+          <AuditTable items={value.items} />
           <TablePagination
             component="div"
             count={value.total}
@@ -249,5 +223,82 @@ export function AuditPage() {
         </>
       )}
     </Box>
+  );
+}
+
+/** The entries as sentences, each with its details expandable as a table. */
+function AuditTable(props: { items: AuditEntry[] }) {
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (id: string) =>
+    setOpen(o => {
+      const next = new Set(o);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  return (
+    <Table size="small" aria-label="Audit trail" data-testid="audit-table">
+      <TableHead>
+        <TableRow>
+          <TableCell padding="checkbox" />
+          <TableCell>Event</TableCell>
+          <TableCell>Action</TableCell>
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {props.items.length === 0 && (
+          <TableRow>
+            <TableCell colSpan={3}>No audit entries match.</TableCell>
+          </TableRow>
+        )}
+        {props.items.map(entry => {
+          const expanded = open.has(entry.id);
+          const detailsId = `vr-audit-details-${entry.id}`;
+          return (
+            <Fragment key={entry.id}>
+              <TableRow data-testid={`audit-row-${entry.id}`}>
+                <TableCell padding="checkbox">
+                  <IconButton
+                    size="small"
+                    aria-label={expanded ? 'Hide details' : 'Show details'}
+                    aria-expanded={expanded}
+                    aria-controls={detailsId}
+                    onClick={() => toggle(entry.id)}
+                  >
+                    {expanded ? '▾' : '▸'}
+                  </IconButton>
+                </TableCell>
+                <TableCell style={{ overflowWrap: 'anywhere' }}>
+                  <AuditSentence entry={entry} />
+                </TableCell>
+                <TableCell>
+                  <code>{entry.action}</code>
+                </TableCell>
+              </TableRow>
+              <TableRow>
+                <TableCell
+                  colSpan={3}
+                  style={{
+                    paddingTop: 0,
+                    paddingBottom: 0,
+                    borderBottom: expanded ? undefined : 'none',
+                  }}
+                >
+                  <Collapse in={expanded} unmountOnExit>
+                    <Box
+                      id={detailsId}
+                      py={1}
+                      data-testid={`audit-row-details-${entry.id}`}
+                    >
+                      <AuditDetails details={entry.details} />
+                    </Box>
+                  </Collapse>
+                </TableCell>
+              </TableRow>
+            </Fragment>
+          );
+        })}
+      </TableBody>
+    </Table>
   );
 }

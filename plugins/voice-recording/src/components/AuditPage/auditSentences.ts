@@ -1,0 +1,469 @@
+import type { AuditEntry } from '../../api/VoiceRecordingApi';
+import { DateTime } from 'luxon';
+import { formatDuration } from '../ConversationsPage/format';
+
+/**
+ * One piece of an audit sentence: plain text, a person (a catalog entity ref, shown by
+ * display name and linked to the catalog), a conversation (linked to the call page) or
+ * a recorded number (linked to the number page when its id is known).
+ */
+export type SentencePart =
+  | { kind: 'text'; text: string }
+  | { kind: 'person'; ref: string }
+  | { kind: 'conversation'; id: string; label: string }
+  | { kind: 'number'; number: string; id?: string };
+
+type Template = (entry: AuditEntry) => SentencePart[];
+
+const text = (t: string): SentencePart => ({ kind: 'text', text: t });
+const person = (ref: string): SentencePart => ({ kind: 'person', ref });
+
+function str(value: unknown): string | undefined {
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value)
+    ? value
+    : undefined;
+}
+
+/**
+ * `+32471234567 → +32476333444 (0:14)`: caller → callee with the length, from the
+ * entry's details (`number`, `otherParty`, `direction`, `durationMs`); the recorded
+ * number alone, or else the id, when the details do not say more.
+ */
+export function conversationLabel(entry: AuditEntry): string {
+  const d = entry.details ?? {};
+  const recorded = str(d.number);
+  const other = str(d.otherParty);
+  let label: string;
+  if (recorded && other) {
+    if (d.direction === 'incoming') label = `${other} → ${recorded}`;
+    else if (d.direction === 'outgoing') label = `${recorded} → ${other}`;
+    else label = `${recorded} ↔ ${other}`;
+  } else {
+    label = recorded ?? entry.targetId ?? 'unknown';
+  }
+  const ms = num(d.durationMs);
+  return ms !== undefined ? `${label} (${formatDuration(ms)})` : label;
+}
+
+function conversation(entry: AuditEntry): SentencePart[] {
+  if (!entry.targetId) return [text('a conversation')];
+  return [
+    text('conversation '),
+    {
+      kind: 'conversation',
+      id: entry.targetId,
+      label: conversationLabel(entry),
+    },
+  ];
+}
+
+function numberTarget(entry: AuditEntry): SentencePart[] {
+  const n = entry.targetId ?? str(entry.details?.number);
+  if (!n) return [text('a number')];
+  return [
+    text('number '),
+    { kind: 'number', number: n, id: str(entry.details?.id) },
+  ];
+}
+
+/** ` (on number +32…)` / ` (on conversation …)` etc.: the target of a generic entry. */
+function anyTarget(entry: AuditEntry): SentencePart[] {
+  if (!entry.targetId) return [];
+  if (entry.targetType === 'conversation')
+    return [text(' on '), ...conversation(entry)];
+  if (entry.targetType === 'number')
+    return [text(' on '), ...numberTarget(entry)];
+  return [text(` on ${entry.targetType ?? 'target'} ${entry.targetId}`)];
+}
+
+function quoted(value: unknown, fallback: string): string {
+  const s = str(value);
+  return s ? `“${s}”` : fallback;
+}
+
+function plural(n: number, one: string, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * The sentence after the actor's name, per audit action of the backend (every
+ * `action:` of plugins/voice-recording-backend). Pure: no React, no API.
+ */
+export const AUDIT_SENTENCES: Record<string, Template> = {
+  // Conversations
+  'conversation-search': e => {
+    const d = e.details ?? {};
+    const total = num(d.total);
+    const found = total !== undefined ? ` (${plural(total, 'result')})` : '';
+    if (e.targetType === 'phone' && e.targetId)
+      return [text(`searched conversations with ${e.targetId}${found}`)];
+    if (e.targetType === 'number' && e.targetId)
+      return [
+        text('searched conversations of '),
+        ...numberTarget(e),
+        text(found),
+      ];
+    return [text(`searched conversations${found}`)];
+  },
+  'conversation-view': e => [text('opened '), ...conversation(e)],
+  'conversation-playback': e => [text('played '), ...conversation(e)],
+  'conversation-audio': e => [
+    text('fetched the audio of '),
+    ...conversation(e),
+  ],
+  'conversation-download': e => [
+    text('downloaded '),
+    ...conversation(e),
+    text(' as MP3'),
+  ],
+  'conversation-export': e => {
+    if (e.targetType === 'conversation')
+      return [text('exported '), ...conversation(e)];
+    const d = e.details ?? {};
+    const count =
+      num(d.count) ?? (Array.isArray(d.ids) ? d.ids.length : undefined);
+    return [
+      text(
+        count !== undefined
+          ? `exported ${plural(count, 'conversation')} as a ZIP`
+          : 'exported conversations as a ZIP',
+      ),
+    ];
+  },
+  'conversation-start': e => [text('started recording '), ...conversation(e)],
+  'conversation-finish': e => [
+    text('finished recording '),
+    ...conversation(e),
+    ...(str(e.details?.state) && e.details?.state !== 'finished'
+      ? [text(` (${str(e.details?.state)})`)]
+      : []),
+  ],
+  'conversation-archive-compressed': e => [
+    text('compressed the recording of '),
+    ...conversation(e),
+  ],
+  'recording-refused': e => {
+    const d = e.details ?? {};
+    const n = str(d.number);
+    const reason = str(d.reason);
+    return [
+      text('refused to record a call'),
+      ...(n
+        ? [text(' of number '), { kind: 'number' as const, number: n }]
+        : []),
+      ...(reason ? [text(` (${reason})`)] : []),
+    ];
+  },
+  // Numbers
+  'number-create': e => {
+    const owner = str(e.details?.userRef);
+    return [
+      text('added '),
+      ...numberTarget(e),
+      ...(owner ? [text(' for '), person(owner)] : []),
+    ];
+  },
+  'number-update': e => [text('changed the settings of '), ...numberTarget(e)],
+  'number-delete': e => [text('deleted '), ...numberTarget(e)],
+  'number-slot-add': e => [
+    text('added a recording slot to '),
+    ...numberTarget(e),
+  ],
+  'number-slot-delete': e => [
+    text('removed a recording slot from '),
+    ...numberTarget(e),
+  ],
+  'number-apply-planning-model': e => [
+    text(
+      `applied the planning model ${quoted(
+        e.details?.planningModel,
+        'a planning model',
+      )} to `,
+    ),
+    ...numberTarget(e),
+  ],
+  'number-professional-mode': e => {
+    const enabled = e.details?.enabled;
+    const mode =
+      enabled === true
+        ? 'Professional'
+        : enabled === false
+        ? 'Private'
+        : undefined;
+    return mode
+      ? [text('switched '), ...numberTarget(e), text(` to ${mode}`)]
+      : [text('changed the manual status of '), ...numberTarget(e)];
+  },
+  'status-change-notification': e => {
+    const who = str(e.details?.userRef);
+    return [
+      text('notified '),
+      ...(who ? [person(who)] : [text('the owner')]),
+      text(' that the status of '),
+      ...numberTarget(e),
+      text(' changed'),
+    ];
+  },
+  // Schedules
+  'planning-model-create': e => [
+    text(
+      `created the planning model ${quoted(e.details?.name, e.targetId ?? '')}`,
+    ),
+  ],
+  'planning-model-update': e => [
+    text(
+      `changed the planning model ${quoted(e.details?.name, e.targetId ?? '')}`,
+    ),
+  ],
+  'planning-model-delete': e => [
+    text(
+      `deleted the planning model ${quoted(e.details?.name, e.targetId ?? '')}`,
+    ),
+  ],
+  'bulk-import': e => {
+    const d = e.details ?? {};
+    const applied = num(d.applied);
+    const unchanged = num(d.unchanged);
+    const counts =
+      applied !== undefined && unchanged !== undefined
+        ? ` (${applied} changed, ${unchanged} unchanged)`
+        : '';
+    return [
+      text(
+        d.dryRun === true
+          ? `checked a bulk schedule without applying it${counts}`
+          : `imported a bulk schedule${counts}`,
+      ),
+    ];
+  },
+  // Access
+  'permission-denied': e => {
+    const d = e.details ?? {};
+    const attempted = str(d.attempted);
+    const permission = str(d.permission);
+    return [
+      text(
+        `was refused ${permission ? `the permission ${permission}` : 'access'}${
+          attempted ? ` (${attempted})` : ''
+        }`,
+      ),
+      ...anyTarget(e),
+    ];
+  },
+  'request-refused': e => {
+    const d = e.details ?? {};
+    const request = [str(d.method), str(d.path)].filter(Boolean).join(' ');
+    const status = str(d.status);
+    const reason = str(d.error);
+    return [
+      text(
+        `had a request refused${request ? `: ${request}` : ''}${
+          status ? ` (${status})` : ''
+        }${reason ? ` — ${reason}` : ''}`,
+      ),
+    ];
+  },
+  // System
+  'capture-source-start': e => [
+    text(`started the capture source ${e.targetId ?? ''}`.trimEnd()),
+  ],
+  'capture-source-stop': e => [
+    text(`stopped the capture source ${e.targetId ?? ''}`.trimEnd()),
+  ],
+};
+
+/** An action the portal has no sentence for (a newer backend's). */
+function genericSentence(entry: AuditEntry): SentencePart[] {
+  return [text(`did “${entry.action}”`), ...anyTarget(entry)];
+}
+
+/** The sentence of an entry after the actor: the action's template or the generic one. */
+export function auditSentence(entry: AuditEntry): SentencePart[] {
+  const template = Object.prototype.hasOwnProperty.call(
+    AUDIT_SENTENCES,
+    entry.action,
+  )
+    ? AUDIT_SENTENCES[entry.action]
+    : genericSentence;
+  return [person(entry.actorRef), text(' '), ...template(entry)];
+}
+
+/** The filter's action groups (every action above, in one group each). */
+export const AUDIT_ACTION_GROUPS: Array<{
+  label: string;
+  actions: Array<{ action: string; label: string }>;
+}> = [
+  {
+    label: 'Numbers',
+    actions: [
+      { action: 'number-create', label: 'Number added' },
+      { action: 'number-update', label: 'Number settings changed' },
+      { action: 'number-delete', label: 'Number deleted' },
+      { action: 'number-slot-add', label: 'Slot added' },
+      { action: 'number-slot-delete', label: 'Slot removed' },
+      {
+        action: 'number-apply-planning-model',
+        label: 'Planning model applied',
+      },
+      { action: 'number-professional-mode', label: 'Manual status switched' },
+      { action: 'status-change-notification', label: 'Status change notified' },
+    ],
+  },
+  {
+    label: 'Schedules',
+    actions: [
+      { action: 'planning-model-create', label: 'Planning model created' },
+      { action: 'planning-model-update', label: 'Planning model changed' },
+      { action: 'planning-model-delete', label: 'Planning model deleted' },
+      { action: 'bulk-import', label: 'Bulk schedule imported' },
+    ],
+  },
+  {
+    label: 'Conversations',
+    actions: [
+      { action: 'conversation-search', label: 'Searched' },
+      { action: 'conversation-view', label: 'Opened' },
+      { action: 'conversation-playback', label: 'Played' },
+      { action: 'conversation-audio', label: 'Audio fetched' },
+      { action: 'conversation-download', label: 'Downloaded' },
+      { action: 'conversation-export', label: 'Exported' },
+    ],
+  },
+  {
+    label: 'Access',
+    actions: [
+      { action: 'permission-denied', label: 'Permission denied' },
+      { action: 'request-refused', label: 'Request refused' },
+    ],
+  },
+  {
+    label: 'System',
+    actions: [
+      { action: 'conversation-start', label: 'Recording started' },
+      { action: 'conversation-finish', label: 'Recording finished' },
+      {
+        action: 'conversation-archive-compressed',
+        label: 'Recording compressed',
+      },
+      { action: 'recording-refused', label: 'Recording refused' },
+      { action: 'capture-source-start', label: 'Capture source started' },
+      { action: 'capture-source-stop', label: 'Capture source stopped' },
+    ],
+  },
+];
+
+/**
+ * Plain text of a sentence (for tests, titles and screen readers): people by their
+ * display name from `names` (entity ref → name), else by the ref.
+ */
+export function sentenceText(
+  parts: SentencePart[],
+  names: ReadonlyMap<string, string> = new Map(),
+): string {
+  return parts
+    .map(p => {
+      switch (p.kind) {
+        case 'text':
+          return p.text;
+        case 'person':
+          return names.get(p.ref) ?? p.ref;
+        case 'conversation':
+          return p.label;
+        case 'number':
+          return p.number;
+        default:
+          return '';
+      }
+    })
+    .join('');
+}
+
+/** One row of an entry's details table. */
+export type DetailRow =
+  | { kind: 'change'; field: string; before: string; after: string }
+  | { kind: 'value'; key: string; value: string };
+
+function display(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  return String(value);
+}
+
+/** `{ a: { b: 1 }, c: [x, y] }` → `[['a.b', 1], ['c', 'x, y']]`: dotted keys, leaves only. */
+export function flattenDetails(
+  value: unknown,
+  prefix = '',
+): Array<[string, unknown]> {
+  if (Array.isArray(value)) {
+    if (value.every(v => v === null || typeof v !== 'object'))
+      return [[prefix, value.length ? value.map(display).join(', ') : '—']];
+    return value.flatMap((v, i) =>
+      flattenDetails(v, prefix ? `${prefix}.${i}` : String(i)),
+    );
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) return prefix ? [[prefix, '—']] : [];
+    return entries.flatMap(([k, v]) =>
+      flattenDetails(v, prefix ? `${prefix}.${k}` : k),
+    );
+  }
+  return [[prefix, value]];
+}
+
+/**
+ * The details of an entry as table rows: a change (`details.change`, with
+ * `details.before` where the backend kept it; or `before`/`after`) as field / before /
+ * after rows; every other key as key / value rows; nested values with dotted keys.
+ */
+export function auditDetailRows(
+  details: Record<string, unknown> | undefined,
+): DetailRow[] {
+  if (!details) return [];
+  const { change, before, after, ...rest } = details;
+  const changed = change ?? after;
+  const rows: DetailRow[] = [];
+  if (changed !== undefined || before !== undefined) {
+    const afterFlat = new Map(flattenDetails(changed ?? {}));
+    const beforeFlat = new Map(flattenDetails(before ?? {}));
+    const fields = [...new Set([...beforeFlat.keys(), ...afterFlat.keys()])];
+    for (const field of fields) {
+      rows.push({
+        kind: 'change',
+        field,
+        before: beforeFlat.has(field) ? display(beforeFlat.get(field)) : '—',
+        after: afterFlat.has(field) ? display(afterFlat.get(field)) : '—',
+      });
+    }
+  }
+  for (const [key, value] of flattenDetails(rest)) {
+    rows.push({ kind: 'value', key, value: display(value) });
+  }
+  return rows;
+}
+
+/** `4 Dec 23:03` in the viewer's zone (with the year when it is not the current one). */
+export function auditWhen(at: string, now: Date = new Date()): string {
+  const dt = DateTime.fromISO(at);
+  if (!dt.isValid) return at;
+  return dt.toFormat(
+    dt.year === DateTime.fromJSDate(now).year
+      ? 'd LLL HH:mm'
+      : 'd LLL yyyy HH:mm',
+  );
+}
+
+/** `Played` for `conversation-playback`: the action's label in the filter, else the action. */
+export function auditActionLabel(action: string): string {
+  for (const g of AUDIT_ACTION_GROUPS) {
+    const found = g.actions.find(a => a.action === action);
+    if (found) return found.label;
+  }
+  return action;
+}
