@@ -9,6 +9,7 @@ import {
   ConversationDetailPage,
   qualityFigures,
 } from './ConversationDetailPage';
+import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
 
 const DENY = 'DENY' as any; // AuthorizeResult.DENY: a standard user
 
@@ -18,10 +19,11 @@ afterEach(() => jest.restoreAllMocks());
 function renderPage(api: Record<string, jest.Mock>) {
   return renderInTestApp(<ConversationDetailPage />, {
     apis: [
+      ...catalogApis(),
       [voiceRecordingApiRef, { ...playerApiMocks(), ...api }],
       mockApis.permission({ authorize: DENY }),
     ],
-    mountedRoutes: { '/voice-recording': rootRouteRef },
+    mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
     mountPath: '/voice-recording/conversations/:id',
     initialRouteEntries: ['/voice-recording/conversations/c1'],
   });
@@ -66,9 +68,23 @@ describe('ConversationDetailPage (standard user)', () => {
         endedBy: 'policy',
         otherParty: '112',
         participantHistory: [
-          { aor: 'sip:+32470123456@pbx', number: '+32470123456', recorded: true, from: '2025-06-02T08:00:00.000Z' },
-          { aor: 'sip:ASBCE@sbc', from: '2025-06-02T08:00:00.000Z', to: '2025-06-02T08:00:05.000Z' },
-          { aor: 'sip:+32471234567@carrier', number: '+32471234567', name: '=HYPERLINK("x")', from: '2025-06-02T08:00:05.000Z' },
+          {
+            aor: 'sip:+32470123456@pbx',
+            number: '+32470123456',
+            recorded: true,
+            from: '2025-06-02T08:00:00.000Z',
+          },
+          {
+            aor: 'sip:ASBCE@sbc',
+            from: '2025-06-02T08:00:00.000Z',
+            to: '2025-06-02T08:00:05.000Z',
+          },
+          {
+            aor: 'sip:+32471234567@carrier',
+            number: '+32471234567',
+            name: '=HYPERLINK("x")',
+            from: '2025-06-02T08:00:05.000Z',
+          },
           { aor: 'tel:112', number: '112', from: '2025-06-02T08:01:00.000Z' },
         ],
         recordingStopped: {
@@ -78,17 +94,28 @@ describe('ConversationDetailPage (standard user)', () => {
         },
       }),
     );
-    renderPage({ getConversation, getAccessHistory: jest.fn(async () => ({ items: [] })) });
-    const history = await screen.findByTestId('participant-history', {}, { timeout: 5000 });
+    renderPage({
+      getConversation,
+      getAccessHistory: jest.fn(async () => ({ items: [] })),
+    });
+    const history = await screen.findByTestId(
+      'participant-history',
+      {},
+      { timeout: 5000 },
+    );
     const rows = within(history).getAllByRole('row').slice(1);
     expect(rows.map(r => r.textContent)).toEqual([
       expect.stringMatching(/^\+32470123456Recorded user.*end of the call$/),
       expect.stringMatching(/^sip:ASBCE@sbcOther party/),
-      expect.stringMatching(/^\+32471234567 \(=HYPERLINK\("x"\)\)Other party.*end of the call$/),
+      expect.stringMatching(
+        /^\+32471234567 \(=HYPERLINK\("x"\)\)Other party.*end of the call$/,
+      ),
       expect.stringMatching(/^112Other party/),
     ]);
     expect(rows[1].textContent).not.toMatch(/end of the call/);
-    expect(screen.getByText(/emergency number 112 joined the call/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/emergency number 112 joined the call/),
+    ).toBeInTheDocument();
   });
 
   it('says the conversation is not visible on 404', async () => {

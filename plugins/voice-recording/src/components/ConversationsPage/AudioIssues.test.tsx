@@ -11,6 +11,7 @@ import { ConversationDetailPage } from '../ConversationDetailPage/ConversationDe
 import { ConversationsPage } from './ConversationsPage';
 import { AudioIssueChip, AudioIssuesBanner } from './AudioIssues';
 import { audioIssueText } from '@mvr/plugin-voice-recording-common';
+import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
 
 const DENY = 'DENY' as any; // AuthorizeResult.DENY: a standard user
 
@@ -37,10 +38,11 @@ describe('recordings without usable audio', () => {
     }));
     await renderInTestApp(<ConversationsPage />, {
       apis: [
+        ...catalogApis(),
         [voiceRecordingApiRef, { listConversations }],
         mockApis.permission({ authorize: DENY }),
       ],
-      mountedRoutes: { '/voice-recording': rootRouteRef },
+      mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
       mountPath: '/voice-recording/conversations',
       initialRouteEntries: ['/voice-recording/conversations'],
     });
@@ -84,6 +86,7 @@ describe('recordings without usable audio', () => {
     );
     await renderInTestApp(<ConversationDetailPage />, {
       apis: [
+        ...catalogApis(),
         [
           voiceRecordingApiRef,
           {
@@ -94,7 +97,7 @@ describe('recordings without usable audio', () => {
         ],
         mockApis.permission({ authorize: DENY }),
       ],
-      mountedRoutes: { '/voice-recording': rootRouteRef },
+      mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
       mountPath: '/voice-recording/conversations/:id',
       initialRouteEntries: ['/voice-recording/conversations/c1'],
     });
@@ -143,6 +146,7 @@ describe('recordings without usable audio', () => {
     const getConversation = jest.fn(async () => makeConversationDetail());
     await renderInTestApp(<ConversationDetailPage />, {
       apis: [
+        ...catalogApis(),
         [
           voiceRecordingApiRef,
           {
@@ -153,7 +157,7 @@ describe('recordings without usable audio', () => {
         ],
         mockApis.permission({ authorize: DENY }),
       ],
-      mountedRoutes: { '/voice-recording': rootRouteRef },
+      mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
       mountPath: '/voice-recording/conversations/:id',
       initialRouteEntries: ['/voice-recording/conversations/c1'],
     });

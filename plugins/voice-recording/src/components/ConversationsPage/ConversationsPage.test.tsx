@@ -13,6 +13,7 @@ import {
 } from './cursorStack';
 import { EMPTY_SEARCH, searchValuesToFilters } from './ConversationSearchForm';
 import { nextSort } from './ConversationsTable';
+import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
 
 const DENY = 'DENY' as any; // AuthorizeResult.DENY: a standard user
 
@@ -90,13 +91,14 @@ describe('nextSort', () => {
 function renderPage(listConversations: jest.Mock) {
   return renderInTestApp(<ConversationsPage />, {
     apis: [
+      ...catalogApis(),
       [
         voiceRecordingApiRef,
         { listConversations, exportConversations: jest.fn() },
       ],
       mockApis.permission({ authorize: DENY }),
     ],
-    mountedRoutes: { '/voice-recording': rootRouteRef },
+    mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
     mountPath: '/voice-recording/conversations',
     initialRouteEntries: ['/voice-recording/conversations'],
   });

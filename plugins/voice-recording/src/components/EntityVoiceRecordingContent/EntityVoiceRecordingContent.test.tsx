@@ -7,6 +7,7 @@ import { rootRouteRef } from '../../routes';
 import { isMobileNumberEntity } from '../../plugin';
 import { makeNumber, responseError } from '../../testUtils/fixtures';
 import { EntityVoiceRecordingContent } from './EntityVoiceRecordingContent';
+import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
 
 const entity: Entity = {
   apiVersion: 'voice-recording.mvr/v1alpha1',
@@ -27,8 +28,8 @@ function renderContent(getNumber: jest.Mock) {
       <EntityVoiceRecordingContent />
     </EntityProvider>,
     {
-      apis: [[voiceRecordingApiRef, { getNumber }]],
-      mountedRoutes: { '/voice-recording': rootRouteRef },
+      apis: [...catalogApis(), [voiceRecordingApiRef, { getNumber }]],
+      mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
     },
   );
 }

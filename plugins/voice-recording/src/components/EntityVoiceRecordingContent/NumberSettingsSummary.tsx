@@ -1,5 +1,7 @@
 import { Table, TableBody, TableCell, TableRow } from '@material-ui/core';
 import type { RecordedNumberWithStatus } from '@mvr/plugin-voice-recording-common';
+import { PersonName } from '../PersonName/PersonName';
+import type { ReactNode } from 'react';
 
 const yesNo = (v: boolean) => (v ? 'Yes' : 'No');
 
@@ -9,8 +11,8 @@ export function NumberSettingsSummary(props: {
 }) {
   const { number } = props;
   const s = number.settings;
-  const rows: [string, string][] = [
-    ['User', number.userRef],
+  const rows: [string, ReactNode][] = [
+    ['User', <PersonName entityRef={number.userRef} />],
     ['MVR active', yesNo(number.mvrActive)],
     ['FMU', yesNo(number.fmu)],
     ['Status mode', s.statusMode === 'auto' ? 'Auto' : 'Manual'],

@@ -3,12 +3,14 @@ import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { makeNumber, responseError } from '../../testUtils/fixtures';
 import { NumberDetailPage } from './NumberDetailPage';
+import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
 
 const ALLOW = 'ALLOW' as any; // AuthorizeResult.ALLOW
 
 function renderPage(api: Record<string, jest.Mock>) {
   return renderInTestApp(<NumberDetailPage />, {
     apis: [
+      ...catalogApis(),
       [
         voiceRecordingApiRef,
         { listPlanningModels: jest.fn(async () => ({ items: [] })), ...api },
@@ -16,6 +18,7 @@ function renderPage(api: Record<string, jest.Mock>) {
       mockApis.permission({ authorize: ALLOW }),
     ],
     mountPath: '/voice-recording/numbers/:id',
+    mountedRoutes: catalogRoutes,
     initialRouteEntries: ['/voice-recording/numbers/n1'],
   });
 }

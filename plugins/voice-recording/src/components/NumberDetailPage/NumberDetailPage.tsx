@@ -16,6 +16,7 @@ import { errorStatus } from '../../api/errors';
 import { useVoiceRecordingPermissions } from '../../hooks/useVoiceRecordingPermissions';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { StatusBadge } from '../StatusBadge/StatusBadge';
+import { PersonName } from '../PersonName/PersonName';
 import { WeekGrid } from '../WeekGrid/WeekGrid';
 import { NumberSettingsForm } from './NumberSettingsForm';
 import { SlotList } from './SlotList';
@@ -39,7 +40,8 @@ function Section(props: { title: string; children: React.ReactNode }) {
 export function NumberDetailPage() {
   const { id = '' } = useParams();
   const api = useApi(voiceRecordingApiRef);
-  const { canUpdateNumbers } = useVoiceRecordingPermissions(id);
+  const { canUpdateNumbers, canCreateNumbers } =
+    useVoiceRecordingPermissions(id);
   const loaded = useAsync(() => api.getNumber(id), [api, id]);
   const [number, setNumber] = useState<RecordedNumberWithStatus>();
   const [busy, setBusy] = useState(false);
@@ -88,7 +90,9 @@ export function NumberDetailPage() {
           {number.number}
         </Typography>
         <StatusBadge status={number.status} />
-        <Typography color="textSecondary">{number.userRef}</Typography>
+        <Typography color="textSecondary" data-testid="number-owner">
+          <PersonName entityRef={number.userRef} />
+        </Typography>
         {number.planningModel && (
           <Typography color="textSecondary">
             Planning model: {number.planningModel}
@@ -106,6 +110,7 @@ export function NumberDetailPage() {
         <NumberSettingsForm
           number={number}
           disabled={!canUpdateNumbers}
+          canChangeOwner={canCreateNumbers}
           busy={busy}
           onSave={request =>
             run('Settings saved', () => api.updateNumber(number.id, request))

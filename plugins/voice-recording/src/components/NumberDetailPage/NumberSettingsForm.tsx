@@ -13,14 +13,17 @@ import {
   validateNumberSettings,
 } from '@mvr/plugin-voice-recording-common';
 import { UpdateNumberRequest } from '../../api/VoiceRecordingApi';
+import { PeoplePicker } from '../PeoplePicker/PeoplePicker';
 
 interface FormState {
+  userRef: string | undefined;
   mvrActive: boolean;
   fmu: boolean;
   settings: NumberSettings;
 }
 
 const fromNumber = (n: RecordedNumberWithStatus): FormState => ({
+  userRef: n.userRef,
   mvrActive: n.mvrActive,
   fmu: n.fmu,
   settings: { ...n.settings },
@@ -30,6 +33,8 @@ const fromNumber = (n: RecordedNumberWithStatus): FormState => ({
 export function NumberSettingsForm(props: {
   number: RecordedNumberWithStatus;
   disabled?: boolean;
+  /** May give the number to someone else (admins). */
+  canChangeOwner?: boolean;
   busy?: boolean;
   onSave: (request: UpdateNumberRequest) => void;
 }) {
@@ -64,7 +69,10 @@ export function NumberSettingsForm(props: {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    const ownerChanged =
+      !!state.userRef && state.userRef !== props.number.userRef;
     props.onSave({
+      ...(ownerChanged ? { userRef: state.userRef } : {}),
       mvrActive: state.mvrActive,
       fmu: state.fmu,
       settings: state.settings,
@@ -74,6 +82,18 @@ export function NumberSettingsForm(props: {
   return (
     <Box component="form" onSubmit={submit} aria-label="Number settings">
       <Grid container spacing={1}>
+        {props.canChangeOwner && !props.disabled && (
+          <Grid item xs={12} sm={6} md={4}>
+            <PeoplePicker
+              label="Owner"
+              required
+              disabled={props.busy}
+              value={state.userRef}
+              onChange={ref => setState(s => ({ ...s, userRef: ref }))}
+              helperText="The person whose calls on this number are recorded"
+            />
+          </Grid>
+        )}
         <Grid item xs={12} sm={6}>
           {check('MVR active', state.mvrActive, v =>
             setState(s => ({ ...s, mvrActive: v })),

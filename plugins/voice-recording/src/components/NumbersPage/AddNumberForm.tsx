@@ -12,13 +12,14 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { normalizePhoneNumber } from '@mvr/plugin-voice-recording-common';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
+import { PeoplePicker } from '../PeoplePicker/PeoplePicker';
 
 /** Admin form to register a recorded number (POST /numbers). */
 export function AddNumberForm(props: { onCreated: () => void }) {
   const api = useApi(voiceRecordingApiRef);
   const [open, setOpen] = useState(false);
   const [number, setNumber] = useState('');
-  const [userRef, setUserRef] = useState('');
+  const [userRef, setUserRef] = useState<string>();
   const [mvrActive, setMvrActive] = useState(true);
   const [planningModelId, setPlanningModelId] = useState('');
   const [error, setError] = useState<unknown>();
@@ -51,17 +52,21 @@ export function AddNumberForm(props: { onCreated: () => void }) {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (!userRef) {
+      setError(new Error('Owner: choose the person this number belongs to'));
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {
       await api.createNumber({
         number: number.trim(),
-        userRef: userRef.trim(),
+        userRef,
         mvrActive,
         planningModelId: planningModelId || undefined,
       });
       setNumber('');
-      setUserRef('');
+      setUserRef(undefined);
       setOpen(false);
       props.onCreated();
     } catch (err) {
@@ -90,13 +95,15 @@ export function AddNumberForm(props: { onCreated: () => void }) {
           error={!!numberError}
           helperText={numberError ?? 'E.164 (+32470123456) or national'}
         />
-        <LabeledTextField
-          label="Owner (user ref)"
-          required
-          placeholder="user:default/bob"
-          value={userRef}
-          onChange={e => setUserRef(e.target.value)}
-        />
+        <Box minWidth={280}>
+          <PeoplePicker
+            label="Owner"
+            required
+            placeholder="Name or email"
+            value={userRef}
+            onChange={setUserRef}
+          />
+        </Box>
         <FormControlLabel
           label="MVR active"
           control={

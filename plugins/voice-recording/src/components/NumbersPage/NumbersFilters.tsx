@@ -2,6 +2,7 @@ import { LabeledTextField } from '../LabeledTextField/LabeledTextField';
 import { Grid } from '@material-ui/core';
 import type { NumberStatus } from '@mvr/plugin-voice-recording-common';
 import { STATUS_LABELS } from '../StatusBadge/StatusBadge';
+import { PeoplePicker } from '../PeoplePicker/PeoplePicker';
 
 export interface NumbersFilterValues {
   q: string;
@@ -39,13 +40,11 @@ export function NumbersFilters(props: {
         />
       </Grid>
       <Grid item xs={12} md={3}>
-        <LabeledTextField
-          fullWidth
+        <PeoplePicker
           label="User"
-          placeholder="user:default/alice"
-          value={props.value.userRef}
-          onChange={e => set('userRef', e.target.value)}
-          inputProps={{ 'aria-label': 'User' }}
+          placeholder="Name or email"
+          value={props.value.userRef || undefined}
+          onChange={ref => set('userRef', ref ?? '')}
         />
       </Grid>
       <Grid item xs={6} md={3}>

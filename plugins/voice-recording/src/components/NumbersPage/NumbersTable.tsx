@@ -8,6 +8,7 @@ import {
 } from '@material-ui/core';
 import type { RecordedNumberWithStatus } from '@mvr/plugin-voice-recording-common';
 import { StatusBadge } from '../StatusBadge/StatusBadge';
+import { PersonName } from '../PersonName/PersonName';
 
 const useStyles = makeStyles({ row: { cursor: 'pointer' } });
 
@@ -52,7 +53,9 @@ export function NumbersTable(props: {
             }}
           >
             <TableCell>{item.number}</TableCell>
-            <TableCell>{item.userRef}</TableCell>
+            <TableCell>
+              <PersonName entityRef={item.userRef} />
+            </TableCell>
             <TableCell>
               <StatusBadge status={item.status} />
             </TableCell>

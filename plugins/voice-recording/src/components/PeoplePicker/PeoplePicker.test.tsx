@@ -40,7 +40,10 @@ const ENTITIES = [
   group('caribbean', 'Caribbean desk'),
 ];
 
-function Single(props: { kinds?: PersonKind[]; onValue: (v?: string) => void }) {
+function Single(props: {
+  kinds?: PersonKind[];
+  onValue: (v?: string) => void;
+}) {
   const [value, setValue] = useState<string>();
   return (
     <PeoplePicker
@@ -111,7 +114,9 @@ describe('PeoplePicker', () => {
 
     await userEvent.clear(box);
     await userEvent.type(box, 'nobody-here');
-    expect(await screen.findByText('No one matches "nobody-here"')).toBeVisible();
+    expect(
+      await screen.findByText('No one matches "nobody-here"'),
+    ).toBeVisible();
   });
 
   it('offers groups when groups are allowed', async () => {

@@ -4,6 +4,7 @@ import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { rootRouteRef } from '../../routes';
 import { makeNumber } from '../../testUtils/fixtures';
 import { VoiceRecordingPage } from './VoiceRecordingPage';
+import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
 
 // AuthorizeResult values of @backstage/plugin-permission-common
 const ALLOW = 'ALLOW' as any;
@@ -19,8 +20,12 @@ function render(authorize: typeof ALLOW) {
     listPlanningModels: jest.fn(async () => ({ items: [] })),
   };
   const result = renderInTestApp(<VoiceRecordingPage />, {
-    apis: [[voiceRecordingApiRef, api], mockApis.permission({ authorize })],
-    mountedRoutes: { '/voice-recording': rootRouteRef },
+    apis: [
+      ...catalogApis(),
+      [voiceRecordingApiRef, api],
+      mockApis.permission({ authorize }),
+    ],
+    mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
     mountPath: '/voice-recording/*',
     initialRouteEntries: ['/voice-recording'],
   });

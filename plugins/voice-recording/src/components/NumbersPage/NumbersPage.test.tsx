@@ -1,0 +1,88 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
+import { makeNumber } from '../../testUtils/fixtures';
+import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
+import { NumbersPage } from './NumbersPage';
+
+const ALLOW = 'ALLOW' as any; // AuthorizeResult.ALLOW
+
+function render() {
+  const api = {
+    listNumbers: jest.fn(async () => ({ items: [makeNumber()], total: 1 })),
+    listPlanningModels: jest.fn(async () => ({ items: [] })),
+    createNumber: jest.fn(async () =>
+      makeNumber({ id: 'n2', userRef: 'user:default/carol' }),
+    ),
+  };
+  renderInTestApp(<NumbersPage />, {
+    apis: [
+      ...catalogApis(),
+      [voiceRecordingApiRef, api],
+      mockApis.permission({ authorize: ALLOW }),
+    ],
+    mountedRoutes: catalogRoutes,
+  });
+  return api;
+}
+
+describe('NumbersPage: people, not ids', () => {
+  it('shows the owner by display name, linked to the catalog, ref on hover', async () => {
+    render();
+    const row = await screen.findByTestId('number-row-+32470123456');
+    const owner = within(row).getByRole('link', { name: 'Bob Peeters' });
+    expect(owner).toHaveAttribute('href', '/catalog/default/user/bob');
+    expect(within(row).getByTestId('person-name')).toHaveAttribute(
+      'title',
+      'user:default/bob',
+    );
+  });
+
+  it('creates a number for the owner chosen by typing "Car" and picking Carol Dubois', async () => {
+    const api = render();
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Add number' }),
+    );
+    await userEvent.type(
+      screen.getByRole('textbox', { name: 'Phone number' }),
+      '+32470999888',
+    );
+    await userEvent.type(
+      screen.getByRole('textbox', { name: /^Owner/ }),
+      'Car',
+    );
+    const carol = await screen.findByTestId('person-option-user:default/carol');
+    expect(carol).toHaveTextContent('carol@acme-bank.example');
+    await userEvent.click(carol);
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Create number' }),
+    );
+
+    await waitFor(() =>
+      expect(api.createNumber).toHaveBeenCalledWith(
+        expect.objectContaining({
+          number: '+32470999888',
+          userRef: 'user:default/carol',
+        }),
+      ),
+    );
+  });
+
+  it('filters the list by a person chosen by name', async () => {
+    const api = render();
+    await screen.findByTestId('number-row-+32470123456');
+    await userEvent.type(
+      screen.getByRole('textbox', { name: 'User' }),
+      'alice@',
+    );
+    await userEvent.click(
+      await screen.findByTestId('person-option-user:default/alice'),
+    );
+    await waitFor(() =>
+      expect(api.listNumbers).toHaveBeenLastCalledWith(
+        expect.objectContaining({ userRef: 'user:default/alice' }),
+      ),
+    );
+  });
+});
