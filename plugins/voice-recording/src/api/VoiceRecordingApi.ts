@@ -77,6 +77,12 @@ export interface ConversationFilters {
   /** Either party, full or partial, any format (digits are matched). */
   phone?: string;
   userRef?: string;
+  /** A user's name, display name, e-mail (part of) or entity ref: resolved by the backend. */
+  user?: string;
+  /** A group's name or ref: its members' calls and its child groups' members'. */
+  group?: string;
+  /** With (true) or without (false) DTMF digits. */
+  hasDtmf?: boolean;
   direction?: ConversationDirection;
   /** Seconds. */
   minDuration?: number;

@@ -54,14 +54,19 @@ function userRefOf(input: string): string | undefined {
 function groupRefOf(input: string, field: string): string {
   try {
     const ref = stringifyEntityRef(
-      parseEntityRef(input, { defaultKind: 'group', defaultNamespace: 'default' }),
+      parseEntityRef(input, {
+        defaultKind: 'group',
+        defaultNamespace: 'default',
+      }),
     ).toLowerCase();
     if (!ref.startsWith('group:'))
       throw new InputError(`${field}: ${ref} is not a Group entity`);
     return ref;
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(`${field}: "${input}" is not a group name or reference`);
+    throw new InputError(
+      `${field}: "${input}" is not a group name or reference`,
+    );
   }
 }
 
@@ -152,16 +157,24 @@ export class PeopleResolver {
     ]);
     const byRef = new Map(groups.items.map(g => [refOf(g), g]));
     if (!byRef.has(root))
-      throw new InputError(`group: there is no Group entity ${root} in the catalog`);
+      throw new InputError(
+        `group: there is no Group entity ${root} in the catalog`,
+      );
     const children = new Map<string, Set<string>>();
     const link = (parent: string, child: string) => {
       if (!children.has(parent)) children.set(parent, new Set());
       children.get(parent)!.add(child);
     };
     for (const [ref, g] of byRef) {
-      for (const c of [...related(g, 'parentOf'), ...specRefs(g, 'children', 'group')])
+      for (const c of [
+        ...related(g, 'parentOf'),
+        ...specRefs(g, 'children', 'group'),
+      ])
         link(ref, c);
-      for (const p of [...related(g, 'childOf'), ...specRefs(g, 'parent', 'group')])
+      for (const p of [
+        ...related(g, 'childOf'),
+        ...specRefs(g, 'parent', 'group'),
+      ])
         link(p, ref);
     }
     const inTree = new Set<string>([root]);
@@ -182,7 +195,10 @@ export class PeopleResolver {
           if (m.startsWith('user:')) members.add(m);
     }
     for (const u of users.items) {
-      const of = [...related(u, 'memberOf'), ...specRefs(u, 'memberOf', 'group')];
+      const of = [
+        ...related(u, 'memberOf'),
+        ...specRefs(u, 'memberOf', 'group'),
+      ];
       if (of.some(g => inTree.has(g))) members.add(refOf(u));
     }
     return this.bounded([...members].sort(), 'group', input);

@@ -11,7 +11,10 @@ export interface ConversationSearchValues {
   from: string;
   to: string;
   phone: string;
-  userRef: string;
+  /** Name, display name, e-mail or entity ref (the backend resolves it in the catalog). */
+  user: string;
+  /** Group name or ref. */
+  group: string;
   direction: ConversationDirection | '';
   /** Seconds. */
   minDuration: string;
@@ -19,19 +22,87 @@ export interface ConversationSearchValues {
   number: string;
   /** '' (any recording), or the `audioIssue` filter */
   audioIssue: NonNullable<ConversationFilters['audioIssue']> | '';
+  hasDtmf: '' | 'true' | 'false';
 }
 
 export const EMPTY_SEARCH: ConversationSearchValues = {
   from: '',
   to: '',
   phone: '',
-  userRef: '',
+  user: '',
+  group: '',
   direction: '',
   minDuration: '',
   maxDuration: '',
   number: '',
   audioIssue: '',
+  hasDtmf: '',
 };
+
+/** The keys of the search in the page URL (the API's filter names), plus sort and order. */
+const URL_TEXT_KEYS = [
+  'phone',
+  'user',
+  'group',
+  'minDuration',
+  'maxDuration',
+  'number',
+] as const;
+
+const LOCAL_INPUT_FORMAT = "yyyy-MM-dd'T'HH:mm";
+
+/**
+ * The page URL's query of a search (so that it can be bookmarked and shared): the API's
+ * filter names, times as UTC instants (the same instant in another time zone).
+ * Values that do not parse are kept as typed (the form reports them on search).
+ */
+export function searchValuesToParams(
+  values: ConversationSearchValues,
+  sort?: { sort: string; order: string },
+): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const key of ['from', 'to'] as const) {
+    const v = values[key].trim();
+    if (!v) continue;
+    const dt = DateTime.fromISO(v);
+    params.set(key, dt.isValid ? dt.toUTC().toISO()! : v);
+  }
+  for (const key of URL_TEXT_KEYS) {
+    const v = values[key].trim();
+    if (v) params.set(key, v);
+  }
+  if (values.direction) params.set('direction', values.direction);
+  if (values.audioIssue) params.set('audioIssue', values.audioIssue);
+  if (values.hasDtmf) params.set('hasDtmf', values.hasDtmf);
+  if (sort && (sort.sort !== 'startedAt' || sort.order !== 'desc')) {
+    params.set('sort', sort.sort);
+    params.set('order', sort.order);
+  }
+  return params;
+}
+
+/** The form's values of a page URL's query (see searchValuesToParams); unknown keys ignored. */
+export function searchValuesFromParams(
+  params: URLSearchParams,
+): ConversationSearchValues {
+  const values: ConversationSearchValues = { ...EMPTY_SEARCH };
+  for (const key of ['from', 'to'] as const) {
+    const v = params.get(key);
+    if (!v) continue;
+    const dt = DateTime.fromISO(v);
+    values[key] = dt.isValid ? dt.toLocal().toFormat(LOCAL_INPUT_FORMAT) : v;
+  }
+  for (const key of URL_TEXT_KEYS) values[key] = params.get(key) ?? '';
+  const direction = params.get('direction');
+  if (direction === 'incoming' || direction === 'outgoing')
+    values.direction = direction;
+  const audioIssue = params.get('audioIssue');
+  if (audioIssue)
+    values.audioIssue = audioIssue as ConversationSearchValues['audioIssue'];
+  const hasDtmf = params.get('hasDtmf');
+  if (hasDtmf === 'true' || hasDtmf === 'false') values.hasDtmf = hasDtmf;
+  return values;
+}
 
 function localToIso(value: string, field: string): string | undefined {
   if (!value.trim()) return undefined;
@@ -75,7 +146,9 @@ export function searchValuesToFilters(
     from,
     to,
     phone: values.phone.trim() || undefined,
-    userRef: values.userRef.trim() || undefined,
+    user: values.user.trim() || undefined,
+    group: values.group.trim() || undefined,
+    hasDtmf: values.hasDtmf ? values.hasDtmf === 'true' : undefined,
     direction: values.direction || undefined,
     minDuration,
     maxDuration,
@@ -103,7 +176,10 @@ export function ConversationSearchForm(props: {
     props.onSearch();
   };
   const text = (
-    key: Exclude<keyof ConversationSearchValues, 'direction' | 'audioIssue'>,
+    key: Exclude<
+      keyof ConversationSearchValues,
+      'direction' | 'audioIssue' | 'hasDtmf'
+    >,
     label: string,
     extra: Record<string, unknown> = {},
   ) => (
@@ -137,7 +213,12 @@ export function ConversationSearchForm(props: {
           })}
         </Grid>
         <Grid item xs={12} sm={6} md={3}>
-          {text('userRef', 'User', { placeholder: 'user:default/bob' })}
+          {text('user', 'User', {
+            placeholder: 'Name, e-mail or id, e.g. Carol',
+          })}
+        </Grid>
+        <Grid item xs={12} sm={6} md={3}>
+          {text('group', 'Group', { placeholder: 'A team, e.g. trading' })}
         </Grid>
         <Grid item xs={12} sm={6} md={3}>
           <LabeledTextField
@@ -194,6 +275,26 @@ export function ConversationSearchForm(props: {
             </option>
             <option value="audio-lost">Audio missing (disk full)</option>
             <option value="none">With audio</option>
+          </LabeledTextField>
+        </Grid>
+        <Grid item xs={12} sm={6} md={2}>
+          <LabeledTextField
+            select
+            fullWidth
+            label="DTMF"
+            value={props.value.hasDtmf}
+            onChange={e =>
+              set(
+                'hasDtmf',
+                e.target.value as ConversationSearchValues['hasDtmf'],
+              )
+            }
+            SelectProps={{ native: true }}
+            InputLabelProps={{ shrink: true }}
+          >
+            <option value="">Any</option>
+            <option value="true">With DTMF digits</option>
+            <option value="false">Without DTMF</option>
           </LabeledTextField>
         </Grid>
         <Grid item xs={12} md={2}>

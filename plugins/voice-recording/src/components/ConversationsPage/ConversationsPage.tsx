@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { useNavigate } from 'react-router-dom';
+import { useEffect, useMemo, useState } from 'react';
+import { useNavigate, useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { Box, Button, LinearProgress, Typography } from '@material-ui/core';
@@ -16,7 +16,9 @@ import {
   ConversationSearchForm,
   ConversationSearchValues,
   EMPTY_SEARCH,
+  searchValuesFromParams,
   searchValuesToFilters,
+  searchValuesToParams,
 } from './ConversationSearchForm';
 import { ConversationsTable, SortState, nextSort } from './ConversationsTable';
 import {
@@ -30,9 +32,27 @@ import {
 
 export const CONVERSATIONS_PAGE_SIZE = 50;
 
+/** At most this many ticked calls in one export (the backend's limit of `ids`). */
+export const MAX_TICKED_EXPORT = 1000;
+
+const SORTS = ['startedAt', 'durationMs', 'number', 'otherParty'];
+
+/** The sort of a page URL's query (default: most recent first). */
+function sortFromParams(params: URLSearchParams): SortState {
+  const sort = params.get('sort') ?? '';
+  const order = params.get('order');
+  return SORTS.includes(sort)
+    ? {
+        sort: sort as SortState['sort'],
+        order: order === 'asc' ? 'asc' : 'desc',
+      }
+    : { sort: 'startedAt', order: 'desc' };
+}
+
 /** "1 conversation", "12 conversations", or "More than 10,000 conversations" (capped count). */
 export function totalLabel(total: number, lowerBound?: boolean): string {
-  if (lowerBound) return `More than ${total.toLocaleString('en-US')} conversations`;
+  if (lowerBound)
+    return `More than ${total.toLocaleString('en-US')} conversations`;
   return total === 1 ? '1 conversation' : `${total} conversations`;
 }
 
@@ -46,14 +66,40 @@ export function ConversationsPage() {
   const detailLink = useRouteRef(conversationDetailRouteRef);
   const { canExportConversations } = useVoiceRecordingPermissions();
 
-  const [form, setForm] = useState<ConversationSearchValues>(EMPTY_SEARCH);
+  // The search lives in the URL (bookmark, share, reload, back/forward): the form's
+  // values are the URL's until edited; a search writes them to the URL.
+  const [params, setParams] = useSearchParams();
+  const query = params.toString();
+  const [form, setForm] = useState<ConversationSearchValues>(() =>
+    searchValuesFromParams(params),
+  );
   const [formError, setFormError] = useState<Error | undefined>();
-  const [filters, setFilters] = useState<ConversationFilters>({});
-  const [sort, setSort] = useState<SortState>({
-    sort: 'startedAt',
-    order: 'desc',
-  });
+  const { filters, urlError } = useMemo(() => {
+    try {
+      return {
+        filters: searchValuesToFilters(
+          searchValuesFromParams(new URLSearchParams(query)),
+        ),
+        urlError: undefined,
+      };
+    } catch (e) {
+      return { filters: {} as ConversationFilters, urlError: e as Error };
+    }
+  }, [query]);
+  const sort = useMemo(
+    () => sortFromParams(new URLSearchParams(query)),
+    [query],
+  );
   const [cursors, setCursors] = useState<CursorStack>(FIRST_PAGE);
+  const [ticked, setTicked] = useState<ReadonlySet<string>>(new Set());
+  useEffect(() => {
+    // another search (a link, back/forward): its values in the form, its first page
+    setForm(searchValuesFromParams(new URLSearchParams(query)));
+    setCursors(FIRST_PAGE);
+    setTicked(new Set());
+  }, [query]);
+  const setSort = (next: SortState) =>
+    setParams(searchValuesToParams(searchValuesFromParams(params), next));
 
   const { value, loading, error } = useAsync(
     () =>
@@ -67,20 +113,34 @@ export function ConversationsPage() {
     [api, filters, sort, cursors],
   );
 
-  const [exportState, runExport] = useAsyncFn(async () => {
-    const file = await api.exportConversations(filters);
-    saveFile(file.blob, file.fileName);
-  }, [api, filters]);
+  const [exportState, runExport] = useAsyncFn(
+    async (selection: ConversationFilters | { ids: string[] }) => {
+      const file = await api.exportConversations(selection);
+      saveFile(file.blob, file.fileName);
+    },
+    [api],
+  );
 
   const search = () => {
     try {
-      setFilters(searchValuesToFilters(form));
+      searchValuesToFilters(form);
       setFormError(undefined);
       setCursors(FIRST_PAGE);
+      setParams(searchValuesToParams(form, sort));
     } catch (e) {
       setFormError(e as Error);
     }
   };
+
+  const tick = (ids: string[], on: boolean) =>
+    setTicked(current => {
+      const next = new Set(current);
+      for (const id of ids) {
+        if (on) next.add(id);
+        else next.delete(id);
+      }
+      return next;
+    });
 
   const page = pageIndex(cursors);
   const shown = value?.items.length ?? 0;
@@ -95,21 +155,41 @@ export function ConversationsPage() {
         onReset={() => {
           setForm(EMPTY_SEARCH);
           setFormError(undefined);
-          setFilters({});
           setCursors(FIRST_PAGE);
+          setParams(new URLSearchParams());
         }}
       />
-      <ErrorAlert error={formError} />
+      <ErrorAlert error={formError ?? urlError} />
       {canExportConversations && (
         <Box display="flex" gridGap={8} alignItems="center">
           <Button
             variant="outlined"
             color="primary"
             disabled={exportState.loading || !value || value.total === 0}
-            onClick={() => runExport()}
+            onClick={() => runExport(filters)}
           >
             Export selection (ZIP)
           </Button>
+          <Button
+            variant="outlined"
+            color="primary"
+            disabled={
+              exportState.loading ||
+              ticked.size === 0 ||
+              ticked.size > MAX_TICKED_EXPORT
+            }
+            onClick={() => runExport({ ids: [...ticked] })}
+          >
+            Export ticked ({ticked.size})
+          </Button>
+          {ticked.size > 0 && (
+            <Button onClick={() => setTicked(new Set())}>Untick all</Button>
+          )}
+          {ticked.size > MAX_TICKED_EXPORT && (
+            <Typography variant="body2" color="error">
+              At most {MAX_TICKED_EXPORT} ticked calls in one export.
+            </Typography>
+          )}
           {exportState.loading && (
             <Typography variant="body2">Preparing the ZIP…</Typography>
           )}
@@ -128,9 +208,12 @@ export function ConversationsPage() {
             items={value.items}
             sort={sort}
             onSort={column => {
-              setSort(s => nextSort(s, column));
+              setSort(nextSort(sort, column));
               setCursors(FIRST_PAGE);
             }}
+            {...(canExportConversations
+              ? { selected: ticked, onTick: tick }
+              : {})}
             onOpen={item => detailLink && navigate(detailLink({ id: item.id }))}
           />
           <Box display="flex" gridGap={8} alignItems="center">

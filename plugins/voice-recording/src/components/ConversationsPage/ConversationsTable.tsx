@@ -1,4 +1,6 @@
+import type { InputHTMLAttributes } from 'react';
 import {
+  Checkbox,
   Table,
   TableBody,
   TableCell,
@@ -17,10 +19,10 @@ import {
   formatDateTime,
   formatDuration,
   partyLabel,
-  shortUserRef,
   splitParticipants,
 } from './format';
 import { QualityWarnings } from './QualityWarnings';
+import { PersonName } from '../PersonName/PersonName';
 import { AudioIssueChip, otherQualityWarnings } from './AudioIssues';
 
 const useStyles = makeStyles({
@@ -63,8 +65,15 @@ export function ConversationsTable(props: {
   sort: SortState;
   onSort: (column: ConversationSort) => void;
   onOpen: (item: ConversationSummary) => void;
+  /** Ticked ids (with onTick: a checkbox column, to export the ticked calls). */
+  selected?: ReadonlySet<string>;
+  onTick?: (ids: string[], ticked: boolean) => void;
 }) {
   const classes = useStyles();
+  const { selected, onTick } = props;
+  const tickable = Boolean(selected && onTick);
+  const ids = props.items.map(i => i.id);
+  const tickedHere = ids.filter(id => selected?.has(id)).length;
   return (
     <Table
       size="small"
@@ -73,6 +82,18 @@ export function ConversationsTable(props: {
     >
       <TableHead>
         <TableRow>
+          {tickable && (
+            <TableCell padding="checkbox">
+              <Checkbox
+                size="small"
+                checked={ids.length > 0 && tickedHere === ids.length}
+                indeterminate={tickedHere > 0 && tickedHere < ids.length}
+                disabled={ids.length === 0}
+                onChange={e => onTick!(ids, e.target.checked)}
+                inputProps={{ 'aria-label': 'Tick every call of this page' }}
+              />
+            </TableCell>
+          )}
           {COLUMNS.map(c => (
             <TableCell
               key={c.label}
@@ -101,7 +122,7 @@ export function ConversationsTable(props: {
       <TableBody>
         {props.items.length === 0 && (
           <TableRow>
-            <TableCell colSpan={COLUMNS.length}>
+            <TableCell colSpan={COLUMNS.length + (tickable ? 1 : 0)}>
               No conversations match.
             </TableCell>
           </TableRow>
@@ -120,13 +141,36 @@ export function ConversationsTable(props: {
                 if (e.key === 'Enter') props.onOpen(item);
               }}
             >
+              {tickable && (
+                <TableCell
+                  padding="checkbox"
+                  onClick={e => e.stopPropagation()}
+                  onKeyDown={e => e.stopPropagation()}
+                >
+                  <Checkbox
+                    size="small"
+                    checked={selected!.has(item.id)}
+                    onChange={e => onTick!([item.id], e.target.checked)}
+                    inputProps={
+                      {
+                        'aria-label': `Tick the call of ${formatDateTime(
+                          item.startedAt,
+                        )} with ${item.otherParty ?? 'unknown'}`,
+                        'data-testid': `tick-${item.id}`,
+                      } as InputHTMLAttributes<HTMLInputElement>
+                    }
+                  />
+                </TableCell>
+              )}
               <TableCell className={classes.parties}>
                 {partyLabel(item.number, recorded)}
               </TableCell>
               <TableCell className={classes.parties}>
                 {partyLabel(item.otherParty, other)}
               </TableCell>
-              <TableCell>{shortUserRef(item.userRef)}</TableCell>
+              <TableCell>
+                <PersonName entityRef={item.userRef} />
+              </TableCell>
               <TableCell>
                 {item.direction === 'outgoing' && (
                   <>
