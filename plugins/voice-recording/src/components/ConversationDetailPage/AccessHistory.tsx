@@ -12,6 +12,7 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { formatDateTime } from '../ConversationsPage/format';
+import { auditActionLabel } from '../AuditPage/auditSentences';
 
 /** Who viewed, played, downloaded or exported a conversation (admins), newest first. */
 export function AccessHistory(props: {
@@ -47,7 +48,9 @@ export function AccessHistory(props: {
               <TableRow key={entry.id} data-testid="access-history-row">
                 <TableCell>{formatDateTime(entry.at)}</TableCell>
                 <TableCell>{entry.actorRef}</TableCell>
-                <TableCell>{entry.action}</TableCell>
+                <TableCell title={entry.action}>
+                  {auditActionLabel(entry.action)}
+                </TableCell>
               </TableRow>
             ))}
           </TableBody>

@@ -232,7 +232,11 @@ export function ConversationDetailPage() {
 
       <Card>
         <CardContent>
-          <Player conversation={conversation} labels={labels} />
+          <Player
+            conversation={conversation}
+            labels={labels}
+            onPlaybackRecorded={() => setHistoryReload(r => r + 1)}
+          />
         </CardContent>
       </Card>
 

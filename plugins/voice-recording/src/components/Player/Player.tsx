@@ -44,6 +44,8 @@ export function Player(props: {
   conversation: ConversationDetail;
   /** Labels of the recorded user's and the other party's channels. */
   labels: [string, string];
+  /** Called once a playback start has been recorded (e.g. to refresh the access history). */
+  onPlaybackRecorded?: () => void;
 }) {
   const { conversation, labels } = props;
   // audio issues have their own banner on the call page
