@@ -143,11 +143,11 @@ describe('AuditPage', () => {
     expect(row).not.toHaveTextContent('{');
 
     // details: collapsed, then a key / value table
-    expect(screen.queryByTestId('audit-row-details-p1')).toBeNull();
+    expect(screen.queryByTestId('audit-details-p1')).toBeNull();
     await userEvent.click(
       within(row).getByRole('button', { name: 'Show details' }),
     );
-    const details = await screen.findByTestId('audit-row-details-p1');
+    const details = await screen.findByTestId('audit-details-p1');
     const table = within(details).getByRole('table', { name: 'Details' });
     expect(
       within(table).getByRole('cell', { name: 'otherParty' }),
@@ -174,7 +174,7 @@ describe('AuditPage', () => {
       within(update).getByRole('button', { name: 'Show details' }),
     );
     const changes = within(
-      await screen.findByTestId('audit-row-details-u1'),
+      await screen.findByTestId('audit-details-u1'),
     ).getByRole('table', { name: 'Changes' });
     expect(
       within(changes).getByRole('row', { name: 'settings.mvrActive yes no' }),

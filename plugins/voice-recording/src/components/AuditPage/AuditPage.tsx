@@ -288,7 +288,7 @@ function AuditTable(props: { items: AuditEntry[] }) {
                     <Box
                       id={detailsId}
                       py={1}
-                      data-testid={`audit-row-details-${entry.id}`}
+                      data-testid={`audit-details-${entry.id}`}
                     >
                       <AuditDetails details={entry.details} />
                     </Box>
