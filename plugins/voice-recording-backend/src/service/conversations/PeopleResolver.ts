@@ -79,7 +79,9 @@ function related(entity: Entity, type: string): string[] {
 
 function specRefs(entity: Entity, key: string, kind: string): string[] {
   const v = (entity.spec as any)?.[key];
-  const list: unknown[] = Array.isArray(v) ? v : v ? [v] : [];
+  let list: unknown[] = [];
+  if (Array.isArray(v)) list = v;
+  else if (v) list = [v];
   const out: string[] = [];
   for (const item of list) {
     if (typeof item !== 'string') continue;
