@@ -130,6 +130,7 @@ export function Player(props: {
     // not awaited: playback never waits for the audit call
     api
       .recordPlaybackStart(conversation.id, format)
+      .then(() => props.onPlaybackRecorded?.())
       .catch(e => setAuditError(e as Error));
   };
 
