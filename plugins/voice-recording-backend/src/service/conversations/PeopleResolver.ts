@@ -10,6 +10,10 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 /** At most this many users from one `user` or `group` filter (an IN list in SQL). */
 export const MAX_RESOLVED_USERS = 1000;
 
+/** How long the catalog's users and groups are reused for one caller's searches (pages). */
+export const DIRECTORY_TTL_MS = 30_000;
+const DIRECTORY_CACHE_MAX = 200;
+
 /** Lower case, accents removed ("Zoë Dubois" -> "zoe dubois"), for substring matching. */
 export function foldText(s: string): string {
   return s
@@ -108,7 +112,52 @@ function specRefs(entity: Entity, key: string, kind: string): string[] {
  * visibility condition still applies in SQL.
  */
 export class PeopleResolver {
-  constructor(private readonly catalog: CatalogService) {}
+  private readonly cache = new Map<
+    string,
+    { at: number; entities: Promise<Entity[]> }
+  >();
+
+  constructor(
+    private readonly catalog: CatalogService,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * The User or Group entities as this caller sees them, reused for DIRECTORY_TTL_MS
+   * (a search and its next pages ask once); failures are not reused.
+   */
+  private entities(
+    kind: 'User' | 'Group',
+    credentials: BackstageCredentials,
+  ): Promise<Entity[]> {
+    const key = `${kind} ${JSON.stringify(credentials.principal)}`;
+    const now = this.now();
+    const hit = this.cache.get(key);
+    if (hit && now - hit.at < DIRECTORY_TTL_MS) return hit.entities;
+    const entities = this.catalog
+      .getEntities(
+        {
+          filter: { kind },
+          fields: kind === 'User' ? USER_FIELDS : GROUP_FIELDS,
+        },
+        { credentials },
+      )
+      .then(r => r.items);
+    this.cache.delete(key);
+    this.cache.set(key, { at: now, entities });
+    entities.catch(() => {
+      if (this.cache.get(key)?.entities === entities) this.cache.delete(key);
+    });
+    for (const [k, entry] of this.cache) {
+      if (
+        this.cache.size <= DIRECTORY_CACHE_MAX &&
+        now - entry.at < DIRECTORY_TTL_MS
+      )
+        break;
+      this.cache.delete(k);
+    }
+    return entities;
+  }
 
   /**
    * `user:default/carol` / `user:carol` as is; otherwise the User entities whose name,
@@ -121,10 +170,7 @@ export class PeopleResolver {
     const ref = userRefOf(text);
     if (ref) return [ref];
     const needle = foldText(text);
-    const { items } = await this.catalog.getEntities(
-      { filter: { kind: 'User' }, fields: USER_FIELDS },
-      { credentials },
-    );
+    const items = await this.entities('User', credentials);
     const refs = items
       .filter(u => {
         const profile = (u.spec as any)?.profile ?? {};
@@ -148,16 +194,10 @@ export class PeopleResolver {
   ): Promise<string[]> {
     const root = groupRefOf(input, 'group');
     const [groups, users] = await Promise.all([
-      this.catalog.getEntities(
-        { filter: { kind: 'Group' }, fields: GROUP_FIELDS },
-        { credentials },
-      ),
-      this.catalog.getEntities(
-        { filter: { kind: 'User' }, fields: USER_FIELDS },
-        { credentials },
-      ),
+      this.entities('Group', credentials),
+      this.entities('User', credentials),
     ]);
-    const byRef = new Map(groups.items.map(g => [refOf(g), g]));
+    const byRef = new Map(groups.map(g => [refOf(g), g]));
     if (!byRef.has(root))
       throw new InputError(
         `group: there is no Group entity ${root} in the catalog`,
@@ -196,7 +236,7 @@ export class PeopleResolver {
         for (const m of related(entity, 'hasMember'))
           if (m.startsWith('user:')) members.add(m);
     }
-    for (const u of users.items) {
+    for (const u of users) {
       const of = [
         ...related(u, 'memberOf'),
         ...specRefs(u, 'memberOf', 'group'),
