@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { openVoiceRecording, sectionTab, signIn } from './support';
+import { APIRequestContext, Page, expect, test } from '@playwright/test';
+import { openVoiceRecording, sectionTab, signIn, tokenOf } from './support';
 
 /**
  * People, not ids: the compliance officer (Alice) registers a number and chooses its
@@ -13,10 +13,38 @@ function freshNumber(): string {
   return `+32478${digits}`;
 }
 
+/** Deletes the number again (as Alice), so that Carol keeps only her demo number. */
+async function deleteNumber(request: APIRequestContext, number: string) {
+  const headers = {
+    Authorization: `Bearer ${await tokenOf(request, 'alice')}`,
+  };
+  const found = await request.get(
+    `/api/voice-recording/numbers/by-number/${encodeURIComponent(number)}`,
+    { headers },
+  );
+  if (found.status() === 404) return;
+  expect(found.status(), await found.text()).toBe(200);
+  const { id } = (await found.json()) as { id: string };
+  const deleted = await request.delete(
+    `/api/voice-recording/numbers/${encodeURIComponent(id)}`,
+    { headers },
+  );
+  expect(deleted.status(), await deleted.text()).toBe(204);
+}
+
 test('owner chosen by typing "Car" and picking Carol Dubois; the list links her name', async ({
   page,
+  request,
 }) => {
   const number = freshNumber();
+  try {
+    await ownerByName(page, number);
+  } finally {
+    await deleteNumber(request, number);
+  }
+});
+
+async function ownerByName(page: Page, number: string) {
   await signIn(page, 'alice');
   await openVoiceRecording(page);
   await expect(sectionTab(page, 'Numbers')).toHaveAttribute(
@@ -78,4 +106,4 @@ test('owner chosen by typing "Car" and picking Carol Dubois; the list links her 
   await expect(
     page.getByRole('heading', { name: /Carol Dubois/ }).first(),
   ).toBeVisible();
-});
+}
