@@ -55,6 +55,24 @@ export function assertValidSlots(
   return slots.map(normalizeSlot);
 }
 
+/** The values of `existing` at the keys of `patch` (settings key by key). */
+function numberValuesBefore(
+  existing: NumberRecord,
+  patch: z.infer<typeof updateNumberSchema>,
+): Record<string, unknown> {
+  const before: Record<string, unknown> = {};
+  if (patch.mvrActive !== undefined) before.mvrActive = existing.mvrActive;
+  if (patch.fmu !== undefined) before.fmu = existing.fmu;
+  if (patch.userRef !== undefined) before.userRef = existing.userRef;
+  if (patch.settings) {
+    const settings: Record<string, unknown> = {};
+    const old = existing.settings as unknown as Record<string, unknown>;
+    for (const key of Object.keys(patch.settings)) settings[key] = old[key] ?? null;
+    before.settings = settings;
+  }
+  return JSON.parse(JSON.stringify(before));
+}
+
 /** Recorded numbers: settings rules, schedules, self-management, notifications. */
 export class NumbersService {
   constructor(private readonly ctx: ServiceContext) {}
@@ -249,7 +267,12 @@ export class NumbersService {
       action: 'number-update',
       targetType: 'number',
       targetId: existing.number,
-      details: { id: existing.id, change: JSON.parse(JSON.stringify(patch)) },
+      details: {
+        id: existing.id,
+        // the changed fields' values before (the audit page shows field / before / after)
+        before: numberValuesBefore(existing, patch),
+        change: JSON.parse(JSON.stringify(patch)),
+      },
     });
     await publishNumbersChanged(this.ctx, {
       action: 'upsert',

@@ -406,6 +406,15 @@ describe.each(databases.eachSupportedId())(
           recipients: { type: 'entity', entityRef: BOB },
         }),
       ]);
+      // the change is audited with the values before, field by field
+      const updates = await request(app)
+        .get('/api/voice-recording/audit?action=number-update&target=%2B32470123456&limit=1')
+        .set(as(ALICE));
+      expect(updates.body.items[0].details).toMatchObject({
+        id: bob.id,
+        before: { settings: { statusMode: 'auto', activeStatus: 'professional' } },
+        change: { settings: { statusMode: 'manual', activeStatus: 'private' } },
+      });
       const audit = await request(app)
         .get('/api/voice-recording/audit?action=status-change-notification')
         .set(as(ALICE));
