@@ -5,7 +5,7 @@ import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import type { Entity } from '@backstage/catalog-model';
-import { PeoplePicker } from './PeoplePicker';
+import { PeoplePicker, PeopleSearchField } from './PeoplePicker';
 import { PersonKind, personSearchTerm } from './personOption';
 
 const user = (
@@ -166,5 +166,53 @@ describe('PeoplePicker', () => {
       'user:default/alice',
       'user:default/carol',
     ]);
+  });
+});
+
+describe('PeopleSearchField', () => {
+  function Field(props: { initial?: string; onValue: (v: string) => void }) {
+    const [value, setValue] = useState(props.initial ?? '');
+    return (
+      <PeopleSearchField
+        label="User"
+        debounceMs={10}
+        value={value}
+        onChange={v => {
+          setValue(v);
+          props.onValue(v);
+        }}
+      />
+    );
+  }
+
+  it('keeps typed text as the value and suggests the catalog people; picking one gives their ref, shown by name', async () => {
+    const onValue = jest.fn();
+    await renderPicker(<Field onValue={onValue} />);
+    const box = screen.getByRole('textbox', { name: 'User' });
+    await userEvent.type(box, 'carol');
+    expect(onValue).toHaveBeenLastCalledWith('carol');
+    const carol = await screen.findByTestId('person-option-user:default/carol');
+    expect(carol).toHaveTextContent('carol@acme-bank.example');
+
+    await userEvent.click(carol);
+    expect(onValue).toHaveBeenLastCalledWith('user:default/carol');
+    expect(box).toHaveValue('Carol Dubois');
+
+    // Typing again is free text again.
+    await userEvent.clear(box);
+    await userEvent.type(box, 'Dave J');
+    expect(onValue).toHaveBeenLastCalledWith('Dave J');
+    expect(box).toHaveValue('Dave J');
+  });
+
+  it('shows a ref given from outside (a bookmarked search) by display name', async () => {
+    await renderPicker(
+      <Field initial="user:default/carol" onValue={jest.fn()} />,
+    );
+    await waitFor(() =>
+      expect(screen.getByRole('textbox', { name: 'User' })).toHaveValue(
+        'Carol Dubois',
+      ),
+    );
   });
 });

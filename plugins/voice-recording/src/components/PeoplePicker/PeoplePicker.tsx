@@ -87,18 +87,25 @@ function PersonRow(props: { option: PersonOption }) {
  * one types (debounced, case-insensitive, in the catalog), shows picture, name and
  * email, and yields entity refs. Refs chosen before are shown by their display name.
  */
-export function PeoplePicker(props: PeoplePickerProps) {
+/** The catalog search behind the pickers, and the people known by ref so far. */
+function usePeopleCatalog(options: {
+  kinds?: PersonKind[];
+  debounceMs?: number;
+  /** Refs whose names are shown. */
+  values: string[];
+}) {
   const catalogApi = useApi(catalogApiRef);
+  const kindList = options.kinds ?? ['User'];
   const kinds = useMemo(
-    () => props.kinds ?? ['User'],
+    () => kindList,
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [(props.kinds ?? ['User']).join(',')],
+    [kindList.join(',')],
   );
-  const debounceMs = props.debounceMs ?? 250;
+  const debounceMs = options.debounceMs ?? 250;
   const [input, setInput] = useState('');
   const [term, setTerm] = useState<string>();
   const [open, setOpen] = useState(false);
-  const [options, setOptions] = useState<PersonOption[]>([]);
+  const [found, setFound] = useState<PersonOption[]>([]);
   const [loading, setLoading] = useState(false);
   const [known, setKnown] = useState<Record<string, PersonOption>>({});
 
@@ -123,14 +130,14 @@ export function PeoplePicker(props: PeoplePickerProps) {
         response => {
           if (cancelled) return;
           const found = response.items.map(personOptionOf);
-          setOptions(found);
+          setFound(found);
           setKnown(k => ({
             ...k,
             ...Object.fromEntries(found.map(o => [o.ref, o])),
           }));
         },
         () => {
-          if (!cancelled) setOptions([]);
+          if (!cancelled) setFound([]);
         },
       )
       .finally(() => {
@@ -142,10 +149,7 @@ export function PeoplePicker(props: PeoplePickerProps) {
   }, [catalogApi, kinds, term, open]);
 
   // Refs chosen before this picker searched (a saved owner): fetch their names.
-  const values = props.multiple
-    ? props.value
-    : [props.value].filter((v): v is string => !!v);
-  const missing = values.filter(v => !known[v]).join('\n');
+  const missing = options.values.filter(v => !known[v]).join('\n');
   useEffect(() => {
     if (!missing) return undefined;
     let cancelled = false;
@@ -172,9 +176,22 @@ export function PeoplePicker(props: PeoplePickerProps) {
 
   const toOption = (ref: string): PersonOption =>
     known[ref] ?? { ref, kind: 'User', displayName: ref };
+  return { found, loading, term, open, setOpen, setInput, known, toOption };
+}
+
+export function PeoplePicker(props: PeoplePickerProps) {
+  const values = props.multiple
+    ? props.value
+    : [props.value].filter((v): v is string => !!v);
+  const { found, loading, term, open, setOpen, setInput, toOption } =
+    usePeopleCatalog({
+      kinds: props.kinds,
+      debounceMs: props.debounceMs,
+      values,
+    });
 
   const common = {
-    options,
+    options: found,
     open,
     onOpen: () => setOpen(true),
     onClose: () => setOpen(false),
@@ -225,6 +242,74 @@ export function PeoplePicker(props: PeoplePickerProps) {
       {...common}
       value={props.value ? toOption(props.value) : null}
       onChange={(_, chosen) => onChange(chosen?.ref)}
+    />
+  );
+}
+
+/** `user:default/carol`, `group:trading`: a value that names one entity. */
+const looksLikeRef = (v: string) => /^(user|group):\S+$/i.test(v.trim());
+
+/**
+ * A search field for people: free text (a name, email or id, resolved by whoever
+ * searches with it) with the catalog's people suggested as one types; picking one
+ * yields their entity ref, shown by display name.
+ */
+export function PeopleSearchField(
+  props: Omit<PeoplePickerBaseProps, 'required'> & {
+    /** Typed text, or the ref of a picked person. */
+    value: string;
+    onChange: (value: string) => void;
+  },
+) {
+  const { value, onChange } = props;
+  const { found, loading, term, open, setOpen, setInput, known } =
+    usePeopleCatalog({
+      kinds: props.kinds,
+      debounceMs: props.debounceMs,
+      values: looksLikeRef(value) ? [value.trim()] : [],
+    });
+  const picked = looksLikeRef(value) ? known[value.trim()] : undefined;
+  return (
+    <Autocomplete<PersonOption, false, false, true>
+      freeSolo
+      options={found}
+      open={open}
+      onOpen={() => setOpen(true)}
+      onClose={() => setOpen(false)}
+      loading={loading}
+      disabled={props.disabled}
+      filterOptions={o => o}
+      getOptionLabel={o => (typeof o === 'string' ? o : o.displayName)}
+      getOptionSelected={(a, b) => a.ref === b.ref}
+      renderOption={option => <PersonRow option={option} />}
+      value={picked ?? value}
+      inputValue={picked ? picked.displayName : value}
+      onInputChange={(_, text, reason) => {
+        // 'reset' is MUI writing the picked person's name into the box: keep the ref.
+        if (reason === 'reset') return;
+        setInput(text);
+        onChange(text);
+      }}
+      onChange={(_, chosen) => {
+        if (chosen && typeof chosen !== 'string') onChange(chosen.ref);
+        else onChange(chosen ?? '');
+      }}
+      noOptionsText={
+        term
+          ? `No one in the catalog matches "${term}"`
+          : 'Type a name or email'
+      }
+      data-testid={props['data-testid']}
+      renderInput={params => (
+        <LabeledTextField
+          {...params}
+          fullWidth
+          label={props.label}
+          helperText={props.helperText}
+          placeholder={props.placeholder}
+          inputProps={{ ...params.inputProps, 'aria-label': props.label }}
+        />
+      )}
     />
   );
 }
