@@ -190,12 +190,9 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
   ],
   'number-professional-mode': e => {
     const enabled = e.details?.enabled;
-    const mode =
-      enabled === true
-        ? 'Professional'
-        : enabled === false
-        ? 'Private'
-        : undefined;
+    let mode: string | undefined;
+    if (enabled === true) mode = 'Professional';
+    if (enabled === false) mode = 'Private';
     return mode
       ? [text('switched '), ...numberTarget(e), text(` to ${mode}`)]
       : [text('changed the manual status of '), ...numberTarget(e)];
