@@ -1,4 +1,5 @@
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import type { JsonObject } from '@backstage/types';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   normalizePhoneNumber,
@@ -59,7 +60,7 @@ export function assertValidSlots(
 function numberValuesBefore(
   existing: NumberRecord,
   patch: z.infer<typeof updateNumberSchema>,
-): Record<string, unknown> {
+): JsonObject {
   const before: Record<string, unknown> = {};
   if (patch.mvrActive !== undefined) before.mvrActive = existing.mvrActive;
   if (patch.fmu !== undefined) before.fmu = existing.fmu;
