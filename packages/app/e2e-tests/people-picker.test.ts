@@ -107,3 +107,42 @@ async function ownerByName(page: Page, number: string) {
     page.getByRole('heading', { name: /Carol Dubois/ }).first(),
   ).toBeVisible();
 }
+
+test('conversation search: the user filter suggests people; picking Carol Dubois shows her calls only', async ({
+  page,
+}) => {
+  await signIn(page, 'alice');
+  await openVoiceRecording(page);
+  await sectionTab(page, 'Conversations').click();
+  const form = page.getByRole('form', { name: 'Search conversations' });
+  await form.getByRole('textbox', { name: 'User' }).pressSequentially('Dub');
+  await page
+    .getByRole('listbox')
+    .getByRole('option')
+    .filter({ hasText: 'Carol Dubois' })
+    .click();
+  await expect(form.getByRole('textbox', { name: 'User' })).toHaveValue(
+    'Carol Dubois',
+  );
+  await form.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/[?&]user=user%3Adefault%2Fcarol\b/);
+
+  const users = page
+    .getByTestId('conversations-table')
+    .getByTestId('person-name');
+  await expect(users.first()).toBeVisible();
+  await expect
+    .poll(async () => [
+      ...new Set(
+        await users.evaluateAll(els => els.map(e => e.getAttribute('title'))),
+      ),
+    ])
+    .toEqual(['user:default/carol']);
+  await expect(users.first()).toHaveText('Carol Dubois');
+
+  // A bookmark of this search shows her name again.
+  await page.reload();
+  await expect(form.getByRole('textbox', { name: 'User' })).toHaveValue(
+    'Carol Dubois',
+  );
+});

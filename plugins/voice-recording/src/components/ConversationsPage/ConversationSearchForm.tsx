@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import type { ConversationDirection } from '@mvr/plugin-voice-recording-common';
 import type { ConversationFilters } from '../../api/VoiceRecordingApi';
 import { LabeledTextField } from '../LabeledTextField/LabeledTextField';
+import { PeopleSearchField } from '../PeoplePicker/PeoplePicker';
 
 /** What the search form holds (the inputs' raw strings). */
 export interface ConversationSearchValues {
@@ -213,12 +214,21 @@ export function ConversationSearchForm(props: {
           })}
         </Grid>
         <Grid item xs={12} sm={6} md={3}>
-          {text('user', 'User', {
-            placeholder: 'Name, e-mail or id, e.g. Carol',
-          })}
+          <PeopleSearchField
+            label="User"
+            placeholder="Name, e-mail or id, e.g. Carol"
+            value={props.value.user}
+            onChange={v => set('user', v)}
+          />
         </Grid>
         <Grid item xs={12} sm={6} md={3}>
-          {text('group', 'Group', { placeholder: 'A team, e.g. trading' })}
+          <PeopleSearchField
+            label="Group"
+            kinds={['Group']}
+            placeholder="A team, e.g. trading"
+            value={props.value.group}
+            onChange={v => set('group', v)}
+          />
         </Grid>
         <Grid item xs={12} sm={6} md={3}>
           <LabeledTextField
