@@ -13,6 +13,7 @@ import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { formatDateTime } from '../ConversationsPage/format';
 import { auditActionLabel } from '../AuditPage/auditSentences';
+import { PersonName } from '../PersonName/PersonName';
 
 /** Who viewed, played, downloaded or exported a conversation (admins), newest first. */
 export function AccessHistory(props: {
@@ -47,7 +48,9 @@ export function AccessHistory(props: {
             {value.items.map(entry => (
               <TableRow key={entry.id} data-testid="access-history-row">
                 <TableCell>{formatDateTime(entry.at)}</TableCell>
-                <TableCell>{entry.actorRef}</TableCell>
+                <TableCell>
+                  <PersonName entityRef={entry.actorRef} />
+                </TableCell>
                 <TableCell title={entry.action}>
                   {auditActionLabel(entry.action)}
                 </TableCell>

@@ -5,6 +5,7 @@ import { rootRouteRef } from '../../routes';
 import { makeConversationDetail } from '../../testUtils/conversations';
 import { playerApiMocks, stubMediaAndCanvas } from '../../testUtils/media';
 import { ConversationDetailPage } from './ConversationDetailPage';
+import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
 
 const ALLOW = 'ALLOW' as any; // AuthorizeResult.ALLOW: an admin
 
@@ -42,6 +43,7 @@ describe('ConversationDetailPage (admin)', () => {
       .mockImplementation(() => undefined);
     renderInTestApp(<ConversationDetailPage />, {
       apis: [
+        ...catalogApis(),
         [
           voiceRecordingApiRef,
           {
@@ -53,7 +55,7 @@ describe('ConversationDetailPage (admin)', () => {
         ],
         mockApis.permission({ authorize: ALLOW }),
       ],
-      mountedRoutes: { '/voice-recording': rootRouteRef },
+      mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
       mountPath: '/voice-recording/conversations/:id',
       initialRouteEntries: ['/voice-recording/conversations/c1'],
     });
@@ -66,8 +68,8 @@ describe('ConversationDetailPage (admin)', () => {
     expect(
       await within(history).findAllByTestId('access-history-row'),
     ).toHaveLength(2);
-    expect(history).toHaveTextContent('user:default/alice');
-    expect(history).toHaveTextContent('user:default/bob');
+    expect(history).toHaveTextContent('Alice Martin');
+    expect(history).toHaveTextContent('Bob Peeters');
 
     fireEvent.click(screen.getByRole('button', { name: 'Download MP3' }));
     await waitFor(() => expect(click).toHaveBeenCalled());

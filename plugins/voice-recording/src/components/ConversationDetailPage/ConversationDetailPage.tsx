@@ -47,6 +47,7 @@ import {
 import { Player } from '../Player/Player';
 import { AccessHistory } from './AccessHistory';
 import { ParticipantHistory } from './ParticipantHistory';
+import { PersonName } from '../PersonName/PersonName';
 
 const DIRECTION_ARROW: Record<string, string> = {
   incoming: '←',
@@ -250,7 +251,9 @@ export function ConversationDetailPage() {
               <Grid container spacing={1} data-testid="conversation-metadata">
                 <Field label="Recorded number">{conversation.number}</Field>
                 <Field label="Other party">{conversation.otherParty}</Field>
-                <Field label="User">{conversation.userRef}</Field>
+                <Field label="User">
+                  <PersonName entityRef={conversation.userRef} />
+                </Field>
                 <Field label="Direction">{conversation.direction}</Field>
                 <Field label="Start">
                   {formatDateTime(conversation.startedAt)}
