@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { configure, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
@@ -7,6 +7,9 @@ import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
 import { NumbersPage } from './NumbersPage';
 
 const ALLOW = 'ALLOW' as any; // AuthorizeResult.ALLOW
+
+// The machine running CI is shared: give the debounced catalog search time.
+configure({ asyncUtilTimeout: 5000 });
 
 function render() {
   const api = {

@@ -129,11 +129,11 @@ function usePeopleCatalog(options: {
       .then(
         response => {
           if (cancelled) return;
-          const found = response.items.map(personOptionOf);
-          setFound(found);
+          const matches = response.items.map(personOptionOf);
+          setFound(matches);
           setKnown(k => ({
             ...k,
-            ...Object.fromEntries(found.map(o => [o.ref, o])),
+            ...Object.fromEntries(matches.map(o => [o.ref, o])),
           }));
         },
         () => {
@@ -159,12 +159,12 @@ function usePeopleCatalog(options: {
       .then(
         response => {
           if (cancelled) return;
-          const found = response.items.flatMap(e =>
+          const named = response.items.flatMap(e =>
             e ? [personOptionOf(e)] : [],
           );
           setKnown(k => ({
             ...k,
-            ...Object.fromEntries(found.map(o => [o.ref, o])),
+            ...Object.fromEntries(named.map(o => [o.ref, o])),
           }));
         },
         () => undefined,
