@@ -21,13 +21,6 @@ export function formatDateTime(iso: string | undefined): string {
   return dt.isValid ? dt.toFormat('yyyy-LL-dd HH:mm:ss') : iso;
 }
 
-/** `bob` from `user:default/bob`. */
-export function shortUserRef(ref: string | undefined): string {
-  if (!ref) return '—';
-  const slash = ref.lastIndexOf('/');
-  return slash >= 0 ? ref.slice(slash + 1) : ref;
-}
-
 /** The party's number (or address) with its display name, when known. */
 export function partyLabel(
   number: string | undefined,
