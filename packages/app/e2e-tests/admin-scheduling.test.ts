@@ -179,7 +179,7 @@ test('compliance officer schedules numbers with a planning model, one by one and
       `unknown planning model "${missingModel}"`,
     );
     await expect(page.getByTestId('error-alert')).toContainText(
-      'nothing was applied',
+      '1 line has errors; nothing was changed.',
     );
     await expect(page.getByTestId('bulk-import-summary')).toHaveCount(0);
 

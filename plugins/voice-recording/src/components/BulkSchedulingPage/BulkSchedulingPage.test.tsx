@@ -61,7 +61,7 @@ describe('BulkSchedulingPage', () => {
       throw await responseError(
         400,
         'InputError',
-        'the file has 2 wrong rows; nothing was applied',
+        'the CSV has errors on 2 line(s), nothing was applied: line 2: unknown planning model "Nope"; ... (7 errors in details.errors)',
         { errors },
       );
     });
@@ -75,9 +75,94 @@ describe('BulkSchedulingPage', () => {
     expect(importBulk).toHaveBeenCalledWith(CSV, { dryRun: false });
     expect(within(table).getAllByTestId('bulk-error-row')).toHaveLength(2);
     expect(table).toHaveTextContent('MVR is not active for +32470999999');
-    expect(screen.getByRole('alert')).toHaveTextContent(
-      'the file has 2 wrong rows; nothing was applied',
+    // In a person's words, not the backend's developer message.
+    const alert = screen.getByRole('alert');
+    expect(alert).toHaveTextContent(
+      '2 lines have errors; nothing was changed.',
     );
+    expect(document.body).not.toHaveTextContent('details.errors');
+    expect(document.body).not.toHaveTextContent('{');
+  });
+
+  it('counts lines, not errors: two errors on one line is "1 line has errors"', async () => {
+    const importBulk = jest.fn(async () => {
+      throw await responseError(400, 'InputError', 'bad', {
+        errors: [
+          { line: 5, column: 'beep', message: 'expected yes or no' },
+          { line: 5, column: 'sms', message: 'expected yes or no' },
+        ],
+      });
+    });
+    await renderInTestApp(<BulkSchedulingPage />, {
+      apis: [[voiceRecordingApiRef, { importBulk }]],
+    });
+    chooseFile(CSV);
+    fireEvent.click(screen.getByRole('button', { name: 'Upload' }));
+    const rows = await screen.findAllByTestId('bulk-error-row');
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toHaveTextContent('5beepexpected yes or no');
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      '1 line has errors; nothing was changed.',
+    );
+  });
+
+  it("clears the rejected upload's messages when another file is chosen", async () => {
+    const importBulk = jest.fn(async () => {
+      throw await responseError(400, 'InputError', 'bad', {
+        errors: [{ line: 2, message: 'x' }],
+      });
+    });
+    await renderInTestApp(<BulkSchedulingPage />, {
+      apis: [[voiceRecordingApiRef, { importBulk }]],
+    });
+    chooseFile(CSV);
+    fireEvent.click(screen.getByRole('button', { name: 'Upload' }));
+    await screen.findByTestId('bulk-error-table');
+    expect(screen.getByTestId('error-alert')).toBeInTheDocument();
+
+    chooseFile(CSV, 'fixed.csv');
+    expect(screen.queryByTestId('bulk-error-table')).toBeNull();
+    expect(screen.queryByTestId('error-alert')).toBeNull();
+  });
+
+  it("keeps a failed download's message next to the download buttons, apart from the upload", async () => {
+    const exportBulk = jest.fn(async () => {
+      throw await responseError(
+        503,
+        'ServiceUnavailableError',
+        'database down',
+      );
+    });
+    const importBulk = jest.fn(async () => ({
+      applied: 1,
+      unchanged: 0,
+      dryRun: false,
+    }));
+    await renderInTestApp(<BulkSchedulingPage />, {
+      apis: [[voiceRecordingApiRef, { exportBulk, importBulk }]],
+    });
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Export current configuration' }),
+    );
+    expect(await screen.findByTestId('error-alert')).toHaveTextContent(
+      'Download failed: database down',
+    );
+    // A later successful download clears it.
+    (URL as unknown as { createObjectURL: () => string }).createObjectURL =
+      () => 'blob:x';
+    (URL as unknown as { revokeObjectURL: () => void }).revokeObjectURL =
+      () => {};
+    jest
+      .spyOn(HTMLAnchorElement.prototype, 'click')
+      .mockImplementation(() => {});
+    exportBulk.mockResolvedValueOnce({
+      blob: new Blob(['x']),
+      fileName: 'x.csv',
+    } as never);
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Export current configuration' }),
+    );
+    await waitFor(() => expect(screen.queryByTestId('error-alert')).toBeNull());
   });
 
   it('shows a success summary and clears old errors after a good upload', async () => {

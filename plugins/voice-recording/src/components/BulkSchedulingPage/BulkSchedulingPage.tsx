@@ -21,7 +21,7 @@ import {
 } from '../../api/VoiceRecordingApi';
 import { errorDetails } from '../../api/errors';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
-import { BulkErrorTable } from './BulkErrorTable';
+import { BulkErrorTable, BulkRejectionAlert } from './BulkErrorTable';
 import { BulkImportSummary } from './BulkImportSummary';
 import { readFileAsText, saveFile } from './files';
 
@@ -34,14 +34,23 @@ export function BulkSchedulingPage() {
   const [result, setResult] = useState<BulkImportResult>();
   const [error, setError] = useState<unknown>();
   const [rowErrors, setRowErrors] = useState<BulkRowError[]>([]);
+  const [downloadError, setDownloadError] = useState<unknown>();
+
+  // Each message belongs to its action (download or upload) and is shown next to it;
+  // a change of the upload form makes the last upload's outcome stale.
+  const formChanged = () => {
+    setResult(undefined);
+    setError(undefined);
+    setRowErrors([]);
+  };
 
   const download = async (fetcher: () => Promise<DownloadedFile>) => {
-    setError(undefined);
+    setDownloadError(undefined);
     try {
       const { blob, fileName } = await fetcher();
       saveFile(blob, fileName);
     } catch (e) {
-      setError(e);
+      setDownloadError(e);
     }
   };
 
@@ -79,6 +88,7 @@ export function BulkSchedulingPage() {
           Export current configuration
         </Button>
       </Box>
+      <ErrorAlert error={downloadError} title="Download failed" />
       <Paper variant="outlined">
         <Box p={2} component="form" onSubmit={upload} aria-label="Bulk import">
           <Typography variant="h6" component="h2" gutterBottom>
@@ -96,7 +106,7 @@ export function BulkSchedulingPage() {
               accept=".csv,text/csv"
               onChange={e => {
                 setFile(e.target.files?.[0] ?? undefined);
-                setResult(undefined);
+                formChanged();
               }}
             />
             <FormControlLabel
@@ -104,7 +114,10 @@ export function BulkSchedulingPage() {
               control={
                 <Checkbox
                   checked={dryRun}
-                  onChange={e => setDryRun(e.target.checked)}
+                  onChange={e => {
+                    setDryRun(e.target.checked);
+                    formChanged();
+                  }}
                 />
               }
             />
@@ -117,12 +130,22 @@ export function BulkSchedulingPage() {
               Upload
             </Button>
           </Box>
+          {busy && <LinearProgress />}
+          <Box display="flex" flexDirection="column" gridGap={8} mt={1}>
+            {result && (
+              <BulkImportSummary result={result} fileName={file?.name} />
+            )}
+            {rowErrors.length > 0 ? (
+              <>
+                <BulkRejectionAlert errors={rowErrors} />
+                <BulkErrorTable errors={rowErrors} />
+              </>
+            ) : (
+              <ErrorAlert error={error} />
+            )}
+          </Box>
         </Box>
       </Paper>
-      {busy && <LinearProgress />}
-      {result && <BulkImportSummary result={result} fileName={file?.name} />}
-      <ErrorAlert error={error} />
-      {rowErrors.length > 0 && <BulkErrorTable errors={rowErrors} />}
       <details>
         <summary>Column reference</summary>
         <ul>
