@@ -50,6 +50,43 @@ describe('NumberDetailPage', () => {
     );
   });
 
+  it('shows a save error in the Settings section; a change clears it, a later success replaces it', async () => {
+    const number = makeNumber();
+    const updateNumber = jest
+      .fn()
+      .mockRejectedValueOnce(
+        await responseError(400, 'InputError', 'database is read-only'),
+      )
+      .mockRejectedValueOnce(
+        await responseError(400, 'InputError', 'database is read-only'),
+      )
+      .mockResolvedValueOnce(number);
+    renderPage({ getNumber: jest.fn(async () => number), updateNumber });
+    const settings = (
+      await screen.findByRole('form', {
+        name: 'Number settings',
+      })
+    ).closest('div.MuiPaper-root') as HTMLElement;
+
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    // Next to the form that raised it.
+    expect(
+      await within(settings).findByTestId('error-alert'),
+    ).toHaveTextContent('database is read-only');
+
+    // Changing the form makes the message stale.
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Beep' }));
+    expect(screen.queryByTestId('error-alert')).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    await within(settings).findByTestId('error-alert');
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect(
+      await within(settings).findByTestId('success-alert'),
+    ).toHaveTextContent('Settings saved');
+    expect(screen.queryByTestId('error-alert')).toBeNull();
+  });
+
   it('says the number is not visible when the backend answers 404', async () => {
     renderPage({
       getNumber: jest.fn(async () => {

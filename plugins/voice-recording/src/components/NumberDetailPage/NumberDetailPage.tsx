@@ -23,14 +23,43 @@ import { SlotList } from './SlotList';
 import { AddSlotForm } from './AddSlotForm';
 import { ApplyPlanningModelForm } from './ApplyPlanningModelForm';
 
-function Section(props: { title: string; children: React.ReactNode }) {
+type SectionName = 'settings' | 'schedule';
+
+/** The outcome of the last action, shown in the section whose action raised it. */
+interface Outcome {
+  section: SectionName;
+  error?: unknown;
+  notice?: string;
+}
+
+/**
+ * A titled section; its action's message is shown at its end and any change in
+ * its fields (a bubbling change event) makes that message stale (`onEdit`).
+ */
+function Section(props: {
+  title: string;
+  outcome?: Outcome;
+  onEdit?: () => void;
+  children: React.ReactNode;
+}) {
+  const { outcome } = props;
   return (
     <Paper variant="outlined">
-      <Box p={2}>
+      <Box p={2} onChange={props.onEdit}>
         <Typography variant="h6" component="h2" gutterBottom>
           {props.title}
         </Typography>
         {props.children}
+        {outcome && (
+          <Box mt={1}>
+            <ErrorAlert error={outcome.error} />
+            {outcome.notice && !outcome.error && (
+              <Alert severity="success" data-testid="success-alert">
+                {outcome.notice}
+              </Alert>
+            )}
+          </Box>
+        )}
       </Box>
     </Paper>
   );
@@ -45,29 +74,32 @@ export function NumberDetailPage() {
   const loaded = useAsync(() => api.getNumber(id), [api, id]);
   const [number, setNumber] = useState<RecordedNumberWithStatus>();
   const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<unknown>();
-  const [notice, setNotice] = useState<string>();
+  const [outcome, setOutcome] = useState<Outcome>();
 
   useEffect(() => setNumber(loaded.value), [loaded.value]);
 
   const run = async (
+    section: SectionName,
     what: string,
     action: () => Promise<RecordedNumberWithStatus>,
   ): Promise<boolean> => {
     setBusy(true);
-    setActionError(undefined);
-    setNotice(undefined);
+    setOutcome(undefined);
     try {
       setNumber(await action());
-      setNotice(what);
+      setOutcome({ section, notice: what });
       return true;
     } catch (e) {
-      setActionError(e);
+      setOutcome({ section, error: e });
       return false;
     } finally {
       setBusy(false);
     }
   };
+
+  // A change in a section's fields makes its last message stale.
+  const editedIn = (section: SectionName) =>
+    setOutcome(o => (o?.section === section ? undefined : o));
 
   if (loaded.loading) return <LinearProgress />;
   if (loaded.error) {
@@ -100,24 +132,28 @@ export function NumberDetailPage() {
         )}
       </Box>
       {busy && <LinearProgress />}
-      <ErrorAlert error={actionError} />
-      {notice && !actionError && (
-        <Alert severity="success" data-testid="success-alert">
-          {notice}
-        </Alert>
-      )}
-      <Section title="Settings">
+      <Section
+        title="Settings"
+        outcome={outcome?.section === 'settings' ? outcome : undefined}
+        onEdit={() => editedIn('settings')}
+      >
         <NumberSettingsForm
           number={number}
           disabled={!canUpdateNumbers}
           canChangeOwner={canCreateNumbers}
           busy={busy}
           onSave={request =>
-            run('Settings saved', () => api.updateNumber(number.id, request))
+            run('settings', 'Settings saved', () =>
+              api.updateNumber(number.id, request),
+            )
           }
         />
       </Section>
-      <Section title="Weekly schedule">
+      <Section
+        title="Weekly schedule"
+        outcome={outcome?.section === 'schedule' ? outcome : undefined}
+        onEdit={() => editedIn('schedule')}
+      >
         <Grid container spacing={2}>
           <Grid item xs={12} md={8}>
             <WeekGrid slots={number.slots} />
@@ -129,7 +165,7 @@ export function NumberDetailPage() {
               onDelete={
                 canUpdateNumbers
                   ? slot =>
-                      run('Slot deleted', () =>
+                      run('schedule', 'Slot deleted', () =>
                         api.deleteSlot(number.id, slot.id!),
                       )
                   : undefined
@@ -142,7 +178,9 @@ export function NumberDetailPage() {
                 <AddSlotForm
                   busy={busy}
                   onAdd={slot =>
-                    run('Slot added', () => api.addSlot(number.id, slot))
+                    run('schedule', 'Slot added', () =>
+                      api.addSlot(number.id, slot),
+                    )
                   }
                 />
               </Grid>
@@ -150,7 +188,7 @@ export function NumberDetailPage() {
                 <ApplyPlanningModelForm
                   busy={busy}
                   onApply={modelId =>
-                    run('Planning model applied', () =>
+                    run('schedule', 'Planning model applied', () =>
                       api.applyPlanningModel(number.id, modelId),
                     )
                   }
