@@ -87,7 +87,7 @@ test('Bob lands on My numbers, sees his own numbers and whether they are recorde
     'inactive',
   );
   await expect(fmu.getByTestId('recording-now')).toHaveText(
-    `Being recorded now: No (MVR is not active for ${BOB_FMU_NUMBER})`,
+    'Being recorded now: No (an FMU number cannot be recorded)',
   );
 
   // Neither number is self-managed: no professional-mode switch.

@@ -53,6 +53,24 @@ describe('EntityVoiceRecordingContent', () => {
     expect(screen.queryByRole('button', { name: /save/i })).toBeNull();
   });
 
+  it('shows a Manual number’s status as a sentence instead of the weekly grid', async () => {
+    const getNumber = jest.fn(async () =>
+      makeNumber({
+        status: 'private',
+        settings: {
+          ...makeNumber().settings,
+          statusMode: 'manual',
+          activeStatus: 'private',
+        },
+      }),
+    );
+    renderContent(getNumber);
+    expect(await screen.findByTestId('recording-rule')).toHaveTextContent(
+      'Not recorded: follows the manual status (Private)',
+    );
+    expect(screen.queryByTestId('week-grid')).toBeNull();
+  });
+
   it('says so when the number is not visible to the user (404)', async () => {
     const getNumber = jest.fn(async () => {
       throw await responseError(404, 'NotFoundError', 'no recorded number n1');

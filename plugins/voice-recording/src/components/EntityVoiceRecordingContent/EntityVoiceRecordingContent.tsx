@@ -17,6 +17,10 @@ import { numberDetailRouteRef } from '../../routes';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { StatusBadge } from '../StatusBadge/StatusBadge';
 import { WeekGrid } from '../WeekGrid/WeekGrid';
+import {
+  RecordingRule,
+  recordingRuleKind,
+} from '../RecordingRule/RecordingRule';
 import { NumberSettingsSummary } from './NumberSettingsSummary';
 
 /** "Voice recording" tab of a recorded-number entity: status, settings and schedule. */
@@ -66,7 +70,7 @@ export function EntityVoiceRecordingContent() {
           <Typography variant="h5" component="h2" data-testid="number-title">
             {number.number}
           </Typography>
-          <StatusBadge status={number.status} />
+          <StatusBadge status={number.status} fmu={number.fmu} />
           {detailLink && (
             <Link to={detailLink({ id: number.id })}>
               Open in Voice recording
@@ -80,7 +84,10 @@ export function EntityVoiceRecordingContent() {
         </Paper>
       </Grid>
       <Grid item xs={12} md={8}>
-        <WeekGrid slots={number.slots} />
+        <RecordingRule number={number} />
+        {recordingRuleKind(number) === 'schedule' && (
+          <WeekGrid slots={number.slots} timeZone={number.settings.timeZone} />
+        )}
       </Grid>
     </Grid>
   );

@@ -52,4 +52,47 @@ describe('MyNumberCard', () => {
       'Being recorded now: No',
     );
   });
+
+  it('shows a Manual number’s status as a sentence, not a weekly grid that contradicts it', async () => {
+    const manual = makeNumber({
+      status: 'recording',
+      settings: { ...makeNumber().settings, statusMode: 'manual' },
+    });
+    await renderInTestApp(<MyNumberCard number={manual} />, {
+      apis: [[voiceRecordingApiRef, {}]],
+    });
+    expect(screen.getByTestId('recording-rule')).toHaveTextContent(
+      'Recorded: follows your manual status (Professional)',
+    );
+    expect(screen.queryByTestId('week-grid')).toBeNull();
+  });
+
+  it('shows an Auto number’s weekly grid labelled with the number’s time zone', async () => {
+    await renderInTestApp(<MyNumberCard number={makeNumber()} />, {
+      apis: [[voiceRecordingApiRef, {}]],
+    });
+    expect(screen.getByTestId('week-grid')).toBeInTheDocument();
+    expect(screen.getByTestId('week-grid-zone')).toHaveTextContent(
+      'Times in Europe/Brussels',
+    );
+  });
+
+  it('says an FMU number cannot be recorded, with no grid', async () => {
+    await renderInTestApp(
+      <MyNumberCard
+        number={makeNumber({ fmu: true, mvrActive: false, status: 'inactive' })}
+      />,
+      { apis: [[voiceRecordingApiRef, {}]] },
+    );
+    expect(screen.getByTestId('status-badge')).toHaveTextContent(
+      'Cannot be recorded (FMU)',
+    );
+    expect(screen.getByTestId('recording-rule')).toHaveTextContent(
+      'Cannot be recorded (FMU)',
+    );
+    expect(screen.getByTestId('recording-now')).toHaveTextContent(
+      'Being recorded now: No (an FMU number cannot be recorded)',
+    );
+    expect(screen.queryByTestId('week-grid')).toBeNull();
+  });
 });

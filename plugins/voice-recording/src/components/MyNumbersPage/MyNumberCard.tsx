@@ -12,6 +12,10 @@ import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { StatusBadge } from '../StatusBadge/StatusBadge';
 import { WeekGrid } from '../WeekGrid/WeekGrid';
+import {
+  RecordingRule,
+  recordingRuleKind,
+} from '../RecordingRule/RecordingRule';
 import { recordingNow } from './recordingNow';
 
 /** One of the signed-in user's numbers: recorded now or not and why, professional-mode switch. */
@@ -44,7 +48,7 @@ export function MyNumberCard(props: { number: RecordedNumberWithStatus }) {
           <Typography variant="h6" component="h2">
             {number.number}
           </Typography>
-          <StatusBadge status={number.status} />
+          <StatusBadge status={number.status} fmu={number.fmu} />
         </Box>
         <Typography data-testid="recording-now">
           Being recorded now: <strong>{now.recording ? 'Yes' : 'No'}</strong> (
@@ -64,7 +68,16 @@ export function MyNumberCard(props: { number: RecordedNumberWithStatus }) {
           />
         )}
         <ErrorAlert error={error} />
-        <WeekGrid slots={number.slots} hourHeight={10} />
+        <RecordingRule number={number} owner />
+        {/* Only the schedule's grid when the schedule decides: a Manual or FMU number's
+            grid would contradict what actually happens. */}
+        {recordingRuleKind(number) === 'schedule' && (
+          <WeekGrid
+            slots={number.slots}
+            hourHeight={10}
+            timeZone={number.settings.timeZone}
+          />
+        )}
       </Box>
     </Paper>
   );

@@ -9,6 +9,8 @@ export function recordingNow(
   at: Date = new Date(),
 ): { recording: boolean; why: string } {
   const recording = number.status === 'recording';
+  if (number.fmu && !recording)
+    return { recording, why: 'an FMU number cannot be recorded' };
   try {
     const decision = decideRecording({ number, at });
     if (decision.record === recording)

@@ -57,7 +57,7 @@ export function NumbersTable(props: {
               <PersonName entityRef={item.userRef} />
             </TableCell>
             <TableCell>
-              <StatusBadge status={item.status} />
+              <StatusBadge status={item.status} fmu={item.fmu} />
             </TableCell>
             <TableCell>{item.mvrActive ? 'Yes' : 'No'}</TableCell>
             <TableCell>

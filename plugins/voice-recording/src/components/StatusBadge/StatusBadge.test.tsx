@@ -13,4 +13,27 @@ describe('StatusBadge', () => {
     expect(badge).toHaveTextContent(label);
     expect(badge).toHaveAttribute('data-status', status);
   });
+
+  it('gives private and recording distinct colours as well as distinct labels', () => {
+    render(
+      <>
+        <StatusBadge status="recording" />
+        <StatusBadge status="private" />
+      </>,
+    );
+    const [recording, priv] = screen.getAllByTestId('status-badge');
+    expect(recording.textContent).not.toEqual(priv.textContent);
+    const colour = (e: HTMLElement) => getComputedStyle(e).backgroundColor;
+    expect(colour(recording)).not.toEqual('');
+    expect(colour(priv)).not.toEqual('');
+    expect(colour(recording)).not.toEqual(colour(priv));
+  });
+
+  it('says an FMU number cannot be recorded, keeping the backend status', () => {
+    render(<StatusBadge status="inactive" fmu />);
+    const badge = screen.getByTestId('status-badge');
+    expect(badge).toHaveTextContent('Cannot be recorded (FMU)');
+    expect(badge).toHaveAttribute('data-status', 'inactive');
+    expect(badge).toHaveAttribute('data-fmu', 'true');
+  });
 });

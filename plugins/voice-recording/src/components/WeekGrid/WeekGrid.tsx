@@ -59,6 +59,11 @@ const useStyles = makeStyles(theme => ({
     opacity: 0.85,
     boxSizing: 'border-box',
   },
+  caption: {
+    fontSize: '0.75rem',
+    color: theme.palette.text.secondary,
+    marginBottom: theme.spacing(0.5),
+  },
   error: {
     outline: `2px solid ${theme.palette.error.main}`,
     backgroundImage:
@@ -72,6 +77,8 @@ export interface WeekGridProps {
   errorIndexes?: number[];
   /** Height of one hour row, in pixels. */
   hourHeight?: number;
+  /** IANA zone the times are in (the number's), shown as a caption above the grid. */
+  timeZone?: string;
 }
 
 /**
@@ -84,7 +91,7 @@ export function WeekGrid(props: WeekGridProps) {
   const errors = new Set(props.errorIndexes ?? []);
   const height = hourHeight * 24;
 
-  return (
+  const grid = (
     <div
       className={classes.grid}
       data-testid="week-grid"
@@ -154,6 +161,15 @@ export function WeekGrid(props: WeekGridProps) {
           })}
         </div>
       ))}
+    </div>
+  );
+  if (!props.timeZone) return grid;
+  return (
+    <div>
+      <div className={classes.caption} data-testid="week-grid-zone">
+        Times in {props.timeZone}
+      </div>
+      {grid}
     </div>
   );
 }
