@@ -18,6 +18,10 @@ import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { StatusBadge } from '../StatusBadge/StatusBadge';
 import { PersonName } from '../PersonName/PersonName';
 import { WeekGrid } from '../WeekGrid/WeekGrid';
+import {
+  RecordingRule,
+  recordingRuleKind,
+} from '../RecordingRule/RecordingRule';
 import { NumberSettingsForm } from './NumberSettingsForm';
 import { SlotList } from './SlotList';
 import { AddSlotForm } from './AddSlotForm';
@@ -121,7 +125,7 @@ export function NumberDetailPage() {
         <Typography variant="h5" component="h1" data-testid="number-title">
           {number.number}
         </Typography>
-        <StatusBadge status={number.status} />
+        <StatusBadge status={number.status} fmu={number.fmu} />
         <Typography color="textSecondary" data-testid="number-owner">
           <PersonName entityRef={number.userRef} />
         </Typography>
@@ -156,7 +160,21 @@ export function NumberDetailPage() {
       >
         <Grid container spacing={2}>
           <Grid item xs={12} md={8}>
-            <WeekGrid slots={number.slots} />
+            <RecordingRule number={number} />
+            {recordingRuleKind(number) !== 'schedule' && (
+              <Typography
+                variant="body2"
+                color="textSecondary"
+                data-testid="schedule-not-in-effect"
+              >
+                The weekly schedule below is not in effect while the number is
+                not on Auto.
+              </Typography>
+            )}
+            <WeekGrid
+              slots={number.slots}
+              timeZone={number.settings.timeZone}
+            />
           </Grid>
           <Grid item xs={12} md={4}>
             <SlotList
