@@ -51,6 +51,7 @@ export function PlanningModelEditor(props: {
   const changeSlots = (next: TimeSlot[]) => {
     setSlots(next);
     setServerSlotErrors([]);
+    setError(undefined);
   };
 
   const submit = async (e: FormEvent) => {
@@ -92,12 +93,18 @@ export function PlanningModelEditor(props: {
                 label="Name"
                 required
                 value={name}
-                onChange={e => setName(e.target.value)}
+                onChange={e => {
+                  setName(e.target.value);
+                  setError(undefined);
+                }}
               />
               <LabeledTextField
                 label="Description"
                 value={description}
-                onChange={e => setDescription(e.target.value)}
+                onChange={e => {
+                  setDescription(e.target.value);
+                  setError(undefined);
+                }}
               />
               <SlotEditor
                 slots={slots}

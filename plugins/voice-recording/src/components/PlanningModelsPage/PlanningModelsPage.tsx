@@ -23,6 +23,13 @@ export function PlanningModelsPage() {
 
   const [toDelete, setToDelete] = useState<PlanningModel>();
 
+  // Opening the editor starts a new action: the last one's message is stale.
+  const startEditing = (model: PlanningModel | 'new') => {
+    setActionError(undefined);
+    setNotice(undefined);
+    setEditing(model);
+  };
+
   const remove = async (model: PlanningModel) => {
     setToDelete(undefined);
     setBusy(true);
@@ -46,7 +53,7 @@ export function PlanningModelsPage() {
           <Button
             variant="contained"
             color="primary"
-            onClick={() => setEditing('new')}
+            onClick={() => startEditing('new')}
           >
             New planning model
           </Button>
@@ -59,6 +66,7 @@ export function PlanningModelsPage() {
           onCancel={() => setEditing(undefined)}
           onSaved={saved => {
             setEditing(undefined);
+            setActionError(undefined);
             setNotice(`Planning model ${saved.name} saved`);
             list.retry();
           }}
@@ -77,10 +85,7 @@ export function PlanningModelsPage() {
           items={list.value.items}
           canManage={canManagePlanningModels}
           busy={busy}
-          onEdit={m => {
-            setNotice(undefined);
-            setEditing(m);
-          }}
+          onEdit={startEditing}
           onDelete={setToDelete}
         />
       )}
