@@ -35,6 +35,7 @@ import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { saveFile } from '../BulkSchedulingPage/files';
 import {
   formatDateTime,
+  viewerZoneLabel,
   formatDuration,
   partyLabel,
   splitParticipants,
@@ -247,6 +248,13 @@ export function ConversationDetailPage() {
             <CardContent>
               <Typography variant="h6" component="h2">
                 Call
+              </Typography>
+              <Typography
+                variant="caption"
+                color="textSecondary"
+                data-testid="conversation-zone"
+              >
+                {viewerZoneLabel()}
               </Typography>
               <Grid container spacing={1} data-testid="conversation-metadata">
                 <Field label="Recorded number">{conversation.number}</Field>

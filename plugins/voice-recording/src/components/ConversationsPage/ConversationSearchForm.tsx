@@ -5,6 +5,7 @@ import type { ConversationDirection } from '@mvr/plugin-voice-recording-common';
 import type { ConversationFilters } from '../../api/VoiceRecordingApi';
 import { LabeledTextField } from '../LabeledTextField/LabeledTextField';
 import { PeopleSearchField } from '../PeoplePicker/PeoplePicker';
+import { viewerZoneLabel } from './format';
 
 /** What the search form holds (the inputs' raw strings). */
 export interface ConversationSearchValues {
@@ -132,7 +133,7 @@ export function searchValuesToFilters(
   const from = localToIso(values.from, 'From');
   const to = localToIso(values.to, 'To');
   if (from && to && Date.parse(from) > Date.parse(to)) {
-    throw new Error('From: must be before To');
+    throw new Error(REVERSED_RANGE);
   }
   const minDuration = seconds(values.minDuration, 'Min duration');
   const maxDuration = seconds(values.maxDuration, 'Max duration');
@@ -161,12 +162,17 @@ export function searchValuesToFilters(
   ) as ConversationFilters;
 }
 
+/** The error of a search whose From is after its To. */
+export const REVERSED_RANGE = 'From: must be before To';
+
 /** Search form of the Conversations page; searches on submit ("Search" or Enter). */
 export function ConversationSearchForm(props: {
   value: ConversationSearchValues;
   onChange: (value: ConversationSearchValues) => void;
   onSearch: () => void;
   onReset: () => void;
+  /** Shown under the To field (e.g. a reversed range). */
+  rangeError?: string;
 }) {
   const set = <K extends keyof ConversationSearchValues>(
     key: K,
@@ -200,12 +206,17 @@ export function ConversationSearchForm(props: {
           {text('from', 'From', {
             type: 'datetime-local',
             InputLabelProps: { shrink: true },
+            helperText: viewerZoneLabel(),
+            FormHelperTextProps: { 'data-testid': 'viewer-zone' },
           })}
         </Grid>
         <Grid item xs={12} sm={6} md={3}>
           {text('to', 'To', {
             type: 'datetime-local',
             InputLabelProps: { shrink: true },
+            error: !!props.rangeError,
+            helperText: props.rangeError,
+            FormHelperTextProps: { 'data-testid': 'range-error' },
           })}
         </Grid>
         <Grid item xs={12} sm={6} md={3}>

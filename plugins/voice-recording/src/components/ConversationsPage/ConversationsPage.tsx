@@ -19,8 +19,10 @@ import {
   searchValuesFromParams,
   searchValuesToFilters,
   searchValuesToParams,
+  REVERSED_RANGE,
 } from './ConversationSearchForm';
 import { ConversationsTable, SortState, nextSort } from './ConversationsTable';
+import { viewerZoneLabel } from './format';
 import {
   CursorStack,
   FIRST_PAGE,
@@ -142,8 +144,15 @@ export function ConversationsPage() {
       return next;
     });
 
+  // A refused search (e.g. a reversed range) shows no results: the previous search's
+  // would look like the answer to it.
+  const results = formError || urlError ? undefined : value;
+  const rangeError =
+    (formError ?? urlError)?.message === REVERSED_RANGE
+      ? REVERSED_RANGE
+      : undefined;
   const page = pageIndex(cursors);
-  const shown = value?.items.length ?? 0;
+  const shown = results?.items.length ?? 0;
   const firstShown = page * CONVERSATIONS_PAGE_SIZE + (shown ? 1 : 0);
 
   return (
@@ -152,6 +161,7 @@ export function ConversationsPage() {
         value={form}
         onChange={setForm}
         onSearch={search}
+        rangeError={rangeError}
         onReset={() => {
           setForm(EMPTY_SEARCH);
           setFormError(undefined);
@@ -159,13 +169,14 @@ export function ConversationsPage() {
           setParams(new URLSearchParams());
         }}
       />
-      <ErrorAlert error={formError ?? urlError} />
+      {/* a reversed range is said under its To field */}
+      <ErrorAlert error={rangeError ? undefined : formError ?? urlError} />
       {canExportConversations && (
         <Box display="flex" gridGap={8} alignItems="center">
           <Button
             variant="outlined"
             color="primary"
-            disabled={exportState.loading || !value || value.total === 0}
+            disabled={exportState.loading || !results || results.total === 0}
             onClick={() => runExport(filters)}
           >
             Export selection (ZIP)
@@ -198,14 +209,21 @@ export function ConversationsPage() {
       <ErrorAlert error={exportState.error} title="Export failed" />
       {loading && <LinearProgress />}
       <ErrorAlert error={error} />
-      {value && (
+      {results && (
         <>
           <Typography variant="body2" data-testid="conversations-total">
-            {totalLabel(value.total, value.totalIsLowerBound)}
+            {totalLabel(results.total, results.totalIsLowerBound)}
             {shown > 0 && ` — showing ${firstShown}–${firstShown + shown - 1}`}
           </Typography>
+          <Typography
+            variant="caption"
+            color="textSecondary"
+            data-testid="conversations-zone"
+          >
+            {viewerZoneLabel()}
+          </Typography>
           <ConversationsTable
-            items={value.items}
+            items={results.items}
             sort={sort}
             onSort={column => {
               setSort(nextSort(sort, column));
@@ -227,10 +245,10 @@ export function ConversationsPage() {
               Page {page + 1}
             </Typography>
             <Button
-              disabled={!value.nextCursor || loading}
+              disabled={!results.nextCursor || loading}
               onClick={() =>
-                value.nextCursor &&
-                setCursors(c => pushCursor(c, value.nextCursor!))
+                results.nextCursor &&
+                setCursors(c => pushCursor(c, results.nextCursor!))
               }
             >
               Next page

@@ -14,6 +14,16 @@ export function formatDuration(ms: number | undefined | null): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
+/** The viewer's IANA time zone (the browser's), e.g. `Europe/Paris`: call times are shown in it. */
+export function viewerTimeZone(): string {
+  return DateTime.local().zoneName ?? 'local time';
+}
+
+/** The label next to call times: `Times in your zone: Europe/Paris`. */
+export function viewerZoneLabel(): string {
+  return `Times in your zone: ${viewerTimeZone()}`;
+}
+
 /** Local date and time with seconds, e.g. `2026-11-25 10:30:05`. */
 export function formatDateTime(iso: string | undefined): string {
   if (!iso) return '—';
