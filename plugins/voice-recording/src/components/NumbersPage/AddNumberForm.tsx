@@ -8,6 +8,7 @@ import {
   FormControlLabel,
   Paper,
 } from '@material-ui/core';
+import { Alert } from '@material-ui/lab';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { normalizePhoneNumber } from '@mvr/plugin-voice-recording-common';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
@@ -23,6 +24,7 @@ export function AddNumberForm(props: { onCreated: () => void }) {
   const [mvrActive, setMvrActive] = useState(true);
   const [planningModelId, setPlanningModelId] = useState('');
   const [error, setError] = useState<unknown>();
+  const [created, setCreated] = useState<string>();
   const [busy, setBusy] = useState(false);
   const models = useAsync(
     async () => (open ? api.listPlanningModels() : undefined),
@@ -36,16 +38,33 @@ export function AddNumberForm(props: { onCreated: () => void }) {
       ? check.error
       : undefined;
 
+  // Each message belongs to this form's last action: opening, closing or
+  // changing the form makes it stale.
+  const changed = () => {
+    setError(undefined);
+    setCreated(undefined);
+  };
+
   if (!open) {
     return (
-      <Box>
-        <Button
-          variant="outlined"
-          color="primary"
-          onClick={() => setOpen(true)}
-        >
-          Add number
-        </Button>
+      <Box display="flex" flexDirection="column" gridGap={8}>
+        <Box>
+          <Button
+            variant="outlined"
+            color="primary"
+            onClick={() => {
+              changed();
+              setOpen(true);
+            }}
+          >
+            Add number
+          </Button>
+        </Box>
+        {created && (
+          <Alert severity="success" data-testid="success-alert">
+            Number {created} added
+          </Alert>
+        )}
       </Box>
     );
   }
@@ -57,9 +76,9 @@ export function AddNumberForm(props: { onCreated: () => void }) {
       return;
     }
     setBusy(true);
-    setError(undefined);
+    changed();
     try {
-      await api.createNumber({
+      const saved = await api.createNumber({
         number: number.trim(),
         userRef,
         mvrActive,
@@ -68,6 +87,7 @@ export function AddNumberForm(props: { onCreated: () => void }) {
       setNumber('');
       setUserRef(undefined);
       setOpen(false);
+      setCreated(saved.number);
       props.onCreated();
     } catch (err) {
       setError(err);
@@ -82,6 +102,7 @@ export function AddNumberForm(props: { onCreated: () => void }) {
         p={2}
         component="form"
         onSubmit={submit}
+        onChange={changed}
         display="flex"
         flexWrap="wrap"
         gridGap={16}
@@ -101,7 +122,10 @@ export function AddNumberForm(props: { onCreated: () => void }) {
             required
             placeholder="Name or email"
             value={userRef}
-            onChange={setUserRef}
+            onChange={ref => {
+              setUserRef(ref);
+              changed();
+            }}
           />
         </Box>
         <FormControlLabel
@@ -137,7 +161,14 @@ export function AddNumberForm(props: { onCreated: () => void }) {
         >
           Create number
         </Button>
-        <Button onClick={() => setOpen(false)}>Cancel</Button>
+        <Button
+          onClick={() => {
+            changed();
+            setOpen(false);
+          }}
+        >
+          Cancel
+        </Button>
         <Box width="100%">
           <ErrorAlert error={error ?? models.error} />
         </Box>

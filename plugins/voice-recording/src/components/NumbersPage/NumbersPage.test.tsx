@@ -2,7 +2,7 @@ import { configure, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
-import { makeNumber } from '../../testUtils/fixtures';
+import { makeNumber, responseError } from '../../testUtils/fixtures';
 import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
 import { NumbersPage } from './NumbersPage';
 
@@ -87,5 +87,85 @@ describe('NumbersPage: people, not ids', () => {
         expect.objectContaining({ userRef: 'user:default/alice' }),
       ),
     );
+  });
+
+  it("the add form's error is next to it, gone when the form changes, and a later success says so", async () => {
+    const api = render();
+    api.createNumber.mockRejectedValueOnce(
+      await responseError(
+        409,
+        'ConflictError',
+        '+32470999888 is already recorded',
+      ),
+    );
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Add number' }),
+    );
+    const form = screen
+      .getByRole('button', { name: 'Create number' })
+      .closest('form') as HTMLElement;
+    await userEvent.type(
+      within(form).getByRole('textbox', { name: 'Phone number' }),
+      '+32470999888',
+    );
+    await userEvent.type(
+      within(form).getByRole('textbox', { name: /^Owner/ }),
+      'Car',
+    );
+    await userEvent.click(
+      await screen.findByTestId('person-option-user:default/carol'),
+    );
+    await userEvent.click(
+      within(form).getByRole('button', { name: 'Create number' }),
+    );
+    expect(await within(form).findByTestId('error-alert')).toHaveTextContent(
+      '+32470999888 is already recorded',
+    );
+
+    // Changing the form makes the message stale.
+    await userEvent.type(
+      within(form).getByRole('textbox', { name: 'Phone number' }),
+      '7',
+    );
+    expect(screen.queryByTestId('error-alert')).toBeNull();
+
+    await userEvent.click(
+      within(form).getByRole('button', { name: 'Create number' }),
+    );
+    expect(await screen.findByTestId('success-alert')).toHaveTextContent(
+      'Number +32470123456 added',
+    );
+    expect(screen.queryByTestId('error-alert')).toBeNull();
+  });
+
+  it('a cancelled form does not show its old error when opened again', async () => {
+    const api = render();
+    api.createNumber.mockRejectedValueOnce(
+      await responseError(400, 'InputError', 'not a phone number'),
+    );
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Add number' }),
+    );
+    await userEvent.type(
+      screen.getByRole('textbox', { name: 'Phone number' }),
+      '12',
+    );
+    await userEvent.type(
+      screen.getByRole('textbox', { name: /^Owner/ }),
+      'Car',
+    );
+    await userEvent.click(
+      await screen.findByTestId('person-option-user:default/carol'),
+    );
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Create number' }),
+    );
+    expect(await screen.findByTestId('error-alert')).toHaveTextContent(
+      'not a phone number',
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Add number' }));
+    expect(screen.getByRole('button', { name: 'Create number' })).toBeVisible();
+    expect(screen.queryByTestId('error-alert')).toBeNull();
   });
 });
