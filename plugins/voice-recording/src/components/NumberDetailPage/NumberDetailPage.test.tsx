@@ -1,4 +1,4 @@
-import { fireEvent, screen, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { makeNumber, responseError } from '../../testUtils/fixtures';
@@ -85,6 +85,37 @@ describe('NumberDetailPage', () => {
       await within(settings).findByTestId('success-alert'),
     ).toHaveTextContent('Settings saved');
     expect(screen.queryByTestId('error-alert')).toBeNull();
+  });
+
+  it('asks for confirmation before deleting a slot; Cancel keeps it', async () => {
+    const number = makeNumber();
+    const deleteSlot = jest.fn(async () => ({ ...number, slots: [] }));
+    renderPage({ getNumber: jest.fn(async () => number), deleteSlot });
+
+    const del = (
+      await screen.findAllByRole('button', {
+        name: /^Delete slot /,
+      })
+    )[0];
+    fireEvent.click(del);
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent("from this number's weekly schedule?");
+    expect(deleteSlot).not.toHaveBeenCalled();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(deleteSlot).not.toHaveBeenCalled();
+
+    fireEvent.click(del);
+    fireEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Confirm delete',
+      }),
+    );
+    expect(await screen.findByTestId('success-alert')).toHaveTextContent(
+      'Slot deleted',
+    );
+    expect(deleteSlot).toHaveBeenCalledTimes(1);
+    expect(deleteSlot).toHaveBeenCalledWith('n1', number.slots[0].id);
   });
 
   it('says the number is not visible when the backend answers 404', async () => {
