@@ -123,6 +123,9 @@ function seconds(value: string, field: string): number | undefined {
   return n;
 }
 
+/** The error of a search whose From is after its To. */
+export const REVERSED_RANGE = 'From: must be before To';
+
 /**
  * The API filters of the form's values; throws an Error naming the field when a
  * value is wrong (bad date or duration, range the wrong way round).
@@ -161,9 +164,6 @@ export function searchValuesToFilters(
     Object.entries(filters).filter(([, v]) => v !== undefined),
   ) as ConversationFilters;
 }
-
-/** The error of a search whose From is after its To. */
-export const REVERSED_RANGE = 'From: must be before To';
 
 /** Search form of the Conversations page; searches on submit ("Search" or Enter). */
 export function ConversationSearchForm(props: {
