@@ -118,6 +118,45 @@ describe('NumberDetailPage', () => {
     expect(deleteSlot).toHaveBeenCalledWith('n1', number.slots[0].id);
   });
 
+  it('deletes the number after a confirmation that says its conversations are kept', async () => {
+    const number = makeNumber();
+    const deleteNumber = jest
+      .fn()
+      .mockRejectedValueOnce(
+        await responseError(503, 'ServiceUnavailableError', 'database down'),
+      )
+      .mockResolvedValueOnce(undefined);
+    renderPage({ getNumber: jest.fn(async () => number), deleteNumber });
+
+    const button = await screen.findByRole('button', { name: 'Delete number' });
+    fireEvent.click(button);
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent(
+      'Its recorded conversations are kept (they are evidence).',
+    );
+    expect(deleteNumber).not.toHaveBeenCalled();
+    fireEvent.click(
+      within(dialog).getByRole('button', { name: 'Confirm delete' }),
+    );
+    expect(await screen.findByTestId('error-alert')).toHaveTextContent(
+      'Could not delete the number: database down',
+    );
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+
+    fireEvent.click(screen.getByRole('button', { name: 'Delete number' }));
+    expect(screen.queryByTestId('error-alert')).toBeNull();
+    fireEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Confirm delete',
+      }),
+    );
+    expect(await screen.findByTestId('success-alert')).toHaveTextContent(
+      'Number +32470123456 deleted. Its recorded conversations are kept.',
+    );
+    expect(deleteNumber).toHaveBeenCalledTimes(2);
+    expect(deleteNumber).toHaveBeenLastCalledWith('n1');
+  });
+
   it('says the number is not visible when the backend answers 404', async () => {
     renderPage({
       getNumber: jest.fn(async () => {

@@ -9,7 +9,9 @@ import {
   Typography,
 } from '@material-ui/core';
 import { Alert } from '@material-ui/lab';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
+import { Link } from '@backstage/core-components';
+import { rootRouteRef, TAB_PATHS } from '../../routes';
 import type { RecordedNumberWithStatus } from '@mvr/plugin-voice-recording-common';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { errorStatus } from '../../api/errors';
@@ -24,6 +26,7 @@ import {
 } from '../RecordingRule/RecordingRule';
 import { NumberSettingsForm } from './NumberSettingsForm';
 import { SlotList } from './SlotList';
+import { DeleteNumberButton } from './DeleteNumberButton';
 import { AddSlotForm } from './AddSlotForm';
 import { ApplyPlanningModelForm } from './ApplyPlanningModelForm';
 
@@ -79,6 +82,8 @@ export function NumberDetailPage() {
   const [number, setNumber] = useState<RecordedNumberWithStatus>();
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
+  const [deleted, setDeleted] = useState<string>();
+  const rootLink = useRouteRef(rootRouteRef);
 
   useEffect(() => setNumber(loaded.value), [loaded.value]);
 
@@ -116,6 +121,18 @@ export function NumberDetailPage() {
       );
     }
     return <ErrorAlert error={loaded.error} />;
+  }
+  if (deleted) {
+    return (
+      <Alert severity="success" data-testid="success-alert">
+        Number {deleted} deleted. Its recorded conversations are kept.{' '}
+        {rootLink && (
+          <Link to={`${rootLink()}/${TAB_PATHS.numbers}`}>
+            Back to the numbers
+          </Link>
+        )}
+      </Alert>
+    );
   }
   if (!number) return null;
 
@@ -216,6 +233,11 @@ export function NumberDetailPage() {
           )}
         </Grid>
       </Section>
+      <DeleteNumberButton
+        number={number}
+        disabled={busy}
+        onDeleted={() => setDeleted(number.number)}
+      />
     </Box>
   );
 }
