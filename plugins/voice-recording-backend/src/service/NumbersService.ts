@@ -68,7 +68,8 @@ function numberValuesBefore(
   if (patch.settings) {
     const settings: Record<string, unknown> = {};
     const old = existing.settings as unknown as Record<string, unknown>;
-    for (const key of Object.keys(patch.settings)) settings[key] = old[key] ?? null;
+    for (const key of Object.keys(patch.settings))
+      settings[key] = old[key] ?? null;
     before.settings = settings;
   }
   return JSON.parse(JSON.stringify(before));
@@ -304,11 +305,7 @@ export class NumbersService {
       changedBy: actor.ref,
       previous,
       current,
-      text: statusChangeText(
-        after.number,
-        current,
-        changedByText(actor, via),
-      ),
+      text: statusChangeText(after.number, current, changedByText(actor, via)),
     });
   }
 
@@ -319,7 +316,22 @@ export class NumbersService {
       action: 'number-delete',
       targetType: 'number',
       targetId: existing.number,
-      details: { id: existing.id, userRef: existing.userRef },
+      // Everything the number was, so the audit trail can say what was removed;
+      // its conversations are kept (their recorded_number_id is cleared).
+      details: {
+        id: existing.id,
+        userRef: existing.userRef,
+        before: JSON.parse(
+          JSON.stringify({
+            userRef: existing.userRef,
+            mvrActive: existing.mvrActive,
+            fmu: existing.fmu,
+            planningModel: existing.planningModel ?? null,
+            settings: existing.settings,
+            slots: existing.slots,
+          }),
+        ),
+      },
       severity: 'high',
     });
     await publishNumbersChanged(this.ctx, {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import {
   mockCredentials,
@@ -20,6 +21,7 @@ import {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import {
+  Conversation,
   voiceRecordingNumberReadPermission,
   voiceRecordingNumberSelfManagePermission,
   voiceRecordingPlanningModelReadPermission,
@@ -31,6 +33,7 @@ import {
 } from '@mvr/plugin-voice-recording-node';
 import { Knex } from 'knex';
 import request from 'supertest';
+import { ConversationSearchStore } from '../database/ConversationSearchStore';
 import { voiceRecordingPlugin } from '../plugin';
 import {
   createVoiceRecordingNumberConditionalDecision,
@@ -408,11 +411,15 @@ describe.each(databases.eachSupportedId())(
       ]);
       // the change is audited with the values before, field by field
       const updates = await request(app)
-        .get('/api/voice-recording/audit?action=number-update&target=%2B32470123456&limit=1')
+        .get(
+          '/api/voice-recording/audit?action=number-update&target=%2B32470123456&limit=1',
+        )
         .set(as(ALICE));
       expect(updates.body.items[0].details).toMatchObject({
         id: bob.id,
-        before: { settings: { statusMode: 'auto', activeStatus: 'professional' } },
+        before: {
+          settings: { statusMode: 'auto', activeStatus: 'professional' },
+        },
         change: { settings: { statusMode: 'manual', activeStatus: 'private' } },
       });
       const audit = await request(app)
@@ -792,8 +799,31 @@ describe.each(databases.eachSupportedId())(
       expect(denied.status).toBe(403);
     });
 
-    it('deletes a number and announces it', async () => {
+    it('deletes a number and announces it; its conversations are kept; the audit keeps its values', async () => {
       const erin = await byNumber('+32475112233');
+      // A recorded call on that number: evidence, kept when the number goes.
+      const now = new Date().toISOString();
+      const callId = randomUUID();
+      await new ConversationSearchStore(knex).insertFinished([
+        {
+          id: callId,
+          sipCallId: `delete-${callId}`,
+          number: '+32475112233',
+          userRef: erin.userRef,
+          recordedNumberId: erin.id,
+          otherParty: '+3225550000',
+          participants: [],
+          metadata: {},
+          dtmf: [],
+          state: 'finished',
+          captureSource: 'test',
+          createdAt: now,
+          updatedAt: now,
+          direction: 'incoming',
+          startedAt: '2026-04-01T08:00:00.000Z',
+          durationMs: 1000,
+        } as unknown as Conversation,
+      ]);
       expect(
         (
           await request(app)
@@ -817,6 +847,26 @@ describe.each(databases.eachSupportedId())(
         expect.arrayContaining(['number-delete', 'number-create']),
       );
       expect(audit.body.items[0].action).toBe('number-delete');
+      expect(audit.body.items[0].details.before).toEqual({
+        userRef: erin.userRef,
+        mvrActive: erin.mvrActive,
+        fmu: erin.fmu,
+        planningModel: erin.planningModel ?? null,
+        settings: erin.settings,
+        slots: erin.slots,
+      });
+      // The number is gone, its conversation is not (only the link is cleared).
+      expect(
+        (
+          await request(app)
+            .get(`/api/voice-recording/numbers/${erin.id}`)
+            .set(as(ALICE))
+        ).status,
+      ).toBe(404);
+      const kept = await knex('vr_conversations').where({ id: callId });
+      expect(kept).toHaveLength(1);
+      expect(kept[0].recorded_number_id).toBeNull();
+      expect(kept[0].number).toBe('+32475112233');
     });
 
     it('rejects requests without credentials', async () => {
