@@ -5,6 +5,7 @@ import { voiceRecordingApiRef } from './api/VoiceRecordingApi';
 import { makeNumber } from './testUtils/fixtures';
 import { makeConversationDetail } from './testUtils/conversations';
 import { playerApiMocks, stubMediaAndCanvas } from './testUtils/media';
+import { catalogApis, catalogRoutes } from './testUtils/catalog';
 
 describe('voice-recording plugin', () => {
   it('is the default export, with id voice-recording and its extensions', () => {
@@ -28,7 +29,10 @@ describe('voice-recording plugin', () => {
           },
         ],
         mockApis.permission({ authorize: 'ALLOW' as any }),
+        // people are shown from the catalog, linked to its entity page
+        ...catalogApis(),
       ],
+      mountedRoutes: catalogRoutes,
     });
     expect(
       await screen.findByTestId('number-title', {}, { timeout: 10000 }),
@@ -53,7 +57,10 @@ describe('voice-recording plugin', () => {
           },
         ],
         mockApis.permission({ authorize: 'ALLOW' as any }),
+        // people are shown from the catalog, linked to its entity page
+        ...catalogApis(),
       ],
+      mountedRoutes: catalogRoutes,
     });
     expect(
       await screen.findByTestId('conversation-title', {}, { timeout: 10000 }),
