@@ -189,7 +189,7 @@ async function callThroughOutage(
   beforeAll(async () => {
     admin = knexFactory({ client: 'pg', connection: url('postgres'), pool: { min: 0, max: 1 }, log: quiet });
     await admin.raw(`CREATE DATABASE ${name}`);
-    db = knexFactory({ client: 'pg', connection: url(name), pool: { min: 0, max: 5 }, acquireConnectionTimeout: 10_000, log: quiet });
+    db = knexFactory({ client: 'pg', connection: url(name), pool: { min: 0, max: 5 }, acquireConnectionTimeout: 30_000, log: quiet });
     rb = await startRecorderBackend(db);
     udp = new SrcClient({ host: '127.0.0.1', port: rb.port, transport: 'udp' });
     await udp.start();
