@@ -8,6 +8,7 @@ import { inviteFixtures } from '../__fixtures__/siprecInvites';
 import { SrcClient } from '../testing/SrcClient';
 import { SiprecServer } from './SiprecServer';
 import { emptyConversations } from '../__testUtils__/emptyConversations';
+import { standaloneServerConfig } from '../__testUtils__/serverConfig';
 
 jest.setTimeout(Number(process.env.MVR_FUZZ_MESSAGES ?? 100_000) * 2 + 60_000);
 
@@ -22,7 +23,23 @@ function prng(seed: number): () => number {
   };
 }
 
-const INTERESTING = ['\r\n', ':', ';', ',', '"', '<', '>', ' ', '\r\n\r\n', 'Content-Length: 99999\r\n', 'l: 0\r\n', '\u0000', '--', 'SIP/2.0 ', 'To: <sip:a@b>;tag=x\r\n'];
+const INTERESTING = [
+  '\r\n',
+  ':',
+  ';',
+  ',',
+  '"',
+  '<',
+  '>',
+  ' ',
+  '\r\n\r\n',
+  'Content-Length: 99999\r\n',
+  'l: 0\r\n',
+  '\u0000',
+  '--',
+  'SIP/2.0 ',
+  'To: <sip:a@b>;tag=x\r\n',
+];
 
 function mutate(src: Buffer, rnd: () => number): Buffer {
   let buf = Buffer.from(src);
@@ -31,13 +48,18 @@ function mutate(src: Buffer, rnd: () => number): Buffer {
     const pos = Math.floor(rnd() * (buf.length + 1));
     switch (Math.floor(rnd() * 4)) {
       case 0:
-        for (let i = 0; i < 4 && buf.length; i++) buf[Math.floor(rnd() * buf.length)] ^= 1 << Math.floor(rnd() * 8);
+        for (let i = 0; i < 4 && buf.length; i++)
+          buf[Math.floor(rnd() * buf.length)] ^= 1 << Math.floor(rnd() * 8);
         break;
       case 1:
         buf = buf.subarray(0, pos);
         break;
       case 2:
-        buf = Buffer.concat([buf.subarray(0, pos), Buffer.from(INTERESTING[Math.floor(rnd() * INTERESTING.length)]), buf.subarray(pos)]);
+        buf = Buffer.concat([
+          buf.subarray(0, pos),
+          Buffer.from(INTERESTING[Math.floor(rnd() * INTERESTING.length)]),
+          buf.subarray(pos),
+        ]);
         break;
       default: {
         const end = Math.min(buf.length, pos + Math.floor(rnd() * 40));
@@ -58,7 +80,12 @@ describe('SIPREC server under fuzzing', () => {
       policy: {
         lookupAndDecide: async req => ({
           participants: req.participants.map(aor => ({ aor })),
-          decision: { record: false, reason: 'unknown-number', beep: false, message: 'fuzz' },
+          decision: {
+            record: false,
+            reason: 'unknown-number',
+            beep: false,
+            message: 'fuzz',
+          },
         }),
       },
       conversations: emptyConversations({
@@ -77,18 +104,10 @@ describe('SIPREC server under fuzzing', () => {
     const server = new SiprecServer({
       ctx,
       logger: mockServices.logger.mock(),
-      config: {
-        enabled: true,
-        bindAddress: '127.0.0.1',
-        advertisedAddress: '127.0.0.1',
-        sip: { port: 0, udp: true, tcp: false },
-        rtp: { inactivityTimeoutMs: 3000 },
-        storage: { journalDir: path.join(dir, 'j'), archiveDir: path.join(dir, 'a'), minFreeBytes: 1024 },
+      config: standaloneServerConfig(dir, {
         archiveFormat: 'opus',
-        opus: { bitrate: 15000, complexity: 0, encoderThreads: 0, encode: 'call-end' },
         instanceId: 'fuzz',
-        sessionTimer: { minSE: 90, maxInterval: 7200 },
-      },
+      }),
     });
     await server.start();
     const port = server.addresses.udp!;
@@ -98,10 +117,17 @@ describe('SIPREC server under fuzzing', () => {
     sock.on('message', () => answers++);
     const seeds = [
       ...inviteFixtures.map(f => f.wire),
-      Buffer.from('OPTIONS sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5;branch=z9hG4bKo1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:srs@x>\r\nCall-ID: o1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n'),
-      Buffer.from('BYE sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5;branch=z9hG4bKb1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:srs@x>;tag=2\r\nCall-ID: b1\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n'),
+      Buffer.from(
+        'OPTIONS sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5;branch=z9hG4bKo1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:srs@x>\r\nCall-ID: o1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n',
+      ),
+      Buffer.from(
+        'BYE sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5;branch=z9hG4bKb1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:srs@x>;tag=2\r\nCall-ID: b1\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n',
+      ),
     ];
-    const processed = () => server.stats.requests + server.stats.parseErrors + server.stats.responsesIgnored;
+    const processed = () =>
+      server.stats.requests +
+      server.stats.parseErrors +
+      server.stats.responsesIgnored;
     const rnd = prng(7866);
     const start = Date.now();
     // 100,000 by default (40-70 s on 2 shared cores); MVR_FUZZ_MESSAGES=N for a shorter run
@@ -110,13 +136,20 @@ describe('SIPREC server under fuzzing', () => {
     for (let i = 0; i < N; i++) {
       const m = mutate(seeds[i % seeds.length], rnd);
       // unique branches so that mutations are new transactions, not retransmissions
-      const msg = Buffer.from(m.toString('latin1').replace(/branch=z9hG4bK[^;\r\n]*/i, `branch=z9hG4bKf${i}`), 'latin1');
+      const msg = Buffer.from(
+        m
+          .toString('latin1')
+          .replace(/branch=z9hG4bK[^;\r\n]*/i, `branch=z9hG4bKf${i}`),
+        'latin1',
+      );
       sock.send(msg, port, '127.0.0.1');
-      if (i % 10_000 === 9_999) progress.push(`${i + 1}@${Date.now() - start}ms:${processed()}`);
+      if (i % 10_000 === 9_999)
+        progress.push(`${i + 1}@${Date.now() - start}ms:${processed()}`);
       if (i % 50 === 49) {
         // back-pressure: let the server catch up so the kernel does not drop datagrams
         const until = Date.now() + 100;
-        while (processed() < (i + 1) * 0.97 && Date.now() < until) await new Promise(r => setTimeout(r, 2));
+        while (processed() < (i + 1) * 0.97 && Date.now() < until)
+          await new Promise(r => setTimeout(r, 2));
       }
     }
     const sendMs = Date.now() - start;
@@ -128,7 +161,11 @@ describe('SIPREC server under fuzzing', () => {
     // eslint-disable-next-line no-console
     console.log(
       `fuzz: ${N} messages in ${sendMs} ms; server saw ${server.stats.requests} requests, ${server.stats.parseErrors} malformed, ${server.stats.responsesIgnored} responses, ` +
-        `progress ${progress.join(' ')}, answered ${answers} responses, refused ${server.stats.refused}, internal errors ${server.stats.internalErrors}`,
+        `progress ${progress.join(
+          ' ',
+        )}, answered ${answers} responses, refused ${
+          server.stats.refused
+        }, internal errors ${server.stats.internalErrors}`,
     );
     expect(server.stats.internalErrors).toBe(0);
     expect(processed()).toBeGreaterThan(N * 0.9);

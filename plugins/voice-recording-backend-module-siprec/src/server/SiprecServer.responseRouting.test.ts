@@ -8,8 +8,12 @@ import net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { mockServices } from '@backstage/backend-test-utils';
-import { CaptureContext, LookupAndDecideResult } from '@mvr/plugin-voice-recording-node';
+import {
+  CaptureContext,
+  LookupAndDecideResult,
+} from '@mvr/plugin-voice-recording-node';
 import { emptyConversations } from '../__testUtils__/emptyConversations';
+import { standaloneServerConfig } from '../__testUtils__/serverConfig';
 import { SipResponse, serializeSipMessage } from '../sip/message';
 import { StreamFramer, TcpTransport } from '../sip/transport';
 import { SrcClient } from '../testing/SrcClient';
@@ -33,7 +37,15 @@ async function startServer() {
       lookupAndDecide: async (): Promise<LookupAndDecideResult> => {
         await gate;
         decided.push('unknown-number');
-        return { participants: [], decision: { record: false, reason: 'unknown-number', beep: false, message: 'no such number' } };
+        return {
+          participants: [],
+          decision: {
+            record: false,
+            reason: 'unknown-number',
+            beep: false,
+            message: 'no such number',
+          },
+        };
       },
     },
     conversations: emptyConversations(),
@@ -42,18 +54,10 @@ async function startServer() {
   const server = new SiprecServer({
     ctx,
     logger,
-    config: {
-      enabled: true,
-      bindAddress: '127.0.0.1',
-      advertisedAddress: '127.0.0.1',
+    config: standaloneServerConfig(dir, {
       sip: { port: 0, udp: false, tcp: true },
-      rtp: { inactivityTimeoutMs: 3000 },
-      storage: { journalDir: path.join(dir, 'j'), archiveDir: path.join(dir, 'a'), minFreeBytes: 1024 },
-      archiveFormat: 'wav-g711',
-      opus: { bitrate: 15000, complexity: 0, encoderThreads: 0, encode: 'call-end' },
       instanceId: 'routing',
-      sessionTimer: { minSE: 90, maxInterval: 7200 },
-    },
+    }),
   });
   await server.start();
   return {
@@ -69,16 +73,39 @@ async function startServer() {
 }
 
 /** Sends a SIPREC INVITE whose Via names `viaPort`, over its own TCP connection, then closes that connection. */
-async function inviteAndHangUp(tcpPort: number, viaPort: number, callId: string): Promise<number> {
-  const client = new SrcClient({ host: '127.0.0.1', port: tcpPort, transport: 'tcp' });
+async function inviteAndHangUp(
+  tcpPort: number,
+  viaPort: number,
+  callId: string,
+): Promise<number> {
+  const client = new SrcClient({
+    host: '127.0.0.1',
+    port: tcpPort,
+    transport: 'tcp',
+  });
   await client.start();
   const sourcePort = client.socket!.localPort!;
-  const invite = client.buildRequest('INVITE', { callId, fromTag: 'f1', routeUri: `sip:srs@127.0.0.1:${tcpPort};transport=tcp` }, 1, {
-    headers: { Require: 'siprec' },
-    body: buildOfferSdp([{ label: '1', port: 40000 }]),
-    contentType: 'application/sdp',
-  });
-  invite.headers.set('Via', `SIP/2.0/TCP 127.0.0.1:${viaPort};branch=z9hG4bK${callId.replace(/\W/g, '')}`);
+  const invite = client.buildRequest(
+    'INVITE',
+    {
+      callId,
+      fromTag: 'f1',
+      routeUri: `sip:srs@127.0.0.1:${tcpPort};transport=tcp`,
+    },
+    1,
+    {
+      headers: { Require: 'siprec' },
+      body: buildOfferSdp([{ label: '1', port: 40000 }]),
+      contentType: 'application/sdp',
+    },
+  );
+  invite.headers.set(
+    'Via',
+    `SIP/2.0/TCP 127.0.0.1:${viaPort};branch=z9hG4bK${callId.replace(
+      /\W/g,
+      '',
+    )}`,
+  );
   await client.sendRaw(serializeSipMessage(invite));
   await wait(50); // the 100 Trying goes back on the connection
   await client.close();
@@ -90,7 +117,8 @@ async function closedOnRecorder(server: SiprecServer): Promise<void> {
   const tcp = (server as unknown as { tcp: TcpTransport }).tcp;
   const end = Date.now() + 5000;
   while (tcp.connectionCount > 0) {
-    if (Date.now() > end) throw new Error('the recorder did not see the connections close');
+    if (Date.now() > end)
+      throw new Error('the recorder did not see the connections close');
     await wait(10);
   }
 }
@@ -102,7 +130,9 @@ describe('SIPREC recorder: TCP responses after the connection closed', () => {
     const received: Array<{ response: SipResponse; fromPort: number }> = [];
     const listener = net.createServer(socket => {
       const framer = new StreamFramer({
-        onMessage: m => m.kind === 'response' && received.push({ response: m, fromPort: socket.remotePort! }),
+        onMessage: m =>
+          m.kind === 'response' &&
+          received.push({ response: m, fromPort: socket.remotePort! }),
         onError: () => undefined,
       });
       socket.on('data', (d: Buffer) => framer.push(d));
@@ -111,7 +141,11 @@ describe('SIPREC recorder: TCP responses after the connection closed', () => {
     await new Promise<void>(r => listener.listen(0, '127.0.0.1', () => r()));
     const viaPort = (listener.address() as net.AddressInfo).port;
     try {
-      const sourcePort = await inviteAndHangUp(s.server.addresses.tcp!, viaPort, 'closed-1@src');
+      const sourcePort = await inviteAndHangUp(
+        s.server.addresses.tcp!,
+        viaPort,
+        'closed-1@src',
+      );
       expect(sourcePort).not.toBe(viaPort);
       await closedOnRecorder(s.server);
       s.release();
@@ -123,7 +157,9 @@ describe('SIPREC recorder: TCP responses after the connection closed', () => {
       expect(response.headers.get('Call-ID')).toBe('closed-1@src');
       expect(s.server.stats.refused).toBe(1);
       // nothing went wrong on the way
-      expect(s.logger.warn).not.toHaveBeenCalledWith(expect.stringContaining('cannot send'));
+      expect(s.logger.warn).not.toHaveBeenCalledWith(
+        expect.stringContaining('cannot send'),
+      );
     } finally {
       listener.close();
       await s.remove();
@@ -138,16 +174,25 @@ describe('SIPREC recorder: TCP responses after the connection closed', () => {
     const deadPort = (probe.address() as net.AddressInfo).port;
     await new Promise(r => probe.close(r));
     try {
-      for (let i = 0; i < 20; i++) await inviteAndHangUp(s.server.addresses.tcp!, deadPort, `dead-${i}@src`);
+      for (let i = 0; i < 20; i++)
+        await inviteAndHangUp(
+          s.server.addresses.tcp!,
+          deadPort,
+          `dead-${i}@src`,
+        );
       await closedOnRecorder(s.server);
       s.release();
       const end = Date.now() + 5000;
       while (s.decided.length < 20 && Date.now() < end) await wait(20);
       await wait(300);
       expect(s.decided).toHaveLength(20);
-      const lines = (s.logger.warn as jest.Mock).mock.calls.map(c => String(c[0])).filter(l => l.includes('cannot send'));
+      const lines = (s.logger.warn as jest.Mock).mock.calls
+        .map(c => String(c[0]))
+        .filter(l => l.includes('cannot send'));
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain(`127.0.0.1:${deadPort} (Via sent-by port) failed`);
+      expect(lines[0]).toContain(
+        `127.0.0.1:${deadPort} (Via sent-by port) failed`,
+      );
     } finally {
       await s.remove();
     }

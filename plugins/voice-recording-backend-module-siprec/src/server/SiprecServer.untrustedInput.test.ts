@@ -9,8 +9,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { mockServices } from '@backstage/backend-test-utils';
-import { CaptureContext, CaptureStoreError, RecordRefusedInput } from '@mvr/plugin-voice-recording-node';
+import {
+  CaptureContext,
+  CaptureStoreError,
+  RecordRefusedInput,
+} from '@mvr/plugin-voice-recording-node';
 import { emptyConversations } from '../__testUtils__/emptyConversations';
+import { standaloneServerConfig } from '../__testUtils__/serverConfig';
 import { SrcClient } from '../testing/SrcClient';
 import { buildMetadata, buildOfferSdp } from '../testing/siprecMessages';
 import { SiprecServer } from './SiprecServer';
@@ -30,10 +35,21 @@ async function startServer(begin: () => Promise<never>) {
     policy: {
       lookupAndDecide: async () =>
         ({
-          recordedNumber: { id: 'n1', number: RECORDED, userRef: 'user:default/bob', mvrActive: true, settings: { simultaneousCalls: true } },
+          recordedNumber: {
+            id: 'n1',
+            number: RECORDED,
+            userRef: 'user:default/bob',
+            mvrActive: true,
+            settings: { simultaneousCalls: true },
+          },
           participants: [],
-          decision: { record: true, reason: 'recording', beep: false, message: '' },
-        }) as any,
+          decision: {
+            record: true,
+            reason: 'recording',
+            beep: false,
+            message: '',
+          },
+        } as any),
     },
     conversations: emptyConversations({
       begin,
@@ -47,24 +63,19 @@ async function startServer(begin: () => Promise<never>) {
   const server = new SiprecServer({
     ctx,
     logger,
-    config: {
-      enabled: true,
-      bindAddress: '127.0.0.1',
-      advertisedAddress: '127.0.0.1',
-      sip: { port: 0, udp: true, tcp: false },
-      rtp: { inactivityTimeoutMs: 3000 },
-      storage: { journalDir: path.join(dir, 'j'), archiveDir: path.join(dir, 'a'), minFreeBytes: 1024 },
-      archiveFormat: 'wav-g711',
-      opus: { bitrate: 15000, complexity: 0, encoderThreads: 0, encode: 'call-end' },
-      instanceId: 'untrusted',
-      sessionTimer: { minSE: 90, maxInterval: 7200 },
-    },
+    config: standaloneServerConfig(dir, { instanceId: 'untrusted' }),
   });
   await server.start();
-  const client = new SrcClient({ host: '127.0.0.1', port: server.addresses.udp!, transport: 'udp' });
+  const client = new SrcClient({
+    host: '127.0.0.1',
+    port: server.addresses.udp!,
+    transport: 'udp',
+  });
   await client.start();
   const lines = () =>
-    (['info', 'warn', 'error'] as const).flatMap(level => (logger[level] as jest.Mock).mock.calls.map(c => String(c[0])));
+    (['info', 'warn', 'error'] as const).flatMap(level =>
+      (logger[level] as jest.Mock).mock.calls.map(c => String(c[0])),
+    );
   return {
     server,
     client,
@@ -80,7 +91,8 @@ async function startServer(begin: () => Promise<never>) {
 }
 
 const offer = () => buildOfferSdp([{ label: '1', port: 40000 }]);
-const metadata = () => buildMetadata([{ aor: `sip:${RECORDED}@pbx`, sends: '1' }]);
+const metadata = () =>
+  buildMetadata([{ aor: `sip:${RECORDED}@pbx`, sends: '1' }]);
 
 async function waitUntil(check: () => boolean, what: string) {
   const end = Date.now() + 5000;
@@ -93,17 +105,34 @@ async function waitUntil(check: () => boolean, what: string) {
 describe('SIPREC recorder and untrusted input', () => {
   it('answers 400, not 503, when the store refuses the session for good, and keeps the refused-session record', async () => {
     const s = await startServer(async () => {
-      throw new CaptureStoreError('invalid', 'conversations.begin', 'value too long for type character varying(255)');
+      throw new CaptureStoreError(
+        'invalid',
+        'conversations.begin',
+        'value too long for type character varying(255)',
+      );
     });
     try {
       const callId = `bin\u0000ary\u001b[2J@sbc`;
-      const call = await s.client.invite({ sdp: offer(), metadata: metadata(), callId });
+      const call = await s.client.invite({
+        sdp: offer(),
+        metadata: metadata(),
+        callId,
+      });
       expect(call.response!.status).toBe(400);
       expect(call.response!.reason).toBe('Bad Request');
       expect(call.response!.headers.get('Retry-After')).toBeUndefined();
-      expect(call.response!.headers.get('Warning')).toBe('399 127.0.0.1 "the recording store refused this session (not retryable)"');
-      await waitUntil(() => s.refused.length === 1, 'the refused-session record');
-      expect(s.refused[0]).toMatchObject({ reason: 'error', responseCode: 400, sipCallId: callId });
+      expect(call.response!.headers.get('Warning')).toBe(
+        '399 127.0.0.1 "the recording store refused this session (not retryable)"',
+      );
+      await waitUntil(
+        () => s.refused.length === 1,
+        'the refused-session record',
+      );
+      expect(s.refused[0]).toMatchObject({
+        reason: 'error',
+        responseCode: 400,
+        sipCallId: callId,
+      });
       // the Call-ID is in the log lines, escaped
       const mentions = s.lines().filter(l => l.includes('bin'));
       expect(mentions.length).toBeGreaterThan(0);
@@ -118,10 +147,17 @@ describe('SIPREC recorder and untrusted input', () => {
 
   it('still answers 503 with Retry-After while the store is unavailable (a retry helps)', async () => {
     const s = await startServer(async () => {
-      throw new CaptureStoreError('unavailable', 'conversations.begin', 'database unavailable: connect ECONNREFUSED');
+      throw new CaptureStoreError(
+        'unavailable',
+        'conversations.begin',
+        'database unavailable: connect ECONNREFUSED',
+      );
     });
     try {
-      const call = await s.client.invite({ sdp: offer(), metadata: metadata() });
+      const call = await s.client.invite({
+        sdp: offer(),
+        metadata: metadata(),
+      });
       expect(call.response!.status).toBe(503);
       expect(call.response!.headers.get('Retry-After')).toBe('30');
     } finally {
@@ -136,26 +172,51 @@ describe('SIPREC recorder and untrusted input', () => {
     try {
       // NUL, ESC, CR/LF and bytes that are not UTF-8 inside a broken XML document
       const broken = Buffer.concat([
-        Buffer.from('<?xml version="1.0"?>\n<recording xmlns="urn:ietf:params:xml:ns:recording:1"><bad\u0000\u001b[31m'),
+        Buffer.from(
+          '<?xml version="1.0"?>\n<recording xmlns="urn:ietf:params:xml:ns:recording:1"><bad\u0000\u001b[31m',
+        ),
         Buffer.from([0xff, 0xfe, 0xc3]),
         Buffer.from('\r\nInjected: line</recording'),
       ]);
       const body = Buffer.concat([
-        Buffer.from(['--b2', 'Content-Type: application/sdp', '', offer().trim(), '--b2', 'Content-Type: application/rs-metadata+xml', 'Content-Disposition: recording-session', '', ''].join('\r\n')),
+        Buffer.from(
+          [
+            '--b2',
+            'Content-Type: application/sdp',
+            '',
+            offer().trim(),
+            '--b2',
+            'Content-Type: application/rs-metadata+xml',
+            'Content-Disposition: recording-session',
+            '',
+            '',
+          ].join('\r\n'),
+        ),
         broken,
         Buffer.from('\r\n--b2--\r\n'),
       ]);
       const statuses: number[] = [];
       for (let i = 0; i < 12; i++) {
-        const req = s.client.buildRequest('INVITE', { callId: `meta-${i}@sbc`, fromTag: `f${i}`, routeUri: `sip:srs@127.0.0.1:${s.server.addresses.udp}` }, 1, {
-          headers: { Require: 'siprec' },
-          body,
-          contentType: 'multipart/mixed;boundary=b2',
-        });
+        const req = s.client.buildRequest(
+          'INVITE',
+          {
+            callId: `meta-${i}@sbc`,
+            fromTag: `f${i}`,
+            routeUri: `sip:srs@127.0.0.1:${s.server.addresses.udp}`,
+          },
+          1,
+          {
+            headers: { Require: 'siprec' },
+            body,
+            contentType: 'multipart/mixed;boundary=b2',
+          },
+        );
         statuses.push((await s.client.send(req)).status);
       }
       expect(statuses.every(st => st === 400)).toBe(true);
-      const warned = s.lines().filter(l => l.includes('unreadable recording metadata'));
+      const warned = s
+        .lines()
+        .filter(l => l.includes('unreadable recording metadata'));
       expect(warned).toHaveLength(1);
       expect(warned[0]).not.toMatch(CONTROL);
       expect(warned[0]).not.toContain('\n');
@@ -170,12 +231,32 @@ describe('SIPREC recorder and untrusted input', () => {
     });
     try {
       const boundary = 'b1';
-      const body = [`--${boundary}`, 'Content-Type: application/sdp', '', offer().trim(), `--${boundary}`, 'X\u0000\u0007\u001b[31mno colon here', '', 'x', `--${boundary}--`, ''].join('\r\n');
-      const req = s.client.buildRequest('INVITE', { callId: 'ctl@sbc', fromTag: 'f', routeUri: `sip:srs@127.0.0.1:${s.server.addresses.udp}` }, 1, {
-        headers: { Require: 'siprec' },
-        body,
-        contentType: `multipart/mixed;boundary=${boundary}`,
-      });
+      const body = [
+        `--${boundary}`,
+        'Content-Type: application/sdp',
+        '',
+        offer().trim(),
+        `--${boundary}`,
+        'X\u0000\u0007\u001b[31mno colon here',
+        '',
+        'x',
+        `--${boundary}--`,
+        '',
+      ].join('\r\n');
+      const req = s.client.buildRequest(
+        'INVITE',
+        {
+          callId: 'ctl@sbc',
+          fromTag: 'f',
+          routeUri: `sip:srs@127.0.0.1:${s.server.addresses.udp}`,
+        },
+        1,
+        {
+          headers: { Require: 'siprec' },
+          body,
+          contentType: `multipart/mixed;boundary=${boundary}`,
+        },
+      );
       const r = await s.client.send(req);
       expect(r.status).toBe(400);
       expect(r.reason).toMatch(/^Bad multipart body: bad part header line/);
