@@ -19,8 +19,13 @@ export interface PlanningModel {
   name: string;
   description?: string;
   slots: TimeSlot[];
-  /** How many recorded numbers were last scheduled from this model. */
+  /**
+   * How many recorded numbers were last scheduled from this model. Planning models are
+   * copied on apply: editing a model never changes a number's slots.
+   */
   usedBy?: number;
+  /** How many of those still have exactly the model's slots (not edited since). */
+  followedBy?: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -51,8 +56,16 @@ export interface RecordedNumber {
   fmu: boolean;
   settings: NumberSettings;
   slots: TimeSlot[];
-  /** Name of the planning model last applied, if the schedule came from one. */
+  /**
+   * Name of the planning model last applied, if the schedule came from one (a slot
+   * added or deleted by hand ends that: the schedule is then the number's own).
+   */
   planningModel?: string;
+  /**
+   * With `planningModel`: whether the number's slots still equal the model's current
+   * slots (false once the model was edited after it was applied to this number).
+   */
+  followsPlanningModel?: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -75,7 +88,11 @@ export interface RecordingDecision {
 }
 
 /** Status shown as a badge: what a number does right now. */
-export type NumberStatus = 'recording' | 'private' | 'outside-schedule' | 'inactive';
+export type NumberStatus =
+  | 'recording'
+  | 'private'
+  | 'outside-schedule'
+  | 'inactive';
 
 export interface RecordedNumberWithStatus extends RecordedNumber {
   status: NumberStatus;

@@ -17,6 +17,7 @@ import {
 import { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { NumberQuery } from '../permissions';
+import { followsPlanningModelSql } from './PlanningModelsStore';
 import {
   chunk,
   scheduleKey,
@@ -139,6 +140,7 @@ interface NumberRow {
   time_zone: string;
   planning_model_id: string | null;
   planning_model_name?: string | null;
+  follows_planning_model?: unknown;
   created_at: unknown;
   updated_at: unknown;
 }
@@ -223,6 +225,7 @@ function assemble(rows: NumberRow[], slotRows: SlotRowOf[]): NumberRecord[] {
       ? {
           planningModelId: row.planning_model_id,
           planningModel: row.planning_model_name ?? undefined,
+          followsPlanningModel: toBool(row.follows_planning_model),
         }
       : {}),
     createdAt: toIso(row.created_at),
@@ -236,7 +239,11 @@ export class KnexNumbersStore implements NumbersStore {
   private base(db: Knex | Knex.Transaction = this.db) {
     return db(N)
       .leftJoin('vr_planning_models as pm', `${N}.planning_model_id`, 'pm.id')
-      .select(`${N}.*`, 'pm.name as planning_model_name');
+      .select(
+        `${N}.*`,
+        'pm.name as planning_model_name',
+        db.raw(`${followsPlanningModelSql(N)} as follows_planning_model`),
+      );
   }
 
   private async hydrate(
@@ -341,7 +348,11 @@ export class KnexNumbersStore implements NumbersStore {
     const [{ count }] = await qb.clone().count({ count: '*' });
     const rows: NumberRow[] = await qb
       .leftJoin('vr_planning_models as pm', `${N}.planning_model_id`, 'pm.id')
-      .select(`${N}.*`, 'pm.name as planning_model_name')
+      .select(
+        `${N}.*`,
+        'pm.name as planning_model_name',
+        this.db.raw(`${followsPlanningModelSql(N)} as follows_planning_model`),
+      )
       .orderBy(`${N}.number`)
       .limit(options.limit ?? 50)
       .offset(options.offset ?? 0);

@@ -10,9 +10,36 @@ export interface PlanningModelInput {
   slots: TimeSlot[];
 }
 
+/**
+ * SQL (0 or 1) telling whether the number in table/alias `n` follows the planning model
+ * it was last scheduled from: it has one (planning_model_id) and its slots are exactly
+ * the model's current slots (same weekdays, start and end; slots of one schedule never
+ * overlap, so neither list has duplicates and two-way inclusion is equality).
+ * Planning models are copied on apply (see docs/planning-models.md): a model edited
+ * after it was applied leaves the number's slots as they were, so it no longer follows.
+ */
+export function followsPlanningModelSql(n: string): string {
+  const same = (a: string, b: string) =>
+    `${a}.weekdays = ${b}.weekdays AND ${a}.start_minute = ${b}.start_minute AND ${a}.end_minute = ${b}.end_minute`;
+  return `CASE WHEN ${n}.planning_model_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM vr_number_slots fns WHERE fns.number_id = ${n}.id
+      AND NOT EXISTS (SELECT 1 FROM vr_planning_model_slots fms
+        WHERE fms.planning_model_id = ${n}.planning_model_id AND ${same(
+    'fms',
+    'fns',
+  )}))
+    AND NOT EXISTS (SELECT 1 FROM vr_planning_model_slots fms WHERE fms.planning_model_id = ${n}.planning_model_id
+      AND NOT EXISTS (SELECT 1 FROM vr_number_slots fns
+        WHERE fns.number_id = ${n}.id AND ${same('fns', 'fms')}))
+    THEN 1 ELSE 0 END`;
+}
+
 /** Storage of planning models and their slots. */
 export interface PlanningModelsStore {
-  /** Every model with `usedBy` (numbers whose planning_model_id is the model). */
+  /**
+   * Every model with `usedBy` (numbers whose planning_model_id is the model) and
+   * `followedBy` (those of them whose slots still equal the model's), counted in SQL.
+   */
   list(): Promise<PlanningModel[]>;
   get(id: string): Promise<PlanningModel | undefined>;
   getByName(name: string): Promise<PlanningModel | undefined>;
@@ -34,6 +61,7 @@ interface ModelRow {
   created_at: unknown;
   updated_at: unknown;
   used_by?: unknown;
+  followed_by?: unknown;
 }
 
 export class KnexPlanningModelsStore implements PlanningModelsStore {
@@ -47,6 +75,11 @@ export class KnexPlanningModelsStore implements PlanningModelsStore {
           .count('*')
           .whereRaw(`vr_numbers.planning_model_id = ${M}.id`)
           .as('used_by'),
+        db.raw(
+          `(SELECT COUNT(*) FROM vr_numbers un WHERE un.planning_model_id = ${M}.id AND ${followsPlanningModelSql(
+            'un',
+          )} = 1) as followed_by`,
+        ),
       )
       .orderBy(`${M}.name`);
   }
@@ -72,6 +105,7 @@ export class KnexPlanningModelsStore implements PlanningModelsStore {
           .filter(s => s.planning_model_id === row.id)
           .map(slotFromRow),
         usedBy: Number(row.used_by ?? 0),
+        followedBy: Number(row.followed_by ?? 0),
         createdAt: toIso(row.created_at),
         updatedAt: toIso(row.updated_at),
       }),

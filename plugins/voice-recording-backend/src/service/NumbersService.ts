@@ -414,6 +414,23 @@ export class NumbersService {
         id: existing.id,
         planningModelId: model.id,
         planningModel: model.name,
+        // copy-on-apply: the slots the number had and the copy it got
+        before: {
+          planningModel: existing.planningModel ?? null,
+          slots: existing.slots.map(({ weekdays, start, end }) => ({
+            weekdays,
+            start,
+            end,
+          })),
+        },
+        after: {
+          planningModel: model.name,
+          slots: model.slots.map(({ weekdays, start, end }) => ({
+            weekdays,
+            start,
+            end,
+          })),
+        },
       },
     });
     await publishNumbersChanged(this.ctx, {

@@ -7,7 +7,11 @@ import { planningModelSchema } from './schemas';
 
 type Input = z.infer<typeof planningModelSchema>;
 
-/** Planning models: unique names, slots without overlaps, no delete while in use. */
+/**
+ * Planning models: unique names, slots without overlaps, no delete while in use.
+ * Copy-on-apply: applying a model copies its slots to the number (and records which
+ * model it was); editing the model later changes no number.
+ */
 export class PlanningModelsService {
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -34,15 +38,40 @@ export class PlanningModelsService {
     return model;
   }
 
+  /**
+   * Copy-on-apply: numbers got a copy of the model's slots when it was applied, so an
+   * edit never changes a recording schedule. The audit says how many numbers used the
+   * model and how many followed it before and after the edit (those whose slots no
+   * longer equal the model's are listed by the portal as "no longer follow it").
+   */
   async update(actor: Actor, id: string, input: Input) {
     const slots = assertValidSlots(input.slots);
+    const before = await this.get(id);
     const model = await this.ctx.planningModels.update(id, { ...input, slots });
+    const plain = (m: typeof model) => ({
+      name: m.name,
+      description: m.description ?? null,
+      slots: m.slots.map(({ weekdays, start, end }) => ({
+        weekdays,
+        start,
+        end,
+      })),
+    });
     await this.ctx.audit.record({
       actor,
       action: 'planning-model-update',
       targetType: 'planning-model',
       targetId: model.id,
-      details: { name: model.name, slots: slots.length },
+      details: {
+        name: model.name,
+        slots: slots.length,
+        before: plain(before),
+        after: plain(model),
+        usedBy: model.usedBy ?? 0,
+        followedByBefore: before.followedBy ?? 0,
+        followedByAfter: model.followedBy ?? 0,
+        numbersChanged: 0,
+      },
     });
     return model;
   }
