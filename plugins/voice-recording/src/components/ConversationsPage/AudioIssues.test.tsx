@@ -1,4 +1,5 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { rootRouteRef } from '../../routes';
@@ -61,10 +62,10 @@ describe('recordings without usable audio', () => {
       ),
     ).toBeNull();
 
-    fireEvent.change(screen.getByLabelText('Audio'), {
-      target: { value: 'any' },
-    });
-    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: /Audio$/ }));
+    await user.click(screen.getByRole('option', { name: 'No usable audio' }));
+    await user.click(screen.getByRole('button', { name: 'Search' }));
     await waitFor(() =>
       expect(listConversations).toHaveBeenLastCalledWith(
         expect.objectContaining({ audioIssue: 'any' }),

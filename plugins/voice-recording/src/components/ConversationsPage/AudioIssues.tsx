@@ -1,6 +1,4 @@
-import { Chip, Tooltip } from '@material-ui/core';
-import { Alert, AlertTitle } from '@material-ui/lab';
-import VolumeOffIcon from '@material-ui/icons/VolumeOff';
+import { Alert, Badge } from '@backstage/ui';
 import {
   audioIssueText,
   Conversation,
@@ -41,16 +39,21 @@ export function AudioIssueChip(props: { conversation: WithAudioIssues }) {
   if (texts.length === 0) return null;
   const silent = isSilentRecording(props.conversation);
   return (
-    <Tooltip title={texts.join('; ')}>
-      <Chip
-        size="small"
-        color="secondary"
-        icon={<VolumeOffIcon />}
-        label={silent ? 'No usable audio' : 'Audio missing'}
-        aria-label={texts.join('; ')}
-        data-testid="audio-issue-chip"
-      />
-    </Tooltip>
+    <Badge
+      size="small"
+      role="img"
+      icon={<span aria-hidden="true">🔇</span>}
+      aria-label={texts.join('; ')}
+      title={texts.join('; ')}
+      data-testid="audio-issue-chip"
+      style={{
+        color: 'var(--bui-negative-fg)',
+        borderColor: 'var(--bui-negative-border)',
+        whiteSpace: 'nowrap',
+      }}
+    >
+      {silent ? 'No usable audio' : 'Audio missing'}
+    </Badge>
   );
 }
 
@@ -60,21 +63,28 @@ export function AudioIssuesBanner(props: { conversation: WithAudioIssues }) {
   if (texts.length === 0) return null;
   const silent = isSilentRecording(props.conversation);
   return (
-    <Alert severity="error" data-testid="audio-issues-banner">
-      <AlertTitle>
-        {silent
+    <Alert
+      status="danger"
+      icon
+      data-testid="audio-issues-banner"
+      title={
+        silent
           ? 'This recording holds no usable audio'
-          : "Part of this call's audio is not in the recording"}
-      </AlertTitle>
-      {texts.map(t => (
-        <div key={t}>{t}.</div>
-      ))}
-      {silent && (
-        <div>
-          The stored file is silence: it shows that the call took place, not
-          what was said.
-        </div>
-      )}
-    </Alert>
+          : "Part of this call's audio is not in the recording"
+      }
+      description={
+        <>
+          {texts.map(t => (
+            <div key={t}>{t}.</div>
+          ))}
+          {silent && (
+            <div>
+              The stored file is silence: it shows that the call took place, not
+              what was said.
+            </div>
+          )}
+        </>
+      }
+    />
   );
 }

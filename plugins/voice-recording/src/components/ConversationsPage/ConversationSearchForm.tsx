@@ -1,11 +1,24 @@
 import { FormEvent } from 'react';
-import { Box, Button, Grid } from '@material-ui/core';
+import { Button, Flex, Select, Text, TextField } from '@backstage/ui';
 import { DateTime } from 'luxon';
 import type { ConversationDirection } from '@mvr/plugin-voice-recording-common';
 import type { ConversationFilters } from '../../api/VoiceRecordingApi';
-import { LabeledTextField } from '../LabeledTextField/LabeledTextField';
 import { PeopleSearchField } from '../PeoplePicker/PeoplePicker';
 import { viewerZoneLabel } from './format';
+import { DateTimeField } from './DateTimeField';
+
+/** The Select key of "no filter" (a Select option needs a non-empty key). */
+const ANY = 'any-value';
+const anyToEmpty = (key: unknown) =>
+  key === ANY || key === null || key === undefined ? '' : String(key);
+
+/** Fields side by side, as many as fit (wraps on a narrow window, never overflows). */
+const FIELDS_STYLE = {
+  display: 'grid',
+  gridTemplateColumns: 'repeat(auto-fill, minmax(min(100%, 13rem), 1fr))',
+  gap: 'var(--bui-space-3)',
+  alignItems: 'start',
+} as const;
 
 /** What the search form holds (the inputs' raw strings). */
 export interface ConversationSearchValues {
@@ -185,54 +198,53 @@ export function ConversationSearchForm(props: {
   const text = (
     key: Exclude<
       keyof ConversationSearchValues,
-      'direction' | 'audioIssue' | 'hasDtmf'
+      'direction' | 'audioIssue' | 'hasDtmf' | 'from' | 'to'
     >,
     label: string,
-    extra: Record<string, unknown> = {},
+    placeholder?: string,
   ) => (
-    <LabeledTextField
-      fullWidth
+    <TextField
       label={label}
+      placeholder={placeholder}
       value={props.value[key]}
-      onChange={e => set(key, e.target.value)}
-      inputProps={{ 'aria-label': label }}
-      {...extra}
+      onChange={v => set(key, v)}
     />
   );
   return (
     <form aria-label="Search conversations" onSubmit={submit}>
-      <Grid container spacing={2}>
-        <Grid item xs={12} sm={6} md={3}>
-          {text('from', 'From', {
-            type: 'datetime-local',
-            InputLabelProps: { shrink: true },
-            helperText: viewerZoneLabel(),
-            FormHelperTextProps: { 'data-testid': 'viewer-zone' },
-          })}
-        </Grid>
-        <Grid item xs={12} sm={6} md={3}>
-          {text('to', 'To', {
-            type: 'datetime-local',
-            InputLabelProps: { shrink: true },
-            error: !!props.rangeError,
-            helperText: props.rangeError,
-            FormHelperTextProps: { 'data-testid': 'range-error' },
-          })}
-        </Grid>
-        <Grid item xs={12} sm={6} md={3}>
-          {text('phone', 'Phone number', {
-            placeholder: 'Either party, e.g. 0471 23',
-          })}
-        </Grid>
-        <Grid item xs={12} sm={6} md={3}>
+      <Flex direction="column" gap="3">
+        <div style={FIELDS_STYLE}>
+          <DateTimeField
+            label="From"
+            value={props.value.from}
+            onChange={v => set('from', v)}
+          />
+          <DateTimeField
+            label="To"
+            value={props.value.to}
+            onChange={v => set('to', v)}
+            error={props.rangeError}
+            errorTestId="range-error"
+          />
+          {/* said once, next to the time fields (the list's times are in the same zone) */}
+          <Text
+            as="p"
+            variant="body-small"
+            color="secondary"
+            data-testid="viewer-zone"
+            style={{ alignSelf: 'end', margin: 0, paddingBottom: 6 }}
+          >
+            {viewerZoneLabel()}
+          </Text>
+        </div>
+        <div style={FIELDS_STYLE}>
+          {text('phone', 'Phone number', 'Either party, e.g. 0471 23')}
           <PeopleSearchField
             label="User"
             placeholder="Name, e-mail or id, e.g. Carol"
             value={props.value.user}
             onChange={v => set('user', v)}
           />
-        </Grid>
-        <Grid item xs={12} sm={6} md={3}>
           <PeopleSearchField
             label="Group"
             kinds={['Group']}
@@ -240,93 +252,67 @@ export function ConversationSearchForm(props: {
             value={props.value.group}
             onChange={v => set('group', v)}
           />
-        </Grid>
-        <Grid item xs={12} sm={6} md={3}>
-          <LabeledTextField
-            select
-            fullWidth
+          {text('number', 'Recorded number', '+32470123456')}
+          <Select
             label="Direction"
-            value={props.value.direction}
-            onChange={e =>
-              set('direction', e.target.value as ConversationDirection | '')
+            value={props.value.direction || ANY}
+            onChange={k =>
+              set('direction', anyToEmpty(k) as ConversationDirection | '')
             }
-            SelectProps={{ native: true }}
-            InputLabelProps={{ shrink: true }}
-          >
-            <option value="">Any</option>
-            <option value="incoming">Incoming</option>
-            <option value="outgoing">Outgoing</option>
-          </LabeledTextField>
-        </Grid>
-        <Grid item xs={6} sm={3} md={2}>
-          {text('minDuration', 'Min duration (s)', {
-            type: 'number',
-            inputProps: { 'aria-label': 'Min duration (s)', min: 0 },
-          })}
-        </Grid>
-        <Grid item xs={6} sm={3} md={2}>
-          {text('maxDuration', 'Max duration (s)', {
-            type: 'number',
-            inputProps: { 'aria-label': 'Max duration (s)', min: 0 },
-          })}
-        </Grid>
-        <Grid item xs={12} sm={6} md={3}>
-          {text('number', 'Recorded number', { placeholder: '+32470123456' })}
-        </Grid>
-        <Grid item xs={12} sm={6} md={3}>
-          <LabeledTextField
-            select
-            fullWidth
+            options={[
+              { value: ANY, label: 'Any' },
+              { value: 'incoming', label: 'Incoming' },
+              { value: 'outgoing', label: 'Outgoing' },
+            ]}
+          />
+          {text('minDuration', 'Min duration (s)')}
+          {text('maxDuration', 'Max duration (s)')}
+          <Select
             label="Audio"
-            value={props.value.audioIssue}
-            onChange={e =>
+            value={props.value.audioIssue || ANY}
+            onChange={k =>
               set(
                 'audioIssue',
-                e.target.value as ConversationSearchValues['audioIssue'],
+                anyToEmpty(k) as ConversationSearchValues['audioIssue'],
               )
             }
-            SelectProps={{ native: true }}
-            InputLabelProps={{ shrink: true }}
-          >
-            <option value="">Any recording</option>
-            <option value="any">No usable audio</option>
-            <option value="no-media">No usable audio: no RTP received</option>
-            <option value="undecodable-codec">
-              No usable audio: undecodable codec
-            </option>
-            <option value="audio-lost">Audio missing (disk full)</option>
-            <option value="none">With audio</option>
-          </LabeledTextField>
-        </Grid>
-        <Grid item xs={12} sm={6} md={2}>
-          <LabeledTextField
-            select
-            fullWidth
+            options={[
+              { value: ANY, label: 'Any recording' },
+              { value: 'any', label: 'No usable audio' },
+              { value: 'no-media', label: 'No usable audio: no RTP received' },
+              {
+                value: 'undecodable-codec',
+                label: 'No usable audio: undecodable codec',
+              },
+              { value: 'audio-lost', label: 'Audio missing (disk full)' },
+              { value: 'none', label: 'With audio' },
+            ]}
+          />
+          <Select
             label="DTMF"
-            value={props.value.hasDtmf}
-            onChange={e =>
+            value={props.value.hasDtmf || ANY}
+            onChange={k =>
               set(
                 'hasDtmf',
-                e.target.value as ConversationSearchValues['hasDtmf'],
+                anyToEmpty(k) as ConversationSearchValues['hasDtmf'],
               )
             }
-            SelectProps={{ native: true }}
-            InputLabelProps={{ shrink: true }}
-          >
-            <option value="">Any</option>
-            <option value="true">With DTMF digits</option>
-            <option value="false">Without DTMF</option>
-          </LabeledTextField>
-        </Grid>
-        <Grid item xs={12} md={2}>
-          <Box display="flex" gridGap={8} height="100%" alignItems="flex-end">
-            <Button type="submit" variant="contained" color="primary">
-              Search
-            </Button>
-            <Button onClick={props.onReset}>Reset</Button>
-          </Box>
-        </Grid>
-      </Grid>
+            options={[
+              { value: ANY, label: 'Any' },
+              { value: 'true', label: 'With DTMF digits' },
+              { value: 'false', label: 'Without DTMF' },
+            ]}
+          />
+        </div>
+        <Flex gap="2">
+          <Button type="submit" variant="primary">
+            Search
+          </Button>
+          <Button variant="secondary" onPress={props.onReset}>
+            Reset
+          </Button>
+        </Flex>
+      </Flex>
     </form>
   );
 }

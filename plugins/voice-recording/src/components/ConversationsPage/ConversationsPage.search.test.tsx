@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { catalogApiRef, entityRouteRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
@@ -168,17 +168,23 @@ describe('conversation search in the URL', () => {
     expect(
       await screen.findByRole('button', { name: 'Export ticked (0)' }),
     ).toBeDisabled();
-    fireEvent.click(screen.getByTestId('tick-c2'));
+    const tick = (id: string) =>
+      within(screen.getByTestId(`tick-${id}`)).getByRole('checkbox');
+    fireEvent.click(tick('c2'));
     fireEvent.click(screen.getByRole('button', { name: 'Next page' }));
     await screen.findByTestId('conversation-row-c3');
-    fireEvent.click(screen.getByTestId('tick-c3'));
+    expect(tick('c3')).not.toBeChecked();
+    fireEvent.click(tick('c3'));
+    expect(tick('c3')).toBeChecked();
     fireEvent.click(screen.getByRole('button', { name: 'Export ticked (2)' }));
     await waitFor(() =>
       expect(exportConversations).toHaveBeenCalledWith({ ids: ['c2', 'c3'] }),
     );
     // the header box unticks the page; ticking opened no call
-    fireEvent.click(screen.getByLabelText('Tick every call of this page'));
-    expect(screen.getByTestId('tick-c3')).not.toBeChecked();
+    fireEvent.click(
+      screen.getByRole('checkbox', { name: 'Tick every call of this page' }),
+    );
+    expect(tick('c3')).not.toBeChecked();
     expect(
       screen.getByRole('button', { name: 'Export ticked (1)' }),
     ).toBeEnabled();

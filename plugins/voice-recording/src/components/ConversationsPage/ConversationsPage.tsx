@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
-import { Box, Button, LinearProgress, Typography } from '@material-ui/core';
+import { Button, Flex, Skeleton, Text } from '@backstage/ui';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
 import {
   ConversationFilters,
@@ -22,7 +22,6 @@ import {
   REVERSED_RANGE,
 } from './ConversationSearchForm';
 import { ConversationsTable, SortState, nextSort } from './ConversationsTable';
-import { viewerZoneLabel } from './format';
 import {
   CursorStack,
   FIRST_PAGE,
@@ -156,7 +155,7 @@ export function ConversationsPage() {
   const firstShown = page * CONVERSATIONS_PAGE_SIZE + (shown ? 1 : 0);
 
   return (
-    <Box display="flex" flexDirection="column" gridGap={16}>
+    <Flex direction="column" gap="4" style={{ minWidth: 0 }}>
       <ConversationSearchForm
         value={form}
         onChange={setForm}
@@ -172,56 +171,62 @@ export function ConversationsPage() {
       {/* a reversed range is said under its To field */}
       <ErrorAlert error={rangeError ? undefined : formError ?? urlError} />
       {canExportConversations && (
-        <Box display="flex" gridGap={8} alignItems="center">
+        <Flex gap="2" align="center" style={{ flexWrap: 'wrap' }}>
           <Button
-            variant="outlined"
-            color="primary"
-            disabled={exportState.loading || !results || results.total === 0}
-            onClick={() => runExport(filters)}
+            variant="secondary"
+            isDisabled={exportState.loading || !results || results.total === 0}
+            onPress={() => runExport(filters)}
           >
             Export selection (ZIP)
           </Button>
           <Button
-            variant="outlined"
-            color="primary"
-            disabled={
+            variant="secondary"
+            isDisabled={
               exportState.loading ||
               ticked.size === 0 ||
               ticked.size > MAX_TICKED_EXPORT
             }
-            onClick={() => runExport({ ids: [...ticked] })}
+            onPress={() => runExport({ ids: [...ticked] })}
           >
             Export ticked ({ticked.size})
           </Button>
           {ticked.size > 0 && (
-            <Button onClick={() => setTicked(new Set())}>Untick all</Button>
+            <Button variant="tertiary" onPress={() => setTicked(new Set())}>
+              Untick all
+            </Button>
           )}
           {ticked.size > MAX_TICKED_EXPORT && (
-            <Typography variant="body2" color="error">
+            <Text variant="body-medium" color="danger">
               At most {MAX_TICKED_EXPORT} ticked calls in one export.
-            </Typography>
+            </Text>
           )}
           {exportState.loading && (
-            <Typography variant="body2">Preparing the ZIP…</Typography>
+            <Text variant="body-medium">Preparing the ZIP…</Text>
           )}
-        </Box>
+        </Flex>
       )}
       <ErrorAlert error={exportState.error} title="Export failed" />
-      {loading && <LinearProgress />}
+      {loading && (
+        <Skeleton
+          width="100%"
+          height={4}
+          role="progressbar"
+          aria-label="Loading conversations"
+          data-testid="conversations-loading"
+        />
+      )}
       <ErrorAlert error={error} />
       {results && (
         <>
-          <Typography variant="body2" data-testid="conversations-total">
+          <Text
+            as="p"
+            variant="body-medium"
+            data-testid="conversations-total"
+            style={{ margin: 0 }}
+          >
             {totalLabel(results.total, results.totalIsLowerBound)}
             {shown > 0 && ` — showing ${firstShown}–${firstShown + shown - 1}`}
-          </Typography>
-          <Typography
-            variant="caption"
-            color="textSecondary"
-            data-testid="conversations-zone"
-          >
-            {viewerZoneLabel()}
-          </Typography>
+          </Text>
           <ConversationsTable
             items={results.items}
             sort={sort}
@@ -234,28 +239,30 @@ export function ConversationsPage() {
               : {})}
             onOpen={item => detailLink && navigate(detailLink({ id: item.id }))}
           />
-          <Box display="flex" gridGap={8} alignItems="center">
+          <Flex gap="2" align="center">
             <Button
-              disabled={page === 0 || loading}
-              onClick={() => setCursors(popCursor)}
+              variant="secondary"
+              isDisabled={page === 0 || loading}
+              onPress={() => setCursors(popCursor)}
             >
               Previous page
             </Button>
-            <Typography variant="body2" data-testid="conversations-page">
+            <Text variant="body-medium" data-testid="conversations-page">
               Page {page + 1}
-            </Typography>
+            </Text>
             <Button
-              disabled={!results.nextCursor || loading}
-              onClick={() =>
+              variant="secondary"
+              isDisabled={!results.nextCursor || loading}
+              onPress={() =>
                 results.nextCursor &&
                 setCursors(c => pushCursor(c, results.nextCursor!))
               }
             >
               Next page
             </Button>
-          </Box>
+          </Flex>
         </>
       )}
-    </Box>
+    </Flex>
   );
 }

@@ -1,16 +1,4 @@
-import type { InputHTMLAttributes } from 'react';
-import {
-  Checkbox,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  TableSortLabel,
-  makeStyles,
-} from '@material-ui/core';
-import CallMadeIcon from '@material-ui/icons/CallMade';
-import CallReceivedIcon from '@material-ui/icons/CallReceived';
+import { Checkbox } from '@backstage/ui';
 import type {
   ConversationSort,
   ConversationSummary,
@@ -24,11 +12,7 @@ import {
 import { QualityWarnings } from './QualityWarnings';
 import { PersonName } from '../PersonName/PersonName';
 import { AudioIssueChip, otherQualityWarnings } from './AudioIssues';
-
-const useStyles = makeStyles({
-  row: { cursor: 'pointer' },
-  parties: { whiteSpace: 'nowrap' },
-});
+import { DataTable, SortableTh, Td, Th } from './DataTable';
 
 export interface SortState {
   sort: ConversationSort;
@@ -69,135 +53,121 @@ export function ConversationsTable(props: {
   selected?: ReadonlySet<string>;
   onTick?: (ids: string[], ticked: boolean) => void;
 }) {
-  const classes = useStyles();
   const { selected, onTick } = props;
   const tickable = Boolean(selected && onTick);
   const ids = props.items.map(i => i.id);
   const tickedHere = ids.filter(id => selected?.has(id)).length;
   return (
-    <Table
-      size="small"
-      aria-label="Conversations"
-      data-testid="conversations-table"
-    >
-      <TableHead>
-        <TableRow>
-          {tickable && (
-            <TableCell padding="checkbox">
-              <Checkbox
-                size="small"
-                checked={ids.length > 0 && tickedHere === ids.length}
-                indeterminate={tickedHere > 0 && tickedHere < ids.length}
-                disabled={ids.length === 0}
-                onChange={e => onTick!(ids, e.target.checked)}
-                inputProps={{ 'aria-label': 'Tick every call of this page' }}
-              />
-            </TableCell>
-          )}
-          {COLUMNS.map(c => (
-            <TableCell
-              key={c.label}
-              sortDirection={
-                c.key && props.sort.sort === c.key ? props.sort.order : false
-              }
-            >
-              {c.key ? (
-                <TableSortLabel
-                  active={props.sort.sort === c.key}
+    // the table scrolls inside its box on a narrow window, never the page
+    <div style={{ overflowX: 'auto' }}>
+      <DataTable aria-label="Conversations" data-testid="conversations-table">
+        <thead>
+          <tr>
+            {tickable && (
+              <Th style={{ width: 32 }}>
+                <Checkbox
+                  aria-label="Tick every call of this page"
+                  isSelected={ids.length > 0 && tickedHere === ids.length}
+                  isIndeterminate={tickedHere > 0 && tickedHere < ids.length}
+                  isDisabled={ids.length === 0}
+                  onChange={on => onTick!(ids, on)}
+                />
+              </Th>
+            )}
+            {COLUMNS.map(c =>
+              c.key ? (
+                <SortableTh
+                  key={c.label}
+                  label={c.label}
                   direction={
-                    props.sort.sort === c.key ? props.sort.order : 'asc'
+                    props.sort.sort === c.key ? props.sort.order : undefined
                   }
-                  onClick={() => props.onSort(c.key!)}
+                  onSort={() => props.onSort(c.key!)}
                   data-testid={`sort-${c.key}`}
-                >
-                  {c.label}
-                </TableSortLabel>
+                />
               ) : (
-                c.label
-              )}
-            </TableCell>
-          ))}
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {props.items.length === 0 && (
-          <TableRow>
-            <TableCell colSpan={COLUMNS.length + (tickable ? 1 : 0)}>
-              No conversations match.
-            </TableCell>
-          </TableRow>
-        )}
-        {props.items.map(item => {
-          const { recorded, other } = splitParticipants(item.participants);
-          return (
-            <TableRow
-              key={item.id}
-              hover
-              tabIndex={0}
-              className={classes.row}
-              data-testid={`conversation-row-${item.id}`}
-              onClick={() => props.onOpen(item)}
-              onKeyDown={e => {
-                if (e.key === 'Enter') props.onOpen(item);
-              }}
-            >
-              {tickable && (
-                <TableCell
-                  padding="checkbox"
-                  onClick={e => e.stopPropagation()}
-                  onKeyDown={e => e.stopPropagation()}
-                >
-                  <Checkbox
-                    size="small"
-                    checked={selected!.has(item.id)}
-                    onChange={e => onTick!([item.id], e.target.checked)}
-                    inputProps={
-                      {
-                        'aria-label': `Tick the call of ${formatDateTime(
-                          item.startedAt,
-                        )} with ${item.otherParty ?? 'unknown'}`,
-                        'data-testid': `tick-${item.id}`,
-                      } as InputHTMLAttributes<HTMLInputElement>
-                    }
-                  />
-                </TableCell>
-              )}
-              <TableCell className={classes.parties}>
-                {partyLabel(item.number, recorded)}
-              </TableCell>
-              <TableCell className={classes.parties}>
-                {partyLabel(item.otherParty, other)}
-              </TableCell>
-              <TableCell>
-                <PersonName entityRef={item.userRef} />
-              </TableCell>
-              <TableCell>
-                {item.direction === 'outgoing' && (
-                  <>
-                    <CallMadeIcon fontSize="inherit" /> Outgoing
-                  </>
+                <Th key={c.label}>{c.label}</Th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          {props.items.length === 0 && (
+            <tr>
+              <Td colSpan={COLUMNS.length + (tickable ? 1 : 0)}>
+                No conversations match.
+              </Td>
+            </tr>
+          )}
+          {props.items.map(item => {
+            const { recorded, other } = splitParticipants(item.participants);
+            return (
+              <tr
+                key={item.id}
+                tabIndex={0}
+                style={{ cursor: 'pointer' }}
+                data-testid={`conversation-row-${item.id}`}
+                onClick={() => props.onOpen(item)}
+                onKeyDown={e => {
+                  if (e.key === 'Enter' && e.target === e.currentTarget)
+                    props.onOpen(item);
+                }}
+              >
+                {tickable && (
+                  // eslint-disable-next-line jsx-a11y/click-events-have-key-events, jsx-a11y/no-noninteractive-element-interactions -- keeps a tick from opening the call
+                  <td
+                    style={{ padding: '0 var(--bui-space-3)' }}
+                    onClick={e => e.stopPropagation()}
+                  >
+                    <Checkbox
+                      aria-label={`Tick the call of ${formatDateTime(
+                        item.startedAt,
+                      )} with ${item.otherParty ?? 'unknown'}`}
+                      data-testid={`tick-${item.id}`}
+                      isSelected={selected!.has(item.id)}
+                      onChange={on => onTick!([item.id], on)}
+                    />
+                  </td>
                 )}
-                {item.direction === 'incoming' && (
-                  <>
-                    <CallReceivedIcon fontSize="inherit" /> Incoming
-                  </>
-                )}
-                {!item.direction && '—'}
-              </TableCell>
-              <TableCell>{formatDateTime(item.startedAt)}</TableCell>
-              <TableCell>
-                {item.state === 'recording'
-                  ? 'recording…'
-                  : formatDuration(item.durationMs)}
-              </TableCell>
-              <TableCell>
-                <AudioIssueChip conversation={item} />
-                <QualityWarnings warnings={otherQualityWarnings(item)} />
-              </TableCell>
-            </TableRow>
-          );
-        })}
-      </TableBody>
-    </Table>
+                <Td style={{ whiteSpace: 'nowrap' }}>
+                  {partyLabel(item.number, recorded)}
+                </Td>
+                <Td style={{ whiteSpace: 'nowrap' }}>
+                  {partyLabel(item.otherParty, other)}
+                </Td>
+                <Td>
+                  <PersonName entityRef={item.userRef} />
+                </Td>
+                <Td style={{ whiteSpace: 'nowrap' }}>
+                  {item.direction === 'outgoing' && (
+                    <>
+                      <span aria-hidden="true">↗</span> Outgoing
+                    </>
+                  )}
+                  {item.direction === 'incoming' && (
+                    <>
+                      <span aria-hidden="true">↙</span> Incoming
+                    </>
+                  )}
+                  {!item.direction && '—'}
+                </Td>
+                <Td style={{ whiteSpace: 'nowrap' }}>
+                  {formatDateTime(item.startedAt)}
+                </Td>
+                <Td>
+                  {item.state === 'recording'
+                    ? 'recording…'
+                    : formatDuration(item.durationMs)}
+                </Td>
+                <Td>
+                  <AudioIssueChip conversation={item} />
+                  <QualityWarnings warnings={otherQualityWarnings(item)} />
+                </Td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </DataTable>
+    </div>
   );
 }

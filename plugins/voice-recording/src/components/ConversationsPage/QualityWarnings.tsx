@@ -1,6 +1,3 @@
-import { Tooltip } from '@material-ui/core';
-import WarningIcon from '@material-ui/icons/Warning';
-
 /** Readable text of the backend's quality warning codes; unknown ones are shown as sent. */
 const WARNING_TEXT: Record<string, string> = {
   'packet-loss': 'Packets were lost',
@@ -22,15 +19,20 @@ export function QualityWarnings(props: { warnings?: string[] }) {
     .map(qualityWarningText)
     .join('; ')}`;
   return (
-    <Tooltip title={text}>
-      <WarningIcon
-        data-testid="quality-warning"
-        aria-label={text}
-        role="img"
-        aria-hidden={false}
-        fontSize="small"
-        style={{ color: '#ed6c02', verticalAlign: 'middle' }}
-      />
-    </Tooltip>
+    // the text is the tooltip (title) and the accessible name
+    <span
+      data-testid="quality-warning"
+      role="img"
+      aria-label={text}
+      title={text}
+      style={{
+        color: 'var(--bui-warning-fg)',
+        fontSize: 'var(--bui-font-size-4)',
+        verticalAlign: 'middle',
+        cursor: 'help',
+      }}
+    >
+      ⚠
+    </span>
   );
 }
