@@ -1,11 +1,11 @@
 import {
   Button,
   Dialog,
-  DialogActions,
-  DialogContent,
-  DialogContentText,
-  DialogTitle,
-} from '@material-ui/core';
+  DialogBody,
+  DialogFooter,
+  DialogHeader,
+  Text,
+} from '@backstage/ui';
 
 /** A yes/no question in a dialog (instead of window.confirm, which browser tests dismiss). */
 export function ConfirmDialog(props: {
@@ -15,23 +15,33 @@ export function ConfirmDialog(props: {
   confirmLabel: string;
   onConfirm: () => void;
   onClose: () => void;
+  /** The confirmed action deletes or loses something: the button says so (red). Default true. */
+  destructive?: boolean;
 }) {
+  const { onClose } = props;
   return (
     <Dialog
-      open={props.open}
-      onClose={props.onClose}
-      aria-labelledby="confirm-dialog-title"
+      isOpen={props.open}
+      onOpenChange={open => {
+        if (!open) onClose();
+      }}
     >
-      <DialogTitle id="confirm-dialog-title">{props.title}</DialogTitle>
-      <DialogContent>
-        <DialogContentText>{props.text}</DialogContentText>
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={props.onClose}>Cancel</Button>
-        <Button color="secondary" variant="contained" onClick={props.onConfirm}>
+      <DialogHeader>{props.title}</DialogHeader>
+      <DialogBody>
+        <Text as="p">{props.text}</Text>
+      </DialogBody>
+      <DialogFooter>
+        <Button variant="secondary" onPress={onClose}>
+          Cancel
+        </Button>
+        <Button
+          variant="primary"
+          destructive={props.destructive ?? true}
+          onPress={props.onConfirm}
+        >
           {props.confirmLabel}
         </Button>
-      </DialogActions>
+      </DialogFooter>
     </Dialog>
   );
 }

@@ -1,4 +1,4 @@
-import { Typography } from '@material-ui/core';
+import { Text } from '@backstage/ui';
 import type { RecordedNumber } from '@mvr/plugin-voice-recording-common';
 
 /** Which rule decides whether a number is recorded: FMU, off, manual status or the schedule. */
@@ -43,11 +43,12 @@ export function RecordingRule(props: {
   owner?: boolean;
 }) {
   return (
-    <Typography
+    <Text
+      as="p"
       data-testid="recording-rule"
       data-rule={recordingRuleKind(props.number)}
     >
       {describeRecordingRule(props.number, props.owner)}
-    </Typography>
+    </Text>
   );
 }

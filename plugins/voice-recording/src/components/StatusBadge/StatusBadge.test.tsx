@@ -27,6 +27,21 @@ describe('StatusBadge', () => {
     expect(colour(recording)).not.toEqual('');
     expect(colour(priv)).not.toEqual('');
     expect(colour(recording)).not.toEqual(colour(priv));
+    // From the theme's tokens, so that they follow light and dark: red for recording,
+    // blue for private.
+    expect(recording.style.backgroundColor).toBe(
+      'var(--bui-negative-bg-subdued)',
+    );
+    expect(priv.style.backgroundColor).toBe(
+      'var(--bui-announcement-bg-subdued)',
+    );
+  });
+
+  it('is a Backstage UI badge, not a Material UI chip', () => {
+    render(<StatusBadge status="recording" />);
+    const badge = screen.getByTestId('status-badge');
+    expect(badge).toHaveClass('bui-Badge');
+    expect(badge.className).not.toMatch(/MuiChip/);
   });
 
   it('says an FMU number cannot be recorded, keeping the backend status', () => {

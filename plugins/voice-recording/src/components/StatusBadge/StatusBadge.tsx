@@ -1,4 +1,4 @@
-import { Chip } from '@material-ui/core';
+import { Badge } from '@backstage/ui';
 import type { NumberStatus } from '@mvr/plugin-voice-recording-common';
 
 export const STATUS_LABELS: Record<NumberStatus, string> = {
@@ -11,19 +11,40 @@ export const STATUS_LABELS: Record<NumberStatus, string> = {
 /** Label of an FMU number's badge: MVR can never record it. */
 export const FMU_LABEL = 'Cannot be recorded (FMU)';
 
-/** Badge colours: distinct hues per status, never colour alone (each badge has its label). */
+/**
+ * Badge colours: distinct hues per status, never colour alone (each badge has its
+ * label). Backstage UI's status tokens, so they follow the light and dark themes:
+ * recording red (negative), private blue (announcement), outside schedule amber
+ * (warning), inactive grey.
+ */
 export const STATUS_COLOURS: Record<
   NumberStatus | 'fmu',
-  { backgroundColor: string; color: string; border?: string }
+  { backgroundColor: string; color: string; border: string }
 > = {
-  recording: { backgroundColor: '#c62828', color: '#fff' },
-  private: { backgroundColor: '#1565c0', color: '#fff' },
-  'outside-schedule': { backgroundColor: '#f9a825', color: '#000' },
-  inactive: { backgroundColor: '#9e9e9e', color: '#000' },
+  recording: {
+    backgroundColor: 'var(--bui-negative-bg-subdued)',
+    color: 'var(--bui-negative-fg-subdued)',
+    border: '1px solid var(--bui-negative-border)',
+  },
+  private: {
+    backgroundColor: 'var(--bui-announcement-bg-subdued)',
+    color: 'var(--bui-announcement-fg-subdued)',
+    border: '1px solid var(--bui-announcement-border)',
+  },
+  'outside-schedule': {
+    backgroundColor: 'var(--bui-warning-bg-subdued)',
+    color: 'var(--bui-warning-fg-subdued)',
+    border: '1px solid var(--bui-warning-border)',
+  },
+  inactive: {
+    backgroundColor: 'var(--bui-bg-neutral-2)',
+    color: 'var(--bui-fg-secondary)',
+    border: '1px solid var(--bui-border-2)',
+  },
   fmu: {
-    backgroundColor: '#eeeeee',
-    color: '#000',
-    border: '1px dashed #424242',
+    backgroundColor: 'var(--bui-bg-neutral-1)',
+    color: 'var(--bui-fg-primary)',
+    border: '1px dashed var(--bui-fg-secondary)',
   },
 };
 
@@ -36,14 +57,15 @@ export function StatusBadge(props: { status: NumberStatus; fmu?: boolean }) {
     ? FMU_LABEL
     : STATUS_LABELS[props.status] ?? props.status;
   return (
-    <Chip
+    <Badge
       size="small"
-      label={label}
-      // inline so that it wins over the Chip's default background in every theme
+      // inline so that it wins over the Badge's neutral background in every theme
       style={STATUS_COLOURS[props.fmu ? 'fmu' : props.status]}
       data-testid="status-badge"
       data-status={props.status}
       data-fmu={props.fmu ? 'true' : undefined}
-    />
+    >
+      {label}
+    </Badge>
   );
 }

@@ -64,5 +64,17 @@ describe('VoiceRecordingPage (admin)', () => {
     expect(api.listNumbers).toHaveBeenCalledWith(
       expect.objectContaining({ limit: 50, offset: 0 }),
     );
+    // The tabs are links; the content has the standard page padding of a
+    // Backstage UI Container (not flush against the sidebar).
+    expect(screen.getByRole('tab', { name: 'Audit' })).toHaveAttribute(
+      'href',
+      '/voice-recording/audit',
+    );
+    expect(
+      screen.getByRole('tablist', { name: 'Voice recording sections' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByTestId('number-row-+32470123456').closest('.bui-Container'),
+    ).not.toBeNull();
   });
 });

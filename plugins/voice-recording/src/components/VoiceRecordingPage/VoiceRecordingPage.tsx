@@ -1,4 +1,4 @@
-import { Box, LinearProgress } from '@material-ui/core';
+import { Container, Flex, Skeleton, VisuallyHidden } from '@backstage/ui';
 import { Navigate, Route, Routes } from 'react-router-dom';
 import { useRouteRef } from '@backstage/frontend-plugin-api';
 import { rootRouteRef, TAB_PATHS } from '../../routes';
@@ -15,14 +15,26 @@ import { TabDef, VoiceRecordingTabs } from './VoiceRecordingTabs';
 
 /**
  * The plugin page: tabs for the sections the user may use. Admins land on Numbers,
- * standard users on My numbers.
+ * standard users on My numbers. The app shell (PageBlueprint → PageLayout) draws the
+ * plugin header ("Voice recording") and then this element as it is, without padding:
+ * BUI's `Container` gives the standard page padding and maximum width.
  */
 export function VoiceRecordingPage() {
   const root = useRouteRef(rootRouteRef);
   const basePath = root?.() ?? '/voice-recording';
   const perms = useVoiceRecordingPermissions();
 
-  if (perms.loading) return <LinearProgress />;
+  if (perms.loading) {
+    return (
+      <Container pt="4">
+        <Flex direction="column" gap="3" role="status" aria-busy="true">
+          <VisuallyHidden>Loading voice recording</VisuallyHidden>
+          <Skeleton width="60%" height={32} />
+          <Skeleton height={200} />
+        </Flex>
+      </Container>
+    );
+  }
 
   const tabs: TabDef[] = [
     ...(perms.isAdmin ? [{ path: TAB_PATHS.numbers, label: 'Numbers' }] : []),
@@ -37,33 +49,38 @@ export function VoiceRecordingPage() {
   const landing = perms.isAdmin ? TAB_PATHS.numbers : TAB_PATHS.myNumbers;
 
   return (
-    <Box display="flex" flexDirection="column" gridGap={16}>
-      <VoiceRecordingTabs basePath={basePath} tabs={tabs} />
-      <Routes>
-        <Route index element={<Navigate to={landing} replace />} />
-        <Route path={TAB_PATHS.numbers} element={<NumbersPage />} />
-        <Route
-          path={`${TAB_PATHS.numbers}/:id`}
-          element={<NumberDetailPage />}
-        />
-        <Route path={TAB_PATHS.myNumbers} element={<MyNumbersPage />} />
-        <Route
-          path={TAB_PATHS.planningModels}
-          element={<PlanningModelsPage />}
-        />
-        <Route path={TAB_PATHS.conversations} element={<ConversationsPage />} />
-        <Route
-          path={`${TAB_PATHS.conversations}/:id`}
-          element={<ConversationDetailPage />}
-        />
-        {perms.canReadAudit && (
-          <Route path={TAB_PATHS.audit} element={<AuditPage />} />
-        )}
-        {perms.canBulkSchedule && (
-          <Route path={TAB_PATHS.bulk} element={<BulkSchedulingPage />} />
-        )}
-        <Route path="*" element={<Navigate to={landing} replace />} />
-      </Routes>
-    </Box>
+    <Container pt="2">
+      <Flex direction="column" gap="4" style={{ minWidth: 0 }}>
+        <VoiceRecordingTabs basePath={basePath} tabs={tabs} />
+        <Routes>
+          <Route index element={<Navigate to={landing} replace />} />
+          <Route path={TAB_PATHS.numbers} element={<NumbersPage />} />
+          <Route
+            path={`${TAB_PATHS.numbers}/:id`}
+            element={<NumberDetailPage />}
+          />
+          <Route path={TAB_PATHS.myNumbers} element={<MyNumbersPage />} />
+          <Route
+            path={TAB_PATHS.planningModels}
+            element={<PlanningModelsPage />}
+          />
+          <Route
+            path={TAB_PATHS.conversations}
+            element={<ConversationsPage />}
+          />
+          <Route
+            path={`${TAB_PATHS.conversations}/:id`}
+            element={<ConversationDetailPage />}
+          />
+          {perms.canReadAudit && (
+            <Route path={TAB_PATHS.audit} element={<AuditPage />} />
+          )}
+          {perms.canBulkSchedule && (
+            <Route path={TAB_PATHS.bulk} element={<BulkSchedulingPage />} />
+          )}
+          <Route path="*" element={<Navigate to={landing} replace />} />
+        </Routes>
+      </Flex>
+    </Container>
   );
 }

@@ -1,38 +1,33 @@
-import { Tab, Tabs } from '@material-ui/core';
-import { Link, useLocation } from 'react-router-dom';
+import { Tab, TabList, Tabs } from '@backstage/ui';
 
 export interface TabDef {
   path: string;
   label: string;
 }
 
-/** Tabs that are links to the page's sub-routes (relative to `basePath`). */
+/**
+ * Tabs that are links to the page's sub-routes (relative to `basePath`). The tab whose
+ * path starts the current URL is selected (`/numbers/42` selects "Numbers").
+ */
 export function VoiceRecordingTabs(props: {
   basePath: string;
   tabs: TabDef[];
 }) {
-  const { pathname } = useLocation();
-  const rest = pathname.startsWith(props.basePath)
-    ? pathname.slice(props.basePath.length)
-    : pathname;
-  const segment = rest.replace(/^\/+/, '').split('/')[0];
-  const active = props.tabs.find(t => t.path === segment)?.path ?? false;
+  const base = props.basePath.replace(/\/$/, '');
   return (
-    <Tabs
-      value={active}
-      indicatorColor="primary"
-      textColor="primary"
-      aria-label="Voice recording sections"
-    >
-      {props.tabs.map(t => (
-        <Tab
-          key={t.path}
-          value={t.path}
-          label={t.label}
-          component={Link}
-          to={`${props.basePath.replace(/\/$/, '')}/${t.path}`}
-        />
-      ))}
+    <Tabs>
+      <TabList aria-label="Voice recording sections">
+        {props.tabs.map(t => (
+          <Tab
+            key={t.path}
+            id={t.path}
+            href={`${base}/${t.path}`}
+            matchStrategy="prefix"
+          >
+            {t.label}
+          </Tab>
+        ))}
+      </TabList>
     </Tabs>
   );
 }

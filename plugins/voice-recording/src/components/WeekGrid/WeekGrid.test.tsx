@@ -60,4 +60,32 @@ describe('WeekGrid', () => {
     expect(blocks[0]).toHaveAttribute('data-slot-index', '1');
     expect(blocks[0]).toHaveAttribute('data-error', 'true');
   });
+
+  it('takes its colours from the theme (Backstage UI tokens), not fixed hex values', () => {
+    render(
+      <WeekGrid
+        slots={[
+          { weekdays: [1], start: '08:00', end: '12:00' },
+          { weekdays: [1], start: '13:00', end: '17:00' },
+          { weekdays: [2], start: '08:00', end: '09:00' },
+        ]}
+        errorIndexes={[2]}
+        timeZone="Europe/Brussels"
+      />,
+    );
+    const [first, second, broken] = screen.getAllByTestId('week-grid-slot');
+    expect(first.style.backgroundColor).toMatch(/^var\(--bui-/);
+    expect(second.style.backgroundColor).toMatch(/^var\(--bui-/);
+    // Two slots, two colours.
+    expect(first.style.backgroundColor).not.toEqual(
+      second.style.backgroundColor,
+    );
+    expect(broken.style.backgroundColor).toBe('var(--bui-negative-bg)');
+    expect(screen.getByTestId('week-grid').style.border).toContain(
+      'var(--bui-border-1)',
+    );
+    expect(screen.getByTestId('week-grid-zone')).toHaveTextContent(
+      'Times in Europe/Brussels',
+    );
+  });
 });

@@ -1,4 +1,4 @@
-import { makeStyles } from '@material-ui/core';
+import type { CSSProperties } from 'react';
 import {
   TimeSlot,
   WEEKDAY_NAMES,
@@ -10,66 +10,98 @@ import {
 const DAYS: Weekday[] = [1, 2, 3, 4, 5, 6, 7];
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
 const MINUTES_PER_DAY = 1440;
-const PALETTE = [
-  '#1e88e5',
-  '#43a047',
-  '#8e24aa',
-  '#fb8c00',
-  '#00897b',
-  '#6d4c41',
-  '#3949ab',
+
+/**
+ * Slot colours: Backstage UI's subdued hues (background, text, edge), which the light
+ * and dark themes each define, so blocks read in both.
+ */
+export const SLOT_PALETTE: ReadonlyArray<{
+  background: string;
+  color: string;
+  border: string;
+}> = [
+  {
+    background: 'var(--bui-announcement-bg-subdued)',
+    color: 'var(--bui-announcement-fg-subdued)',
+    border: 'var(--bui-announcement-border)',
+  },
+  {
+    background: 'var(--bui-positive-bg-subdued)',
+    color: 'var(--bui-positive-fg-subdued)',
+    border: 'var(--bui-positive-border)',
+  },
+  {
+    background: 'var(--bui-warning-bg-subdued)',
+    color: 'var(--bui-warning-fg-subdued)',
+    border: 'var(--bui-warning-border)',
+  },
+  {
+    background: 'var(--bui-accent-bg)',
+    color: 'var(--bui-accent-fg)',
+    border: 'var(--bui-border-2)',
+  },
 ];
 
-const useStyles = makeStyles(theme => ({
+/** A slot with a validation error: the theme's red, hatched and outlined. */
+const ERROR_COLOURS = {
+  background: 'var(--bui-negative-bg)',
+  color: 'var(--bui-negative-fg)',
+  border: 'var(--bui-negative-border)',
+};
+
+const DIVIDER = 'var(--bui-border-1)';
+
+const styles: Record<string, CSSProperties> = {
   grid: {
     display: 'grid',
-    gridTemplateColumns: '3.5em repeat(7, 1fr)',
-    border: `1px solid ${theme.palette.divider}`,
-    fontSize: '0.75rem',
+    gridTemplateColumns: '3.5em repeat(7, minmax(0, 1fr))',
+    border: `1px solid ${DIVIDER}`,
+    fontSize: 'var(--bui-font-size-2)',
+    color: 'var(--bui-fg-primary)',
+    backgroundColor: 'var(--bui-bg-neutral-1)',
   },
   head: {
     textAlign: 'center',
     fontWeight: 'bold',
-    padding: theme.spacing(0.5),
-    borderBottom: `1px solid ${theme.palette.divider}`,
+    padding: 'var(--bui-space-1)',
+    borderBottom: `1px solid ${DIVIDER}`,
   },
   hours: { position: 'relative' },
   hourLabel: {
     boxSizing: 'border-box',
-    paddingRight: theme.spacing(0.5),
+    paddingRight: 'var(--bui-space-1)',
     textAlign: 'right',
-    color: theme.palette.text.secondary,
+    color: 'var(--bui-fg-secondary)',
   },
   day: {
     position: 'relative',
-    borderLeft: `1px solid ${theme.palette.divider}`,
+    borderLeft: `1px solid ${DIVIDER}`,
   },
   hourLine: {
     boxSizing: 'border-box',
-    borderTop: `1px dotted ${theme.palette.divider}`,
+    borderTop: `1px dotted ${DIVIDER}`,
   },
   block: {
     position: 'absolute',
     left: 2,
     right: 2,
     borderRadius: 3,
-    color: '#fff',
     overflow: 'hidden',
     padding: '0 2px',
-    opacity: 0.85,
+    opacity: 0.9,
     boxSizing: 'border-box',
   },
   caption: {
-    fontSize: '0.75rem',
-    color: theme.palette.text.secondary,
-    marginBottom: theme.spacing(0.5),
+    fontSize: 'var(--bui-font-size-2)',
+    color: 'var(--bui-fg-secondary)',
+    marginBottom: 'var(--bui-space-1)',
   },
   error: {
-    outline: `2px solid ${theme.palette.error.main}`,
+    outline: `2px solid ${ERROR_COLOURS.border}`,
     backgroundImage:
       'repeating-linear-gradient(45deg, transparent, transparent 4px, rgba(255,255,255,.35) 4px, rgba(255,255,255,.35) 8px)',
   },
-}));
+};
 
 export interface WeekGridProps {
   slots: TimeSlot[];
@@ -86,31 +118,26 @@ export interface WeekGridProps {
  * block per weekday it covers.
  */
 export function WeekGrid(props: WeekGridProps) {
-  const classes = useStyles();
   const hourHeight = props.hourHeight ?? 18;
   const errors = new Set(props.errorIndexes ?? []);
   const height = hourHeight * 24;
 
   const grid = (
     <div
-      className={classes.grid}
+      style={styles.grid}
       data-testid="week-grid"
       role="table"
       aria-label="Weekly schedule"
     >
-      <div className={classes.head} role="columnheader" aria-label="Hour" />
+      <div style={styles.head} role="columnheader" aria-label="Hour" />
       {DAYS.map(day => (
-        <div key={day} className={classes.head} role="columnheader">
+        <div key={day} style={styles.head} role="columnheader">
           {WEEKDAY_NAMES[day]}
         </div>
       ))}
-      <div className={classes.hours} style={{ height }}>
+      <div style={{ ...styles.hours, height }}>
         {HOURS.map(h => (
-          <div
-            key={h}
-            className={classes.hourLabel}
-            style={{ height: hourHeight }}
-          >
+          <div key={h} style={{ ...styles.hourLabel, height: hourHeight }}>
             {`${String(h).padStart(2, '0')}:00`}
           </div>
         ))}
@@ -118,17 +145,12 @@ export function WeekGrid(props: WeekGridProps) {
       {DAYS.map(day => (
         <div
           key={day}
-          className={classes.day}
-          style={{ height }}
+          style={{ ...styles.day, height }}
           data-testid={`week-grid-day-${day}`}
           aria-label={WEEKDAY_NAMES[day]}
         >
           {HOURS.map(h => (
-            <div
-              key={h}
-              className={classes.hourLine}
-              style={{ height: hourHeight }}
-            />
+            <div key={h} style={{ ...styles.hourLine, height: hourHeight }} />
           ))}
           {props.slots.map((slot, index) => {
             if (!slot.weekdays?.includes(day)) return null;
@@ -138,21 +160,25 @@ export function WeekGrid(props: WeekGridProps) {
               return null;
             const label = `${WEEKDAY_NAMES[day]} ${slot.start}-${slot.end}`;
             const hasError = errors.has(index);
+            const colours = hasError
+              ? ERROR_COLOURS
+              : SLOT_PALETTE[index % SLOT_PALETTE.length];
             return (
               <div
                 key={`${index}-${day}`}
                 title={describeSlot(slot)}
-                className={`${classes.block} ${hasError ? classes.error : ''}`}
                 data-testid="week-grid-slot"
                 data-slot-index={index}
                 data-error={hasError ? 'true' : undefined}
                 aria-label={label}
                 style={{
+                  ...styles.block,
+                  ...(hasError ? styles.error : {}),
                   top: `${(start / MINUTES_PER_DAY) * 100}%`,
                   height: `${((end - start) / MINUTES_PER_DAY) * 100}%`,
-                  backgroundColor: hasError
-                    ? '#d32f2f'
-                    : PALETTE[index % PALETTE.length],
+                  backgroundColor: colours.background,
+                  color: colours.color,
+                  borderLeft: `3px solid ${colours.border}`,
                 }}
               >
                 {end - start >= 60 ? `${slot.start}-${slot.end}` : ''}
@@ -166,7 +192,7 @@ export function WeekGrid(props: WeekGridProps) {
   if (!props.timeZone) return grid;
   return (
     <div>
-      <div className={classes.caption} data-testid="week-grid-zone">
+      <div style={styles.caption} data-testid="week-grid-zone">
         Times in {props.timeZone}
       </div>
       {grid}

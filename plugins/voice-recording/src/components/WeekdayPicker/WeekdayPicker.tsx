@@ -1,45 +1,38 @@
-import {
-  Checkbox,
-  FormControlLabel,
-  FormGroup,
-  FormLabel,
-} from '@material-ui/core';
+import { Checkbox, CheckboxGroup } from '@backstage/ui';
 import { WEEKDAY_NAMES, Weekday } from '@mvr/plugin-voice-recording-common';
 
 const ALL_DAYS: Weekday[] = [1, 2, 3, 4, 5, 6, 7];
 
-/** Checkboxes Mon..Sun; each labelled by its short name for accessible queries. */
+/**
+ * Checkboxes Mon..Sun in a group named by `label`; each labelled by its short name
+ * for accessible queries. The value is sorted Mon..Sun.
+ */
 export function WeekdayPicker(props: {
   value: Weekday[];
   onChange: (value: Weekday[]) => void;
   label?: string;
   disabled?: boolean;
 }) {
-  const toggle = (day: Weekday, checked: boolean) => {
-    const next = checked
-      ? [...new Set([...props.value, day])]
-      : props.value.filter(d => d !== day);
-    props.onChange(next.sort((a, b) => a - b));
-  };
+  const { onChange } = props;
   return (
-    <div role="group" aria-label={props.label ?? 'Weekdays'}>
-      <FormLabel component="legend">{props.label ?? 'Weekdays'}</FormLabel>
-      <FormGroup row>
-        {ALL_DAYS.map(day => (
-          <FormControlLabel
-            key={day}
-            label={WEEKDAY_NAMES[day]}
-            control={
-              <Checkbox
-                size="small"
-                checked={props.value.includes(day)}
-                disabled={props.disabled}
-                onChange={e => toggle(day, e.target.checked)}
-              />
-            }
-          />
-        ))}
-      </FormGroup>
-    </div>
+    <CheckboxGroup
+      label={props.label ?? 'Weekdays'}
+      orientation="horizontal"
+      isDisabled={props.disabled}
+      value={props.value.map(String)}
+      onChange={days =>
+        onChange(
+          [...new Set(days.map(d => Number(d) as Weekday))].sort(
+            (a, b) => a - b,
+          ),
+        )
+      }
+    >
+      {ALL_DAYS.map(day => (
+        <Checkbox key={day} value={String(day)}>
+          {WEEKDAY_NAMES[day]}
+        </Checkbox>
+      ))}
+    </CheckboxGroup>
   );
 }
