@@ -3,7 +3,9 @@
  * Runs the benchmarks: `yarn bench` (root) or `node bench/run.js [sqlite|postgres]`;
  * `yarn bench recorder [--calls N --seconds S ...]` runs the SIPREC recorder load
  * benchmark (bench/recorderLoad.js) in its own processes; `yarn bench playback [--runs N]`
- * the click-to-audio benchmark of a one-hour call in Chromium (bench/playbackStart.js).
+ * the click-to-audio benchmark of a one-hour call in Chromium (bench/playbackStart.js);
+ * `yarn bench pageload [--runs N --root DIR]` the full-reload page load of the portal's
+ * main pages in Chromium (bench/pageLoad.js).
  * TypeScript sources are loaded through Backstage's node transform.
  */
 require('@backstage/cli/config/nodeTransform.cjs');
@@ -75,6 +77,13 @@ async function main() {
     // click on Play -> audio of a one-hour call in Chromium (bench/playbackStart.js)
     const { spawnSync } = require('node:child_process');
     const r = spawnSync(process.execPath, [path.join(__dirname, 'playbackStart.js'), ...process.argv.slice(3)], { stdio: 'inherit' });
+    process.exitCode = r.status ?? 1;
+    return;
+  }
+  if (which === 'pageload') {
+    // full reload -> content visible of numbers, conversations, call page, audit (bench/pageLoad.js)
+    const { spawnSync } = require('node:child_process');
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'pageLoad.js'), ...process.argv.slice(3)], { stdio: 'inherit' });
     process.exitCode = r.status ?? 1;
     return;
   }
