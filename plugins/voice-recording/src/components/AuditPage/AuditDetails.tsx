@@ -1,11 +1,5 @@
-import {
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  Typography,
-} from '@material-ui/core';
+import { Flex, Text } from '@backstage/ui';
+import { DataTable, RowTh, Td, Th } from '../ConversationsPage/DataTable';
 import { auditDetailRows } from './auditSentences';
 
 /**
@@ -15,54 +9,50 @@ import { auditDetailRows } from './auditSentences';
 export function AuditDetails(props: { details?: Record<string, unknown> }) {
   const rows = auditDetailRows(props.details);
   if (rows.length === 0)
-    return <Typography variant="body2">No details recorded.</Typography>;
+    return <Text variant="body-medium">No details recorded.</Text>;
   const changes = rows.flatMap(r => (r.kind === 'change' ? [r] : []));
   const values = rows.flatMap(r => (r.kind === 'value' ? [r] : []));
-  const cell = { style: { overflowWrap: 'anywhere' as const } };
+  const wrap = { overflowWrap: 'anywhere' as const };
   return (
-    <>
+    <Flex direction="column" gap="3">
       {changes.length > 0 && (
-        <Table size="small" aria-label="Changes" data-testid="audit-changes">
-          <TableHead>
-            <TableRow>
-              <TableCell>Field</TableCell>
-              <TableCell>Before</TableCell>
-              <TableCell>After</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
+        <DataTable aria-label="Changes" data-testid="audit-changes">
+          <thead>
+            <tr>
+              <Th>Field</Th>
+              <Th>Before</Th>
+              <Th>After</Th>
+            </tr>
+          </thead>
+          <tbody>
             {changes.map(r => (
-              <TableRow key={r.field}>
-                <TableCell component="th" scope="row" {...cell}>
-                  {r.field}
-                </TableCell>
-                <TableCell {...cell}>{r.before}</TableCell>
-                <TableCell {...cell}>{r.after}</TableCell>
-              </TableRow>
+              <tr key={r.field}>
+                <RowTh style={wrap}>{r.field}</RowTh>
+                <Td style={wrap}>{r.before}</Td>
+                <Td style={wrap}>{r.after}</Td>
+              </tr>
             ))}
-          </TableBody>
-        </Table>
+          </tbody>
+        </DataTable>
       )}
       {values.length > 0 && (
-        <Table size="small" aria-label="Details" data-testid="audit-details">
-          <TableHead>
-            <TableRow>
-              <TableCell>Key</TableCell>
-              <TableCell>Value</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
+        <DataTable aria-label="Details" data-testid="audit-details">
+          <thead>
+            <tr>
+              <Th>Key</Th>
+              <Th>Value</Th>
+            </tr>
+          </thead>
+          <tbody>
             {values.map(r => (
-              <TableRow key={r.key}>
-                <TableCell component="th" scope="row" {...cell}>
-                  {r.key}
-                </TableCell>
-                <TableCell {...cell}>{r.value}</TableCell>
-              </TableRow>
+              <tr key={r.key}>
+                <RowTh style={wrap}>{r.key}</RowTh>
+                <Td style={wrap}>{r.value}</Td>
+              </tr>
             ))}
-          </TableBody>
-        </Table>
+          </tbody>
+        </DataTable>
       )}
-    </>
+    </Flex>
   );
 }

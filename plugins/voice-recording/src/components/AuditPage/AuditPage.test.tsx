@@ -150,7 +150,7 @@ describe('AuditPage', () => {
     const details = await screen.findByTestId('audit-details-p1');
     const table = within(details).getByRole('table', { name: 'Details' });
     expect(
-      within(table).getByRole('cell', { name: 'otherParty' }),
+      within(table).getByRole('rowheader', { name: 'otherParty' }),
     ).toBeInTheDocument();
     expect(
       within(table).getByRole('row', { name: /durationMs 14000/ }),
@@ -202,24 +202,36 @@ describe('AuditPage', () => {
     expect(listAudit).toHaveBeenCalledWith({ limit: 50, offset: 0 });
 
     // the action list, grouped
-    const action = screen.getByLabelText('Action');
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: /Action$/ }));
+    const list = await screen.findByRole('listbox');
+    const groupName = (g: HTMLElement) =>
+      document.getElementById(g.getAttribute('aria-labelledby') ?? '')
+        ?.textContent;
+    expect(within(list).getAllByRole('group').map(groupName)).toEqual([
+      'Numbers',
+      'Schedules',
+      'Conversations',
+      'Access',
+      'System',
+    ]);
+    const access = within(list)
+      .getAllByRole('group')
+      .find(g => groupName(g) === 'Access')!;
     expect(
-      within(action)
-        .getAllByRole('group')
-        .map(g => g.getAttribute('label')),
-    ).toEqual(['Numbers', 'Schedules', 'Conversations', 'Access', 'System']);
-    const conversations = within(action).getByRole('group', {
-      name: 'Conversations',
-    });
-    expect(
-      within(conversations).getByRole('option', { name: 'Played' }),
-    ).toHaveValue('conversation-playback');
-    expect(
-      within(within(action).getByRole('group', { name: 'Access' }))
+      within(access)
         .getAllByRole('option')
-        .map(o => o.getAttribute('value')),
+        .map(o => o.getAttribute('data-key')),
     ).toEqual(['permission-denied', 'request-refused']);
-    fireEvent.change(action, { target: { value: 'conversation-playback' } });
+    const conversations = within(list)
+      .getAllByRole('group')
+      .find(g => groupName(g) === 'Conversations')!;
+    await user.click(
+      within(conversations).getByRole('option', { name: 'Played' }),
+    );
+    expect(screen.getByRole('button', { name: /Action$/ })).toHaveTextContent(
+      'Played',
+    );
 
     // the person: picked from the catalog by name
     await userEvent.type(
@@ -229,7 +241,7 @@ describe('AuditPage', () => {
     await userEvent.click(
       await screen.findByTestId('person-option-user:default/bob'),
     );
-    fireEvent.change(screen.getByLabelText('Target'), {
+    fireEvent.change(screen.getByRole('textbox', { name: 'Target' }), {
       target: { value: 'c1' },
     });
     fireEvent.click(screen.getByRole('button', { name: 'Search' }));
@@ -243,7 +255,9 @@ describe('AuditPage', () => {
       }),
     );
 
-    fireEvent.click(await screen.findByRole('button', { name: /next page/i }));
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Next table page' }),
+    );
     await waitFor(() =>
       expect(listAudit).toHaveBeenLastCalledWith(
         expect.objectContaining({ actor: 'user:default/bob', offset: 50 }),

@@ -2,19 +2,15 @@ import { FormEvent, Fragment, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import {
-  Box,
   Button,
-  Collapse,
-  Grid,
-  IconButton,
-  LinearProgress,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
+  ButtonIcon,
+  Flex,
+  Select,
+  Skeleton,
   TablePagination,
-  TableRow,
-} from '@material-ui/core';
+  TextField,
+  VisuallyHidden,
+} from '@backstage/ui';
 import { DateTime } from 'luxon';
 import { useApi } from '@backstage/frontend-plugin-api';
 import {
@@ -23,12 +19,24 @@ import {
   voiceRecordingApiRef,
 } from '../../api/VoiceRecordingApi';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
-import { LabeledTextField } from '../LabeledTextField/LabeledTextField';
 import { saveFile } from '../BulkSchedulingPage/files';
 import { AUDIT_ACTION_GROUPS } from './auditSentences';
 import { AuditSentence } from './AuditSentence';
 import { AuditDetails } from './AuditDetails';
 import { PeoplePicker } from '../PeoplePicker/PeoplePicker';
+import { DateTimeField } from '../ConversationsPage/DateTimeField';
+import { DataTable, Td, Th } from '../ConversationsPage/DataTable';
+
+/** The Select key of "All actions" (a Select option needs a non-empty key). */
+const ALL_ACTIONS = 'all-actions';
+
+/** Fields side by side, as many as fit (wraps on a narrow window, never overflows). */
+const FIELDS_STYLE = {
+  display: 'grid',
+  gridTemplateColumns: 'repeat(auto-fill, minmax(min(100%, 13rem), 1fr))',
+  gap: 'var(--bui-space-3)',
+  alignItems: 'end',
+} as const;
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -115,114 +123,94 @@ export function AuditPage() {
       setFormError(err as Error);
     }
   };
-  const text = (
-    key: keyof AuditFilterValues,
-    label: string,
-    extra: Record<string, unknown> = {},
-  ) => (
-    <LabeledTextField
-      fullWidth
-      label={label}
-      value={form[key]}
-      onChange={e => set(key, e.target.value)}
-      inputProps={{ 'aria-label': label }}
-      {...extra}
-    />
-  );
+  const actionOptions = [
+    { value: ALL_ACTIONS, label: 'All actions' },
+    ...AUDIT_ACTION_GROUPS.map(g => ({
+      title: g.label,
+      options: g.actions.map(a => ({ value: a.action, label: a.label })),
+    })),
+    // an action typed into the URL or a newer backend's stays selectable
+    ...(form.action && !AUDIT_ACTIONS.includes(form.action)
+      ? [{ value: form.action, label: form.action }]
+      : []),
+  ];
 
   return (
-    <Box display="flex" flexDirection="column" gridGap={16}>
+    <Flex direction="column" gap="4" style={{ minWidth: 0 }}>
       <form aria-label="Filter audit trail" onSubmit={submit}>
-        <Grid container spacing={2}>
-          <Grid item xs={12} sm={6} md={2}>
-            <PeoplePicker
-              label="Person"
-              placeholder="Name, email or id"
-              value={form.actor || undefined}
-              onChange={ref => set('actor', ref ?? '')}
-              data-testid="audit-person"
-            />
-          </Grid>
-          <Grid item xs={12} sm={6} md={2}>
-            {text('target', 'Target', {
-              placeholder: 'conversation id, +32…',
-            })}
-          </Grid>
-          <Grid item xs={12} sm={6} md={2}>
-            {text('action', 'Action', {
-              select: true,
-              SelectProps: { native: true },
-              InputLabelProps: { shrink: true },
-              children: [
-                <option key="" value="">
-                  All actions
-                </option>,
-                ...AUDIT_ACTION_GROUPS.map(g => (
-                  <optgroup key={g.label} label={g.label}>
-                    {g.actions.map(a => (
-                      <option key={a.action} value={a.action}>
-                        {a.label}
-                      </option>
-                    ))}
-                  </optgroup>
-                )),
-                // an action typed into the URL or a newer backend's stays selectable
-                ...(form.action && !AUDIT_ACTIONS.includes(form.action)
-                  ? [
-                      <option key={form.action} value={form.action}>
-                        {form.action}
-                      </option>,
-                    ]
-                  : []),
-              ],
-            })}
-          </Grid>
-          <Grid item xs={6} sm={3} md={2}>
-            {text('from', 'From', {
-              type: 'datetime-local',
-              InputLabelProps: { shrink: true },
-            })}
-          </Grid>
-          <Grid item xs={6} sm={3} md={2}>
-            {text('to', 'To', {
-              type: 'datetime-local',
-              InputLabelProps: { shrink: true },
-            })}
-          </Grid>
-          <Grid item xs={12} md={2}>
-            <Box display="flex" gridGap={8} height="100%" alignItems="flex-end">
-              <Button type="submit" variant="contained" color="primary">
-                Search
-              </Button>
-              <Button
-                variant="outlined"
-                disabled={exportState.loading}
-                onClick={() => runExport()}
-              >
-                Export CSV
-              </Button>
-            </Box>
-          </Grid>
-        </Grid>
+        <div style={FIELDS_STYLE}>
+          <PeoplePicker
+            label="Person"
+            placeholder="Name, email or id"
+            value={form.actor || undefined}
+            onChange={ref => set('actor', ref ?? '')}
+            data-testid="audit-person"
+          />
+          <TextField
+            label="Target"
+            placeholder="conversation id, +32…"
+            value={form.target}
+            onChange={v => set('target', v)}
+          />
+          <Select
+            label="Action"
+            value={form.action || ALL_ACTIONS}
+            onChange={k =>
+              set('action', !k || k === ALL_ACTIONS ? '' : String(k))
+            }
+            options={actionOptions}
+          />
+          <DateTimeField
+            label="From"
+            value={form.from}
+            onChange={v => set('from', v)}
+          />
+          <DateTimeField
+            label="To"
+            value={form.to}
+            onChange={v => set('to', v)}
+          />
+          <Flex gap="2">
+            <Button type="submit" variant="primary">
+              Search
+            </Button>
+            <Button
+              variant="secondary"
+              isDisabled={exportState.loading}
+              onPress={() => runExport()}
+            >
+              Export CSV
+            </Button>
+          </Flex>
+        </div>
       </form>
       <ErrorAlert error={formError} />
       <ErrorAlert error={exportState.error} title="Export failed" />
-      {loading && <LinearProgress />}
+      {loading && (
+        <Skeleton
+          width="100%"
+          height={4}
+          role="progressbar"
+          aria-label="Loading the audit trail"
+        />
+      )}
       <ErrorAlert error={error} />
       {value && (
         <>
           <AuditTable items={value.items} />
           <TablePagination
-            component="div"
-            count={value.total}
-            page={page}
-            rowsPerPage={AUDIT_PAGE_SIZE}
-            rowsPerPageOptions={[AUDIT_PAGE_SIZE]}
-            onPageChange={(_, p) => setPage(p)}
+            pageSize={AUDIT_PAGE_SIZE}
+            pageSizeOptions={[]}
+            offset={page * AUDIT_PAGE_SIZE}
+            totalCount={value.total}
+            hasPreviousPage={page > 0}
+            hasNextPage={(page + 1) * AUDIT_PAGE_SIZE < value.total}
+            onPreviousPage={() => setPage(p => Math.max(0, p - 1))}
+            onNextPage={() => setPage(p => p + 1)}
           />
         </>
       )}
-    </Box>
+    </Flex>
   );
 }
 
@@ -237,68 +225,79 @@ function AuditTable(props: { items: AuditEntry[] }) {
       return next;
     });
   return (
-    <Table size="small" aria-label="Audit trail" data-testid="audit-table">
-      <TableHead>
-        <TableRow>
-          <TableCell padding="checkbox" />
-          <TableCell>Event</TableCell>
-          <TableCell>Action</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {props.items.length === 0 && (
-          <TableRow>
-            <TableCell colSpan={3}>No audit entries match.</TableCell>
-          </TableRow>
-        )}
-        {props.items.map(entry => {
-          const expanded = open.has(entry.id);
-          const detailsId = `vr-audit-details-${entry.id}`;
-          return (
-            <Fragment key={entry.id}>
-              <TableRow data-testid={`audit-row-${entry.id}`}>
-                <TableCell padding="checkbox">
-                  <IconButton
-                    size="small"
-                    aria-label={expanded ? 'Hide details' : 'Show details'}
-                    aria-expanded={expanded}
-                    aria-controls={detailsId}
-                    onClick={() => toggle(entry.id)}
+    <div style={{ overflowX: 'auto' }}>
+      <DataTable aria-label="Audit trail" data-testid="audit-table">
+        <thead>
+          <tr>
+            <Th style={{ width: 40 }}>
+              <VisuallyHidden>Details</VisuallyHidden>
+            </Th>
+            <Th>Event</Th>
+            <Th>Action</Th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.items.length === 0 && (
+            <tr>
+              <Td colSpan={3}>No audit entries match.</Td>
+            </tr>
+          )}
+          {props.items.map(entry => {
+            const expanded = open.has(entry.id);
+            const detailsId = `vr-audit-details-${entry.id}`;
+            return (
+              <Fragment key={entry.id}>
+                <tr data-testid={`audit-row-${entry.id}`}>
+                  <Td
+                    style={{
+                      borderBottom: expanded ? 'none' : undefined,
+                      verticalAlign: 'top',
+                    }}
                   >
-                    {expanded ? '▾' : '▸'}
-                  </IconButton>
-                </TableCell>
-                <TableCell style={{ overflowWrap: 'anywhere' }}>
-                  <AuditSentence entry={entry} />
-                </TableCell>
-                <TableCell>
-                  <code>{entry.action}</code>
-                </TableCell>
-              </TableRow>
-              <TableRow>
-                <TableCell
-                  colSpan={3}
-                  style={{
-                    paddingTop: 0,
-                    paddingBottom: 0,
-                    borderBottom: expanded ? undefined : 'none',
-                  }}
-                >
-                  <Collapse in={expanded} unmountOnExit>
-                    <Box
-                      id={detailsId}
-                      py={1}
-                      data-testid={`audit-details-${entry.id}`}
-                    >
-                      <AuditDetails details={entry.details} />
-                    </Box>
-                  </Collapse>
-                </TableCell>
-              </TableRow>
-            </Fragment>
-          );
-        })}
-      </TableBody>
-    </Table>
+                    <ButtonIcon
+                      size="small"
+                      variant="tertiary"
+                      aria-label={expanded ? 'Hide details' : 'Show details'}
+                      aria-expanded={expanded}
+                      aria-controls={expanded ? detailsId : undefined}
+                      onPress={() => toggle(entry.id)}
+                      icon={
+                        <span aria-hidden="true">{expanded ? '▾' : '▸'}</span>
+                      }
+                    />
+                  </Td>
+                  <Td
+                    style={{
+                      overflowWrap: 'anywhere',
+                      borderBottom: expanded ? 'none' : undefined,
+                    }}
+                  >
+                    <AuditSentence entry={entry} />
+                  </Td>
+                  <Td style={{ borderBottom: expanded ? 'none' : undefined }}>
+                    <code style={{ fontFamily: 'var(--bui-font-monospace)' }}>
+                      {entry.action}
+                    </code>
+                  </Td>
+                </tr>
+                {expanded && (
+                  <tr>
+                    <Td colSpan={3} style={{ paddingTop: 0 }}>
+                      <div
+                        id={detailsId}
+                        data-testid={`audit-details-${entry.id}`}
+                        style={{ padding: 'var(--bui-space-2) 0' }}
+                      >
+                        <AuditDetails details={entry.details} />
+                      </div>
+                    </Td>
+                  </tr>
+                )}
+              </Fragment>
+            );
+          })}
+        </tbody>
+      </DataTable>
+    </div>
   );
 }

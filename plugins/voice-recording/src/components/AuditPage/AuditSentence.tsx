@@ -1,6 +1,5 @@
 import { Fragment } from 'react';
-import { Link } from '@material-ui/core';
-import { Link as RouterLink } from 'react-router-dom';
+import { Link } from '@backstage/ui';
 import { useRouteRef } from '@backstage/frontend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import type { AuditEntry } from '../../api/VoiceRecordingApi';
@@ -41,8 +40,7 @@ function Part(props: { part: SentencePart }) {
     case 'conversation':
       return conversationLink ? (
         <Link
-          component={RouterLink}
-          to={conversationLink({ id: part.id })}
+          href={conversationLink({ id: part.id })}
           title={`conversation ${part.id}`}
         >
           {part.label}
@@ -52,9 +50,7 @@ function Part(props: { part: SentencePart }) {
       );
     case 'number':
       return part.id && numberLink ? (
-        <Link component={RouterLink} to={numberLink({ id: part.id })}>
-          {part.number}
-        </Link>
+        <Link href={numberLink({ id: part.id })}>{part.number}</Link>
       ) : (
         <>{part.number}</>
       );
