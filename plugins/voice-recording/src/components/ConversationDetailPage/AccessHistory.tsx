@@ -1,13 +1,14 @@
 import useAsync from 'react-use/esm/useAsync';
 import {
-  LinearProgress,
-  Table,
+  Cell,
+  Column,
+  Row,
+  Skeleton,
   TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  Typography,
-} from '@material-ui/core';
+  TableHeader,
+  TableRoot,
+  Text,
+} from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
@@ -27,37 +28,50 @@ export function AccessHistory(props: {
   );
   return (
     <section aria-label="Access history" data-testid="access-history">
-      <Typography variant="h6" component="h2">
+      <Text as="h2" variant="title-small">
         Access history
-      </Typography>
-      {loading && <LinearProgress />}
+      </Text>
+      {loading && (
+        <Skeleton
+          width="100%"
+          height={4}
+          role="progressbar"
+          aria-label="Loading the access history"
+        />
+      )}
       <ErrorAlert error={error} />
       {value && value.items.length === 0 && (
-        <Typography variant="body2">Nobody has accessed it yet.</Typography>
+        <Text as="p" variant="body-medium">
+          Nobody has accessed it yet.
+        </Text>
       )}
       {value && value.items.length > 0 && (
-        <Table size="small" aria-label="Access history entries">
-          <TableHead>
-            <TableRow>
-              <TableCell>When</TableCell>
-              <TableCell>Who</TableCell>
-              <TableCell>Action</TableCell>
-            </TableRow>
-          </TableHead>
+        <TableRoot aria-label="Access history entries">
+          <TableHeader>
+            <Column isRowHeader>When</Column>
+            <Column>Who</Column>
+            <Column>Action</Column>
+          </TableHeader>
           <TableBody>
             {value.items.map(entry => (
-              <TableRow key={entry.id} data-testid="access-history-row">
-                <TableCell>{formatDateTime(entry.at)}</TableCell>
-                <TableCell>
+              <Row
+                key={entry.id}
+                id={entry.id}
+                data-testid="access-history-row"
+              >
+                <Cell>{formatDateTime(entry.at)}</Cell>
+                <Cell>
                   <PersonName entityRef={entry.actorRef} />
-                </TableCell>
-                <TableCell title={entry.action}>
-                  {auditActionLabel(entry.action)}
-                </TableCell>
-              </TableRow>
+                </Cell>
+                <Cell>
+                  <span title={entry.action}>
+                    {auditActionLabel(entry.action)}
+                  </span>
+                </Cell>
+              </Row>
             ))}
           </TableBody>
-        </Table>
+        </TableRoot>
       )}
     </section>
   );

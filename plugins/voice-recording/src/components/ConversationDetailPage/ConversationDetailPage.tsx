@@ -1,24 +1,24 @@
 import { ReactNode, useState } from 'react';
-import { Link as RouterLink, useParams } from 'react-router-dom';
+import { useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import {
-  Box,
+  Alert,
   Button,
   Card,
-  CardContent,
+  CardBody,
+  Cell,
+  Column,
+  Flex,
   Grid,
-  LinearProgress,
   Link,
-  Table,
+  Row,
+  Skeleton,
   TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  Typography,
-} from '@material-ui/core';
-import { Alert } from '@material-ui/lab';
-import GetAppIcon from '@material-ui/icons/GetApp';
+  TableHeader,
+  TableRoot,
+  Text,
+} from '@backstage/ui';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
 import type {
   ConversationParticipant,
@@ -49,6 +49,7 @@ import { Player } from '../Player/Player';
 import { AccessHistory } from './AccessHistory';
 import { ParticipantHistory } from './ParticipantHistory';
 import { PersonName } from '../PersonName/PersonName';
+import { DataTable, RowTh, Td } from '../ConversationsPage/DataTable';
 
 const DIRECTION_ARROW: Record<string, string> = {
   incoming: '←',
@@ -56,20 +57,26 @@ const DIRECTION_ARROW: Record<string, string> = {
   unknown: '↔',
 };
 
+/** One line of the call's metadata: a term and its value (in a `<dl>`). */
 function Field(props: { label: string; children: ReactNode }) {
   return (
     <>
-      <Grid item xs={5} md={4}>
-        <Typography variant="body2" color="textSecondary">
-          {props.label}
-        </Typography>
-      </Grid>
-      <Grid item xs={7} md={8}>
-        <Typography variant="body2" component="div">
-          {props.children ?? '—'}
-        </Typography>
-      </Grid>
+      <Text as="dt" variant="body-medium" color="secondary">
+        {props.label}
+      </Text>
+      <Text as="dd" variant="body-medium" style={{ margin: 0, minWidth: 0 }}>
+        {props.children ?? '—'}
+      </Text>
     </>
+  );
+}
+
+/** A card's section heading. */
+function SectionTitle(props: { children: ReactNode }) {
+  return (
+    <Text as="h2" variant="title-x-small">
+      {props.children}
+    </Text>
   );
 }
 
@@ -122,28 +129,28 @@ function channelLabels(c: ConversationDetail): [string, string] {
 
 function ParticipantsTable(props: { participants: ConversationParticipant[] }) {
   return (
-    <Table size="small" aria-label="Participants" data-testid="participants">
-      <TableHead>
-        <TableRow>
-          <TableCell>Role</TableCell>
-          <TableCell>Number</TableCell>
-          <TableCell>Name</TableCell>
-          <TableCell>Address</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {props.participants.map((p, i) => (
-          <TableRow key={`${p.aor}-${i}`}>
-            <TableCell>
-              {p.recorded ? 'Recorded user' : 'Other party'}
-            </TableCell>
-            <TableCell>{p.number ?? '—'}</TableCell>
-            <TableCell>{p.name ?? '—'}</TableCell>
-            <TableCell>{p.aor}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+    <div data-testid="participants">
+      <TableRoot aria-label="Participants">
+        <TableHeader>
+          <Column>Role</Column>
+          <Column isRowHeader>Number</Column>
+          <Column>Name</Column>
+          <Column>Address</Column>
+        </TableHeader>
+        <TableBody>
+          {props.participants.map((p, i) => (
+            <Row key={`${p.aor}-${i}`} id={`${p.aor}-${i}`}>
+              <Cell>{p.recorded ? 'Recorded user' : 'Other party'}</Cell>
+              <Cell>{p.number ?? '—'}</Cell>
+              <Cell>{p.name ?? '—'}</Cell>
+              <Cell>
+                <span style={{ overflowWrap: 'anywhere' }}>{p.aor}</span>
+              </Cell>
+            </Row>
+          ))}
+        </TableBody>
+      </TableRoot>
+    </div>
   );
 }
 
@@ -172,29 +179,36 @@ export function ConversationDetailPage() {
   const listPath = `${(root?.() ?? '/voice-recording').replace(/\/$/, '')}/${
     TAB_PATHS.conversations
   }`;
-  const back = (
-    <Link component={RouterLink} to={listPath}>
-      ← Conversations
-    </Link>
-  );
+  const back = <Link href={listPath}>← Conversations</Link>;
 
-  if (loading) return <LinearProgress />;
+  if (loading)
+    return (
+      <Skeleton
+        width="100%"
+        height={4}
+        role="progressbar"
+        aria-label="Loading the conversation"
+      />
+    );
   if (error) {
     if (errorStatus(error) === 404) {
       return (
-        <Box display="flex" flexDirection="column" gridGap={16}>
+        <Flex direction="column" gap="4">
           {back}
-          <Alert severity="warning" data-testid="conversation-not-visible">
-            {id} is not a conversation you can see.
-          </Alert>
-        </Box>
+          <Alert
+            status="warning"
+            icon
+            data-testid="conversation-not-visible"
+            title={`${id} is not a conversation you can see.`}
+          />
+        </Flex>
       );
     }
     return (
-      <Box display="flex" flexDirection="column" gridGap={16}>
+      <Flex direction="column" gap="4">
         {back}
         <ErrorAlert error={error} />
-      </Box>
+      </Flex>
     );
   }
   if (!conversation) return null;
@@ -203,60 +217,63 @@ export function ConversationDetailPage() {
   const figures = qualityFigures(conversation.quality);
 
   return (
-    <Box display="flex" flexDirection="column" gridGap={16}>
+    <Flex direction="column" gap="4" style={{ minWidth: 0 }}>
       {back}
-      <Box display="flex" alignItems="center" gridGap={16} flexWrap="wrap">
-        <Typography
-          variant="h5"
-          component="h1"
-          data-testid="conversation-title"
-        >
+      <Flex align="center" gap="4" style={{ flexWrap: 'wrap' }}>
+        <Text as="h1" variant="title-medium" data-testid="conversation-title">
           {conversation.number}{' '}
           {DIRECTION_ARROW[conversation.direction ?? 'unknown']}{' '}
           {conversation.otherParty ?? 'unknown'}
-        </Typography>
+        </Text>
         <QualityWarnings warnings={otherQualityWarnings(conversation)} />
-        <Box flex={1} />
+        <div style={{ flex: 1 }} />
         {perms.canDownloadConversations && (
           <Button
-            variant="outlined"
-            color="primary"
-            startIcon={<GetAppIcon />}
-            disabled={download.loading || !conversation.audio?.available}
-            onClick={() => runDownload()}
+            variant="secondary"
+            iconStart={<span aria-hidden="true">⬇</span>}
+            isDisabled={download.loading || !conversation.audio?.available}
+            onPress={() => runDownload()}
           >
             Download MP3
           </Button>
         )}
-      </Box>
+      </Flex>
       <ErrorAlert error={download.error} title="Download failed" />
       <AudioIssuesBanner conversation={conversation} />
 
       <Card>
-        <CardContent>
+        <CardBody>
           <Player
             conversation={conversation}
             labels={labels}
             onPlaybackRecorded={() => setHistoryReload(r => r + 1)}
           />
-        </CardContent>
+        </CardBody>
       </Card>
 
-      <Grid container spacing={2}>
-        <Grid item xs={12} md={6}>
-          <Card>
-            <CardContent>
-              <Typography variant="h6" component="h2">
-                Call
-              </Typography>
-              <Typography
-                variant="caption"
-                color="textSecondary"
+      <Grid.Root columns={{ initial: '1', md: '2' }} gap="4">
+        <Card>
+          <CardBody>
+            <Flex direction="column" gap="2">
+              <SectionTitle>Call</SectionTitle>
+              <Text
+                as="p"
+                variant="body-small"
+                color="secondary"
                 data-testid="conversation-zone"
+                style={{ margin: 0 }}
               >
                 {viewerZoneLabel()}
-              </Typography>
-              <Grid container spacing={1} data-testid="conversation-metadata">
+              </Text>
+              <dl
+                data-testid="conversation-metadata"
+                style={{
+                  display: 'grid',
+                  gridTemplateColumns: 'minmax(8rem, 1fr) 2fr',
+                  gap: 'var(--bui-space-1) var(--bui-space-3)',
+                  margin: 0,
+                }}
+              >
                 <Field label="Recorded number">{conversation.number}</Field>
                 <Field label="Other party">{conversation.otherParty}</Field>
                 <Field label="User">
@@ -288,96 +305,100 @@ export function ConversationDetailPage() {
                 <Field label="Codec">{conversation.codec}</Field>
                 <Field label="Audio format">{conversation.format}</Field>
                 <Field label="SHA-256">
-                  <code style={{ wordBreak: 'break-all' }}>
+                  <code
+                    style={{
+                      wordBreak: 'break-all',
+                      fontFamily: 'var(--bui-font-monospace)',
+                    }}
+                  >
                     {conversation.sha256 ?? '—'}
                   </code>
                 </Field>
-                <Field label="SIP Call-ID">{conversation.sipCallId}</Field>
+                <Field label="SIP Call-ID">
+                  <span style={{ overflowWrap: 'anywhere' }}>
+                    {conversation.sipCallId}
+                  </span>
+                </Field>
                 <Field label="Capture">
                   {conversation.captureSource}
                   {conversation.captureInstance
                     ? ` on ${conversation.captureInstance}`
                     : ''}
                 </Field>
-              </Grid>
-            </CardContent>
-          </Card>
-        </Grid>
-        <Grid item xs={12} md={6}>
-          <Card>
-            <CardContent>
-              <Typography variant="h6" component="h2">
-                Participants
-              </Typography>
+              </dl>
+            </Flex>
+          </CardBody>
+        </Card>
+        <Card>
+          <CardBody>
+            <Flex direction="column" gap="3">
+              <SectionTitle>Participants</SectionTitle>
               <ParticipantsTable participants={conversation.participants} />
               {conversation.participantHistory?.length ? (
-                <Box mt={2}>
-                  <Typography variant="h6" component="h2">
-                    Who was on the call
-                  </Typography>
+                <>
+                  <SectionTitle>Who was on the call</SectionTitle>
                   <ParticipantHistory
                     history={conversation.participantHistory}
                     endedAt={conversation.endedAt}
                   />
-                </Box>
+                </>
               ) : null}
-              <Box mt={2}>
-                <Typography variant="h6" component="h2">
-                  DTMF
-                </Typography>
-                {conversation.dtmf.length === 0 ? (
-                  <Typography variant="body2">No DTMF digits.</Typography>
-                ) : (
-                  <ul data-testid="dtmf-list" aria-label="DTMF digits">
-                    {conversation.dtmf.map((d, i) => {
-                      const offset =
-                        Date.parse(d.at) - Date.parse(conversation.startedAt);
-                      return (
-                        <li key={`${d.at}-${i}`}>
-                          <strong>{d.digit}</strong> at {formatDuration(offset)}
-                          {d.party ? ` from ${d.party}` : ''}
-                          {d.durationMs ? ` (${d.durationMs} ms)` : ''}
-                        </li>
-                      );
-                    })}
-                  </ul>
-                )}
-              </Box>
-              <Box mt={2}>
-                <Typography variant="h6" component="h2">
-                  Quality
-                </Typography>
-                {figures.length === 0 ? (
-                  <Typography variant="body2">No measurements.</Typography>
-                ) : (
-                  <Table
-                    size="small"
-                    aria-label="Quality figures"
-                    data-testid="quality-figures"
-                  >
-                    <TableBody>
-                      {figures.map(([label, value]) => (
-                        <TableRow key={label}>
-                          <TableCell>{label}</TableCell>
-                          <TableCell>{value}</TableCell>
-                        </TableRow>
-                      ))}
-                    </TableBody>
-                  </Table>
-                )}
-              </Box>
-            </CardContent>
-          </Card>
-        </Grid>
-      </Grid>
+              <SectionTitle>DTMF</SectionTitle>
+              {conversation.dtmf.length === 0 ? (
+                <Text as="p" variant="body-medium" style={{ margin: 0 }}>
+                  No DTMF digits.
+                </Text>
+              ) : (
+                <ul
+                  data-testid="dtmf-list"
+                  aria-label="DTMF digits"
+                  style={{ margin: 0, fontSize: 'var(--bui-font-size-3)' }}
+                >
+                  {conversation.dtmf.map((d, i) => {
+                    const offset =
+                      Date.parse(d.at) - Date.parse(conversation.startedAt);
+                    return (
+                      <li key={`${d.at}-${i}`}>
+                        <strong>{d.digit}</strong> at {formatDuration(offset)}
+                        {d.party ? ` from ${d.party}` : ''}
+                        {d.durationMs ? ` (${d.durationMs} ms)` : ''}
+                      </li>
+                    );
+                  })}
+                </ul>
+              )}
+              <SectionTitle>Quality</SectionTitle>
+              {figures.length === 0 ? (
+                <Text as="p" variant="body-medium" style={{ margin: 0 }}>
+                  No measurements.
+                </Text>
+              ) : (
+                <DataTable
+                  aria-label="Quality figures"
+                  data-testid="quality-figures"
+                >
+                  <tbody>
+                    {figures.map(([label, value]) => (
+                      <tr key={label}>
+                        <RowTh>{label}</RowTh>
+                        <Td>{value}</Td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </DataTable>
+              )}
+            </Flex>
+          </CardBody>
+        </Card>
+      </Grid.Root>
 
       {perms.canReadAudit && (
         <Card>
-          <CardContent>
+          <CardBody>
             <AccessHistory conversationId={id} reload={historyReload} />
-          </CardContent>
+          </CardBody>
         </Card>
       )}
-    </Box>
+    </Flex>
   );
 }

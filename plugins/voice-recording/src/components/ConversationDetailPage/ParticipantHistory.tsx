@@ -1,10 +1,11 @@
 import {
-  Table,
+  Cell,
+  Column,
+  Row,
   TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-} from '@material-ui/core';
+  TableHeader,
+  TableRoot,
+} from '@backstage/ui';
 import type { ConversationParticipantPeriod } from '@mvr/plugin-voice-recording-common';
 import { formatDateTime } from '../ConversationsPage/format';
 
@@ -20,34 +21,28 @@ export function ParticipantHistory(props: {
   // a period without an end lasted to the end of the call, or lasts still
   const openEnd = props.endedAt ? 'end of the call' : 'now';
   return (
-    <Table
-      size="small"
-      aria-label="Participant history"
-      data-testid="participant-history"
-    >
-      <TableHead>
-        <TableRow>
-          <TableCell>Party</TableCell>
-          <TableCell>Role</TableCell>
-          <TableCell>From</TableCell>
-          <TableCell>To</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {props.history.map((p, i) => (
-          <TableRow key={`${p.aor}-${p.from}-${i}`}>
-            <TableCell>
-              {p.number ?? p.aor}
-              {p.name ? ` (${p.name})` : ''}
-            </TableCell>
-            <TableCell>{p.recorded ? 'Recorded user' : 'Other party'}</TableCell>
-            <TableCell>{formatDateTime(p.from)}</TableCell>
-            <TableCell>
-              {p.to ? formatDateTime(p.to) : openEnd}
-            </TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+    <div data-testid="participant-history">
+      <TableRoot aria-label="Participant history">
+        <TableHeader>
+          <Column isRowHeader>Party</Column>
+          <Column>Role</Column>
+          <Column>From</Column>
+          <Column>To</Column>
+        </TableHeader>
+        <TableBody>
+          {props.history.map((p, i) => (
+            <Row key={`${p.aor}-${p.from}-${i}`} id={`${p.aor}-${p.from}-${i}`}>
+              <Cell>
+                {p.number ?? p.aor}
+                {p.name ? ` (${p.name})` : ''}
+              </Cell>
+              <Cell>{p.recorded ? 'Recorded user' : 'Other party'}</Cell>
+              <Cell>{formatDateTime(p.from)}</Cell>
+              <Cell>{p.to ? formatDateTime(p.to) : openEnd}</Cell>
+            </Row>
+          ))}
+        </TableBody>
+      </TableRoot>
+    </div>
   );
 }

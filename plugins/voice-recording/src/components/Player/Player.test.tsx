@@ -1,4 +1,5 @@
 import { act, fireEvent, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { makeConversationDetail } from '../../testUtils/conversations';
@@ -180,19 +181,24 @@ describe('Player', () => {
     renderPlayer();
     const audio = await readyAudio();
     expect(audio.playbackRate).toBe(1);
-    fireEvent.change(screen.getByLabelText('Playback speed'), {
-      target: { value: '1.5' },
-    });
+    const user = userEvent.setup();
+    const speed = () => screen.getByRole('button', { name: /Playback speed$/ });
+    await user.click(speed());
+    expect(screen.getAllByRole('option').map(o => o.textContent)).toEqual([
+      '0.5×',
+      '0.75×',
+      '1×',
+      '1.25×',
+      '1.5×',
+      '1.75×',
+      '2×',
+    ]);
+    await user.click(screen.getByRole('option', { name: '1.5×' }));
     expect(audio.playbackRate).toBe(1.5);
-    fireEvent.change(screen.getByTestId('speed-select'), {
-      target: { value: '0.5' },
-    });
+    expect(speed()).toHaveTextContent('1.5×');
+    await user.click(speed());
+    await user.click(screen.getByRole('option', { name: '0.5×' }));
     expect(audio.playbackRate).toBe(0.5);
-    expect(
-      Array.from(
-        (screen.getByTestId('speed-select') as HTMLSelectElement).options,
-      ).map(o => o.value),
-    ).toEqual(['0.5', '0.75', '1', '1.25', '1.5', '1.75', '2']);
   });
 
   it('seeks by clicking the waveform, with the slider and on a DTMF marker', async () => {

@@ -1,15 +1,14 @@
-import { ChangeEvent, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import {
-  Box,
-  IconButton,
-  LinearProgress,
+  Alert,
+  ButtonIcon,
+  Flex,
+  Select,
+  Skeleton,
   Slider,
-  Typography,
-} from '@material-ui/core';
-import { Alert } from '@material-ui/lab';
-import PlayArrowIcon from '@material-ui/icons/PlayArrow';
-import PauseIcon from '@material-ui/icons/Pause';
+  Text,
+} from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import {
   AudioFormat,
@@ -21,13 +20,20 @@ import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { formatDuration } from '../ConversationsPage/format';
 import { qualityWarningText } from '../ConversationsPage/QualityWarnings';
 import { otherQualityWarnings } from '../ConversationsPage/AudioIssues';
-import { LabeledTextField } from '../LabeledTextField/LabeledTextField';
 import { preferredAudioFormat } from './audioFormat';
 import { useAuthCookie } from './useAuthCookie';
 import { Waveform } from './Waveform';
 
 export const PLAYBACK_SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
 export const WAVEFORM_POINTS = 1000;
+
+/** The Seek slider's position read out in seconds ("31 seconds"), not in raw numbers. */
+const SEEK_FORMAT: Intl.NumberFormatOptions = {
+  style: 'unit',
+  unit: 'second',
+  unitDisplay: 'long',
+  maximumFractionDigits: 0,
+};
 
 /**
  * Plays a conversation in the browser: an `<audio>` element fed by the audio endpoint
@@ -167,8 +173,8 @@ export function Player(props: {
     setCurrentMs(clamped);
   };
 
-  const onSpeed = (e: ChangeEvent<{ value: unknown }>) => {
-    const value = Number(e.target.value);
+  const onSpeed = (key: unknown) => {
+    const value = Number(key);
     if (PLAYBACK_SPEEDS.includes(value)) setRate(value);
   };
 
@@ -180,10 +186,9 @@ export function Player(props: {
   };
 
   return (
-    <Box
-      display="flex"
-      flexDirection="column"
-      gridGap={8}
+    <Flex
+      direction="column"
+      gap="2"
       data-testid="player"
       aria-label="Player"
       role="region"
@@ -216,60 +221,51 @@ export function Player(props: {
           )
         }
       />
-      <Box display="flex" alignItems="center" gridGap={16} flexWrap="wrap">
-        <IconButton
+      <Flex align="center" gap="4" style={{ flexWrap: 'wrap' }}>
+        <ButtonIcon
           data-testid="play-button"
           aria-label={playing ? 'Pause' : 'Play'}
-          color="primary"
-          disabled={!audioReady}
-          onClick={togglePlay}
-        >
-          {playing ? <PauseIcon /> : <PlayArrowIcon />}
-        </IconButton>
-        <Typography
-          variant="body2"
+          variant="primary"
+          isDisabled={!audioReady}
+          onPress={togglePlay}
+          icon={<span aria-hidden="true">{playing ? '❚❚' : '▶'}</span>}
+        />
+        <Text
+          variant="body-medium"
           data-testid="player-time"
           aria-label="Playback position"
+          style={{ fontVariantNumeric: 'tabular-nums' }}
         >
           {formatDuration(currentMs)} / {formatDuration(durationMs)}
-        </Typography>
-        <Box flex={1} minWidth={200} px={1}>
+        </Text>
+        <div style={{ flex: 1, minWidth: 200 }}>
           <Slider
             aria-label="Seek"
             data-testid="seek-slider"
-            min={0}
-            max={Math.max(durationMs, 1)}
-            step={100}
-            value={Math.min(currentMs, Math.max(durationMs, 1))}
-            disabled={!audioReady}
-            getAriaValueText={v => formatDuration(v)}
-            onChange={(_, v) => seek(Array.isArray(v) ? v[0] : v)}
+            minValue={0}
+            maxValue={Math.max(durationMs, 1000) / 1000}
+            step={0.1}
+            value={Math.min(currentMs, Math.max(durationMs, 1000)) / 1000}
+            isDisabled={!audioReady}
+            formatOptions={SEEK_FORMAT}
+            onChange={v => seek((Array.isArray(v) ? v[0] : v) * 1000)}
           />
-        </Box>
-        <Box width={140}>
-          <LabeledTextField
-            select
-            fullWidth
+        </div>
+        <div style={{ width: 140 }}>
+          <Select
             label="Playback speed"
+            data-testid="speed-select"
             value={String(rate)}
             onChange={onSpeed}
-            SelectProps={{ native: true }}
-            InputLabelProps={{ shrink: true }}
-            inputProps={{
-              'aria-label': 'Playback speed',
-              'data-testid': 'speed-select',
-            }}
-          >
-            {PLAYBACK_SPEEDS.map(s => (
-              <option key={s} value={String(s)}>
-                {s}×
-              </option>
-            ))}
-          </LabeledTextField>
-        </Box>
-      </Box>
+            options={PLAYBACK_SPEEDS.map(speed => ({
+              value: String(speed),
+              label: `${speed}×`,
+            }))}
+          />
+        </div>
+      </Flex>
       {!cookie.ready && !cookie.error && (
-        <Typography variant="body2">Preparing playback…</Typography>
+        <Text variant="body-medium">Preparing playback…</Text>
       )}
       <ErrorAlert error={cookie.error} title="Could not authorise playback" />
       <ErrorAlert error={src.error} />
@@ -279,14 +275,30 @@ export function Player(props: {
         title="The playback start could not be recorded"
       />
       {conversation.audio && !conversation.audio.available && (
-        <Alert severity="info">This conversation has no audio available.</Alert>
+        <Alert
+          status="info"
+          icon
+          title="This conversation has no audio available."
+        />
       )}
       {warnings.length > 0 && (
-        <Alert severity="warning" data-testid="player-quality-warnings">
-          Quality warnings: {warnings.map(qualityWarningText).join('; ')}
-        </Alert>
+        <Alert
+          status="warning"
+          icon
+          data-testid="player-quality-warnings"
+          title={`Quality warnings: ${warnings
+            .map(qualityWarningText)
+            .join('; ')}`}
+        />
       )}
-      {waveform.loading && <LinearProgress />}
+      {waveform.loading && (
+        <Skeleton
+          width="100%"
+          height={4}
+          role="progressbar"
+          aria-label="Loading the waveform"
+        />
+      )}
       <ErrorAlert error={waveform.error} title="Waveform unavailable" />
       {waveform.value && (
         <Waveform
@@ -299,6 +311,6 @@ export function Player(props: {
           onSeek={seek}
         />
       )}
-    </Box>
+    </Flex>
   );
 }

@@ -1,5 +1,4 @@
-import { MouseEvent, useEffect, useMemo, useRef } from 'react';
-import { Box, Typography, makeStyles, useTheme } from '@material-ui/core';
+import { CSSProperties, MouseEvent, useEffect, useMemo, useRef } from 'react';
 import type { ConversationDtmfEvent } from '@mvr/plugin-voice-recording-common';
 import type { Waveform as WaveformData } from '../../api/VoiceRecordingApi';
 import { formatDuration } from '../ConversationsPage/format';
@@ -17,46 +16,63 @@ const LANE_GAP = 8;
 /** Height of the row above the canvas where DTMF markers sit. */
 const MARKER_ROW = 18;
 
-const useStyles = makeStyles(theme => ({
-  root: {
-    position: 'relative',
-    width: '100%',
-    paddingTop: MARKER_ROW,
-    userSelect: 'none',
-  },
-  canvas: {
-    display: 'block',
-    width: '100%',
-    height: WAVEFORM_HEIGHT,
-    cursor: 'pointer',
-    background: theme.palette.background.default,
-    borderRadius: 4,
-  },
-  label: {
-    position: 'absolute',
-    left: 4,
-    padding: '0 4px',
-    borderRadius: 2,
-    background: theme.palette.background.paper,
-    opacity: 0.9,
-    pointerEvents: 'none',
-    fontSize: 12,
-  },
-  marker: {
-    position: 'absolute',
-    top: 0,
-    transform: 'translateX(-50%)',
-    minWidth: 16,
-    padding: '0 3px',
-    border: 'none',
-    borderRadius: 3,
-    fontSize: 11,
-    lineHeight: '16px',
-    cursor: 'pointer',
-    color: theme.palette.common.white,
-    background: theme.palette.secondary.main,
-  },
-}));
+const rootStyle: CSSProperties = {
+  position: 'relative',
+  width: '100%',
+  paddingTop: MARKER_ROW,
+  userSelect: 'none',
+};
+const canvasStyle: CSSProperties = {
+  display: 'block',
+  width: '100%',
+  height: WAVEFORM_HEIGHT,
+  cursor: 'pointer',
+  background: 'var(--bui-bg-neutral-2)',
+  borderRadius: 'var(--bui-radius-2)',
+};
+const labelStyle: CSSProperties = {
+  position: 'absolute',
+  left: 4,
+  padding: '0 4px',
+  borderRadius: 'var(--bui-radius-1)',
+  background: 'var(--bui-bg-neutral-1)',
+  color: 'var(--bui-fg-primary)',
+  opacity: 0.9,
+  pointerEvents: 'none',
+  fontFamily: 'var(--bui-font-regular)',
+  fontSize: 12,
+};
+const markerStyle: CSSProperties = {
+  position: 'absolute',
+  top: 0,
+  transform: 'translateX(-50%)',
+  minWidth: 16,
+  padding: '0 3px',
+  border: 'none',
+  borderRadius: 3,
+  fontSize: 11,
+  lineHeight: '16px',
+  cursor: 'pointer',
+  color: 'var(--bui-fg-solid)',
+  background: 'var(--bui-bg-solid)',
+};
+
+/**
+ * The canvas colours from the Backstage UI theme in force (light or dark): the CSS
+ * variables as the canvas sees them, with fallbacks where no BUI stylesheet is loaded.
+ */
+function waveformColors(element: Element) {
+  const style = getComputedStyle(element);
+  const v = (name: string, fallback: string) =>
+    style.getPropertyValue(name).trim() || fallback;
+  return {
+    played: v('--bui-bg-solid', '#1f5493'),
+    unplayed: v('--bui-fg-disabled', '#bdbdbd'),
+    cursor: v('--bui-negative-fg', '#d32f2f'),
+    dtmf: v('--bui-warning-fg', '#b25e00'),
+    separator: v('--bui-border-1', '#e0e0e0'),
+  };
+}
 
 /**
  * Both channels of a conversation as a waveform (top = recorded user, bottom = other
@@ -72,8 +88,6 @@ export function Waveform(props: {
   startedAt?: string;
   onSeek: (ms: number) => void;
 }) {
-  const classes = useStyles();
-  const theme = useTheme();
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const { waveform, durationMs, labels, dtmf, startedAt } = props;
 
@@ -96,22 +110,17 @@ export function Waveform(props: {
   const progress = timeFraction(props.currentMs, durationMs);
 
   useEffect(() => {
-    const ctx = canvasRef.current?.getContext('2d');
-    if (!ctx) return;
+    const canvas = canvasRef.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
     drawWaveform(
       ctx,
       layout,
       { width: WAVEFORM_WIDTH, height: WAVEFORM_HEIGHT },
       progress,
-      {
-        played: theme.palette.primary.main,
-        unplayed: theme.palette.grey[400],
-        cursor: theme.palette.error.main,
-        dtmf: theme.palette.secondary.main,
-        separator: theme.palette.divider,
-      },
+      waveformColors(canvas),
     );
-  }, [layout, progress, theme]);
+  }, [layout, progress]);
 
   const seekAt = (e: MouseEvent<HTMLElement>) => {
     const rect = e.currentTarget.getBoundingClientRect();
@@ -123,14 +132,14 @@ export function Waveform(props: {
 
   const ariaLabel = `Waveform: top channel ${labels[0]}, bottom channel ${labels[1]}`;
   return (
-    <Box className={classes.root}>
+    <div style={rootStyle}>
       {/* Clicking seeks; the Seek slider is the keyboard equivalent. */}
       {/* eslint-disable-next-line jsx-a11y/click-events-have-key-events, jsx-a11y/no-noninteractive-element-interactions */}
       <canvas
         ref={canvasRef}
         width={WAVEFORM_WIDTH}
         height={WAVEFORM_HEIGHT}
-        className={classes.canvas}
+        style={canvasStyle}
         role="img"
         aria-label={ariaLabel}
         data-testid="waveform"
@@ -138,13 +147,9 @@ export function Waveform(props: {
         onClick={seekAt}
       />
       {layout.channels.map(channel => (
-        <Typography
+        <span
           key={channel.index}
-          component="span"
-          className={classes.label}
-          style={{
-            top: MARKER_ROW + channel.top + 2,
-          }}
+          style={{ ...labelStyle, top: MARKER_ROW + channel.top + 2 }}
           data-testid={
             channel.index === 0
               ? 'waveform-label-recorded'
@@ -152,14 +157,13 @@ export function Waveform(props: {
           }
         >
           {channel.label}
-        </Typography>
+        </span>
       ))}
       {layout.dtmf.map((marker, i) => (
         <button
           type="button"
           key={`${marker.offsetMs}-${i}`}
-          className={classes.marker}
-          style={{ left: `${marker.fraction * 100}%` }}
+          style={{ ...markerStyle, left: `${marker.fraction * 100}%` }}
           data-testid="dtmf-marker"
           data-offset-ms={Math.round(marker.offsetMs)}
           aria-label={`DTMF ${marker.digit} at ${formatDuration(
@@ -171,6 +175,6 @@ export function Waveform(props: {
           {marker.digit}
         </button>
       ))}
-    </Box>
+    </div>
   );
 }
