@@ -1,5 +1,5 @@
 import { FormEvent, useState } from 'react';
-import { Box, Button, Typography } from '@material-ui/core';
+import { Button, Flex, Text } from '@backstage/ui';
 import { TimeSlot, validateSlot } from '@mvr/plugin-voice-recording-common';
 import { SlotFields } from '../SlotFields/SlotFields';
 
@@ -25,24 +25,23 @@ export function AddSlotForm(props: {
   };
 
   return (
-    <Box component="form" onSubmit={submit} aria-label="Add slot">
-      <Typography variant="subtitle2">Add a slot</Typography>
-      <SlotFields value={slot} onChange={setSlot} disabled={props.busy} />
-      {touched && problem && (
-        <Typography color="error" variant="body2" role="alert">
-          {problem}
-        </Typography>
-      )}
-      <Box mt={1}>
-        <Button
-          type="submit"
-          variant="outlined"
-          color="primary"
-          disabled={props.busy}
-        >
-          Add slot
-        </Button>
-      </Box>
-    </Box>
+    <form onSubmit={submit} aria-label="Add slot">
+      <Flex direction="column" gap="2">
+        <Text as="h3" variant="body-medium" weight="bold">
+          Add a slot
+        </Text>
+        <SlotFields value={slot} onChange={setSlot} disabled={props.busy} />
+        {touched && problem && (
+          <Text as="p" color="danger" variant="body-small" role="alert">
+            {problem}
+          </Text>
+        )}
+        <div>
+          <Button type="submit" variant="secondary" isDisabled={props.busy}>
+            Add slot
+          </Button>
+        </div>
+      </Flex>
+    </form>
   );
 }

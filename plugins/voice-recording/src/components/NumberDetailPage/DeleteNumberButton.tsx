@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Box, Button } from '@material-ui/core';
+import { Button, Flex } from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
@@ -45,20 +45,20 @@ export function DeleteNumberButton(props: {
   };
 
   return (
-    <Box display="flex" flexDirection="column" gridGap={8}>
-      <Box>
+    <Flex direction="column" gap="2">
+      <div>
         <Button
-          variant="outlined"
-          color="secondary"
-          disabled={props.disabled || busy}
-          onClick={() => {
+          variant="secondary"
+          destructive
+          isDisabled={props.disabled || busy}
+          onPress={() => {
             setError(undefined);
             setAsking(true);
           }}
         >
           Delete number
         </Button>
-      </Box>
+      </div>
       <ErrorAlert error={error} title="Could not delete the number" />
       <ConfirmDialog
         open={asking}
@@ -68,6 +68,6 @@ export function DeleteNumberButton(props: {
         onConfirm={remove}
         onClose={() => setAsking(false)}
       />
-    </Box>
+    </Flex>
   );
 }

@@ -1,9 +1,16 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { makeNumber, responseError } from '../../testUtils/fixtures';
 import { NumberDetailPage } from './NumberDetailPage';
 import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
+
+/** The input of a time field (a text box or a time picker's combobox), by its label. */
+const timeInput = (
+  root: { getAllByLabelText: typeof screen.getAllByLabelText },
+  label: string,
+) => root.getAllByLabelText(label).find(el => el.tagName === 'INPUT')!;
 
 const ALLOW = 'ALLOW' as any; // AuthorizeResult.ALLOW
 
@@ -62,11 +69,9 @@ describe('NumberDetailPage', () => {
       )
       .mockResolvedValueOnce(number);
     renderPage({ getNumber: jest.fn(async () => number), updateNumber });
-    const settings = (
-      await screen.findByRole('form', {
-        name: 'Number settings',
-      })
-    ).closest('div.MuiPaper-root') as HTMLElement;
+    await screen.findByRole('form', { name: 'Number settings' });
+    // the Settings section (a region named by its heading)
+    const settings = screen.getByRole('region', { name: 'Settings' });
 
     fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
     // Next to the form that raised it.
@@ -213,10 +218,10 @@ describe('NumberDetailPage', () => {
 
     const form = await screen.findByRole('form', { name: 'Add slot' });
     fireEvent.click(within(form).getByLabelText('Sat'));
-    fireEvent.change(within(form).getByLabelText('Start'), {
+    fireEvent.change(timeInput(within(form), 'Start'), {
       target: { value: '09:00' },
     });
-    fireEvent.change(within(form).getByLabelText('End'), {
+    fireEvent.change(timeInput(within(form), 'End'), {
       target: { value: '12:00' },
     });
     fireEvent.click(within(form).getByRole('button', { name: 'Add slot' }));
@@ -231,5 +236,67 @@ describe('NumberDetailPage', () => {
       'week-grid-slot',
     );
     expect(saturday).toHaveAttribute('aria-label', 'Sat 09:00-12:00');
+  });
+
+  it('says which planning model the schedule was applied from and whether it still follows it', async () => {
+    const following = makeNumber({
+      planningModel: 'Office hours',
+      followsPlanningModel: true,
+    });
+    const getNumber = jest.fn(async () => following);
+    const { unmount } = await renderPage({ getNumber });
+    const origin = await screen.findByTestId('schedule-origin');
+    expect(origin).toHaveTextContent('Planning model: Office hours');
+    expect(origin).toHaveTextContent('still follows it');
+    unmount();
+
+    getNumber.mockResolvedValue({ ...following, followsPlanningModel: false });
+    await renderPage({ getNumber });
+    expect(await screen.findByTestId('schedule-origin')).toHaveTextContent(
+      'Planning model: Office hours — applied from it, but no longer follows it: the model was edited after it was applied.',
+    );
+  });
+
+  it("says a hand-made schedule is the number's own", async () => {
+    await renderPage({ getNumber: jest.fn(async () => makeNumber()) });
+    expect(await screen.findByTestId('schedule-origin')).toHaveTextContent(
+      'Own schedule (not from a planning model).',
+    );
+  });
+
+  it('applies a chosen planning model (a Select) and shows the answer', async () => {
+    const number = makeNumber();
+    const applyPlanningModel = jest.fn(async () => ({
+      ...number,
+      planningModel: 'Office hours',
+      followsPlanningModel: true,
+    }));
+    await renderPage({
+      getNumber: jest.fn(async () => number),
+      listPlanningModels: jest.fn(async () => ({
+        items: [
+          { id: 'pm1', name: 'Office hours', slots: [] },
+          { id: 'pm2', name: 'Nights', slots: [] },
+        ],
+      })),
+      applyPlanningModel,
+    });
+    const user = userEvent.setup();
+    const apply = await screen.findByRole('button', {
+      name: 'Apply planning model',
+    });
+    expect(apply).toBeDisabled();
+    await user.click(screen.getByRole('button', { name: /Planning model/ }));
+    await user.click(
+      await screen.findByRole('option', { name: 'Office hours' }),
+    );
+    await user.click(apply);
+    expect(await screen.findByTestId('success-alert')).toHaveTextContent(
+      'Planning model applied',
+    );
+    expect(applyPlanningModel).toHaveBeenCalledWith('n1', 'pm1');
+    expect(screen.getByTestId('schedule-origin')).toHaveTextContent(
+      'Planning model: Office hours',
+    );
   });
 });

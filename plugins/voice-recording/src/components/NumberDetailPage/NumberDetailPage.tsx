@@ -1,16 +1,17 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import {
-  Box,
+  Alert,
+  Card,
+  CardBody,
+  Flex,
   Grid,
-  LinearProgress,
-  Paper,
-  Typography,
-} from '@material-ui/core';
-import { Alert } from '@material-ui/lab';
+  Link,
+  Skeleton,
+  Text,
+} from '@backstage/ui';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
-import { Link } from '@backstage/core-components';
 import { rootRouteRef, TAB_PATHS } from '../../routes';
 import type { RecordedNumberWithStatus } from '@mvr/plugin-voice-recording-common';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
@@ -40,8 +41,9 @@ interface Outcome {
 }
 
 /**
- * A titled section; its action's message is shown at its end and any change in
- * its fields (a bubbling change event) makes that message stale (`onEdit`).
+ * A titled section (a region named by its heading); its action's message is shown at
+ * its end and any change in its fields (a bubbling change event, or `onEdit` called
+ * by a field without one) makes that message stale.
  */
 function Section(props: {
   title: string;
@@ -50,25 +52,66 @@ function Section(props: {
   children: React.ReactNode;
 }) {
   const { outcome } = props;
+  const headingId = `vr-section-${useId().replace(/:/g, '')}`;
   return (
-    <Paper variant="outlined">
-      <Box p={2} onChange={props.onEdit}>
-        <Typography variant="h6" component="h2" gutterBottom>
-          {props.title}
-        </Typography>
-        {props.children}
-        {outcome && (
-          <Box mt={1}>
-            <ErrorAlert error={outcome.error} />
-            {outcome.notice && !outcome.error && (
-              <Alert severity="success" data-testid="success-alert">
-                {outcome.notice}
-              </Alert>
+    <section aria-labelledby={headingId}>
+      <Card>
+        <CardBody>
+          <Flex direction="column" gap="3" onChange={props.onEdit}>
+            <Text as="h2" variant="title-x-small" id={headingId}>
+              {props.title}
+            </Text>
+            {props.children}
+            {outcome && (
+              <>
+                <ErrorAlert error={outcome.error} />
+                {outcome.notice && !outcome.error && (
+                  <SuccessAlert>{outcome.notice}</SuccessAlert>
+                )}
+              </>
             )}
-          </Box>
-        )}
-      </Box>
-    </Paper>
+          </Flex>
+        </CardBody>
+      </Card>
+    </section>
+  );
+}
+
+function SuccessAlert(props: { children: React.ReactNode }) {
+  return (
+    <Alert
+      status="success"
+      icon
+      role="status"
+      data-testid="success-alert"
+      title={props.children}
+    />
+  );
+}
+
+/**
+ * Where the schedule came from: the planning model it was copied from and whether it
+ * still equals it (copy-on-apply, docs/planning-models.md), or the number's own.
+ */
+function ScheduleOrigin(props: { number: RecordedNumberWithStatus }) {
+  const { planningModel, followsPlanningModel } = props.number;
+  if (!planningModel) {
+    return (
+      <Text as="p" color="secondary" data-testid="schedule-origin">
+        Own schedule (not from a planning model).
+      </Text>
+    );
+  }
+  return (
+    <Text as="p" color="secondary" data-testid="schedule-origin">
+      <span>Planning model: {planningModel}</span>
+      {' — '}
+      <span data-follows={String(!!followsPlanningModel)}>
+        {followsPlanningModel
+          ? 'the schedule was applied from it and still follows it.'
+          : 'applied from it, but no longer follows it: the model was edited after it was applied. Apply it again to follow it.'}
+      </span>
+    </Text>
   );
 }
 
@@ -110,49 +153,47 @@ export function NumberDetailPage() {
   const editedIn = (section: SectionName) =>
     setOutcome(o => (o?.section === section ? undefined : o));
 
-  if (loaded.loading) return <LinearProgress />;
+  if (loaded.loading) return <Skeleton width="100%" height={32} />;
   if (loaded.error) {
     // 404 covers both "does not exist" and "not yours" (visibility is filtered in SQL).
     if (errorStatus(loaded.error) === 404) {
       return (
-        <Alert severity="warning" data-testid="number-not-visible">
-          This is not a recorded number you can see.
-        </Alert>
+        <Alert
+          status="warning"
+          icon
+          data-testid="number-not-visible"
+          title="This is not a recorded number you can see."
+        />
       );
     }
     return <ErrorAlert error={loaded.error} />;
   }
   if (deleted) {
     return (
-      <Alert severity="success" data-testid="success-alert">
+      <SuccessAlert>
         Number {deleted} deleted. Its recorded conversations are kept.{' '}
         {rootLink && (
-          <Link to={`${rootLink()}/${TAB_PATHS.numbers}`}>
+          <Link href={`${rootLink()}/${TAB_PATHS.numbers}`}>
             Back to the numbers
           </Link>
         )}
-      </Alert>
+      </SuccessAlert>
     );
   }
   if (!number) return null;
 
   return (
-    <Box display="flex" flexDirection="column" gridGap={16}>
-      <Box display="flex" alignItems="center" gridGap={16}>
-        <Typography variant="h5" component="h1" data-testid="number-title">
+    <Flex direction="column" gap="4">
+      <Flex align="center" gap="4" style={{ flexWrap: 'wrap' }}>
+        <Text as="h1" variant="title-medium" data-testid="number-title">
           {number.number}
-        </Typography>
+        </Text>
         <StatusBadge status={number.status} fmu={number.fmu} />
-        <Typography color="textSecondary" data-testid="number-owner">
+        <Text color="secondary" data-testid="number-owner">
           <PersonName entityRef={number.userRef} />
-        </Typography>
-        {number.planningModel && (
-          <Typography color="textSecondary">
-            Planning model: {number.planningModel}
-          </Typography>
-        )}
-      </Box>
-      {busy && <LinearProgress />}
+        </Text>
+      </Flex>
+      {busy && <Skeleton width="100%" height={4} />}
       <Section
         title="Settings"
         outcome={outcome?.section === 'settings' ? outcome : undefined}
@@ -163,6 +204,7 @@ export function NumberDetailPage() {
           disabled={!canUpdateNumbers}
           canChangeOwner={canCreateNumbers}
           busy={busy}
+          onEdit={() => editedIn('settings')}
           onSave={request =>
             run('settings', 'Settings saved', () =>
               api.updateNumber(number.id, request),
@@ -175,25 +217,30 @@ export function NumberDetailPage() {
         outcome={outcome?.section === 'schedule' ? outcome : undefined}
         onEdit={() => editedIn('schedule')}
       >
-        <Grid container spacing={2}>
-          <Grid item xs={12} md={8}>
+        <ScheduleOrigin number={number} />
+        <Grid.Root columns={{ initial: '1', md: '3' }} gap="4">
+          <Grid.Item
+            colSpan={{ initial: '1', md: '2' }}
+            style={{ minWidth: 0 }}
+          >
             <RecordingRule number={number} />
             {recordingRuleKind(number) !== 'schedule' && (
-              <Typography
-                variant="body2"
-                color="textSecondary"
+              <Text
+                as="p"
+                variant="body-small"
+                color="secondary"
                 data-testid="schedule-not-in-effect"
               >
                 The weekly schedule below is not in effect while the number is
                 not on Auto.
-              </Typography>
+              </Text>
             )}
             <WeekGrid
               slots={number.slots}
               timeZone={number.settings.timeZone}
             />
-          </Grid>
-          <Grid item xs={12} md={4}>
+          </Grid.Item>
+          <Grid.Item style={{ minWidth: 0 }}>
             <SlotList
               slots={number.slots}
               disabled={busy}
@@ -206,38 +253,35 @@ export function NumberDetailPage() {
                   : undefined
               }
             />
-          </Grid>
-          {canUpdateNumbers && (
-            <>
-              <Grid item xs={12}>
-                <AddSlotForm
-                  busy={busy}
-                  onAdd={slot =>
-                    run('schedule', 'Slot added', () =>
-                      api.addSlot(number.id, slot),
-                    )
-                  }
-                />
-              </Grid>
-              <Grid item xs={12}>
-                <ApplyPlanningModelForm
-                  busy={busy}
-                  onApply={modelId =>
-                    run('schedule', 'Planning model applied', () =>
-                      api.applyPlanningModel(number.id, modelId),
-                    )
-                  }
-                />
-              </Grid>
-            </>
-          )}
-        </Grid>
+          </Grid.Item>
+        </Grid.Root>
+        {canUpdateNumbers && (
+          <>
+            <AddSlotForm
+              busy={busy}
+              onAdd={slot =>
+                run('schedule', 'Slot added', () =>
+                  api.addSlot(number.id, slot),
+                )
+              }
+            />
+            <ApplyPlanningModelForm
+              busy={busy}
+              onEdit={() => editedIn('schedule')}
+              onApply={modelId =>
+                run('schedule', 'Planning model applied', () =>
+                  api.applyPlanningModel(number.id, modelId),
+                )
+              }
+            />
+          </>
+        )}
       </Section>
       <DeleteNumberButton
         number={number}
         disabled={busy}
         onDeleted={() => setDeleted(number.number)}
       />
-    </Box>
+    </Flex>
   );
 }

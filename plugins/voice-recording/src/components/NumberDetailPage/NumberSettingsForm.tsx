@@ -1,12 +1,13 @@
-import { LabeledTextField } from '../LabeledTextField/LabeledTextField';
 import { FormEvent, useEffect, useState } from 'react';
 import {
-  Box,
   Button,
   Checkbox,
-  FormControlLabel,
+  Flex,
   Grid,
-} from '@material-ui/core';
+  Select,
+  Text,
+  TextField,
+} from '@backstage/ui';
 import {
   NumberSettings,
   RecordedNumberWithStatus,
@@ -37,9 +38,18 @@ export function NumberSettingsForm(props: {
   canChangeOwner?: boolean;
   busy?: boolean;
   onSave: (request: UpdateNumberRequest) => void;
+  /** A field changed (the last save's message is stale). */
+  onEdit?: () => void;
 }) {
-  const [state, setState] = useState<FormState>(() => fromNumber(props.number));
-  useEffect(() => setState(fromNumber(props.number)), [props.number]);
+  const [state, setStateRaw] = useState<FormState>(() =>
+    fromNumber(props.number),
+  );
+  const { onEdit } = props;
+  const setState: typeof setStateRaw = update => {
+    setStateRaw(update);
+    onEdit?.();
+  };
+  useEffect(() => setStateRaw(fromNumber(props.number)), [props.number]);
 
   const fieldErrors = validateNumberSettings(state.settings, state);
   const errorOf = (field: string) =>
@@ -55,16 +65,9 @@ export function NumberSettingsForm(props: {
     checked: boolean,
     onChange: (v: boolean) => void,
   ) => (
-    <FormControlLabel
-      label={label}
-      control={
-        <Checkbox
-          checked={checked}
-          disabled={disabled}
-          onChange={e => onChange(e.target.checked)}
-        />
-      }
-    />
+    <Checkbox isSelected={checked} isDisabled={disabled} onChange={onChange}>
+      {label}
+    </Checkbox>
   );
 
   const submit = (e: FormEvent) => {
@@ -79,11 +82,14 @@ export function NumberSettingsForm(props: {
     });
   };
 
+  /** The field's rule error in place of its hint (the field is marked invalid too). */
+  const hint = (field: string, text: string) => errorOf(field) ?? text;
+
   return (
-    <Box component="form" onSubmit={submit} aria-label="Number settings">
-      <Grid container spacing={1}>
+    <form onSubmit={submit} aria-label="Number settings">
+      <Flex direction="column" gap="4">
         {props.canChangeOwner && !props.disabled && (
-          <Grid item xs={12} sm={6} md={4}>
+          <div style={{ maxWidth: 420 }}>
             <PeoplePicker
               label="Owner"
               required
@@ -92,97 +98,81 @@ export function NumberSettingsForm(props: {
               onChange={ref => setState(s => ({ ...s, userRef: ref }))}
               helperText="The person whose calls on this number are recorded"
             />
-          </Grid>
+          </div>
         )}
-        <Grid item xs={12} sm={6}>
-          {check('MVR active', state.mvrActive, v =>
-            setState(s => ({ ...s, mvrActive: v })),
-          )}
-          {check('FMU', state.fmu, v => setState(s => ({ ...s, fmu: v })))}
-          {errorOf('mvrActive') && (
-            <Box color="error.main" fontSize="0.8rem">
-              {errorOf('mvrActive')}
-            </Box>
-          )}
-        </Grid>
-        <Grid item xs={12} sm={6}>
-          {check('Beep', state.settings.beep, v => setSetting('beep', v))}
-          {check('SMS on status change', state.settings.smsOnStatusChange, v =>
-            setSetting('smsOnStatusChange', v),
-          )}
-          {check('Self-management', state.settings.selfManaged, v =>
-            setSetting('selfManaged', v),
-          )}
-          {check('Simultaneous calls', state.settings.simultaneousCalls, v =>
-            setSetting('simultaneousCalls', v),
-          )}
-        </Grid>
-        <Grid item xs={12} sm={4}>
-          <LabeledTextField
-            select
-            fullWidth
+        <Grid.Root columns={{ initial: '1', sm: '2' }} gap="3">
+          <Flex direction="column" gap="2">
+            {check('MVR active', state.mvrActive, v =>
+              setState(s => ({ ...s, mvrActive: v })),
+            )}
+            {check('FMU', state.fmu, v => setState(s => ({ ...s, fmu: v })))}
+            {errorOf('mvrActive') && (
+              <Text color="danger" variant="body-small" role="alert">
+                {errorOf('mvrActive')}
+              </Text>
+            )}
+          </Flex>
+          <Flex direction="column" gap="2">
+            {check('Beep', state.settings.beep, v => setSetting('beep', v))}
+            {check(
+              'SMS on status change',
+              state.settings.smsOnStatusChange,
+              v => setSetting('smsOnStatusChange', v),
+            )}
+            {check('Self-management', state.settings.selfManaged, v =>
+              setSetting('selfManaged', v),
+            )}
+            {check('Simultaneous calls', state.settings.simultaneousCalls, v =>
+              setSetting('simultaneousCalls', v),
+            )}
+          </Flex>
+        </Grid.Root>
+        <Grid.Root columns={{ initial: '1', sm: '3' }} gap="3">
+          <Select
             label="Status mode"
-            SelectProps={{ native: true }}
-            disabled={disabled}
+            isDisabled={disabled}
             value={state.settings.statusMode}
-            onChange={e =>
-              setSetting(
-                'statusMode',
-                e.target.value as NumberSettings['statusMode'],
-              )
+            onChange={key =>
+              setSetting('statusMode', key as NumberSettings['statusMode'])
             }
-            error={!!errorOf('statusMode')}
-            helperText={errorOf('statusMode') ?? 'Auto follows the schedule'}
-          >
-            <option value="auto">Auto</option>
-            <option value="manual">Manual</option>
-          </LabeledTextField>
-        </Grid>
-        <Grid item xs={12} sm={4}>
-          <LabeledTextField
-            select
-            fullWidth
-            label="Active status"
-            SelectProps={{ native: true }}
-            disabled={disabled}
-            value={state.settings.activeStatus}
-            onChange={e =>
-              setSetting(
-                'activeStatus',
-                e.target.value as NumberSettings['activeStatus'],
-              )
-            }
-            error={!!errorOf('activeStatus')}
-            helperText={errorOf('activeStatus') ?? 'Used in Manual mode'}
-          >
-            <option value="professional">Professional</option>
-            <option value="private">Private</option>
-          </LabeledTextField>
-        </Grid>
-        <Grid item xs={12} sm={4}>
-          <LabeledTextField
-            fullWidth
-            label="Time zone"
-            disabled={disabled}
-            value={state.settings.timeZone}
-            onChange={e => setSetting('timeZone', e.target.value)}
-            error={!!errorOf('timeZone')}
-            helperText={errorOf('timeZone') ?? 'IANA, e.g. Europe/Brussels'}
+            isInvalid={!!errorOf('statusMode')}
+            description={hint('statusMode', 'Auto follows the schedule')}
+            options={[
+              { value: 'auto', label: 'Auto' },
+              { value: 'manual', label: 'Manual' },
+            ]}
           />
-        </Grid>
+          <Select
+            label="Active status"
+            isDisabled={disabled}
+            value={state.settings.activeStatus}
+            onChange={key =>
+              setSetting('activeStatus', key as NumberSettings['activeStatus'])
+            }
+            isInvalid={!!errorOf('activeStatus')}
+            description={hint('activeStatus', 'Used in Manual mode')}
+            options={[
+              { value: 'professional', label: 'Professional' },
+              { value: 'private', label: 'Private' },
+            ]}
+          />
+          <TextField
+            label="Time zone"
+            isDisabled={disabled}
+            value={state.settings.timeZone}
+            onChange={v => setSetting('timeZone', v)}
+            isInvalid={!!errorOf('timeZone')}
+            description={hint('timeZone', 'IANA, e.g. Europe/Brussels')}
+          />
+        </Grid.Root>
         {!props.disabled && (
-          <Grid item xs={12}>
-            <Button
-              type="submit"
-              variant="contained"
-              color="primary"
-              disabled={props.busy}
-            >
+          <div>
+            <Button type="submit" variant="primary" isDisabled={props.busy}>
               Save settings
             </Button>
-          </Grid>
+          </div>
         )}
-      </Grid>
-    </Box>
+      </Flex>
+    </form>
   );
 }

@@ -1,12 +1,5 @@
 import { useState } from 'react';
-import {
-  IconButton,
-  List,
-  ListItem,
-  ListItemSecondaryAction,
-  ListItemText,
-} from '@material-ui/core';
-import DeleteIcon from '@material-ui/icons/Delete';
+import { Button, Flex, Text } from '@backstage/ui';
 import { TimeSlot, describeSlot } from '@mvr/plugin-voice-recording-common';
 import { ConfirmDialog } from '../ConfirmDialog/ConfirmDialog';
 
@@ -22,25 +15,37 @@ export function SlotList(props: {
   const [toDelete, setToDelete] = useState<TimeSlot>();
   return (
     <>
-      <List dense aria-label="Slots" data-testid="slot-list">
+      <ul
+        aria-label="Slots"
+        data-testid="slot-list"
+        style={{ listStyle: 'none', margin: 0, padding: 0 }}
+      >
         {props.slots.map((slot, i) => (
-          <ListItem key={slot.id ?? i}>
-            <ListItemText primary={describeSlot(slot)} />
-            {props.onDelete && slot.id && (
-              <ListItemSecondaryAction>
-                <IconButton
-                  edge="end"
+          <li
+            key={slot.id ?? i}
+            style={{
+              padding: 'var(--bui-space-1) 0',
+              borderBottom: '1px solid var(--bui-border-1)',
+            }}
+          >
+            <Flex align="center" justify="between" gap="2">
+              <Text>{describeSlot(slot)}</Text>
+              {props.onDelete && slot.id && (
+                <Button
+                  size="small"
+                  variant="tertiary"
+                  destructive
                   aria-label={`Delete slot ${describeSlot(slot)}`}
-                  disabled={props.disabled}
-                  onClick={() => setToDelete(slot)}
+                  isDisabled={props.disabled}
+                  onPress={() => setToDelete(slot)}
                 >
-                  <DeleteIcon />
-                </IconButton>
-              </ListItemSecondaryAction>
-            )}
-          </ListItem>
+                  Delete
+                </Button>
+              )}
+            </Flex>
+          </li>
         ))}
-      </List>
+      </ul>
       <ConfirmDialog
         open={!!toDelete}
         title="Delete slot"

@@ -4,6 +4,12 @@ import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { responseError } from '../../testUtils/fixtures';
 import { PlanningModelEditor } from './PlanningModelEditor';
 
+/** The input of a time field (a text box or a time picker's combobox), by its label. */
+const timeInput = (
+  root: { getAllByLabelText: typeof screen.getAllByLabelText },
+  label: string,
+) => root.getAllByLabelText(label).find(el => el.tagName === 'INPUT')!;
+
 const model = {
   id: 'pm1',
   name: 'Option1',
@@ -16,6 +22,35 @@ const model = {
 };
 
 describe('PlanningModelEditor', () => {
+  it('says how many numbers use the model, how many follow it, and the copy-on-apply rule', async () => {
+    await renderInTestApp(
+      <PlanningModelEditor
+        model={{ ...model, usedBy: 3, followedBy: 2 }}
+        onSaved={jest.fn()}
+        onCancel={jest.fn()}
+      />,
+      { apis: [[voiceRecordingApiRef, {}]] },
+    );
+    const usage = screen.getByTestId('planning-model-usage');
+    expect(usage).toHaveTextContent(
+      'Used by 3 numbers (2 follow it, 1 no longer does).',
+    );
+    expect(usage).toHaveTextContent(
+      'A planning model is copied when it is applied: saving it changes no number',
+    );
+  });
+
+  it('a new model has no usage line', async () => {
+    await renderInTestApp(
+      <PlanningModelEditor onSaved={jest.fn()} onCancel={jest.fn()} />,
+      { apis: [[voiceRecordingApiRef, {}]] },
+    );
+    expect(
+      screen.getByRole('heading', { name: 'New planning model' }),
+    ).toBeInTheDocument();
+    expect(screen.queryByTestId('planning-model-usage')).toBeNull();
+  });
+
   it('shows the backend slot error next to the slot it names', async () => {
     const updatePlanningModel = jest.fn(async () => {
       throw await responseError(400, 'InputError', 'invalid slots', {
@@ -92,7 +127,7 @@ describe('PlanningModelEditor', () => {
     fireEvent.change(screen.getByLabelText(/Name/), {
       target: { value: 'Traders' },
     });
-    fireEvent.change(screen.getByLabelText('End (slot 1)'), {
+    fireEvent.change(timeInput(screen, 'End (slot 1)'), {
       target: { value: '17:30' },
     });
     fireEvent.click(

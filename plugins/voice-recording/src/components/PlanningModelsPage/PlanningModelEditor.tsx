@@ -1,6 +1,13 @@
-import { LabeledTextField } from '../LabeledTextField/LabeledTextField';
 import { FormEvent, useMemo, useState } from 'react';
-import { Box, Button, Grid, Paper, Typography } from '@material-ui/core';
+import {
+  Button,
+  Card,
+  CardBody,
+  Flex,
+  Grid,
+  Text,
+  TextField,
+} from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import {
   PlanningModel,
@@ -13,6 +20,7 @@ import { errorDetails } from '../../api/errors';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { WeekGrid } from '../WeekGrid/WeekGrid';
 import { SlotEditor } from './SlotEditor';
+import { COPY_ON_APPLY_RULE, usageText } from './usage';
 
 const DEFAULT_SLOTS: TimeSlot[] = [
   { weekdays: [1, 2, 3, 4, 5], start: '08:00', end: '18:00' },
@@ -79,71 +87,78 @@ export function PlanningModelEditor(props: {
   };
 
   return (
-    <Paper variant="outlined">
-      <Box p={2} component="form" onSubmit={submit} aria-label="Planning model">
-        <Typography variant="h6" component="h2" gutterBottom>
-          {props.model
-            ? `Edit planning model ${props.model.name}`
-            : 'New planning model'}
-        </Typography>
-        <Grid container spacing={2}>
-          <Grid item xs={12} md={6}>
-            <Box display="flex" flexDirection="column" gridGap={12}>
-              <LabeledTextField
-                label="Name"
-                required
-                value={name}
-                onChange={e => {
-                  setName(e.target.value);
-                  setError(undefined);
-                }}
-              />
-              <LabeledTextField
-                label="Description"
-                value={description}
-                onChange={e => {
-                  setDescription(e.target.value);
-                  setError(undefined);
-                }}
-              />
-              <SlotEditor
-                slots={slots}
-                errors={slotErrors}
-                onChange={changeSlots}
-                disabled={busy}
-              />
-            </Box>
-          </Grid>
-          <Grid item xs={12} md={6}>
-            <Typography variant="subtitle2">Preview</Typography>
-            <WeekGrid
-              slots={slots}
-              errorIndexes={slotErrors.map(e => e.index)}
-            />
-          </Grid>
-          <Grid item xs={12}>
+    <Card>
+      <CardBody>
+        <form onSubmit={submit} aria-label="Planning model">
+          <Flex direction="column" gap="4">
+            <Text as="h2" variant="title-small">
+              {props.model
+                ? `Edit planning model ${props.model.name}`
+                : 'New planning model'}
+            </Text>
+            {props.model && (
+              <div data-testid="planning-model-usage">
+                <Text as="p" weight="bold">
+                  {usageText(props.model)}.
+                </Text>
+                <Text as="p" variant="body-small" color="secondary">
+                  {COPY_ON_APPLY_RULE}
+                </Text>
+              </div>
+            )}
+            <Grid.Root columns={{ initial: '1', md: '2' }} gap="4">
+              <Flex direction="column" gap="3" style={{ minWidth: 0 }}>
+                <TextField
+                  label="Name"
+                  isRequired
+                  value={name}
+                  onChange={v => {
+                    setName(v);
+                    setError(undefined);
+                  }}
+                />
+                <TextField
+                  label="Description"
+                  value={description}
+                  onChange={v => {
+                    setDescription(v);
+                    setError(undefined);
+                  }}
+                />
+                <SlotEditor
+                  slots={slots}
+                  errors={slotErrors}
+                  onChange={changeSlots}
+                  disabled={busy}
+                />
+              </Flex>
+              <div style={{ minWidth: 0 }}>
+                <Text as="h3" variant="body-medium" weight="bold">
+                  Preview
+                </Text>
+                <WeekGrid
+                  slots={slots}
+                  errorIndexes={slotErrors.map(e => e.index)}
+                />
+              </div>
+            </Grid.Root>
             <ErrorAlert error={error} />
             {submitted && localErrors.length > 0 && (
-              <Typography color="error" role="alert">
+              <Text as="p" color="danger" role="alert">
                 Fix the slot errors above before saving.
-              </Typography>
+              </Text>
             )}
-          </Grid>
-          <Grid item xs={12}>
-            <Box display="flex" gridGap={8}>
-              <Button
-                type="submit"
-                variant="contained"
-                color="primary"
-                disabled={busy}
-              >
+            <Flex gap="2">
+              <Button type="submit" variant="primary" isDisabled={busy}>
                 Save planning model
               </Button>
-              <Button onClick={props.onCancel}>Cancel</Button>
-            </Box>
-          </Grid>
-        </Grid>
-      </Box>
-    </Paper>
+              <Button variant="secondary" onPress={props.onCancel}>
+                Cancel
+              </Button>
+            </Flex>
+          </Flex>
+        </form>
+      </CardBody>
+    </Card>
   );
 }

@@ -46,6 +46,30 @@ async function failDelete(api: Record<string, jest.Mock>) {
 }
 
 describe('PlanningModelsPage', () => {
+  it('lists each model with its slots and how many numbers use and follow it', async () => {
+    await renderInTestApp(<PlanningModelsPage />, {
+      apis: [
+        [
+          voiceRecordingApiRef,
+          {
+            listPlanningModels: jest.fn(async () => ({
+              items: [{ ...model, usedBy: 4, followedBy: 1 }],
+            })),
+          },
+        ],
+        mockApis.permission({ authorize: ALLOW }),
+      ],
+    });
+    const row = await screen.findByTestId('planning-model-row-Option1');
+    expect(row).toHaveTextContent('Mon,Tue,Wed,Thu,Fri 08:00-12:00');
+    expect(row).toHaveTextContent(
+      'Used by 4 numbers (1 follows it, 3 no longer do)',
+    );
+    expect(
+      screen.getByRole('button', { name: 'Edit Option1' }),
+    ).toBeInTheDocument();
+  });
+
   it('a failed delete\'s message is gone once a model is saved ("saved" never next to the old error)', async () => {
     const createPlanningModel = jest.fn(async (input: any) => ({
       ...model,

@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { Box, Button, LinearProgress } from '@material-ui/core';
-import { Alert } from '@material-ui/lab';
+import { Alert, Button, Flex, Skeleton, Text } from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import type { PlanningModel } from '@mvr/plugin-voice-recording-common';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
@@ -10,6 +9,7 @@ import { ConfirmDialog } from '../ConfirmDialog/ConfirmDialog';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { PlanningModelEditor } from './PlanningModelEditor';
 import { PlanningModelsTable } from './PlanningModelsTable';
+import { COPY_ON_APPLY_RULE } from './usage';
 
 /** List of planning models; admins create, edit and delete them. */
 export function PlanningModelsPage() {
@@ -47,17 +47,16 @@ export function PlanningModelsPage() {
   };
 
   return (
-    <Box display="flex" flexDirection="column" gridGap={16}>
+    <Flex direction="column" gap="4">
+      <Text as="p" variant="body-small" color="secondary">
+        {COPY_ON_APPLY_RULE}
+      </Text>
       {canManagePlanningModels && !editing && (
-        <Box>
-          <Button
-            variant="contained"
-            color="primary"
-            onClick={() => startEditing('new')}
-          >
+        <div>
+          <Button variant="primary" onPress={() => startEditing('new')}>
             New planning model
           </Button>
-        </Box>
+        </div>
       )}
       {editing && (
         <PlanningModelEditor
@@ -74,11 +73,15 @@ export function PlanningModelsPage() {
       )}
       <ErrorAlert error={actionError} />
       {notice && (
-        <Alert severity="success" data-testid="success-alert">
-          {notice}
-        </Alert>
+        <Alert
+          status="success"
+          icon
+          role="status"
+          data-testid="success-alert"
+          title={notice}
+        />
       )}
-      {list.loading && <LinearProgress />}
+      {list.loading && !list.value && <Skeleton width="100%" height={24} />}
       <ErrorAlert error={list.error} />
       {list.value && (
         <PlanningModelsTable
@@ -97,6 +100,6 @@ export function PlanningModelsPage() {
         onConfirm={() => toDelete && remove(toDelete)}
         onClose={() => setToDelete(undefined)}
       />
-    </Box>
+    </Flex>
   );
 }

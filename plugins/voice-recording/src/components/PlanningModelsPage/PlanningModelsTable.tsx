@@ -1,15 +1,18 @@
 import {
   Button,
-  Table,
+  Cell,
+  Column,
+  Flex,
+  Row,
   TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-} from '@material-ui/core';
+  TableHeader,
+  TableRoot,
+} from '@backstage/ui';
 import {
   PlanningModel,
   describeSlot,
 } from '@mvr/plugin-voice-recording-common';
+import { usageText } from './usage';
 
 /** The planning models; edit/delete buttons only for those who may manage them. */
 export function PlanningModelsTable(props: {
@@ -20,58 +23,52 @@ export function PlanningModelsTable(props: {
   onDelete: (model: PlanningModel) => void;
 }) {
   return (
-    <Table
-      size="small"
-      aria-label="Planning models"
-      data-testid="planning-models-table"
-    >
-      <TableHead>
-        <TableRow>
-          <TableCell>Name</TableCell>
-          <TableCell>Description</TableCell>
-          <TableCell>Slots</TableCell>
-          <TableCell>Used by</TableCell>
-          {props.canManage && <TableCell>Actions</TableCell>}
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {props.items.length === 0 && (
-          <TableRow>
-            <TableCell colSpan={5}>No planning models yet.</TableCell>
-          </TableRow>
-        )}
+    <TableRoot aria-label="Planning models" data-testid="planning-models-table">
+      <TableHeader>
+        <Column isRowHeader>Name</Column>
+        <Column>Description</Column>
+        <Column>Slots</Column>
+        <Column>Used by</Column>
+        {props.canManage && <Column>Actions</Column>}
+      </TableHeader>
+      <TableBody renderEmptyState={() => 'No planning models yet.'}>
         {props.items.map(model => (
-          <TableRow
+          <Row
             key={model.id}
+            id={model.id}
             data-testid={`planning-model-row-${model.name}`}
           >
-            <TableCell>{model.name}</TableCell>
-            <TableCell>{model.description ?? ''}</TableCell>
-            <TableCell>{model.slots.map(describeSlot).join('; ')}</TableCell>
-            <TableCell>{model.usedBy ?? 0}</TableCell>
+            <Cell>{model.name}</Cell>
+            <Cell>{model.description ?? ''}</Cell>
+            <Cell>{model.slots.map(describeSlot).join('; ')}</Cell>
+            <Cell>{usageText(model)}</Cell>
             {props.canManage && (
-              <TableCell>
-                <Button
-                  size="small"
-                  onClick={() => props.onEdit(model)}
-                  aria-label={`Edit ${model.name}`}
-                >
-                  Edit
-                </Button>
-                <Button
-                  size="small"
-                  color="secondary"
-                  disabled={props.busy}
-                  onClick={() => props.onDelete(model)}
-                  aria-label={`Delete ${model.name}`}
-                >
-                  Delete
-                </Button>
-              </TableCell>
+              <Cell>
+                <Flex gap="2" style={{ flexWrap: 'wrap' }}>
+                  <Button
+                    size="small"
+                    variant="secondary"
+                    onPress={() => props.onEdit(model)}
+                    aria-label={`Edit ${model.name}`}
+                  >
+                    Edit
+                  </Button>
+                  <Button
+                    size="small"
+                    variant="secondary"
+                    destructive
+                    isDisabled={props.busy}
+                    onPress={() => props.onDelete(model)}
+                    aria-label={`Delete ${model.name}`}
+                  >
+                    Delete
+                  </Button>
+                </Flex>
+              </Cell>
             )}
-          </TableRow>
+          </Row>
         ))}
       </TableBody>
-    </Table>
+    </TableRoot>
   );
 }

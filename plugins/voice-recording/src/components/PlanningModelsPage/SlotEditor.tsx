@@ -1,5 +1,4 @@
-import { Box, Button, IconButton, Typography } from '@material-ui/core';
-import DeleteIcon from '@material-ui/icons/Delete';
+import { Box, Button, Flex, Text } from '@backstage/ui';
 import type { SlotError, TimeSlot } from '@mvr/plugin-voice-recording-common';
 import { SlotFields } from '../SlotFields/SlotFields';
 
@@ -18,7 +17,7 @@ export function SlotEditor(props: {
     props.onChange([...props.slots, { weekdays: [], start: '', end: '' }]);
 
   return (
-    <Box display="flex" flexDirection="column" gridGap={8}>
+    <Flex direction="column" gap="2">
       {props.slots.map((slot, index) => {
         const errors = props.errors.filter(e => e.index === index);
         const label = `slot ${index + 1}`;
@@ -26,26 +25,30 @@ export function SlotEditor(props: {
           <Box
             key={index}
             data-testid={`slot-row-${index}`}
-            border={1}
-            borderColor={errors.length ? 'error.main' : 'divider'}
-            borderRadius={4}
-            p={1}
+            p="2"
+            style={{
+              border: `1px solid ${
+                errors.length
+                  ? 'var(--bui-border-danger)'
+                  : 'var(--bui-border-1)'
+              }`,
+              borderRadius: 'var(--bui-radius-2)',
+            }}
           >
-            <Box
-              display="flex"
-              alignItems="center"
-              justifyContent="space-between"
-            >
-              <Typography variant="subtitle2">Slot {index + 1}</Typography>
-              <IconButton
+            <Flex align="center" justify="between">
+              <Text variant="body-small" weight="bold">
+                Slot {index + 1}
+              </Text>
+              <Button
                 size="small"
+                variant="tertiary"
                 aria-label={`Remove ${label}`}
-                disabled={props.disabled}
-                onClick={() => remove(index)}
+                isDisabled={props.disabled}
+                onPress={() => remove(index)}
               >
-                <DeleteIcon fontSize="small" />
-              </IconButton>
-            </Box>
+                Remove
+              </Button>
+            </Flex>
             <SlotFields
               value={slot}
               labelSuffix={label}
@@ -53,26 +56,27 @@ export function SlotEditor(props: {
               onChange={s => update(index, s)}
             />
             {errors.map((e, k) => (
-              <Typography
+              <Text
+                as="p"
                 key={k}
-                color="error"
-                variant="body2"
+                color="danger"
+                variant="body-small"
                 role="alert"
                 data-testid={`slot-error-${index}`}
               >
                 {e.otherIndex !== undefined
                   ? `${e.message} (slot ${e.otherIndex + 1})`
                   : e.message}
-              </Typography>
+              </Text>
             ))}
           </Box>
         );
       })}
-      <Box>
-        <Button variant="outlined" onClick={add} disabled={props.disabled}>
+      <div>
+        <Button variant="secondary" onPress={add} isDisabled={props.disabled}>
           Add slot row
         </Button>
-      </Box>
-    </Box>
+      </div>
+    </Flex>
   );
 }
