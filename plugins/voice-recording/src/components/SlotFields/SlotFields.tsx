@@ -1,11 +1,12 @@
-import { LabeledTextField } from '../LabeledTextField/LabeledTextField';
-import { Box } from '@material-ui/core';
+import { Flex } from '@backstage/ui';
 import type { TimeSlot } from '@mvr/plugin-voice-recording-common';
 import { WeekdayPicker } from '../WeekdayPicker/WeekdayPicker';
+import { TimePicker } from './TimePicker';
 
 /**
  * Weekdays + start + end of one slot. `labelSuffix` keeps accessible names unique
- * when several slots are edited at once (e.g. "Start (slot 2)").
+ * when several slots are edited at once (e.g. "Start (slot 2)"). Times are `HH:MM`
+ * strings; the end may be `24:00` (end of day).
  */
 export function SlotFields(props: {
   value: TimeSlot;
@@ -15,31 +16,29 @@ export function SlotFields(props: {
 }) {
   const suffix = props.labelSuffix ? ` (${props.labelSuffix})` : '';
   return (
-    <Box display="flex" flexWrap="wrap" alignItems="flex-end" gridGap={16}>
+    <Flex align="start" gap="4" style={{ flexWrap: 'wrap' }}>
       <WeekdayPicker
         label={`Weekdays${suffix}`}
         value={props.value.weekdays}
         disabled={props.disabled}
         onChange={weekdays => props.onChange({ ...props.value, weekdays })}
       />
-      <LabeledTextField
+      <TimePicker
+        kind="start"
         label={`Start${suffix}`}
         placeholder="08:00"
         disabled={props.disabled}
         value={props.value.start}
-        onChange={e =>
-          props.onChange({ ...props.value, start: e.target.value })
-        }
-        style={{ width: 110 }}
+        onChange={start => props.onChange({ ...props.value, start })}
       />
-      <LabeledTextField
+      <TimePicker
+        kind="end"
         label={`End${suffix}`}
         placeholder="18:00"
         disabled={props.disabled}
         value={props.value.end}
-        onChange={e => props.onChange({ ...props.value, end: e.target.value })}
-        style={{ width: 110 }}
+        onChange={end => props.onChange({ ...props.value, end })}
       />
-    </Box>
+    </Flex>
   );
 }
