@@ -67,14 +67,17 @@ describe('MyNumberCard', () => {
     expect(screen.queryByTestId('week-grid')).toBeNull();
   });
 
-  it('shows an Auto number’s weekly grid labelled with the number’s time zone', async () => {
+  it('shows an Auto number’s weekly grid and names its time zone once, in the rule above it', async () => {
     await renderInTestApp(<MyNumberCard number={makeNumber()} />, {
       apis: [[voiceRecordingApiRef, {}]],
     });
     expect(screen.getByTestId('week-grid')).toBeInTheDocument();
-    expect(screen.getByTestId('week-grid-zone')).toHaveTextContent(
-      'Times in Europe/Brussels',
+    expect(screen.getByTestId('recording-rule')).toHaveTextContent(
+      'Recorded: follows the weekly schedule (times in Europe/Brussels)',
     );
+    const card = screen.getByTestId('my-number-+32470123456');
+    expect(card.textContent?.match(/Europe\/Brussels/g)).toHaveLength(1);
+    expect(screen.queryByTestId('week-grid-zone')).toBeNull();
   });
 
   it('says an FMU number cannot be recorded, with no grid', async () => {

@@ -1,11 +1,5 @@
 import { useState } from 'react';
-import {
-  Box,
-  FormControlLabel,
-  Paper,
-  Switch,
-  Typography,
-} from '@material-ui/core';
+import { Card, CardBody, Checkbox, Flex, Text } from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import type { RecordedNumberWithStatus } from '@mvr/plugin-voice-recording-common';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
@@ -42,43 +36,39 @@ export function MyNumberCard(props: { number: RecordedNumberWithStatus }) {
   };
 
   return (
-    <Paper variant="outlined" data-testid={`my-number-${number.number}`}>
-      <Box p={2} display="flex" flexDirection="column" gridGap={8}>
-        <Box display="flex" alignItems="center" gridGap={16}>
-          <Typography variant="h6" component="h2">
-            {number.number}
-          </Typography>
-          <StatusBadge status={number.status} fmu={number.fmu} />
-        </Box>
-        <Typography data-testid="recording-now">
-          Being recorded now: <strong>{now.recording ? 'Yes' : 'No'}</strong> (
-          {now.why})
-        </Typography>
-        {number.settings.selfManaged && (
-          <FormControlLabel
-            label="Professional mode"
-            control={
-              <Switch
-                checked={professional}
-                disabled={busy}
-                onChange={e => toggle(e.target.checked)}
-                color="primary"
-              />
-            }
-          />
-        )}
-        <ErrorAlert error={error} />
-        <RecordingRule number={number} owner />
-        {/* Only the schedule's grid when the schedule decides: a Manual or FMU number's
-            grid would contradict what actually happens. */}
-        {recordingRuleKind(number) === 'schedule' && (
-          <WeekGrid
-            slots={number.slots}
-            hourHeight={10}
-            timeZone={number.settings.timeZone}
-          />
-        )}
-      </Box>
-    </Paper>
+    <Card data-testid={`my-number-${number.number}`}>
+      <CardBody>
+        <Flex direction="column" gap="2">
+          <Flex align="center" gap="4" style={{ flexWrap: 'wrap' }}>
+            <Text as="h2" variant="title-x-small">
+              {number.number}
+            </Text>
+            <StatusBadge status={number.status} fmu={number.fmu} />
+          </Flex>
+          <Text as="p" data-testid="recording-now">
+            Being recorded now: <strong>{now.recording ? 'Yes' : 'No'}</strong>{' '}
+            ({now.why})
+          </Text>
+          {number.settings.selfManaged && (
+            <Checkbox
+              isSelected={professional}
+              isDisabled={busy}
+              onChange={toggle}
+            >
+              Professional mode
+            </Checkbox>
+          )}
+          <ErrorAlert error={error} />
+          {/* The rule names the time zone of the schedule ("times in Europe/Brussels"),
+              so the grid below carries no second zone caption. */}
+          <RecordingRule number={number} owner />
+          {/* Only the schedule's grid when the schedule decides: a Manual or FMU number's
+              grid would contradict what actually happens. */}
+          {recordingRuleKind(number) === 'schedule' && (
+            <WeekGrid slots={number.slots} hourHeight={10} />
+          )}
+        </Flex>
+      </CardBody>
+    </Card>
   );
 }

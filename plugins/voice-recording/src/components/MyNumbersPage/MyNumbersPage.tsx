@@ -1,5 +1,5 @@
 import useAsync from 'react-use/esm/useAsync';
-import { Box, LinearProgress, Typography } from '@material-ui/core';
+import { Flex, Skeleton, Text } from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
@@ -9,16 +9,16 @@ import { MyNumberCard } from './MyNumberCard';
 export function MyNumbersPage() {
   const api = useApi(voiceRecordingApiRef);
   const { value, loading, error } = useAsync(() => api.getMyNumbers(), [api]);
-  if (loading) return <LinearProgress />;
+  if (loading) return <Skeleton width="100%" height={32} />;
   if (error) return <ErrorAlert error={error} />;
   if (!value?.items.length) {
-    return <Typography>You have no recorded numbers.</Typography>;
+    return <Text as="p">You have no recorded numbers.</Text>;
   }
   return (
-    <Box display="flex" flexDirection="column" gridGap={16}>
+    <Flex direction="column" gap="4">
       {value.items.map(n => (
         <MyNumberCard key={n.id} number={n} />
       ))}
-    </Box>
+    </Flex>
   );
 }
