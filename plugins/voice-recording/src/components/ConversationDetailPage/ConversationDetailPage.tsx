@@ -61,12 +61,16 @@ const DIRECTION_ARROW: Record<string, string> = {
 function Field(props: { label: string; children: ReactNode }) {
   return (
     <>
-      <Text as="dt" variant="body-medium" color="secondary">
-        {props.label}
-      </Text>
-      <Text as="dd" variant="body-medium" style={{ margin: 0, minWidth: 0 }}>
-        {props.children ?? '—'}
-      </Text>
+      <dt>
+        <Text variant="body-medium" color="secondary">
+          {props.label}
+        </Text>
+      </dt>
+      <dd style={{ margin: 0, minWidth: 0 }}>
+        <Text as="div" variant="body-medium">
+          {props.children ?? '—'}
+        </Text>
+      </dd>
     </>
   );
 }

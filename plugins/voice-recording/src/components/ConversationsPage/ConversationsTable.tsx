@@ -129,12 +129,8 @@ export function ConversationsTable(props: {
                     />
                   </td>
                 )}
-                <Td style={{ whiteSpace: 'nowrap' }}>
-                  {partyLabel(item.number, recorded)}
-                </Td>
-                <Td style={{ whiteSpace: 'nowrap' }}>
-                  {partyLabel(item.otherParty, other)}
-                </Td>
+                <Td>{partyLabel(item.number, recorded)}</Td>
+                <Td>{partyLabel(item.otherParty, other)}</Td>
                 <Td>
                   <PersonName entityRef={item.userRef} />
                 </Td>
