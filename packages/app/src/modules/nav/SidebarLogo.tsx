@@ -28,7 +28,13 @@ export const SidebarLogo = () => {
 
   return (
     <div className={classes.root}>
-      <Link to="/" underline="none" className={classes.link} aria-label="Home">
+      {/* open: named by its visible text (the product name); closed: an icon only */}
+      <Link
+        to="/"
+        underline="none"
+        className={classes.link}
+        aria-label={isOpen ? undefined : 'Home'}
+      >
         {isOpen ? <LogoFull /> : <LogoIcon />}
       </Link>
     </div>
