@@ -9,6 +9,9 @@ import { createConditionTransformer } from '@backstage/plugin-permission-node';
 import { voiceRecordingPermissions } from '@mvr/plugin-voice-recording-common';
 import {
   LocalFileBlobStore,
+  VoiceRecordingPolicyHandler,
+  voiceRecordingCasePermissionRules,
+  voiceRecordingCaseResourceRef,
   voiceRecordingConversationPermissionRules,
   voiceRecordingConversationResourceRef,
   CaptureSource,
@@ -47,6 +50,12 @@ import { ConversationSearchStore } from './database/ConversationSearchStore';
 import { ConversationsService } from './service/conversations/ConversationsService';
 import { PeopleResolver } from './service/conversations/PeopleResolver';
 import { loadDemoConversations } from './demoConversations';
+import { loadDemoCases } from './demoCases';
+import { CasesStore } from './database/CasesStore';
+import { AccessRequestsStore } from './database/AccessRequestsStore';
+import { AccessRequestNotifier } from './notifiers/AccessRequestNotifier';
+import { CasesService } from './service/cases/CasesService';
+import { AccessRequestsService } from './service/cases/AccessRequestsService';
 
 /**
  * The voice-recording backend plugin: recorded numbers, schedules, planning models,
@@ -81,6 +90,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         lifecycle: coreServices.lifecycle,
+        scheduler: coreServices.scheduler,
         events: eventsServiceRef,
         notifications: notificationService,
         catalog: catalogServiceRef,
@@ -107,6 +117,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
             Promise.all(ids.map(id => numbersStore.get(id))),
         });
         const conversationSearch = new ConversationSearchStore(knex);
+        const casesStore = new CasesStore(knex);
         deps.permissionsRegistry.addResourceType({
           resourceRef: voiceRecordingConversationResourceRef,
           permissions: voiceRecordingPermissions.filter(
@@ -116,8 +127,34 @@ export const voiceRecordingPlugin = createBackendPlugin({
                 voiceRecordingConversationResourceRef.resourceType,
           ),
           rules: Object.values(voiceRecordingConversationPermissionRules),
+          // with the facts of its cases, for the in-memory rules (HAS_CASE_RIGHT)
           getResources: async ids =>
-            Promise.all(ids.map(id => conversationSearch.get(id))),
+            Promise.all(
+              ids.map(async id => {
+                const c = await conversationSearch.get(id);
+                return c
+                  ? { ...c, caseAccess: await casesStore.accessFactsOf(id) }
+                  : undefined;
+              }),
+            ),
+        });
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: voiceRecordingCaseResourceRef,
+          permissions: voiceRecordingPermissions.filter(
+            p =>
+              'resourceType' in p &&
+              p.resourceType === voiceRecordingCaseResourceRef.resourceType,
+          ),
+          rules: Object.values(voiceRecordingCasePermissionRules),
+          getResources: async ids =>
+            Promise.all(
+              ids.map(async id => {
+                const c = await casesStore.getCase(id);
+                return c
+                  ? { ...c, grants: (await casesStore.grantsOf([id])).get(id) ?? [] }
+                  : undefined;
+              }),
+            ),
         });
         deps.permissionsRegistry.addPermissions(voiceRecordingPermissions);
         const conversationTransform = createConditionTransformer(
@@ -173,11 +210,18 @@ export const voiceRecordingPlugin = createBackendPlugin({
           });
         }
 
+        const accessRequestsStore = new AccessRequestsStore(knex);
         if (config.demoDataFile) {
           await loadDemoConversations({
             store: conversationSearch,
             numbers: numbersStore,
             blobs,
+            logger: deps.logger,
+          });
+          await loadDemoCases({
+            cases: casesStore,
+            requests: accessRequestsStore,
+            conversations: conversationSearch,
             logger: deps.logger,
           });
         }
@@ -189,6 +233,31 @@ export const voiceRecordingPlugin = createBackendPlugin({
           audit,
           logger: deps.logger,
           timeZone: config.defaultTimeZone,
+          labelsOf: ids => casesStore.labelsOf(ids),
+        });
+        const accessRequests = new AccessRequestsService({
+          store: accessRequestsStore,
+          cases: casesStore,
+          audit,
+          logger: deps.logger,
+          // approvers: the admin groups of the suite's policy (voiceRecording.adminGroups)
+          notifier: new AccessRequestNotifier(
+            deps.notifications,
+            VoiceRecordingPolicyHandler.fromConfig(deps.config).adminEntityRefs,
+            deps.logger,
+            audit,
+          ),
+        });
+        // requests nobody decided in time (and approved ones past their end) are
+        // recorded as expired and audited; the visibility filter ignores them already
+        await deps.scheduler.scheduleTask({
+          id: 'voice-recording-expire-access-requests',
+          frequency: { minutes: 5 },
+          timeout: { minutes: 2 },
+          initialDelay: { seconds: 30 },
+          fn: async () => {
+            await accessRequests.expireDue();
+          },
         });
         deps.lifecycle.addShutdownHook(() => conversationsService.close());
         // the <audio> element authenticates with the Backstage user cookie; each
@@ -221,6 +290,19 @@ export const voiceRecordingPlugin = createBackendPlugin({
               defaultCountry: config.defaultCountry,
               conversations: conversationsService,
               people: new PeopleResolver(deps.catalog),
+            },
+            cases: {
+              permissions,
+              cases: new CasesService(casesStore, audit),
+              casesStore,
+              accessRequests,
+              conversations: conversationsService,
+              conversationTransform,
+              caseTransform: createConditionTransformer(
+                deps.permissionsRegistry.getPermissionRuleset(
+                  voiceRecordingCaseResourceRef,
+                ),
+              ),
             },
           }),
         );

@@ -1,3 +1,4 @@
+import { ConversationLabel } from './cases';
 import { RecordingReason } from './types';
 
 /** Seen from the recorded number: `outgoing` when the recorded party placed the call. */
@@ -203,6 +204,8 @@ export interface Conversation {
   captureSource: string;
   /** Recorder instance (host/pod) that recorded it, if the source said. */
   captureInstance?: string;
+  /** The labels it carries (a case's label puts it in the case), in lists and details. */
+  labels?: ConversationLabel[];
   createdAt: string;
   updatedAt: string;
 }

@@ -12,3 +12,4 @@ export * from './bulkCsv';
 export * from './csvCell';
 export * from './settingsRules';
 export * from './conversations';
+export * from './cases';

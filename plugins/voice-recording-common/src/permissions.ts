@@ -7,6 +7,9 @@ export const RESOURCE_TYPE_VOICE_RECORDING_NUMBER = 'voice-recording-number';
 export const RESOURCE_TYPE_VOICE_RECORDING_CONVERSATION =
   'voice-recording-conversation';
 
+/** Resource type of a case, used for conditional decisions (label changes). */
+export const RESOURCE_TYPE_VOICE_RECORDING_CASE = 'voice-recording-case';
+
 /** List and view recorded numbers (standard users: only their own). */
 export const voiceRecordingNumberReadPermission = createPermission({
   name: 'voice-recording.number.read',
@@ -93,6 +96,52 @@ export const voiceRecordingConversationExportPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/**
+ * Play back a conversation: audio, waveform, playback start; also needed (with
+ * `conversation.download`) to download it. Standard users: their own conversations and
+ * those of cases whose playback setting or an approved request allows them. Seeing a
+ * conversation in lists and its details is `conversation.read`.
+ */
+export const voiceRecordingConversationPlayPermission = createPermission({
+  name: 'voice-recording.conversation.play',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_VOICE_RECORDING_CONVERSATION,
+});
+
+/** List cases and labels (everybody signed in: to request access, to show chips). */
+export const voiceRecordingCaseReadPermission = createPermission({
+  name: 'voice-recording.case.read',
+  attributes: { action: 'read' },
+});
+
+/** Create, change and close cases; create and change labels (admins). */
+export const voiceRecordingCaseManagePermission = createPermission({
+  name: 'voice-recording.case.manage',
+  attributes: { action: 'update' },
+});
+
+/**
+ * Add or remove a case's label on conversations (admins; standard users: the cases
+ * they own, whose label setting selects them, or an approved request grants it).
+ */
+export const voiceRecordingCaseLabelPermission = createPermission({
+  name: 'voice-recording.case.label',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_VOICE_RECORDING_CASE,
+});
+
+/** Request access to a case and see one's own requests (everybody signed in). */
+export const voiceRecordingAccessRequestCreatePermission = createPermission({
+  name: 'voice-recording.access-request.create',
+  attributes: { action: 'create' },
+});
+
+/** See every access request, approve, reject and revoke them (admins). */
+export const voiceRecordingAccessRequestDecidePermission = createPermission({
+  name: 'voice-recording.access-request.decide',
+  attributes: { action: 'update' },
+});
+
 export const voiceRecordingPermissions = [
   voiceRecordingNumberReadPermission,
   voiceRecordingNumberCreatePermission,
@@ -107,9 +156,17 @@ export const voiceRecordingPermissions = [
   voiceRecordingConversationReadPermission,
   voiceRecordingConversationDownloadPermission,
   voiceRecordingConversationExportPermission,
+  voiceRecordingConversationPlayPermission,
+  voiceRecordingCaseReadPermission,
+  voiceRecordingCaseManagePermission,
+  voiceRecordingCaseLabelPermission,
+  voiceRecordingAccessRequestCreatePermission,
+  voiceRecordingAccessRequestDecidePermission,
 ];
 
 /** Permissions a standard user gets unconditionally. */
 export const voiceRecordingStandardUserPermissions = [
   voiceRecordingPlanningModelReadPermission.name,
+  voiceRecordingCaseReadPermission.name,
+  voiceRecordingAccessRequestCreatePermission.name,
 ];

@@ -16,6 +16,7 @@ import {
   storedSipIdentifier,
 } from '@mvr/plugin-voice-recording-node';
 import { Knex } from 'knex';
+import { whereCaseGivesRight } from './CasesStore';
 import {
   audioIssuesColumn,
   conversationFromRow,
@@ -65,6 +66,10 @@ export interface ConversationSearchFilters {
   ids?: string[];
   /** With (true) or without (false) DTMF digits received. */
   hasDtmf?: boolean;
+  /** Carrying this label. */
+  labelId?: string;
+  /** Carrying the label of this case. */
+  caseId?: string;
 }
 
 export interface ConversationSearchQuery extends ConversationSearchFilters {
@@ -159,8 +164,8 @@ export function phoneSearchDigits(
 
 /**
  * Applies a conversation permission criteria (conditional decision) as a WHERE
- * clause. Another rule (case-based access) becomes one more leaf property here,
- * combined by the policy's anyOf.
+ * clause: `userRef` (own calls) and `caseRight` (calls of cases that give the right,
+ * see whereCaseGivesRight), combined by the policy's anyOf.
  */
 export function applyConversationCriteria(
   qb: Knex.QueryBuilder,
@@ -185,6 +190,16 @@ export function applyConversationCriteria(
         `${C}.user_ref`,
         criteria.values.map(v => v.toLowerCase()),
       );
+  } else if (criteria.property === 'caseRight') {
+    // carries the label of a case that gives the right now (settings, approved requests)
+    const { right, claims } = criteria;
+    const now = new Date();
+    qb.whereIn(`${C}.id`, function caseConversations(this: Knex.QueryBuilder) {
+      this.select('cl.conversation_id')
+        .from('vr_conversation_labels as cl')
+        .join('vr_cases as c', 'c.label_id', 'cl.label_id')
+        .where(b => whereCaseGivesRight(b, right, claims, now));
+    });
   } else {
     throw new Error(
       `unsupported conversation permission query ${JSON.stringify(criteria)}`,
@@ -231,6 +246,8 @@ const FILTER_KEYS: (keyof ConversationSearchFilters)[] = [
   'audioIssue',
   'ids',
   'hasDtmf',
+  'labelId',
+  'caseId',
 ];
 
 /** How the phone filter of a search runs. */
@@ -431,6 +448,16 @@ export class ConversationSearchStore {
         `%"${filters.audioIssue}"%`,
       );
     }
+    if (filters.labelId)
+      qb.whereIn(`${C}.id`, this.db('vr_conversation_labels').select('conversation_id').where('label_id', filters.labelId));
+    if (filters.caseId)
+      qb.whereIn(
+        `${C}.id`,
+        this.db('vr_conversation_labels as fcl')
+          .join('vr_cases as fc', 'fc.label_id', 'fcl.label_id')
+          .select('fcl.conversation_id')
+          .where('fc.id', filters.caseId),
+      );
     if (filters.minDurationMs !== undefined)
       qb.where('duration_ms', '>=', filters.minDurationMs);
     if (filters.maxDurationMs !== undefined)

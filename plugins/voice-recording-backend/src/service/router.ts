@@ -29,6 +29,7 @@ import {
   addConversationRoutes,
   ConversationRoutesOptions,
 } from './conversations/routes';
+import { addCaseRoutes, CaseRoutesOptions } from './cases/routes';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import {
   applyPlanningModelSchema,
@@ -55,6 +56,8 @@ export interface RouterOptions {
   policy: PolicyService;
   /** The conversation routes (docs/api.md "Conversations"). */
   conversations?: Omit<ConversationRoutesOptions, 'httpAuth' | 'audit' | 'auditLog'>;
+  /** Cases, labels and access requests (docs/api.md "Cases"). */
+  cases?: Omit<CaseRoutesOptions, 'httpAuth' | 'audit'>;
 }
 
 /**
@@ -375,6 +378,10 @@ export async function createRouter(
       audit,
       auditLog,
     });
+  }
+
+  if (options.cases) {
+    addCaseRoutes(router, { ...options.cases, httpAuth, audit });
   }
 
   // Refused writes (4xx on POST/PUT/PATCH/DELETE) are audited here, once.

@@ -6,6 +6,12 @@ import {
 } from '@backstage/plugin-permission-common';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
+  voiceRecordingAccessRequestCreatePermission,
+  voiceRecordingAccessRequestDecidePermission,
+  voiceRecordingCaseLabelPermission,
+  voiceRecordingCaseManagePermission,
+  voiceRecordingCaseReadPermission,
+  voiceRecordingConversationPlayPermission,
   voiceRecordingAuditReadPermission,
   voiceRecordingBulkSchedulePermission,
   voiceRecordingConversationDownloadPermission,
@@ -136,23 +142,75 @@ describe('VoiceRecordingPolicyHandler', () => {
       });
     });
 
-    it('gives standard users a conditional conversation read limited to their own calls', async () => {
+    it.each([
+      [voiceRecordingConversationReadPermission, 'list'],
+      [voiceRecordingConversationPlayPermission, 'playback'],
+    ] as const)(
+      'gives standard users %s on their own calls and those of cases that give them the right',
+      async (permission, right) => {
+        await expect(handler.handle({ permission }, bob)).resolves.toEqual({
+          result: AuthorizeResult.CONDITIONAL,
+          pluginId: 'voice-recording',
+          resourceType: 'voice-recording-conversation',
+          conditions: {
+            anyOf: [
+              {
+                rule: 'IS_CONVERSATION_OWNER',
+                resourceType: 'voice-recording-conversation',
+                params: {
+                  userRefs: ['user:default/bob', 'group:default/trading'],
+                },
+              },
+              {
+                rule: 'HAS_CASE_RIGHT',
+                resourceType: 'voice-recording-conversation',
+                params: {
+                  claims: ['user:default/bob', 'group:default/trading'],
+                  right,
+                },
+              },
+            ],
+          },
+        });
+      },
+    );
+
+    it('lets standard users change the label of cases they own or have the label right on', async () => {
+      const claims = ['user:default/bob', 'group:default/trading'];
       await expect(
-        handler.handle(
-          { permission: voiceRecordingConversationReadPermission },
-          bob,
-        ),
+        handler.handle({ permission: voiceRecordingCaseLabelPermission }, bob),
       ).resolves.toEqual({
         result: AuthorizeResult.CONDITIONAL,
         pluginId: 'voice-recording',
-        resourceType: 'voice-recording-conversation',
+        resourceType: 'voice-recording-case',
         conditions: {
-          rule: 'IS_CONVERSATION_OWNER',
-          resourceType: 'voice-recording-conversation',
-          params: { userRefs: ['user:default/bob', 'group:default/trading'] },
+          anyOf: [
+            {
+              rule: 'IS_CASE_OWNER',
+              resourceType: 'voice-recording-case',
+              params: { claims },
+            },
+            {
+              rule: 'HAS_CASE_LABEL_RIGHT',
+              resourceType: 'voice-recording-case',
+              params: { claims },
+            },
+          ],
         },
       });
     });
+
+    it.each([
+      voiceRecordingCaseReadPermission,
+      voiceRecordingAccessRequestCreatePermission,
+    ])(
+      'lets standard users $name (cases, access requests)',
+      async permission => {
+        await expect(handler.handle({ permission }, dave)).resolves.toEqual({
+          result: AuthorizeResult.ALLOW,
+        });
+      },
+    );
 
     it('lets standard users read planning models', async () => {
       await expect(
@@ -174,6 +232,8 @@ describe('VoiceRecordingPolicyHandler', () => {
         voiceRecordingAuditReadPermission,
         voiceRecordingConversationDownloadPermission,
         voiceRecordingConversationExportPermission,
+        voiceRecordingCaseManagePermission,
+        voiceRecordingAccessRequestDecidePermission,
         createPermission({
           name: 'voice-recording.case.create',
           attributes: { action: 'create' },

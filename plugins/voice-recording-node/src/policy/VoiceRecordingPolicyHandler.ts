@@ -13,6 +13,10 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import {
+  voiceRecordingAccessRequestCreatePermission,
+  voiceRecordingCaseLabelPermission,
+  voiceRecordingCaseReadPermission,
+  voiceRecordingConversationPlayPermission,
   voiceRecordingConversationReadPermission,
   voiceRecordingNumberReadPermission,
   voiceRecordingNumberSelfManagePermission,
@@ -20,7 +24,9 @@ import {
   voiceRecordingPlanningModelReadPermission,
 } from '@mvr/plugin-voice-recording-common';
 import {
+  createVoiceRecordingCaseConditionalDecision,
   createVoiceRecordingConversationConditionalDecision,
+  voiceRecordingCaseConditions,
   createVoiceRecordingNumberConditionalDecision,
   voiceRecordingConversationConditions,
   voiceRecordingNumberConditions,
@@ -84,8 +90,11 @@ function normalizeRef(ref: string, defaultKind: string): string {
  * - `voice-recording.*` permissions: the suite decides. Members of the admin
  *   groups are allowed everything; standard users read their own recorded numbers
  *   and their conversations (conditional IS_NUMBER_OWNER / IS_CONVERSATION_OWNER),
- *   switch professional mode of their own self-managed numbers, read planning
- *   models; everything else is denied, including voice-recording permissions this
+ *   list and play back the conversations of cases that give them the right
+ *   (HAS_CASE_RIGHT), change the label of cases they own or have the label right on
+ *   (IS_CASE_OWNER / HAS_CASE_LABEL_RIGHT), switch professional mode of their own
+ *   self-managed numbers, read planning models and cases, request access to cases;
+ *   everything else is denied, including voice-recording permissions this
  *   version does not know; without a user, everything is denied.
  * - Catalog entity permissions (`catalog.entity.read`, refresh, delete, ...): the
  *   suite's restriction only, "not another user's recorded number": ALLOW (no
@@ -181,15 +190,49 @@ export class VoiceRecordingPolicyHandler {
     if (this.isAdmin(identity)) {
       return { result: AuthorizeResult.ALLOW };
     }
-    if (isPermission(permission, voiceRecordingPlanningModelReadPermission)) {
+    if (
+      isPermission(permission, voiceRecordingPlanningModelReadPermission) ||
+      isPermission(permission, voiceRecordingCaseReadPermission) ||
+      isPermission(permission, voiceRecordingAccessRequestCreatePermission)
+    ) {
       return { result: AuthorizeResult.ALLOW };
     }
     const userRefs = identity.claims;
+    // their own calls, and those of cases that give them the right (case settings,
+    // approved access requests: evaluated in SQL at query time)
     if (isPermission(permission, voiceRecordingConversationReadPermission)) {
-      return createVoiceRecordingConversationConditionalDecision(
-        permission,
-        voiceRecordingConversationConditions.isConversationOwner({ userRefs }),
-      );
+      return createVoiceRecordingConversationConditionalDecision(permission, {
+        anyOf: [
+          voiceRecordingConversationConditions.isConversationOwner({
+            userRefs,
+          }),
+          voiceRecordingConversationConditions.hasCaseRight({
+            claims: userRefs,
+            right: 'list',
+          }),
+        ],
+      });
+    }
+    if (isPermission(permission, voiceRecordingConversationPlayPermission)) {
+      return createVoiceRecordingConversationConditionalDecision(permission, {
+        anyOf: [
+          voiceRecordingConversationConditions.isConversationOwner({
+            userRefs,
+          }),
+          voiceRecordingConversationConditions.hasCaseRight({
+            claims: userRefs,
+            right: 'playback',
+          }),
+        ],
+      });
+    }
+    if (isPermission(permission, voiceRecordingCaseLabelPermission)) {
+      return createVoiceRecordingCaseConditionalDecision(permission, {
+        anyOf: [
+          voiceRecordingCaseConditions.isCaseOwner({ claims: userRefs }),
+          voiceRecordingCaseConditions.hasCaseLabelRight({ claims: userRefs }),
+        ],
+      });
     }
     const isOwner = voiceRecordingNumberConditions.isNumberOwner({ userRefs });
     if (isPermission(permission, voiceRecordingNumberReadPermission)) {

@@ -3,7 +3,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
-import { Conversation, csvRow } from '@mvr/plugin-voice-recording-common';
+import { Conversation, ConversationLabel, csvRow } from '@mvr/plugin-voice-recording-common';
 import { BlobStore, ConversationQuery, decodePeaks, reducePeaks } from '@mvr/plugin-voice-recording-node';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
@@ -91,6 +91,8 @@ export class ConversationsService {
       mp3Kbps?: number;
       /** Where WAV, MP3 and waveforms are computed (default: one worker thread). */
       derivations?: AudioDerivations;
+      /** The labels of conversations (cases), shown as chips in lists and details. */
+      labelsOf?: (ids: string[]) => Promise<Map<string, ConversationLabel[]>>;
     },
   ) {
     this.derivations = options.derivations ?? new AudioDerivations();
@@ -103,7 +105,14 @@ export class ConversationsService {
 
   async search(query: ConversationSearchQuery, visibility: Visibility) {
     const page = await this.options.store.search(query, visibility);
-    return { ...page, items: page.items.map(summaryOf) };
+    const labels = await this.options.labelsOf?.(page.items.map(c => c.id));
+    return {
+      ...page,
+      items: page.items.map(c => ({
+        ...summaryOf(c),
+        ...(labels ? { labels: labels.get(c.id) ?? [] } : {}),
+      })),
+    };
   }
 
   /**
@@ -115,6 +124,7 @@ export class ConversationsService {
     id: string,
     visibility: Visibility,
     action: string,
+    permission: string = 'voice-recording.conversation.read',
   ): Promise<Conversation> {
     const c = await this.options.store.get(id, visibility);
     if (c) return c;
@@ -124,17 +134,31 @@ export class ConversationsService {
         action: 'permission-denied',
         targetType: 'conversation',
         targetId: id,
-        details: { permission: 'voice-recording.conversation.read', attempted: action },
+        details: { permission, attempted: action },
         severity: 'medium',
       });
     }
     throw new NotFoundError(`conversation ${id} not found`);
   }
 
-  async detail(actor: Actor, id: string, visibility: Visibility) {
+  /**
+   * `playVisibility`: the caller's `conversation.play` decision (`deny`: none), telling
+   * `audio.playable` (default: playable wherever visible).
+   */
+  async detail(
+    actor: Actor,
+    id: string,
+    visibility: Visibility,
+    playVisibility?: Visibility | 'deny',
+  ) {
     const c = await this.visible(actor, id, visibility, 'conversation-view');
     const kind = storedKind(c.format);
     const available = Boolean(c.storageKey && kind && c.state === 'finished');
+    let playable = available;
+    if (available && playVisibility === 'deny') playable = false;
+    else if (available && playVisibility !== undefined)
+      playable = Boolean(await this.options.store.get(id, playVisibility as Exclude<typeof playVisibility, 'deny'>));
+    const labels = (await this.options.labelsOf?.([c.id]))?.get(c.id);
     await this.options.audit.record({
       actor,
       action: 'conversation-view',
@@ -145,9 +169,12 @@ export class ConversationsService {
     });
     return {
       ...c,
+      ...(this.options.labelsOf ? { labels: labels ?? [] } : {}),
       qualityWarnings: qualityWarnings(c),
       audio: {
         available,
+        /** whether the caller may play it back (and see its waveform) */
+        playable,
         formats: available ? formatsOf(kind) : [],
         durationMs: c.durationMs ?? 0,
       },

@@ -24,6 +24,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import {
   Conversation,
+  voiceRecordingConversationPlayPermission,
   voiceRecordingConversationReadPermission,
   voiceRecordingNumberReadPermission,
 } from '@mvr/plugin-voice-recording-common';
@@ -51,12 +52,15 @@ const ALICE = 'user:default/alice';
 const BOB = 'user:default/bob';
 const CAROL = 'user:default/carol';
 
-/** Like the real policy: admins ALLOW; standard users own conversations (conditional), no download/export. */
+/** Like the real policy: admins ALLOW; standard users read and play their own conversations (conditional), no download/export. */
 function decide(permission: any, credentials: BackstageCredentials): PolicyDecision {
   const p = credentials.principal as any;
   if (p.type !== 'user') return { result: AuthorizeResult.DENY };
   if (p.userEntityRef === ALICE) return { result: AuthorizeResult.ALLOW };
-  if (permission.name === voiceRecordingConversationReadPermission.name) {
+  if (
+    permission.name === voiceRecordingConversationReadPermission.name ||
+    permission.name === voiceRecordingConversationPlayPermission.name
+  ) {
     return createVoiceRecordingConversationConditionalDecision(
       permission as ResourcePermission<any>,
       voiceRecordingConversationConditions.isConversationOwner({ userRefs: [p.userEntityRef] }),
@@ -402,16 +406,16 @@ describe.each(databases.eachSupportedId())('conversations API on %s', databaseId
     expect(await auditRows('conversation-playback', bobCall.id)).toHaveLength(0);
   });
 
-  it('reuses a user\'s read decision for the Range requests of a playback (10 s), not beyond', async () => {
+  it('reuses a user\'s play decision for the Range requests of a playback (10 s), not beyond', async () => {
     const url = `${api}/conversations/${bobCall.id}/audio`;
-    const asked = () => conditionalDecisions.filter(d => d === `${ALICE} voice-recording.conversation.read`).length;
+    const asked = () => conditionalDecisions.filter(d => d === `${ALICE} voice-recording.conversation.play`).length;
     const before = asked();
     for (const range of ['bytes=0-', 'bytes=-5000', 'bytes=1000-']) {
       const r = await request(app).get(url).set(as(ALICE)).set('Range', range).buffer(true).parse(binary);
       expect(r.status).toBe(206);
     }
     expect(asked() - before).toBe(1);
-    // the other routes decide on every request
+    // the other routes decide on every request (details: whether it is playable)
     await request(app).get(`${api}/conversations/${bobCall.id}`).set(as(ALICE));
     expect(asked() - before).toBe(2);
     // 10 s later the audio route asks again

@@ -11,6 +11,7 @@ import {
   voiceRecordingAuditReadPermission,
   voiceRecordingConversationDownloadPermission,
   voiceRecordingConversationExportPermission,
+  voiceRecordingConversationPlayPermission,
   voiceRecordingConversationReadPermission,
 } from '@mvr/plugin-voice-recording-common';
 import { ConversationQuery } from '@mvr/plugin-voice-recording-node';
@@ -148,8 +149,10 @@ export function serverTiming() {
 
 /**
  * The routes of docs/api.md "Conversations". Every route authenticates, checks
- * `voice-recording.conversation.read` (conditional decisions become SQL), and the
- * download/export/access-history routes their own permission.
+ * `voice-recording.conversation.read` (lists, counts, details) or
+ * `voice-recording.conversation.play` (audio, waveform, playback, download, export):
+ * conditional decisions become SQL; download/export/access-history also check their
+ * own permission.
  */
 export function addConversationRoutes(
   router: express.Router,
@@ -182,16 +185,28 @@ export function addConversationRoutes(
     throw new NotAllowedError(`${actor.ref} is not allowed: ${permission}`);
   };
 
-  const visibility = async (actor: Actor): Promise<Visibility> => {
+  /** The SQL visibility of `read` (lists, counts, details) or `play` (audio, download). */
+  const decisionOf = async (
+    actor: Actor,
+    permission = voiceRecordingConversationReadPermission,
+  ): Promise<Visibility | 'deny'> => {
     const [d] = await permissions.authorizeConditional(
-      [{ permission: voiceRecordingConversationReadPermission }],
+      [{ permission }],
       { credentials: actor.credentials },
     );
-    if (d.result === AuthorizeResult.DENY)
-      return deny(actor, voiceRecordingConversationReadPermission.name);
+    if (d.result === AuthorizeResult.DENY) return 'deny';
     if (d.result === AuthorizeResult.ALLOW) return undefined;
     return transform((d as any).conditions);
   };
+  const visibility = async (
+    actor: Actor,
+    permission = voiceRecordingConversationReadPermission,
+  ): Promise<Visibility> => {
+    const d = await decisionOf(actor, permission);
+    if (d === 'deny') return deny(actor, permission.name);
+    return d;
+  };
+  const PLAY = voiceRecordingConversationPlayPermission;
 
   // The audio route's read decisions, reused per user for AUDIO_DECISION_TTL_MS: a
   // playback makes its Range requests in a burst (head, tail for the duration, then
@@ -202,7 +217,9 @@ export function addConversationRoutes(
     const now = Date.now();
     const hit = audioDecisions.get(actor.ref);
     if (hit && now - hit.at < AUDIO_DECISION_TTL_MS) return hit.decision;
-    const decision = visibility(actor);
+    // the decision's conditions only: the case rights in them are evaluated in SQL at
+    // each request, so a revoked or expired access request ends playback at once
+    const decision = visibility(actor, PLAY);
     audioDecisions.delete(actor.ref);
     audioDecisions.set(actor.ref, { at: now, decision });
     decision.catch(() => {
@@ -273,6 +290,8 @@ export function addConversationRoutes(
       throw new InputError('maxDuration: must not be less than minDuration');
     return {
       userRefs: await resolvePeople(actor, q),
+      labelId: q.label,
+      caseId: q.case,
       hasDtmf: q.hasDtmf,
       from: q.from ? new Date(q.from) : undefined,
       to: q.to ? new Date(q.to) : undefined,
@@ -306,7 +325,7 @@ export function addConversationRoutes(
   router.post('/conversations/export', async (req, res) => {
     const actor = await actorOf(req);
     await requireBasic(actor, voiceRecordingConversationExportPermission);
-    const vis = await visibility(actor);
+    const vis = await visibility(actor, PLAY);
     const body = parseInput(conversationExportSchema, req.body ?? {});
     const filters: ConversationSearchFilters =
       'ids' in body ? { ids: body.ids as string[] } : await toFilters(actor, body);
@@ -349,7 +368,8 @@ export function addConversationRoutes(
   router.get('/conversations/:id', async (req, res) => {
     const actor = await actorOf(req);
     const vis = await visibility(actor);
-    res.json(await conversations.detail(actor, req.params.id, vis));
+    const play = await decisionOf(actor, PLAY);
+    res.json(await conversations.detail(actor, req.params.id, vis, play));
   });
 
   router.get('/conversations/:id/audio', async (req: Request, res: Response) => {
@@ -360,7 +380,7 @@ export function addConversationRoutes(
     const vis = await audioVisibility(actor);
     timing.mark('permission');
     const { format } = parseInput(audioQuerySchema, req.query, 'query');
-    let c = await conversations.visible(actor, req.params.id, vis, 'conversation-audio');
+    let c = await conversations.visible(actor, req.params.id, vis, 'conversation-audio', PLAY.name);
     timing.mark('db');
     let chosen: AudioFormat | undefined = format;
     if (!chosen) {
@@ -376,7 +396,7 @@ export function addConversationRoutes(
       // between reading the conversation and opening the file: once more with the new one
       const missing = ['NotFoundError', 'BlobNotFoundError'].includes((e as Error)?.name);
       if (!missing || !c.compressTo) throw e;
-      c = await conversations.visible(actor, req.params.id, vis, 'conversation-audio');
+      c = await conversations.visible(actor, req.params.id, vis, 'conversation-audio', PLAY.name);
       blob = await conversations.audioBlob(c, chosen);
     }
     timing.mark('blob');
@@ -427,18 +447,18 @@ export function addConversationRoutes(
   // one `conversation-playback` entry per start, whatever the <audio> element fetched.
   router.post('/conversations/:id/playback', async (req, res) => {
     const actor = await actorOf(req);
-    const vis = await visibility(actor);
+    const vis = await visibility(actor, PLAY);
     const { format } = parseInput(playbackStartSchema, req.body ?? {});
-    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-playback');
+    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-playback', PLAY.name);
     await conversations.recordPlayback(actor, c, format);
     res.status(204).end();
   });
 
   router.get('/conversations/:id/waveform', async (req, res) => {
     const actor = await actorOf(req);
-    const vis = await visibility(actor);
+    const vis = await visibility(actor, PLAY);
     const { points } = parseInput(waveformQuerySchema, req.query, 'query');
-    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-waveform');
+    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-waveform', PLAY.name);
     res.json(await conversations.waveform(c, points));
   });
 
@@ -449,8 +469,8 @@ export function addConversationRoutes(
       voiceRecordingConversationDownloadPermission,
       req.params.id,
     );
-    const vis = await visibility(actor);
-    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-download');
+    const vis = await visibility(actor, PLAY);
+    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-download', PLAY.name);
     const { blob, filename } = await conversations.mp3(c);
     await conversations.recordAccess(actor, 'conversation-download', c, { format: 'mp3' });
     res.setHeader('Content-Type', 'audio/mpeg');

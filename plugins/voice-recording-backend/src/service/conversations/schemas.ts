@@ -24,6 +24,10 @@ export const conversationFiltersSchema = z.object({
   maxDuration: seconds.optional(),
   number: z.string().trim().min(1).optional(),
   state: z.enum(['recording', 'finished', 'failed']).optional(),
+  /** The id of a label: the conversations carrying it. */
+  label: z.string().uuid().optional(),
+  /** The id of a case: the conversations carrying its label. */
+  case: z.string().uuid().optional(),
   /** `any`, `none`, or an audio issue code (`no-media`, `undecodable-codec`, ...) */
   audioIssue: z
     .string()

@@ -1,0 +1,748 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import {
+  BackstageCredentials,
+  coreServices,
+  createServiceFactory,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  NotificationSendOptions,
+  notificationService,
+} from '@backstage/plugin-notifications-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { Conversation } from '@mvr/plugin-voice-recording-common';
+import {
+  LocalFileBlobStore,
+  OggOpusWriter,
+  VoiceRecordingPolicyHandler,
+} from '@mvr/plugin-voice-recording-node';
+import { Knex } from 'knex';
+import request from 'supertest';
+import { voiceRecordingPlugin } from '../../plugin';
+import { ConversationSearchStore } from '../../database/ConversationSearchStore';
+
+jest.setTimeout(180_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+const ref = (name: string) => `user:default/${name}`;
+const ALICE = ref('alice'); // admin (compliance), creates the cases
+const OWEN = ref('owen'); // owns a case (set in the table: an owner no longer admin)
+const BOB = ref('bob'); // trading; no request
+const CAROL = ref('carol'); // granted list only
+const DAVE = ref('dave'); // granted playback
+const ERIN = ref('erin'); // granted list + label
+const FRANK = ref('frank'); // granted playback, expired
+const GRACE = ref('grace'); // granted playback, revoked
+const HENRY = ref('henry'); // rejected
+const ZOE = ref('zoe'); // the recorded user whose calls are in the case
+
+const GROUPS: Record<string, string[]> = {
+  [ALICE]: ['group:default/compliance'],
+  [BOB]: ['group:default/trading'],
+};
+
+/** The suite's real policy (VoiceRecordingPolicyHandler), with the users' groups. */
+const policy = new VoiceRecordingPolicyHandler({
+  adminGroups: ['group:default/compliance'],
+});
+const decide = (permission: any, credentials: BackstageCredentials) => {
+  const userEntityRef = (credentials.principal as any).userEntityRef;
+  return policy.handle({ permission }, {
+    credentials,
+    info: {
+      userEntityRef,
+      ownershipEntityRefs: [userEntityRef, ...(GROUPS[userEntityRef] ?? [])],
+    },
+  } as any);
+};
+
+const permissionsFactory = createServiceFactory({
+  service: coreServices.permissions,
+  deps: {},
+  factory: (): PermissionsService => ({
+    async authorize(requests, { credentials }) {
+      return Promise.all(
+        requests.map(async r => ({
+          result:
+            (await decide(r.permission, credentials))?.result ===
+            AuthorizeResult.ALLOW
+              ? AuthorizeResult.ALLOW
+              : AuthorizeResult.DENY,
+        })),
+      ) as any;
+    },
+    async authorizeConditional(queries, { credentials }) {
+      return Promise.all(
+        queries.map(q => decide(q.permission, credentials)),
+      ) as any;
+    },
+  }),
+});
+
+const sent: NotificationSendOptions[] = [];
+
+function tone(seconds: number, rate = 8000): Int16Array {
+  const out = new Int16Array(seconds * rate * 2);
+  for (let i = 0; i < seconds * rate; i++) {
+    out[i * 2] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate));
+    out[i * 2 + 1] = Math.round(
+      4000 * Math.sin((2 * Math.PI * 660 * i) / rate),
+    );
+  }
+  return out;
+}
+
+function conv(
+  startedAt: string,
+  extra: Partial<Conversation> = {},
+): Conversation {
+  const now = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    sipCallId: `test-${randomUUID()}`,
+    participants: [],
+    metadata: {},
+    dtmf: [],
+    state: 'finished',
+    captureSource: 'test',
+    createdAt: now,
+    updatedAt: now,
+    direction: 'outgoing',
+    durationMs: 3_000,
+    number: '+32470999000',
+    userRef: ZOE,
+    otherParty: '+32475111222',
+    startedAt,
+    ...extra,
+  };
+}
+
+describe.each(databases.eachSupportedId())(
+  'cases, labels and access requests on %s',
+  databaseId => {
+    let knex: Knex;
+    let app: any;
+    let stop: () => Promise<void>;
+    let storageDir: string;
+    const caseCalls: Conversation[] = [];
+    let otherCall: Conversation;
+    let caseId: string;
+    let labelId: string;
+    const api = '/api/voice-recording';
+    const as = (who: string) => ({
+      Authorization: mockCredentials.user.header(who),
+    });
+    const get = (who: string, url: string) =>
+      request(app).get(`${api}${url}`).set(as(who));
+    const post = (who: string, url: string, body: object = {}) =>
+      request(app).post(`${api}${url}`).set(as(who)).send(body);
+    const actions = async (action: string) =>
+      knex('vr_audit_log').where({ action }).orderBy('at');
+    const inDays = (d: number) =>
+      new Date(Date.now() + d * 86_400_000).toISOString();
+
+    /** A request by `who` for `rights`, decided by alice (`approve`/`reject`) or not. */
+    const requestAccess = async (
+      who: string,
+      rights: string[],
+      decision?: 'approve' | 'reject',
+    ) => {
+      const res = await post(who, '/access-requests', {
+        caseId,
+        reason: `investigation of ${who}`,
+        rights,
+        expiresAt: inDays(7),
+      });
+      expect(res.status).toBe(201);
+      if (decision) {
+        const d = await post(
+          ALICE,
+          `/access-requests/${res.body.id}/${decision}`,
+          {
+            comment:
+              decision === 'reject'
+                ? 'not needed for your role'
+                : 'ok for a week',
+          },
+        );
+        expect(d.status).toBe(200);
+      }
+      return res.body.id as string;
+    };
+
+    beforeAll(async () => {
+      knex = await databases.init(databaseId);
+      storageDir = mkdtempSync(path.join(tmpdir(), 'vr-cases-test-'));
+      const backend = await startTestBackend({
+        features: [
+          voiceRecordingPlugin,
+          mockServices.database.factory({ knex }),
+          mockServices.rootConfig.factory({
+            data: {
+              voiceRecording: { storage: { local: { directory: storageDir } } },
+            },
+          }),
+          permissionsFactory,
+          catalogServiceMock.factory({ entities: [] }),
+          mockServices.events.mock().factory,
+          createServiceFactory({
+            service: notificationService,
+            deps: {},
+            factory: () => ({
+              send: async (n: NotificationSendOptions) => {
+                sent.push(n);
+              },
+            }),
+          }),
+        ] as any,
+      });
+      app = backend.server;
+      stop = () => backend.stop();
+
+      const blobs = new LocalFileBlobStore(storageDir, { minFreeBytes: 0 });
+      const writer = new OggOpusWriter({ sampleRate: 8000, channels: 2 });
+      const ogg = Buffer.concat([...writer.write(tone(3)), ...writer.end()]);
+      const stored = await blobs.put('recordings/test/case-call.opus', ogg, {
+        contentType: 'audio/ogg; codecs=opus',
+      });
+      const audio = {
+        storageKey: stored.key,
+        sha256: stored.sha256,
+        bytes: stored.size,
+        format: 'audio/ogg; codecs=opus',
+      };
+      for (let i = 0; i < 3; i++)
+        caseCalls.push(conv(`2026-03-0${i + 1}T09:30:00.000Z`, audio));
+      otherCall = conv('2026-03-05T09:30:00.000Z', audio);
+      await new ConversationSearchStore(knex).insertFinished([
+        ...caseCalls,
+        otherCall,
+      ]);
+    });
+
+    afterAll(async () => {
+      await stop?.();
+      rmSync(storageDir, { recursive: true, force: true });
+    });
+
+    it('lets admins create a case with a new label and label three calls', async () => {
+      const res = await post(ALICE, '/cases', {
+        title: 'Client X complaint',
+        description: 'Calls of client X with five employees',
+        label: { title: 'Client X', colour: '#D32F2F' },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        title: 'Client X complaint',
+        status: 'open',
+        ownerRef: ALICE,
+        label: { title: 'Client X', colour: '#d32f2f' },
+        access: {
+          list: { mode: 'none', refs: [] },
+          playback: { mode: 'none', refs: [] },
+          label: { mode: 'owner', refs: [] },
+        },
+      });
+      caseId = res.body.id;
+      labelId = res.body.label.id;
+      for (const c of caseCalls) {
+        const put = await request(app)
+          .put(`${api}/conversations/${c.id}/labels/${labelId}`)
+          .set(as(ALICE));
+        expect(put.status).toBe(200);
+        expect(put.body).toEqual({
+          changed: true,
+          labels: [
+            { id: labelId, title: 'Client X', colour: '#d32f2f', caseId },
+          ],
+        });
+      }
+      expect((await actions('case-create')).map(r => r.target_id)).toEqual([
+        caseId,
+      ]);
+      expect((await actions('label-create')).map(r => r.target_id)).toEqual([
+        labelId,
+      ]);
+      expect(await actions('conversation-label-add')).toHaveLength(3);
+
+      // lists and details carry the label; the case and label filters select the calls
+      const list = await get(ALICE, `/conversations?case=${caseId}`);
+      expect(list.body.total).toBe(3);
+      expect(list.body.items[0].labels).toEqual([
+        { id: labelId, title: 'Client X', colour: '#d32f2f', caseId },
+      ]);
+      expect(
+        (await get(ALICE, `/conversations?label=${labelId}`)).body.total,
+      ).toBe(3);
+      const all = await get(ALICE, '/conversations');
+      expect(
+        all.body.items.find((c: any) => c.id === otherCall.id).labels,
+      ).toEqual([]);
+      expect(
+        (await get(ALICE, `/conversations/${caseCalls[0].id}`)).body.labels,
+      ).toHaveLength(1);
+      expect((await get(ALICE, '/labels')).body.items).toEqual([
+        expect.objectContaining({ id: labelId, caseId }),
+      ]);
+      expect(
+        (await get(BOB, '/cases')).body.items.map((c: any) => c.id),
+      ).toEqual([caseId]);
+    });
+
+    it('answers 400 naming the field for invalid cases, labels and requests; 403 for non-admins', async () => {
+      const bad = async (
+        who: string,
+        url: string,
+        body: object,
+        field: RegExp,
+      ) => {
+        const res = await post(who, url, body);
+        expect(res.status).toBe(400);
+        expect(res.body.error.message).toMatch(field);
+      };
+      await bad(
+        ALICE,
+        '/cases',
+        { title: 'T', label: { title: 'L', colour: 'red' } },
+        /^label\.colour: must be a colour/,
+      );
+      await bad(
+        ALICE,
+        '/cases',
+        { label: { title: 'L2', colour: '#000000' } },
+        /^title: Required/,
+      );
+      await bad(
+        ALICE,
+        '/cases',
+        { title: 'T' },
+        /^labelId: give an existing label/,
+      );
+      await bad(
+        ALICE,
+        '/cases',
+        {
+          title: 'T',
+          label: { title: 'L3', colour: '#000000' },
+          access: { list: { mode: 'selected' } },
+        },
+        /^access\.list\.refs: name at least one/,
+      );
+      await bad(
+        ALICE,
+        '/labels',
+        { title: '', colour: '#000000' },
+        /^title: must not be empty/,
+      );
+      await bad(
+        BOB,
+        '/access-requests',
+        { caseId, reason: 'x', expiresAt: '2020-01-01T00:00:00Z' },
+        /^expiresAt: must be in the future/,
+      );
+      await bad(
+        BOB,
+        '/access-requests',
+        { caseId, reason: ' ', expiresAt: inDays(1) },
+        /^reason: must not be empty/,
+      );
+      await bad(
+        BOB,
+        '/access-requests',
+        { caseId: randomUUID(), reason: 'r', expiresAt: inDays(1) },
+        /^caseId: case .* not found/,
+      );
+      // nothing of the refused case was written (no label L3 either)
+      expect((await get(ALICE, '/labels')).body.items).toHaveLength(1);
+      expect((await get(ALICE, '/cases')).body.items).toHaveLength(1);
+      // a label is one case's
+      const dup = await post(ALICE, '/cases', { title: 'Other', labelId });
+      expect(dup.status).toBe(409);
+      expect(dup.body.error.message).toMatch(/^labelId: /);
+      expect(
+        (
+          await post(BOB, '/cases', {
+            title: 'Mine',
+            label: { title: 'B', colour: '#00ff00' },
+          })
+        ).status,
+      ).toBe(403);
+      expect(
+        (await post(BOB, '/labels', { title: 'B', colour: '#00ff00' })).status,
+      ).toBe(403);
+      expect(
+        (
+          await request(app)
+            .patch(`${api}/cases/${caseId}`)
+            .set(as(BOB))
+            .send({ status: 'closed' })
+        ).status,
+      ).toBe(403);
+    });
+
+    it('sends a request to the approvers and the decision to the requester', async () => {
+      sent.length = 0;
+      const id = await requestAccess(HENRY, ['playback']);
+      expect(sent).toEqual([
+        {
+          recipients: {
+            type: 'entity',
+            entityRef: ['group:default/compliance'],
+          },
+          payload: expect.objectContaining({
+            title: 'Access request to decide: Client X complaint',
+            link: `/voice-recording/workflows/requests/${id}`,
+          }),
+        },
+      ]);
+      // rejection needs a comment
+      const noComment = await post(ALICE, `/access-requests/${id}/reject`, {});
+      expect(noComment.status).toBe(400);
+      expect(noComment.body.error.message).toMatch(/^comment: Required/);
+      // the requester cannot decide, nor can a standard user
+      expect((await post(HENRY, `/access-requests/${id}/approve`)).status).toBe(
+        403,
+      );
+      const rejected = await post(ALICE, `/access-requests/${id}/reject`, {
+        comment: 'not your desk',
+      });
+      expect(rejected.status).toBe(200);
+      expect(rejected.body).toMatchObject({
+        state: 'rejected',
+        decidedBy: ALICE,
+        decisionComment: 'not your desk',
+      });
+      expect(sent[1]).toMatchObject({
+        recipients: { type: 'entity', entityRef: [HENRY] },
+        payload: {
+          title: 'Your access request to "Client X complaint" was rejected',
+        },
+      });
+      // decided once only
+      expect((await post(ALICE, `/access-requests/${id}/approve`)).status).toBe(
+        409,
+      );
+      const mine = await get(HENRY, '/me/access-requests');
+      expect(mine.body.items).toEqual([
+        expect.objectContaining({
+          id,
+          state: 'rejected',
+          decisionComment: 'not your desk',
+          caseTitle: 'Client X complaint',
+        }),
+      ]);
+      // others' requests are not shown to a standard user
+      expect((await get(BOB, `/access-requests/${id}`)).status).toBe(404);
+      expect((await get(BOB, '/access-requests')).status).toBe(403);
+      expect((await get(ALICE, `/access-requests/${id}`)).status).toBe(200);
+    });
+
+    describe('rights on every endpoint', () => {
+      const labelPath = (c: Conversation) =>
+        `${api}/conversations/${c.id}/labels/${labelId}`;
+      /** What `who` can do with the case's calls, endpoint by endpoint. */
+      const rights = async (who: string) => {
+        const c = caseCalls[0];
+        const list = await get(who, `/conversations?case=${caseId}`);
+        const all = await get(who, '/conversations?limit=500');
+        const details = await get(who, `/conversations/${c.id}`);
+        const audio = await get(who, `/conversations/${c.id}/audio`);
+        const playback = await post(who, `/conversations/${c.id}/playback`, {
+          format: 'ogg',
+        });
+        const download = await get(who, `/conversations/${c.id}/download`);
+        // the label: removed when allowed (the call leaves the case: its remover, unless
+        // an admin, no longer sees it), then put back by an admin
+        const remove = await request(app).delete(labelPath(c)).set(as(who));
+        if (remove.status === 200) {
+          expect(remove.body).toEqual({ labels: [], changed: true });
+          if (who !== ALICE)
+            expect((await get(who, `/conversations/${c.id}`)).status).toBe(404);
+          expect(
+            (await request(app).put(labelPath(c)).set(as(ALICE))).status,
+          ).toBe(200);
+        }
+        expect(list.status).toBe(200);
+        // list, count and the unfiltered list agree
+        expect(list.body.items).toHaveLength(list.body.total);
+        expect(all.body.items.filter((i: any) => i.labels.length).length).toBe(
+          list.body.total,
+        );
+        return {
+          listed: list.body.total,
+          details: details.status,
+          playable: details.body.audio?.playable,
+          audio: audio.status,
+          playback: playback.status,
+          download: download.status,
+          label: remove.status,
+        };
+      };
+
+      beforeAll(async () => {
+        await requestAccess(CAROL, ['list'], 'approve');
+        await requestAccess(DAVE, ['playback'], 'approve');
+        await requestAccess(ERIN, ['list', 'label'], 'approve');
+        const frank = await requestAccess(FRANK, ['playback'], 'approve');
+        await knex('vr_access_requests')
+          .where({ id: frank })
+          .update({ expires_at: new Date(Date.now() - 60_000) });
+      });
+
+      it('admins: everything', async () => {
+        expect(await rights(ALICE)).toEqual({
+          listed: 3,
+          details: 200,
+          playable: true,
+          audio: 200,
+          playback: 204,
+          download: 200,
+          label: 200,
+        });
+      });
+
+      it('the case owner (a standard user): list, play back, label; no download (admins only)', async () => {
+        await knex('vr_cases')
+          .where({ id: caseId })
+          .update({ owner_ref: OWEN });
+        try {
+          expect(await rights(OWEN)).toEqual({
+            listed: 3,
+            details: 200,
+            playable: true,
+            audio: 200,
+            playback: 204,
+            download: 403,
+            label: 200,
+          });
+        } finally {
+          await knex('vr_cases')
+            .where({ id: caseId })
+            .update({ owner_ref: ALICE });
+        }
+      });
+
+      it('granted list only: listed and details, not played back nor labelled', async () => {
+        expect(await rights(CAROL)).toEqual({
+          listed: 3,
+          details: 200,
+          playable: false,
+          audio: 404,
+          playback: 404,
+          download: 403,
+          label: 403,
+        });
+      });
+
+      it('granted playback: listed, played back; not labelled', async () => {
+        expect(await rights(DAVE)).toEqual({
+          listed: 3,
+          details: 200,
+          playable: true,
+          audio: 200,
+          playback: 204,
+          download: 403,
+          label: 403,
+        });
+      });
+
+      it('granted list and label: listed and labelled, not played back', async () => {
+        expect(await rights(ERIN)).toEqual({
+          listed: 3,
+          details: 200,
+          playable: false,
+          audio: 404,
+          playback: 404,
+          download: 403,
+          label: 200,
+        });
+        expect(
+          (await actions('conversation-label-remove')).map(r => r.actor_ref),
+        ).toContain(ERIN);
+      });
+
+      it.each([
+        ['expired', FRANK],
+        ['rejected', HENRY],
+        ['without a request', BOB],
+      ])('%s: nothing', async (_what, who) => {
+        expect(await rights(who)).toEqual({
+          listed: 0,
+          details: 404,
+          playable: undefined,
+          audio: 404,
+          playback: 404,
+          download: 403,
+          label: 403,
+        });
+      });
+
+      it('an expired request reads expired and its expiry is audited once', async () => {
+        const mine = await get(FRANK, '/me/access-requests');
+        expect(mine.body.items.map((r: any) => r.state)).toEqual(['expired']);
+        await get(FRANK, '/me/access-requests');
+        const expiries = await actions('access-request-expire');
+        expect(expiries.map(r => r.target_id)).toEqual([mine.body.items[0].id]);
+        // it cannot be revoked or decided any more
+        expect(
+          (
+            await post(
+              ALICE,
+              `/access-requests/${mine.body.items[0].id}/revoke`,
+            )
+          ).status,
+        ).toBe(409);
+        expect(
+          (await get(ALICE, '/access-requests?state=expired')).body.total,
+        ).toBe(1);
+      });
+
+      it('revoked: access ends at once (even for the audio of a player that just played)', async () => {
+        const id = await requestAccess(GRACE, ['playback'], 'approve');
+        const c = caseCalls[1];
+        expect((await get(GRACE, `/conversations/${c.id}/audio`)).status).toBe(
+          200,
+        );
+        sent.length = 0;
+        const revoked = await post(ALICE, `/access-requests/${id}/revoke`, {
+          comment: 'case handed over',
+        });
+        expect(revoked.body).toMatchObject({
+          state: 'revoked',
+          revokedBy: ALICE,
+          revokeComment: 'case handed over',
+        });
+        expect(sent[0]).toMatchObject({ recipients: { entityRef: [GRACE] } });
+        expect((await get(GRACE, `/conversations/${c.id}/audio`)).status).toBe(
+          404,
+        );
+        expect(await rights(GRACE)).toEqual({
+          listed: 0,
+          details: 404,
+          playable: undefined,
+          audio: 404,
+          playback: 404,
+          download: 403,
+          label: 403,
+        });
+        const audited = (await actions('access-request-revoke')).map(
+          r => r.target_id,
+        );
+        expect(audited).toEqual([id]);
+      });
+
+      it('the case settings: selected groups, everyone, and a closed case', async () => {
+        const patch = (body: object) =>
+          request(app)
+            .patch(`${api}/cases/${caseId}`)
+            .set(as(ALICE))
+            .send(body);
+        // list: the trading group (bob is a member); playback: nobody
+        expect(
+          (
+            await patch({
+              access: {
+                list: { mode: 'selected', refs: ['group:default/trading'] },
+              },
+            })
+          ).status,
+        ).toBe(200);
+        expect(await rights(BOB)).toMatchObject({
+          listed: 3,
+          details: 200,
+          playable: false,
+          audio: 404,
+          label: 403,
+        });
+        // playback: everyone (which lists too); label: bob selected
+        expect(
+          (
+            await patch({
+              access: {
+                playback: { mode: 'everyone' },
+                label: { mode: 'selected', refs: ['bob'] },
+              },
+            })
+          ).status,
+        ).toBe(200);
+        expect(await rights(HENRY)).toMatchObject({
+          listed: 3,
+          playable: true,
+          audio: 200,
+          label: 403,
+        });
+        expect(await rights(BOB)).toMatchObject({
+          listed: 3,
+          playable: true,
+          audio: 200,
+          label: 200,
+        });
+        // closed: the case gives nothing any more, grants included
+        const closed = await patch({ status: 'closed' });
+        expect(closed.body.status).toBe('closed');
+        for (const who of [BOB, HENRY, DAVE])
+          expect(await rights(who)).toMatchObject({
+            listed: 0,
+            details: 404,
+            audio: 404,
+            label: 403,
+          });
+        expect((await actions('case-close')).map(r => r.target_id)).toEqual([
+          caseId,
+        ]);
+        const refused = await post(HENRY, '/access-requests', {
+          caseId,
+          reason: 'r',
+          expiresAt: inDays(1),
+        });
+        expect(refused.status).toBe(400);
+        expect(refused.body.error.message).toMatch(
+          /^caseId: case "Client X complaint" is closed/,
+        );
+      });
+
+      it('audits every step', async () => {
+        const counts: Record<string, number> = {};
+        for (const a of [
+          'access-request-create',
+          'access-request-approve',
+          'access-request-reject',
+          'access-request-revoke',
+          'access-request-expire',
+          'case-update',
+        ])
+          counts[a] = (await actions(a)).length;
+        expect(counts).toEqual({
+          'access-request-create': 6,
+          'access-request-approve': 5,
+          'access-request-reject': 1,
+          'access-request-revoke': 1,
+          'access-request-expire': 1,
+          'case-update': 2,
+        });
+        const approve = (await actions('access-request-approve'))[0];
+        const details =
+          typeof approve.details === 'string'
+            ? JSON.parse(approve.details)
+            : approve.details;
+        expect(details).toMatchObject({
+          caseId,
+          requesterRef: CAROL,
+          rights: ['list'],
+          comment: 'ok for a week',
+        });
+      });
+    });
+  },
+);

@@ -1,0 +1,334 @@
+import {
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  BasicPermission,
+  PermissionCriteria,
+} from '@backstage/plugin-permission-common';
+import { ConditionTransformer } from '@backstage/plugin-permission-node';
+import {
+  voiceRecordingAccessRequestCreatePermission,
+  voiceRecordingAccessRequestDecidePermission,
+  voiceRecordingCaseLabelPermission,
+  voiceRecordingCaseManagePermission,
+  voiceRecordingCaseReadPermission,
+  voiceRecordingConversationReadPermission,
+} from '@mvr/plugin-voice-recording-common';
+import { CaseQuery, ConversationQuery } from '@mvr/plugin-voice-recording-node';
+import express, { Request } from 'express';
+import { CasesStore } from '../../database/CasesStore';
+import { Actor, actorRefOf, AuditRecorder } from '../AuditRecorder';
+import { parseInput } from '../errors';
+import { ConversationsService } from '../conversations/ConversationsService';
+import { AccessRequestsService } from './AccessRequestsService';
+import { CasesService } from './CasesService';
+import {
+  accessRequestListSchema,
+  accessRequestSchema,
+  caseListQuerySchema,
+  casePatchSchema,
+  caseSchema,
+  decisionSchema,
+  labelPatchSchema,
+  labelSchema,
+  myAccessRequestListSchema,
+  rejectionSchema,
+} from './schemas';
+
+export interface CaseRoutesOptions {
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  audit: AuditRecorder;
+  cases: CasesService;
+  casesStore: CasesStore;
+  accessRequests: AccessRequestsService;
+  conversations: ConversationsService;
+  conversationTransform: ConditionTransformer<ConversationQuery>;
+  caseTransform: ConditionTransformer<CaseQuery>;
+}
+
+/**
+ * The routes of docs/api.md "Cases, labels and access requests". Each: credentials,
+ * permission, input validation, then the action (audited in the services).
+ */
+export function addCaseRoutes(
+  router: express.Router,
+  options: CaseRoutesOptions,
+) {
+  const { httpAuth, permissions, audit, cases, casesStore, accessRequests } =
+    options;
+
+  const actorOf = async (req: Request): Promise<Actor> => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    return { credentials, ref: actorRefOf(credentials), request: req };
+  };
+
+  const deny = async (
+    actor: Actor,
+    permission: string,
+    target?: { type: string; id: string },
+  ): Promise<never> => {
+    await audit.record({
+      actor,
+      action: 'permission-denied',
+      targetType: target?.type,
+      targetId: target?.id,
+      details: { permission },
+      severity: 'medium',
+    });
+    throw new NotAllowedError(`${actor.ref} is not allowed: ${permission}`);
+  };
+
+  const allowed = async (actor: Actor, permission: BasicPermission) => {
+    const [d] = await permissions.authorize([{ permission }], {
+      credentials: actor.credentials,
+    });
+    return d.result === AuthorizeResult.ALLOW;
+  };
+
+  const requirePermission = async (
+    actor: Actor,
+    permission: BasicPermission,
+    target?: { type: string; id: string },
+  ) => {
+    if (!(await allowed(actor, permission)))
+      await deny(actor, permission.name, target);
+  };
+
+  // ---- labels
+  router.get('/labels', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(actor, voiceRecordingCaseReadPermission);
+    res.json({ items: await cases.listLabels() });
+  });
+
+  router.post('/labels', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(actor, voiceRecordingCaseManagePermission);
+    const input = parseInput(labelSchema, req.body);
+    res.status(201).json(await cases.createLabel(actor, input));
+  });
+
+  router.patch('/labels/:id', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(actor, voiceRecordingCaseManagePermission, {
+      type: 'label',
+      id: req.params.id,
+    });
+    const patch = parseInput(labelPatchSchema, req.body);
+    res.json(await cases.updateLabel(actor, req.params.id, patch));
+  });
+
+  // ---- cases
+  router.get('/cases', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(actor, voiceRecordingCaseReadPermission);
+    const q = parseInput(caseListQuerySchema, req.query, 'query');
+    res.json({ items: await cases.listCases(q) });
+  });
+
+  router.get('/cases/:id', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(actor, voiceRecordingCaseReadPermission);
+    const c = /^[0-9a-f-]{36}$/i.test(req.params.id)
+      ? await cases.getCase(req.params.id)
+      : undefined;
+    if (!c) throw new NotFoundError(`case ${req.params.id} not found`);
+    res.json(c);
+  });
+
+  router.post('/cases', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(actor, voiceRecordingCaseManagePermission);
+    const { label, labelId, ...input } = parseInput(caseSchema, req.body);
+    res
+      .status(201)
+      .json(
+        await cases.createCase(actor, { ...input, labelId, newLabel: label }),
+      );
+  });
+
+  router.patch('/cases/:id', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(actor, voiceRecordingCaseManagePermission, {
+      type: 'case',
+      id: req.params.id,
+    });
+    const patch = parseInput(casePatchSchema, req.body);
+    res.json(await cases.updateCase(actor, req.params.id, patch));
+  });
+
+  // ---- labels on conversations (a case's label: its owner, the label right, admins)
+  const changeLabel = async (req: Request, add: boolean) => {
+    const actor = await actorOf(req);
+    const { id, labelId } = req.params;
+    const label = /^[0-9a-f-]{36}$/i.test(labelId)
+      ? await casesStore.getLabel(labelId)
+      : undefined;
+    if (!label) throw new NotFoundError(`label ${labelId} not found`);
+    if (label.caseId) {
+      const [d] = await permissions.authorizeConditional(
+        [{ permission: voiceRecordingCaseLabelPermission }],
+        { credentials: actor.credentials },
+      );
+      const target = { type: 'case', id: label.caseId };
+      if (d.result === AuthorizeResult.DENY)
+        await deny(actor, voiceRecordingCaseLabelPermission.name, target);
+      if (d.result === AuthorizeResult.CONDITIONAL) {
+        const criteria = options.caseTransform(
+          (d as any).conditions,
+        ) as PermissionCriteria<CaseQuery>;
+        if (!(await casesStore.getCase(label.caseId, criteria)))
+          await deny(actor, voiceRecordingCaseLabelPermission.name, target);
+      }
+    } else {
+      // a label of no case: the admins' (case.manage)
+      await requirePermission(actor, voiceRecordingCaseManagePermission, {
+        type: 'label',
+        id: labelId,
+      });
+    }
+    // the conversation must be one the caller sees (404 otherwise, as for details)
+    const [rd] = await permissions.authorizeConditional(
+      [{ permission: voiceRecordingConversationReadPermission }],
+      { credentials: actor.credentials },
+    );
+    if (rd.result === AuthorizeResult.DENY)
+      await deny(actor, voiceRecordingConversationReadPermission.name, {
+        type: 'conversation',
+        id,
+      });
+    const vis =
+      rd.result === AuthorizeResult.CONDITIONAL
+        ? options.conversationTransform((rd as any).conditions)
+        : undefined;
+    const action = add ? 'conversation-label-add' : 'conversation-label-remove';
+    const c = await options.conversations.visible(actor, id, vis, action);
+    const changed = add
+      ? await casesStore.addConversationLabel(c.id, label.id, actor.ref)
+      : await casesStore.removeConversationLabel(c.id, label.id);
+    await audit.record({
+      actor,
+      action,
+      targetType: 'conversation',
+      targetId: c.id,
+      details: {
+        labelId: label.id,
+        labelTitle: label.title,
+        ...(label.caseId ? { caseId: label.caseId } : {}),
+        changed,
+        number: c.number,
+        userRef: c.userRef,
+      },
+    });
+    const labels = (await casesStore.labelsOf([c.id])).get(c.id) ?? [];
+    return { labels, changed };
+  };
+
+  router.put('/conversations/:id/labels/:labelId', async (req, res) => {
+    res.json(await changeLabel(req, true));
+  });
+
+  router.delete('/conversations/:id/labels/:labelId', async (req, res) => {
+    res.json(await changeLabel(req, false));
+  });
+
+  // ---- access requests
+  router.post('/access-requests', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(actor, voiceRecordingAccessRequestCreatePermission);
+    const input = parseInput(accessRequestSchema, req.body);
+    res.status(201).json(await accessRequests.create(actor, input));
+  });
+
+  router.get('/me/access-requests', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(actor, voiceRecordingAccessRequestCreatePermission);
+    const q = parseInput(myAccessRequestListSchema, req.query, 'query');
+    res.json(await accessRequests.list({ ...q, requesterRef: actor.ref }));
+  });
+
+  router.get('/access-requests', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(actor, voiceRecordingAccessRequestDecidePermission);
+    const { requester, ...q } = parseInput(
+      accessRequestListSchema,
+      req.query,
+      'query',
+    );
+    res.json(await accessRequests.list({ ...q, requesterRef: requester }));
+  });
+
+  router.get('/access-requests/:id', async (req, res) => {
+    const actor = await actorOf(req);
+    const r = await accessRequests.get(req.params.id);
+    // the requester sees their own; approvers see all (others: as if it did not exist)
+    if (r.requesterRef !== actor.ref.toLowerCase()) {
+      if (
+        !(await allowed(actor, voiceRecordingAccessRequestDecidePermission))
+      ) {
+        await audit.record({
+          actor,
+          action: 'permission-denied',
+          targetType: 'access-request',
+          targetId: r.id,
+          details: {
+            permission: voiceRecordingAccessRequestDecidePermission.name,
+          },
+          severity: 'medium',
+        });
+        throw new NotFoundError(`access request ${req.params.id} not found`);
+      }
+    }
+    res.json(r);
+  });
+
+  router.post('/access-requests/:id/approve', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(
+      actor,
+      voiceRecordingAccessRequestDecidePermission,
+      {
+        type: 'access-request',
+        id: req.params.id,
+      },
+    );
+    const { comment } = parseInput(decisionSchema, req.body ?? {});
+    res.json(
+      await accessRequests.decide(actor, req.params.id, 'approved', comment),
+    );
+  });
+
+  router.post('/access-requests/:id/reject', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(
+      actor,
+      voiceRecordingAccessRequestDecidePermission,
+      {
+        type: 'access-request',
+        id: req.params.id,
+      },
+    );
+    const { comment } = parseInput(rejectionSchema, req.body ?? {});
+    res.json(
+      await accessRequests.decide(actor, req.params.id, 'rejected', comment),
+    );
+  });
+
+  router.post('/access-requests/:id/revoke', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(
+      actor,
+      voiceRecordingAccessRequestDecidePermission,
+      {
+        type: 'access-request',
+        id: req.params.id,
+      },
+    );
+    const { comment } = parseInput(decisionSchema, req.body ?? {});
+    res.json(await accessRequests.revoke(actor, req.params.id, comment));
+  });
+}
