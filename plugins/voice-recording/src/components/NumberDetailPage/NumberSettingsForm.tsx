@@ -136,6 +136,7 @@ export function NumberSettingsForm(props: {
               setSetting('statusMode', key as NumberSettings['statusMode'])
             }
             isInvalid={!!errorOf('statusMode')}
+            validationBehavior="aria"
             description={hint('statusMode', 'Auto follows the schedule')}
             options={[
               { value: 'auto', label: 'Auto' },
@@ -150,6 +151,7 @@ export function NumberSettingsForm(props: {
               setSetting('activeStatus', key as NumberSettings['activeStatus'])
             }
             isInvalid={!!errorOf('activeStatus')}
+            validationBehavior="aria"
             description={hint('activeStatus', 'Used in Manual mode')}
             options={[
               { value: 'professional', label: 'Professional' },
@@ -162,6 +164,7 @@ export function NumberSettingsForm(props: {
             value={state.settings.timeZone}
             onChange={v => setSetting('timeZone', v)}
             isInvalid={!!errorOf('timeZone')}
+            validationBehavior="aria"
             description={hint('timeZone', 'IANA, e.g. Europe/Brussels')}
           />
         </Grid.Root>

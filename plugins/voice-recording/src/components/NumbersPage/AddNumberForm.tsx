@@ -1,19 +1,23 @@
-import { LabeledTextField } from '../LabeledTextField/LabeledTextField';
 import { FormEvent, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import {
-  Box,
+  Alert,
   Button,
+  Card,
+  CardBody,
   Checkbox,
-  FormControlLabel,
-  Paper,
-} from '@material-ui/core';
-import { Alert } from '@material-ui/lab';
+  Flex,
+  Select,
+  TextField,
+} from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { normalizePhoneNumber } from '@mvr/plugin-voice-recording-common';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { PeoplePicker } from '../PeoplePicker/PeoplePicker';
+
+/** The Select's key for "no planning model: the configured default slot". */
+const DEFAULT_SLOT = 'default-slot';
 
 /** Admin form to register a recorded number (POST /numbers). */
 export function AddNumberForm(props: { onCreated: () => void }) {
@@ -47,25 +51,28 @@ export function AddNumberForm(props: { onCreated: () => void }) {
 
   if (!open) {
     return (
-      <Box display="flex" flexDirection="column" gridGap={8}>
-        <Box>
+      <Flex direction="column" gap="2">
+        <div>
           <Button
-            variant="outlined"
-            color="primary"
-            onClick={() => {
+            variant="secondary"
+            onPress={() => {
               changed();
               setOpen(true);
             }}
           >
             Add number
           </Button>
-        </Box>
+        </div>
         {created && (
-          <Alert severity="success" data-testid="success-alert">
-            Number {created} added
-          </Alert>
+          <Alert
+            status="success"
+            icon
+            role="status"
+            data-testid="success-alert"
+            title={`Number ${created} added`}
+          />
         )}
-      </Box>
+      </Flex>
     );
   }
 
@@ -97,82 +104,68 @@ export function AddNumberForm(props: { onCreated: () => void }) {
   };
 
   return (
-    <Paper variant="outlined">
-      <Box
-        p={2}
-        component="form"
-        onSubmit={submit}
-        onChange={changed}
-        display="flex"
-        flexWrap="wrap"
-        gridGap={16}
-        alignItems="center"
-      >
-        <LabeledTextField
-          label="Phone number"
-          required
-          value={number}
-          onChange={e => setNumber(e.target.value)}
-          error={!!numberError}
-          helperText={numberError ?? 'E.164 (+32470123456) or national'}
-        />
-        <Box minWidth={280}>
-          <PeoplePicker
-            label="Owner"
-            required
-            placeholder="Name or email"
-            value={userRef}
-            onChange={ref => {
-              setUserRef(ref);
-              changed();
-            }}
-          />
-        </Box>
-        <FormControlLabel
-          label="MVR active"
-          control={
-            <Checkbox
-              checked={mvrActive}
-              onChange={e => setMvrActive(e.target.checked)}
-            />
-          }
-        />
-        <LabeledTextField
-          select
-          SelectProps={{ native: true }}
-          InputLabelProps={{ shrink: true }}
-          label="Planning model"
-          style={{ minWidth: 200 }}
-          value={planningModelId}
-          onChange={e => setPlanningModelId(e.target.value)}
-        >
-          <option value="">Default slot</option>
-          {models.value?.items.map(m => (
-            <option key={m.id} value={m.id}>
-              {m.name}
-            </option>
-          ))}
-        </LabeledTextField>
-        <Button
-          type="submit"
-          variant="contained"
-          color="primary"
-          disabled={busy}
-        >
-          Create number
-        </Button>
-        <Button
-          onClick={() => {
-            changed();
-            setOpen(false);
-          }}
-        >
-          Cancel
-        </Button>
-        <Box width="100%">
-          <ErrorAlert error={error ?? models.error} />
-        </Box>
-      </Box>
-    </Paper>
+    <Card>
+      <CardBody>
+        <form onSubmit={submit} onChange={changed} aria-label="Add number">
+          <Flex direction="column" gap="3">
+            <Flex align="start" gap="4" style={{ flexWrap: 'wrap' }}>
+              <TextField
+                label="Phone number"
+                isRequired
+                value={number}
+                onChange={setNumber}
+                description={numberError ?? 'E.164 (+32470123456) or national'}
+              />
+              <div style={{ minWidth: 260, flex: '1 1 260px', maxWidth: 400 }}>
+                <PeoplePicker
+                  label="Owner"
+                  required
+                  placeholder="Name or email"
+                  value={userRef}
+                  onChange={ref => {
+                    setUserRef(ref);
+                    changed();
+                  }}
+                />
+              </div>
+              <Select
+                label="Planning model"
+                style={{ minWidth: 200, maxWidth: 300 }}
+                value={planningModelId || DEFAULT_SLOT}
+                onChange={key => {
+                  setPlanningModelId(key === DEFAULT_SLOT ? '' : String(key));
+                  changed();
+                }}
+                options={[
+                  { value: DEFAULT_SLOT, label: 'Default slot' },
+                  ...(models.value?.items ?? []).map(m => ({
+                    value: m.id,
+                    label: m.name,
+                  })),
+                ]}
+              />
+            </Flex>
+            <Checkbox isSelected={mvrActive} onChange={setMvrActive}>
+              MVR active
+            </Checkbox>
+            <ErrorAlert error={error ?? models.error} />
+            <Flex gap="2">
+              <Button type="submit" variant="primary" isDisabled={busy}>
+                Create number
+              </Button>
+              <Button
+                variant="secondary"
+                onPress={() => {
+                  changed();
+                  setOpen(false);
+                }}
+              >
+                Cancel
+              </Button>
+            </Flex>
+          </Flex>
+        </form>
+      </CardBody>
+    </Card>
   );
 }

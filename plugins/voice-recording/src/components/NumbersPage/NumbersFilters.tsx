@@ -1,5 +1,4 @@
-import { LabeledTextField } from '../LabeledTextField/LabeledTextField';
-import { Grid } from '@material-ui/core';
+import { Grid, Select, TextField } from '@backstage/ui';
 import type { NumberStatus } from '@mvr/plugin-voice-recording-common';
 import { STATUS_LABELS } from '../StatusBadge/StatusBadge';
 import { PeoplePicker } from '../PeoplePicker/PeoplePicker';
@@ -18,6 +17,9 @@ export const EMPTY_FILTERS: NumbersFilterValues = {
   mvrActive: '',
 };
 
+/** The "Any" choice of a filter (a Select needs a key; '' means no filter). */
+const ANY = 'any';
+
 /** Search box and filters of the numbers list: user, status, MVR active. */
 export function NumbersFilters(props: {
   value: NumbersFilterValues;
@@ -28,60 +30,48 @@ export function NumbersFilters(props: {
     v: NumbersFilterValues[K],
   ) => props.onChange({ ...props.value, [key]: v });
   return (
-    <Grid container spacing={2}>
-      <Grid item xs={12} md={4}>
-        <LabeledTextField
-          fullWidth
-          label="Search"
-          placeholder="Number or user"
-          value={props.value.q}
-          onChange={e => set('q', e.target.value)}
-          inputProps={{ 'aria-label': 'Search' }}
-        />
-      </Grid>
-      <Grid item xs={12} md={3}>
-        <PeoplePicker
-          label="User"
-          placeholder="Name or email"
-          value={props.value.userRef || undefined}
-          onChange={ref => set('userRef', ref ?? '')}
-        />
-      </Grid>
-      <Grid item xs={6} md={3}>
-        <LabeledTextField
-          select
-          fullWidth
-          label="Status"
-          value={props.value.status}
-          onChange={e => set('status', e.target.value as NumberStatus | '')}
-          SelectProps={{ native: true }}
-          InputLabelProps={{ shrink: true }}
-        >
-          <option value="">Any</option>
-          {(Object.keys(STATUS_LABELS) as NumberStatus[]).map(s => (
-            <option key={s} value={s}>
-              {STATUS_LABELS[s]}
-            </option>
-          ))}
-        </LabeledTextField>
-      </Grid>
-      <Grid item xs={6} md={2}>
-        <LabeledTextField
-          select
-          fullWidth
-          label="MVR active"
-          value={props.value.mvrActive}
-          onChange={e =>
-            set('mvrActive', e.target.value as NumbersFilterValues['mvrActive'])
-          }
-          SelectProps={{ native: true }}
-          InputLabelProps={{ shrink: true }}
-        >
-          <option value="">Any</option>
-          <option value="true">Yes</option>
-          <option value="false">No</option>
-        </LabeledTextField>
-      </Grid>
-    </Grid>
+    <Grid.Root columns={{ initial: '1', sm: '2', lg: '4' }} gap="3">
+      <TextField
+        label="Search"
+        placeholder="Number or user"
+        value={props.value.q}
+        onChange={v => set('q', v)}
+      />
+      <PeoplePicker
+        label="User"
+        placeholder="Name or email"
+        value={props.value.userRef || undefined}
+        onChange={ref => set('userRef', ref ?? '')}
+      />
+      <Select
+        label="Status"
+        value={props.value.status || ANY}
+        onChange={key =>
+          set('status', (key === ANY ? '' : key) as NumberStatus | '')
+        }
+        options={[
+          { value: ANY, label: 'Any' },
+          ...(Object.keys(STATUS_LABELS) as NumberStatus[]).map(s => ({
+            value: s,
+            label: STATUS_LABELS[s],
+          })),
+        ]}
+      />
+      <Select
+        label="MVR active"
+        value={props.value.mvrActive || ANY}
+        onChange={key =>
+          set(
+            'mvrActive',
+            (key === ANY ? '' : key) as NumbersFilterValues['mvrActive'],
+          )
+        }
+        options={[
+          { value: ANY, label: 'Any' },
+          { value: 'true', label: 'Yes' },
+          { value: 'false', label: 'No' },
+        ]}
+      />
+    </Grid.Root>
   );
 }

@@ -8,12 +8,21 @@ import { NumbersPage } from './NumbersPage';
 
 const ALLOW = 'ALLOW' as any; // AuthorizeResult.ALLOW
 
+/**
+ * The text input of a people picker by its label (a combobox or a text box, whichever
+ * the picker renders).
+ */
+const pickerInput = (
+  root: { getAllByLabelText: typeof screen.getAllByLabelText },
+  label: string | RegExp,
+) => root.getAllByLabelText(label).find(el => el.tagName === 'INPUT')!;
+
 // The machine running CI is shared: give the debounced catalog search time.
 configure({ asyncUtilTimeout: 5000 });
 
-function render() {
+function render(items = [makeNumber()]) {
   const api = {
-    listNumbers: jest.fn(async () => ({ items: [makeNumber()], total: 1 })),
+    listNumbers: jest.fn(async () => ({ items, total: items.length })),
     listPlanningModels: jest.fn(async () => ({ items: [] })),
     createNumber: jest.fn(async () =>
       makeNumber({ id: 'n2', userRef: 'user:default/carol' }),
@@ -51,10 +60,7 @@ describe('NumbersPage: people, not ids', () => {
       screen.getByRole('textbox', { name: 'Phone number' }),
       '+32470999888',
     );
-    await userEvent.type(
-      screen.getByRole('textbox', { name: /^Owner/ }),
-      'Car',
-    );
+    await userEvent.type(pickerInput(screen, /^Owner/), 'Car');
     const carol = await screen.findByTestId('person-option-user:default/carol');
     expect(carol).toHaveTextContent('carol@acme-bank.example');
     await userEvent.click(carol);
@@ -75,10 +81,7 @@ describe('NumbersPage: people, not ids', () => {
   it('filters the list by a person chosen by name', async () => {
     const api = render();
     await screen.findByTestId('number-row-+32470123456');
-    await userEvent.type(
-      screen.getByRole('textbox', { name: 'User' }),
-      'alice@',
-    );
+    await userEvent.type(pickerInput(screen, 'User'), 'alice@');
     await userEvent.click(
       await screen.findByTestId('person-option-user:default/alice'),
     );
@@ -108,10 +111,7 @@ describe('NumbersPage: people, not ids', () => {
       within(form).getByRole('textbox', { name: 'Phone number' }),
       '+32470999888',
     );
-    await userEvent.type(
-      within(form).getByRole('textbox', { name: /^Owner/ }),
-      'Car',
-    );
+    await userEvent.type(pickerInput(within(form), /^Owner/), 'Car');
     await userEvent.click(
       await screen.findByTestId('person-option-user:default/carol'),
     );
@@ -150,10 +150,7 @@ describe('NumbersPage: people, not ids', () => {
       screen.getByRole('textbox', { name: 'Phone number' }),
       '12',
     );
-    await userEvent.type(
-      screen.getByRole('textbox', { name: /^Owner/ }),
-      'Car',
-    );
+    await userEvent.type(pickerInput(screen, /^Owner/), 'Car');
     await userEvent.click(
       await screen.findByTestId('person-option-user:default/carol'),
     );
@@ -167,5 +164,27 @@ describe('NumbersPage: people, not ids', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Add number' }));
     expect(screen.getByRole('button', { name: 'Create number' })).toBeVisible();
     expect(screen.queryByTestId('error-alert')).toBeNull();
+  });
+
+  it('says per number which planning model it was applied from and whether it still follows it', async () => {
+    render([
+      makeNumber({ planningModel: 'Office hours', followsPlanningModel: true }),
+      makeNumber({
+        id: 'n2',
+        number: '+32470000002',
+        planningModel: 'Office hours',
+        followsPlanningModel: false,
+      }),
+      makeNumber({ id: 'n3', number: '+32470000003' }),
+    ]);
+    const cells = async (n: string) =>
+      within(await screen.findByTestId(`number-row-${n}`))
+        .getAllByRole('gridcell')
+        .map(c => c.textContent);
+    expect((await cells('+32470123456')).at(-1)).toBe('Office hours');
+    expect((await cells('+32470000002')).at(-1)).toBe(
+      'Office hours (no longer follows it)',
+    );
+    expect((await cells('+32470000003')).at(-1)).toBe('—');
   });
 });

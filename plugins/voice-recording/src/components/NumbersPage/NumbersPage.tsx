@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import useDebounce from 'react-use/esm/useDebounce';
-import { Box, LinearProgress, TablePagination } from '@material-ui/core';
+import { Flex, Skeleton, TablePagination } from '@backstage/ui';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { numberDetailRouteRef } from '../../routes';
@@ -48,7 +48,7 @@ export function NumbersPage() {
   );
 
   return (
-    <Box display="flex" flexDirection="column" gridGap={16}>
+    <Flex direction="column" gap="4">
       {canCreateNumbers && (
         <AddNumberForm onCreated={() => setReload(r => r + 1)} />
       )}
@@ -59,24 +59,27 @@ export function NumbersPage() {
           setPage(0);
         }}
       />
-      {loading && <LinearProgress />}
+      {loading && !value && <Skeleton width="100%" height={32} />}
       <ErrorAlert error={error} />
       {value && (
-        <>
+        <div aria-busy={loading}>
           <NumbersTable
             items={value.items}
             onOpen={item => detailLink && navigate(detailLink({ id: item.id }))}
           />
           <TablePagination
-            component="div"
-            count={value.total}
-            page={page}
-            rowsPerPage={PAGE_SIZE}
-            rowsPerPageOptions={[PAGE_SIZE]}
-            onPageChange={(_, p) => setPage(p)}
+            pageSize={PAGE_SIZE}
+            pageSizeOptions={[]}
+            showPageSizeOptions={false}
+            offset={page * PAGE_SIZE}
+            totalCount={value.total}
+            hasPreviousPage={page > 0}
+            hasNextPage={(page + 1) * PAGE_SIZE < value.total}
+            onPreviousPage={() => setPage(p => Math.max(0, p - 1))}
+            onNextPage={() => setPage(p => p + 1)}
           />
-        </>
+        </div>
       )}
-    </Box>
+    </Flex>
   );
 }

@@ -1,74 +1,64 @@
 import {
-  Table,
+  Cell,
+  Column,
+  Row,
   TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  makeStyles,
-} from '@material-ui/core';
+  TableHeader,
+  TableRoot,
+} from '@backstage/ui';
 import type { RecordedNumberWithStatus } from '@mvr/plugin-voice-recording-common';
 import { StatusBadge } from '../StatusBadge/StatusBadge';
 import { PersonName } from '../PersonName/PersonName';
 
-const useStyles = makeStyles({ row: { cursor: 'pointer' } });
+/** "Office hours" / "Office hours (edited since)": the model the schedule was copied from. */
+export function planningModelCell(item: RecordedNumberWithStatus) {
+  if (!item.planningModel) return '—';
+  return item.followsPlanningModel
+    ? item.planningModel
+    : `${item.planningModel} (no longer follows it)`;
+}
 
 /** Table of recorded numbers; clicking a row (or pressing Enter on it) opens it. */
 export function NumbersTable(props: {
   items: RecordedNumberWithStatus[];
   onOpen: (item: RecordedNumberWithStatus) => void;
 }) {
-  const classes = useStyles();
   return (
-    <Table
-      size="small"
-      aria-label="Recorded numbers"
-      data-testid="numbers-table"
-    >
-      <TableHead>
-        <TableRow>
-          <TableCell>Number</TableCell>
-          <TableCell>User</TableCell>
-          <TableCell>Status</TableCell>
-          <TableCell>MVR active</TableCell>
-          <TableCell>Mode</TableCell>
-          <TableCell>Planning model</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {props.items.length === 0 && (
-          <TableRow>
-            <TableCell colSpan={6}>No recorded numbers match.</TableCell>
-          </TableRow>
-        )}
+    <TableRoot aria-label="Recorded numbers" data-testid="numbers-table">
+      <TableHeader>
+        <Column isRowHeader>Number</Column>
+        <Column>User</Column>
+        <Column>Status</Column>
+        <Column>MVR active</Column>
+        <Column>Mode</Column>
+        <Column>Planning model</Column>
+      </TableHeader>
+      <TableBody renderEmptyState={() => 'No recorded numbers match.'}>
         {props.items.map(item => (
-          <TableRow
+          <Row
             key={item.id}
-            hover
-            tabIndex={0}
-            className={classes.row}
+            id={item.id}
             data-testid={`number-row-${item.number}`}
-            onClick={() => props.onOpen(item)}
-            onKeyDown={e => {
-              if (e.key === 'Enter') props.onOpen(item);
-            }}
+            style={{ cursor: 'pointer' }}
+            onAction={() => props.onOpen(item)}
           >
-            <TableCell>{item.number}</TableCell>
-            <TableCell>
+            <Cell>{item.number}</Cell>
+            <Cell>
               <PersonName entityRef={item.userRef} />
-            </TableCell>
-            <TableCell>
+            </Cell>
+            <Cell>
               <StatusBadge status={item.status} fmu={item.fmu} />
-            </TableCell>
-            <TableCell>{item.mvrActive ? 'Yes' : 'No'}</TableCell>
-            <TableCell>
+            </Cell>
+            <Cell>{item.mvrActive ? 'Yes' : 'No'}</Cell>
+            <Cell>
               {item.settings.statusMode === 'auto'
                 ? 'Auto'
                 : `Manual (${item.settings.activeStatus})`}
-            </TableCell>
-            <TableCell>{item.planningModel ?? '—'}</TableCell>
-          </TableRow>
+            </Cell>
+            <Cell>{planningModelCell(item)}</Cell>
+          </Row>
         ))}
       </TableBody>
-    </Table>
+    </TableRoot>
   );
 }
