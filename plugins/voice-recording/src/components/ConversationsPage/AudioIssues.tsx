@@ -42,12 +42,12 @@ export function AudioIssueChip(props: { conversation: WithAudioIssues }) {
     <Badge
       size="small"
       role="img"
-      icon={<span aria-hidden="true">🔇</span>}
       aria-label={texts.join('; ')}
       title={texts.join('; ')}
       data-testid="audio-issue-chip"
       style={{
-        color: 'var(--bui-negative-fg)',
+        color: 'var(--bui-negative-fg-subdued)',
+        background: 'var(--bui-negative-bg-subdued)',
         borderColor: 'var(--bui-negative-border)',
         whiteSpace: 'nowrap',
       }}

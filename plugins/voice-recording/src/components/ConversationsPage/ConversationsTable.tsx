@@ -114,9 +114,9 @@ export function ConversationsTable(props: {
                 }}
               >
                 {tickable && (
-                  // eslint-disable-next-line jsx-a11y/click-events-have-key-events, jsx-a11y/no-noninteractive-element-interactions -- keeps a tick from opening the call
-                  <td
+                  <Td
                     style={{ padding: '0 var(--bui-space-3)' }}
+                    // keeps a tick from opening the call
                     onClick={e => e.stopPropagation()}
                   >
                     <Checkbox
@@ -127,7 +127,7 @@ export function ConversationsTable(props: {
                       isSelected={selected!.has(item.id)}
                       onChange={on => onTick!([item.id], on)}
                     />
-                  </td>
+                  </Td>
                 )}
                 <Td>{partyLabel(item.number, recorded)}</Td>
                 <Td>{partyLabel(item.otherParty, other)}</Td>

@@ -26,7 +26,7 @@ export function QualityWarnings(props: { warnings?: string[] }) {
       aria-label={text}
       title={text}
       style={{
-        color: 'var(--bui-warning-fg)',
+        color: 'var(--bui-warning-fg-subdued)',
         fontSize: 'var(--bui-font-size-4)',
         verticalAlign: 'middle',
         cursor: 'help',

@@ -27,6 +27,26 @@ import { Waveform } from './Waveform';
 export const PLAYBACK_SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
 export const WAVEFORM_POINTS = 1000;
 
+/** Play and pause glyphs (24 px, currentColor), as in Remix Icon's fill set. */
+function PlayIcon() {
+  return (
+    <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">
+      <path
+        fill="currentColor"
+        d="M8 5.5v13a.5.5 0 0 0 .77.42l10.2-6.5a.5.5 0 0 0 0-.84L8.77 5.08A.5.5 0 0 0 8 5.5Z"
+      />
+    </svg>
+  );
+}
+
+function PauseIcon() {
+  return (
+    <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">
+      <path fill="currentColor" d="M6 5h4v14H6zM14 5h4v14h-4z" />
+    </svg>
+  );
+}
+
 /** The Seek slider's position read out in seconds ("31 seconds"), not in raw numbers. */
 const SEEK_FORMAT: Intl.NumberFormatOptions = {
   style: 'unit',
@@ -228,7 +248,7 @@ export function Player(props: {
           variant="primary"
           isDisabled={!audioReady}
           onPress={togglePlay}
-          icon={<span aria-hidden="true">{playing ? '❚❚' : '▶'}</span>}
+          icon={playing ? <PauseIcon /> : <PlayIcon />}
         />
         <Text
           variant="body-medium"

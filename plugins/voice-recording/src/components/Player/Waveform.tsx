@@ -53,8 +53,8 @@ const markerStyle: CSSProperties = {
   fontSize: 11,
   lineHeight: '16px',
   cursor: 'pointer',
-  color: 'var(--bui-fg-solid)',
-  background: 'var(--bui-bg-solid)',
+  color: 'var(--bui-accent-fg)',
+  background: 'var(--bui-accent-bg)',
 };
 
 /**
@@ -66,10 +66,10 @@ function waveformColors(element: Element) {
   const v = (name: string, fallback: string) =>
     style.getPropertyValue(name).trim() || fallback;
   return {
-    played: v('--bui-bg-solid', '#1f5493'),
+    played: v('--bui-accent-bg', '#1f5493'),
     unplayed: v('--bui-fg-disabled', '#bdbdbd'),
-    cursor: v('--bui-negative-fg', '#d32f2f'),
-    dtmf: v('--bui-warning-fg', '#b25e00'),
+    cursor: v('--bui-negative-fg-subdued', '#991919'),
+    dtmf: v('--bui-warning-fg-subdued', '#aa4d00'),
     separator: v('--bui-border-1', '#e0e0e0'),
   };
 }
