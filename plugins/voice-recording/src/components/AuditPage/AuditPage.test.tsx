@@ -235,7 +235,7 @@ describe('AuditPage', () => {
 
     // the person: picked from the catalog by name
     await userEvent.type(
-      screen.getByRole('textbox', { name: 'Person' }),
+      screen.getByRole('combobox', { name: 'Person' }),
       'Bob',
     );
     await userEvent.click(

@@ -1,10 +1,16 @@
-import { ReactNode, useEffect, useMemo, useState } from 'react';
+import { ReactNode, useEffect, useId, useMemo, useRef, useState } from 'react';
 import useDebounce from 'react-use/esm/useDebounce';
-import { Avatar, Box, CircularProgress, Typography } from '@material-ui/core';
-import Autocomplete from '@material-ui/lab/Autocomplete';
+import {
+  Avatar,
+  Combobox,
+  ComboboxItemText,
+  Flex,
+  Tag,
+  TagGroup,
+  Text,
+} from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
-import { LabeledTextField } from '../LabeledTextField/LabeledTextField';
 import {
   PersonOption,
   PersonKind,
@@ -13,7 +19,6 @@ import {
   PERSON_FIELDS,
   PERSON_SEARCH_FIELDS,
 } from './personOption';
-
 /** How many catalog entries one search shows. */
 const MAX_OPTIONS = 20;
 
@@ -47,38 +52,38 @@ export type PeoplePickerProps =
   | SinglePeoplePickerProps
   | MultiplePeoplePickerProps;
 
-function optionLabel(option: PersonOption) {
-  return option.displayName;
+/** A picker list item of the catalog's people. */
+interface PersonItem extends PersonOption {
+  id: string;
+}
+
+/** What the list shows under the name: the email, or that it is a group. */
+function personDescription(option: PersonOption) {
+  if (option.kind === 'Group') {
+    return `Group${option.email ? ` · ${option.email}` : ''}`;
+  }
+  return option.email ?? option.ref;
 }
 
 /** One row of the list: picture (or initials), display name, email or kind. */
-function PersonRow(props: { option: PersonOption }) {
-  const { option } = props;
+function personRow(option: PersonItem) {
   return (
-    <Box
-      display="flex"
-      alignItems="center"
-      gridGap={8}
+    <ComboboxItemText
+      key={option.ref}
+      id={option.ref}
+      textValue={option.displayName}
+      title={option.displayName}
+      description={personDescription(option)}
+      leadingIcon={
+        <Avatar
+          src={option.picture ?? ''}
+          name={option.displayName}
+          size="small"
+          purpose="decoration"
+        />
+      }
       data-testid={`person-option-${option.ref}`}
-    >
-      <Avatar
-        src={option.picture}
-        alt=""
-        style={{ width: 28, height: 28, fontSize: '0.8rem' }}
-      >
-        {option.displayName.slice(0, 1).toLocaleUpperCase()}
-      </Avatar>
-      <Box minWidth={0}>
-        <Typography variant="body2" noWrap>
-          {option.displayName}
-        </Typography>
-        <Typography variant="caption" color="textSecondary" noWrap>
-          {option.kind === 'Group'
-            ? `Group${option.email ? ` · ${option.email}` : ''}`
-            : option.email ?? option.ref}
-        </Typography>
-      </Box>
-    </Box>
+    />
   );
 }
 
@@ -179,71 +184,173 @@ function usePeopleCatalog(options: {
   return { found, loading, term, open, setOpen, setInput, known, toOption };
 }
 
-export function PeoplePicker(props: PeoplePickerProps) {
-  const values = props.multiple
-    ? props.value
-    : [props.value].filter((v): v is string => !!v);
-  const { found, loading, term, open, setOpen, setInput, toOption } =
-    usePeopleCatalog({
-      kinds: props.kinds,
-      debounceMs: props.debounceMs,
-      values,
-    });
+/** The catalog's answer under the field: nothing found, or loading. */
+function SearchStatus(props: {
+  open: boolean;
+  loading: boolean;
+  term: string | undefined;
+  count: number;
+  id: string;
+}) {
+  const none =
+    props.open && !props.loading && !!props.term && props.count === 0;
+  return (
+    <Text
+      as="p"
+      variant="body-small"
+      color="secondary"
+      role="status"
+      id={props.id}
+    >
+      {none ? `No one matches "${props.term}"` : ''}
+    </Text>
+  );
+}
 
-  const common = {
-    options: found,
-    open,
-    onOpen: () => setOpen(true),
-    onClose: () => setOpen(false),
-    loading,
-    disabled: props.disabled,
-    // The catalog filters; the list shows what it found.
-    filterOptions: (o: PersonOption[]) => o,
-    getOptionLabel: optionLabel,
-    getOptionSelected: (a: PersonOption, b: PersonOption) => a.ref === b.ref,
-    renderOption: (option: PersonOption) => <PersonRow option={option} />,
-    onInputChange: (_: unknown, text: string) => setInput(text),
-    noOptionsText: term ? `No one matches "${term}"` : 'Type a name or email',
+/** Props shared by the single and the free-text field. */
+function comboboxCommon(
+  props: Pick<
+    PeoplePickerBaseProps,
+    'label' | 'disabled' | 'helperText' | 'data-testid'
+  >,
+  catalog: ReturnType<typeof usePeopleCatalog>,
+) {
+  return {
+    label: props.label,
+    description:
+      typeof props.helperText === 'string' ? props.helperText : undefined,
+    isDisabled: props.disabled,
+    items: catalog.found.map(o => ({ ...o, id: o.ref })),
+    loading: {
+      state: catalog.loading ? ('loading' as const) : ('idle' as const),
+    },
+    onOpenChange: (isOpen: boolean) => catalog.setOpen(isOpen),
+    allowsCustomValue: true,
+    menuTrigger: 'focus' as const,
     'data-testid': props['data-testid'],
-    renderInput: (params: any) => (
-      <LabeledTextField
-        {...params}
-        label={props.label}
-        required={props.required && values.length === 0}
-        helperText={props.helperText}
-        placeholder={values.length === 0 ? props.placeholder : undefined}
-        InputProps={{
-          ...params.InputProps,
-          endAdornment: (
-            <>
-              {loading ? <CircularProgress color="inherit" size={16} /> : null}
-              {params.InputProps.endAdornment}
-            </>
-          ),
+  };
+}
+
+/** One person (`multiple` unset): a Backstage UI combobox over the catalog. */
+function SinglePeoplePicker(
+  props: PeoplePickerBaseProps & {
+    value: string | undefined;
+    onChange: (ref: string | undefined) => void;
+    /** Clears the text after each pick (to add people to a list). */
+    clearOnPick?: boolean;
+    /** Refs not to offer (already in the list). */
+    exclude?: string[];
+  },
+) {
+  const { value, onChange } = props;
+  const catalog = usePeopleCatalog({
+    kinds: props.kinds,
+    debounceMs: props.debounceMs,
+    values: value ? [value] : [],
+  });
+  const { setInput, toOption } = catalog;
+  const chosenName = value ? toOption(value).displayName : '';
+  const [text, setText] = useState(chosenName);
+  // The name of the person chosen (also from outside: a saved owner, once the
+  // catalog has named them) is what the field shows.
+  useEffect(() => {
+    if (!props.clearOnPick) setText(chosenName);
+  }, [chosenName, props.clearOnPick]);
+  const statusId = `vr-people-${useId().replace(/:/g, '')}`;
+  const exclude = new Set(props.exclude ?? []);
+  const common = comboboxCommon(props, catalog);
+  return (
+    <div>
+      <Combobox<PersonItem>
+        {...common}
+        items={common.items.filter(o => !exclude.has(o.ref))}
+        isRequired={props.required && !value}
+        placeholder={value ? undefined : props.placeholder}
+        aria-describedby={statusId}
+        search={{
+          inputValue: text,
+          onInputChange: typed => {
+            setText(typed);
+            setInput(typed);
+            // Emptying the field un-chooses the person.
+            if (!typed.trim() && value && !props.clearOnPick)
+              onChange(undefined);
+          },
+          // The catalog has filtered; the list shows what it found.
+          filter: () => true,
+        }}
+        onSelectionChange={key => {
+          // null: the field was left with typed text; the choice stays as it was.
+          if (key === null || key === undefined) return;
+          const ref = String(key);
+          onChange(ref);
+          if (props.clearOnPick) {
+            setText('');
+            setInput('');
+          } else {
+            setText(toOption(ref).displayName);
+          }
+        }}
+        onBlur={() => setText(props.clearOnPick ? '' : chosenName)}
+      >
+        {personRow}
+      </Combobox>
+      <SearchStatus
+        id={statusId}
+        open={catalog.open}
+        loading={catalog.loading}
+        term={catalog.term}
+        count={catalog.found.length}
+      />
+    </div>
+  );
+}
+
+/** Several people: the chosen ones as tags (each removable), a combobox to add. */
+function MultiplePeoplePicker(props: MultiplePeoplePickerProps) {
+  const { value, onChange, multiple: _multiple, ...base } = props;
+  const names = usePeopleCatalog({
+    kinds: props.kinds,
+    debounceMs: props.debounceMs,
+    values: value,
+  });
+  return (
+    <Flex direction="column" gap="1">
+      <SinglePeoplePicker
+        {...base}
+        value={undefined}
+        required={props.required && value.length === 0}
+        clearOnPick
+        exclude={value}
+        onChange={ref => {
+          if (ref && !value.includes(ref)) onChange([...value, ref]);
         }}
       />
-    ),
-  };
-
-  if (props.multiple) {
-    const onChange = props.onChange;
-    return (
-      <Autocomplete<PersonOption, true>
-        {...common}
-        multiple
-        value={props.value.map(toOption)}
-        onChange={(_, chosen) => onChange(chosen.map(o => o.ref))}
-      />
-    );
-  }
-  const onChange = props.onChange;
-  return (
-    <Autocomplete<PersonOption, false>
-      {...common}
-      value={props.value ? toOption(props.value) : null}
-      onChange={(_, chosen) => onChange(chosen?.ref)}
-    />
+      {value.length > 0 && (
+        <TagGroup
+          aria-label={`${props.label}: chosen`}
+          items={value.map(ref => ({ id: ref, ...names.toOption(ref) }))}
+          onRemove={keys => onChange(value.filter(ref => !keys.has(ref)))}
+        >
+          {item => (
+            <Tag id={item.id} textValue={item.displayName}>
+              {item.displayName}
+            </Tag>
+          )}
+        </TagGroup>
+      )}
+    </Flex>
   );
+}
+
+/**
+ * Chooses users (or groups) from the catalog: searches display name, email and id as
+ * one types (debounced, case-insensitive, in the catalog), shows picture, name and
+ * email, and yields entity refs. Refs chosen before are shown by their display name.
+ */
+export function PeoplePicker(props: PeoplePickerProps) {
+  if (props.multiple) return <MultiplePeoplePicker {...props} />;
+  return <SinglePeoplePicker {...props} />;
 }
 
 /** `user:default/carol`, `group:trading`: a value that names one entity. */
@@ -262,54 +369,53 @@ export function PeopleSearchField(
   },
 ) {
   const { value, onChange } = props;
-  const { found, loading, term, open, setOpen, setInput, known } =
-    usePeopleCatalog({
-      kinds: props.kinds,
-      debounceMs: props.debounceMs,
-      values: looksLikeRef(value) ? [value.trim()] : [],
-    });
-  const picked = looksLikeRef(value) ? known[value.trim()] : undefined;
+  const isRef = looksLikeRef(value);
+  const catalog = usePeopleCatalog({
+    kinds: props.kinds,
+    debounceMs: props.debounceMs,
+    values: isRef ? [value.trim()] : [],
+  });
+  const { setInput, known } = catalog;
+  const picked = isRef ? known[value.trim()] : undefined;
+  // After a pick, the combobox writes the picked name into the field: that is not
+  // new text to search for (the value stays the ref).
+  const pickedName = useRef<string>();
+  const statusId = `vr-people-${useId().replace(/:/g, '')}`;
   return (
-    <Autocomplete<PersonOption, false, false, true>
-      freeSolo
-      options={found}
-      open={open}
-      onOpen={() => setOpen(true)}
-      onClose={() => setOpen(false)}
-      loading={loading}
-      disabled={props.disabled}
-      filterOptions={o => o}
-      getOptionLabel={o => (typeof o === 'string' ? o : o.displayName)}
-      getOptionSelected={(a, b) => a.ref === b.ref}
-      renderOption={option => <PersonRow option={option} />}
-      value={picked ?? value}
-      inputValue={picked ? picked.displayName : value}
-      onInputChange={(_, text, reason) => {
-        // 'reset' is MUI writing the picked person's name into the box: keep the ref.
-        if (reason === 'reset') return;
-        setInput(text);
-        onChange(text);
-      }}
-      onChange={(_, chosen) => {
-        if (chosen && typeof chosen !== 'string') onChange(chosen.ref);
-        else onChange(chosen ?? '');
-      }}
-      noOptionsText={
-        term
-          ? `No one in the catalog matches "${term}"`
-          : 'Type a name or email'
-      }
-      data-testid={props['data-testid']}
-      renderInput={params => (
-        <LabeledTextField
-          {...params}
-          fullWidth
-          label={props.label}
-          helperText={props.helperText}
-          placeholder={props.placeholder}
-          inputProps={{ ...params.inputProps, 'aria-label': props.label }}
-        />
-      )}
-    />
+    <div>
+      <Combobox<PersonItem>
+        {...comboboxCommon(props, catalog)}
+        placeholder={props.placeholder}
+        aria-describedby={statusId}
+        search={{
+          inputValue: picked ? picked.displayName : value,
+          onInputChange: typed => {
+            if (pickedName.current !== undefined) {
+              const echo = typed === pickedName.current;
+              pickedName.current = undefined;
+              if (echo) return;
+            }
+            setInput(typed);
+            onChange(typed);
+          },
+          filter: () => true,
+        }}
+        onSelectionChange={key => {
+          if (key === null || key === undefined) return;
+          const ref = String(key);
+          pickedName.current = known[ref]?.displayName;
+          onChange(ref);
+        }}
+      >
+        {personRow}
+      </Combobox>
+      <SearchStatus
+        id={statusId}
+        open={catalog.open}
+        loading={catalog.loading}
+        term={catalog.term}
+        count={catalog.found.length}
+      />
+    </div>
   );
 }
