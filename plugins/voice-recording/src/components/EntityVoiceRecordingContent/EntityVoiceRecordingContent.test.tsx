@@ -36,9 +36,18 @@ function renderContent(getNumber: jest.Mock) {
 
 describe('EntityVoiceRecordingContent', () => {
   it('shows status, read-only settings, the week grid and a link to the detail page', async () => {
-    const getNumber = jest.fn(async () => makeNumber({ status: 'recording' }));
+    const getNumber = jest.fn(async () =>
+      makeNumber({
+        status: 'recording',
+        planningModel: 'Office hours',
+        followsPlanningModel: false,
+      }),
+    );
     renderContent(getNumber);
     expect(await screen.findByTestId('week-grid')).toBeInTheDocument();
+    expect(screen.getByTestId('number-settings-summary')).toHaveTextContent(
+      'Planning modelOffice hours (no longer follows it)',
+    );
     expect(getNumber).toHaveBeenCalledWith('n1');
     expect(screen.getByTestId('status-badge')).toHaveTextContent(
       'Recording now',

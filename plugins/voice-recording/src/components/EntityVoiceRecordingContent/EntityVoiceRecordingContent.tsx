@@ -1,13 +1,14 @@
 import useAsync from 'react-use/esm/useAsync';
 import {
-  Box,
+  Alert,
+  Card,
+  CardBody,
+  Flex,
   Grid,
-  LinearProgress,
-  Paper,
-  Typography,
-} from '@material-ui/core';
-import { Alert } from '@material-ui/lab';
-import { Link } from '@backstage/core-components';
+  Link,
+  Skeleton,
+  Text,
+} from '@backstage/ui';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
@@ -44,19 +45,23 @@ export function EntityVoiceRecordingContent() {
 
   if (!id && !phone) {
     return (
-      <Alert severity="info">
-        This entity has no {ANNOTATION_NUMBER_ID} or {ANNOTATION_NUMBER}{' '}
-        annotation.
-      </Alert>
+      <Alert
+        status="info"
+        icon
+        title={`This entity has no ${ANNOTATION_NUMBER_ID} or ${ANNOTATION_NUMBER} annotation.`}
+      />
     );
   }
-  if (loading) return <LinearProgress />;
+  if (loading) return <Skeleton width="100%" height={32} />;
   if (error) {
     if (errorStatus(error) === 404) {
       return (
-        <Alert severity="warning" data-testid="number-not-visible">
-          {phone ?? id} is not a recorded number you can see.
-        </Alert>
+        <Alert
+          status="warning"
+          icon
+          data-testid="number-not-visible"
+          title={`${phone ?? id} is not a recorded number you can see.`}
+        />
       );
     }
     return <ErrorAlert error={error} />;
@@ -64,31 +69,32 @@ export function EntityVoiceRecordingContent() {
   if (!number) return null;
 
   return (
-    <Grid container spacing={2}>
-      <Grid item xs={12}>
-        <Box display="flex" alignItems="center" gridGap={16}>
-          <Typography variant="h5" component="h2" data-testid="number-title">
-            {number.number}
-          </Typography>
-          <StatusBadge status={number.status} fmu={number.fmu} />
-          {detailLink && (
-            <Link to={detailLink({ id: number.id })}>
-              Open in Voice recording
-            </Link>
-          )}
-        </Box>
-      </Grid>
-      <Grid item xs={12} md={4}>
-        <Paper variant="outlined">
-          <NumberSettingsSummary number={number} />
-        </Paper>
-      </Grid>
-      <Grid item xs={12} md={8}>
-        <RecordingRule number={number} />
-        {recordingRuleKind(number) === 'schedule' && (
-          <WeekGrid slots={number.slots} timeZone={number.settings.timeZone} />
+    <Flex direction="column" gap="4">
+      <Flex align="center" gap="4" style={{ flexWrap: 'wrap' }}>
+        <Text as="h2" variant="title-small" data-testid="number-title">
+          {number.number}
+        </Text>
+        <StatusBadge status={number.status} fmu={number.fmu} />
+        {detailLink && (
+          <Link href={detailLink({ id: number.id })}>
+            Open in Voice recording
+          </Link>
         )}
-      </Grid>
-    </Grid>
+      </Flex>
+      <Grid.Root columns={{ initial: '1', md: '3' }} gap="4">
+        <Card>
+          <CardBody>
+            <NumberSettingsSummary number={number} />
+          </CardBody>
+        </Card>
+        <Grid.Item colSpan={{ initial: '1', md: '2' }} style={{ minWidth: 0 }}>
+          {/* The rule names the schedule's time zone; the grid has no second caption. */}
+          <RecordingRule number={number} />
+          {recordingRuleKind(number) === 'schedule' && (
+            <WeekGrid slots={number.slots} />
+          )}
+        </Grid.Item>
+      </Grid.Root>
+    </Flex>
   );
 }

@@ -1,11 +1,19 @@
-import { Table, TableBody, TableCell, TableRow } from '@material-ui/core';
 import type { RecordedNumberWithStatus } from '@mvr/plugin-voice-recording-common';
 import { PersonName } from '../PersonName/PersonName';
 import type { ReactNode } from 'react';
+import { planningModelCell } from '../NumbersPage/NumbersTable';
 
 const yesNo = (v: boolean) => (v ? 'Yes' : 'No');
 
-/** Read-only settings of a number. */
+const cell = {
+  padding: 'var(--bui-space-2) var(--bui-space-3)',
+  borderBottom: '1px solid var(--bui-border-1)',
+  textAlign: 'left' as const,
+  verticalAlign: 'top' as const,
+  overflowWrap: 'anywhere' as const,
+};
+
+/** Read-only settings of a number (a two-column table: setting, value). */
 export function NumberSettingsSummary(props: {
   number: RecordedNumberWithStatus;
 }) {
@@ -25,24 +33,36 @@ export function NumberSettingsSummary(props: {
     ['Self-management', yesNo(s.selfManaged)],
     ['Simultaneous calls', yesNo(s.simultaneousCalls)],
     ['Time zone', s.timeZone],
-    ['Planning model', number.planningModel ?? '—'],
+    ['Planning model', planningModelCell(number)],
   ];
   return (
-    <Table
-      size="small"
+    <table
       aria-label="Settings"
       data-testid="number-settings-summary"
+      style={{
+        width: '100%',
+        borderCollapse: 'collapse',
+        fontSize: 'var(--bui-font-size-3)',
+        color: 'var(--bui-fg-primary)',
+      }}
     >
-      <TableBody>
+      <tbody>
         {rows.map(([k, v]) => (
-          <TableRow key={k}>
-            <TableCell component="th" scope="row">
+          <tr key={k}>
+            <th
+              scope="row"
+              style={{
+                ...cell,
+                fontWeight: 'var(--bui-font-weight-bold)' as any,
+                color: 'var(--bui-fg-secondary)',
+              }}
+            >
               {k}
-            </TableCell>
-            <TableCell>{v}</TableCell>
-          </TableRow>
+            </th>
+            <td style={cell}>{v}</td>
+          </tr>
         ))}
-      </TableBody>
-    </Table>
+      </tbody>
+    </table>
   );
 }
