@@ -56,7 +56,8 @@ export function auditRefusedRequests(options: {
   ): Promise<{ targetType?: string; targetId?: string; id?: string }> => {
     const [first, id] = req.path.split('/').filter(Boolean);
     if (first === 'numbers') {
-      if (!id) return { targetType: 'number', targetId: bodyValue(req, 'number') };
+      if (!id)
+        return { targetType: 'number', targetId: bodyValue(req, 'number') };
       // number entries name the E.164 number (details.id the row's id)
       const number = await numberOf(id).catch(() => undefined);
       return { targetType: 'number', targetId: number ?? id, id };
@@ -68,6 +69,12 @@ export function auditRefusedRequests(options: {
     if (first === 'conversations' && id && id !== 'export')
       return { targetType: 'conversation', targetId: id };
     if (first === 'bulk') return { targetType: 'numbers' };
+    if (first === 'cases' && id) return { targetType: 'case', targetId: id };
+    if (first === 'labels' && id) return { targetType: 'label', targetId: id };
+    if (first === 'access-requests' && id)
+      return { targetType: 'access-request', targetId: id };
+    if (first === 'access-requests')
+      return { targetType: 'case', targetId: bodyValue(req, 'caseId') };
     return {};
   };
 

@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -298,6 +299,37 @@ describe.each(databases.eachSupportedId())(
       expect(
         (await get(BOB, '/cases')).body.items.map((c: any) => c.id),
       ).toEqual([caseId]);
+
+      // the export of the case names its label in the manifest
+      const zip = await request(app)
+        .post(`${api}/conversations/export`)
+        .set(as(ALICE))
+        .send({ case: caseId })
+        .buffer(true)
+        .parse((res, cb) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => cb(null, Buffer.concat(chunks)));
+        });
+      expect(zip.status).toBe(200);
+      const dir = mkdtempSync(path.join(tmpdir(), 'vr-cases-zip-'));
+      try {
+        writeFileSync(path.join(dir, 'x.zip'), zip.body);
+        const manifest = JSON.parse(
+          execFileSync(
+            'unzip',
+            ['-p', path.join(dir, 'x.zip'), 'manifest.json'],
+            {
+              encoding: 'utf8',
+            },
+          ),
+        );
+        expect(
+          manifest.conversations.map((c: any) => [c.id, c.labels]),
+        ).toEqual(caseCalls.map(c => [c.id, 'Client X']));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('answers 400 naming the field for invalid cases, labels and requests; 403 for non-admins', async () => {
@@ -363,6 +395,11 @@ describe.each(databases.eachSupportedId())(
         { caseId: randomUUID(), reason: 'r', expiresAt: inDays(1) },
         /^caseId: case .* not found/,
       );
+      // refused writes are audited with their target
+      const refused = await actions('request-refused');
+      expect(
+        refused.some(r => r.target_type === 'case' && r.actor_ref === BOB),
+      ).toBe(true);
       // nothing of the refused case was written (no label L3 either)
       expect((await get(ALICE, '/labels')).body.items).toHaveLength(1);
       expect((await get(ALICE, '/cases')).body.items).toHaveLength(1);

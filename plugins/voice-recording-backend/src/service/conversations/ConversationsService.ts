@@ -382,7 +382,10 @@ export class ConversationsService {
       { ...filters, sort: 'startedAt', order: 'asc', limit: MAX_EXPORT_CONVERSATIONS },
       visibility,
     );
-    return page.items;
+    const labels = await this.options.labelsOf?.(page.items.map(c => c.id));
+    return labels
+      ? page.items.map(c => ({ ...c, labels: labels.get(c.id) ?? [] }))
+      : page.items;
   }
 
   /**
@@ -423,6 +426,8 @@ export class ConversationsService {
         recordingStopped: c.recordingStopped
           ? `${c.recordingStopped.at} ${c.recordingStopped.reason}: ${c.recordingStopped.message}`
           : '',
+        // the labels it carries (its cases)
+        labels: (c.labels ?? []).map(l => l.title).join('; '),
       };
     });
     const output = new PassThrough();
