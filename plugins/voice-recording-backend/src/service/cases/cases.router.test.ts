@@ -306,10 +306,10 @@ describe.each(databases.eachSupportedId())(
         .set(as(ALICE))
         .send({ case: caseId })
         .buffer(true)
-        .parse((res, cb) => {
+        .parse((stream, cb) => {
           const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => cb(null, Buffer.concat(chunks)));
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('end', () => cb(null, Buffer.concat(chunks)));
         });
       expect(zip.status).toBe(200);
       const dir = mkdtempSync(path.join(tmpdir(), 'vr-cases-zip-'));
