@@ -54,7 +54,13 @@ describe('SlotFields', () => {
     const onValue = jest.fn();
     render(<Slot onValue={onValue} />);
     const start = screen.getByRole('combobox', { name: 'Start (slot 1)' });
+    // Typing opens no list (nothing covers the next fields) ...
     await userEvent.type(start, '07');
+    expect(screen.queryByRole('listbox')).toBeNull();
+    // ... its button lists the times that start with what was typed.
+    await userEvent.click(
+      screen.getAllByRole('button', { name: /Start \(slot 1\)/ })[0],
+    );
     const listbox = await screen.findByRole('listbox');
     expect(
       within(listbox)
@@ -75,10 +81,9 @@ describe('SlotFields', () => {
   it('offers 24:00 (end of day) as an end, not as a start', async () => {
     const onValue = jest.fn();
     render(<Slot onValue={onValue} />);
-    await userEvent.type(
-      screen.getByRole('combobox', { name: 'End (slot 1)' }),
-      '2',
-    );
+    const end = screen.getByRole('combobox', { name: 'End (slot 1)' });
+    await userEvent.type(end, '2');
+    await userEvent.keyboard('{ArrowDown}');
     const endOfDay = within(await screen.findByRole('listbox')).getByRole(
       'option',
       { name: '24:00' },
@@ -91,7 +96,7 @@ describe('SlotFields', () => {
 
     await userEvent.type(
       screen.getByRole('combobox', { name: 'Start (slot 1)' }),
-      '2',
+      '2{ArrowDown}',
     );
     const starts = within(await screen.findByRole('listbox'))
       .getAllByRole('option')

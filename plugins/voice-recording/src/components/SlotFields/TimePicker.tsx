@@ -60,10 +60,11 @@ export function timeProblem(
 }
 
 /**
- * A time of day as `HH:MM`: a combobox that suggests every half hour (the end field
- * also offers 24:00, "end of day", which a native time input cannot hold) and takes
- * any typed time, tidied on leaving the field (`8:30` → `08:30`). A time it cannot
- * take is said under the field once the field is left.
+ * A time of day as `HH:MM`: a combobox whose list (its button, or arrow down) offers
+ * every half hour (the end field also 24:00, "end of day", which a native time input
+ * cannot hold) and that takes any typed time, tidied on leaving the field
+ * (`8:30` → `08:30`). A time it cannot take is said under the field once the field is
+ * left.
  */
 export function TimePicker(props: {
   label: string;
@@ -86,7 +87,9 @@ export function TimePicker(props: {
         placeholder={props.placeholder ?? 'HH:MM'}
         options={options}
         allowsCustomValue
-        menuTrigger="input"
+        // The list opens from its button or the arrow keys, not while typing: a
+        // typed time needs no list over the next fields.
+        menuTrigger="manual"
         isDisabled={props.disabled}
         search={{
           inputValue: value,
