@@ -18,6 +18,15 @@ describe('WeekGrid', () => {
       ).toBeInTheDocument();
     }
     expect(screen.getAllByTestId('week-grid-slot')).toHaveLength(3);
+    // A table of two rows (day names; the days) for assistive technology, each
+    // slot an image named by its day and times.
+    expect(within(grid).getAllByRole('row')).toHaveLength(2);
+    expect(within(grid).getByRole('cell', { name: 'Wed' })).toBe(
+      screen.getByTestId('week-grid-day-3'),
+    );
+    expect(
+      within(grid).getByRole('img', { name: 'Sun 18:00-24:00' }),
+    ).toHaveAttribute('data-testid', 'week-grid-slot');
 
     const monday = within(screen.getByTestId('week-grid-day-1')).getByTestId(
       'week-grid-slot',

@@ -66,6 +66,7 @@ const styles: Record<string, CSSProperties> = {
     padding: 'var(--bui-space-1)',
     borderBottom: `1px solid ${DIVIDER}`,
   },
+  row: { display: 'contents' },
   hours: { position: 'relative' },
   hourLabel: {
     boxSizing: 'border-box',
@@ -129,64 +130,75 @@ export function WeekGrid(props: WeekGridProps) {
       role="table"
       aria-label="Weekly schedule"
     >
-      <div style={styles.head} role="columnheader" aria-label="Hour" />
-      {DAYS.map(day => (
-        <div key={day} style={styles.head} role="columnheader">
-          {WEEKDAY_NAMES[day]}
-        </div>
-      ))}
-      <div style={{ ...styles.hours, height }}>
-        {HOURS.map(h => (
-          <div key={h} style={{ ...styles.hourLabel, height: hourHeight }}>
-            {`${String(h).padStart(2, '0')}:00`}
+      {/* Rows for assistive technology only (display: contents keeps the CSS grid). */}
+      <div role="row" style={styles.row}>
+        <div style={styles.head} role="columnheader" aria-label="Hour" />
+        {DAYS.map(day => (
+          <div key={day} style={styles.head} role="columnheader">
+            {WEEKDAY_NAMES[day]}
           </div>
         ))}
       </div>
-      {DAYS.map(day => (
-        <div
-          key={day}
-          style={{ ...styles.day, height }}
-          data-testid={`week-grid-day-${day}`}
-          aria-label={WEEKDAY_NAMES[day]}
-        >
+      <div role="row" style={styles.row}>
+        <div style={{ ...styles.hours, height }} role="cell" aria-label="Hours">
           {HOURS.map(h => (
-            <div key={h} style={{ ...styles.hourLine, height: hourHeight }} />
+            <div
+              key={h}
+              style={{ ...styles.hourLabel, height: hourHeight }}
+              aria-hidden="true"
+            >
+              {`${String(h).padStart(2, '0')}:00`}
+            </div>
           ))}
-          {props.slots.map((slot, index) => {
-            if (!slot.weekdays?.includes(day)) return null;
-            const start = parseTimeOfDay(slot.start);
-            const end = parseTimeOfDay(slot.end);
-            if (start === undefined || end === undefined || end <= start)
-              return null;
-            const label = `${WEEKDAY_NAMES[day]} ${slot.start}-${slot.end}`;
-            const hasError = errors.has(index);
-            const colours = hasError
-              ? ERROR_COLOURS
-              : SLOT_PALETTE[index % SLOT_PALETTE.length];
-            return (
-              <div
-                key={`${index}-${day}`}
-                title={describeSlot(slot)}
-                data-testid="week-grid-slot"
-                data-slot-index={index}
-                data-error={hasError ? 'true' : undefined}
-                aria-label={label}
-                style={{
-                  ...styles.block,
-                  ...(hasError ? styles.error : {}),
-                  top: `${(start / MINUTES_PER_DAY) * 100}%`,
-                  height: `${((end - start) / MINUTES_PER_DAY) * 100}%`,
-                  backgroundColor: colours.background,
-                  color: colours.color,
-                  borderLeft: `3px solid ${colours.border}`,
-                }}
-              >
-                {end - start >= 60 ? `${slot.start}-${slot.end}` : ''}
-              </div>
-            );
-          })}
         </div>
-      ))}
+        {DAYS.map(day => (
+          <div
+            key={day}
+            style={{ ...styles.day, height }}
+            data-testid={`week-grid-day-${day}`}
+            role="cell"
+            aria-label={WEEKDAY_NAMES[day]}
+          >
+            {HOURS.map(h => (
+              <div key={h} style={{ ...styles.hourLine, height: hourHeight }} />
+            ))}
+            {props.slots.map((slot, index) => {
+              if (!slot.weekdays?.includes(day)) return null;
+              const start = parseTimeOfDay(slot.start);
+              const end = parseTimeOfDay(slot.end);
+              if (start === undefined || end === undefined || end <= start)
+                return null;
+              const label = `${WEEKDAY_NAMES[day]} ${slot.start}-${slot.end}`;
+              const hasError = errors.has(index);
+              const colours = hasError
+                ? ERROR_COLOURS
+                : SLOT_PALETTE[index % SLOT_PALETTE.length];
+              return (
+                <div
+                  key={`${index}-${day}`}
+                  title={describeSlot(slot)}
+                  data-testid="week-grid-slot"
+                  data-slot-index={index}
+                  data-error={hasError ? 'true' : undefined}
+                  role="img"
+                  aria-label={label}
+                  style={{
+                    ...styles.block,
+                    ...(hasError ? styles.error : {}),
+                    top: `${(start / MINUTES_PER_DAY) * 100}%`,
+                    height: `${((end - start) / MINUTES_PER_DAY) * 100}%`,
+                    backgroundColor: colours.background,
+                    color: colours.color,
+                    borderLeft: `3px solid ${colours.border}`,
+                  }}
+                >
+                  {end - start >= 60 ? `${slot.start}-${slot.end}` : ''}
+                </div>
+              );
+            })}
+          </div>
+        ))}
+      </div>
     </div>
   );
   if (!props.timeZone) return grid;
