@@ -1,13 +1,13 @@
 import { FormEvent, useState } from 'react';
 import {
-  Box,
   Button,
+  Card,
+  CardBody,
   Checkbox,
-  FormControlLabel,
-  LinearProgress,
-  Paper,
-  Typography,
-} from '@material-ui/core';
+  Flex,
+  Skeleton,
+  Text,
+} from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import {
   BULK_CSV_COLUMNS,
@@ -73,89 +73,109 @@ export function BulkSchedulingPage() {
   };
 
   return (
-    <Box display="flex" flexDirection="column" gridGap={16}>
-      <Box display="flex" gridGap={8}>
+    <Flex direction="column" gap="4">
+      <Flex gap="2" style={{ flexWrap: 'wrap' }}>
         <Button
-          variant="outlined"
-          onClick={() => download(() => api.downloadBulkTemplate())}
+          variant="secondary"
+          onPress={() => download(() => api.downloadBulkTemplate())}
         >
           Download template
         </Button>
         <Button
-          variant="outlined"
-          onClick={() => download(() => api.exportBulk())}
+          variant="secondary"
+          onPress={() => download(() => api.exportBulk())}
         >
           Export current configuration
         </Button>
-      </Box>
+      </Flex>
       <ErrorAlert error={downloadError} title="Download failed" />
-      <Paper variant="outlined">
-        <Box p={2} component="form" onSubmit={upload} aria-label="Bulk import">
-          <Typography variant="h6" component="h2" gutterBottom>
-            Upload a CSV file
-          </Typography>
-          <Typography variant="body2" color="textSecondary" gutterBottom>
-            Columns: {BULK_CSV_COLUMNS.join(', ')}. Nothing is applied when any
-            row is wrong.
-          </Typography>
-          <Box display="flex" alignItems="center" gridGap={16} flexWrap="wrap">
-            <label htmlFor="voice-recording-bulk-file">CSV file</label>
-            <input
-              id="voice-recording-bulk-file"
-              type="file"
-              accept=".csv,text/csv"
-              onChange={e => {
-                setFile(e.target.files?.[0] ?? undefined);
-                formChanged();
-              }}
-            />
-            <FormControlLabel
-              label="Validate only (dry run)"
-              control={
+      <Card>
+        <CardBody>
+          <form onSubmit={upload} aria-label="Bulk import">
+            <Flex direction="column" gap="3">
+              <Text as="h2" variant="title-x-small">
+                Upload a CSV file
+              </Text>
+              <Text as="p" variant="body-small" color="secondary">
+                Columns: {BULK_CSV_COLUMNS.join(', ')}. Nothing is applied when
+                any row is wrong.
+              </Text>
+              <Flex align="center" gap="4" style={{ flexWrap: 'wrap' }}>
+                {/* BUI has no file field: a native file input with its label. */}
+                <Flex align="center" gap="2">
+                  <label
+                    htmlFor="voice-recording-bulk-file"
+                    style={{
+                      color: 'var(--bui-fg-primary)',
+                      fontSize: 'var(--bui-font-size-3)',
+                    }}
+                  >
+                    CSV file
+                  </label>
+                  <input
+                    id="voice-recording-bulk-file"
+                    type="file"
+                    accept=".csv,text/csv"
+                    style={{
+                      color: 'var(--bui-fg-primary)',
+                      fontFamily: 'inherit',
+                      maxWidth: '100%',
+                    }}
+                    onChange={e => {
+                      setFile(e.target.files?.[0] ?? undefined);
+                      formChanged();
+                    }}
+                  />
+                </Flex>
                 <Checkbox
-                  checked={dryRun}
-                  onChange={e => {
-                    setDryRun(e.target.checked);
+                  isSelected={dryRun}
+                  onChange={v => {
+                    setDryRun(v);
                     formChanged();
                   }}
-                />
-              }
-            />
-            <Button
-              type="submit"
-              variant="contained"
-              color="primary"
-              disabled={!file || busy}
-            >
-              Upload
-            </Button>
-          </Box>
-          {busy && <LinearProgress />}
-          <Box display="flex" flexDirection="column" gridGap={8} mt={1}>
-            {result && (
-              <BulkImportSummary result={result} fileName={file?.name} />
-            )}
-            {rowErrors.length > 0 ? (
-              <>
-                <BulkRejectionAlert errors={rowErrors} />
-                <BulkErrorTable errors={rowErrors} />
-              </>
-            ) : (
-              <ErrorAlert error={error} />
-            )}
-          </Box>
-        </Box>
-      </Paper>
+                >
+                  Validate only (dry run)
+                </Checkbox>
+                <Button
+                  type="submit"
+                  variant="primary"
+                  isDisabled={!file || busy}
+                >
+                  Upload
+                </Button>
+              </Flex>
+              {busy && <Skeleton width="100%" height={4} />}
+              {result && (
+                <BulkImportSummary result={result} fileName={file?.name} />
+              )}
+              {rowErrors.length > 0 ? (
+                <>
+                  <BulkRejectionAlert errors={rowErrors} />
+                  <div style={{ overflowX: 'auto' }}>
+                    <BulkErrorTable errors={rowErrors} />
+                  </div>
+                </>
+              ) : (
+                <ErrorAlert error={error} />
+              )}
+            </Flex>
+          </form>
+        </CardBody>
+      </Card>
       <details>
-        <summary>Column reference</summary>
+        <summary>
+          <Text>Column reference</Text>
+        </summary>
         <ul>
           {BULK_CSV_COLUMNS.map(c => (
             <li key={c}>
-              <code>{c}</code>: {BULK_CSV_COLUMN_HELP[c]}
+              <Text>
+                <code>{c}</code>: {BULK_CSV_COLUMN_HELP[c]}
+              </Text>
             </li>
           ))}
         </ul>
       </details>
-    </Box>
+    </Flex>
   );
 }

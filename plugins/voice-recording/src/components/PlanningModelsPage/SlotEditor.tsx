@@ -29,7 +29,7 @@ export function SlotEditor(props: {
             style={{
               border: `1px solid ${
                 errors.length
-                  ? 'var(--bui-border-danger)'
+                  ? 'var(--bui-negative-border)'
                   : 'var(--bui-border-1)'
               }`,
               borderRadius: 'var(--bui-radius-2)',
