@@ -31,6 +31,10 @@ import { DataTable, Td, Th } from '../ConversationsPage/DataTable';
 const ALL_ACTIONS = 'all-actions';
 
 /** Fields side by side, as many as fit (wraps on a narrow window, never overflows). */
+/** The cells of an expanded entry's row: no line between it and its details. */
+const joined = (expanded: boolean) =>
+  expanded ? { borderBottom: 'none' } : {};
+
 const FIELDS_STYLE = {
   display: 'grid',
   gridTemplateColumns: 'repeat(auto-fill, minmax(min(100%, 13rem), 1fr))',
@@ -248,12 +252,7 @@ function AuditTable(props: { items: AuditEntry[] }) {
             return (
               <Fragment key={entry.id}>
                 <tr data-testid={`audit-row-${entry.id}`}>
-                  <Td
-                    style={{
-                      borderBottom: expanded ? 'none' : undefined,
-                      verticalAlign: 'top',
-                    }}
-                  >
+                  <Td style={{ ...joined(expanded), verticalAlign: 'top' }}>
                     <ButtonIcon
                       size="small"
                       variant="tertiary"
@@ -266,16 +265,16 @@ function AuditTable(props: { items: AuditEntry[] }) {
                       }
                     />
                   </Td>
-                  <Td
-                    style={{
-                      overflowWrap: 'anywhere',
-                      borderBottom: expanded ? 'none' : undefined,
-                    }}
-                  >
+                  <Td style={{ ...joined(expanded), overflowWrap: 'anywhere' }}>
                     <AuditSentence entry={entry} />
                   </Td>
-                  <Td style={{ borderBottom: expanded ? 'none' : undefined }}>
-                    <code style={{ fontFamily: 'var(--bui-font-monospace)' }}>
+                  <Td style={joined(expanded)}>
+                    <code
+                      style={{
+                        fontFamily: 'var(--bui-font-monospace)',
+                        whiteSpace: 'nowrap',
+                      }}
+                    >
                       {entry.action}
                     </code>
                   </Td>
@@ -286,7 +285,10 @@ function AuditTable(props: { items: AuditEntry[] }) {
                       <div
                         id={detailsId}
                         data-testid={`audit-details-${entry.id}`}
-                        style={{ padding: 'var(--bui-space-2) 0' }}
+                        style={{
+                          padding:
+                            'var(--bui-space-2) 0 var(--bui-space-2) 40px',
+                        }}
                       >
                         <AuditDetails details={entry.details} />
                       </div>

@@ -7,16 +7,10 @@ import {
   Button,
   Card,
   CardBody,
-  Cell,
-  Column,
   Flex,
   Grid,
   Link,
-  Row,
   Skeleton,
-  TableBody,
-  TableHeader,
-  TableRoot,
   Text,
 } from '@backstage/ui';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
@@ -49,7 +43,7 @@ import { Player } from '../Player/Player';
 import { AccessHistory } from './AccessHistory';
 import { ParticipantHistory } from './ParticipantHistory';
 import { PersonName } from '../PersonName/PersonName';
-import { DataTable, RowTh, Td } from '../ConversationsPage/DataTable';
+import { DataTable, RowTh, Td, Th } from '../ConversationsPage/DataTable';
 
 const DIRECTION_ARROW: Record<string, string> = {
   incoming: '←',
@@ -132,29 +126,29 @@ function channelLabels(c: ConversationDetail): [string, string] {
 }
 
 function ParticipantsTable(props: { participants: ConversationParticipant[] }) {
+  // a semantic table (automatic column widths): BUI's Table has fixed, equal
+  // columns that cut the phone numbers in a half-width card
   return (
-    <div data-testid="participants">
-      <TableRoot aria-label="Participants">
-        <TableHeader>
-          <Column>Role</Column>
-          <Column isRowHeader>Number</Column>
-          <Column>Name</Column>
-          <Column>Address</Column>
-        </TableHeader>
-        <TableBody>
-          {props.participants.map((p, i) => (
-            <Row key={`${p.aor}-${i}`} id={`${p.aor}-${i}`}>
-              <Cell>{p.recorded ? 'Recorded user' : 'Other party'}</Cell>
-              <Cell>{p.number ?? '—'}</Cell>
-              <Cell>{p.name ?? '—'}</Cell>
-              <Cell>
-                <span style={{ overflowWrap: 'anywhere' }}>{p.aor}</span>
-              </Cell>
-            </Row>
-          ))}
-        </TableBody>
-      </TableRoot>
-    </div>
+    <DataTable aria-label="Participants" data-testid="participants">
+      <thead>
+        <tr>
+          <Th>Role</Th>
+          <Th>Number</Th>
+          <Th>Name</Th>
+          <Th>Address</Th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.participants.map((p, i) => (
+          <tr key={`${p.aor}-${i}`}>
+            <Td>{p.recorded ? 'Recorded user' : 'Other party'}</Td>
+            <Td style={{ whiteSpace: 'nowrap' }}>{p.number ?? '—'}</Td>
+            <Td>{p.name ?? '—'}</Td>
+            <Td style={{ overflowWrap: 'anywhere' }}>{p.aor}</Td>
+          </tr>
+        ))}
+      </tbody>
+    </DataTable>
   );
 }
 
@@ -255,8 +249,8 @@ export function ConversationDetailPage() {
         </CardBody>
       </Card>
 
-      <Grid.Root columns={{ initial: '1', md: '2' }} gap="4">
-        <Card>
+      <Grid.Root columns={{ initial: '1', xl: '2' }} gap="4">
+        <Card style={{ minWidth: 0 }}>
           <CardBody>
             <Flex direction="column" gap="2">
               <SectionTitle>Call</SectionTitle>
@@ -333,18 +327,22 @@ export function ConversationDetailPage() {
             </Flex>
           </CardBody>
         </Card>
-        <Card>
+        <Card style={{ minWidth: 0 }}>
           <CardBody>
             <Flex direction="column" gap="3">
               <SectionTitle>Participants</SectionTitle>
-              <ParticipantsTable participants={conversation.participants} />
+              <div style={{ overflowX: 'auto' }}>
+                <ParticipantsTable participants={conversation.participants} />
+              </div>
               {conversation.participantHistory?.length ? (
                 <>
                   <SectionTitle>Who was on the call</SectionTitle>
-                  <ParticipantHistory
-                    history={conversation.participantHistory}
-                    endedAt={conversation.endedAt}
-                  />
+                  <div style={{ overflowX: 'auto' }}>
+                    <ParticipantHistory
+                      history={conversation.participantHistory}
+                      endedAt={conversation.endedAt}
+                    />
+                  </div>
                 </>
               ) : null}
               <SectionTitle>DTMF</SectionTitle>

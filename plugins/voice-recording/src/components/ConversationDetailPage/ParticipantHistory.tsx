@@ -1,11 +1,4 @@
-import {
-  Cell,
-  Column,
-  Row,
-  TableBody,
-  TableHeader,
-  TableRoot,
-} from '@backstage/ui';
+import { DataTable, Td, Th } from '../ConversationsPage/DataTable';
 import type { ConversationParticipantPeriod } from '@mvr/plugin-voice-recording-common';
 import { formatDateTime } from '../ConversationsPage/format';
 
@@ -20,29 +13,34 @@ export function ParticipantHistory(props: {
 }) {
   // a period without an end lasted to the end of the call, or lasts still
   const openEnd = props.endedAt ? 'end of the call' : 'now';
+  // a semantic table (automatic column widths): BUI's Table has fixed, equal
+  // columns that cut numbers and times in a half-width card
   return (
-    <div data-testid="participant-history">
-      <TableRoot aria-label="Participant history">
-        <TableHeader>
-          <Column isRowHeader>Party</Column>
-          <Column>Role</Column>
-          <Column>From</Column>
-          <Column>To</Column>
-        </TableHeader>
-        <TableBody>
-          {props.history.map((p, i) => (
-            <Row key={`${p.aor}-${p.from}-${i}`} id={`${p.aor}-${p.from}-${i}`}>
-              <Cell>
-                {p.number ?? p.aor}
-                {p.name ? ` (${p.name})` : ''}
-              </Cell>
-              <Cell>{p.recorded ? 'Recorded user' : 'Other party'}</Cell>
-              <Cell>{formatDateTime(p.from)}</Cell>
-              <Cell>{p.to ? formatDateTime(p.to) : openEnd}</Cell>
-            </Row>
-          ))}
-        </TableBody>
-      </TableRoot>
-    </div>
+    <DataTable
+      aria-label="Participant history"
+      data-testid="participant-history"
+    >
+      <thead>
+        <tr>
+          <Th>Party</Th>
+          <Th>Role</Th>
+          <Th>From</Th>
+          <Th>To</Th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.history.map((p, i) => (
+          <tr key={`${p.aor}-${p.from}-${i}`}>
+            <Td style={{ overflowWrap: 'anywhere' }}>
+              {p.number ?? p.aor}
+              {p.name ? ` (${p.name})` : ''}
+            </Td>
+            <Td>{p.recorded ? 'Recorded user' : 'Other party'}</Td>
+            <Td>{formatDateTime(p.from)}</Td>
+            <Td>{p.to ? formatDateTime(p.to) : openEnd}</Td>
+          </tr>
+        ))}
+      </tbody>
+    </DataTable>
   );
 }
