@@ -53,6 +53,17 @@ export interface Config {
         directory?: string;
       };
     };
+    /** The access-request workflow of cases. */
+    accessRequests?: {
+      /**
+       * Require the approval of the requester's manager before an admin's approval
+       * takes effect. The manager is read from the catalog: the annotation
+       * `voice-recording/manager` (an entity ref) of the user, else of their groups
+       * (team groups first), else the `ownedBy` relation of their team group.
+       * Default: false.
+       */
+      managerApproval?: boolean;
+    };
     demoData?: {
       /**
        * YAML file with planning models and numbers loaded at startup when the

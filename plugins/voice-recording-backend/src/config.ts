@@ -25,6 +25,8 @@ export interface VoiceRecordingConfig {
   defaultSlots: TimeSlot[];
   smsHttp?: SmsHttpConfig;
   demoDataFile?: string;
+  /** voiceRecording.accessRequests.managerApproval (default false). */
+  managerApproval: boolean;
   /** Absolute directory of the local-file recording storage. */
   storageDirectory: string;
 }
@@ -97,6 +99,8 @@ export function readVoiceRecordingConfig(root: Config): VoiceRecordingConfig {
         }
       : undefined,
     demoDataFile: c?.getOptionalString('demoData.file'),
+    managerApproval:
+      c?.getOptionalBoolean('accessRequests.managerApproval') ?? false,
     storageDirectory: nodePath.resolve(
       c?.getOptionalString('storage.local.directory') ??
         DEFAULT_STORAGE_DIRECTORY,

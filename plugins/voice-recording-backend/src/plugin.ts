@@ -56,6 +56,7 @@ import { AccessRequestsStore } from './database/AccessRequestsStore';
 import { AccessRequestNotifier } from './notifiers/AccessRequestNotifier';
 import { CasesService } from './service/cases/CasesService';
 import { AccessRequestsService } from './service/cases/AccessRequestsService';
+import { ManagerResolver } from './service/cases/ManagerResolver';
 
 /**
  * The voice-recording backend plugin: recorded numbers, schedules, planning models,
@@ -240,6 +241,10 @@ export const voiceRecordingPlugin = createBackendPlugin({
           cases: casesStore,
           audit,
           logger: deps.logger,
+          // the manager's approval first, when configured (manager read from the catalog)
+          managers: config.managerApproval
+            ? new ManagerResolver(deps.catalog)
+            : undefined,
           // approvers: the admin groups of the suite's policy (voiceRecording.adminGroups)
           notifier: new AccessRequestNotifier(
             deps.notifications,

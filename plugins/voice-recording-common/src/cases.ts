@@ -98,6 +98,19 @@ export interface AccessRequest {
   revokedBy?: string;
   revokedAt?: string;
   revokeComment?: string;
+  /**
+   * The requester's manager, whose approval must come before an admin's (when the
+   * backend's `voiceRecording.accessRequests.managerApproval` is on).
+   */
+  managerRef?: string;
+  managerApprovedBy?: string;
+  managerApprovedAt?: string;
+  managerComment?: string;
+}
+
+/** Whether a pending request still waits for its requester's manager. */
+export function awaitsManager(r: AccessRequest): boolean {
+  return r.state === 'pending' && Boolean(r.managerRef) && !r.managerApprovedAt;
 }
 
 /** Where the portal shows one request (the link of the approvers' notification). */

@@ -17,10 +17,14 @@ export interface AccessRequestInput {
   reason: string;
   rights: CaseRight[];
   expiresAt: Date;
+  /** The manager whose approval must come first, if required. */
+  managerRef?: string;
 }
 
 export interface AccessRequestQuery {
   requesterRef?: string;
+  /** Requests whose manager this is. */
+  managerRef?: string;
   caseId?: string;
   /** The state at `now` (pending/approved past their expiration count as expired). */
   state?: AccessRequestState;
@@ -48,6 +52,10 @@ function requestFromRow(r: any, now: Date): AccessRequest {
     ...opt('revokedBy', r.revoked_by),
     ...opt('revokedAt', r.revoked_at, true),
     ...opt('revokeComment', r.revoke_comment),
+    ...opt('managerRef', r.manager_ref),
+    ...opt('managerApprovedBy', r.manager_approved_by),
+    ...opt('managerApprovedAt', r.manager_approved_at, true),
+    ...opt('managerComment', r.manager_comment),
   } as AccessRequest;
 }
 
@@ -76,6 +84,7 @@ export class AccessRequestsStore {
       right_playback: input.rights.includes('playback'),
       right_label: input.rights.includes('label'),
       expires_at: input.expiresAt,
+      manager_ref: input.managerRef?.toLowerCase() ?? null,
       state: 'pending',
       created_at: now,
       updated_at: now,
@@ -96,6 +105,7 @@ export class AccessRequestsStore {
     const qb = this.base();
     if (q.requesterRef)
       qb.where('r.requester_ref', q.requesterRef.toLowerCase());
+    if (q.managerRef) qb.where('r.manager_ref', q.managerRef.toLowerCase());
     if (q.caseId) qb.where('r.case_id', q.caseId);
     if (q.state === 'pending' || q.state === 'approved')
       qb.where('r.state', q.state).where('r.expires_at', '>', now);
@@ -125,14 +135,39 @@ export class AccessRequestsStore {
     decision: { state: 'approved' | 'rejected'; by: string; comment?: string },
     now: Date,
   ): Promise<AccessRequest | undefined> {
-    const n = await this.db(T)
+    const qb = this.db(T)
       .where({ id, state: 'pending' })
+      .where('expires_at', '>', now);
+    // an approval takes effect only after the manager's, when one is required
+    if (decision.state === 'approved')
+      qb.where(b =>
+        b.whereNull('manager_ref').orWhereNotNull('manager_approved_at'),
+      );
+    const n = await qb.update({
+      state: decision.state,
+      decided_by: decision.by,
+      decided_at: now,
+      decision_comment: decision.comment ?? null,
+      updated_at: now,
+    });
+    return n ? this.get(id, now) : undefined;
+  }
+
+  /** The manager's approval of a pending request that waits for it; undefined otherwise. */
+  async managerApprove(
+    id: string,
+    by: string,
+    comment: string | undefined,
+    now: Date,
+  ): Promise<AccessRequest | undefined> {
+    const n = await this.db(T)
+      .where({ id, state: 'pending', manager_ref: by.toLowerCase() })
+      .whereNull('manager_approved_at')
       .where('expires_at', '>', now)
       .update({
-        state: decision.state,
-        decided_by: decision.by,
-        decided_at: now,
-        decision_comment: decision.comment ?? null,
+        manager_approved_by: by,
+        manager_approved_at: now,
+        manager_comment: comment ?? null,
         updated_at: now,
       });
     return n ? this.get(id, now) : undefined;

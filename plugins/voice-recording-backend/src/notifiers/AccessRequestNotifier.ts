@@ -75,7 +75,19 @@ export class AccessRequestNotifier {
     }
   }
 
-  requested(r: AccessRequest) {
+  async requested(r: AccessRequest) {
+    if (r.managerRef) {
+      // the manager first; the admins are told now too (they decide after the manager)
+      await this.send(r, 'manager-requested', [r.managerRef], {
+        title: `Access request of ${r.requesterRef} to approve as their manager`,
+        description: `${r.requesterRef} asks to ${rightsText(
+          r,
+        )} the conversations of case "${r.caseTitle}" until ${r.expiresAt}: ${
+          r.reason
+        }`.slice(0, 500),
+        severity: 'high',
+      });
+    }
     return this.send(r, 'requested', this.approverRefs, {
       title: `Access request to decide: ${r.caseTitle}`,
       description: `${r.requesterRef} asks to ${rightsText(
@@ -83,6 +95,18 @@ export class AccessRequestNotifier {
       )} the conversations of case "${r.caseTitle}" until ${r.expiresAt}: ${
         r.reason
       }`.slice(0, 500),
+      severity: 'high',
+    });
+  }
+
+  managerApproved(r: AccessRequest) {
+    return this.send(r, 'manager-approved', this.approverRefs, {
+      title: `Access request approved by the manager: ${r.caseTitle}`,
+      description:
+        `${r.managerApprovedBy} approved ${r.requesterRef}'s request as their manager; it waits for an admin's decision.`.slice(
+          0,
+          500,
+        ),
       severity: 'high',
     });
   }

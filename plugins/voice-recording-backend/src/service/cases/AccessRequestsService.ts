@@ -4,7 +4,11 @@ import {
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
-import { AccessRequest, CaseRight } from '@mvr/plugin-voice-recording-common';
+import {
+  AccessRequest,
+  awaitsManager,
+  CaseRight,
+} from '@mvr/plugin-voice-recording-common';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   AccessRequestQuery,
@@ -13,6 +17,7 @@ import {
 import { CasesStore } from '../../database/CasesStore';
 import { AccessRequestNotifier } from '../../notifiers/AccessRequestNotifier';
 import { Actor, AuditRecorder } from '../AuditRecorder';
+import { MANAGER_ANNOTATION, ManagerResolver } from './ManagerResolver';
 
 /** Who records the expiry of requests nobody decided in time. */
 export const EXPIRY_ACTOR = 'plugin:voice-recording';
@@ -41,6 +46,8 @@ export class AccessRequestsService {
       notifier: AccessRequestNotifier;
       logger: LoggerService;
       now?: () => Date;
+      /** When set, the requester's manager approves before an admin (config). */
+      managers?: ManagerResolver;
     },
   ) {}
 
@@ -67,6 +74,17 @@ export class AccessRequestsService {
     const expiresAt = new Date(input.expiresAt);
     if (expiresAt.getTime() <= now.getTime())
       throw new InputError('expiresAt: must be in the future');
+    let managerRef: string | undefined;
+    if (this.options.managers) {
+      managerRef = await this.options.managers.managerOf(
+        actor.ref,
+        actor.credentials,
+      );
+      if (!managerRef)
+        throw new InputError(
+          `requester: no manager of ${actor.ref} is in the catalog (annotation ${MANAGER_ANNOTATION} on the user or their team group, or the team group's owner), and this portal requires the manager's approval`,
+        );
+    }
     const r = await this.options.store.create(
       {
         caseId: c.id,
@@ -74,6 +92,7 @@ export class AccessRequestsService {
         reason: input.reason,
         rights: input.rights,
         expiresAt,
+        managerRef,
       },
       now,
     );
@@ -82,9 +101,62 @@ export class AccessRequestsService {
       action: 'access-request-create',
       targetType: 'access-request',
       targetId: r.id,
-      details: { ...auditOf(r), reason: r.reason },
+      details: {
+        ...auditOf(r),
+        reason: r.reason,
+        ...(managerRef ? { managerRef } : {}),
+      },
     });
     await this.options.notifier.requested(r);
+    return r;
+  }
+
+  /** The requester's manager approves (then an admin decides) or rejects. */
+  async managerDecide(
+    actor: Actor,
+    id: string,
+    approve: boolean,
+    comment?: string,
+  ): Promise<AccessRequest> {
+    const current = await this.get(id);
+    if (!current.managerRef || current.managerRef !== actor.ref.toLowerCase())
+      throw new NotAllowedError(
+        `${actor.ref} is not the manager who approves access request ${id}`,
+      );
+    if (!awaitsManager(current))
+      throw new ConflictError(
+        `access request ${id} is ${current.state}${
+          current.managerApprovedAt ? ', approved by its manager already' : ''
+        }: it does not wait for its manager`,
+      );
+    const now = this.now();
+    const r = approve
+      ? await this.options.store.managerApprove(id, actor.ref, comment, now)
+      : await this.options.store.decide(
+          id,
+          { state: 'rejected', by: actor.ref, comment },
+          now,
+        );
+    if (!r)
+      throw new ConflictError(
+        `access request ${id} was decided or expired meanwhile`,
+      );
+    await this.options.audit.record({
+      actor,
+      action: approve
+        ? 'access-request-manager-approve'
+        : 'access-request-reject',
+      targetType: 'access-request',
+      targetId: r.id,
+      details: {
+        ...auditOf(r),
+        as: 'manager',
+        ...(comment ? { comment } : {}),
+      },
+      severity: 'high',
+    });
+    if (approve) await this.options.notifier.managerApproved(r);
+    else await this.options.notifier.decided(r);
     return r;
   }
 
@@ -119,7 +191,11 @@ export class AccessRequestsService {
     state: 'approved' | 'rejected',
     comment?: string,
   ): Promise<AccessRequest> {
-    await this.pending(actor, id);
+    const current = await this.pending(actor, id);
+    if (state === 'approved' && awaitsManager(current))
+      throw new ConflictError(
+        `access request ${id} waits for the approval of its requester's manager (${current.managerRef}) first`,
+      );
     const r = await this.options.store.decide(
       id,
       { state, by: actor.ref, comment },

@@ -247,8 +247,18 @@ export function addCaseRoutes(
   router.get('/me/access-requests', async (req, res) => {
     const actor = await actorOf(req);
     await requirePermission(actor, voiceRecordingAccessRequestCreatePermission);
-    const q = parseInput(myAccessRequestListSchema, req.query, 'query');
-    res.json(await accessRequests.list({ ...q, requesterRef: actor.ref }));
+    const { as, ...q } = parseInput(
+      myAccessRequestListSchema,
+      req.query,
+      'query',
+    );
+    res.json(
+      await accessRequests.list(
+        as === 'manager'
+          ? { ...q, managerRef: actor.ref }
+          : { ...q, requesterRef: actor.ref },
+      ),
+    );
   });
 
   router.get('/access-requests', async (req, res) => {
@@ -265,8 +275,10 @@ export function addCaseRoutes(
   router.get('/access-requests/:id', async (req, res) => {
     const actor = await actorOf(req);
     const r = await accessRequests.get(req.params.id);
-    // the requester sees their own; approvers see all (others: as if it did not exist)
-    if (r.requesterRef !== actor.ref.toLowerCase()) {
+    // the requester and their approving manager see it; admins see all (others: as if
+    // it did not exist)
+    const me = actor.ref.toLowerCase();
+    if (r.requesterRef !== me && r.managerRef !== me) {
       if (
         !(await allowed(actor, voiceRecordingAccessRequestDecidePermission))
       ) {
@@ -315,6 +327,25 @@ export function addCaseRoutes(
     const { comment } = parseInput(rejectionSchema, req.body ?? {});
     res.json(
       await accessRequests.decide(actor, req.params.id, 'rejected', comment),
+    );
+  });
+
+  // the requester's manager (when the portal requires the manager's approval)
+  router.post('/access-requests/:id/manager-approve', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(actor, voiceRecordingAccessRequestCreatePermission);
+    const { comment } = parseInput(decisionSchema, req.body ?? {});
+    res.json(
+      await accessRequests.managerDecide(actor, req.params.id, true, comment),
+    );
+  });
+
+  router.post('/access-requests/:id/manager-reject', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(actor, voiceRecordingAccessRequestCreatePermission);
+    const { comment } = parseInput(rejectionSchema, req.body ?? {});
+    res.json(
+      await accessRequests.managerDecide(actor, req.params.id, false, comment),
     );
   });
 

@@ -168,6 +168,8 @@ export const myAccessRequestListSchema = z
         ACCESS_REQUEST_STATES as [AccessRequestState, ...AccessRequestState[]],
       )
       .optional(),
+    /** `manager`: the requests whose approving manager the caller is. */
+    as: z.enum(['requester', 'manager']).default('requester'),
     limit: z.coerce.number().int().min(1).max(500).default(100),
     offset: z.coerce.number().int().min(0).default(0),
   })
