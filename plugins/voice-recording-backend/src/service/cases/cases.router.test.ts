@@ -499,6 +499,10 @@ describe.each(databases.eachSupportedId())(
           format: 'ogg',
         });
         const download = await get(who, `/conversations/${c.id}/download`);
+        const waveform = await get(
+          who,
+          `/conversations/${c.id}/waveform?points=100`,
+        );
         // the label: removed when allowed (the call leaves the case: its remover, unless
         // an admin, no longer sees it), then put back by an admin
         const remove = await request(app).delete(labelPath(c)).set(as(who));
@@ -521,6 +525,7 @@ describe.each(databases.eachSupportedId())(
           details: details.status,
           playable: details.body.audio?.playable,
           audio: audio.status,
+          waveform: waveform.status,
           playback: playback.status,
           download: download.status,
           label: remove.status,
@@ -543,6 +548,7 @@ describe.each(databases.eachSupportedId())(
           details: 200,
           playable: true,
           audio: 200,
+          waveform: 200,
           playback: 204,
           download: 200,
           label: 200,
@@ -559,6 +565,7 @@ describe.each(databases.eachSupportedId())(
             details: 200,
             playable: true,
             audio: 200,
+            waveform: 200,
             playback: 204,
             download: 403,
             label: 200,
@@ -576,6 +583,7 @@ describe.each(databases.eachSupportedId())(
           details: 200,
           playable: false,
           audio: 404,
+          waveform: 404,
           playback: 404,
           download: 403,
           label: 403,
@@ -588,6 +596,7 @@ describe.each(databases.eachSupportedId())(
           details: 200,
           playable: true,
           audio: 200,
+          waveform: 200,
           playback: 204,
           download: 403,
           label: 403,
@@ -600,6 +609,7 @@ describe.each(databases.eachSupportedId())(
           details: 200,
           playable: false,
           audio: 404,
+          waveform: 404,
           playback: 404,
           download: 403,
           label: 200,
@@ -619,6 +629,7 @@ describe.each(databases.eachSupportedId())(
           details: 404,
           playable: undefined,
           audio: 404,
+          waveform: 404,
           playback: 404,
           download: 403,
           label: 403,
@@ -669,6 +680,7 @@ describe.each(databases.eachSupportedId())(
           details: 404,
           playable: undefined,
           audio: 404,
+          waveform: 404,
           playback: 404,
           download: 403,
           label: 403,
@@ -700,6 +712,7 @@ describe.each(databases.eachSupportedId())(
           details: 200,
           playable: false,
           audio: 404,
+          waveform: 404,
           label: 403,
         });
         // playback: everyone (which lists too); label: bob selected
@@ -717,12 +730,14 @@ describe.each(databases.eachSupportedId())(
           listed: 3,
           playable: true,
           audio: 200,
+          waveform: 200,
           label: 403,
         });
         expect(await rights(BOB)).toMatchObject({
           listed: 3,
           playable: true,
           audio: 200,
+          waveform: 200,
           label: 200,
         });
         // closed: the case gives nothing any more, grants included
@@ -733,6 +748,7 @@ describe.each(databases.eachSupportedId())(
             listed: 0,
             details: 404,
             audio: 404,
+            waveform: 404,
             label: 403,
           });
         expect((await actions('case-close')).map(r => r.target_id)).toEqual([
