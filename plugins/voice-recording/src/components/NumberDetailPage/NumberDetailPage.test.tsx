@@ -1,4 +1,10 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  configure,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
@@ -13,6 +19,9 @@ const timeInput = (
 ) => root.getAllByLabelText(label).find(el => el.tagName === 'INPUT')!;
 
 const ALLOW = 'ALLOW' as any; // AuthorizeResult.ALLOW
+
+// The machine running CI is shared: the page (BUI, catalog people) may take over 1 s.
+configure({ asyncUtilTimeout: 5000 });
 
 function renderPage(api: Record<string, jest.Mock>) {
   return renderInTestApp(<NumberDetailPage />, {
