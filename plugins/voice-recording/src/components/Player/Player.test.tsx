@@ -250,6 +250,38 @@ describe('Player', () => {
     expect(screen.getByTestId('player-time')).toHaveTextContent('1:30 / 2:05');
   });
 
+  it('redraws the waveform in the new theme’s colours when the theme switches', async () => {
+    // a canvas context that records what is drawn
+    const draws: string[][] = [];
+    const ctx = new Proxy({} as Record<string | symbol, unknown>, {
+      get: (target, key) =>
+        key in target
+          ? target[key]
+          : (target[key] = jest.fn(() => {
+              if (key === 'clearRect') draws.push([]);
+            })),
+      set: (target, key, value) => {
+        target[key] = value;
+        if (key === 'fillStyle') draws[draws.length - 1]?.push(String(value));
+        return true;
+      },
+    });
+    jest
+      .spyOn(HTMLCanvasElement.prototype, 'getContext')
+      .mockImplementation(() => ctx as unknown as CanvasRenderingContext2D);
+    renderPlayer();
+    const canvas = await screen.findByTestId('waveform');
+    await waitFor(() => expect(draws.length).toBeGreaterThan(0));
+    expect(draws[draws.length - 1]).not.toContain('#123456');
+    const before = draws.length;
+    // the new theme's colour of the unplayed bars (jsdom does not inherit variables)
+    canvas.style.setProperty('--bui-fg-disabled', '#123456');
+    act(() => document.body.setAttribute('data-theme-mode', 'dark'));
+    await waitFor(() => expect(draws.length).toBeGreaterThan(before));
+    expect(draws[draws.length - 1]).toContain('#123456');
+    document.body.removeAttribute('data-theme-mode');
+  });
+
   it('shows the quality warnings', async () => {
     renderPlayer({ qualityWarnings: ['gaps', 'something-new'] });
     expect(

@@ -1,4 +1,11 @@
-import { CSSProperties, MouseEvent, useEffect, useMemo, useRef } from 'react';
+import {
+  CSSProperties,
+  MouseEvent,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import type { ConversationDtmfEvent } from '@mvr/plugin-voice-recording-common';
 import type { Waveform as WaveformData } from '../../api/VoiceRecordingApi';
 import { formatDuration } from '../ConversationsPage/format';
@@ -74,6 +81,28 @@ function waveformColors(element: Element) {
   };
 }
 
+/** The theme mode set on the page (`data-theme-mode` on html or body), to redraw on a switch. */
+function readThemeMode(): string {
+  return [document.documentElement, document.body]
+    .map(element => element?.getAttribute('data-theme-mode') ?? '')
+    .join('|');
+}
+
+export function useThemeMode(): string {
+  const [mode, setMode] = useState(readThemeMode);
+  useEffect(() => {
+    const observer = new MutationObserver(() => setMode(readThemeMode()));
+    for (const element of [document.documentElement, document.body]) {
+      observer.observe(element, {
+        attributes: true,
+        attributeFilter: ['data-theme-mode'],
+      });
+    }
+    return () => observer.disconnect();
+  }, []);
+  return mode;
+}
+
 /**
  * Both channels of a conversation as a waveform (top = recorded user, bottom = other
  * party, each labelled), with the playback position and DTMF events; clicking seeks.
@@ -89,6 +118,8 @@ export function Waveform(props: {
   onSeek: (ms: number) => void;
 }) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  // the canvas colours come from the theme: redrawn when it switches (light/dark)
+  const themeMode = useThemeMode();
   const { waveform, durationMs, labels, dtmf, startedAt } = props;
 
   const layout = useMemo(
@@ -120,7 +151,7 @@ export function Waveform(props: {
       progress,
       waveformColors(canvas),
     );
-  }, [layout, progress]);
+  }, [layout, progress, themeMode]);
 
   const seekAt = (e: MouseEvent<HTMLElement>) => {
     const rect = e.currentTarget.getBoundingClientRect();
