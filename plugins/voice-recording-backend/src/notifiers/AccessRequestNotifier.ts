@@ -128,6 +128,16 @@ export class AccessRequestNotifier {
     });
   }
 
+  expired(r: AccessRequest, was: 'pending' | 'approved') {
+    return this.send(r, 'expired', [r.requesterRef], {
+      title:
+        was === 'pending'
+          ? `Your access request to "${r.caseTitle}" expired without a decision`
+          : `Your access to "${r.caseTitle}" ended`,
+      description: `It expired at ${r.expiresAt}.`,
+    });
+  }
+
   revoked(r: AccessRequest) {
     return this.send(r, 'revoked', [r.requesterRef], {
       title: `Your access to "${r.caseTitle}" was revoked`,

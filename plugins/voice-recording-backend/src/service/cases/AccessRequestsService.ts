@@ -267,6 +267,7 @@ export class AccessRequestsService {
           targetId: request.id,
           details: { ...auditOf(request), was },
         });
+        await this.options.notifier.expired(request, was);
       }
       return expired.length;
     } catch (e) {

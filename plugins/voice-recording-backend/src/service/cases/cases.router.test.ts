@@ -636,8 +636,14 @@ describe.each(databases.eachSupportedId())(
         });
       });
 
-      it('an expired request reads expired and its expiry is audited once', async () => {
+      it('an expired request reads expired, its expiry is audited once and notified', async () => {
         const mine = await get(FRANK, '/me/access-requests');
+        expect(sent).toContainEqual({
+          recipients: { type: 'entity', entityRef: [FRANK] },
+          payload: expect.objectContaining({
+            title: 'Your access to "Client X complaint" ended',
+          }),
+        });
         expect(mine.body.items.map((r: any) => r.state)).toEqual(['expired']);
         await get(FRANK, '/me/access-requests');
         const expiries = await actions('access-request-expire');
@@ -714,6 +720,21 @@ describe.each(databases.eachSupportedId())(
           audio: 404,
           waveform: 404,
           label: 403,
+        });
+        // who is selected: for admins; standard users see the modes
+        expect((await get(ALICE, `/cases/${caseId}`)).body.access.list).toEqual(
+          {
+            mode: 'selected',
+            refs: ['group:default/trading'],
+          },
+        );
+        expect((await get(BOB, `/cases/${caseId}`)).body.access).toEqual({
+          list: { mode: 'selected' },
+          playback: { mode: 'none' },
+          label: { mode: 'owner' },
+        });
+        expect((await get(BOB, '/cases')).body.items[0].access.list).toEqual({
+          mode: 'selected',
         });
         // playback: everyone (which lists too); label: bob selected
         expect(

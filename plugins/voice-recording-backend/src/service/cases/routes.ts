@@ -10,6 +10,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import { ConditionTransformer } from '@backstage/plugin-permission-node';
 import {
+  Case,
   voiceRecordingAccessRequestCreatePermission,
   voiceRecordingAccessRequestDecidePermission,
   voiceRecordingCaseLabelPermission,
@@ -98,6 +99,23 @@ export function addCaseRoutes(
       await deny(actor, permission.name, target);
   };
 
+  /**
+   * Cases as the caller may see them: the users and groups the settings name only for
+   * those who manage cases (admins); others see the modes.
+   */
+  const casesAsSeenBy = async (actor: Actor) => {
+    if (await allowed(actor, voiceRecordingCaseManagePermission))
+      return (c: Case) => c;
+    return (c: Case) => ({
+      ...c,
+      access: {
+        list: { mode: c.access.list.mode },
+        playback: { mode: c.access.playback.mode },
+        label: { mode: c.access.label.mode },
+      },
+    });
+  };
+
   // ---- labels
   router.get('/labels', async (req, res) => {
     const actor = await actorOf(req);
@@ -127,7 +145,8 @@ export function addCaseRoutes(
     const actor = await actorOf(req);
     await requirePermission(actor, voiceRecordingCaseReadPermission);
     const q = parseInput(caseListQuerySchema, req.query, 'query');
-    res.json({ items: await cases.listCases(q) });
+    const shown = await casesAsSeenBy(actor);
+    res.json({ items: (await cases.listCases(q)).map(shown) });
   });
 
   router.get('/cases/:id', async (req, res) => {
@@ -137,7 +156,7 @@ export function addCaseRoutes(
       ? await cases.getCase(req.params.id)
       : undefined;
     if (!c) throw new NotFoundError(`case ${req.params.id} not found`);
-    res.json(c);
+    res.json((await casesAsSeenBy(actor))(c));
   });
 
   router.post('/cases', async (req, res) => {
