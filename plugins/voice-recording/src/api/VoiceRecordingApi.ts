@@ -1,9 +1,19 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import {
+  AccessRequest,
+  AccessRequestState,
+  Case,
+  CaseAccessMode,
+  CaseAccessSetting,
+  CaseLabelMode,
+  CaseRight,
+  CaseStatus,
   Conversation,
   ConversationAudioIssue,
+  ConversationLabel,
   ConversationDirection,
   ConversationState,
+  Label,
   NumberSettings,
   NumberStatus,
   PlanningModel,
@@ -163,6 +173,71 @@ export interface AuditList {
   total: number;
 }
 
+/** `POST /labels` and `PATCH /labels/:id`. */
+export interface LabelInput {
+  title: string;
+  /** `#rrggbb` */
+  colour: string;
+}
+
+/** The access settings of a case as sent: `refs` only for `selected`. */
+export interface CaseAccessInput {
+  list: CaseAccessSetting<CaseAccessMode>;
+  playback: CaseAccessSetting<CaseAccessMode>;
+  label: CaseAccessSetting<CaseLabelMode>;
+}
+
+/** `POST /cases`: an existing label (`labelId`) or a new one (`label`). */
+export interface CreateCaseRequest {
+  title: string;
+  description?: string;
+  status?: CaseStatus;
+  labelId?: string;
+  label?: LabelInput;
+  access?: CaseAccessInput;
+}
+
+/** `PATCH /cases/:id`. */
+export interface UpdateCaseRequest {
+  title?: string;
+  description?: string;
+  status?: CaseStatus;
+  access?: CaseAccessInput;
+}
+
+/** `POST /access-requests`. */
+export interface CreateAccessRequest {
+  caseId: string;
+  reason: string;
+  /** Default (backend): list and playback. */
+  rights?: CaseRight[];
+  /** ISO 8601, in the future. */
+  expiresAt: string;
+}
+
+/** Query of `GET /access-requests` (admins) and `GET /me/access-requests`. */
+export interface AccessRequestQuery {
+  state?: AccessRequestState;
+  caseId?: string;
+  /** Admins' list only: the requester's entity ref. */
+  requester?: string;
+  /** `GET /me/access-requests?as=manager`: the requests whose manager the caller is. */
+  as?: 'manager';
+  limit?: number;
+  offset?: number;
+}
+
+export interface AccessRequestList {
+  items: AccessRequest[];
+  total: number;
+}
+
+/** `PUT`/`DELETE /conversations/:id/labels/:labelId`. */
+export interface ConversationLabelsChange {
+  labels: ConversationLabel[];
+  changed: boolean;
+}
+
 /** Client of the voice-recording backend (REST contract: docs/api.md). */
 export interface VoiceRecordingApi {
   listNumbers(query?: NumberQuery): Promise<NumberList>;
@@ -231,6 +306,41 @@ export interface VoiceRecordingApi {
   getAccessHistory(id: string): Promise<{ items: AuditEntry[] }>;
   listAudit(query?: AuditQuery): Promise<AuditList>;
   exportAuditCsv(query?: AuditQuery): Promise<DownloadedFile>;
+
+  listLabels(): Promise<{ items: Label[] }>;
+  createLabel(input: LabelInput): Promise<Label>;
+  updateLabel(id: string, input: Partial<LabelInput>): Promise<Label>;
+  listCases(query?: { status?: CaseStatus }): Promise<{ items: Case[] }>;
+  getCase(id: string): Promise<Case>;
+  createCase(request: CreateCaseRequest): Promise<Case>;
+  updateCase(id: string, request: UpdateCaseRequest): Promise<Case>;
+  addConversationLabel(
+    conversationId: string,
+    labelId: string,
+  ): Promise<ConversationLabelsChange>;
+  removeConversationLabel(
+    conversationId: string,
+    labelId: string,
+  ): Promise<ConversationLabelsChange>;
+
+  createAccessRequest(request: CreateAccessRequest): Promise<AccessRequest>;
+  /** The caller's requests (or, with `as: 'manager'`, those they manage). */
+  listMyAccessRequests(query?: AccessRequestQuery): Promise<AccessRequestList>;
+  /** Every request (admins: `access-request.decide`). */
+  listAccessRequests(query?: AccessRequestQuery): Promise<AccessRequestList>;
+  getAccessRequest(id: string): Promise<AccessRequest>;
+  approveAccessRequest(id: string, comment?: string): Promise<AccessRequest>;
+  /** The comment is required. */
+  rejectAccessRequest(id: string, comment: string): Promise<AccessRequest>;
+  managerApproveAccessRequest(
+    id: string,
+    comment?: string,
+  ): Promise<AccessRequest>;
+  managerRejectAccessRequest(
+    id: string,
+    comment: string,
+  ): Promise<AccessRequest>;
+  revokeAccessRequest(id: string, comment?: string): Promise<AccessRequest>;
 }
 
 export const voiceRecordingApiRef = createApiRef<VoiceRecordingApi>().with({

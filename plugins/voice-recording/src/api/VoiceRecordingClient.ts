@@ -1,10 +1,16 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import type {
+  AccessRequest,
+  Case,
+  CaseStatus,
+  Label,
   PlanningModel,
   RecordedNumberWithStatus,
   TimeSlot,
 } from '@mvr/plugin-voice-recording-common';
 import {
+  AccessRequestList,
+  AccessRequestQuery,
   AuditEntry,
   AuditList,
   AuditQuery,
@@ -12,13 +18,18 @@ import {
   BulkImportResult,
   ConversationDetail,
   ConversationFilters,
+  ConversationLabelsChange,
   ConversationList,
   ConversationQuery,
+  CreateAccessRequest,
+  CreateCaseRequest,
   CreateNumberRequest,
   DownloadedFile,
+  LabelInput,
   NumberList,
   NumberQuery,
   PlanningModelInput,
+  UpdateCaseRequest,
   UpdateNumberRequest,
   VoiceRecordingApi,
   Waveform,
@@ -352,6 +363,129 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
       'voice-recording-audit.csv',
     );
   }
+
+  listLabels(): Promise<{ items: Label[] }> {
+    return this.json('/labels');
+  }
+
+  createLabel(input: LabelInput): Promise<Label> {
+    return this.send('POST', '/labels', input);
+  }
+
+  updateLabel(id: string, input: Partial<LabelInput>): Promise<Label> {
+    return this.send('PATCH', `/labels/${encodeURIComponent(id)}`, input);
+  }
+
+  listCases(query: { status?: CaseStatus } = {}): Promise<{ items: Case[] }> {
+    return this.json(`/cases${queryString({ status: query.status })}`);
+  }
+
+  getCase(id: string): Promise<Case> {
+    return this.json(`/cases/${encodeURIComponent(id)}`);
+  }
+
+  createCase(request: CreateCaseRequest): Promise<Case> {
+    return this.send('POST', '/cases', request);
+  }
+
+  updateCase(id: string, request: UpdateCaseRequest): Promise<Case> {
+    return this.send('PATCH', `/cases/${encodeURIComponent(id)}`, request);
+  }
+
+  addConversationLabel(
+    conversationId: string,
+    labelId: string,
+  ): Promise<ConversationLabelsChange> {
+    return this.send('PUT', conversationLabelPath(conversationId, labelId));
+  }
+
+  removeConversationLabel(
+    conversationId: string,
+    labelId: string,
+  ): Promise<ConversationLabelsChange> {
+    return this.send('DELETE', conversationLabelPath(conversationId, labelId));
+  }
+
+  createAccessRequest(request: CreateAccessRequest): Promise<AccessRequest> {
+    return this.send('POST', '/access-requests', request);
+  }
+
+  listMyAccessRequests(
+    query: AccessRequestQuery = {},
+  ): Promise<AccessRequestList> {
+    return this.json(`/me/access-requests${accessRequestQueryString(query)}`);
+  }
+
+  listAccessRequests(
+    query: AccessRequestQuery = {},
+  ): Promise<AccessRequestList> {
+    return this.json(`/access-requests${accessRequestQueryString(query)}`);
+  }
+
+  getAccessRequest(id: string): Promise<AccessRequest> {
+    return this.json(`/access-requests/${encodeURIComponent(id)}`);
+  }
+
+  approveAccessRequest(id: string, comment?: string): Promise<AccessRequest> {
+    return this.decide(id, 'approve', comment);
+  }
+
+  rejectAccessRequest(id: string, comment: string): Promise<AccessRequest> {
+    return this.decide(id, 'reject', comment);
+  }
+
+  managerApproveAccessRequest(
+    id: string,
+    comment?: string,
+  ): Promise<AccessRequest> {
+    return this.decide(id, 'manager-approve', comment);
+  }
+
+  managerRejectAccessRequest(
+    id: string,
+    comment: string,
+  ): Promise<AccessRequest> {
+    return this.decide(id, 'manager-reject', comment);
+  }
+
+  revokeAccessRequest(id: string, comment?: string): Promise<AccessRequest> {
+    return this.decide(id, 'revoke', comment);
+  }
+
+  private decide(
+    id: string,
+    action:
+      | 'approve'
+      | 'reject'
+      | 'manager-approve'
+      | 'manager-reject'
+      | 'revoke',
+    comment?: string,
+  ): Promise<AccessRequest> {
+    const trimmed = comment?.trim();
+    return this.send(
+      'POST',
+      `/access-requests/${encodeURIComponent(id)}/${action}`,
+      trimmed ? { comment: trimmed } : {},
+    );
+  }
+}
+
+function conversationLabelPath(conversationId: string, labelId: string) {
+  return `/conversations/${encodeURIComponent(
+    conversationId,
+  )}/labels/${encodeURIComponent(labelId)}`;
+}
+
+function accessRequestQueryString(query: AccessRequestQuery): string {
+  return queryString({
+    state: query.state,
+    caseId: query.caseId,
+    requester: query.requester,
+    as: query.as,
+    limit: query.limit,
+    offset: query.offset,
+  });
 }
 
 function auditQueryString(
