@@ -118,4 +118,38 @@ describe('PlanningModelsPage', () => {
     });
     expect(screen.queryByTestId('error-alert')).toBeNull();
   });
+
+  it('says after saving a used model that the numbers which no longer follow it are unchanged', async () => {
+    const updatePlanningModel = jest.fn(async () => ({
+      ...model,
+      usedBy: 3,
+      followedBy: 0,
+    }));
+    await renderInTestApp(<PlanningModelsPage />, {
+      apis: [
+        [
+          voiceRecordingApiRef,
+          {
+            listPlanningModels: jest.fn(async () => ({
+              items: [{ ...model, usedBy: 3, followedBy: 3 }],
+            })),
+            updatePlanningModel,
+          },
+        ],
+        mockApis.permission({ authorize: ALLOW }),
+      ],
+    });
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Edit Option1' }),
+    );
+    expect(screen.getByTestId('planning-model-usage')).toHaveTextContent(
+      'Used by 3 numbers (all follow it).',
+    );
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Save planning model' }),
+    );
+    expect(await screen.findByTestId('success-alert')).toHaveTextContent(
+      'Planning model Option1 saved. Used by 3 numbers (none follows it any more): their schedules are unchanged until it is applied to them again.',
+    );
+  });
 });

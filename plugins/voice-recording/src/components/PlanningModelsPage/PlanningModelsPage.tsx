@@ -9,7 +9,22 @@ import { ConfirmDialog } from '../ConfirmDialog/ConfirmDialog';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { PlanningModelEditor } from './PlanningModelEditor';
 import { PlanningModelsTable } from './PlanningModelsTable';
-import { COPY_ON_APPLY_RULE } from './usage';
+import { COPY_ON_APPLY_RULE, usageText } from './usage';
+
+/**
+ * "Planning model X saved", and for a model numbers use, what the save meant for them
+ * (copy-on-apply: nothing changed on the numbers).
+ */
+function savedNotice(saved: PlanningModel) {
+  const used = saved.usedBy ?? 0;
+  const stale = used - Math.min(saved.followedBy ?? 0, used);
+  if (!used) return `Planning model ${saved.name} saved`;
+  return `Planning model ${saved.name} saved. ${usageText(saved)}${
+    stale
+      ? ': their schedules are unchanged until it is applied to them again'
+      : ''
+  }.`;
+}
 
 /** List of planning models; admins create, edit and delete them. */
 export function PlanningModelsPage() {
@@ -66,7 +81,7 @@ export function PlanningModelsPage() {
           onSaved={saved => {
             setEditing(undefined);
             setActionError(undefined);
-            setNotice(`Planning model ${saved.name} saved`);
+            setNotice(savedNotice(saved));
             list.retry();
           }}
         />
