@@ -257,5 +257,76 @@ describe.each(databases.eachSupportedId())(
       expect(missing.status).toBe(refused.status);
       expect(await stillThere(bobs)).toBe(true);
     });
+
+    it("gives a case's calls through an approved access request, in the real permission framework, until it is revoked", async () => {
+      const vr = (as: string, method: string, url: string, body?: object) =>
+        backend.call(as, method, `/api/voice-recording${url}`, body);
+      const bobsCall = conversations.get(BOB)!;
+      const created = await vr(ALICE, 'POST', '/cases', {
+        title: 'Client Z',
+        label: { title: 'Client Z', colour: '#388e3c' },
+      });
+      expect(created.status).toBe(201);
+      const caseId = created.json.id;
+      const labelPath = `/conversations/${bobsCall}/labels/${created.json.label.id}`;
+      expect((await vr(ALICE, 'PUT', labelPath)).status).toBe(200);
+      // the portal allowing "the rest" gives erin nothing of the suite's: no case rights
+      expect((await vr(ERIN, 'POST', '/cases', { title: 'x' })).status).toBe(
+        403,
+      );
+
+      const carolsCalls = async () =>
+        (await vr(CAROL, 'GET', '/conversations?limit=500')).json.items
+          .map((c: any) => c.id)
+          .sort();
+      expect(await carolsCalls()).toEqual([conversations.get(CAROL)]);
+      const request = await vr(CAROL, 'POST', '/access-requests', {
+        caseId,
+        reason: 'complaint of client Z',
+        rights: ['playback'],
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      });
+      expect(request.status).toBe(201);
+      const approved = await vr(
+        ALICE,
+        'POST',
+        `/access-requests/${request.json.id}/approve`,
+        { comment: 'ok' },
+      );
+      expect(approved.json.state).toBe('approved');
+
+      // list, details and playback of bob's call; not its label, not its download
+      expect(await carolsCalls()).toEqual(
+        [bobsCall, conversations.get(CAROL)].sort(),
+      );
+      const details = await vr(CAROL, 'GET', `/conversations/${bobsCall}`);
+      expect(details.status).toBe(200);
+      expect(details.json.labels.map((l: any) => l.title)).toEqual([
+        'Client Z',
+      ]);
+      expect(details.json.audio.playable).toBe(true);
+      const play = () =>
+        vr(CAROL, 'POST', `/conversations/${bobsCall}/playback`, {
+          format: 'wav',
+        });
+      expect((await play()).status).toBe(204);
+      expect((await vr(CAROL, 'DELETE', labelPath)).status).toBe(403);
+      expect(
+        (await vr(CAROL, 'GET', `/conversations/${bobsCall}/download`)).status,
+      ).toBe(403);
+
+      // revoked: gone at once
+      const revoked = await vr(
+        ALICE,
+        'POST',
+        `/access-requests/${request.json.id}/revoke`,
+      );
+      expect(revoked.json.state).toBe('revoked');
+      expect(await carolsCalls()).toEqual([conversations.get(CAROL)]);
+      expect((await play()).status).toBe(404);
+      expect(
+        (await vr(CAROL, 'GET', `/conversations/${bobsCall}`)).status,
+      ).toBe(404);
+    });
   },
 );
