@@ -3,10 +3,13 @@ import {
   ALICE_NUMBER,
   BOB_NUMBER,
   apiNumber,
+  chooseOption,
   expectWeekGrid,
+  fillTime,
   gridLabelsOf,
   openVoiceRecording,
   sectionTab,
+  setChecked,
   sidebarLink,
   signIn,
   tokenOf,
@@ -67,18 +70,18 @@ test('compliance officer schedules numbers with a planning model, one by one and
       .fill(modelName);
 
     // Slot 1 starts as Mon-Fri 08:00-18:00: make it 07:30-17:30.
-    await editor.getByLabel('Start (slot 1)').fill('07:30');
-    await editor.getByLabel('End (slot 1)').fill('17:30');
+    await fillTime(editor, 'Start (slot 1)', '07:30');
+    await fillTime(editor, 'End (slot 1)', '17:30');
 
     // Slot 2: Monday and Saturday 17:00-20:00, overlapping slot 1 on Monday.
     await editor.getByRole('button', { name: 'Add slot row' }).click();
     const slot2 = editor.getByTestId('slot-row-1');
     await expect(slot2).toBeVisible();
     const days2 = slot2.getByRole('group', { name: 'Weekdays (slot 2)' });
-    await days2.getByRole('checkbox', { name: 'Mon' }).check();
-    await days2.getByRole('checkbox', { name: 'Sat' }).check();
-    await slot2.getByLabel('Start (slot 2)').fill('17:00');
-    await slot2.getByLabel('End (slot 2)').fill('20:00');
+    await setChecked(days2.getByRole('checkbox', { name: 'Mon' }));
+    await setChecked(days2.getByRole('checkbox', { name: 'Sat' }));
+    await fillTime(slot2, 'Start (slot 2)', '17:00');
+    await fillTime(slot2, 'End (slot 2)', '20:00');
 
     // The error is shown under slot 2 and names slot 1; the preview marks the block.
     const slot2Error = editor.getByTestId('slot-error-1');
@@ -100,7 +103,7 @@ test('compliance officer schedules numbers with a planning model, one by one and
     await expect(editor).toBeVisible();
 
     // Fix: start slot 2 when slot 1 ends.
-    await slot2.getByLabel('Start (slot 2)').fill('17:30');
+    await fillTime(slot2, 'Start (slot 2)', '17:30');
     await expect(editor.getByTestId('slot-error-1')).toHaveCount(0);
     await expectWeekGrid(editor.getByTestId('week-grid'), MODEL_GRID);
 
@@ -124,9 +127,7 @@ test('compliance officer schedules numbers with a planning model, one by one and
 
   await test.step(`apply the model to bob's ${BOB_NUMBER}; the week grid shows its slots`, async () => {
     await openNumber(page, BOB_NUMBER);
-    await page
-      .getByRole('combobox', { name: 'Planning model' })
-      .selectOption({ label: modelName });
+    await chooseOption(page, 'Planning model', modelName);
     await page.getByRole('button', { name: 'Apply planning model' }).click();
     await expect(page.getByTestId('success-alert')).toHaveText(
       'Planning model applied',

@@ -3,6 +3,7 @@ import {
   BOB_NUMBER,
   openVoiceRecording,
   sectionTab,
+  selectTrigger,
   signIn,
   tokenOf,
 } from './support';
@@ -49,10 +50,15 @@ test('Alice plays a demo call: the access history shows it at once, the audit pa
   await openVoiceRecording(page);
   await sectionTab(page, 'Audit').click();
   const form = page.getByRole('form', { name: 'Filter audit trail' });
-  const action = form.getByLabel('Action');
-  // a grouped list
-  await expect(action.locator('optgroup')).toHaveCount(5);
-  await action.selectOption('conversation-playback');
+  // a grouped list: Numbers, Schedules, Conversations, Access, System
+  await selectTrigger(form, 'Action').click();
+  const actions = page.getByRole('listbox');
+  await expect(actions.getByRole('group')).toHaveCount(5);
+  await actions
+    .getByRole('group', { name: 'Conversations' })
+    .getByRole('option', { name: 'Played', exact: true })
+    .click();
+  await expect(selectTrigger(form, 'Action')).toContainText('Played');
   await form.getByLabel('Target').fill(call.id);
   await form.getByRole('button', { name: 'Search', exact: true }).click();
 

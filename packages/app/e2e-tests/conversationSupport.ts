@@ -1,5 +1,6 @@
 import { inflateRawSync } from 'node:zlib';
 import { APIRequestContext, Page, expect } from '@playwright/test';
+import { chooseOption } from './support';
 
 /**
  * Helpers of the conversation browser tests: the conversations API as a given user,
@@ -100,9 +101,13 @@ export async function searchConversations(
     await form.getByLabel('Phone number').fill(fields.phone);
   }
   if (fields.direction !== undefined) {
-    await form
-      .getByRole('combobox', { name: 'Direction' })
-      .selectOption(fields.direction);
+    await chooseOption(
+      form,
+      'Direction',
+      { '': 'Any', incoming: 'Incoming', outgoing: 'Outgoing' }[
+        fields.direction
+      ],
+    );
   }
   if (fields.minDuration !== undefined) {
     await form.getByLabel('Min duration (s)').fill(fields.minDuration);

@@ -5,6 +5,7 @@ import {
   BOB_NUMBER,
   CAROL_NUMBER,
   apiNumber,
+  chooseOption,
   openVoiceRecording,
   sectionTab,
   signIn,
@@ -145,7 +146,7 @@ test('a call recorded over SIPREC reaches Bob: he finds it by the other number, 
   await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();
 
   // Speed 1.5x.
-  await page.getByTestId('speed-select').selectOption('1.5');
+  await chooseOption(page, 'Playback speed', '1.5×');
   await expect
     .poll(async () => (await audioState(page)).playbackRate)
     .toBe(1.5);
@@ -486,7 +487,7 @@ test('Alice searches with filters, sorts, downloads the MP3, exports a ZIP, and 
   // Audit page: filter by action (and the conversation), then export the CSV.
   await sectionTab(page, 'Audit').click();
   const auditForm = page.getByRole('form', { name: 'Filter audit trail' });
-  await auditForm.getByLabel('Action').selectOption('conversation-download');
+  await chooseOption(auditForm, 'Action', 'Downloaded');
   await auditForm.getByLabel('Target').fill(dtmfCall.id);
   await auditForm.getByRole('button', { name: 'Search', exact: true }).click();
   const auditRows = page.getByTestId('audit-table').getByTestId(/^audit-row-/);
@@ -523,7 +524,7 @@ test('Alice searches with filters, sorts, downloads the MP3, exports a ZIP, and 
     expect(row).toMatch(/ \| conversation-download$/);
   }
 
-  await auditForm.getByLabel('Action').selectOption('conversation-playback');
+  await chooseOption(auditForm, 'Action', 'Played');
   await auditForm.getByRole('button', { name: 'Search', exact: true }).click();
   await expect
     .poll(() => shownWith('Bob Peeters', 'played', 'conversation-playback'), {
@@ -535,7 +536,7 @@ test('Alice searches with filters, sorts, downloads the MP3, exports a ZIP, and 
   }
 
   // CSV of the whole trail of that conversation (no action filter).
-  await auditForm.getByLabel('Action').selectOption('');
+  await chooseOption(auditForm, 'Action', 'All actions');
   await auditForm.getByRole('button', { name: 'Search', exact: true }).click();
   const csv = await downloadOf(page, () =>
     auditForm.getByRole('button', { name: 'Export CSV' }).click(),

@@ -54,7 +54,7 @@ async function ownerByName(page: Page, number: string) {
 
   await page.getByRole('button', { name: 'Add number' }).click();
   await page.getByRole('textbox', { name: 'Phone number' }).fill(number);
-  await page.getByRole('textbox', { name: /^Owner/ }).pressSequentially('Car');
+  await page.getByRole('combobox', { name: /^Owner/ }).pressSequentially('Car');
   const carol = page
     .getByRole('listbox')
     .getByRole('option')
@@ -63,7 +63,7 @@ async function ownerByName(page: Page, number: string) {
   // Only the catalog's people match "Car" (no other demo user does).
   await expect(page.getByRole('listbox').getByRole('option')).toHaveCount(1);
   await carol.click();
-  await expect(page.getByRole('textbox', { name: /^Owner/ })).toHaveValue(
+  await expect(page.getByRole('combobox', { name: /^Owner/ })).toHaveValue(
     'Carol Dubois',
   );
   await page.getByRole('button', { name: 'Create number' }).click();
@@ -84,7 +84,9 @@ async function ownerByName(page: Page, number: string) {
 
   // The list's user filter takes a person too: Carol's numbers only.
   await page.getByRole('textbox', { name: 'Search' }).fill('');
-  await page.getByRole('textbox', { name: 'User' }).pressSequentially('dubois');
+  await page
+    .getByRole('combobox', { name: 'User', exact: true })
+    .pressSequentially('dubois');
   await page
     .getByRole('listbox')
     .getByRole('option')
@@ -115,15 +117,17 @@ test('conversation search: the user filter suggests people; picking Carol Dubois
   await openVoiceRecording(page);
   await sectionTab(page, 'Conversations').click();
   const form = page.getByRole('form', { name: 'Search conversations' });
-  await form.getByRole('textbox', { name: 'User' }).pressSequentially('Dub');
+  await form
+    .getByRole('combobox', { name: 'User', exact: true })
+    .pressSequentially('Dub');
   await page
     .getByRole('listbox')
     .getByRole('option')
     .filter({ hasText: 'Carol Dubois' })
     .click();
-  await expect(form.getByRole('textbox', { name: 'User' })).toHaveValue(
-    'Carol Dubois',
-  );
+  await expect(
+    form.getByRole('combobox', { name: 'User', exact: true }),
+  ).toHaveValue('Carol Dubois');
   await form.getByRole('button', { name: 'Search' }).click();
   await expect(page).toHaveURL(/[?&]user=user%3Adefault%2Fcarol\b/);
 
@@ -142,7 +146,7 @@ test('conversation search: the user filter suggests people; picking Carol Dubois
 
   // A bookmark of this search shows her name again.
   await page.reload();
-  await expect(form.getByRole('textbox', { name: 'User' })).toHaveValue(
-    'Carol Dubois',
-  );
+  await expect(
+    form.getByRole('combobox', { name: 'User', exact: true }),
+  ).toHaveValue('Carol Dubois');
 });

@@ -6,6 +6,7 @@ import {
   apiNumber,
   openVoiceRecording,
   sectionTab,
+  setChecked,
   signIn,
   tokenOf,
 } from './support';
@@ -228,7 +229,7 @@ test('Carol switches professional mode of her self-managed number, and it persis
   const initial = await toggle.isChecked();
 
   for (const next of [!initial, initial]) {
-    await toggle.click();
+    await setChecked(toggle, !(await toggle.isChecked()));
     await expectState(next);
     await page.reload();
     await expect(card).toBeVisible();

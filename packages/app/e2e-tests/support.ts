@@ -130,3 +130,75 @@ export function gridLabelsOf(slots: ApiNumber['slots']): string[] {
     s.weekdays.map(d => `${WEEKDAY_NAMES[d]} ${s.start}-${s.end}`),
   );
 }
+
+/** Escapes a string for a RegExp. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The trigger of a labelled Backstage UI / react-aria Select: a button named by its
+ * value and then its label ("All actions Action").
+ */
+export function selectTrigger(scope: Page | Locator, label: string): Locator {
+  return scope.getByRole('button', {
+    name: new RegExp(`(^|\\s)${escapeRegExp(label)}$`),
+  });
+}
+
+/**
+ * Chooses an option of a labelled select: a Backstage UI / react-aria Select (its
+ * trigger button, then the option of its listbox) or a native `<select>`.
+ */
+export async function chooseOption(
+  scope: Page | Locator,
+  label: string,
+  option: string,
+) {
+  const trigger = selectTrigger(scope, label);
+  if ((await trigger.count()) === 0) {
+    await scope
+      .getByRole('combobox', { name: label, exact: true })
+      .selectOption({ label: option });
+    return;
+  }
+  await trigger.click();
+  const page = 'page' in scope ? scope.page() : scope;
+  await page
+    .getByRole('listbox')
+    .getByRole('option', { name: option, exact: true })
+    .click();
+  await expect(page.getByRole('listbox')).toHaveCount(0);
+}
+
+/**
+ * Types a time of day into a labelled time field (the slot editors' time picker: a
+ * combobox that also takes typed times, tidied when the field is left; or a text field)
+ * and leaves the field.
+ */
+export async function fillTime(
+  scope: Page | Locator,
+  label: string,
+  value: string,
+) {
+  const field = scope
+    .getByRole('combobox', { name: label, exact: true })
+    .or(scope.getByRole('textbox', { name: label, exact: true }));
+  await field.fill(value);
+  await field.press('Tab');
+  await expect(field).toHaveValue(value);
+}
+
+/**
+ * Ticks (or unticks) a checkbox by clicking its label, as a person does: a Backstage UI
+ * (react-aria) checkbox's `<input>` is visually hidden inside its `<label>`. `box` is the
+ * checkbox (role `checkbox`) or its label (e.g. found by test id).
+ */
+export async function setChecked(box: Locator, checked = true) {
+  const isLabel = await box.evaluate(el => el.tagName === 'LABEL');
+  const input = isLabel ? box.locator('input') : box;
+  if ((await input.isChecked()) === checked) return;
+  await (isLabel ? box : box.locator('xpath=ancestor::label[1]')).click();
+  if (checked) await expect(input).toBeChecked();
+  else await expect(input).not.toBeChecked();
+}
