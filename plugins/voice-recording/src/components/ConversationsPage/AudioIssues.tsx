@@ -49,7 +49,6 @@ export function AudioIssueChip(props: { conversation: WithAudioIssues }) {
         color: 'var(--bui-negative-fg-subdued)',
         background: 'var(--bui-negative-bg-subdued)',
         borderColor: 'var(--bui-negative-border)',
-        whiteSpace: 'nowrap',
       }}
     >
       {silent ? 'No usable audio' : 'Audio missing'}

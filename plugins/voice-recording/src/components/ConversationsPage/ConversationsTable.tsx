@@ -1,3 +1,4 @@
+import { Fragment } from 'react';
 import { Checkbox } from '@backstage/ui';
 import type {
   ConversationSort,
@@ -13,6 +14,20 @@ import { QualityWarnings } from './QualityWarnings';
 import { PersonName } from '../PersonName/PersonName';
 import { AudioIssueChip, otherQualityWarnings } from './AudioIssues';
 import { DataTable, SortableTh, Td, Th } from './DataTable';
+
+/** Text that may wrap between its words, never inside one (a date, a time). */
+function NoBreakWords(props: { text: string }) {
+  return (
+    <>
+      {props.text.split(' ').map((word, i) => (
+        <Fragment key={i}>
+          {i > 0 && ' '}
+          <span style={{ whiteSpace: 'nowrap' }}>{word}</span>
+        </Fragment>
+      ))}
+    </>
+  );
+}
 
 export interface SortState {
   sort: ConversationSort;
@@ -64,7 +79,7 @@ export function ConversationsTable(props: {
         <thead>
           <tr>
             {tickable && (
-              <Th style={{ width: 32 }}>
+              <Th style={{ width: 16 }}>
                 <Checkbox
                   aria-label="Tick every call of this page"
                   isSelected={ids.length > 0 && tickedHere === ids.length}
@@ -115,7 +130,7 @@ export function ConversationsTable(props: {
               >
                 {tickable && (
                   <Td
-                    style={{ padding: '0 var(--bui-space-3)' }}
+                    style={{ padding: '0 var(--bui-space-2)' }}
                     // keeps a tick from opening the call
                     onClick={e => e.stopPropagation()}
                   >
@@ -134,7 +149,7 @@ export function ConversationsTable(props: {
                 <Td>
                   <PersonName entityRef={item.userRef} />
                 </Td>
-                <Td style={{ whiteSpace: 'nowrap' }}>
+                <Td>
                   {item.direction === 'outgoing' && (
                     <>
                       <span aria-hidden="true">↗</span> Outgoing
@@ -147,8 +162,9 @@ export function ConversationsTable(props: {
                   )}
                   {!item.direction && '—'}
                 </Td>
-                <Td style={{ whiteSpace: 'nowrap' }}>
-                  {formatDateTime(item.startedAt)}
+                <Td>
+                  {/* on a narrow window, time under date: never broken inside either */}
+                  <NoBreakWords text={formatDateTime(item.startedAt)} />
                 </Td>
                 <Td>
                   {item.state === 'recording'

@@ -23,7 +23,7 @@ const tableStyle: CSSProperties = {
 };
 
 const cellStyle: CSSProperties = {
-  padding: 'var(--bui-space-2) var(--bui-space-3)',
+  padding: 'var(--bui-space-2)',
   borderBottom: '1px solid var(--bui-border-1)',
   textAlign: 'left',
   verticalAlign: 'middle',
@@ -33,7 +33,6 @@ const headStyle: CSSProperties = {
   ...cellStyle,
   color: 'var(--bui-fg-secondary)',
   fontWeight: 'var(--bui-font-weight-bold)' as CSSProperties['fontWeight'],
-  whiteSpace: 'nowrap',
 };
 
 export function DataTable(
@@ -98,6 +97,7 @@ export function SortableTh(props: {
           padding: 0,
           font: 'inherit',
           fontWeight: 'inherit',
+          textAlign: 'left',
           cursor: 'pointer',
           color: direction ? 'var(--bui-fg-primary)' : 'inherit',
         }}
