@@ -11,3 +11,4 @@ export * from './wavToOpus';
 export * from './peaks';
 export { nativeOpusEncoder, opusWasmHeapBytes } from './opusCodec';
 export type { OpusImplementation } from './opusCodec';
+export * from './speechActivity';

@@ -1,0 +1,188 @@
+/*
+ * Speech activity of a recording's channels, measured when a call is archived (never
+ * on the RTP path): each channel is cut in 20 ms frames, and a frame holds speech when
+ * its energy stands clearly above the channel's noise floor and above an absolute
+ * level, with a stricter margin for noise-like frames (many zero crossings: hiss,
+ * line noise). The floor follows the quietest frames at once and rises slowly
+ * (5 dB/s), so a steady noise never counts as speech for long and a talker's
+ * syllables stay above it. Clipping: frames with several samples at full scale.
+ *
+ * Cost: a few operations per sample (sum of squares, sign, magnitude), no allocation
+ * per frame: see bench/qualityAnalysis.js.
+ */
+import { ALAW_DECODE_TABLE, ULAW_DECODE_TABLE } from './g711';
+
+export interface SpeechActivityOptions {
+  sampleRate: number;
+  channels: number;
+  /** frame length (default 20 ms) */
+  frameMs?: number;
+  /** a frame quieter than this is never speech (dBFS, default -50) */
+  minSpeechDbfs?: number;
+  /** a frame must stand this far above the noise floor to be speech (dB, default 10) */
+  marginDb?: number;
+}
+
+/** One channel's figures over the whole recording. */
+export interface ChannelSpeechActivity {
+  /** 20 ms frames analysed */
+  frames: number;
+  /** frames judged to hold speech */
+  speechFrames: number;
+  /** speechFrames / frames (0 when there are no frames) */
+  speechShare: number;
+  /** frames with at least 3 samples at full scale (|x| >= 32000) */
+  clippedFrames: number;
+  /** clippedFrames / speechFrames (0 without speech), at most 1 */
+  clippedShare: number;
+  /** loudest frame's level (dBFS), -Infinity for digital silence */
+  peakDbfs: number;
+}
+
+const FULL_SCALE = 32768 * 32768;
+const CLIP_LEVEL = 32000;
+const CLIP_SAMPLES = 3;
+/** noise-like frames (zero-crossing rate above this) need a wider margin */
+const NOISY_ZCR = 0.45;
+const NOISY_EXTRA_DB = 10;
+/** floor rise per frame when the frame is louder than it (dB) */
+const FLOOR_RISE_DB_PER_SECOND = 5;
+const FLOOR_MIN_DBFS = -90;
+
+interface ChannelState {
+  sumSq: number;
+  crossings: number;
+  clipped: number;
+  count: number;
+  prevNegative: boolean;
+  floor: number;
+  frames: number;
+  speechFrames: number;
+  clippedFrames: number;
+  peakDb: number;
+}
+
+/** Frame level in dBFS (0 dBFS = a square wave at full scale). */
+export function frameDbfs(sumSq: number, samples: number): number {
+  if (samples === 0 || sumSq === 0) return -Infinity;
+  return 10 * Math.log10(sumSq / samples / FULL_SCALE);
+}
+
+/** Streams a recording's channels through the speech detector, window by window. */
+export class SpeechActivityDetector {
+  private readonly frameSamples: number;
+  private readonly minDb: number;
+  private readonly marginDb: number;
+  private readonly riseDb: number;
+  private readonly state: ChannelState[];
+  private scratch = new Int16Array(0);
+
+  constructor(options: SpeechActivityOptions) {
+    this.frameSamples = Math.max(
+      1,
+      Math.round((options.sampleRate * (options.frameMs ?? 20)) / 1000),
+    );
+    this.minDb = options.minSpeechDbfs ?? -50;
+    this.marginDb = options.marginDb ?? 10;
+    this.riseDb = (FLOOR_RISE_DB_PER_SECOND * (options.frameMs ?? 20)) / 1000;
+    this.state = Array.from({ length: options.channels }, () => ({
+      sumSq: 0,
+      crossings: 0,
+      clipped: 0,
+      count: 0,
+      prevNegative: false,
+      floor: NaN,
+      frames: 0,
+      speechFrames: 0,
+      clippedFrames: 0,
+      peakDb: -Infinity,
+    }));
+  }
+
+  /** The next samples of each channel (16-bit PCM; the arrays may differ in length). */
+  push(channels: ArrayLike<number>[]): void {
+    for (let c = 0; c < this.state.length && c < channels.length; c++)
+      this.pushChannel(this.state[c], channels[c]);
+  }
+
+  /** The next G.711 bytes of each channel (decoded by table). */
+  pushG711(channels: Uint8Array[], law: 'pcmu' | 'pcma'): void {
+    const table = law === 'pcmu' ? ULAW_DECODE_TABLE : ALAW_DECODE_TABLE;
+    for (let c = 0; c < this.state.length && c < channels.length; c++) {
+      const bytes = channels[c];
+      if (this.scratch.length < bytes.length)
+        this.scratch = new Int16Array(bytes.length);
+      const pcm = this.scratch;
+      for (let i = 0; i < bytes.length; i++) pcm[i] = table[bytes[i]];
+      this.pushChannel(this.state[c], pcm.subarray(0, bytes.length));
+    }
+  }
+
+  private pushChannel(s: ChannelState, pcm: ArrayLike<number>): void {
+    const n = this.frameSamples;
+    let { sumSq, crossings, clipped, count, prevNegative } = s;
+    for (let i = 0; i < pcm.length; i++) {
+      const x = pcm[i];
+      sumSq += x * x;
+      const negative = x < 0;
+      if (negative !== prevNegative && count > 0) crossings++;
+      prevNegative = negative;
+      if (x >= CLIP_LEVEL || x <= -CLIP_LEVEL) clipped++;
+      if (++count === n) {
+        this.closeFrame(s, sumSq, crossings, clipped, count);
+        sumSq = 0;
+        crossings = 0;
+        clipped = 0;
+        count = 0;
+      }
+    }
+    s.sumSq = sumSq;
+    s.crossings = crossings;
+    s.clipped = clipped;
+    s.count = count;
+    s.prevNegative = prevNegative;
+  }
+
+  private closeFrame(
+    s: ChannelState,
+    sumSq: number,
+    crossings: number,
+    clipped: number,
+    count: number,
+  ): void {
+    const db = frameDbfs(sumSq, count);
+    const level = Math.max(db, FLOOR_MIN_DBFS);
+    if (Number.isNaN(s.floor) || level < s.floor) s.floor = level;
+    const zcr = crossings / count;
+    const margin = this.marginDb + (zcr > NOISY_ZCR ? NOISY_EXTRA_DB : 0);
+    const speech = db >= this.minDb && db >= s.floor + margin;
+    // the floor rises slowly towards louder frames (a steady noise becomes the floor)
+    if (level > s.floor) s.floor = Math.min(level, s.floor + this.riseDb);
+    s.frames++;
+    if (speech) s.speechFrames++;
+    if (clipped >= CLIP_SAMPLES) s.clippedFrames++;
+    if (db > s.peakDb) s.peakDb = db;
+  }
+
+  /** The figures of every channel (a last partial frame of at least half a frame counts). */
+  finish(): ChannelSpeechActivity[] {
+    return this.state.map(s => {
+      if (s.count >= this.frameSamples / 2)
+        this.closeFrame(s, s.sumSq, s.crossings, s.clipped, s.count);
+      s.sumSq = 0;
+      s.crossings = 0;
+      s.clipped = 0;
+      s.count = 0;
+      return {
+        frames: s.frames,
+        speechFrames: s.speechFrames,
+        speechShare: s.frames ? s.speechFrames / s.frames : 0,
+        clippedFrames: s.clippedFrames,
+        clippedShare: s.speechFrames
+          ? Math.min(1, s.clippedFrames / s.speechFrames)
+          : 0,
+        peakDbfs: s.peakDb,
+      };
+    });
+  }
+}
