@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Takes the screenshots of the plugin READMEs (docs/images/*.png) from the demo portal
+# Takes the screenshots of the docs and READMEs (docs/images/*.png: every page in the light
+# and the dark theme, listed in docs/pages.md) from the demo portal
 # (fresh SQLite, demo users, numbers and generated demo calls) with Debian's Chromium.
 # Needs espeak-ng and sox (demo calls) and the built frontend (built when missing).
 source "$(dirname "$0")/env.sh"

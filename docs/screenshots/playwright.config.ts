@@ -1,7 +1,8 @@
 import { defineConfig, devices } from '@playwright/test';
 
 /**
- * Takes the README screenshots (docs/images/*.png) from the demo portal with Debian's
+ * Takes the documentation's screenshots (docs/images/*.png, light and dark; docs/pages.md)
+ * from the demo portal with Debian's
  * Chromium: `bash scripts/screenshots.sh`. Not part of the test suite.
  */
 const port = Number(process.env.MVR_SCREENSHOTS_PORT ?? 7047);
