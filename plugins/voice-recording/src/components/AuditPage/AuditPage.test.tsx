@@ -212,6 +212,7 @@ describe('AuditPage', () => {
       'Numbers',
       'Schedules',
       'Conversations',
+      'Cases',
       'Access',
       'System',
     ]);
@@ -222,7 +223,16 @@ describe('AuditPage', () => {
       within(access)
         .getAllByRole('option')
         .map(o => o.getAttribute('data-key')),
-    ).toEqual(['permission-denied', 'request-refused']);
+    ).toEqual([
+      'permission-denied',
+      'request-refused',
+      'access-request-create',
+      'access-request-manager-approve',
+      'access-request-approve',
+      'access-request-reject',
+      'access-request-revoke',
+      'access-request-expire',
+    ]);
     const conversations = within(list)
       .getAllByRole('group')
       .find(g => groupName(g) === 'Conversations')!;

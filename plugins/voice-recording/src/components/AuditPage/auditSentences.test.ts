@@ -65,6 +65,13 @@ function backendActions(): string[] {
     for (const m of source.matchAll(/action: '([a-z-]+)'/g)) actions.add(m[1]);
     for (const m of source.matchAll(/recordAccess\(\s*\w+,\s*'([a-z-]+)'/g))
       actions.add(m[1]);
+    // one of two actions: `action: approve ? 'a' : 'b'`, `const action = add ? 'a' : 'b'`
+    for (const m of source.matchAll(
+      /action(?::|\s*=(?!=))\s*[^,;]*?\?\s*'([a-z-]+)'\s*:\s*'([a-z-]+)'/g,
+    )) {
+      actions.add(m[1]);
+      actions.add(m[2]);
+    }
   }
   // the numbers-changed events (publishNumbersChanged) are no audit actions
   for (const event of ['upsert', 'delete', 'bulk']) actions.delete(event);
@@ -82,6 +89,10 @@ describe('audit sentences', () => {
         'permission-denied',
         'bulk-import',
         'conversation-audio',
+        'access-request-approve',
+        'access-request-reject',
+        'case-close',
+        'conversation-label-add',
       ]),
     );
     expect(Object.keys(AUDIT_SENTENCES).sort()).toEqual(actions);
@@ -92,6 +103,7 @@ describe('audit sentences', () => {
       'Numbers',
       'Schedules',
       'Conversations',
+      'Cases',
       'Access',
       'System',
     ]);
@@ -315,6 +327,51 @@ describe('audit sentences', () => {
     ).toBe(
       'Alice Martin had a request refused: POST /bulk/import (400) — 7 lines have errors',
     );
+  });
+
+  it('cases, labels and access requests: the case by its title, the requester by name', () => {
+    const request = {
+      targetType: 'access-request',
+      targetId: 'ar-1',
+      details: {
+        caseId: 'k-1',
+        caseTitle: 'Fraud 12',
+        requesterRef: 'user:default/carol',
+        rights: ['play', 'download'],
+      },
+    };
+    expect(say({ ...request, action: 'access-request-create' })).toBe(
+      'Alice Martin requested access (play, download) to case “Fraud 12”',
+    );
+    expect(say({ ...request, action: 'access-request-approve' })).toBe(
+      'Alice Martin approved the access request of Carol Dubois to case “Fraud 12”',
+    );
+    expect(say({ ...request, action: 'access-request-reject' })).toBe(
+      'Alice Martin rejected the access request of Carol Dubois to case “Fraud 12”',
+    );
+    expect(say({ ...request, action: 'access-request-revoke' })).toBe(
+      'Alice Martin revoked the access of Carol Dubois to case “Fraud 12”',
+    );
+    expect(
+      say({
+        action: 'case-close',
+        targetType: 'case',
+        targetId: 'k-1',
+        details: { title: 'Fraud 12', status: 'closed' },
+      }),
+    ).toBe('Alice Martin closed case “Fraud 12”');
+    expect(
+      say({
+        action: 'label-update',
+        targetType: 'label',
+        targetId: 'l-1',
+        details: { before: { title: 'Fraud' }, after: { title: 'Fraud (EU)' } },
+      }),
+    ).toBe('Alice Martin changed the label “Fraud” (now “Fraud (EU)”)');
+    expect(conv('conversation-label-add')).toBe(
+      'Alice Martin labelled conversation +32471234567 → +32476333444 (0:14)',
+    );
+    expect(auditActionLabel('access-request-revoke')).toBe('Access revoked');
   });
 
   it('an unknown action (a newer backend) falls back to a generic sentence', () => {

@@ -91,6 +91,41 @@ function plural(n: number, one: string, many = `${one}s`) {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** `case “Fraud 12”` of an entry about a case or an access request to one. */
+function caseName(entry: AuditEntry): string {
+  const d = entry.details ?? {};
+  const title = str(d.caseTitle) ?? str(d.title);
+  if (title) return `case “${title}”`;
+  const id =
+    str(d.caseId) ?? (entry.targetType === 'case' ? entry.targetId : undefined);
+  return id ? `case ${id}` : 'a case';
+}
+
+/** ` (play, download)`: the rights an access request asks for or grants. */
+function rightsText(value: unknown): string {
+  const rights = Array.isArray(value)
+    ? value.filter((r): r is string => typeof r === 'string')
+    : [];
+  return rights.length ? ` (${rights.join(', ')})` : '';
+}
+
+/** `the access request of <requester> to case “…”`. */
+function accessRequest(
+  entry: AuditEntry,
+  what = 'the access request',
+): SentencePart[] {
+  const requester = str(entry.details?.requesterRef);
+  return [
+    text(`${what} `),
+    ...(requester ? [text('of '), person(requester), text(' ')] : []),
+    text(`to ${caseName(entry)}`),
+  ];
+}
+
+function labelTitle(value: unknown, fallback: string): string {
+  return quoted(value, fallback);
+}
+
 /**
  * The sentence after the actor's name, per audit action of the backend (every
  * `action:` of plugins/voice-recording-backend). Pure: no React, no API.
@@ -239,6 +274,51 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
       ),
     ];
   },
+  // Cases and labels
+  'case-create': e => [text(`created ${caseName(e)}`)],
+  'case-update': e => [text(`changed ${caseName(e)}`)],
+  'case-close': e => [text(`closed ${caseName(e)}`)],
+  'label-create': e => [
+    text(`created the label ${labelTitle(e.details?.title, e.targetId ?? '')}`),
+  ],
+  'label-update': e => {
+    const before = e.details?.before as Record<string, unknown> | undefined;
+    const after = e.details?.after as Record<string, unknown> | undefined;
+    const from = labelTitle(before?.title, e.targetId ?? '');
+    const to = str(after?.title);
+    return [
+      text(
+        `changed the label ${from}${
+          to && to !== str(before?.title) ? ` (now “${to}”)` : ''
+        }`,
+      ),
+    ];
+  },
+  'conversation-label-add': e => [text('labelled '), ...conversation(e)],
+  'conversation-label-remove': e => [
+    text('removed a label from '),
+    ...conversation(e),
+  ],
+  // Access requests
+  'access-request-create': e => [
+    text(`requested access${rightsText(e.details?.rights)} to ${caseName(e)}`),
+  ],
+  'access-request-approve': e => [
+    ...accessRequest(e, 'approved the access request'),
+  ],
+  'access-request-manager-approve': e => [
+    ...accessRequest(e, 'approved as manager the access request'),
+  ],
+  'access-request-reject': e => [
+    ...accessRequest(e, 'rejected the access request'),
+  ],
+  'access-request-revoke': e => [...accessRequest(e, 'revoked the access')],
+  'access-request-expire': e => [
+    ...accessRequest(e, 'recorded the expiry of the access request'),
+  ],
+  'access-request-notification': e => [
+    ...accessRequest(e, 'sent a notification about the access request'),
+  ],
   // Access
   'permission-denied': e => {
     const d = e.details ?? {};
@@ -333,10 +413,31 @@ export const AUDIT_ACTION_GROUPS: Array<{
     ],
   },
   {
+    label: 'Cases',
+    actions: [
+      { action: 'case-create', label: 'Case created' },
+      { action: 'case-update', label: 'Case changed' },
+      { action: 'case-close', label: 'Case closed' },
+      { action: 'label-create', label: 'Label created' },
+      { action: 'label-update', label: 'Label changed' },
+      { action: 'conversation-label-add', label: 'Call labelled' },
+      { action: 'conversation-label-remove', label: 'Call label removed' },
+    ],
+  },
+  {
     label: 'Access',
     actions: [
       { action: 'permission-denied', label: 'Permission denied' },
       { action: 'request-refused', label: 'Request refused' },
+      { action: 'access-request-create', label: 'Access requested' },
+      {
+        action: 'access-request-manager-approve',
+        label: 'Access request approved by the manager',
+      },
+      { action: 'access-request-approve', label: 'Access request approved' },
+      { action: 'access-request-reject', label: 'Access request rejected' },
+      { action: 'access-request-revoke', label: 'Access revoked' },
+      { action: 'access-request-expire', label: 'Access request expired' },
     ],
   },
   {
@@ -351,6 +452,10 @@ export const AUDIT_ACTION_GROUPS: Array<{
       { action: 'recording-refused', label: 'Recording refused' },
       { action: 'capture-source-start', label: 'Capture source started' },
       { action: 'capture-source-stop', label: 'Capture source stopped' },
+      {
+        action: 'access-request-notification',
+        label: 'Access request notified',
+      },
     ],
   },
 ];
