@@ -259,8 +259,12 @@ describe.each(databases.eachSupportedId())(
     });
 
     it("gives a case's calls through an approved access request, in the real permission framework, until it is revoked", async () => {
-      const vr = (as: string, method: string, url: string, body?: object) =>
-        backend.call(as, method, `/api/voice-recording${url}`, body);
+      const vr = (
+        as: string,
+        method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+        url: string,
+        body?: object,
+      ) => backend.call(as, method, `/api/voice-recording${url}`, body);
       const bobsCall = conversations.get(BOB)!;
       const created = await vr(ALICE, 'POST', '/cases', {
         title: 'Client Z',

@@ -143,7 +143,7 @@ export interface RecordedNumbersBackend {
   /** Calls the backend as a user (a user token of `as`). */
   call(
     as: string,
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     url: string,
     body?: unknown,
   ): Promise<CallResult>;
