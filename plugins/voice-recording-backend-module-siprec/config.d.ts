@@ -93,6 +93,30 @@ export interface Config {
          */
         encode?: 'background' | 'call-end';
       };
+      /**
+       * The quality check made as each call is archived (verdict ok / warning / failed
+       * with reasons, stored with the conversation; docs/recorder.md).
+       */
+      qualityCheck?: {
+        /** Default true. */
+        enabled?: boolean;
+        /** A side with speech in less of its 20 ms frames is silent (0..1). Default 0.02. */
+        silentMaxSpeechShare?: number;
+        /** Lost packets (% of those sent) from which the verdict is a warning. Default 5. */
+        packetLossWarningPercent?: number;
+        /** Lost packets (%) from which the verdict is failed. Default 20. */
+        packetLossFailedPercent?: number;
+        /** Packets too late for the jitter buffer (% of those received): warning. Default 5. */
+        latePacketsWarningPercent?: number;
+        /** Interarrival jitter (ms), when the figures hold one: warning. Default 60. */
+        jitterWarningMs?: number;
+        /** Clipped frames (% of a side's speech frames): warning. Default 5. */
+        clippingWarningPercent?: number;
+        /** Calls shorter than this (s): warning. Default 3. */
+        minDurationSeconds?: number;
+        /** RTP lost on a stream for this long at a stretch (s): warning. Default 5. */
+        maxGapSeconds?: number;
+      };
       sessionTimer?: {
         /** Smallest Session-Expires accepted (s). Default 90. */
         minSE?: number;

@@ -146,6 +146,72 @@ export interface ConversationQuality {
   [key: string]: unknown;
 }
 
+/** The quality check's verdict on a recording (see ConversationQualityCheck). */
+export type QualityVerdict = 'ok' | 'warning' | 'failed';
+
+export const QUALITY_VERDICTS: readonly QualityVerdict[] = ['ok', 'warning', 'failed'];
+
+/**
+ * Why a recording is not `ok`, as machine codes (a newer recorder may add codes):
+ * - `no-media`, `undecodable-codec`, `audio-lost`: its audio issues (failed);
+ * - `missing-stream`: two streams were offered, RTP arrived on one only (failed);
+ * - `silent`: RTP arrived, but neither channel holds speech (failed);
+ * - `one-way`: one channel silent while the other speaks (failed);
+ * - `packet-loss`: lost packets over the warning (or failed) share;
+ * - `jitter`: packets too late for the jitter buffer (or a reported jitter) over the threshold (warning);
+ * - `clipping`: a channel's speech clipped over the threshold (warning);
+ * - `short-call`: shorter than the minimum duration (warning);
+ * - `rtp-gap`: RTP lost on a channel for longer than the threshold at a stretch (warning).
+ */
+export type QualityReasonCode =
+  | 'no-media'
+  | 'undecodable-codec'
+  | 'audio-lost'
+  | 'missing-stream'
+  | 'silent'
+  | 'one-way'
+  | 'packet-loss'
+  | 'jitter'
+  | 'clipping'
+  | 'short-call'
+  | 'rtp-gap';
+
+/** One finding of the quality check. */
+export interface QualityReason {
+  code: QualityReasonCode | string;
+  /** the verdict this finding alone leads to */
+  severity: 'warning' | 'failed';
+  /** readable sentence with the figures, e.g. `Packet loss 10.2% (warning from 5%)` */
+  text: string;
+}
+
+/** Speech activity of one side of the recording (20 ms frames). */
+export interface QualityChannelActivity {
+  /** `recorded` (left channel of the archive) or `other` (right) */
+  side: 'recorded' | 'other';
+  /** share of the frames that hold speech, 0..1 */
+  speechShare: number;
+  /** share of the speech frames that are clipped, 0..1 */
+  clippedShare: number;
+}
+
+/**
+ * The recorder's quality check of a recording, made when the call is archived (never on
+ * the real-time path): the verdict is the worst of its reasons' severities, `ok` when
+ * there is none. Absent for recordings archived before recorders made it.
+ */
+export interface ConversationQualityCheck {
+  verdict: QualityVerdict;
+  reasons: QualityReason[];
+  channels: QualityChannelActivity[];
+  /** lost / (received + lost) over all streams, 0..1 (absent without figures) */
+  packetLossShare?: number;
+  /** longest stretch of lost RTP on one channel (ms) */
+  longestGapMs?: number;
+  /** ISO 8601 instant of the check */
+  checkedAt: string;
+}
+
 /** One recorded call. Its id is a stable UUID; its audio is immutable once finished. */
 export interface Conversation {
   id: string;
@@ -178,6 +244,8 @@ export interface Conversation {
   metadata: ConversationJsonObject;
   dtmf: ConversationDtmfEvent[];
   quality?: ConversationQuality;
+  /** The quality check made when the call was archived (verdict and reasons). */
+  qualityCheck?: ConversationQualityCheck;
   state: ConversationState;
   /**
    * Why the recording holds no usable audio (see ConversationAudioIssue); absent when

@@ -13,6 +13,7 @@ import {
   ConversationJsonObject,
   ConversationParticipant,
   ConversationQuality,
+  ConversationQualityCheck,
   ConversationRecordingStop,
   NumberSettings,
   RecordingDecision,
@@ -153,6 +154,8 @@ export interface FinishConversationInput {
    * archive was stored.
    */
   audioIssues?: ConversationAudioIssue[];
+  /** The recorder's quality check of the recording (verdict and reasons), made as it archived it. */
+  qualityCheck?: ConversationQualityCheck;
   /** Why the capture failed; with endedBy `error`. */
   failureReason?: string;
   /** With endedBy `policy`: why and when the recorder stopped recording the call. */

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_QUALITY_CHECK } from '../call/qualityCheck';
 import { RecorderConfig } from '../server/config';
 
 /**
@@ -30,6 +31,7 @@ export function standaloneServerConfig(
     },
     instanceId: 'test',
     sessionTimer: { minSE: 90, maxInterval: 7200 },
+    qualityCheck: DEFAULT_QUALITY_CHECK,
     ...overrides,
   };
 }

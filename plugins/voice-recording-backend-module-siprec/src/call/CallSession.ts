@@ -46,6 +46,8 @@ export interface CallSessionDeps {
   opusPool?: ArchiveOptions['opusPool'];
   /** see ArchiveOptions.compressTo */
   compressTo?: ArchiveOptions['compressTo'];
+  /** see ArchiveOptions.qualityCheck */
+  qualityCheck?: ArchiveOptions['qualityCheck'];
   instanceId: string;
   logger: LoggerService;
   /** RTP inactivity (ms) after which a call whose BYE never came is ended; 0 = off. */
@@ -543,6 +545,7 @@ export class CallSession {
         opus: deps.opus,
         opusPool: deps.opusPool,
         compressTo: deps.compressTo,
+        qualityCheck: deps.qualityCheck,
         logger: deps.logger,
       },
     );

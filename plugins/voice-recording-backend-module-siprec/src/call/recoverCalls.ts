@@ -41,6 +41,7 @@ export async function recoverCalls(options: {
   opus?: ArchiveOptions['opus'];
   opusPool?: ArchiveOptions['opusPool'];
   compressTo?: ArchiveOptions['compressTo'];
+  qualityCheck?: ArchiveOptions['qualityCheck'];
   instanceId: string;
   logger: LoggerService;
   registrations?: RegistrationQueue;

@@ -5,6 +5,7 @@ import {
   ConversationDtmfEvent,
   ConversationEndReason,
   ConversationQuality,
+  ConversationQualityCheck,
 } from '@mvr/plugin-voice-recording-common';
 import {
   CaptureConversations,
@@ -12,6 +13,7 @@ import {
   FinishConversationInput,
   isCaptureStoreError,
   OpusEncoderPool,
+  SpeechActivityDetector,
 } from '@mvr/plugin-voice-recording-node';
 import { decodeAlaw, decodeUlaw } from '../codecs';
 import { DroppedAudio } from '../capture/journalFormat';
@@ -19,6 +21,7 @@ import { ArchiveFormat, FinalizeInput, FinalizeOptions, FinalizeResult, finalize
 import { BlobStore } from '../storage/BlobStore';
 import { audioIssuesOf } from './audioIssues';
 import { lostAudio, lostAudioText } from './quality';
+import { DEFAULT_QUALITY_CHECK, QualityCheckConfig, checkQuality, longestRtpGapMs } from './qualityCheck';
 
 export const END_REASONS: ConversationEndReason[] = [
   'bye',
@@ -59,6 +62,8 @@ export interface ArchiveOptions {
    * replaces with this format later: said on the registration.
    */
   compressTo?: 'opus';
+  /** thresholds of the quality check made as the call is archived (default: DEFAULT_QUALITY_CHECK) */
+  qualityCheck?: QualityCheckConfig;
 }
 
 export interface RegisterExtras {
@@ -110,7 +115,12 @@ export async function archiveJournal(
   conversationId: string,
   given: RegisterExtras,
   options: ArchiveOptions,
-): Promise<{ job: RegistrationJob; result?: FinalizeResult; audioIssues: ConversationAudioIssue[] }> {
+): Promise<{
+  job: RegistrationJob;
+  result?: FinalizeResult;
+  audioIssues: ConversationAudioIssue[];
+  qualityCheck?: ConversationQualityCheck;
+}> {
   let result: FinalizeResult | undefined;
   let failure: string | undefined = given.failureReason;
   // audio the journal could not keep (a full disk): in the figures and flagged, so that
@@ -122,8 +132,12 @@ export async function archiveJournal(
   const audioIssues = audioIssuesOf(input.scan, extras.quality);
   if (lost) audioIssues.push('audio-lost');
   const flagged = audioIssues.length ? { audioIssues } : {};
+  const checkConfig = options.qualityCheck ?? DEFAULT_QUALITY_CHECK;
+  // speech activity of the two sides, measured on the timeline the archive renders
+  const speech = checkConfig.enabled ? new SpeechActivityDetector({ sampleRate: input.header.sampleRate, channels: 2 }) : undefined;
   try {
     result = await finalizeRecording(input, {
+      speech,
       blobStore: options.blobStore,
       format: options.format,
       opus: options.opus,
@@ -153,6 +167,20 @@ export async function archiveJournal(
     }
     options.logger.error(`conversation ${conversationId}: ${failure}`);
   }
+  const durationMs = result?.durationMs ?? Math.round((input.durationSamples * 1000) / input.header.sampleRate);
+  const qualityCheck = checkConfig.enabled
+    ? checkQuality(
+        {
+          durationMs,
+          streams: input.header.channels.length,
+          quality: extras.quality,
+          audioIssues,
+          sides: result && speech ? speech.finish() : undefined,
+          longestGapMs: longestRtpGapMs(input.scan.audio, extras.quality, input.header.sampleRate),
+        },
+        checkConfig,
+      )
+    : undefined;
   const patch: ConversationPatch | undefined =
     extras.dtmf?.length || extras.quality
       ? {
@@ -174,6 +202,7 @@ export async function archiveJournal(
       : { durationMs: Math.round((input.durationSamples * 1000) / input.header.sampleRate) }),
     ...(extras.quality ? { quality: extras.quality } : {}),
     ...flagged,
+    ...(qualityCheck ? { qualityCheck } : {}),
     ...(failure ? { failureReason: failure } : {}),
     ...(result && options.compressTo ? { compressTo: options.compressTo } : {}),
   };
@@ -181,6 +210,7 @@ export async function archiveJournal(
     job: { conversationId, journalPath: input.journalPath, deleteJournal: !!result, ...(patch ? { patch } : {}), finish },
     result,
     audioIssues,
+    qualityCheck,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   OpusEncoderPool,
   PEAKS_CONTENT_TYPE,
   PeakEnvelopeBuilder,
+  SpeechActivityDetector,
   encodePeaks,
   inThreadOggOpusEncoding,
 } from '@mvr/plugin-voice-recording-node';
@@ -60,6 +61,12 @@ export interface FinalizeOptions {
   decodeG711?: G711Decoder;
   /** default true */
   deleteJournal?: boolean;
+  /**
+   * Fed with the rendered timeline (left = recorded side, right = other side) for the
+   * quality check (call/qualityCheck.ts): the archive step measures speech activity on
+   * the audio it renders anyway.
+   */
+  speech?: SpeechActivityDetector;
 }
 
 export interface FinalizeResult {
@@ -227,6 +234,7 @@ async function* renderWindows(
   mode: { kind: 'pcm'; decode?: G711Decoder } | { kind: 'g711'; law: 'pcmu' | 'pcma' },
   windowSamples: number,
   peaks?: PeakEnvelopeBuilder,
+  speech?: SpeechActivityDetector,
 ): AsyncGenerator<{ left: Int16Array | Uint8Array; right: Int16Array | Uint8Array }> {
   const sides = sidesOf(input.header);
   const cursor = new FrameCursor(input.scan.audio);
@@ -294,6 +302,10 @@ async function* renderWindows(
           peaks.push([window.left, window.right]);
         }
       }
+      if (speech) {
+        if (mode.kind === 'g711') speech.pushG711([window.left as Uint8Array, window.right as Uint8Array], mode.law);
+        else speech.push([window.left as Int16Array, window.right as Int16Array]);
+      }
       yield window;
     }
   } finally {
@@ -358,7 +370,7 @@ export async function finalizeRecording(input: FinalizeInput, options: FinalizeO
     }
     opus = writer;
     body = (async function* opusBody() {
-      for await (const w of renderWindows(input, { kind: 'pcm', decode: options.decodeG711 }, windowSamples, peaks)) {
+      for await (const w of renderWindows(input, { kind: 'pcm', decode: options.decodeG711 }, windowSamples, peaks, options.speech)) {
         for (const page of await writer.write(interleaveInt16(w.left as Int16Array, w.right as Int16Array))) yield page;
       }
       for (const page of await writer.end()) yield page;
@@ -372,7 +384,7 @@ export async function finalizeRecording(input: FinalizeInput, options: FinalizeO
       const wavLaw = law === 'pcmu' ? 'mulaw' : 'alaw';
       body = (async function* g711Body() {
         yield wavHeader({ encoding: wavLaw, channels: 2, sampleRate: rate }, input.durationSamples * 2);
-        for await (const w of renderWindows(input, { kind: 'g711', law }, windowSamples, peaks)) {
+        for await (const w of renderWindows(input, { kind: 'g711', law }, windowSamples, peaks, options.speech)) {
           yield interleaveBytes(w.left as Uint8Array, w.right as Uint8Array);
         }
       })();
@@ -380,7 +392,7 @@ export async function finalizeRecording(input: FinalizeInput, options: FinalizeO
       produced = 'wav-pcm16';
       body = (async function* pcmBody() {
         yield wavHeader({ encoding: 'pcm16', channels: 2, sampleRate: rate }, input.durationSamples * 4);
-        for await (const w of renderWindows(input, { kind: 'pcm', decode: options.decodeG711 }, windowSamples, peaks)) {
+        for await (const w of renderWindows(input, { kind: 'pcm', decode: options.decodeG711 }, windowSamples, peaks, options.speech)) {
           yield interleavePcm16(w.left as Int16Array, w.right as Int16Array);
         }
       })();

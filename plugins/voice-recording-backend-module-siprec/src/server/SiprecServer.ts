@@ -334,6 +334,7 @@ export class SiprecServer {
       compressTo: this.archive.compressTo,
       opus: this.opusSettings(),
       opusPool: this.opusPool,
+      qualityCheck: config.qualityCheck,
       instanceId: config.instanceId,
       logger: this.logger,
     });
@@ -942,6 +943,7 @@ export class SiprecServer {
           compressTo: this.archive.compressTo,
           opus: this.opusSettings(),
           opusPool: this.opusPool,
+          qualityCheck: config.qualityCheck,
           instanceId: config.instanceId,
           logger: this.logger,
           rtpTimeoutMs: config.rtp.inactivityTimeoutMs,

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import os from 'node:os';
 import * as path from 'node:path';
 import { ArchiveFormat } from '../capture/finalize';
+import { DEFAULT_QUALITY_CHECK, QualityCheckConfig } from '../call/qualityCheck';
 import { DEFAULT_STREAM_CONNECTION_LIMITS, StreamConnectionLimits } from '../sip/transport';
 
 /** The recorder's settings (`voiceRecording.recorder`), with defaults applied. */
@@ -52,6 +53,8 @@ export interface RecorderConfig {
    * net for number changes the recorder was not told about); 0 or absent = never.
    */
   policyRecheckMs?: number;
+  /** Thresholds of the quality check made as each call is archived (call/qualityCheck.ts). */
+  qualityCheck: QualityCheckConfig;
 }
 
 /**
@@ -143,7 +146,41 @@ export function readRecorderConfig(root: RootConfigService): RecorderConfig {
       maxInterval: c?.getOptionalNumber('sessionTimer.maxInterval') ?? 7200,
     },
     policyRecheckMs: Math.round(recheckS * 1000),
+    qualityCheck: readQualityCheckConfig(c, key),
   };
+}
+
+/** `qualityCheck`: the verdict's thresholds, checked (defaults: DEFAULT_QUALITY_CHECK). */
+export function readQualityCheckConfig(
+  c: ReturnType<RootConfigService['getOptionalConfig']>,
+  key: (k: string) => string,
+): QualityCheckConfig {
+  const d = DEFAULT_QUALITY_CHECK;
+  const q = c?.getOptionalConfig('qualityCheck');
+  const number = (name: keyof QualityCheckConfig, max: number): number => {
+    const v = q?.getOptionalNumber(name) ?? (d[name] as number);
+    if (!Number.isFinite(v) || v < 0 || v > max) {
+      throw new Error(`${key(`qualityCheck.${name}`)}: ${v} is not a number between 0 and ${max}`);
+    }
+    return v;
+  };
+  const out: QualityCheckConfig = {
+    enabled: q?.getOptionalBoolean('enabled') ?? d.enabled,
+    silentMaxSpeechShare: number('silentMaxSpeechShare', 1),
+    packetLossWarningPercent: number('packetLossWarningPercent', 100),
+    packetLossFailedPercent: number('packetLossFailedPercent', 100),
+    latePacketsWarningPercent: number('latePacketsWarningPercent', 100),
+    jitterWarningMs: number('jitterWarningMs', 10_000),
+    clippingWarningPercent: number('clippingWarningPercent', 100),
+    minDurationSeconds: number('minDurationSeconds', 86_400),
+    maxGapSeconds: number('maxGapSeconds', 86_400),
+  };
+  if (out.packetLossFailedPercent < out.packetLossWarningPercent) {
+    throw new Error(
+      `${key('qualityCheck.packetLossFailedPercent')}: ${out.packetLossFailedPercent} is below packetLossWarningPercent (${out.packetLossWarningPercent})`,
+    );
+  }
+  return out;
 }
 
 /** `opus`: bit rate, complexity and encoder threads, checked. */
