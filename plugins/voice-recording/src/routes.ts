@@ -18,6 +18,16 @@ export const conversationDetailRouteRef = createSubRouteRef({
   path: '/conversations/:id',
 });
 
+/**
+ * One access request with its case and requester, and the decision buttons:
+ * `/voice-recording/workflows/requests/:id` (the approvers' notifications link here,
+ * see `accessRequestPath` in the common package).
+ */
+export const accessRequestRouteRef = createSubRouteRef({
+  parent: rootRouteRef,
+  path: '/workflows/requests/:id',
+});
+
 /** Relative paths of the page's tabs, under the root route. */
 export const TAB_PATHS = {
   numbers: 'numbers',
@@ -26,4 +36,15 @@ export const TAB_PATHS = {
   bulk: 'bulk',
   conversations: 'conversations',
   audit: 'audit',
+  cases: 'cases',
+  workflows: 'workflows',
+} as const;
+
+/** Relative paths of the Workflows tab's sections, under `workflows/`. */
+export const WORKFLOW_PATHS = {
+  requestAccess: 'request-access',
+  myRequests: 'my-requests',
+  toApprove: 'to-approve',
+  allRequests: 'all-requests',
+  request: 'requests',
 } as const;

@@ -1,6 +1,9 @@
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  voiceRecordingAccessRequestCreatePermission,
+  voiceRecordingAccessRequestDecidePermission,
   voiceRecordingAuditReadPermission,
+  voiceRecordingCaseManagePermission,
   voiceRecordingBulkSchedulePermission,
   voiceRecordingConversationDownloadPermission,
   voiceRecordingConversationExportPermission,
@@ -23,6 +26,12 @@ export interface VoiceRecordingPermissions {
   canExportConversations: boolean;
   /** May read the audit trail and a conversation's access history (admins). */
   canReadAudit: boolean;
+  /** May create, change and close cases and labels (admins). */
+  canManageCases: boolean;
+  /** May request access to a case and see their own requests (everybody signed in). */
+  canRequestAccess: boolean;
+  /** May see every access request, approve, reject and revoke them (admins). */
+  canDecideAccessRequests: boolean;
   /** Admin views: the numbers list, planning-model management, bulk scheduling. */
   isAdmin: boolean;
 }
@@ -53,6 +62,15 @@ export function useVoiceRecordingPermissions(
   const audit = usePermission({
     permission: voiceRecordingAuditReadPermission,
   });
+  const cases = usePermission({
+    permission: voiceRecordingCaseManagePermission,
+  });
+  const requestAccess = usePermission({
+    permission: voiceRecordingAccessRequestCreatePermission,
+  });
+  const decide = usePermission({
+    permission: voiceRecordingAccessRequestDecidePermission,
+  });
   return {
     loading:
       create.loading ||
@@ -61,7 +79,10 @@ export function useVoiceRecordingPermissions(
       bulk.loading ||
       download.loading ||
       exportZip.loading ||
-      audit.loading,
+      audit.loading ||
+      cases.loading ||
+      requestAccess.loading ||
+      decide.loading,
     canCreateNumbers: create.allowed,
     canUpdateNumbers: update.allowed,
     canManagePlanningModels: models.allowed,
@@ -69,6 +90,9 @@ export function useVoiceRecordingPermissions(
     canDownloadConversations: download.allowed,
     canExportConversations: exportZip.allowed,
     canReadAudit: audit.allowed,
+    canManageCases: cases.allowed,
+    canRequestAccess: requestAccess.allowed,
+    canDecideAccessRequests: decide.allowed,
     isAdmin: create.allowed || update.allowed,
   };
 }

@@ -11,6 +11,8 @@ import { MyNumbersPage } from '../MyNumbersPage/MyNumbersPage';
 import { ConversationsPage } from '../ConversationsPage/ConversationsPage';
 import { ConversationDetailPage } from '../ConversationDetailPage/ConversationDetailPage';
 import { AuditPage } from '../AuditPage/AuditPage';
+import { CasesPage } from '../CasesPage/CasesPage';
+import { WorkflowsPage } from '../WorkflowsPage/WorkflowsPage';
 import { TabDef, VoiceRecordingTabs } from './VoiceRecordingTabs';
 
 /**
@@ -40,6 +42,12 @@ export function VoiceRecordingPage() {
     ...(perms.isAdmin ? [{ path: TAB_PATHS.numbers, label: 'Numbers' }] : []),
     { path: TAB_PATHS.myNumbers, label: 'My numbers' },
     { path: TAB_PATHS.conversations, label: 'Conversations' },
+    ...(perms.canManageCases
+      ? [{ path: TAB_PATHS.cases, label: 'Cases' }]
+      : []),
+    ...(perms.canRequestAccess || perms.canDecideAccessRequests
+      ? [{ path: TAB_PATHS.workflows, label: 'Workflows' }]
+      : []),
     { path: TAB_PATHS.planningModels, label: 'Planning models' },
     ...(perms.canBulkSchedule
       ? [{ path: TAB_PATHS.bulk, label: 'Bulk scheduling' }]
@@ -72,6 +80,15 @@ export function VoiceRecordingPage() {
             path={`${TAB_PATHS.conversations}/:id`}
             element={<ConversationDetailPage />}
           />
+          {perms.canManageCases && (
+            <Route path={TAB_PATHS.cases} element={<CasesPage />} />
+          )}
+          {(perms.canRequestAccess || perms.canDecideAccessRequests) && (
+            <Route
+              path={`${TAB_PATHS.workflows}/*`}
+              element={<WorkflowsPage />}
+            />
+          )}
           {perms.canReadAudit && (
             <Route path={TAB_PATHS.audit} element={<AuditPage />} />
           )}

@@ -1,0 +1,135 @@
+import { useState } from 'react';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import {
+  Alert,
+  Button,
+  Cell,
+  Column,
+  Flex,
+  Row,
+  Skeleton,
+  TableBody,
+  TableHeader,
+  TableRoot,
+  Text,
+} from '@backstage/ui';
+import { useApi } from '@backstage/frontend-plugin-api';
+import type { Case } from '@mvr/plugin-voice-recording-common';
+import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
+import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
+import { LabelChip } from '../LabelChip/LabelChip';
+import { PersonName } from '../PersonName/PersonName';
+import {
+  ACCESS_MODE_LABELS,
+  LABEL_MODE_LABELS,
+} from '../WorkflowsPage/requestText';
+import { CaseDialog } from './CaseDialog';
+
+function accessSummary(c: Case): string {
+  return [
+    `List: ${ACCESS_MODE_LABELS[c.access.list.mode]}`,
+    `Play back: ${ACCESS_MODE_LABELS[c.access.playback.mode]}`,
+    `Label: ${LABEL_MODE_LABELS[c.access.label.mode]}`,
+  ].join(' · ');
+}
+
+/**
+ * Cases (admins): title, status, owner, label as a coloured chip and the access
+ * settings; create a case (with an existing or a new label) and edit one.
+ */
+export function CasesPage() {
+  const api = useApi(voiceRecordingApiRef);
+  const data = useAsyncRetry(async () => {
+    const [cases, labels] = await Promise.all([
+      api.listCases(),
+      api.listLabels(),
+    ]);
+    return { cases: cases.items, labels: labels.items };
+  }, [api]);
+  const [editing, setEditing] = useState<Case | 'new'>();
+  const [notice, setNotice] = useState<string>();
+
+  const open = (value: Case | 'new') => {
+    setNotice(undefined);
+    setEditing(value);
+  };
+
+  return (
+    <Flex direction="column" gap="4">
+      <Text as="p" variant="body-small" color="secondary">
+        A conversation belongs to a case when it carries the case&apos;s label.
+        The access settings say who may list and play back its conversations and
+        who may add or remove its label; access requests add people for a
+        limited time.
+      </Text>
+      <Flex direction="column" gap="2">
+        <div>
+          <Button variant="primary" onPress={() => open('new')}>
+            New case
+          </Button>
+        </div>
+        {notice && (
+          <Alert
+            status="success"
+            icon
+            role="status"
+            data-testid="success-alert"
+            title={notice}
+          />
+        )}
+      </Flex>
+      {data.loading && !data.value && <Skeleton width="100%" height={120} />}
+      <ErrorAlert error={data.error} />
+      {data.value && (
+        <TableRoot aria-label="Cases" data-testid="cases-table">
+          <TableHeader>
+            <Column isRowHeader>Title</Column>
+            <Column>Label</Column>
+            <Column>Status</Column>
+            <Column>Owner</Column>
+            <Column>Access</Column>
+            <Column>Actions</Column>
+          </TableHeader>
+          <TableBody renderEmptyState={() => 'No cases yet.'}>
+            {data.value.cases.map(c => (
+              <Row key={c.id} id={c.id} data-testid={`case-row-${c.id}`}>
+                <Cell>{c.title}</Cell>
+                <Cell>
+                  <LabelChip label={c.label} />
+                </Cell>
+                <Cell>{c.status === 'open' ? 'Open' : 'Closed'}</Cell>
+                <Cell>
+                  <PersonName entityRef={c.ownerRef} />
+                </Cell>
+                <Cell>{accessSummary(c)}</Cell>
+                <Cell>
+                  <Button
+                    size="small"
+                    variant="secondary"
+                    aria-label={`Edit ${c.title}`}
+                    onPress={() => open(c)}
+                  >
+                    Edit
+                  </Button>
+                </Cell>
+              </Row>
+            ))}
+          </TableBody>
+        </TableRoot>
+      )}
+      {editing && data.value && (
+        <CaseDialog
+          key={editing === 'new' ? 'new' : editing.id}
+          value={editing === 'new' ? undefined : editing}
+          labels={data.value.labels}
+          onClose={() => setEditing(undefined)}
+          onSaved={(saved, created) => {
+            setEditing(undefined);
+            setNotice(`Case ${saved.title} ${created ? 'created' : 'saved'}`);
+            data.retry();
+          }}
+        />
+      )}
+    </Flex>
+  );
+}

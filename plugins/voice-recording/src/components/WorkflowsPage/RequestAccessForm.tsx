@@ -1,0 +1,210 @@
+import { useState } from 'react';
+import useAsync from 'react-use/esm/useAsync';
+import {
+  Alert,
+  Button,
+  Card,
+  CardBody,
+  Checkbox,
+  CheckboxGroup,
+  Flex,
+  Link,
+  Select,
+  Skeleton,
+  Text,
+  TextAreaField,
+} from '@backstage/ui';
+import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
+import type {
+  AccessRequest,
+  CaseRight,
+} from '@mvr/plugin-voice-recording-common';
+import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
+import { accessRequestRouteRef } from '../../routes';
+import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
+import { FieldErrorText } from '../FieldErrorText/FieldErrorText';
+import { LabelChip } from '../LabelChip/LabelChip';
+import { DateField } from './DateField';
+import {
+  RIGHT_LABELS,
+  dateInDays,
+  endOfDayIso,
+  formatDateTime,
+} from './requestText';
+
+const DEFAULT_DAYS = 30;
+
+/**
+ * Workflows → Request access: pick an open case, say why, which rights (list and play
+ * back by default) and until when. The request goes to the admins; its state shows in
+ * My requests.
+ */
+export function RequestAccessForm() {
+  const api = useApi(voiceRecordingApiRef);
+  const requestLink = useRouteRef(accessRequestRouteRef);
+  const cases = useAsync(() => api.listCases({ status: 'open' }), [api]);
+  const [caseId, setCaseId] = useState<string>();
+  const [reason, setReason] = useState('');
+  const [rights, setRights] = useState<CaseRight[]>(['list', 'playback']);
+  const [expires, setExpires] = useState(dateInDays(DEFAULT_DAYS));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [error, setError] = useState<unknown>();
+  const [sent, setSent] = useState<AccessRequest>();
+  const [busy, setBusy] = useState(false);
+
+  const chosen = cases.value?.items.find(c => c.id === caseId);
+
+  // A changed form starts a new action: the last result is stale.
+  const changed = () => {
+    setSent(undefined);
+    setError(undefined);
+  };
+
+  const submit = async () => {
+    const expiresAt = endOfDayIso(expires);
+    const found: Record<string, string> = {};
+    if (!caseId) found.case = 'Choose a case';
+    if (!reason.trim()) found.reason = 'Say why you need access';
+    if (!rights.length) found.rights = 'Ask for at least one right';
+    if (!expiresAt) found.expires = 'Choose an expiration date';
+    else if (Date.parse(expiresAt) <= Date.now())
+      found.expires = 'The expiration date must be in the future';
+    setErrors(found);
+    setSent(undefined);
+    setError(undefined);
+    if (Object.keys(found).length || !caseId || !expiresAt) return;
+    setBusy(true);
+    try {
+      const created = await api.createAccessRequest({
+        caseId,
+        reason: reason.trim(),
+        rights,
+        expiresAt,
+      });
+      setSent(created);
+      setReason('');
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (cases.loading) return <Skeleton width="100%" height={120} />;
+  if (cases.error) return <ErrorAlert error={cases.error} />;
+  const openCases = cases.value?.items ?? [];
+
+  return (
+    <Card>
+      <CardBody>
+        <Flex direction="column" gap="4" style={{ maxWidth: '40rem' }}>
+          <Text as="p" color="secondary">
+            Ask for access to the conversations of a case. An admin approves or
+            rejects your request; you see the decision in My requests.
+          </Text>
+          {!openCases.length ? (
+            <Text as="p">No open case to request access to.</Text>
+          ) : (
+            <Select
+              label="Case"
+              placeholder="Choose a case"
+              value={caseId ?? null}
+              onChange={key => {
+                setCaseId(key ? String(key) : undefined);
+                setErrors(e => ({ ...e, case: '' }));
+                changed();
+              }}
+              options={openCases.map(c => ({ value: c.id, label: c.title }))}
+              isInvalid={Boolean(errors.case)}
+            />
+          )}
+          <FieldErrorText>{errors.case}</FieldErrorText>
+          {chosen && (
+            <Flex direction="column" gap="1">
+              <Flex gap="2" align="center">
+                <Text variant="body-small" color="secondary">
+                  Label
+                </Text>
+                <LabelChip label={chosen.label} />
+              </Flex>
+              {chosen.description && (
+                <Text as="p" variant="body-small">
+                  {chosen.description}
+                </Text>
+              )}
+            </Flex>
+          )}
+          <TextAreaField
+            label="Reason"
+            value={reason}
+            onChange={v => {
+              setReason(v);
+              if (v.trim()) setErrors(e => ({ ...e, reason: '' }));
+              changed();
+            }}
+            isInvalid={Boolean(errors.reason)}
+          />
+          <FieldErrorText>{errors.reason}</FieldErrorText>
+          <CheckboxGroup
+            label="Rights"
+            value={rights}
+            onChange={v => {
+              setRights(v as CaseRight[]);
+              if (v.length) setErrors(e => ({ ...e, rights: '' }));
+              changed();
+            }}
+            isInvalid={Boolean(errors.rights)}
+          >
+            {(Object.keys(RIGHT_LABELS) as CaseRight[]).map(r => (
+              <Checkbox key={r} value={r}>
+                {RIGHT_LABELS[r]}
+              </Checkbox>
+            ))}
+          </CheckboxGroup>
+          <FieldErrorText>{errors.rights}</FieldErrorText>
+          <DateField
+            label="Expiration date"
+            value={expires}
+            min={dateInDays(1)}
+            onChange={v => {
+              setExpires(v);
+              setErrors(e => ({ ...e, expires: '' }));
+              changed();
+            }}
+            description="Your access ends at the end of this day (your time zone); a request not decided by then expires."
+            error={errors.expires}
+          />
+          <Flex direction="column" gap="2">
+            <div>
+              <Button
+                variant="primary"
+                onPress={submit}
+                isDisabled={busy || !openCases.length}
+              >
+                Request access
+              </Button>
+            </div>
+            <ErrorAlert error={error} title="Request not sent" />
+            {sent && (
+              <Alert
+                status="success"
+                icon
+                role="status"
+                data-testid="success-alert"
+                title={
+                  <>
+                    Request sent for {sent.caseTitle}, until{' '}
+                    {formatDateTime(sent.expiresAt)}: an admin will decide.{' '}
+                    <Link href={requestLink?.({ id: sent.id }) ?? '#'}>
+                      View request
+                    </Link>
+                  </>
+                }
+              />
+            )}
+          </Flex>
+        </Flex>
+      </CardBody>
+    </Card>
+  );
+}

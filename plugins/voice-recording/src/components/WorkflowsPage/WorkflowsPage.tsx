@@ -1,0 +1,86 @@
+import { Flex, Tab, TabList, Tabs } from '@backstage/ui';
+import { Navigate, Route, Routes } from 'react-router-dom';
+import { useRouteRef } from '@backstage/frontend-plugin-api';
+import { rootRouteRef, TAB_PATHS, WORKFLOW_PATHS } from '../../routes';
+import { useVoiceRecordingPermissions } from '../../hooks/useVoiceRecordingPermissions';
+import { AccessRequestPage } from './AccessRequestPage';
+import { RequestAccessForm } from './RequestAccessForm';
+import { AllRequests, MyRequests, RequestsToApprove } from './RequestLists';
+
+/**
+ * Workflows: request access to a case and follow one's requests; admins also approve,
+ * reject and revoke. Each section is a link tab (`/voice-recording/workflows/...`),
+ * one request is `/voice-recording/workflows/requests/:id`.
+ */
+export function WorkflowsPage() {
+  const root = useRouteRef(rootRouteRef);
+  const base = `${(root?.() ?? '/voice-recording').replace(/\/$/, '')}/${
+    TAB_PATHS.workflows
+  }`;
+  const perms = useVoiceRecordingPermissions();
+  const sections = [
+    ...(perms.canRequestAccess
+      ? [
+          { path: WORKFLOW_PATHS.requestAccess, label: 'Request access' },
+          { path: WORKFLOW_PATHS.myRequests, label: 'My requests' },
+        ]
+      : []),
+    ...(perms.canDecideAccessRequests
+      ? [
+          { path: WORKFLOW_PATHS.toApprove, label: 'Requests to approve' },
+          { path: WORKFLOW_PATHS.allRequests, label: 'All requests' },
+        ]
+      : []),
+  ];
+  const landing = perms.canDecideAccessRequests
+    ? WORKFLOW_PATHS.toApprove
+    : WORKFLOW_PATHS.requestAccess;
+
+  return (
+    <Flex direction="column" gap="4" style={{ minWidth: 0 }}>
+      <Tabs>
+        <TabList aria-label="Workflows">
+          {sections.map(s => (
+            <Tab
+              key={s.path}
+              id={s.path}
+              href={`${base}/${s.path}`}
+              matchStrategy="prefix"
+            >
+              {s.label}
+            </Tab>
+          ))}
+        </TabList>
+      </Tabs>
+      <Routes>
+        <Route index element={<Navigate to={landing} replace />} />
+        {perms.canRequestAccess && (
+          <>
+            <Route
+              path={WORKFLOW_PATHS.requestAccess}
+              element={<RequestAccessForm />}
+            />
+            <Route path={WORKFLOW_PATHS.myRequests} element={<MyRequests />} />
+          </>
+        )}
+        {perms.canDecideAccessRequests && (
+          <>
+            <Route
+              path={WORKFLOW_PATHS.toApprove}
+              element={<RequestsToApprove />}
+            />
+            <Route
+              path={WORKFLOW_PATHS.allRequests}
+              element={<AllRequests />}
+            />
+          </>
+        )}
+        <Route
+          path={`${WORKFLOW_PATHS.request}/:id`}
+          element={<AccessRequestPage />}
+        />
+        <Route path="*" element={<Navigate to={landing} replace />} />
+      </Routes>
+    </Flex>
+  );
+}
