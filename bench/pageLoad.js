@@ -24,6 +24,9 @@
  * - call page: the Play button enabled (the recording is ready to play);
  * - audit: an audit row (data-testid audit-row-…).
  *
+ * `--waterfall` also lists, for each page's median run, the requests made before the
+ * content showed (API calls with their start and end, and the span of the scripts).
+ *
  * Prints median and p95 per page (and DOMContentLoaded for reference) next to the
  * targets of issue 16 (today's figures on this machine class); exit code 1 when a p50 is
  * over its target.
@@ -39,7 +42,7 @@ const BOB_NUMBER = '+32470123456';
 const TARGETS = { numbers: 900, conversations: 1700, call: 1500, audit: 700 };
 
 function args() {
-  const out = { runs: 10, warmup: 1, user: 'alice', root: path.resolve(__dirname, '..'), pages: Object.keys(TARGETS) };
+  const out = { runs: 10, warmup: 1, waterfall: false, user: 'alice', root: path.resolve(__dirname, '..'), pages: Object.keys(TARGETS) };
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i++) {
     const k = a[i];
@@ -52,8 +55,9 @@ function args() {
     else if (k === '--user') out.user = v();
     else if (k === '--root') out.root = path.resolve(v());
     else if (k === '--pages') out.pages = v().split(',');
+    else if (k === '--waterfall') out.waterfall = true;
     else if (k === 'pageload') continue; // `yarn bench pageload`
-    else throw new Error(`unknown argument ${k} (--runs N, --warmup N, --user NAME, --root DIR, --pages numbers,conversations,call,audit)`);
+    else throw new Error(`unknown argument ${k} (--runs N, --warmup N, --user NAME, --root DIR, --pages numbers,conversations,call,audit, --waterfall)`);
   }
   if (!Number.isInteger(out.runs) || out.runs < 1) throw new Error(`--runs: a positive integer, got ${out.runs}`);
   if (!Number.isInteger(out.warmup) || out.warmup < 0) throw new Error(`--warmup: an integer ≥ 0, got ${out.warmup}`);
@@ -201,7 +205,17 @@ async function main() {
           const v = window.__mvrPageLoad?.[k];
           if (v === undefined) return undefined;
           const nav = performance.getEntriesByType('navigation')[0];
-          return { visible: v, dcl: nav ? nav.domContentLoadedEventEnd : NaN };
+          // the requests made before the content showed (API and scripts), for the
+          // median run's waterfall
+          const requests = performance
+            .getEntriesByType('resource')
+            .filter(r => r.startTime <= v && /\/api\/|\.js$/.test(r.name))
+            .map(r => {
+              const u = new URL(r.name);
+              const name = `${u.pathname.replace(/\/static\/.*/, '/static/*.js')}${u.search ? '?…' : ''}`;
+              return [name, Math.round(r.startTime), Math.round(r.responseEnd)];
+            });
+          return { visible: v, dcl: nav ? nav.domContentLoadedEventEnd : NaN, requests };
         },
         key,
         { timeout: 60_000, polling: 50 },
@@ -242,6 +256,18 @@ async function main() {
       const met = p50 <= TARGETS[key];
       if (!met) ok = false;
       console.log(`  ${key.padEnd(14)} ${s(p50)}${s(quantile(v, 0.95))}${s(v[v.length - 1])}${s(quantile(d, 0.5)).padEnd(23)}${(TARGETS[key] / 1000).toFixed(1)} s ${met ? 'ok' : 'OVER'}`);
+    }
+    if (opt.waterfall) {
+      for (const key of opt.pages) {
+        const runs = [...results[key]].sort((a, b) => a.visible - b.visible);
+        const median = runs[Math.floor(runs.length / 2)];
+        console.log(`\n${key}, median run (${median.visible.toFixed(0)} ms): requests before the content showed (start → end, ms from navigation)`);
+        const js = median.requests.filter(r => r[0].endsWith('*.js'));
+        if (js.length) console.log(`  ${js.length} scripts: ${Math.min(...js.map(r => r[1]))} → ${Math.max(...js.map(r => r[2]))}`);
+        for (const [name, start, end] of median.requests.filter(r => !r[0].endsWith('*.js'))) {
+          console.log(`  ${String(start).padStart(5)} → ${String(end).padStart(5)}  ${name}`);
+        }
+      }
     }
     await context.close();
   } finally {
