@@ -19,6 +19,8 @@ import { Knex } from 'knex';
 import { whereCaseGivesRight } from './CasesStore';
 import {
   audioIssuesColumn,
+  isQualityVerdict,
+  qualityCheckColumns,
   conversationFromRow,
   ConversationRow,
   digitsOnly,
@@ -62,6 +64,8 @@ export interface ConversationSearchFilters {
    * flagged), or one issue code (e.g. `no-media`, `undecodable-codec`).
    */
   audioIssue?: string;
+  /** The quality check's verdict: `ok`, `warning` or `failed` (calls archived before the check match none). */
+  quality?: string;
   /** Only these ids (export of a selection). */
   ids?: string[];
   /** With (true) or without (false) DTMF digits received. */
@@ -255,6 +259,7 @@ const FILTER_KEYS: (keyof ConversationSearchFilters)[] = [
   'number',
   'state',
   'audioIssue',
+  'quality',
   'ids',
   'hasDtmf',
   'labelId',
@@ -459,6 +464,15 @@ export class ConversationSearchStore {
         `%"${filters.audioIssue}"%`,
       );
     }
+    if (filters.quality !== undefined) {
+      if (!isQualityVerdict(filters.quality)) {
+        throw new InputError(
+          `quality: "${filters.quality}" is not one of ok, warning, failed`,
+        );
+      }
+      // indexed column (vr_conversations_quality_verdict_idx)
+      qb.where('quality_verdict', filters.quality);
+    }
     if (filters.labelId)
       qb.whereIn(
         `${C}.id`,
@@ -620,6 +634,7 @@ export class ConversationSearchStore {
       quality: c.quality ? JSON.stringify(c.quality) : null,
       state: c.state,
       audio_issues: audioIssuesColumn('conversations.insert', c.audioIssues),
+      ...qualityCheckColumns('conversations.insert', c.qualityCheck),
       ended_by: c.endedBy ?? null,
       failure_reason: c.failureReason ?? null,
       storage_key: c.storageKey ?? null,
@@ -631,8 +646,8 @@ export class ConversationSearchStore {
       created_at: new Date(c.createdAt),
       updated_at: new Date(c.updatedAt),
     }));
-    // 30 columns: keep each statement under SQLite's bound-variable limit
-    const size = Math.max(1, Math.floor(900 / 30));
+    // 32 columns: keep each statement under SQLite's bound-variable limit
+    const size = Math.max(1, Math.floor(900 / 32));
     for (let i = 0; i < rows.length; i += size) {
       await this.db(C).insert(rows.slice(i, i + size));
     }

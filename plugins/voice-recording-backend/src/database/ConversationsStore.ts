@@ -6,7 +6,10 @@ import {
   ConversationEndReason,
   ConversationParticipant,
   ConversationParticipantPeriod,
+  ConversationQualityCheck,
   ConversationState,
+  QUALITY_VERDICTS,
+  QualityVerdict,
   RefusalReason,
   RefusedSession,
 } from '@mvr/plugin-voice-recording-common';
@@ -282,6 +285,8 @@ export interface ConversationRow {
   participant_history?: unknown;
   recording_stopped?: unknown;
   audio_issues?: string | null;
+  quality_verdict?: string | null;
+  quality_check?: unknown;
   created_at: unknown;
   updated_at: unknown;
 }
@@ -314,6 +319,7 @@ export function conversationFromRow(row: ConversationRow): Conversation {
     quality,
     state: row.state as ConversationState,
     audioIssues: audioIssuesFromColumn(row.audio_issues),
+    qualityCheck: qualityCheckFromColumns(row.quality_verdict, row.quality_check),
     endedBy: optionalString(row.ended_by) as ConversationEndReason | undefined,
     failureReason: optionalString(row.failure_reason),
     storageKey: optionalString(row.storage_key),
@@ -361,6 +367,54 @@ export function audioIssuesColumn(
     throw new CaptureStoreError('invalid', operation, `audio issues ${json} exceed 255 characters`);
   }
   return json;
+}
+
+/** A quality check's JSON may not exceed this (its reasons are a handful of sentences). */
+const QUALITY_CHECK_MAX_CHARS = 16_384;
+
+export function isQualityVerdict(v: unknown): v is QualityVerdict {
+  return (QUALITY_VERDICTS as readonly unknown[]).includes(v);
+}
+
+/** The `quality_verdict` and `quality_check` columns of a finish (both null without a check). */
+export function qualityCheckColumns(
+  operation: string,
+  check: ConversationQualityCheck | undefined,
+): { quality_verdict: string | null; quality_check: string | null } {
+  if (!check) return { quality_verdict: null, quality_check: null };
+  if (!isQualityVerdict(check.verdict)) {
+    throw new CaptureStoreError(
+      'invalid',
+      operation,
+      `quality check verdict ${JSON.stringify(check.verdict)} is not one of ${QUALITY_VERDICTS.join(', ')}`,
+    );
+  }
+  if (!Array.isArray(check.reasons)) {
+    throw new CaptureStoreError('invalid', operation, 'quality check reasons must be an array');
+  }
+  for (const r of check.reasons) {
+    if (!isAudioIssueCode(r?.code) || (r.severity !== 'warning' && r.severity !== 'failed') || typeof r.text !== 'string') {
+      throw new CaptureStoreError(
+        'invalid',
+        operation,
+        `quality check reason ${JSON.stringify(r)} needs a code (kebab-case), a severity (warning, failed) and a text`,
+      );
+    }
+  }
+  const json = JSON.stringify(check);
+  if (json.length > QUALITY_CHECK_MAX_CHARS) {
+    throw new CaptureStoreError('invalid', operation, `quality check exceeds ${QUALITY_CHECK_MAX_CHARS} characters`);
+  }
+  return { quality_verdict: check.verdict, quality_check: json };
+}
+
+function qualityCheckFromColumns(verdict: unknown, json: unknown): ConversationQualityCheck | undefined {
+  if (!isQualityVerdict(verdict)) return undefined;
+  const check = parseJson<ConversationQualityCheck | undefined>(json, undefined);
+  // the indexed column is the verdict the search filters on: it wins
+  return check && typeof check === 'object'
+    ? { ...check, verdict, reasons: Array.isArray(check.reasons) ? check.reasons : [], channels: Array.isArray(check.channels) ? check.channels : [] }
+    : { verdict, reasons: [], channels: [], checkedAt: '' };
 }
 
 function audioIssuesFromColumn(value: unknown): ConversationAudioIssue[] | undefined {
@@ -597,6 +651,7 @@ export class KnexConversationsStore implements ConversationsStore {
     const op = 'conversations.finish';
     return guarded(op, async () => {
       const audioIssues = audioIssuesColumn(op, input.audioIssues);
+      const quality = qualityCheckColumns(op, input.qualityCheck);
       const row = await this.row(id);
       if (!row) {
         throw new CaptureStoreError(
@@ -635,6 +690,7 @@ export class KnexConversationsStore implements ConversationsStore {
         columns.recording_stopped = JSON.stringify({ at, reason, message });
       }
       columns.audio_issues = audioIssues;
+      Object.assign(columns, quality);
       const count = await this.db(C)
         .where({ id, state: 'recording' })
         .update(columns);

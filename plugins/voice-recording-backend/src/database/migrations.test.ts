@@ -239,4 +239,55 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     expect(await triggers()).toEqual(before);
     await knex.destroy();
   });
+  it('rolls back the quality check columns alone, keeping the rows and the phone-search triggers', async () => {
+    const knex = await databases.init(databaseId);
+    await knex.migrate.latest(migrationConfig);
+    const sqlite = databaseId.startsWith('SQLITE');
+    const triggers = async () =>
+      sqlite
+        ? knex('sqlite_master')
+            .where({ type: 'trigger', tbl_name: 'vr_conversations' })
+            .orderBy('name')
+            .pluck('name')
+        : [];
+    const name = 'vr_conversations_quality_verdict_idx';
+    const index = async (): Promise<string[]> =>
+      sqlite
+        ? knex('sqlite_master').where({ type: 'index', name }).pluck('name')
+        : knex('pg_indexes').where({ indexname: name }).pluck('indexname');
+    const before = await triggers();
+    expect(await index()).toEqual([name]);
+    await knex('vr_conversations').insert({
+      id: '00000000-0000-4000-8000-000000000004',
+      number: '+32470123456',
+      number_digits: '32470123456',
+      user_ref: 'user:default/bob',
+      started_at: new Date('2025-06-02T08:00:00.000Z'),
+      sip_call_id: 'call-4',
+      participants: '[]',
+      metadata: '{}',
+      dtmf: '[]',
+      state: 'finished',
+      capture_source: 'siprec',
+      quality_verdict: 'failed',
+      quality_check: JSON.stringify({ verdict: 'failed', reasons: [] }),
+    });
+    expect(
+      await downThrough(knex, '20261205235900_conversation_quality.js'),
+    ).toEqual(['20261205235900_conversation_quality.js']);
+    expect(await knex.schema.hasColumn('vr_conversations', 'quality_verdict')).toBe(false);
+    expect(await knex.schema.hasColumn('vr_conversations', 'quality_check')).toBe(false);
+    expect(await index()).toEqual([]);
+    expect(await knex('vr_conversations').pluck('id')).toEqual([
+      '00000000-0000-4000-8000-000000000004',
+    ]);
+    expect(await triggers()).toEqual(before);
+    await knex.migrate.latest(migrationConfig);
+    expect(
+      await knex('vr_conversations').first('quality_verdict', 'quality_check'),
+    ).toEqual({ quality_verdict: null, quality_check: null });
+    expect(await index()).toEqual([name]);
+    expect(await triggers()).toEqual(before);
+    await knex.destroy();
+  });
 });

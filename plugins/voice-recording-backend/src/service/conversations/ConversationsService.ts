@@ -421,6 +421,9 @@ export class ConversationsService {
         bytes: c.bytes ?? '',
         dtmf: c.dtmf.map(d => d.digit).join(''),
         qualityWarnings: qualityWarnings(c).join('; '),
+        // the recorder's quality check: verdict and reasons (codes: text)
+        qualityVerdict: c.qualityCheck?.verdict ?? '',
+        qualityReasons: (c.qualityCheck?.reasons ?? []).map(r => `${r.code}: ${r.text}`).join('; '),
         // who was on the call when; why the recorder stopped it mid-call
         participantHistory: participantHistoryText(c),
         recordingStopped: c.recordingStopped

@@ -342,6 +342,63 @@ describe.each(databases.eachSupportedId())('conversations API on %s', databaseId
     }
   });
 
+  it('filters by quality verdict (quality=failed|warning|ok), visibility applied; the detail carries the check', async () => {
+    const qualityCheck = {
+      verdict: 'failed' as const,
+      reasons: [{ code: 'one-way', severity: 'failed' as const, text: "One-way audio: the other party's channel is silent" }],
+      channels: [
+        { side: 'recorded' as const, speechShare: 0.41, clippedShare: 0 },
+        { side: 'other' as const, speechShare: 0, clippedShare: 0 },
+      ],
+      packetLossShare: 0,
+      checkedAt: '2026-03-04T08:01:00.000Z',
+    };
+    const oneWay = conv({
+      number: '+32470123456', userRef: BOB, otherParty: '+32475999001', startedAt: '2026-03-04T08:00:00.000Z',
+      durationMs: 60000, qualityCheck,
+    });
+    await new ConversationSearchStore(knex).insertFinished([oneWay]);
+    try {
+      const failed = await list(ALICE, 'quality=failed');
+      expect(failed.items.map(c => c.id)).toEqual([oneWay.id]);
+      expect(failed.total).toBe(1);
+      expect((await list(BOB, 'quality=failed')).total).toBe(1);
+      expect((await list(CAROL, 'quality=failed')).total).toBe(0);
+      expect((await list(ALICE, 'quality=warning')).total).toBe(0);
+      const detail = await request(app).get(`${api}/conversations/${oneWay.id}`).set(as(BOB));
+      expect(detail.status).toBe(200);
+      expect(detail.body.qualityCheck).toEqual(qualityCheck);
+      const bad = await request(app).get(`${api}/conversations?quality=bad`).set(as(ALICE));
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toMatch(/quality/);
+      // the export manifest carries the verdict and the reasons
+      const r = await request(app)
+        .post(`${api}/conversations/export`)
+        .set(as(ALICE))
+        .send({ ids: [oneWay.id] })
+        .buffer(true)
+        .parse(binary);
+      expect(r.status).toBe(200);
+      const dir = mkdtempSync(path.join(tmpdir(), 'vr-zip-'));
+      try {
+        writeFileSync(path.join(dir, 'x.zip'), r.body);
+        const manifest = JSON.parse(execFileSync('unzip', ['-p', path.join(dir, 'x.zip'), 'manifest.json'], { encoding: 'utf8' }));
+        expect(manifest.conversations[0]).toMatchObject({
+          id: oneWay.id,
+          qualityVerdict: 'failed',
+          qualityReasons: "one-way: One-way audio: the other party's channel is silent",
+        });
+        const csv = execFileSync('unzip', ['-p', path.join(dir, 'x.zip'), 'manifest.csv'], { encoding: 'utf8' });
+        expect(csv.split('\n')[0]).toMatch(/,qualityVerdict,qualityReasons,/);
+        expect(csv).toMatch(/,failed,/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    } finally {
+      await knex('vr_conversations').where('id', oneWay.id).delete();
+    }
+  });
+
   it('pages with a keyset cursor: stable order, no duplicates or gaps, total on every page', async () => {
     for (const [sort, order] of [['startedAt', 'desc'], ['durationMs', 'asc'], ['otherParty', 'asc']]) {
       const all = await list(BOB, `limit=500&sort=${sort}&order=${order}`);

@@ -302,6 +302,7 @@ export function addConversationRoutes(
       number,
       state: q.state,
       audioIssue: q.audioIssue,
+      quality: q.quality,
       minDurationMs:
         q.minDuration !== undefined ? Math.round(q.minDuration * 1000) : undefined,
       maxDurationMs:

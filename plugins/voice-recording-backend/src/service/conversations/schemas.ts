@@ -37,6 +37,8 @@ export const conversationFiltersSchema = z.object({
       message: 'must be any, none or an audio issue code such as no-media',
     })
     .optional(),
+  /** The quality check's verdict: `ok`, `warning` or `failed`. */
+  quality: z.enum(['ok', 'warning', 'failed']).optional(),
 });
 
 export const conversationSearchSchema = conversationFiltersSchema.extend({
