@@ -51,7 +51,7 @@ import { ConversationsService } from './service/conversations/ConversationsServi
 import { PeopleResolver } from './service/conversations/PeopleResolver';
 import { loadDemoConversations } from './demoConversations';
 import { loadDemoCases } from './demoCases';
-import { CasesStore } from './database/CasesStore';
+import { caseClaimsOf, CasesStore } from './database/CasesStore';
 import { AccessRequestsStore } from './database/AccessRequestsStore';
 import { AccessRequestNotifier } from './notifiers/AccessRequestNotifier';
 import { CasesService } from './service/cases/CasesService';
@@ -152,7 +152,10 @@ export const voiceRecordingPlugin = createBackendPlugin({
               ids.map(async id => {
                 const c = await casesStore.getCase(id);
                 return c
-                  ? { ...c, grants: (await casesStore.grantsOf([id])).get(id) ?? [] }
+                  ? {
+                      ...c,
+                      grants: (await casesStore.grantsOf([id])).get(id) ?? [],
+                    }
                   : undefined;
               }),
             ),
@@ -234,7 +237,12 @@ export const voiceRecordingPlugin = createBackendPlugin({
           audit,
           logger: deps.logger,
           timeZone: config.defaultTimeZone,
-          labelsOf: ids => casesStore.labelsOf(ids),
+          // a standard user sees the labels of the cases that let them see the call
+          labelsOf: (ids, visibility) =>
+            casesStore.labelsOf(
+              ids,
+              visibility ? caseClaimsOf(visibility) : undefined,
+            ),
         });
         const accessRequests = new AccessRequestsService({
           store: accessRequestsStore,

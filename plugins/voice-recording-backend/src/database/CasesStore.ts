@@ -16,7 +16,7 @@ import {
   ConversationLabel,
   Label,
 } from '@mvr/plugin-voice-recording-common';
-import { CaseQuery } from '@mvr/plugin-voice-recording-node';
+import { CaseQuery, ConversationQuery } from '@mvr/plugin-voice-recording-node';
 import { Knex } from 'knex';
 import { chunk, SQL_VARIABLE_LIMIT, toBool, toIso } from './util';
 
@@ -70,6 +70,19 @@ export function whereCaseGivesRight(
         });
     });
   });
+}
+
+/**
+ * The claims (user and group refs) of the case rules in a conversation criteria: whose
+ * case rights a conditional decision stands for; [] when it has no case rule.
+ */
+export function caseClaimsOf(
+  criteria: PermissionCriteria<ConversationQuery>,
+): string[] {
+  if (isAndCriteria(criteria)) return criteria.allOf.flatMap(caseClaimsOf);
+  if (isOrCriteria(criteria)) return criteria.anyOf.flatMap(caseClaimsOf);
+  if (isNotCriteria(criteria)) return [];
+  return criteria.property === 'caseRight' ? criteria.claims : [];
 }
 
 /** A case permission criteria (conditional decision) as a WHERE clause on alias `c`. */
@@ -384,9 +397,16 @@ export class CasesStore {
   }
 
   // ---- labels of conversations
-  /** The labels of each conversation (only those that carry some). */
+  /**
+   * The labels of each conversation (only those that carry some). With `viewerClaims`
+   * (a standard user's refs), only the labels of open cases that give the viewer the
+   * list or the label right: a label tells that a call is in a case, which only those
+   * who may see the case's calls learn (an employee does not see that their own call is
+   * in an investigation). Without: every label (admins).
+   */
   async labelsOf(
     conversationIds: string[],
+    viewerClaims?: string[],
   ): Promise<Map<string, ConversationLabel[]>> {
     const out = new Map<string, ConversationLabel[]>();
     for (const part of chunk(
@@ -398,6 +418,17 @@ export class CasesStore {
         .join('vr_labels as l', 'l.id', 'cl.label_id')
         .leftJoin('vr_cases as c', 'c.label_id', 'l.id')
         .whereIn('cl.conversation_id', part)
+        .modify(qb => {
+          if (!viewerClaims) return;
+          const now = new Date();
+          qb.whereNotNull('c.id').where(b =>
+            b
+              .where(bb => whereCaseGivesRight(bb, 'list', viewerClaims, now))
+              .orWhere(bb =>
+                whereCaseGivesRight(bb, 'label', viewerClaims, now),
+              ),
+          );
+        })
         .select(
           'cl.conversation_id',
           'l.id',

@@ -332,6 +332,20 @@ describe.each(databases.eachSupportedId())(
       }
     });
 
+    it('does not tell a recorded user that their call is in a case they have no right on', async () => {
+      const mine = await get(ZOE, '/conversations');
+      expect(mine.body.total).toBe(4);
+      expect(mine.body.items.map((c: any) => c.labels)).toEqual([
+        [],
+        [],
+        [],
+        [],
+      ]);
+      const details = await get(ZOE, `/conversations/${caseCalls[0].id}`);
+      expect(details.status).toBe(200);
+      expect(details.body.labels).toEqual([]);
+    });
+
     it('answers 400 naming the field for invalid cases, labels and requests; 403 for non-admins', async () => {
       const bad = async (
         who: string,

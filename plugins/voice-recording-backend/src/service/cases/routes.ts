@@ -20,7 +20,7 @@ import {
 } from '@mvr/plugin-voice-recording-common';
 import { CaseQuery, ConversationQuery } from '@mvr/plugin-voice-recording-node';
 import express, { Request } from 'express';
-import { CasesStore } from '../../database/CasesStore';
+import { caseClaimsOf, CasesStore } from '../../database/CasesStore';
 import { Actor, actorRefOf, AuditRecorder } from '../AuditRecorder';
 import { parseInput } from '../errors';
 import { ConversationsService } from '../conversations/ConversationsService';
@@ -243,7 +243,10 @@ export function addCaseRoutes(
         userRef: c.userRef,
       },
     });
-    const labels = (await casesStore.labelsOf([c.id])).get(c.id) ?? [];
+    const labels =
+      (
+        await casesStore.labelsOf([c.id], vis ? caseClaimsOf(vis) : undefined)
+      ).get(c.id) ?? [];
     return { labels, changed };
   };
 

@@ -92,7 +92,11 @@ export class ConversationsService {
       /** Where WAV, MP3 and waveforms are computed (default: one worker thread). */
       derivations?: AudioDerivations;
       /** The labels of conversations (cases), shown as chips in lists and details. */
-      labelsOf?: (ids: string[]) => Promise<Map<string, ConversationLabel[]>>;
+      /** `visibility`: the caller's, which decides which labels they are shown. */
+      labelsOf?: (
+        ids: string[],
+        visibility: Visibility,
+      ) => Promise<Map<string, ConversationLabel[]>>;
     },
   ) {
     this.derivations = options.derivations ?? new AudioDerivations();
@@ -105,7 +109,10 @@ export class ConversationsService {
 
   async search(query: ConversationSearchQuery, visibility: Visibility) {
     const page = await this.options.store.search(query, visibility);
-    const labels = await this.options.labelsOf?.(page.items.map(c => c.id));
+    const labels = await this.options.labelsOf?.(
+      page.items.map(c => c.id),
+      visibility,
+    );
     return {
       ...page,
       items: page.items.map(c => ({
@@ -158,7 +165,9 @@ export class ConversationsService {
     if (available && playVisibility === 'deny') playable = false;
     else if (available && playVisibility !== undefined)
       playable = Boolean(await this.options.store.get(id, playVisibility as Exclude<typeof playVisibility, 'deny'>));
-    const labels = (await this.options.labelsOf?.([c.id]))?.get(c.id);
+    const labels = (await this.options.labelsOf?.([c.id], visibility))?.get(
+      c.id,
+    );
     await this.options.audit.record({
       actor,
       action: 'conversation-view',
@@ -382,7 +391,10 @@ export class ConversationsService {
       { ...filters, sort: 'startedAt', order: 'asc', limit: MAX_EXPORT_CONVERSATIONS },
       visibility,
     );
-    const labels = await this.options.labelsOf?.(page.items.map(c => c.id));
+    const labels = await this.options.labelsOf?.(
+      page.items.map(c => c.id),
+      visibility,
+    );
     return labels
       ? page.items.map(c => ({ ...c, labels: labels.get(c.id) ?? [] }))
       : page.items;
