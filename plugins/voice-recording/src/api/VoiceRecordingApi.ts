@@ -105,6 +105,10 @@ export interface ConversationFilters {
    * issue code (`no-media`, `undecodable-codec`).
    */
   audioIssue?: 'any' | 'none' | ConversationAudioIssue;
+  /** The id of a label: the conversations carrying it. */
+  label?: string;
+  /** The id of a case: the conversations carrying its label. */
+  case?: string;
 }
 
 /** Query of `GET /conversations`: filters, sort and keyset pagination. */

@@ -70,6 +70,18 @@ describe('VoiceRecordingClient conversations', () => {
     expect(fetch.mock.calls[1][0]).toBe(`${BASE}/conversations?limit=10`);
   });
 
+  it('sends the label and case filters (list and export)', async () => {
+    const { client, fetch } = setup(() => json({ items: [], total: 0 }));
+    await client.listConversations({ label: 'l1', case: 'c1', limit: 5 });
+    expect(fetch.mock.calls[0][0]).toBe(
+      `${BASE}/conversations?label=l1&case=c1&limit=5`,
+    );
+    await client.exportConversations({ case: 'c1' }).catch(() => undefined);
+    expect(JSON.parse(String(fetch.mock.calls[1][1]?.body))).toEqual({
+      case: 'c1',
+    });
+  });
+
   it('builds the audio, waveform, details and history URLs with encoded ids', async () => {
     const { client, fetch } = setup(() => json({}));
     expect(await client.getAudioUrl('a/b', 'ogg')).toBe(

@@ -86,6 +86,8 @@ export function conversationFilters(
     number: query.number,
     state: query.state,
     audioIssue: query.audioIssue,
+    label: query.label,
+    case: query.case,
   };
   return Object.fromEntries(
     Object.entries(filters).filter(

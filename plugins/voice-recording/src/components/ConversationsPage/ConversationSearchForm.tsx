@@ -1,7 +1,11 @@
 import { FormEvent } from 'react';
 import { Button, Flex, Select, Text, TextField } from '@backstage/ui';
 import { DateTime } from 'luxon';
-import type { ConversationDirection } from '@mvr/plugin-voice-recording-common';
+import type {
+  Case,
+  ConversationDirection,
+  Label,
+} from '@mvr/plugin-voice-recording-common';
 import type { ConversationFilters } from '../../api/VoiceRecordingApi';
 import { PeopleSearchField } from '../PeoplePicker/PeoplePicker';
 import { viewerZoneLabel } from './format';
@@ -11,6 +15,19 @@ import { DateTimeField } from './DateTimeField';
 const ANY = 'any-value';
 const anyToEmpty = (key: unknown) =>
   key === ANY || key === null || key === undefined ? '' : String(key);
+
+/**
+ * The options, and the current value when it is not among them (a link with the id of
+ * a label or case since deleted or not listed): the field still says a filter is on.
+ */
+function withCurrent(
+  options: Array<{ value: string; label: string }>,
+  current: string,
+  unknownLabel: string,
+) {
+  if (!current || options.some(o => o.value === current)) return options;
+  return [...options, { value: current, label: unknownLabel }];
+}
 
 /** Fields side by side, as many as fit (wraps on a narrow window, never overflows). */
 const FIELDS_STYLE = {
@@ -38,6 +55,10 @@ export interface ConversationSearchValues {
   /** '' (any recording), or the `audioIssue` filter */
   audioIssue: NonNullable<ConversationFilters['audioIssue']> | '';
   hasDtmf: '' | 'true' | 'false';
+  /** The id of a label ('' for any). */
+  label: string;
+  /** The id of a case ('' for any). */
+  case: string;
 }
 
 export const EMPTY_SEARCH: ConversationSearchValues = {
@@ -52,6 +73,8 @@ export const EMPTY_SEARCH: ConversationSearchValues = {
   number: '',
   audioIssue: '',
   hasDtmf: '',
+  label: '',
+  case: '',
 };
 
 /** The keys of the search in the page URL (the API's filter names), plus sort and order. */
@@ -62,6 +85,8 @@ const URL_TEXT_KEYS = [
   'minDuration',
   'maxDuration',
   'number',
+  'label',
+  'case',
 ] as const;
 
 const LOCAL_INPUT_FORMAT = "yyyy-MM-dd'T'HH:mm";
@@ -172,6 +197,8 @@ export function searchValuesToFilters(
     maxDuration,
     number: values.number.trim() || undefined,
     audioIssue: values.audioIssue || undefined,
+    label: values.label.trim() || undefined,
+    case: values.case.trim() || undefined,
   };
   return Object.fromEntries(
     Object.entries(filters).filter(([, v]) => v !== undefined),
@@ -186,6 +213,9 @@ export function ConversationSearchForm(props: {
   onReset: () => void;
   /** Shown under the To field (e.g. a reversed range). */
   rangeError?: string;
+  /** The labels and cases to filter by (the Label and Case fields show once known). */
+  labels?: Label[];
+  cases?: Case[];
 }) {
   const set = <K extends keyof ConversationSearchValues>(
     key: K,
@@ -198,7 +228,7 @@ export function ConversationSearchForm(props: {
   const text = (
     key: Exclude<
       keyof ConversationSearchValues,
-      'direction' | 'audioIssue' | 'hasDtmf' | 'from' | 'to'
+      'direction' | 'audioIssue' | 'hasDtmf' | 'from' | 'to' | 'label' | 'case'
     >,
     label: string,
     placeholder?: string,
@@ -303,6 +333,40 @@ export function ConversationSearchForm(props: {
               { value: 'false', label: 'Without DTMF' },
             ]}
           />
+          {props.labels && (
+            <Select
+              label="Label"
+              value={props.value.label || ANY}
+              onChange={k => set('label', anyToEmpty(k))}
+              options={[
+                { value: ANY, label: 'Any' },
+                ...withCurrent(
+                  props.labels.map(l => ({ value: l.id, label: l.title })),
+                  props.value.label,
+                  'Unknown label',
+                ),
+              ]}
+            />
+          )}
+          {props.cases && (
+            <Select
+              label="Case"
+              value={props.value.case || ANY}
+              onChange={k => set('case', anyToEmpty(k))}
+              options={[
+                { value: ANY, label: 'Any' },
+                ...withCurrent(
+                  props.cases.map(c => ({
+                    value: c.id,
+                    label:
+                      c.status === 'closed' ? `${c.title} (closed)` : c.title,
+                  })),
+                  props.value.case,
+                  'Unknown case',
+                ),
+              ]}
+            />
+          )}
         </div>
         <Flex gap="2">
           <Button type="submit" variant="primary">

@@ -102,6 +102,15 @@ export function ConversationsPage() {
   const setSort = (next: SortState) =>
     setParams(searchValuesToParams(searchValuesFromParams(params), next));
 
+  // the labels and cases to filter by (none shown if they cannot be read)
+  const { value: choices } = useAsync(async () => {
+    const [labels, cases] = await Promise.all([
+      api.listLabels(),
+      api.listCases(),
+    ]);
+    return { labels: labels.items, cases: cases.items };
+  }, [api]);
+
   const { value, loading, error } = useAsync(
     () =>
       api.listConversations({
@@ -161,6 +170,8 @@ export function ConversationsPage() {
         onChange={setForm}
         onSearch={search}
         rangeError={rangeError}
+        labels={choices?.labels}
+        cases={choices?.cases}
         onReset={() => {
           setForm(EMPTY_SEARCH);
           setFormError(undefined);

@@ -14,6 +14,7 @@ import { QualityWarnings } from './QualityWarnings';
 import { PersonName } from '../PersonName/PersonName';
 import { AudioIssueChip, otherQualityWarnings } from './AudioIssues';
 import { DataTable, SortableTh, Td, Th } from './DataTable';
+import { LabelChip } from '../LabelChip/LabelChip';
 
 /** Text that may wrap between its words, never inside one (a date, a time). */
 function NoBreakWords(props: { text: string }) {
@@ -56,6 +57,7 @@ const COLUMNS: Array<{ key: ConversationSort | null; label: string }> = [
   { key: 'startedAt', label: 'Start' },
   { key: 'durationMs', label: 'Duration' },
   { key: null, label: 'Quality' },
+  { key: null, label: 'Labels' },
 ];
 
 /** Result list of a conversation search; clicking a row (or Enter on it) opens it. */
@@ -174,6 +176,21 @@ export function ConversationsTable(props: {
                 <Td>
                   <AudioIssueChip conversation={item} />
                   <QualityWarnings warnings={otherQualityWarnings(item)} />
+                </Td>
+                <Td data-testid={`labels-${item.id}`}>
+                  {item.labels?.length ? (
+                    <span
+                      style={{
+                        display: 'flex',
+                        flexWrap: 'wrap',
+                        gap: 'var(--bui-space-1)',
+                      }}
+                    >
+                      {item.labels.map(l => (
+                        <LabelChip key={l.id} label={l} />
+                      ))}
+                    </span>
+                  ) : null}
                 </Td>
               </tr>
             );
