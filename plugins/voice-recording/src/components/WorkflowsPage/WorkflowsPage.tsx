@@ -1,4 +1,4 @@
-import { Flex, Tab, TabList, Tabs } from '@backstage/ui';
+import { Flex, Skeleton, Tab, TabList, Tabs } from '@backstage/ui';
 import { Navigate, Route, Routes } from 'react-router-dom';
 import { useRouteRef } from '@backstage/frontend-plugin-api';
 import { rootRouteRef, TAB_PATHS, WORKFLOW_PATHS } from '../../routes';
@@ -35,6 +35,9 @@ export function WorkflowsPage() {
   const landing = perms.canDecideAccessRequests
     ? WORKFLOW_PATHS.toApprove
     : WORKFLOW_PATHS.requestAccess;
+
+  // Which sections exist (and where to land) is known once the permissions are.
+  if (perms.loading) return <Skeleton width="100%" height={120} />;
 
   return (
     <Flex direction="column" gap="4" style={{ minWidth: 0 }}>

@@ -1,0 +1,206 @@
+import { configure, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
+import { rootRouteRef } from '../../routes';
+import { responseError } from '../../testUtils/fixtures';
+import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
+import { makeRequest } from '../../testUtils/cases';
+import { WorkflowsPage } from './WorkflowsPage';
+
+configure({ asyncUtilTimeout: 5000 });
+jest.setTimeout(30000);
+
+const ALLOW = 'ALLOW' as any; // an admin: may decide
+
+function setup(path: string, api: Record<string, jest.Mock> = {}) {
+  const mock = {
+    listAccessRequests: jest.fn(async (query: any) => ({
+      items:
+        query?.state === 'pending'
+          ? [
+              makeRequest(),
+              makeRequest({
+                id: 'r3',
+                caseTitle: 'Desk review',
+                requesterRef: 'user:default/carol',
+                managerRef: 'user:default/dave',
+              }),
+            ]
+          : [
+              makeRequest({
+                id: 'r4',
+                state: 'approved',
+                decidedBy: 'user:default/alice',
+                decidedAt: '2026-12-05T11:00:00Z',
+                decisionComment: 'For the complaint',
+              }),
+              makeRequest({ id: 'r5', state: 'expired' }),
+            ],
+      total: 2,
+    })),
+    approveAccessRequest: jest.fn(async (id: string) =>
+      makeRequest({ id, state: 'approved' }),
+    ),
+    rejectAccessRequest: jest.fn(async (id: string, comment: string) =>
+      makeRequest({ id, state: 'rejected', decisionComment: comment }),
+    ),
+    revokeAccessRequest: jest.fn(async (id: string) =>
+      makeRequest({ id, state: 'revoked' }),
+    ),
+    ...api,
+  };
+  renderInTestApp(<WorkflowsPage />, {
+    apis: [
+      ...catalogApis(),
+      [voiceRecordingApiRef, mock],
+      mockApis.permission({ authorize: ALLOW }),
+    ],
+    mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
+    mountPath: '/voice-recording/workflows/*',
+    initialRouteEntries: [path],
+  });
+  return mock;
+}
+
+describe('WorkflowsPage (admin)', () => {
+  it('lands admins on Requests to approve: reason, expiration, requester by name, rights', async () => {
+    const api = setup('/voice-recording/workflows');
+    const row = await screen.findByTestId('request-row-r1');
+    await waitFor(() =>
+      expect(
+        screen.getByRole('tab', { name: 'Requests to approve' }),
+      ).toHaveAttribute('aria-selected', 'true'),
+    );
+    expect(api.listAccessRequests).toHaveBeenCalledWith(
+      expect.objectContaining({ state: 'pending' }),
+    );
+    expect(row).toHaveTextContent('Complaint of client X about an order');
+    expect(row).toHaveTextContent('List, Play back');
+    expect(row).toHaveTextContent('2099');
+    await waitFor(() =>
+      expect(
+        within(row).getByRole('link', { name: 'Bob Peeters' }),
+      ).toBeInTheDocument(),
+    );
+    expect(
+      within(row).getByRole('link', { name: 'Client X fraud' }),
+    ).toHaveAttribute('href', '/voice-recording/workflows/requests/r1');
+    // one that waits for the requester's manager cannot be approved yet
+    const waiting = screen.getByTestId('request-row-r3');
+    expect(waiting).toHaveTextContent('Waits for the manager');
+    expect(
+      within(waiting).queryByRole('button', { name: /Approve/ }),
+    ).toBeNull();
+  });
+
+  it('approves with an optional comment; the message is next to the list, which reloads', async () => {
+    const api = setup('/voice-recording/workflows/to-approve');
+    const user = userEvent.setup();
+    const row = await screen.findByTestId('request-row-r1');
+    await user.click(within(row).getByRole('button', { name: /^Approve/ }));
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent(
+      'asks for List, Play back on case Client X fraud',
+    );
+    await user.type(
+      within(dialog).getByRole('textbox', { name: /Comment/ }),
+      'For the complaint',
+    );
+    await user.click(within(dialog).getByRole('button', { name: 'Approve' }));
+    await waitFor(() =>
+      expect(api.approveAccessRequest).toHaveBeenCalledWith(
+        'r1',
+        'For the complaint',
+      ),
+    );
+    expect(await screen.findByTestId('success-alert')).toHaveTextContent(
+      'Request for Client X fraud approved',
+    );
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(api.listAccessRequests).toHaveBeenCalledTimes(2);
+  });
+
+  it('needs a comment to reject', async () => {
+    const api = setup('/voice-recording/workflows/to-approve');
+    const user = userEvent.setup();
+    const row = await screen.findByTestId('request-row-r1');
+    await user.click(within(row).getByRole('button', { name: /^Reject/ }));
+    const dialog = await screen.findByRole('dialog');
+    await user.click(within(dialog).getByRole('button', { name: 'Reject' }));
+    expect(await within(dialog).findByTestId('field-error')).toHaveTextContent(
+      'A comment is required to reject a request',
+    );
+    expect(api.rejectAccessRequest).not.toHaveBeenCalled();
+    await user.type(
+      within(dialog).getByRole('textbox', { name: /Comment/ }),
+      'Not needed',
+    );
+    expect(within(dialog).queryByTestId('field-error')).toBeNull();
+    await user.click(within(dialog).getByRole('button', { name: 'Reject' }));
+    await waitFor(() =>
+      expect(api.rejectAccessRequest).toHaveBeenCalledWith('r1', 'Not needed'),
+    );
+    expect(await screen.findByTestId('success-alert')).toHaveTextContent(
+      'Request for Client X fraud rejected',
+    );
+  });
+
+  it("keeps the backend's refusal in the dialog", async () => {
+    setup('/voice-recording/workflows/to-approve', {
+      approveAccessRequest: jest.fn(async () => {
+        throw await responseError(
+          409,
+          'ConflictError',
+          'request is no longer pending',
+        );
+      }),
+    });
+    const user = userEvent.setup();
+    const row = await screen.findByTestId('request-row-r1');
+    await user.click(within(row).getByRole('button', { name: /^Approve/ }));
+    const dialog = await screen.findByRole('dialog');
+    await user.click(within(dialog).getByRole('button', { name: 'Approve' }));
+    expect(await within(dialog).findByTestId('error-alert')).toHaveTextContent(
+      'request is no longer pending',
+    );
+    expect(screen.queryByTestId('success-alert')).toBeNull();
+  });
+
+  it('All requests: states, filter by state, revoke after confirmation', async () => {
+    const api = setup('/voice-recording/workflows/all-requests');
+    const user = userEvent.setup();
+    const approved = await screen.findByTestId('request-row-r4');
+    expect(within(approved).getByTestId('request-state')).toHaveTextContent(
+      'Approved',
+    );
+    expect(approved).toHaveTextContent('For the complaint');
+    expect(
+      within(screen.getByTestId('request-row-r5')).queryByRole('button', {
+        name: /Revoke/,
+      }),
+    ).toBeNull();
+
+    await user.click(within(approved).getByRole('button', { name: /Revoke/ }));
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent('Revoke access');
+    expect(api.revokeAccessRequest).not.toHaveBeenCalled();
+    await user.click(
+      within(dialog).getByRole('button', { name: 'Revoke access' }),
+    );
+    await waitFor(() =>
+      expect(api.revokeAccessRequest).toHaveBeenCalledWith('r4', ''),
+    );
+    expect(await screen.findByTestId('success-alert')).toHaveTextContent(
+      'Request for Client X fraud revoked: the access ended',
+    );
+
+    await user.click(screen.getByRole('button', { name: /State$/ }));
+    await user.click(await screen.findByRole('option', { name: 'Expired' }));
+    await waitFor(() =>
+      expect(api.listAccessRequests).toHaveBeenLastCalledWith(
+        expect.objectContaining({ state: 'expired' }),
+      ),
+    );
+  });
+});

@@ -1,0 +1,191 @@
+import {
+  configure,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import {
+  voiceRecordingAccessRequestCreatePermission,
+  voiceRecordingCaseReadPermission,
+} from '@mvr/plugin-voice-recording-common';
+import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
+import { rootRouteRef } from '../../routes';
+import { responseError } from '../../testUtils/fixtures';
+import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
+import { makeCase, makeRequest } from '../../testUtils/cases';
+import { WorkflowsPage } from './WorkflowsPage';
+import { dateInDays, endOfDayIso } from './requestText';
+
+configure({ asyncUtilTimeout: 5000 });
+jest.setTimeout(30000);
+
+// A standard user: may request access (and read cases), may not decide.
+const STANDARD = [
+  voiceRecordingAccessRequestCreatePermission.name,
+  voiceRecordingCaseReadPermission.name,
+];
+const authorize = (request: any) =>
+  (STANDARD.includes(request.permission.name) ? 'ALLOW' : 'DENY') as any;
+
+function setup(path: string, api: Record<string, jest.Mock> = {}) {
+  const mock = {
+    listCases: jest.fn(async () => ({
+      items: [
+        makeCase(),
+        makeCase({
+          id: 'c2',
+          title: 'Desk review',
+          label: { id: 'l2', title: 'Desk', colour: '#ffeb3b' },
+        }),
+      ],
+    })),
+    createAccessRequest: jest.fn(async (body: any) =>
+      makeRequest({ id: 'r9', ...body, caseTitle: 'Desk review' }),
+    ),
+    listMyAccessRequests: jest.fn(async () => ({
+      items: [
+        makeRequest({
+          state: 'rejected',
+          decidedBy: 'user:default/alice',
+          decidedAt: '2026-12-05T11:00:00Z',
+          decisionComment: 'Not part of your desk',
+        }),
+        makeRequest({ id: 'r2', caseTitle: 'Desk review', state: 'pending' }),
+      ],
+      total: 2,
+    })),
+    listAccessRequests: jest.fn(async () => {
+      throw new Error('not for standard users');
+    }),
+    ...api,
+  };
+  renderInTestApp(<WorkflowsPage />, {
+    apis: [
+      ...catalogApis(),
+      [voiceRecordingApiRef, mock],
+      mockApis.permission({ authorize }),
+    ],
+    mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
+    mountPath: '/voice-recording/workflows/*',
+    initialRouteEntries: [path],
+  });
+  return mock;
+}
+
+describe('WorkflowsPage (standard user)', () => {
+  it('shows only the requester sections and lands on Request access', async () => {
+    setup('/voice-recording/workflows');
+    const tab = await screen.findByRole('tab', { name: 'Request access' });
+    await waitFor(() => expect(tab).toHaveAttribute('aria-selected', 'true'));
+    expect(
+      await screen.findByRole('button', { name: 'Request access' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('tab', { name: 'My requests' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('tab', { name: 'Requests to approve' }),
+    ).toBeNull();
+    expect(screen.queryByRole('tab', { name: 'All requests' })).toBeNull();
+  });
+
+  it('requests access to a case with reason, rights and expiration date', async () => {
+    const api = setup('/voice-recording/workflows/request-access');
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: /Case$/ }));
+    await user.click(
+      await screen.findByRole('option', { name: 'Desk review' }),
+    );
+    // the chosen case's label as a chip
+    expect(await screen.findByTestId('label-chip')).toHaveTextContent('Desk');
+    await user.type(
+      screen.getByRole('textbox', { name: 'Reason' }),
+      'Complaint about an order',
+    );
+    // list and play back by default; add the label right, drop play back
+    expect(screen.getByRole('checkbox', { name: 'List' })).toBeChecked();
+    await user.click(screen.getByRole('checkbox', { name: 'Play back' }));
+    await user.click(
+      screen.getByRole('checkbox', { name: 'Add/remove label' }),
+    );
+    const date = dateInDays(10);
+    fireEvent.change(screen.getByLabelText('Expiration date'), {
+      target: { value: date },
+    });
+    await user.click(screen.getByRole('button', { name: 'Request access' }));
+
+    await waitFor(() =>
+      expect(api.createAccessRequest).toHaveBeenCalledWith({
+        caseId: 'c2',
+        reason: 'Complaint about an order',
+        rights: ['list', 'label'],
+        expiresAt: endOfDayIso(date),
+      }),
+    );
+    expect(await screen.findByTestId('success-alert')).toHaveTextContent(
+      'Request sent for Desk review',
+    );
+    expect(screen.getByRole('link', { name: 'View request' })).toHaveAttribute(
+      'href',
+      '/voice-recording/workflows/requests/r9',
+    );
+  });
+
+  it('says what is missing next to the fields and sends nothing', async () => {
+    const api = setup('/voice-recording/workflows/request-access');
+    const user = userEvent.setup();
+    await user.click(
+      await screen.findByRole('button', { name: 'Request access' }),
+    );
+    const errors = (await screen.findAllByTestId('field-error')).map(
+      e => e.textContent,
+    );
+    expect(errors).toEqual(['Choose a case', 'Say why you need access']);
+    expect(api.createAccessRequest).not.toHaveBeenCalled();
+  });
+
+  it("shows the backend's refusal next to the button, gone once the form changes", async () => {
+    setup('/voice-recording/workflows/request-access', {
+      createAccessRequest: jest.fn(async () => {
+        throw await responseError(
+          400,
+          'InputError',
+          'expiresAt: must be in the future',
+        );
+      }),
+    });
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: /Case$/ }));
+    await user.click(
+      await screen.findByRole('option', { name: 'Client X fraud' }),
+    );
+    await user.type(screen.getByRole('textbox', { name: 'Reason' }), 'Audit');
+    await user.click(screen.getByRole('button', { name: 'Request access' }));
+    expect(await screen.findByTestId('error-alert')).toHaveTextContent(
+      'Request not sent: expiresAt: must be in the future',
+    );
+    await user.type(screen.getByRole('textbox', { name: 'Reason' }), '!');
+    expect(screen.queryByTestId('error-alert')).toBeNull();
+  });
+
+  it('lists my requests with state and the decision by name with its comment', async () => {
+    setup('/voice-recording/workflows/my-requests');
+    const row = await screen.findByTestId('request-row-r1');
+    expect(within(row).getByTestId('request-state')).toHaveTextContent(
+      'Rejected',
+    );
+    expect(row).toHaveTextContent('Not part of your desk');
+    expect(row).toHaveTextContent('List, Play back');
+    await waitFor(() =>
+      expect(
+        within(row).getByRole('link', { name: 'Alice Martin' }),
+      ).toBeInTheDocument(),
+    );
+    expect(
+      within(screen.getByTestId('request-row-r2')).getByTestId('request-state'),
+    ).toHaveTextContent('Pending');
+  });
+});
