@@ -556,6 +556,56 @@ describe.each(databases.eachSupportedId())(
           .update({ expires_at: new Date(Date.now() - 60_000) });
       });
 
+      it("decides the same in memory, for other plugins' authorize calls (apply-conditions)", async () => {
+        const conversation = (
+          who: string,
+          right: string,
+          id = caseCalls[0].id,
+        ) => ({
+          resourceRef: id,
+          resourceType: 'voice-recording-conversation',
+          conditions: {
+            rule: 'HAS_CASE_RIGHT',
+            resourceType: 'voice-recording-conversation',
+            params: { claims: [who], right },
+          },
+        });
+        const labelRight = (who: string) => ({
+          resourceRef: caseId,
+          resourceType: 'voice-recording-case',
+          conditions: {
+            rule: 'HAS_CASE_LABEL_RIGHT',
+            resourceType: 'voice-recording-case',
+            params: { claims: [who] },
+          },
+        });
+        const asked = [
+          conversation(CAROL, 'list'),
+          conversation(CAROL, 'playback'),
+          conversation(DAVE, 'playback'),
+          conversation(DAVE, 'playback', otherCall.id),
+          conversation(FRANK, 'playback'),
+          conversation(HENRY, 'list'),
+          labelRight(ERIN),
+          labelRight(CAROL),
+        ];
+        const res = await request(app)
+          .post(`${api}/.well-known/backstage/permissions/apply-conditions`)
+          .set('Authorization', mockCredentials.service.header())
+          .send({ items: asked.map((a, i) => ({ id: String(i), ...a })) });
+        expect(res.status).toBe(200);
+        expect(res.body.items.map((i: any) => i.result)).toEqual([
+          'ALLOW',
+          'DENY',
+          'ALLOW',
+          'DENY', // not in the case
+          'DENY', // expired
+          'DENY', // rejected
+          'ALLOW',
+          'DENY',
+        ]);
+      });
+
       it('admins: everything', async () => {
         expect(await rights(ALICE)).toEqual({
           listed: 3,
