@@ -5,7 +5,8 @@
  * benchmark (bench/recorderLoad.js) in its own processes; `yarn bench playback [--runs N]`
  * the click-to-audio benchmark of a one-hour call in Chromium (bench/playbackStart.js);
  * `yarn bench pageload [--runs N --root DIR]` the full-reload page load of the portal's
- * main pages in Chromium (bench/pageLoad.js).
+ * main pages in Chromium (bench/pageLoad.js); `yarn bench quality [--hours H]` the CPU
+ * of the quality check per call-hour (bench/qualityAnalysis.js).
  * TypeScript sources are loaded through Backstage's node transform.
  */
 require('@backstage/cli/config/nodeTransform.cjs');
@@ -84,6 +85,13 @@ async function main() {
     // full reload -> content visible of numbers, conversations, call page, audit (bench/pageLoad.js)
     const { spawnSync } = require('node:child_process');
     const r = spawnSync(process.execPath, [path.join(__dirname, 'pageLoad.js'), ...process.argv.slice(3)], { stdio: 'inherit' });
+    process.exitCode = r.status ?? 1;
+    return;
+  }
+  if (which === 'quality') {
+    // CPU of the quality check made as each call is archived (bench/qualityAnalysis.js)
+    const { spawnSync } = require('node:child_process');
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'qualityAnalysis.js'), ...process.argv.slice(3)], { stdio: 'inherit' });
     process.exitCode = r.status ?? 1;
     return;
   }
