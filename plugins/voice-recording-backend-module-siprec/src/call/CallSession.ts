@@ -534,7 +534,7 @@ export class CallSession {
       await this.registerFailed(endedAt, `journal unreadable: ${(e as Error).message}`, quality);
       return;
     }
-    const { job, result, audioIssues } = await archiveJournal(
+    const { job, result, audioIssues, qualityCheck } = await archiveJournal(
       input,
       this.conversationId,
       // frames the journal dropped past its budget are in its Dropped records; those it never wrote only here
@@ -563,6 +563,8 @@ export class CallSession {
         `${audio}, ` +
         `${quality.packetsReceived} packets, ${quality.packetsLost} lost` +
         `${audioIssues.map(i => `; ${audioIssueText(i, quality)}`).join('')}` +
+        // the quality check's verdict when it is not ok (its reasons are on the conversation)
+        `${qualityCheck && qualityCheck.verdict !== 'ok' ? `; quality ${qualityCheck.verdict}: ${qualityCheck.reasons.map(r => r.code).join(', ')}` : ''}` +
         `${registered ? '' : ' (registration pending, journal kept)'}`,
     );
   }

@@ -6,6 +6,7 @@ import {
   startRecorderBackend,
   twoPartyMetadata,
   twoStreamOffer,
+  waitFor,
 } from '../__testUtils__/recorderBackend';
 import { SrcClient, streamRtp } from '../testing/SrcClient';
 
@@ -117,6 +118,19 @@ describe.each(
     expect(missing.check.verdict).toBe('failed');
     expect(missing.codes).toEqual(['missing-stream:failed']);
     expect(missing.check.reasons[0].text).toBe('Missing stream: 2 streams offered, RTP on 1 (none on label 2)');
+
+    // the finish audit carries the verdict and the reason codes; the call's end line says it
+    const audit = await waitFor(
+      async () => rb.knex('vr_audit_log').where({ action: 'conversation-finish', target_id: oneWay.row.id }).first(),
+      5_000,
+      'finish audit',
+    );
+    expect(JSON.parse(audit.details)).toMatchObject({ qualityVerdict: 'failed', qualityReasons: ['one-way'] });
+    await waitFor(
+      async () => rb.logLines.some(l => l.message.includes(oneWay.row.id) && l.message.includes('quality failed: one-way')) || undefined,
+      5_000,
+      'the end line with the verdict',
+    );
 
     // the search filter finds them by verdict
     const verdicts = await rb.knex('vr_conversations').whereNotNull('quality_verdict').select('quality_verdict').count('* as n').groupBy('quality_verdict');

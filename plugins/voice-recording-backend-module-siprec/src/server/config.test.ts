@@ -160,3 +160,44 @@ describe('voiceRecording.recorder.policyRecheckSeconds', () => {
     expect(() => readRecorder({ policyRecheckSeconds: -1 })).toThrow(/voiceRecording\.recorder\.policyRecheckSeconds: -1 is not a number of seconds >= 0/);
   });
 });
+
+describe('voiceRecording.recorder.qualityCheck', () => {
+  const readRecorder = (recorder: JsonObject) =>
+    readRecorderConfig(mockServices.rootConfig({ data: { voiceRecording: { recorder: { bindAddress: '127.0.0.1', ...recorder } } } }));
+
+  it('has the documented defaults and reads every key', () => {
+    expect(readRecorder({}).qualityCheck).toEqual({
+      enabled: true,
+      silentMaxSpeechShare: 0.02,
+      packetLossWarningPercent: 5,
+      packetLossFailedPercent: 20,
+      latePacketsWarningPercent: 5,
+      jitterWarningMs: 60,
+      clippingWarningPercent: 5,
+      minDurationSeconds: 3,
+      maxGapSeconds: 5,
+    });
+    const q = {
+      enabled: false,
+      silentMaxSpeechShare: 0.05,
+      packetLossWarningPercent: 2,
+      packetLossFailedPercent: 10,
+      latePacketsWarningPercent: 3,
+      jitterWarningMs: 40,
+      clippingWarningPercent: 1,
+      minDurationSeconds: 10,
+      maxGapSeconds: 2,
+    };
+    expect(readRecorder({ qualityCheck: q }).qualityCheck).toEqual(q);
+  });
+
+  it('refuses values out of range, naming the key', () => {
+    expect(() => readRecorder({ qualityCheck: { silentMaxSpeechShare: 2 } })).toThrow(
+      /voiceRecording\.recorder\.qualityCheck\.silentMaxSpeechShare: 2 is not a number between 0 and 1/,
+    );
+    expect(() => readRecorder({ qualityCheck: { maxGapSeconds: -1 } })).toThrow(/qualityCheck\.maxGapSeconds: -1/);
+    expect(() => readRecorder({ qualityCheck: { packetLossFailedPercent: 3 } })).toThrow(
+      /voiceRecording\.recorder\.qualityCheck\.packetLossFailedPercent: 3 is below packetLossWarningPercent \(5\)/,
+    );
+  });
+});

@@ -337,6 +337,15 @@ export function createCaptureContext(
                     ),
                   }
                 : {}),
+              // the recorder's quality check: verdict and reason codes
+              ...(conversation.qualityCheck
+                ? {
+                    qualityVerdict: conversation.qualityCheck.verdict,
+                    qualityReasons: conversation.qualityCheck.reasons.map(
+                      r => r.code,
+                    ),
+                  }
+                : {}),
               // stopped mid-call by the policy (emergency number, private mode): why
               ...(conversation.recordingStopped
                 ? { recordingStopped: { ...conversation.recordingStopped } }
