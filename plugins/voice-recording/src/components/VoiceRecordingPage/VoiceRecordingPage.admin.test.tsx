@@ -61,6 +61,14 @@ describe('VoiceRecordingPage (admin)', () => {
       screen.getByRole('tab', { name: 'Conversations' }),
     ).toBeInTheDocument();
     expect(screen.getByRole('tab', { name: 'Audit' })).toBeInTheDocument();
+    expect(screen.getByRole('tab', { name: 'Cases' })).toHaveAttribute(
+      'href',
+      '/voice-recording/cases',
+    );
+    expect(screen.getByRole('tab', { name: 'Workflows' })).toHaveAttribute(
+      'href',
+      '/voice-recording/workflows',
+    );
     expect(api.listNumbers).toHaveBeenCalledWith(
       expect.objectContaining({ limit: 50, offset: 0 }),
     );
