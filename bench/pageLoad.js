@@ -212,7 +212,7 @@ async function main() {
             .filter(r => r.startTime <= v && /\/api\/|\.js$/.test(r.name))
             .map(r => {
               const u = new URL(r.name);
-              const name = `${u.pathname.replace(/\/static\/.*/, '/static/*.js')}${u.search ? '?…' : ''}`;
+              const name = `${u.pathname.replace(/\/static\/(.*)/, (_, f) => `/static/${f.length > 40 ? `${f.slice(0, 40)}…` : f} (*.js)`)}${u.search ? '?…' : ''}`;
               return [name, Math.round(r.startTime), Math.round(r.responseEnd)];
             });
           return { visible: v, dcl: nav ? nav.domContentLoadedEventEnd : NaN, requests };
@@ -262,9 +262,13 @@ async function main() {
         const runs = [...results[key]].sort((a, b) => a.visible - b.visible);
         const median = runs[Math.floor(runs.length / 2)];
         console.log(`\n${key}, median run (${median.visible.toFixed(0)} ms): requests before the content showed (start → end, ms from navigation)`);
-        const js = median.requests.filter(r => r[0].endsWith('*.js'));
-        if (js.length) console.log(`  ${js.length} scripts: ${Math.min(...js.map(r => r[1]))} → ${Math.max(...js.map(r => r[2]))}`);
-        for (const [name, start, end] of median.requests.filter(r => !r[0].endsWith('*.js'))) {
+        const js = median.requests.filter(r => r[0].endsWith('(*.js)'));
+        // the scripts of the app's start (before its first API call) as one line, the
+        // lazily loaded ones (plugin pages) and every API call one by one
+        const firstApi = Math.min(...median.requests.filter(r => r[0].startsWith('/api/')).map(r => r[1]));
+        const early = js.filter(r => r[1] < firstApi);
+        if (early.length) console.log(`  ${String(Math.min(...early.map(r => r[1]))).padStart(5)} → ${String(Math.max(...early.map(r => r[2]))).padStart(5)}  ${early.length} scripts of the app's start`);
+        for (const [name, start, end] of median.requests.filter(r => !r[0].endsWith('(*.js)') || r[1] >= firstApi).sort((a, b) => a[1] - b[1])) {
           console.log(`  ${String(start).padStart(5)} → ${String(end).padStart(5)}  ${name}`);
         }
       }
