@@ -87,20 +87,42 @@ export function MyRequests() {
 }
 
 /**
- * Workflows → Requests to approve (admins): pending requests with reason, expiration,
+ * Workflows → Requests to approve. Admins: pending requests with reason, expiration,
  * requester and rights; approve, or reject with a comment. A request still waiting
- * for the requester's manager cannot be approved yet.
+ * for the requester's manager cannot be approved by an admin yet. Managers (`as:
+ * 'manager'`): the pending requests of the people they manage, approved or rejected
+ * first by them.
  */
-export function RequestsToApprove() {
+export function RequestsToApprove(props: { as?: 'admin' | 'manager' }) {
   const api = useApi(voiceRecordingApiRef);
+  const asManager = props.as === 'manager';
   const list = useAsyncRetry(
-    () => api.listAccessRequests({ state: 'pending', limit: PAGE_SIZE }),
-    [api],
+    () =>
+      asManager
+        ? api.listMyAccessRequests({
+            as: 'manager',
+            state: 'pending',
+            limit: PAGE_SIZE,
+          })
+        : api.listAccessRequests({ state: 'pending', limit: PAGE_SIZE }),
+    [api, asManager],
   );
   const decision = useDecision(list.retry);
-  const items = list.value?.items ?? [];
+  const items = (list.value?.items ?? []).filter(
+    r => !asManager || awaitsManager(r),
+  );
+  const [approve, reject]: Decision[] = asManager
+    ? ['manager-approve', 'manager-reject']
+    : ['approve', 'reject'];
+  const suffix = asManager ? ' as manager' : '';
   return (
     <Flex direction="column" gap="3">
+      {asManager && (
+        <Text as="p" variant="body-small" color="secondary">
+          Requests of the people you manage: your approval comes first, then an
+          admin decides.
+        </Text>
+      )}
       {decision.message}
       {list.loading && !list.value && <Skeleton width="100%" height={120} />}
       <ErrorAlert error={list.error} />
@@ -119,7 +141,7 @@ export function RequestsToApprove() {
           ]}
           empty="No request waits for a decision."
           actions={r =>
-            awaitsManager(r) ? (
+            !asManager && awaitsManager(r) ? (
               <Text variant="body-small" color="secondary">
                 Waits for the manager
               </Text>
@@ -128,8 +150,8 @@ export function RequestsToApprove() {
                 <Button
                   size="small"
                   variant="primary"
-                  aria-label={`Approve request for ${r.caseTitle}`}
-                  onPress={() => decision.start(r, 'approve')}
+                  aria-label={`Approve request for ${r.caseTitle}${suffix}`}
+                  onPress={() => decision.start(r, approve)}
                 >
                   Approve
                 </Button>
@@ -137,8 +159,8 @@ export function RequestsToApprove() {
                   size="small"
                   variant="secondary"
                   destructive
-                  aria-label={`Reject request for ${r.caseTitle}`}
-                  onPress={() => decision.start(r, 'reject')}
+                  aria-label={`Reject request for ${r.caseTitle}${suffix}`}
+                  onPress={() => decision.start(r, reject)}
                 >
                   Reject
                 </Button>

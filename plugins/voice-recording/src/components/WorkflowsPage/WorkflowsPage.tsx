@@ -1,6 +1,8 @@
 import { Flex, Skeleton, Tab, TabList, Tabs } from '@backstage/ui';
 import { Navigate, Route, Routes } from 'react-router-dom';
-import { useRouteRef } from '@backstage/frontend-plugin-api';
+import useAsync from 'react-use/esm/useAsync';
+import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
+import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { rootRouteRef, TAB_PATHS, WORKFLOW_PATHS } from '../../routes';
 import { useVoiceRecordingPermissions } from '../../hooks/useVoiceRecordingPermissions';
 import { AccessRequestPage } from './AccessRequestPage';
@@ -18,12 +20,31 @@ export function WorkflowsPage() {
     TAB_PATHS.workflows
   }`;
   const perms = useVoiceRecordingPermissions();
+  const api = useApi(voiceRecordingApiRef);
+  // A requester's manager who is no admin: a section when requests wait for them.
+  const managed = useAsync(
+    async () =>
+      perms.loading || perms.canDecideAccessRequests || !perms.canRequestAccess
+        ? 0
+        : (
+            await api.listMyAccessRequests({
+              as: 'manager',
+              state: 'pending',
+              limit: 1,
+            })
+          ).total,
+    [api, perms.loading, perms.canDecideAccessRequests, perms.canRequestAccess],
+  );
+  const isManager = (managed.value ?? 0) > 0;
   const sections = [
     ...(perms.canRequestAccess
       ? [
           { path: WORKFLOW_PATHS.requestAccess, label: 'Request access' },
           { path: WORKFLOW_PATHS.myRequests, label: 'My requests' },
         ]
+      : []),
+    ...(isManager && !perms.canDecideAccessRequests
+      ? [{ path: WORKFLOW_PATHS.toApprove, label: 'Requests to approve' }]
       : []),
     ...(perms.canDecideAccessRequests
       ? [
@@ -37,7 +58,8 @@ export function WorkflowsPage() {
     : WORKFLOW_PATHS.requestAccess;
 
   // Which sections exist (and where to land) is known once the permissions are.
-  if (perms.loading) return <Skeleton width="100%" height={120} />;
+  if (perms.loading || managed.loading)
+    return <Skeleton width="100%" height={120} />;
 
   return (
     <Flex direction="column" gap="4" style={{ minWidth: 0 }}>
@@ -65,6 +87,12 @@ export function WorkflowsPage() {
             />
             <Route path={WORKFLOW_PATHS.myRequests} element={<MyRequests />} />
           </>
+        )}
+        {isManager && !perms.canDecideAccessRequests && (
+          <Route
+            path={WORKFLOW_PATHS.toApprove}
+            element={<RequestsToApprove as="manager" />}
+          />
         )}
         {perms.canDecideAccessRequests && (
           <>

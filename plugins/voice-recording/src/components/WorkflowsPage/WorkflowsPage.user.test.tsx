@@ -45,18 +45,26 @@ function setup(path: string, api: Record<string, jest.Mock> = {}) {
     createAccessRequest: jest.fn(async (body: any) =>
       makeRequest({ id: 'r9', ...body, caseTitle: 'Desk review' }),
     ),
-    listMyAccessRequests: jest.fn(async () => ({
-      items: [
-        makeRequest({
-          state: 'rejected',
-          decidedBy: 'user:default/alice',
-          decidedAt: '2026-12-05T11:00:00Z',
-          decisionComment: 'Not part of your desk',
-        }),
-        makeRequest({ id: 'r2', caseTitle: 'Desk review', state: 'pending' }),
-      ],
-      total: 2,
-    })),
+    listMyAccessRequests: jest.fn(async (query: any) =>
+      query?.as === 'manager'
+        ? { items: [], total: 0 }
+        : {
+            items: [
+              makeRequest({
+                state: 'rejected',
+                decidedBy: 'user:default/alice',
+                decidedAt: '2026-12-05T11:00:00Z',
+                decisionComment: 'Not part of your desk',
+              }),
+              makeRequest({
+                id: 'r2',
+                caseTitle: 'Desk review',
+                state: 'pending',
+              }),
+            ],
+            total: 2,
+          },
+    ),
     listAccessRequests: jest.fn(async () => {
       throw new Error('not for standard users');
     }),
@@ -187,5 +195,52 @@ describe('WorkflowsPage (standard user)', () => {
     expect(
       within(screen.getByTestId('request-row-r2')).getByTestId('request-state'),
     ).toHaveTextContent('Pending');
+  });
+
+  it("a requester's manager approves the requests of the people they manage", async () => {
+    const waiting = makeRequest({
+      id: 'r7',
+      requesterRef: 'user:default/carol',
+      managerRef: 'user:default/dave',
+    });
+    const managerApproveAccessRequest = jest.fn(async () => ({
+      ...waiting,
+      managerApprovedBy: 'user:default/dave',
+      managerApprovedAt: '2026-12-05T12:00:00Z',
+    }));
+    const api = setup('/voice-recording/workflows/to-approve', {
+      listMyAccessRequests: jest.fn(async (query: any) =>
+        query?.as === 'manager'
+          ? { items: [waiting], total: 1 }
+          : { items: [], total: 0 },
+      ),
+      managerApproveAccessRequest,
+    });
+    const user = userEvent.setup();
+    const row = await screen.findByTestId('request-row-r7');
+    expect(
+      screen.getByRole('tab', { name: 'Requests to approve' }),
+    ).toBeInTheDocument();
+    await waitFor(() =>
+      expect(
+        within(row).getByRole('link', { name: 'Carol Dubois' }),
+      ).toBeInTheDocument(),
+    );
+    await user.click(
+      within(row).getByRole('button', {
+        name: 'Approve request for Client X fraud as manager',
+      }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    await user.click(
+      within(dialog).getByRole('button', { name: 'Approve as manager' }),
+    );
+    await waitFor(() =>
+      expect(managerApproveAccessRequest).toHaveBeenCalledWith('r7', ''),
+    );
+    expect(api.listAccessRequests).not.toHaveBeenCalled();
+    expect(await screen.findByTestId('success-alert')).toHaveTextContent(
+      'approved by you as manager; an admin decides next',
+    );
   });
 });
