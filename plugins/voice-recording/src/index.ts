@@ -34,11 +34,20 @@ export type {
   AuditEntry,
   AuditQuery,
   AuditList,
+  LabelInput,
+  CaseAccessInput,
+  CreateCaseRequest,
+  UpdateCaseRequest,
+  CreateAccessRequest,
+  AccessRequestQuery,
+  AccessRequestList,
+  ConversationLabelsChange,
 } from './api';
 export {
   rootRouteRef,
   numberDetailRouteRef,
   conversationDetailRouteRef,
+  accessRequestRouteRef,
 } from './routes';
 export {
   ANNOTATION_NUMBER,

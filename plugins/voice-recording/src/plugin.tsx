@@ -12,6 +12,7 @@ import { voiceRecordingApiRef } from './api/VoiceRecordingApi';
 import { VoiceRecordingClient } from './api/VoiceRecordingClient';
 import { MOBILE_NUMBER_RESOURCE_TYPE, RECORDED_NUMBER_KIND } from './constants';
 import {
+  accessRequestRouteRef,
   conversationDetailRouteRef,
   numberDetailRouteRef,
   rootRouteRef,
@@ -74,6 +75,7 @@ export const voiceRecordingPlugin = createFrontendPlugin({
     root: rootRouteRef,
     numberDetail: numberDetailRouteRef,
     conversationDetail: conversationDetailRouteRef,
+    accessRequest: accessRequestRouteRef,
   },
   extensions: [
     voiceRecordingApi,
