@@ -42,6 +42,7 @@ import {
 import { Player } from '../Player/Player';
 import { AccessHistory } from './AccessHistory';
 import { ParticipantHistory } from './ParticipantHistory';
+import { ConversationLabels } from './ConversationLabels';
 import { PersonName } from '../PersonName/PersonName';
 import { DataTable, RowTh, Td, Th } from '../ConversationsPage/DataTable';
 
@@ -153,8 +154,9 @@ function ParticipantsTable(props: { participants: ConversationParticipant[] }) {
 }
 
 /**
- * One recorded conversation: metadata, participants, DTMF, quality, the player and,
- * for admins, the MP3 download and the access history.
+ * One recorded conversation: metadata, participants, DTMF, quality, the player, its
+ * labels (add to / remove from a case where allowed) and, for admins, the MP3
+ * download and the access history.
  */
 export function ConversationDetailPage() {
   const { id = '' } = useParams();
@@ -245,6 +247,17 @@ export function ConversationDetailPage() {
             conversation={conversation}
             labels={labels}
             onPlaybackRecorded={() => setHistoryReload(r => r + 1)}
+          />
+        </CardBody>
+      </Card>
+
+      <Card>
+        <CardBody>
+          <ConversationLabels
+            key={conversation.id}
+            conversationId={conversation.id}
+            labels={conversation.labels ?? []}
+            onChanged={() => setHistoryReload(r => r + 1)}
           />
         </CardBody>
       </Card>

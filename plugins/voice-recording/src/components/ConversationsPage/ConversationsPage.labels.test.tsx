@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { configure, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { catalogApiRef, entityRouteRef } from '@backstage/plugin-catalog-react';
@@ -15,6 +15,8 @@ import {
   searchValuesToParams,
 } from './ConversationSearchForm';
 
+// the shared test machine is slow: async queries wait up to 5 s
+configure({ asyncUtilTimeout: 5000 });
 const AT = '2026-12-01T09:00:00Z';
 const CASE_LABEL: Label = {
   id: '11111111-1111-4111-8111-111111111111',
