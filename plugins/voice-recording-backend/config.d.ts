@@ -64,6 +64,13 @@ export interface Config {
        */
       managerApproval?: boolean;
     };
+    fourEyes?: {
+      /**
+       * How long a four-eyes user may open recordings once an observer confirmed their
+       * session, in minutes (1 to 1440). Default: 60.
+       */
+      sessionMinutes?: number;
+    };
     demoData?: {
       /**
        * YAML file with planning models and numbers loaded at startup when the

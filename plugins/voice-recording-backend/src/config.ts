@@ -27,6 +27,8 @@ export interface VoiceRecordingConfig {
   demoDataFile?: string;
   /** voiceRecording.accessRequests.managerApproval (default false). */
   managerApproval: boolean;
+  /** voiceRecording.fourEyes.sessionMinutes (default 60). */
+  fourEyesSessionMinutes: number;
   /** Absolute directory of the local-file recording storage. */
   storageDirectory: string;
 }
@@ -76,6 +78,17 @@ export function readVoiceRecordingConfig(root: Config): VoiceRecordingConfig {
       );
     }
   }
+  const fourEyesSessionMinutes =
+    c?.getOptionalNumber('fourEyes.sessionMinutes') ?? 60;
+  if (
+    !Number.isInteger(fourEyesSessionMinutes) ||
+    fourEyesSessionMinutes < 1 ||
+    fourEyesSessionMinutes > 1440
+  ) {
+    throw new Error(
+      `voiceRecording.fourEyes.sessionMinutes: ${fourEyesSessionMinutes} is not a whole number of minutes from 1 to 1440`,
+    );
+  }
   const http = c?.getOptionalConfig('sms.http');
   return {
     defaultCountry: (
@@ -101,6 +114,7 @@ export function readVoiceRecordingConfig(root: Config): VoiceRecordingConfig {
     demoDataFile: c?.getOptionalString('demoData.file'),
     managerApproval:
       c?.getOptionalBoolean('accessRequests.managerApproval') ?? false,
+    fourEyesSessionMinutes,
     storageDirectory: nodePath.resolve(
       c?.getOptionalString('storage.local.directory') ??
         DEFAULT_STORAGE_DIRECTORY,

@@ -57,6 +57,9 @@ import { AccessRequestNotifier } from './notifiers/AccessRequestNotifier';
 import { CasesService } from './service/cases/CasesService';
 import { AccessRequestsService } from './service/cases/AccessRequestsService';
 import { ManagerResolver } from './service/cases/ManagerResolver';
+import { FourEyesStore } from './database/FourEyesStore';
+import { FourEyesNotifier } from './notifiers/FourEyesNotifier';
+import { FourEyesService } from './service/fourEyes/FourEyesService';
 
 /**
  * The voice-recording backend plugin: recorded numbers, schedules, planning models,
@@ -95,6 +98,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
         events: eventsServiceRef,
         notifications: notificationService,
         catalog: catalogServiceRef,
+        userInfo: coreServices.userInfo,
       },
       async init(deps) {
         const config = readVoiceRecordingConfig(deps.config);
@@ -272,6 +276,26 @@ export const voiceRecordingPlugin = createBackendPlugin({
             await accessRequests.expireDue();
           },
         });
+        // four-eyes users: recordings only during a session an observer confirmed
+        const fourEyes = new FourEyesService({
+          store: new FourEyesStore(knex),
+          audit,
+          userInfo: deps.userInfo,
+          notifier: new FourEyesNotifier(deps.notifications, deps.logger, audit),
+          logger: deps.logger,
+          sessionMinutes: config.fourEyesSessionMinutes,
+        });
+        // sessions past their end are recorded (and audited) as expired; the gate
+        // ignores them already
+        await deps.scheduler.scheduleTask({
+          id: 'voice-recording-expire-four-eyes-sessions',
+          frequency: { minutes: 1 },
+          timeout: { minutes: 1 },
+          initialDelay: { seconds: 30 },
+          fn: async () => {
+            await fourEyes.expireDue();
+          },
+        });
         deps.lifecycle.addShutdownHook(() => conversationsService.close());
         // the <audio> element authenticates with the Backstage user cookie; each
         // route still demands full credentials except the audio one (allowLimitedAccess)
@@ -317,6 +341,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
                 ),
               ),
             },
+            fourEyes: { permissions, fourEyes },
           }),
         );
 

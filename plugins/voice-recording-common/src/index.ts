@@ -13,3 +13,4 @@ export * from './csvCell';
 export * from './settingsRules';
 export * from './conversations';
 export * from './cases';
+export * from './fourEyes';

@@ -142,6 +142,15 @@ export const voiceRecordingAccessRequestDecidePermission = createPermission({
   attributes: { action: 'update' },
 });
 
+/**
+ * Flag users as four-eyes (their access to recordings needs an observer's
+ * confirmation) and clear the flag; list the flagged users (admins).
+ */
+export const voiceRecordingFourEyesManagePermission = createPermission({
+  name: 'voice-recording.four-eyes.manage',
+  attributes: { action: 'update' },
+});
+
 export const voiceRecordingPermissions = [
   voiceRecordingNumberReadPermission,
   voiceRecordingNumberCreatePermission,
@@ -162,6 +171,7 @@ export const voiceRecordingPermissions = [
   voiceRecordingCaseLabelPermission,
   voiceRecordingAccessRequestCreatePermission,
   voiceRecordingAccessRequestDecidePermission,
+  voiceRecordingFourEyesManagePermission,
 ];
 
 /** Permissions a standard user gets unconditionally. */

@@ -30,6 +30,8 @@ import {
   ConversationRoutesOptions,
 } from './conversations/routes';
 import { addCaseRoutes, CaseRoutesOptions } from './cases/routes';
+import { FourEyesPermissions } from './fourEyes/FourEyesPermissions';
+import { addFourEyesRoutes, FourEyesRoutesOptions } from './fourEyes/routes';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import {
   applyPlanningModelSchema,
@@ -58,6 +60,11 @@ export interface RouterOptions {
   conversations?: Omit<ConversationRoutesOptions, 'httpAuth' | 'audit' | 'auditLog'>;
   /** Cases, labels and access requests (docs/api.md "Cases"). */
   cases?: Omit<CaseRoutesOptions, 'httpAuth' | 'audit'>;
+  /**
+   * Four-eyes access (docs/api.md "Four-eyes access"); when given, the conversation and
+   * case routes check their permissions through its gate (FourEyesPermissions).
+   */
+  fourEyes?: Omit<FourEyesRoutesOptions, 'httpAuth' | 'audit'>;
 }
 
 /**
@@ -371,9 +378,24 @@ export async function createRouter(
       );
   });
 
+  // the four-eyes gate: one wrapper of the permission checks of every route that
+  // reads conversations (a flagged user without a confirmed session sees none)
+  const gated = <T extends { permissions: CaseRoutesOptions['permissions'] }>(
+    o: T,
+  ): T =>
+    options.fourEyes
+      ? {
+          ...o,
+          permissions: new FourEyesPermissions(
+            o.permissions,
+            options.fourEyes.fourEyes,
+          ),
+        }
+      : o;
+
   if (options.conversations) {
     addConversationRoutes(router, {
-      ...options.conversations,
+      ...gated(options.conversations),
       httpAuth,
       audit,
       auditLog,
@@ -381,7 +403,11 @@ export async function createRouter(
   }
 
   if (options.cases) {
-    addCaseRoutes(router, { ...options.cases, httpAuth, audit });
+    addCaseRoutes(router, { ...gated(options.cases), httpAuth, audit });
+  }
+
+  if (options.fourEyes) {
+    addFourEyesRoutes(router, { ...options.fourEyes, httpAuth, audit });
   }
 
   // Refused writes (4xx on POST/PUT/PATCH/DELETE) are audited here, once.

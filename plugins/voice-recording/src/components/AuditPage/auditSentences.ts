@@ -72,6 +72,25 @@ function numberTarget(entry: AuditEntry): SentencePart[] {
   ];
 }
 
+/** `confirmed the recordings session of <user> (until …)`. */
+function fourEyesSession(entry: AuditEntry, what: string): SentencePart[] {
+  const user = str(entry.details?.userRef);
+  const until = str(entry.details?.expiresAt);
+  return [
+    text(what),
+    ...(user ? [person(user)] : [text('a user')]),
+    ...(until && entry.action === 'four-eyes-confirm'
+      ? [
+          text(
+            ` until ${DateTime.fromISO(until).toLocaleString(
+              DateTime.DATETIME_MED,
+            )}`,
+          ),
+        ]
+      : []),
+  ];
+}
+
 /** ` (on number +32…)` / ` (on conversation …)` etc.: the target of a generic entry. */
 function anyTarget(entry: AuditEntry): SentencePart[] {
   if (!entry.targetId) return [];
@@ -319,6 +338,34 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
   'access-request-notification': e => [
     ...accessRequest(e, 'sent a notification about the access request'),
   ],
+  // Four-eyes access
+  'four-eyes-set': e => {
+    const observer = str(e.details?.observerRef);
+    return [
+      text('flagged '),
+      ...(e.targetId ? [person(e.targetId)] : [text('a user')]),
+      text(' four-eyes'),
+      ...(observer ? [text(', observed by '), person(observer)] : []),
+    ];
+  },
+  'four-eyes-clear': e => [
+    text('cleared the four-eyes flag of '),
+    ...(e.targetId ? [person(e.targetId)] : [text('a user')]),
+  ],
+  'four-eyes-ask': e => {
+    const observer = str(e.details?.observerRef);
+    return [
+      text('asked for an observer’s confirmation to open recordings'),
+      ...(observer ? [text(' ('), person(observer), text(')')] : []),
+    ];
+  },
+  'four-eyes-confirm': e =>
+    fourEyesSession(e, 'confirmed the recordings session of '),
+  'four-eyes-reject': e =>
+    fourEyesSession(e, 'rejected the recordings session of '),
+  'four-eyes-expire': e =>
+    fourEyesSession(e, 'recorded the end of the recordings session of '),
+  'four-eyes-notification': () => [text('sent a four-eyes notification')],
   // Access
   'permission-denied': e => {
     const d = e.details ?? {};
@@ -438,6 +485,12 @@ export const AUDIT_ACTION_GROUPS: Array<{
       { action: 'access-request-reject', label: 'Access request rejected' },
       { action: 'access-request-revoke', label: 'Access revoked' },
       { action: 'access-request-expire', label: 'Access request expired' },
+      { action: 'four-eyes-set', label: 'Four-eyes flag set' },
+      { action: 'four-eyes-clear', label: 'Four-eyes flag cleared' },
+      { action: 'four-eyes-ask', label: 'Four-eyes confirmation asked' },
+      { action: 'four-eyes-confirm', label: 'Four-eyes session confirmed' },
+      { action: 'four-eyes-reject', label: 'Four-eyes session rejected' },
+      { action: 'four-eyes-expire', label: 'Four-eyes session ended' },
     ],
   },
   {
@@ -455,6 +508,10 @@ export const AUDIT_ACTION_GROUPS: Array<{
       {
         action: 'access-request-notification',
         label: 'Access request notified',
+      },
+      {
+        action: 'four-eyes-notification',
+        label: 'Four-eyes notification sent',
       },
     ],
   },

@@ -1,0 +1,491 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import {
+  BackstageCredentials,
+  coreServices,
+  createServiceFactory,
+  PermissionsService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  NotificationSendOptions,
+  notificationService,
+} from '@backstage/plugin-notifications-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { Conversation } from '@mvr/plugin-voice-recording-common';
+import {
+  LocalFileBlobStore,
+  OggOpusWriter,
+  VoiceRecordingPolicyHandler,
+} from '@mvr/plugin-voice-recording-node';
+import { Knex } from 'knex';
+import request from 'supertest';
+import { voiceRecordingPlugin } from '../../plugin';
+import { ConversationSearchStore } from '../../database/ConversationSearchStore';
+import { AUDIO_DECISION_TTL_MS } from '../conversations/routes';
+
+jest.setTimeout(180_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+const ref = (name: string) => `user:default/${name}`;
+const ALICE = ref('alice'); // admin, flags victor
+const VICTOR = ref('victor'); // admin (download, export), flagged four-eyes
+const OLGA = ref('olga'); // member of the observer group
+const PAUL = ref('paul'); // not an observer
+const ZOE = ref('zoe'); // the recorded user
+const OBSERVERS = 'group:default/observers';
+
+const GROUPS: Record<string, string[]> = {
+  [ALICE]: ['group:default/compliance'],
+  [VICTOR]: ['group:default/compliance', OBSERVERS],
+  [OLGA]: [OBSERVERS],
+};
+const ownership = (user: string) => [user, ...(GROUPS[user] ?? [])];
+
+/** The suite's real policy (VoiceRecordingPolicyHandler), with the users' groups. */
+const policy = new VoiceRecordingPolicyHandler({
+  adminGroups: ['group:default/compliance'],
+});
+const decide = (permission: any, credentials: BackstageCredentials) => {
+  const userEntityRef = (credentials.principal as any).userEntityRef;
+  return policy.handle({ permission }, {
+    credentials,
+    info: { userEntityRef, ownershipEntityRefs: ownership(userEntityRef) },
+  } as any);
+};
+
+const permissionsFactory = createServiceFactory({
+  service: coreServices.permissions,
+  deps: {},
+  factory: (): PermissionsService => ({
+    async authorize(requests, { credentials }) {
+      return Promise.all(
+        requests.map(async r => ({
+          result:
+            (await decide(r.permission, credentials))?.result ===
+            AuthorizeResult.ALLOW
+              ? AuthorizeResult.ALLOW
+              : AuthorizeResult.DENY,
+        })),
+      ) as any;
+    },
+    async authorizeConditional(queries, { credentials }) {
+      return Promise.all(
+        queries.map(q => decide(q.permission, credentials)),
+      ) as any;
+    },
+  }),
+});
+
+/** The sign-in's ownership refs (the user and their groups). */
+const userInfoFactory = createServiceFactory({
+  service: coreServices.userInfo,
+  deps: {},
+  factory: (): UserInfoService => ({
+    async getUserInfo(credentials) {
+      const userEntityRef = (credentials.principal as any).userEntityRef;
+      return { userEntityRef, ownershipEntityRefs: ownership(userEntityRef) };
+    },
+  }),
+});
+
+const sent: NotificationSendOptions[] = [];
+
+function tone(seconds: number, rate = 8000): Int16Array {
+  const out = new Int16Array(seconds * rate * 2);
+  for (let i = 0; i < seconds * rate; i++) {
+    out[i * 2] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate));
+    out[i * 2 + 1] = Math.round(
+      4000 * Math.sin((2 * Math.PI * 660 * i) / rate),
+    );
+  }
+  return out;
+}
+
+function conv(
+  startedAt: string,
+  extra: Partial<Conversation> = {},
+): Conversation {
+  const now = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    sipCallId: `test-${randomUUID()}`,
+    participants: [],
+    metadata: {},
+    dtmf: [],
+    state: 'finished',
+    captureSource: 'test',
+    createdAt: now,
+    updatedAt: now,
+    direction: 'outgoing',
+    durationMs: 3_000,
+    number: '+32470999000',
+    userRef: ZOE,
+    otherParty: '+32475111222',
+    startedAt,
+    ...extra,
+  };
+}
+
+/** Only `Date` is faked: the clock the four-eyes sessions are read at. */
+const fakeDateOnly = () =>
+  jest.useFakeTimers({
+    now: Date.now(),
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'requestAnimationFrame',
+      'cancelAnimationFrame',
+      'requestIdleCallback',
+      'cancelIdleCallback',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
+  });
+const advance = (ms: number) => jest.setSystemTime(Date.now() + ms);
+
+describe.each(databases.eachSupportedId())(
+  'four-eyes access on %s',
+  databaseId => {
+    let knex: Knex;
+    let app: any;
+    let stop: () => Promise<void>;
+    let storageDir: string;
+    const calls: Conversation[] = [];
+    const api = '/api/voice-recording';
+    const as = (who: string) => ({
+      Authorization: mockCredentials.user.header(who),
+    });
+    const get = (who: string, url: string) =>
+      request(app).get(`${api}${url}`).set(as(who));
+    const post = (who: string, url: string, body: object = {}) =>
+      request(app).post(`${api}${url}`).set(as(who)).send(body);
+    const actions = async (action: string) =>
+      knex('vr_audit_log').where({ action }).orderBy('at');
+    const binary = (r: request.Test) =>
+      r.buffer(true).parse((stream, cb) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+
+    const isAudio = (r: request.Response) =>
+      /^audio\//.test(String(r.headers['content-type'])) && r.body.length > 0;
+
+    /** What `who` gets from each conversation endpoint (status, and what it showed). */
+    const everyEndpoint = async (who: string) => {
+      // past the audio route's reuse of a permission decision (AUDIO_DECISION_TTL_MS)
+      advance(AUDIO_DECISION_TTL_MS + 1);
+      const id = calls[0].id;
+      const list = await get(who, '/conversations');
+      const detail = await get(who, `/conversations/${id}`);
+      const audio = await binary(get(who, `/conversations/${id}/audio`));
+      const waveform = await get(who, `/conversations/${id}/waveform`);
+      const playback = await post(who, `/conversations/${id}/playback`, {
+        format: 'ogg',
+      });
+      const download = await binary(get(who, `/conversations/${id}/download`));
+      const exportAll = await binary(
+        request(app).post(`${api}/conversations/export`).set(as(who)).send({}),
+      );
+      const exportIds = await binary(
+        request(app)
+          .post(`${api}/conversations/export`)
+          .set(as(who))
+          .send({ ids: calls.map(c => c.id) }),
+      );
+      let manifestIds: string[] = [];
+      if (exportIds.status === 200) {
+        const dir = mkdtempSync(path.join(tmpdir(), 'vr-4eyes-zip-'));
+        try {
+          writeFileSync(path.join(dir, 'x.zip'), exportIds.body);
+          manifestIds = JSON.parse(
+            execFileSync(
+              'unzip',
+              ['-p', path.join(dir, 'x.zip'), 'manifest.json'],
+              {
+                encoding: 'utf8',
+              },
+            ),
+          ).conversations.map((c: any) => c.id);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+      return {
+        list: [list.status, list.body.items?.length, list.body.total],
+        detail: detail.status,
+        audio: [audio.status, isAudio(audio)],
+        waveform: waveform.status,
+        playback: playback.status,
+        download: [download.status, isAudio(download)],
+        export: [
+          exportAll.status,
+          exportAll.headers['x-voice-recording-count'],
+          exportIds.headers['x-voice-recording-not-exported'],
+          manifestIds.sort(),
+        ],
+      };
+    };
+    const NOTHING = {
+      list: [200, 0, 0],
+      detail: 404,
+      audio: [404, false],
+      waveform: 404,
+      playback: 404,
+      download: [404, false],
+      export: [200, '0', '2', []],
+    };
+    const everything = () => ({
+      list: [200, 2, 2],
+      detail: 200,
+      audio: [200, true],
+      waveform: 200,
+      playback: 204,
+      download: [200, true],
+      export: [200, '2', '0', calls.map(c => c.id).sort()],
+    });
+
+    beforeAll(async () => {
+      knex = await databases.init(databaseId);
+      storageDir = mkdtempSync(path.join(tmpdir(), 'vr-4eyes-test-'));
+      const backend = await startTestBackend({
+        features: [
+          voiceRecordingPlugin,
+          mockServices.database.factory({ knex }),
+          mockServices.rootConfig.factory({
+            data: {
+              voiceRecording: {
+                storage: { local: { directory: storageDir } },
+                fourEyes: { sessionMinutes: 30 },
+              },
+            },
+          }),
+          permissionsFactory,
+          userInfoFactory,
+          catalogServiceMock.factory({ entities: [] }),
+          mockServices.events.mock().factory,
+          createServiceFactory({
+            service: notificationService,
+            deps: {},
+            factory: () => ({
+              send: async (n: NotificationSendOptions) => {
+                sent.push(n);
+              },
+            }),
+          }),
+        ] as any,
+      });
+      app = backend.server;
+      stop = () => backend.stop();
+
+      const blobs = new LocalFileBlobStore(storageDir, { minFreeBytes: 0 });
+      const writer = new OggOpusWriter({ sampleRate: 8000, channels: 2 });
+      const ogg = Buffer.concat([...writer.write(tone(3)), ...writer.end()]);
+      const stored = await blobs.put('recordings/test/call.opus', ogg, {
+        contentType: 'audio/ogg; codecs=opus',
+      });
+      const audio = {
+        storageKey: stored.key,
+        sha256: stored.sha256,
+        bytes: stored.size,
+        format: 'audio/ogg; codecs=opus',
+      };
+      calls.push(conv('2026-03-01T09:30:00.000Z', audio));
+      calls.push(conv('2026-03-02T09:30:00.000Z', audio));
+      await new ConversationSearchStore(knex).insertFinished(calls);
+      fakeDateOnly();
+    });
+
+    afterAll(async () => {
+      jest.useRealTimers();
+      await stop?.();
+      rmSync(storageDir, { recursive: true, force: true });
+    });
+
+    it('lets admins flag a user with an observer, audited; not the user as their own observer', async () => {
+      expect((await get(VICTOR, '/me/four-eyes')).body).toEqual({
+        required: false,
+        access: true,
+        sessionMinutes: 30,
+      });
+      expect(await everyEndpoint(VICTOR)).toEqual(everything());
+
+      // standard users may not manage the flags
+      const refused = await request(app)
+        .put(`${api}/four-eyes/users`)
+        .set(as(OLGA))
+        .send({ userRef: VICTOR, observerRef: OBSERVERS });
+      expect(refused.status).toBe(403);
+      expect((await get(OLGA, '/four-eyes/users')).status).toBe(403);
+
+      const self = await request(app)
+        .put(`${api}/four-eyes/users`)
+        .set(as(ALICE))
+        .send({ userRef: VICTOR, observerRef: 'Victor' });
+      expect(self.status).toBe(400);
+      expect(self.body.error.message).toMatch(
+        /observerRef: .*other than the user/,
+      );
+      const bad = await request(app)
+        .put(`${api}/four-eyes/users`)
+        .set(as(ALICE))
+        .send({ userRef: 'group:default/observers', observerRef: OBSERVERS });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toMatch(/^userRef: /);
+
+      const set = await request(app)
+        .put(`${api}/four-eyes/users`)
+        .set(as(ALICE))
+        .send({ userRef: 'victor', observerRef: 'group:default/Observers' });
+      expect(set.status).toBe(200);
+      expect(set.body).toMatchObject({
+        userRef: VICTOR,
+        observerRef: OBSERVERS,
+        setBy: ALICE,
+      });
+      expect((await get(ALICE, '/four-eyes/users')).body.items).toEqual([
+        expect.objectContaining({ userRef: VICTOR, observerRef: OBSERVERS }),
+      ]);
+      const audited = await actions('four-eyes-set');
+      expect(audited.map(r => [r.actor_ref, r.target_id])).toEqual([
+        [ALICE, VICTOR],
+      ]);
+    });
+
+    it('reveals nothing to the flagged user before an observer confirms', async () => {
+      expect((await get(VICTOR, '/me/four-eyes')).body).toEqual({
+        required: true,
+        observerRef: OBSERVERS,
+        access: false,
+        sessionMinutes: 30,
+      });
+      expect(await everyEndpoint(VICTOR)).toEqual(NOTHING);
+      // others are not affected
+      expect((await get(ALICE, '/conversations')).body.total).toBe(2);
+    });
+
+    it('lets the user ask; the observer group is notified; the user and a non-observer cannot confirm', async () => {
+      const asked = await post(VICTOR, '/me/four-eyes/sessions');
+      expect(asked.status).toBe(201);
+      expect(asked.body).toMatchObject({
+        userRef: VICTOR,
+        observerRef: OBSERVERS,
+        state: 'pending',
+      });
+      const id = asked.body.id;
+      expect(sent.at(-1)).toMatchObject({
+        recipients: { type: 'entity', entityRef: OBSERVERS },
+        payload: { link: `/voice-recording/four-eyes?session=${id}` },
+      });
+      expect((await actions('four-eyes-ask')).map(r => r.target_id)).toEqual([
+        id,
+      ]);
+      expect((await get(VICTOR, '/me/four-eyes')).body).toMatchObject({
+        access: false,
+        session: { id, state: 'pending' },
+      });
+
+      // victor is in the observer group himself: still not his own observer
+      expect((await get(VICTOR, '/four-eyes/sessions')).body.items).toEqual([]);
+      const own = await post(VICTOR, `/four-eyes/sessions/${id}/confirm`);
+      expect(own.status).toBe(403);
+      const stranger = await post(PAUL, `/four-eyes/sessions/${id}/confirm`);
+      expect(stranger.status).toBe(403);
+      expect((await get(PAUL, `/four-eyes/sessions/${id}`)).status).toBe(404);
+      expect((await get(PAUL, '/four-eyes/sessions')).body.items).toEqual([]);
+      const denied = await knex('vr_audit_log')
+        .where({ action: 'permission-denied', target_id: id })
+        .orderBy('at');
+      expect(denied.map(r => r.actor_ref)).toEqual([VICTOR, PAUL]);
+      expect(await everyEndpoint(VICTOR)).toEqual(NOTHING);
+
+      // olga, a member of the observer group, rejects: still nothing
+      expect((await get(OLGA, '/four-eyes/sessions')).body.items).toEqual([
+        expect.objectContaining({ id, userRef: VICTOR }),
+      ]);
+      const rejected = await post(OLGA, `/four-eyes/sessions/${id}/reject`);
+      expect(rejected.status).toBe(200);
+      expect(rejected.body).toMatchObject({
+        state: 'rejected',
+        decidedBy: OLGA,
+      });
+      expect((await actions('four-eyes-reject')).map(r => r.actor_ref)).toEqual(
+        [OLGA],
+      );
+      expect(sent.at(-1)).toMatchObject({
+        recipients: { entityRef: VICTOR },
+      });
+      expect(
+        (await post(OLGA, `/four-eyes/sessions/${id}/confirm`)).status,
+      ).toBe(409);
+      expect(await everyEndpoint(VICTOR)).toEqual(NOTHING);
+    });
+
+    it('opens every endpoint once an observer confirms, for the configured period, then reveals nothing again', async () => {
+      const asked = await post(VICTOR, '/me/four-eyes/sessions');
+      const id = asked.body.id;
+      const confirmed = await post(OLGA, `/four-eyes/sessions/${id}/confirm`);
+      expect(confirmed.status).toBe(200);
+      expect(confirmed.body).toMatchObject({
+        state: 'confirmed',
+        decidedBy: OLGA,
+      });
+      expect(Date.parse(confirmed.body.expiresAt) - Date.now()).toBe(
+        30 * 60_000,
+      );
+      expect(
+        (await actions('four-eyes-confirm')).map(r => r.target_id),
+      ).toEqual([id]);
+      expect((await get(VICTOR, '/me/four-eyes')).body).toMatchObject({
+        access: true,
+        session: { id, state: 'confirmed' },
+      });
+      expect(await everyEndpoint(VICTOR)).toEqual(everything());
+
+      // 29 minutes later, still open; at 30 minutes, closed
+      advance(29 * 60_000 - 2 * (AUDIO_DECISION_TTL_MS + 1));
+      expect((await get(VICTOR, '/conversations')).body.total).toBe(2);
+      advance(90_000);
+      expect(await everyEndpoint(VICTOR)).toEqual(NOTHING);
+      expect((await get(VICTOR, '/me/four-eyes')).body).toMatchObject({
+        access: false,
+        session: { id, state: 'expired' },
+      });
+      const expired = await actions('four-eyes-expire');
+      expect(expired.map(r => r.target_id)).toEqual([id]);
+    });
+
+    it('lets admins clear the flag, audited', async () => {
+      const res = await request(app)
+        .delete(`${api}/four-eyes/users/${encodeURIComponent(VICTOR)}`)
+        .set(as(ALICE));
+      expect(res.status).toBe(204);
+      expect((await actions('four-eyes-clear')).map(r => r.target_id)).toEqual([
+        VICTOR,
+      ]);
+      expect(await everyEndpoint(VICTOR)).toEqual(everything());
+      const again = await request(app)
+        .delete(`${api}/four-eyes/users/${encodeURIComponent(VICTOR)}`)
+        .set(as(ALICE));
+      expect(again.status).toBe(404);
+    });
+  },
+);
