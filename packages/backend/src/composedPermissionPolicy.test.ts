@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TestDatabases } from '@backstage/backend-test-utils';
+import { voiceRecordingCaseLabelPermission } from '@mvr/plugin-voice-recording-common';
 import { permissionModuleHostPortalPolicy } from './__testUtils__/HostPortalPolicy';
 import {
   ALICE,
@@ -318,6 +319,50 @@ describe.each(databases.eachSupportedId())(
       expect(
         (await vr(CAROL, 'GET', `/conversations/${bobsCall}/download`)).status,
       ).toBe(403);
+
+      // the portal's call page asks the permission backend, case by case, whether to
+      // offer "Add to case" / "Remove from case" (case.label on the case): decided by
+      // the suite's rules on the case as loaded by the voice-recording backend
+      const mayLabel = async (as: string) => {
+        const res = await backend.call(
+          as,
+          'POST',
+          '/api/permission/authorize',
+          {
+            items: [
+              {
+                id: randomUUID(),
+                permission: voiceRecordingCaseLabelPermission,
+                resourceRef: caseId,
+              },
+            ],
+          },
+        );
+        expect(res.status).toBe(200);
+        return res.json.items[0].result;
+      };
+      expect(await mayLabel(ALICE)).toBe('ALLOW');
+      expect(await mayLabel(CAROL)).toBe('DENY');
+      const labelRequest = await vr(CAROL, 'POST', '/access-requests', {
+        caseId,
+        reason: 'to sort the calls of client Z',
+        rights: ['label'],
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      });
+      expect(
+        (
+          await vr(
+            ALICE,
+            'POST',
+            `/access-requests/${labelRequest.json.id}/approve`,
+            {
+              comment: 'ok',
+            },
+          )
+        ).json.state,
+      ).toBe('approved');
+      expect(await mayLabel(CAROL)).toBe('ALLOW');
+      expect(await mayLabel(ERIN)).toBe('DENY');
 
       // revoked: gone at once
       const revoked = await vr(
