@@ -136,4 +136,28 @@ describe.each(
     const verdicts = await rb.knex('vr_conversations').whereNotNull('quality_verdict').select('quality_verdict').count('* as n').groupBy('quality_verdict');
     expect(Object.fromEntries(verdicts.map((v: any) => [v.quality_verdict, Number(v.n)]))).toEqual({ ok: 1, warning: 1, failed: 3 });
   });
+
+  it('6 s of RTP lost at a stretch on one stream: rtp-gap (with the loss it brings)', async () => {
+    const nine = (pcm: Uint8Array) => {
+      const out = new Uint8Array(9 * 8000);
+      for (let i = 0; i < out.length; i++) out[i] = pcm[i % pcm.length];
+      return out;
+    };
+    // packets 100..399 of the recorded party's stream (2 s to 8 s) never arrive
+    const outage = new Set(Array.from({ length: 300 }, (_, i) => 100 + i));
+    const c = await src.invite({ sdp: twoStreamOffer(), metadata: twoPartyMetadata() });
+    expect(c.response!.status).toBe(200);
+    await Promise.all([
+      streamRtp({ port: c.mediaPorts[0], payload: nine(recordedSpeech()), payloadType: 8, drop: outage }),
+      streamRtp({ port: c.mediaPorts[1], payload: nine(otherSpeech()), payloadType: 8 }),
+    ]);
+    await new Promise(r => setTimeout(r, 200));
+    expect((await src.bye(c)).status).toBe(200);
+    const row = await finishedConversation(rb.knex, c.callId);
+    const check = JSON.parse(row.quality_check);
+    expect(check.reasons.map((r: any) => `${r.code}:${r.severity}`)).toEqual(['packet-loss:failed', 'rtp-gap:warning']);
+    expect(check.longestGapMs).toBe(6000);
+    expect(check.reasons[1].text).toBe('RTP gap: 6.0 s without packets on a stream (warning from 5 s)');
+    expect(row.quality_verdict).toBe('failed');
+  });
 });
