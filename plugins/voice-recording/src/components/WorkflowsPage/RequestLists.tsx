@@ -1,6 +1,14 @@
 import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { Alert, Button, Flex, Select, Skeleton, Text } from '@backstage/ui';
+import {
+  Alert,
+  Button,
+  Flex,
+  Select,
+  Skeleton,
+  TablePagination,
+  Text,
+} from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import {
   ACCESS_REQUEST_STATES,
@@ -14,15 +22,28 @@ import { Decision, DecisionDialog, decisionDoneText } from './DecisionDialog';
 import { RequestsTable } from './WorkflowTables';
 import { STATE_LABELS } from './requestText';
 
-/** How many requests one list shows (the newest first). */
-export const PAGE_SIZE = 100;
+/** How many requests one page of a list shows (the newest first). */
+export const PAGE_SIZE = 50;
 
-function TotalNote(props: { shown: number; total: number }) {
-  if (props.total <= props.shown) return null;
+/** Previous / next pages of a request list (BUI pagination), when there are several. */
+function Pager(props: {
+  page: number;
+  total: number;
+  onPage: (page: number) => void;
+}) {
+  if (props.total <= PAGE_SIZE) return null;
   return (
-    <Text as="p" variant="body-small" color="secondary">
-      Showing the {props.shown} newest of {props.total} requests.
-    </Text>
+    <TablePagination
+      pageSize={PAGE_SIZE}
+      pageSizeOptions={[]}
+      showPageSizeOptions={false}
+      offset={props.page * PAGE_SIZE}
+      totalCount={props.total}
+      hasPreviousPage={props.page > 0}
+      hasNextPage={(props.page + 1) * PAGE_SIZE < props.total}
+      onPreviousPage={() => props.onPage(Math.max(0, props.page - 1))}
+      onNextPage={() => props.onPage(props.page + 1)}
+    />
   );
 }
 
@@ -64,9 +85,11 @@ function useDecision(onChanged: () => void) {
 /** Workflows → My requests: the caller's requests, their state and decision. */
 export function MyRequests() {
   const api = useApi(voiceRecordingApiRef);
+  const [page, setPage] = useState(0);
   const list = useAsyncRetry(
-    () => api.listMyAccessRequests({ limit: PAGE_SIZE }),
-    [api],
+    () =>
+      api.listMyAccessRequests({ limit: PAGE_SIZE, offset: page * PAGE_SIZE }),
+    [api, page],
   );
   if (list.loading && !list.value)
     return <Skeleton width="100%" height={120} />;
@@ -81,7 +104,7 @@ export function MyRequests() {
         columns={['case', 'rights', 'reason', 'expiresAt', 'state', 'decision']}
         empty="You have not requested access to any case."
       />
-      <TotalNote shown={items.length} total={list.value?.total ?? 0} />
+      <Pager page={page} total={list.value?.total ?? 0} onPage={setPage} />
     </Flex>
   );
 }
@@ -96,17 +119,17 @@ export function MyRequests() {
 export function RequestsToApprove(props: { as?: 'admin' | 'manager' }) {
   const api = useApi(voiceRecordingApiRef);
   const asManager = props.as === 'manager';
-  const list = useAsyncRetry(
-    () =>
-      asManager
-        ? api.listMyAccessRequests({
-            as: 'manager',
-            state: 'pending',
-            limit: PAGE_SIZE,
-          })
-        : api.listAccessRequests({ state: 'pending', limit: PAGE_SIZE }),
-    [api, asManager],
-  );
+  const [page, setPage] = useState(0);
+  const list = useAsyncRetry(() => {
+    const query = {
+      state: 'pending' as const,
+      limit: PAGE_SIZE,
+      offset: page * PAGE_SIZE,
+    };
+    return asManager
+      ? api.listMyAccessRequests({ ...query, as: 'manager' })
+      : api.listAccessRequests(query);
+  }, [api, asManager, page]);
   const decision = useDecision(list.retry);
   const items = (list.value?.items ?? []).filter(
     r => !asManager || awaitsManager(r),
@@ -169,7 +192,7 @@ export function RequestsToApprove(props: { as?: 'admin' | 'manager' }) {
           }
         />
       )}
-      <TotalNote shown={items.length} total={list.value?.total ?? 0} />
+      <Pager page={page} total={list.value?.total ?? 0} onPage={setPage} />
       {decision.dialog}
     </Flex>
   );
@@ -181,9 +204,15 @@ const ANY = 'any';
 export function AllRequests() {
   const api = useApi(voiceRecordingApiRef);
   const [state, setState] = useState<AccessRequestState | undefined>();
+  const [page, setPage] = useState(0);
   const list = useAsyncRetry(
-    () => api.listAccessRequests({ state, limit: PAGE_SIZE }),
-    [api, state],
+    () =>
+      api.listAccessRequests({
+        state,
+        limit: PAGE_SIZE,
+        offset: page * PAGE_SIZE,
+      }),
+    [api, state, page],
   );
   const decision = useDecision(list.retry);
   const items = list.value?.items ?? [];
@@ -193,11 +222,12 @@ export function AllRequests() {
         <Select
           label="State"
           value={state ?? ANY}
-          onChange={key =>
+          onChange={key => {
+            setPage(0);
             setState(
               key === ANY || !key ? undefined : (key as AccessRequestState),
-            )
-          }
+            );
+          }}
           options={[
             { value: ANY, label: 'Any' },
             ...ACCESS_REQUEST_STATES.map(s => ({
@@ -240,7 +270,7 @@ export function AllRequests() {
           }
         />
       )}
-      <TotalNote shown={items.length} total={list.value?.total ?? 0} />
+      <Pager page={page} total={list.value?.total ?? 0} onPage={setPage} />
       {decision.dialog}
     </Flex>
   );

@@ -203,4 +203,23 @@ describe('WorkflowsPage (admin)', () => {
       ),
     );
   });
+
+  it('All requests pages through many requests', async () => {
+    const api = setup('/voice-recording/workflows/all-requests', {
+      listAccessRequests: jest.fn(async (query: any) => ({
+        items: [makeRequest({ id: `p${query.offset ?? 0}`, state: 'expired' })],
+        total: 120,
+      })),
+    });
+    const user = userEvent.setup();
+    expect(await screen.findByTestId('request-row-p0')).toBeInTheDocument();
+    expect(api.listAccessRequests).toHaveBeenLastCalledWith(
+      expect.objectContaining({ limit: 50, offset: 0 }),
+    );
+    await user.click(screen.getByRole('button', { name: /next/i }));
+    expect(await screen.findByTestId('request-row-p50')).toBeInTheDocument();
+    expect(api.listAccessRequests).toHaveBeenLastCalledWith(
+      expect.objectContaining({ limit: 50, offset: 50 }),
+    );
+  });
 });
