@@ -13,6 +13,9 @@ import {
   ConversationLabel,
   ConversationDirection,
   ConversationState,
+  FourEyesFlag,
+  FourEyesSession,
+  FourEyesStatus,
   Label,
   NumberSettings,
   NumberStatus,
@@ -345,6 +348,19 @@ export interface VoiceRecordingApi {
     comment: string,
   ): Promise<AccessRequest>;
   revokeAccessRequest(id: string, comment?: string): Promise<AccessRequest>;
+
+  /** Whether the caller needs an observer's confirmation to open recordings. */
+  getFourEyesStatus(): Promise<FourEyesStatus>;
+  /** The flagged caller asks their observer for a session. */
+  askFourEyesConfirmation(): Promise<FourEyesSession>;
+  /** The pending sessions the caller may confirm as an observer. */
+  listFourEyesConfirmations(): Promise<{ items: FourEyesSession[] }>;
+  confirmFourEyesSession(id: string): Promise<FourEyesSession>;
+  rejectFourEyesSession(id: string): Promise<FourEyesSession>;
+  /** The users flagged four-eyes (admins: `four-eyes.manage`). */
+  listFourEyesUsers(): Promise<{ items: FourEyesFlag[] }>;
+  setFourEyesUser(userRef: string, observerRef: string): Promise<FourEyesFlag>;
+  clearFourEyesUser(userRef: string): Promise<void>;
 }
 
 export const voiceRecordingApiRef = createApiRef<VoiceRecordingApi>().with({

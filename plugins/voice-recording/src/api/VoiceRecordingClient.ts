@@ -3,6 +3,9 @@ import type {
   AccessRequest,
   Case,
   CaseStatus,
+  FourEyesFlag,
+  FourEyesSession,
+  FourEyesStatus,
   Label,
   PlanningModel,
   RecordedNumberWithStatus,
@@ -452,6 +455,46 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
 
   revokeAccessRequest(id: string, comment?: string): Promise<AccessRequest> {
     return this.decide(id, 'revoke', comment);
+  }
+
+  getFourEyesStatus(): Promise<FourEyesStatus> {
+    return this.json('/me/four-eyes');
+  }
+
+  askFourEyesConfirmation(): Promise<FourEyesSession> {
+    return this.send('POST', '/me/four-eyes/sessions');
+  }
+
+  listFourEyesConfirmations(): Promise<{ items: FourEyesSession[] }> {
+    return this.json('/four-eyes/sessions');
+  }
+
+  confirmFourEyesSession(id: string): Promise<FourEyesSession> {
+    return this.send(
+      'POST',
+      `/four-eyes/sessions/${encodeURIComponent(id)}/confirm`,
+    );
+  }
+
+  rejectFourEyesSession(id: string): Promise<FourEyesSession> {
+    return this.send(
+      'POST',
+      `/four-eyes/sessions/${encodeURIComponent(id)}/reject`,
+    );
+  }
+
+  listFourEyesUsers(): Promise<{ items: FourEyesFlag[] }> {
+    return this.json('/four-eyes/users');
+  }
+
+  setFourEyesUser(userRef: string, observerRef: string): Promise<FourEyesFlag> {
+    return this.send('PUT', '/four-eyes/users', { userRef, observerRef });
+  }
+
+  async clearFourEyesUser(userRef: string): Promise<void> {
+    await this.request(`/four-eyes/users/${encodeURIComponent(userRef)}`, {
+      method: 'DELETE',
+    });
   }
 
   private decide(
