@@ -145,6 +145,34 @@ describe('conversation search in the URL', () => {
     );
   });
 
+  it('exports the search with its label and case filters (the manifest names the labels)', async () => {
+    (URL as any).createObjectURL = jest.fn(() => 'blob:zip');
+    (URL as any).revokeObjectURL = jest.fn();
+    const listConversations = jest.fn(async () => ({
+      items: [makeConversationSummary({ id: 'c1' })],
+      total: 1,
+    }));
+    const exportConversations = jest.fn(async () => ({
+      blob: new Blob(['zip']),
+      fileName: 'conversations.zip',
+    }));
+    renderPage(listConversations, {
+      query: 'label=l1&case=k1&direction=incoming',
+      exportConversations,
+    });
+    await screen.findByTestId('conversation-row-c1', {}, { timeout: 5000 });
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Export selection (ZIP)' }),
+    );
+    await waitFor(() =>
+      expect(exportConversations).toHaveBeenCalledWith({
+        label: 'l1',
+        case: 'k1',
+        direction: 'incoming',
+      }),
+    );
+  });
+
   it('exports exactly the ticked calls, across pages', async () => {
     (URL as any).createObjectURL = jest.fn(() => 'blob:zip');
     (URL as any).revokeObjectURL = jest.fn();
