@@ -119,6 +119,14 @@ describe('labels and cases in the conversation list', () => {
     );
     const chips = within(row).getAllByTestId('label-chip');
     expect(chips.map(c => c.textContent)).toEqual(['Client X', 'Training']);
+    // a case's chip names its case (once the cases are loaded)
+    await waitFor(() =>
+      expect(chips[0]).toHaveAttribute(
+        'title',
+        'Client X (case Client X complaint)',
+      ),
+    );
+    expect(chips[1]).toHaveAttribute('title', 'Training');
     expect(chips.map(c => c.getAttribute('data-colour'))).toEqual([
       '#000080',
       '#ffeb3b',

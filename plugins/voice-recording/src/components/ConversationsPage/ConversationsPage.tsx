@@ -108,7 +108,11 @@ export function ConversationsPage() {
       api.listLabels(),
       api.listCases(),
     ]);
-    return { labels: labels.items, cases: cases.items };
+    return {
+      labels: labels.items,
+      cases: cases.items,
+      caseTitles: new Map(cases.items.map(c => [c.id, c.title])),
+    };
   }, [api]);
 
   const { value, loading, error } = useAsync(
@@ -240,6 +244,7 @@ export function ConversationsPage() {
           </Text>
           <ConversationsTable
             items={results.items}
+            caseTitles={choices?.caseTitles}
             sort={sort}
             onSort={column => {
               setSort(nextSort(sort, column));

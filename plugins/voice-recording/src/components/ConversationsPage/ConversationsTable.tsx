@@ -69,6 +69,8 @@ export function ConversationsTable(props: {
   /** Ticked ids (with onTick: a checkbox column, to export the ticked calls). */
   selected?: ReadonlySet<string>;
   onTick?: (ids: string[], ticked: boolean) => void;
+  /** Case titles by case id: a case's label chip names its case (tooltip, assistive technology). */
+  caseTitles?: ReadonlyMap<string, string>;
 }) {
   const { selected, onTick } = props;
   const tickable = Boolean(selected && onTick);
@@ -187,7 +189,15 @@ export function ConversationsTable(props: {
                       }}
                     >
                       {item.labels.map(l => (
-                        <LabelChip key={l.id} label={l} />
+                        <LabelChip
+                          key={l.id}
+                          label={l}
+                          description={
+                            l.caseId && props.caseTitles?.get(l.caseId)
+                              ? `case ${props.caseTitles.get(l.caseId)}`
+                              : undefined
+                          }
+                        />
                       ))}
                     </span>
                   ) : null}
