@@ -6,6 +6,7 @@ import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { responseError } from '../../testUtils/fixtures';
 import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
 import { makeCase, makeLabel } from '../../testUtils/cases';
+import { rootRouteRef } from '../../routes';
 import { CasesPage } from './CasesPage';
 
 // The machine running CI is shared: give the debounced catalog search time.
@@ -43,7 +44,7 @@ function setup(api: Record<string, jest.Mock> = {}) {
       [voiceRecordingApiRef, mock],
       mockApis.permission({ authorize: ALLOW }),
     ],
-    mountedRoutes: catalogRoutes,
+    mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
   });
   return mock;
 }
@@ -64,6 +65,14 @@ describe('CasesPage', () => {
     );
     expect(row).toHaveTextContent(
       'List: None · Play back: Selected users and groups · Label: Owner only',
+    );
+    expect(
+      within(row).getByRole('link', {
+        name: 'Access requests of Client X fraud',
+      }),
+    ).toHaveAttribute(
+      'href',
+      '/voice-recording/workflows/all-requests?case=c1',
     );
   });
 

@@ -6,6 +6,7 @@ import {
   Cell,
   Column,
   Flex,
+  Link,
   Row,
   Skeleton,
   TableBody,
@@ -13,7 +14,8 @@ import {
   TableRoot,
   Text,
 } from '@backstage/ui';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
+import { rootRouteRef, TAB_PATHS, WORKFLOW_PATHS } from '../../routes';
 import type { Case } from '@mvr/plugin-voice-recording-common';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
@@ -39,6 +41,11 @@ function accessSummary(c: Case): string {
  */
 export function CasesPage() {
   const api = useApi(voiceRecordingApiRef);
+  const root = useRouteRef(rootRouteRef);
+  const requestsOf = (c: Case) =>
+    `${(root?.() ?? '/voice-recording').replace(/\/$/, '')}/${
+      TAB_PATHS.workflows
+    }/${WORKFLOW_PATHS.allRequests}?case=${encodeURIComponent(c.id)}`;
   const data = useAsyncRetry(async () => {
     const [cases, labels] = await Promise.all([
       api.listCases(),
@@ -103,14 +110,22 @@ export function CasesPage() {
                 </Cell>
                 <Cell>{accessSummary(c)}</Cell>
                 <Cell>
-                  <Button
-                    size="small"
-                    variant="secondary"
-                    aria-label={`Edit ${c.title}`}
-                    onPress={() => open(c)}
-                  >
-                    Edit
-                  </Button>
+                  <Flex gap="3" align="center" style={{ flexWrap: 'wrap' }}>
+                    <Button
+                      size="small"
+                      variant="secondary"
+                      aria-label={`Edit ${c.title}`}
+                      onPress={() => open(c)}
+                    >
+                      Edit
+                    </Button>
+                    <Link
+                      href={requestsOf(c)}
+                      aria-label={`Access requests of ${c.title}`}
+                    >
+                      Requests
+                    </Link>
+                  </Flex>
                 </Cell>
               </Row>
             ))}

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import {
   Alert,
@@ -43,7 +44,11 @@ export function RequestAccessForm() {
   const api = useApi(voiceRecordingApiRef);
   const requestLink = useRouteRef(accessRequestRouteRef);
   const cases = useAsync(() => api.listCases({ status: 'open' }), [api]);
-  const [caseId, setCaseId] = useState<string>();
+  // `?case=<id>`: a link from a case or a call preselects it.
+  const [searchParams] = useSearchParams();
+  const [caseId, setCaseId] = useState<string | undefined>(
+    searchParams.get('case') ?? undefined,
+  );
   const [reason, setReason] = useState('');
   const [rights, setRights] = useState<CaseRight[]>(['list', 'playback']);
   const [expires, setExpires] = useState(dateInDays(DEFAULT_DAYS));
@@ -53,6 +58,8 @@ export function RequestAccessForm() {
   const [busy, setBusy] = useState(false);
 
   const chosen = cases.value?.items.find(c => c.id === caseId);
+  // A preselected case that is not open (or unknown) is no choice.
+  const selectedId = chosen ? caseId : undefined;
 
   // A changed form starts a new action: the last result is stale.
   const changed = () => {
@@ -63,7 +70,7 @@ export function RequestAccessForm() {
   const submit = async () => {
     const expiresAt = endOfDayIso(expires);
     const found: Record<string, string> = {};
-    if (!caseId) found.case = 'Choose a case';
+    if (!selectedId) found.case = 'Choose a case';
     if (!reason.trim()) found.reason = 'Say why you need access';
     if (!rights.length) found.rights = 'Ask for at least one right';
     if (!expiresAt) found.expires = 'Choose an expiration date';
@@ -72,11 +79,11 @@ export function RequestAccessForm() {
     setErrors(found);
     setSent(undefined);
     setError(undefined);
-    if (Object.keys(found).length || !caseId || !expiresAt) return;
+    if (Object.keys(found).length || !selectedId || !expiresAt) return;
     setBusy(true);
     try {
       const created = await api.createAccessRequest({
-        caseId,
+        caseId: selectedId,
         reason: reason.trim(),
         rights,
         expiresAt,
@@ -108,7 +115,7 @@ export function RequestAccessForm() {
             <Select
               label="Case"
               placeholder="Choose a case"
-              value={caseId ?? null}
+              value={selectedId ?? null}
               onChange={key => {
                 setCaseId(key ? String(key) : undefined);
                 setErrors(e => ({ ...e, case: '' }));

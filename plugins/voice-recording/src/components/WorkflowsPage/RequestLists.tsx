@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import {
   Alert,
@@ -205,14 +206,18 @@ export function AllRequests() {
   const api = useApi(voiceRecordingApiRef);
   const [state, setState] = useState<AccessRequestState | undefined>();
   const [page, setPage] = useState(0);
+  // `?case=<id>`: the requests of one case (the Cases tab links here).
+  const [searchParams, setSearchParams] = useSearchParams();
+  const caseId = searchParams.get('case') ?? undefined;
   const list = useAsyncRetry(
     () =>
       api.listAccessRequests({
         state,
+        caseId,
         limit: PAGE_SIZE,
         offset: page * PAGE_SIZE,
       }),
-    [api, state, page],
+    [api, state, caseId, page],
   );
   const decision = useDecision(list.retry);
   const items = list.value?.items ?? [];
@@ -237,6 +242,24 @@ export function AllRequests() {
           ]}
         />
       </div>
+      {caseId && (
+        <Flex gap="2" align="center" style={{ flexWrap: 'wrap' }}>
+          <Text variant="body-small">
+            Requests for case{' '}
+            {list.value?.items[0]?.caseTitle ?? 'chosen in Cases'}
+          </Text>
+          <Button
+            size="small"
+            variant="tertiary"
+            onPress={() => {
+              setPage(0);
+              setSearchParams({});
+            }}
+          >
+            Show every case
+          </Button>
+        </Flex>
+      )}
       {decision.message}
       {list.loading && !list.value && <Skeleton width="100%" height={120} />}
       <ErrorAlert error={list.error} />

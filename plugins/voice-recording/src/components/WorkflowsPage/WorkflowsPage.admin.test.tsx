@@ -222,4 +222,20 @@ describe('WorkflowsPage (admin)', () => {
       expect.objectContaining({ limit: 50, offset: 50 }),
     );
   });
+
+  it("All requests of one case (the Cases tab's link), back to every case", async () => {
+    const api = setup('/voice-recording/workflows/all-requests?case=c1');
+    const user = userEvent.setup();
+    expect(await screen.findByTestId('request-row-r4')).toBeInTheDocument();
+    expect(api.listAccessRequests).toHaveBeenLastCalledWith(
+      expect.objectContaining({ caseId: 'c1' }),
+    );
+    expect(screen.getByText(/Requests for case Client X fraud/)).toBeVisible();
+    await user.click(screen.getByRole('button', { name: 'Show every case' }));
+    await waitFor(() =>
+      expect(api.listAccessRequests).toHaveBeenLastCalledWith(
+        expect.objectContaining({ caseId: undefined }),
+      ),
+    );
+  });
 });

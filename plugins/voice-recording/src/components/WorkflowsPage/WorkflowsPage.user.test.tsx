@@ -243,4 +243,17 @@ describe('WorkflowsPage (standard user)', () => {
       'approved by you as manager; an admin decides next',
     );
   });
+
+  it('preselects the case of a ?case= link', async () => {
+    const api = setup('/voice-recording/workflows/request-access?case=c2');
+    const user = userEvent.setup();
+    expect(await screen.findByTestId('label-chip')).toHaveTextContent('Desk');
+    await user.type(screen.getByRole('textbox', { name: 'Reason' }), 'Audit');
+    await user.click(screen.getByRole('button', { name: 'Request access' }));
+    await waitFor(() =>
+      expect(api.createAccessRequest).toHaveBeenCalledWith(
+        expect.objectContaining({ caseId: 'c2', reason: 'Audit' }),
+      ),
+    );
+  });
 });
