@@ -38,6 +38,7 @@ export const TAB_PATHS = {
   audit: 'audit',
   cases: 'cases',
   workflows: 'workflows',
+  fourEyes: 'four-eyes',
 } as const;
 
 /** Relative paths of the Workflows tab's sections, under `workflows/`. */

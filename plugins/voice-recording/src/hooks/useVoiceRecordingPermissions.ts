@@ -7,6 +7,7 @@ import {
   voiceRecordingBulkSchedulePermission,
   voiceRecordingConversationDownloadPermission,
   voiceRecordingConversationExportPermission,
+  voiceRecordingFourEyesManagePermission,
   voiceRecordingNumberCreatePermission,
   voiceRecordingNumberUpdatePermission,
   voiceRecordingPlanningModelManagePermission,
@@ -32,6 +33,8 @@ export interface VoiceRecordingPermissions {
   canRequestAccess: boolean;
   /** May see every access request, approve, reject and revoke them (admins). */
   canDecideAccessRequests: boolean;
+  /** May flag users four-eyes and clear the flags (admins). */
+  canManageFourEyes: boolean;
   /** Admin views: the numbers list, planning-model management, bulk scheduling. */
   isAdmin: boolean;
 }
@@ -71,6 +74,9 @@ export function useVoiceRecordingPermissions(
   const decide = usePermission({
     permission: voiceRecordingAccessRequestDecidePermission,
   });
+  const fourEyes = usePermission({
+    permission: voiceRecordingFourEyesManagePermission,
+  });
   return {
     loading:
       create.loading ||
@@ -82,7 +88,8 @@ export function useVoiceRecordingPermissions(
       audit.loading ||
       cases.loading ||
       requestAccess.loading ||
-      decide.loading,
+      decide.loading ||
+      fourEyes.loading,
     canCreateNumbers: create.allowed,
     canUpdateNumbers: update.allowed,
     canManagePlanningModels: models.allowed,
@@ -93,6 +100,7 @@ export function useVoiceRecordingPermissions(
     canManageCases: cases.allowed,
     canRequestAccess: requestAccess.allowed,
     canDecideAccessRequests: decide.allowed,
+    canManageFourEyes: fourEyes.allowed,
     isAdmin: create.allowed || update.allowed,
   };
 }

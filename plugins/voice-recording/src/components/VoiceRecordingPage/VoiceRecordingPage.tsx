@@ -13,6 +13,8 @@ import { ConversationDetailPage } from '../ConversationDetailPage/ConversationDe
 import { AuditPage } from '../AuditPage/AuditPage';
 import { CasesPage } from '../CasesPage/CasesPage';
 import { WorkflowsPage } from '../WorkflowsPage/WorkflowsPage';
+import { FourEyesGate } from '../FourEyesGate/FourEyesGate';
+import { FourEyesPage } from '../FourEyesGate/FourEyesPage';
 import { TabDef, VoiceRecordingTabs } from './VoiceRecordingTabs';
 
 /**
@@ -53,6 +55,10 @@ export function VoiceRecordingPage() {
       ? [{ path: TAB_PATHS.bulk, label: 'Bulk scheduling' }]
       : []),
     ...(perms.canReadAudit ? [{ path: TAB_PATHS.audit, label: 'Audit' }] : []),
+    // observers reach it by their notification's link; admins manage the flags there
+    ...(perms.canManageFourEyes
+      ? [{ path: TAB_PATHS.fourEyes, label: 'Four-eyes' }]
+      : []),
   ];
   const landing = perms.isAdmin ? TAB_PATHS.numbers : TAB_PATHS.myNumbers;
 
@@ -72,13 +78,26 @@ export function VoiceRecordingPage() {
             path={TAB_PATHS.planningModels}
             element={<PlanningModelsPage />}
           />
+          {/* a four-eyes user sees recordings once an observer confirmed */}
           <Route
             path={TAB_PATHS.conversations}
-            element={<ConversationsPage />}
+            element={
+              <FourEyesGate>
+                <ConversationsPage />
+              </FourEyesGate>
+            }
           />
           <Route
             path={`${TAB_PATHS.conversations}/:id`}
-            element={<ConversationDetailPage />}
+            element={
+              <FourEyesGate>
+                <ConversationDetailPage />
+              </FourEyesGate>
+            }
+          />
+          <Route
+            path={TAB_PATHS.fourEyes}
+            element={<FourEyesPage canManage={perms.canManageFourEyes} />}
           />
           {perms.canManageCases && (
             <Route path={TAB_PATHS.cases} element={<CasesPage />} />
