@@ -654,6 +654,14 @@ export class ConversationSearchStore {
   }
 }
 
+/** quality check reasons whose figures qualityWarnings already shows */
+const QUALITY_REASONS_SHOWN_ABOVE = new Set([
+  'no-media',
+  'undecodable-codec',
+  'audio-lost',
+  'packet-loss',
+]);
+
 /** Quality warnings shown with a conversation, from what the recorder measured. */
 export function qualityWarnings(c: Conversation): string[] {
   const q = c.quality ?? {};
@@ -686,6 +694,13 @@ export function qualityWarnings(c: Conversation): string[] {
         .map(p => `${p.codec ? `${p.codec}, ` : ''}PT ${p.payloadType}`)
         .join('; ')}): not in the recording`,
     );
+  }
+  // the recorder's quality check: its findings the figures above do not already say
+  for (const r of c.qualityCheck?.reasons ?? []) {
+    if (QUALITY_REASONS_SHOWN_ABOVE.has(r.code)) continue;
+    if (r.code === 'missing-stream' && q.oneSided) continue;
+    if (r.code === 'jitter' && Number(q.jitterMs ?? 0) > 50) continue;
+    out.push(r.text);
   }
   if (c.state === 'failed')
     out.push(

@@ -7,7 +7,7 @@ import {
 } from '@mvr/plugin-voice-recording-common';
 import { isCaptureStoreError } from '@mvr/plugin-voice-recording-node';
 import { Knex } from 'knex';
-import { ConversationSearchStore } from './ConversationSearchStore';
+import { ConversationSearchStore, qualityWarnings } from './ConversationSearchStore';
 import { KnexConversationsStore } from './ConversationsStore';
 import { KnexNumbersStore, NumberRecord } from './NumbersStore';
 import { applyDatabaseMigrations } from './util';
@@ -119,6 +119,13 @@ describe.each(databases.eachSupportedId())('conversation quality check on %s', d
     expect(raw).toEqual(['ok', 'failed', 'warning', null]);
     // a recording archived before the check: no verdict
     expect((await store.get(ids.old))!.qualityCheck).toBeUndefined();
+  });
+
+  it('adds the findings to the quality warnings the portal shows, without repeating the figures', async () => {
+    expect(qualityWarnings((await search.get(ids.oneWay))!)).toEqual(['one-way text']);
+    expect(qualityWarnings((await search.get(ids.ok))!)).toEqual([]);
+    // packet loss is already among the warnings from the figures (none here: no packets counted)
+    expect(qualityWarnings((await search.get(ids.loss))!)).toEqual([]);
   });
 
   it('refuses a verdict that is not one (nothing is written)', async () => {
