@@ -60,6 +60,7 @@ import { ManagerResolver } from './service/cases/ManagerResolver';
 import { FourEyesStore } from './database/FourEyesStore';
 import { FourEyesNotifier } from './notifiers/FourEyesNotifier';
 import { FourEyesService } from './service/fourEyes/FourEyesService';
+import { loadDemoFourEyes } from './demoFourEyes';
 
 /**
  * The voice-recording backend plugin: recorded numbers, schedules, planning models,
@@ -277,11 +278,18 @@ export const voiceRecordingPlugin = createBackendPlugin({
           },
         });
         // four-eyes users: recordings only during a session an observer confirmed
+        const fourEyesStore = new FourEyesStore(knex);
+        if (config.demoDataFile)
+          await loadDemoFourEyes({ store: fourEyesStore, logger: deps.logger });
         const fourEyes = new FourEyesService({
-          store: new FourEyesStore(knex),
+          store: fourEyesStore,
           audit,
           userInfo: deps.userInfo,
-          notifier: new FourEyesNotifier(deps.notifications, deps.logger, audit),
+          notifier: new FourEyesNotifier(
+            deps.notifications,
+            deps.logger,
+            audit,
+          ),
           logger: deps.logger,
           sessionMinutes: config.fourEyesSessionMinutes,
         });

@@ -15,6 +15,11 @@ export const DEMO_USERS: DemoUser[] = [
   { name: 'bob', displayName: 'Bob', role: 'Trader' },
   { name: 'carol', displayName: 'Carol', role: 'Trader' },
   { name: 'dave', displayName: 'Dave', role: 'Observer' },
+  {
+    name: 'erik',
+    displayName: 'Erik',
+    role: 'Trader, four-eyes (an observer confirms his access to recordings)',
+  },
 ];
 
 /** localStorage key remembering the chosen demo user across reloads. */
