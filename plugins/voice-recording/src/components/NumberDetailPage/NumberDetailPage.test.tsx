@@ -171,35 +171,6 @@ describe('NumberDetailPage', () => {
     expect(deleteNumber).toHaveBeenLastCalledWith('n1');
   });
 
-  it('offers "Delete number" only to those with the delete permission', async () => {
-    const number = makeNumber();
-    renderInTestApp(<NumberDetailPage />, {
-      apis: [
-        ...catalogApis(),
-        [
-          voiceRecordingApiRef,
-          {
-            getNumber: jest.fn(async () => number),
-            listPlanningModels: jest.fn(async () => ({ items: [] })),
-          },
-        ],
-        mockApis.permission({
-          authorize: req =>
-            req.permission.name === 'voice-recording.number.delete'
-              ? ('DENY' as any)
-              : ALLOW,
-        }),
-      ],
-      mountPath: '/voice-recording/numbers/:id',
-      mountedRoutes: catalogRoutes,
-      initialRouteEntries: ['/voice-recording/numbers/n1'],
-    });
-    expect(
-      await screen.findByRole('button', { name: 'Save settings' }),
-    ).toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: 'Delete number' })).toBeNull();
-  });
-
   it('says the number is not visible when the backend answers 404', async () => {
     renderPage({
       getNumber: jest.fn(async () => {
