@@ -168,6 +168,7 @@ describe.each(databases.eachSupportedId())(
     let app: any;
     let stop: () => Promise<void>;
     let storageDir: string;
+    let labelId: string;
     const calls: Conversation[] = [];
     const api = '/api/voice-recording';
     const as = (who: string) => ({
@@ -211,6 +212,12 @@ describe.each(databases.eachSupportedId())(
           .set(as(who))
           .send({ ids: calls.map(c => c.id) }),
       );
+      const labelled = await request(app)
+        .put(`${api}/conversations/${id}/labels/${labelId}`)
+        .set(as(who));
+      const unlabelled = await request(app)
+        .delete(`${api}/conversations/${id}/labels/${labelId}`)
+        .set(as(who));
       let manifestIds: string[] = [];
       if (exportIds.status === 200) {
         const dir = mkdtempSync(path.join(tmpdir(), 'vr-4eyes-zip-'));
@@ -234,6 +241,7 @@ describe.each(databases.eachSupportedId())(
         detail: detail.status,
         audio: [audio.status, isAudio(audio)],
         waveform: waveform.status,
+        label: [labelled.status, unlabelled.status],
         playback: playback.status,
         download: [download.status, isAudio(download)],
         export: [
@@ -249,6 +257,7 @@ describe.each(databases.eachSupportedId())(
       detail: 404,
       audio: [404, false],
       waveform: 404,
+      label: [404, 404],
       playback: 404,
       download: [404, false],
       export: [200, '0', '2', []],
@@ -258,6 +267,7 @@ describe.each(databases.eachSupportedId())(
       detail: 200,
       audio: [200, true],
       waveform: 200,
+      label: [200, 200],
       playback: 204,
       download: [200, true],
       export: [200, '2', '0', calls.map(c => c.id).sort()],
@@ -311,6 +321,13 @@ describe.each(databases.eachSupportedId())(
       calls.push(conv('2026-03-01T09:30:00.000Z', audio));
       calls.push(conv('2026-03-02T09:30:00.000Z', audio));
       await new ConversationSearchStore(knex).insertFinished(calls);
+      // a label of no case (admins may put it on the calls they see)
+      const label = await post(ALICE, '/labels', {
+        title: 'Follow-up',
+        colour: '#1976d2',
+      });
+      expect(label.status).toBe(201);
+      labelId = label.body.id;
       fakeDateOnly();
     });
 
