@@ -329,6 +329,42 @@ describe('audit sentences', () => {
     );
   });
 
+  it('four-eyes: who was flagged with which observer, asked, confirmed or rejected, by name', () => {
+    const flag = { targetType: 'user', targetId: 'user:default/carol' };
+    expect(
+      say({
+        ...flag,
+        action: 'four-eyes-set',
+        details: { observerRef: 'group:default/observers' },
+      }),
+    ).toBe(
+      'Alice Martin flagged Carol Dubois four-eyes, observed by group:default/observers',
+    );
+    expect(say({ ...flag, action: 'four-eyes-clear' })).toBe(
+      'Alice Martin cleared the four-eyes flag of Carol Dubois',
+    );
+    const session = {
+      targetType: 'four-eyes-session',
+      targetId: 's-1',
+      details: {
+        userRef: 'user:default/carol',
+        observerRef: 'group:default/observers',
+      },
+    };
+    expect(say({ ...session, action: 'four-eyes-reject' })).toBe(
+      'Alice Martin rejected the recordings session of Carol Dubois',
+    );
+    expect(
+      say({
+        ...session,
+        action: 'four-eyes-confirm',
+        details: { ...session.details, expiresAt: '2026-12-06T10:00:00Z' },
+      }),
+    ).toMatch(
+      /^Alice Martin confirmed the recordings session of Carol Dubois until /,
+    );
+  });
+
   it('cases, labels and access requests: the case by its title, the requester by name', () => {
     const request = {
       targetType: 'access-request',
