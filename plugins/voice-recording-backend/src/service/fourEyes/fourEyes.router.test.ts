@@ -326,7 +326,8 @@ describe.each(databases.eachSupportedId())(
         title: 'Follow-up',
         colour: '#1976d2',
       });
-      expect(label.status).toBe(201);
+      if (label.status !== 201)
+        throw new Error(`POST /labels: ${label.status} ${label.text}`);
       labelId = label.body.id;
       fakeDateOnly();
     });
