@@ -54,6 +54,12 @@ describe('voice-recording plugin', () => {
               makeConversationDetail({ id: 'c9' }),
             ),
             getAccessHistory: jest.fn(async () => ({ items: [] })),
+            // not flagged four-eyes: the gate shows the call page
+            getFourEyesStatus: jest.fn(async () => ({
+              required: false,
+              access: true,
+              sessionMinutes: 60,
+            })),
           },
         ],
         mockApis.permission({ authorize: 'ALLOW' as any }),

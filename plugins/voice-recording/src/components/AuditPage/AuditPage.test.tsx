@@ -232,6 +232,12 @@ describe('AuditPage', () => {
       'access-request-reject',
       'access-request-revoke',
       'access-request-expire',
+      'four-eyes-set',
+      'four-eyes-clear',
+      'four-eyes-ask',
+      'four-eyes-confirm',
+      'four-eyes-reject',
+      'four-eyes-expire',
     ]);
     const conversations = within(list)
       .getAllByRole('group')

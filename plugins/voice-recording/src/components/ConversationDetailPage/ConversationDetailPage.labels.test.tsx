@@ -6,100 +6,11 @@ import {
   within,
 } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import type { EvaluatePermissionRequest } from '@backstage/plugin-permission-common';
-import type {
-  Case,
-  ConversationLabel,
-} from '@mvr/plugin-voice-recording-common';
-import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
-import { rootRouteRef } from '../../routes';
-import { makeConversationDetail } from '../../testUtils/conversations';
-import { playerApiMocks, stubMediaAndCanvas } from '../../testUtils/media';
-import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
-import { ConversationDetailPage } from './ConversationDetailPage';
+import { stubMediaAndCanvas } from '../../testUtils/media';
+import { FREE, chips, renderPage } from './__testUtils__/conversationLabels';
 
 // the shared test machine is slow: async queries wait up to 5 s
 configure({ asyncUtilTimeout: 5000 });
-const ALLOW = 'ALLOW' as any;
-const DENY = 'DENY' as any;
-const AT = '2026-12-01T09:00:00Z';
-
-function makeCase(n: number, overrides: Partial<Case> = {}): Case {
-  return {
-    id: `case-${n}`,
-    title: `Case ${n} title`,
-    description: '',
-    status: 'open',
-    ownerRef: 'user:default/alice',
-    label: { id: `label-${n}`, title: `Label ${n}`, colour: '#000080' },
-    access: {
-      list: { mode: 'none', refs: [] },
-      playback: { mode: 'none', refs: [] },
-      label: { mode: 'owner', refs: [] },
-    },
-    createdAt: AT,
-    updatedAt: AT,
-    ...overrides,
-  };
-}
-
-const CASES = [
-  makeCase(1), // the call is in it
-  makeCase(2), // may be added to it
-  makeCase(3), // no right on it
-  makeCase(4, { status: 'closed' }), // closed: not offered
-];
-const labelOf = (c: Case): ConversationLabel => ({ ...c.label, caseId: c.id });
-const FREE: ConversationLabel = {
-  id: 'label-free',
-  title: 'Training',
-  colour: '#ffeb3b',
-};
-
-/** A user with the label right on `labelRights` (case ids); every other permission as `others`. */
-function renderPage(options: {
-  labelRights: string[];
-  others?: any;
-  addConversationLabel?: jest.Mock;
-  removeConversationLabel?: jest.Mock;
-  getAccessHistory?: jest.Mock;
-}) {
-  const authorize = jest.fn((req: EvaluatePermissionRequest) => {
-    if (req.permission.name === 'voice-recording.case.label')
-      return options.labelRights.includes(String(req.resourceRef))
-        ? ALLOW
-        : DENY;
-    return options.others ?? DENY;
-  });
-  const api = {
-    ...playerApiMocks(),
-    getConversation: jest.fn(async () =>
-      makeConversationDetail({ labels: [labelOf(CASES[0]), FREE] }),
-    ),
-    listCases: jest.fn(async () => ({ items: CASES })),
-    addConversationLabel: options.addConversationLabel ?? jest.fn(),
-    removeConversationLabel: options.removeConversationLabel ?? jest.fn(),
-    getAccessHistory:
-      options.getAccessHistory ?? jest.fn(async () => ({ items: [] })),
-  };
-  renderInTestApp(<ConversationDetailPage />, {
-    apis: [
-      ...catalogApis(),
-      [voiceRecordingApiRef, api],
-      mockApis.permission({ authorize }),
-    ],
-    mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
-    mountPath: '/voice-recording/conversations/:id',
-    initialRouteEntries: ['/voice-recording/conversations/c1'],
-  });
-  return { api, authorize };
-}
-
-const chips = () =>
-  within(screen.getByTestId('conversation-labels'))
-    .getAllByTestId('label-chip')
-    .map(c => c.textContent);
 
 beforeEach(() => stubMediaAndCanvas());
 afterEach(() => jest.restoreAllMocks());
@@ -170,49 +81,6 @@ describe('ConversationDetailPage: labels and cases', () => {
     expect(
       screen.queryByRole('button', { name: /Remove from case/ }),
     ).toBeNull();
-  });
-
-  it('adds the call to a case the user may label (open cases only), and the admin history is reloaded', async () => {
-    const addConversationLabel = jest.fn(async () => ({
-      labels: [labelOf(CASES[0]), labelOf(CASES[1]), FREE],
-      changed: true,
-    }));
-    const getAccessHistory = jest.fn(async () => ({ items: [] }));
-    renderPage({
-      labelRights: ['case-1', 'case-2', 'case-4'],
-      others: ALLOW, // an admin: sees the access history
-      addConversationLabel,
-      getAccessHistory,
-    });
-    const user = userEvent.setup();
-    const add = await screen.findByRole(
-      'button',
-      { name: 'Add to case' },
-      { timeout: 5000 },
-    );
-    expect(add).toBeDisabled();
-    await user.click(
-      screen.getByRole('button', { name: /Case to add this call to$/ }),
-    );
-    const options = (await screen.findAllByRole('option')).map(
-      o => o.textContent,
-    );
-    // case 1: already in it; case 3: no right; case 4: closed
-    expect(options).toEqual(['Case 2 title']);
-    await user.click(screen.getByRole('option', { name: 'Case 2 title' }));
-    await user.click(screen.getByRole('button', { name: 'Add to case' }));
-    await waitFor(() =>
-      expect(addConversationLabel).toHaveBeenCalledWith('c1', 'label-2'),
-    );
-    await waitFor(() =>
-      expect(chips()).toEqual(['Label 1', 'Label 2', 'Training']),
-    );
-    expect(screen.getByTestId('label-add-done')).toHaveTextContent(
-      'Added to "Case 2 title".',
-    );
-    await waitFor(() => expect(getAccessHistory).toHaveBeenCalledTimes(2), {
-      timeout: 5000,
-    });
   });
 
   it('says clearly, next to the action, when the backend refuses the change (403)', async () => {
