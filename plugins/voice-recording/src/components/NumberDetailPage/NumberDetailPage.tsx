@@ -235,9 +235,14 @@ export function NumberDetailPage() {
                 not on Auto.
               </Text>
             )}
+            {/* On Auto the rule above names the zone; otherwise the grid does. */}
             <WeekGrid
               slots={number.slots}
-              timeZone={number.settings.timeZone}
+              timeZone={
+                recordingRuleKind(number) === 'schedule'
+                  ? undefined
+                  : number.settings.timeZone
+              }
             />
           </Grid.Item>
           <Grid.Item style={{ minWidth: 0 }}>
