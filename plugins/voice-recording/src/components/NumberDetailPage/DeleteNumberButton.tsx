@@ -49,7 +49,6 @@ export function DeleteNumberButton(props: {
       <div>
         <Button
           variant="secondary"
-          destructive
           isDisabled={props.disabled || busy}
           onPress={() => {
             setError(undefined);

@@ -34,7 +34,6 @@ export function SlotList(props: {
                 <Button
                   size="small"
                   variant="tertiary"
-                  destructive
                   aria-label={`Delete slot ${describeSlot(slot)}`}
                   isDisabled={props.disabled}
                   onPress={() => setToDelete(slot)}

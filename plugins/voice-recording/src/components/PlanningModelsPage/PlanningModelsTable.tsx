@@ -56,7 +56,6 @@ export function PlanningModelsTable(props: {
                   <Button
                     size="small"
                     variant="secondary"
-                    destructive
                     isDisabled={props.busy}
                     onPress={() => props.onDelete(model)}
                     aria-label={`Delete ${model.name}`}

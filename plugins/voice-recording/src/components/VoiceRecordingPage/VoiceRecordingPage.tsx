@@ -65,57 +65,58 @@ export function VoiceRecordingPage() {
   return (
     <Container pt="2">
       <Flex direction="column" gap="4" style={{ minWidth: 0 }}>
-        <VoiceRecordingTabs basePath={basePath} tabs={tabs} />
-        <Routes>
-          <Route index element={<Navigate to={landing} replace />} />
-          <Route path={TAB_PATHS.numbers} element={<NumbersPage />} />
-          <Route
-            path={`${TAB_PATHS.numbers}/:id`}
-            element={<NumberDetailPage />}
-          />
-          <Route path={TAB_PATHS.myNumbers} element={<MyNumbersPage />} />
-          <Route
-            path={TAB_PATHS.planningModels}
-            element={<PlanningModelsPage />}
-          />
-          {/* a four-eyes user sees recordings once an observer confirmed */}
-          <Route
-            path={TAB_PATHS.conversations}
-            element={
-              <FourEyesGate>
-                <ConversationsPage />
-              </FourEyesGate>
-            }
-          />
-          <Route
-            path={`${TAB_PATHS.conversations}/:id`}
-            element={
-              <FourEyesGate>
-                <ConversationDetailPage />
-              </FourEyesGate>
-            }
-          />
-          <Route
-            path={TAB_PATHS.fourEyes}
-            element={<FourEyesPage canManage={perms.canManageFourEyes} />}
-          />
-          {perms.canManageCases && (
-            <Route path={TAB_PATHS.cases} element={<CasesPage />} />
-          )}
-          {(perms.canRequestAccess || perms.canDecideAccessRequests) && (
+        <VoiceRecordingTabs basePath={basePath} tabs={tabs}>
+          <Routes>
+            <Route index element={<Navigate to={landing} replace />} />
+            <Route path={TAB_PATHS.numbers} element={<NumbersPage />} />
             <Route
-              path={`${TAB_PATHS.workflows}/*`}
-              element={<WorkflowsPage />}
+              path={`${TAB_PATHS.numbers}/:id`}
+              element={<NumberDetailPage />}
             />
-          )}
-          {perms.canReadAudit && (
-            <Route path={TAB_PATHS.audit} element={<AuditPage />} />
-          )}
-          {perms.canBulkSchedule && (
-            <Route path={TAB_PATHS.bulk} element={<BulkSchedulingPage />} />
-          )}
-          <Route path="*" element={<Navigate to={landing} replace />} />
-        </Routes>
+            <Route path={TAB_PATHS.myNumbers} element={<MyNumbersPage />} />
+            <Route
+              path={TAB_PATHS.planningModels}
+              element={<PlanningModelsPage />}
+            />
+            {/* a four-eyes user sees recordings once an observer confirmed */}
+            <Route
+              path={TAB_PATHS.conversations}
+              element={
+                <FourEyesGate>
+                  <ConversationsPage />
+                </FourEyesGate>
+              }
+            />
+            <Route
+              path={`${TAB_PATHS.conversations}/:id`}
+              element={
+                <FourEyesGate>
+                  <ConversationDetailPage />
+                </FourEyesGate>
+              }
+            />
+            <Route
+              path={TAB_PATHS.fourEyes}
+              element={<FourEyesPage canManage={perms.canManageFourEyes} />}
+            />
+            {perms.canManageCases && (
+              <Route path={TAB_PATHS.cases} element={<CasesPage />} />
+            )}
+            {(perms.canRequestAccess || perms.canDecideAccessRequests) && (
+              <Route
+                path={`${TAB_PATHS.workflows}/*`}
+                element={<WorkflowsPage />}
+              />
+            )}
+            {perms.canReadAudit && (
+              <Route path={TAB_PATHS.audit} element={<AuditPage />} />
+            )}
+            {perms.canBulkSchedule && (
+              <Route path={TAB_PATHS.bulk} element={<BulkSchedulingPage />} />
+            )}
+            <Route path="*" element={<Navigate to={landing} replace />} />
+          </Routes>
+        </VoiceRecordingTabs>
       </Flex>
     </Container>
   );

@@ -72,4 +72,42 @@ describe('VoiceRecordingTabs', () => {
       ).toHaveAttribute('aria-selected', 'true'),
     );
   });
+
+  it("shows the section in the selected tab's panel, which the tab controls", async () => {
+    await renderInTestApp(
+      <VoiceRecordingTabs basePath="/voice-recording/" tabs={TABS}>
+        <p>Section content</p>
+      </VoiceRecordingTabs>,
+      {
+        mountPath: '/voice-recording/*',
+        initialRouteEntries: ['/voice-recording/conversations/7'],
+      },
+    );
+    const tab = screen.getByRole('tab', { name: 'Conversations' });
+    expect(tab).toHaveAttribute('aria-selected', 'true');
+    const panel = screen.getByRole('tabpanel', { name: 'Conversations' });
+    expect(tab).toHaveAttribute('aria-controls', panel.id);
+    expect(within(panel).getByText('Section content')).toBeInTheDocument();
+  });
+
+  it('shows a page of no tab without a selected tab (no tab controls a missing panel)', async () => {
+    await renderInTestApp(
+      <VoiceRecordingTabs
+        basePath="/voice-recording/"
+        tabs={TABS.filter(t => t.path !== 'numbers')}
+      >
+        <p>Section content</p>
+      </VoiceRecordingTabs>,
+      {
+        mountPath: '/voice-recording/*',
+        initialRouteEntries: ['/voice-recording/numbers/42'],
+      },
+    );
+    expect(screen.getByText('Section content')).toBeInTheDocument();
+    expect(screen.queryByRole('tabpanel')).toBeNull();
+    for (const tab of screen.getAllByRole('tab')) {
+      expect(tab).toHaveAttribute('aria-selected', 'false');
+      expect(tab).not.toHaveAttribute('aria-controls');
+    }
+  });
 });

@@ -1,4 +1,6 @@
-import { Tab, TabList, Tabs } from '@backstage/ui';
+import { ReactNode } from 'react';
+import { useLocation } from 'react-router-dom';
+import { Tab, TabList, TabPanel, Tabs } from '@backstage/ui';
 
 export interface TabDef {
   path: string;
@@ -7,27 +9,49 @@ export interface TabDef {
 
 /**
  * Tabs that are links to the page's sub-routes (relative to `basePath`). The tab whose
- * path starts the current URL is selected (`/numbers/42` selects "Numbers").
+ * path starts the current URL is selected (`/numbers/42` selects "Numbers"), and the
+ * section's content (`children`) is its tab panel, so that each tab controls an element
+ * that exists (`aria-controls`). A page that is no tab's (a standard user's own number,
+ * `/numbers/42`, without a Numbers tab) is shown without a selected tab (key `''`, as
+ * Backstage UI's own routed tabs do). The selection is given from the first render, so
+ * the section's content is mounted once, in its panel.
  */
 export function VoiceRecordingTabs(props: {
   basePath: string;
   tabs: TabDef[];
+  children?: ReactNode;
 }) {
   const base = props.basePath.replace(/\/$/, '');
+  const { pathname } = useLocation();
+  const selected = props.tabs.find(t => {
+    const path = `${base}/${t.path}`;
+    return pathname === path || pathname.startsWith(`${path}/`);
+  });
   return (
-    <Tabs>
-      <TabList aria-label="Voice recording sections">
-        {props.tabs.map(t => (
-          <Tab
-            key={t.path}
-            id={t.path}
-            href={`${base}/${t.path}`}
-            matchStrategy="prefix"
+    <>
+      <Tabs selectedKey={selected?.path ?? ''}>
+        <TabList aria-label="Voice recording sections">
+          {props.tabs.map(t => (
+            <Tab
+              key={t.path}
+              id={t.path}
+              href={`${base}/${t.path}`}
+              matchStrategy="prefix"
+            >
+              {t.label}
+            </Tab>
+          ))}
+        </TabList>
+        {selected && (
+          <TabPanel
+            id={selected.path}
+            style={{ paddingInline: 0, minWidth: 0 }}
           >
-            {t.label}
-          </Tab>
-        ))}
-      </TabList>
-    </Tabs>
+            {props.children}
+          </TabPanel>
+        )}
+      </Tabs>
+      {!selected && props.children}
+    </>
   );
 }

@@ -13,7 +13,9 @@ const MINUTES_PER_DAY = 1440;
 
 /**
  * Slot colours: Backstage UI's subdued hues (background, text, edge), which the light
- * and dark themes each define, so blocks read in both.
+ * and dark themes each define, so blocks read in both. On the green and orange blocks
+ * the text is the theme's primary text colour: their own subdued text colours are below
+ * the 4.5:1 contrast of WCAG AA there (4.3 and 4.1 in the light theme).
  */
 export const SLOT_PALETTE: ReadonlyArray<{
   background: string;
@@ -27,12 +29,12 @@ export const SLOT_PALETTE: ReadonlyArray<{
   },
   {
     background: 'var(--bui-positive-bg-subdued)',
-    color: 'var(--bui-positive-fg-subdued)',
+    color: 'var(--bui-fg-primary)',
     border: 'var(--bui-positive-border)',
   },
   {
     background: 'var(--bui-warning-bg-subdued)',
-    color: 'var(--bui-warning-fg-subdued)',
+    color: 'var(--bui-fg-primary)',
     border: 'var(--bui-warning-border)',
   },
   {
