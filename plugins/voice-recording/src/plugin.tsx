@@ -1,4 +1,4 @@
-import MicIcon from '@material-ui/icons/Mic';
+import { RiMicLine } from '@remixicon/react';
 import {
   ApiBlueprint,
   PageBlueprint,
@@ -34,7 +34,7 @@ export const voiceRecordingPage = PageBlueprint.make({
   params: {
     path: '/voice-recording',
     title: 'Voice recording',
-    icon: <MicIcon />,
+    icon: <RiMicLine />,
     routeRef: rootRouteRef,
     loader: () =>
       import('./components/VoiceRecordingPage/VoiceRecordingPage').then(m => (
@@ -70,7 +70,7 @@ export const voiceRecordingEntityContent = EntityContentBlueprint.make({
 export const voiceRecordingPlugin = createFrontendPlugin({
   pluginId: 'voice-recording',
   title: 'Voice recording',
-  icon: <MicIcon />,
+  icon: <RiMicLine />,
   routes: {
     root: rootRouteRef,
     numberDetail: numberDetailRouteRef,
