@@ -320,68 +320,69 @@ export function addCaseRoutes(
     res.json(r);
   });
 
-  router.post('/access-requests/:id/approve', async (req, res) => {
-    const actor = await actorOf(req);
-    await requirePermission(
-      actor,
-      voiceRecordingAccessRequestDecidePermission,
-      {
-        type: 'access-request',
-        id: req.params.id,
-      },
-    );
-    const { comment } = parseInput(decisionSchema, req.body ?? {});
-    res.json(
-      await accessRequests.decide(actor, req.params.id, 'approved', comment),
-    );
-  });
+  // ---- decisions: the admins' (access-request.decide) and, when the portal requires
+  // the manager's approval, the requester's manager's (access-request.create; the
+  // service checks that the caller is that manager)
+  const decisions: {
+    path: string;
+    permission: BasicPermission;
+    /** whether a refusal names the request (the admins' decisions) */
+    targeted: boolean;
+    /** a rejection requires its comment */
+    schema: typeof decisionSchema | typeof rejectionSchema;
+    act: (actor: Actor, id: string, comment?: string) => Promise<unknown>;
+  }[] = [
+    {
+      path: 'approve',
+      permission: voiceRecordingAccessRequestDecidePermission,
+      targeted: true,
+      schema: decisionSchema,
+      act: (actor, id, comment) =>
+        accessRequests.decide(actor, id, 'approved', comment),
+    },
+    {
+      path: 'reject',
+      permission: voiceRecordingAccessRequestDecidePermission,
+      targeted: true,
+      schema: rejectionSchema,
+      act: (actor, id, comment) =>
+        accessRequests.decide(actor, id, 'rejected', comment),
+    },
+    {
+      path: 'manager-approve',
+      permission: voiceRecordingAccessRequestCreatePermission,
+      targeted: false,
+      schema: decisionSchema,
+      act: (actor, id, comment) =>
+        accessRequests.managerDecide(actor, id, true, comment),
+    },
+    {
+      path: 'manager-reject',
+      permission: voiceRecordingAccessRequestCreatePermission,
+      targeted: false,
+      schema: rejectionSchema,
+      act: (actor, id, comment) =>
+        accessRequests.managerDecide(actor, id, false, comment),
+    },
+    {
+      path: 'revoke',
+      permission: voiceRecordingAccessRequestDecidePermission,
+      targeted: true,
+      schema: decisionSchema,
+      act: (actor, id, comment) => accessRequests.revoke(actor, id, comment),
+    },
+  ];
 
-  router.post('/access-requests/:id/reject', async (req, res) => {
-    const actor = await actorOf(req);
-    await requirePermission(
-      actor,
-      voiceRecordingAccessRequestDecidePermission,
-      {
-        type: 'access-request',
-        id: req.params.id,
-      },
-    );
-    const { comment } = parseInput(rejectionSchema, req.body ?? {});
-    res.json(
-      await accessRequests.decide(actor, req.params.id, 'rejected', comment),
-    );
-  });
-
-  // the requester's manager (when the portal requires the manager's approval)
-  router.post('/access-requests/:id/manager-approve', async (req, res) => {
-    const actor = await actorOf(req);
-    await requirePermission(actor, voiceRecordingAccessRequestCreatePermission);
-    const { comment } = parseInput(decisionSchema, req.body ?? {});
-    res.json(
-      await accessRequests.managerDecide(actor, req.params.id, true, comment),
-    );
-  });
-
-  router.post('/access-requests/:id/manager-reject', async (req, res) => {
-    const actor = await actorOf(req);
-    await requirePermission(actor, voiceRecordingAccessRequestCreatePermission);
-    const { comment } = parseInput(rejectionSchema, req.body ?? {});
-    res.json(
-      await accessRequests.managerDecide(actor, req.params.id, false, comment),
-    );
-  });
-
-  router.post('/access-requests/:id/revoke', async (req, res) => {
-    const actor = await actorOf(req);
-    await requirePermission(
-      actor,
-      voiceRecordingAccessRequestDecidePermission,
-      {
-        type: 'access-request',
-        id: req.params.id,
-      },
-    );
-    const { comment } = parseInput(decisionSchema, req.body ?? {});
-    res.json(await accessRequests.revoke(actor, req.params.id, comment));
-  });
+  for (const d of decisions) {
+    router.post(`/access-requests/:id/${d.path}`, async (req, res) => {
+      const actor = await actorOf(req);
+      await requirePermission(
+        actor,
+        d.permission,
+        d.targeted ? { type: 'access-request', id: req.params.id } : undefined,
+      );
+      const { comment } = parseInput(d.schema, req.body ?? {});
+      res.json(await d.act(actor, req.params.id, comment));
+    });
+  }
 }
