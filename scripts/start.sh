@@ -12,7 +12,7 @@ if [ ! -f packages/app/dist/index.html ] || [ -n "$(find packages/app/src plugin
   echo "[mvr] building the frontend" >&2
   yarn workspace app build
 fi
-echo "[mvr] starting the portal on http://localhost:7007 (sign in as alice, bob, carol or dave)" >&2
+echo "[mvr] starting the portal on http://localhost:7007 (sign in as alice, bob, carol, dave or erik)" >&2
 cd packages/backend
 # V8's platform pool (garbage-collection helpers) of one thread: with the default four,
 # their bursts take the recorder's CPU from the event loop (docs/operations.md)
