@@ -16,52 +16,56 @@ import {
 } from '@mvr/plugin-voice-recording-common';
 import { z } from 'zod';
 
+/** A Standard Schema (validation + JSON Schema) for rule params, from zod. */
+function paramsSchemaOf<T>(
+  zod: z.ZodType<T>,
+  jsonSchema: Record<string, unknown>,
+) {
+  return {
+    '~standard': {
+      version: 1 as const,
+      vendor: 'mvr',
+      validate(value: unknown) {
+        const r = zod.safeParse(value);
+        return r.success
+          ? { value: r.data as T }
+          : {
+              issues: r.error.issues.map(i => ({
+                message: i.message,
+                path: i.path,
+              })),
+            };
+      },
+      jsonSchema: { input: () => jsonSchema, output: () => jsonSchema },
+      types: undefined as unknown as { input: T; output: T },
+    },
+  };
+}
+
+/** Entity refs compared as the catalog does: case-insensitive. */
+const lowerCased = (refs: string[]) => refs.map(r => r.toLowerCase());
+const includesRef = (refs: string[], ref: string) =>
+  lowerCased(refs).includes(ref.toLowerCase());
+
 type IsNumberOwnerParams = { userRefs: string[] };
 
-const isNumberOwnerParamsZod = z
-  .object({ userRefs: z.array(z.string()) })
-  .strict();
-
-const isNumberOwnerParamsJsonSchema = {
-  type: 'object',
-  properties: {
-    userRefs: {
-      type: 'array',
-      items: { type: 'string' },
-      description:
-        'User entity refs, e.g. user:default/bob (usually the caller)',
-    },
-  },
-  required: ['userRefs'],
-  additionalProperties: false,
-};
-
 /** Standard Schema (validation + JSON Schema) of IS_NUMBER_OWNER's params. */
-const isNumberOwnerParamsSchema = {
-  '~standard': {
-    version: 1 as const,
-    vendor: 'mvr',
-    validate(value: unknown) {
-      const r = isNumberOwnerParamsZod.safeParse(value);
-      return r.success
-        ? { value: r.data as IsNumberOwnerParams }
-        : {
-            issues: r.error.issues.map(i => ({
-              message: i.message,
-              path: i.path,
-            })),
-          };
+const isNumberOwnerParamsSchema = paramsSchemaOf<IsNumberOwnerParams>(
+  z.object({ userRefs: z.array(z.string()) }).strict(),
+  {
+    type: 'object',
+    properties: {
+      userRefs: {
+        type: 'array',
+        items: { type: 'string' },
+        description:
+          'User entity refs, e.g. user:default/bob (usually the caller)',
+      },
     },
-    jsonSchema: {
-      input: () => isNumberOwnerParamsJsonSchema,
-      output: () => isNumberOwnerParamsJsonSchema,
-    },
-    types: undefined as unknown as {
-      input: IsNumberOwnerParams;
-      output: IsNumberOwnerParams;
-    },
+    required: ['userRefs'],
+    additionalProperties: false,
   },
-};
+);
 
 /**
  * Query fragment a number permission rule translates to. The numbers store turns a
@@ -90,10 +94,10 @@ export const isNumberOwner = createPermissionRule<
   resourceRef: voiceRecordingNumberResourceRef,
   paramsSchema: isNumberOwnerParamsSchema,
   apply: (resource: RecordedNumber, { userRefs }) =>
-    userRefs.map(r => r.toLowerCase()).includes(resource.userRef.toLowerCase()),
+    includesRef(userRefs, resource.userRef),
   toQuery: ({ userRefs }): NumberQuery => ({
     property: 'userRef',
-    values: userRefs.map(r => r.toLowerCase()),
+    values: lowerCased(userRefs),
   }),
 });
 
@@ -128,31 +132,13 @@ export const createVoiceRecordingNumberConditionalDecision =
 
 // ---- conversations and cases
 
-/** A Standard Schema (validation + JSON Schema) for rule params, from zod. */
-function paramsSchemaOf<T>(
-  zod: z.ZodType<T>,
-  jsonSchema: Record<string, unknown>,
-) {
-  return {
-    '~standard': {
-      version: 1 as const,
-      vendor: 'mvr',
-      validate(value: unknown) {
-        const r = zod.safeParse(value);
-        return r.success
-          ? { value: r.data as T }
-          : {
-              issues: r.error.issues.map(i => ({
-                message: i.message,
-                path: i.path,
-              })),
-            };
-      },
-      jsonSchema: { input: () => jsonSchema, output: () => jsonSchema },
-      types: undefined as unknown as { input: T; output: T },
-    },
-  };
-}
+/** JSON Schema of a `claims` param. */
+const claimsJsonSchema = {
+  type: 'array',
+  items: { type: 'string' },
+  description:
+    "The caller's user ref and ownership refs (groups), e.g. user:default/bob",
+};
 
 type HasCaseRightParams = { claims: string[]; right: 'list' | 'playback' };
 const hasCaseRightParamsSchema = paramsSchemaOf<HasCaseRightParams>(
@@ -165,12 +151,7 @@ const hasCaseRightParamsSchema = paramsSchemaOf<HasCaseRightParams>(
   {
     type: 'object',
     properties: {
-      claims: {
-        type: 'array',
-        items: { type: 'string' },
-        description:
-          "The caller's user ref and ownership refs (groups), e.g. user:default/bob",
-      },
+      claims: claimsJsonSchema,
       right: { type: 'string', enum: ['list', 'playback'] },
     },
     required: ['claims', 'right'],
@@ -184,12 +165,7 @@ const claimsParamsSchema = paramsSchemaOf<ClaimsParams>(
   {
     type: 'object',
     properties: {
-      claims: {
-        type: 'array',
-        items: { type: 'string' },
-        description:
-          "The caller's user ref and ownership refs (groups), e.g. user:default/bob",
-      },
+      claims: claimsJsonSchema,
     },
     required: ['claims'],
     additionalProperties: false,
@@ -233,10 +209,10 @@ export const isConversationOwner = createPermissionRule<
   resourceRef: voiceRecordingConversationResourceRef,
   paramsSchema: isNumberOwnerParamsSchema,
   apply: (resource: ConversationResource, { userRefs }) =>
-    userRefs.map(r => r.toLowerCase()).includes(resource.userRef.toLowerCase()),
+    includesRef(userRefs, resource.userRef),
   toQuery: ({ userRefs }): ConversationQuery => ({
     property: 'userRef',
-    values: userRefs.map(r => r.toLowerCase()),
+    values: lowerCased(userRefs),
   }),
 });
 
@@ -261,7 +237,7 @@ export const hasCaseRight = createPermissionRule<
   toQuery: ({ claims, right }): ConversationQuery => ({
     property: 'caseRight',
     right,
-    claims: claims.map(r => r.toLowerCase()),
+    claims: lowerCased(claims),
   }),
 });
 
@@ -325,10 +301,10 @@ export const isCaseOwner = createPermissionRule<
   resourceRef: voiceRecordingCaseResourceRef,
   paramsSchema: claimsParamsSchema,
   apply: (resource: CaseResource, { claims }) =>
-    claims.map(r => r.toLowerCase()).includes(resource.ownerRef.toLowerCase()),
+    includesRef(claims, resource.ownerRef),
   toQuery: ({ claims }): CaseQuery => ({
     property: 'owner',
-    values: claims.map(r => r.toLowerCase()),
+    values: lowerCased(claims),
   }),
 });
 
@@ -346,7 +322,7 @@ export const hasCaseLabelRight = createPermissionRule<
     caseGivesRight(factsOf(resource), 'label', claims, new Date()),
   toQuery: ({ claims }): CaseQuery => ({
     property: 'labelRight',
-    claims: claims.map(r => r.toLowerCase()),
+    claims: lowerCased(claims),
   }),
 });
 
