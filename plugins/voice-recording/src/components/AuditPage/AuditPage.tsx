@@ -24,7 +24,7 @@ import { AUDIT_ACTION_GROUPS } from './auditSentences';
 import { AuditSentence } from './AuditSentence';
 import { AuditDetails } from './AuditDetails';
 import { PeoplePicker } from '../PeoplePicker/PeoplePicker';
-import { DateTimeField } from '../ConversationsPage/DateTimeField';
+import { DateField } from '../DateField/DateField';
 import { DataTable, Td, Th } from '../ConversationsPage/DataTable';
 
 /** The Select key of "All actions" (a Select option needs a non-empty key). */
@@ -164,12 +164,14 @@ export function AuditPage() {
             }
             options={actionOptions}
           />
-          <DateTimeField
+          <DateField
+            type="datetime-local"
             label="From"
             value={form.from}
             onChange={v => set('from', v)}
           />
-          <DateTimeField
+          <DateField
+            type="datetime-local"
             label="To"
             value={form.to}
             onChange={v => set('to', v)}

@@ -9,7 +9,7 @@ import type {
 import type { ConversationFilters } from '../../api/VoiceRecordingApi';
 import { PeopleSearchField } from '../PeoplePicker/PeoplePicker';
 import { viewerZoneLabel } from './format';
-import { DateTimeField } from './DateTimeField';
+import { DateField } from '../DateField/DateField';
 
 /** The Select key of "no filter" (a Select option needs a non-empty key). */
 const ANY = 'any-value';
@@ -244,12 +244,14 @@ export function ConversationSearchForm(props: {
     <form aria-label="Search conversations" onSubmit={submit}>
       <Flex direction="column" gap="3">
         <div style={FIELDS_STYLE}>
-          <DateTimeField
+          <DateField
+            type="datetime-local"
             label="From"
             value={props.value.from}
             onChange={v => set('from', v)}
           />
-          <DateTimeField
+          <DateField
+            type="datetime-local"
             label="To"
             value={props.value.to}
             onChange={v => set('to', v)}

@@ -25,7 +25,7 @@ import { accessRequestRouteRef } from '../../routes';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { FieldErrorText } from '../FieldErrorText/FieldErrorText';
 import { LabelChip } from '../LabelChip/LabelChip';
-import { DateField } from './DateField';
+import { DateField } from '../DateField/DateField';
 import {
   RIGHT_LABELS,
   dateInDays,
@@ -170,6 +170,8 @@ export function RequestAccessForm() {
           </CheckboxGroup>
           <FieldErrorText>{errors.rights}</FieldErrorText>
           <DateField
+            type="date"
+            maxWidth="16rem"
             label="Expiration date"
             value={expires}
             min={dateInDays(1)}

@@ -4,7 +4,6 @@ import { FieldLabel, Text } from '@backstage/ui';
 const inputStyle: CSSProperties = {
   boxSizing: 'border-box',
   width: '100%',
-  maxWidth: '16rem',
   height: '2rem',
   padding: '0 var(--bui-space-3)',
   border: '1px solid var(--bui-border-2)',
@@ -17,18 +16,27 @@ const inputStyle: CSSProperties = {
 };
 
 /**
- * A date in the viewer's zone: the browser's date input (its own calendar; value
- * `yyyy-MM-dd`) with BUI's label and tokens. BUI's DatePicker needs
- * `@internationalized/date` values, which this plugin does not depend on.
+ * A date, or a date and time, in the viewer's time zone: the browser's own `date` or
+ * `datetime-local` input (its calendar and time picker; value `yyyy-MM-dd` or
+ * `yyyy-MM-ddTHH:mm`, the forms' and the URL's format) with Backstage UI's label and
+ * design tokens. BUI's DatePicker needs `@internationalized/date` values (and has no
+ * time of day without them), which would change the format the URL and tests rely on.
  */
 export function DateField(props: {
+  /** `date` (a day) or `datetime-local` (a day and a time). */
+  type: 'date' | 'datetime-local';
   label: string;
   value: string;
   onChange: (value: string) => void;
-  /** Earliest date (`yyyy-MM-dd`). */
+  /** Earliest value, in the input's format. */
   min?: string;
+  /** Widest the input gets (full width when absent). */
+  maxWidth?: string;
+  /** Shown under the field. */
   description?: string;
+  /** Shown under the field, which is then marked invalid. */
   error?: string;
+  errorTestId?: string;
 }) {
   const id = useId();
   const descriptionId = `${id}-description`;
@@ -39,12 +47,28 @@ export function DateField(props: {
   ]
     .filter(Boolean)
     .join(' ');
+  const under = (
+    text: string,
+    color: 'secondary' | 'danger',
+    textId: string,
+  ) => (
+    <Text
+      as="span"
+      variant="body-small"
+      color={color}
+      id={textId}
+      data-testid={color === 'danger' ? props.errorTestId : undefined}
+      style={{ marginTop: 'var(--bui-space-1)' }}
+    >
+      {text}
+    </Text>
+  );
   return (
     <div style={{ display: 'flex', flexDirection: 'column' }}>
       <FieldLabel label={props.label} htmlFor={id} />
       <input
         id={id}
-        type="date"
+        type={props.type}
         value={props.value}
         min={props.min}
         onChange={e => props.onChange(e.target.value)}
@@ -52,31 +76,13 @@ export function DateField(props: {
         aria-describedby={describedBy || undefined}
         style={{
           ...inputStyle,
+          maxWidth: props.maxWidth,
           ...(props.error ? { borderColor: 'var(--bui-negative-border)' } : {}),
         }}
       />
-      {props.description && (
-        <Text
-          as="span"
-          variant="body-small"
-          color="secondary"
-          id={descriptionId}
-          style={{ marginTop: 'var(--bui-space-1)' }}
-        >
-          {props.description}
-        </Text>
-      )}
-      {props.error && (
-        <Text
-          as="span"
-          variant="body-small"
-          color="danger"
-          id={errorId}
-          style={{ marginTop: 'var(--bui-space-1)' }}
-        >
-          {props.error}
-        </Text>
-      )}
+      {props.description &&
+        under(props.description, 'secondary', descriptionId)}
+      {props.error && under(props.error, 'danger', errorId)}
     </div>
   );
 }
