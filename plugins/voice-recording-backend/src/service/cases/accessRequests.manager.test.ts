@@ -1,74 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import {
-  BackstageCredentials,
-  coreServices,
-  createServiceFactory,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import {
-  NotificationSendOptions,
-  notificationService,
-} from '@backstage/plugin-notifications-node';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import {
-  LocalFileBlobStore,
-  OggOpusWriter,
-  VoiceRecordingPolicyHandler,
-} from '@mvr/plugin-voice-recording-node';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { NotificationSendOptions } from '@backstage/plugin-notifications-node';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { voiceRecordingPlugin } from '../../plugin';
 import { ConversationSearchStore } from '../../database/ConversationSearchStore';
+import {
+  caseTestBackend,
+  userRef as ref,
+} from '../__testUtils__/caseTestBackend';
 
 jest.setTimeout(180_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-const ref = (name: string) => `user:default/${name}`;
 const ALICE = ref('alice'); // admin
-
-const policy = new VoiceRecordingPolicyHandler({
-  adminGroups: ['group:default/compliance'],
-});
-const decide = (permission: any, credentials: BackstageCredentials) => {
-  const userEntityRef = (credentials.principal as any).userEntityRef;
-  const groups = userEntityRef === ALICE ? ['group:default/compliance'] : [];
-  return policy.handle({ permission }, {
-    credentials,
-    info: { userEntityRef, ownershipEntityRefs: [userEntityRef, ...groups] },
-  } as any);
-};
-const permissionsFactory = createServiceFactory({
-  service: coreServices.permissions,
-  deps: {},
-  factory: (): PermissionsService => ({
-    async authorize(requests, { credentials }) {
-      return Promise.all(
-        requests.map(async r => ({
-          result:
-            (await decide(r.permission, credentials))?.result ===
-            AuthorizeResult.ALLOW
-              ? AuthorizeResult.ALLOW
-              : AuthorizeResult.DENY,
-        })),
-      ) as any;
-    },
-    async authorizeConditional(queries, { credentials }) {
-      return Promise.all(
-        queries.map(q => decide(q.permission, credentials)),
-      ) as any;
-    },
-  }),
-});
 
 const user = (name: string, extra: any = {}) => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -118,18 +62,17 @@ describe.each(databases.eachSupportedId())(
   databaseId => {
     let knex: Knex;
     let app: any;
-    let stop: () => Promise<void>;
-    let storageDir: string;
     let caseId: string;
     const callId = randomUUID();
-    const api = '/api/voice-recording';
-    const as = (who: string) => ({
-      Authorization: mockCredentials.user.header(who),
+    const backend = caseTestBackend({
+      databases,
+      databaseId,
+      groups: { [ALICE]: ['group:default/compliance'] },
+      config: { accessRequests: { managerApproval: true } },
+      entities: directory as any,
+      sent,
     });
-    const get = (who: string, url: string) =>
-      request(app).get(`${api}${url}`).set(as(who));
-    const post = (who: string, url: string, body: object = {}) =>
-      request(app).post(`${api}${url}`).set(as(who)).send(body);
+    const { api, as, get, post } = backend;
     const ask = (who: string) =>
       post(who, '/access-requests', {
         caseId,
@@ -139,45 +82,11 @@ describe.each(databases.eachSupportedId())(
       });
 
     beforeAll(async () => {
-      knex = await databases.init(databaseId);
-      storageDir = mkdtempSync(path.join(tmpdir(), 'vr-manager-test-'));
-      const backend = await startTestBackend({
-        features: [
-          voiceRecordingPlugin,
-          mockServices.database.factory({ knex }),
-          mockServices.rootConfig.factory({
-            data: {
-              voiceRecording: {
-                storage: { local: { directory: storageDir } },
-                accessRequests: { managerApproval: true },
-              },
-            },
-          }),
-          permissionsFactory,
-          catalogServiceMock.factory({ entities: directory as any }),
-          mockServices.events.mock().factory,
-          createServiceFactory({
-            service: notificationService,
-            deps: {},
-            factory: () => ({
-              send: async (n: NotificationSendOptions) => {
-                sent.push(n);
-              },
-            }),
-          }),
-        ] as any,
-      });
-      app = backend.server;
-      stop = () => backend.stop();
-      const blobs = new LocalFileBlobStore(storageDir, { minFreeBytes: 0 });
-      const writer = new OggOpusWriter({ sampleRate: 8000, channels: 2 });
-      const ogg = Buffer.concat([
-        ...writer.write(new Int16Array(8000 * 2)),
-        ...writer.end(),
-      ]);
-      const stored = await blobs.put('recordings/test/m.opus', ogg, {
-        contentType: 'audio/ogg; codecs=opus',
-      });
+      ({ app, knex } = await backend.start());
+      const audio = await backend.storeRecording(
+        'recordings/test/m.opus',
+        new Int16Array(8000 * 2),
+      );
       const now = new Date().toISOString();
       await new ConversationSearchStore(knex).insertFinished([
         {
@@ -193,10 +102,7 @@ describe.each(databases.eachSupportedId())(
           captureSource: 'test',
           createdAt: now,
           updatedAt: now,
-          storageKey: stored.key,
-          sha256: stored.sha256,
-          bytes: stored.size,
-          format: 'audio/ogg; codecs=opus',
+          ...audio,
         },
       ]);
       const c = await post(ALICE, '/cases', {
@@ -211,8 +117,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     afterAll(async () => {
-      await stop?.();
-      rmSync(storageDir, { recursive: true, force: true });
+      await backend.stop();
     });
 
     it("takes effect only after the manager's approval, then the admin's", async () => {

@@ -1,42 +1,23 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import {
-  BackstageCredentials,
-  coreServices,
-  createServiceFactory,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import {
-  NotificationSendOptions,
-  notificationService,
-} from '@backstage/plugin-notifications-node';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
+import { NotificationSendOptions } from '@backstage/plugin-notifications-node';
 import { Conversation } from '@mvr/plugin-voice-recording-common';
-import {
-  LocalFileBlobStore,
-  OggOpusWriter,
-  VoiceRecordingPolicyHandler,
-} from '@mvr/plugin-voice-recording-node';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { voiceRecordingPlugin } from '../../plugin';
 import { ConversationSearchStore } from '../../database/ConversationSearchStore';
+import {
+  binary,
+  caseTestBackend,
+  finishedCall,
+  tone,
+  userRef as ref,
+  zipManifest,
+} from '../__testUtils__/caseTestBackend';
 
 jest.setTimeout(180_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
-const ref = (name: string) => `user:default/${name}`;
 const ALICE = ref('alice'); // admin (compliance), creates the cases
 const OWEN = ref('owen'); // owns a case (set in the table: an owner no longer admin)
 const BOB = ref('bob'); // trading; no request
@@ -53,103 +34,25 @@ const GROUPS: Record<string, string[]> = {
   [BOB]: ['group:default/trading'],
 };
 
-/** The suite's real policy (VoiceRecordingPolicyHandler), with the users' groups. */
-const policy = new VoiceRecordingPolicyHandler({
-  adminGroups: ['group:default/compliance'],
-});
-const decide = (permission: any, credentials: BackstageCredentials) => {
-  const userEntityRef = (credentials.principal as any).userEntityRef;
-  return policy.handle({ permission }, {
-    credentials,
-    info: {
-      userEntityRef,
-      ownershipEntityRefs: [userEntityRef, ...(GROUPS[userEntityRef] ?? [])],
-    },
-  } as any);
-};
-
-const permissionsFactory = createServiceFactory({
-  service: coreServices.permissions,
-  deps: {},
-  factory: (): PermissionsService => ({
-    async authorize(requests, { credentials }) {
-      return Promise.all(
-        requests.map(async r => ({
-          result:
-            (await decide(r.permission, credentials))?.result ===
-            AuthorizeResult.ALLOW
-              ? AuthorizeResult.ALLOW
-              : AuthorizeResult.DENY,
-        })),
-      ) as any;
-    },
-    async authorizeConditional(queries, { credentials }) {
-      return Promise.all(
-        queries.map(q => decide(q.permission, credentials)),
-      ) as any;
-    },
-  }),
-});
-
 const sent: NotificationSendOptions[] = [];
-
-function tone(seconds: number, rate = 8000): Int16Array {
-  const out = new Int16Array(seconds * rate * 2);
-  for (let i = 0; i < seconds * rate; i++) {
-    out[i * 2] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate));
-    out[i * 2 + 1] = Math.round(
-      4000 * Math.sin((2 * Math.PI * 660 * i) / rate),
-    );
-  }
-  return out;
-}
-
-function conv(
-  startedAt: string,
-  extra: Partial<Conversation> = {},
-): Conversation {
-  const now = new Date().toISOString();
-  return {
-    id: randomUUID(),
-    sipCallId: `test-${randomUUID()}`,
-    participants: [],
-    metadata: {},
-    dtmf: [],
-    state: 'finished',
-    captureSource: 'test',
-    createdAt: now,
-    updatedAt: now,
-    direction: 'outgoing',
-    durationMs: 3_000,
-    number: '+32470999000',
-    userRef: ZOE,
-    otherParty: '+32475111222',
-    startedAt,
-    ...extra,
-  };
-}
+const conv = finishedCall;
 
 describe.each(databases.eachSupportedId())(
   'cases, labels and access requests on %s',
   databaseId => {
     let knex: Knex;
     let app: any;
-    let stop: () => Promise<void>;
-    let storageDir: string;
     const caseCalls: Conversation[] = [];
     let otherCall: Conversation;
     let caseId: string;
     let labelId: string;
-    const api = '/api/voice-recording';
-    const as = (who: string) => ({
-      Authorization: mockCredentials.user.header(who),
+    const backend = caseTestBackend({
+      databases,
+      databaseId,
+      groups: GROUPS,
+      sent,
     });
-    const get = (who: string, url: string) =>
-      request(app).get(`${api}${url}`).set(as(who));
-    const post = (who: string, url: string, body: object = {}) =>
-      request(app).post(`${api}${url}`).set(as(who)).send(body);
-    const actions = async (action: string) =>
-      knex('vr_audit_log').where({ action }).orderBy('at');
+    const { api, as, get, post, actions } = backend;
     const inDays = (d: number) =>
       new Date(Date.now() + d * 86_400_000).toISOString();
 
@@ -183,46 +86,11 @@ describe.each(databases.eachSupportedId())(
     };
 
     beforeAll(async () => {
-      knex = await databases.init(databaseId);
-      storageDir = mkdtempSync(path.join(tmpdir(), 'vr-cases-test-'));
-      const backend = await startTestBackend({
-        features: [
-          voiceRecordingPlugin,
-          mockServices.database.factory({ knex }),
-          mockServices.rootConfig.factory({
-            data: {
-              voiceRecording: { storage: { local: { directory: storageDir } } },
-            },
-          }),
-          permissionsFactory,
-          catalogServiceMock.factory({ entities: [] }),
-          mockServices.events.mock().factory,
-          createServiceFactory({
-            service: notificationService,
-            deps: {},
-            factory: () => ({
-              send: async (n: NotificationSendOptions) => {
-                sent.push(n);
-              },
-            }),
-          }),
-        ] as any,
-      });
-      app = backend.server;
-      stop = () => backend.stop();
-
-      const blobs = new LocalFileBlobStore(storageDir, { minFreeBytes: 0 });
-      const writer = new OggOpusWriter({ sampleRate: 8000, channels: 2 });
-      const ogg = Buffer.concat([...writer.write(tone(3)), ...writer.end()]);
-      const stored = await blobs.put('recordings/test/case-call.opus', ogg, {
-        contentType: 'audio/ogg; codecs=opus',
-      });
-      const audio = {
-        storageKey: stored.key,
-        sha256: stored.sha256,
-        bytes: stored.size,
-        format: 'audio/ogg; codecs=opus',
-      };
+      ({ app, knex } = await backend.start());
+      const audio = await backend.storeRecording(
+        'recordings/test/case-call.opus',
+        tone(3),
+      );
       for (let i = 0; i < 3; i++)
         caseCalls.push(conv(`2026-03-0${i + 1}T09:30:00.000Z`, audio));
       otherCall = conv('2026-03-05T09:30:00.000Z', audio);
@@ -233,8 +101,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     afterAll(async () => {
-      await stop?.();
-      rmSync(storageDir, { recursive: true, force: true });
+      await backend.stop();
     });
 
     it('lets admins create a case with a new label and label three calls', async () => {
@@ -301,35 +168,16 @@ describe.each(databases.eachSupportedId())(
       ).toEqual([caseId]);
 
       // the export of the case names its label in the manifest
-      const zip = await request(app)
-        .post(`${api}/conversations/export`)
-        .set(as(ALICE))
-        .send({ case: caseId })
-        .buffer(true)
-        .parse((stream, cb) => {
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => cb(null, Buffer.concat(chunks)));
-        });
+      const zip = await binary(
+        request(app)
+          .post(`${api}/conversations/export`)
+          .set(as(ALICE))
+          .send({ case: caseId }),
+      );
       expect(zip.status).toBe(200);
-      const dir = mkdtempSync(path.join(tmpdir(), 'vr-cases-zip-'));
-      try {
-        writeFileSync(path.join(dir, 'x.zip'), zip.body);
-        const manifest = JSON.parse(
-          execFileSync(
-            'unzip',
-            ['-p', path.join(dir, 'x.zip'), 'manifest.json'],
-            {
-              encoding: 'utf8',
-            },
-          ),
-        );
-        expect(
-          manifest.conversations.map((c: any) => [c.id, c.labels]),
-        ).toEqual(caseCalls.map(c => [c.id, 'Client X']));
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      expect(
+        zipManifest(zip.body).conversations.map((c: any) => [c.id, c.labels]),
+      ).toEqual(caseCalls.map(c => [c.id, 'Client X']));
     });
 
     it('does not tell a recorded user that their call is in a case they have no right on', async () => {

@@ -1,49 +1,27 @@
-import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import {
-  BackstageCredentials,
-  coreServices,
-  createServiceFactory,
-  PermissionsService,
-  UserInfoService,
-} from '@backstage/backend-plugin-api';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import {
-  NotificationSendOptions,
-  notificationService,
-} from '@backstage/plugin-notifications-node';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { NotificationSendOptions } from '@backstage/plugin-notifications-node';
 import { Conversation } from '@mvr/plugin-voice-recording-common';
-import {
-  LocalFileBlobStore,
-  OggOpusWriter,
-  VoiceRecordingPolicyHandler,
-} from '@mvr/plugin-voice-recording-node';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { voiceRecordingPlugin } from '../../plugin';
 import { ConversationSearchStore } from '../../database/ConversationSearchStore';
 import { AUDIO_DECISION_TTL_MS } from '../conversations/routes';
+import {
+  binary,
+  caseTestBackend,
+  finishedCall,
+  tone,
+  userRef as ref,
+  zipManifest,
+} from '../__testUtils__/caseTestBackend';
 
 jest.setTimeout(180_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
-const ref = (name: string) => `user:default/${name}`;
 const ALICE = ref('alice'); // admin, flags victor
 const VICTOR = ref('victor'); // admin (download, export), flagged four-eyes
 const OLGA = ref('olga'); // member of the observer group
 const PAUL = ref('paul'); // not an observer
-const ZOE = ref('zoe'); // the recorded user
 const OBSERVERS = 'group:default/observers';
 
 const GROUPS: Record<string, string[]> = {
@@ -51,92 +29,8 @@ const GROUPS: Record<string, string[]> = {
   [VICTOR]: ['group:default/compliance', OBSERVERS],
   [OLGA]: [OBSERVERS],
 };
-const ownership = (user: string) => [user, ...(GROUPS[user] ?? [])];
-
-/** The suite's real policy (VoiceRecordingPolicyHandler), with the users' groups. */
-const policy = new VoiceRecordingPolicyHandler({
-  adminGroups: ['group:default/compliance'],
-});
-const decide = (permission: any, credentials: BackstageCredentials) => {
-  const userEntityRef = (credentials.principal as any).userEntityRef;
-  return policy.handle({ permission }, {
-    credentials,
-    info: { userEntityRef, ownershipEntityRefs: ownership(userEntityRef) },
-  } as any);
-};
-
-const permissionsFactory = createServiceFactory({
-  service: coreServices.permissions,
-  deps: {},
-  factory: (): PermissionsService => ({
-    async authorize(requests, { credentials }) {
-      return Promise.all(
-        requests.map(async r => ({
-          result:
-            (await decide(r.permission, credentials))?.result ===
-            AuthorizeResult.ALLOW
-              ? AuthorizeResult.ALLOW
-              : AuthorizeResult.DENY,
-        })),
-      ) as any;
-    },
-    async authorizeConditional(queries, { credentials }) {
-      return Promise.all(
-        queries.map(q => decide(q.permission, credentials)),
-      ) as any;
-    },
-  }),
-});
-
-/** The sign-in's ownership refs (the user and their groups). */
-const userInfoFactory = createServiceFactory({
-  service: coreServices.userInfo,
-  deps: {},
-  factory: (): UserInfoService => ({
-    async getUserInfo(credentials) {
-      const userEntityRef = (credentials.principal as any).userEntityRef;
-      return { userEntityRef, ownershipEntityRefs: ownership(userEntityRef) };
-    },
-  }),
-});
-
 const sent: NotificationSendOptions[] = [];
-
-function tone(seconds: number, rate = 8000): Int16Array {
-  const out = new Int16Array(seconds * rate * 2);
-  for (let i = 0; i < seconds * rate; i++) {
-    out[i * 2] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate));
-    out[i * 2 + 1] = Math.round(
-      4000 * Math.sin((2 * Math.PI * 660 * i) / rate),
-    );
-  }
-  return out;
-}
-
-function conv(
-  startedAt: string,
-  extra: Partial<Conversation> = {},
-): Conversation {
-  const now = new Date().toISOString();
-  return {
-    id: randomUUID(),
-    sipCallId: `test-${randomUUID()}`,
-    participants: [],
-    metadata: {},
-    dtmf: [],
-    state: 'finished',
-    captureSource: 'test',
-    createdAt: now,
-    updatedAt: now,
-    direction: 'outgoing',
-    durationMs: 3_000,
-    number: '+32470999000',
-    userRef: ZOE,
-    otherParty: '+32475111222',
-    startedAt,
-    ...extra,
-  };
-}
+const conv = finishedCall; // a call of user:default/zoe, the recorded user
 
 /** Only `Date` is faked: the clock the four-eyes sessions are read at. */
 const fakeDateOnly = () =>
@@ -166,26 +60,17 @@ describe.each(databases.eachSupportedId())(
   databaseId => {
     let knex: Knex;
     let app: any;
-    let stop: () => Promise<void>;
-    let storageDir: string;
     let labelId: string;
     const calls: Conversation[] = [];
-    const api = '/api/voice-recording';
-    const as = (who: string) => ({
-      Authorization: mockCredentials.user.header(who),
+    const backend = caseTestBackend({
+      databases,
+      databaseId,
+      groups: GROUPS,
+      config: { fourEyes: { sessionMinutes: 30 } },
+      userInfo: true,
+      sent,
     });
-    const get = (who: string, url: string) =>
-      request(app).get(`${api}${url}`).set(as(who));
-    const post = (who: string, url: string, body: object = {}) =>
-      request(app).post(`${api}${url}`).set(as(who)).send(body);
-    const actions = async (action: string) =>
-      knex('vr_audit_log').where({ action }).orderBy('at');
-    const binary = (r: request.Test) =>
-      r.buffer(true).parse((stream, cb) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+    const { api, as, get, post, actions } = backend;
 
     const isAudio = (r: request.Response) =>
       /^audio\//.test(String(r.headers['content-type'])) && r.body.length > 0;
@@ -218,24 +103,10 @@ describe.each(databases.eachSupportedId())(
       const unlabelled = await request(app)
         .delete(`${api}/conversations/${id}/labels/${labelId}`)
         .set(as(who));
-      let manifestIds: string[] = [];
-      if (exportIds.status === 200) {
-        const dir = mkdtempSync(path.join(tmpdir(), 'vr-4eyes-zip-'));
-        try {
-          writeFileSync(path.join(dir, 'x.zip'), exportIds.body);
-          manifestIds = JSON.parse(
-            execFileSync(
-              'unzip',
-              ['-p', path.join(dir, 'x.zip'), 'manifest.json'],
-              {
-                encoding: 'utf8',
-              },
-            ),
-          ).conversations.map((c: any) => c.id);
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
-      }
+      const manifestIds: string[] =
+        exportIds.status === 200
+          ? zipManifest(exportIds.body).conversations.map((c: any) => c.id)
+          : [];
       return {
         list: [list.status, list.body.items?.length, list.body.total],
         detail: detail.status,
@@ -274,50 +145,11 @@ describe.each(databases.eachSupportedId())(
     });
 
     beforeAll(async () => {
-      knex = await databases.init(databaseId);
-      storageDir = mkdtempSync(path.join(tmpdir(), 'vr-4eyes-test-'));
-      const backend = await startTestBackend({
-        features: [
-          voiceRecordingPlugin,
-          mockServices.database.factory({ knex }),
-          mockServices.rootConfig.factory({
-            data: {
-              voiceRecording: {
-                storage: { local: { directory: storageDir } },
-                fourEyes: { sessionMinutes: 30 },
-              },
-            },
-          }),
-          permissionsFactory,
-          userInfoFactory,
-          catalogServiceMock.factory({ entities: [] }),
-          mockServices.events.mock().factory,
-          createServiceFactory({
-            service: notificationService,
-            deps: {},
-            factory: () => ({
-              send: async (n: NotificationSendOptions) => {
-                sent.push(n);
-              },
-            }),
-          }),
-        ] as any,
-      });
-      app = backend.server;
-      stop = () => backend.stop();
-
-      const blobs = new LocalFileBlobStore(storageDir, { minFreeBytes: 0 });
-      const writer = new OggOpusWriter({ sampleRate: 8000, channels: 2 });
-      const ogg = Buffer.concat([...writer.write(tone(3)), ...writer.end()]);
-      const stored = await blobs.put('recordings/test/call.opus', ogg, {
-        contentType: 'audio/ogg; codecs=opus',
-      });
-      const audio = {
-        storageKey: stored.key,
-        sha256: stored.sha256,
-        bytes: stored.size,
-        format: 'audio/ogg; codecs=opus',
-      };
+      ({ app, knex } = await backend.start());
+      const audio = await backend.storeRecording(
+        'recordings/test/call.opus',
+        tone(3),
+      );
       calls.push(conv('2026-03-01T09:30:00.000Z', audio));
       calls.push(conv('2026-03-02T09:30:00.000Z', audio));
       await new ConversationSearchStore(knex).insertFinished(calls);
@@ -334,8 +166,7 @@ describe.each(databases.eachSupportedId())(
 
     afterAll(async () => {
       jest.useRealTimers();
-      await stop?.();
-      rmSync(storageDir, { recursive: true, force: true });
+      await backend.stop();
     });
 
     it('lets admins flag a user with an observer, audited; not the user as their own observer', async () => {
