@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TestDatabases } from '@backstage/backend-test-utils';
-import {
-  ConversationQuality,
-  NumberSettings,
-} from '@mvr/plugin-voice-recording-common';
+import { ConversationQuality } from '@mvr/plugin-voice-recording-common';
 import { isCaptureStoreError } from '@mvr/plugin-voice-recording-node';
 import { InputError } from '@backstage/errors';
 import { Knex } from 'knex';
@@ -12,22 +9,12 @@ import {
   qualityWarnings,
 } from './ConversationSearchStore';
 import { KnexConversationsStore } from './ConversationsStore';
-import { KnexNumbersStore, NumberRecord } from './NumbersStore';
-import { applyDatabaseMigrations } from './util';
+import { NumberRecord } from './NumbersStore';
+import { openRecordingStores } from './__testUtils__/recordingStores';
 
 jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-
-const settings: NumberSettings = {
-  beep: false,
-  smsOnStatusChange: false,
-  statusMode: 'auto',
-  activeStatus: 'professional',
-  selfManaged: false,
-  simultaneousCalls: true,
-  timeZone: 'Europe/Brussels',
-};
 
 /**
  * Recordings without usable audio: the flag a recorder sets at `finish` is stored
@@ -76,18 +63,9 @@ describe.each(databases.eachSupportedId())(
     };
 
     beforeAll(async () => {
-      knex = await databases.init(databaseId);
-      await applyDatabaseMigrations(knex);
-      store = new KnexConversationsStore(knex);
-      search = new ConversationSearchStore(knex);
-      bob = await new KnexNumbersStore(knex).create({
-        number: '+32470123456',
-        userRef: 'user:default/bob',
-        mvrActive: true,
-        fmu: false,
-        settings,
-        slots: [{ weekdays: [1, 2, 3, 4, 5], start: '08:00', end: '18:00' }],
-      });
+      const stores = await openRecordingStores(databases, databaseId);
+      ({ knex, store, search } = stores);
+      bob = await stores.addNumber('+32470123456', 'user:default/bob');
     });
 
     afterAll(async () => {
