@@ -1,4 +1,7 @@
-import { HttpAuthService, PermissionsService } from '@backstage/backend-plugin-api';
+import {
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
@@ -67,7 +70,9 @@ export function parseRange(
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m) {
     // several ranges, or another unit: answer the whole file (RFC 9110 allows it)
-    return /^bytes=/.test(header.trim()) && header.includes(',') ? undefined : 'invalid';
+    return /^bytes=/.test(header.trim()) && header.includes(',')
+      ? undefined
+      : 'invalid';
   }
   const [, a, b] = m;
   if (a === '' && b === '') return 'invalid';
@@ -190,10 +195,9 @@ export function addConversationRoutes(
     actor: Actor,
     permission = voiceRecordingConversationReadPermission,
   ): Promise<Visibility | 'deny'> => {
-    const [d] = await permissions.authorizeConditional(
-      [{ permission }],
-      { credentials: actor.credentials },
-    );
+    const [d] = await permissions.authorizeConditional([{ permission }], {
+      credentials: actor.credentials,
+    });
     if (d.result === AuthorizeResult.DENY) return 'deny';
     if (d.result === AuthorizeResult.ALLOW) return undefined;
     return transform((d as any).conditions);
@@ -212,7 +216,10 @@ export function addConversationRoutes(
   // playback makes its Range requests in a burst (head, tail for the duration, then
   // the position), each otherwise a round trip to the permission backend on the path
   // to the first sound. Denials and errors are not reused.
-  const audioDecisions = new Map<string, { at: number; decision: Promise<Visibility> }>();
+  const audioDecisions = new Map<
+    string,
+    { at: number; decision: Promise<Visibility> }
+  >();
   const audioVisibility = (actor: Actor): Promise<Visibility> => {
     const now = Date.now();
     const hit = audioDecisions.get(actor.ref);
@@ -223,11 +230,16 @@ export function addConversationRoutes(
     audioDecisions.delete(actor.ref);
     audioDecisions.set(actor.ref, { at: now, decision });
     decision.catch(() => {
-      if (audioDecisions.get(actor.ref)?.decision === decision) audioDecisions.delete(actor.ref);
+      if (audioDecisions.get(actor.ref)?.decision === decision)
+        audioDecisions.delete(actor.ref);
     });
     // bounded: the oldest entries go first (a Map iterates in insertion order)
     for (const [key, entry] of audioDecisions) {
-      if (audioDecisions.size <= AUDIO_DECISIONS_MAX && now - entry.at < AUDIO_DECISION_TTL_MS) break;
+      if (
+        audioDecisions.size <= AUDIO_DECISIONS_MAX &&
+        now - entry.at < AUDIO_DECISION_TTL_MS
+      )
+        break;
       audioDecisions.delete(key);
     }
     return decision;
@@ -256,7 +268,10 @@ export function addConversationRoutes(
     let refs: string[] | undefined;
     if (q.user) refs = await options.people.users(q.user, actor.credentials);
     if (q.group) {
-      const members = await options.people.groupMembers(q.group, actor.credentials);
+      const members = await options.people.groupMembers(
+        q.group,
+        actor.credentials,
+      );
       refs = refs ? refs.filter(r => members.includes(r)) : members;
     }
     return refs;
@@ -304,9 +319,13 @@ export function addConversationRoutes(
       audioIssue: q.audioIssue,
       quality: q.quality,
       minDurationMs:
-        q.minDuration !== undefined ? Math.round(q.minDuration * 1000) : undefined,
+        q.minDuration !== undefined
+          ? Math.round(q.minDuration * 1000)
+          : undefined,
       maxDurationMs:
-        q.maxDuration !== undefined ? Math.round(q.maxDuration * 1000) : undefined,
+        q.maxDuration !== undefined
+          ? Math.round(q.maxDuration * 1000)
+          : undefined,
     };
   };
 
@@ -316,7 +335,13 @@ export function addConversationRoutes(
     const q = parseInput(conversationSearchSchema, req.query, 'query');
     const filters = await toFilters(actor, q);
     const page = await conversations.search(
-      { ...filters, sort: q.sort, order: q.order, limit: q.limit, cursor: q.cursor },
+      {
+        ...filters,
+        sort: q.sort,
+        order: q.order,
+        limit: q.limit,
+        cursor: q.cursor,
+      },
       vis,
     );
     await audit.record(searchAuditRecord(actor, q, filters, page));
@@ -329,7 +354,9 @@ export function addConversationRoutes(
     const vis = await visibility(actor, PLAY);
     const body = parseInput(conversationExportSchema, req.body ?? {});
     const filters: ConversationSearchFilters =
-      'ids' in body ? { ids: body.ids as string[] } : await toFilters(actor, body);
+      'ids' in body
+        ? { ids: body.ids as string[] }
+        : await toFilters(actor, body);
     const selection = await conversations.exportSelection(filters, vis);
     // ticked ids that are unknown or not visible to the caller are left out (the same
     // answer for both, as for a 404) and counted
@@ -347,8 +374,12 @@ export function addConversationRoutes(
         count: selection.length,
         conversationIds: selection.map(c => c.id).slice(0, 1000),
         filters: JSON.parse(JSON.stringify(body)),
-        ...(filters.ids ? { requested: new Set(filters.ids).size, notExported } : {}),
-        ...(filters.userRefs ? { resolvedUserCount: filters.userRefs.length } : {}),
+        ...(filters.ids
+          ? { requested: new Set(filters.ids).size, notExported }
+          : {}),
+        ...(filters.userRefs
+          ? { resolvedUserCount: filters.userRefs.length }
+          : {}),
       },
       severity: 'medium',
     });
@@ -373,76 +404,108 @@ export function addConversationRoutes(
     res.json(await conversations.detail(actor, req.params.id, vis, play));
   });
 
-  router.get('/conversations/:id/audio', async (req: Request, res: Response) => {
-    const timing = serverTiming();
-    // the <audio> element sends the Backstage user cookie, not a bearer token
-    const actor = await actorOf(req, true);
-    timing.mark('auth');
-    const vis = await audioVisibility(actor);
-    timing.mark('permission');
-    const { format } = parseInput(audioQuerySchema, req.query, 'query');
-    let c = await conversations.visible(actor, req.params.id, vis, 'conversation-audio', PLAY.name);
-    timing.mark('db');
-    let chosen: AudioFormat | undefined = format;
-    if (!chosen) {
-      const accept = String(req.headers.accept ?? '');
-      if (/audio\/(wav|wave|x-wav)/i.test(accept) && !/audio\/ogg/i.test(accept))
-        chosen = 'wav';
-    }
-    let blob;
-    try {
-      blob = await conversations.audioBlob(c, chosen);
-    } catch (e) {
-      // the recorder replaced this interim WAV by its Opus file (background compression)
-      // between reading the conversation and opening the file: once more with the new one
-      const missing = ['NotFoundError', 'BlobNotFoundError'].includes((e as Error)?.name);
-      if (!missing || !c.compressTo) throw e;
-      c = await conversations.visible(actor, req.params.id, vis, 'conversation-audio', PLAY.name);
-      blob = await conversations.audioBlob(c, chosen);
-    }
-    timing.mark('blob');
-    const rangeHeader = req.headers.range;
-    const range = parseRange(rangeHeader, blob.size);
-    res.setHeader('Accept-Ranges', 'bytes');
-    res.setHeader('Cache-Control', 'private, max-age=3600');
-    res.setHeader('ETag', blob.etag);
-    if (range === 'invalid') {
-      res.setHeader('Content-Range', `bytes */${blob.size}`);
-      res.status(416).end();
-      return;
-    }
-    // Access to the bytes: audited when a stream opens at the beginning of the file
-    // (a whole-file GET, or a `bytes=0-...` range: the player loading the call, with
-    // preload="metadata" when its page opens), not for the seeks and continuations
-    // that follow. A playback start is audited by POST .../playback (below).
-    const audited =
-      !range || range.start === 0
-        ? conversations.recordAccess(actor, 'conversation-audio', c, {
-            format: blob.contentType === WAV_CONTENT_TYPE ? 'wav' : 'ogg',
-            range: rangeHeader ? String(rangeHeader) : 'none',
-          }, 'low')
-        : undefined;
-    res.setHeader('Content-Type', blob.contentType);
-    // the audit and the file open run together; no byte is sent before both are done
-    const [stream] = await Promise.all([conversations.openBlob(blob.key, range), audited]);
-    timing.mark('open');
-    res.setHeader('Server-Timing', timing.header());
-    if (range) {
-      res.status(206);
-      res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${blob.size}`);
-      res.setHeader('Content-Length', String(range.end - range.start + 1));
-    } else {
-      res.status(200);
-      res.setHeader('Content-Length', String(blob.size));
-    }
-    if (req.method === 'HEAD') {
-      stream.destroy();
-      res.end();
-      return;
-    }
-    stream.on('error', e => res.destroy(e));
-    stream.pipe(res);
-  });
+  router.get(
+    '/conversations/:id/audio',
+    async (req: Request, res: Response) => {
+      const timing = serverTiming();
+      // the <audio> element sends the Backstage user cookie, not a bearer token
+      const actor = await actorOf(req, true);
+      timing.mark('auth');
+      const vis = await audioVisibility(actor);
+      timing.mark('permission');
+      const { format } = parseInput(audioQuerySchema, req.query, 'query');
+      let c = await conversations.visible(
+        actor,
+        req.params.id,
+        vis,
+        'conversation-audio',
+        PLAY.name,
+      );
+      timing.mark('db');
+      let chosen: AudioFormat | undefined = format;
+      if (!chosen) {
+        const accept = String(req.headers.accept ?? '');
+        if (
+          /audio\/(wav|wave|x-wav)/i.test(accept) &&
+          !/audio\/ogg/i.test(accept)
+        )
+          chosen = 'wav';
+      }
+      let blob;
+      try {
+        blob = await conversations.audioBlob(c, chosen);
+      } catch (e) {
+        // the recorder replaced this interim WAV by its Opus file (background compression)
+        // between reading the conversation and opening the file: once more with the new one
+        const missing = ['NotFoundError', 'BlobNotFoundError'].includes(
+          (e as Error)?.name,
+        );
+        if (!missing || !c.compressTo) throw e;
+        c = await conversations.visible(
+          actor,
+          req.params.id,
+          vis,
+          'conversation-audio',
+          PLAY.name,
+        );
+        blob = await conversations.audioBlob(c, chosen);
+      }
+      timing.mark('blob');
+      const rangeHeader = req.headers.range;
+      const range = parseRange(rangeHeader, blob.size);
+      res.setHeader('Accept-Ranges', 'bytes');
+      res.setHeader('Cache-Control', 'private, max-age=3600');
+      res.setHeader('ETag', blob.etag);
+      if (range === 'invalid') {
+        res.setHeader('Content-Range', `bytes */${blob.size}`);
+        res.status(416).end();
+        return;
+      }
+      // Access to the bytes: audited when a stream opens at the beginning of the file
+      // (a whole-file GET, or a `bytes=0-...` range: the player loading the call, with
+      // preload="metadata" when its page opens), not for the seeks and continuations
+      // that follow. A playback start is audited by POST .../playback (below).
+      const audited =
+        !range || range.start === 0
+          ? conversations.recordAccess(
+              actor,
+              'conversation-audio',
+              c,
+              {
+                format: blob.contentType === WAV_CONTENT_TYPE ? 'wav' : 'ogg',
+                range: rangeHeader ? String(rangeHeader) : 'none',
+              },
+              'low',
+            )
+          : undefined;
+      res.setHeader('Content-Type', blob.contentType);
+      // the audit and the file open run together; no byte is sent before both are done
+      const [stream] = await Promise.all([
+        conversations.openBlob(blob.key, range),
+        audited,
+      ]);
+      timing.mark('open');
+      res.setHeader('Server-Timing', timing.header());
+      if (range) {
+        res.status(206);
+        res.setHeader(
+          'Content-Range',
+          `bytes ${range.start}-${range.end}/${blob.size}`,
+        );
+        res.setHeader('Content-Length', String(range.end - range.start + 1));
+      } else {
+        res.status(200);
+        res.setHeader('Content-Length', String(blob.size));
+      }
+      if (req.method === 'HEAD') {
+        stream.destroy();
+        res.end();
+        return;
+      }
+      stream.on('error', e => res.destroy(e));
+      stream.pipe(res);
+    },
+  );
 
   // The player's playback start (its `play` event at the beginning of a listen): the
   // one `conversation-playback` entry per start, whatever the <audio> element fetched.
@@ -450,7 +513,13 @@ export function addConversationRoutes(
     const actor = await actorOf(req);
     const vis = await visibility(actor, PLAY);
     const { format } = parseInput(playbackStartSchema, req.body ?? {});
-    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-playback', PLAY.name);
+    const c = await conversations.visible(
+      actor,
+      req.params.id,
+      vis,
+      'conversation-playback',
+      PLAY.name,
+    );
     await conversations.recordPlayback(actor, c, format);
     res.status(204).end();
   });
@@ -459,7 +528,13 @@ export function addConversationRoutes(
     const actor = await actorOf(req);
     const vis = await visibility(actor, PLAY);
     const { points } = parseInput(waveformQuerySchema, req.query, 'query');
-    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-waveform', PLAY.name);
+    const c = await conversations.visible(
+      actor,
+      req.params.id,
+      vis,
+      'conversation-waveform',
+      PLAY.name,
+    );
     res.json(await conversations.waveform(c, points));
   });
 
@@ -471,9 +546,17 @@ export function addConversationRoutes(
       req.params.id,
     );
     const vis = await visibility(actor, PLAY);
-    const c = await conversations.visible(actor, req.params.id, vis, 'conversation-download', PLAY.name);
+    const c = await conversations.visible(
+      actor,
+      req.params.id,
+      vis,
+      'conversation-download',
+      PLAY.name,
+    );
     const { blob, filename } = await conversations.mp3(c);
-    await conversations.recordAccess(actor, 'conversation-download', c, { format: 'mp3' });
+    await conversations.recordAccess(actor, 'conversation-download', c, {
+      format: 'mp3',
+    });
     res.setHeader('Content-Type', 'audio/mpeg');
     res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
     res.setHeader('Content-Length', String(blob.size));
