@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import {
-  Alert,
   Button,
   Cell,
   Column,
@@ -26,6 +25,7 @@ import {
   LABEL_MODE_LABELS,
 } from '../WorkflowsPage/requestText';
 import { CaseDialog } from './CaseDialog';
+import { SuccessAlert } from '../SuccessAlert/SuccessAlert';
 
 function accessSummary(c: Case): string {
   return [
@@ -75,15 +75,7 @@ export function CasesPage() {
             New case
           </Button>
         </div>
-        {notice && (
-          <Alert
-            status="success"
-            icon
-            role="status"
-            data-testid="success-alert"
-            title={notice}
-          />
-        )}
+        {notice && <SuccessAlert>{notice}</SuccessAlert>}
       </Flex>
       {data.loading && !data.value && <Skeleton width="100%" height={120} />}
       <ErrorAlert error={data.error} />

@@ -30,6 +30,7 @@ import { SlotList } from './SlotList';
 import { DeleteNumberButton } from './DeleteNumberButton';
 import { AddSlotForm } from './AddSlotForm';
 import { ApplyPlanningModelForm } from './ApplyPlanningModelForm';
+import { SuccessAlert } from '../SuccessAlert/SuccessAlert';
 
 type SectionName = 'settings' | 'schedule';
 
@@ -74,18 +75,6 @@ function Section(props: {
         </CardBody>
       </Card>
     </section>
-  );
-}
-
-function SuccessAlert(props: { children: React.ReactNode }) {
-  return (
-    <Alert
-      status="success"
-      icon
-      role="status"
-      data-testid="success-alert"
-      title={props.children}
-    />
   );
 }
 

@@ -1,7 +1,6 @@
 import { FormEvent, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import {
-  Alert,
   Button,
   Card,
   CardBody,
@@ -15,6 +14,7 @@ import { normalizePhoneNumber } from '@mvr/plugin-voice-recording-common';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { PeoplePicker } from '../PeoplePicker/PeoplePicker';
+import { SuccessAlert } from '../SuccessAlert/SuccessAlert';
 
 /** The Select's key for "no planning model: the configured default slot". */
 const DEFAULT_SLOT = 'default-slot';
@@ -63,15 +63,7 @@ export function AddNumberForm(props: { onCreated: () => void }) {
             Add number
           </Button>
         </div>
-        {created && (
-          <Alert
-            status="success"
-            icon
-            role="status"
-            data-testid="success-alert"
-            title={`Number ${created} added`}
-          />
-        )}
+        {created && <SuccessAlert>{`Number ${created} added`}</SuccessAlert>}
       </Flex>
     );
   }

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { Alert, Button, Flex, Skeleton, Text } from '@backstage/ui';
+import { Button, Flex, Skeleton, Text } from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import type { PlanningModel } from '@mvr/plugin-voice-recording-common';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
@@ -10,6 +10,7 @@ import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { PlanningModelEditor } from './PlanningModelEditor';
 import { PlanningModelsTable } from './PlanningModelsTable';
 import { COPY_ON_APPLY_RULE, usageText } from './usage';
+import { SuccessAlert } from '../SuccessAlert/SuccessAlert';
 
 /**
  * "Planning model X saved", and for a model numbers use, what the save meant for them
@@ -87,15 +88,7 @@ export function PlanningModelsPage() {
         />
       )}
       <ErrorAlert error={actionError} />
-      {notice && (
-        <Alert
-          status="success"
-          icon
-          role="status"
-          data-testid="success-alert"
-          title={notice}
-        />
-      )}
+      {notice && <SuccessAlert>{notice}</SuccessAlert>}
       {list.loading && !list.value && <Skeleton width="100%" height={24} />}
       <ErrorAlert error={list.error} />
       {list.value && (

@@ -3,7 +3,6 @@ import { useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import {
-  Alert,
   Button,
   Card,
   CardBody,
@@ -41,6 +40,7 @@ import {
   formatDateTime,
   rightsText,
 } from './requestText';
+import { SuccessAlert } from '../SuccessAlert/SuccessAlert';
 
 function Field(props: { label: string; children: React.ReactNode }) {
   return (
@@ -295,15 +295,7 @@ export function AccessRequestPage() {
             The requester's manager approves first; you can decide after.
           </Text>
         )}
-        {notice && (
-          <Alert
-            status="success"
-            icon
-            role="status"
-            data-testid="success-alert"
-            title={notice}
-          />
-        )}
+        {notice && <SuccessAlert>{notice}</SuccessAlert>}
       </Flex>
       <DecisionDialog
         request={decision ? r : undefined}

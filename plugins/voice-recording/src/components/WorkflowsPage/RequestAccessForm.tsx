@@ -2,7 +2,6 @@ import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import {
-  Alert,
   Button,
   Card,
   CardBody,
@@ -32,6 +31,7 @@ import {
   endOfDayIso,
   formatDateTime,
 } from './requestText';
+import { SuccessAlert } from '../SuccessAlert/SuccessAlert';
 
 const DEFAULT_DAYS = 30;
 
@@ -195,21 +195,15 @@ export function RequestAccessForm() {
             </div>
             <ErrorAlert error={error} title="Request not sent" />
             {sent && (
-              <Alert
-                status="success"
-                icon
-                role="status"
-                data-testid="success-alert"
-                title={
-                  <>
+              <SuccessAlert>
+                <>
                     Request sent for {sent.caseTitle}, until{' '}
                     {formatDateTime(sent.expiresAt)}: an admin will decide.{' '}
                     <Link href={requestLink?.({ id: sent.id }) ?? '#'}>
                       View request
                     </Link>
                   </>
-                }
-              />
+              </SuccessAlert>
             )}
           </Flex>
         </Flex>

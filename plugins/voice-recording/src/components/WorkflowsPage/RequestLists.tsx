@@ -2,7 +2,6 @@ import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import {
-  Alert,
   Button,
   Flex,
   Select,
@@ -22,6 +21,7 @@ import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { Decision, DecisionDialog, decisionDoneText } from './DecisionDialog';
 import { RequestsTable } from './WorkflowTables';
 import { STATE_LABELS } from './requestText';
+import { SuccessAlert } from '../SuccessAlert/SuccessAlert';
 
 /** How many requests one page of a list shows (the newest first). */
 export const PAGE_SIZE = 50;
@@ -71,15 +71,7 @@ function useDecision(onChanged: () => void) {
     setNotice(undefined);
     setPending({ request, decision });
   };
-  const message = notice ? (
-    <Alert
-      status="success"
-      icon
-      role="status"
-      data-testid="success-alert"
-      title={notice}
-    />
-  ) : null;
+  const message = notice ? <SuccessAlert>{notice}</SuccessAlert> : null;
   return { dialog, start, message };
 }
 
