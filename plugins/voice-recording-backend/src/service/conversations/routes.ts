@@ -190,23 +190,29 @@ export function addConversationRoutes(
     throw new NotAllowedError(`${actor.ref} is not allowed: ${permission}`);
   };
 
-  /** The SQL visibility of `read` (lists, counts, details) or `play` (audio, download). */
-  const decisionOf = async (
+  /**
+   * The SQL visibility of each permission (`read`: lists, counts, details; `play`:
+   * audio, download), in one permission call (one four-eyes look-up).
+   */
+  const decisionsOf = async (
     actor: Actor,
-    permission = voiceRecordingConversationReadPermission,
-  ): Promise<Visibility | 'deny'> => {
-    const [d] = await permissions.authorizeConditional([{ permission }], {
-      credentials: actor.credentials,
+    ...asked: (typeof voiceRecordingConversationReadPermission)[]
+  ): Promise<(Visibility | 'deny')[]> => {
+    const decisions = await permissions.authorizeConditional(
+      asked.map(permission => ({ permission })),
+      { credentials: actor.credentials },
+    );
+    return decisions.map(d => {
+      if (d.result === AuthorizeResult.DENY) return 'deny';
+      if (d.result === AuthorizeResult.ALLOW) return undefined;
+      return transform((d as any).conditions);
     });
-    if (d.result === AuthorizeResult.DENY) return 'deny';
-    if (d.result === AuthorizeResult.ALLOW) return undefined;
-    return transform((d as any).conditions);
   };
   const visibility = async (
     actor: Actor,
     permission = voiceRecordingConversationReadPermission,
   ): Promise<Visibility> => {
-    const d = await decisionOf(actor, permission);
+    const [d] = await decisionsOf(actor, permission);
     if (d === 'deny') return deny(actor, permission.name);
     return d;
   };
@@ -399,9 +405,14 @@ export function addConversationRoutes(
 
   router.get('/conversations/:id', async (req, res) => {
     const actor = await actorOf(req);
-    const vis = await visibility(actor);
-    const play = await decisionOf(actor, PLAY);
-    res.json(await conversations.detail(actor, req.params.id, vis, play));
+    const [vis, play] = await decisionsOf(
+      actor,
+      voiceRecordingConversationReadPermission,
+      PLAY,
+    );
+    if (vis === 'deny')
+      await deny(actor, voiceRecordingConversationReadPermission.name);
+    else res.json(await conversations.detail(actor, req.params.id, vis, play));
   });
 
   router.get(
