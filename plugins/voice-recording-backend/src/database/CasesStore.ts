@@ -301,11 +301,6 @@ export class CasesStore {
     return (await this.casesFromRows(rows, tx))[0];
   }
 
-  async caseOfLabel(labelId: string): Promise<Case | undefined> {
-    const rows = await this.casesQuery().where('c.label_id', labelId);
-    return (await this.casesFromRows(rows))[0];
-  }
-
   private async writeMembers(tx: Knex, caseId: string, access: CaseAccess) {
     await tx('vr_case_members').where('case_id', caseId).delete();
     const rows = (['list', 'playback', 'label'] as CaseRight[]).flatMap(right =>
