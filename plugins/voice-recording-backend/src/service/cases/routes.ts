@@ -100,12 +100,21 @@ export function addCaseRoutes(
   };
 
   /**
-   * Cases as the caller may see them: the users and groups the settings name only for
-   * those who manage cases (admins); others see the modes.
+   * Requires `case.read`; cases as the caller may see them: the users and groups the
+   * settings name only for those who manage cases (admins); others see the modes. Both
+   * permissions in one call.
    */
-  const casesAsSeenBy = async (actor: Actor) => {
-    if (await allowed(actor, voiceRecordingCaseManagePermission))
-      return (c: Case) => c;
+  const readCases = async (actor: Actor) => {
+    const [read, manage] = await permissions.authorize(
+      [
+        { permission: voiceRecordingCaseReadPermission },
+        { permission: voiceRecordingCaseManagePermission },
+      ],
+      { credentials: actor.credentials },
+    );
+    if (read.result !== AuthorizeResult.ALLOW)
+      await deny(actor, voiceRecordingCaseReadPermission.name);
+    if (manage.result === AuthorizeResult.ALLOW) return (c: Case) => c;
     return (c: Case) => ({
       ...c,
       access: {
@@ -143,20 +152,19 @@ export function addCaseRoutes(
   // ---- cases
   router.get('/cases', async (req, res) => {
     const actor = await actorOf(req);
-    await requirePermission(actor, voiceRecordingCaseReadPermission);
+    const shown = await readCases(actor);
     const q = parseInput(caseListQuerySchema, req.query, 'query');
-    const shown = await casesAsSeenBy(actor);
     res.json({ items: (await cases.listCases(q)).map(shown) });
   });
 
   router.get('/cases/:id', async (req, res) => {
     const actor = await actorOf(req);
-    await requirePermission(actor, voiceRecordingCaseReadPermission);
+    const shown = await readCases(actor);
     const c = /^[0-9a-f-]{36}$/i.test(req.params.id)
       ? await cases.getCase(req.params.id)
       : undefined;
     if (!c) throw new NotFoundError(`case ${req.params.id} not found`);
-    res.json((await casesAsSeenBy(actor))(c));
+    res.json(shown(c));
   });
 
   router.post('/cases', async (req, res) => {
