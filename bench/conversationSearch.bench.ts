@@ -78,6 +78,18 @@ export async function timeSearches(knex: Knex, count: number, runs = 15): Promis
   const store = new ConversationSearchStore(knex);
   const day = (d: number) => new Date(BASE_MS + d * 86_400_000);
   const own = { property: 'userRef' as const, values: ['user:default/u42'] };
+  // what the portal's policy gives a standard user: own calls OR calls of cases that give
+  // the list right to one of the user's claims (issue 17's HAS_CASE_RIGHT)
+  const ownOrCase = {
+    anyOf: [
+      own,
+      {
+        property: 'caseRight' as const,
+        right: 'list' as const,
+        claims: ['user:default/u42', 'group:default/trading'],
+      },
+    ],
+  };
   const base = { sort: 'startedAt' as const, order: 'desc' as const, limit: 50 };
   const firstPage = await store.search(base);
   const cases: { name: string; run: () => Promise<{ total: number; totalIsLowerBound?: boolean }> }[] = [
@@ -85,6 +97,7 @@ export async function timeSearches(knex: Knex, count: number, runs = 15): Promis
     { name: 'admin, next page (keyset cursor)', run: () => store.search({ ...base, cursor: firstPage.nextCursor }) },
     { name: 'by recorded number', run: () => store.search({ ...base, number: '+32470100042' }) },
     { name: 'by user (standard user: visibility IN SQL)', run: () => store.search(base, own) },
+    { name: 'standard user: own calls OR case rights (the policy)', run: () => store.search(base, ownOrCase) },
     { name: 'by user filter (admin)', run: () => store.search({ ...base, userRef: 'user:default/u42' }) },
     { name: 'by time range (1 day)', run: () => store.search({ ...base, from: day(100), to: day(101) }) },
     { name: 'by time range (30 days)', run: () => store.search({ ...base, from: day(100), to: day(130) }) },
