@@ -31,11 +31,28 @@ trap cleanup EXIT
 trap 'cleanup; exit 143' TERM
 trap 'cleanup; exit 130' INT
 
+# A second portal beside CI's (or another developer's) needs its own SIP and RTP ports:
+# MVR_E2E_SIP_PORT (the test caller reads it too) and MVR_E2E_RTP_MIN (1,000 ports).
+EXTRA_CONFIG=()
+if [ -n "${MVR_E2E_SIP_PORT:-}" ]; then
+  RTP_MIN="${MVR_E2E_RTP_MIN:-33000}"
+  cat >"$DATA/ports.yaml" <<EOF
+voiceRecording:
+  recorder:
+    sip:
+      port: $MVR_E2E_SIP_PORT
+    rtp:
+      portMin: $RTP_MIN
+      portMax: $((RTP_MIN + 999))
+EOF
+  EXTRA_CONFIG=(--config "$DATA/ports.yaml")
+fi
+
 cd "$MVR_ROOT/packages/backend"
 echo "[mvr] e2e backend on port $PORT, database in $DATA" >&2
 node --enable-source-maps \
   --require "$MVR_ROOT/node_modules/@backstage/cli-node/config/nodeTransform.cjs" \
   src/index \
-  --config ../../app-config.yaml --config ../../app-config.e2e.yaml &
+  --config ../../app-config.yaml --config ../../app-config.e2e.yaml "${EXTRA_CONFIG[@]}" &
 BACKEND_PID=$!
 wait "$BACKEND_PID"
