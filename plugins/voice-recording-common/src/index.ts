@@ -14,3 +14,4 @@ export * from './settingsRules';
 export * from './conversations';
 export * from './cases';
 export * from './fourEyes';
+export * from './recordingHealth';

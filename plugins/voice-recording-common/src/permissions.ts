@@ -151,6 +151,21 @@ export const voiceRecordingFourEyesManagePermission = createPermission({
   attributes: { action: 'update' },
 });
 
+/**
+ * See recording health: coverage per recorded number (expected vs recorded), alarms,
+ * the recording assurance report (admins).
+ */
+export const voiceRecordingHealthReadPermission = createPermission({
+  name: 'voice-recording.health.read',
+  attributes: { action: 'read' },
+});
+
+/** Acknowledge a recording alarm with a comment (admins). */
+export const voiceRecordingHealthAcknowledgePermission = createPermission({
+  name: 'voice-recording.health.acknowledge',
+  attributes: { action: 'update' },
+});
+
 export const voiceRecordingPermissions = [
   voiceRecordingNumberReadPermission,
   voiceRecordingNumberCreatePermission,
@@ -172,6 +187,8 @@ export const voiceRecordingPermissions = [
   voiceRecordingAccessRequestCreatePermission,
   voiceRecordingAccessRequestDecidePermission,
   voiceRecordingFourEyesManagePermission,
+  voiceRecordingHealthReadPermission,
+  voiceRecordingHealthAcknowledgePermission,
 ];
 
 /** Permissions a standard user gets unconditionally. */
