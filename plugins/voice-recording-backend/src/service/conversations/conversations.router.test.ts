@@ -51,12 +51,15 @@ const demoFile = path.resolve(__dirname, '../../../../../examples/voice-recordin
 const ALICE = 'user:default/alice';
 const BOB = 'user:default/bob';
 const CAROL = 'user:default/carol';
+/** Refused every voice-recording permission (a host policy that denies conversation.read). */
+const MALLORY = 'user:default/mallory';
 
 /** Like the real policy: admins ALLOW; standard users read and play their own conversations (conditional), no download/export. */
 function decide(permission: any, credentials: BackstageCredentials): PolicyDecision {
   const p = credentials.principal as any;
   if (p.type !== 'user') return { result: AuthorizeResult.DENY };
   if (p.userEntityRef === ALICE) return { result: AuthorizeResult.ALLOW };
+  if (p.userEntityRef === MALLORY) return { result: AuthorizeResult.DENY };
   if (
     permission.name === voiceRecordingConversationReadPermission.name ||
     permission.name === voiceRecordingConversationPlayPermission.name
@@ -281,6 +284,27 @@ describe.each(databases.eachSupportedId())('conversations API on %s', databaseId
     expect((await auditRows('permission-denied', carolCall.id)).length).toBeGreaterThanOrEqual(3);
     const phone = await list(BOB, 'phone=33612345678');
     expect(phone.total).toBe(0);
+  });
+
+  it('refuses the details to a user without conversation.read: the same 403 for any id, audited as refused with the id', async () => {
+    const unknown = randomUUID();
+    const answers = [];
+    for (const id of [bobCall.id, unknown]) {
+      const r = await request(app).get(`${api}/conversations/${id}`).set(as(MALLORY));
+      answers.push([r.status, r.body.error?.name, r.body.error?.message]);
+      expect(r.body).not.toHaveProperty('id');
+      const denied = await auditRows('permission-denied', id);
+      expect(denied.map((x: any) => [x.actor_ref, x.target_type, JSON.parse(x.details).permission])).toEqual([
+        [MALLORY, 'conversation', 'voice-recording.conversation.read'],
+      ]);
+    }
+    // an existing call and an unknown id answer alike: the refusal tells nothing about the call
+    expect(answers).toEqual([
+      [403, 'NotAllowedError', `${MALLORY} is not allowed: voice-recording.conversation.read`],
+      [403, 'NotAllowedError', `${MALLORY} is not allowed: voice-recording.conversation.read`],
+    ]);
+    // no view was recorded
+    expect((await auditRows('conversation-view', bobCall.id)).filter((x: any) => x.actor_ref === MALLORY)).toEqual([]);
   });
 
   it('filters by phone (either party, partial, any format), number, user, direction, duration, time, state', async () => {

@@ -411,7 +411,11 @@ export function addConversationRoutes(
       PLAY,
     );
     if (vis === 'deny')
-      await deny(actor, voiceRecordingConversationReadPermission.name);
+      await deny(
+        actor,
+        voiceRecordingConversationReadPermission.name,
+        req.params.id,
+      );
     else res.json(await conversations.detail(actor, req.params.id, vis, play));
   });
 
