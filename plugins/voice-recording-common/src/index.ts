@@ -15,3 +15,4 @@ export * from './conversations';
 export * from './cases';
 export * from './fourEyes';
 export * from './recordingHealth';
+export * from './coverage';
