@@ -18,6 +18,7 @@ import {
   FourEyesStatus,
   Label,
   NumberSettings,
+  QualityVerdict,
   NumberStatus,
   PlanningModel,
   RecordedNumberWithStatus,
@@ -108,6 +109,8 @@ export interface ConversationFilters {
    * issue code (`no-media`, `undecodable-codec`).
    */
   audioIssue?: 'any' | 'none' | ConversationAudioIssue;
+  /** The quality check's verdict (calls archived before the check match none). */
+  quality?: QualityVerdict;
   /** The id of a label: the conversations carrying it. */
   label?: string;
   /** The id of a case: the conversations carrying its label. */

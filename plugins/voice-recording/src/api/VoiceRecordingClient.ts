@@ -89,6 +89,7 @@ export function conversationFilters(
     number: query.number,
     state: query.state,
     audioIssue: query.audioIssue,
+    quality: query.quality,
     label: query.label,
     case: query.case,
   };

@@ -36,6 +36,10 @@ import {
 } from '../ConversationsPage/format';
 import { QualityWarnings } from '../ConversationsPage/QualityWarnings';
 import {
+  QualityCheckDetails,
+  QualityVerdictBadge,
+} from '../QualityCheck/QualityCheck';
+import {
   AudioIssuesBanner,
   otherQualityWarnings,
 } from '../ConversationsPage/AudioIssues';
@@ -225,7 +229,10 @@ export function ConversationDetailPage() {
           {DIRECTION_ARROW[conversation.direction ?? 'unknown']}{' '}
           {conversation.otherParty ?? 'unknown'}
         </Text>
-        <QualityWarnings warnings={otherQualityWarnings(conversation)} />
+        <QualityVerdictBadge check={conversation.qualityCheck} />
+        {!conversation.qualityCheck && (
+          <QualityWarnings warnings={otherQualityWarnings(conversation)} />
+        )}
         <div style={{ flex: 1 }} />
         {perms.canDownloadConversations && (
           <Button
@@ -383,6 +390,7 @@ export function ConversationDetailPage() {
                 </ul>
               )}
               <SectionTitle>Quality</SectionTitle>
+              <QualityCheckDetails check={conversation.qualityCheck} />
               {figures.length === 0 ? (
                 <Text as="p" variant="body-medium" style={{ margin: 0 }}>
                   No measurements.

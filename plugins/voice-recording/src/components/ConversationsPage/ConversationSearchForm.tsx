@@ -1,10 +1,12 @@
 import { FormEvent } from 'react';
 import { Button, Flex, Select, Text, TextField } from '@backstage/ui';
 import { DateTime } from 'luxon';
+import { QUALITY_VERDICTS } from '@mvr/plugin-voice-recording-common';
 import type {
   Case,
   ConversationDirection,
   Label,
+  QualityVerdict,
 } from '@mvr/plugin-voice-recording-common';
 import type { ConversationFilters } from '../../api/VoiceRecordingApi';
 import { PeopleSearchField } from '../PeoplePicker/PeoplePicker';
@@ -54,6 +56,8 @@ export interface ConversationSearchValues {
   number: string;
   /** '' (any recording), or the `audioIssue` filter */
   audioIssue: NonNullable<ConversationFilters['audioIssue']> | '';
+  /** '' (any), or the quality check's verdict */
+  quality: QualityVerdict | '';
   hasDtmf: '' | 'true' | 'false';
   /** The id of a label ('' for any). */
   label: string;
@@ -72,6 +76,7 @@ export const EMPTY_SEARCH: ConversationSearchValues = {
   maxDuration: '',
   number: '',
   audioIssue: '',
+  quality: '',
   hasDtmf: '',
   label: '',
   case: '',
@@ -113,6 +118,7 @@ export function searchValuesToParams(
   }
   if (values.direction) params.set('direction', values.direction);
   if (values.audioIssue) params.set('audioIssue', values.audioIssue);
+  if (values.quality) params.set('quality', values.quality);
   if (values.hasDtmf) params.set('hasDtmf', values.hasDtmf);
   if (sort && (sort.sort !== 'startedAt' || sort.order !== 'desc')) {
     params.set('sort', sort.sort);
@@ -139,6 +145,9 @@ export function searchValuesFromParams(
   const audioIssue = params.get('audioIssue');
   if (audioIssue)
     values.audioIssue = audioIssue as ConversationSearchValues['audioIssue'];
+  const quality = params.get('quality');
+  if (QUALITY_VERDICTS.includes(quality as QualityVerdict))
+    values.quality = quality as QualityVerdict;
   const hasDtmf = params.get('hasDtmf');
   if (hasDtmf === 'true' || hasDtmf === 'false') values.hasDtmf = hasDtmf;
   return values;
@@ -197,6 +206,7 @@ export function searchValuesToFilters(
     maxDuration,
     number: values.number.trim() || undefined,
     audioIssue: values.audioIssue || undefined,
+    quality: values.quality || undefined,
     label: values.label.trim() || undefined,
     case: values.case.trim() || undefined,
   };
@@ -228,7 +238,14 @@ export function ConversationSearchForm(props: {
   const text = (
     key: Exclude<
       keyof ConversationSearchValues,
-      'direction' | 'audioIssue' | 'hasDtmf' | 'from' | 'to' | 'label' | 'case'
+      | 'direction'
+      | 'audioIssue'
+      | 'quality'
+      | 'hasDtmf'
+      | 'from'
+      | 'to'
+      | 'label'
+      | 'case'
     >,
     label: string,
     placeholder?: string,
@@ -318,6 +335,22 @@ export function ConversationSearchForm(props: {
               },
               { value: 'audio-lost', label: 'Audio missing (disk full)' },
               { value: 'none', label: 'With audio' },
+            ]}
+          />
+          <Select
+            label="Quality"
+            value={props.value.quality || ANY}
+            onChange={k =>
+              set(
+                'quality',
+                anyToEmpty(k) as ConversationSearchValues['quality'],
+              )
+            }
+            options={[
+              { value: ANY, label: 'Any verdict' },
+              { value: 'failed', label: 'Failed quality' },
+              { value: 'warning', label: 'Quality warning' },
+              { value: 'ok', label: 'Quality OK' },
             ]}
           />
           <Select

@@ -15,6 +15,7 @@ import { PersonName } from '../PersonName/PersonName';
 import { AudioIssueChip, otherQualityWarnings } from './AudioIssues';
 import { DataTable, SortableTh, Td, Th } from './DataTable';
 import { LabelChip } from '../LabelChip/LabelChip';
+import { QualityVerdictBadge } from '../QualityCheck/QualityCheck';
 
 /** Text that may wrap between its words, never inside one (a date, a time). */
 function NoBreakWords(props: { text: string }) {
@@ -176,8 +177,21 @@ export function ConversationsTable(props: {
                     : formatDuration(item.durationMs)}
                 </Td>
                 <Td>
-                  <AudioIssueChip conversation={item} />
-                  <QualityWarnings warnings={otherQualityWarnings(item)} />
+                  <span
+                    style={{
+                      display: 'inline-flex',
+                      flexWrap: 'wrap',
+                      gap: 'var(--bui-space-1)',
+                    }}
+                  >
+                    <AudioIssueChip conversation={item} />
+                    {/* the verdict's reasons say what the warnings would; only
+                        calls archived before the check show the warning icon */}
+                    <QualityVerdictBadge check={item.qualityCheck} />
+                    {!item.qualityCheck && (
+                      <QualityWarnings warnings={otherQualityWarnings(item)} />
+                    )}
+                  </span>
                 </Td>
                 <Td data-testid={`labels-${item.id}`}>
                   {item.labels?.length ? (
