@@ -9,6 +9,8 @@ import {
   expectedRecordingSeconds,
   expectedRecordingSecondsByDay,
   expectedRecordingSecondsSince,
+  failureRefusals,
+  isFailureRefusal,
   instantWhenExpectedSecondsReached,
   isCalendarDay,
 } from './coverage';
@@ -455,5 +457,17 @@ describe('calendar days', () => {
       { day: '2026-03-29', expectedSeconds: 11 * HOUR },
       { day: '2026-03-30', expectedSeconds: 0 },
     ]);
+  });
+});
+
+describe('refusal reasons', () => {
+  it('tells the refusals the rules asked for from recording failures', () => {
+    expect(isFailureRefusal('outside-schedule')).toBe(false);
+    expect(isFailureRefusal('manual-private')).toBe(false);
+    expect(isFailureRefusal('no-capacity')).toBe(true);
+    expect(isFailureRefusal('storage-unavailable')).toBe(true);
+    expect(
+      failureRefusals({ 'outside-schedule': 4, 'no-capacity': 2, error: 1 }),
+    ).toBe(3);
   });
 });

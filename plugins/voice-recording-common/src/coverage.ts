@@ -298,3 +298,33 @@ export function expectedRecordingSecondsByDay(
     };
   });
 }
+
+/**
+ * Refusals the recording rules asked for (private mode, outside the schedule, MVR
+ * inactive, an emergency number, a second call when simultaneous calls are off): the
+ * recorder did its job. Every other reason (no capacity, storage unavailable, unsupported
+ * media, invalid request, error) is a recording failure.
+ */
+export const POLICY_REFUSAL_REASONS: readonly string[] = [
+  'mvr-inactive',
+  'manual-private',
+  'outside-schedule',
+  'emergency-number',
+  'simultaneous-calls',
+  'unknown-number',
+];
+
+/** Whether a refusal reason is a recording failure (not one the rules asked for). */
+export function isFailureRefusal(reason: string): boolean {
+  return !POLICY_REFUSAL_REASONS.includes(reason);
+}
+
+/** Refused calls that are recording failures, from refusals by reason. */
+export function failureRefusals(
+  refusedByReason: Record<string, number>,
+): number {
+  return Object.entries(refusedByReason).reduce(
+    (sum, [reason, n]) => sum + (isFailureRefusal(reason) ? n : 0),
+    0,
+  );
+}
