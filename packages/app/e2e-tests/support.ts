@@ -12,13 +12,15 @@ export const BOB_FMU_NUMBER = '+32474567890';
 export const CAROL_NUMBER = '+32471234567';
 export const ALICE_NUMBER = '+32472345678';
 
-export type DemoUser = 'alice' | 'bob' | 'carol' | 'dave';
+/** Demo users (examples/org.yaml): erik is four-eyes, observed by the Observers group (dave). */
+export type DemoUser = 'alice' | 'bob' | 'carol' | 'dave' | 'erik';
 
 const DISPLAY: Record<DemoUser, string> = {
   alice: 'Alice',
   bob: 'Bob',
   carol: 'Carol',
   dave: 'Dave',
+  erik: 'Erik',
 };
 
 /** A name that no earlier run (on a reused server) has taken. */
