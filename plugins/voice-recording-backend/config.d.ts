@@ -63,6 +63,13 @@ export interface Config {
        * Default: false.
        */
       managerApproval?: boolean;
+      /**
+       * The longest an access request may run: its expiration date (`expiresAt`) at
+       * most this many days after the request is made (else HTTP 400 naming
+       * `expiresAt`); the request form offers no later date. Whole days, 1 to 3650.
+       * Default: 90.
+       */
+      maxExpiryDays?: number;
     };
     fourEyes?: {
       /**

@@ -27,6 +27,8 @@ export interface VoiceRecordingConfig {
   demoDataFile?: string;
   /** voiceRecording.accessRequests.managerApproval (default false). */
   managerApproval: boolean;
+  /** voiceRecording.accessRequests.maxExpiryDays (default 90). */
+  accessRequestMaxExpiryDays: number;
   /** voiceRecording.fourEyes.sessionMinutes (default 60). */
   fourEyesSessionMinutes: number;
   /** Absolute directory of the local-file recording storage. */
@@ -89,6 +91,17 @@ export function readVoiceRecordingConfig(root: Config): VoiceRecordingConfig {
       `voiceRecording.fourEyes.sessionMinutes: ${fourEyesSessionMinutes} is not a whole number of minutes from 1 to 1440`,
     );
   }
+  const accessRequestMaxExpiryDays =
+    c?.getOptionalNumber('accessRequests.maxExpiryDays') ?? 90;
+  if (
+    !Number.isInteger(accessRequestMaxExpiryDays) ||
+    accessRequestMaxExpiryDays < 1 ||
+    accessRequestMaxExpiryDays > 3650
+  ) {
+    throw new Error(
+      `voiceRecording.accessRequests.maxExpiryDays: ${accessRequestMaxExpiryDays} is not a whole number of days from 1 to 3650`,
+    );
+  }
   const http = c?.getOptionalConfig('sms.http');
   return {
     defaultCountry: (
@@ -114,6 +127,7 @@ export function readVoiceRecordingConfig(root: Config): VoiceRecordingConfig {
     demoDataFile: c?.getOptionalString('demoData.file'),
     managerApproval:
       c?.getOptionalBoolean('accessRequests.managerApproval') ?? false,
+    accessRequestMaxExpiryDays,
     fourEyesSessionMinutes,
     storageDirectory: nodePath.resolve(
       c?.getOptionalString('storage.local.directory') ??

@@ -258,6 +258,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
           managers: config.managerApproval
             ? new ManagerResolver(deps.catalog)
             : undefined,
+          maxExpiryDays: config.accessRequestMaxExpiryDays,
           // approvers: the admin groups of the suite's policy (voiceRecording.adminGroups)
           notifier: new AccessRequestNotifier(
             deps.notifications,

@@ -73,6 +73,26 @@ export function whereCaseGivesRight(
 }
 
 /**
+ * WHERE clause on the case alias `c`: "the case shows itself to one of `claims` at
+ * `now`": an open case that gives them the list right (which the playback right
+ * includes) or the label right. Whoever has none of them does not learn of the case
+ * (its title, its label, that a call is in it), except its title when requesting
+ * access (`listRequestableCases`).
+ */
+export function whereCaseVisibleTo(
+  qb: Knex.QueryBuilder,
+  claims: string[],
+  now: Date,
+  c = 'c',
+): void {
+  qb.where(b =>
+    b
+      .where(bb => whereCaseGivesRight(bb, 'list', claims, now, c))
+      .orWhere(bb => whereCaseGivesRight(bb, 'label', claims, now, c)),
+  );
+}
+
+/**
  * The claims (user and group refs) of the case rules in a conversation criteria: whose
  * case rights a conditional decision stands for; [] when it has no case rule.
  */
@@ -159,9 +179,21 @@ export class CasesStore {
   constructor(private readonly db: Knex) {}
 
   // ---- labels
-  async listLabels(): Promise<Label[]> {
+  /**
+   * Every label (admins); with `viewerClaims` (a standard user's refs), only the labels
+   * of the cases that show themselves to them (`whereCaseVisibleTo`): no label of no
+   * case, none at all for no claims.
+   */
+  async listLabels(viewerClaims?: string[]): Promise<Label[]> {
+    if (viewerClaims && viewerClaims.length === 0) return [];
     const rows = await this.db('vr_labels as l')
       .leftJoin('vr_cases as c', 'c.label_id', 'l.id')
+      .modify(qb => {
+        if (viewerClaims)
+          qb.whereNotNull('c.id').where(b =>
+            whereCaseVisibleTo(b, viewerClaims, new Date()),
+          );
+      })
       .select('l.*', 'c.id as case_id')
       .orderBy('l.title');
     return rows.map(labelFromRow);
@@ -281,12 +313,36 @@ export class CasesStore {
       .select('c.*', 'l.title as label_title', 'l.colour as label_colour');
   }
 
-  async listCases(filter: { status?: CaseStatus } = {}): Promise<Case[]> {
+  /**
+   * Every case (admins); with `viewerClaims` (a standard user's refs), only those that
+   * show themselves to them (`whereCaseVisibleTo`), none for no claims.
+   */
+  async listCases(
+    filter: { status?: CaseStatus; viewerClaims?: string[]; id?: string } = {},
+  ): Promise<Case[]> {
+    const { viewerClaims } = filter;
+    if (viewerClaims && viewerClaims.length === 0) return [];
     const qb = this.casesQuery()
       .orderBy('c.created_at', 'desc')
       .orderBy('c.id');
     if (filter.status) qb.where('c.status', filter.status);
+    if (filter.id) qb.where('c.id', filter.id);
+    if (viewerClaims)
+      qb.where(b => whereCaseVisibleTo(b, viewerClaims, new Date()));
     return this.casesFromRows(await qb);
+  }
+
+  /**
+   * The open cases one may request access to, by title: their id and title only (what
+   * every signed-in user sees in the request form), nothing else of them.
+   */
+  async listRequestableCases(): Promise<{ id: string; title: string }[]> {
+    const rows = await this.db('vr_cases')
+      .where('status', 'open')
+      .select('id', 'title')
+      .orderBy('title')
+      .orderBy('id');
+    return rows.map((r: any) => ({ id: r.id, title: r.title }));
   }
 
   /** One case if it exists and the criteria (if any) allow it. */
@@ -415,13 +471,8 @@ export class CasesStore {
         .whereIn('cl.conversation_id', part)
         .modify(qb => {
           if (!viewerClaims) return;
-          const now = new Date();
           qb.whereNotNull('c.id').where(b =>
-            b
-              .where(bb => whereCaseGivesRight(bb, 'list', viewerClaims, now))
-              .orWhere(bb =>
-                whereCaseGivesRight(bb, 'label', viewerClaims, now),
-              ),
+            whereCaseVisibleTo(b, viewerClaims, new Date()),
           );
         })
         .select(

@@ -215,6 +215,17 @@ export interface UpdateCaseRequest {
   access?: CaseAccessInput;
 }
 
+/**
+ * `GET /requestable-cases`: what the request form offers, to every signed-in user:
+ * the open cases by id and title only (nothing else of a case one has no right on),
+ * and the longest a request may run.
+ */
+export interface RequestableCases {
+  items: { id: string; title: string }[];
+  /** voiceRecording.accessRequests.maxExpiryDays: the latest `expiresAt`, in days from now. */
+  maxExpiryDays: number;
+}
+
 /** `POST /access-requests`. */
 export interface CreateAccessRequest {
   caseId: string;
@@ -322,6 +333,7 @@ export interface VoiceRecordingApi {
   updateLabel(id: string, input: Partial<LabelInput>): Promise<Label>;
   listCases(query?: { status?: CaseStatus }): Promise<{ items: Case[] }>;
   getCase(id: string): Promise<Case>;
+  listRequestableCases(): Promise<RequestableCases>;
   createCase(request: CreateCaseRequest): Promise<Case>;
   updateCase(id: string, request: UpdateCaseRequest): Promise<Case>;
   addConversationLabel(

@@ -26,6 +26,7 @@ import {
   ConversationQuery,
   CreateAccessRequest,
   CreateCaseRequest,
+  RequestableCases,
   CreateNumberRequest,
   DownloadedFile,
   LabelInput,
@@ -388,6 +389,10 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
 
   getCase(id: string): Promise<Case> {
     return this.json(`/cases/${encodeURIComponent(id)}`);
+  }
+
+  listRequestableCases(): Promise<RequestableCases> {
+    return this.json('/requestable-cases');
   }
 
   createCase(request: CreateCaseRequest): Promise<Case> {

@@ -19,6 +19,9 @@ import { AccessRequestNotifier } from '../../notifiers/AccessRequestNotifier';
 import { Actor, AuditRecorder } from '../AuditRecorder';
 import { MANAGER_ANNOTATION, ManagerResolver } from './ManagerResolver';
 
+/** voiceRecording.accessRequests.maxExpiryDays when not configured. */
+export const DEFAULT_MAX_EXPIRY_DAYS = 90;
+
 /** Who records the expiry of requests nobody decided in time. */
 export const EXPIRY_ACTOR = 'plugin:voice-recording';
 
@@ -48,11 +51,22 @@ export class AccessRequestsService {
       now?: () => Date;
       /** When set, the requester's manager approves before an admin (config). */
       managers?: ManagerResolver;
+      /**
+       * The longest a request may run, in days from its creation
+       * (voiceRecording.accessRequests.maxExpiryDays); default
+       * {@link DEFAULT_MAX_EXPIRY_DAYS}.
+       */
+      maxExpiryDays?: number;
     },
   ) {}
 
   private now() {
     return this.options.now?.() ?? new Date();
+  }
+
+  /** The longest a request may run, in days from its creation. */
+  get maxExpiryDays(): number {
+    return this.options.maxExpiryDays ?? DEFAULT_MAX_EXPIRY_DAYS;
   }
 
   async create(
@@ -74,6 +88,13 @@ export class AccessRequestsService {
     const expiresAt = new Date(input.expiresAt);
     if (expiresAt.getTime() <= now.getTime())
       throw new InputError('expiresAt: must be in the future');
+    const latest = new Date(now.getTime() + this.maxExpiryDays * 86_400_000);
+    if (expiresAt.getTime() > latest.getTime())
+      throw new InputError(
+        `expiresAt: must be at most ${
+          this.maxExpiryDays
+        } days ahead (voiceRecording.accessRequests.maxExpiryDays), not after ${latest.toISOString()}`,
+      );
     let managerRef: string | undefined;
     if (this.options.managers) {
       managerRef = await this.options.managers.managerOf(

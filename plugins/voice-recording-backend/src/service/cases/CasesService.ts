@@ -19,8 +19,9 @@ export class CasesService {
     private readonly audit: AuditRecorder,
   ) {}
 
-  listLabels() {
-    return this.store.listLabels();
+  /** All labels, or (`viewerClaims`) those of the cases that show themselves to them. */
+  listLabels(viewerClaims?: string[]) {
+    return this.store.listLabels(viewerClaims);
   }
 
   async createLabel(actor: Actor, input: LabelInput): Promise<Label> {
@@ -55,12 +56,20 @@ export class CasesService {
     return label;
   }
 
-  listCases(filter: { status?: Case['status'] }) {
+  /** All cases, or (`viewerClaims`) those that show themselves to them. */
+  listCases(filter: { status?: Case['status']; viewerClaims?: string[] }) {
     return this.store.listCases(filter);
   }
 
-  getCase(id: string) {
-    return this.store.getCase(id);
+  /** The open cases' ids and titles, for the request form (every signed-in user). */
+  listRequestableCases() {
+    return this.store.listRequestableCases();
+  }
+
+  /** A case; with `viewerClaims`, only if it shows itself to them. */
+  async getCase(id: string, viewerClaims?: string[]) {
+    if (!viewerClaims) return this.store.getCase(id);
+    return (await this.store.listCases({ id, viewerClaims }))[0];
   }
 
   async createCase(

@@ -68,7 +68,7 @@ describe.each(databases.eachSupportedId())(
       databases,
       databaseId,
       groups: { [ALICE]: ['group:default/compliance'] },
-      config: { accessRequests: { managerApproval: true } },
+      config: { accessRequests: { managerApproval: true, maxExpiryDays: 30 } },
       entities: directory as any,
       sent,
     });
@@ -224,6 +224,25 @@ describe.each(databases.eachSupportedId())(
       expect((await post(ALICE, `/access-requests/${id}/approve`)).status).toBe(
         409,
       );
+    });
+
+    it('refuses an expiration beyond the configured maxExpiryDays (30), which the request form is told', async () => {
+      const at = (days: number) =>
+        post(ref('bob'), '/access-requests', {
+          caseId,
+          reason: 'client complaint',
+          expiresAt: new Date(Date.now() + days * 86_400_000).toISOString(),
+        });
+      const late = await at(30.01);
+      expect(late.status).toBe(400);
+      expect(late.body.error.message).toMatch(
+        /^expiresAt: must be at most 30 days ahead/,
+      );
+      expect((await at(29.9)).status).toBe(201);
+      expect((await get(ref('bob'), '/requestable-cases')).body).toEqual({
+        items: [{ id: caseId, title: 'Client Y' }],
+        maxExpiryDays: 30,
+      });
     });
 
     it("finds the team group's owner, and refuses a request without a manager", async () => {

@@ -164,7 +164,7 @@ describe.each(databases.eachSupportedId())(
         expect.objectContaining({ id: labelId, caseId }),
       ]);
       expect(
-        (await get(BOB, '/cases')).body.items.map((c: any) => c.id),
+        (await get(ALICE, '/cases')).body.items.map((c: any) => c.id),
       ).toEqual([caseId]);
 
       // the export of the case names its label in the manifest
@@ -192,6 +192,52 @@ describe.each(databases.eachSupportedId())(
       const details = await get(ZOE, `/conversations/${caseCalls[0].id}`);
       expect(details.status).toBe(200);
       expect(details.body.labels).toEqual([]);
+    });
+
+    it('does not tell a standard user of cases they have no right on: no label, no case; the request form gets open cases by id and title only', async () => {
+      for (const who of [BOB, ZOE]) {
+        expect((await get(who, '/labels')).body).toEqual({ items: [] });
+        expect((await get(who, '/cases')).body).toEqual({ items: [] });
+        expect((await get(who, '/cases?status=open')).body).toEqual({
+          items: [],
+        });
+        // one case: as if it did not exist (an unknown id answers the same), audited
+        const one = await get(who, `/cases/${caseId}`);
+        const unknown = await get(who, `/cases/${randomUUID()}`);
+        expect([one.status, unknown.status]).toEqual([404, 404]);
+        expect(one.body.error.message).toBe(`case ${caseId} not found`);
+        expect(
+          (await actions('permission-denied')).filter(
+            r =>
+              r.actor_ref === who &&
+              r.target_type === 'case' &&
+              r.target_id === caseId,
+          ),
+        ).toHaveLength(1);
+        // to request access: every open case's id and title, nothing else
+        const form = await get(who, '/requestable-cases');
+        expect(form.status).toBe(200);
+        expect(form.body).toEqual({
+          items: [{ id: caseId, title: 'Client X complaint' }],
+          maxExpiryDays: 90,
+        });
+      }
+      // a label of no case is the admins' only
+      const free = await post(ALICE, '/labels', {
+        title: 'Follow-up',
+        colour: '#1976d2',
+      });
+      expect(free.status).toBe(201);
+      expect(
+        (await get(ALICE, '/labels')).body.items.map((l: any) => l.title),
+      ).toEqual(['Client X', 'Follow-up']);
+      expect((await get(BOB, '/labels')).body.items).toEqual([]);
+      // the admins' views are unchanged: every case, with who is selected
+      expect((await get(ALICE, `/cases/${caseId}`)).status).toBe(200);
+      expect((await get(ALICE, '/requestable-cases')).body.items).toEqual([
+        { id: caseId, title: 'Client X complaint' },
+      ]);
+      await knex('vr_labels').where({ id: free.body.id }).delete();
     });
 
     it('answers 400 naming the field for invalid cases, labels and requests; 403 for non-admins', async () => {
@@ -244,6 +290,13 @@ describe.each(databases.eachSupportedId())(
         '/access-requests',
         { caseId, reason: 'x', expiresAt: '2020-01-01T00:00:00Z' },
         /^expiresAt: must be in the future/,
+      );
+      // at most voiceRecording.accessRequests.maxExpiryDays (default 90) ahead
+      await bad(
+        BOB,
+        '/access-requests',
+        { caseId, reason: 'x', expiresAt: inDays(90.01) },
+        /^expiresAt: must be at most 90 days ahead \(voiceRecording\.accessRequests\.maxExpiryDays\), not after 20/,
       );
       await bad(
         BOB,
@@ -402,6 +455,41 @@ describe.each(databases.eachSupportedId())(
         await knex('vr_access_requests')
           .where({ id: frank })
           .update({ expires_at: new Date(Date.now() - 60_000) });
+      });
+
+      it('shows a standard user the case and its label once a request grants a right (list, play back or label), not when expired or rejected', async () => {
+        const seen = async (who: string) => {
+          const cases = await get(who, '/cases');
+          const labels = await get(who, '/labels');
+          const one = await get(who, `/cases/${caseId}`);
+          return {
+            cases: cases.body.items.map((c: any) => c.id),
+            labels: labels.body.items.map((l: any) => l.id),
+            one: one.status,
+          };
+        };
+        const granted = { cases: [caseId], labels: [labelId], one: 200 };
+        const nothing = { cases: [], labels: [], one: 404 };
+        expect(await seen(CAROL)).toEqual(granted); // list
+        expect(await seen(DAVE)).toEqual(granted); // playback
+        expect(await seen(ERIN)).toEqual(granted); // list + label
+        expect(await seen(FRANK)).toEqual(nothing); // expired
+        expect(await seen(HENRY)).toEqual(nothing); // rejected
+        expect(await seen(BOB)).toEqual(nothing);
+        // the modes, not who is selected
+        expect((await get(CAROL, `/cases/${caseId}`)).body.access).toEqual({
+          list: { mode: 'none' },
+          playback: { mode: 'none' },
+          label: { mode: 'owner' },
+        });
+        // the label right alone (granted on a request, without list) shows it too
+        const labelOnly = await requestAccess(BOB, ['label'], 'approve');
+        expect(await seen(BOB)).toEqual(granted);
+        // and no more once revoked
+        expect(
+          (await post(ALICE, `/access-requests/${labelOnly}/revoke`)).status,
+        ).toBe(200);
+        expect(await seen(BOB)).toEqual(nothing);
       });
 
       it("decides the same in memory, for other plugins' authorize calls (apply-conditions)", async () => {
@@ -606,7 +694,7 @@ describe.each(databases.eachSupportedId())(
         const audited = (await actions('access-request-revoke')).map(
           r => r.target_id,
         );
-        expect(audited).toEqual([id]);
+        expect(audited).toContain(id);
       });
 
       it('the case settings: selected groups, everyone, and a closed case', async () => {
@@ -648,6 +736,11 @@ describe.each(databases.eachSupportedId())(
         expect((await get(BOB, '/cases')).body.items[0].access.list).toEqual({
           mode: 'selected',
         });
+        // the selected group's member sees the case and its label; others not
+        expect((await get(BOB, '/labels')).body.items).toEqual([
+          expect.objectContaining({ id: labelId, caseId }),
+        ]);
+        expect((await get(HENRY, '/labels')).body.items).toEqual([]);
         // playback: everyone (which lists too); label: bob selected
         expect(
           (
@@ -666,6 +759,10 @@ describe.each(databases.eachSupportedId())(
           waveform: 200,
           label: 403,
         });
+        // everyone may play it back: everyone sees the case
+        expect(
+          (await get(HENRY, '/cases')).body.items.map((c: any) => c.id),
+        ).toEqual([caseId]);
         expect(await rights(BOB)).toMatchObject({
           listed: 3,
           playable: true,
@@ -686,6 +783,15 @@ describe.each(databases.eachSupportedId())(
           });
         expect((await actions('case-close')).map(r => r.target_id)).toEqual([
           caseId,
+        ]);
+        // nor shows itself to them, nor is it offered in the request form
+        for (const who of [BOB, HENRY, DAVE]) {
+          expect((await get(who, '/cases')).body.items).toEqual([]);
+          expect((await get(who, '/labels')).body.items).toEqual([]);
+          expect((await get(who, '/requestable-cases')).body.items).toEqual([]);
+        }
+        expect((await get(ALICE, '/cases?status=closed')).body.items).toEqual([
+          expect.objectContaining({ id: caseId }),
         ]);
         const refused = await post(HENRY, '/access-requests', {
           caseId,
@@ -710,10 +816,10 @@ describe.each(databases.eachSupportedId())(
         ])
           counts[a] = (await actions(a)).length;
         expect(counts).toEqual({
-          'access-request-create': 6,
-          'access-request-approve': 5,
+          'access-request-create': 7,
+          'access-request-approve': 6,
           'access-request-reject': 1,
-          'access-request-revoke': 1,
+          'access-request-revoke': 2,
           'access-request-expire': 1,
           'case-update': 2,
         });

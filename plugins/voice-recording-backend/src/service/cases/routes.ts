@@ -100,11 +100,19 @@ export function addCaseRoutes(
   };
 
   /**
-   * Requires `case.read`; cases as the caller may see them: the users and groups the
-   * settings name only for those who manage cases (admins); others see the modes. Both
-   * permissions in one call.
+   * Requires `case.read`; which cases and labels the caller learns of, and how:
+   * - those who manage cases (admins): every case and label, with the users and groups
+   *   the settings name;
+   * - others: the settings' modes only, and (`viewerClaims`) only the open cases that
+   *   give them a right (list, play back or label: by the case settings, as owner or by
+   *   an approved request), the claims of their `conversation.read` decision: an
+   *   employee does not learn that a case (an investigation) exists, nor that their
+   *   call is in it. Whoever reads every conversation (ALLOW) sees every label on them,
+   *   so every case; a refused `conversation.read` sees none.
    */
-  const readCases = async (actor: Actor) => {
+  const caseView = async (
+    actor: Actor,
+  ): Promise<{ shown: (c: Case) => unknown; viewerClaims?: string[] }> => {
     const [read, manage] = await permissions.authorize(
       [
         { permission: voiceRecordingCaseReadPermission },
@@ -114,8 +122,8 @@ export function addCaseRoutes(
     );
     if (read.result !== AuthorizeResult.ALLOW)
       await deny(actor, voiceRecordingCaseReadPermission.name);
-    if (manage.result === AuthorizeResult.ALLOW) return (c: Case) => c;
-    return (c: Case) => ({
+    if (manage.result === AuthorizeResult.ALLOW) return { shown: c => c };
+    const shown = (c: Case) => ({
       ...c,
       access: {
         list: { mode: c.access.list.mode },
@@ -123,13 +131,25 @@ export function addCaseRoutes(
         label: { mode: c.access.label.mode },
       },
     });
+    const [rd] = await permissions.authorizeConditional(
+      [{ permission: voiceRecordingConversationReadPermission }],
+      { credentials: actor.credentials },
+    );
+    if (rd.result === AuthorizeResult.ALLOW) return { shown };
+    if (rd.result === AuthorizeResult.DENY) return { shown, viewerClaims: [] };
+    return {
+      shown,
+      viewerClaims: caseClaimsOf(
+        options.conversationTransform((rd as any).conditions),
+      ),
+    };
   };
 
   // ---- labels
   router.get('/labels', async (req, res) => {
     const actor = await actorOf(req);
-    await requirePermission(actor, voiceRecordingCaseReadPermission);
-    res.json({ items: await cases.listLabels() });
+    const { viewerClaims } = await caseView(actor);
+    res.json({ items: await cases.listLabels(viewerClaims) });
   });
 
   router.post('/labels', async (req, res) => {
@@ -152,18 +172,43 @@ export function addCaseRoutes(
   // ---- cases
   router.get('/cases', async (req, res) => {
     const actor = await actorOf(req);
-    const shown = await readCases(actor);
+    const { shown, viewerClaims } = await caseView(actor);
     const q = parseInput(caseListQuerySchema, req.query, 'query');
-    res.json({ items: (await cases.listCases(q)).map(shown) });
+    res.json({
+      items: (await cases.listCases({ ...q, viewerClaims })).map(shown),
+    });
+  });
+
+  // The request form's choice: every open case's id and title, nothing else of it, for
+  // every signed-in user who may request access; and the longest a request may run.
+  router.get('/requestable-cases', async (req, res) => {
+    const actor = await actorOf(req);
+    await requirePermission(actor, voiceRecordingAccessRequestCreatePermission);
+    res.json({
+      items: await cases.listRequestableCases(),
+      maxExpiryDays: accessRequests.maxExpiryDays,
+    });
   });
 
   router.get('/cases/:id', async (req, res) => {
     const actor = await actorOf(req);
-    const shown = await readCases(actor);
-    const c = /^[0-9a-f-]{36}$/i.test(req.params.id)
-      ? await cases.getCase(req.params.id)
-      : undefined;
-    if (!c) throw new NotFoundError(`case ${req.params.id} not found`);
+    const { shown, viewerClaims } = await caseView(actor);
+    const id = req.params.id;
+    const valid = /^[0-9a-f-]{36}$/i.test(id);
+    const c = valid ? await cases.getCase(id, viewerClaims) : undefined;
+    if (!c) {
+      // a case that exists but gives the caller no right: as if it did not (audited)
+      if (valid && viewerClaims && (await cases.getCase(id)))
+        await audit.record({
+          actor,
+          action: 'permission-denied',
+          targetType: 'case',
+          targetId: id,
+          details: { permission: voiceRecordingCaseReadPermission.name },
+          severity: 'medium',
+        });
+      throw new NotFoundError(`case ${id} not found`);
+    }
     res.json(shown(c));
   });
 

@@ -30,6 +30,8 @@ export function DateField(props: {
   onChange: (value: string) => void;
   /** Earliest value, in the input's format. */
   min?: string;
+  /** Latest value, in the input's format. */
+  max?: string;
   /** Widest the input gets (full width when absent). */
   maxWidth?: string;
   /** Shown under the field. */
@@ -71,6 +73,7 @@ export function DateField(props: {
         type={props.type}
         value={props.value}
         min={props.min}
+        max={props.max}
         onChange={e => props.onChange(e.target.value)}
         aria-invalid={props.error ? true : undefined}
         aria-describedby={describedBy || undefined}

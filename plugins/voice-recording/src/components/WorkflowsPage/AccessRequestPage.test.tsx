@@ -164,6 +164,30 @@ describe('AccessRequestPage (the link of the approvers’ notification)', () => 
     expect(screen.queryByRole('button', { name: /Approve/ })).toBeNull();
   });
 
+  it("shows a manager without a right on the case its title only (the case's details are not theirs)", async () => {
+    setup(makeRequest({ managerRef: 'user:default/dave' }), {
+      me: 'user:default/dave',
+      api: {
+        getCase: jest.fn(async () => {
+          throw await responseError(404, 'NotFoundError', 'case c1 not found');
+        }),
+      },
+    });
+    const card = await screen.findByTestId('case-title-only');
+    expect(card).toHaveTextContent('Client X fraud');
+    expect(card).toHaveTextContent(
+      "The case's details are shown to the admins and to those with a right on it.",
+    );
+    expect(screen.queryByTestId('error-alert')).toBeNull();
+    expect(within(card).queryByText('Label')).toBeNull();
+    expect(screen.queryByText('Calls with client X in November')).toBeNull();
+    expect(screen.queryByTestId('label-chip')).toBeNull();
+    // the decision is still theirs
+    expect(
+      screen.getByRole('button', { name: 'Approve as manager' }),
+    ).toBeVisible();
+  });
+
   it('says so when the request cannot be shown', async () => {
     setup(makeRequest({ id: 'gone' }), {
       api: {

@@ -28,6 +28,7 @@ import {
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { useVoiceRecordingPermissions } from '../../hooks/useVoiceRecordingPermissions';
 import { accessRequestRouteRef } from '../../routes';
+import { errorStatus } from '../../api/errors';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { LabelChip } from '../LabelChip/LabelChip';
 import { PersonName } from '../PersonName/PersonName';
@@ -64,8 +65,18 @@ function CatalogProfileLink(props: { entityRef: string }) {
   return href ? <Link href={href}>Catalog profile</Link> : null;
 }
 
-function CaseCard(props: { value?: Case; error?: unknown; loading: boolean }) {
+/**
+ * The case of the request. A case shows itself only to those with a right on it (and
+ * the admins): to a requester or manager without one (404), its title only.
+ */
+function CaseCard(props: {
+  title: string;
+  value?: Case;
+  error?: unknown;
+  loading: boolean;
+}) {
   const c = props.value;
+  const hidden = errorStatus(props.error) === 404;
   return (
     <Card>
       <CardHeader>
@@ -75,7 +86,17 @@ function CaseCard(props: { value?: Case; error?: unknown; loading: boolean }) {
       </CardHeader>
       <CardBody>
         {props.loading && <Skeleton width="100%" height={80} />}
-        <ErrorAlert error={props.error} title="Case not shown" />
+        {hidden ? (
+          <Flex direction="column" gap="3" data-testid="case-title-only">
+            <Field label="Title">{props.title}</Field>
+            <Text as="p" variant="body-small" color="secondary">
+              The case's details are shown to the admins and to those with a
+              right on it.
+            </Text>
+          </Flex>
+        ) : (
+          <ErrorAlert error={props.error} title="Case not shown" />
+        )}
         {c && (
           <Flex direction="column" gap="3">
             <Field label="Title">{c.title}</Field>
@@ -224,6 +245,7 @@ export function AccessRequestPage() {
           </CardBody>
         </Card>
         <CaseCard
+          title={r.caseTitle}
           value={caseInfo.value}
           error={caseInfo.error}
           loading={caseInfo.loading}

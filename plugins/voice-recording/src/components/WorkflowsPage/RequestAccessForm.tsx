@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { DateTime } from 'luxon';
 import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import {
@@ -23,12 +24,12 @@ import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { accessRequestRouteRef } from '../../routes';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { FieldErrorText } from '../FieldErrorText/FieldErrorText';
-import { LabelChip } from '../LabelChip/LabelChip';
 import { DateField } from '../DateField/DateField';
 import {
   RIGHT_LABELS,
   dateInDays,
   endOfDayIso,
+  formatDate,
   formatDateTime,
 } from './requestText';
 import { SuccessAlert } from '../SuccessAlert/SuccessAlert';
@@ -36,14 +37,29 @@ import { SuccessAlert } from '../SuccessAlert/SuccessAlert';
 const DEFAULT_DAYS = 30;
 
 /**
- * Workflows → Request access: pick an open case, say why, which rights (list and play
- * back by default) and until when. The request goes to the admins; its state shows in
+ * The last date the form offers: the latest day whose end (the request's expiration)
+ * is within `maxDays` days from now, as the backend counts it.
+ */
+export function lastExpiryDate(maxDays: number, now = DateTime.now()): string {
+  const limit = now.plus({ days: maxDays });
+  const last = dateInDays(maxDays, now);
+  const end = endOfDayIso(last);
+  return end && Date.parse(end) > limit.toMillis()
+    ? dateInDays(maxDays - 1, now)
+    : last;
+}
+
+/**
+ * Workflows → Request access: pick an open case (by its title: the form shows nothing
+ * else of a case, which one may have no right on), say why, which rights (list and
+ * play back by default) and until when (at most the portal's
+ * `accessRequests.maxExpiryDays`). The request goes to the admins; its state shows in
  * My requests.
  */
 export function RequestAccessForm() {
   const api = useApi(voiceRecordingApiRef);
   const requestLink = useRouteRef(accessRequestRouteRef);
-  const cases = useAsync(() => api.listCases({ status: 'open' }), [api]);
+  const cases = useAsync(() => api.listRequestableCases(), [api]);
   // `?case=<id>`: a link from a case or a call preselects it.
   const [searchParams] = useSearchParams();
   const [caseId, setCaseId] = useState<string | undefined>(
@@ -51,7 +67,8 @@ export function RequestAccessForm() {
   );
   const [reason, setReason] = useState('');
   const [rights, setRights] = useState<CaseRight[]>(['list', 'playback']);
-  const [expires, setExpires] = useState(dateInDays(DEFAULT_DAYS));
+  // the date chosen; until then DEFAULT_DAYS ahead, or the last date allowed if earlier
+  const [chosenExpiry, setExpires] = useState<string>();
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>();
   const [sent, setSent] = useState<AccessRequest>();
@@ -67,6 +84,13 @@ export function RequestAccessForm() {
     setError(undefined);
   };
 
+  const maxDays = cases.value?.maxExpiryDays;
+  const lastDate = maxDays ? lastExpiryDate(maxDays) : undefined;
+  const defaultDate = dateInDays(DEFAULT_DAYS);
+  const expires =
+    chosenExpiry ??
+    (lastDate && lastDate < defaultDate ? lastDate : defaultDate);
+
   const submit = async () => {
     const expiresAt = endOfDayIso(expires);
     const found: Record<string, string> = {};
@@ -76,6 +100,10 @@ export function RequestAccessForm() {
     if (!expiresAt) found.expires = 'Choose an expiration date';
     else if (Date.parse(expiresAt) <= Date.now())
       found.expires = 'The expiration date must be in the future';
+    else if (lastDate && expires > lastDate)
+      found.expires = `The expiration date must be ${formatDate(
+        lastDate,
+      )} at the latest (${maxDays} days)`;
     setErrors(found);
     setSent(undefined);
     setError(undefined);
@@ -126,21 +154,6 @@ export function RequestAccessForm() {
             />
           )}
           <FieldErrorText>{errors.case}</FieldErrorText>
-          {chosen && (
-            <Flex direction="column" gap="1">
-              <Flex gap="2" align="center">
-                <Text variant="body-small" color="secondary">
-                  Label
-                </Text>
-                <LabelChip label={chosen.label} />
-              </Flex>
-              {chosen.description && (
-                <Text as="p" variant="body-small">
-                  {chosen.description}
-                </Text>
-              )}
-            </Flex>
-          )}
           <TextAreaField
             label="Reason"
             value={reason}
@@ -175,12 +188,19 @@ export function RequestAccessForm() {
             label="Expiration date"
             value={expires}
             min={dateInDays(1)}
+            max={lastDate}
             onChange={v => {
               setExpires(v);
               setErrors(e => ({ ...e, expires: '' }));
               changed();
             }}
-            description="Your access ends at the end of this day (your time zone); a request not decided by then expires."
+            description={`Your access ends at the end of this day (your time zone); a request not decided by then expires.${
+              lastDate
+                ? ` At most ${maxDays} days ahead: ${formatDate(
+                    lastDate,
+                  )} at the latest.`
+                : ''
+            }`}
             error={errors.expires}
           />
           <Flex direction="column" gap="2">
@@ -197,12 +217,12 @@ export function RequestAccessForm() {
             {sent && (
               <SuccessAlert>
                 <>
-                    Request sent for {sent.caseTitle}, until{' '}
-                    {formatDateTime(sent.expiresAt)}: an admin will decide.{' '}
-                    <Link href={requestLink?.({ id: sent.id }) ?? '#'}>
-                      View request
-                    </Link>
-                  </>
+                  Request sent for {sent.caseTitle}, until{' '}
+                  {formatDateTime(sent.expiresAt)}: an admin will decide.{' '}
+                  <Link href={requestLink?.({ id: sent.id }) ?? '#'}>
+                    View request
+                  </Link>
+                </>
               </SuccessAlert>
             )}
           </Flex>

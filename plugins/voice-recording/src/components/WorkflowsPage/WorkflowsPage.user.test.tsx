@@ -15,9 +15,10 @@ import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { rootRouteRef } from '../../routes';
 import { responseError } from '../../testUtils/fixtures';
 import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
-import { makeCase, makeRequest } from '../../testUtils/cases';
+import { makeRequest } from '../../testUtils/cases';
 import { WorkflowsPage } from './WorkflowsPage';
 import { dateInDays, endOfDayIso } from './requestText';
+import { lastExpiryDate } from './RequestAccessForm';
 
 configure({ asyncUtilTimeout: 5000 });
 jest.setTimeout(30000);
@@ -32,16 +33,17 @@ const authorize = (request: any) =>
 
 function setup(path: string, api: Record<string, jest.Mock> = {}) {
   const mock = {
-    listCases: jest.fn(async () => ({
+    // the request form's choice: open cases by id and title only
+    listRequestableCases: jest.fn(async () => ({
       items: [
-        makeCase(),
-        makeCase({
-          id: 'c2',
-          title: 'Desk review',
-          label: { id: 'l2', title: 'Desk', colour: '#ffeb3b' },
-        }),
+        { id: 'c1', title: 'Client X fraud' },
+        { id: 'c2', title: 'Desk review' },
       ],
+      maxExpiryDays: 90,
     })),
+    listCases: jest.fn(async () => {
+      throw new Error('the request form does not list the cases');
+    }),
     createAccessRequest: jest.fn(async (body: any) =>
       makeRequest({ id: 'r9', ...body, caseTitle: 'Desk review' }),
     ),
@@ -107,8 +109,8 @@ describe('WorkflowsPage (standard user)', () => {
     await user.click(
       await screen.findByRole('option', { name: 'Desk review' }),
     );
-    // the chosen case's label as a chip
-    expect(await screen.findByTestId('label-chip')).toHaveTextContent('Desk');
+    // nothing of the case but its title (no label, no description)
+    expect(screen.queryByTestId('label-chip')).toBeNull();
     await user.type(
       screen.getByRole('textbox', { name: 'Reason' }),
       'Complaint about an order',
@@ -139,6 +141,47 @@ describe('WorkflowsPage (standard user)', () => {
     expect(screen.getByRole('link', { name: 'View request' })).toHaveAttribute(
       'href',
       '/voice-recording/workflows/requests/r9',
+    );
+  });
+
+  it('offers no expiration date beyond the portal limit, and says it', async () => {
+    const api = setup('/voice-recording/workflows/request-access', {
+      listRequestableCases: jest.fn(async () => ({
+        items: [{ id: 'c1', title: 'Client X fraud' }],
+        maxExpiryDays: 14,
+      })),
+    });
+    const user = userEvent.setup();
+    const field = await screen.findByLabelText('Expiration date');
+    const last = lastExpiryDate(14);
+    expect(last).toBe(dateInDays(13)); // its end is within 14 days from now
+    expect(field).toHaveAttribute('max', last);
+    expect(field).toHaveAttribute('min', dateInDays(1));
+    // the default (30 days ahead) is past the limit: the last date allowed instead
+    expect(field).toHaveValue(last);
+    expect(
+      screen.getByText(/At most 14 days ahead: .* at the latest\./),
+    ).toBeVisible();
+    // a later date typed in is refused next to the field, nothing sent
+    fireEvent.change(field, { target: { value: dateInDays(20) } });
+    await user.click(screen.getByRole('button', { name: /Case$/ }));
+    await user.click(
+      await screen.findByRole('option', { name: 'Client X fraud' }),
+    );
+    await user.type(screen.getByRole('textbox', { name: 'Reason' }), 'Audit');
+    await user.click(screen.getByRole('button', { name: 'Request access' }));
+    expect(
+      await screen.findByText(
+        /^The expiration date must be .* at the latest \(14 days\)$/,
+      ),
+    ).toBeVisible();
+    expect(api.createAccessRequest).not.toHaveBeenCalled();
+    fireEvent.change(field, { target: { value: last } });
+    await user.click(screen.getByRole('button', { name: 'Request access' }));
+    await waitFor(() =>
+      expect(api.createAccessRequest).toHaveBeenCalledWith(
+        expect.objectContaining({ expiresAt: endOfDayIso(last) }),
+      ),
     );
   });
 
@@ -247,7 +290,9 @@ describe('WorkflowsPage (standard user)', () => {
   it('preselects the case of a ?case= link', async () => {
     const api = setup('/voice-recording/workflows/request-access?case=c2');
     const user = userEvent.setup();
-    expect(await screen.findByTestId('label-chip')).toHaveTextContent('Desk');
+    expect(
+      await screen.findByRole('button', { name: /Desk review/ }),
+    ).toBeInTheDocument();
     await user.type(screen.getByRole('textbox', { name: 'Reason' }), 'Audit');
     await user.click(screen.getByRole('button', { name: 'Request access' }));
     await waitFor(() =>

@@ -49,6 +49,12 @@ export function formatDateTime(iso: string | undefined): string {
   return dt.toFormat('d LLL yyyy, HH:mm ZZZZ');
 }
 
+/** A `yyyy-MM-dd` date as people read it: "5 Mar 2027". */
+export function formatDate(date: string): string {
+  const dt = DateTime.fromISO(date);
+  return dt.isValid ? dt.toFormat('d LLL yyyy') : date;
+}
+
 /**
  * `yyyy-MM-dd` (a date input's value) → the end of that day in the viewer's zone as
  * ISO 8601, the moment a request expires; undefined for an invalid date.
