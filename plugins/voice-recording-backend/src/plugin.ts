@@ -18,6 +18,7 @@ import {
   StatusChangeNotifier,
   voiceRecordingCaptureExtensionPoint,
   voiceRecordingNotifierExtensionPoint,
+  VOICE_RECORDING_HEALTH_TOPIC,
 } from '@mvr/plugin-voice-recording-node';
 import { CaptureSources, createCaptureContext } from './capture';
 import { NumberChanges } from './capture/numberChanges';
@@ -61,6 +62,11 @@ import { FourEyesStore } from './database/FourEyesStore';
 import { FourEyesNotifier } from './notifiers/FourEyesNotifier';
 import { FourEyesService } from './service/fourEyes/FourEyesService';
 import { loadDemoFourEyes } from './demoFourEyes';
+import { RecordingAlarmsStore } from './database/RecordingAlarmsStore';
+import { RecordingSignalsStore } from './database/RecordingSignalsStore';
+import { RecordingAlarmNotifier } from './notifiers/RecordingAlarmNotifier';
+import { readRecordingAlarmsConfig } from './service/health/alarmsConfig';
+import { RecordingAlarmsService } from './service/health/RecordingAlarmsService';
 
 /**
  * The voice-recording backend plugin: recorded numbers, schedules, planning models,
@@ -305,6 +311,43 @@ export const voiceRecordingPlugin = createBackendPlugin({
             await fourEyes.expireDue();
           },
         });
+        // recording alarms (proof of recording): evaluated by one instance at a time,
+        // told to the admins, re-raised daily, resolved when calls come through again
+        const alarmsConfig = readRecordingAlarmsConfig(deps.config);
+        const recordingAlarms = new RecordingAlarmsService({
+          alarms: new RecordingAlarmsStore(knex),
+          signals: new RecordingSignalsStore(knex),
+          numbers: numbersStore,
+          notifier: new RecordingAlarmNotifier(
+            deps.notifications,
+            VoiceRecordingPolicyHandler.fromConfig(deps.config).adminEntityRefs,
+            deps.logger,
+            audit,
+          ),
+          audit,
+          config: alarmsConfig,
+          logger: deps.logger,
+          // the catalog module refreshes the numbers' recording health
+          onChange: change =>
+            deps.events.publish({
+              topic: VOICE_RECORDING_HEALTH_TOPIC,
+              eventPayload: change,
+            }),
+        });
+        if (alarmsConfig.enabled) {
+          // the demo's silent number is flagged before anyone opens the portal
+          if (config.demoDataFile) await recordingAlarms.evaluate();
+          await deps.scheduler.scheduleTask({
+            id: 'voice-recording-recording-alarms',
+            frequency: { minutes: alarmsConfig.evaluationMinutes },
+            timeout: { minutes: 10 },
+            initialDelay: { seconds: 30 },
+            scope: 'global',
+            fn: async () => {
+              await recordingAlarms.evaluate(new Date());
+            },
+          });
+        }
         deps.lifecycle.addShutdownHook(() => conversationsService.close());
         // the <audio> element authenticates with the Backstage user cookie; each
         // route still demands full credentials except the audio one (allowLimitedAccess)
@@ -351,6 +394,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
               ),
             },
             fourEyes: { permissions, fourEyes },
+            alarms: { alarms: recordingAlarms },
           }),
         );
 

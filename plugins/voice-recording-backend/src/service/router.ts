@@ -32,6 +32,7 @@ import {
 import { addCaseRoutes, CaseRoutesOptions } from './cases/routes';
 import { FourEyesPermissions } from './fourEyes/FourEyesPermissions';
 import { addFourEyesRoutes, FourEyesRoutesOptions } from './fourEyes/routes';
+import { addAlarmRoutes, AlarmRoutesOptions } from './health/alarmRoutes';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import {
   applyPlanningModelSchema,
@@ -65,6 +66,8 @@ export interface RouterOptions {
    * case routes check their permissions through its gate (FourEyesPermissions).
    */
   fourEyes?: Omit<FourEyesRoutesOptions, 'httpAuth' | 'audit'>;
+  /** Recording health: the alarms (docs/api.md "Recording health"). */
+  alarms?: Omit<AlarmRoutesOptions, 'httpAuth' | 'audit' | 'access'>;
 }
 
 /**
@@ -408,6 +411,10 @@ export async function createRouter(
 
   if (options.fourEyes) {
     addFourEyesRoutes(router, { ...options.fourEyes, httpAuth, audit });
+  }
+
+  if (options.alarms) {
+    addAlarmRoutes(router, { ...options.alarms, httpAuth, audit, access });
   }
 
   // Refused writes (4xx on POST/PUT/PATCH/DELETE) are audited here, once.
