@@ -28,6 +28,8 @@ export function standaloneServerConfig(
       complexity: 0,
       encoderThreads: 0,
       encode: 'call-end',
+      frameMs: 60,
+      skipSilence: true,
     },
     instanceId: 'test',
     sessionTimer: { minSE: 90, maxInterval: 7200 },

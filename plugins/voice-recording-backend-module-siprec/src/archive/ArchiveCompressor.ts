@@ -37,7 +37,7 @@ export interface ArchiveCompressorOptions {
   conversations: CaptureConversations;
   blobStore: BlobStore;
   pool: OpusEncoderPool;
-  opus: { bitrate: number; complexity: number };
+  opus: { bitrate: number; complexity: number; frameMs?: 20 | 40 | 60; skipSilence?: boolean };
   logger: LoggerService;
   /** only this recorder instance's conversations (its WAVs, its CPU) */
   instanceId?: string;
@@ -204,6 +204,8 @@ export class ArchiveCompressor {
       targetKey: key,
       bitrate: opus.bitrate,
       complexity: opus.complexity,
+      frameMs: opus.frameMs,
+      skipSilence: opus.skipSilence,
       tags: {
         ...(item.sipCallId ? { CALL_ID: item.sipCallId } : {}),
         STARTED_AT: item.startedAt,

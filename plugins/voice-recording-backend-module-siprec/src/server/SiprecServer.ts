@@ -307,7 +307,7 @@ export class SiprecServer {
 
   private opusSettings() {
     const { opus } = this.options.config;
-    return { bitrate: opus.bitrate, complexity: opus.complexity };
+    return { bitrate: opus.bitrate, complexity: opus.complexity, frameMs: opus.frameMs, skipSilence: opus.skipSilence };
   }
 
   private get logger() {
@@ -423,7 +423,7 @@ export class SiprecServer {
         config.rtp.portRange ? `${config.rtp.portRange.min}-${config.rtp.portRange.max}` : 'ephemeral ports'
       }, archive ${config.archiveFormat}${
         config.archiveFormat === 'opus'
-          ? ` (complexity ${config.opus.complexity}, ${config.opus.encoderThreads} encoder thread(s), ${
+          ? ` (complexity ${config.opus.complexity}, ${config.opus.frameMs} ms frames, silence ${config.opus.skipSilence ? 'skipped' : 'encoded'}, ${config.opus.encoderThreads} encoder thread(s), ${
               this.compressor ? 'encoded in the background from an interim WAV' : 'encoded at call end'
             })`
           : ''

@@ -12,3 +12,4 @@ export * from './peaks';
 export { nativeOpusEncoder, opusWasmHeapBytes } from './opusCodec';
 export type { OpusImplementation } from './opusCodec';
 export * from './speechActivity';
+export * from './silenceGate';

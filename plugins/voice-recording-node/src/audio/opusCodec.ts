@@ -24,6 +24,7 @@ export const OPUS_SET_BITRATE = 4002;
 export const OPUS_SET_COMPLEXITY = 4010;
 export const OPUS_SET_DTX = 4016;
 export const OPUS_SET_SIGNAL = 4024;
+export const OPUS_RESET_STATE = 4028;
 export const OPUS_SIGNAL_VOICE = 3001;
 export const OPUS_APPLICATION_VOIP = 2048;
 
@@ -52,6 +53,8 @@ export interface OpusEncoderSettings {
 export interface OpusFrameEncoder {
   readonly implementation: 'wasm' | 'native';
   encode(frame: Int16Array): Buffer;
+  /** back to the state of a new encoder (same settings): after frames it did not see */
+  reset(): void;
   delete(): void;
 }
 
@@ -215,6 +218,9 @@ class WasmOpusEncoder implements OpusFrameEncoder {
   encode(frame: Int16Array): Buffer {
     return this.h.encode(frame);
   }
+  reset(): void {
+    this.h.encoderCtl(OPUS_RESET_STATE, 0);
+  }
   delete(): void {
     this.h.delete();
   }
@@ -282,6 +288,9 @@ class NativeOpusFrameEncoder implements OpusFrameEncoder {
     return this.enc.encode(
       Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength),
     );
+  }
+  reset(): void {
+    this.enc?.applyEncoderCTL(OPUS_RESET_STATE, 0);
   }
   delete(): void {
     this.enc = undefined; // freed by the addon's finalizer

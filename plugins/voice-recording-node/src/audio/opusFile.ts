@@ -17,6 +17,7 @@
  */
 import { OggPageWriter, readOggPackets, readOggPages } from './ogg';
 import { createOpusDecoder, createOpusEncoder, OpusFrameEncoder, OpusImplementation } from './opusCodec';
+import { SilenceGate, SilenceGateOptions } from './silenceGate';
 
 /** Encoder lookahead of libopus in 48 kHz samples (2.5 ms + 4 ms delay compensation). */
 export const OPUS_PRE_SKIP_48K = 312;
@@ -41,8 +42,18 @@ export interface OggOpusWriterOptions {
   complexity?: number;
   /** Frame duration in ms (default 20). */
   frameMs?: 10 | 20 | 40 | 60;
-  /** Discontinuous transmission for silence (default false). */
+  /** libopus' own discontinuous transmission (default false; the encoder still runs on every frame). */
   dtx?: boolean;
+  /**
+   * Skip the encoder on silent frames (default false): frames of a channel that the
+   * silence gate (silenceGate.ts) finds silent, away from any speech onset or tail, are
+   * written as the 1-byte packet libopus' DTX writes (TOC only): the decoder conceals them
+   * with comfort noise, and the stream keeps one packet per frame, so granule positions,
+   * duration and timeline are those of the encoded input.
+   */
+  skipSilence?: boolean;
+  /** Gate thresholds (tests, benchmarks); rate, frame and channels come from the writer. */
+  silenceGate?: Omit<SilenceGateOptions, 'sampleRate' | 'frameSamples' | 'channels'>;
   /** Ogg page length in ms of audio (default 1000). */
   pageMs?: number;
   /** Ogg serial number (default random). */
@@ -78,6 +89,15 @@ export class OggOpusWriter {
   private headerDone = false;
   private ended = false;
   private readonly tags: Record<string, string>;
+  private readonly gate?: SilenceGate;
+  /** frames waiting for the gate's lookahead (interleaved PCM, final granule when last) */
+  private readonly queue: Array<{ pcm: Int16Array; granule: bigint; last: boolean }> = [];
+  /** per channel: the encoder skipped frames since it last encoded (reset it before the next) */
+  private readonly skipping: boolean[] = [];
+  /** per channel: TOC byte of its DTX packet (of its last encoded packet, else SILK for the rate) */
+  private readonly dtxToc: number[] = [];
+  private readonly skipped: number[] = [];
+  private readonly framesPerChannel: number[] = [];
 
   constructor(options: OggOpusWriterOptions = {}) {
     this.sampleRate = options.sampleRate ?? 8000;
@@ -105,6 +125,20 @@ export class OggOpusWriter {
     }
     this.ogg = new OggPageWriter(options.serial ?? Math.floor(Math.random() * 0xffffffff));
     this.pending = new Int16Array(this.frameSize * this.channels);
+    if (options.skipSilence) {
+      this.gate = new SilenceGate({ ...options.silenceGate, sampleRate: this.sampleRate, frameSamples: this.frameSize, channels: this.channels });
+    }
+    for (let c = 0; c < this.channels; c++) {
+      this.skipping.push(false);
+      this.dtxToc.push(silkToc(this.sampleRate, frameMs));
+      this.skipped.push(0);
+      this.framesPerChannel.push(0);
+    }
+  }
+
+  /** Frames per channel written so far, and how many of them skipped the encoder. */
+  get frameStats(): { frames: number; skipped: number[] } {
+    return { frames: this.framesPerChannel[0] ?? 0, skipped: [...this.skipped] };
   }
 
   /** Which libopus build encodes ('native' or 'wasm'). */
@@ -180,22 +214,63 @@ export class OggOpusWriter {
     return out;
   }
 
+  /** The frame in `pending` is complete: encode it (or queue it for the silence gate). */
   private encodeFrame(finalGranule: bigint | undefined): Buffer[] {
-    const parts: Buffer[] = [];
-    for (let c = 0; c < this.channels; c++) {
-      const mono = new Int16Array(this.frameSize);
-      for (let i = 0; i < this.frameSize; i++) mono[i] = this.pending[i * this.channels + c];
-      const p = this.encoders[c].encode(mono);
-      parts.push(c < this.channels - 1 ? selfDelimited(p) : p);
-    }
-    const packet = Buffer.concat(parts);
-    this.pending.fill(0);
-    this.pendingSamples = 0;
     this.encoded48 += this.frameSize * this.scale;
     const granule = finalGranule ?? BigInt(this.encoded48);
-    const out = this.ogg.writePacket(packet, granule);
+    const last = finalGranule !== undefined;
+    let out: Buffer[];
+    if (!this.gate) {
+      out = this.emit(this.pending, granule, last, undefined);
+    } else {
+      const pcm = this.pending.slice();
+      this.queue.push({ pcm, granule, last });
+      out = [];
+      const decision = this.gate.push(pcm);
+      if (decision) out = this.emit(...this.dequeue(), decision);
+      if (last) {
+        // end of stream: the frames still waiting for lookahead are decided now
+        for (let d = this.gate.flush(); d; d = this.gate.flush()) out.push(...this.emit(...this.dequeue(), d));
+      }
+    }
+    this.pending.fill(0);
+    this.pendingSamples = 0;
+    return out;
+  }
+
+  private dequeue(): [Int16Array, bigint, boolean] {
+    const f = this.queue.shift()!;
+    return [f.pcm, f.granule, f.last];
+  }
+
+  /** One packet (every channel's frame) into the Ogg stream; `encode[c]` false = DTX packet. */
+  private emit(frame: Int16Array, granule: bigint, last: boolean, encode: boolean[] | undefined): Buffer[] {
+    const parts: Buffer[] = [];
+    for (let c = 0; c < this.channels; c++) {
+      let p: Buffer;
+      this.framesPerChannel[c]++;
+      if (encode && !encode[c]) {
+        // what libopus writes for a DTX frame: the TOC byte alone (a frame of 0 bytes)
+        p = Buffer.from([this.dtxToc[c]]);
+        this.skipping[c] = true;
+        this.skipped[c]++;
+      } else {
+        if (this.skipping[c]) {
+          // the encoder did not see the skipped frames: start it afresh, as the decoder
+          // (comfort noise since) has no speech history to predict from either
+          this.encoders[c].reset();
+          this.skipping[c] = false;
+        }
+        const mono = new Int16Array(this.frameSize);
+        for (let i = 0; i < this.frameSize; i++) mono[i] = frame[i * this.channels + c];
+        p = this.encoders[c].encode(mono);
+        this.dtxToc[c] = p[0] & 0xfc; // same mode, bandwidth and frame size, code 0
+      }
+      parts.push(c < this.channels - 1 ? selfDelimited(p) : p);
+    }
+    const out = this.ogg.writePacket(Buffer.concat(parts), granule);
     this.framesOnPage++;
-    if (finalGranule === undefined && this.framesOnPage >= this.pageFrames) {
+    if (!last && this.framesOnPage >= this.pageFrames) {
       out.push(...this.ogg.flush());
       this.framesOnPage = 0;
     }
@@ -217,6 +292,8 @@ export class OggOpusWriter {
         const last = this.encoded48 + this.frameSize * this.scale >= finalGranule;
         out.push(...this.encodeFrame(last ? BigInt(finalGranule) : undefined));
       }
+      // (the last frame drained the gate's lookahead; nothing may stay behind)
+      if (this.queue.length) throw new Error(`Ogg/Opus writer: ${this.queue.length} frame(s) left behind by the silence gate`);
       out.push(...this.ogg.flush(true));
       return out;
     } finally {
@@ -322,6 +399,17 @@ export function decodeOggOpus(file: Buffer, sampleRate: OpusSampleRate = 8000): 
     samples: pcm.length / channels,
     packets: packets.length - 2,
   };
+}
+
+/**
+ * TOC byte of a one-frame SILK-only packet (RFC 6716 3.1) for the input rate and frame
+ * duration: narrowband at 8 kHz, mediumband at 12 kHz, wideband above. The DTX packet of
+ * a channel before its encoder wrote anything (then the encoder's own TOC is used).
+ */
+export function silkToc(sampleRate: number, frameMs: number): number {
+  const bandwidth = sampleRate <= 8000 ? 0 : sampleRate <= 12000 ? 1 : 2;
+  const size = { 10: 0, 20: 1, 40: 2, 60: 3 }[frameMs] ?? 1;
+  return (bandwidth * 4 + size) << 3;
 }
 
 /** Extract the single frame of a one-frame Opus packet (codes 0 and 3 with count 1). */

@@ -27,6 +27,10 @@ export interface WavToOpusJob {
   targetKey: string;
   bitrate: number;
   complexity: number;
+  /** Opus frame duration (default 20 ms) */
+  frameMs?: 20 | 40 | 60;
+  /** skip the encoder on silent frames (OggOpusWriterOptions.skipSilence; default false) */
+  skipSilence?: boolean;
   tags?: Record<string, string>;
   /** also copy `<sourceKey>.peaks` to `<targetKey>.peaks` when it exists (default true) */
   copyPeaks?: boolean;
@@ -99,6 +103,8 @@ export async function transcodeWavToOpus(
             channels: 2,
             bitrate: job.bitrate,
             complexity: job.complexity,
+            frameMs: job.frameMs,
+            skipSilence: job.skipSilence,
             tags: job.tags,
           });
         }
