@@ -399,6 +399,7 @@ export async function createRouter(
   if (options.conversations) {
     addConversationRoutes(router, {
       ...gated(options.conversations),
+      fourEyes: options.fourEyes?.fourEyes,
       httpAuth,
       audit,
       auditLog,

@@ -57,6 +57,12 @@ export interface ConversationRoutesOptions {
   defaultCountry: string;
   /** Resolves the `user` and `group` filters through the catalog. */
   people: PeopleResolver;
+  /**
+   * The four-eyes gate (when four-eyes access is on): whether a user may open
+   * recordings now. The audio route re-reads it at every request, so that the end of a
+   * session (or a new flag) applies at once although it reuses permission decisions.
+   */
+  fourEyes?: { hasAccess(userRef: string): Promise<boolean> };
 }
 
 type Visibility = PermissionCriteria<ConversationQuery> | undefined;
@@ -218,23 +224,50 @@ export function addConversationRoutes(
   };
   const PLAY = voiceRecordingConversationPlayPermission;
 
+  // Whether the four-eyes gate lets the caller (a user) open recordings now; true when
+  // four-eyes access is off or for a service.
+  const fourEyesOpen = async (actor: Actor): Promise<boolean> => {
+    const p = actor.credentials.principal as {
+      type?: string;
+      userEntityRef?: string;
+    };
+    if (!options.fourEyes || p?.type !== 'user' || !p.userEntityRef)
+      return true;
+    return options.fourEyes.hasAccess(p.userEntityRef);
+  };
+
   // The audio route's read decisions, reused per user for AUDIO_DECISION_TTL_MS: a
   // playback makes its Range requests in a burst (head, tail for the duration, then
   // the position), each otherwise a round trip to the permission backend on the path
-  // to the first sound. Denials and errors are not reused.
+  // to the first sound. Denials and errors are not reused. What may change within the
+  // reuse is read again at every request: the case rights inside the decision (in SQL:
+  // a revoked or expired access request, a closed case), and the four-eyes gate (a
+  // session's end, a new flag: one look-up in the database), whose state at the time of
+  // the decision is kept with it; when it differs, the decision is taken again.
   const audioDecisions = new Map<
     string,
-    { at: number; decision: Promise<Visibility> }
+    { at: number; decision: Promise<Visibility>; gate: Promise<boolean> }
   >();
-  const audioVisibility = (actor: Actor): Promise<Visibility> => {
+  const audioVisibility = async (actor: Actor): Promise<Visibility> => {
     const now = Date.now();
     const hit = audioDecisions.get(actor.ref);
-    if (hit && now - hit.at < AUDIO_DECISION_TTL_MS) return hit.decision;
-    // the decision's conditions only: the case rights in them are evaluated in SQL at
-    // each request, so a revoked or expired access request ends playback at once
-    const decision = visibility(actor, PLAY);
+    if (hit && now - hit.at < AUDIO_DECISION_TTL_MS) {
+      const [was, is] = await Promise.all([hit.gate, fourEyesOpen(actor)]);
+      if (was === is) return hit.decision;
+    }
+    // the gate is read before the decision: a change between the two is seen as a
+    // change at the next request (which decides again), never hidden by the reuse
+    const gate = fourEyesOpen(actor);
+    const decision = gate.then(
+      () => visibility(actor, PLAY),
+      () => visibility(actor, PLAY),
+    );
     audioDecisions.delete(actor.ref);
-    audioDecisions.set(actor.ref, { at: now, decision });
+    audioDecisions.set(actor.ref, { at: now, decision, gate });
+    gate.catch(() => {
+      if (audioDecisions.get(actor.ref)?.gate === gate)
+        audioDecisions.delete(actor.ref);
+    });
     decision.catch(() => {
       if (audioDecisions.get(actor.ref)?.decision === decision)
         audioDecisions.delete(actor.ref);

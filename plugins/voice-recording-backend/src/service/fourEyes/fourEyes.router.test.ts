@@ -322,6 +322,25 @@ describe.each(databases.eachSupportedId())(
       expect(expired.map(r => r.target_id)).toEqual([id]);
     });
 
+    const audioUrl = () => `/conversations/${calls[0].id}/audio`;
+    const audioRange = async (who: string, range: string) =>
+      (await binary(get(who, audioUrl()).set('Range', range))).status;
+
+    it("ends a playback under way at the session's end, although the audio route reuses its decision", async () => {
+      const asked = await post(VICTOR, '/me/four-eyes/sessions');
+      expect(
+        (await post(OLGA, `/four-eyes/sessions/${asked.body.id}/confirm`))
+          .status,
+      ).toBe(200);
+      advance(30 * 60_000 - 5_000);
+      expect(await audioRange(VICTOR, 'bytes=0-99')).toBe(206);
+      // 6 s later the session is over; the decision above is 6 s old, within its reuse
+      advance(6_000);
+      expect(6_000).toBeLessThan(AUDIO_DECISION_TTL_MS);
+      expect(await audioRange(VICTOR, 'bytes=100-')).toBe(404);
+      expect((await get(VICTOR, '/me/four-eyes')).body.access).toBe(false);
+    });
+
     it('lets admins clear the flag, audited', async () => {
       const res = await request(app)
         .delete(`${api}/four-eyes/users/${encodeURIComponent(VICTOR)}`)
@@ -335,6 +354,29 @@ describe.each(databases.eachSupportedId())(
         .delete(`${api}/four-eyes/users/${encodeURIComponent(VICTOR)}`)
         .set(as(ALICE));
       expect(again.status).toBe(404);
+    });
+
+    it("applies a new flag, and then an observer's confirmation, to a playback under way at once", async () => {
+      advance(AUDIO_DECISION_TTL_MS + 1);
+      expect(await audioRange(VICTOR, 'bytes=0-99')).toBe(206);
+      const set = await request(app)
+        .put(`${api}/four-eyes/users`)
+        .set(as(ALICE))
+        .send({ userRef: VICTOR, observerRef: OBSERVERS });
+      expect(set.status).toBe(200);
+      // within the reuse of the decision taken before the flag
+      expect(await audioRange(VICTOR, 'bytes=100-')).toBe(404);
+      const asked = await post(VICTOR, '/me/four-eyes/sessions');
+      expect(
+        (await post(OLGA, `/four-eyes/sessions/${asked.body.id}/confirm`))
+          .status,
+      ).toBe(200);
+      // within the reuse of the decision taken while blocked
+      expect(await audioRange(VICTOR, 'bytes=100-')).toBe(206);
+      await request(app)
+        .delete(`${api}/four-eyes/users/${encodeURIComponent(VICTOR)}`)
+        .set(as(ALICE))
+        .expect(204);
     });
   },
 );
