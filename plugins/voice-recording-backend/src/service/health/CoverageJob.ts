@@ -1,0 +1,129 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  addCalendarDays,
+  calendarDayBounds,
+  calendarDayOf,
+  calendarDaysBetween,
+  expectedRecordingSeconds,
+} from '@mvr/plugin-voice-recording-common';
+import { CoverageDayRow, CoverageStore } from '../../database/CoverageStore';
+import { NumberRecord, NumbersStore } from '../../database/NumbersStore';
+
+export interface CoverageJobOptions {
+  store: CoverageStore;
+  numbers: NumbersStore;
+  /** The time zone of the calendar days. */
+  timeZone: string;
+  /** How many days back a number without coverage yet is computed (today included). */
+  backfillDays: number;
+  logger?: LoggerService;
+}
+
+/**
+ * Computes the coverage rows (vr_recording_coverage). Each run:
+ * - closed days a number has not been computed for yet (from its last computed day, at
+ *   most `backfillDays` back and not before the number was created), once;
+ * - yesterday and today again: today's figures so far (expected seconds until now), and
+ *   yesterday's final ones (a call archived after midnight brings its quality verdict
+ *   late).
+ * Expected seconds come from the number's current settings and slots: there is no
+ * history of settings, so a day is computed with the settings of the day it is computed
+ * (the day after it closes at the latest).
+ */
+export class CoverageJob {
+  constructor(private readonly options: CoverageJobOptions) {}
+
+  private async allNumbers(): Promise<NumberRecord[]> {
+    const out: NumberRecord[] = [];
+    const pageSize = 1000;
+    for (let offset = 0; ; offset += pageSize) {
+      const { items } = await this.options.numbers.list({
+        limit: pageSize,
+        offset,
+      });
+      out.push(...items);
+      if (items.length < pageSize) return out;
+    }
+  }
+
+  /** One run at `now`; returns how many days and rows it computed. */
+  async refresh(
+    now: Date = new Date(),
+  ): Promise<{ days: number; rows: number }> {
+    const { store, timeZone, backfillDays } = this.options;
+    const today = calendarDayOf(now, timeZone);
+    const yesterday = addCalendarDays(today, -1);
+    const earliest = addCalendarDays(today, -(backfillDays - 1));
+    const numbers = await this.allNumbers();
+    const states = await store.numberStates();
+
+    // which numbers each day is computed for
+    const byDay = new Map<string, NumberRecord[]>();
+    for (const n of numbers) {
+      const created = calendarDayOf(n.createdAt, timeZone);
+      const through = states.get(n.id)?.computedThrough;
+      let first = through ? addCalendarDays(through, 1) : earliest;
+      if (first > yesterday) first = yesterday;
+      if (first < earliest) first = earliest;
+      if (first < created) first = created;
+      for (const day of calendarDaysBetween(first, today)) {
+        const list = byDay.get(day) ?? [];
+        list.push(n);
+        byDay.set(day, list);
+      }
+    }
+
+    let rows = 0;
+    const computedAt = now.toISOString();
+    for (const day of [...byDay.keys()].sort()) {
+      const bounds = calendarDayBounds(day, timeZone);
+      const end = Math.min(bounds.end, now.getTime());
+      if (end <= bounds.start) continue;
+      const calls = await store.callFigures(
+        new Date(bounds.start),
+        new Date(end),
+      );
+      const dayRows: CoverageDayRow[] = byDay.get(day)!.map(n => {
+        // not expected before the number existed
+        const start = Math.max(bounds.start, Date.parse(n.createdAt));
+        const f = calls.get(n.id);
+        return {
+          numberId: n.id,
+          day,
+          number: n.number,
+          userRef: n.userRef,
+          expectedSeconds:
+            end > start
+              ? Math.round(expectedRecordingSeconds(n, start, end))
+              : 0,
+          recordedCalls: f?.recordedCalls ?? 0,
+          recordedSeconds: f?.recordedSeconds ?? 0,
+          refusedCalls: f?.refusedCalls ?? 0,
+          refusedByReason: f?.refusedByReason ?? {},
+          warningQualityCalls: f?.warningQualityCalls ?? 0,
+          failedQualityCalls: f?.failedQualityCalls ?? 0,
+          ...(f?.lastRecordedCallAt
+            ? { lastRecordedCallAt: f.lastRecordedCallAt }
+            : {}),
+          computedAt,
+        };
+      });
+      await store.upsertDays(dayRows);
+      rows += dayRows.length;
+    }
+
+    // every number is computed through yesterday now (its last recorded call is kept)
+    const after = await store.numberStates();
+    await store.saveNumberStates(
+      numbers.map(n => ({
+        numberId: n.id,
+        computedThrough: yesterday,
+        lastRecordedCallAt: after.get(n.id)?.lastRecordedCallAt,
+      })),
+    );
+    this.options.logger?.debug(
+      `recording coverage: ${rows} rows over ${byDay.size} days computed for ${numbers.length} numbers`,
+    );
+    return { days: byDay.size, rows };
+  }
+}
