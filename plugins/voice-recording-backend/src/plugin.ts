@@ -62,6 +62,13 @@ import { FourEyesStore } from './database/FourEyesStore';
 import { FourEyesNotifier } from './notifiers/FourEyesNotifier';
 import { FourEyesService } from './service/fourEyes/FourEyesService';
 import { loadDemoFourEyes } from './demoFourEyes';
+import { CoverageStore } from './database/CoverageStore';
+import { AssuranceReportNotifier } from './notifiers/AssuranceReportNotifier';
+import { AssuranceReportTask } from './service/health/AssuranceReportTask';
+import { readCoverageConfig } from './service/health/coverageConfig';
+import { CoverageJob } from './service/health/CoverageJob';
+import { OwnerGroups } from './service/health/OwnerGroups';
+import { RecordingHealthService } from './service/health/RecordingHealthService';
 import { RecordingAlarmsStore } from './database/RecordingAlarmsStore';
 import { RecordingSignalsStore } from './database/RecordingSignalsStore';
 import { RecordingAlarmNotifier } from './notifiers/RecordingAlarmNotifier';
@@ -348,6 +355,55 @@ export const voiceRecordingPlugin = createBackendPlugin({
             },
           });
         }
+        // recording coverage (proof of recording): per number and day, expected vs
+        // recorded; one instance at a time computes closed days once and today (and
+        // yesterday) again every few minutes, then announces yesterday's report if due
+        const coverageConfig = readCoverageConfig(deps.config);
+        const coverageStore = new CoverageStore(knex);
+        const people = new PeopleResolver(deps.catalog);
+        const ownerGroups = new OwnerGroups(deps.catalog);
+        const recordingHealth = new RecordingHealthService({
+          coverage: coverageStore,
+          ownerGroups,
+          groupMembers: (group, credentials) =>
+            people.groupMembers(group, credentials),
+          alarms: new RecordingAlarmsStore(knex),
+          timeZone: coverageConfig.timeZone,
+        });
+        const coverageJob = new CoverageJob({
+          store: coverageStore,
+          numbers: numbersStore,
+          timeZone: coverageConfig.timeZone,
+          backfillDays: coverageConfig.backfillDays,
+          logger: deps.logger,
+        });
+        const reportTask = coverageConfig.report.notify
+          ? new AssuranceReportTask({
+              health: recordingHealth,
+              coverage: coverageStore,
+              notifier: new AssuranceReportNotifier(
+                deps.notifications,
+                VoiceRecordingPolicyHandler.fromConfig(
+                  deps.config,
+                ).adminEntityRefs,
+                deps.logger,
+                audit,
+              ),
+              notifyAt: coverageConfig.report.notifyAt,
+            })
+          : undefined;
+        await deps.scheduler.scheduleTask({
+          id: 'voice-recording-recording-coverage',
+          frequency: { minutes: coverageConfig.frequencyMinutes },
+          timeout: { minutes: 15 },
+          initialDelay: { seconds: 20 },
+          scope: 'global',
+          fn: async () => {
+            const now = new Date();
+            await coverageJob.refresh(now);
+            await reportTask?.runDue(now);
+          },
+        });
         deps.lifecycle.addShutdownHook(() => conversationsService.close());
         // the <audio> element authenticates with the Backstage user cookie; each
         // route still demands full credentials except the audio one (allowLimitedAccess)
@@ -394,6 +450,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
               ),
             },
             fourEyes: { permissions, fourEyes },
+            coverage: { health: recordingHealth, ownerGroups },
             alarms: { alarms: recordingAlarms },
           }),
         );

@@ -33,6 +33,10 @@ import { addCaseRoutes, CaseRoutesOptions } from './cases/routes';
 import { FourEyesPermissions } from './fourEyes/FourEyesPermissions';
 import { addFourEyesRoutes, FourEyesRoutesOptions } from './fourEyes/routes';
 import { addAlarmRoutes, AlarmRoutesOptions } from './health/alarmRoutes';
+import {
+  addCoverageRoutes,
+  CoverageRoutesOptions,
+} from './health/coverageRoutes';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import {
   applyPlanningModelSchema,
@@ -58,7 +62,10 @@ export interface RouterOptions {
   bulk: BulkScheduleService;
   policy: PolicyService;
   /** The conversation routes (docs/api.md "Conversations"). */
-  conversations?: Omit<ConversationRoutesOptions, 'httpAuth' | 'audit' | 'auditLog'>;
+  conversations?: Omit<
+    ConversationRoutesOptions,
+    'httpAuth' | 'audit' | 'auditLog'
+  >;
   /** Cases, labels and access requests (docs/api.md "Cases"). */
   cases?: Omit<CaseRoutesOptions, 'httpAuth' | 'audit'>;
   /**
@@ -68,6 +75,8 @@ export interface RouterOptions {
   fourEyes?: Omit<FourEyesRoutesOptions, 'httpAuth' | 'audit'>;
   /** Recording health: the alarms (docs/api.md "Recording health"). */
   alarms?: Omit<AlarmRoutesOptions, 'httpAuth' | 'audit' | 'access'>;
+  /** Recording health: coverage and the assurance report (docs/api.md "Recording health"). */
+  coverage?: Omit<CoverageRoutesOptions, 'httpAuth' | 'audit' | 'access'>;
 }
 
 /**
@@ -416,6 +425,10 @@ export async function createRouter(
 
   if (options.alarms) {
     addAlarmRoutes(router, { ...options.alarms, httpAuth, audit, access });
+  }
+
+  if (options.coverage) {
+    addCoverageRoutes(router, { ...options.coverage, httpAuth, audit, access });
   }
 
   // Refused writes (4xx on POST/PUT/PATCH/DELETE) are audited here, once.
