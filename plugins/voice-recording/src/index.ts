@@ -42,12 +42,17 @@ export type {
   AccessRequestQuery,
   AccessRequestList,
   ConversationLabelsChange,
+  HealthPeriod,
+  NumberCoverageQuery,
+  RecordingAlarmQuery,
+  AssuranceReportFormat,
 } from './api';
 export {
   rootRouteRef,
   numberDetailRouteRef,
   conversationDetailRouteRef,
   accessRequestRouteRef,
+  recordingHealthNumberRouteRef,
 } from './routes';
 export {
   ANNOTATION_NUMBER,

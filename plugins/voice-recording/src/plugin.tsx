@@ -15,6 +15,7 @@ import {
   accessRequestRouteRef,
   conversationDetailRouteRef,
   numberDetailRouteRef,
+  recordingHealthNumberRouteRef,
   rootRouteRef,
 } from './routes';
 
@@ -76,6 +77,7 @@ export const voiceRecordingPlugin = createFrontendPlugin({
     numberDetail: numberDetailRouteRef,
     conversationDetail: conversationDetailRouteRef,
     accessRequest: accessRequestRouteRef,
+    recordingHealthNumber: recordingHealthNumberRouteRef,
   },
   extensions: [
     voiceRecordingApi,

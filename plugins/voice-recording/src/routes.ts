@@ -28,6 +28,15 @@ export const accessRequestRouteRef = createSubRouteRef({
   path: '/workflows/requests/:id',
 });
 
+/**
+ * Recording health of one recorded number: `/voice-recording/health/numbers/:id` (the
+ * recording alarms' notifications link here).
+ */
+export const recordingHealthNumberRouteRef = createSubRouteRef({
+  parent: rootRouteRef,
+  path: '/health/numbers/:id',
+});
+
 /** Relative paths of the page's tabs, under the root route. */
 export const TAB_PATHS = {
   numbers: 'numbers',
@@ -39,6 +48,7 @@ export const TAB_PATHS = {
   cases: 'cases',
   workflows: 'workflows',
   fourEyes: 'four-eyes',
+  health: 'health',
 } as const;
 
 /** Relative paths of the Workflows tab's sections, under `workflows/`. */

@@ -20,8 +20,16 @@ import {
   NumberSettings,
   QualityVerdict,
   NumberStatus,
+  NumberCoverageDetail,
+  NumberCoverageList,
   PlanningModel,
   RecordedNumberWithStatus,
+  RecordingAlarm,
+  RecordingAlarmKind,
+  RecordingAlarmList,
+  RecordingAlarmState,
+  RecordingAttention,
+  RecordingHealthSummary,
   TimeSlot,
 } from '@mvr/plugin-voice-recording-common';
 
@@ -259,6 +267,35 @@ export interface ConversationLabelsChange {
   changed: boolean;
 }
 
+/** A period of calendar days (`YYYY-MM-DD`, inclusive; default: the last 7 days). */
+export interface HealthPeriod {
+  from?: string;
+  to?: string;
+}
+
+/** Query of `GET /health/numbers`: numbers that need attention first. */
+export interface NumberCoverageQuery extends HealthPeriod {
+  /** A group's entity ref: its members' numbers. */
+  group?: string;
+  attention?: RecordingAttention;
+  /** Part of the number or of its owner. */
+  q?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** Query of `GET /health/alarms`. */
+export interface RecordingAlarmQuery {
+  state?: RecordingAlarmState;
+  kind?: RecordingAlarmKind;
+  numberId?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** Formats of the daily recording assurance report. */
+export type AssuranceReportFormat = 'csv' | 'html';
+
 /** Client of the voice-recording backend (REST contract: docs/api.md). */
 export interface VoiceRecordingApi {
   listNumbers(query?: NumberQuery): Promise<NumberList>;
@@ -376,6 +413,27 @@ export interface VoiceRecordingApi {
   listFourEyesUsers(): Promise<{ items: FourEyesFlag[] }>;
   setFourEyesUser(userRef: string, observerRef: string): Promise<FourEyesFlag>;
   clearFourEyesUser(userRef: string): Promise<void>;
+
+  /** Recording health (admins: `health.read`): overall and per-group coverage. */
+  getHealthSummary(period?: HealthPeriod): Promise<RecordingHealthSummary>;
+  /** Coverage per recorded number, those that need attention first. */
+  listNumberCoverage(query?: NumberCoverageQuery): Promise<NumberCoverageList>;
+  /** One number's coverage per day, with its alarms of the period. */
+  getNumberCoverage(
+    numberId: string,
+    period?: HealthPeriod,
+  ): Promise<NumberCoverageDetail>;
+  listRecordingAlarms(query?: RecordingAlarmQuery): Promise<RecordingAlarmList>;
+  /** Acknowledges an alarm (`health.acknowledge`); the comment is required. */
+  acknowledgeRecordingAlarm(
+    id: string,
+    comment: string,
+  ): Promise<RecordingAlarm>;
+  /** The daily recording assurance report of `day` (`YYYY-MM-DD`). */
+  downloadAssuranceReport(
+    day: string,
+    format: AssuranceReportFormat,
+  ): Promise<DownloadedFile>;
 }
 
 export const voiceRecordingApiRef = createApiRef<VoiceRecordingApi>().with({

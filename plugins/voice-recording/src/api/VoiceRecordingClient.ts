@@ -7,13 +7,19 @@ import type {
   FourEyesSession,
   FourEyesStatus,
   Label,
+  NumberCoverageDetail,
+  NumberCoverageList,
   PlanningModel,
   RecordedNumberWithStatus,
+  RecordingAlarm,
+  RecordingAlarmList,
+  RecordingHealthSummary,
   TimeSlot,
 } from '@mvr/plugin-voice-recording-common';
 import {
   AccessRequestList,
   AccessRequestQuery,
+  AssuranceReportFormat,
   AuditEntry,
   AuditList,
   AuditQuery,
@@ -29,10 +35,13 @@ import {
   RequestableCases,
   CreateNumberRequest,
   DownloadedFile,
+  HealthPeriod,
   LabelInput,
+  NumberCoverageQuery,
   NumberList,
   NumberQuery,
   PlanningModelInput,
+  RecordingAlarmQuery,
   UpdateCaseRequest,
   UpdateNumberRequest,
   VoiceRecordingApi,
@@ -501,6 +510,76 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
     await this.request(`/four-eyes/users/${encodeURIComponent(userRef)}`, {
       method: 'DELETE',
     });
+  }
+
+  getHealthSummary(period: HealthPeriod = {}): Promise<RecordingHealthSummary> {
+    return this.json(
+      `/health/summary${queryString({ from: period.from, to: period.to })}`,
+    );
+  }
+
+  listNumberCoverage(
+    query: NumberCoverageQuery = {},
+  ): Promise<NumberCoverageList> {
+    return this.json(
+      `/health/numbers${queryString({
+        from: query.from,
+        to: query.to,
+        group: query.group,
+        attention: query.attention,
+        q: query.q,
+        limit: query.limit,
+        offset: query.offset,
+      })}`,
+    );
+  }
+
+  getNumberCoverage(
+    numberId: string,
+    period: HealthPeriod = {},
+  ): Promise<NumberCoverageDetail> {
+    return this.json(
+      `/health/numbers/${encodeURIComponent(numberId)}${queryString({
+        from: period.from,
+        to: period.to,
+      })}`,
+    );
+  }
+
+  listRecordingAlarms(
+    query: RecordingAlarmQuery = {},
+  ): Promise<RecordingAlarmList> {
+    return this.json(
+      `/health/alarms${queryString({
+        state: query.state,
+        kind: query.kind,
+        numberId: query.numberId,
+        limit: query.limit,
+        offset: query.offset,
+      })}`,
+    );
+  }
+
+  acknowledgeRecordingAlarm(
+    id: string,
+    comment: string,
+  ): Promise<RecordingAlarm> {
+    return this.send(
+      'POST',
+      `/health/alarms/${encodeURIComponent(id)}/acknowledge`,
+      { comment: comment.trim() },
+    );
+  }
+
+  downloadAssuranceReport(
+    day: string,
+    format: AssuranceReportFormat,
+  ): Promise<DownloadedFile> {
+    return this.download(
+      `/health/report${queryString({ day, format })}`,
+      `recording-assurance-${day}.${format}`,
+      { headers: { Accept: format === 'csv' ? 'text/csv' : 'text/html' } },
+    );
   }
 
   private decide(

@@ -8,6 +8,8 @@ import {
   voiceRecordingConversationDownloadPermission,
   voiceRecordingConversationExportPermission,
   voiceRecordingFourEyesManagePermission,
+  voiceRecordingHealthAcknowledgePermission,
+  voiceRecordingHealthReadPermission,
   voiceRecordingNumberCreatePermission,
   voiceRecordingNumberUpdatePermission,
   voiceRecordingPlanningModelManagePermission,
@@ -35,6 +37,10 @@ export interface VoiceRecordingPermissions {
   canDecideAccessRequests: boolean;
   /** May flag users four-eyes and clear the flags (admins). */
   canManageFourEyes: boolean;
+  /** May see recording health: coverage, alarms, the assurance report (admins). */
+  canReadHealth: boolean;
+  /** May acknowledge a recording alarm with a comment (admins). */
+  canAcknowledgeAlarms: boolean;
   /** Admin views: the numbers list, planning-model management, bulk scheduling. */
   isAdmin: boolean;
 }
@@ -77,6 +83,12 @@ export function useVoiceRecordingPermissions(
   const fourEyes = usePermission({
     permission: voiceRecordingFourEyesManagePermission,
   });
+  const health = usePermission({
+    permission: voiceRecordingHealthReadPermission,
+  });
+  const acknowledge = usePermission({
+    permission: voiceRecordingHealthAcknowledgePermission,
+  });
   return {
     loading:
       create.loading ||
@@ -89,7 +101,9 @@ export function useVoiceRecordingPermissions(
       cases.loading ||
       requestAccess.loading ||
       decide.loading ||
-      fourEyes.loading,
+      fourEyes.loading ||
+      health.loading ||
+      acknowledge.loading,
     canCreateNumbers: create.allowed,
     canUpdateNumbers: update.allowed,
     canManagePlanningModels: models.allowed,
@@ -101,6 +115,8 @@ export function useVoiceRecordingPermissions(
     canRequestAccess: requestAccess.allowed,
     canDecideAccessRequests: decide.allowed,
     canManageFourEyes: fourEyes.allowed,
+    canReadHealth: health.allowed,
+    canAcknowledgeAlarms: acknowledge.allowed,
     isAdmin: create.allowed || update.allowed,
   };
 }

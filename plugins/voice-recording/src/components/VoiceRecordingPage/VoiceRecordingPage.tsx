@@ -15,6 +15,7 @@ import { CasesPage } from '../CasesPage/CasesPage';
 import { WorkflowsPage } from '../WorkflowsPage/WorkflowsPage';
 import { FourEyesGate } from '../FourEyesGate/FourEyesGate';
 import { FourEyesPage } from '../FourEyesGate/FourEyesPage';
+import { RecordingHealthSection } from '../RecordingHealthPage/RecordingHealthSection';
 import { TabDef, VoiceRecordingTabs } from './VoiceRecordingTabs';
 
 /**
@@ -53,6 +54,9 @@ export function VoiceRecordingPage() {
     { path: TAB_PATHS.planningModels, label: 'Planning models' },
     ...(perms.canBulkSchedule
       ? [{ path: TAB_PATHS.bulk, label: 'Bulk scheduling' }]
+      : []),
+    ...(perms.canReadHealth
+      ? [{ path: TAB_PATHS.health, label: 'Recording health' }]
       : []),
     ...(perms.canReadAudit ? [{ path: TAB_PATHS.audit, label: 'Audit' }] : []),
     // observers reach it by their notification's link; admins manage the flags there
@@ -108,6 +112,11 @@ export function VoiceRecordingPage() {
                 element={<WorkflowsPage />}
               />
             )}
+            {/* an alarm's link opened by someone who may not: told so, not redirected */}
+            <Route
+              path={`${TAB_PATHS.health}/*`}
+              element={<RecordingHealthSection allowed={perms.canReadHealth} />}
+            />
             {perms.canReadAudit && (
               <Route path={TAB_PATHS.audit} element={<AuditPage />} />
             )}
