@@ -60,9 +60,9 @@ describe.each(databases.eachSupportedId())(
       const daily = await store.raise(silent(bobId, 40), at(DAY), DAY);
       expect(daily.outcome).toBe('reraised');
       expect(daily.alarm.lastRaisedAt).toBe(at(DAY).toISOString());
-      expect((await store.raise(silent(bobId, 40), at(DAY + 1), DAY)).outcome).toBe(
-        'unchanged',
-      );
+      expect(
+        (await store.raise(silent(bobId, 40), at(DAY + 1), DAY)).outcome,
+      ).toBe('unchanged');
       // the database refuses a second unresolved alarm of the same kind and subject
       await expect(
         knex('vr_recording_alarms').insert({
@@ -109,18 +109,29 @@ describe.each(databases.eachSupportedId())(
         acknowledgeComment: 'Operator ticket 42',
         acknowledgedAt: at(60_000).toISOString(),
       });
-      expect((await store.raise(silent(carolId, 50), at(2 * DAY), DAY)).outcome).toBe(
-        'unchanged',
+      expect(
+        (await store.raise(silent(carolId, 50), at(2 * DAY), DAY)).outcome,
+      ).toBe('unchanged');
+      expect((await store.openAlarmsOf([carolId, bobId])).get(carolId)).toEqual(
+        [expect.objectContaining({ id: alarm.id, state: 'acknowledged' })],
       );
-      expect((await store.openAlarmsOf([carolId, bobId])).get(carolId)).toEqual([
-        expect.objectContaining({ id: alarm.id, state: 'acknowledged' }),
-      ]);
       await store.resolve(alarm.id, at(3 * DAY));
-      const late = await store.acknowledge(alarm.id, 'user:default/alice', 'x', at(4 * DAY));
+      const late = await store.acknowledge(
+        alarm.id,
+        'user:default/alice',
+        'x',
+        at(4 * DAY),
+      );
       expect(late.outcome).toBe('resolved');
       expect(
-        (await store.acknowledge('00000000-0000-4000-8000-000000000000', 'user:default/alice', 'x', t0))
-          .outcome,
+        (
+          await store.acknowledge(
+            '00000000-0000-4000-8000-000000000000',
+            'user:default/alice',
+            'x',
+            t0,
+          )
+        ).outcome,
       ).toBe('not-found');
       expect(await store.openAlarmsOf([carolId])).toEqual(new Map());
     });
@@ -147,14 +158,20 @@ describe.each(databases.eachSupportedId())(
         'resolved',
         'resolved',
       ]);
-      const page = await store.list({ state: ['resolved'], limit: 2, offset: 2 });
+      const page = await store.list({
+        state: ['resolved'],
+        limit: 2,
+        offset: 2,
+      });
       expect(page).toMatchObject({ totalCount: 3 });
       expect(page.items).toHaveLength(1);
       expect((await store.list({ numberId: bobId })).totalCount).toBe(2);
       expect((await store.list({ kind: ['idle-recorder'] })).items).toEqual([
         idle.alarm,
       ]);
-      expect((await store.unresolved()).map(a => a.id)).toEqual([idle.alarm.id]);
+      expect((await store.unresolved()).map(a => a.id)).toEqual([
+        idle.alarm.id,
+      ]);
       // the number's alarms in a period: those unresolved at some time in it
       expect(
         (await store.alarmsOfNumber(bobId, at(DAY + 3), at(2 * DAY))).length,

@@ -67,11 +67,7 @@ export class RecordingAlarmNotifier {
             ? recordingHealthNumberPath(a.numberId)
             : RECORDING_HEALTH_PATH,
           severity:
-            event === 'resolved'
-              ? 'normal'
-              : a.severity === 'failed'
-              ? 'high'
-              : 'normal',
+            event !== 'resolved' && a.severity === 'failed' ? 'high' : 'normal',
           topic: 'voice-recording-recording-alarm',
           // one notification per raise: a re-raise is a new one, not an update
           scope: `voice-recording-recording-alarm:${a.id}:${event}:${
