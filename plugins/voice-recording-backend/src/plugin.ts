@@ -69,6 +69,7 @@ import { readCoverageConfig } from './service/health/coverageConfig';
 import { CoverageJob } from './service/health/CoverageJob';
 import { OwnerGroups } from './service/health/OwnerGroups';
 import { RecordingHealthService } from './service/health/RecordingHealthService';
+import { loadDemoSilentNumber } from './demoRecordingHealth';
 import { RecordingAlarmsStore } from './database/RecordingAlarmsStore';
 import { RecordingSignalsStore } from './database/RecordingSignalsStore';
 import { RecordingAlarmNotifier } from './notifiers/RecordingAlarmNotifier';
@@ -343,7 +344,10 @@ export const voiceRecordingPlugin = createBackendPlugin({
         });
         if (alarmsConfig.enabled) {
           // the demo's silent number is flagged before anyone opens the portal
-          if (config.demoDataFile) await recordingAlarms.evaluate();
+          if (config.demoDataFile) {
+            await loadDemoSilentNumber({ knex, logger: deps.logger });
+            await recordingAlarms.evaluate();
+          }
           await deps.scheduler.scheduleTask({
             id: 'voice-recording-recording-alarms',
             frequency: { minutes: alarmsConfig.evaluationMinutes },
