@@ -396,18 +396,19 @@ export const voiceRecordingPlugin = createBackendPlugin({
               notifyAt: coverageConfig.report.notifyAt,
             })
           : undefined;
-        await deps.scheduler.scheduleTask({
-          id: 'voice-recording-recording-coverage',
-          frequency: { minutes: coverageConfig.frequencyMinutes },
-          timeout: { minutes: 15 },
-          initialDelay: { seconds: 20 },
-          scope: 'global',
-          fn: async () => {
-            const now = new Date();
-            await coverageJob.refresh(now);
-            await reportTask?.runDue(now);
-          },
-        });
+        if (coverageConfig.enabled)
+          await deps.scheduler.scheduleTask({
+            id: 'voice-recording-recording-coverage',
+            frequency: { minutes: coverageConfig.frequencyMinutes },
+            timeout: { minutes: 15 },
+            initialDelay: { seconds: 20 },
+            scope: 'global',
+            fn: async () => {
+              const now = new Date();
+              await coverageJob.refresh(now);
+              await reportTask?.runDue(now);
+            },
+          });
         deps.lifecycle.addShutdownHook(() => conversationsService.close());
         // the <audio> element authenticates with the Backstage user cookie; each
         // route still demands full credentials except the audio one (allowLimitedAccess)

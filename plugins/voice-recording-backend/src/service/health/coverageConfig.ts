@@ -5,6 +5,8 @@ import { IANAZone } from 'luxon';
 export interface CoverageConfig {
   /** The time zone of the coverage's calendar days (default: voiceRecording.defaultTimeZone). */
   timeZone: string;
+  /** Whether the coverage job runs on this backend (default true). */
+  enabled: boolean;
   /** How often the coverage job recomputes today and yesterday (minutes, default 5). */
   frequencyMinutes: number;
   /** How many days back the first run computes (default 90). */
@@ -52,6 +54,7 @@ export function readCoverageConfig(root: Config): CoverageConfig {
     );
   }
   return {
+    enabled: h?.getOptionalBoolean('coverage.enabled') ?? true,
     timeZone,
     frequencyMinutes: wholeNumber(
       h?.getOptionalNumber('coverage.frequencyMinutes') ?? 5,
