@@ -277,7 +277,8 @@ export interface HealthPeriod {
 export interface NumberCoverageQuery extends HealthPeriod {
   /** A group's entity ref: its members' numbers. */
   group?: string;
-  attention?: RecordingAttention;
+  /** One attention, or `needed`: warning or failed. */
+  attention?: RecordingAttention | 'needed';
   /** Part of the number or of its owner. */
   q?: string;
   limit?: number;

@@ -143,7 +143,7 @@ describe('Recording health (admin)', () => {
     expect(rows[1]).toHaveTextContent(SILENT_SUMMARY);
     expect(rows[1]).toHaveTextContent('Carol Dubois');
     expect(within(rows[1]).getByTestId('attention-badge')).toHaveTextContent(
-      'Needs attention',
+      'Failed',
     );
     expect(within(rows[2]).getByTestId('attention-badge')).toHaveTextContent(
       'OK',
@@ -170,16 +170,19 @@ describe('Recording health (admin)', () => {
 
   it('filters by group, attention and search, pages, and changes the period (all in the URL)', async () => {
     const api = setup(
-      '/voice-recording/health?from=2026-11-01&to=2026-11-30&attention=failed',
+      '/voice-recording/health?from=2026-11-01&to=2026-11-30&attention=needed',
     );
     await screen.findByTestId('coverage-table');
     expect(api.listNumberCoverage).toHaveBeenLastCalledWith(
       expect.objectContaining({
         from: '2026-11-01',
         to: '2026-11-30',
-        attention: 'failed',
+        attention: 'needed',
       }),
     );
+    expect(
+      screen.getByRole('button', { name: /Attention$/ }),
+    ).toHaveTextContent('Needs attention (warning or failed)');
     // a period that is no preset shows its days
     expect(screen.getByLabelText('From')).toHaveValue('2026-11-01');
     const user = userEvent.setup();
@@ -189,7 +192,7 @@ describe('Recording health (admin)', () => {
       expect(api.listNumberCoverage).toHaveBeenLastCalledWith(
         expect.objectContaining({
           group: 'group:default/trading',
-          attention: 'failed',
+          attention: 'needed',
           offset: 0,
         }),
       ),

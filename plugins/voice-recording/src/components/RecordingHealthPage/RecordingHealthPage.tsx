@@ -34,7 +34,12 @@ export const COVERAGE_PAGE_SIZE = 25;
 /** The Select key of "no filter" (a Select option needs a non-empty key). */
 const ANY = 'any-value';
 
-const ATTENTIONS: RecordingAttention[] = ['failed', 'warning', 'ok'];
+const ATTENTIONS: Array<RecordingAttention | 'needed'> = [
+  'needed',
+  'failed',
+  'warning',
+  'ok',
+];
 
 /** `group:default/trading` → `trading` (the Select's text; the table names groups from the catalog). */
 function groupName(ref: string): string {
@@ -61,9 +66,7 @@ export function RecordingHealthPage(props: {
   const to = params.get('to') || undefined;
   const group = params.get('group') || '';
   const attentionParam = params.get('attention') ?? '';
-  const attention = ATTENTIONS.includes(attentionParam as RecordingAttention)
-    ? (attentionParam as RecordingAttention)
-    : undefined;
+  const attention = ATTENTIONS.find(a => a === attentionParam);
   const q = params.get('q') ?? '';
   const page = Math.max(0, Number(params.get('page') ?? 0) || 0);
 
@@ -195,7 +198,8 @@ export function RecordingHealthPage(props: {
           }
           options={[
             { value: ANY, label: 'Any' },
-            { value: 'failed', label: 'Needs attention' },
+            { value: 'needed', label: 'Needs attention (warning or failed)' },
+            { value: 'failed', label: 'Failed' },
             { value: 'warning', label: 'Warning' },
             { value: 'ok', label: 'OK' },
           ]}

@@ -23,7 +23,7 @@ export const ALARM_STATE_LABELS: Record<RecordingAlarmState, string> = {
 export const ATTENTION_LABELS: Record<RecordingAttention, string> = {
   ok: 'OK',
   warning: 'Warning',
-  failed: 'Needs attention',
+  failed: 'Failed',
 };
 
 /** The period presets of the page (days, today included). */
