@@ -206,13 +206,12 @@ describe.each(databases.eachSupportedId())(
         const unknown = await get(who, `/cases/${randomUUID()}`);
         expect([one.status, unknown.status]).toEqual([404, 404]);
         expect(one.body.error.message).toBe(`case ${caseId} not found`);
+        const denied = await actions('permission-denied');
+        const target = `${who} case ${caseId}`;
         expect(
-          (await actions('permission-denied')).filter(
-            r =>
-              r.actor_ref === who &&
-              r.target_type === 'case' &&
-              r.target_id === caseId,
-          ),
+          denied
+            .map(r => `${r.actor_ref} ${r.target_type} ${r.target_id}`)
+            .filter(t => t === target),
         ).toHaveLength(1);
         // to request access: every open case's id and title, nothing else
         const form = await get(who, '/requestable-cases');
@@ -634,6 +633,45 @@ describe.each(databases.eachSupportedId())(
           download: 403,
           label: 403,
         });
+      });
+
+      it("filters the admins' list by requester (a user's entity ref, validated)", async () => {
+        const of = async (q: string) => {
+          const res = await get(ALICE, `/access-requests?${q}`);
+          expect(res.status).toBe(200);
+          return res.body.items.map((r: any) => [r.requesterRef, r.state]);
+        };
+        expect(await of(`requester=${encodeURIComponent(CAROL)}`)).toEqual([
+          [CAROL, 'approved'],
+        ]);
+        // a short ref, any case
+        expect(await of('requester=Dave')).toEqual([[DAVE, 'approved']]);
+        expect(await of('requester=henry&state=approved')).toEqual([]);
+        expect(await of('requester=henry')).toEqual([[HENRY, 'rejected']]);
+        for (const [bad, message] of [
+          [
+            'group:default/trading',
+            /^requester: group:default\/trading is not a user/,
+          ],
+          ['', /^requester: /],
+          ['user:', /^requester: "user:" is not an entity ref/],
+        ] as const) {
+          const res = await get(
+            ALICE,
+            `/access-requests?requester=${encodeURIComponent(bad)}`,
+          );
+          expect(res.status).toBe(400);
+          expect(res.body.error.message).toMatch(message);
+        }
+        // admins only
+        expect(
+          (
+            await get(
+              BOB,
+              `/access-requests?requester=${encodeURIComponent(BOB)}`,
+            )
+          ).status,
+        ).toBe(403);
       });
 
       it('an expired request reads expired, its expiry is audited once and notified', async () => {

@@ -47,6 +47,13 @@ const entityRef = z
     }
   });
 
+/** A user entity ref (`bob` → `user:default/bob`), normalised to lower case. */
+const userRef = entityRef.superRefine((ref, ctx) => {
+  // (not a string: the ref was refused already)
+  if (typeof ref === 'string' && !ref.startsWith('user:'))
+    ctx.addIssue({ code: 'custom', message: `${ref} is not a user` });
+});
+
 const setting = <M extends string>(modes: readonly [M, ...M[]]) =>
   z
     .object({
@@ -155,7 +162,8 @@ export const accessRequestListSchema = z
       )
       .optional(),
     caseId: z.string().uuid().optional(),
-    requester: entityRef.optional(),
+    /** The requests of one user (the admins' requester filter). */
+    requester: userRef.optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
     offset: z.coerce.number().int().min(0).default(0),
   })

@@ -22,6 +22,7 @@ import { Decision, DecisionDialog, decisionDoneText } from './DecisionDialog';
 import { RequestsTable } from './WorkflowTables';
 import { STATE_LABELS } from './requestText';
 import { SuccessAlert } from '../SuccessAlert/SuccessAlert';
+import { PeoplePicker } from '../PeoplePicker/PeoplePicker';
 
 /** How many requests one page of a list shows (the newest first). */
 export const PAGE_SIZE = 50;
@@ -45,6 +46,52 @@ function Pager(props: {
       onPreviousPage={() => props.onPage(Math.max(0, props.page - 1))}
       onNextPage={() => props.onPage(props.page + 1)}
     />
+  );
+}
+
+const ANY = 'any';
+
+/**
+ * The filters of the admins' request lists, kept in the URL like the conversation
+ * search (`?state=approved&requester=user:default/bob`, with `?case=<id>` from the
+ * Cases tab): a link or a reload shows the same list. A state the URL names wrongly
+ * is ignored; the requester is checked by the backend (its 400 shows above the list).
+ */
+function useRequestFilters() {
+  const [params, setParams] = useSearchParams();
+  const stateParam = params.get('state');
+  const state = (ACCESS_REQUEST_STATES as string[]).includes(stateParam ?? '')
+    ? (stateParam as AccessRequestState)
+    : undefined;
+  const requester = params.get('requester') || undefined;
+  const caseId = params.get('case') || undefined;
+  const set = (changes: Record<string, string | undefined>) =>
+    setParams(current => {
+      const next = new URLSearchParams(current);
+      for (const [key, value] of Object.entries(changes)) {
+        if (value) next.set(key, value);
+        else next.delete(key);
+      }
+      return next;
+    });
+  return { state, requester, caseId, set };
+}
+
+/** The requester picker (catalog people) of the admins' lists. */
+function RequesterFilter(props: {
+  value?: string;
+  onChange: (ref?: string) => void;
+}) {
+  return (
+    <div style={{ minWidth: '16rem', maxWidth: '24rem', flex: '1 1 16rem' }}>
+      <PeoplePicker
+        label="Requester"
+        placeholder="Name, email or id"
+        value={props.value}
+        onChange={props.onChange}
+        data-testid="requester-filter"
+      />
+    </div>
   );
 }
 
@@ -112,6 +159,9 @@ export function MyRequests() {
 export function RequestsToApprove(props: { as?: 'admin' | 'manager' }) {
   const api = useApi(voiceRecordingApiRef);
   const asManager = props.as === 'manager';
+  const filters = useRequestFilters();
+  // the admins filter by requester (a manager's list is their people's already)
+  const requester = asManager ? undefined : filters.requester;
   const [page, setPage] = useState(0);
   const list = useAsyncRetry(() => {
     const query = {
@@ -121,8 +171,8 @@ export function RequestsToApprove(props: { as?: 'admin' | 'manager' }) {
     };
     return asManager
       ? api.listMyAccessRequests({ ...query, as: 'manager' })
-      : api.listAccessRequests(query);
-  }, [api, asManager, page]);
+      : api.listAccessRequests({ ...query, requester });
+  }, [api, asManager, page, requester]);
   const decision = useDecision(list.retry);
   const items = (list.value?.items ?? []).filter(
     r => !asManager || awaitsManager(r),
@@ -138,6 +188,15 @@ export function RequestsToApprove(props: { as?: 'admin' | 'manager' }) {
           Requests of the people you manage: your approval comes first, then an
           admin decides.
         </Text>
+      )}
+      {!asManager && (
+        <RequesterFilter
+          value={requester}
+          onChange={ref => {
+            setPage(0);
+            filters.set({ requester: ref });
+          }}
+        />
       )}
       {decision.message}
       {list.loading && !list.value && <Skeleton width="100%" height={120} />}
@@ -191,49 +250,56 @@ export function RequestsToApprove(props: { as?: 'admin' | 'manager' }) {
   );
 }
 
-const ANY = 'any';
-
-/** Workflows → All requests (admins): every request by state; revoke an approved one. */
+/**
+ * Workflows → All requests (admins): every request, by state and requester (in the
+ * URL); revoke an approved one.
+ */
 export function AllRequests() {
   const api = useApi(voiceRecordingApiRef);
-  const [state, setState] = useState<AccessRequestState | undefined>();
-  const [page, setPage] = useState(0);
   // `?case=<id>`: the requests of one case (the Cases tab links here).
-  const [searchParams, setSearchParams] = useSearchParams();
-  const caseId = searchParams.get('case') ?? undefined;
+  const { state, requester, caseId, set } = useRequestFilters();
+  const [page, setPage] = useState(0);
   const list = useAsyncRetry(
     () =>
       api.listAccessRequests({
         state,
         caseId,
+        requester,
         limit: PAGE_SIZE,
         offset: page * PAGE_SIZE,
       }),
-    [api, state, caseId, page],
+    [api, state, caseId, requester, page],
   );
   const decision = useDecision(list.retry);
   const items = list.value?.items ?? [];
   return (
     <Flex direction="column" gap="3">
-      <div style={{ maxWidth: '16rem' }}>
-        <Select
-          label="State"
-          value={state ?? ANY}
-          onChange={key => {
+      <Flex gap="3" align="end" style={{ flexWrap: 'wrap' }}>
+        <div style={{ width: '16rem' }}>
+          <Select
+            label="State"
+            value={state ?? ANY}
+            onChange={key => {
+              setPage(0);
+              set({ state: key === ANY || !key ? undefined : String(key) });
+            }}
+            options={[
+              { value: ANY, label: 'Any' },
+              ...ACCESS_REQUEST_STATES.map(s => ({
+                value: s,
+                label: STATE_LABELS[s],
+              })),
+            ]}
+          />
+        </div>
+        <RequesterFilter
+          value={requester}
+          onChange={ref => {
             setPage(0);
-            setState(
-              key === ANY || !key ? undefined : (key as AccessRequestState),
-            );
+            set({ requester: ref });
           }}
-          options={[
-            { value: ANY, label: 'Any' },
-            ...ACCESS_REQUEST_STATES.map(s => ({
-              value: s,
-              label: STATE_LABELS[s],
-            })),
-          ]}
         />
-      </div>
+      </Flex>
       {caseId && (
         <Flex gap="2" align="center" style={{ flexWrap: 'wrap' }}>
           <Text variant="body-small">
@@ -245,7 +311,7 @@ export function AllRequests() {
             variant="tertiary"
             onPress={() => {
               setPage(0);
-              setSearchParams({});
+              set({ case: undefined });
             }}
           >
             Show every case

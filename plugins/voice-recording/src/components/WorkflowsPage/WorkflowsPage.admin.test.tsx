@@ -7,6 +7,7 @@ import { responseError } from '../../testUtils/fixtures';
 import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
 import { makeRequest } from '../../testUtils/cases';
 import { WorkflowsPage } from './WorkflowsPage';
+import { useLocation } from 'react-router-dom';
 
 configure({ asyncUtilTimeout: 5000 });
 jest.setTimeout(30000);
@@ -50,17 +51,42 @@ function setup(path: string, api: Record<string, jest.Mock> = {}) {
     ),
     ...api,
   };
-  renderInTestApp(<WorkflowsPage />, {
-    apis: [
-      ...catalogApis(),
-      [voiceRecordingApiRef, mock],
-      mockApis.permission({ authorize: ALLOW }),
-    ],
-    mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
-    mountPath: '/voice-recording/workflows/*',
-    initialRouteEntries: [path],
-  });
+  renderInTestApp(
+    <>
+      <WorkflowsPage />
+      <LocationProbe />
+    </>,
+    {
+      apis: [
+        ...catalogApis(),
+        [voiceRecordingApiRef, mock],
+        mockApis.permission({ authorize: ALLOW }),
+      ],
+      mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
+      mountPath: '/voice-recording/workflows/*',
+      initialRouteEntries: [path],
+    },
+  );
   return mock;
+}
+
+/** Where the page is (its search params: the lists' filters). */
+function LocationProbe() {
+  const location = useLocation();
+  return <div data-testid="location">{location.search}</div>;
+}
+const urlParams = () =>
+  Object.fromEntries(
+    new URLSearchParams(screen.getByTestId('location').textContent ?? ''),
+  );
+
+/** Picks a person in the Requester filter by typing their name. */
+async function pickRequester(name: string, ref: string) {
+  await userEvent.type(
+    screen.getByRole('combobox', { name: 'Requester' }),
+    name,
+  );
+  await userEvent.click(await screen.findByTestId(`person-option-${ref}`));
 }
 
 describe('WorkflowsPage (admin)', () => {
@@ -237,5 +263,91 @@ describe('WorkflowsPage (admin)', () => {
         expect.objectContaining({ caseId: undefined }),
       ),
     );
+  });
+  it('All requests: filters by state and requester, kept in the URL', async () => {
+    const api = setup('/voice-recording/workflows/all-requests');
+    const user = userEvent.setup();
+    expect(await screen.findByTestId('request-row-r4')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: /State$/ }));
+    await user.click(await screen.findByRole('option', { name: 'Approved' }));
+    await pickRequester('Bob', 'user:default/bob');
+    await waitFor(() =>
+      expect(api.listAccessRequests).toHaveBeenLastCalledWith(
+        expect.objectContaining({
+          state: 'approved',
+          requester: 'user:default/bob',
+          offset: 0,
+        }),
+      ),
+    );
+    expect(urlParams()).toEqual({
+      state: 'approved',
+      requester: 'user:default/bob',
+    });
+  });
+
+  it('All requests: a link with the filters shows that list (the requester by name)', async () => {
+    const api = setup(
+      '/voice-recording/workflows/all-requests?state=expired&requester=user%3Adefault%2Fcarol&case=c1',
+    );
+    expect(await screen.findByTestId('request-row-r5')).toBeInTheDocument();
+    expect(api.listAccessRequests).toHaveBeenCalledTimes(1);
+    expect(api.listAccessRequests).toHaveBeenCalledWith(
+      expect.objectContaining({
+        state: 'expired',
+        requester: 'user:default/carol',
+        caseId: 'c1',
+      }),
+    );
+    expect(screen.getByRole('button', { name: /State$/ })).toHaveTextContent(
+      'Expired',
+    );
+    await waitFor(() =>
+      expect(screen.getByRole('combobox', { name: 'Requester' })).toHaveValue(
+        'Carol Dubois',
+      ),
+    );
+    // "Show every case" keeps the other filters
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Show every case' }),
+    );
+    await waitFor(() =>
+      expect(urlParams()).toEqual({
+        state: 'expired',
+        requester: 'user:default/carol',
+      }),
+    );
+  });
+
+  it('All requests: an unknown state in the URL is ignored', async () => {
+    const api = setup('/voice-recording/workflows/all-requests?state=granted');
+    expect(await screen.findByTestId('request-row-r4')).toBeInTheDocument();
+    expect(api.listAccessRequests).toHaveBeenLastCalledWith(
+      expect.objectContaining({ state: undefined }),
+    );
+  });
+
+  it('Requests to approve: filters by requester, in the URL', async () => {
+    const api = setup(
+      '/voice-recording/workflows/to-approve?requester=user%3Adefault%2Fcarol',
+    );
+    expect(await screen.findByTestId('request-row-r3')).toBeInTheDocument();
+    expect(api.listAccessRequests).toHaveBeenLastCalledWith(
+      expect.objectContaining({
+        state: 'pending',
+        requester: 'user:default/carol',
+      }),
+    );
+    await userEvent.clear(screen.getByRole('combobox', { name: 'Requester' }));
+    await pickRequester('Bob', 'user:default/bob');
+    await waitFor(() =>
+      expect(api.listAccessRequests).toHaveBeenLastCalledWith(
+        expect.objectContaining({
+          state: 'pending',
+          requester: 'user:default/bob',
+        }),
+      ),
+    );
+    expect(urlParams()).toEqual({ requester: 'user:default/bob' });
   });
 });
