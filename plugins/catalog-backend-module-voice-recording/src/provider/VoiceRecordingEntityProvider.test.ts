@@ -33,6 +33,8 @@ function makeNumber(i: number): RecordedNumber {
 /** A stand-in for the voice-recording backend: GET /api/voice-recording/numbers. */
 class FakeVoiceRecordingApi {
   numbers: RecordedNumber[] = [];
+  /** the unresolved alarms GET /health/alarms answers; undefined: 404 (older backend) */
+  alarms?: Array<{ numberId?: string; severity: 'warning' | 'failed' }>;
   requests: { url: string; authorization?: string }[] = [];
   failWith?: number;
   private server = http.createServer((req, res) => {
@@ -47,6 +49,23 @@ class FakeVoiceRecordingApi {
         JSON.stringify({
           error: { name: 'NotAllowedError', message: 'denied by test' },
           response: { statusCode: this.failWith },
+        }),
+      );
+      return;
+    }
+    if (
+      req.method === 'GET' &&
+      url.pathname === '/api/voice-recording/health/alarms' &&
+      this.alarms &&
+      req.headers.authorization?.startsWith('Bearer ')
+    ) {
+      const limit = Number(url.searchParams.get('limit') ?? 50);
+      const offset = Number(url.searchParams.get('offset') ?? 0);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          items: this.alarms.slice(offset, offset + limit),
+          totalCount: this.alarms.length,
         }),
       );
       return;
@@ -105,6 +124,7 @@ describe('VoiceRecordingEntityProvider', () => {
   afterAll(() => api.stop());
   beforeEach(() => {
     api.numbers = [];
+    api.alarms = undefined;
     api.requests = [];
     api.failWith = undefined;
   });
@@ -147,6 +167,7 @@ describe('VoiceRecordingEntityProvider', () => {
       '/api/voice-recording/numbers?limit=500&offset=0',
       '/api/voice-recording/numbers?limit=500&offset=500',
       '/api/voice-recording/numbers?limit=500&offset=1000',
+      '/api/voice-recording/health/alarms?state=open,acknowledged&limit=500&offset=0',
     ]);
     const token = api.requests[0].authorization!.replace('Bearer ', '');
     // mockServices.auth issues a recognisable plugin-to-plugin token
@@ -174,6 +195,50 @@ describe('VoiceRecordingEntityProvider', () => {
       },
       spec: { type: 'mobile-number', owner: 'user:default/bob' },
     });
+  });
+
+  it("annotates each recorded number's recording health from its unresolved alarms (the worst severity), ok without any", async () => {
+    api.numbers = [0, 1, 2, 3].map(makeNumber);
+    api.numbers[3].mvrActive = false;
+    api.alarms = [
+      { numberId: 'id-1', severity: 'warning' },
+      { numberId: 'id-1', severity: 'failed' },
+      { numberId: 'id-2', severity: 'warning' },
+      { severity: 'warning' }, // a recorder's alarm
+    ];
+    const { provider, connection } = makeProvider();
+    await provider.connect(connection);
+    await provider.refresh();
+    const mutation = connection.applyMutation.mock.calls[0][0];
+    if (mutation.type !== 'full') throw new Error('unreachable');
+    expect(
+      mutation.entities.map(
+        e =>
+          e.entity.metadata.annotations?.[
+            'voice-recording.mvr/recording-health'
+          ],
+      ),
+    ).toEqual(['ok', 'failed', 'warning', undefined]);
+    expect(
+      api.requests.filter(r => r.url.includes('/health/alarms'))[0]
+        .authorization,
+    ).toMatch(/^Bearer /);
+  });
+
+  it('emits the entities without their health when the alarms cannot be read', async () => {
+    api.numbers = [makeNumber(1)];
+    const { provider, connection } = makeProvider();
+    await provider.connect(connection);
+    await provider.refresh();
+    const mutation = connection.applyMutation.mock.calls[0][0];
+    if (mutation.type !== 'full') throw new Error('unreachable');
+    expect(mutation.entities).toHaveLength(1);
+    expect(mutation.entities[0].entity.metadata.annotations).not.toHaveProperty(
+      'voice-recording.mvr/recording-health',
+    );
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/recording health not read .*HTTP 404/),
+    );
   });
 
   it('applies an empty full mutation when no number is left (removes stale entities)', async () => {

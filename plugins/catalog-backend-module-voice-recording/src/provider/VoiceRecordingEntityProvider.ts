@@ -10,8 +10,14 @@ import {
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
 import { EventsService } from '@backstage/plugin-events-node';
-import { RecordedNumber } from '@mvr/plugin-voice-recording-common';
-import { VOICE_RECORDING_NUMBERS_TOPIC } from '@mvr/plugin-voice-recording-node';
+import {
+  RecordedNumber,
+  RecordingAlarmList,
+} from '@mvr/plugin-voice-recording-common';
+import {
+  VOICE_RECORDING_HEALTH_TOPIC,
+  VOICE_RECORDING_NUMBERS_TOPIC,
+} from '@mvr/plugin-voice-recording-node';
 import { recordedNumberToEntity } from './entityMapping';
 
 /** Page size used to read the numbers (the API's maximum). */
@@ -84,7 +90,8 @@ export class VoiceRecordingEntityProvider implements EntityProvider {
     if (events) {
       await events.subscribe({
         id: 'catalog-voice-recording-numbers',
-        topics: [VOICE_RECORDING_NUMBERS_TOPIC],
+        // number changes, and recording alarms raised, resolved or acknowledged
+        topics: [VOICE_RECORDING_NUMBERS_TOPIC, VOICE_RECORDING_HEALTH_TOPIC],
         onEvent: async () => this.scheduleRefreshFromEvent(),
       });
     }
@@ -147,12 +154,17 @@ export class VoiceRecordingEntityProvider implements EntityProvider {
       VOICE_RECORDING_PLUGIN_ID,
     );
     const numbers = await this.fetchAllNumbers(apiBaseUrl);
+    const health = await this.fetchRecordingHealth(apiBaseUrl);
     const entities = numbers.map(number => ({
-      entity: recordedNumberToEntity(number, {
-        apiBaseUrl,
-        appBaseUrl: this.options.appBaseUrl,
-        system: this.options.system,
-      }),
+      entity: recordedNumberToEntity(
+        number,
+        {
+          apiBaseUrl,
+          appBaseUrl: this.options.appBaseUrl,
+          system: this.options.system,
+        },
+        health ? health.get(number.id) ?? 'ok' : undefined,
+      ),
       locationKey: `voice-recording-provider:${this.getProviderName()}`,
     }));
     await this.connection.applyMutation({ type: 'full', entities });
@@ -161,12 +173,58 @@ export class VoiceRecordingEntityProvider implements EntityProvider {
     );
   }
 
-  private async fetchAllNumbers(apiBaseUrl: string): Promise<RecordedNumber[]> {
+  private async token(): Promise<string> {
     const { auth } = this.options;
     const { token } = await auth.getPluginRequestToken({
       onBehalfOf: await auth.getOwnServiceCredentials(),
       targetPluginId: VOICE_RECORDING_PLUGIN_ID,
     });
+    return token;
+  }
+
+  /**
+   * The worst severity of each number's unresolved recording alarms (numbers without
+   * any are absent), from `GET /health/alarms`; undefined when they cannot be read (an
+   * older backend, a refusal): the entities are then emitted without their health.
+   */
+  private async fetchRecordingHealth(
+    apiBaseUrl: string,
+  ): Promise<Map<string, 'warning' | 'failed'> | undefined> {
+    const token = await this.token();
+    const out = new Map<string, 'warning' | 'failed'>();
+    for (let offset = 0; ; ) {
+      const url = `${apiBaseUrl}/health/alarms?state=open,acknowledged&limit=${NUMBERS_PAGE_SIZE}&offset=${offset}`;
+      const response = await this.fetchFn(url, {
+        headers: {
+          Authorization: `Bearer ${token}`,
+          Accept: 'application/json',
+        },
+      });
+      if (!response.ok) {
+        this.options.logger.warn(
+          `Voice-recording catalog refresh: recording health not read (GET ${url}: HTTP ${response.status}); entities without it`,
+        );
+        return undefined;
+      }
+      const body = (await response.json()) as Partial<RecordingAlarmList>;
+      if (!Array.isArray(body.items) || typeof body.totalCount !== 'number') {
+        this.options.logger.warn(
+          `Voice-recording catalog refresh: unexpected answer from GET ${url}; entities without recording health`,
+        );
+        return undefined;
+      }
+      for (const a of body.items) {
+        if (!a.numberId) continue;
+        if (a.severity === 'failed' || !out.has(a.numberId))
+          out.set(a.numberId, a.severity === 'failed' ? 'failed' : 'warning');
+      }
+      offset += body.items.length;
+      if (body.items.length === 0 || offset >= body.totalCount) return out;
+    }
+  }
+
+  private async fetchAllNumbers(apiBaseUrl: string): Promise<RecordedNumber[]> {
+    const token = await this.token();
 
     const all: RecordedNumber[] = [];
     for (let offset = 0; ; ) {

@@ -10,6 +10,13 @@ export const ANNOTATION_VOICE_RECORDING_NUMBER_ID =
   'voice-recording.mvr/number-id';
 /** Annotation holding the recorded number in E.164. */
 export const ANNOTATION_VOICE_RECORDING_NUMBER = 'voice-recording.mvr/number';
+/**
+ * Annotation holding the number's recording health: `failed` or `warning` (the worst
+ * severity of its unresolved recording alarms), `ok` (none). Absent when MVR is
+ * inactive or when the alarms could not be read.
+ */
+export const ANNOTATION_VOICE_RECORDING_RECORDING_HEALTH =
+  'voice-recording.mvr/recording-health';
 /** Label telling whether Mobile Voice Recording is active for the number. */
 export const LABEL_VOICE_RECORDING_MVR_ACTIVE = 'voice-recording.mvr/active';
 
@@ -72,6 +79,8 @@ export function recordedNumberEntityName(numberId: string): string {
 export function recordedNumberToEntity(
   number: RecordedNumber,
   options: RecordedNumberEntityOptions,
+  /** the worst severity of its unresolved alarms, `ok` for none; undefined: unknown */
+  recordingHealth?: 'ok' | 'warning' | 'failed',
 ): Entity {
   const location = `voice-recording:${options.apiBaseUrl}`;
   const appBaseUrl = options.appBaseUrl.replace(/\/+$/, '');
@@ -93,6 +102,9 @@ export function recordedNumberToEntity(
         [ANNOTATION_ORIGIN_LOCATION]: location,
         [ANNOTATION_VOICE_RECORDING_NUMBER_ID]: number.id,
         [ANNOTATION_VOICE_RECORDING_NUMBER]: number.number,
+        ...(recordingHealth && number.mvrActive
+          ? { [ANNOTATION_VOICE_RECORDING_RECORDING_HEALTH]: recordingHealth }
+          : {}),
       },
       labels: {
         [LABEL_VOICE_RECORDING_MVR_ACTIVE]: String(number.mvrActive),

@@ -13,6 +13,7 @@ import {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import {
+  voiceRecordingHealthReadPermission,
   voiceRecordingNumberReadPermission,
   voiceRecordingNumberSelfManagePermission,
   voiceRecordingPlanningModelReadPermission,
@@ -30,7 +31,7 @@ import {
  *   `external:<subject>`): the mobile network, reporting `#135#` and asking whether a
  *   call is recorded;
  * - `backend`: another backend plugin (subject `plugin:<pluginId>`), e.g. the catalog
- *   module reading the numbers;
+ *   module reading the numbers and their recording alarms;
  * - `unknown`: any other principal (no rights).
  */
 export type Channel = 'portal' | 'network' | 'backend' | 'unknown';
@@ -62,6 +63,8 @@ export const SERVICE_CHANNEL_RIGHTS: Record<
   },
   backend: {
     [voiceRecordingNumberReadPermission.name]: 'allow',
+    // the catalog module shows each number's recording health (its open alarms)
+    [voiceRecordingHealthReadPermission.name]: 'allow',
     [voiceRecordingPlanningModelReadPermission.name]: 'allow',
     [voiceRecordingPolicyQueryPermission.name]: 'allow',
   },
