@@ -13,7 +13,11 @@ import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { errorStatus } from '../../api/errors';
-import { ANNOTATION_NUMBER, ANNOTATION_NUMBER_ID } from '../../constants';
+import {
+  ANNOTATION_NUMBER,
+  ANNOTATION_NUMBER_ID,
+  ANNOTATION_RECORDING_HEALTH,
+} from '../../constants';
 import { numberDetailRouteRef } from '../../routes';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { StatusBadge } from '../StatusBadge/StatusBadge';
@@ -23,6 +27,7 @@ import {
   recordingRuleKind,
 } from '../RecordingRule/RecordingRule';
 import { NumberSettingsSummary } from './NumberSettingsSummary';
+import { EntityRecordingHealth } from './EntityRecordingHealth';
 
 /** "Voice recording" tab of a recorded-number entity: status, settings and schedule. */
 export function EntityVoiceRecordingContent() {
@@ -81,6 +86,12 @@ export function EntityVoiceRecordingContent() {
           </Link>
         )}
       </Flex>
+      {number.mvrActive && (
+        <EntityRecordingHealth
+          numberId={number.id}
+          annotation={annotations[ANNOTATION_RECORDING_HEALTH]}
+        />
+      )}
       <Grid.Root columns={{ initial: '1', md: '3' }} gap="4">
         <Card>
           <CardBody>
