@@ -78,6 +78,59 @@ export interface Config {
        */
       sessionMinutes?: number;
     };
+    recordingHealth?: {
+      /**
+       * Recording alarms (docs/configuration.md "Recording alarms"): evaluated every few
+       * minutes by one backend instance, told to the admins (voiceRecording.adminGroups)
+       * as Backstage notifications, re-raised while they last, resolved automatically.
+       */
+      alarms?: {
+        /** Evaluate alarms at all. Default: true. */
+        enabled?: boolean;
+        /** Minutes between two evaluations (1 to 1440). Default: 5. */
+        evaluationMinutes?: number;
+        /** Hours after which an open alarm that lasts is notified again (1 to 720). Default: 24. */
+        reRaiseHours?: number;
+        silentNumber?: {
+          /**
+           * Expected-recording hours (professional mode by schedule or manual status,
+           * MVR active) without a recorded call before a number is flagged silent.
+           * Default: 24 (three working days of 8 hours).
+           */
+          expectedHours?: number;
+        };
+        refusals?: {
+          /** The window refusals are counted over, in hours. Default: 24. */
+          windowHours?: number;
+          /** Refused calls in the window before the share counts. Default: 5. */
+          minRefused?: number;
+          /** Share of refused calls among refused and recorded ones (0.01 to 1). Default: 0.2. */
+          share?: number;
+          /**
+           * Refusal reasons that are the recording rules at work, not a problem.
+           * Default: mvr-inactive, manual-private, outside-schedule, emergency-number,
+           * simultaneous-calls, unknown-number.
+           */
+          ignoredReasons?: string[];
+        };
+        failedQuality?: {
+          /** The window checked calls are looked at over, in hours. Default: 24. */
+          windowHours?: number;
+          /** Flag when the last N checked calls of the window all failed. Default: 3. */
+          consecutive?: number;
+          /** Or when this share of them failed (0.01 to 1)... Default: 0.5. */
+          share?: number;
+          /** ...among at least this many checked calls. Default: 4. */
+          minCalls?: number;
+        };
+        idleRecorder?: {
+          /** A recorder instance that took no call for this many minutes... Default: 30. */
+          idleMinutes?: number;
+          /** ...while its peers took at least this many calls. Default: 10. */
+          minPeerCalls?: number;
+        };
+      };
+    };
     demoData?: {
       /**
        * YAML file with planning models and numbers loaded at startup when the
