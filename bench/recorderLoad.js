@@ -34,14 +34,16 @@ const {
   buildOfferSdp,
   buildMetadata,
 } = require('../plugins/voice-recording-backend-module-siprec/src/testing/siprecMessages');
-const { encodeAlaw, encodeUlaw } = require('../plugins/voice-recording-backend-module-siprec/src/codecs');
+const { encodeAlaw, encodeUlaw, decodeAlaw, decodeUlaw } = require('../plugins/voice-recording-backend-module-siprec/src/codecs');
+const conversationAudio = require('../plugins/voice-recording-backend-module-siprec/src/archive/__testUtils__/conversationAudio');
+const { opusQualityGate } = require('../plugins/voice-recording-backend-module-siprec/src/archive/__testUtils__/opusQualityGate');
 
 const TARGET = { callsPerCore: 400, inviteP99Ms: 50 };
 const PACKET_MS = 20;
 const SAMPLES = 160;
 
 function parseArgs(argv) {
-  const o = { calls: 50, seconds: 10, cps: 100, format: 'opus', codec: 'PCMA', profile: false, keep: false, sqlite: 'wal', opusThreads: undefined, opusComplexity: undefined, rtpPhases: 1, database: 'sqlite', v8PoolSize: '1' };
+  const o = { calls: 50, seconds: 10, cps: 100, format: 'opus', codec: 'PCMA', profile: false, keep: false, sqlite: 'wal', opusThreads: undefined, opusComplexity: undefined, rtpPhases: 1, database: 'sqlite', v8PoolSize: '1', audio: 'continuous' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -65,7 +67,11 @@ function parseArgs(argv) {
     else if (a === '--rtp-phases') o.rtpPhases = Number(val());
     else if (a === '--v8-pool-size') o.v8PoolSize = val();
     else if (a === '--database') o.database = val().toLowerCase();
-    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --profile --keep)`);
+    else if (a === '--audio') o.audio = val().toLowerCase();
+    else if (a === '--noise-dbfs') o.noiseDbfs = Number(val());
+    else if (a === '--opus-frame-ms') o.opusFrameMs = Number(val());
+    else if (a === '--opus-skip-silence') o.opusSkipSilence = val().toLowerCase();
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --profile --keep)`);
   }
   if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
   if (!['opus', 'wav-g711'].includes(o.format)) throw new Error(`--format ${o.format}: opus or wav-g711`);
@@ -76,6 +82,10 @@ function parseArgs(argv) {
   if (!['sqlite', 'postgres'].includes(o.database)) throw new Error(`--database ${o.database}: sqlite or postgres (PostgreSQL at $MVR_BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432)`);
   if (!['wal', 'delete'].includes(o.sqlite)) throw new Error(`--sqlite-journal ${o.sqlite}: wal or delete`);
   if (!['PCMA', 'PCMU'].includes(o.codec)) throw new Error(`--codec ${o.codec}: PCMA or PCMU`);
+  if (!['continuous', 'conversation'].includes(o.audio)) throw new Error(`--audio ${o.audio}: continuous or conversation`);
+  if (o.noiseDbfs !== undefined && !(o.noiseDbfs < 0 && o.noiseDbfs > -100)) throw new Error(`--noise-dbfs ${o.noiseDbfs}: a level below 0 dBFS`);
+  if (o.opusFrameMs !== undefined && ![20, 40, 60].includes(o.opusFrameMs)) throw new Error(`--opus-frame-ms ${o.opusFrameMs}: 20, 40 or 60`);
+  if (o.opusSkipSilence !== undefined && !['on', 'off'].includes(o.opusSkipSilence)) throw new Error(`--opus-skip-silence ${o.opusSkipSilence}: on or off`);
   return o;
 }
 
@@ -159,6 +169,38 @@ function makeAudio(codec, seed) {
   return codec === 'PCMU' ? encodeUlaw(pcm) : encodeAlaw(pcm);
 }
 
+/** Conversations of two parties (real speech, turn-taking, pauses, double talk), 60 s each, cached. */
+const CONVERSATIONS = 4;
+const CONVERSATION_SECONDS = 60;
+function makeConversations(codec, noiseDbfs) {
+  const cacheDir = conversationAudio.defaultConversationCacheDir();
+  conversationAudio.warmConversationCache(cacheDir);
+  const enc = codec === 'PCMU' ? encodeUlaw : encodeAlaw;
+  return Array.from({ length: CONVERSATIONS }, (_, k) => {
+    const c = conversationAudio.buildConversation({ seconds: CONVERSATION_SECONDS, seed: k + 1, cacheDir, noiseDbfs });
+    return { left: enc(c.left), right: enc(c.right), speechShare: c.speechShare, doubleTalkSeconds: c.doubleTalkSeconds };
+  });
+}
+
+/**
+ * The quality gate of the archive's Opus settings on this run's audio (the first 60 s of
+ * the first conversation, or of the continuous signal): the lossless samples (G.711
+ * decoded) against the decoded Opus, encoded here with the recorder's settings.
+ */
+function qualityGateFigures(streams, codec, writer) {
+  const dec = codec === 'PCMU' ? decodeUlaw : decodeAlaw;
+  const n = Math.min(CONVERSATION_SECONDS * 8000, streams[0].length, streams[1].length);
+  const l = dec(streams[0].subarray(0, n));
+  const r = dec(streams[1].subarray(0, n));
+  const stereo = new Int16Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    stereo[2 * i] = l[i];
+    stereo[2 * i + 1] = r[i];
+  }
+  opusQualityGate(stereo.subarray(0, 2 * 8000 * 2), writer); // warm-up (WASM compilation)
+  return opusQualityGate(stereo, writer);
+}
+
 /**
  * --recorder-cpu N: every thread of the recorder on CPU N (later threads inherit it),
  * this generator on the other CPUs, so "calls per core" is shown on one real core.
@@ -181,6 +223,8 @@ function startRecorder(dir, opts) {
       ...(opts.opusThreads !== undefined ? { MVR_BENCH_OPUS_THREADS: String(opts.opusThreads) } : {}),
       ...(opts.opusComplexity !== undefined ? { MVR_BENCH_OPUS_COMPLEXITY: String(opts.opusComplexity) } : {}),
       ...(opts.opusEncode !== undefined ? { MVR_BENCH_OPUS_ENCODE: opts.opusEncode } : {}),
+      ...(opts.opusFrameMs !== undefined ? { MVR_BENCH_OPUS_FRAME_MS: String(opts.opusFrameMs) } : {}),
+      ...(opts.opusSkipSilence !== undefined ? { MVR_BENCH_OPUS_SKIP_SILENCE: opts.opusSkipSilence } : {}),
       ...(opts.backlog ? { MVR_BENCH_BACKLOG: String(opts.backlog) } : {}),
       ...(opts.database === 'postgres' ? { MVR_BENCH_PG: process.env.MVR_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432' } : {}) },
     execArgv,
@@ -323,6 +367,7 @@ async function main() {
     log(`recorder pid ${pid} ready on udp/${ready.sipPort}: ${ready.loadedNumbers} recorded numbers, RSS ${(base.rss / 1048576).toFixed(1)} MB`);
 
     const audio = [makeAudio(opts.codec, 1), makeAudio(opts.codec, 2)];
+    const conversations = opts.audio === 'conversation' ? makeConversations(opts.codec, opts.noiseDbfs) : undefined;
     const pt = opts.codec === 'PCMU' ? 0 : 8;
     const client = new SrcClient({ host: '127.0.0.1', port: ready.sipPort, transport: 'udp' });
     await client.start();
@@ -358,8 +403,9 @@ async function main() {
             c.packets[s].copy(b, 0, 0, 12);
             b.writeUInt16BE((c.seq[s] + k) & 0xffff, 2);
             b.writeUInt32BE((c.ts[s] + k * SAMPLES) >>> 0, 4);
-            const off = (k * SAMPLES) % audio[s].length;
-            audio[s].copy(b, 12, off, off + SAMPLES);
+            const src = c.audio[s];
+            const off = ((k + c.audioOffset) * SAMPLES) % src.length;
+            src.copy(b, 12, off, off + SAMPLES);
             c.socket.send(b, c.ports[s], '127.0.0.1', e => e && sendErrors++);
             packetsSent++;
           }
@@ -396,7 +442,13 @@ async function main() {
       ]);
       const t0 = performance.now();
       const s = client.startInvite({ sdp, metadata, callId: `bench-${i}-${crypto.randomBytes(4).toString('hex')}@127.0.0.1` });
-      const call = { i, socket, callId: s.call.callId, next: 0, packets: [], seq: [], ts: [], invitedAt: t0 };
+      const call = { i, socket, callId: s.call.callId, next: 0, packets: [], seq: [], ts: [], invitedAt: t0, audio, audioOffset: 0 };
+      if (conversations) {
+        // each call one of the conversations, from its own point in it (calls do not talk in step)
+        const conv = conversations[i % CONVERSATIONS];
+        call.audio = [conv.left, conv.right];
+        call.audioOffset = (i * 173) % ((CONVERSATION_SECONDS * 1000) / PACKET_MS);
+      }
       invites.push(
         s.response
           .then(r => {
@@ -586,8 +638,25 @@ async function main() {
     }
     if (durationErrors > 5) problems.push(`… ${durationErrors} calls with wrong durations in all`);
 
+    // storage of the archives as stored (Opus, or the lossless WAV)
+    let archiveBytes = 0;
+    let archiveMs = 0;
+    for (const r of rows) {
+      if (!r.storage_key) continue;
+      archiveBytes += Number(r.bytes);
+      archiveMs += Number(r.duration_ms);
+    }
+
     stopped = true;
     await rec.stop();
+    // the quality gate of the Opus settings on this run's audio, after the recorder stopped
+    const writer = {
+      complexity: opts.opusComplexity ?? 0,
+      bitrate: 15000,
+      frameMs: opts.opusFrameMs ?? 60,
+      skipSilence: opts.opusSkipSilence === undefined ? true : opts.opusSkipSilence === 'on',
+    };
+    const gate = opts.format === 'opus' ? qualityGateFigures(conversations ? [conversations[0].left, conversations[0].right] : audio.map(a => Buffer.concat(Array(8).fill(a))), opts.codec, writer) : undefined;
     const prof = opts.profile ? { all: topProfile(dir), invites: topProfile(dir, rampWindow), steady: steady && topProfile(dir, steady) } : undefined;
 
     // --- figures
@@ -703,9 +772,21 @@ async function main() {
       ],
       ['recorder RSS idle → loaded', `${f1(base.rss / 1048576)} → ${f1((rssSteady || rssEnd) / 1048576)} MB = ${f1(rssPerCall / 1024)} KB per call`],
       ...(background ? [] : [['finalization (last BYE → all archived)', `${f2(finMs / 1000)} s for ${calls.length} calls (${f1(finMs / calls.length)} ms per call)`]]),
+      ['audio', conversations ? `conversations (espeak-ng speech, ${CONVERSATIONS} × ${CONVERSATION_SECONDS} s, looped): speech share per side ${conversations.map(c => c.speechShare.map(x => `${(x * 100).toFixed(0)} %`).join(' / ')).join(', ')}; double talk ${conversations.map(c => `${c.doubleTalkSeconds.toFixed(1)} s`).join(', ')} per minute${opts.noiseDbfs !== undefined ? `; background noise ${opts.noiseDbfs} dBFS` : ''}` : 'continuous signal (8 s of voiced harmonics, looped)'],
+      ['archive storage', `${f2((archiveBytes / (archiveMs / 1000)) * 3.6 / 1000)} MB per hour of call (${f1(archiveBytes / 1048576)} MiB for ${f1(archiveMs / 1000)} s)`],
+      ...(gate
+        ? [
+            [
+              `quality gate (Opus ${writer.frameMs} ms, silence ${writer.skipSilence ? 'skipped' : 'encoded'}, vs lossless, 60 s)`,
+              gate.channels
+                .map((ch, k) => `${k ? 'right' : 'left'}: correlation ${ch.correlation.toFixed(3)}, ${ch.onsets} onsets worst ${ch.worstOnsetDb.toFixed(1)} dB, pauses max ${ch.pauseMaxDeviationDb.toFixed(1)} dB (${ch.pauseWindowsBelow6Db}/${ch.pauseWindows} windows > 6 dB below), encoder on ${(ch.encodedShare * 100).toFixed(0)} % of frames`)
+                .join('; ') + `; ${f2(gate.mbPerHour)} MB/h, writer ${f2(gate.encodeMsPerSecond)} ms per call-second in the generator`,
+            ],
+          ]
+        : []),
       ['archives checked (state, sha256, bytes, duration)', `${rows.length} rows, max |file − row| duration ${f1(maxDurationDiff)} ms`],
     ];
-    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'})` : ''}, ${opts.database === 'postgres' ? 'PostgreSQL (server on the other core)' : `SQLite ${opts.sqlite}`}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, V8 pool ${opts.v8PoolSize}, Node ${process.version})`);
+    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.audio}, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'}, frames ${opts.opusFrameMs ?? 'default'} ms, skip silence ${opts.opusSkipSilence ?? 'default'})` : ''}, ${opts.database === 'postgres' ? 'PostgreSQL (server on the other core)' : `SQLite ${opts.sqlite}`}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, V8 pool ${opts.v8PoolSize}, Node ${process.version})`);
     const w = Math.max(...rows2.map(r => r[0].length));
     for (const [k, v] of rows2) console.log(`  ${k.padEnd(w)}  ${v}`);
     for (const [what, p] of Object.entries(prof ?? {})) {

@@ -11,6 +11,7 @@
  * and { type: 'setup-latency' } with the recorder's set-up clock (SiprecServer.setupLatency).
  * Environment: MVR_BENCH_DIR (work directory), MVR_BENCH_NUMBERS (how many numbers),
  * MVR_BENCH_FORMAT (opus | wav-g711), MVR_BENCH_OPUS_ENCODE (background | call-end),
+ * MVR_BENCH_OPUS_FRAME_MS (20 | 40 | 60), MVR_BENCH_OPUS_SKIP_SILENCE (on | off),
  * MVR_BENCH_PG (a PostgreSQL server's connection string: the run gets a database of its
  * own there instead of a SQLite file), MVR_BENCH_BACKLOG (interim WAVs of 60 s waiting for background compression when the
  * load starts, so that the encoder threads compete with the calls for the whole run).
@@ -35,6 +36,8 @@ const opus = {
   ...(process.env.MVR_BENCH_OPUS_THREADS ? { encoderThreads: Number(process.env.MVR_BENCH_OPUS_THREADS) } : {}),
   ...(process.env.MVR_BENCH_OPUS_COMPLEXITY ? { complexity: Number(process.env.MVR_BENCH_OPUS_COMPLEXITY) } : {}),
   ...(process.env.MVR_BENCH_OPUS_ENCODE ? { encode: process.env.MVR_BENCH_OPUS_ENCODE } : {}),
+  ...(process.env.MVR_BENCH_OPUS_FRAME_MS ? { frameMs: Number(process.env.MVR_BENCH_OPUS_FRAME_MS) } : {}),
+  ...(process.env.MVR_BENCH_OPUS_SKIP_SILENCE ? { skipSilence: process.env.MVR_BENCH_OPUS_SKIP_SILENCE === 'on' } : {}),
 };
 /** Archives waiting for background compression before the load starts (60 s calls each). */
 const backlog = Number(process.env.MVR_BENCH_BACKLOG ?? 0);

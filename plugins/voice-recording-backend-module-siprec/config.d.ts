@@ -92,6 +92,13 @@ export interface Config {
          * with calls (both hashes audited). call-end: encoded before the call is registered.
          */
         encode?: 'background' | 'call-end';
+        /** Opus frame duration in ms: 20, 40 or 60. Default 60 (less CPU, smaller files, the same or better fidelity than 20). */
+        frameMs?: 20 | 40 | 60;
+        /**
+         * Skip the encoder on silent frames (below -60 dBFS, away from speech onsets and
+         * tails): they are written as 1-byte DTX packets, the timeline stays exact. Default true.
+         */
+        skipSilence?: boolean;
       };
       /**
        * The quality check made as each call is archived (verdict ok / warning / failed
