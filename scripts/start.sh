@@ -17,4 +17,6 @@ cd packages/backend
 # V8's platform pool (garbage-collection helpers) of one thread: with the default four,
 # their bursts take the recorder's CPU from the event loop (docs/operations.md)
 export NODE_OPTIONS="--v8-pool-size=1${NODE_OPTIONS:+ $NODE_OPTIONS}"
-exec yarn backstage-cli package start --config ../../app-config.yaml "$@"
+# OpenTelemetry metrics on http://127.0.0.1:9464/metrics (MVR_METRICS_HOST, MVR_METRICS_PORT,
+# MVR_METRICS=off; docs/operations.md, "Metrics"), registered before the backend loads
+exec yarn backstage-cli package start --require ./src/instrumentation.js --config ../../app-config.yaml "$@"

@@ -1,6 +1,9 @@
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { voiceRecordingCaptureExtensionPoint } from '@mvr/plugin-voice-recording-node';
 import { readRecorderConfig } from './server/config';
+import { RECORDER_HEALTH_PATH, recorderHealthRoute } from './server/healthRoute';
+import { registerRecorderMetrics } from './server/recorderMetrics';
 import { SiprecCaptureSource } from './server/SiprecCaptureSource';
 import type { SiprecServer } from './server/SiprecServer';
 
@@ -24,14 +27,29 @@ export function createSiprecModule(options: SiprecModuleOptions = {}) {
           capture: voiceRecordingCaptureExtensionPoint,
           config: coreServices.rootConfig,
           logger: coreServices.logger,
+          httpRouter: coreServices.httpRouter,
+          metrics: metricsServiceRef,
         },
-        async init({ capture, config, logger }) {
+        async init({ capture, config, logger, httpRouter, metrics }) {
           const recorder = readRecorderConfig(config);
           if (!recorder.enabled) {
             logger.info('SIPREC recorder disabled (voiceRecording.recorder.enabled is false)');
             return;
           }
-          capture.addCaptureSource(new SiprecCaptureSource(recorder, { onStarted: options.onStarted }));
+          let source: SiprecCaptureSource | undefined = undefined;
+          // metrics read the recorder's counters at scrape time (docs/operations.md, "Metrics")
+          const instruments = registerRecorderMetrics(metrics, recorder, () => source?.current);
+          source = new SiprecCaptureSource(recorder, {
+            onStarted: server => {
+              instruments.onServer(server);
+              options.onStarted?.(server);
+            },
+          });
+          capture.addCaptureSource(source);
+          // for load balancers: no sign-in, no call data (this path only)
+          httpRouter.addAuthPolicy({ path: RECORDER_HEALTH_PATH, allow: 'unauthenticated' });
+          const health = source;
+          httpRouter.use(recorderHealthRoute(() => health.health()));
         },
       });
     },

@@ -10,6 +10,7 @@ import {
   ConversationParticipant,
   ConversationQuality,
   ConversationRecordingStop,
+  QualityVerdict,
   audioIssueText,
 } from '@mvr/plugin-voice-recording-common';
 import {
@@ -177,6 +178,8 @@ export class CallSession {
   endedBy?: ConversationEndReason;
   /** why the archived recording holds no usable audio (set when the call has ended; see audioIssues.ts) */
   audioIssues: ConversationAudioIssue[] = [];
+  /** the quality check's verdict on the archived recording (set when the call has ended and was checked) */
+  qualityVerdict?: QualityVerdict;
   /** ms the conversation row's insert and the journal's creation took at set-up (they run together) */
   readonly setupWaits: { row?: number; journal?: number } = {};
 
@@ -421,6 +424,21 @@ export class CallSession {
     await write;
   }
 
+  /**
+   * RTP packets received and lost on every stream so far: the receivers' counters, read
+   * when asked (metrics read it at scrape time; nothing is counted per packet for it).
+   */
+  packetCounts(): { received: number; lost: number } {
+    let received = 0;
+    let lost = 0;
+    for (const r of this.receivers.values()) {
+      const q = r.quality;
+      received += q.packetsReceived;
+      lost += q.packetsLost;
+    }
+    return { received, lost };
+  }
+
   quality(): ConversationQuality {
     const channels: ChannelQuality[] = [...this.receivers.values()].map(r => ({ ...r.quality }));
     const sum = (k: keyof ChannelQuality) => channels.reduce((a, c) => a + (c[k] as number), 0);
@@ -550,6 +568,7 @@ export class CallSession {
       },
     );
     this.audioIssues = audioIssues;
+    this.qualityVerdict = qualityCheck?.verdict;
     await this.metadataWrite;
     if (this.unsavedPatch) job.patch = { ...this.unsavedPatch, ...job.patch };
     if (this.recordingStopped) job.finish.recordingStopped = this.recordingStopped;

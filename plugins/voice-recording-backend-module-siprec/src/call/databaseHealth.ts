@@ -14,7 +14,7 @@ const PROBE_DELAYS_MS = [500, 1000, 2000];
 /** Down again within this long after coming back: the probe delays are not restarted. */
 const FLAP_MS = 30_000;
 /** An id no conversation has: the probe reads it. */
-const PROBE_ID = '00000000-0000-0000-0000-000000000000';
+export const PROBE_ID = '00000000-0000-0000-0000-000000000000';
 
 export interface DatabaseStatus {
   /** The last database operation failed with a retryable error and none succeeded since. */

@@ -77,6 +77,7 @@ export class SetupLatency {
   private readonly waits: Record<SessionWait, Float64Array>;
   private next = 0;
   private count = 0;
+  private readonly listeners: Array<(totalMs: number) => void> = [];
 
   constructor(readonly window = 2048) {
     if (!Number.isInteger(window) || window < 1) throw new RangeError(`SetupLatency window must be a positive integer, got ${window}`);
@@ -92,6 +93,12 @@ export class SetupLatency {
     for (const w of SESSION_WAITS) this.waits[w][i] = clock.waits[w] ?? 0;
     this.next = (i + 1) % this.window;
     this.count = Math.min(this.count + 1, this.window);
+    for (const l of this.listeners) l(clock.elapsed);
+  }
+
+  /** Called with each answered call's set-up time (ms), e.g. for a metrics histogram. */
+  onRecord(listener: (totalMs: number) => void): void {
+    this.listeners.push(listener);
   }
 
   report(slowest = 5): SetupLatencyReport {

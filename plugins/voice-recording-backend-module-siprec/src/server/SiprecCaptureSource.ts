@@ -1,12 +1,14 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { CaptureContext, CaptureSource } from '@mvr/plugin-voice-recording-node';
 import { RecorderConfig } from './config';
+import { RecorderHealth } from './recorderHealth';
 import { SiprecServer } from './SiprecServer';
 
 /** The SIPREC recorder as a capture source of the voice-recording plugin. */
 export class SiprecCaptureSource implements CaptureSource {
   readonly id = 'siprec';
   private server?: SiprecServer;
+  private state: 'idle' | 'starting' | 'running' | 'failed' | 'stopped' = 'idle';
 
   constructor(
     private readonly config: RecorderConfig,
@@ -17,16 +19,34 @@ export class SiprecCaptureSource implements CaptureSource {
     return this.server;
   }
 
+  /** The running recorder's health, or why no recorder runs. */
+  health(): RecorderHealth {
+    if (this.server) return this.server.health();
+    return { ok: false, reasons: [this.state === 'failed' || this.state === 'stopped' ? 'not-running' : 'starting'] };
+  }
+
   async start(ctx: CaptureContext): Promise<void> {
+    this.state = 'starting';
     const server = new SiprecServer({ ctx, config: this.config, logger: ctx.logger });
-    await server.start();
+    try {
+      await server.start();
+    } catch (e) {
+      this.state = 'failed';
+      throw e;
+    }
     this.server = server;
+    this.state = 'running';
     this.options.onStarted?.(server);
   }
 
+  /** Stops the recorder; while it drains its calls, its health says `draining`. */
   async stop(): Promise<void> {
     const server = this.server;
-    this.server = undefined;
-    await server?.stop();
+    try {
+      await server?.stop();
+    } finally {
+      if (this.server === server) this.server = undefined;
+      this.state = 'stopped';
+    }
   }
 }

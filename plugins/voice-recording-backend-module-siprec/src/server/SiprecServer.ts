@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ConversationEndReason, RefusalReason } from '@mvr/plugin-voice-recording-common';
+import { ConversationEndReason, QualityVerdict, RefusalReason } from '@mvr/plugin-voice-recording-common';
 import {
   CaptureContext,
   CaptureRecordedNumber,
@@ -15,7 +16,7 @@ import { parse as parseSdp, write as writeSdp } from 'sdp-transform';
 import { ArchiveCompressor, ArchiveCompressorStats } from '../archive/ArchiveCompressor';
 import { CallSession } from '../call/CallSession';
 import { ArchiveFormat } from '../capture/finalize';
-import { DatabaseHealth, DatabaseStatus, INVITE_DATABASE_BUDGET_MS, shortStoreMessage, withDeadline } from '../call/databaseHealth';
+import { DatabaseHealth, DatabaseStatus, INVITE_DATABASE_BUDGET_MS, PROBE_ID, shortStoreMessage, withDeadline } from '../call/databaseHealth';
 import { RegistrationQueue, RegistrationQueueStats } from '../call/RegistrationQueue';
 import { RefusalSpool } from '../call/RefusalSpool';
 import { recoverCalls } from '../call/recoverCalls';
@@ -55,6 +56,7 @@ import { storeRefusal } from './storeRefusal';
 import { JournalSpares } from '../capture/JournalSpares';
 import { SetupClock, SetupLatency } from './SetupLatency';
 import { v8PoolAdvice } from './v8PoolAdvice';
+import { RecorderHealth, recorderHealth } from './recorderHealth';
 import { RecorderConfig, TlsCredentials, loadTlsCredentials, tlsCertificateWarnings } from './config';
 
 export const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO';
@@ -241,6 +243,13 @@ export class SiprecServer {
   };
   /** set-up time of the last answered calls, phase by phase */
   readonly setupLatency = new SetupLatency();
+  /** final responses to initial INVITEs since the start, by status code (0: none was sent) */
+  readonly inviteOutcomes = new Map<number, number>();
+  /** quality check verdicts of the calls this recorder archived since the start */
+  readonly qualityVerdicts: Record<QualityVerdict, number> = { ok: 0, warning: 0, failed: 0 };
+  /** RTP packets of the calls whose session has ended (those in progress are read from their receivers) */
+  private readonly endedPackets = { received: 0, lost: 0 };
+  private started = false;
   /** the plugin's context, every database call observed by `database` */
   private readonly ctx: CaptureContext;
   /** up/down as seen from the recorder's database calls (503 while down) */
@@ -429,6 +438,74 @@ export class SiprecServer {
           : ''
       } in ${config.storage.archiveDir})`,
     );
+    this.started = true;
+  }
+
+  /**
+   * Whether new calls can be recorded now (the HTTP health endpoint and SIP OPTIONS):
+   * started and not stopping, every configured SIP transport listening, the database up,
+   * the last storage probe of the journal and archive directories fine and recent.
+   */
+  health(): RecorderHealth {
+    const transports: Array<{ name: 'udp' | 'tcp' | 'tls'; listening: boolean }> = [];
+    if (this.udp) transports.push({ name: 'udp', listening: this.udp.listening });
+    if (this.tcp) transports.push({ name: 'tcp', listening: this.tcp.listening });
+    if (this.tls) transports.push({ name: 'tls', listening: this.tls.listening });
+    const s = this.storage;
+    return recorderHealth({
+      started: this.started,
+      stopping: this.stopping,
+      transports,
+      databaseDown: this.database.down,
+      storage: s && (s.result.ok ? { ok: true, checkedAt: s.checkedAt } : { ok: false, code: s.result.error.code, checkedAt: s.checkedAt }),
+      now: Date.now(),
+    });
+  }
+
+  /**
+   * One database read bounded by `timeoutMs`, observed like every database call of the
+   * recorder (a failure marks the database down, new calls get 503 until it is back):
+   * with background compression, the archives of this recorder waiting for it (at most
+   * `archiveLimit`: the compressor's own listing), else a read of an id no conversation has.
+   */
+  async probeDatabase(options: { timeoutMs: number; archiveLimit: number }): Promise<{ up: boolean; seconds: number; archiveQueue?: number }> {
+    const t0 = performance.now();
+    const limit = { deadline: Date.now() + options.timeoutMs, budgetMs: options.timeoutMs };
+    try {
+      let archiveQueue: number | undefined;
+      if (this.compressor) {
+        const waiting = await withDeadline(
+          this.ctx.conversations.listArchivesToCompress({ instanceId: this.options.config.instanceId, limit: options.archiveLimit }),
+          { ...limit, operation: 'conversations.listArchivesToCompress' },
+        );
+        archiveQueue = waiting.filter(w => w.compressTo).length;
+      } else {
+        await withDeadline(this.ctx.conversations.get(PROBE_ID), { ...limit, operation: 'conversations.get' });
+      }
+      return { up: true, seconds: (performance.now() - t0) / 1000, ...(archiveQueue !== undefined ? { archiveQueue } : {}) };
+    } catch {
+      return { up: false, seconds: (performance.now() - t0) / 1000 };
+    }
+  }
+
+  /**
+   * RTP packets received and lost since the start, all calls (those in progress as of
+   * now): the receivers' own counters, read when asked.
+   */
+  packetTotals(): { received: number; lost: number } {
+    let { received, lost } = this.endedPackets;
+    const seen = new Set<CallSession>();
+    const add = (session: CallSession) => {
+      // in endedPackets already, or both in progress and ending
+      if (this.counted.has(session) || seen.has(session)) return;
+      seen.add(session);
+      const c = session.packetCounts();
+      received += c.received;
+      lost += c.lost;
+    };
+    for (const entry of this.calls.values()) add(entry.session);
+    for (const session of this.endedSessions) add(session);
+    return { received, lost };
   }
 
   /** Refuses new sessions, ends the calls in progress (`shutdown`) and closes the sockets. */
@@ -519,11 +596,15 @@ export class SiprecServer {
 
   private async onRequest(tx: ServerTransaction): Promise<void> {
     const req = tx.request;
+    let initialInvite = false;
     try {
       switch (req.method) {
         case 'INVITE':
           if (this.hasToTag(req)) await this.onInDialog(tx);
-          else await this.onInitialInvite(tx);
+          else {
+            initialInvite = true;
+            await this.onInitialInvite(tx);
+          }
           return;
         case 'BYE':
         case 'UPDATE':
@@ -533,12 +614,14 @@ export class SiprecServer {
           this.respond(tx, this.dialogs.findForRequest(req) ? 200 : 481, this.dialogs.findForRequest(req) ? 'OK' : 'Call/Transaction Does Not Exist');
           return;
         case 'OPTIONS': {
-          // 503 while stopping or while the database is down: SBCs that ping with OPTIONS move on
-          const unavailable = this.stopping || this.database.down;
+          // the health endpoint's answer (503 while draining, the database down, the
+          // storage full...): SBCs that ping with OPTIONS move on
+          const unavailable = !this.health().ok;
           this.respond(tx, unavailable ? 503 : 200, unavailable ? 'Service Unavailable' : 'OK', {
             Allow: ALLOW,
             Accept: 'application/sdp, multipart/mixed, application/rs-metadata+xml',
             Supported: 'siprec, timer',
+            ...(unavailable ? { 'Retry-After': '30' } : {}),
           });
           return;
         }
@@ -556,6 +639,12 @@ export class SiprecServer {
         this.respond(tx, 500, 'Server Internal Error', { 'Retry-After': '5' });
       } catch {
         // transaction already answered
+      }
+    } finally {
+      if (initialInvite) {
+        const last = tx.lastResponse?.status ?? 0;
+        const status = last >= 200 ? last : 0;
+        this.inviteOutcomes.set(status, (this.inviteOutcomes.get(status) ?? 0) + 1);
       }
     }
   }
@@ -1324,17 +1413,27 @@ export class SiprecServer {
     });
   }
 
+  /** The call's packets move to the ended calls' totals (once: `counted`). */
+  private countEnded(session: CallSession): void {
+    this.counted.add(session);
+    const c = session.packetCounts();
+    this.endedPackets.received += c.received;
+    this.endedPackets.lost += c.lost;
+  }
+
   private endSession(session: CallSession, reason: ConversationEndReason): Promise<void> {
     const p = session.end(reason).then(
       () => {
         // end() is shared by every caller: count each call once
         if (this.counted.has(session)) return;
-        this.counted.add(session);
+        this.countEnded(session);
         if (session.audioIssues.includes('no-media')) this.stats.recordingsNoMedia++;
         if (session.audioIssues.includes('undecodable-codec')) this.stats.recordingsUndecodable++;
         if (session.audioIssues.includes('audio-lost')) this.stats.recordingsAudioLost++;
+        if (session.qualityVerdict) this.qualityVerdicts[session.qualityVerdict]++;
       },
       e => {
+        if (!this.counted.has(session)) this.countEnded(session);
         this.logger.error(`call ${session.logCallId}: ending failed: ${(e as Error)?.stack ?? e}`);
       },
     );

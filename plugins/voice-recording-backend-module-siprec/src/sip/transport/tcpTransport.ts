@@ -110,6 +110,11 @@ export class TcpTransport extends EventEmitter<TransportEvents> {
     return this.sockets.name;
   }
 
+  /** The listener accepts connections (the recorder's health). */
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }

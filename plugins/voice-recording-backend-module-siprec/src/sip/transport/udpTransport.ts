@@ -31,6 +31,7 @@ export interface TransportEvents {
 /** SIP over UDP (RFC 3261 §18): one message per datagram. */
 export class UdpTransport extends EventEmitter<TransportEvents> {
   private socket?: dgram.Socket;
+  private bound = false;
   private readonly max: number;
 
   constructor(private readonly options: UdpTransportOptions) {
@@ -48,6 +49,7 @@ export class UdpTransport extends EventEmitter<TransportEvents> {
       socket.bind(this.options.port, this.options.host, () => {
         socket.off('error', reject);
         socket.on('error', e => this.emit('transportError', e));
+        this.bound = true;
         const a = socket.address();
         resolve({ address: a.address, port: a.port });
       });
@@ -87,9 +89,15 @@ export class UdpTransport extends EventEmitter<TransportEvents> {
     });
   }
 
+  /** Bound and not closed (the recorder's health). */
+  get listening(): boolean {
+    return this.bound && this.socket !== undefined;
+  }
+
   close(): Promise<void> {
     const socket = this.socket;
     this.socket = undefined;
+    this.bound = false;
     if (!socket) return Promise.resolve();
     return new Promise(resolve => socket.close(() => resolve()));
   }
