@@ -32,6 +32,13 @@ const RECORDER_LOOKBACK_MS = DAY_MS;
 
 const ACTOR = { ref: 'plugin:voice-recording' };
 
+/** The audit action of each evaluation event. */
+const EVENT_AUDIT: Record<RecordingAlarmEvent, { action: string }> = {
+  raised: { action: 'recording-alarm-raise' },
+  reraised: { action: 'recording-alarm-reraise' },
+  resolved: { action: 'recording-alarm-resolve' },
+};
+
 /** What one evaluation changed. */
 export interface AlarmEvaluation {
   raised: RecordingAlarm[];
@@ -397,14 +404,9 @@ export class RecordingAlarmsService {
     event: RecordingAlarmEvent,
     resolution?: string,
   ) {
-    const action = {
-      raised: 'recording-alarm-raise',
-      reraised: 'recording-alarm-reraise',
-      resolved: 'recording-alarm-resolve',
-    }[event];
     await this.options.audit.record({
       actor: ACTOR,
-      action,
+      ...EVENT_AUDIT[event],
       targetType: 'recording-alarm',
       targetId: a.id,
       details: {

@@ -214,6 +214,7 @@ describe('AuditPage', () => {
       'Conversations',
       'Cases',
       'Access',
+      'Recording health',
       'System',
     ]);
     const access = within(list)

@@ -105,6 +105,7 @@ describe('audit sentences', () => {
       'Conversations',
       'Cases',
       'Access',
+      'Recording health',
       'System',
     ]);
   });
@@ -362,6 +363,85 @@ describe('audit sentences', () => {
       }),
     ).toMatch(
       /^Alice Martin confirmed the recordings session of Carol Dubois until /,
+    );
+  });
+
+  it('recording health: which alarm of which number or recorder, the resolution and the comment', () => {
+    const alarm = {
+      targetType: 'recording-alarm',
+      targetId: 'a-1',
+      details: {
+        kind: 'silent-number',
+        numberId: 'n-1',
+        number: '+32470123456',
+        summary: 'No recorded call for 27 expected-recording hours',
+      },
+    };
+    const system = { actorRef: 'plugin:voice-recording' };
+    expect(say({ ...alarm, ...system, action: 'recording-alarm-raise' })).toBe(
+      'plugin:voice-recording raised the silent-number alarm of number +32470123456',
+    );
+    expect(
+      say({ ...alarm, ...system, action: 'recording-alarm-reraise' }),
+    ).toBe(
+      'plugin:voice-recording raised again the silent-number alarm of number +32470123456',
+    );
+    expect(
+      say({
+        ...alarm,
+        ...system,
+        action: 'recording-alarm-resolve',
+        details: { ...alarm.details, resolution: 'Calls are recorded again.' },
+      }),
+    ).toBe(
+      'plugin:voice-recording resolved the silent-number alarm of number +32470123456: Calls are recorded again.',
+    );
+    expect(
+      say({
+        ...alarm,
+        action: 'recording-alarm-acknowledge',
+        details: { ...alarm.details, comment: 'Operator ticket 4711' },
+      }),
+    ).toBe(
+      'Alice Martin acknowledged the silent-number alarm of number +32470123456: “Operator ticket 4711”',
+    );
+    expect(
+      say({
+        ...system,
+        targetType: 'recording-alarm',
+        targetId: 'a-2',
+        action: 'recording-alarm-raise',
+        details: { kind: 'idle-recorder', recorderInstance: 'siprec@b' },
+      }),
+    ).toBe(
+      'plugin:voice-recording raised the idle-recorder alarm of recorder siprec@b',
+    );
+    expect(
+      say({
+        ...system,
+        action: 'recording-alarm-notification',
+        details: { event: 'reraised' },
+      }),
+    ).toBe(
+      'plugin:voice-recording sent a recording alarm notification (raised again)',
+    );
+    expect(
+      say({
+        action: 'health-report-read',
+        targetId: '2026-12-05',
+        details: { format: 'csv' },
+      }),
+    ).toBe(
+      'Alice Martin read the recording assurance report of 2026-12-05 (csv)',
+    );
+    expect(
+      say({
+        ...system,
+        action: 'health-report-notification',
+        targetId: '2026-12-05',
+      }),
+    ).toBe(
+      'plugin:voice-recording announced the recording assurance report of 2026-12-05 to the admins',
     );
   });
 

@@ -141,6 +141,37 @@ function accessRequest(
   ];
 }
 
+const ALARM_KIND_TEXT: Record<string, string> = {
+  'silent-number': 'the silent-number alarm',
+  refusals: 'the refused-calls alarm',
+  'failed-quality': 'the failed-quality alarm',
+  'idle-recorder': 'the idle-recorder alarm',
+};
+const ALARM_EVENT_TEXT: Record<string, string> = {
+  raised: 'raised',
+  reraised: 'raised again',
+  resolved: 'resolved',
+};
+
+/** `raised the silent-number alarm of number +32… ` / `… of recorder siprec@b`. */
+function recordingAlarm(entry: AuditEntry, what: string): SentencePart[] {
+  const d = entry.details ?? {};
+  const kind = str(d.kind);
+  const number = str(d.number);
+  const recorder = str(d.recorderInstance);
+  let subject: SentencePart[] = [];
+  if (number)
+    subject = [
+      text(' of number '),
+      { kind: 'number', number, id: str(d.numberId) },
+    ];
+  else if (recorder) subject = [text(` of recorder ${recorder}`)];
+  return [
+    text(`${what}${(kind && ALARM_KIND_TEXT[kind]) ?? 'a recording alarm'}`),
+    ...subject,
+  ];
+}
+
 function labelTitle(value: unknown, fallback: string): string {
   return quoted(value, fallback);
 }
@@ -366,6 +397,45 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
   'four-eyes-expire': e =>
     fourEyesSession(e, 'recorded the end of the recordings session of '),
   'four-eyes-notification': () => [text('sent a four-eyes notification')],
+  // Recording health
+  'recording-alarm-raise': e => recordingAlarm(e, 'raised '),
+  'recording-alarm-reraise': e => recordingAlarm(e, 'raised again '),
+  'recording-alarm-resolve': e => [
+    ...recordingAlarm(e, 'resolved '),
+    ...(str(e.details?.resolution)
+      ? [text(`: ${str(e.details?.resolution)}`)]
+      : []),
+  ],
+  'recording-alarm-acknowledge': e => [
+    ...recordingAlarm(e, 'acknowledged '),
+    ...(str(e.details?.comment)
+      ? [text(`: ${quoted(e.details?.comment, '')}`)]
+      : []),
+  ],
+  'recording-alarm-notification': e => {
+    const event = str(e.details?.event);
+    return [
+      text(
+        `sent a recording alarm notification${
+          event ? ` (${ALARM_EVENT_TEXT[event] ?? event})` : ''
+        }`,
+      ),
+    ];
+  },
+  'health-report-notification': e => [
+    text(
+      `announced the recording assurance report${
+        e.targetId ? ` of ${e.targetId}` : ''
+      } to the admins`,
+    ),
+  ],
+  'health-report-read': e => [
+    text(
+      `read the recording assurance report${
+        e.targetId ? ` of ${e.targetId}` : ''
+      }${str(e.details?.format) ? ` (${str(e.details?.format)})` : ''}`,
+    ),
+  ],
   // Access
   'permission-denied': e => {
     const d = e.details ?? {};
@@ -491,6 +561,30 @@ export const AUDIT_ACTION_GROUPS: Array<{
       { action: 'four-eyes-confirm', label: 'Four-eyes session confirmed' },
       { action: 'four-eyes-reject', label: 'Four-eyes session rejected' },
       { action: 'four-eyes-expire', label: 'Four-eyes session ended' },
+    ],
+  },
+  {
+    label: 'Recording health',
+    actions: [
+      { action: 'recording-alarm-raise', label: 'Recording alarm raised' },
+      {
+        action: 'recording-alarm-reraise',
+        label: 'Recording alarm raised again',
+      },
+      { action: 'recording-alarm-resolve', label: 'Recording alarm resolved' },
+      {
+        action: 'recording-alarm-acknowledge',
+        label: 'Recording alarm acknowledged',
+      },
+      {
+        action: 'recording-alarm-notification',
+        label: 'Recording alarm notified',
+      },
+      { action: 'health-report-read', label: 'Assurance report read' },
+      {
+        action: 'health-report-notification',
+        label: 'Assurance report announced',
+      },
     ],
   },
   {
