@@ -71,8 +71,11 @@ function parseArgs(argv) {
     else if (a === '--noise-dbfs') o.noiseDbfs = Number(val());
     else if (a === '--opus-frame-ms') o.opusFrameMs = Number(val());
     else if (a === '--opus-skip-silence') o.opusSkipSilence = val().toLowerCase();
-    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --profile --keep)`);
+    else if (a === '--metrics') o.metrics = true;
+    else if (a === '--scrape-seconds') o.scrapeSeconds = Number(val());
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --metrics --scrape-seconds S --profile --keep)`);
   }
+  if (o.scrapeSeconds !== undefined && !(o.scrapeSeconds > 0)) throw new Error(`--scrape-seconds ${o.scrapeSeconds}: a positive number of seconds`);
   if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
   if (!['opus', 'wav-g711'].includes(o.format)) throw new Error(`--format ${o.format}: opus or wav-g711`);
   if (o.opusEncode !== undefined && !['background', 'call-end'].includes(o.opusEncode)) throw new Error(`--opus-encode ${o.opusEncode}: background or call-end`);
@@ -151,6 +154,18 @@ function pct(sorted, p) {
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 
+/** A TCP port free on the loopback now (for the recorder's metrics endpoint). */
+function freeTcpPort() {
+  return new Promise((resolve, reject) => {
+    const srv = require('node:net').createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 /** 8 s of speech-like audio (voiced harmonics with syllable-rate envelope, some noise). */
 function makeAudio(codec, seed) {
   const n = 8 * 8000;
@@ -226,6 +241,7 @@ function startRecorder(dir, opts) {
       ...(opts.opusFrameMs !== undefined ? { MVR_BENCH_OPUS_FRAME_MS: String(opts.opusFrameMs) } : {}),
       ...(opts.opusSkipSilence !== undefined ? { MVR_BENCH_OPUS_SKIP_SILENCE: opts.opusSkipSilence } : {}),
       ...(opts.backlog ? { MVR_BENCH_BACKLOG: String(opts.backlog) } : {}),
+      ...(opts.metrics ? { MVR_BENCH_METRICS_PORT: String(opts.metricsPort) } : {}),
       ...(opts.database === 'postgres' ? { MVR_BENCH_PG: process.env.MVR_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432' } : {}) },
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -355,8 +371,23 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvr-bench-recorder-'));
   const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 23)}]`, ...a);
   log(`recorder load: ${opts.calls} calls × ${opts.seconds} s, 2 streams ${opts.codec} 20 ms, archive ${opts.format}, SQLite journal ${opts.sqlite}, INVITEs at ${opts.cps}/s; work dir ${dir}`);
+  if (opts.metrics) opts.metricsPort = await freeTcpPort();
   const rec = startRecorder(dir, opts);
   const pid = rec.child.pid;
+  // --metrics: the recorder's Prometheus endpoint scraped all along, as an operator's Prometheus would
+  const scrapes = [];
+  let scraper;
+  let lastScrape = '';
+  const scrapeOnce = async () => {
+    const t = performance.now();
+    try {
+      const r = await fetch(`http://127.0.0.1:${opts.metricsPort}/metrics`);
+      lastScrape = await r.text();
+      if (r.status === 200) scrapes.push(performance.now() - t);
+    } catch (e) {
+      lastScrape = `scrape failed: ${e.message}`;
+    }
+  };
   let stopped = false;
   try {
     const ready = await rec.ready;
@@ -365,6 +396,10 @@ async function main() {
     await sleep(1000); // let start-up work settle
     const base = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), rss: procRssBytes(pid), self: selfCpuMs(), t: performance.now() };
     log(`recorder pid ${pid} ready on udp/${ready.sipPort}: ${ready.loadedNumbers} recorded numbers, RSS ${(base.rss / 1048576).toFixed(1)} MB`);
+    if (opts.metrics) {
+      await scrapeOnce();
+      scraper = setInterval(scrapeOnce, (opts.scrapeSeconds ?? 5) * 1000);
+    }
 
     const audio = [makeAudio(opts.codec, 1), makeAudio(opts.codec, 2)];
     const conversations = opts.audio === 'conversation' ? makeConversations(opts.codec, opts.noiseDbfs) : undefined;
@@ -647,6 +682,10 @@ async function main() {
       archiveMs += Number(r.duration_ms);
     }
 
+    if (scraper) {
+      clearInterval(scraper);
+      await scrapeOnce();
+    }
     stopped = true;
     await rec.stop();
     // the quality gate of the Opus settings on this run's audio, after the recorder stopped
@@ -749,6 +788,20 @@ async function main() {
       ['generator CPU, whole run', `${f1(((end.self - base.self) / 1000 / wallAll) * 100)} % of a core; recorder ${f1(((end.cpu - base.cpu) / 1000 / wallAll) * 100)} % (wall ${f1(wallAll)} s)`],
       ['generator send lag per tick p50 / p99 / max', `${f2(pct(lg, 50))} / ${f2(pct(lg, 99))} / ${f2(lg[lg.length - 1])} ms`],
       ['INVITE → 200 OK p50 / p99 / max', `${f1(pct(inv, 50))} / ${f1(pct(inv, 99))} / ${f1(inv[inv.length - 1])} ms`],
+      ...(opts.metrics
+        ? [
+            [
+              'metrics (--metrics): Prometheus scrapes',
+              (() => {
+                const sc = [...scrapes].sort((a, b) => a - b);
+                const metric = name => lastScrape.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? '-';
+                return `${sc.length} every ${opts.scrapeSeconds ?? 5} s, p50 / max ${f1(pct(sc, 50))} / ${f1(sc[sc.length - 1])} ms; last: INVITE 200 ${
+                  lastScrape.match(/^mvr_recorder_invites_total\{code="200"[^}]*\} (\S+)$/m)?.[1] ?? '-'
+                }, RTP received ${metric('mvr_recorder_rtp_packets_received_total')}, lost ${metric('mvr_recorder_rtp_packets_lost_total')}, set-ups ${metric('mvr_recorder_call_setup_seconds_count')}`;
+              })(),
+            ],
+          ]
+        : []),
       [
         '  in the recorder p50 / p99 / max',
         `${f1(setupPhases.total.p50)} / ${f1(setupPhases.total.p99)} / ${f1(setupPhases.total.max)} ms; p99 by phase: ${Object.entries(setupPhases.phases)
