@@ -1,6 +1,6 @@
 /*
  * Demo conversations: when the demo data is loaded (voiceRecording.demoData.file) and
- * there is no conversation yet, a few short calls of bob's and carol's numbers are
+ * there is no conversation yet, a few short calls of bob's, carol's and erik's numbers are
  * generated with real speech (espeak-ng for the voices, sox to resample to 8 kHz),
  * encoded like the recorder does (Ogg/Opus, two mono streams) and stored in the
  * blob store with their SHA-256.
@@ -19,6 +19,7 @@ import {
 import { BlobStore, OggOpusWriter } from '@mvr/plugin-voice-recording-node';
 import { ConversationSearchStore } from './database/ConversationSearchStore';
 import { NumbersStore } from './database';
+import { DEMO_FOUR_EYES_NUMBER } from './demoFourEyes';
 
 const run = promisify(execFile);
 const RATE = 8000;
@@ -87,6 +88,34 @@ export const DEMO_CALLS: DemoCall[] = [
       'Yes, I will prepare the documents today.',
     ],
     quality: { packetsReceived: 1200, packetsLost: 0, jitterMs: 70, oneSided: false },
+  },
+  // erik's (four-eyes: hidden from him until an observer confirms his session); older
+  // than the three latest calls, which the demo case gathers
+  {
+    number: DEMO_FOUR_EYES_NUMBER,
+    otherParty: '+32475111222',
+    direction: 'incoming',
+    minutesAgo: 60 * 30,
+    lines: [
+      'Erik, trading desk.',
+      'Hello Erik, I would like to buy two hundred shares of Globex, limit forty two.',
+      'Two hundred Globex, limit forty two, noted. I will confirm once executed.',
+      'Thank you.',
+    ],
+    quality: { packetsReceived: 1550, packetsLost: 3, jitterMs: 10 },
+  },
+  {
+    number: DEMO_FOUR_EYES_NUMBER,
+    otherParty: '+41791234567',
+    direction: 'outgoing',
+    minutesAgo: 60 * 75,
+    lines: [
+      'Good afternoon, this is Erik from the bank.',
+      'Good afternoon Erik.',
+      'Your sell order for the Swiss franc bonds has been executed at par.',
+      'Very good, please send me the statement.',
+    ],
+    quality: { packetsReceived: 1480, packetsLost: 0, jitterMs: 9 },
   },
 ];
 

@@ -3,6 +3,8 @@ import { FourEyesStore } from './database/FourEyesStore';
 
 /** The demo's four-eyes user (examples/org.yaml), not one the browser tests sign in as. */
 export const DEMO_FOUR_EYES_USER = 'user:default/erik';
+/** The four-eyes user's recorded number (examples/voice-recording.yaml), with demo calls. */
+export const DEMO_FOUR_EYES_NUMBER = '+32468123456';
 /** The demo observers (dave is a member). */
 export const DEMO_FOUR_EYES_OBSERVER = 'group:default/observers';
 

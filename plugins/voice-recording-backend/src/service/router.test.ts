@@ -211,7 +211,7 @@ describe.each(databases.eachSupportedId())(
       const admin = await request(app)
         .get('/api/voice-recording/numbers')
         .set(as(ALICE));
-      expect(admin.body.total).toBe(5);
+      expect(admin.body.total).toBe(6);
       const sorted = [...admin.body.items.map((n: any) => n.number)].sort();
       expect(admin.body.items.map((n: any) => n.number)).toEqual(sorted);
 
