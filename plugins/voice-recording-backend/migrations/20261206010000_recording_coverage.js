@@ -18,9 +18,14 @@
  *     failed_quality_calls         verdict failed, or a recording that failed
  *     last_recorded_call_at        the day's last recorded call
  *     computed_at                  when the row was computed
+ *     cum_*                        the same figures summed over the number's rows up to
+ *                                  and including this day: a period's sums are the
+ *                                  difference of two rows per number (its last day and
+ *                                  the day before its first), not a scan of its days
  *
- *   vr_recording_coverage_numbers  one row per number: the last recorded call ever and
- *                                  the last closed day computed (the job goes on from it)
+ *   vr_recording_coverage_numbers  one row per number: the last recorded call ever, the
+ *                                  last closed day computed (the job goes on from it) and
+ *                                  its first day with a row
  *
  *   vr_recording_coverage_reports  the days whose assurance report was announced to the
  *                                  admins (one notification per day, whichever instance)
@@ -43,6 +48,13 @@ exports.up = async function up(knex) {
     table.integer('failed_quality_calls').notNullable().defaultTo(0);
     table.timestamp('last_recorded_call_at', { useTz: true }).nullable();
     table.timestamp('computed_at', { useTz: true }).notNullable();
+    table.bigInteger('cum_expected_seconds').notNullable().defaultTo(0);
+    table.bigInteger('cum_recorded_calls').notNullable().defaultTo(0);
+    table.bigInteger('cum_recorded_seconds').notNullable().defaultTo(0);
+    table.bigInteger('cum_refused_calls').notNullable().defaultTo(0);
+    table.text('cum_refused_by_reason').nullable().comment('JSON object');
+    table.bigInteger('cum_warning_quality_calls').notNullable().defaultTo(0);
+    table.bigInteger('cum_failed_quality_calls').notNullable().defaultTo(0);
     table.primary(['number_id', 'day'], 'vr_recording_coverage_pk');
     // the period's rows of every number (summary, list)
     table.index(['day', 'number_id'], 'vr_recording_coverage_day_idx');
@@ -55,6 +67,10 @@ exports.up = async function up(knex) {
       .string('computed_through', 10)
       .nullable()
       .comment('last closed day computed, YYYY-MM-DD');
+    table
+      .string('first_day', 10)
+      .nullable()
+      .comment('first day with a row, YYYY-MM-DD');
   });
   await knex.schema.createTable('vr_recording_coverage_reports', table => {
     table.comment('Assurance reports announced to the admins');

@@ -1,4 +1,7 @@
-import { CoverageFigures } from '@mvr/plugin-voice-recording-common';
+import {
+  addCalendarDays,
+  CoverageFigures,
+} from '@mvr/plugin-voice-recording-common';
 import { Knex } from 'knex';
 import { chunk, toBool, toIso } from './util';
 
@@ -17,6 +20,11 @@ export interface CallFigures {
   lastRecordedCallAt?: string;
 }
 
+/** Figures summed over a number's rows (no last call). */
+export type CumulativeFigures = Omit<CallFigures, 'lastRecordedCallAt'> & {
+  expectedSeconds: number;
+};
+
 /** One stored row: a number's coverage on one day. */
 export interface CoverageDayRow extends CallFigures {
   numberId: string;
@@ -27,14 +35,71 @@ export interface CoverageDayRow extends CallFigures {
   expectedSeconds: number;
   /** ISO 8601 */
   computedAt: string;
+  /** the figures of this row and of every earlier row of the number (see the migration) */
+  cumulative?: CumulativeFigures;
 }
 
 /** A number's figures summed over a period. */
 export interface NumberPeriodFigures extends CoverageFigures {
   numberId: string;
-  /** days of the period with a row */
-  days: number;
 }
+
+export const zeroCumulative = (): CumulativeFigures => ({
+  expectedSeconds: 0,
+  recordedCalls: 0,
+  recordedSeconds: 0,
+  refusedCalls: 0,
+  refusedByReason: {},
+  warningQualityCalls: 0,
+  failedQualityCalls: 0,
+});
+
+/** `a + sign * b`, figure by figure (refusals by reason too; zero counts dropped). */
+export function combineCumulative(
+  a: CumulativeFigures,
+  b: CumulativeFigures,
+  sign: 1 | -1,
+): CumulativeFigures {
+  const reasons: Record<string, number> = { ...a.refusedByReason };
+  for (const [k, v] of Object.entries(b.refusedByReason)) {
+    const n = (reasons[k] ?? 0) + sign * v;
+    if (n) reasons[k] = n;
+    else delete reasons[k];
+  }
+  return {
+    expectedSeconds: a.expectedSeconds + sign * b.expectedSeconds,
+    recordedCalls: a.recordedCalls + sign * b.recordedCalls,
+    recordedSeconds: a.recordedSeconds + sign * b.recordedSeconds,
+    refusedCalls: a.refusedCalls + sign * b.refusedCalls,
+    refusedByReason: reasons,
+    warningQualityCalls: a.warningQualityCalls + sign * b.warningQualityCalls,
+    failedQualityCalls: a.failedQualityCalls + sign * b.failedQualityCalls,
+  };
+}
+
+function cumulativeFrom(row: any): CumulativeFigures {
+  return {
+    expectedSeconds: Number(row.cum_expected_seconds),
+    recordedCalls: Number(row.cum_recorded_calls),
+    recordedSeconds: Number(row.cum_recorded_seconds),
+    refusedCalls: Number(row.cum_refused_calls),
+    refusedByReason: parseReasons(row.cum_refused_by_reason),
+    warningQualityCalls: Number(row.cum_warning_quality_calls),
+    failedQualityCalls: Number(row.cum_failed_quality_calls),
+  };
+}
+
+const CUMULATIVE_COLUMNS = [
+  'number_id',
+  'day',
+  'cum_expected_seconds',
+  'cum_recorded_calls',
+  'cum_recorded_seconds',
+  'cum_refused_calls',
+  'cum_refused_by_reason',
+  'cum_warning_quality_calls',
+  'cum_failed_quality_calls',
+];
 
 /** A recorded number as coverage lists it (no schedule). */
 export interface CoverageNumberRef {
@@ -42,6 +107,10 @@ export interface CoverageNumberRef {
   number: string;
   userRef: string;
   mvrActive: boolean;
+  /** ISO 8601: the last recorded call ever */
+  lastRecordedCallAt?: string;
+  /** the first day with a coverage row (YYYY-MM-DD) */
+  firstDay?: string;
 }
 
 /** Where the coverage job goes on from, per number. */
@@ -49,6 +118,8 @@ export interface CoverageNumberState {
   numberId: string;
   /** the last closed day computed (YYYY-MM-DD) */
   computedThrough?: string;
+  /** the number's first day with a row (YYYY-MM-DD) */
+  firstDay?: string;
   /** ISO 8601 */
   lastRecordedCallAt?: string;
 }
@@ -82,6 +153,18 @@ function laterIso(a?: string, b?: string): string | undefined {
   return Date.parse(a) >= Date.parse(b) ? a : b;
 }
 
+function cumulativeColumns(c: CumulativeFigures) {
+  return {
+    cum_expected_seconds: Math.round(c.expectedSeconds),
+    cum_recorded_calls: c.recordedCalls,
+    cum_recorded_seconds: c.recordedSeconds,
+    cum_refused_calls: c.refusedCalls,
+    cum_refused_by_reason: JSON.stringify(c.refusedByReason),
+    cum_warning_quality_calls: c.warningQualityCalls,
+    cum_failed_quality_calls: c.failedQualityCalls,
+  };
+}
+
 function dayRowFrom(row: any): CoverageDayRow {
   return {
     numberId: row.number_id,
@@ -99,6 +182,7 @@ function dayRowFrom(row: any): CoverageDayRow {
       ? { lastRecordedCallAt: toIso(row.last_recorded_call_at) }
       : {}),
     computedAt: toIso(row.computed_at),
+    cumulative: cumulativeFrom(row),
   };
 }
 
@@ -169,8 +253,8 @@ export class CoverageStore {
   /** Writes (inserts or replaces) day rows, and moves each number's last recorded call on. */
   async upsertDays(rows: CoverageDayRow[]): Promise<void> {
     if (!rows.length) return;
-    // 13 columns a row: under SQLite's bound-variable limit
-    for (const part of chunk(rows, 60)) {
+    // 20 columns a row: under SQLite's bound-variable limit
+    for (const part of chunk(rows, 40)) {
       await this.db(COVERAGE)
         .insert(
           part.map(r => ({
@@ -189,6 +273,7 @@ export class CoverageStore {
               ? new Date(r.lastRecordedCallAt)
               : null,
             computed_at: new Date(r.computedAt),
+            ...cumulativeColumns(r.cumulative ?? zeroCumulative()),
           })),
         )
         .onConflict(['number_id', 'day'])
@@ -204,12 +289,12 @@ export class CoverageStore {
       await this.saveNumberStates(
         [...last].map(([numberId, at]) => ({
           numberId,
-          computedThrough: states.get(numberId)?.computedThrough,
           lastRecordedCallAt: laterIso(
             states.get(numberId)?.lastRecordedCallAt,
             at,
           ),
         })),
+        ['last_recorded_call_at'],
       );
     }
   }
@@ -233,6 +318,7 @@ export class CoverageStore {
           ...(r.computed_through
             ? { computedThrough: r.computed_through }
             : {}),
+          ...(r.first_day ? { firstDay: r.first_day } : {}),
           ...(r.last_recorded_call_at
             ? { lastRecordedCallAt: toIso(r.last_recorded_call_at) }
             : {}),
@@ -241,34 +327,54 @@ export class CoverageStore {
     );
   }
 
-  async saveNumberStates(states: CoverageNumberState[]): Promise<void> {
-    for (const part of chunk(states, 250)) {
+  /** Writes the numbers' states; an existing row takes only the `columns` given. */
+  async saveNumberStates(
+    states: CoverageNumberState[],
+    columns: Array<'computed_through' | 'first_day' | 'last_recorded_call_at'>,
+  ): Promise<void> {
+    for (const part of chunk(states, 200)) {
       await this.db(NUMBERS)
         .insert(
           part.map(s => ({
             number_id: s.numberId,
             computed_through: s.computedThrough ?? null,
+            first_day: s.firstDay ?? null,
             last_recorded_call_at: s.lastRecordedCallAt
               ? new Date(s.lastRecordedCallAt)
               : null,
           })),
         )
         .onConflict('number_id')
-        .merge();
+        .merge(columns);
     }
   }
 
-  /** Every recorded number (id, number, owner, MVR active), by number; or one. */
+  /**
+   * Every recorded number (id, number, owner, MVR active) with its coverage state (last
+   * recorded call ever, first day), by number; or one.
+   */
   async currentNumbers(id?: string): Promise<CoverageNumberRef[]> {
-    const q = this.db('vr_numbers')
-      .select('id', 'number', 'user_ref', 'mvr_active')
-      .orderBy('number');
-    if (id !== undefined) q.where('id', id);
+    const q = this.db('vr_numbers as n')
+      .leftJoin(`${NUMBERS} as s`, 's.number_id', 'n.id')
+      .select(
+        'n.id',
+        'n.number',
+        'n.user_ref',
+        'n.mvr_active',
+        's.last_recorded_call_at',
+        's.first_day',
+      )
+      .orderBy('n.number');
+    if (id !== undefined) q.where('n.id', id);
     return (await q).map((r: any) => ({
       id: r.id,
       number: r.number,
       userRef: r.user_ref,
       mvrActive: toBool(r.mvr_active),
+      ...(r.last_recorded_call_at
+        ? { lastRecordedCallAt: toIso(r.last_recorded_call_at) }
+        : {}),
+      ...(r.first_day ? { firstDay: r.first_day } : {}),
     }));
   }
 
@@ -319,57 +425,74 @@ export class CoverageStore {
   }
 
   /**
-   * Per number, the figures summed from `from` to `to` (days, inclusive); one query over
-   * the period's rows (the last recorded call ever is in {@link numberStates}).
+   * Each number's cumulative figures at its last row on or before `day` (zero for a
+   * number without one): one lookup by day, then a per-number lookup for the few
+   * numbers without a row that day (not computed yet today, a gap in the job's runs).
+   */
+  async cumulativeAtOrBefore(
+    day: string,
+    numberIds: string[],
+    firstDays?: Map<string, string | undefined>,
+  ): Promise<Map<string, CumulativeFigures>> {
+    const out = new Map<string, CumulativeFigures>();
+    const wanted = new Set(numberIds);
+    const exactQuery = this.db(COVERAGE)
+      .where('day', day)
+      .select(CUMULATIVE_COLUMNS);
+    // a few numbers (one number's page): by their ids; else the whole day
+    if (numberIds.length <= 500) exactQuery.whereIn('number_id', numberIds);
+    const exact = await exactQuery;
+    for (const r of exact as any[])
+      if (wanted.has(r.number_id)) out.set(r.number_id, cumulativeFrom(r));
+    // without a row that day: those whose rows start later (or that have none) are zero
+    const missing = numberIds.filter(id => {
+      if (out.has(id)) return false;
+      if (!firstDays) return true;
+      const first = firstDays.get(id);
+      return first !== undefined && first < day;
+    });
+    for (const ids of chunk(missing, 500)) {
+      const latest = this.db(COVERAGE)
+        .whereIn('number_id', ids)
+        .where('day', '<', day)
+        .groupBy('number_id')
+        .select('number_id', this.db.raw('max(day) as day'));
+      const rows = await this.db(`${COVERAGE} as c`)
+        .join(latest.as('m'), b =>
+          b.on('c.number_id', '=', 'm.number_id').andOn('c.day', '=', 'm.day'),
+        )
+        .select(CUMULATIVE_COLUMNS.map(c => `c.${c}`));
+      for (const r of rows as any[]) out.set(r.number_id, cumulativeFrom(r));
+    }
+    for (const id of numberIds) if (!out.has(id)) out.set(id, zeroCumulative());
+    return out;
+  }
+
+  /**
+   * Per number, the figures summed from `from` to `to` (days, inclusive): the difference
+   * of its cumulative figures at `to` and the day before `from`, two rows a number
+   * whatever the period's length (the last recorded call ever is in {@link numberStates}).
    */
   async periodFigures(
     from: string,
     to: string,
-    numberIds?: string[],
+    numberIds: string[],
+    firstDays?: Map<string, string | undefined>,
   ): Promise<Map<string, NumberPeriodFigures>> {
-    const q = this.db(COVERAGE)
-      .where('day', '>=', from)
-      .where('day', '<=', to)
-      .groupBy('number_id')
-      .select(
-        'number_id',
-        this.db.raw('count(*) as days'),
-        this.db.raw('sum(expected_seconds) as expected_seconds'),
-        this.db.raw('sum(recorded_calls) as recorded_calls'),
-        this.db.raw('sum(recorded_seconds) as recorded_seconds'),
-        this.db.raw('sum(refused_calls) as refused_calls'),
-        this.db.raw('sum(warning_quality_calls) as warning_quality_calls'),
-        this.db.raw('sum(failed_quality_calls) as failed_quality_calls'),
-      );
-    if (numberIds) q.whereIn('number_id', numberIds);
+    const [end, start] = await Promise.all([
+      this.cumulativeAtOrBefore(to, numberIds, firstDays),
+      this.cumulativeAtOrBefore(
+        addCalendarDays(from, -1),
+        numberIds,
+        firstDays,
+      ),
+    ]);
     const out = new Map<string, NumberPeriodFigures>();
-    for (const r of (await q) as any[]) {
-      out.set(r.number_id, {
-        numberId: r.number_id,
-        days: Number(r.days),
-        expectedSeconds: Number(r.expected_seconds ?? 0),
-        recordedCalls: Number(r.recorded_calls ?? 0),
-        recordedSeconds: Number(r.recorded_seconds ?? 0),
-        refusedCalls: Number(r.refused_calls ?? 0),
-        refusedByReason: {},
-        warningQualityCalls: Number(r.warning_quality_calls ?? 0),
-        failedQualityCalls: Number(r.failed_quality_calls ?? 0),
+    for (const id of numberIds) {
+      out.set(id, {
+        numberId: id,
+        ...combineCumulative(end.get(id)!, start.get(id)!, -1),
       });
-    }
-    // refusals by reason: only the rows that have any (few), summed here
-    const reasons = this.db(COVERAGE)
-      .where('day', '>=', from)
-      .where('day', '<=', to)
-      .where('refused_calls', '>', 0)
-      .select('number_id', 'refused_by_reason');
-    if (numberIds) reasons.whereIn('number_id', numberIds);
-    for (const r of (await reasons) as any[]) {
-      const f = out.get(r.number_id);
-      if (!f) continue;
-      for (const [reason, n] of Object.entries(
-        parseReasons(r.refused_by_reason),
-      ))
-        f.refusedByReason[reason] = (f.refusedByReason[reason] ?? 0) + n;
     }
     return out;
   }

@@ -106,7 +106,12 @@ describe.each(databases.eachSupportedId())(
           now: () => new Date('2026-11-03T05:00:00Z'),
         }),
         coverage,
-        notifier: new AssuranceReportNotifier(notifications, ADMINS, logger, audit),
+        notifier: new AssuranceReportNotifier(
+          notifications,
+          ADMINS,
+          logger,
+          audit,
+        ),
         notifyAt: '06:00',
       });
     });
@@ -118,10 +123,14 @@ describe.each(databases.eachSupportedId())(
     it('announces yesterday’s report once, from the configured local time', async () => {
       await job.refresh(new Date('2026-11-03T04:00:00Z'));
       // 05:59 CET: not yet
-      expect(await task.runDue(new Date('2026-11-03T04:59:00Z'))).toBeUndefined();
+      expect(
+        await task.runDue(new Date('2026-11-03T04:59:00Z')),
+      ).toBeUndefined();
       expect(sent).toEqual([]);
       // 06:00 CET
-      expect(await task.runDue(new Date('2026-11-03T05:00:00Z'))).toBe('2026-11-02');
+      expect(await task.runDue(new Date('2026-11-03T05:00:00Z'))).toBe(
+        '2026-11-02',
+      );
       expect(sent).toEqual([
         {
           recipients: { type: 'entity', entityRef: ADMINS },
@@ -138,16 +147,22 @@ describe.each(databases.eachSupportedId())(
         '1 recorded numbers, 1 needing attention, 0 alarms',
       );
       // later runs the same day (any instance) do not send it again
-      expect(await task.runDue(new Date('2026-11-03T09:00:00Z'))).toBeUndefined();
+      expect(
+        await task.runDue(new Date('2026-11-03T09:00:00Z')),
+      ).toBeUndefined();
       expect(sent).toHaveLength(1);
       expect(await audited()).toEqual(['2026-11-02 succeeded']);
     });
 
     it('tries again on the next run when the notification failed', async () => {
       failNext = true;
-      expect(await task.runDue(new Date('2026-11-04T06:00:00Z'))).toBeUndefined();
+      expect(
+        await task.runDue(new Date('2026-11-04T06:00:00Z')),
+      ).toBeUndefined();
       expect(sent).toHaveLength(1);
-      expect(await task.runDue(new Date('2026-11-04T06:05:00Z'))).toBe('2026-11-03');
+      expect(await task.runDue(new Date('2026-11-04T06:05:00Z'))).toBe(
+        '2026-11-03',
+      );
       expect(sent).toHaveLength(2);
       expect(await audited()).toEqual([
         '2026-11-02 succeeded',

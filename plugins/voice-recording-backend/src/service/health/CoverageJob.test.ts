@@ -183,8 +183,10 @@ describe.each(databases.eachSupportedId())(
       expect(states.get(anna.id)).toEqual({
         numberId: anna.id,
         computedThrough: '2026-10-26',
+        firstDay: '2026-10-23',
         lastRecordedCallAt: '2026-10-26T08:00:00.000Z',
       });
+      expect(states.get(nina.id)?.firstDay).toBe('2026-10-26');
       expect(states.get(paul.id)?.lastRecordedCallAt).toBeUndefined();
     });
 
@@ -215,9 +217,11 @@ describe.each(databases.eachSupportedId())(
         lastRecordedCallAt: '2026-10-27T13:00:00.000Z',
       });
       // the period's sums
-      const sums = await coverage.periodFigures('2026-10-23', '2026-10-28');
+      const sums = await coverage.periodFigures('2026-10-23', '2026-10-28', [
+        anna.id,
+        paul.id,
+      ]);
       expect(sums.get(anna.id)).toMatchObject({
-        days: 6,
         expectedSeconds: (10 + 0 + 25 + 10 + 10 + 0) * HOUR,
         recordedCalls: 5,
         recordedSeconds: 60 + 150 + 300 + 90,
@@ -226,6 +230,46 @@ describe.each(databases.eachSupportedId())(
         warningQualityCalls: 1,
         failedQualityCalls: 2,
       });
+    });
+
+    it('sums any period from two rows a number (running sums), before the first row and after the last too', async () => {
+      const sum = async (from: string, to: string) =>
+        (await coverage.periodFigures(from, to, [anna.id])).get(anna.id);
+      expect(await sum('2026-10-25', '2026-10-26')).toMatchObject({
+        expectedSeconds: 35 * HOUR,
+        recordedCalls: 3,
+        recordedSeconds: 450,
+        refusedByReason: { 'no-capacity': 1, 'outside-schedule': 1 },
+        warningQualityCalls: 1,
+        failedQualityCalls: 1,
+      });
+      // before the first row: only what was computed counts
+      expect(await sum('2026-10-01', '2026-10-24')).toMatchObject({
+        expectedSeconds: 10 * HOUR,
+        recordedCalls: 1,
+        refusedCalls: 0,
+        refusedByReason: {},
+      });
+      // after the last row: nothing
+      expect(await sum('2026-11-01', '2026-11-05')).toMatchObject({
+        expectedSeconds: 0,
+        recordedCalls: 0,
+        refusedByReason: {},
+      });
+      // each one-day period equals its row
+      for (const r of await coverage.daysOfNumber(
+        anna.id,
+        '2026-10-23',
+        '2026-10-28',
+      )) {
+        const one = await sum(r.day, r.day);
+        expect([
+          r.day,
+          one?.expectedSeconds,
+          one?.recordedCalls,
+          one?.refusedCalls,
+        ]).toEqual([r.day, r.expectedSeconds, r.recordedCalls, r.refusedCalls]);
+      }
     });
 
     it('keeps the rows of a deleted number as evidence', async () => {

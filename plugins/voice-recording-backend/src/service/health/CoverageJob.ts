@@ -6,7 +6,12 @@ import {
   calendarDaysBetween,
   expectedRecordingSeconds,
 } from '@mvr/plugin-voice-recording-common';
-import { CoverageDayRow, CoverageStore } from '../../database/CoverageStore';
+import {
+  combineCumulative,
+  CoverageDayRow,
+  CoverageStore,
+  CumulativeFigures,
+} from '../../database/CoverageStore';
 import { NumberRecord, NumbersStore } from '../../database/NumbersStore';
 
 export interface CoverageJobOptions {
@@ -73,6 +78,11 @@ export class CoverageJob {
       }
     }
 
+    // each number's first day computed in this run
+    const firstDayOf = new Map<string, string>();
+    for (const day of [...byDay.keys()].sort().reverse())
+      for (const n of byDay.get(day)!) firstDayOf.set(n.id, day);
+
     let rows = 0;
     const computedAt = now.toISOString();
     for (const day of [...byDay.keys()].sort()) {
@@ -83,15 +93,23 @@ export class CoverageJob {
         new Date(bounds.start),
         new Date(end),
       );
-      const dayRows: CoverageDayRow[] = byDay.get(day)!.map(n => {
+      const dayNumbers = byDay.get(day)!;
+      // the running sums up to the day before (computed earlier in this run or before)
+      const before = await store.cumulativeAtOrBefore(
+        addCalendarDays(day, -1),
+        dayNumbers.map(n => n.id),
+        new Map(
+          dayNumbers.map(n => [
+            n.id,
+            states.get(n.id)?.firstDay ?? firstDayOf.get(n.id),
+          ]),
+        ),
+      );
+      const dayRows: CoverageDayRow[] = dayNumbers.map(n => {
         // not expected before the number existed
         const start = Math.max(bounds.start, Date.parse(n.createdAt));
         const f = calls.get(n.id);
-        return {
-          numberId: n.id,
-          day,
-          number: n.number,
-          userRef: n.userRef,
+        const figures: CumulativeFigures = {
           expectedSeconds:
             end > start
               ? Math.round(expectedRecordingSeconds(n, start, end))
@@ -102,24 +120,32 @@ export class CoverageJob {
           refusedByReason: f?.refusedByReason ?? {},
           warningQualityCalls: f?.warningQualityCalls ?? 0,
           failedQualityCalls: f?.failedQualityCalls ?? 0,
+        };
+        return {
+          numberId: n.id,
+          day,
+          number: n.number,
+          userRef: n.userRef,
+          ...figures,
           ...(f?.lastRecordedCallAt
             ? { lastRecordedCallAt: f.lastRecordedCallAt }
             : {}),
           computedAt,
+          cumulative: combineCumulative(before.get(n.id)!, figures, 1),
         };
       });
       await store.upsertDays(dayRows);
       rows += dayRows.length;
     }
 
-    // every number is computed through yesterday now (its last recorded call is kept)
-    const after = await store.numberStates();
+    // every number is computed through yesterday now, from its first day
     await store.saveNumberStates(
       numbers.map(n => ({
         numberId: n.id,
         computedThrough: yesterday,
-        lastRecordedCallAt: after.get(n.id)?.lastRecordedCallAt,
+        firstDay: states.get(n.id)?.firstDay ?? firstDayOf.get(n.id),
       })),
+      ['computed_through', 'first_day'],
     );
     this.options.logger?.debug(
       `recording coverage: ${rows} rows over ${byDay.size} days computed for ${numbers.length} numbers`,

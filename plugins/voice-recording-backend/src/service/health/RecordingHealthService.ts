@@ -159,10 +159,14 @@ export class RecordingHealthService {
     credentials: BackstageCredentials,
   ): Promise<{ items: NumberCoverage[]; unresolved: RecordingAlarm[] }> {
     const { coverage, ownerGroups } = this.options;
-    const [numbers, figures, states, directory, alarms] = await Promise.all([
-      coverage.currentNumbers(),
-      coverage.periodFigures(p.from, p.to),
-      coverage.numberStates(),
+    const numbers = await coverage.currentNumbers();
+    const [figures, directory, alarms] = await Promise.all([
+      coverage.periodFigures(
+        p.from,
+        p.to,
+        numbers.map(n => n.id),
+        new Map(numbers.map(n => [n.id, n.firstDay])),
+      ),
       ownerGroups.directory(credentials),
       this.unresolvedByNumber(),
     ]);
@@ -171,7 +175,7 @@ export class RecordingHealthService {
         this.coverageOf(
           n,
           figures.get(n.id),
-          states.get(n.id)?.lastRecordedCallAt,
+          n.lastRecordedCallAt,
           directory,
           alarms.byNumber.get(n.id) ?? [],
         ),
@@ -276,17 +280,13 @@ export class RecordingHealthService {
       : [];
     if (!n) throw new NotFoundError(`no recorded number ${id}`);
     const b = this.bounds(p);
-    const [figures, states, directory, rows, open, periodAlarms] =
-      await Promise.all([
-        coverage.periodFigures(p.from, p.to, [id]),
-        coverage.numberStates([id]),
-        ownerGroups.directory(credentials),
-        coverage.daysOfNumber(id, p.from, p.to),
-        this.unresolvedByNumber(),
-        alarms
-          ? alarms.alarmsOfNumber(id, b.start, b.end)
-          : Promise.resolve([]),
-      ]);
+    const [figures, directory, rows, open, periodAlarms] = await Promise.all([
+      coverage.periodFigures(p.from, p.to, [id]),
+      ownerGroups.directory(credentials),
+      coverage.daysOfNumber(id, p.from, p.to),
+      this.unresolvedByNumber(),
+      alarms ? alarms.alarmsOfNumber(id, b.start, b.end) : Promise.resolve([]),
+    ]);
     const byDay = new Map(rows.map(r => [r.day, r]));
     const today = this.today();
     const days: CoverageDay[] = calendarDaysBetween(
@@ -300,7 +300,7 @@ export class RecordingHealthService {
       coverage: this.coverageOf(
         n,
         figures.get(id),
-        states.get(id)?.lastRecordedCallAt,
+        n.lastRecordedCallAt,
         directory,
         open.byNumber.get(id) ?? [],
       ),
