@@ -71,9 +71,10 @@ function parseArgs(argv) {
     else if (a === '--noise-dbfs') o.noiseDbfs = Number(val());
     else if (a === '--opus-frame-ms') o.opusFrameMs = Number(val());
     else if (a === '--opus-skip-silence') o.opusSkipSilence = val().toLowerCase();
+    else if (a === '--opus-impl') o.opusImpl = val().toLowerCase();
     else if (a === '--metrics') o.metrics = true;
     else if (a === '--scrape-seconds') o.scrapeSeconds = Number(val());
-    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --metrics --scrape-seconds S --profile --keep)`);
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --opus-impl auto|wasm --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --metrics --scrape-seconds S --profile --keep)`);
   }
   if (o.scrapeSeconds !== undefined && !(o.scrapeSeconds > 0)) throw new Error(`--scrape-seconds ${o.scrapeSeconds}: a positive number of seconds`);
   if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
@@ -89,6 +90,7 @@ function parseArgs(argv) {
   if (o.noiseDbfs !== undefined && !(o.noiseDbfs < 0 && o.noiseDbfs > -100)) throw new Error(`--noise-dbfs ${o.noiseDbfs}: a level below 0 dBFS`);
   if (o.opusFrameMs !== undefined && ![20, 40, 60].includes(o.opusFrameMs)) throw new Error(`--opus-frame-ms ${o.opusFrameMs}: 20, 40 or 60`);
   if (o.opusSkipSilence !== undefined && !['on', 'off'].includes(o.opusSkipSilence)) throw new Error(`--opus-skip-silence ${o.opusSkipSilence}: on or off`);
+  if (o.opusImpl !== undefined && !['auto', 'wasm'].includes(o.opusImpl)) throw new Error(`--opus-impl ${o.opusImpl}: auto (the native libopus binding when built, else WASM) or wasm`);
   return o;
 }
 
@@ -240,6 +242,7 @@ function startRecorder(dir, opts) {
       ...(opts.opusEncode !== undefined ? { MVR_BENCH_OPUS_ENCODE: opts.opusEncode } : {}),
       ...(opts.opusFrameMs !== undefined ? { MVR_BENCH_OPUS_FRAME_MS: String(opts.opusFrameMs) } : {}),
       ...(opts.opusSkipSilence !== undefined ? { MVR_BENCH_OPUS_SKIP_SILENCE: opts.opusSkipSilence } : {}),
+      ...(opts.opusImpl === 'wasm' ? { MVR_OPUS_IMPL: 'wasm' } : {}),
       ...(opts.backlog ? { MVR_BENCH_BACKLOG: String(opts.backlog) } : {}),
       ...(opts.metrics ? { MVR_BENCH_METRICS_PORT: String(opts.metricsPort) } : {}),
       ...(opts.database === 'postgres' ? { MVR_BENCH_PG: process.env.MVR_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432' } : {}) },
@@ -368,6 +371,9 @@ function topProfile(dir, window, limit = 25) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  // the same libopus here (quality gate) as in the recorder process, which inherits it
+  if (opts.opusImpl === 'wasm') process.env.MVR_OPUS_IMPL = 'wasm';
+  const { opusEncoderImplementation } = require('../plugins/voice-recording-node/src/audio/opusCodec');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvr-bench-recorder-'));
   const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 23)}]`, ...a);
   log(`recorder load: ${opts.calls} calls × ${opts.seconds} s, 2 streams ${opts.codec} 20 ms, archive ${opts.format}, SQLite journal ${opts.sqlite}, INVITEs at ${opts.cps}/s; work dir ${dir}`);
@@ -839,7 +845,7 @@ async function main() {
         : []),
       ['archives checked (state, sha256, bytes, duration)', `${rows.length} rows, max |file − row| duration ${f1(maxDurationDiff)} ms`],
     ];
-    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.audio}, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'}, frames ${opts.opusFrameMs ?? 'default'} ms, skip silence ${opts.opusSkipSilence ?? 'default'})` : ''}, ${opts.database === 'postgres' ? 'PostgreSQL (server on the other core)' : `SQLite ${opts.sqlite}`}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, V8 pool ${opts.v8PoolSize}, Node ${process.version})`);
+    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.audio}, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'}, frames ${opts.opusFrameMs ?? 'default'} ms, skip silence ${opts.opusSkipSilence ?? 'default'}, libopus ${opusEncoderImplementation()})` : ''}, ${opts.database === 'postgres' ? 'PostgreSQL (server on the other core)' : `SQLite ${opts.sqlite}`}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, V8 pool ${opts.v8PoolSize}, Node ${process.version})`);
     const w = Math.max(...rows2.map(r => r[0].length));
     for (const [k, v] of rows2) console.log(`  ${k.padEnd(w)}  ${v}`);
     for (const [what, p] of Object.entries(prof ?? {})) {

@@ -51,10 +51,17 @@ mvr_install() {
   local stamp="$MVR_ROOT/node_modules/.mvr-install-stamp"
   local want
   want="$( (cat "$MVR_ROOT/yarn.lock"; find "$MVR_ROOT/packages" "$MVR_ROOT/plugins" -maxdepth 2 -name package.json | sort | xargs cat) | sha256sum | cut -d' ' -f1)"
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then mvr_native_opus; return 0; fi
   echo "[mvr] installing dependencies (yarn install)" >&2
   (cd "$MVR_ROOT" && yarn install)
   echo "$want" > "$stamp"
+  mvr_native_opus
+}
+
+# 4b. The Opus archive's native libopus binding (optional): built once where libopus-dev is
+#     installed; without it the recorder encodes with the WASM build (never an error).
+mvr_native_opus() {
+  bash "$MVR_ROOT/scripts/build-native-opus.sh" --if-missing || true
 }
 
 # 5. Debian packages (root only, only those not installed yet).
@@ -73,5 +80,6 @@ mvr_apt() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 }
 
-# Native addons (keytar via the Backstage CLI) need libsecret headers.
-MVR_BUILD_PACKAGES=(libsecret-1-dev python3 make g++)
+# Native addons (keytar via the Backstage CLI) need libsecret headers; the Opus archive's
+# native binding (scripts/build-native-opus.sh) links libopus.
+MVR_BUILD_PACKAGES=(libsecret-1-dev libopus-dev python3 make g++)

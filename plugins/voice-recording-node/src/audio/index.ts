@@ -9,7 +9,7 @@ export * from './g711';
 export * from './opusEncoderPool';
 export * from './wavToOpus';
 export * from './peaks';
-export { nativeOpusEncoder, opusWasmHeapBytes } from './opusCodec';
+export { nativeOpusEncoder, mvrOpusAddon, opusEncoderImplementation, opusWasmHeapBytes } from './opusCodec';
 export type { OpusImplementation } from './opusCodec';
 export * from './speechActivity';
 export * from './silenceGate';

@@ -12,11 +12,15 @@
  * module at the moment it copies in or out (emscripten replaces them on growth), and
  * the scratch buffers are sized for the layout the native handler really uses.
  *
- * Native (optional): `@discordjs/opus` (N-API addon with libopus built from source).
- * When it is installed and loads, encoding uses it; it produces the same packets'
- * format (one mono stream per channel) with several times less CPU. Decoding stays on
- * WASM (tests and playback checks only).
+ * Native (optional): the package's own N-API binding of the system's libopus
+ * (`native/mvr_opus.c`, built by scripts/build-native-opus.sh where libopus-dev is
+ * installed; about half the CPU of the WASM build per frame), else `@discordjs/opus` when
+ * installed. When one loads, encoding uses it; it produces the same packets' format (one
+ * mono stream per channel). Where none is built (a fresh machine without libopus-dev, an
+ * installed tarball) the WASM build encodes. Decoding stays on WASM (tests and playback
+ * checks only). MVR_OPUS_IMPL=wasm forces WASM process-wide.
  */
+import * as path from 'node:path';
 
 /** Opus encoder CTL request numbers (opus_defines.h). */
 export const OPUS_SET_APPLICATION = 4000;
@@ -248,6 +252,38 @@ interface NativeOpusEncoderClass {
   };
 }
 
+/** The package's own binding (native/mvr_opus.c). */
+interface MvrOpusAddon {
+  Encoder: new (sampleRate: number, application: number) => {
+    ctl(request: number, value: number): void;
+    encode(frame: Int16Array): Buffer;
+    close(): void;
+  };
+  version(): string;
+}
+
+/** Where scripts/build-native-opus.sh puts the addon (next to the sources of this package). */
+export const NATIVE_OPUS_ADDON_PATH = path.resolve(__dirname, '../../native/build/Release/mvr_opus.node');
+
+let mvrOpus: MvrOpusAddon | null | undefined;
+
+/** The package's libopus binding when it was built and loads, else null. */
+export function mvrOpusAddon(): MvrOpusAddon | null {
+  if (mvrOpus === undefined) {
+    mvrOpus = null;
+    if (process.env.MVR_OPUS_IMPL !== 'wasm') {
+      try {
+        // a file built on this machine, not a module: loaded by path
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        mvrOpus = require(NATIVE_OPUS_ADDON_PATH) as MvrOpusAddon;
+      } catch {
+        mvrOpus = null;
+      }
+    }
+  }
+  return mvrOpus;
+}
+
 let nativeOpus: NativeOpusEncoderClass | null | undefined;
 
 /** @discordjs/opus' encoder class, or null when it is not installed or does not load. */
@@ -268,6 +304,40 @@ export function nativeOpusEncoder(): NativeOpusEncoderClass | null {
     }
   }
   return nativeOpus;
+}
+
+/** Which libopus encodes when 'auto' is asked: for logs and benchmarks. */
+export function opusEncoderImplementation(): string {
+  const own = mvrOpusAddon();
+  if (own) return `native (${own.version()}, ${NATIVE_OPUS_ADDON_PATH})`;
+  if (nativeOpus !== null && nativeOpusEncoder()) return 'native (@discordjs/opus)';
+  return 'wasm (opusscript, libopus 1.4)';
+}
+
+class MvrOpusFrameEncoder implements OpusFrameEncoder {
+  readonly implementation = 'native' as const;
+  private enc: InstanceType<MvrOpusAddon['Encoder']> | undefined;
+  constructor(addon: MvrOpusAddon, s: OpusEncoderSettings) {
+    this.enc = new addon.Encoder(s.sampleRate, OPUS_APPLICATION_VOIP);
+    this.enc.ctl(OPUS_SET_BITRATE, s.bitrate);
+    this.enc.ctl(OPUS_SET_COMPLEXITY, s.complexity);
+    this.enc.ctl(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
+    if (s.dtx) this.enc.ctl(OPUS_SET_DTX, 1);
+  }
+  private live() {
+    if (!this.enc) throw new Error('Opus (native) encoder used after delete()');
+    return this.enc;
+  }
+  encode(frame: Int16Array): Buffer {
+    return this.live().encode(frame);
+  }
+  reset(): void {
+    this.live().ctl(OPUS_RESET_STATE, 0);
+  }
+  delete(): void {
+    this.enc?.close();
+    this.enc = undefined;
+  }
 }
 
 class NativeOpusFrameEncoder implements OpusFrameEncoder {
@@ -305,11 +375,13 @@ export function createOpusEncoder(
   impl: OpusImplementation = 'auto',
 ): OpusFrameEncoder {
   if (impl !== 'wasm') {
+    const own = mvrOpusAddon();
+    if (own) return new MvrOpusFrameEncoder(own, s);
     const Native = nativeOpusEncoder();
     if (Native) return new NativeOpusFrameEncoder(Native, s);
     if (impl === 'native') {
       throw new Error(
-        'native Opus encoder requested but @discordjs/opus is not installed or failed to load',
+        `native Opus encoder requested but neither ${NATIVE_OPUS_ADDON_PATH} (scripts/build-native-opus.sh) nor @discordjs/opus loads`,
       );
     }
   }

@@ -1,5 +1,5 @@
 import { decodeOggOpus, OggOpusWriter } from './opusFile';
-import { nativeOpusEncoder, opusWasmHeapBytes } from './opusCodec';
+import { mvrOpusAddon, nativeOpusEncoder, opusWasmHeapBytes } from './opusCodec';
 
 /** 8 kHz test signal: a gliding tone with a syllable-like envelope, different per seed */
 function signal(seed: number, samples: number): Int16Array {
@@ -125,9 +125,9 @@ describe('Ogg/Opus writer implementations', () => {
     expect(correlation(input, decoded.pcm)).toBeGreaterThan(0.8);
   });
 
-  // @discordjs/opus is an optional dependency (native build): tested where it installed
-  it('native output (when installed) is the same format and decodes back to the input', () => {
-    if (!nativeOpusEncoder()) return;
+  // the native builds are optional (scripts/build-native-opus.sh, @discordjs/opus): tested where present
+  it('native output (when built) is the same format and decodes back to the input', () => {
+    if (!mvrOpusAddon() && !nativeOpusEncoder()) return;
     const { file, used } = encode('native');
     expect(used).toBe('native');
     const decoded = decodeOggOpus(file);
@@ -139,10 +139,28 @@ describe('Ogg/Opus writer implementations', () => {
     expect(Math.abs(file.length - wasm.length) / wasm.length).toBeLessThan(0.1);
   });
 
+  it('own libopus binding (when built): its version, clear errors, reset, close', () => {
+    const addon = mvrOpusAddon();
+    if (!addon) return; // optional: scripts/build-native-opus.sh
+    expect(addon.version()).toMatch(/^libopus \d/);
+    const enc = new addon.Encoder(8000, 2048);
+    enc.ctl(4002, 7500);
+    const frame = new Int16Array(160).map((_, i) => Math.round(8000 * Math.sin(i / 3)));
+    expect(enc.encode(frame).length).toBeGreaterThan(1);
+    expect(() => enc.encode(new Float32Array(160) as unknown as Int16Array)).toThrow(/Int16Array/);
+    expect(() => enc.encode(new Int16Array(77))).toThrow(/opus_encode: invalid argument/);
+    expect(() => enc.ctl(99999, 1)).toThrow(/unsupported ctl/);
+    enc.ctl(4028, 0); // reset
+    expect(enc.encode(frame).length).toBeGreaterThan(1);
+    enc.close();
+    expect(() => enc.encode(frame)).toThrow(/closed/);
+    expect(() => new addon.Encoder(44100, 2048)).toThrow(/opus_encoder_create: invalid argument/);
+  });
+
   it("'native' fails clearly when the addon is missing", () => {
-    if (nativeOpusEncoder()) return;
+    if (mvrOpusAddon() || nativeOpusEncoder()) return;
     expect(() => new OggOpusWriter({ implementation: 'native' })).toThrow(
-      /@discordjs\/opus/,
+      /build-native-opus/,
     );
   });
 });

@@ -1,6 +1,7 @@
 /*
- * Ogg/Opus files (RFC 7845) encoded with libopus: native @discordjs/opus when it is
- * installed, else the WASM build shipped by opusscript (see opusCodec.ts).
+ * Ogg/Opus files (RFC 7845) encoded with libopus: the native binding of the system's
+ * libopus when it was built (or @discordjs/opus when installed), else the WASM build
+ * shipped by opusscript (see opusCodec.ts).
  *
  * The recorder archives calls as stereo Opus at 16 kbit/s, VOIP application,
  * 20 ms frames, with the telephone-band input at 8 kHz (a rate libopus accepts
@@ -16,7 +17,7 @@
  * self-delimiting framing of RFC 6716 Appendix B.
  */
 import { OggPageWriter, readOggPackets, readOggPages } from './ogg';
-import { createOpusDecoder, createOpusEncoder, OpusFrameEncoder, OpusImplementation } from './opusCodec';
+import { createOpusDecoder, createOpusEncoder, mvrOpusAddon, OpusFrameEncoder, OpusImplementation } from './opusCodec';
 import { SilenceGate, SilenceGateOptions } from './silenceGate';
 
 /** Encoder lookahead of libopus in 48 kHz samples (2.5 ms + 4 ms delay compensation). */
@@ -61,7 +62,7 @@ export interface OggOpusWriterOptions {
   /** Vorbis-comment style tags, e.g. { CALL_ID: '...' }. */
   tags?: Record<string, string>;
   /**
-   * libopus build: 'auto' (default) = native @discordjs/opus when installed, else
+   * libopus build: 'auto' (default) = native (own binding, or @discordjs/opus) when available, else
    * WASM (opusscript); 'wasm' / 'native' force one ('native' throws when missing).
    * The env variable MVR_OPUS_IMPL=wasm disables the native build process-wide.
    */
@@ -170,7 +171,7 @@ export class OggOpusWriter {
     } else {
       head[18] = 0; // family 0: one mono stream
     }
-    const via = this.implementation === 'native' ? '@discordjs/opus' : 'opusscript';
+    const via = this.implementation === 'native' ? (mvrOpusAddon() ? 'the system libopus (N-API)' : '@discordjs/opus') : 'opusscript';
     const vendor = Buffer.from(`mvr voice-recording (libopus via ${via})`, 'utf8');
     const comments = Object.entries(this.tags).map(([k, v]) => Buffer.from(`${k}=${v}`, 'utf8'));
     const tagsLen = 8 + 4 + vendor.length + 4 + comments.reduce((a, c) => a + 4 + c.length, 0);

@@ -5,6 +5,7 @@ import {
   splitMultistreamPacket,
 } from './opusFile';
 import { readOggPackets, readOggPages } from './ogg';
+import { mvrOpusAddon } from './opusCodec';
 
 const RATE = 8000;
 
@@ -264,6 +265,41 @@ describe('OggOpusWriter with skipSilence', () => {
           level(two, 4 * RATE, 4 * RATE + 800),
       ),
     ).toBeLessThan(3);
+  });
+
+  it('the native libopus binding (where built) skips the same frames on the same timeline', () => {
+    if (!mvrOpusAddon()) return; // optional: scripts/build-native-opus.sh
+    const left = monoSignal(4, [
+      [0.5, 1.5],
+      [2.6, 3.0],
+    ]);
+    const pcm = stereo(left, monoSignal(4, [[1.7, 2.2]], -70, 5));
+    const wasm = encode(pcm, { frameMs: 60, skipSilence: true });
+    const native = encode(pcm, {
+      frameMs: 60,
+      skipSilence: true,
+      implementation: 'native',
+    });
+    expect(native.writer.implementation).toBe('native');
+    expect(native.writer.frameStats).toEqual(wasm.writer.frameStats);
+    expect(readOggPages(native.file).map(p => p.granule)).toEqual(
+      readOggPages(wasm.file).map(p => p.granule),
+    );
+    const a = decodeOggOpus(native.file);
+    expect(a.samples).toBe(4 * RATE);
+    const b = decodeOggOpus(wasm.file);
+    for (const [from, to] of [
+      [0.5, 1.5],
+      [2.6, 3.0],
+    ]) {
+      const f = Math.round(from * RATE);
+      const t = Math.round(to * RATE);
+      expect(
+        Math.abs(
+          level(channel(a.pcm, 0), f, t) - level(channel(b.pcm, 0), f, t),
+        ),
+      ).toBeLessThan(1.5);
+    }
   });
 
   it('without skipSilence the file is what it always was (no frame skipped)', () => {
