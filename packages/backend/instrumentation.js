@@ -1,8 +1,9 @@
 /*
  * OpenTelemetry metrics for the backend, served in the Prometheus text format
  * (docs/operations.md, "Metrics"). Loaded before the backend with `--require`
- * (Backstage's "Setting up OpenTelemetry" tutorial): `scripts/start.sh` and the
- * `start:recorder` script do it. The plugins' instruments (Backstage's metrics service,
+ * (Backstage's "Setting up OpenTelemetry" tutorial): `scripts/start.sh`, the
+ * `start:recorder` script and the container image's CMD do it. Plain JavaScript outside
+ * `src/`: it runs before any transpiler and is copied into the image as it is. The plugins' instruments (Backstage's metrics service,
  * @opentelemetry/api) report to the meter provider registered here; meters asked for
  * before it is registered would stay no-ops, hence `--require`.
  *
