@@ -90,6 +90,24 @@ describe('VoiceRecordingTabs', () => {
     expect(within(panel).getByText('Section content')).toBeInTheDocument();
   });
 
+  it('after a click on another tab, that tab controls the panel shown (its id follows the section)', async () => {
+    await renderInTestApp(
+      <VoiceRecordingTabs basePath="/voice-recording/" tabs={TABS}>
+        <p>Section content</p>
+      </VoiceRecordingTabs>,
+      {
+        mountPath: '/voice-recording/*',
+        initialRouteEntries: ['/voice-recording/numbers'],
+      },
+    );
+    await userEvent.click(screen.getByRole('tab', { name: 'Conversations' }));
+    const tab = screen.getByRole('tab', { name: 'Conversations' });
+    await waitFor(() => expect(tab).toHaveAttribute('aria-selected', 'true'));
+    const panel = screen.getByRole('tabpanel');
+    expect(tab).toHaveAttribute('aria-controls', panel.id);
+    expect(panel).toHaveAccessibleName('Conversations');
+  });
+
   it('shows a page of no tab without a selected tab (no tab controls a missing panel)', async () => {
     await renderInTestApp(
       <VoiceRecordingTabs

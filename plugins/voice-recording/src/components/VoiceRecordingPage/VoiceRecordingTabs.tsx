@@ -14,11 +14,14 @@ export interface TabDef {
  * that exists (`aria-controls`). A page that is no tab's (a standard user's own number,
  * `/numbers/42`, without a Numbers tab) is shown without a selected tab (key `''`, as
  * Backstage UI's own routed tabs do). The selection is given from the first render, so
- * the section's content is mounted once, in its panel.
+ * the section's content is mounted once, in its panel. Used for the plugin's sections
+ * and for the Workflows tab's own sections.
  */
 export function VoiceRecordingTabs(props: {
   basePath: string;
   tabs: TabDef[];
+  /** The tab list's accessible name. Default: "Voice recording sections". */
+  label?: string;
   children?: ReactNode;
 }) {
   const base = props.basePath.replace(/\/$/, '');
@@ -30,7 +33,7 @@ export function VoiceRecordingTabs(props: {
   return (
     <>
       <Tabs selectedKey={selected?.path ?? ''}>
-        <TabList aria-label="Voice recording sections">
+        <TabList aria-label={props.label ?? 'Voice recording sections'}>
           {props.tabs.map(t => (
             <Tab
               key={t.path}
@@ -44,6 +47,10 @@ export function VoiceRecordingTabs(props: {
         </TabList>
         {selected && (
           <TabPanel
+            // a new panel per section: react-aria keeps a panel's first id when only
+            // its `id` prop changes, so after a click on another tab that tab would
+            // control a panel id that no longer exists
+            key={selected.path}
             id={selected.path}
             style={{ paddingInline: 0, minWidth: 0 }}
           >
