@@ -19,7 +19,8 @@ const COLUMNS = [
 ];
 
 /**
- * Coverage per recorded number over the period, in the backend's order (the numbers
+ * Coverage per recorded number over the period (its unresolved alarms: open, or
+ * acknowledged and saying by whom), in the backend's order (the numbers
  * that need attention first); a number opens its own view (`numberHref`).
  */
 export function NumberCoverageTable(props: {
@@ -72,7 +73,16 @@ export function NumberCoverageTable(props: {
                 ) : (
                   <ul style={{ margin: 0, paddingLeft: '1.1em' }}>
                     {item.openAlarms.map(a => (
-                      <li key={a.id}>{a.summary}</li>
+                      <li key={a.id}>
+                        {a.summary}
+                        {a.state === 'acknowledged' && (
+                          <>
+                            {' '}
+                            (acknowledged by{' '}
+                            <PersonName entityRef={a.acknowledgedBy} />)
+                          </>
+                        )}
+                      </li>
                     ))}
                   </ul>
                 )}
