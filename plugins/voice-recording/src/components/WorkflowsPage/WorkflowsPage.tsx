@@ -1,10 +1,11 @@
-import { Flex, Skeleton, Tab, TabList, Tabs } from '@backstage/ui';
+import { Flex, Skeleton } from '@backstage/ui';
 import { Navigate, Route, Routes } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { rootRouteRef, TAB_PATHS, WORKFLOW_PATHS } from '../../routes';
 import { useVoiceRecordingPermissions } from '../../hooks/useVoiceRecordingPermissions';
+import { VoiceRecordingTabs } from '../VoiceRecordingPage/VoiceRecordingTabs';
 import { AccessRequestPage } from './AccessRequestPage';
 import { RequestAccessForm } from './RequestAccessForm';
 import { AllRequests, MyRequests, RequestsToApprove } from './RequestLists';
@@ -63,55 +64,47 @@ export function WorkflowsPage() {
 
   return (
     <Flex direction="column" gap="4" style={{ minWidth: 0 }}>
-      <Tabs>
-        <TabList aria-label="Workflows">
-          {sections.map(s => (
-            <Tab
-              key={s.path}
-              id={s.path}
-              href={`${base}/${s.path}`}
-              matchStrategy="prefix"
-            >
-              {s.label}
-            </Tab>
-          ))}
-        </TabList>
-      </Tabs>
-      <Routes>
-        <Route index element={<Navigate to={landing} replace />} />
-        {perms.canRequestAccess && (
-          <>
-            <Route
-              path={WORKFLOW_PATHS.requestAccess}
-              element={<RequestAccessForm />}
-            />
-            <Route path={WORKFLOW_PATHS.myRequests} element={<MyRequests />} />
-          </>
-        )}
-        {isManager && !perms.canDecideAccessRequests && (
-          <Route
-            path={WORKFLOW_PATHS.toApprove}
-            element={<RequestsToApprove as="manager" />}
-          />
-        )}
-        {perms.canDecideAccessRequests && (
-          <>
+      {/* each section's content is its tab's panel (aria-controls names an element) */}
+      <VoiceRecordingTabs basePath={base} tabs={sections} label="Workflows">
+        <Routes>
+          <Route index element={<Navigate to={landing} replace />} />
+          {perms.canRequestAccess && (
+            <>
+              <Route
+                path={WORKFLOW_PATHS.requestAccess}
+                element={<RequestAccessForm />}
+              />
+              <Route
+                path={WORKFLOW_PATHS.myRequests}
+                element={<MyRequests />}
+              />
+            </>
+          )}
+          {isManager && !perms.canDecideAccessRequests && (
             <Route
               path={WORKFLOW_PATHS.toApprove}
-              element={<RequestsToApprove />}
+              element={<RequestsToApprove as="manager" />}
             />
-            <Route
-              path={WORKFLOW_PATHS.allRequests}
-              element={<AllRequests />}
-            />
-          </>
-        )}
-        <Route
-          path={`${WORKFLOW_PATHS.request}/:id`}
-          element={<AccessRequestPage />}
-        />
-        <Route path="*" element={<Navigate to={landing} replace />} />
-      </Routes>
+          )}
+          {perms.canDecideAccessRequests && (
+            <>
+              <Route
+                path={WORKFLOW_PATHS.toApprove}
+                element={<RequestsToApprove />}
+              />
+              <Route
+                path={WORKFLOW_PATHS.allRequests}
+                element={<AllRequests />}
+              />
+            </>
+          )}
+          <Route
+            path={`${WORKFLOW_PATHS.request}/:id`}
+            element={<AccessRequestPage />}
+          />
+          <Route path="*" element={<Navigate to={landing} replace />} />
+        </Routes>
+      </VoiceRecordingTabs>
     </Flex>
   );
 }
