@@ -27,7 +27,10 @@ import {
   voiceRecordingApiRef,
 } from '../../api/VoiceRecordingApi';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
-import { FieldErrorText } from '../FieldErrorText/FieldErrorText';
+import {
+  FieldErrorText,
+  READABLE_DANGER_TEXT,
+} from '../FieldErrorText/FieldErrorText';
 import { LabelChip } from '../LabelChip/LabelChip';
 import {
   ACCESS_MODE_LABELS,
@@ -321,7 +324,13 @@ export function CaseDialog(props: {
             error={errors.label}
           />
           {(errors.list || errors.playback || errors.label) && (
-            <Text as="p" color="danger" variant="body-small" role="alert">
+            <Text
+              as="p"
+              color="danger"
+              variant="body-small"
+              role="alert"
+              style={{ color: READABLE_DANGER_TEXT }}
+            >
               {NEED_PEOPLE} for each setting that is “Selected users and
               groups”.
             </Text>

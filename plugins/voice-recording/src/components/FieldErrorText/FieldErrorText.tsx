@@ -1,11 +1,11 @@
 import { Text } from '@backstage/ui';
 
 /**
- * Backstage UI's danger text colour on the page's background: `--bui-fg-danger`
- * (#ec3b18 on white) is 4.0:1, below WCAG AA's 4.5:1 for small text; the theme's danger
- * text meant for backgrounds (#991919 light, #fca5a5 dark) reads on the page in both.
+ * Danger text on the page's background: Backstage UI's danger text (`--bui-fg-danger`,
+ * #ec3b18) is 4.0:1 on white, below WCAG's 4.5:1 for small text; its subdued negative
+ * colour (#991919 light, #fca5a5 dark) passes in both themes.
  */
-export const READABLE_DANGER_TEXT = 'var(--bui-fg-danger-on-bg)';
+export const READABLE_DANGER_TEXT = 'var(--bui-negative-fg-subdued)';
 
 /**
  * A form field's error under it, in a readable danger colour (BUI's fields only show
@@ -20,11 +20,9 @@ export function FieldErrorText(props: { id?: string; children?: string }) {
       color="danger"
       id={props.id}
       data-testid="field-error"
-      // Backstage UI's danger text (--bui-fg-danger, #ec3b18) is 4.0:1 on white, below
-      // WCAG's 4.5:1 for small text; its subdued negative colour passes in both themes
       style={{
         marginTop: 'calc(-1 * var(--bui-space-2))',
-        color: 'var(--bui-negative-fg-subdued)',
+        color: READABLE_DANGER_TEXT,
       }}
     >
       {props.children}
