@@ -275,11 +275,7 @@ export function AccessRequestPage() {
                 <Button variant="primary" onPress={() => start('approve')}>
                   Approve
                 </Button>
-                <Button
-                  variant="secondary"
-                  destructive
-                  onPress={() => start('reject')}
-                >
+                <Button variant="secondary" onPress={() => start('reject')}>
                   Reject
                 </Button>
               </>
@@ -294,7 +290,6 @@ export function AccessRequestPage() {
                 </Button>
                 <Button
                   variant="secondary"
-                  destructive
                   onPress={() => start('manager-reject')}
                 >
                   Reject as manager
@@ -302,11 +297,7 @@ export function AccessRequestPage() {
               </>
             )}
             {canRevoke && (
-              <Button
-                variant="secondary"
-                destructive
-                onPress={() => start('revoke')}
-              >
+              <Button variant="secondary" onPress={() => start('revoke')}>
                 Revoke access
               </Button>
             )}

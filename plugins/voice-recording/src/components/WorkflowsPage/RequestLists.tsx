@@ -233,7 +233,6 @@ export function RequestsToApprove(props: { as?: 'admin' | 'manager' }) {
                 <Button
                   size="small"
                   variant="secondary"
-                  destructive
                   aria-label={`Reject request for ${r.caseTitle}${suffix}`}
                   onPress={() => decision.start(r, reject)}
                 >
@@ -341,7 +340,6 @@ export function AllRequests() {
               <Button
                 size="small"
                 variant="secondary"
-                destructive
                 aria-label={`Revoke access for ${r.caseTitle}`}
                 onPress={() => decision.start(r, 'revoke')}
               >
