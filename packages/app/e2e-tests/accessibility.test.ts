@@ -1,6 +1,3 @@
-// a devDependency of the repository root, as @playwright/test (the browser tests run from there)
-// eslint-disable-next-line @backstage/no-undeclared-imports
-import AxeBuilder from '@axe-core/playwright';
 import { APIRequestContext, Page, expect, test } from '@playwright/test';
 import {
   ALICE_NUMBER,
@@ -11,6 +8,7 @@ import {
   tokenOf,
 } from './support';
 import { bearer, listConversations } from './conversationSupport';
+import { Found, overflowOf, print, violationsOf } from './accessibilitySupport';
 
 /**
  * Accessibility: axe-core (`@axe-core/playwright`, all its rules) on every page of the
@@ -22,14 +20,6 @@ import { bearer, listConversations } from './conversationSupport';
 interface PageCheck {
   name: string;
   open: (page: Page) => Promise<void>;
-}
-
-interface Found {
-  page: string;
-  rule: string;
-  impact: string;
-  help: string;
-  nodes: string[];
 }
 
 /** The demo call of a number with the other party, once the demo calls are generated. */
@@ -199,79 +189,6 @@ async function pagesOf(
     },
   ];
   return checks;
-}
-
-async function violationsOf(page: Page, name: string): Promise<Found[]> {
-  // let late requests (people's names, waveforms) settle before the scan
-  await page.waitForLoadState('networkidle');
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter(v => v.impact === 'serious' || v.impact === 'critical')
-    .map(v => ({
-      page: name,
-      rule: v.id,
-      impact: v.impact ?? '',
-      help: `${v.help} (${v.helpUrl})`,
-      nodes: v.nodes.map(
-        n =>
-          `${n.target.join(' ')}: ${(n.failureSummary ?? '')
-            .replace(/\s+/g, ' ')
-            .trim()}`,
-      ),
-    }));
-}
-
-/**
- * Sideways scroll (issue 16): at 1280 px nothing scrolls sideways, neither the page nor a
- * box in it; at 1024 px the page does not (a wide table may scroll inside its box, which
- * keeps the page usable). Says what is too wide, by how much; the window goes back to its
- * size after.
- */
-async function overflowOf(page: Page, name: string): Promise<string[]> {
-  const size = page.viewportSize();
-  const found: string[] = [];
-  for (const width of [1280, 1024]) {
-    await page.setViewportSize({ width, height: 800 });
-    const inner = width >= 1280;
-    // the page itself, and any box of it that scrolls sideways (the app's content area
-    // scrolls on its own, so the page's width alone would not show an overflow there)
-    const wide = await page.evaluate(boxes => {
-      const out: string[] = [];
-      const root = document.documentElement;
-      if (root.scrollWidth > root.clientWidth)
-        out.push(`page ${root.scrollWidth - root.clientWidth} px`);
-      const all = boxes ? Array.from(document.querySelectorAll('body *')) : [];
-      for (const el of all) {
-        const x = getComputedStyle(el).overflowX;
-        if (
-          (x === 'auto' || x === 'scroll') &&
-          el.scrollWidth > el.clientWidth + 1
-        ) {
-          const id = el.getAttribute('data-testid') ?? el.className;
-          out.push(
-            `${el.tagName.toLowerCase()} "${id}" ${
-              el.scrollWidth - el.clientWidth
-            } px`,
-          );
-        }
-      }
-      return out;
-    }, inner);
-    for (const w of wide) found.push(`${name} at ${width} px: ${w} too wide`);
-  }
-  if (size) await page.setViewportSize(size);
-  return found;
-}
-
-function print(user: string, found: Found[]): string {
-  return found
-    .map(
-      f =>
-        `[${user}] ${f.page}: ${f.rule} (${f.impact}) ${f.help}\n${f.nodes
-          .map(n => `    ${n}`)
-          .join('\n')}`,
-    )
-    .join('\n');
 }
 
 for (const user of ['alice', 'bob'] as const) {
