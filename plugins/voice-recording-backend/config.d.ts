@@ -80,6 +80,27 @@ export interface Config {
     };
     recordingHealth?: {
       /**
+       * IANA time zone of the coverage's calendar days, of the API's from/to/day and of
+       * the assurance report's times. Default: voiceRecording.defaultTimeZone.
+       */
+      timeZone?: string;
+      /** Coverage per recorded number and day (docs/configuration.md "Recording coverage"). */
+      coverage?: {
+        /** Run the coverage task on this backend. Default: true. */
+        enabled?: boolean;
+        /** Minutes between two runs (1 to 1440). Default: 5. */
+        frequencyMinutes?: number;
+        /** Days back a number without coverage is computed on the first run (1 to 3650). Default: 90. */
+        backfillDays?: number;
+      };
+      /** The daily recording assurance report. */
+      report?: {
+        /** Notify the admins every day that yesterday's report is ready. Default: false. */
+        notify?: boolean;
+        /** Local time HH:mm (in timeZone) from which the report is announced. Default: 06:00. */
+        notifyAt?: string;
+      };
+      /**
        * Recording alarms (docs/configuration.md "Recording alarms"): evaluated every few
        * minutes by one backend instance, told to the admins (voiceRecording.adminGroups)
        * as Backstage notifications, re-raised while they last, resolved automatically.
