@@ -20,7 +20,7 @@
  * installed tarball) the WASM build encodes. Decoding stays on WASM (tests and playback
  * checks only). MVR_OPUS_IMPL=wasm forces WASM process-wide.
  */
-import * as path from 'node:path';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 
 /** Opus encoder CTL request numbers (opus_defines.h). */
 export const OPUS_SET_APPLICATION = 4000;
@@ -262,8 +262,12 @@ interface MvrOpusAddon {
   version(): string;
 }
 
-/** Where scripts/build-native-opus.sh puts the addon (next to the sources of this package). */
-export const NATIVE_OPUS_ADDON_PATH = path.resolve(__dirname, '../../native/build/Release/mvr_opus.node');
+/** Where scripts/build-native-opus.sh puts the addon: the package's `native/build` (absent from its tarball). */
+export const NATIVE_OPUS_ADDON = 'native/build/Release/mvr_opus.node';
+
+function nativeOpusAddonPath(): string {
+  return resolvePackagePath('@mvr/plugin-voice-recording-node', NATIVE_OPUS_ADDON);
+}
 
 let mvrOpus: MvrOpusAddon | null | undefined;
 
@@ -275,7 +279,7 @@ export function mvrOpusAddon(): MvrOpusAddon | null {
       try {
         // a file built on this machine, not a module: loaded by path
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        mvrOpus = require(NATIVE_OPUS_ADDON_PATH) as MvrOpusAddon;
+        mvrOpus = require(nativeOpusAddonPath()) as MvrOpusAddon;
       } catch {
         mvrOpus = null;
       }
@@ -309,7 +313,7 @@ export function nativeOpusEncoder(): NativeOpusEncoderClass | null {
 /** Which libopus encodes when 'auto' is asked: for logs and benchmarks. */
 export function opusEncoderImplementation(): string {
   const own = mvrOpusAddon();
-  if (own) return `native (${own.version()}, ${NATIVE_OPUS_ADDON_PATH})`;
+  if (own) return `native (${own.version()}, ${nativeOpusAddonPath()})`;
   if (nativeOpus !== null && nativeOpusEncoder()) return 'native (@discordjs/opus)';
   return 'wasm (opusscript, libopus 1.4)';
 }
@@ -381,7 +385,7 @@ export function createOpusEncoder(
     if (Native) return new NativeOpusFrameEncoder(Native, s);
     if (impl === 'native') {
       throw new Error(
-        `native Opus encoder requested but neither ${NATIVE_OPUS_ADDON_PATH} (scripts/build-native-opus.sh) nor @discordjs/opus loads`,
+        `native Opus encoder requested but neither the package's ${NATIVE_OPUS_ADDON} (scripts/build-native-opus.sh) nor @discordjs/opus loads`,
       );
     }
   }

@@ -171,7 +171,8 @@ export class OggOpusWriter {
     } else {
       head[18] = 0; // family 0: one mono stream
     }
-    const via = this.implementation === 'native' ? (mvrOpusAddon() ? 'the system libopus (N-API)' : '@discordjs/opus') : 'opusscript';
+    let via = 'opusscript';
+    if (this.implementation === 'native') via = mvrOpusAddon() ? 'the system libopus (N-API)' : '@discordjs/opus';
     const vendor = Buffer.from(`mvr voice-recording (libopus via ${via})`, 'utf8');
     const comments = Object.entries(this.tags).map(([k, v]) => Buffer.from(`${k}=${v}`, 'utf8'));
     const tagsLen = 8 + 4 + vendor.length + 4 + comments.reduce((a, c) => a + 4 + c.length, 0);
@@ -408,7 +409,9 @@ export function decodeOggOpus(file: Buffer, sampleRate: OpusSampleRate = 8000): 
  * a channel before its encoder wrote anything (then the encoder's own TOC is used).
  */
 export function silkToc(sampleRate: number, frameMs: number): number {
-  const bandwidth = sampleRate <= 8000 ? 0 : sampleRate <= 12000 ? 1 : 2;
+  let bandwidth = 2; // wideband
+  if (sampleRate <= 8000) bandwidth = 0;
+  else if (sampleRate <= 12000) bandwidth = 1;
   const size = { 10: 0, 20: 1, 40: 2, 60: 3 }[frameMs] ?? 1;
   return (bandwidth * 4 + size) << 3;
 }
