@@ -13,7 +13,7 @@
  * MVR_BENCH_FORMAT (opus | wav-g711), MVR_BENCH_OPUS_ENCODE (background | call-end),
  * MVR_BENCH_OPUS_FRAME_MS (20 | 40 | 60), MVR_BENCH_OPUS_SKIP_SILENCE (on | off),
  * MVR_BENCH_METRICS_PORT (serve the backend's OpenTelemetry metrics on this port, as
- * packages/backend/src/instrumentation.js does for scripts/start.sh),
+ * packages/backend/instrumentation.js does for scripts/start.sh),
  * MVR_BENCH_PG (a PostgreSQL server's connection string: the run gets a database of its
  * own there instead of a SQLite file), MVR_BENCH_BACKLOG (interim WAVs of 60 s waiting for background compression when the
  * load starts, so that the encoder threads compete with the calls for the whole run).
@@ -25,7 +25,7 @@ require('../packages/backend/src/threadPool');
 // scripts/start.sh), registered before any plugin asks for a meter
 if (process.env.MVR_BENCH_METRICS_PORT) {
   process.env.MVR_METRICS_PORT = process.env.MVR_BENCH_METRICS_PORT;
-  require('../packages/backend/src/instrumentation.js');
+  require('../packages/backend/instrumentation.js');
 }
 const fs = require('node:fs');
 const path = require('node:path');

@@ -76,8 +76,8 @@ trap 'exit 130' INT
 
 pg_isready -h 127.0.0.1 -p 5432 -q || fail "PostgreSQL is not reachable at 127.0.0.1:5432"
 
-# Free ports: HTTP, the IdP, and SIP (free on both UDP and TCP).
-read -r HTTP_PORT IDP_PORT SIP_PORT < <(node - <<'EOF'
+# Free ports: HTTP, the IdP, SIP (free on both UDP and TCP) and the metrics endpoint.
+read -r HTTP_PORT IDP_PORT SIP_PORT METRICS_PORT < <(node - <<'EOF'
 const net = require('net'), dgram = require('dgram');
 const tcp = () => new Promise((res, rej) => { const s = net.createServer(); s.once('error', rej);
   s.listen(0, '0.0.0.0', () => { const p = s.address().port; s.close(() => res(p)); }); });
@@ -86,7 +86,8 @@ const udpFree = p => new Promise(res => { const s = dgram.createSocket('udp4'); 
 (async () => {
   const http = await tcp(), idp = await tcp();
   let sip; do { sip = await tcp(); } while (!(await udpFree(sip)) || sip === http || sip === idp);
-  console.log(http, idp, sip);
+  let metrics; do { metrics = await tcp(); } while ([http, idp, sip].includes(metrics));
+  console.log(http, idp, sip, metrics);
 })();
 EOF
 )
@@ -129,6 +130,8 @@ export MVR_RECORDER_ADVERTISED_ADDRESS=127.0.0.1 MVR_RECORDER_INSTANCE_ID=host-b
 export APP_CONFIG_backend_listen=":$HTTP_PORT"
 export APP_CONFIG_backend_database_prefix="$DB_PREFIX"
 export APP_CONFIG_voiceRecording_recorder_sip_port="$SIP_PORT"
+# the Prometheus endpoint of the CMD's --require ./instrumentation.js
+export MVR_METRICS_PORT="$METRICS_PORT"
 
 say "3. starting the OpenID provider (127.0.0.1:$IDP_PORT) and the image's CMD (port $HTTP_PORT, SIP $SIP_PORT)"
 MVR_OIDC_PORT="$IDP_PORT" MVR_OIDC_CLIENT_ID="$AUTH_OIDC_CLIENT_ID" \
@@ -334,6 +337,17 @@ function tcp() {
 })();
 EOF
 ok "the recorder answers SIP OPTIONS on 0.0.0.0:$SIP_PORT: $(cat "$LOGS/sip")"
+
+# Operations: the recorder's health without a token, its metrics after the call above.
+health="$(curl -s -w ' %{http_code}' "http://127.0.0.1:$HTTP_PORT/api/voice-recording/recorder/health")"
+[ "$health" = '{"status":"ok"} 200' ] || fail "GET /api/voice-recording/recorder/health without a token: $health"
+ok "GET /api/voice-recording/recorder/health without a token: $health"
+curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" > "$LOGS/metrics" || fail "no Prometheus endpoint on 127.0.0.1:$METRICS_PORT/metrics"
+metric() { sed -n "s/^$1\(\({[^}]*}\)\)\{0,1\} \([0-9.e+]*\)\$/\3/p" "$LOGS/metrics" | head -n 1; }
+invites="$(grep -E '^mvr_recorder_invites_total\{code="200"' "$LOGS/metrics" | awk '{ print $2 }')"
+received="$(metric mvr_recorder_rtp_packets_received_total)"
+[ "${invites:-0}" -ge 1 ] && [ "${received:-0}" -ge 300 ] || fail "metrics after the call: INVITE 200 '${invites}', RTP received '${received}'"
+ok "GET :$METRICS_PORT/metrics: INVITE 200 $invites, RTP packets received $received, active calls $(metric mvr_recorder_active_calls), database up $(metric mvr_recorder_database_up)"
 
 spares="$(find "$IMAGE/data/journal" -name '*.spare' -user "$uid" 2>/dev/null | wc -l)"
 [ "$spares" -gt 0 ] || fail "no journal spare files written by uid $uid in $IMAGE/data/journal"

@@ -19,4 +19,4 @@ cd packages/backend
 export NODE_OPTIONS="--v8-pool-size=1${NODE_OPTIONS:+ $NODE_OPTIONS}"
 # OpenTelemetry metrics on http://127.0.0.1:9464/metrics (MVR_METRICS_HOST, MVR_METRICS_PORT,
 # MVR_METRICS=off; docs/operations.md, "Metrics"), registered before the backend loads
-exec yarn backstage-cli package start --require ./src/instrumentation.js --config ../../app-config.yaml "$@"
+exec yarn backstage-cli package start --require ./instrumentation.js --config ../../app-config.yaml "$@"

@@ -3,9 +3,10 @@
  * (docs/operations.md, "Metrics"). Loaded before the backend with `--require`
  * (Backstage's "Setting up OpenTelemetry" tutorial): `scripts/start.sh`, the
  * `start:recorder` script and the container image's CMD do it. Plain JavaScript outside
- * `src/`: it runs before any transpiler and is copied into the image as it is. The plugins' instruments (Backstage's metrics service,
- * @opentelemetry/api) report to the meter provider registered here; meters asked for
- * before it is registered would stay no-ops, hence `--require`.
+ * `src/`: it runs before any transpiler and is copied into the image as it is. The
+ * plugins' instruments (Backstage's metrics service, @opentelemetry/api) report to the
+ * meter provider registered here; meters asked for before it is registered would stay
+ * no-ops, hence `--require`.
  *
  * Environment (read here, before the backend's configuration is loaded):
  *   MVR_METRICS        `off` registers nothing (every instrument is a no-op)

@@ -1,7 +1,7 @@
 /*
  * The recorder's operations surface, end to end: the recorder-only backend
  * (src/recorder.ts) in its own process, started with the OpenTelemetry instrumentation
- * (`--require ./src/instrumentation.js`, as scripts/start.sh and start:recorder do), on
+ * (`--require ./instrumentation.js`, as scripts/start.sh and start:recorder do), on
  * SQLite and on PostgreSQL. Real SIPREC calls over UDP with real RTP move the metrics a
  * real scrape of the Prometheus endpoint reads; the health endpoint answers without
  * sign-in (that path only) and says 503 with the reason when the journal disk is full
@@ -185,7 +185,7 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
         process.execPath,
         [
           '--require',
-          './src/instrumentation.js',
+          './instrumentation.js',
           '--require',
           require.resolve('@backstage/cli/config/nodeTransform.cjs'),
           'src/recorder.ts',
