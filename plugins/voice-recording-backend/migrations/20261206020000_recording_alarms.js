@@ -16,6 +16,10 @@
  *   open_key            "<kind>:<subject>" while the alarm is not resolved, null once it
  *                       is: the unique index allows one unresolved alarm per (kind,
  *                       subject) on SQLite and PostgreSQL alike (NULLs are distinct)
+ *
+ * And an index of vr_conversations on (recorded_number_id, state, started_at): the last
+ * recorded call of each number is a seek (adding an index does not rebuild the SQLite
+ * table, so the phone-search triggers of 20250901000000 stay).
  */
 
 /** @param {import('knex').Knex} knex */
@@ -52,9 +56,19 @@ exports.up = async function up(knex) {
     );
     table.index(['kind', 'subject'], 'vr_recording_alarms_subject_idx');
   });
+  // the evaluation's "last recorded call of each number": index seeks, no table rows
+  await knex.schema.alterTable('vr_conversations', table => {
+    table.index(
+      ['recorded_number_id', 'state', 'started_at'],
+      'vr_conversations_number_state_started_idx',
+    );
+  });
 };
 
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
+  await knex.schema.alterTable('vr_conversations', table => {
+    table.dropIndex([], 'vr_conversations_number_state_started_idx');
+  });
   await knex.schema.dropTable('vr_recording_alarms');
 };

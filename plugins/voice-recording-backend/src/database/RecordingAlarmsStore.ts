@@ -178,7 +178,9 @@ export class RecordingAlarmsStore {
     const rows = await this.select()
       .where('a.recorded_number_id', numberId)
       .where('a.raised_at', '<', to)
-      .where(b => b.whereNull('a.resolved_at').orWhere('a.resolved_at', '>=', from))
+      .where(b =>
+        b.whereNull('a.resolved_at').orWhere('a.resolved_at', '>=', from),
+      )
       .orderBy('a.raised_at', 'desc')
       .orderBy('a.id');
     return rows.map(alarmFromRow);
@@ -229,12 +231,21 @@ export class RecordingAlarmsStore {
         return { alarm: (await this.get(theirs.id))!, outcome: 'unchanged' };
       }
     }
-    await this.db(ALARMS).where({ id: existing.id }).update({
-      severity: f.severity,
-      summary: f.summary,
-      figures,
-      ...(f.number ? { number: f.number } : {}),
-    });
+    // written only when they changed: most evaluations find the same figures
+    if (
+      existing.severity !== f.severity ||
+      existing.summary !== f.summary ||
+      (existing.figures ?? null) !== figures ||
+      (f.number && existing.number !== f.number)
+    )
+      await this.db(ALARMS)
+        .where({ id: existing.id })
+        .update({
+          severity: f.severity,
+          summary: f.summary,
+          figures,
+          ...(f.number ? { number: f.number } : {}),
+        });
     let outcome: RaiseOutcome = 'unchanged';
     const due = new Date(now.getTime() - reRaiseAfterMs);
     if (existing.state === 'open') {

@@ -147,10 +147,11 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     expect(await columns()).toEqual([false, false]);
     expect(await compressionIndexes()).toEqual([]);
     // the row is kept, without the dropped columns
-    expect(
-      await knex('vr_conversations').select('id', 'storage_key'),
-    ).toEqual([
-      { id: '00000000-0000-4000-8000-000000000001', storage_key: 'interim/1.wav' },
+    expect(await knex('vr_conversations').select('id', 'storage_key')).toEqual([
+      {
+        id: '00000000-0000-4000-8000-000000000001',
+        storage_key: 'interim/1.wav',
+      },
     ]);
     expect(await triggers()).toEqual(before);
     // and they still fire: a new conversation reaches the phone index
@@ -206,7 +207,9 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
             .where({ indexname: 'vr_conversations_audio_issues_idx' })
             .pluck('indexname');
     const before = await triggers();
-    expect(await knex.schema.hasColumn('vr_conversations', 'audio_issues')).toBe(true);
+    expect(
+      await knex.schema.hasColumn('vr_conversations', 'audio_issues'),
+    ).toBe(true);
     expect(await index()).toEqual(['vr_conversations_audio_issues_idx']);
     await knex('vr_conversations').insert({
       id: '00000000-0000-4000-8000-000000000003',
@@ -225,16 +228,18 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     expect(
       await downThrough(knex, '20261205012116_conversation_audio_issues.js'),
     ).toEqual(['20261205012116_conversation_audio_issues.js']);
-    expect(await knex.schema.hasColumn('vr_conversations', 'audio_issues')).toBe(false);
+    expect(
+      await knex.schema.hasColumn('vr_conversations', 'audio_issues'),
+    ).toBe(false);
     expect(await index()).toEqual([]);
     expect(await knex('vr_conversations').pluck('id')).toEqual([
       '00000000-0000-4000-8000-000000000003',
     ]);
     expect(await triggers()).toEqual(before);
     await knex.migrate.latest(migrationConfig);
-    expect(
-      await knex('vr_conversations').first('audio_issues'),
-    ).toEqual({ audio_issues: null });
+    expect(await knex('vr_conversations').first('audio_issues')).toEqual({
+      audio_issues: null,
+    });
     expect(await index()).toEqual(['vr_conversations_audio_issues_idx']);
     expect(await triggers()).toEqual(before);
     await knex.destroy();
@@ -275,8 +280,12 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     expect(
       await downThrough(knex, '20261205235900_conversation_quality.js'),
     ).toEqual(['20261205235900_conversation_quality.js']);
-    expect(await knex.schema.hasColumn('vr_conversations', 'quality_verdict')).toBe(false);
-    expect(await knex.schema.hasColumn('vr_conversations', 'quality_check')).toBe(false);
+    expect(
+      await knex.schema.hasColumn('vr_conversations', 'quality_verdict'),
+    ).toBe(false);
+    expect(
+      await knex.schema.hasColumn('vr_conversations', 'quality_check'),
+    ).toBe(false);
     expect(await index()).toEqual([]);
     expect(await knex('vr_conversations').pluck('id')).toEqual([
       '00000000-0000-4000-8000-000000000004',
@@ -286,6 +295,37 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     expect(
       await knex('vr_conversations').first('quality_verdict', 'quality_check'),
     ).toEqual({ quality_verdict: null, quality_check: null });
+    expect(await index()).toEqual([name]);
+    expect(await triggers()).toEqual(before);
+    await knex.destroy();
+  });
+  it('rolls back the recording alarms alone (their table and the conversations index), keeping the phone-search triggers', async () => {
+    const knex = await databases.init(databaseId);
+    await knex.migrate.latest(migrationConfig);
+    const sqlite = databaseId.startsWith('SQLITE');
+    const triggers = async () =>
+      sqlite
+        ? knex('sqlite_master')
+            .where({ type: 'trigger', tbl_name: 'vr_conversations' })
+            .orderBy('name')
+            .pluck('name')
+        : [];
+    const name = 'vr_conversations_number_state_started_idx';
+    const index = async (): Promise<string[]> =>
+      sqlite
+        ? knex('sqlite_master').where({ type: 'index', name }).pluck('name')
+        : knex('pg_indexes').where({ indexname: name }).pluck('indexname');
+    const before = await triggers();
+    expect(await knex.schema.hasTable('vr_recording_alarms')).toBe(true);
+    expect(await index()).toEqual([name]);
+    expect(
+      await downThrough(knex, '20261206020000_recording_alarms.js'),
+    ).toEqual(['20261206020000_recording_alarms.js']);
+    expect(await knex.schema.hasTable('vr_recording_alarms')).toBe(false);
+    expect(await index()).toEqual([]);
+    expect(await triggers()).toEqual(before);
+    await knex.migrate.latest(migrationConfig);
+    expect(await knex.schema.hasTable('vr_recording_alarms')).toBe(true);
     expect(await index()).toEqual([name]);
     expect(await triggers()).toEqual(before);
     await knex.destroy();

@@ -46,7 +46,6 @@ export interface AlarmEvaluation {
   resolved: RecordingAlarm[];
 }
 
-const hours = (ms: number) => Math.round((ms / HOUR_MS) * 10) / 10;
 const percent = (share: number) => `${Math.round(share * 100)}%`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -197,7 +196,10 @@ export class RecordingAlarmsService {
         now,
       );
       if (!crossed) continue;
-      const silentHours = hours(expectedRecordingSeconds(n, since, now) * 1000);
+      // whole hours: the alarm's figures change (and are written) once an hour at most
+      const silentHours = Math.floor(
+        expectedRecordingSeconds(n, since, now) / 3600,
+      );
       out.push({
         kind: 'silent-number',
         severity: 'failed',
