@@ -134,7 +134,7 @@ const emptyCalls = (): CallFigures => ({
 });
 
 function parseReasons(value: unknown): Record<string, number> {
-  if (typeof value !== 'string' || !value) return {};
+  if (typeof value !== 'string' || !value || value === '{}') return {};
   try {
     const parsed = JSON.parse(value);
     const out: Record<string, number> = {};
@@ -466,6 +466,93 @@ export class CoverageStore {
     }
     for (const id of numberIds) if (!out.has(id)) out.set(id, zeroCumulative());
     return out;
+  }
+
+  /**
+   * Every recorded number with its state and its figures summed from `from` to `to`, in
+   * one query (the numbers joined with their rows at `to` and the day before `from`, by
+   * primary key); the few numbers without one of those rows are looked up after.
+   */
+  async numbersWithPeriodFigures(
+    from: string,
+    to: string,
+  ): Promise<{
+    numbers: CoverageNumberRef[];
+    figures: Map<string, NumberPeriodFigures>;
+  }> {
+    const before = addCalendarDays(from, -1);
+    const cum = (alias: string) =>
+      CUMULATIVE_COLUMNS.filter(c => c.startsWith('cum_')).map(
+        c => `${alias}.${c} as ${alias}_${c}`,
+      );
+    const rows: any[] = await this.db('vr_numbers as n')
+      .leftJoin(`${NUMBERS} as s`, 's.number_id', 'n.id')
+      .leftJoin(`${COVERAGE} as e`, b =>
+        b
+          .on('e.number_id', '=', 'n.id')
+          .andOn('e.day', '=', this.db.raw('?', [to])),
+      )
+      .leftJoin(`${COVERAGE} as b`, b =>
+        b
+          .on('b.number_id', '=', 'n.id')
+          .andOn('b.day', '=', this.db.raw('?', [before])),
+      )
+      .select(
+        'n.id',
+        'n.number',
+        'n.user_ref',
+        'n.mvr_active',
+        's.last_recorded_call_at',
+        's.first_day',
+        'e.day as e_day',
+        'b.day as b_day',
+        ...cum('e'),
+        ...cum('b'),
+      )
+      .orderBy('n.number');
+    const numbers: CoverageNumberRef[] = [];
+    const end = new Map<string, CumulativeFigures>();
+    const start = new Map<string, CumulativeFigures>();
+    const unprefixed = (r: any, alias: string) => {
+      const o: any = {};
+      for (const c of CUMULATIVE_COLUMNS)
+        if (c.startsWith('cum_')) o[c] = r[`${alias}_${c}`];
+      return cumulativeFrom(o);
+    };
+    const needEnd: string[] = [];
+    const needStart: string[] = [];
+    for (const r of rows) {
+      const firstDay: string | undefined = r.first_day ?? undefined;
+      numbers.push({
+        id: r.id,
+        number: r.number,
+        userRef: r.user_ref,
+        mvrActive: toBool(r.mvr_active),
+        ...(r.last_recorded_call_at
+          ? { lastRecordedCallAt: toIso(r.last_recorded_call_at) }
+          : {}),
+        ...(firstDay ? { firstDay } : {}),
+      });
+      if (r.e_day) end.set(r.id, unprefixed(r, 'e'));
+      else if (firstDay && firstDay < to) needEnd.push(r.id);
+      else end.set(r.id, zeroCumulative());
+      if (r.b_day) start.set(r.id, unprefixed(r, 'b'));
+      else if (firstDay && firstDay < before) needStart.push(r.id);
+      else start.set(r.id, zeroCumulative());
+    }
+    if (needEnd.length)
+      for (const [id, c] of await this.cumulativeAtOrBefore(to, needEnd))
+        end.set(id, c);
+    if (needStart.length)
+      for (const [id, c] of await this.cumulativeAtOrBefore(before, needStart))
+        start.set(id, c);
+    const figures = new Map<string, NumberPeriodFigures>();
+    for (const n of numbers)
+      figures.set(n.id, {
+        numberId: n.id,
+        ...combineCumulative(end.get(n.id)!, start.get(n.id)!, -1),
+      });
+    return { numbers, figures };
   }
 
   /**

@@ -256,6 +256,23 @@ describe.each(databases.eachSupportedId())(
         recordedCalls: 0,
         refusedByReason: {},
       });
+      // all numbers in one query: the same sums, with the lookups for missing rows
+      for (const [from, to] of [
+        ['2026-10-25', '2026-10-26'],
+        ['2026-10-01', '2026-10-24'],
+        ['2026-10-25', '2026-11-05'],
+        ['2026-11-01', '2026-11-05'],
+      ]) {
+        const all = await coverage.numbersWithPeriodFigures(from, to);
+        const ids = all.numbers.map(x => x.id);
+        expect(ids).toEqual([anna.id, paul.id, nina.id]);
+        const one = await coverage.periodFigures(from, to, ids);
+        expect([from, to, Object.fromEntries(all.figures)]).toEqual([
+          from,
+          to,
+          Object.fromEntries(one),
+        ]);
+      }
       // each one-day period equals its row
       for (const r of await coverage.daysOfNumber(
         anna.id,

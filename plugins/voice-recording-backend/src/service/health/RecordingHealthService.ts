@@ -138,9 +138,16 @@ export class RecordingHealthService {
     directory: Map<string, UserDirectoryEntry>,
     alarms: RecordingAlarm[],
   ): NumberCoverage {
-    const f: CoverageFigures = emptyFigures();
-    if (figures) addFigures(f, { ...figures, lastRecordedCallAt: undefined });
-    if (lastRecordedCallAt) f.lastRecordedCallAt = lastRecordedCallAt;
+    const f: CoverageFigures = {
+      expectedSeconds: figures?.expectedSeconds ?? 0,
+      recordedCalls: figures?.recordedCalls ?? 0,
+      recordedSeconds: figures?.recordedSeconds ?? 0,
+      refusedCalls: figures?.refusedCalls ?? 0,
+      refusedByReason: figures?.refusedByReason ?? {},
+      warningQualityCalls: figures?.warningQualityCalls ?? 0,
+      failedQualityCalls: figures?.failedQualityCalls ?? 0,
+      ...(lastRecordedCallAt ? { lastRecordedCallAt } : {}),
+    };
     return {
       numberId: n.id,
       number: n.number,
@@ -159,14 +166,8 @@ export class RecordingHealthService {
     credentials: BackstageCredentials,
   ): Promise<{ items: NumberCoverage[]; unresolved: RecordingAlarm[] }> {
     const { coverage, ownerGroups } = this.options;
-    const numbers = await coverage.currentNumbers();
-    const [figures, directory, alarms] = await Promise.all([
-      coverage.periodFigures(
-        p.from,
-        p.to,
-        numbers.map(n => n.id),
-        new Map(numbers.map(n => [n.id, n.firstDay])),
-      ),
+    const [{ numbers, figures }, directory, alarms] = await Promise.all([
+      coverage.numbersWithPeriodFigures(p.from, p.to),
       ownerGroups.directory(credentials),
       this.unresolvedByNumber(),
     ]);
