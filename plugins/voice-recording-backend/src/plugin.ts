@@ -346,7 +346,13 @@ export const voiceRecordingPlugin = createBackendPlugin({
           // the demo's silent number is flagged before anyone opens the portal
           if (config.demoDataFile) {
             await loadDemoSilentNumber({ knex, logger: deps.logger });
-            await recordingAlarms.evaluate();
+            await recordingAlarms
+              .evaluate()
+              .catch(e =>
+                deps.logger.error(
+                  `voice-recording demo: recording alarms not evaluated at startup: ${e}`,
+                ),
+              );
           }
           await deps.scheduler.scheduleTask({
             id: 'voice-recording-recording-alarms',
