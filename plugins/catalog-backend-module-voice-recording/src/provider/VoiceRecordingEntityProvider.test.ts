@@ -5,7 +5,10 @@ import { SchedulerServiceTaskInvocationDefinition } from '@backstage/backend-plu
 import { DefaultEventsService } from '@backstage/plugin-events-node';
 import { EntityProviderConnection } from '@backstage/plugin-catalog-node';
 import { RecordedNumber } from '@mvr/plugin-voice-recording-common';
-import { VOICE_RECORDING_NUMBERS_TOPIC } from '@mvr/plugin-voice-recording-node';
+import {
+  VOICE_RECORDING_HEALTH_TOPIC,
+  VOICE_RECORDING_NUMBERS_TOPIC,
+} from '@mvr/plugin-voice-recording-node';
 import { VoiceRecordingEntityProvider } from './VoiceRecordingEntityProvider';
 
 function makeNumber(i: number): RecordedNumber {
@@ -263,6 +266,28 @@ describe('VoiceRecordingEntityProvider', () => {
     expect(logger.error).toHaveBeenCalledWith(
       expect.stringMatching(/refresh failed: .*403/),
     );
+  });
+
+  it('refreshes when recording alarms change (the recording-health topic), with the new health', async () => {
+    const events = DefaultEventsService.create({ logger });
+    const { provider, connection } = makeProvider({ events });
+    await provider.connect(connection);
+    api.numbers = [makeNumber(1)];
+    api.alarms = [{ numberId: 'id-1', severity: 'failed' }];
+
+    await events.publish({
+      topic: VOICE_RECORDING_HEALTH_TOPIC,
+      eventPayload: { numberIds: ['id-1'] },
+    });
+    await waitFor(() => expect(connection.applyMutation).toHaveBeenCalled());
+    const mutation = connection.applyMutation.mock.calls[0][0];
+    if (mutation.type !== 'full') throw new Error('unreachable');
+    expect(
+      mutation.entities[0].entity.metadata.annotations?.[
+        'voice-recording.mvr/recording-health'
+      ],
+    ).toBe('failed');
+    provider.close();
   });
 
   it('refreshes once, debounced, after a burst of change events', async () => {
