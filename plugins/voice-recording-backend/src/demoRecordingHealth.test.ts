@@ -1,5 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import notificationsPlugin from '@backstage/plugin-notifications-backend';
+import request from 'supertest';
 import { ConfigReader } from '@backstage/config';
 import { readVoiceRecordingConfig } from './config';
 import {
@@ -16,11 +26,12 @@ import {
   loadDemoSilentNumber,
 } from './demoRecordingHealth';
 import { RecordingAlarmNotifier } from './notifiers/RecordingAlarmNotifier';
+import { voiceRecordingPlugin } from './plugin';
 import { AuditRecorder } from './service/AuditRecorder';
 import { readRecordingAlarmsConfig } from './service/health/alarmsConfig';
 import { RecordingAlarmsService } from './service/health/RecordingAlarmsService';
 
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
@@ -74,6 +85,92 @@ describe.each(databases.eachSupportedId())(
       expect(r.raised[0].summary).toMatch(/no recorded call yet$/);
       expect(send).toHaveBeenCalledTimes(1);
       await knex.destroy();
+    });
+  },
+);
+
+/**
+ * The demo portal: the plugin with the demo data and the real notifications backend; once
+ * the backend is up, the startup evaluation has raised alice's silent number and told
+ * the admins (alice, of the compliance group).
+ */
+describe.each(databases.eachSupportedId())(
+  'demo portal start on %s',
+  databaseId => {
+    it('raises the silent-number alarm of the demo at startup and notifies the admins', async () => {
+      const knex = await databases.init(databaseId);
+      const storageDir = mkdtempSync(path.join(tmpdir(), 'vr-demo-alarms-'));
+      const ALICE = 'user:default/alice';
+      const backend = await startTestBackend({
+        features: [
+          voiceRecordingPlugin,
+          notificationsPlugin,
+          mockServices.database.factory({ knex }),
+          mockServices.rootConfig.factory({
+            data: {
+              app: { baseUrl: 'http://localhost:3000' },
+              voiceRecording: {
+                storage: { local: { directory: storageDir } },
+                demoData: {
+                  file: path.resolve(
+                    __dirname,
+                    '../../../examples/voice-recording.yaml',
+                  ),
+                },
+              },
+            },
+          }),
+          catalogServiceMock.factory({
+            entities: [
+              {
+                apiVersion: 'backstage.io/v1alpha1',
+                kind: 'Group',
+                metadata: { name: 'compliance', namespace: 'default' },
+                spec: { type: 'team', children: [] },
+                relations: [{ type: 'hasMember', targetRef: ALICE }],
+              },
+            ],
+          }),
+          mockServices.events.mock().factory,
+        ] as any,
+      });
+      try {
+        const get = (url: string) =>
+          request(backend.server)
+            .get(url)
+            .set('Authorization', mockCredentials.user.header(ALICE));
+        let alarms: any;
+        for (let i = 0; i < 100; i++) {
+          alarms = (await get('/api/voice-recording/health/alarms?state=open'))
+            .body;
+          if (alarms.totalCount > 0) break;
+          await new Promise(r => setTimeout(r, 100));
+        }
+        expect(alarms.items).toEqual([
+          expect.objectContaining({
+            kind: 'silent-number',
+            number: DEMO_SILENT_NUMBER,
+          }),
+        ]);
+        let notes: any[] = [];
+        for (let i = 0; i < 100 && notes.length === 0; i++) {
+          notes = (
+            await get('/api/notifications/notifications?limit=50')
+          ).body.notifications.filter(
+            (n: any) => n.payload.topic === 'voice-recording-recording-alarm',
+          );
+          if (notes.length === 0) await new Promise(r => setTimeout(r, 100));
+        }
+        expect(notes.map(n => n.payload.title)).toEqual([
+          `Silent number: ${DEMO_SILENT_NUMBER}`,
+        ]);
+        expect(notes[0].payload.link).toBe(
+          `/voice-recording/health/numbers/${alarms.items[0].numberId}`,
+        );
+      } finally {
+        await backend.stop();
+        rmSync(storageDir, { recursive: true, force: true });
+      }
     });
   },
 );

@@ -346,13 +346,17 @@ export const voiceRecordingPlugin = createBackendPlugin({
           // the demo's silent number is flagged before anyone opens the portal
           if (config.demoDataFile) {
             await loadDemoSilentNumber({ knex, logger: deps.logger });
-            await recordingAlarms
-              .evaluate()
-              .catch(e =>
-                deps.logger.error(
-                  `voice-recording demo: recording alarms not evaluated at startup: ${e}`,
-                ),
-              );
+            // once every plugin is up (the notifications backend answers only then),
+            // not awaited: the startup does not wait for the notifications
+            deps.lifecycle.addStartupHook(() => {
+              recordingAlarms
+                .evaluate()
+                .catch(e =>
+                  deps.logger.error(
+                    `voice-recording demo: recording alarms not evaluated at startup: ${e}`,
+                  ),
+                );
+            });
           }
           await deps.scheduler.scheduleTask({
             id: 'voice-recording-recording-alarms',
