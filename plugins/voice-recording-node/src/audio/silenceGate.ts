@@ -12,9 +12,9 @@
  *
  * The noise rule: background at or above `silenceDbfs` is audible and is encoded like
  * speech, never skipped. A decoder's concealment of skipped frames does not continue a
- * background (measured: -50 dBFS white noise fell 8-15 dB below its level in 2-41 % of
- * the 100 ms windows of the pauses), so
- * skipping it would switch the noise on and off with the talker (pumping). Only what is
+ * background (measured: -50 dBFS white noise fell more than 6 dB below its level, to
+ * -65 dBFS and below, in 2-41 % of the 100 ms windows of the pauses), so skipping it
+ * would switch the noise on and off with the talker (pumping). Only what is
  * below -60 dBFS (G.711 idle channel noise, quiet rooms, network comfort noise) is
  * skipped, where the step to digital silence is not audible on a phone line. A channel
  * with loud background therefore costs what it cost before; silenceGate.test.ts checks
