@@ -41,7 +41,8 @@ const DEFAULT_DAYS = 30;
  * is within `maxDays` days from now, as the backend counts it.
  */
 export function lastExpiryDate(maxDays: number, now = DateTime.now()): string {
-  const limit = now.plus({ days: maxDays });
+  // as the backend counts: maxDays × 24 h from now
+  const limit = now.plus({ milliseconds: maxDays * 86_400_000 });
   const last = dateInDays(maxDays, now);
   const end = endOfDayIso(last);
   return end && Date.parse(end) > limit.toMillis()
