@@ -100,7 +100,7 @@ export class RecordingSignalsStore {
 
   /**
    * The quality verdicts of the checked calls of each number started in `[since, until)`,
-   * newest first.
+   * newest first; a recording that failed (state `failed`) counts as `failed`.
    */
   async verdictsSince(
     since: Date,
@@ -108,18 +108,19 @@ export class RecordingSignalsStore {
   ): Promise<Map<string, Array<'ok' | 'warning' | 'failed'>>> {
     const rows = await this.db(CONVERSATIONS)
       .whereNotNull('recorded_number_id')
-      .whereNotNull('quality_verdict')
+      .where(b => b.whereNotNull('quality_verdict').orWhere('state', 'failed'))
       .where('started_at', '>=', since)
       .where('started_at', '<', until)
       .orderBy('recorded_number_id')
       .orderBy('started_at', 'desc')
       .orderBy('id', 'desc')
-      .select('recorded_number_id', 'quality_verdict');
+      .select('recorded_number_id', 'quality_verdict', 'state');
     const out = new Map<string, Array<'ok' | 'warning' | 'failed'>>();
     for (const r of rows) {
       const id = String(r.recorded_number_id);
       const list = out.get(id) ?? [];
-      list.push(r.quality_verdict);
+      // a recording that failed counts as failed quality (as in the coverage)
+      list.push(r.state === 'failed' ? 'failed' : r.quality_verdict);
       out.set(id, list);
     }
     return out;
@@ -130,6 +131,7 @@ export class RecordingSignalsStore {
     const r = await this.db(CONVERSATIONS)
       .where('recorded_number_id', numberId)
       .whereIn('quality_verdict', ['ok', 'warning'])
+      .whereNot('state', 'failed')
       .where('started_at', '>', after)
       .first('id');
     return Boolean(r);
