@@ -6,7 +6,8 @@
  * the click-to-audio benchmark of a one-hour call in Chromium (bench/playbackStart.js);
  * `yarn bench pageload [--runs N --root DIR]` the full-reload page load of the portal's
  * main pages in Chromium (bench/pageLoad.js); `yarn bench quality [--hours H]` the CPU
- * of the quality check per call-hour (bench/qualityAnalysis.js).
+ * of the quality check per call-hour (bench/qualityAnalysis.js); `yarn bench health
+ * [sqlite|postgres]` Recording health on 10,000 numbers × 90 days (bench/recordingHealth.js).
  * TypeScript sources are loaded through Backstage's node transform.
  */
 require('@backstage/cli/config/nodeTransform.cjs');
@@ -92,6 +93,13 @@ async function main() {
     // CPU of the quality check made as each call is archived (bench/qualityAnalysis.js)
     const { spawnSync } = require('node:child_process');
     const r = spawnSync(process.execPath, [path.join(__dirname, 'qualityAnalysis.js'), ...process.argv.slice(3)], { stdio: 'inherit' });
+    process.exitCode = r.status ?? 1;
+    return;
+  }
+  if (which === 'health') {
+    // Recording health summary and numbers on 10,000 numbers × 90 days (bench/recordingHealth.js)
+    const { spawnSync } = require('node:child_process');
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'recordingHealth.js'), ...process.argv.slice(3)], { stdio: 'inherit' });
     process.exitCode = r.status ?? 1;
     return;
   }

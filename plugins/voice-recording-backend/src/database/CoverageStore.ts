@@ -253,32 +253,35 @@ export class CoverageStore {
   /** Writes (inserts or replaces) day rows, and moves each number's last recorded call on. */
   async upsertDays(rows: CoverageDayRow[]): Promise<void> {
     if (!rows.length) return;
-    // 20 columns a row: under SQLite's bound-variable limit
-    for (const part of chunk(rows, 40)) {
-      await this.db(COVERAGE)
-        .insert(
-          part.map(r => ({
-            number_id: r.numberId,
-            day: r.day,
-            number: r.number,
-            user_ref: r.userRef,
-            expected_seconds: Math.round(r.expectedSeconds),
-            recorded_calls: r.recordedCalls,
-            recorded_seconds: r.recordedSeconds,
-            refused_calls: r.refusedCalls,
-            refused_by_reason: JSON.stringify(r.refusedByReason),
-            warning_quality_calls: r.warningQualityCalls,
-            failed_quality_calls: r.failedQualityCalls,
-            last_recorded_call_at: r.lastRecordedCallAt
-              ? new Date(r.lastRecordedCallAt)
-              : null,
-            computed_at: new Date(r.computedAt),
-            ...cumulativeColumns(r.cumulative ?? zeroCumulative()),
-          })),
-        )
-        .onConflict(['number_id', 'day'])
-        .merge();
-    }
+    // one transaction (one commit, not one per statement); 20 columns a row: under
+    // SQLite's bound-variable limit
+    await this.db.transaction(async trx => {
+      for (const part of chunk(rows, 40)) {
+        await trx(COVERAGE)
+          .insert(
+            part.map(r => ({
+              number_id: r.numberId,
+              day: r.day,
+              number: r.number,
+              user_ref: r.userRef,
+              expected_seconds: Math.round(r.expectedSeconds),
+              recorded_calls: r.recordedCalls,
+              recorded_seconds: r.recordedSeconds,
+              refused_calls: r.refusedCalls,
+              refused_by_reason: JSON.stringify(r.refusedByReason),
+              warning_quality_calls: r.warningQualityCalls,
+              failed_quality_calls: r.failedQualityCalls,
+              last_recorded_call_at: r.lastRecordedCallAt
+                ? new Date(r.lastRecordedCallAt)
+                : null,
+              computed_at: new Date(r.computedAt),
+              ...cumulativeColumns(r.cumulative ?? zeroCumulative()),
+            })),
+          )
+          .onConflict(['number_id', 'day'])
+          .merge();
+      }
+    });
     const last = new Map<string, string>();
     for (const r of rows) {
       const l = laterIso(last.get(r.numberId), r.lastRecordedCallAt);
@@ -332,21 +335,23 @@ export class CoverageStore {
     states: CoverageNumberState[],
     columns: Array<'computed_through' | 'first_day' | 'last_recorded_call_at'>,
   ): Promise<void> {
-    for (const part of chunk(states, 200)) {
-      await this.db(NUMBERS)
-        .insert(
-          part.map(s => ({
-            number_id: s.numberId,
-            computed_through: s.computedThrough ?? null,
-            first_day: s.firstDay ?? null,
-            last_recorded_call_at: s.lastRecordedCallAt
-              ? new Date(s.lastRecordedCallAt)
-              : null,
-          })),
-        )
-        .onConflict('number_id')
-        .merge(columns);
-    }
+    await this.db.transaction(async trx => {
+      for (const part of chunk(states, 200)) {
+        await trx(NUMBERS)
+          .insert(
+            part.map(s => ({
+              number_id: s.numberId,
+              computed_through: s.computedThrough ?? null,
+              first_day: s.firstDay ?? null,
+              last_recorded_call_at: s.lastRecordedCallAt
+                ? new Date(s.lastRecordedCallAt)
+                : null,
+            })),
+          )
+          .onConflict('number_id')
+          .merge(columns);
+      }
+    });
   }
 
   /**
