@@ -406,6 +406,9 @@ export const voiceRecordingPlugin = createBackendPlugin({
               notifyAt: coverageConfig.report.notifyAt,
             })
           : undefined;
+        // the demo's figures are on the Recording health page before the first run
+        if (coverageConfig.enabled && config.demoDataFile)
+          await coverageJob.refresh();
         if (coverageConfig.enabled)
           await deps.scheduler.scheduleTask({
             id: 'voice-recording-recording-coverage',
