@@ -302,3 +302,60 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe.each(databases.eachSupportedId())(
+  'recording coverage job stopped half-way on %s',
+  databaseId => {
+    it('goes on from the last closed day it finished', async () => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const numbers = new KnexNumbersStore(knex);
+      const n = await numbers.create({
+        number: '+32470000009',
+        userRef: 'user:default/anna',
+        mvrActive: true,
+        fmu: false,
+        settings,
+        slots: [officeHours],
+      });
+      await knex('vr_numbers')
+        .where('id', n.id)
+        .update({ created_at: new Date('2026-01-01T00:00:00Z') });
+      /** A store whose write of one day fails (the run stops there). */
+      class FailingOn extends CoverageStore {
+        constructor(private readonly failDay: string) {
+          super(knex);
+        }
+        async upsertDays(rows: Parameters<CoverageStore['upsertDays']>[0]) {
+          if (rows[0]?.day === this.failDay)
+            throw new Error(`stopped at ${this.failDay}`);
+          return super.upsertDays(rows);
+        }
+      }
+      const run = (store: CoverageStore) =>
+        new CoverageJob({
+          store,
+          numbers,
+          timeZone: ZONE,
+          backfillDays: 10,
+        }).refresh(new Date('2026-11-06T20:00:00Z'));
+      // 27 October to 6 November: stopped when writing 1 November
+      await expect(run(new FailingOn('2026-11-01'))).rejects.toThrow(
+        'stopped at 2026-11-01',
+      );
+      const store = new CoverageStore(knex);
+      expect((await store.numberStates()).get(n.id)).toMatchObject({
+        computedThrough: '2026-10-31',
+        firstDay: '2026-10-28',
+      });
+      // the next run computes 1 to 6 November only, with the running sums carried on
+      expect(await run(store)).toEqual({ days: 6, rows: 6 });
+      const sums = await store.periodFigures('2026-10-28', '2026-11-06', [
+        n.id,
+      ]);
+      // eight working days of 10 hours
+      expect(sums.get(n.id)?.expectedSeconds).toBe(80 * HOUR);
+      await knex.destroy();
+    });
+  },
+);

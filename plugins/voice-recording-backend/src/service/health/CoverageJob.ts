@@ -136,6 +136,17 @@ export class CoverageJob {
       });
       await store.upsertDays(dayRows);
       rows += dayRows.length;
+      // a closed day is done for good: a run stopped later (timeout, restart) goes on
+      // from the next day instead of starting the backfill again
+      if (day < yesterday)
+        await store.saveNumberStates(
+          dayNumbers.map(n => ({
+            numberId: n.id,
+            computedThrough: day,
+            firstDay: states.get(n.id)?.firstDay ?? firstDayOf.get(n.id),
+          })),
+          ['computed_through', 'first_day'],
+        );
     }
 
     // every number is computed through yesterday now, from its first day
