@@ -123,10 +123,13 @@ describe('Recording health (admin)', () => {
     expect(screen.getByTestId('figure-alarms')).toHaveTextContent('3');
     expect(screen.getByTestId('figure-expected')).toHaveTextContent('70.0 h');
     expect(screen.getByTestId('figure-recorded')).toHaveTextContent(
-      '120 (5.0 h)',
+      'Recorded calls1205.0 h',
+    );
+    expect(screen.getByTestId('figure-refused')).toHaveTextContent(
+      'Refused calls3no-capacity: 2, private: 1',
     );
     expect(screen.getByTestId('figure-failed-quality')).toHaveTextContent(
-      '4 (9 warnings)',
+      'Failed quality49 with warnings',
     );
     expect(screen.getByTestId('health-period')).toHaveTextContent(
       '29 Nov 2026 – 5 Dec 2026',

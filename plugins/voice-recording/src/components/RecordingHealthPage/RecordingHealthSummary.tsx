@@ -2,9 +2,15 @@ import { Card, CardBody, Flex, Grid, Text } from '@backstage/ui';
 import type { RecordingHealthSummary as Summary } from '@mvr/plugin-voice-recording-common';
 import { DataTable, Td, Th } from '../ConversationsPage/DataTable';
 import { PersonName } from '../PersonName/PersonName';
-import { formatHours, refusedText } from './healthText';
+import { formatHours, refusedReasonsText, refusedText } from './healthText';
 
-function Figure(props: { label: string; value: string | number; id: string }) {
+function Figure(props: {
+  label: string;
+  value: string | number;
+  /** a second, smaller figure under the value */
+  detail?: string;
+  id: string;
+}) {
   return (
     <Card>
       <CardBody>
@@ -15,6 +21,11 @@ function Figure(props: { label: string; value: string | number; id: string }) {
           <Text variant="title-small" weight="bold">
             {props.value}
           </Text>
+          {props.detail && (
+            <Text variant="body-small" color="secondary">
+              {props.detail}
+            </Text>
+          )}
         </Flex>
       </CardBody>
     </Card>
@@ -46,19 +57,20 @@ export function RecordingHealthSummary(props: { summary: Summary }) {
         <Figure
           id="recorded"
           label="Recorded calls"
-          value={`${overall.recordedCalls} (${formatHours(
-            overall.recordedSeconds,
-          )})`}
+          value={overall.recordedCalls}
+          detail={formatHours(overall.recordedSeconds)}
         />
         <Figure
           id="refused"
           label="Refused calls"
           value={overall.refusedCalls}
+          detail={refusedReasonsText(overall) || undefined}
         />
         <Figure
           id="failed-quality"
           label="Failed quality"
-          value={`${overall.failedQualityCalls} (${overall.warningQualityCalls} warnings)`}
+          value={overall.failedQualityCalls}
+          detail={`${overall.warningQualityCalls} with warnings`}
         />
       </Grid.Root>
       {groups.length > 0 && (

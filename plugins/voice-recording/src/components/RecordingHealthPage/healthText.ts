@@ -79,14 +79,20 @@ export function formatHours(seconds: number): string {
   return `${h >= 100 ? Math.round(h) : h.toFixed(1)} h`;
 }
 
-/** `12 (480 busy: 8, 403 private: 4)`, or `0`. */
-export function refusedText(figures: CoverageFigures): string {
-  const reasons = Object.entries(figures.refusedByReason ?? {})
+/** The refusals by reason, most first: `private: 8, no-capacity: 4` ('' for none). */
+export function refusedReasonsText(figures: CoverageFigures): string {
+  return Object.entries(figures.refusedByReason ?? {})
     .filter(([, n]) => n > 0)
     .sort((a, b) => b[1] - a[1])
-    .map(([reason, n]) => `${reason}: ${n}`);
-  return reasons.length
-    ? `${figures.refusedCalls} (${reasons.join(', ')})`
+    .map(([reason, n]) => `${reason}: ${n}`)
+    .join(', ');
+}
+
+/** `12 (private: 8, no-capacity: 4)`, or `0`. */
+export function refusedText(figures: CoverageFigures): string {
+  const reasons = refusedReasonsText(figures);
+  return reasons
+    ? `${figures.refusedCalls} (${reasons})`
     : String(figures.refusedCalls);
 }
 
