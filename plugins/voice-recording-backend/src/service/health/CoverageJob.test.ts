@@ -359,3 +359,63 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe.each(databases.eachSupportedId())(
+  'recording coverage job across a change of status on %s',
+  databaseId => {
+    it('keeps the hours expected before the change, and counts the new status from then on', async () => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const numbers = new KnexNumbersStore(knex);
+      const store = new CoverageStore(knex);
+      const n = await numbers.create({
+        number: '+32470000010',
+        userRef: 'user:default/anna',
+        mvrActive: true,
+        fmu: false,
+        settings,
+        slots: [officeHours],
+      });
+      await knex('vr_numbers')
+        .where('id', n.id)
+        .update({ created_at: new Date('2026-01-01T00:00:00Z') });
+      const job = new CoverageJob({
+        store,
+        numbers,
+        timeZone: ZONE,
+        backfillDays: 1,
+      });
+      const expectedHours = async (day: string) =>
+        (await store.daysOfNumber(n.id, day, day))[0].expectedSeconds / HOUR;
+
+      // Monday 2 November 10:00 CET: expected since 08:00
+      await job.refresh(new Date('2026-11-02T09:00:00Z'));
+      expect(await expectedHours('2026-11-02')).toBe(2);
+      // switched to private by hand at 10:00: nothing more is expected, 08:00-10:00 stands
+      await numbers.update(n.id, {
+        settings: {
+          ...settings,
+          statusMode: 'manual',
+          activeStatus: 'private',
+        },
+      });
+      await job.refresh(new Date('2026-11-02T14:00:00Z'));
+      expect(await expectedHours('2026-11-02')).toBe(2);
+      // back on the schedule at 15:00: 15:00-18:00 counts
+      await numbers.update(n.id, { settings });
+      await job.refresh(new Date('2026-11-02T19:00:00Z'));
+      expect(await expectedHours('2026-11-02')).toBe(5);
+      // the next morning, as yesterday, it stays so; Tuesday starts from the schedule
+      await job.refresh(new Date('2026-11-03T10:00:00Z'));
+      expect(await expectedHours('2026-11-02')).toBe(5);
+      expect(await expectedHours('2026-11-03')).toBe(3);
+      // a run with an earlier clock (another instance) changes nothing
+      await job.refresh(new Date('2026-11-03T09:59:00Z'));
+      expect(await expectedHours('2026-11-03')).toBe(3);
+      // and the next run goes on from 11:00, not from 10:59
+      await job.refresh(new Date('2026-11-03T11:00:00Z'));
+      expect(await expectedHours('2026-11-03')).toBe(4);
+      await knex.destroy();
+    });
+  },
+);

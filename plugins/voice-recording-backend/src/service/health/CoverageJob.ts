@@ -14,6 +14,37 @@ import {
 } from '../../database/CoverageStore';
 import { NumberRecord, NumbersStore } from '../../database/NumbersStore';
 
+/**
+ * The expected seconds of a number's day from `start` to `end`: from the schedule and
+ * status of now for the part after the day's last computation, the earlier part as it
+ * was computed then (with the settings of then). So a change of schedule or status
+ * applies from the run after it, not to the hours before: the job's runs every few
+ * minutes are the history of the settings.
+ */
+function expectedSince(
+  n: NumberRecord,
+  earlier: CoverageDayRow | undefined,
+  start: number,
+  end: number,
+): number {
+  const computed = earlier ? Date.parse(earlier.computedAt) : NaN;
+  if (!earlier || !(computed > start)) {
+    return end > start
+      ? Math.round(expectedRecordingSeconds(n, start, end))
+      : 0;
+  }
+  // a later computation of the same instant (another instance's clock) changes nothing
+  if (computed >= end) return earlier.expectedSeconds;
+  return (
+    earlier.expectedSeconds +
+    Math.round(expectedRecordingSeconds(n, computed, end))
+  );
+}
+
+function laterOf(a: string | undefined, b: string): string {
+  return a && Date.parse(a) > Date.parse(b) ? a : b;
+}
+
 export interface CoverageJobOptions {
   store: CoverageStore;
   numbers: NumbersStore;
@@ -31,9 +62,9 @@ export interface CoverageJobOptions {
  * - yesterday and today again: today's figures so far (expected seconds until now), and
  *   yesterday's final ones (a call archived after midnight brings its quality verdict
  *   late).
- * Expected seconds come from the number's current settings and slots: there is no
- * history of settings, so a day is computed with the settings of the day it is computed
- * (the day after it closes at the latest).
+ * There is no history of settings: expected seconds are computed piece by piece, each
+ * run adding the time since the day's last computation with the settings of now; a
+ * backfilled day is computed whole with today's settings.
  */
 export class CoverageJob {
   constructor(private readonly options: CoverageJobOptions) {}
@@ -105,15 +136,16 @@ export class CoverageJob {
           ]),
         ),
       );
+      // what earlier runs found of the day: its expected seconds until then stand
+      const earlier = new Map(
+        (await store.rowsOfDay(day)).map(r => [r.numberId, r]),
+      );
       const dayRows: CoverageDayRow[] = dayNumbers.map(n => {
         // not expected before the number existed
         const start = Math.max(bounds.start, Date.parse(n.createdAt));
         const f = calls.get(n.id);
         const figures: CumulativeFigures = {
-          expectedSeconds:
-            end > start
-              ? Math.round(expectedRecordingSeconds(n, start, end))
-              : 0,
+          expectedSeconds: expectedSince(n, earlier.get(n.id), start, end),
           recordedCalls: f?.recordedCalls ?? 0,
           recordedSeconds: f?.recordedSeconds ?? 0,
           refusedCalls: f?.refusedCalls ?? 0,
@@ -130,7 +162,8 @@ export class CoverageJob {
           ...(f?.lastRecordedCallAt
             ? { lastRecordedCallAt: f.lastRecordedCallAt }
             : {}),
-          computedAt,
+          // never back in time (another instance's clock): the next run goes on from here
+          computedAt: laterOf(earlier.get(n.id)?.computedAt, computedAt),
           cumulative: combineCumulative(before.get(n.id)!, figures, 1),
         };
       });
