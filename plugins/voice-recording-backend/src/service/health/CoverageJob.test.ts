@@ -1,4 +1,4 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { NumberSettings, TimeSlot } from '@mvr/plugin-voice-recording-common';
 import { Knex } from 'knex';
 import { CoverageStore } from '../../database/CoverageStore';
@@ -415,6 +415,54 @@ describe.each(databases.eachSupportedId())(
       // and the next run goes on from 11:00, not from 10:59
       await job.refresh(new Date('2026-11-03T11:00:00Z'));
       expect(await expectedHours('2026-11-03')).toBe(4);
+      await knex.destroy();
+    });
+  },
+);
+
+describe.each(databases.eachSupportedId())(
+  'recording coverage job with a number it cannot evaluate on %s',
+  databaseId => {
+    it('counts no expected time for it, and goes on with the others', async () => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const numbers = new KnexNumbersStore(knex);
+      const store = new CoverageStore(knex);
+      const add = (number: string) =>
+        numbers.create({
+          number,
+          userRef: 'user:default/anna',
+          mvrActive: true,
+          fmu: false,
+          settings,
+          slots: [officeHours],
+        });
+      const broken = await add('+32470000011');
+      const fine = await add('+32470000012');
+      await knex('vr_numbers').update({
+        created_at: new Date('2026-01-01T00:00:00Z'),
+      });
+      // a time zone the runtime no longer knows (written before, or by hand)
+      await knex('vr_numbers')
+        .where('id', broken.id)
+        .update({ time_zone: 'Mars/Olympus' });
+      const logger = mockServices.logger.mock();
+      await new CoverageJob({
+        store,
+        numbers,
+        timeZone: ZONE,
+        backfillDays: 1,
+        logger,
+      }).refresh(new Date('2026-11-02T19:00:00Z'));
+      const day = async (id: string) =>
+        (await store.daysOfNumber(id, '2026-11-02', '2026-11-02'))[0];
+      expect((await day(broken.id)).expectedSeconds).toBe(0);
+      expect((await day(fine.id)).expectedSeconds).toBe(10 * HOUR);
+      expect(logger.warn).toHaveBeenCalledWith(
+        expect.stringContaining(
+          'recording coverage of +32470000011: no expected time',
+        ),
+      );
       await knex.destroy();
     });
   },

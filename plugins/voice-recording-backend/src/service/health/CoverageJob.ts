@@ -82,6 +82,25 @@ export class CoverageJob {
     }
   }
 
+  /** expectedSince, and 0 (logged) for a number whose settings cannot be evaluated. */
+  private expected(
+    n: NumberRecord,
+    earlier: CoverageDayRow | undefined,
+    start: number,
+    end: number,
+  ): number {
+    try {
+      return expectedSince(n, earlier, start, end);
+    } catch (e) {
+      this.options.logger?.warn(
+        `recording coverage of ${n.number}: no expected time (${
+          e instanceof Error ? e.message : String(e)
+        })`,
+      );
+      return 0;
+    }
+  }
+
   /** One run at `now`; returns how many days and rows it computed. */
   async refresh(
     now: Date = new Date(),
@@ -145,7 +164,7 @@ export class CoverageJob {
         const start = Math.max(bounds.start, Date.parse(n.createdAt));
         const f = calls.get(n.id);
         const figures: CumulativeFigures = {
-          expectedSeconds: expectedSince(n, earlier.get(n.id), start, end),
+          expectedSeconds: this.expected(n, earlier.get(n.id), start, end),
           recordedCalls: f?.recordedCalls ?? 0,
           recordedSeconds: f?.recordedSeconds ?? 0,
           refusedCalls: f?.refusedCalls ?? 0,
