@@ -20,6 +20,8 @@ import {
  */
 const IMAGES = path.resolve(__dirname, '../images');
 const BOB_NUMBER = '+32470123456';
+/** The demo's silent number (Alice's): its silent-number alarm is raised at startup. */
+const SILENT_NUMBER = '+32472345678';
 const DEMO_CALL_OTHER_PARTY = '+33612345678';
 
 type Theme = 'light' | 'dark';
@@ -206,4 +208,57 @@ test('documentation screenshots: every page, light and dark', async ({
   const demo = await demoData(request);
   await allPages(browser, demo, 'light');
   await allPages(browser, demo, 'dark');
+});
+
+/**
+ * Recording health (admins): the overview with the demo's silent number first, and that
+ * number's view with its open alarm. Its own test, so that it can be taken alone:
+ * `bash scripts/screenshots.sh --grep "Recording health"`.
+ */
+test('documentation screenshots: Recording health, light and dark', async ({
+  browser,
+}) => {
+  for (const theme of ['light', 'dark'] as const) {
+    const alice = await signedIn(browser, 'alice', theme);
+    await test.step(`${theme}: Recording health (admin)`, async () => {
+      await alice.goto('/voice-recording/health');
+      // the alarm evaluation at startup raises the silent number's alarm
+      await expect
+        .poll(
+          async () => {
+            await alice.reload();
+            const first = alice
+              .getByTestId('coverage-table')
+              .locator('tbody tr')
+              .first();
+            await first.waitFor();
+            return first.getAttribute('data-testid');
+          },
+          { timeout: 120_000 },
+        )
+        .toBe(`coverage-row-${SILENT_NUMBER}`);
+      // and the coverage job has summed the expected time (it runs after startup)
+      await expect
+        .poll(
+          async () => {
+            await alice.reload();
+            return alice.getByTestId('figure-expected').textContent();
+          },
+          { timeout: 120_000 },
+        )
+        .not.toMatch(/time0 h$/);
+      await shot(alice, 'health', theme);
+    });
+    await test.step(`${theme}: a number's recording health (admin)`, async () => {
+      await alice.getByRole('link', { name: SILENT_NUMBER }).click();
+      await expect(alice.getByTestId('health-number-title')).toHaveText(
+        SILENT_NUMBER,
+      );
+      await expect(alice.getByTestId('days-table')).toBeVisible();
+      // the pointer off the tabs (their hover indicator) and the links
+      await alice.mouse.move(0, 0);
+      await shot(alice, 'health-number', theme);
+    });
+    await alice.context().close();
+  }
 });
