@@ -64,13 +64,36 @@ function zoneOf(timeZone: string): IANAZone {
   return zone;
 }
 
+type OffsetPiece = CoverageInterval & { offsetMinutes: number };
+
+/**
+ * The pieces of recent ranges: many numbers share a zone and a range (a day of the
+ * coverage job), and the zone's offset is the costly part. Bounded; read-only pieces.
+ */
+const PIECES_CACHE = new Map<string, readonly OffsetPiece[]>();
+const PIECES_CACHE_MAX = 256;
+
 /** Pieces of `[from, to)` on which the zone's offset (minutes) is constant. */
 function constantOffsetPieces(
   zone: IANAZone,
   from: number,
   to: number,
-): Array<CoverageInterval & { offsetMinutes: number }> {
-  const pieces: Array<CoverageInterval & { offsetMinutes: number }> = [];
+): readonly OffsetPiece[] {
+  const key = `${zone.name}|${from}|${to}`;
+  const hit = PIECES_CACHE.get(key);
+  if (hit) return hit;
+  const pieces = computeOffsetPieces(zone, from, to);
+  if (PIECES_CACHE.size >= PIECES_CACHE_MAX) PIECES_CACHE.clear();
+  PIECES_CACHE.set(key, pieces);
+  return pieces;
+}
+
+function computeOffsetPieces(
+  zone: IANAZone,
+  from: number,
+  to: number,
+): OffsetPiece[] {
+  const pieces: OffsetPiece[] = [];
   let start = from;
   let offset = zone.offset(from);
   let probe = from;
