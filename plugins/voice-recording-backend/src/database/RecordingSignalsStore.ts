@@ -36,13 +36,14 @@ export class RecordingSignalsStore {
     const out = new Map<string, string>();
     const ids = [...new Set(numberIds)];
     for (const part of chunk(ids, SQL_VARIABLE_LIMIT)) {
-      const rows = await this.db(CONVERSATIONS)
-        .whereIn('recorded_number_id', part)
-        .whereIn('state', RECORDED_STATES)
-        .where('started_at', '>=', recentSince)
-        .groupBy('recorded_number_id')
-        .select('recorded_number_id')
-        .max({ last: 'started_at' });
+      const rows: Array<{ recorded_number_id: string; last: unknown }> =
+        await this.db(CONVERSATIONS)
+          .whereIn('recorded_number_id', part)
+          .whereIn('state', RECORDED_STATES)
+          .where('started_at', '>=', recentSince)
+          .groupBy('recorded_number_id')
+          .select('recorded_number_id')
+          .max({ last: 'started_at' });
       for (const r of rows) out.set(r.recorded_number_id, toIso(r.last));
     }
     for (const id of ids) {
@@ -62,14 +63,15 @@ export class RecordingSignalsStore {
     since: Date,
     until: Date,
   ): Promise<Map<string, number>> {
-    const rows = await this.db(CONVERSATIONS)
-      .whereNotNull('recorded_number_id')
-      .whereIn('state', RECORDED_STATES)
-      .where('started_at', '>=', since)
-      .where('started_at', '<', until)
-      .groupBy('recorded_number_id')
-      .select('recorded_number_id')
-      .count({ n: '*' });
+    const rows: Array<{ recorded_number_id: string; n: unknown }> =
+      await this.db(CONVERSATIONS)
+        .whereNotNull('recorded_number_id')
+        .whereIn('state', RECORDED_STATES)
+        .where('started_at', '>=', since)
+        .where('started_at', '<', until)
+        .groupBy('recorded_number_id')
+        .select('recorded_number_id')
+        .count({ n: '*' });
     return new Map(rows.map(r => [String(r.recorded_number_id), Number(r.n)]));
   }
 
@@ -84,7 +86,11 @@ export class RecordingSignalsStore {
       .where('at', '>=', since)
       .where('at', '<', until);
     if (ignoredReasons.length) q.whereNotIn('reason', ignoredReasons);
-    const rows = await q
+    const rows: Array<{
+      recorded_number_id: string;
+      reason: string;
+      n: unknown;
+    }> = await q
       .groupBy('recorded_number_id', 'reason')
       .select('recorded_number_id', 'reason')
       .count({ n: '*' });
