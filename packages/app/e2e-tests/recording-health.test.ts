@@ -1,6 +1,7 @@
 import { APIRequestContext, expect, test } from '@playwright/test';
 import {
   ALICE_NUMBER,
+  BOB_NUMBER,
   apiNumber,
   openVoiceRecording,
   sectionTab,
@@ -247,4 +248,78 @@ test('a trader cannot open Recording health: no tab, a not-allowed message at it
     { headers: bearer(bobToken), data: { comment: 'not mine to take' } },
   );
   expect(ack.status(), await ack.text()).toBe(403);
+});
+
+/** The catalog entity tab of a recorded number, once the provider has registered it. */
+async function entityTab(
+  request: APIRequestContext,
+  token: string,
+  numberId: string,
+): Promise<string> {
+  const name = `mobile-${numberId}`;
+  await expect
+    .poll(
+      async () =>
+        (
+          await request.get(
+            `/api/catalog/entities/by-name/recordednumber/default/${name}`,
+            { headers: bearer(token) },
+          )
+        ).status(),
+      { timeout: 60_000 },
+    )
+    .toBe(200);
+  return `/catalog/default/recordednumber/${name}/voice-recording`;
+}
+
+test("a recorded number's catalog entity shows its recording health: the silent number's alarm for the admin, with a link; OK for its owner from the catalog annotation", async ({
+  page,
+  browser,
+}) => {
+  const request = page.request;
+  const aliceToken = await tokenOf(request, 'alice');
+  const bobToken = await tokenOf(request, 'bob');
+  const silent = await apiNumber(request, aliceToken, ALICE_NUMBER);
+  const bobs = await apiNumber(request, bobToken, BOB_NUMBER);
+  const silentTab = await entityTab(request, aliceToken, silent.id);
+  const bobTab = await entityTab(request, bobToken, bobs.id);
+
+  // Bob's number has no alarm: the catalog module annotates it ok (polled: the
+  // provider's refresh reads the alarms)
+  await expect
+    .poll(
+      async () => {
+        const res = await request.get(
+          `/api/catalog/entities/by-name/recordednumber/default/mobile-${bobs.id}`,
+          { headers: bearer(bobToken) },
+        );
+        return (await res.json()).metadata?.annotations?.[
+          'voice-recording.mvr/recording-health'
+        ];
+      },
+      { timeout: 60_000 },
+    )
+    .toBe('ok');
+
+  await signIn(page, 'alice');
+  await page.goto(silentTab);
+  const health = page.getByTestId('entity-recording-health');
+  await expect(health.getByTestId('attention-badge')).toHaveText('Failed');
+  await expect(health).toContainText('No recorded call for');
+  await health.getByRole('link', { name: 'Open in Recording health' }).click();
+  await expect(page.getByTestId('health-number-title')).toHaveText(
+    ALICE_NUMBER,
+  );
+
+  // Bob in a browser of his own
+  const context = await browser.newContext();
+  const bob = await context.newPage();
+  await signIn(bob, 'bob');
+  await bob.goto(bobTab);
+  await expect(bob.getByTestId('number-title')).toHaveText(BOB_NUMBER);
+  const own = bob.getByTestId('entity-recording-health');
+  await expect(own.getByTestId('attention-badge')).toHaveText('OK');
+  await expect(own).toContainText('No recording alarm');
+  await expect(own.getByRole('link')).toHaveCount(0);
+  await context.close();
 });
