@@ -287,7 +287,8 @@ export interface NumberCoverageQuery extends HealthPeriod {
 
 /** Query of `GET /health/alarms`. */
 export interface RecordingAlarmQuery {
-  state?: RecordingAlarmState;
+  /** One state or several (e.g. the unresolved ones: open and acknowledged). */
+  state?: RecordingAlarmState | RecordingAlarmState[];
   kind?: RecordingAlarmKind;
   numberId?: string;
   limit?: number;

@@ -63,10 +63,19 @@ describe('VoiceRecordingClient: recording health', () => {
   it('lists alarms and acknowledges one with its comment (trimmed)', async () => {
     const { client, calls } = setup();
     await client.listRecordingAlarms({ state: 'open', numberId: 'n1' });
+    await client.listRecordingAlarms({
+      state: ['open', 'acknowledged'],
+      kind: 'idle-recorder',
+    });
     await client.acknowledgeRecordingAlarm('a 1', '  Operator ticket 4711  ');
     expect(calls()).toEqual([
       {
         url: '/health/alarms?state=open&numberId=n1',
+        method: 'GET',
+        body: undefined,
+      },
+      {
+        url: '/health/alarms?state=open%2Cacknowledged&kind=idle-recorder',
         method: 'GET',
         body: undefined,
       },

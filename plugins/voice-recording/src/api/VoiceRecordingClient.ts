@@ -551,7 +551,7 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
   ): Promise<RecordingAlarmList> {
     return this.json(
       `/health/alarms${queryString({
-        state: query.state,
+        state: Array.isArray(query.state) ? query.state.join(',') : query.state,
         kind: query.kind,
         numberId: query.numberId,
         limit: query.limit,

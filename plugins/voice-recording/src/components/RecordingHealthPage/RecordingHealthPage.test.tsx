@@ -287,8 +287,8 @@ describe('Recording health (admin)', () => {
     ).toBeInTheDocument();
   });
 
-  it('shows the recorders’ open alarms when there are any', async () => {
-    setup('/voice-recording/health', {
+  it('shows the recorders’ unresolved alarms when there are any', async () => {
+    const api = setup('/voice-recording/health', {
       listRecordingAlarms: jest.fn(async () => ({
         items: [
           alarm({
@@ -307,11 +307,15 @@ describe('Recording health (admin)', () => {
       })),
     });
     const table = await screen.findByRole('table', {
-      name: 'Open recorder alarms',
+      name: 'Recorder alarms',
     });
     expect(table).toHaveTextContent('recorder-b');
     expect(table).toHaveTextContent('Idle recorder');
     expect(table).toHaveTextContent('No call for 45 minutes');
+    expect(api.listRecordingAlarms).toHaveBeenCalledWith({
+      kind: 'idle-recorder',
+      state: ['open', 'acknowledged'],
+    });
   });
 
   it('the number view: figures, days linking to their calls, alarms, and acknowledging with a required comment', async () => {

@@ -114,7 +114,11 @@ export function RecordingHealthPage(props: {
     [api, from, to, group, attention, q, page, reload],
   );
   const recorderAlarms = useAsync(
-    () => api.listRecordingAlarms({ kind: 'idle-recorder', state: 'open' }),
+    () =>
+      api.listRecordingAlarms({
+        kind: 'idle-recorder',
+        state: ['open', 'acknowledged'],
+      }),
     [api, reload],
   );
 
@@ -244,7 +248,7 @@ export function RecordingHealthPage(props: {
             Recorders
           </Text>
           <AlarmsTable
-            aria-label="Open recorder alarms"
+            aria-label="Recorder alarms"
             alarms={recorderAlarms.value!.items}
             showNumber
             onAcknowledge={canAcknowledgeAlarms ? setAcknowledging : undefined}
