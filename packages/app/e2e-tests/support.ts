@@ -90,9 +90,19 @@ export async function tokenOf(
   request: APIRequestContext,
   user: DemoUser,
 ): Promise<string> {
-  const res = await request.post('/api/auth/demo/refresh', {
-    headers: { 'x-mvr-demo-user': user },
-  });
+  // A fresh portal answers 401 until the catalog has read the demo users (examples/org.yaml):
+  // the first test of a run waits for that.
+  const signInOnce = () =>
+    request.post('/api/auth/demo/refresh', {
+      headers: { 'x-mvr-demo-user': user },
+    });
+  await expect
+    .poll(async () => (await signInOnce()).status(), {
+      message: `demo sign-in of ${user} (is the user in the catalog?)`,
+      timeout: 60_000,
+    })
+    .toBe(200);
+  const res = await signInOnce();
   expect(res.status(), await res.text()).toBe(200);
   const body = await res.json();
   const token = body?.backstageIdentity?.token;
