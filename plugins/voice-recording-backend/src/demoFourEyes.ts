@@ -1,7 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { FourEyesStore } from './database/FourEyesStore';
 
-/** The demo's four-eyes user (examples/org.yaml), not one the browser tests sign in as. */
+/** The demo's four-eyes user (examples/org.yaml); the browser test four-eyes.test.ts signs in as him. */
 export const DEMO_FOUR_EYES_USER = 'user:default/erik';
 /** The four-eyes user's recorded number (examples/voice-recording.yaml), with demo calls. */
 export const DEMO_FOUR_EYES_NUMBER = '+32468123456';
