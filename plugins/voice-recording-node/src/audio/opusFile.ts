@@ -23,6 +23,9 @@ import { SilenceGate, SilenceGateOptions } from './silenceGate';
 /** Encoder lookahead of libopus in 48 kHz samples (2.5 ms + 4 ms delay compensation). */
 export const OPUS_PRE_SKIP_48K = 312;
 
+/** per-stream bit rate above which frames of 40/60 ms are encoded as 20 ms (see the constructor) */
+export const MAX_LONG_FRAME_STREAM_BITRATE = 32000;
+
 /** default encoder target, see OggOpusWriterOptions.bitrate */
 export const DEFAULT_OPUS_BITRATE = 15000;
 
@@ -41,7 +44,10 @@ export interface OggOpusWriterOptions {
   bitrate?: number;
   /** libopus complexity 0..10 (default 5). */
   complexity?: number;
-  /** Frame duration in ms (default 20). */
+  /**
+   * Frame duration in ms (default 20). 40 and 60 apply up to 32 kbit/s per stream (SILK, one
+   * frame per packet); above it 20 ms frames are used.
+   */
   frameMs?: 10 | 20 | 40 | 60;
   /** libopus' own discontinuous transmission (default false; the encoder still runs on every frame). */
   dtx?: boolean;
@@ -78,6 +84,8 @@ export class OggOpusWriter {
   readonly sampleRate: OpusSampleRate;
   readonly channels: 1 | 2;
   readonly frameSize: number;
+  /** frame duration used (the requested one, or 20 ms at high bit rates) */
+  readonly frameMs: number;
   private readonly encoders: OpusFrameEncoder[];
   private readonly ogg: OggPageWriter;
   private readonly pageFrames: number;
@@ -103,7 +111,12 @@ export class OggOpusWriter {
   constructor(options: OggOpusWriterOptions = {}) {
     this.sampleRate = options.sampleRate ?? 8000;
     this.channels = options.channels ?? 2;
-    const frameMs = options.frameMs ?? 20;
+    const requestedMs = options.frameMs ?? 20;
+    // frames longer than 20 ms are single-frame packets only in SILK mode (speech, up to
+    // ~40 kbit/s per stream); CELT and hybrid would pack 40/60 ms as several frames, which
+    // the multistream framing here does not take: above that bit rate, 20 ms frames
+    const frameMs = requestedMs > 20 && (options.bitrate ?? DEFAULT_OPUS_BITRATE) / this.channels > MAX_LONG_FRAME_STREAM_BITRATE ? 20 : requestedMs;
+    this.frameMs = frameMs;
     this.frameSize = (this.sampleRate * frameMs) / 1000;
     this.scale = 48000 / this.sampleRate;
     this.pageFrames = Math.max(1, Math.round((options.pageMs ?? 1000) / frameMs));

@@ -302,6 +302,16 @@ describe('OggOpusWriter with skipSilence', () => {
     }
   });
 
+  it('60 ms frames up to 32 kbit/s per stream (SILK, one frame per packet), 20 ms above', () => {
+    const pcm = stereo(monoSignal(1, [[0.2, 0.8]]), monoSignal(1, [[0.3, 0.9]]));
+    const low = encode(pcm, { frameMs: 60, bitrate: 64000 });
+    expect(low.writer.frameMs).toBe(60);
+    expect(decodeOggOpus(low.file).samples).toBe(RATE);
+    const high = encode(pcm, { frameMs: 60, bitrate: 128000 });
+    expect(high.writer.frameMs).toBe(20);
+    expect(decodeOggOpus(high.file).samples).toBe(RATE);
+  });
+
   it('without skipSilence the file is what it always was (no frame skipped)', () => {
     const pcm = stereo(monoSignal(2, []), monoSignal(2, []));
     const { writer } = encode(pcm, { frameMs: 20 });
