@@ -8,6 +8,13 @@ import { isMobileNumberEntity } from '../../plugin';
 import { makeNumber, responseError } from '../../testUtils/fixtures';
 import { EntityVoiceRecordingContent } from './EntityVoiceRecordingContent';
 import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
+import { coverage } from '../../testUtils/health';
+
+const getNumberCoverage = jest.fn(async () => ({
+  coverage: coverage({ numberId: 'n1' }),
+  days: [],
+  alarms: [],
+}));
 
 const entity: Entity = {
   apiVersion: 'voice-recording.mvr/v1alpha1',
@@ -28,7 +35,11 @@ function renderContent(getNumber: jest.Mock) {
       <EntityVoiceRecordingContent />
     </EntityProvider>,
     {
-      apis: [...catalogApis(), [voiceRecordingApiRef, { getNumber }]],
+      apis: [
+        ...catalogApis(),
+        // the default permission answer allows: the admin's recording health is read too
+        [voiceRecordingApiRef, { getNumber, getNumberCoverage }],
+      ],
       mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
     },
   );
@@ -60,6 +71,10 @@ describe('EntityVoiceRecordingContent', () => {
       screen.getByRole('link', { name: 'Open in Voice recording' }),
     ).toHaveAttribute('href', '/voice-recording/numbers/n1');
     expect(screen.queryByRole('button', { name: /save/i })).toBeNull();
+    expect(
+      await screen.findByTestId('entity-recording-health'),
+    ).toHaveTextContent('No recording alarm');
+    expect(screen.queryByTestId('error-alert')).toBeNull();
   });
 
   it('shows a Manual number’s status as a sentence instead of the weekly grid', async () => {
