@@ -201,3 +201,19 @@ describe('voiceRecording.recorder.qualityCheck', () => {
     );
   });
 });
+
+describe('voiceRecording.recorder.opus: frame duration and silence', () => {
+  const readRecorder = (opus: object) =>
+    readRecorderConfig(mockServices.rootConfig({ data: { voiceRecording: { recorder: { bindAddress: '127.0.0.1', opus } } } }));
+
+  it('encodes 60 ms frames and skips silence by default; both can be set', () => {
+    expect(readRecorder({}).opus).toMatchObject({ frameMs: 60, skipSilence: true });
+    expect(readRecorder({ frameMs: 20, skipSilence: false }).opus).toMatchObject({ frameMs: 20, skipSilence: false });
+    expect(readRecorder({ frameMs: 40 }).opus.frameMs).toBe(40);
+  });
+
+  it('refuses another frame duration, naming the key', () => {
+    expect(() => readRecorder({ frameMs: 30 })).toThrow(/^voiceRecording\.recorder\.opus\.frameMs: 30 is not one of 20, 40, 60/);
+    expect(() => readRecorder({ skipSilence: 'sometimes' })).toThrow(/opus\.skipSilence/);
+  });
+});
