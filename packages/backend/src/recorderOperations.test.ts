@@ -341,7 +341,7 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
           sdp: buildOfferSdp([{ label: '1', port: 40010 }]),
           metadata: buildMetadata([
             { aor: `sip:${UNKNOWN}@pbx.example.com`, sends: '1' },
-            { aor: `sip:${OTHER}@carrier.example.net` },
+            { aor: `sip:${OTHER}@carrier.example.net`, sends: '1' },
           ]),
         });
         expect(unknown.response!.status).toBe(404);
