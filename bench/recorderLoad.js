@@ -74,7 +74,8 @@ function parseArgs(argv) {
     else if (a === '--opus-impl') o.opusImpl = val().toLowerCase();
     else if (a === '--metrics') o.metrics = true;
     else if (a === '--scrape-seconds') o.scrapeSeconds = Number(val());
-    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --opus-impl auto|wasm --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --metrics --scrape-seconds S --profile --keep)`);
+    else if (a === '--scrape-cost') o.scrapeCost = o.metrics = true;
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --opus-impl auto|wasm --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --metrics --scrape-seconds S --scrape-cost --profile --keep)`);
   }
   if (o.scrapeSeconds !== undefined && !(o.scrapeSeconds > 0)) throw new Error(`--scrape-seconds ${o.scrapeSeconds}: a positive number of seconds`);
   if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
@@ -384,6 +385,8 @@ async function main() {
   const scrapes = [];
   let scraper;
   let lastScrape = '';
+  let bursting = false;
+  let scrapeCost;
   const scrapeOnce = async () => {
     const t = performance.now();
     try {
@@ -404,7 +407,7 @@ async function main() {
     log(`recorder pid ${pid} ready on udp/${ready.sipPort}: ${ready.loadedNumbers} recorded numbers, RSS ${(base.rss / 1048576).toFixed(1)} MB`);
     if (opts.metrics) {
       await scrapeOnce();
-      scraper = setInterval(scrapeOnce, (opts.scrapeSeconds ?? 5) * 1000);
+      scraper = setInterval(() => bursting || scrapeOnce(), (opts.scrapeSeconds ?? 5) * 1000);
     }
 
     const audio = [makeAudio(opts.codec, 1), makeAudio(opts.codec, 2)];
@@ -541,6 +544,23 @@ async function main() {
       const mid = (steadyFrom + steadyTo) / 2;
       await sleep(mid - performance.now());
       rssSteady = procRssBytes(pid);
+      if (opts.scrapeCost) {
+        // --scrape-cost: the steady window's first half without scrapes, its second half
+        // scraped back to back; the recorder's extra CPU per scrape (the steady figures of
+        // this run include the scrapes)
+        const m = { cpu: procCpuMs(pid), t: performance.now() };
+        bursting = true;
+        let n = 0;
+        while (performance.now() < steadyTo) {
+          await scrapeOnce();
+          n++;
+        }
+        bursting = false;
+        const e = { cpu: procCpuMs(pid), t: performance.now() };
+        const quiet = (m.cpu - a.cpu) / (m.t - a.t);
+        const busy = (e.cpu - m.cpu) / (e.t - m.t);
+        scrapeCost = { n, quietPct: quiet * 100, busyPct: busy * 100, perScrapeMs: ((busy - quiet) * (e.t - m.t)) / n };
+      }
       await sleep(steadyTo - performance.now());
       const b = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), self: selfCpuMs(), t: performance.now(), us: Number(process.hrtime.bigint() / 1000n) };
       steady = { loop: await rec.loopDelay(), ms: b.t - a.t, recorderCpuMs: b.cpu - a.cpu, threads: diffThreads(a.threads, b.threads), generatorCpuMs: b.self - a.self, fromUs: a.us, toUs: b.us };
@@ -806,6 +826,16 @@ async function main() {
                 }, RTP received ${metric('mvr_recorder_rtp_packets_received_total')}, lost ${metric('mvr_recorder_rtp_packets_lost_total')}, set-ups ${metric('mvr_recorder_call_setup_seconds_count')}`;
               })(),
             ],
+            ...(scrapeCost
+              ? [
+                  [
+                    '  scrape cost (--scrape-cost, steady state)',
+                    `${f2(scrapeCost.perScrapeMs)} ms recorder CPU per scrape with ${calls.length} calls (${scrapeCost.n} scrapes back to back: ${f1(scrapeCost.busyPct)} % of a core vs ${f1(
+                      scrapeCost.quietPct,
+                    )} % without); one scrape per 15 s = ${f2(scrapeCost.perScrapeMs / 150)} % of a core`,
+                  ],
+                ]
+              : []),
           ]
         : []),
       [
