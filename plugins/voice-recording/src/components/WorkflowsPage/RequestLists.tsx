@@ -190,13 +190,16 @@ export function RequestsToApprove(props: { as?: 'admin' | 'manager' }) {
         </Text>
       )}
       {!asManager && (
-        <RequesterFilter
-          value={requester}
-          onChange={ref => {
-            setPage(0);
-            filters.set({ requester: ref });
-          }}
-        />
+        // in a row, as in All requests: the filter's flex basis is a width, not a height
+        <Flex gap="3" align="end" style={{ flexWrap: 'wrap' }}>
+          <RequesterFilter
+            value={requester}
+            onChange={ref => {
+              setPage(0);
+              filters.set({ requester: ref });
+            }}
+          />
+        </Flex>
       )}
       {decision.message}
       {list.loading && !list.value && <Skeleton width="100%" height={120} />}
