@@ -21,27 +21,14 @@ import { RecordingAlarmNotifier } from '../plugins/voice-recording-backend/src/n
 import { AuditRecorder } from '../plugins/voice-recording-backend/src/service/AuditRecorder';
 import { readRecordingAlarmsConfig } from '../plugins/voice-recording-backend/src/service/health/alarmsConfig';
 import { RecordingAlarmsService } from '../plugins/voice-recording-backend/src/service/health/RecordingAlarmsService';
+import { idSql, seedRecordedNumbers } from './support/seedNumbers';
 
 /** Wednesday 2 December 2026, 15:00 in Brussels: the evaluations' clock. */
 export const BENCH_NOW = new Date('2026-12-02T14:00:00.000Z');
 const HOUR = 3_600_000;
 
-const idSql = (pg: boolean, expr = 'i') =>
-  pg
-    ? `lpad(to_hex(${expr}), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(${expr}), 12, '0')`
-    : `printf('%08x-0000-4000-8000-%012x', ${expr}, ${expr})`;
-const numberSql = (pg: boolean) =>
-  pg ? `'+32470' || lpad(i::text, 6, '0')` : `'+32470' || printf('%06d', i)`;
 const ts = (pg: boolean, d: Date) =>
   pg ? `'${d.toISOString()}'::timestamptz` : `${d.getTime()}`;
-
-function series(pg: boolean, count: number, body: (from: string) => string) {
-  return pg
-    ? body(`generate_series(1, ${count}) AS i`)
-    : `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ${count}) ${body(
-        'seq',
-      )}`;
-}
 
 export async function seedRecordingAlarms(
   knex: Knex,
@@ -52,29 +39,7 @@ export async function seedRecordingAlarms(
   await applyDatabaseMigrations(knex);
   const pg = knex.client.config.client === 'pg';
   const created = ts(pg, new Date(BENCH_NOW.getTime() - 60 * 24 * HOUR));
-  await knex.raw(
-    series(
-      pg,
-      numbers,
-      from => `INSERT INTO vr_numbers (id, number, user_ref, mvr_active, status_mode, active_status, created_at, updated_at)
-        SELECT ${idSql(pg)}, ${numberSql(pg)}, 'user:default/u' || i, ${
-        pg ? 'true' : '1'
-      },
-          CASE WHEN i % 50 = 0 THEN 'manual' ELSE 'auto' END,
-          CASE WHEN i % 50 = 0 THEN 'private' ELSE 'professional' END, ${created}, ${created}
-        FROM ${from}`,
-    ),
-  );
-  await knex.raw(
-    series(
-      pg,
-      numbers,
-      from => `INSERT INTO vr_number_slots (id, number_id, weekdays, start_minute, end_minute, position)
-        SELECT ${idSql(pg, 'i + 100000000')}, ${idSql(
-        pg,
-      )}, 31, 480, 1080, 0 FROM ${from}`,
-    ),
-  );
+  await seedRecordedNumbers(knex, numbers, created);
   // call k of number i: k * (48 h / C) + i seconds ago; instance a or b by parity
   const total = numbers * callsPerNumber;
   const step = Math.floor((48 * 3600) / callsPerNumber);

@@ -7,10 +7,7 @@
  * every 5 minutes by default, with a 10-minute timeout).
  */
 require('@backstage/cli/config/nodeTransform.cjs');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const knexFactory = require('knex');
+const { onBenchDatabases } = require('./support/benchDatabases.js');
 const {
   seedRecordingAlarms,
   timeRecordingAlarms,
@@ -20,8 +17,6 @@ const NUMBERS = Number(process.env.BENCH_ALARM_NUMBERS ?? 10000);
 const CALLS = Number(process.env.BENCH_ALARM_CALLS ?? 10);
 const RUNS = Number(process.env.BENCH_ALARM_RUNS ?? 5);
 const TARGET_MS = 30_000;
-const PG_URL =
-  process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432';
 
 async function run(name, knex) {
   const { seedMs, conversations } = await seedRecordingAlarms(
@@ -51,34 +46,7 @@ async function run(name, knex) {
 
 async function main() {
   const which = process.argv[2];
-  let over = 0;
-  if (!which || which === 'sqlite') {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vr-bench-alarms-'));
-    const knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: { filename: path.join(dir, 'bench.sqlite') },
-      useNullAsDefault: true,
-    });
-    try {
-      over += await run('SQLite (file)', knex);
-    } finally {
-      await knex.destroy();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  if (!which || which === 'postgres') {
-    const db = `vr_bench_alarms_${Date.now()}`;
-    const admin = knexFactory({ client: 'pg', connection: PG_URL });
-    await admin.raw(`CREATE DATABASE ${db}`);
-    const knex = knexFactory({ client: 'pg', connection: `${PG_URL}/${db}` });
-    try {
-      over += await run('PostgreSQL', knex);
-    } finally {
-      await knex.destroy();
-      await admin.raw(`DROP DATABASE ${db}`);
-      await admin.destroy();
-    }
-  }
+  const over = await onBenchDatabases(which, 'alarms', run);
   if (over)
     console.error(`\nan evaluation is over the ${TARGET_MS / 1000} s target`);
   process.exitCode = over ? 1 : 0;

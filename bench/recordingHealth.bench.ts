@@ -14,6 +14,12 @@ import { KnexNumbersStore } from '../plugins/voice-recording-backend/src/databas
 import { CoverageJob } from '../plugins/voice-recording-backend/src/service/health/CoverageJob';
 import { OwnerGroups } from '../plugins/voice-recording-backend/src/service/health/OwnerGroups';
 import { RecordingHealthService } from '../plugins/voice-recording-backend/src/service/health/RecordingHealthService';
+import {
+  idSql,
+  numberSql,
+  seedRecordedNumbers,
+  series,
+} from './support/seedNumbers';
 
 export interface HealthTiming {
   name: string;
@@ -29,26 +35,6 @@ export interface HealthTiming {
 const LAST_DAY = '2026-11-30';
 const GROUPS = 20;
 
-const idSql = (pg: boolean) =>
-  pg
-    ? `lpad(to_hex(i), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(i), 12, '0')`
-    : `printf('%08x-0000-4000-8000-%012x', i, i)`;
-const numberSql = (pg: boolean) =>
-  pg ? `'+32470' || lpad(i::text, 6, '0')` : `'+32470' || printf('%06d', i)`;
-
-/** The numbers 1..count as a row source `i` (generate_series or a recursive CTE). */
-function series(
-  pg: boolean,
-  count: number,
-  body: (from: string) => string,
-): string {
-  return pg
-    ? body(`generate_series(1, ${count}) AS i`)
-    : `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ${count}) ${body(
-        'seq',
-      )}`;
-}
-
 export async function seedRecordingHealth(
   knex: Knex,
   numbers: number,
@@ -61,34 +47,7 @@ export async function seedRecordingHealth(
   const created = pg
     ? `'2026-01-01T00:00:00Z'::timestamptz`
     : `${Date.UTC(2026, 0, 1)}`;
-  await knex.raw(
-    series(
-      pg,
-      numbers,
-      from => `INSERT INTO vr_numbers (id, number, user_ref, mvr_active, status_mode, active_status, created_at, updated_at)
-        SELECT ${id}, ${numberSql(pg)}, 'user:default/u' || i, ${
-        pg ? 'true' : '1'
-      },
-          CASE WHEN i % 50 = 0 THEN 'manual' ELSE 'auto' END,
-          CASE WHEN i % 50 = 0 THEN 'private' ELSE 'professional' END, ${created}, ${created}
-        FROM ${from}`,
-    ),
-  );
-  // weekdays 08:00-18:00 (what the coverage job's expected seconds come from)
-  await knex.raw(
-    series(
-      pg,
-      numbers,
-      from => `INSERT INTO vr_number_slots (id, number_id, weekdays, start_minute, end_minute, position)
-        SELECT ${
-          pg
-            ? `lpad(to_hex(i), 8, '0') || '-0000-4000-9000-' || lpad(to_hex(i), 12, '0')`
-            : `printf('%08x-0000-4000-9000-%012x', i, i)`
-        },
-          ${id}, 31, 480, 1080, 0
-        FROM ${from}`,
-    ),
-  );
+  await seedRecordedNumbers(knex, numbers, created);
   const first = addCalendarDays(LAST_DAY, -(days - 1));
   const isWeekday = (d: number) =>
     ![0, 6].includes(

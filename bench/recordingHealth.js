@@ -7,10 +7,8 @@
  * job's steady run (yesterday and today of every number), target < 60 s.
  */
 require('@backstage/cli/config/nodeTransform.cjs');
-const fs = require('node:fs');
 const os = require('node:os');
-const path = require('node:path');
-const knexFactory = require('knex');
+const { onBenchDatabases } = require('./support/benchDatabases.js');
 const {
   seedRecordingHealth,
   timeRecordingHealth,
@@ -18,8 +16,6 @@ const {
 
 const NUMBERS = Number(process.env.BENCH_HEALTH_NUMBERS ?? 10000);
 const DAYS = Number(process.env.BENCH_HEALTH_DAYS ?? 90);
-const PG_URL =
-  process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432';
 
 async function run(name, knex) {
   const load = () => os.loadavg()[0].toFixed(1);
@@ -55,34 +51,7 @@ async function run(name, knex) {
 
 async function main() {
   const which = process.argv[2];
-  let over = 0;
-  if (!which || which === 'sqlite') {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vr-bench-health-'));
-    const knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: { filename: path.join(dir, 'bench.sqlite') },
-      useNullAsDefault: true,
-    });
-    try {
-      over += await run('SQLite (file)', knex);
-    } finally {
-      await knex.destroy();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  if (!which || which === 'postgres') {
-    const db = `vr_bench_health_${Date.now()}`;
-    const admin = knexFactory({ client: 'pg', connection: PG_URL });
-    await admin.raw(`CREATE DATABASE ${db}`);
-    const knex = knexFactory({ client: 'pg', connection: `${PG_URL}/${db}` });
-    try {
-      over += await run('PostgreSQL', knex);
-    } finally {
-      await knex.destroy();
-      await admin.raw(`DROP DATABASE ${db}`);
-      await admin.destroy();
-    }
-  }
+  const over = await onBenchDatabases(which, 'health', run);
   process.exitCode = over ? 1 : 0;
 }
 
