@@ -11,6 +11,7 @@ import {
 import { conversationDetailRouteRef } from '../../routes';
 import { useVoiceRecordingPermissions } from '../../hooks/useVoiceRecordingPermissions';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
+import { READABLE_DANGER_TEXT } from '../FieldErrorText/FieldErrorText';
 import { saveFile } from '../BulkSchedulingPage/files';
 import {
   ConversationSearchForm,
@@ -211,7 +212,11 @@ export function ConversationsPage() {
             </Button>
           )}
           {ticked.size > MAX_TICKED_EXPORT && (
-            <Text variant="body-medium" color="danger">
+            <Text
+              variant="body-medium"
+              color="danger"
+              style={{ color: READABLE_DANGER_TEXT }}
+            >
               At most {MAX_TICKED_EXPORT} ticked calls in one export.
             </Text>
           )}

@@ -1,5 +1,6 @@
 import { CSSProperties, useId } from 'react';
 import { FieldLabel, Text } from '@backstage/ui';
+import { READABLE_DANGER_TEXT } from '../FieldErrorText/FieldErrorText';
 
 const inputStyle: CSSProperties = {
   boxSizing: 'border-box',
@@ -60,7 +61,10 @@ export function DateField(props: {
       color={color}
       id={textId}
       data-testid={color === 'danger' ? props.errorTestId : undefined}
-      style={{ marginTop: 'var(--bui-space-1)' }}
+      style={{
+        marginTop: 'var(--bui-space-1)',
+        ...(color === 'danger' ? { color: READABLE_DANGER_TEXT } : {}),
+      }}
     >
       {text}
     </Text>

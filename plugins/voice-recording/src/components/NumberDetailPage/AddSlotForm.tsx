@@ -1,6 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { Button, Flex, Text } from '@backstage/ui';
 import { TimeSlot, validateSlot } from '@mvr/plugin-voice-recording-common';
+import { READABLE_DANGER_TEXT } from '../FieldErrorText/FieldErrorText';
 import { SlotFields } from '../SlotFields/SlotFields';
 
 const EMPTY: TimeSlot = { weekdays: [], start: '', end: '' };
@@ -32,7 +33,13 @@ export function AddSlotForm(props: {
         </Text>
         <SlotFields value={slot} onChange={setSlot} disabled={props.busy} />
         {touched && problem && (
-          <Text as="p" color="danger" variant="body-small" role="alert">
+          <Text
+            as="p"
+            color="danger"
+            variant="body-small"
+            role="alert"
+            style={{ color: READABLE_DANGER_TEXT }}
+          >
             {problem}
           </Text>
         )}

@@ -14,6 +14,7 @@ import {
   validateNumberSettings,
 } from '@mvr/plugin-voice-recording-common';
 import { UpdateNumberRequest } from '../../api/VoiceRecordingApi';
+import { READABLE_DANGER_TEXT } from '../FieldErrorText/FieldErrorText';
 import { PeoplePicker } from '../PeoplePicker/PeoplePicker';
 
 interface FormState {
@@ -107,7 +108,12 @@ export function NumberSettingsForm(props: {
             )}
             {check('FMU', state.fmu, v => setState(s => ({ ...s, fmu: v })))}
             {errorOf('mvrActive') && (
-              <Text color="danger" variant="body-small" role="alert">
+              <Text
+                color="danger"
+                variant="body-small"
+                role="alert"
+                style={{ color: READABLE_DANGER_TEXT }}
+              >
                 {errorOf('mvrActive')}
               </Text>
             )}

@@ -18,6 +18,7 @@ import {
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { errorDetails } from '../../api/errors';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
+import { READABLE_DANGER_TEXT } from '../FieldErrorText/FieldErrorText';
 import { WeekGrid } from '../WeekGrid/WeekGrid';
 import { SlotEditor } from './SlotEditor';
 import { COPY_ON_APPLY_RULE, usageText } from './usage';
@@ -144,7 +145,12 @@ export function PlanningModelEditor(props: {
             </Grid.Root>
             <ErrorAlert error={error} />
             {submitted && localErrors.length > 0 && (
-              <Text as="p" color="danger" role="alert">
+              <Text
+                as="p"
+                color="danger"
+                role="alert"
+                style={{ color: READABLE_DANGER_TEXT }}
+              >
                 Fix the slot errors above before saving.
               </Text>
             )}

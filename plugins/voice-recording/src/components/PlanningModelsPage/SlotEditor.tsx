@@ -1,5 +1,6 @@
 import { Box, Button, Flex, Text } from '@backstage/ui';
 import type { SlotError, TimeSlot } from '@mvr/plugin-voice-recording-common';
+import { READABLE_DANGER_TEXT } from '../FieldErrorText/FieldErrorText';
 import { SlotFields } from '../SlotFields/SlotFields';
 
 /** Editable list of slots; each slot's errors are shown right under it. */
@@ -63,6 +64,7 @@ export function SlotEditor(props: {
                 variant="body-small"
                 role="alert"
                 data-testid={`slot-error-${index}`}
+                style={{ color: READABLE_DANGER_TEXT }}
               >
                 {e.otherIndex !== undefined
                   ? `${e.message} (slot ${e.otherIndex + 1})`

@@ -152,4 +152,15 @@ describe('SlotFields', () => {
     await userEvent.type(start, '09:00');
     expect(screen.queryByText(/Use HH:MM/)).toBeNull();
   });
+  it("shows the problem in the readable danger colour, not BUI's 4.0:1 red", async () => {
+    render(<Slot onValue={jest.fn()} />);
+    await userEvent.type(
+      screen.getByRole('combobox', { name: 'End (slot 1)' }),
+      '25:00',
+    );
+    await userEvent.tab();
+    const message = await screen.findByTestId('time-problem');
+    // BUI's subdued negative colour: #991919 on white, #fca5a5 on the dark theme.
+    expect(message.style.color).toBe('var(--bui-negative-fg-subdued)');
+  });
 });

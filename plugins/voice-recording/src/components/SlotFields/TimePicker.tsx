@@ -4,6 +4,7 @@ import {
   formatTimeOfDay,
   parseTimeOfDay,
 } from '@mvr/plugin-voice-recording-common';
+import { READABLE_DANGER_TEXT } from '../FieldErrorText/FieldErrorText';
 
 /** Minutes between two suggested times. */
 const STEP_MINUTES = 30;
@@ -122,6 +123,7 @@ export function TimePicker(props: {
           color="danger"
           variant="body-small"
           data-testid="time-problem"
+          style={{ color: READABLE_DANGER_TEXT }}
         >
           {problem}
         </Text>
