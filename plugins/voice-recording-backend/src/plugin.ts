@@ -302,6 +302,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
           userInfo: deps.userInfo,
           notifier: new FourEyesNotifier(
             deps.notifications,
+            deps.catalog,
             deps.logger,
             audit,
           ),

@@ -14,7 +14,8 @@ export interface FourEyesFlag {
 /**
  * A session asked by a four-eyes user: `pending` until an observer confirms
  * (`confirmed`, until `expiresAt`) or rejects it; a confirmed session past its end is
- * `expired`, a pending one replaced by a new request or a cleared flag `cancelled`.
+ * `expired`; a pending one replaced by a new request, or any open one (pending or
+ * confirmed) ended by a cleared flag, a new flag or another observer, `cancelled`.
  */
 export type FourEyesSessionState =
   | 'pending'

@@ -61,13 +61,60 @@ export class FourEyesStore {
     return r ? flagFromRow(r) : undefined;
   }
 
-  /** Sets (or changes the observer of) a flag; the flag as it was before, if any. */
+  /**
+   * Ends the user's open sessions at `now`, within `trx`: pending ones and confirmed ones
+   * still running become `cancelled` (a running one's `expires_at` becomes `now`); the
+   * sessions ended, as they stood before. Confirmed sessions already past their end are
+   * left to `markExpired`.
+   */
+  private async endOpenSessions(
+    trx: Knex.Transaction,
+    user: string,
+    now: Date,
+  ): Promise<FourEyesSession[]> {
+    const rows = await trx(SESSIONS)
+      .where({ user_ref: user })
+      .where(b =>
+        b
+          .where({ state: 'pending' })
+          .orWhere(c =>
+            c.where({ state: 'confirmed' }).where('expires_at', '>', now),
+          ),
+      )
+      .orderBy('requested_at');
+    const ended: FourEyesSession[] = [];
+    for (const r of rows) {
+      // still open: a pending session confirmed meanwhile (by another instance) is
+      // ended too, as a pending one
+      const n = await trx(SESSIONS)
+        .where({ id: r.id })
+        .whereIn('state', ['pending', 'confirmed'])
+        .update(
+          r.state === 'pending'
+            ? { state: 'cancelled', decided_at: now, expires_at: null }
+            : { state: 'cancelled', expires_at: now },
+        );
+      if (n) ended.push(sessionFromRow(r, now));
+    }
+    return ended;
+  }
+
+  /**
+   * Sets (or changes the observer of) a flag; the flag as it was before, if any, and the
+   * sessions ended: a new flag or another observer ends every open session of the user
+   * (pending or confirmed), so that only the observer now named confirms their access.
+   * Setting the same observer again changes no session.
+   */
   async setFlag(
     userRef: string,
     observerRef: string,
     by: string,
     now: Date,
-  ): Promise<{ before?: FourEyesFlag; after: FourEyesFlag }> {
+  ): Promise<{
+    before?: FourEyesFlag;
+    after: FourEyesFlag;
+    ended: FourEyesSession[];
+  }> {
     return this.db.transaction(async trx => {
       const user = userRef.toLowerCase();
       const before = await trx(USERS).where({ user_ref: user }).first();
@@ -79,32 +126,33 @@ export class FourEyesStore {
       };
       if (before) await trx(USERS).where({ user_ref: user }).update(row);
       else await trx(USERS).insert(row);
-      // a pending session asked of the former observer is not theirs to confirm anymore
-      if (before && before.observer_ref !== row.observer_ref)
-        await trx(SESSIONS)
-          .where({ user_ref: user, state: 'pending' })
-          .update({ state: 'cancelled', decided_at: now });
+      const ended =
+        !before || before.observer_ref !== row.observer_ref
+          ? await this.endOpenSessions(trx, user, now)
+          : [];
       return {
         ...(before ? { before: flagFromRow(before) } : {}),
         after: flagFromRow(row),
+        ended,
       };
     });
   }
 
-  /** Clears a flag and cancels the user's pending sessions; the flag cleared, if any. */
+  /**
+   * Clears a flag and ends the user's open sessions (pending and confirmed): the flag
+   * cleared and the sessions ended; undefined if the user was not flagged.
+   */
   async clearFlag(
     userRef: string,
     now: Date,
-  ): Promise<FourEyesFlag | undefined> {
+  ): Promise<{ flag: FourEyesFlag; ended: FourEyesSession[] } | undefined> {
     return this.db.transaction(async trx => {
       const user = userRef.toLowerCase();
       const before = await trx(USERS).where({ user_ref: user }).first();
       if (!before) return undefined;
       await trx(USERS).where({ user_ref: user }).delete();
-      await trx(SESSIONS)
-        .where({ user_ref: user, state: 'pending' })
-        .update({ state: 'cancelled', decided_at: now });
-      return flagFromRow(before);
+      const ended = await this.endOpenSessions(trx, user, now);
+      return { flag: flagFromRow(before), ended };
     });
   }
 

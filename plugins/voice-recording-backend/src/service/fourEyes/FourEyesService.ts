@@ -70,7 +70,7 @@ export class FourEyesService {
       throw new InputError(
         'observerRef: the observer must be someone other than the user',
       );
-    const { before, after } = await this.options.store.setFlag(
+    const { before, after, ended } = await this.options.store.setFlag(
       userRef,
       observerRef,
       actor.ref,
@@ -87,20 +87,50 @@ export class FourEyesService {
       },
       severity: 'medium',
     });
+    await this.auditEnded(
+      actor,
+      ended,
+      before ? 'observer-changed' : 'flag-set',
+    );
     return after;
   }
 
+  /**
+   * Clears a flag; the user's open sessions (pending, and confirmed ones still running)
+   * end with it, so that a flag set again later needs a new confirmation.
+   */
   async clearFlag(actor: Actor, userRef: string): Promise<void> {
-    const before = await this.options.store.clearFlag(userRef, this.now());
-    if (!before) throw new NotFoundError(`${userRef} is not flagged four-eyes`);
+    const cleared = await this.options.store.clearFlag(userRef, this.now());
+    if (!cleared)
+      throw new NotFoundError(`${userRef} is not flagged four-eyes`);
+    const { flag, ended } = cleared;
     await this.options.audit.record({
       actor,
       action: 'four-eyes-clear',
       targetType: 'user',
-      targetId: before.userRef,
-      details: { observerRef: before.observerRef },
+      targetId: flag.userRef,
+      details: { observerRef: flag.observerRef },
       severity: 'medium',
     });
+    await this.auditEnded(actor, ended, 'flag-cleared');
+  }
+
+  /** One `four-eyes-cancel` entry per session a flag change ended. */
+  private async auditEnded(
+    actor: Actor,
+    ended: FourEyesSession[],
+    reason: 'flag-set' | 'observer-changed' | 'flag-cleared',
+  ) {
+    for (const s of ended) {
+      await this.options.audit.record({
+        actor,
+        action: 'four-eyes-cancel',
+        targetType: 'four-eyes-session',
+        targetId: s.id,
+        details: { ...sessionAudit(s), previousState: s.state, reason },
+        severity: 'medium',
+      });
+    }
   }
 
   // ---- the gate
@@ -174,7 +204,7 @@ export class FourEyesService {
       },
       severity: 'medium',
     });
-    await this.options.notifier.asked(session);
+    await this.options.notifier.asked(session, actor.credentials);
     return session;
   }
 
@@ -257,7 +287,7 @@ export class FourEyesService {
       details: sessionAudit(decided),
       severity: 'medium',
     });
-    await this.options.notifier.decided(decided);
+    await this.options.notifier.decided(decided, actor.credentials);
     return decided;
   }
 }

@@ -378,5 +378,86 @@ describe.each(databases.eachSupportedId())(
         .set(as(ALICE))
         .expect(204);
     });
+
+    const setFlag = (observerRef: string) =>
+      request(app)
+        .put(`${api}/four-eyes/users`)
+        .set(as(ALICE))
+        .send({ userRef: VICTOR, observerRef })
+        .expect(200);
+    const confirmedSession = async () => {
+      advance(1_000); // asked after the sessions before (the latest one is shown)
+      const asked = await post(VICTOR, '/me/four-eyes/sessions');
+      expect(
+        (await post(OLGA, `/four-eyes/sessions/${asked.body.id}/confirm`))
+          .status,
+      ).toBe(200);
+      return asked.body.id as string;
+    };
+    const blocked = async () => {
+      advance(AUDIO_DECISION_TTL_MS + 1);
+      const list = await get(VICTOR, '/conversations');
+      const detail = await get(VICTOR, `/conversations/${calls[0].id}`);
+      return [list.status, list.body.items?.length, detail.status];
+    };
+    const cancelled = async (id: string) =>
+      (await actions('four-eyes-cancel'))
+        .filter(r => r.target_id === id)
+        .map(r => [r.actor_ref, JSON.parse(r.details)]);
+
+    it('ends a confirmed session when the flag is cleared: a flag set again needs a new confirmation', async () => {
+      await setFlag(OBSERVERS);
+      const id = await confirmedSession();
+      expect(await blocked()).toEqual([200, 2, 200]);
+
+      await request(app)
+        .delete(`${api}/four-eyes/users/${encodeURIComponent(VICTOR)}`)
+        .set(as(ALICE))
+        .expect(204);
+      await setFlag(OBSERVERS);
+      expect(await blocked()).toEqual([200, 0, 404]);
+      expect((await get(VICTOR, '/me/four-eyes')).body).toMatchObject({
+        access: false,
+        session: { id, state: 'cancelled' },
+      });
+      expect(await cancelled(id)).toEqual([
+        [
+          ALICE,
+          expect.objectContaining({
+            userRef: VICTOR,
+            previousState: 'confirmed',
+            reason: 'flag-cleared',
+          }),
+        ],
+      ]);
+
+      // a new confirmation opens them again
+      await confirmedSession();
+      expect(await blocked()).toEqual([200, 2, 200]);
+    });
+
+    it('ends a confirmed session when the observer changes, not when the same observer is set again', async () => {
+      await setFlag(OBSERVERS);
+      const id = await confirmedSession();
+      await setFlag(OBSERVERS);
+      expect(await blocked()).toEqual([200, 2, 200]);
+      expect(await cancelled(id)).toEqual([]);
+
+      await setFlag(PAUL);
+      expect(await blocked()).toEqual([200, 0, 404]);
+      expect(await cancelled(id)).toEqual([
+        [
+          ALICE,
+          expect.objectContaining({
+            previousState: 'confirmed',
+            reason: 'observer-changed',
+          }),
+        ],
+      ]);
+      await request(app)
+        .delete(`${api}/four-eyes/users/${encodeURIComponent(VICTOR)}`)
+        .set(as(ALICE))
+        .expect(204);
+    });
   },
 );
