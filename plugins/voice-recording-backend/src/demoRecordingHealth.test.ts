@@ -1,15 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import notificationsPlugin from '@backstage/plugin-notifications-backend';
-import request from 'supertest';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { readVoiceRecordingConfig } from './config';
 import {
@@ -26,8 +16,11 @@ import {
   loadDemoSilentNumber,
 } from './demoRecordingHealth';
 import { RecordingAlarmNotifier } from './notifiers/RecordingAlarmNotifier';
-import { voiceRecordingPlugin } from './plugin';
 import { AuditRecorder } from './service/AuditRecorder';
+import {
+  ALICE,
+  startNotificationsTestBackend,
+} from './service/__testUtils__/notificationsTestBackend';
 import { readRecordingAlarmsConfig } from './service/health/alarmsConfig';
 import { RecordingAlarmsService } from './service/health/RecordingAlarmsService';
 
@@ -98,47 +91,17 @@ describe.each(databases.eachSupportedId())(
   'demo portal start on %s',
   databaseId => {
     it('raises the silent-number alarm of the demo at startup and notifies the admins', async () => {
-      const knex = await databases.init(databaseId);
-      const storageDir = mkdtempSync(path.join(tmpdir(), 'vr-demo-alarms-'));
-      const ALICE = 'user:default/alice';
-      const backend = await startTestBackend({
-        features: [
-          voiceRecordingPlugin,
-          notificationsPlugin,
-          mockServices.database.factory({ knex }),
-          mockServices.rootConfig.factory({
-            data: {
-              app: { baseUrl: 'http://localhost:3000' },
-              voiceRecording: {
-                storage: { local: { directory: storageDir } },
-                demoData: {
-                  file: path.resolve(
-                    __dirname,
-                    '../../../examples/voice-recording.yaml',
-                  ),
-                },
-              },
-            },
-          }),
-          catalogServiceMock.factory({
-            entities: [
-              {
-                apiVersion: 'backstage.io/v1alpha1',
-                kind: 'Group',
-                metadata: { name: 'compliance', namespace: 'default' },
-                spec: { type: 'team', children: [] },
-                relations: [{ type: 'hasMember', targetRef: ALICE }],
-              },
-            ],
-          }),
-          mockServices.events.mock().factory,
-        ] as any,
+      const backend = await startNotificationsTestBackend({
+        databases,
+        databaseId,
+        config: {
+          demoData: {
+            file: path.resolve(__dirname, '../../../examples/voice-recording.yaml'),
+          },
+        },
       });
       try {
-        const get = (url: string) =>
-          request(backend.server)
-            .get(url)
-            .set('Authorization', mockCredentials.user.header(ALICE));
+        const get = (url: string) => backend.as(ALICE).get(url);
         let alarms: any;
         for (let i = 0; i < 100; i++) {
           alarms = (await get('/api/voice-recording/health/alarms?state=open'))
@@ -154,10 +117,9 @@ describe.each(databases.eachSupportedId())(
         ]);
         let notes: any[] = [];
         for (let i = 0; i < 100 && notes.length === 0; i++) {
-          notes = (
-            await get('/api/notifications/notifications?limit=50')
-          ).body.notifications.filter(
-            (n: any) => n.payload.topic === 'voice-recording-recording-alarm',
+          notes = await backend.notificationsOf(
+            ALICE,
+            'voice-recording-recording-alarm',
           );
           if (notes.length === 0) await new Promise(r => setTimeout(r, 100));
         }
@@ -169,7 +131,6 @@ describe.each(databases.eachSupportedId())(
         );
       } finally {
         await backend.stop();
-        rmSync(storageDir, { recursive: true, force: true });
       }
     });
   },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import { RecordingSignalsStore } from './RecordingSignalsStore';
+import { conversationRow } from '../service/__testUtils__/recordedNumbers';
 import { openRecordingStores } from './__testUtils__/recordingStores';
 
 jest.setTimeout(60_000);
@@ -25,24 +26,7 @@ describe.each(databases.eachSupportedId())(
       numberId: string,
       hoursAgo: number,
       extra: Record<string, unknown> = {},
-    ) => {
-      const id = randomUUID();
-      return knex('vr_conversations').insert({
-        id,
-        recorded_number_id: numberId,
-        number: '+32470000000',
-        number_digits: '32470000000',
-        user_ref: 'user:default/bob',
-        started_at: at(hoursAgo),
-        sip_call_id: `call-${id}`,
-        participants: '[]',
-        metadata: '{}',
-        dtmf: '[]',
-        state: 'finished',
-        capture_source: 'siprec',
-        ...extra,
-      });
-    };
+    ) => knex('vr_conversations').insert(conversationRow(numberId, at(hoursAgo), extra));
     const refusal = (numberId: string, hoursAgo: number, reason: string) =>
       knex('vr_refused_sessions').insert({
         id: randomUUID(),

@@ -15,6 +15,7 @@ import { AssuranceReportTask } from './AssuranceReportTask';
 import { CoverageJob } from './CoverageJob';
 import { OwnerGroups } from './OwnerGroups';
 import { RecordingHealthService } from './RecordingHealthService';
+import { createNumberAddedAt } from '../__testUtils__/recordedNumbers';
 import { recordCall } from './__testUtils__/coverageCalls';
 
 jest.setTimeout(120_000);
@@ -56,25 +57,11 @@ describe.each(databases.eachSupportedId())(
       knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
       const numbers = new KnexNumbersStore(knex);
-      const n = await numbers.create({
+      const n = await createNumberAddedAt(knex, {
         number: '+32470000021',
         userRef: 'user:default/zoe',
-        mvrActive: true,
-        fmu: false,
-        settings: {
-          beep: false,
-          smsOnStatusChange: false,
-          statusMode: 'auto',
-          activeStatus: 'professional',
-          selfManaged: false,
-          simultaneousCalls: true,
-          timeZone: 'Europe/Brussels',
-        },
-        slots: [{ weekdays: [1, 2, 3, 4, 5], start: '08:00', end: '18:00' }],
+        createdAt: '2026-01-01T00:00:00Z',
       });
-      await knex('vr_numbers')
-        .where('id', n.id)
-        .update({ created_at: new Date('2026-01-01T00:00:00Z') });
       await recordCall(
         new KnexConversationsStore(knex),
         n,

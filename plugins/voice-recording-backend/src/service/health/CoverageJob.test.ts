@@ -1,5 +1,5 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { NumberSettings, TimeSlot } from '@mvr/plugin-voice-recording-common';
+import { TimeSlot } from '@mvr/plugin-voice-recording-common';
 import { Knex } from 'knex';
 import { CoverageStore } from '../../database/CoverageStore';
 import { KnexConversationsStore } from '../../database/ConversationsStore';
@@ -7,6 +7,11 @@ import { KnexNumbersStore, NumberRecord } from '../../database/NumbersStore';
 import { applyDatabaseMigrations } from '../../database/util';
 import { CoverageJob } from './CoverageJob';
 import { recordCall, refuseCall } from './__testUtils__/coverageCalls';
+import {
+  createNumberAddedAt,
+  numberSettings,
+  OFFICE_HOURS,
+} from '../__testUtils__/recordedNumbers';
 
 jest.setTimeout(120_000);
 
@@ -14,20 +19,8 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
 const HOUR = 3600;
 const ZONE = 'Europe/Brussels';
-const settings: NumberSettings = {
-  beep: false,
-  smsOnStatusChange: false,
-  statusMode: 'auto',
-  activeStatus: 'professional',
-  selfManaged: false,
-  simultaneousCalls: true,
-  timeZone: ZONE,
-};
-const officeHours: TimeSlot = {
-  weekdays: [1, 2, 3, 4, 5],
-  start: '08:00',
-  end: '18:00',
-};
+const settings = numberSettings();
+const officeHours = OFFICE_HOURS;
 const allSunday: TimeSlot = { weekdays: [7], start: '00:00', end: '24:00' };
 
 /**
@@ -48,11 +41,6 @@ describe.each(databases.eachSupportedId())(
 
     const row = async (n: NumberRecord, day: string) =>
       (await coverage.daysOfNumber(n.id, day, day))[0];
-    const created = (n: NumberRecord, at: string) =>
-      knex('vr_numbers')
-        .where('id', n.id)
-        .update({ created_at: new Date(at) });
-
     beforeAll(async () => {
       knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
@@ -69,26 +57,24 @@ describe.each(databases.eachSupportedId())(
         number: string,
         user: string,
         slots: TimeSlot[],
+        createdAt: string,
         s = settings,
       ) =>
-        numbers.create({
+        createNumberAddedAt(knex, {
           number,
           userRef: `user:default/${user}`,
-          mvrActive: true,
-          fmu: false,
+          createdAt,
           settings: s,
           slots,
         });
-      anna = await add('+32470000001', 'anna', [officeHours, allSunday]);
-      paul = await add('+32470000002', 'paul', [officeHours], {
+      const longAgo = '2026-01-01T00:00:00Z';
+      anna = await add('+32470000001', 'anna', [officeHours, allSunday], longAgo);
+      paul = await add('+32470000002', 'paul', [officeHours], longAgo, {
         ...settings,
         statusMode: 'manual',
         activeStatus: 'private',
       });
-      nina = await add('+32470000003', 'nina', [officeHours]);
-      await created(anna, '2026-01-01T00:00:00Z');
-      await created(paul, '2026-01-01T00:00:00Z');
-      await created(nina, '2026-10-26T12:00:00Z');
+      nina = await add('+32470000003', 'nina', [officeHours], '2026-10-26T12:00:00Z');
 
       // Saturday 24 October 23:30 CEST (21:30Z): Saturday
       await recordCall(calls, anna, '2026-10-24T21:30:00Z', 60, 'ok');
@@ -310,17 +296,11 @@ describe.each(databases.eachSupportedId())(
       const knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
       const numbers = new KnexNumbersStore(knex);
-      const n = await numbers.create({
+      const n = await createNumberAddedAt(knex, {
         number: '+32470000009',
         userRef: 'user:default/anna',
-        mvrActive: true,
-        fmu: false,
-        settings,
-        slots: [officeHours],
+        createdAt: '2026-01-01T00:00:00Z',
       });
-      await knex('vr_numbers')
-        .where('id', n.id)
-        .update({ created_at: new Date('2026-01-01T00:00:00Z') });
       /** A store whose write of one day fails (the run stops there). */
       class FailingOn extends CoverageStore {
         constructor(private readonly failDay: string) {
@@ -368,17 +348,11 @@ describe.each(databases.eachSupportedId())(
       await applyDatabaseMigrations(knex);
       const numbers = new KnexNumbersStore(knex);
       const store = new CoverageStore(knex);
-      const n = await numbers.create({
+      const n = await createNumberAddedAt(knex, {
         number: '+32470000010',
         userRef: 'user:default/anna',
-        mvrActive: true,
-        fmu: false,
-        settings,
-        slots: [officeHours],
+        createdAt: '2026-01-01T00:00:00Z',
       });
-      await knex('vr_numbers')
-        .where('id', n.id)
-        .update({ created_at: new Date('2026-01-01T00:00:00Z') });
       const job = new CoverageJob({
         store,
         numbers,
@@ -429,19 +403,13 @@ describe.each(databases.eachSupportedId())(
       const numbers = new KnexNumbersStore(knex);
       const store = new CoverageStore(knex);
       const add = (number: string) =>
-        numbers.create({
+        createNumberAddedAt(knex, {
           number,
           userRef: 'user:default/anna',
-          mvrActive: true,
-          fmu: false,
-          settings,
-          slots: [officeHours],
+          createdAt: '2026-01-01T00:00:00Z',
         });
       const broken = await add('+32470000011');
       const fine = await add('+32470000012');
-      await knex('vr_numbers').update({
-        created_at: new Date('2026-01-01T00:00:00Z'),
-      });
       // a time zone the runtime no longer knows (written before, or by hand)
       await knex('vr_numbers')
         .where('id', broken.id)

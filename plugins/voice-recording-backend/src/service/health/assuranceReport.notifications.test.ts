@@ -1,32 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import {
-  coreServices,
-  createBackendModule,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
-import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import notificationsPlugin from '@backstage/plugin-notifications-backend';
-import {
-  NotificationService,
-  notificationService,
-} from '@backstage/plugin-notifications-node';
-import { Knex } from 'knex';
-import request from 'supertest';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { KnexAuditLogStore } from '../../database';
 import { CoverageStore } from '../../database/CoverageStore';
 import { KnexNumbersStore } from '../../database/NumbersStore';
 import { AssuranceReportNotifier } from '../../notifiers/AssuranceReportNotifier';
-import { voiceRecordingPlugin } from '../../plugin';
 import { AuditRecorder } from '../AuditRecorder';
+import {
+  ADMINS,
+  ALICE,
+  BOB,
+  NotificationsTestBackend,
+  startNotificationsTestBackend,
+} from '../__testUtils__/notificationsTestBackend';
+import { createNumberAddedAt } from '../__testUtils__/recordedNumbers';
 import { AssuranceReportTask } from './AssuranceReportTask';
 import { CoverageJob } from './CoverageJob';
 import { OwnerGroups } from './OwnerGroups';
@@ -36,25 +21,6 @@ jest.setTimeout(180_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
-const ALICE = 'user:default/alice'; // admin (group compliance)
-const BOB = 'user:default/bob'; // not an admin
-const ADMINS = 'group:default/compliance';
-const entities: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Group',
-    metadata: { name: 'compliance', namespace: 'default' },
-    spec: { type: 'team', children: [] },
-    relations: [{ type: 'hasMember', targetRef: ALICE }],
-  },
-  ...['alice', 'bob'].map(name => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'User',
-    metadata: { name, namespace: 'default' },
-    spec: {},
-  })),
-];
-
 /**
  * The daily report announcement through the real notifications backend: the admin group
  * is expanded to its members by the catalog, alice reads it in her notifications, bob
@@ -63,106 +29,47 @@ const entities: Entity[] = [
 describe.each(databases.eachSupportedId())(
   'assurance report notification on %s',
   databaseId => {
-    let knex: Knex;
-    let app: any;
-    let stop: () => Promise<void>;
-    let storageDir: string;
-    let captured: { notifications: NotificationService; logger: LoggerService };
+    let backend: NotificationsTestBackend;
 
-    const reportNotifications = async (who: string) => {
-      const res = await request(app)
-        .get('/api/notifications/notifications?limit=100')
-        .set('Authorization', mockCredentials.user.header(who));
-      expect(res.status).toBe(200);
-      return (res.body.notifications as any[]).filter(
-        n => n.payload.topic === 'voice-recording-assurance-report',
-      );
-    };
+    const reportNotifications = (who: string) =>
+      backend.notificationsOf(who, 'voice-recording-assurance-report');
 
     beforeAll(async () => {
-      knex = await databases.init(databaseId);
-      storageDir = mkdtempSync(path.join(tmpdir(), 'vr-report-test-'));
-      // the NotificationService of the voice-recording plugin (origin plugin:voice-recording)
-      const captureModule = createBackendModule({
-        pluginId: 'voice-recording',
-        moduleId: 'report-test',
-        register(reg) {
-          reg.registerInit({
-            deps: {
-              notifications: notificationService,
-              logger: coreServices.logger,
-            },
-            async init(d) {
-              captured = d;
-            },
-          });
+      backend = await startNotificationsTestBackend({
+        databases,
+        databaseId,
+        // run by the test with its own clock, not by the scheduler
+        config: {
+          recordingHealth: {
+            coverage: { enabled: false },
+            alarms: { enabled: false },
+          },
         },
       });
-      const backend = await startTestBackend({
-        features: [
-          voiceRecordingPlugin,
-          notificationsPlugin,
-          captureModule,
-          mockServices.database.factory({ knex }),
-          mockServices.rootConfig.factory({
-            data: {
-              app: { baseUrl: 'http://localhost:3000' },
-              voiceRecording: {
-                storage: { local: { directory: storageDir } },
-                adminGroups: [ADMINS],
-                // run by the test with its own clock, not by the scheduler
-                recordingHealth: {
-                  coverage: { enabled: false },
-                  alarms: { enabled: false },
-                },
-              },
-            },
-          }),
-          catalogServiceMock.factory({ entities }),
-          mockServices.events.mock().factory,
-        ] as any,
-      });
-      app = backend.server;
-      stop = () => backend.stop();
     });
 
     afterAll(async () => {
-      await stop?.();
-      rmSync(storageDir, { recursive: true, force: true });
+      await backend?.stop();
     });
 
     it('reaches the admins once, with the link to the Recording health page', async () => {
-      const numbers = new KnexNumbersStore(knex);
-      await numbers.create({
+      const { knex, services } = backend;
+      await createNumberAddedAt(knex, {
         number: '+32470000031',
         userRef: BOB,
-        mvrActive: true,
-        fmu: false,
-        settings: {
-          beep: false,
-          smsOnStatusChange: false,
-          statusMode: 'auto',
-          activeStatus: 'professional',
-          selfManaged: false,
-          simultaneousCalls: true,
-          timeZone: 'Europe/Brussels',
-        },
-        slots: [{ weekdays: [1, 2, 3, 4, 5], start: '08:00', end: '18:00' }],
-      });
-      await knex('vr_numbers').update({
-        created_at: new Date('2026-01-01T00:00:00Z'),
+        createdAt: '2026-01-01T00:00:00Z',
       });
       const coverage = new CoverageStore(knex);
       await new CoverageJob({
         store: coverage,
-        numbers,
+        numbers: new KnexNumbersStore(knex),
         timeZone: 'Europe/Brussels',
         backfillDays: 3,
       }).refresh(new Date('2026-11-03T05:30:00Z'));
       const audit = new AuditRecorder(
         mockServices.auditor.mock(),
         new KnexAuditLogStore(knex),
-        captured.logger,
+        services.logger,
       );
       const task = new AssuranceReportTask({
         health: new RecordingHealthService({
@@ -176,9 +83,9 @@ describe.each(databases.eachSupportedId())(
         }),
         coverage,
         notifier: new AssuranceReportNotifier(
-          captured.notifications,
+          services.notifications,
           [ADMINS],
-          captured.logger,
+          services.logger,
           audit,
         ),
         notifyAt: '06:00',

@@ -1,30 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import {
-  AuditorService,
   BackstageCredentials,
   coreServices,
-  createBackendModule,
   createServiceFactory,
-  LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
+import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import notificationsPlugin from '@backstage/plugin-notifications-backend';
-import {
-  NotificationService,
-  notificationService,
-} from '@backstage/plugin-notifications-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { NumberSettings, TimeSlot } from '@mvr/plugin-voice-recording-common';
 import { VoiceRecordingPolicyHandler } from '@mvr/plugin-voice-recording-node';
@@ -34,8 +16,20 @@ import { KnexAuditLogStore, KnexNumbersStore } from '../../database';
 import { RecordingAlarmsStore } from '../../database/RecordingAlarmsStore';
 import { RecordingSignalsStore } from '../../database/RecordingSignalsStore';
 import { RecordingAlarmNotifier } from '../../notifiers/RecordingAlarmNotifier';
-import { voiceRecordingPlugin } from '../../plugin';
 import { AuditRecorder } from '../AuditRecorder';
+import {
+  ADMINS,
+  ALICE,
+  BOB,
+  NotificationsTestBackend,
+  startNotificationsTestBackend,
+} from '../__testUtils__/notificationsTestBackend';
+import {
+  conversationRow,
+  createNumberAddedAt,
+  numberSettings as settings,
+  OFFICE_HOURS,
+} from '../__testUtils__/recordedNumbers';
 import { readRecordingAlarmsConfig } from './alarmsConfig';
 import { RecordingAlarmsService } from './RecordingAlarmsService';
 
@@ -43,28 +37,8 @@ jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
-const ALICE = 'user:default/alice'; // admin (group compliance)
-const BOB = 'user:default/bob'; // standard user
-const ADMINS = 'group:default/compliance';
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
-
-/** The catalog the notifications backend expands the admin group with. */
-const entities: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Group',
-    metadata: { name: 'compliance', namespace: 'default' },
-    spec: { type: 'team', children: [] },
-    relations: [{ type: 'hasMember', targetRef: ALICE }],
-  },
-  ...['alice', 'bob'].map(name => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'User',
-    metadata: { name, namespace: 'default' },
-    spec: {},
-  })),
-];
 
 /** The suite's real policy: alice is an admin by her group, bob a standard user. */
 const permissionsFactory = createServiceFactory({
@@ -107,19 +81,7 @@ const permissionsFactory = createServiceFactory({
   },
 });
 
-const settings = (over: Partial<NumberSettings> = {}): NumberSettings => ({
-  beep: false,
-  smsOnStatusChange: false,
-  statusMode: 'auto',
-  activeStatus: 'professional',
-  selfManaged: false,
-  simultaneousCalls: true,
-  timeZone: 'Europe/Brussels',
-  ...over,
-});
-const WEEKDAYS: TimeSlot[] = [
-  { weekdays: [1, 2, 3, 4, 5], start: '08:00', end: '18:00' },
-];
+const WEEKDAYS: TimeSlot[] = [OFFICE_HOURS];
 const WEEKENDS: TimeSlot[] = [
   { weekdays: [6, 7], start: '08:00', end: '18:00' },
 ];
@@ -136,115 +98,44 @@ const at = (ms: number) => new Date(ms);
 describe.each(databases.eachSupportedId())(
   'recording alarms on %s',
   databaseId => {
+    let backend: NotificationsTestBackend;
     let knex: Knex;
-    let app: any;
-    let stop: () => Promise<void>;
-    let storageDir: string;
     let service: RecordingAlarmsService;
-    let captured: {
-      notifications: NotificationService;
-      auditor: AuditorService;
-      logger: LoggerService;
-    };
     const ids: Record<string, string> = {};
 
-    const api = (who: string) => ({
-      get: (url: string) =>
-        request(app)
-          .get(url)
-          .set('Authorization', mockCredentials.user.header(who)),
-      post: (url: string, body: object) =>
-        request(app)
-          .post(url)
-          .set('Authorization', mockCredentials.user.header(who))
-          .send(body),
-    });
+    const api = (who: string) => backend.as(who);
 
     /** The admins' recording-alarm notifications as alice reads them, oldest first. */
-    const alarmNotifications = async () => {
-      const res = await api(ALICE).get(
-        '/api/notifications/notifications?limit=100',
-      );
-      expect(res.status).toBe(200);
-      return (res.body.notifications as any[])
-        .filter(n => n.payload.topic === 'voice-recording-recording-alarm')
-        .sort((a, b) => a.created.localeCompare(b.created));
-    };
+    const alarmNotifications = () =>
+      backend.notificationsOf(ALICE, 'voice-recording-recording-alarm');
 
     const call = async (
       numberId: string,
       startedAt: number,
       extra: Record<string, unknown> = {},
     ) => {
-      const id = randomUUID();
-      await knex('vr_conversations').insert({
-        id,
-        recorded_number_id: numberId,
-        number: '+32470000000',
-        number_digits: '32470000000',
-        user_ref: BOB,
-        started_at: at(startedAt),
+      const row = conversationRow(numberId, at(startedAt), {
         ended_at: at(startedAt + MINUTE),
         duration_ms: MINUTE,
-        sip_call_id: `call-${id}`,
-        participants: '[]',
-        metadata: '{}',
-        dtmf: '[]',
-        state: 'finished',
-        capture_source: 'siprec',
         ...extra,
       });
-      return id;
+      await knex('vr_conversations').insert(row);
+      return row.id;
     };
 
     const auditRows = (action: string) =>
       knex('vr_audit_log').where({ action }).orderBy('id');
 
     beforeAll(async () => {
-      knex = await databases.init(databaseId);
-      storageDir = mkdtempSync(path.join(tmpdir(), 'vr-alarms-test-'));
-      // the NotificationService of the voice-recording plugin (origin plugin:voice-recording)
-      const captureModule = createBackendModule({
-        pluginId: 'voice-recording',
-        moduleId: 'alarms-test',
-        register(reg) {
-          reg.registerInit({
-            deps: {
-              notifications: notificationService,
-              auditor: coreServices.auditor,
-              logger: coreServices.logger,
-            },
-            async init(d) {
-              captured = d;
-            },
-          });
-        },
+      backend = await startNotificationsTestBackend({
+        databases,
+        databaseId,
+        // evaluated by the tests with their own clock, not by the scheduler
+        config: { recordingHealth: { alarms: { enabled: false } } },
+        features: [permissionsFactory],
       });
-      const backend = await startTestBackend({
-        features: [
-          voiceRecordingPlugin,
-          notificationsPlugin,
-          captureModule,
-          mockServices.database.factory({ knex }),
-          mockServices.rootConfig.factory({
-            data: {
-              app: { baseUrl: 'http://localhost:3000' },
-              voiceRecording: {
-                storage: { local: { directory: storageDir } },
-                adminGroups: [ADMINS],
-                // evaluated by the tests with their own clock, not by the scheduler
-                recordingHealth: { alarms: { enabled: false } },
-              },
-            },
-          }),
-          permissionsFactory,
-          catalogServiceMock.factory({ entities }),
-          mockServices.events.mock().factory,
-        ] as any,
-      });
-      app = backend.server;
-      stop = () => backend.stop();
-
+      knex = backend.knex;
+      const captured = backend.services;
       const numbers = new KnexNumbersStore(knex);
       const add = async (
         key: string,
@@ -252,18 +143,14 @@ describe.each(databases.eachSupportedId())(
         s: NumberSettings,
         slots: TimeSlot[],
       ) => {
-        const n = await numbers.create({
+        // added long before the controlled clock's start
+        const n = await createNumberAddedAt(knex, {
           number,
           userRef: BOB,
-          mvrActive: true,
-          fmu: false,
+          createdAt: at(MONDAY_8 - 30 * 24 * HOUR),
           settings: s,
           slots,
         });
-        // added long before the controlled clock's start
-        await knex('vr_numbers')
-          .where({ id: n.id })
-          .update({ created_at: at(MONDAY_8 - 30 * 24 * HOUR) });
         ids[key] = n.id;
       };
       await add('silent', '+32470000001', settings(), WEEKDAYS);
@@ -300,8 +187,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     afterAll(async () => {
-      await stop?.();
-      rmSync(storageDir, { recursive: true, force: true });
+      await backend?.stop();
     });
 
     it('raises a silent-number alarm after 24 expected-recording hours, not before; not for a number in private mode or outside its schedule', async () => {
@@ -397,7 +283,7 @@ describe.each(databases.eachSupportedId())(
       expect(denied.status).toBe(403);
       // the catalog module reads them (the numbers' recording health); the network does not
       const asService = (subject: string) =>
-        request(app)
+        request(backend.server)
           .get('/api/voice-recording/health/alarms?state=open,acknowledged')
           .set(
             'Authorization',
