@@ -4,17 +4,13 @@ import {
   NotificationService,
 } from '@backstage/plugin-notifications-node';
 import { Knex } from 'knex';
-import { KnexAuditLogStore } from '../../database';
 import { CoverageStore } from '../../database/CoverageStore';
 import { KnexConversationsStore } from '../../database/ConversationsStore';
 import { KnexNumbersStore } from '../../database/NumbersStore';
 import { applyDatabaseMigrations } from '../../database/util';
-import { AssuranceReportNotifier } from '../../notifiers/AssuranceReportNotifier';
-import { AuditRecorder } from '../AuditRecorder';
 import { AssuranceReportTask } from './AssuranceReportTask';
 import { CoverageJob } from './CoverageJob';
-import { OwnerGroups } from './OwnerGroups';
-import { RecordingHealthService } from './RecordingHealthService';
+import { assuranceReportTask } from '../__testUtils__/assuranceReportTask';
 import { createNumberAddedAt } from '../__testUtils__/recordedNumbers';
 import { recordCall } from './__testUtils__/coverageCalls';
 
@@ -76,30 +72,12 @@ describe.each(databases.eachSupportedId())(
         timeZone: 'Europe/Brussels',
         backfillDays: 10,
       });
-      const logger = mockServices.logger.mock();
-      const audit = new AuditRecorder(
-        mockServices.auditor.mock(),
-        new KnexAuditLogStore(knex),
-        logger,
-      );
-      task = new AssuranceReportTask({
-        health: new RecordingHealthService({
-          coverage,
-          ownerGroups: new OwnerGroups({
-            getEntities: async () => ({ items: [] }),
-          }),
-          groupMembers: async () => [],
-          timeZone: 'Europe/Brussels',
-          now: () => new Date('2026-11-03T05:00:00Z'),
-        }),
+      task = assuranceReportTask({
+        knex,
         coverage,
-        notifier: new AssuranceReportNotifier(
-          notifications,
-          ADMINS,
-          logger,
-          audit,
-        ),
-        notifyAt: '06:00',
+        notifications,
+        logger: mockServices.logger.mock(),
+        now: new Date('2026-11-03T05:00:00Z'),
       });
     });
 

@@ -1,21 +1,15 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { KnexAuditLogStore } from '../../database';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { CoverageStore } from '../../database/CoverageStore';
 import { KnexNumbersStore } from '../../database/NumbersStore';
-import { AssuranceReportNotifier } from '../../notifiers/AssuranceReportNotifier';
-import { AuditRecorder } from '../AuditRecorder';
 import {
-  ADMINS,
   ALICE,
   BOB,
   NotificationsTestBackend,
   startNotificationsTestBackend,
 } from '../__testUtils__/notificationsTestBackend';
+import { assuranceReportTask } from '../__testUtils__/assuranceReportTask';
 import { createNumberAddedAt } from '../__testUtils__/recordedNumbers';
-import { AssuranceReportTask } from './AssuranceReportTask';
 import { CoverageJob } from './CoverageJob';
-import { OwnerGroups } from './OwnerGroups';
-import { RecordingHealthService } from './RecordingHealthService';
 
 jest.setTimeout(180_000);
 
@@ -66,29 +60,12 @@ describe.each(databases.eachSupportedId())(
         timeZone: 'Europe/Brussels',
         backfillDays: 3,
       }).refresh(new Date('2026-11-03T05:30:00Z'));
-      const audit = new AuditRecorder(
-        mockServices.auditor.mock(),
-        new KnexAuditLogStore(knex),
-        services.logger,
-      );
-      const task = new AssuranceReportTask({
-        health: new RecordingHealthService({
-          coverage,
-          ownerGroups: new OwnerGroups({
-            getEntities: async () => ({ items: [] }),
-          }),
-          groupMembers: async () => [],
-          timeZone: 'Europe/Brussels',
-          now: () => new Date('2026-11-03T05:30:00Z'),
-        }),
+      const task = assuranceReportTask({
+        knex,
         coverage,
-        notifier: new AssuranceReportNotifier(
-          services.notifications,
-          [ADMINS],
-          services.logger,
-          audit,
-        ),
-        notifyAt: '06:00',
+        notifications: services.notifications,
+        logger: services.logger,
+        now: new Date('2026-11-03T05:30:00Z'),
       });
 
       expect(await task.runDue(new Date('2026-11-03T05:30:00Z'))).toBe(
