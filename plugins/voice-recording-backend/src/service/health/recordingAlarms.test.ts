@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  BackstageCredentials,
-  coreServices,
-  createServiceFactory,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { NumberSettings, TimeSlot } from '@mvr/plugin-voice-recording-common';
-import { VoiceRecordingPolicyHandler } from '@mvr/plugin-voice-recording-node';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { KnexAuditLogStore, KnexNumbersStore } from '../../database';
@@ -17,6 +9,7 @@ import { RecordingAlarmsStore } from '../../database/RecordingAlarmsStore';
 import { RecordingSignalsStore } from '../../database/RecordingSignalsStore';
 import { RecordingAlarmNotifier } from '../../notifiers/RecordingAlarmNotifier';
 import { AuditRecorder } from '../AuditRecorder';
+import { policyServices } from '../__testUtils__/caseTestBackend';
 import {
   ADMINS,
   ALICE,
@@ -39,47 +32,6 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
-
-/** The suite's real policy: alice is an admin by her group, bob a standard user. */
-const permissionsFactory = createServiceFactory({
-  service: coreServices.permissions,
-  deps: {},
-  factory: (): PermissionsService => {
-    const policy = new VoiceRecordingPolicyHandler({ adminGroups: [ADMINS] });
-    const decide = (permission: any, credentials: BackstageCredentials) => {
-      // as Backstage: service principals are allowed (the plugin restricts them)
-      if ((credentials.principal as any).type === 'service')
-        return { result: AuthorizeResult.ALLOW };
-      const userEntityRef = (credentials.principal as any).userEntityRef;
-      return policy.handle({ permission }, {
-        credentials,
-        info: {
-          userEntityRef,
-          ownershipEntityRefs:
-            userEntityRef === ALICE ? [ALICE, ADMINS] : [userEntityRef],
-        },
-      } as any);
-    };
-    return {
-      async authorize(requests, { credentials }) {
-        return Promise.all(
-          requests.map(async r => ({
-            result:
-              (await decide(r.permission, credentials))?.result ===
-              AuthorizeResult.ALLOW
-                ? AuthorizeResult.ALLOW
-                : AuthorizeResult.DENY,
-          })),
-        ) as any;
-      },
-      async authorizeConditional(queries, { credentials }) {
-        return Promise.all(
-          queries.map(q => decide(q.permission, credentials)),
-        ) as any;
-      },
-    };
-  },
-});
 
 const WEEKDAYS: TimeSlot[] = [OFFICE_HOURS];
 const WEEKENDS: TimeSlot[] = [
@@ -132,7 +84,8 @@ describe.each(databases.eachSupportedId())(
         databaseId,
         // evaluated by the tests with their own clock, not by the scheduler
         config: { recordingHealth: { alarms: { enabled: false } } },
-        features: [permissionsFactory],
+        // the suite's real policy: alice is an admin by her group, bob a standard user
+        features: [policyServices({ [ALICE]: [ADMINS] }).permissions],
       });
       knex = backend.knex;
       const captured = backend.services;
