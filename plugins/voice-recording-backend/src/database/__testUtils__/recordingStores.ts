@@ -1,19 +1,12 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { NumberSettings } from '@mvr/plugin-voice-recording-common';
 import { ConversationSearchStore } from '../ConversationSearchStore';
 import { KnexConversationsStore } from '../ConversationsStore';
 import { KnexNumbersStore } from '../NumbersStore';
+import {
+  numberSettings,
+  OFFICE_HOURS,
+} from '../../service/__testUtils__/recordedNumbers';
 import { applyDatabaseMigrations } from '../util';
-
-const settings: NumberSettings = {
-  beep: false,
-  smsOnStatusChange: false,
-  statusMode: 'auto',
-  activeStatus: 'professional',
-  selfManaged: false,
-  simultaneousCalls: true,
-  timeZone: 'Europe/Brussels',
-};
 
 /**
  * A migrated test database with the stores a recording goes through: the recorder's
@@ -37,8 +30,8 @@ export async function openRecordingStores(
         userRef,
         mvrActive: true,
         fmu: false,
-        settings,
-        slots: [{ weekdays: [1, 2, 3, 4, 5], start: '08:00', end: '18:00' }],
+        settings: numberSettings(),
+        slots: [OFFICE_HOURS],
       }),
   };
 }
