@@ -239,6 +239,7 @@ describe('AuditPage', () => {
       'four-eyes-confirm',
       'four-eyes-reject',
       'four-eyes-expire',
+      'four-eyes-cancel',
     ]);
     const conversations = within(list)
       .getAllByRole('group')

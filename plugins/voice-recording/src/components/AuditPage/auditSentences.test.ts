@@ -358,6 +358,15 @@ describe('audit sentences', () => {
     expect(
       say({
         ...session,
+        action: 'four-eyes-cancel',
+        details: { ...session.details, reason: 'flag-cleared' },
+      }),
+    ).toBe(
+      'Alice Martin ended the recordings session of Carol Dubois (four-eyes flag cleared)',
+    );
+    expect(
+      say({
+        ...session,
         action: 'four-eyes-confirm',
         details: { ...session.details, expiresAt: '2026-12-06T10:00:00Z' },
       }),

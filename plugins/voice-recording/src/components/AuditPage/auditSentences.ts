@@ -73,6 +73,13 @@ function numberTarget(entry: AuditEntry): SentencePart[] {
 }
 
 /** `confirmed the recordings session of <user> (until …)`. */
+/** Why a flag change ended a four-eyes session (`four-eyes-cancel`'s `reason`). */
+const FOUR_EYES_CANCEL_REASON: Record<string, string> = {
+  'flag-cleared': ' (four-eyes flag cleared)',
+  'flag-set': ' (flagged four-eyes anew)',
+  'observer-changed': ' (observer changed)',
+};
+
 function fourEyesSession(entry: AuditEntry, what: string): SentencePart[] {
   const user = str(entry.details?.userRef);
   const until = str(entry.details?.expiresAt);
@@ -396,6 +403,13 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
     fourEyesSession(e, 'rejected the recordings session of '),
   'four-eyes-expire': e =>
     fourEyesSession(e, 'recorded the end of the recordings session of '),
+  'four-eyes-cancel': e => [
+    ...fourEyesSession(e, 'ended the recordings session of '),
+    text(
+      FOUR_EYES_CANCEL_REASON[str(e.details?.reason) ?? ''] ??
+        ' (four-eyes flag changed)',
+    ),
+  ],
   'four-eyes-notification': () => [text('sent a four-eyes notification')],
   // Recording health
   'recording-alarm-raise': e => recordingAlarm(e, 'raised '),
@@ -561,6 +575,10 @@ export const AUDIT_ACTION_GROUPS: Array<{
       { action: 'four-eyes-confirm', label: 'Four-eyes session confirmed' },
       { action: 'four-eyes-reject', label: 'Four-eyes session rejected' },
       { action: 'four-eyes-expire', label: 'Four-eyes session ended' },
+      {
+        action: 'four-eyes-cancel',
+        label: 'Four-eyes session ended by a flag change',
+      },
     ],
   },
   {
