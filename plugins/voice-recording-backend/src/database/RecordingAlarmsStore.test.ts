@@ -67,31 +67,32 @@ describe.each(databases.eachSupportedId())(
       // unique index on open_key. On SQLite it is read from the schema: a duplicate insert
       // there, in a jest worker that ran ConversationsStore.test.ts before this file,
       // resolved although the index is in place (not understood yet; alone it throws).
-      if (databaseId === 'SQLITE_3') {
-        const indexes: Array<{ name: string; unique: number }> = await knex.raw(
-          "PRAGMA index_list('vr_recording_alarms')",
-        );
-        expect(indexes).toContainEqual(
-          expect.objectContaining({
-            name: 'vr_recording_alarms_open_key',
-            unique: 1,
-          }),
-        );
-      } else {
-        await expect(
-          knex('vr_recording_alarms').insert({
-            id: '00000000-0000-4000-8000-0000000000aa',
-            kind: 'silent-number',
-            subject: bobId,
-            state: 'open',
-            severity: 'failed',
-            summary: 'dup',
-            raised_at: t0,
-            last_raised_at: t0,
-            open_key: `silent-number:${bobId}`,
-          }),
-        ).rejects.toThrow(/unique|duplicate/i);
-      }
+      const uniqueOpenKey =
+        databaseId === 'SQLITE_3'
+          ? (
+              (await knex.raw(
+                "PRAGMA index_list('vr_recording_alarms')",
+              )) as Array<{ name: string; unique: number }>
+            ).some(
+              i => i.name === 'vr_recording_alarms_open_key' && i.unique === 1,
+            )
+          : await knex('vr_recording_alarms')
+              .insert({
+                id: '00000000-0000-4000-8000-0000000000aa',
+                kind: 'silent-number',
+                subject: bobId,
+                state: 'open',
+                severity: 'failed',
+                summary: 'dup',
+                raised_at: t0,
+                last_raised_at: t0,
+                open_key: `silent-number:${bobId}`,
+              })
+              .then(
+                () => false,
+                (e: unknown) => /unique|duplicate/i.test(String(e)),
+              );
+      expect(uniqueOpenKey).toBe(true);
 
       const resolved = await store.resolve(first.alarm.id, at(DAY + 2));
       expect(resolved).toMatchObject({
