@@ -33,18 +33,22 @@ export function VoiceRecordingTabs(props: {
   return (
     <>
       <Tabs selectedKey={selected?.path ?? ''}>
-        <TabList aria-label={props.label ?? 'Voice recording sections'}>
-          {props.tabs.map(t => (
-            <Tab
-              key={t.path}
-              id={t.path}
-              href={`${base}/${t.path}`}
-              matchStrategy="prefix"
-            >
-              {t.label}
-            </Tab>
-          ))}
-        </TabList>
+        {/* an admin's twelve sections are wider than a 1024 px window beside the
+            sidebar: the tab row scrolls on its own, never the page */}
+        <div style={{ overflowX: 'auto', maxWidth: '100%' }}>
+          <TabList aria-label={props.label ?? 'Voice recording sections'}>
+            {props.tabs.map(t => (
+              <Tab
+                key={t.path}
+                id={t.path}
+                href={`${base}/${t.path}`}
+                matchStrategy="prefix"
+              >
+                {t.label}
+              </Tab>
+            ))}
+          </TabList>
+        </div>
         {selected && (
           <TabPanel
             // a new panel per section: react-aria keeps a panel's first id when only
