@@ -16,3 +16,4 @@ export * from './cases';
 export * from './fourEyes';
 export * from './recordingHealth';
 export * from './coverage';
+export * from './compliance';

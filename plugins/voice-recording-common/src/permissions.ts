@@ -166,6 +166,24 @@ export const voiceRecordingHealthAcknowledgePermission = createPermission({
   attributes: { action: 'update' },
 });
 
+/**
+ * Manage the compliance archive (admins): retention policies, upcoming disposals and
+ * the disposal log, the integrity sweep's results, regulator exports' jobs.
+ */
+export const voiceRecordingComplianceManagePermission = createPermission({
+  name: 'voice-recording.compliance.manage',
+  attributes: { action: 'update' },
+});
+
+/**
+ * Place a legal hold on a case, request its release and approve another admin's
+ * release request (admins; the requester can never approve their own).
+ */
+export const voiceRecordingLegalHoldManagePermission = createPermission({
+  name: 'voice-recording.legal-hold.manage',
+  attributes: { action: 'update' },
+});
+
 export const voiceRecordingPermissions = [
   voiceRecordingNumberReadPermission,
   voiceRecordingNumberCreatePermission,
@@ -189,6 +207,8 @@ export const voiceRecordingPermissions = [
   voiceRecordingFourEyesManagePermission,
   voiceRecordingHealthReadPermission,
   voiceRecordingHealthAcknowledgePermission,
+  voiceRecordingComplianceManagePermission,
+  voiceRecordingLegalHoldManagePermission,
 ];
 
 /** Permissions a standard user gets unconditionally. */

@@ -11,3 +11,4 @@ export * from './policy';
 export * from './storage';
 export * from './audio';
 export * from './sipIdentifier';
+export * from './integrity';

@@ -49,6 +49,16 @@ export const TAB_PATHS = {
   workflows: 'workflows',
   fourEyes: 'four-eyes',
   health: 'health',
+  compliance: 'compliance',
+} as const;
+
+/** Relative paths of the Compliance tab's sections, under `compliance/`. */
+export const COMPLIANCE_PATHS = {
+  retention: 'retention',
+  disposals: 'disposals',
+  legalHolds: 'legal-holds',
+  exports: 'exports',
+  integrity: 'integrity',
 } as const;
 
 /** Relative paths of the Workflows tab's sections, under `workflows/`. */

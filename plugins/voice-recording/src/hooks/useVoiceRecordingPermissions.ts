@@ -4,6 +4,8 @@ import {
   voiceRecordingAccessRequestDecidePermission,
   voiceRecordingAuditReadPermission,
   voiceRecordingCaseManagePermission,
+  voiceRecordingComplianceManagePermission,
+  voiceRecordingLegalHoldManagePermission,
   voiceRecordingBulkSchedulePermission,
   voiceRecordingConversationDownloadPermission,
   voiceRecordingConversationExportPermission,
@@ -41,6 +43,10 @@ export interface VoiceRecordingPermissions {
   canReadHealth: boolean;
   /** May acknowledge a recording alarm with a comment (admins). */
   canAcknowledgeAlarms: boolean;
+  /** May manage retention, see disposals, run regulator exports (admins). */
+  canManageCompliance: boolean;
+  /** May place legal holds and request or approve their release (admins). */
+  canManageLegalHolds: boolean;
   /** Admin views: the numbers list, planning-model management, bulk scheduling. */
   isAdmin: boolean;
 }
@@ -89,6 +95,12 @@ export function useVoiceRecordingPermissions(
   const acknowledge = usePermission({
     permission: voiceRecordingHealthAcknowledgePermission,
   });
+  const compliance = usePermission({
+    permission: voiceRecordingComplianceManagePermission,
+  });
+  const legalHolds = usePermission({
+    permission: voiceRecordingLegalHoldManagePermission,
+  });
   return {
     loading:
       create.loading ||
@@ -103,7 +115,9 @@ export function useVoiceRecordingPermissions(
       decide.loading ||
       fourEyes.loading ||
       health.loading ||
-      acknowledge.loading,
+      acknowledge.loading ||
+      compliance.loading ||
+      legalHolds.loading,
     canCreateNumbers: create.allowed,
     canUpdateNumbers: update.allowed,
     canManagePlanningModels: models.allowed,
@@ -117,6 +131,8 @@ export function useVoiceRecordingPermissions(
     canManageFourEyes: fourEyes.allowed,
     canReadHealth: health.allowed,
     canAcknowledgeAlarms: acknowledge.allowed,
+    canManageCompliance: compliance.allowed,
+    canManageLegalHolds: legalHolds.allowed,
     isAdmin: create.allowed || update.allowed,
   };
 }

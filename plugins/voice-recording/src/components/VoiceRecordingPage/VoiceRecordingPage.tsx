@@ -16,6 +16,7 @@ import { WorkflowsPage } from '../WorkflowsPage/WorkflowsPage';
 import { FourEyesGate } from '../FourEyesGate/FourEyesGate';
 import { FourEyesPage } from '../FourEyesGate/FourEyesPage';
 import { RecordingHealthSection } from '../RecordingHealthPage/RecordingHealthSection';
+import { CompliancePage } from '../CompliancePage/CompliancePage';
 import { TabDef, VoiceRecordingTabs } from './VoiceRecordingTabs';
 
 /**
@@ -57,6 +58,9 @@ export function VoiceRecordingPage() {
       : []),
     ...(perms.canReadHealth
       ? [{ path: TAB_PATHS.health, label: 'Recording health' }]
+      : []),
+    ...(perms.canManageCompliance || perms.canManageLegalHolds
+      ? [{ path: TAB_PATHS.compliance, label: 'Compliance' }]
       : []),
     ...(perms.canReadAudit ? [{ path: TAB_PATHS.audit, label: 'Audit' }] : []),
     // observers reach it by their notification's link; admins manage the flags there
@@ -117,6 +121,12 @@ export function VoiceRecordingPage() {
               path={`${TAB_PATHS.health}/*`}
               element={<RecordingHealthSection allowed={perms.canReadHealth} />}
             />
+            {(perms.canManageCompliance || perms.canManageLegalHolds) && (
+              <Route
+                path={`${TAB_PATHS.compliance}/*`}
+                element={<CompliancePage />}
+              />
+            )}
             {perms.canReadAudit && (
               <Route path={TAB_PATHS.audit} element={<AuditPage />} />
             )}
