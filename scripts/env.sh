@@ -77,7 +77,9 @@ mvr_apt() {
   fi
   echo "[mvr] installing Debian packages: ${missing[*]}" >&2
   if [ ! -f /var/lib/apt/mvr-updated ]; then apt-get update -qq >&2 && touch /var/lib/apt/mvr-updated; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  # MVR_APT_OPTS: extra apt-get options for one call (e.g. --no-install-recommends for Ceph)
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 ${MVR_APT_OPTS:-} "${missing[@]}" >&2
 }
 
 # Native addons (keytar via the Backstage CLI) need libsecret headers; the Opus archive's
