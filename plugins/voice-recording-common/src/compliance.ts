@@ -194,7 +194,8 @@ export type ExportScope =
     }
   | { kind: 'number'; numberId: string; from: string; to: string };
 
-export type ExportJobState = 'queued' | 'running' | 'done' | 'failed';
+/** `expired`: done, and its package deleted once past `expiresAt`. */
+export type ExportJobState = 'queued' | 'running' | 'done' | 'failed' | 'expired';
 
 export interface ExportJob {
   id: string;
@@ -213,6 +214,10 @@ export interface ExportJob {
   sha256?: string;
   bytes?: number;
   error?: string;
+  /** When the package is deleted (done jobs). */
+  expiresAt?: string;
+  /** Conversations of the scope left out because they have no audio. */
+  skipped?: number;
 }
 
 /** `manifest.json` format tag of an export package. */
