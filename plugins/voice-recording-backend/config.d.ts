@@ -42,6 +42,21 @@ export interface Config {
         retries?: number;
       };
     };
+    /**
+     * The installation's Ed25519 signing key (docs/integrity.md): signs every
+     * recording, the audit trail's daily chain heads and export manifests. Set one of
+     * the two; without either a key is generated on the first start into
+     * `voice-recording-signing-key.pem` beside the storage directory (development only).
+     */
+    signing?: {
+      /**
+       * PKCS#8 PEM of an Ed25519 private key (`openssl genpkey -algorithm ed25519`).
+       * @visibility secret
+       */
+      privateKey?: string;
+      /** A file holding that PEM, absolute or relative to the working directory. */
+      privateKeyFile?: string;
+    };
     /** Where recorded audio (and derived files: WAV, MP3, waveforms) is stored. */
     storage?: {
       local?: {

@@ -75,6 +75,9 @@ import { RecordingSignalsStore } from './database/RecordingSignalsStore';
 import { RecordingAlarmNotifier } from './notifiers/RecordingAlarmNotifier';
 import { readRecordingAlarmsConfig } from './service/health/alarmsConfig';
 import { RecordingAlarmsService } from './service/health/RecordingAlarmsService';
+import { loadRecordingSigner } from './integrity/signingKey';
+import { RecordingSignaturesStore } from './database/RecordingSignaturesStore';
+import { RecordingSigning } from './integrity/RecordingSigning';
 
 /**
  * The voice-recording backend plugin: recorded numbers, schedules, planning models,
@@ -196,6 +199,15 @@ export const voiceRecordingPlugin = createBackendPlugin({
         );
 
         const audit = new AuditRecorder(deps.auditor, auditLog, deps.logger);
+        // the installation's Ed25519 key (docs/integrity.md): signs recordings, the
+        // audit trail's daily chain heads and export manifests; one signer for all
+        const signer = await loadRecordingSigner(deps.config, deps.logger);
+        const recordingSignatures = new RecordingSignaturesStore(knex);
+        const recordingSigning = new RecordingSigning({
+          signer,
+          store: recordingSignatures,
+          logger: deps.logger,
+        });
         const notifiers: StatusChangeNotifier[] = [
           new BackstageNotificationNotifier(deps.notifications),
           ...(config.smsHttp
@@ -492,6 +504,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
               config,
               storage: blobs,
               onNumbersChanged: numberChanges.listen,
+              signing: recordingSigning,
             }),
         });
         deps.lifecycle.addShutdownHook(() => capture.stopAll());

@@ -23,6 +23,7 @@ import {
 } from '../database/ConversationsStore';
 import { NumberRecord, NumbersStore } from '../database/NumbersStore';
 import { AuditRecorder } from '../service/AuditRecorder';
+import { RecordingSigning } from '../integrity/RecordingSigning';
 
 export interface CaptureContextOptions {
   /** The capture source's id, stored on its conversations and used as audit actor. */
@@ -37,6 +38,12 @@ export interface CaptureContextOptions {
   storage?: BlobStore;
   /** Changes of recorded numbers (the plugin's events), handed to the source. */
   onNumbersChanged?: CaptureContext['onNumbersChanged'];
+  /**
+   * Signs each finalized archive (and each re-encoded one, chained to what it
+   * replaced): docs/integrity.md. A signing failure never fails the recording: it is
+   * logged and audited (`recording-sign-failed`), and the integrity sweep signs it.
+   */
+  signing?: Pick<RecordingSigning, 'signCurrentArchive' | 'keyId'>;
 }
 
 /** The audit actor of a capture source, e.g. `capture:siprec`. */
@@ -102,6 +109,52 @@ export function createCaptureContext(
    * conversation's start is always audited before its end.
    */
   const startAudits = new Map<string, Promise<void>>();
+
+  /**
+   * Signs the conversation's current archive; never throws (the recording is kept
+   * whatever happens): a failure is logged and audited, the integrity sweep signs it.
+   */
+  async function signArchive(
+    conversation: Conversation,
+    replaced?: { sha256: string },
+  ): Promise<{ id: string; keyId: string } | undefined> {
+    const signing = options.signing;
+    if (!signing || !conversation.storageKey || !conversation.sha256)
+      return undefined;
+    try {
+      const { signature } = await signing.signCurrentArchive(
+        conversation,
+        new Date(),
+        replaced,
+      );
+      return { id: signature.id, keyId: signature.keyId };
+    } catch (e) {
+      logger.error(
+        `conversation ${conversation.id}: the archive ${conversation.storageKey} was not signed (the integrity sweep will sign it): ${e}`,
+      );
+      await audit
+        .record({
+          actor,
+          action: 'recording-sign-failed',
+          targetType: 'conversation',
+          targetId: conversation.id,
+          severity: 'high',
+          details: {
+            number: conversation.number,
+            sha256: conversation.sha256,
+            storageKey: conversation.storageKey,
+            keyId: signing.keyId,
+            error: String((e as Error)?.message ?? e).slice(0, 500),
+          },
+        })
+        .catch(err =>
+          logger.error(
+            `recording-sign-failed audit of ${conversation.id} failed: ${err}`,
+          ),
+        );
+      return undefined;
+    }
+  }
 
   /** the recorded numbers among `e164s`, by number (one database round trip for all) */
   async function findNumbers(
@@ -290,6 +343,8 @@ export function createCaptureContext(
         const { conversation, finished } = await store.finish(id, input);
         await startAudits.get(id);
         if (finished) {
+          // signed before the finish is audited, so that the audit names the signature
+          const signed = await signArchive(conversation);
           // failed: high; finished without (some of) its audio or stopped by the policy: medium
           let severity: 'low' | 'medium' | 'high' = 'low';
           if (conversation.audioIssues || conversation.recordingStopped)
@@ -319,6 +374,9 @@ export function createCaptureContext(
               ...(conversation.sha256 ? { sha256: conversation.sha256 } : {}),
               ...(conversation.storageKey
                 ? { storageKey: conversation.storageKey }
+                : {}),
+              ...(signed
+                ? { signatureId: signed.id, keyId: signed.keyId }
                 : {}),
               ...(conversation.failureReason
                 ? { failureReason: conversation.failureReason }
@@ -409,6 +467,11 @@ export function createCaptureContext(
       async replaceArchive(id, input) {
         const done = await store.replaceArchive(id, input);
         if (!done) return 'stale';
+        // the new archive is signed, its signature naming the one it replaced
+        const replacedNow = options.signing ? await store.get(id) : undefined;
+        const signed = replacedNow
+          ? await signArchive(replacedNow, done.replaced)
+          : undefined;
         // chain of custody: the hash registered at the call's end and the one that replaces it
         await audit.record({
           actor,
@@ -425,6 +488,7 @@ export function createCaptureContext(
               format: input.format,
               bytes: input.bytes,
             },
+            ...(signed ? { signatureId: signed.id, keyId: signed.keyId } : {}),
           },
         });
         return 'replaced';

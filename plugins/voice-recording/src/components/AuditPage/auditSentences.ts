@@ -240,6 +240,12 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
     text('compressed the recording of '),
     ...conversation(e),
   ],
+  // Integrity (docs/integrity.md)
+  'recording-sign-failed': e => [
+    text('could not sign the recording of '),
+    ...conversation(e),
+    text(' (the integrity sweep signs it)'),
+  ],
   'recording-refused': e => {
     const d = e.details ?? {};
     const n = str(d.number);
@@ -614,6 +620,7 @@ export const AUDIT_ACTION_GROUPS: Array<{
         action: 'conversation-archive-compressed',
         label: 'Recording compressed',
       },
+      { action: 'recording-sign-failed', label: 'Recording not signed' },
       { action: 'recording-refused', label: 'Recording refused' },
       { action: 'capture-source-start', label: 'Capture source started' },
       { action: 'capture-source-stop', label: 'Capture source stopped' },
