@@ -76,6 +76,10 @@ import { RecordingAlarmNotifier } from './notifiers/RecordingAlarmNotifier';
 import { readRecordingAlarmsConfig } from './service/health/alarmsConfig';
 import { RecordingAlarmsService } from './service/health/RecordingAlarmsService';
 import { loadRecordingSigner } from './integrity/signingKey';
+import { ExportJobsStore } from './database/ExportJobsStore';
+import { ExportPackageBuilder } from './service/exports/ExportPackageBuilder';
+import { ExportWorker } from './service/exports/ExportWorker';
+import { readExportsConfig } from './service/exports/exportsConfig';
 import { RecordingSignaturesStore } from './database/RecordingSignaturesStore';
 import { RecordingSigning } from './integrity/RecordingSigning';
 
@@ -436,6 +440,34 @@ export const voiceRecordingPlugin = createBackendPlugin({
             },
           });
         deps.lifecycle.addShutdownHook(() => conversationsService.close());
+        // regulator and client exports (docs/regulator-export.md): packages built in
+        // the background, one instance per job, kept until they expire
+        const exportsConfig = readExportsConfig(deps.config);
+        const exportJobs = new ExportJobsStore(knex);
+        const exportWorker = new ExportWorker({
+          jobs: exportJobs,
+          builder: new ExportPackageBuilder({
+            knex,
+            store: conversationSearch,
+            blobs,
+            signer,
+            labelsOf: (ids, visibility) =>
+              casesStore.labelsOf(
+                ids,
+                visibility ? caseClaimsOf(visibility) : undefined,
+              ),
+            signaturesOf: ids => recordingSignatures.listForConversations(ids),
+            mp3Of: async c => (await conversationsService.mp3(c)).blob,
+          }),
+          blobs,
+          audit,
+          logger: deps.logger,
+          expiryDays: exportsConfig.expiryDays,
+        });
+        if (exportsConfig.worker) {
+          deps.lifecycle.addStartupHook(() => exportWorker.start());
+          deps.lifecycle.addShutdownHook(() => exportWorker.stop());
+        }
         // the <audio> element authenticates with the Backstage user cookie; each
         // route still demands full credentials except the audio one (allowLimitedAccess)
         deps.httpRouter.addAuthPolicy({
@@ -481,6 +513,17 @@ export const voiceRecordingPlugin = createBackendPlugin({
               ),
             },
             fourEyes: { permissions, fourEyes },
+            exports: {
+              permissions,
+              transform: conversationTransform,
+              jobs: exportJobs,
+              blobs,
+              cases: casesStore,
+              numbers: numbersStore,
+              people: new PeopleResolver(deps.catalog),
+              defaultCountry: config.defaultCountry,
+              onCreated: () => exportWorker.kick(),
+            },
             coverage: { health: recordingHealth, ownerGroups },
             alarms: { alarms: recordingAlarms },
           }),

@@ -30,6 +30,7 @@ import {
   ConversationRoutesOptions,
 } from './conversations/routes';
 import { addCaseRoutes, CaseRoutesOptions } from './cases/routes';
+import { addExportRoutes, ExportRoutesOptions } from './exports/routes';
 import { FourEyesPermissions } from './fourEyes/FourEyesPermissions';
 import { addFourEyesRoutes, FourEyesRoutesOptions } from './fourEyes/routes';
 import { addAlarmRoutes, AlarmRoutesOptions } from './health/alarmRoutes';
@@ -73,6 +74,8 @@ export interface RouterOptions {
    * case routes check their permissions through its gate (FourEyesPermissions).
    */
   fourEyes?: Omit<FourEyesRoutesOptions, 'httpAuth' | 'audit'>;
+  /** Regulator and client exports (docs/api.md "Regulator exports"). */
+  exports?: Omit<ExportRoutesOptions, 'httpAuth' | 'audit'>;
   /** Recording health: the alarms (docs/api.md "Recording health"). */
   alarms?: Omit<AlarmRoutesOptions, 'httpAuth' | 'audit' | 'access'>;
   /** Recording health: coverage and the assurance report (docs/api.md "Recording health"). */
@@ -417,6 +420,10 @@ export async function createRouter(
 
   if (options.cases) {
     addCaseRoutes(router, { ...gated(options.cases), httpAuth, audit });
+  }
+
+  if (options.exports) {
+    addExportRoutes(router, { ...gated(options.exports), httpAuth, audit });
   }
 
   if (options.fourEyes) {

@@ -2,7 +2,7 @@ import {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import { NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
@@ -10,7 +10,6 @@ import {
 } from '@backstage/plugin-permission-common';
 import { ConditionTransformer } from '@backstage/plugin-permission-node';
 import {
-  normalizePhoneNumber,
   voiceRecordingAuditReadPermission,
   voiceRecordingConversationDownloadPermission,
   voiceRecordingConversationExportPermission,
@@ -20,10 +19,7 @@ import {
 import { ConversationQuery } from '@mvr/plugin-voice-recording-node';
 import express, { Request, Response } from 'express';
 import { AuditLogStore } from '../../database';
-import {
-  ConversationSearchFilters,
-  phoneSearchDigits,
-} from '../../database/ConversationSearchStore';
+import { ConversationSearchFilters } from '../../database/ConversationSearchStore';
 import {
   Actor,
   actorRefOf,
@@ -32,6 +28,7 @@ import {
 } from '../AuditRecorder';
 import { parseInput } from '../errors';
 import { PeopleResolver } from './PeopleResolver';
+import { resolveSearchFilters } from './searchFilters';
 import {
   AudioFormat,
   ConversationsService,
@@ -296,77 +293,15 @@ export function addConversationRoutes(
       await deny(actor, permission.name, targetId);
   };
 
-  /**
-   * The users the `user` and `group` filters stand for (both given: the calls of the
-   * users that match both); undefined when neither is given.
-   */
-  const resolvePeople = async (
+  const toFilters = (
     actor: Actor,
     q: z.infer<typeof conversationFiltersSchema>,
-  ): Promise<string[] | undefined> => {
-    let refs: string[] | undefined;
-    if (q.user) refs = await options.people.users(q.user, actor.credentials);
-    if (q.group) {
-      const members = await options.people.groupMembers(
-        q.group,
-        actor.credentials,
-      );
-      refs = refs ? refs.filter(r => members.includes(r)) : members;
-    }
-    return refs;
-  };
-
-  const toFilters = async (
-    actor: Actor,
-    q: z.infer<typeof conversationFiltersSchema>,
-  ): Promise<ConversationSearchFilters> => {
-    let number: string | undefined;
-    if (q.number) {
-      const n = normalizePhoneNumber(q.number, options.defaultCountry);
-      if (!n.ok) throw new InputError(`number: ${n.error}`);
-      number = n.e164;
-    }
-    let phoneDigits: string | undefined;
-    let phoneExact = false;
-    if (q.phone) {
-      const n = normalizePhoneNumber(q.phone, options.defaultCountry);
-      phoneExact = n.ok;
-      phoneDigits = phoneSearchDigits(q.phone, n.ok ? n.e164 : undefined);
-      if (!phoneDigits) throw new InputError('phone: must contain digits');
-    }
-    if (q.from && q.to && q.from >= q.to)
-      throw new InputError('to: must be after from');
-    if (
-      q.minDuration !== undefined &&
-      q.maxDuration !== undefined &&
-      q.minDuration > q.maxDuration
-    )
-      throw new InputError('maxDuration: must not be less than minDuration');
-    return {
-      userRefs: await resolvePeople(actor, q),
-      labelId: q.label,
-      caseId: q.case,
-      hasDtmf: q.hasDtmf,
-      from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
-      phoneDigits,
-      phoneExact,
-      userRef: q.userRef,
-      direction: q.direction,
-      number,
-      state: q.state,
-      audioIssue: q.audioIssue,
-      quality: q.quality,
-      minDurationMs:
-        q.minDuration !== undefined
-          ? Math.round(q.minDuration * 1000)
-          : undefined,
-      maxDurationMs:
-        q.maxDuration !== undefined
-          ? Math.round(q.maxDuration * 1000)
-          : undefined,
-    };
-  };
+  ): Promise<ConversationSearchFilters> =>
+    resolveSearchFilters(q, {
+      people: options.people,
+      defaultCountry: options.defaultCountry,
+      credentials: actor.credentials,
+    });
 
   router.get('/conversations', async (req, res) => {
     const actor = await actorOf(req);
