@@ -6,7 +6,10 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
-import { voiceRecordingPermissions } from '@mvr/plugin-voice-recording-common';
+import {
+  ConversationLegalHold,
+  voiceRecordingPermissions,
+} from '@mvr/plugin-voice-recording-common';
 import {
   LocalFileBlobStore,
   VoiceRecordingPolicyHandler,
@@ -73,6 +76,9 @@ import { loadDemoSilentNumber } from './demoRecordingHealth';
 import { RecordingAlarmsStore } from './database/RecordingAlarmsStore';
 import { RecordingSignalsStore } from './database/RecordingSignalsStore';
 import { RecordingAlarmNotifier } from './notifiers/RecordingAlarmNotifier';
+import { LegalHoldsStore } from './database/LegalHoldsStore';
+import { LegalHoldNotifier } from './notifiers/LegalHoldNotifier';
+import { LegalHoldsService } from './service/legalHolds/LegalHoldsService';
 import { readRecordingAlarmsConfig } from './service/health/alarmsConfig';
 import { RecordingAlarmsService } from './service/health/RecordingAlarmsService';
 import { loadRecordingSigner } from './integrity/signingKey';
@@ -265,6 +271,8 @@ export const voiceRecordingPlugin = createBackendPlugin({
           });
         }
 
+        // legal holds on cases (docs/legal-hold.md): held conversations are marked
+        const legalHoldsStore = new LegalHoldsStore(knex);
         const numbers = new NumbersService(ctx);
         const conversationsService = new ConversationsService({
           store: conversationSearch,
@@ -278,6 +286,11 @@ export const voiceRecordingPlugin = createBackendPlugin({
               ids,
               visibility ? caseClaimsOf(visibility) : undefined,
             ),
+          legalHoldsOf: async (ids, visibility) =>
+            (await legalHoldsStore.holdsOf(
+              ids,
+              visibility ? caseClaimsOf(visibility) : undefined,
+            )) as Map<string, ConversationLegalHold[]>,
         });
         const accessRequests = new AccessRequestsService({
           store: accessRequestsStore,
@@ -513,6 +526,23 @@ export const voiceRecordingPlugin = createBackendPlugin({
               ),
             },
             fourEyes: { permissions, fourEyes },
+            legalHolds: {
+              permissions,
+              legalHolds: new LegalHoldsService({
+                store: legalHoldsStore,
+                audit,
+                // every step told to the admin groups (voiceRecording.adminGroups)
+                notifier: new LegalHoldNotifier(
+                  deps.notifications,
+                  deps.catalog,
+                  VoiceRecordingPolicyHandler.fromConfig(
+                    deps.config,
+                  ).adminEntityRefs,
+                  deps.logger,
+                  audit,
+                ),
+              }),
+            },
             exports: {
               permissions,
               transform: conversationTransform,

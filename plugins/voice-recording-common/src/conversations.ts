@@ -274,6 +274,14 @@ export interface Conversation {
   captureInstance?: string;
   /** The labels it carries (a case's label puts it in the case), in lists and details. */
   labels?: ConversationLabel[];
+  /**
+   * Under legal hold: it carries the label of a case with a standing hold (active or
+   * release requested), so it cannot be disposed of nor lose that label. A standard user
+   * is told only of holds on the cases they may see.
+   */
+  legalHold?: boolean;
+  /** The standing holds (admins only: those who read every conversation). */
+  legalHolds?: ConversationLegalHold[];
   createdAt: string;
   updatedAt: string;
 }
@@ -361,4 +369,14 @@ export function audioIssueText(
     } not recorded (the recorder's disk was full)${ranges ? ` (${ranges})` : ''}`;
   }
   return issue;
+}
+
+/** A standing legal hold on a conversation, as admins see it in lists and details. */
+export interface ConversationLegalHold {
+  id: string;
+  caseId: string;
+  caseTitle: string;
+  /** The matter's reference (court, regulator, internal ticket). */
+  reference: string;
+  state: 'active' | 'release-requested';
 }

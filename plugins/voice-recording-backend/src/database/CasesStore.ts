@@ -521,15 +521,35 @@ export class CasesStore {
     return true;
   }
 
-  /** Removes a label; false when the conversation did not carry it. */
+  /**
+   * Removes a label; false when the conversation did not carry it. Refused (409, naming
+   * the hold's reference) while a legal hold on the label stands: the check is part of
+   * the DELETE, so a hold placed at the same moment is never undone (docs/legal-hold.md).
+   */
   async removeConversationLabel(
     conversationId: string,
     labelId: string,
   ): Promise<boolean> {
+    const standing = () =>
+      this.db('vr_legal_holds')
+        .where('label_id', labelId)
+        .whereNot('state', 'released');
     const n = await this.db('vr_conversation_labels')
       .where({ conversation_id: conversationId, label_id: labelId })
+      .whereNotExists(standing().select(this.db.raw('1')))
       .delete();
-    return n > 0;
+    if (n > 0) return true;
+    const hold = await standing().orderBy('placed_at').first();
+    if (
+      hold &&
+      (await this.db('vr_conversation_labels')
+        .where({ conversation_id: conversationId, label_id: labelId })
+        .first())
+    )
+      throw new ConflictError(
+        `labelId: the label is under legal hold (reference ${hold.reference}): it cannot be removed until the hold is released`,
+      );
+    return false;
   }
 
   // ---- facts for in-memory permission decisions (the permission framework's apply)

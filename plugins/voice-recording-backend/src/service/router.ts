@@ -30,6 +30,10 @@ import {
   ConversationRoutesOptions,
 } from './conversations/routes';
 import { addCaseRoutes, CaseRoutesOptions } from './cases/routes';
+import {
+  addLegalHoldRoutes,
+  LegalHoldRoutesOptions,
+} from './legalHolds/routes';
 import { addExportRoutes, ExportRoutesOptions } from './exports/routes';
 import { FourEyesPermissions } from './fourEyes/FourEyesPermissions';
 import { addFourEyesRoutes, FourEyesRoutesOptions } from './fourEyes/routes';
@@ -76,6 +80,8 @@ export interface RouterOptions {
   fourEyes?: Omit<FourEyesRoutesOptions, 'httpAuth' | 'audit'>;
   /** Regulator and client exports (docs/api.md "Regulator exports"). */
   exports?: Omit<ExportRoutesOptions, 'httpAuth' | 'audit'>;
+  /** Legal holds on cases (docs/api.md "Legal holds"). */
+  legalHolds?: Omit<LegalHoldRoutesOptions, 'httpAuth' | 'audit'>;
   /** Recording health: the alarms (docs/api.md "Recording health"). */
   alarms?: Omit<AlarmRoutesOptions, 'httpAuth' | 'audit' | 'access'>;
   /** Recording health: coverage and the assurance report (docs/api.md "Recording health"). */
@@ -424,6 +430,10 @@ export async function createRouter(
 
   if (options.exports) {
     addExportRoutes(router, { ...gated(options.exports), httpAuth, audit });
+  }
+
+  if (options.legalHolds) {
+    addLegalHoldRoutes(router, { ...options.legalHolds, httpAuth, audit });
   }
 
   if (options.fourEyes) {

@@ -3,7 +3,12 @@ import { PassThrough, Readable } from 'node:stream';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
-import { Conversation, ConversationLabel, csvRow } from '@mvr/plugin-voice-recording-common';
+import {
+  Conversation,
+  ConversationLabel,
+  ConversationLegalHold,
+  csvRow,
+} from '@mvr/plugin-voice-recording-common';
 import { BlobStore, ConversationQuery, decodePeaks, reducePeaks } from '@mvr/plugin-voice-recording-node';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
@@ -77,6 +82,18 @@ function conversationAuditDetails(c: Conversation): Record<string, string | numb
  * waveform) are computed once and cached in the blob store next to nothing else:
  * under `derived/<conversation id>/<sha256 prefix>/...`. Each access is audited.
  */
+/**
+ * `legalHold` for everyone; the holds themselves (their references) only for those who
+ * read every conversation (no visibility criteria: the admins).
+ */
+function holdFields(
+  holds: ConversationLegalHold[] | undefined,
+  visibility: Visibility,
+): { legalHold: boolean; legalHolds?: ConversationLegalHold[] } {
+  const held = (holds?.length ?? 0) > 0;
+  return visibility ? { legalHold: held } : { legalHold: held, legalHolds: holds ?? [] };
+}
+
 export class ConversationsService {
   private readonly inFlight = new Map<string, Promise<AudioBlob>>();
   private readonly derivations: AudioDerivations;
@@ -97,6 +114,15 @@ export class ConversationsService {
         ids: string[],
         visibility: Visibility,
       ) => Promise<Map<string, ConversationLabel[]>>;
+      /**
+       * The standing legal holds of conversations (docs/legal-hold.md); `visibility`:
+       * the caller's (a standard user learns only of holds on cases they may see; only
+       * those who read every conversation get the holds' references).
+       */
+      legalHoldsOf?: (
+        ids: string[],
+        visibility: Visibility,
+      ) => Promise<Map<string, ConversationLegalHold[]>>;
     },
   ) {
     this.derivations = options.derivations ?? new AudioDerivations();
@@ -113,11 +139,16 @@ export class ConversationsService {
       page.items.map(c => c.id),
       visibility,
     );
+    const holds = await this.options.legalHoldsOf?.(
+      page.items.map(c => c.id),
+      visibility,
+    );
     return {
       ...page,
       items: page.items.map(c => ({
         ...summaryOf(c),
         ...(labels ? { labels: labels.get(c.id) ?? [] } : {}),
+        ...(holds ? holdFields(holds.get(c.id), visibility) : {}),
       })),
     };
   }
@@ -168,6 +199,7 @@ export class ConversationsService {
     const labels = (await this.options.labelsOf?.([c.id], visibility))?.get(
       c.id,
     );
+    const holds = await this.options.legalHoldsOf?.([c.id], visibility);
     await this.options.audit.record({
       actor,
       action: 'conversation-view',
@@ -179,6 +211,7 @@ export class ConversationsService {
     return {
       ...c,
       ...(this.options.labelsOf ? { labels: labels ?? [] } : {}),
+      ...(holds ? holdFields(holds.get(c.id), visibility) : {}),
       qualityWarnings: qualityWarnings(c),
       audio: {
         available,

@@ -136,6 +136,18 @@ function rightsText(value: unknown): string {
 }
 
 /** `the access request of <requester> to case “…”`. */
+/** ` “HC-2026-017”`: a legal hold's reference from the entry's details, or nothing. */
+function holdReference(entry: AuditEntry): string {
+  const ref = str(entry.details?.reference);
+  return ref ? ` “${ref}”` : '';
+}
+
+/** `, requested by <person>`: who requested a hold's release, when the details say. */
+function holdRequester(entry: AuditEntry): SentencePart[] {
+  const by = str(entry.details?.requestedBy);
+  return by ? [text(', requested by '), person(by)] : [];
+}
+
 function accessRequest(
   entry: AuditEntry,
   what = 'the access request',
@@ -362,6 +374,47 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
     text('removed a label from '),
     ...conversation(e),
   ],
+  // Legal holds (on a case's label)
+  'legal-hold-place': e => [
+    text(`placed a legal hold${holdReference(e)} on ${caseName(e)}`),
+  ],
+  'legal-hold-release-request': e => [
+    text(
+      `requested the release of the legal hold${holdReference(e)} on ${caseName(
+        e,
+      )}`,
+    ),
+  ],
+  'legal-hold-release-approve': e => [
+    text(
+      `approved the release of the legal hold${holdReference(e)} on ${caseName(
+        e,
+      )}`,
+    ),
+    ...holdRequester(e),
+  ],
+  'legal-hold-release-reject': e => [
+    text(
+      `rejected the release of the legal hold${holdReference(e)} on ${caseName(
+        e,
+      )}`,
+    ),
+    ...holdRequester(e),
+  ],
+  'legal-hold-release-cancel': e => [
+    text(
+      `withdrew their request to release the legal hold${holdReference(
+        e,
+      )} on ${caseName(e)}`,
+    ),
+  ],
+  'legal-hold-notification': e => [
+    text(
+      `told the admins of a step of the legal hold ${
+        str(e.details?.event) ? `(${str(e.details?.event)}) ` : ''
+      }${e.targetId ?? ''}`.trimEnd(),
+    ),
+  ],
   // Access requests
   'access-request-create': e => [
     text(`requested access${rightsText(e.details?.rights)} to ${caseName(e)}`),
@@ -559,6 +612,24 @@ export const AUDIT_ACTION_GROUPS: Array<{
       { action: 'label-update', label: 'Label changed' },
       { action: 'conversation-label-add', label: 'Call labelled' },
       { action: 'conversation-label-remove', label: 'Call label removed' },
+      { action: 'legal-hold-place', label: 'Legal hold placed' },
+      {
+        action: 'legal-hold-release-request',
+        label: 'Legal hold release requested',
+      },
+      {
+        action: 'legal-hold-release-approve',
+        label: 'Legal hold released (approved)',
+      },
+      {
+        action: 'legal-hold-release-reject',
+        label: 'Legal hold release rejected',
+      },
+      {
+        action: 'legal-hold-release-cancel',
+        label: 'Legal hold release request withdrawn',
+      },
+      { action: 'legal-hold-notification', label: 'Legal hold notified' },
     ],
   },
   {
