@@ -117,6 +117,23 @@ function plural(n: number, one: string, many = `${one}s`) {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** `“Case: Falcon”`: an export's scope from the entry's details. */
+function exportTitle(entry: AuditEntry): string {
+  return quoted(entry.details?.scopeTitle, '');
+}
+
+/** ` (SHA-256 1a2b3c4d…)`: the start of an export package's hash, when known. */
+function exportHash(entry: AuditEntry): string {
+  const h = str(entry.details?.sha256);
+  return h ? ` (SHA-256 ${h.slice(0, 12)}…)` : '';
+}
+
+/** `, requested by <person>`: who asked for an export the system built or deleted. */
+function exportRequester(entry: AuditEntry): SentencePart[] {
+  const by = str(entry.details?.requestedBy);
+  return by ? [text(', requested by '), person(by)] : [];
+}
+
 /** `case “Fraud 12”` of an entry about a case or an access request to one. */
 function caseName(entry: AuditEntry): string {
   const d = entry.details ?? {};
@@ -240,6 +257,33 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
       ),
     ];
   },
+  // Regulator exports (packages built in the background)
+  'export-create': e => [
+    text(`requested the export ${exportTitle(e)}`),
+    ...(e.details?.includeMp3 === true ? [text(' with MP3 copies')] : []),
+  ],
+  'export-complete': e => [
+    text(
+      `finished the export ${exportTitle(e)}${
+        num(e.details?.count) !== undefined
+          ? `: ${plural(num(e.details?.count)!, 'recording')}`
+          : ''
+      }${exportHash(e)}`,
+    ),
+    ...exportRequester(e),
+  ],
+  'export-fail': e => [
+    text(`could not build the export ${exportTitle(e)}`),
+    ...exportRequester(e),
+  ],
+  'export-download': e => [
+    text(`downloaded the export ${exportTitle(e)}${exportHash(e)}`),
+  ],
+  'export-delete': e => [text(`deleted the export ${exportTitle(e)}`)],
+  'export-expire': e => [
+    text(`deleted the expired export ${exportTitle(e)}`),
+    ...exportRequester(e),
+  ],
   'conversation-start': e => [text('started recording '), ...conversation(e)],
   'conversation-finish': e => [
     text('finished recording '),
@@ -600,6 +644,12 @@ export const AUDIT_ACTION_GROUPS: Array<{
       { action: 'conversation-audio', label: 'Audio fetched' },
       { action: 'conversation-download', label: 'Downloaded' },
       { action: 'conversation-export', label: 'Exported' },
+      { action: 'export-create', label: 'Regulator export requested' },
+      { action: 'export-complete', label: 'Regulator export built' },
+      { action: 'export-fail', label: 'Regulator export failed' },
+      { action: 'export-download', label: 'Regulator export downloaded' },
+      { action: 'export-delete', label: 'Regulator export deleted' },
+      { action: 'export-expire', label: 'Regulator export expired' },
     ],
   },
   {
