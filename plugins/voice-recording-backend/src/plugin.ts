@@ -12,6 +12,7 @@ import {
 } from '@mvr/plugin-voice-recording-common';
 import {
   LocalFileBlobStore,
+  openRecordingBlobStore,
   VoiceRecordingPolicyHandler,
   voiceRecordingCasePermissionRules,
   voiceRecordingCaseResourceRef,
@@ -198,7 +199,13 @@ export const voiceRecordingPlugin = createBackendPlugin({
             voiceRecordingConversationResourceRef,
           ),
         );
-        const blobs = new LocalFileBlobStore(config.storageDirectory);
+        // encrypted at rest when voiceRecording.encryption has keys (docs/encryption.md);
+        // a wrong or missing key stops the start here, naming the key id
+        const blobs = await openRecordingBlobStore(
+          deps.config,
+          new LocalFileBlobStore(config.storageDirectory),
+          { logger: deps.logger, where: 'portal storage' },
+        );
         deps.logger.info(
           `voice-recording storage: local files in ${config.storageDirectory}`,
         );
