@@ -62,9 +62,15 @@ const src = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
 const problems = [];
 const need = p => { p = p.replace(/^\.\//, ""); if (!entries.has(`package/${p}`)) problems.push(`missing ${p}`); };
 need(pkg.main ?? 'missing main');
-need(pkg.types ?? 'missing types');
 if (!/^(\.\/)?dist\//.test(pkg.main ?? '')) problems.push(`main is ${pkg.main}, not in dist/`);
-if (!/^(\.\/)?dist\/.*\.d\.ts$/.test(pkg.types ?? '')) problems.push(`types is ${pkg.types}, not dist/*.d.ts`);
+// a command-line package (role cli, e.g. the mvr command) has no types: only its bin
+if (pkg.backstage?.role === 'cli') {
+  for (const [, target] of Object.entries(typeof pkg.bin === 'string' ? { [pkg.name]: pkg.bin } : pkg.bin ?? {})) need(target);
+  if (!pkg.bin) problems.push('a cli package without bin');
+} else {
+  need(pkg.types ?? 'missing types');
+  if (!/^(\.\/)?dist\/.*\.d\.ts$/.test(pkg.types ?? '')) problems.push(`types is ${pkg.types}, not dist/*.d.ts`);
+}
 for (const [mount, target] of Object.entries(pkg.exports ?? {})) {
   const targets = typeof target === 'string' ? [target] : Object.values(target).filter(t => typeof t === 'string' && t.startsWith('./'));
   for (const t of targets) need(t.replace(/^\.\//, ''));
