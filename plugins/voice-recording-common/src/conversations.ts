@@ -282,6 +282,13 @@ export interface Conversation {
   legalHold?: boolean;
   /** The standing holds (admins only: those who read every conversation). */
   legalHolds?: ConversationLegalHold[];
+  /**
+   * ISO instant after which it may be disposed of (docs/retention.md): set when it is
+   * archived, re-computed when a retention policy changes; absent while recording.
+   */
+  retentionUntil?: string;
+  /** The retention policy that set retentionUntil; absent: the regulatory minimum. */
+  retentionPolicyId?: string;
   createdAt: string;
   updatedAt: string;
 }

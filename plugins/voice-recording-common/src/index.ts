@@ -17,3 +17,4 @@ export * from './fourEyes';
 export * from './recordingHealth';
 export * from './coverage';
 export * from './compliance';
+export * from './retention';

@@ -287,6 +287,8 @@ export interface ConversationRow {
   audio_issues?: string | null;
   quality_verdict?: string | null;
   quality_check?: unknown;
+  retention_until?: unknown;
+  retention_policy_id?: string | null;
   created_at: unknown;
   updated_at: unknown;
 }
@@ -329,6 +331,11 @@ export function conversationFromRow(row: ConversationRow): Conversation {
     compressTo: row.compress_to === 'opus' ? 'opus' : undefined,
     captureSource: row.capture_source,
     captureInstance: optionalString(row.capture_instance),
+    retentionUntil:
+      row.retention_until === null || row.retention_until === undefined
+        ? undefined
+        : toIso(row.retention_until),
+    retentionPolicyId: optionalString(row.retention_policy_id),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
