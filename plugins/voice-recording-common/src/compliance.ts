@@ -177,9 +177,23 @@ export interface AuditChainVerification {
   firstBroken?: {
     /** Sequence number (id) of the entry where the chain breaks. */
     seq: number;
-    reason: 'edited' | 'deleted-before' | 'reordered' | 'bad-head-signature';
+    reason:
+      | 'edited'
+      | 'deleted-before'
+      | 'reordered'
+      | 'bad-head-signature'
+      /** Entries a signed head names are gone from the end of the trail. */
+      | 'truncated';
     message: string;
   };
+  /** Signed daily heads checked (signature, and the chain passes through them). */
+  signedHeads?: number;
+  /** The latest signed day (YYYY-MM-DD, UTC). */
+  lastSignedDay?: string;
+  /** Entries from the latest signed head on: not yet covered by a signature. */
+  unsignedEntries?: number;
+  /** When the walk ran (ISO). */
+  verifiedAt?: string;
 }
 
 // ---------------------------------------------------------------------------

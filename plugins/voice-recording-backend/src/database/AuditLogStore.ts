@@ -1,6 +1,11 @@
 import { Knex } from 'knex';
 import { JsonObject } from '@backstage/types';
 import { toIso } from './util';
+import {
+  AUDIT_CHAIN_GENESIS,
+  AuditChainRow,
+  auditEntryHash,
+} from './auditChain';
 
 export interface AuditLogEntry {
   id: string;
@@ -10,6 +15,10 @@ export interface AuditLogEntry {
   targetType?: string;
   targetId?: string;
   details?: JsonObject;
+  /** Position in the hash chain (docs/audit-trail.md). */
+  seq?: number;
+  /** SHA-256 of the entry, chained to the previous one. */
+  hash?: string;
 }
 
 export interface AuditLogInput {
@@ -41,20 +50,162 @@ export interface AuditLogStore {
   ): Promise<{ items: AuditLogEntry[]; total: number }>;
 }
 
+/** A stored row of the chain, as the verification walks it. */
+export interface AuditChainStoredRow extends AuditChainRow {
+  id: number;
+  seq: number | null;
+  prev_hash: string | null;
+  hash: string | null;
+}
+
 const T = 'vr_audit_log';
 
+/**
+ * Key of the PostgreSQL advisory lock that serialises appends (transaction-scoped,
+ * so every backend instance appends after the head it read).
+ */
+export const AUDIT_APPEND_LOCK_KEY = 7_164_840_018;
+
+/** Rows per append transaction (9 bound values each: within SQLite's limit). */
+const APPEND_BATCH = 90;
+
+interface Pending {
+  row: AuditChainRow;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * The audit trail as a hash chain (docs/audit-trail.md): each append reads the head
+ * and inserts after it under a lock (PostgreSQL: `pg_advisory_xact_lock`; SQLite: the
+ * write transaction). Appends arriving while one is written are written together in
+ * the next transaction (one lock, one head read, one INSERT), so that auditing every
+ * recording access stays cheap under load; a failing entry never takes the others of
+ * its batch with it.
+ */
 export class KnexAuditLogStore implements AuditLogStore {
+  private readonly queue: Pending[] = [];
+  private flushing = false;
+
   constructor(private readonly db: Knex) {}
 
-  async append(entry: AuditLogInput) {
-    await this.db(T).insert({
+  append(entry: AuditLogInput): Promise<void> {
+    // the stored JSON, read back: what the hash covers is exactly what is kept
+    const details = entry.details ? JSON.stringify(entry.details) : null;
+    const row: AuditChainRow = {
       at: entry.at ?? new Date(),
       actor_ref: entry.actorRef,
       action: entry.action,
       target_type: entry.targetType ?? null,
       target_id: entry.targetId ?? null,
-      details: entry.details ? JSON.stringify(entry.details) : null,
+      details,
+    };
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ row, resolve, reject });
+      if (!this.flushing) void this.flush();
     });
+  }
+
+  private async flush() {
+    this.flushing = true;
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, APPEND_BATCH);
+        try {
+          await this.appendRows(batch.map(p => p.row));
+          batch.forEach(p => p.resolve());
+        } catch (e) {
+          if (batch.length === 1) {
+            batch[0].reject(e);
+            continue;
+          }
+          // one at a time: only the bad entry fails
+          for (const p of batch) {
+            try {
+              await this.appendRows([p.row]);
+              p.resolve();
+            } catch (e1) {
+              p.reject(e1);
+            }
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async appendRows(rows: AuditChainRow[]) {
+    await this.db.transaction(async trx => {
+      if (trx.client.config.client === 'pg')
+        await trx.raw('SELECT pg_advisory_xact_lock(?)', [
+          AUDIT_APPEND_LOCK_KEY,
+        ]);
+      const head = await trx(T).orderBy('seq', 'desc').first('seq', 'hash');
+      let seq = head?.seq ? Number(head.seq) : 0;
+      let prevHash: string = head?.hash ?? AUDIT_CHAIN_GENESIS;
+      const chained = rows.map(row => {
+        seq += 1;
+        const hash = auditEntryHash(row, seq, prevHash);
+        const out = { ...row, seq, prev_hash: prevHash, hash };
+        prevHash = hash;
+        return out;
+      });
+      await trx(T).insert(chained);
+    });
+  }
+
+  /** Rows after `afterId` in id order (the verification's walk). */
+  async chainBatch(
+    afterId: number,
+    limit: number,
+  ): Promise<AuditChainStoredRow[]> {
+    const rows = await this.db(T)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .select(
+        'id',
+        'seq',
+        'prev_hash',
+        'hash',
+        'at',
+        'actor_ref',
+        'action',
+        'target_type',
+        'target_id',
+        'details',
+      );
+    return rows.map((r: any) => ({
+      ...r,
+      id: Number(r.id),
+      seq: r.seq === null || r.seq === undefined ? null : Number(r.seq),
+    }));
+  }
+
+  /** Whether an entry with this seq is stored (anywhere in the table). */
+  async hasSeq(seq: number): Promise<boolean> {
+    return !!(await this.db(T).where({ seq }).first('id'));
+  }
+
+  /** The last entry (by time, then seq) with `at` before the instant. */
+  async headBefore(
+    end: Date,
+  ): Promise<{ seq: number; hash: string } | undefined> {
+    const row = await this.db(T)
+      .where('at', '<', end)
+      .orderBy([
+        { column: 'at', order: 'desc' },
+        { column: 'seq', order: 'desc' },
+      ])
+      .first('seq', 'hash');
+    return row?.seq ? { seq: Number(row.seq), hash: row.hash } : undefined;
+  }
+
+  /** The instant of the first entry (the first day with a head). */
+  async firstAt(): Promise<string | undefined> {
+    const row = await this.db(T).orderBy('seq', 'asc').first('at');
+    return row ? toIso(row.at) : undefined;
   }
 
   async list(query: AuditLogQuery) {
@@ -96,6 +247,7 @@ export class KnexAuditLogStore implements AuditLogStore {
           ...(r.target_type ? { targetType: r.target_type } : {}),
           ...(r.target_id ? { targetId: r.target_id } : {}),
           ...(r.details ? { details: JSON.parse(r.details) } : {}),
+          ...(r.seq ? { seq: Number(r.seq), hash: r.hash } : {}),
         }),
       ),
     };
