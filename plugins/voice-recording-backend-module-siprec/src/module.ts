@@ -1,6 +1,10 @@
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
 import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
-import { voiceRecordingCaptureExtensionPoint } from '@mvr/plugin-voice-recording-node';
+import {
+  LocalFileBlobStore,
+  openRecordingBlobStore,
+  voiceRecordingCaptureExtensionPoint,
+} from '@mvr/plugin-voice-recording-node';
 import { readRecorderConfig } from './server/config';
 import { RECORDER_HEALTH_PATH, recorderHealthRoute } from './server/healthRoute';
 import { registerRecorderMetrics } from './server/recorderMetrics';
@@ -40,6 +44,14 @@ export function createSiprecModule(options: SiprecModuleOptions = {}) {
           // metrics read the recorder's counters at scrape time (docs/operations.md, "Metrics")
           const instruments = registerRecorderMetrics(metrics, recorder, () => source?.current);
           source = new SiprecCaptureSource(recorder, {
+            // the archive encrypted at rest with the portal's keys (voiceRecording.encryption);
+            // journals stay plain local working files
+            openArchiveStore: () =>
+              openRecordingBlobStore(
+                config,
+                new LocalFileBlobStore(recorder.storage.archiveDir, { minFreeBytes: recorder.storage.minFreeBytes }),
+                { logger, where: 'recorder archive' },
+              ),
             onStarted: server => {
               instruments.onServer(server);
               options.onStarted?.(server);

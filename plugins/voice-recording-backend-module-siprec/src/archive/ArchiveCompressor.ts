@@ -22,12 +22,12 @@ import {
   ArchiveToCompress,
   BlobStore,
   CaptureConversations,
-  LocalFileBlobStore,
   OGG_OPUS_CONTENT_TYPE,
   OpusEncoderPool,
   WavToOpusJob,
   WavToOpusResult,
   WavTranscode,
+  threadableStore,
   transcodeWavToOpus,
 } from '@mvr/plugin-voice-recording-node';
 
@@ -215,9 +215,11 @@ export class ArchiveCompressor {
     };
     let stored: WavToOpusResult;
     try {
-      if (blobStore instanceof LocalFileBlobStore && pool.threads > 0) {
-        // local files: the whole job (read, decode, encode, hash, write) on the nice-19 thread
-        const running = pool.transcodeWav(blobStore, job);
+      const threadable = threadableStore(blobStore);
+      if (threadable && pool.threads > 0) {
+        // local files (plain or encrypted at rest): the whole job (read, decrypt, decode,
+        // encode, encrypt, hash, write) on the nice-19 thread
+        const running = pool.transcodeWav(threadable, job);
         this.running_.add(running);
         try {
           stored = await running.result;

@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { CaptureContext, CaptureSource } from '@mvr/plugin-voice-recording-node';
+import { BlobStore, CaptureContext, CaptureSource } from '@mvr/plugin-voice-recording-node';
 import { RecorderConfig } from './config';
 import { RecorderHealth } from './recorderHealth';
 import { SiprecServer } from './SiprecServer';
@@ -12,7 +12,16 @@ export class SiprecCaptureSource implements CaptureSource {
 
   constructor(
     private readonly config: RecorderConfig,
-    private readonly options: { onStarted?: (server: SiprecServer) => void; logger?: LoggerService } = {},
+    private readonly options: {
+      onStarted?: (server: SiprecServer) => void;
+      logger?: LoggerService;
+      /**
+       * Opens the archive store (e.g. encrypted at rest, docs/encryption.md) before the
+       * recorder starts; a rejection (a wrong or missing key) fails the start. Default: a
+       * LocalFileBlobStore on storage.archiveDir.
+       */
+      openArchiveStore?: () => Promise<BlobStore>;
+    } = {},
   ) {}
 
   get current(): SiprecServer | undefined {
@@ -27,8 +36,10 @@ export class SiprecCaptureSource implements CaptureSource {
 
   async start(ctx: CaptureContext): Promise<void> {
     this.state = 'starting';
-    const server = new SiprecServer({ ctx, config: this.config, logger: ctx.logger });
+    let server: SiprecServer;
     try {
+      const blobStore = await this.options.openArchiveStore?.();
+      server = new SiprecServer({ ctx, config: this.config, logger: ctx.logger, ...(blobStore ? { blobStore } : {}) });
       await server.start();
     } catch (e) {
       this.state = 'failed';

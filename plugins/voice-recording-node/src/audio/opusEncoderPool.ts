@@ -15,7 +15,9 @@
 import { availableParallelism } from 'node:os';
 import { MessagePort, Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { OggOpusWriter, OggOpusWriterOptions } from './opusFile';
-import { LocalFileBlobStore } from '../storage/BlobStore';
+import { BlobStore, LocalFileBlobStore } from '../storage/BlobStore';
+import { EncryptedBlobStore } from '../storage/EncryptedBlobStore';
+import { RawKeyMaterial, StaticKeyEncryptionKeys } from '../storage/KeyEncryptionKeys';
 import { WavEncoding, decodeWavSamples } from './wav';
 import { WavToOpusError, WavToOpusJob, WavToOpusResult, transcodeWavToOpus } from './wavToOpus';
 
@@ -54,8 +56,42 @@ type Request =
   | { op: 'samples'; id: number; encoding: WavEncoding; bytes: Uint8Array }
   | { op: 'end'; id: number }
   | { op: 'abort'; id: number }
-  | { op: 'transcode'; id: number; store: { root: string; minFreeBytes: number }; job: WavToOpusJob }
+  | { op: 'transcode'; id: number; store: ThreadStore; job: WavToOpusJob }
   | { op: 'cancel'; id: number };
+
+/** How an encoder thread opens the store: local files, maybe encrypted (docs/encryption.md). */
+interface ThreadStore {
+  root: string;
+  minFreeBytes: number;
+  /** the key material stays in this process: the thread is one of its own */
+  encryption?: { keys: RawKeyMaterial; segmentSize: number; encryptNewBlobs: boolean };
+}
+
+/** A store an encoder thread can open itself: local files, plain or encrypted with in-memory keys. */
+export type ThreadableBlobStore = LocalFileBlobStore | EncryptedBlobStore;
+
+/** `store` when an encoder thread can open it itself (see transcodeWav), else undefined. */
+export function threadableStore(store: BlobStore): ThreadableBlobStore | undefined {
+  if (store instanceof LocalFileBlobStore) return store;
+  if (store instanceof EncryptedBlobStore && store.inner instanceof LocalFileBlobStore && store.keys instanceof StaticKeyEncryptionKeys) {
+    return store;
+  }
+  return undefined;
+}
+
+function threadStoreOf(store: ThreadableBlobStore): ThreadStore {
+  if (store instanceof LocalFileBlobStore) return { root: store.root, minFreeBytes: store.minFreeBytes };
+  const inner = store.inner as LocalFileBlobStore;
+  return {
+    root: inner.root,
+    minFreeBytes: inner.minFreeBytes,
+    encryption: {
+      keys: (store.keys as StaticKeyEncryptionKeys).exportRaw(),
+      segmentSize: store.segmentSize,
+      encryptNewBlobs: store.encryptNewBlobs,
+    },
+  };
+}
 
 type Reply = {
   id: number;
@@ -248,7 +284,7 @@ export class OpusEncoderPool {
    * encoding, hashing and the atomic write), with a LocalFileBlobStore of its own on the
    * same root: the calling thread only waits. See transcodeWavToOpus.
    */
-  transcodeWav(store: LocalFileBlobStore, job: WavToOpusJob): WavTranscode {
+  transcodeWav(store: ThreadableBlobStore, job: WavToOpusJob): WavTranscode {
     if (this.closed) throw new Error('Opus encoder pool is closed');
     if (this.threads === 0) {
       let cancelled = false;
@@ -263,7 +299,7 @@ export class OpusEncoderPool {
     const id = this.nextId++;
     worker.writers++;
     const result = worker
-      .request<WavToOpusResult>({ op: 'transcode', id, store: { root: store.root, minFreeBytes: store.minFreeBytes }, job }, true)
+      .request<WavToOpusResult>({ op: 'transcode', id, store: threadStoreOf(store), job }, true)
       .finally(() => {
         worker.writers--;
         worker.waiting.delete(id);
@@ -295,7 +331,7 @@ export class OpusEncoderPool {
 export function runOpusEncoderWorker(port: MessagePort | null = parentPort): void {
   if (isMainThread || !port) throw new Error('runOpusEncoderWorker runs on an encoder worker thread only');
   const writers = new Map<number, OggOpusWriter>();
-  const stores = new Map<string, LocalFileBlobStore>();
+  const stores = new Map<string, BlobStore>();
   const cancelled = new Set<number>();
   const reply = (id: number, pages: Buffer[]) => {
     // one contiguous buffer per reply, transferred
@@ -308,12 +344,20 @@ export function runOpusEncoderWorker(port: MessagePort | null = parentPort): voi
       return;
     }
     if (req.op === 'transcode') {
-      const key = `${req.store.root}\0${req.store.minFreeBytes}`;
+      const key = JSON.stringify(req.store);
       let store = stores.get(key);
       if (!store) {
         // blocking file calls: this thread's reads, writes and fsyncs stay on it, at its
         // nice value, instead of on libuv's pool that SIP and RTP share (see fileCalls.ts)
-        store = new LocalFileBlobStore(req.store.root, { minFreeBytes: req.store.minFreeBytes, blockingIo: true });
+        const local = new LocalFileBlobStore(req.store.root, { minFreeBytes: req.store.minFreeBytes, blockingIo: true });
+        const enc = req.store.encryption;
+        // encrypted at rest: the thread decrypts the WAV and encrypts the Opus file itself
+        store = enc
+          ? new EncryptedBlobStore(local, StaticKeyEncryptionKeys.fromRaw(enc.keys), {
+              segmentSize: enc.segmentSize,
+              encryptNewBlobs: enc.encryptNewBlobs,
+            })
+          : local;
         stores.set(key, store);
       }
       transcodeWavToOpus(store, req.job, inThreadOggOpusEncoding, () => cancelled.has(req.id)).then(
