@@ -89,6 +89,9 @@ import { ExportWorker } from './service/exports/ExportWorker';
 import { readExportsConfig } from './service/exports/exportsConfig';
 import { RecordingSignaturesStore } from './database/RecordingSignaturesStore';
 import { RecordingSigning } from './integrity/RecordingSigning';
+import { AuditHeadsStore } from './database/AuditHeadsStore';
+import { AuditChainVerifier } from './service/audit/AuditChainVerifier';
+import { AuditHeadsTask } from './service/audit/AuditHeadsTask';
 
 /**
  * The voice-recording backend plugin: recorded numbers, schedules, planning models,
@@ -460,6 +463,31 @@ export const voiceRecordingPlugin = createBackendPlugin({
             },
           });
         deps.lifecycle.addShutdownHook(() => conversationsService.close());
+        // the audit trail's hash chain (docs/audit-trail.md): every past UTC day's last
+        // entry signed with the installation's key, by one instance at a time; hourly
+        // and idempotent, so that a day missed while the portal was down is signed later
+        const auditHeads = new AuditHeadsStore(knex);
+        const auditHeadsTask = new AuditHeadsTask({
+          log: auditLog,
+          heads: auditHeads,
+          signer,
+          audit,
+        });
+        await deps.scheduler.scheduleTask({
+          id: 'voice-recording-audit-heads',
+          frequency: { hours: 1 },
+          timeout: { minutes: 10 },
+          initialDelay: { seconds: 30 },
+          scope: 'global',
+          fn: async () => {
+            await auditHeadsTask.signDue(new Date());
+          },
+        });
+        const auditChainVerifier = new AuditChainVerifier({
+          log: auditLog,
+          heads: auditHeads,
+          publicKey: signer,
+        });
         // regulator and client exports (docs/regulator-export.md): packages built in
         // the background, one instance per job, kept until they expire
         const exportsConfig = readExportsConfig(deps.config);
@@ -562,6 +590,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
               onCreated: () => exportWorker.kick(),
             },
             coverage: { health: recordingHealth, ownerGroups },
+            auditChain: auditChainVerifier,
             alarms: { alarms: recordingAlarms },
           }),
         );

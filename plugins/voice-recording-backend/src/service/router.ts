@@ -35,6 +35,8 @@ import {
   LegalHoldRoutesOptions,
 } from './legalHolds/routes';
 import { addExportRoutes, ExportRoutesOptions } from './exports/routes';
+import { addAuditChainRoutes } from './audit/auditRoutes';
+import { AuditChainVerifier } from './audit/AuditChainVerifier';
 import { FourEyesPermissions } from './fourEyes/FourEyesPermissions';
 import { addFourEyesRoutes, FourEyesRoutesOptions } from './fourEyes/routes';
 import { addAlarmRoutes, AlarmRoutesOptions } from './health/alarmRoutes';
@@ -82,6 +84,8 @@ export interface RouterOptions {
   exports?: Omit<ExportRoutesOptions, 'httpAuth' | 'audit'>;
   /** Legal holds on cases (docs/api.md "Legal holds"). */
   legalHolds?: Omit<LegalHoldRoutesOptions, 'httpAuth' | 'audit'>;
+  /** The audit trail's hash chain verification (docs/audit-trail.md). */
+  auditChain?: AuditChainVerifier;
   /** Recording health: the alarms (docs/api.md "Recording health"). */
   alarms?: Omit<AlarmRoutesOptions, 'httpAuth' | 'audit' | 'access'>;
   /** Recording health: coverage and the assurance report (docs/api.md "Recording health"). */
@@ -438,6 +442,15 @@ export async function createRouter(
 
   if (options.fourEyes) {
     addFourEyesRoutes(router, { ...options.fourEyes, httpAuth, audit });
+  }
+
+  if (options.auditChain) {
+    addAuditChainRoutes(router, {
+      httpAuth,
+      access,
+      audit,
+      verifier: options.auditChain,
+    });
   }
 
   if (options.alarms) {

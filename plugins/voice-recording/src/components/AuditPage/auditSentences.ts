@@ -553,6 +553,36 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
       }${str(e.details?.format) ? ` (${str(e.details?.format)})` : ''}`,
     ),
   ],
+  // Audit trail (docs/audit-trail.md)
+  'audit-verify': e => {
+    const d = e.details ?? {};
+    const checked = num(d.checked);
+    const count =
+      checked !== undefined ? ` (${plural(checked, 'entry', 'entries')})` : '';
+    if (d.ok === false) {
+      const seq = num(d.brokenSeq);
+      return [
+        text(
+          `verified the audit trail: BROKEN${
+            seq !== undefined ? ` at entry ${seq}` : ''
+          }${str(d.brokenReason) ? ` (${str(d.brokenReason)})` : ''}`,
+        ),
+      ];
+    }
+    return [text(`verified the audit trail: intact${count}`)];
+  },
+  'audit-head-sign': e => {
+    const d = e.details ?? {};
+    const days = num(d.days);
+    const to = str(d.to) ?? e.targetId;
+    return [
+      text(
+        `signed the audit trail's chain head${
+          days !== undefined && days > 1 ? `s of ${days} days up to` : ' of'
+        } ${to ?? 'a past day'}`,
+      ),
+    ];
+  },
   // Access
   'permission-denied': e => {
     const d = e.details ?? {};
@@ -753,6 +783,13 @@ export const AUDIT_ACTION_GROUPS: Array<{
         action: 'four-eyes-notification',
         label: 'Four-eyes notification sent',
       },
+    ],
+  },
+  {
+    label: 'Audit trail',
+    actions: [
+      { action: 'audit-verify', label: 'Audit trail verified' },
+      { action: 'audit-head-sign', label: 'Audit chain head signed' },
     ],
   },
 ];
