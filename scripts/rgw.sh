@@ -44,7 +44,15 @@ export MVR_TEST_S3_SECRET_ACCESS_KEY=$SECRET_KEY
 EOF
 }
 
-pid_of() { [ -f "$DIR/run/$1.pid" ] && cat "$DIR/run/$1.pid" 2>/dev/null || true; }
+# the pid of a daemon of this cluster, only while that pid is still a Ceph daemon (a pid
+# file left by a killed cluster may name an unrelated process by now)
+pid_of() {
+  local p comm
+  p="$(cat "$DIR/run/$1.pid" 2>/dev/null || true)"
+  [ -n "$p" ] || return 0
+  comm="$(cat "/proc/$p/comm" 2>/dev/null || true)"
+  case "$comm" in ceph-mon|ceph-osd|radosgw) echo "$p" ;; esac
+}
 alive() { local p; p="$(pid_of "$1")"; [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 http_up() {
   # any HTTP answer (an anonymous ListBuckets is 200 with an empty list) means radosgw serves
