@@ -82,6 +82,11 @@ import { LegalHoldNotifier } from './notifiers/LegalHoldNotifier';
 import { LegalHoldsService } from './service/legalHolds/LegalHoldsService';
 import { readRecordingAlarmsConfig } from './service/health/alarmsConfig';
 import { RecordingAlarmsService } from './service/health/RecordingAlarmsService';
+import { RetentionStore } from './database/RetentionStore';
+import { RetentionService } from './service/retention/RetentionService';
+import { CatalogRetentionGroups } from './service/retention/RetentionGroups';
+import { DisposalJob } from './service/retention/DisposalJob';
+import { readRetentionConfig } from './service/retention/retentionConfig';
 import { loadRecordingSigner } from './integrity/signingKey';
 import { ExportJobsStore } from './database/ExportJobsStore';
 import { ExportPackageBuilder } from './service/exports/ExportPackageBuilder';
@@ -131,6 +136,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
         notifications: notificationService,
         catalog: catalogServiceRef,
         userInfo: coreServices.userInfo,
+        auth: coreServices.auth,
       },
       async init(deps) {
         const config = readVoiceRecordingConfig(deps.config);
@@ -516,6 +522,55 @@ export const voiceRecordingPlugin = createBackendPlugin({
           deps.lifecycle.addStartupHook(() => exportWorker.start());
           deps.lifecycle.addShutdownHook(() => exportWorker.stop());
         }
+        // retention and disposal (docs/retention.md): the configured policies become
+        // rows and every archived conversation gets its retention end once the catalog
+        // answers (group scopes); the disposal job runs on one instance at a time
+        const retentionConfig = readRetentionConfig(
+          deps.config,
+          config.defaultCountry,
+        );
+        const retentionStore = new RetentionStore(knex);
+        const retention = new RetentionService({
+          store: retentionStore,
+          numbers: { get: id => numbersStore.get(id) },
+          groups: new CatalogRetentionGroups(deps.catalog, deps.auth),
+          audit,
+          logger: deps.logger,
+          config: retentionConfig,
+        });
+        const disposalJob = new DisposalJob({
+          store: retentionStore,
+          retention,
+          blobs,
+          audit,
+          logger: deps.logger,
+          ...retentionConfig.disposal,
+        });
+        deps.lifecycle.addStartupHook(() => {
+          retention
+            .syncConfig()
+            .catch(e =>
+              deps.logger.error(
+                `voice-recording retention: configured policies not applied: ${e}`,
+              ),
+            );
+        });
+        if (retentionConfig.disposal.enabled)
+          await deps.scheduler.scheduleTask({
+            id: 'voice-recording-disposal',
+            frequency: { minutes: retentionConfig.disposal.frequencyMinutes },
+            timeout: { hours: 2 },
+            initialDelay: { minutes: 2 },
+            scope: 'global',
+            fn: async () => {
+              await retention.refreshGroupTargets();
+              await disposalJob
+                .run('scheduled', { ref: 'plugin:voice-recording' })
+                .catch(e =>
+                  deps.logger.warn(`voice-recording disposal run skipped: ${e}`),
+                );
+            },
+          });
         // the <audio> element authenticates with the Backstage user cookie; each
         // route still demands full credentials except the audio one (allowLimitedAccess)
         deps.httpRouter.addAuthPolicy({
@@ -592,6 +647,11 @@ export const voiceRecordingPlugin = createBackendPlugin({
             coverage: { health: recordingHealth, ownerGroups },
             auditChain: auditChainVerifier,
             alarms: { alarms: recordingAlarms },
+            retention: {
+              retention,
+              store: retentionStore,
+              disposal: disposalJob,
+            },
           }),
         );
 
@@ -614,6 +674,8 @@ export const voiceRecordingPlugin = createBackendPlugin({
               storage: blobs,
               onNumbersChanged: numberChanges.listen,
               signing: recordingSigning,
+              // the retention end, set when a conversation is archived
+              retention,
             }),
         });
         deps.lifecycle.addShutdownHook(() => capture.stopAll());

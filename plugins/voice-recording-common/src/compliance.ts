@@ -62,6 +62,13 @@ export interface UpcomingDisposal {
   policyName?: string;
   /** Held conversations are listed but never disposed of. */
   legalHold: boolean;
+  /**
+   * Set while a disposal is under way or stuck: `disposing`, `delete-failed` (a file
+   * could not be deleted; retried by the next run), `held` (a hold came mid-disposal).
+   */
+  disposalState?: string;
+  /** Why the last attempt failed, when it did. */
+  disposalError?: string;
 }
 
 // ---------------------------------------------------------------------------

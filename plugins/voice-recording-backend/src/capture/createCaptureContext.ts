@@ -44,6 +44,11 @@ export interface CaptureContextOptions {
    * logged and audited (`recording-sign-failed`), and the integrity sweep signs it.
    */
   signing?: Pick<RecordingSigning, 'signCurrentArchive' | 'keyId'>;
+  /**
+   * Sets an archived conversation's retention end (docs/retention.md): one UPDATE by
+   * key with cached policies; never throws (the disposal job sets what is missing).
+   */
+  retention?: { assign(conversationId: string): Promise<void> };
 }
 
 /** The audit actor of a capture source, e.g. `capture:siprec`. */
@@ -345,6 +350,7 @@ export function createCaptureContext(
         if (finished) {
           // signed before the finish is audited, so that the audit names the signature
           const signed = await signArchive(conversation);
+          await options.retention?.assign(id);
           // failed: high; finished without (some of) its audio or stopped by the policy: medium
           let severity: 'low' | 'medium' | 'high' = 'low';
           if (conversation.audioIssues || conversation.recordingStopped)

@@ -41,6 +41,10 @@ import { FourEyesPermissions } from './fourEyes/FourEyesPermissions';
 import { addFourEyesRoutes, FourEyesRoutesOptions } from './fourEyes/routes';
 import { addAlarmRoutes, AlarmRoutesOptions } from './health/alarmRoutes';
 import {
+  addRetentionRoutes,
+  RetentionRoutesOptions,
+} from './retention/routes';
+import {
   addCoverageRoutes,
   CoverageRoutesOptions,
 } from './health/coverageRoutes';
@@ -90,6 +94,8 @@ export interface RouterOptions {
   alarms?: Omit<AlarmRoutesOptions, 'httpAuth' | 'audit' | 'access'>;
   /** Recording health: coverage and the assurance report (docs/api.md "Recording health"). */
   coverage?: Omit<CoverageRoutesOptions, 'httpAuth' | 'audit' | 'access'>;
+  /** Retention policies and disposals (docs/api.md "Retention and disposal"). */
+  retention?: Omit<RetentionRoutesOptions, 'httpAuth' | 'audit' | 'access'>;
 }
 
 /**
@@ -459,6 +465,10 @@ export async function createRouter(
 
   if (options.coverage) {
     addCoverageRoutes(router, { ...options.coverage, httpAuth, audit, access });
+  }
+
+  if (options.retention) {
+    addRetentionRoutes(router, { ...options.retention, httpAuth, audit, access });
   }
 
   // Refused writes (4xx on POST/PUT/PATCH/DELETE) are audited here, once.

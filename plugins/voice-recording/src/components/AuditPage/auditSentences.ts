@@ -610,6 +610,53 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
       ),
     ];
   },
+  // Retention and disposal (docs/retention.md)
+  'retention-policy-create': e => [
+    text(`created the retention policy ${policyText(e, 'after')}${recomputedText(e)}`),
+  ],
+  'retention-policy-update': e => [
+    text(
+      `changed the retention policy ${policyText(e, 'before')}${policyChange(
+        e,
+      )}${recomputedText(e)}`,
+    ),
+  ],
+  'retention-policy-delete': e => [
+    text(`deleted the retention policy ${policyText(e, 'before')}${recomputedText(e)}`),
+  ],
+  'disposal-run': e => {
+    const d = e.details ?? {};
+    const how = d.trigger === 'manual' ? 'ran the disposal job' : 'disposal job ran';
+    return [
+      text(
+        `${how}: ${plural(num(d.disposed) ?? 0, 'conversation')} disposed of, ${
+          num(d.held) ?? 0
+        } held, ${num(d.failed) ?? 0} failed`,
+      ),
+    ];
+  },
+  'disposal-batch': e => {
+    const d = e.details ?? {};
+    return [
+      text(
+        `disposed of ${plural(num(d.disposed) ?? 0, 'conversation')} past their retention end${
+          num(d.failed) ? ` (${num(d.failed)} could not be deleted yet)` : ''
+        }`,
+      ),
+    ];
+  },
+  'disposal-dry-run': e => [
+    text(
+      `ran a disposal dry run: ${plural(num(e.details?.due) ?? 0, 'conversation')} due, ${
+        num(e.details?.held) ?? 0
+      } held`,
+    ),
+  ],
+  'disposal-log-export': e => [
+    text(
+      `downloaded the disposal log as CSV (${plural(num(e.details?.rows) ?? 0, 'row')})`,
+    ),
+  ],
   // System
   'capture-source-start': e => [
     text(`started the capture source ${e.targetId ?? ''}`.trimEnd()),
@@ -618,6 +665,32 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
     text(`stopped the capture source ${e.targetId ?? ''}`.trimEnd()),
   ],
 };
+
+/** `"Trading desk" (P7Y)` from a retention policy entry's before/after. */
+function policyText(e: AuditEntry, which: 'before' | 'after'): string {
+  const p = (e.details?.[which] ?? {}) as Record<string, unknown>;
+  const name = str(p.name);
+  const period = str(p.period);
+  return `${name ? `"${name}"` : (e.targetId ?? '')}${period ? ` (${period})` : ''}`;
+}
+
+function policyChange(e: AuditEntry): string {
+  const before = (e.details?.before ?? {}) as Record<string, unknown>;
+  const after = (e.details?.after ?? {}) as Record<string, unknown>;
+  const parts: string[] = [];
+  if (str(after.name) && after.name !== before.name)
+    parts.push(`renamed "${str(after.name)}"`);
+  if (str(after.period) && after.period !== before.period)
+    parts.push(`period ${str(before.period) ?? '?'} → ${str(after.period)}`);
+  if (JSON.stringify(after.scope) !== JSON.stringify(before.scope))
+    parts.push('scope changed');
+  return parts.length ? `: ${parts.join(', ')}` : '';
+}
+
+function recomputedText(e: AuditEntry): string {
+  const n = num(e.details?.recomputed);
+  return n !== undefined ? `; ${plural(n, 'conversation')} re-computed` : '';
+}
 
 /** An action the portal has no sentence for (a newer backend's). */
 function genericSentence(entry: AuditEntry): SentencePart[] {
@@ -783,6 +856,13 @@ export const AUDIT_ACTION_GROUPS: Array<{
         action: 'four-eyes-notification',
         label: 'Four-eyes notification sent',
       },
+      { action: 'retention-policy-create', label: 'Retention policy created' },
+      { action: 'retention-policy-update', label: 'Retention policy changed' },
+      { action: 'retention-policy-delete', label: 'Retention policy deleted' },
+      { action: 'disposal-run', label: 'Disposal job run' },
+      { action: 'disposal-batch', label: 'Conversations disposed of' },
+      { action: 'disposal-dry-run', label: 'Disposal dry run' },
+      { action: 'disposal-log-export', label: 'Disposal log downloaded' },
     ],
   },
   {
