@@ -167,6 +167,44 @@ export interface Config {
         };
       };
     };
+    /**
+     * Retention and disposal (docs/retention.md): how long recordings are kept and the
+     * job that disposes of them afterwards.
+     */
+    retention?: {
+      /**
+       * The regulatory minimum, an ISO 8601 period of years, months and days: no
+       * conversation is ever kept shorter (policies shorter than it never win; a
+       * conversation no policy applies to is kept this long). Default: P5Y (MiFID II).
+       */
+      minimumPeriod?: string;
+      /**
+       * Policies declared here (read-only in the portal; the portal adds its own). The
+       * longest applicable one wins. Neither `groups` nor `numbers`: the default policy.
+       */
+      policies?: Array<{
+        /** Unique name (1 to 100 characters), e.g. "MiFID II". */
+        name: string;
+        /** ISO 8601 period, e.g. P5Y, P7Y, P1Y6M. */
+        period: string;
+        /** Catalog groups (their members and child groups' members), e.g. group:default/trading. */
+        groups?: string[];
+        /** Recorded numbers (E.164). */
+        numbers?: string[];
+      }>;
+      disposal?: {
+        /** Run the scheduled disposal job (one instance at a time). Default: true. */
+        enabled?: boolean;
+        /** Minutes between two runs (1 to 10080). Default: 60. */
+        frequencyMinutes?: number;
+        /** Conversations per batch: one claim, one transaction, one audit entry (1 to 5000). Default: 500. */
+        batchSize?: number;
+        /** At most this many conversations per run. Default: 100000. */
+        maxPerRun?: number;
+        /** Files deleted in parallel within a batch (1 to 64). Default: 8. */
+        deleteConcurrency?: number;
+      };
+    };
     demoData?: {
       /**
        * YAML file with planning models and numbers loaded at startup when the
