@@ -67,6 +67,47 @@ export interface Config {
          */
         directory?: string;
       };
+      /**
+       * S3-compatible object storage (AWS S3, Ceph RADOS Gateway, MinIO, ...) instead of
+       * local files; set either `local` or `s3`. See docs/object-storage.md.
+       */
+      s3?: {
+        /** Bucket name (created beforehand; with Object Lock enabled for WORM). */
+        bucket: string;
+        /** Key prefix: '' (default) or segments ending in '/', e.g. 'bank-a/'. */
+        prefix?: string;
+        /** Endpoint URL, e.g. https://rgw.example.net; AWS S3 when omitted. */
+        endpoint?: string;
+        /** Region. Default: us-east-1. */
+        region?: string;
+        /** Path-style URLs (https://host/bucket/key); Ceph RGW and MinIO usually need it. Default: false. */
+        forcePathStyle?: boolean;
+        /** Static credentials; without them the default AWS credential chain is used. */
+        credentials?: {
+          /** @visibility secret */
+          accessKeyId: string;
+          /** @visibility secret */
+          secretAccessKey: string;
+          /** @visibility secret */
+          sessionToken?: string;
+        };
+        /**
+         * Object Lock retention given to every recording put (the bucket must have Object
+         * Lock enabled). Omitted: none per object (a bucket default still applies).
+         */
+        objectLock?: {
+          /** GOVERNANCE (privileged users may bypass) or COMPLIANCE (nobody can delete early). */
+          mode: 'GOVERNANCE' | 'COMPLIANCE';
+          /** Whole days from the upload. */
+          retentionDays: number;
+        };
+        /** Multipart part size in MiB (5 to 5120); also the single-upload threshold. Default: 8. */
+        partSizeMegabytes?: number;
+        /** Parts uploaded at once per recording (1 to 64). Default: 4. */
+        partConcurrency?: number;
+        /** Socket idle timeout of one request, in seconds. Default: 30. */
+        requestTimeoutSeconds?: number;
+      };
     };
     /** The access-request workflow of cases. */
     accessRequests?: {
