@@ -17,6 +17,8 @@ import {
   FourEyesSession,
   FourEyesStatus,
   Label,
+  LegalHold,
+  LegalHoldState,
   NumberSettings,
   QualityVerdict,
   NumberStatus,
@@ -298,6 +300,14 @@ export interface RecordingAlarmQuery {
 /** Formats of the daily recording assurance report. */
 export type AssuranceReportFormat = 'csv' | 'html';
 
+/** Placing a legal hold on a case (docs/legal-hold.md). */
+export interface PlaceLegalHoldRequest {
+  caseId: string;
+  reason: string;
+  /** The matter's reference: court, regulator, internal ticket. */
+  reference: string;
+}
+
 /** Client of the voice-recording backend (REST contract: docs/api.md). */
 export interface VoiceRecordingApi {
   listNumbers(query?: NumberQuery): Promise<NumberList>;
@@ -383,6 +393,22 @@ export interface VoiceRecordingApi {
     conversationId: string,
     labelId: string,
   ): Promise<ConversationLabelsChange>;
+
+  /** Legal holds, newest first (admins: `legal-hold.manage`). */
+  listLegalHolds(query?: {
+    state?: LegalHoldState;
+    caseId?: string;
+  }): Promise<{ items: LegalHold[] }>;
+  getLegalHold(id: string): Promise<LegalHold>;
+  placeLegalHold(request: PlaceLegalHoldRequest): Promise<LegalHold>;
+  /** The first admin asks to release, with a reason. */
+  requestLegalHoldRelease(id: string, reason: string): Promise<LegalHold>;
+  /** A second admin (never the requester) releases the hold. */
+  approveLegalHoldRelease(id: string, comment?: string): Promise<LegalHold>;
+  /** A second admin refuses the release, with a reason: the hold stands. */
+  rejectLegalHoldRelease(id: string, reason: string): Promise<LegalHold>;
+  /** The requester withdraws their release request. */
+  cancelLegalHoldRelease(id: string, comment?: string): Promise<LegalHold>;
 
   createAccessRequest(request: CreateAccessRequest): Promise<AccessRequest>;
   /** The caller's requests (or, with `as: 'manager'`, those they manage). */

@@ -7,6 +7,8 @@ import type {
   FourEyesSession,
   FourEyesStatus,
   Label,
+  LegalHold,
+  LegalHoldState,
   NumberCoverageDetail,
   NumberCoverageList,
   PlanningModel,
@@ -33,6 +35,7 @@ import {
   CreateAccessRequest,
   CreateCaseRequest,
   RequestableCases,
+  PlaceLegalHoldRequest,
   CreateNumberRequest,
   DownloadedFile,
   HealthPeriod,
@@ -424,6 +427,57 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
     labelId: string,
   ): Promise<ConversationLabelsChange> {
     return this.send('DELETE', conversationLabelPath(conversationId, labelId));
+  }
+
+  listLegalHolds(
+    query: { state?: LegalHoldState; caseId?: string } = {},
+  ): Promise<{ items: LegalHold[] }> {
+    return this.json(
+      `/legal-holds${queryString({
+        state: query.state,
+        caseId: query.caseId,
+      })}`,
+    );
+  }
+
+  getLegalHold(id: string): Promise<LegalHold> {
+    return this.json(`/legal-holds/${encodeURIComponent(id)}`);
+  }
+
+  placeLegalHold(request: PlaceLegalHoldRequest): Promise<LegalHold> {
+    return this.send('POST', '/legal-holds', request);
+  }
+
+  requestLegalHoldRelease(id: string, reason: string): Promise<LegalHold> {
+    return this.send(
+      'POST',
+      `/legal-holds/${encodeURIComponent(id)}/release-request`,
+      { reason },
+    );
+  }
+
+  approveLegalHoldRelease(id: string, comment?: string): Promise<LegalHold> {
+    return this.send(
+      'POST',
+      `/legal-holds/${encodeURIComponent(id)}/release-approve`,
+      comment ? { comment } : {},
+    );
+  }
+
+  rejectLegalHoldRelease(id: string, reason: string): Promise<LegalHold> {
+    return this.send(
+      'POST',
+      `/legal-holds/${encodeURIComponent(id)}/release-reject`,
+      { reason },
+    );
+  }
+
+  cancelLegalHoldRelease(id: string, comment?: string): Promise<LegalHold> {
+    return this.send(
+      'POST',
+      `/legal-holds/${encodeURIComponent(id)}/release-cancel`,
+      comment ? { comment } : {},
+    );
   }
 
   createAccessRequest(request: CreateAccessRequest): Promise<AccessRequest> {

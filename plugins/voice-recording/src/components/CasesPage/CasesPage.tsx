@@ -26,6 +26,9 @@ import {
 } from '../WorkflowsPage/requestText';
 import { CaseDialog } from './CaseDialog';
 import { SuccessAlert } from '../SuccessAlert/SuccessAlert';
+import { useVoiceRecordingPermissions } from '../../hooks/useVoiceRecordingPermissions';
+import { PlaceLegalHoldDialog } from '../LegalHoldsPage/PlaceLegalHoldDialog';
+import { LegalHoldBadge } from '../LegalHoldsPage/LegalHoldBadge';
 
 function accessSummary(c: Case): string {
   return [
@@ -54,6 +57,19 @@ export function CasesPage() {
     return { cases: cases.items, labels: labels.items };
   }, [api]);
   const [editing, setEditing] = useState<Case | 'new'>();
+  // legal holds (admins with legal-hold.manage): the standing hold of each case
+  const perms = useVoiceRecordingPermissions();
+  const holds = useAsyncRetry(async () => {
+    if (!perms.canManageLegalHolds) return new Map<string, string[]>();
+    const all = (await api.listLegalHolds()).items.filter(
+      h => h.state !== 'released',
+    );
+    const byCase = new Map<string, string[]>();
+    for (const h of all)
+      byCase.set(h.caseId, [...(byCase.get(h.caseId) ?? []), h.reference]);
+    return byCase;
+  }, [api, perms.canManageLegalHolds]);
+  const [holding, setHolding] = useState<Case>();
   const [notice, setNotice] = useState<string>();
 
   const open = (value: Case | 'new') => {
@@ -96,7 +112,25 @@ export function CasesPage() {
                 <Cell>
                   <LabelChip label={c.label} />
                 </Cell>
-                <Cell>{c.status === 'open' ? 'Open' : 'Closed'}</Cell>
+                <Cell>
+                  <Flex gap="2" align="center" style={{ flexWrap: 'wrap' }}>
+                    {c.status === 'open' ? 'Open' : 'Closed'}
+                    {holds.value?.get(c.id) && (
+                      <LegalHoldBadge
+                        conversation={{
+                          legalHold: true,
+                          legalHolds: holds.value.get(c.id)!.map(reference => ({
+                            id: reference,
+                            caseId: c.id,
+                            caseTitle: c.title,
+                            reference,
+                            state: 'active' as const,
+                          })),
+                        }}
+                      />
+                    )}
+                  </Flex>
+                </Cell>
                 <Cell>
                   <PersonName entityRef={c.ownerRef} />
                 </Cell>
@@ -117,12 +151,42 @@ export function CasesPage() {
                     >
                       Requests
                     </Link>
+                    {perms.canManageLegalHolds &&
+                      holds.value &&
+                      !holds.value.get(c.id) && (
+                        <Button
+                          size="small"
+                          variant="secondary"
+                          aria-label={`Place a legal hold on ${c.title}`}
+                          onPress={() => {
+                            setNotice(undefined);
+                            setHolding(c);
+                          }}
+                        >
+                          Place legal hold
+                        </Button>
+                      )}
                   </Flex>
                 </Cell>
               </Row>
             ))}
           </TableBody>
         </TableRoot>
+      )}
+      {holding && (
+        <PlaceLegalHoldDialog
+          fixedCase={holding}
+          onClose={() => setHolding(undefined)}
+          onPlaced={h => {
+            setHolding(undefined);
+            setNotice(
+              `Legal hold ${h.reference} placed on ${h.caseTitle}: ${
+                h.conversationCount ?? 0
+              } conversation${h.conversationCount === 1 ? '' : 's'} held`,
+            );
+            holds.retry();
+          }}
+        />
       )}
       {editing && data.value && (
         <CaseDialog

@@ -4,6 +4,7 @@ import { useRouteRef } from '@backstage/frontend-plugin-api';
 import { COMPLIANCE_PATHS, rootRouteRef, TAB_PATHS } from '../../routes';
 import { useVoiceRecordingPermissions } from '../../hooks/useVoiceRecordingPermissions';
 import { TabDef, VoiceRecordingTabs } from '../VoiceRecordingPage/VoiceRecordingTabs';
+import { LegalHoldsPage } from '../LegalHoldsPage/LegalHoldsPage';
 
 /**
  * Compliance (admins): the governed archive. Each section is a link tab
@@ -21,6 +22,12 @@ export function CompliancePage() {
 
   // Each section: its tab and its route, when the user may use it.
   const sections: Array<TabDef & { element: JSX.Element }> = [];
+  if (perms.canManageLegalHolds)
+    sections.push({
+      path: COMPLIANCE_PATHS.legalHolds,
+      label: 'Legal holds',
+      element: <LegalHoldsPage />,
+    });
   const landing = sections[0]?.path;
 
   return (

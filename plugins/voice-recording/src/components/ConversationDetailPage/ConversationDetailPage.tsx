@@ -47,6 +47,7 @@ import { Player } from '../Player/Player';
 import { AccessHistory } from './AccessHistory';
 import { ParticipantHistory } from './ParticipantHistory';
 import { ConversationLabels } from './ConversationLabels';
+import { LegalHoldBadge } from '../LegalHoldsPage/LegalHoldBadge';
 import { PersonName } from '../PersonName/PersonName';
 import { DataTable, RowTh, Td, Th } from '../ConversationsPage/DataTable';
 
@@ -233,6 +234,7 @@ export function ConversationDetailPage() {
         {!conversation.qualityCheck && (
           <QualityWarnings warnings={otherQualityWarnings(conversation)} />
         )}
+        <LegalHoldBadge conversation={conversation} />
         <div style={{ flex: 1 }} />
         {perms.canDownloadConversations && (
           <Button

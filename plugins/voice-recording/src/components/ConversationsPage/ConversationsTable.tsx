@@ -15,6 +15,7 @@ import { PersonName } from '../PersonName/PersonName';
 import { AudioIssueChip, otherQualityWarnings } from './AudioIssues';
 import { DataTable, SortableTh, Td, Th } from './DataTable';
 import { LabelChip } from '../LabelChip/LabelChip';
+import { LegalHoldBadge } from '../LegalHoldsPage/LegalHoldBadge';
 import { QualityVerdictBadge } from '../QualityCheck/QualityCheck';
 
 /** Text that may wrap between its words, never inside one (a date, a time). */
@@ -194,6 +195,7 @@ export function ConversationsTable(props: {
                   </span>
                 </Td>
                 <Td data-testid={`labels-${item.id}`}>
+                  <LegalHoldBadge conversation={item} />
                   {item.labels?.length ? (
                     <span
                       style={{
