@@ -57,6 +57,44 @@ export interface Config {
       /** A file holding that PEM, absolute or relative to the working directory. */
       privateKeyFile?: string;
     };
+    /**
+     * Encryption at rest of recorded audio, derived files and peaks (docs/encryption.md):
+     * AES-256-GCM in 64 KiB segments, a data key per file wrapped by a key-encryption key.
+     * Read by the portal and the SIPREC recorder: give both the same keys. Absent: files
+     * are stored in plain, and the start fails if the storage holds encrypted files.
+     */
+    encryption?: {
+      /**
+       * Encrypt new files. Default: true when keys are configured. false writes new files
+       * in plain and keeps reading encrypted ones with the configured keys.
+       */
+      enabled?: boolean;
+      /** The key that wraps the data keys of new files. Default: the only key, when there is one. */
+      activeKeyId?: string;
+      /**
+       * Key-encryption keys by id (1-64 letters, digits, `_ . -`). Keep every key whose id
+       * files still use (see the rewrap command, docs/encryption.md, "Rotating keys").
+       */
+      keys?: Array<{
+        /** Key id, written into each file's header. */
+        id: string;
+        /**
+         * The key: 32 random bytes as base64 (`openssl rand -base64 32`). Set either
+         * `key` or `keyFile`.
+         * @visibility secret
+         */
+        key?: string;
+        /** A file holding the key (32 raw bytes or their base64), relative to the working directory. */
+        keyFile?: string;
+        /**
+         * Create `keyFile` with a random key when it is missing (the demo portal only: in
+         * production the key lives outside the data directory and is backed up). Default: false.
+         */
+        createIfMissing?: boolean;
+      }>;
+      /** Plaintext bytes per encrypted segment of new files (16 to 16777216). Default: 65536. */
+      segmentSize?: number;
+    };
     /** Where recorded audio (and derived files: WAV, MP3, waveforms) is stored. */
     storage?: {
       local?: {
