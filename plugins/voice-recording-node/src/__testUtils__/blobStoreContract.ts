@@ -2,6 +2,7 @@
  * The BlobStore contract: what every implementation (local files, S3, wrappers) must do,
  * as one suite that takes a store factory. Run from BlobStoreContract.test.ts.
  */
+/* eslint-disable jest/no-export, jest/no-standalone-expect, jest/valid-title -- shared by several test files: it exports, and its tests are declared inside a function where the rules cannot see the test blocks */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BlobNotFoundError, BlobStore, InvalidBlobKeyError } from '../storage/BlobStore';

@@ -4,6 +4,7 @@
  * S3 tests are skipped with a message on a developer's machine and FAIL in CI (CI=true),
  * so a CI run can never pass without having run them.
  */
+/* eslint-disable jest/no-export, jest/valid-title -- shared by several test files: it exports, and its titles are parameters */
 import { randomBytes } from 'node:crypto';
 import {
   CreateBucketCommand,
@@ -47,11 +48,14 @@ export function s3TestServer(): S3TestServer | undefined {
 export function describeWithS3(name: string, fn: (server: S3TestServer) => void): void {
   const server = s3TestServer();
   if (server) {
-    describe(name, () => fn(server));
+    describe(name, () => {
+      fn(server);
+    });
     return;
   }
   if (process.env.CI === 'true') {
     describe(name, () => {
+      // eslint-disable-next-line jest/expect-expect
       it('needs the S3 test server in CI', () => {
         throw new Error(`${S3_SKIP_MESSAGE} In CI these tests must run.`);
       });
@@ -59,7 +63,7 @@ export function describeWithS3(name: string, fn: (server: S3TestServer) => void)
     return;
   }
   describe(name, () => {
-    // eslint-disable-next-line jest/no-disabled-tests
+    // eslint-disable-next-line jest/no-disabled-tests, jest/expect-expect
     it.skip(S3_SKIP_MESSAGE, () => undefined);
   });
 }

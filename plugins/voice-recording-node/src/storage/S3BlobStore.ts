@@ -129,22 +129,17 @@ export class BlobLockedError extends Error {
     readonly cause?: unknown,
   ) {
     const why: string[] = [];
+    let until = '';
     if (protection.retention) {
-      why.push(
-        `${protection.retention.mode} retention until ${protection.retention.retainUntil.toISOString()}`,
-      );
+      why.push(`${protection.retention.mode} retention until ${protection.retention.retainUntil.toISOString()}`);
+      until = ` before ${protection.retention.retainUntil.toISOString()}`;
     }
-    if (protection.legalHold) why.push('a legal hold');
+    if (protection.legalHold) {
+      why.push('a legal hold');
+      until = ' while the legal hold is on';
+    }
     super(
-      `Blob ${JSON.stringify(key)} is write-once (S3 Object Lock: ${
-        why.join(' and ') || 'locked'
-      }); it cannot be deleted${
-        protection.retention && !protection.legalHold
-          ? ` before ${protection.retention.retainUntil.toISOString()}`
-          : protection.legalHold
-          ? ' while the legal hold is on'
-          : ''
-      }`,
+      `Blob ${JSON.stringify(key)} is write-once (S3 Object Lock: ${why.join(' and ') || 'locked'}); it cannot be deleted${until}`,
     );
     this.name = 'BlobLockedError';
   }
