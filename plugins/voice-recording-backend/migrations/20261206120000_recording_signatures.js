@@ -24,12 +24,18 @@ exports.up = async function up(knex) {
     table.string('sha256', 64).notNullable();
     table.bigInteger('bytes').notNullable();
     table.string('format', 64).notNullable();
-    table.text('payload').notNullable().comment('canonical JSON, the signed bytes');
+    table
+      .text('payload')
+      .notNullable()
+      .comment('canonical JSON, the signed bytes');
     table.text('signature').notNullable().comment('base64 Ed25519');
     table.string('key_id', 64).notNullable();
     table.string('replaces_id', 36).nullable();
     table.timestamp('signed_at', { useTz: true }).notNullable();
-    table.index(['conversation_id'], 'vr_recording_signatures_conversation_idx');
+    table.index(
+      ['conversation_id'],
+      'vr_recording_signatures_conversation_idx',
+    );
   });
   await knex.schema.createTable('vr_integrity_checks', table => {
     table.comment('Last integrity verification of each conversation archive');
@@ -41,7 +47,10 @@ exports.up = async function up(knex) {
       .comment('ok | mismatch | missing | bad-signature | signed');
     table.text('message').nullable();
     table.string('sha256', 64).nullable().comment('hash found');
-    table.string('sweep_id', 36).nullable().comment('null: verified on request');
+    table
+      .string('sweep_id', 36)
+      .nullable()
+      .comment('null: verified on request');
     table.index(['checked_at'], 'vr_integrity_checks_checked_at_idx');
     table.index(['outcome'], 'vr_integrity_checks_outcome_idx');
   });

@@ -94,6 +94,10 @@ import { ExportWorker } from './service/exports/ExportWorker';
 import { readExportsConfig } from './service/exports/exportsConfig';
 import { RecordingSignaturesStore } from './database/RecordingSignaturesStore';
 import { RecordingSigning } from './integrity/RecordingSigning';
+import { IntegrityService } from './integrity/IntegrityService';
+import { readIntegritySweepConfig } from './integrity/integrityConfig';
+import { IntegrityStore } from './database/IntegrityStore';
+import { IntegrityNotifier } from './notifiers/IntegrityNotifier';
 import { AuditHeadsStore } from './database/AuditHeadsStore';
 import { AuditChainVerifier } from './service/audit/AuditChainVerifier';
 import { AuditHeadsTask } from './service/audit/AuditHeadsTask';
@@ -234,6 +238,34 @@ export const voiceRecordingPlugin = createBackendPlugin({
           store: recordingSignatures,
           logger: deps.logger,
         });
+        // the integrity sweep and verification on request (docs/integrity.md)
+        const integritySweepConfig = readIntegritySweepConfig(deps.config);
+        const integrity = new IntegrityService({
+          conversations: { get: id => conversationSearch.get(id) },
+          blobs,
+          signing: recordingSigning,
+          store: new IntegrityStore(knex),
+          audit,
+          notifier: new IntegrityNotifier(
+            deps.notifications,
+            VoiceRecordingPolicyHandler.fromConfig(deps.config).adminEntityRefs,
+            deps.logger,
+            audit,
+          ),
+          logger: deps.logger,
+          sweep: integritySweepConfig,
+        });
+        if (integritySweepConfig.enabled)
+          await deps.scheduler.scheduleTask({
+            id: 'voice-recording-integrity-sweep',
+            frequency: integritySweepConfig.frequency,
+            timeout: { hours: 6 },
+            initialDelay: { minutes: 2 },
+            scope: 'global',
+            fn: async () => {
+              await integrity.sweep(new Date());
+            },
+          });
         const notifiers: StatusChangeNotifier[] = [
           new BackstageNotificationNotifier(deps.notifications),
           ...(config.smsHttp
@@ -279,6 +311,8 @@ export const voiceRecordingPlugin = createBackendPlugin({
             blobs,
             logger: deps.logger,
           });
+          // the demo's calls are signed like recorded ones (idempotent)
+          await integrity.signUnsigned();
           await loadDemoCases({
             cases: casesStore,
             requests: accessRequestsStore,
@@ -647,6 +681,12 @@ export const voiceRecordingPlugin = createBackendPlugin({
             coverage: { health: recordingHealth, ownerGroups },
             auditChain: auditChainVerifier,
             alarms: { alarms: recordingAlarms },
+            integrity: {
+              permissions,
+              transform: conversationTransform,
+              conversations: conversationsService,
+              integrity,
+            },
             retention: {
               retention,
               store: retentionStore,

@@ -17,4 +17,5 @@ export * from './fourEyes';
 export * from './recordingHealth';
 export * from './coverage';
 export * from './compliance';
+export * from './integrity';
 export * from './retention';

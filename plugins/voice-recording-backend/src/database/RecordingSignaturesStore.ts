@@ -44,7 +44,9 @@ function fromRow(r: any): StoredRecordingSignature {
 }
 
 /** The public form (what the API serves and exports carry). */
-export function publicSignature(s: StoredRecordingSignature): RecordingSignature {
+export function publicSignature(
+  s: StoredRecordingSignature,
+): RecordingSignature {
   return {
     id: s.id,
     conversationId: s.conversationId,
@@ -75,7 +77,9 @@ function newestFirst(
 export class RecordingSignaturesStore {
   constructor(private readonly db: Knex) {}
 
-  async insert(input: NewRecordingSignature): Promise<StoredRecordingSignature> {
+  async insert(
+    input: NewRecordingSignature,
+  ): Promise<StoredRecordingSignature> {
     const id = randomUUID();
     await this.db(SIGNATURES).insert({
       id,
@@ -106,7 +110,9 @@ export class RecordingSignaturesStore {
   }
 
   /** Every signature of one conversation, newest first (with the archive's details). */
-  async listStored(conversationId: string): Promise<StoredRecordingSignature[]> {
+  async listStored(
+    conversationId: string,
+  ): Promise<StoredRecordingSignature[]> {
     const rows = await this.db(SIGNATURES).where({
       conversation_id: conversationId,
     });
@@ -134,7 +140,10 @@ export class RecordingSignaturesStore {
     conversationIds: string[],
   ): Promise<Map<string, StoredRecordingSignature[]>> {
     const out = new Map<string, StoredRecordingSignature[]>();
-    for (const ids of chunk([...new Set(conversationIds)], SQL_VARIABLE_LIMIT)) {
+    for (const ids of chunk(
+      [...new Set(conversationIds)],
+      SQL_VARIABLE_LIMIT,
+    )) {
       const rows = await this.db(SIGNATURES).whereIn('conversation_id', ids);
       for (const r of rows) {
         const s = fromRow(r);

@@ -17,7 +17,9 @@ import {
 } from '../database/RecordingSignaturesStore';
 
 /** The parties as signed and exported: each participant's E.164 number, else its address. */
-export function signedParticipants(c: Pick<Conversation, 'participants'>): string[] {
+export function signedParticipants(
+  c: Pick<Conversation, 'participants'>,
+): string[] {
   return c.participants.map(p => p.number ?? p.aor);
 }
 
@@ -86,7 +88,11 @@ export class RecordingSigning {
     replaced?: { sha256: string },
   ): Promise<{ signature: StoredRecordingSignature; created: boolean }> {
     const latest = await this.opts.store.latest(c.id);
-    if (latest && latest.sha256 === c.sha256 && latest.storageKey === c.storageKey)
+    if (
+      latest &&
+      latest.sha256 === c.sha256 &&
+      latest.storageKey === c.storageKey
+    )
       return { signature: latest, created: false };
     const replacesSha256 = replaced?.sha256.toLowerCase() ?? latest?.sha256;
     return {

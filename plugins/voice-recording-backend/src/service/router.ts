@@ -41,6 +41,10 @@ import { FourEyesPermissions } from './fourEyes/FourEyesPermissions';
 import { addFourEyesRoutes, FourEyesRoutesOptions } from './fourEyes/routes';
 import { addAlarmRoutes, AlarmRoutesOptions } from './health/alarmRoutes';
 import {
+  addIntegrityRoutes,
+  IntegrityRoutesOptions,
+} from './integrity/routes';
+import {
   addRetentionRoutes,
   RetentionRoutesOptions,
 } from './retention/routes';
@@ -90,6 +94,8 @@ export interface RouterOptions {
   legalHolds?: Omit<LegalHoldRoutesOptions, 'httpAuth' | 'audit'>;
   /** The audit trail's hash chain verification (docs/audit-trail.md). */
   auditChain?: AuditChainVerifier;
+  /** Signed recordings and the integrity sweep (docs/api.md "Integrity"). */
+  integrity?: Omit<IntegrityRoutesOptions, 'httpAuth' | 'audit'>;
   /** Recording health: the alarms (docs/api.md "Recording health"). */
   alarms?: Omit<AlarmRoutesOptions, 'httpAuth' | 'audit' | 'access'>;
   /** Recording health: coverage and the assurance report (docs/api.md "Recording health"). */
@@ -456,6 +462,14 @@ export async function createRouter(
       access,
       audit,
       verifier: options.auditChain,
+    });
+  }
+
+  if (options.integrity) {
+    addIntegrityRoutes(router, {
+      ...gated(options.integrity),
+      httpAuth,
+      audit,
     });
   }
 

@@ -51,6 +51,16 @@ export function conversationLabel(entry: AuditEntry): string {
   return ms !== undefined ? `${label} (${formatDuration(ms)})` : label;
 }
 
+/** Outcomes of a recording's verification (docs/integrity.md). */
+const INTEGRITY_OUTCOME_TEXT: Record<string, string> = {
+  ok: 'intact and signed',
+  signed: 'intact, signed now',
+  unsigned: 'intact, not signed yet',
+  mismatch: 'altered (hash mismatch)',
+  missing: 'file missing',
+  'bad-signature': 'signature does not verify',
+};
+
 function conversation(entry: AuditEntry): SentencePart[] {
   if (!entry.targetId) return [text('a conversation')];
   return [
@@ -301,6 +311,60 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
     text('could not sign the recording of '),
     ...conversation(e),
     text(' (the integrity sweep signs it)'),
+  ],
+  'recording-signed': e => [
+    text('signed the unsigned recording of '),
+    ...conversation(e),
+    ...(str(e.details?.keyId)
+      ? [text(` with key ${str(e.details?.keyId)}`)]
+      : []),
+  ],
+  'conversation-verify': e => [
+    text('verified '),
+    ...conversation(e),
+    text(
+      str(e.details?.outcome)
+        ? `: ${
+            INTEGRITY_OUTCOME_TEXT[str(e.details?.outcome)!] ??
+            str(e.details?.outcome)
+          }`
+        : '',
+    ),
+  ],
+  'integrity-mismatch': e => [
+    text('raised the integrity alarm on '),
+    ...conversation(e),
+    text(
+      str(e.details?.outcome)
+        ? `: ${
+            INTEGRITY_OUTCOME_TEXT[str(e.details?.outcome)!] ??
+            str(e.details?.outcome)
+          }`
+        : '',
+    ),
+  ],
+  'integrity-sweep': e => {
+    const d = e.details ?? {};
+    const n = (k: string) => Number(d[k] ?? 0);
+    return [
+      text(
+        `ran the integrity sweep: ${plural(
+          n('checked'),
+          'recording',
+        )} re-hashed, ${n('mismatches')} altered, ${n('missing')} missing, ${n(
+          'signed',
+        )} signed`,
+      ),
+    ];
+  },
+  'integrity-sweep-start': () => [text('started an integrity sweep')],
+  'integrity-notification': e => [
+    text(
+      `sent an integrity alarm notification (${plural(
+        Number(e.details?.findings ?? 0),
+        'recording',
+      )})`,
+    ),
   ],
   'recording-refused': e => {
     const d = e.details ?? {};
@@ -741,6 +805,7 @@ export const AUDIT_ACTION_GROUPS: Array<{
   {
     label: 'Conversations',
     actions: [
+      { action: 'conversation-verify', label: 'Verified' },
       { action: 'conversation-search', label: 'Searched' },
       { action: 'conversation-view', label: 'Opened' },
       { action: 'conversation-playback', label: 'Played' },
@@ -845,6 +910,14 @@ export const AUDIT_ACTION_GROUPS: Array<{
         label: 'Recording compressed',
       },
       { action: 'recording-sign-failed', label: 'Recording not signed' },
+      { action: 'recording-signed', label: 'Recording signed late' },
+      { action: 'integrity-mismatch', label: 'Integrity alarm' },
+      { action: 'integrity-sweep', label: 'Integrity sweep' },
+      { action: 'integrity-sweep-start', label: 'Integrity sweep started' },
+      {
+        action: 'integrity-notification',
+        label: 'Integrity alarm notified',
+      },
       { action: 'recording-refused', label: 'Recording refused' },
       { action: 'capture-source-start', label: 'Capture source started' },
       { action: 'capture-source-stop', label: 'Capture source stopped' },
