@@ -1,5 +1,6 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import {
+  AuditChainVerification,
   AccessRequest,
   AccessRequestState,
   Case,
@@ -376,6 +377,11 @@ export interface VoiceRecordingApi {
   getAccessHistory(id: string): Promise<{ items: AuditEntry[] }>;
   listAudit(query?: AuditQuery): Promise<AuditList>;
   exportAuditCsv(query?: AuditQuery): Promise<DownloadedFile>;
+  /**
+   * `GET /audit/verify`: walks the audit trail's hash chain and its signed daily
+   * heads (docs/audit-trail.md); audited.
+   */
+  verifyAuditTrail(): Promise<AuditChainVerification>;
 
   listLabels(): Promise<{ items: Label[] }>;
   createLabel(input: LabelInput): Promise<Label>;

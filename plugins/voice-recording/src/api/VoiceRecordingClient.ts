@@ -1,6 +1,7 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import type {
   AccessRequest,
+  AuditChainVerification,
   Case,
   CaseStatus,
   FourEyesFlag,
@@ -373,6 +374,10 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
 
   listAudit(query: AuditQuery = {}): Promise<AuditList> {
     return this.json(`/audit${auditQueryString(query)}`);
+  }
+
+  verifyAuditTrail(): Promise<AuditChainVerification> {
+    return this.json('/audit/verify');
   }
 
   exportAuditCsv(query: AuditQuery = {}): Promise<DownloadedFile> {

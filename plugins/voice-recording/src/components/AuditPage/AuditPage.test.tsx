@@ -216,6 +216,7 @@ describe('AuditPage', () => {
       'Access',
       'Recording health',
       'System',
+      'Audit trail',
     ]);
     const access = within(list)
       .getAllByRole('group')
@@ -289,5 +290,77 @@ describe('AuditPage', () => {
       target: 'c1',
       action: 'conversation-playback',
     });
+  });
+
+  it('verifies the trail: intact with the count and head hash, then the first broken link', async () => {
+    const head =
+      'ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12';
+    const verifyAuditTrail = jest
+      .fn()
+      .mockResolvedValueOnce({
+        ok: true,
+        checked: 1234,
+        headHash: head,
+        signedHeads: 3,
+        lastSignedDay: '2026-12-05',
+        unsignedEntries: 7,
+      })
+      .mockResolvedValueOnce({
+        ok: false,
+        checked: 16,
+        headHash: head,
+        firstBroken: {
+          seq: 17,
+          reason: 'edited',
+          message:
+            'entry 17 (id 17) was changed: its content no longer matches its hash',
+        },
+        signedHeads: 3,
+      })
+      .mockRejectedValueOnce(new Error('Request failed with 403'));
+    const listAudit = jest.fn(async () => ({ items: [PLAYBACK], total: 1 }));
+    await renderAudit({ listAudit, verifyAuditTrail });
+    await screen.findByTestId('audit-row-p1', {}, { timeout: 5000 });
+    expect(screen.queryByTestId('audit-verify-result')).toBeNull();
+    expect(verifyAuditTrail).not.toHaveBeenCalled();
+
+    const verify = screen.getByRole('button', { name: 'Verify trail' });
+    await userEvent.click(verify);
+    const ok = await screen.findByTestId('audit-verify-result');
+    expect(ok).toHaveAttribute('role', 'status');
+    expect(ok).toHaveTextContent(
+      'The audit trail is intact: 1,234 entries verified.',
+    );
+    expect(ok).toHaveTextContent(
+      'Head hash ab12cd34ef56ab12…. Signed daily heads checked: 3, the latest for 2026-12-05 (7 entries since, signed after the day ends).',
+    );
+    expect(within(ok).getByTestId('audit-head-hash')).toHaveAttribute(
+      'title',
+      head,
+    );
+
+    await userEvent.click(verify);
+    await waitFor(() =>
+      expect(screen.getByTestId('audit-verify-result')).toHaveAttribute(
+        'role',
+        'alert',
+      ),
+    );
+    const broken = screen.getByTestId('audit-verify-result');
+    expect(broken).toHaveTextContent(
+      'The audit trail is broken at entry 17: an entry was changed.',
+    );
+    expect(broken).toHaveTextContent(
+      'entry 17 (id 17) was changed: its content no longer matches its hash. 16 entries before it verified.',
+    );
+
+    await userEvent.click(verify);
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Verification failed: Request failed with 403',
+    );
+    expect(screen.queryByTestId('audit-verify-result')).toBeNull();
+    expect(verifyAuditTrail).toHaveBeenCalledTimes(3);
+    // the filters' query is not the verification's: the list was loaded once
+    expect(listAudit).toHaveBeenCalledTimes(1);
   });
 });

@@ -26,6 +26,7 @@ import { AuditDetails } from './AuditDetails';
 import { PeoplePicker } from '../PeoplePicker/PeoplePicker';
 import { DateField } from '../DateField/DateField';
 import { DataTable, Td, Th } from '../ConversationsPage/DataTable';
+import { AuditVerificationResult } from './AuditVerification';
 
 /** The Select key of "All actions" (a Select option needs a non-empty key). */
 const ALL_ACTIONS = 'all-actions';
@@ -93,7 +94,10 @@ export function auditFiltersToQuery(values: AuditFilterValues): AuditQuery {
   ) as AuditQuery;
 }
 
-/** The plugin's audit trail (admins): filters, newest first, paging, CSV export. */
+/**
+ * The plugin's audit trail (admins): filters, newest first, paging, CSV export, and
+ * the verification of the trail's hash chain.
+ */
 export function AuditPage() {
   const api = useApi(voiceRecordingApiRef);
   const [form, setForm] = useState<AuditFilterValues>(EMPTY_AUDIT_FILTERS);
@@ -114,6 +118,11 @@ export function AuditPage() {
     const file = await api.exportAuditCsv(query);
     saveFile(file.blob, file.fileName);
   }, [api, query]);
+  // the whole trail's hash chain, whatever the filters (docs/audit-trail.md)
+  const [verifyState, runVerify] = useAsyncFn(
+    () => api.verifyAuditTrail(),
+    [api],
+  );
 
   const set = (key: keyof AuditFilterValues, v: string) =>
     setForm(f => ({ ...f, [key]: v }));
@@ -187,11 +196,30 @@ export function AuditPage() {
             >
               Export CSV
             </Button>
+            <Button
+              variant="secondary"
+              isDisabled={verifyState.loading}
+              onPress={() => runVerify()}
+            >
+              Verify trail
+            </Button>
           </Flex>
         </div>
       </form>
       <ErrorAlert error={formError} />
       <ErrorAlert error={exportState.error} title="Export failed" />
+      {verifyState.loading && (
+        <Skeleton
+          width="100%"
+          height={4}
+          role="progressbar"
+          aria-label="Verifying the audit trail"
+        />
+      )}
+      <ErrorAlert error={verifyState.error} title="Verification failed" />
+      {verifyState.value && !verifyState.loading && (
+        <AuditVerificationResult result={verifyState.value} />
+      )}
       {loading && (
         <Skeleton
           width="100%"

@@ -107,7 +107,49 @@ describe('audit sentences', () => {
       'Access',
       'Recording health',
       'System',
+      'Audit trail',
     ]);
+  });
+
+  it('audit trail: verifications (intact or broken) and signed chain heads', () => {
+    expect(
+      say({
+        action: 'audit-verify',
+        targetType: 'audit-trail',
+        details: { ok: true, checked: 1234, headHash: 'ab' },
+      }),
+    ).toBe('Alice Martin verified the audit trail: intact (1234 entries)');
+    expect(
+      say({
+        action: 'audit-verify',
+        details: {
+          ok: false,
+          checked: 16,
+          brokenSeq: 17,
+          brokenReason: 'edited',
+        },
+      }),
+    ).toBe(
+      'Alice Martin verified the audit trail: BROKEN at entry 17 (edited)',
+    );
+    expect(
+      say({
+        action: 'audit-head-sign',
+        actorRef: 'plugin:voice-recording',
+        targetType: 'audit-head',
+        targetId: '2026-12-05',
+        details: { days: 1, to: '2026-12-05' },
+      }),
+    ).toMatch(/signed the audit trail's chain head of 2026-12-05/);
+    expect(
+      say({
+        action: 'audit-head-sign',
+        targetId: '2026-12-05',
+        details: { days: 3, from: '2026-12-03', to: '2026-12-05' },
+      }),
+    ).toMatch(
+      /signed the audit trail's chain heads of 3 days up to 2026-12-05/,
+    );
   });
 
   it('conversations: who did what to which call, named by its parties and length', () => {
