@@ -1,14 +1,17 @@
 /*
  * The one BlobStore contract run against every store: local files, and S3 on a real Ceph
  * RADOS Gateway (a plain bucket, and a bucket with Object Lock where a locked blob's delete
- * must be refused).
+ * must be refused), and the EncryptedBlobStore wrapper over both (an encrypted archive in S3).
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LocalFileBlobStore } from './BlobStore';
 import { BlobLockedError, S3BlobStore } from './S3BlobStore';
+import { EncryptedBlobStore } from './EncryptedBlobStore';
+import { StaticKeyEncryptionKeys } from './KeyEncryptionKeys';
 import { describeBlobStoreContract } from '../__testUtils__/blobStoreContract';
 import {
   createTestBucket,
@@ -20,12 +23,27 @@ import {
 
 jest.setTimeout(60_000);
 
+const encryptionKeys = () => new StaticKeyEncryptionKeys([['contract-key', randomBytes(32)]], 'contract-key');
+
 describeBlobStoreContract(
   'LocalFileBlobStore',
   async () => {
     const dir = fs.mkdtempSync(path.join(tmpdir(), 'mvr-contract-'));
     return {
       store: new LocalFileBlobStore(path.join(dir, 'root'), { minFreeBytes: 0 }),
+      cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }),
+    };
+  },
+  { objectLock: false },
+);
+
+describeBlobStoreContract(
+  'EncryptedBlobStore over LocalFileBlobStore',
+  async () => {
+    const dir = fs.mkdtempSync(path.join(tmpdir(), 'mvr-contract-'));
+    const inner = new LocalFileBlobStore(path.join(dir, 'root'), { minFreeBytes: 0 });
+    return {
+      store: new EncryptedBlobStore(inner, encryptionKeys()),
       cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }),
     };
   },
@@ -75,5 +93,14 @@ describeWithS3('S3BlobStore on Ceph RGW', server => {
       };
     },
     { objectLock: true },
+  );
+
+  describeBlobStoreContract(
+    'EncryptedBlobStore over S3BlobStore',
+    async () => {
+      const inner = new S3BlobStore(s3StoreOptions(server, plainBucket, { prefix: `t${++n}/` }));
+      return { store: new EncryptedBlobStore(inner, encryptionKeys()), cleanup: async () => inner.destroy() };
+    },
+    { objectLock: false },
   );
 });
