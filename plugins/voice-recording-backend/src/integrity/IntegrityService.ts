@@ -113,8 +113,11 @@ export class IntegrityService {
     try {
       found = await hashBlob(this.o.blobs, c.storageKey);
     } catch (e) {
-      return result('missing', [
-        `the archive's file cannot be read: ${(e as Error).message}`,
+      // e.g. an encrypted segment whose authentication fails: altered on disk
+      return result('mismatch', [
+        `the archive's file cannot be read back (altered or corrupt): ${
+          (e as Error).message
+        }`,
       ]);
     }
     const extra = { sha256: found.sha256, bytes: found.bytes };
@@ -210,7 +213,8 @@ export class IntegrityService {
       targetId: c.id,
       severity: 'critical',
       details: {
-        outcome: v.outcome,
+        // `outcome` is the audit's own (succeeded/failed)
+        result: v.outcome,
         number: c.number,
         userRef: c.userRef,
         startedAt: c.startedAt,
@@ -249,7 +253,8 @@ export class IntegrityService {
       targetId: c.id,
       severity: v.ok ? 'low' : 'high',
       details: {
-        outcome: v.outcome,
+        // `outcome` is the audit's own (succeeded/failed)
+        result: v.outcome,
         number: c.number,
         userRef: c.userRef,
         ...(c.direction ? { direction: c.direction } : {}),

@@ -323,10 +323,10 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
     text('verified '),
     ...conversation(e),
     text(
-      str(e.details?.outcome)
+      str(e.details?.result)
         ? `: ${
-            INTEGRITY_OUTCOME_TEXT[str(e.details?.outcome)!] ??
-            str(e.details?.outcome)
+            INTEGRITY_OUTCOME_TEXT[str(e.details?.result)!] ??
+            str(e.details?.result)
           }`
         : '',
     ),
@@ -335,10 +335,10 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
     text('raised the integrity alarm on '),
     ...conversation(e),
     text(
-      str(e.details?.outcome)
+      str(e.details?.result)
         ? `: ${
-            INTEGRITY_OUTCOME_TEXT[str(e.details?.outcome)!] ??
-            str(e.details?.outcome)
+            INTEGRITY_OUTCOME_TEXT[str(e.details?.result)!] ??
+            str(e.details?.result)
           }`
         : '',
     ),
