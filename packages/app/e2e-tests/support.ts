@@ -13,7 +13,7 @@ export const CAROL_NUMBER = '+32471234567';
 export const ALICE_NUMBER = '+32472345678';
 
 /** Demo users (examples/org.yaml): erik is four-eyes, observed by the Observers group (dave). */
-export type DemoUser = 'alice' | 'bob' | 'carol' | 'dave' | 'erik';
+export type DemoUser = 'alice' | 'bob' | 'carol' | 'dave' | 'erik' | 'fiona';
 
 const DISPLAY: Record<DemoUser, string> = {
   alice: 'Alice',
@@ -21,6 +21,7 @@ const DISPLAY: Record<DemoUser, string> = {
   carol: 'Carol',
   dave: 'Dave',
   erik: 'Erik',
+  fiona: 'Fiona',
 };
 
 /** A name that no earlier run (on a reused server) has taken. */

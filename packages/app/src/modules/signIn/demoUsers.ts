@@ -12,6 +12,11 @@ export const DEMO_USERS: DemoUser[] = [
     displayName: 'Alice',
     role: 'Compliance officer (voice-recording admin)',
   },
+  {
+    name: 'fiona',
+    displayName: 'Fiona',
+    role: 'Compliance officer (admin; approves what Alice requests, e.g. releasing a legal hold)',
+  },
   { name: 'bob', displayName: 'Bob', role: 'Trader' },
   { name: 'carol', displayName: 'Carol', role: 'Trader' },
   { name: 'dave', displayName: 'Dave', role: 'Observer' },
