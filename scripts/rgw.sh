@@ -63,16 +63,15 @@ http_up() {
 running() { alive mon.a && alive osd.0 && alive client.rgw && http_up; }
 
 stop() {
-  local name p
+  # the cluster is thrown away (memstore keeps nothing), so no graceful shutdown: SIGTERM
+  # took radosgw/the OSD up to 5 s, SIGKILL is immediate
+  local name p pids=()
   for name in client.rgw osd.0 mon.a; do
     p="$(pid_of "$name")"
-    if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then kill "$p" 2>/dev/null || true; fi
+    if [ -n "$p" ]; then pids+=("$p"); kill -9 "$p" 2>/dev/null || true; fi
   done
-  for name in client.rgw osd.0 mon.a; do
-    p="$(pid_of "$name")"
-    [ -n "$p" ] || continue
-    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$p" 2>/dev/null; then kill -9 "$p" 2>/dev/null || true; fi
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 100); do [ -d "/proc/$p" ] && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] || break; sleep 0.05; done
   done
   if [ -d "$DIR" ] && [ -f "$CONF" ]; then rm -rf "$DIR"; fi
 }
