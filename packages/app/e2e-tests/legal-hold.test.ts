@@ -175,7 +175,9 @@ test('an admin places a legal hold on a case from the portal, the call is marked
     });
     await dialog.getByRole('button', { name: 'Approve release' }).click();
     await expect(dialog).toHaveCount(0);
-    await expect(fiona.getByText(`Legal hold ${reference} released`)).toBeVisible();
+    await expect(
+      fiona.getByText(`Legal hold ${reference} released`),
+    ).toBeVisible();
     await expect(row).toContainText('Released');
     await expect(row).toContainText('Fiona Jacobs');
 
