@@ -101,6 +101,8 @@ function capturingLogger(lines: LogLine[], meta: Record<string, unknown> = {}): 
 export async function startRecorderBackend(
   knex: Knex,
   recorder: Record<string, unknown> = {},
+  /** more `voiceRecording` config (e.g. encryption, the portal's storage), given the test's directories */
+  voiceRecording?: (dirs: { dir: string; archiveDir: string }) => Record<string, unknown>,
 ): Promise<RecorderBackend> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvr-siprec-'));
   const demoFile = path.join(dir, 'demo.yaml');
@@ -130,6 +132,7 @@ export async function startRecorderBackend(
               opus: { encode: 'call-end' },
               ...recorder,
             },
+            ...voiceRecording?.({ dir, archiveDir }),
           },
         },
       }),
