@@ -196,3 +196,78 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+// docs/audit-trail.md "What the customer's DBA must do": the grant alternative
+describe.each(
+  databases.eachSupportedId().filter(([id]) => id.startsWith('POSTGRES')),
+)('audit tables owned by another role on %s', databaseId => {
+  it('leaves the portal INSERT and SELECT only: no UPDATE, DELETE, TRUNCATE, nor disabling the triggers', async () => {
+    const knex = await databases.init(databaseId);
+    await knex.migrate.latest(migrationConfig);
+    const suffix = `${process.pid}_${Date.now()}`;
+    const owner = `mvr_audit_owner_${suffix}`;
+    const portal = `mvr_portal_${suffix}`;
+    const database: string = (await knex.raw('SELECT current_database() AS d'))
+      .rows[0].d;
+    let asPortal: Knex | undefined;
+    await knex.raw(`CREATE ROLE ${owner} NOLOGIN`);
+    await knex.raw(`CREATE ROLE ${portal} LOGIN NOSUPERUSER`);
+    try {
+      await knex.raw(`GRANT USAGE ON SCHEMA public TO ${portal}`);
+      for (const t of ['vr_audit_log', 'vr_audit_heads'])
+        await knex.raw(`ALTER TABLE ${t} OWNER TO ${owner}`);
+      await knex.raw(`ALTER SEQUENCE vr_audit_log_id_seq OWNER TO ${owner}`);
+      await knex.raw(
+        `GRANT SELECT, INSERT ON vr_audit_log, vr_audit_heads TO ${portal}`,
+      );
+      await knex.raw(
+        `GRANT USAGE ON SEQUENCE vr_audit_log_id_seq TO ${portal}`,
+      );
+      asPortal = createKnex({
+        client: 'pg',
+        connection: {
+          ...(knex.client.connectionSettings as object),
+          user: portal,
+          database,
+        },
+      });
+      // the store works as the portal
+      const store = new KnexAuditLogStore(asPortal);
+      await store.append({ actorRef: 'user:default/alice', action: 'a' });
+      await store.append({ actorRef: 'user:default/bob', action: 'b' });
+      await expectLinearChain(knex, 2);
+      const refused = (sql: string) =>
+        asPortal!.raw(sql).then(
+          () => 'allowed',
+          (e: Error) => e.message,
+        );
+      expect(await refused(`UPDATE vr_audit_log SET action = 'x'`)).toMatch(
+        /permission denied/,
+      );
+      expect(await refused('DELETE FROM vr_audit_log')).toMatch(
+        /permission denied/,
+      );
+      expect(await refused('TRUNCATE vr_audit_log')).toMatch(
+        /permission denied/,
+      );
+      expect(
+        await refused('ALTER TABLE vr_audit_log DISABLE TRIGGER USER'),
+      ).toMatch(/must be owner/);
+      expect(
+        await refused('DROP TRIGGER vr_audit_log_append_only ON vr_audit_log'),
+      ).toMatch(/must be owner/);
+      await expectLinearChain(knex, 2);
+    } finally {
+      await asPortal?.destroy();
+      for (const t of ['vr_audit_log', 'vr_audit_heads'])
+        await knex.raw(`ALTER TABLE ${t} OWNER TO CURRENT_USER`);
+      await knex.raw(
+        `ALTER SEQUENCE vr_audit_log_id_seq OWNER TO CURRENT_USER`,
+      );
+      await knex.raw(`DROP OWNED BY ${portal}, ${owner}`);
+      await knex.raw(`DROP ROLE ${portal}`);
+      await knex.raw(`DROP ROLE ${owner}`);
+      await knex.destroy();
+    }
+  });
+});
