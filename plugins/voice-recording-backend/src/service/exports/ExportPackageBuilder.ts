@@ -318,6 +318,8 @@ export class ExportPackageBuilder {
     const packageHash = createHash('sha256');
     let packageBytes = 0;
     const out = new PassThrough();
+    // an aborted build destroys it with the reason: the store's write fails with it
+    out.on('error', () => undefined);
     zip.outputStream.on('data', (d: Buffer) => {
       packageHash.update(d);
       packageBytes += d.length;

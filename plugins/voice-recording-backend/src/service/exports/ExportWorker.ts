@@ -9,7 +9,16 @@ import { ExportAbortedError, ExportPackageBuilder } from './ExportPackageBuilder
 /** The actor of what the worker does on its own (completion, failure, expiry). */
 export const EXPORT_SYSTEM_ACTOR = 'plugin:voice-recording';
 
-export const exportBlobKey = (id: string) => `exports/${id}.zip`;
+/**
+ * Where a job's package is stored: `exports/<id>.zip`; a build that took over a dead
+ * instance's job writes `exports/<id>.attempt-<n>.zip`, so that the instance it took
+ * over (should it come back to life) never writes over the package of record.
+ */
+export const exportBlobKey = (id: string, attempt = 1) =>
+  attempt <= 1 ? `exports/${id}.zip` : `exports/${id}.attempt-${attempt}.zip`;
+
+/** Every file of a job (each attempt's). */
+export const exportBlobPrefix = (id: string) => `exports/${id}.`;
 
 export interface ExportWorkerOptions {
   jobs: ExportJobsStore;
@@ -44,7 +53,10 @@ export class ExportWorker {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
+  /** Not started yet, or stopped: nothing is scheduled. */
   private stopped = true;
+  /** stop() was called: a build in progress ends at its next progress update. */
+  private stopping = false;
 
   constructor(private readonly options: ExportWorkerOptions) {
     this.instanceId =
@@ -57,6 +69,7 @@ export class ExportWorker {
 
   start() {
     this.stopped = false;
+    this.stopping = false;
     this.schedule(this.pollMs);
   }
 
@@ -68,6 +81,7 @@ export class ExportWorker {
 
   async stop() {
     this.stopped = true;
+    this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);
@@ -98,7 +112,7 @@ export class ExportWorker {
 
   private async drain() {
     await this.expireDue();
-    while (!this.stopped && (await this.runOnce()));
+    while (!this.stopping && (await this.runOnce()));
   }
 
   /** Claims one job and builds it; false when there was none to take. */
@@ -111,7 +125,7 @@ export class ExportWorker {
 
   private async build(job: ExportJobRecord) {
     const { jobs, builder, audit, logger } = this.options;
-    const key = exportBlobKey(job.id);
+    const key = exportBlobKey(job.id, job.attempts);
     const started = Date.now();
     let last = 0;
     logger.info(
@@ -131,7 +145,7 @@ export class ExportWorker {
         },
         key,
         async p => {
-          if (this.stopped) return false;
+          if (this.stopping) return false;
           const now = Date.now();
           if (now - last < this.heartbeatMs && p.done + p.skipped < p.total)
             return true;
@@ -152,9 +166,12 @@ export class ExportWorker {
         expiresAt,
       });
       if (!completed) {
-        // deleted or taken over meanwhile: this package is not the job's
-        if (!(await jobs.get(job.id)))
-          await this.options.blobs.delete(key).catch(() => undefined);
+        // deleted or taken over meanwhile: this package is not the job's (its key is
+        // this attempt's own)
+        await this.options.blobs.delete(key).catch(() => undefined);
+        logger.info(
+          `voice-recording export ${job.id}: built, but the job was deleted or taken over meanwhile; package discarded`,
+        );
         return;
       }
       logger.info(

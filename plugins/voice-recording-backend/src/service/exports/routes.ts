@@ -34,7 +34,7 @@ import { Actor, actorRefOf, AuditRecorder } from '../AuditRecorder';
 import { PeopleResolver } from '../conversations/PeopleResolver';
 import { resolveSearchFilters } from '../conversations/searchFilters';
 import { parseInput } from '../errors';
-import { exportBlobKey } from './ExportWorker';
+import { exportBlobKey, exportBlobPrefix } from './ExportWorker';
 import { exportCreateSchema, exportListQuerySchema } from './schemas';
 
 type Visibility = PermissionCriteria<ConversationQuery> | undefined;
@@ -267,9 +267,11 @@ export function addExportRoutes(
     await requireExport(actor, req.params.id);
     const job = await jobFor(actor, req.params.id);
     await jobs.delete(job.id);
-    await options.blobs
-      .delete(job.blobKey ?? exportBlobKey(job.id))
-      .catch(() => false);
+    // the package, and what a build in progress or a taken-over one wrote
+    for (const key of await options.blobs
+      .list(exportBlobPrefix(job.id))
+      .catch(() => [] as string[]))
+      await options.blobs.delete(key).catch(() => false);
     await audit.record({
       actor,
       action: 'export-delete',
