@@ -70,7 +70,7 @@ function newestFirst(
   if (t !== 0) return t;
   if (a.replacesId === b.id) return -1;
   if (b.replacesId === a.id) return 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return a.id.localeCompare(b.id);
 }
 
 /** Signatures of archived recordings (vr_recording_signatures; rows never updated). */
