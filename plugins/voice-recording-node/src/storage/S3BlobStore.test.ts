@@ -274,6 +274,19 @@ describeWithS3('S3BlobStore on Ceph RGW', server => {
     expect(await store.stat('x.wav')).toBeUndefined();
   });
 
+  it('lists and deletes across pages (ListObjectsV2 and ListObjectVersions continue where a page ended)', async () => {
+    const store = lockStore({ listPageSize: 7 });
+    const keys = Array.from({ length: 23 }, (_, i) => `p/${String(i).padStart(3, '0')}`);
+    for (const k of keys) await store.put(k, Buffer.from(k), { contentType: 'text/plain' });
+    // a key with more versions than one page
+    for (let v = 0; v < 9; v++) await store.put('q/many-versions', Buffer.from(`v${v}`), { contentType: 'text/plain' });
+    expect(await store.list('p/')).toEqual(keys);
+    expect(await versionsOf(lockBucket, store.objectKey('q/many-versions'))).toHaveLength(9);
+    expect(await store.delete('q/many-versions')).toBe(true);
+    expect(await versionsOf(lockBucket, store.objectKey('q/many-versions'))).toEqual([]);
+    expect(await store.list('')).toEqual(keys);
+  });
+
   it('keeps stores with different prefixes in one bucket apart', async () => {
     const a = new S3BlobStore(s3StoreOptions(server, plainBucket, { prefix: 'site-a/' }));
     const b = new S3BlobStore(s3StoreOptions(server, plainBucket, { prefix: 'site-b/' }));

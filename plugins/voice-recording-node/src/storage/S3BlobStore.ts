@@ -104,6 +104,8 @@ export interface S3BlobStoreOptions {
   probeTimeoutMs?: number;
   /** a ready client (tests, custom middleware); the connection options above are then ignored */
   client?: S3Client;
+  /** keys per ListObjectsV2 / ListObjectVersions page (1 to 1000); default 1000 */
+  listPageSize?: number;
 }
 
 export interface S3PutOptions {
@@ -248,6 +250,7 @@ export class S3BlobStore implements BlobStore {
   readonly objectLock?: { mode: S3ObjectLockMode; retentionDays: number };
   private readonly probeTimeoutMs: number;
   private readonly ownsClient: boolean;
+  private readonly listPageSize: number;
 
   constructor(options: S3BlobStoreOptions) {
     if (!options.bucket) throw new Error('S3BlobStore: bucket is required');
@@ -268,6 +271,7 @@ export class S3BlobStore implements BlobStore {
     }
     this.objectLock = options.objectLock;
     this.probeTimeoutMs = options.probeTimeoutMs ?? 5000;
+    this.listPageSize = Math.min(1000, Math.max(1, options.listPageSize ?? 1000));
     this.ownsClient = !options.client;
     this.client =
       options.client ??
@@ -595,7 +599,13 @@ export class S3BlobStore implements BlobStore {
     let VersionIdMarker: string | undefined;
     for (;;) {
       const res = await this.client.send(
-        new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: Key, KeyMarker, VersionIdMarker }),
+        new ListObjectVersionsCommand({
+          Bucket: this.bucket,
+          Prefix: Key,
+          KeyMarker,
+          VersionIdMarker,
+          MaxKeys: this.listPageSize,
+        }),
       );
       for (const v of res.Versions ?? []) if (v.Key === Key) out.push({ VersionId: v.VersionId, marker: false });
       for (const m of res.DeleteMarkers ?? []) if (m.Key === Key) out.push({ VersionId: m.VersionId, marker: true });
@@ -641,7 +651,12 @@ export class S3BlobStore implements BlobStore {
     try {
       for (;;) {
         const res = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${this.prefix}${prefix}`, ContinuationToken }),
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: `${this.prefix}${prefix}`,
+            ContinuationToken,
+            MaxKeys: this.listPageSize,
+          }),
         );
         for (const o of res.Contents ?? []) {
           if (o.Key?.startsWith(this.prefix)) out.push(o.Key.slice(this.prefix.length));
