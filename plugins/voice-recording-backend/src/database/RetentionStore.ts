@@ -295,7 +295,7 @@ export class RetentionStore {
       return { until: min, policyId: this.db.raw('CAST(NULL AS varchar(36))') };
     const whens = (then: (r: RetentionRule) => Knex.Raw) => {
       const parts: string[] = [];
-      const bindings: unknown[] = [];
+      const bindings: any[] = [];
       for (const r of applicable) {
         const s = this.scopeSql(r).toSQL();
         const t = then(r).toSQL();

@@ -1,4 +1,14 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
+import type {
+  DisposalDryRunResult,
+  DisposalQuery,
+  DisposalRecordPage,
+  DisposalRunSummary,
+  DisposalRunView,
+  RetentionOverview,
+  RetentionPolicyInput,
+  UpcomingDisposalPage,
+} from './retention';
 import {
   AuditChainVerification,
   AccessRequest,
@@ -415,6 +425,26 @@ export interface VoiceRecordingApi {
   rejectLegalHoldRelease(id: string, reason: string): Promise<LegalHold>;
   /** The requester withdraws their release request. */
   cancelLegalHoldRelease(id: string, comment?: string): Promise<LegalHold>;
+
+  /** Retention policies and the regulatory minimum (admins: `compliance.manage`). */
+  listRetentionPolicies(): Promise<RetentionOverview>;
+  createRetentionPolicy(input: RetentionPolicyInput): Promise<unknown>;
+  updateRetentionPolicy(id: string, input: RetentionPolicyInput): Promise<unknown>;
+  deleteRetentionPolicy(id: string): Promise<void>;
+  /** Conversations due within `days` (held ones flagged: they stay). */
+  listUpcomingDisposals(query?: {
+    days?: number;
+    limit?: number;
+    offset?: number;
+  }): Promise<UpcomingDisposalPage>;
+  /** The disposal log: what remains of disposed conversations. */
+  listDisposals(query?: DisposalQuery): Promise<DisposalRecordPage>;
+  exportDisposalsCsv(query?: DisposalQuery): Promise<DownloadedFile>;
+  listDisposalRuns(): Promise<{ items: DisposalRunView[]; total: number }>;
+  /** What a run now would dispose of (audited). */
+  disposalDryRun(): Promise<DisposalDryRunResult>;
+  /** Runs the disposal job now (audited). */
+  runDisposal(): Promise<DisposalRunSummary>;
 
   createAccessRequest(request: CreateAccessRequest): Promise<AccessRequest>;
   /** The caller's requests (or, with `as: 'manager'`, those they manage). */

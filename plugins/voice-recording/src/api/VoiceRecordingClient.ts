@@ -1,5 +1,15 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import type {
+  DisposalDryRunResult,
+  DisposalQuery,
+  DisposalRecordPage,
+  DisposalRunSummary,
+  DisposalRunView,
+  RetentionOverview,
+  RetentionPolicyInput,
+  UpcomingDisposalPage,
+} from './retention';
+import type {
   AccessRequest,
   AuditChainVerification,
   Case,
@@ -483,6 +493,61 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
       `/legal-holds/${encodeURIComponent(id)}/release-cancel`,
       comment ? { comment } : {},
     );
+  }
+
+  listRetentionPolicies(): Promise<RetentionOverview> {
+    return this.json('/retention/policies');
+  }
+
+  createRetentionPolicy(input: RetentionPolicyInput): Promise<unknown> {
+    return this.send('POST', '/retention/policies', input);
+  }
+
+  updateRetentionPolicy(
+    id: string,
+    input: RetentionPolicyInput,
+  ): Promise<unknown> {
+    return this.send(
+      'PUT',
+      `/retention/policies/${encodeURIComponent(id)}`,
+      input,
+    );
+  }
+
+  async deleteRetentionPolicy(id: string): Promise<void> {
+    await this.request(`/retention/policies/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+    });
+  }
+
+  listUpcomingDisposals(
+    query: { days?: number; limit?: number; offset?: number } = {},
+  ): Promise<UpcomingDisposalPage> {
+    return this.json(`/retention/upcoming${queryString(query)}`);
+  }
+
+  listDisposals(query: DisposalQuery = {}): Promise<DisposalRecordPage> {
+    return this.json(`/disposals${queryString({ ...query })}`);
+  }
+
+  exportDisposalsCsv(query: DisposalQuery = {}): Promise<DownloadedFile> {
+    const { limit: _limit, offset: _offset, ...filters } = query;
+    return this.download(
+      `/disposals${queryString({ ...filters, format: 'csv', limit: 100000 })}`,
+      'voice-recording-disposals.csv',
+    );
+  }
+
+  listDisposalRuns(): Promise<{ items: DisposalRunView[]; total: number }> {
+    return this.json('/disposals/runs');
+  }
+
+  disposalDryRun(): Promise<DisposalDryRunResult> {
+    return this.send('POST', '/disposals/dry-run', {});
+  }
+
+  runDisposal(): Promise<DisposalRunSummary> {
+    return this.send('POST', '/disposals/run', {});
   }
 
   createAccessRequest(request: CreateAccessRequest): Promise<AccessRequest> {

@@ -4,6 +4,8 @@ import { useRouteRef } from '@backstage/frontend-plugin-api';
 import { COMPLIANCE_PATHS, rootRouteRef, TAB_PATHS } from '../../routes';
 import { useVoiceRecordingPermissions } from '../../hooks/useVoiceRecordingPermissions';
 import { TabDef, VoiceRecordingTabs } from '../VoiceRecordingPage/VoiceRecordingTabs';
+import { RetentionPage } from '../RetentionPage/RetentionPage';
+import { DisposalsPage } from '../DisposalsPage/DisposalsPage';
 import { LegalHoldsPage } from '../LegalHoldsPage/LegalHoldsPage';
 
 /**
@@ -22,6 +24,19 @@ export function CompliancePage() {
 
   // Each section: its tab and its route, when the user may use it.
   const sections: Array<TabDef & { element: JSX.Element }> = [];
+  if (perms.canManageCompliance)
+    sections.push(
+      {
+        path: COMPLIANCE_PATHS.retention,
+        label: 'Retention',
+        element: <RetentionPage />,
+      },
+      {
+        path: COMPLIANCE_PATHS.disposals,
+        label: 'Disposals',
+        element: <DisposalsPage />,
+      },
+    );
   if (perms.canManageLegalHolds)
     sections.push({
       path: COMPLIANCE_PATHS.legalHolds,

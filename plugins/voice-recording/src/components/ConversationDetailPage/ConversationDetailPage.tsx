@@ -322,6 +322,16 @@ export function ConversationDetailPage() {
                     {conversation.recordingStopped.message}
                   </Field>
                 ) : null}
+                {conversation.retentionUntil ? (
+                  <Field label="Kept until">
+                    <span data-testid="retention-until">
+                      {formatDateTime(conversation.retentionUntil)}
+                      {conversation.legalHold
+                        ? ' (then kept while a legal hold stands)'
+                        : ''}
+                    </span>
+                  </Field>
+                ) : null}
                 <Field label="Codec">{conversation.codec}</Field>
                 <Field label="Audio format">{conversation.format}</Field>
                 <Field label="SHA-256">

@@ -1,0 +1,87 @@
+import type {
+  DisposalRecord,
+  RetentionPolicy,
+  RetentionScope,
+  UpcomingDisposal,
+} from '@mvr/plugin-voice-recording-common';
+
+/** Retention policies and disposals (docs/retention.md, docs/api.md "Retention and disposal"). */
+
+/** A policy as listed: who made it and how many archived conversations it governs. */
+export interface RetentionPolicyView extends RetentionPolicy {
+  createdBy: string;
+  updatedBy: string;
+  conversationCount: number;
+  /** Shorter than the regulatory minimum: it never wins. */
+  belowMinimum: boolean;
+}
+
+/** `GET /retention/policies` */
+export interface RetentionOverview {
+  minimumPeriod: string;
+  policies: RetentionPolicyView[];
+  /** Archived conversations kept for the regulatory minimum (no policy won). */
+  minimumCount: number;
+}
+
+/** `POST /retention/policies`, `PUT /retention/policies/:id` */
+export interface RetentionPolicyInput {
+  name: string;
+  period: string;
+  scope: RetentionScope;
+}
+
+/** `GET /retention/upcoming` */
+export interface UpcomingDisposalPage {
+  until: string;
+  items: UpcomingDisposal[];
+  total: number;
+  held: number;
+}
+
+/** `POST /disposals/dry-run` */
+export interface DisposalDryRunResult {
+  at: string;
+  total: number;
+  held: number;
+  items: UpcomingDisposal[];
+}
+
+/** A run of the disposal job. */
+export interface DisposalRunView {
+  id: string;
+  trigger: 'scheduled' | 'manual';
+  requestedBy: string;
+  startedAt: string;
+  finishedAt?: string;
+  state: 'running' | 'done' | 'failed' | 'interrupted';
+  disposed: number;
+  held: number;
+  failed: number;
+  error?: string;
+}
+
+/** `POST /disposals/run` */
+export interface DisposalRunSummary {
+  runId: string;
+  state: 'done' | 'failed';
+  disposed: number;
+  held: number;
+  failed: number;
+  error?: string;
+}
+
+/** `GET /disposals` filters */
+export interface DisposalQuery {
+  from?: string;
+  to?: string;
+  number?: string;
+  runId?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface DisposalRecordPage {
+  items: DisposalRecord[];
+  total: number;
+}
