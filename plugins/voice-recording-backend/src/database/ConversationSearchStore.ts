@@ -16,7 +16,11 @@ import {
   storedSipIdentifier,
 } from '@mvr/plugin-voice-recording-node';
 import { Knex } from 'knex';
-import { whereCaseGivesRight } from './CasesStore';
+import {
+  caseClaimsOf,
+  whereCaseGivesRight,
+  whereCaseVisibleTo,
+} from './CasesStore';
 import {
   audioIssuesColumn,
   isQualityVerdict,
@@ -74,6 +78,11 @@ export interface ConversationSearchFilters {
   labelId?: string;
   /** Carrying the label of this case. */
   caseId?: string;
+  /**
+   * Under a standing legal hold (true) or not (false): docs/legal-hold.md. For a caller
+   * with visibility criteria, only the holds on cases that show themselves to them count.
+   */
+  legalHold?: boolean;
 }
 
 export interface ConversationSearchQuery extends ConversationSearchFilters {
@@ -264,6 +273,7 @@ const FILTER_KEYS: (keyof ConversationSearchFilters)[] = [
   'hasDtmf',
   'labelId',
   'caseId',
+  'legalHold',
 ];
 
 /** How the phone filter of a search runs. */
@@ -488,6 +498,26 @@ export class ConversationSearchStore {
           .select('fcl.conversation_id')
           .where('fc.id', filters.caseId),
       );
+    if (filters.legalHold !== undefined) {
+      // the predicate of migration 20261206110000_legal_holds.js; a standard user's
+      // claims restrict it to the cases they may see (as the legalHold marker)
+      const claims = visibility ? caseClaimsOf(visibility) : undefined;
+      const db = this.db;
+      const held = function held(this: Knex.QueryBuilder) {
+        this.select(db.raw('1'))
+          .from('vr_conversation_labels as hcl')
+          .join('vr_legal_holds as hh', 'hh.label_id', 'hcl.label_id')
+          .whereRaw(`hcl.conversation_id = ${C}.id`)
+          .whereNot('hh.state', 'released');
+        if (claims) {
+          this.join('vr_cases as hc', 'hc.id', 'hh.case_id');
+          if (claims.length === 0) this.whereRaw('1 = 0');
+          else this.where(b => whereCaseVisibleTo(b, claims, new Date(), 'hc'));
+        }
+      };
+      if (filters.legalHold) qb.whereExists(held);
+      else qb.whereNotExists(held);
+    }
     if (filters.minDurationMs !== undefined)
       qb.where('duration_ms', '>=', filters.minDurationMs);
     if (filters.maxDurationMs !== undefined)

@@ -118,6 +118,8 @@ export interface ConversationFilters {
   group?: string;
   /** With (true) or without (false) DTMF digits. */
   hasDtmf?: boolean;
+  /** Under a standing legal hold (true) or not (false): docs/legal-hold.md. */
+  legalHold?: boolean;
   direction?: ConversationDirection;
   /** Seconds. */
   minDuration?: number;

@@ -116,6 +116,7 @@ export function conversationFilters(
     quality: query.quality,
     label: query.label,
     case: query.case,
+    legalHold: query.legalHold,
   };
   return Object.fromEntries(
     Object.entries(filters).filter(

@@ -39,6 +39,13 @@ export const conversationFiltersSchema = z.object({
     .optional(),
   /** The quality check's verdict: `ok`, `warning` or `failed`. */
   quality: z.enum(['ok', 'warning', 'failed']).optional(),
+  /** Under a standing legal hold (true) or not (false): docs/legal-hold.md. */
+  legalHold: z
+    .union([z.boolean(), z.enum(['true', 'false'])], {
+      errorMap: () => ({ message: 'must be true or false' }),
+    })
+    .transform(v => v === true || v === 'true')
+    .optional(),
 });
 
 export const conversationSearchSchema = conversationFiltersSchema.extend({

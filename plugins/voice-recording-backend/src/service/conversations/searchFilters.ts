@@ -55,6 +55,7 @@ export async function resolveSearchFilters(
     userRefs,
     labelId: q.label,
     caseId: q.case,
+    legalHold: q.legalHold,
     hasDtmf: q.hasDtmf,
     from: q.from ? new Date(q.from) : undefined,
     to: q.to ? new Date(q.to) : undefined,

@@ -278,7 +278,21 @@ describe.each(databases.eachSupportedId())('legal holds on %s', databaseId => {
     expect(
       (await get(ALICE, `/conversations/${otherCall.id}`)).body.legalHold,
     ).toBe(false);
+    // the legalHold filter of the search (and its negation)
+    const ids = async (who: string, q: string) => {
+      const res = await get(who, `/conversations?limit=100&${q}`);
+      expect(res.status).toBe(200);
+      return res.body.items.map((c: any) => c.id).sort();
+    };
+    expect(await ids(ALICE, 'legalHold=true')).toEqual(held);
+    expect(await ids(ALICE, 'legalHold=false')).toEqual([otherCall.id]);
+    expect(await ids(ALICE, `legalHold=true&case=${caseId}`)).toEqual(held);
+    expect((await get(ALICE, '/conversations?legalHold=maybe')).status).toBe(
+      400,
+    );
     // the recorded user does not learn of a case they have no right on
+    expect(await ids(ZOE, 'legalHold=true')).toEqual([]);
+    expect(await ids(ZOE, 'legalHold=false')).toHaveLength(4);
     const mine = await heldFlags(ZOE);
     expect(Object.values(mine)).toEqual([false, false, false, false]);
     const zoeDetail = await get(ZOE, `/conversations/${caseCalls[0].id}`);
@@ -305,6 +319,33 @@ describe.each(databases.eachSupportedId())('legal holds on %s', databaseId => {
     await expect(
       knex('vr_labels').where({ id: labelId }).delete(),
     ).rejects.toThrow();
+  });
+
+  it('tells a standard user with a right on the case that its calls are held, without the hold itself', async () => {
+    const patch = await request(app)
+      .patch(`${api}/cases/${caseId}`)
+      .set(as(ALICE))
+      .send({
+        access: {
+          list: { mode: 'selected', refs: [BOB] },
+          playback: { mode: 'none' },
+          label: { mode: 'owner' },
+        },
+      });
+    expect(patch.status).toBe(200);
+    const flags = await heldFlags(BOB);
+    expect(flags).toEqual({
+      [caseCalls[0].id]: true,
+      [caseCalls[1].id]: true,
+      [lateCall.id]: true,
+    });
+    const detail = await get(BOB, `/conversations/${lateCall.id}`);
+    expect(detail.body.legalHold).toBe(true);
+    expect(detail.body.legalHolds).toBeUndefined();
+    const filtered = await get(BOB, '/conversations?legalHold=true');
+    expect(filtered.body.total).toBe(3);
+    // still no admin: the holds themselves stay the admins'
+    expect((await get(BOB, `/legal-holds/${holdId}`)).status).toBe(403);
   });
 
   it('releases only with two different admins: the requester cannot approve nor reject; the other approves', async () => {
@@ -363,7 +404,7 @@ describe.each(databases.eachSupportedId())('legal holds on %s', databaseId => {
       (await post(IVY, `/legal-holds/${holdId}/release-cancel`)).status,
     ).toBe(403);
     const refusals = (await actions('permission-denied')).filter(
-      r => r.target_id === holdId,
+      r => r.target_id === holdId && r.actor_ref !== BOB,
     );
     expect(refusals.map(r => r.actor_ref)).toEqual([ALICE, ALICE, IVY]);
     expect(JSON.parse(refusals[0].details).reason).toBe(
@@ -470,6 +511,9 @@ describe.each(databases.eachSupportedId())('legal holds on %s', databaseId => {
 
     // released: nothing held, not marked, the label can be removed
     expect(await heldIds()).toEqual([]);
+    expect(
+      (await get(ALICE, '/conversations?legalHold=true')).body.items,
+    ).toEqual([]);
     expect(Object.values(await heldFlags(ALICE))).toEqual([
       false,
       false,

@@ -63,6 +63,8 @@ export interface ConversationSearchValues {
   label: string;
   /** The id of a case ('' for any). */
   case: string;
+  /** '' (any), or under a legal hold ('true') or not ('false'). */
+  legalHold: '' | 'true' | 'false';
 }
 
 export const EMPTY_SEARCH: ConversationSearchValues = {
@@ -80,6 +82,7 @@ export const EMPTY_SEARCH: ConversationSearchValues = {
   hasDtmf: '',
   label: '',
   case: '',
+  legalHold: '',
 };
 
 /** The keys of the search in the page URL (the API's filter names), plus sort and order. */
@@ -120,6 +123,7 @@ export function searchValuesToParams(
   if (values.audioIssue) params.set('audioIssue', values.audioIssue);
   if (values.quality) params.set('quality', values.quality);
   if (values.hasDtmf) params.set('hasDtmf', values.hasDtmf);
+  if (values.legalHold) params.set('legalHold', values.legalHold);
   if (sort && (sort.sort !== 'startedAt' || sort.order !== 'desc')) {
     params.set('sort', sort.sort);
     params.set('order', sort.order);
@@ -150,6 +154,9 @@ export function searchValuesFromParams(
     values.quality = quality as QualityVerdict;
   const hasDtmf = params.get('hasDtmf');
   if (hasDtmf === 'true' || hasDtmf === 'false') values.hasDtmf = hasDtmf;
+  const legalHold = params.get('legalHold');
+  if (legalHold === 'true' || legalHold === 'false')
+    values.legalHold = legalHold;
   return values;
 }
 
@@ -209,6 +216,7 @@ export function searchValuesToFilters(
     quality: values.quality || undefined,
     label: values.label.trim() || undefined,
     case: values.case.trim() || undefined,
+    legalHold: values.legalHold ? values.legalHold === 'true' : undefined,
   };
   return Object.fromEntries(
     Object.entries(filters).filter(([, v]) => v !== undefined),
@@ -246,6 +254,7 @@ export function ConversationSearchForm(props: {
       | 'to'
       | 'label'
       | 'case'
+      | 'legalHold'
     >,
     label: string,
     placeholder?: string,
@@ -399,6 +408,23 @@ export function ConversationSearchForm(props: {
                   props.value.case,
                   'Unknown case',
                 ),
+              ]}
+            />
+          )}
+          {props.cases && (
+            <Select
+              label="Legal hold"
+              value={props.value.legalHold || ANY}
+              onChange={k =>
+                set(
+                  'legalHold',
+                  anyToEmpty(k) as ConversationSearchValues['legalHold'],
+                )
+              }
+              options={[
+                { value: ANY, label: 'Any' },
+                { value: 'true', label: 'Under legal hold' },
+                { value: 'false', label: 'Not held' },
               ]}
             />
           )}

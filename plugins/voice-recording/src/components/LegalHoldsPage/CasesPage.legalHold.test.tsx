@@ -63,7 +63,7 @@ describe('CasesPage: legal hold', () => {
     renderInTestApp(<CasesPage />, {
       apis: [
         ...catalogApis(),
-        [voiceRecordingApiRef, api],
+        [voiceRecordingApiRef, api as any],
         mockApis.permission({ authorize: ALLOW }),
       ],
       mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
