@@ -80,7 +80,7 @@ describe('S3BlobStore options', () => {
     }
   });
 
-  it('gives up the probe of a store that accepts connections and never answers', async () => {
+  it('gives up the probe and a put on a store that accepts connections and never answers', async () => {
     const sockets = new Set<net.Socket>();
     const server = net.createServer(s => sockets.add(s));
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
@@ -92,7 +92,20 @@ describe('S3BlobStore options', () => {
       credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
       probeTimeoutMs: 400,
     });
+    const slow = new S3BlobStore({
+      bucket: 'b',
+      endpoint: `http://127.0.0.1:${port}`,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      requestTimeoutMs: 300,
+      maxAttempts: 1,
+    });
     try {
+      // the configured request timeout reaches the HTTP handler: a put does not hang either
+      const p0 = Date.now();
+      const putError = await slow.put('a/b', Buffer.from('x'), { contentType: 'text/plain' }).catch(e => e);
+      expect(putError).toBeInstanceOf(StorageUnavailableError);
+      expect(Date.now() - p0).toBeLessThan(5000);
       const t0 = Date.now();
       const health = await store.checkWritable();
       const took = Date.now() - t0;
@@ -102,6 +115,7 @@ describe('S3BlobStore options', () => {
       expect(sockets.size).toBeGreaterThan(0);
     } finally {
       store.destroy();
+      slow.destroy();
       for (const s of sockets) s.destroy();
       await new Promise<void>(resolve => server.close(() => resolve()));
     }

@@ -292,7 +292,9 @@ export class S3BlobStore implements BlobStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestHandler: {
         connectionTimeout: options.connectTimeoutMs ?? 3000,
-        requestTimeout: options.requestTimeoutMs ?? 30000,
+        // socketTimeout is the inactivity timeout; the handler's requestTimeout only warns
+        // unless throwOnRequestTimeout is set (@smithy/node-http-handler 4.14)
+        socketTimeout: options.requestTimeoutMs ?? 30000,
       },
     };
   }
