@@ -2,7 +2,8 @@
 /*
  * Time to first audio byte of a one-hour call through a real HTTP request to the
  * conversation routes (express on a local port, SQLite, local blob store):
- * `node bench/audioFirstByte.js`. Prints the figures; target: first byte < 200 ms.
+ * `node bench/audioFirstByte.js [--encrypted]`. Prints the figures; target: first byte < 200 ms.
+ * --encrypted: the blob store encrypted at rest (EncryptedBlobStore, docs/encryption.md).
  */
 require('@backstage/cli/config/nodeTransform.cjs');
 const fs = require('node:fs');
@@ -12,13 +13,14 @@ const http = require('node:http');
 const { randomUUID } = require('node:crypto');
 const express = require('express');
 const knexFactory = require('knex');
-const { OggOpusWriter, LocalFileBlobStore } = require('../plugins/voice-recording-node/src');
+const { OggOpusWriter, LocalFileBlobStore, EncryptedBlobStore, StaticKeyEncryptionKeys } = require('../plugins/voice-recording-node/src');
 const { applyDatabaseMigrations } = require('../plugins/voice-recording-backend/src/database');
 const { ConversationSearchStore } = require('../plugins/voice-recording-backend/src/database/ConversationSearchStore');
 const { ConversationsService } = require('../plugins/voice-recording-backend/src/service/conversations/ConversationsService');
 const { addConversationRoutes } = require('../plugins/voice-recording-backend/src/service/conversations/routes');
 
 const SECONDS = Number(process.env.BENCH_AUDIO_SECONDS ?? 3600);
+const ENCRYPTED = process.argv.includes('--encrypted');
 
 function firstByte(port, urlPath, headers = {}) {
   return new Promise((resolve, reject) => {
@@ -41,7 +43,11 @@ async function main() {
   const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: path.join(dir, 'db.sqlite') }, useNullAsDefault: true });
   try {
     await applyDatabaseMigrations(knex);
-    const blobs = new LocalFileBlobStore(path.join(dir, 'blobs'), { minFreeBytes: 0 });
+    const local = new LocalFileBlobStore(path.join(dir, 'blobs'), { minFreeBytes: 0 });
+    const blobs = ENCRYPTED
+      ? new EncryptedBlobStore(local, new StaticKeyEncryptionKeys([['bench-1', require('node:crypto').randomBytes(32)]], 'bench-1'))
+      : local;
+    console.log(`blob store: ${ENCRYPTED ? 'encrypted at rest (AES-256-GCM, 64 KiB segments)' : 'plain local files'}`);
     // one hour of two-party "speech-like" audio (tones with pauses), as the recorder writes it
     const t0 = performance.now();
     const writer = new OggOpusWriter({ sampleRate: 8000, channels: 2, complexity: 0 });

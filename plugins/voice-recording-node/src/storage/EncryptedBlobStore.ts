@@ -160,8 +160,8 @@ export function encryptSegment(dataKey: Buffer, fileNonce: Buffer, index: number
   const c = createCipheriv('aes-256-gcm', dataKey, segmentNonce(fileNonce, index));
   c.setAAD(segmentAad(index, last));
   const out = c.update(plain);
-  const fin = c.final();
-  return Buffer.concat([out, fin, c.getAuthTag()]);
+  c.final(); // GCM: no bytes held back
+  return Buffer.concat([out, c.getAuthTag()], out.length + TAG_BYTES);
 }
 
 function decryptSegment(
@@ -251,32 +251,33 @@ export class EncryptedBlobStore implements BlobStore {
     let size = 0;
     async function* sealed(): AsyncGenerator<Buffer> {
       yield header;
-      let pending: Buffer[] = [];
-      let pendingLength = 0;
+      // one segment's plaintext; a full segment goes out once a byte after it is known:
+      // only then is it "not last"
+      const segment = Buffer.allocUnsafe(S);
+      let fill = 0;
       let index = 0;
       for await (const chunk of toChunks(body)) {
         const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-        if (buf.length === 0) continue;
         hash.update(buf);
         size += buf.length;
-        pending.push(buf);
-        pendingLength += buf.length;
-        // a full segment goes out once a byte after it is known: only then is it "not last"
-        if (pendingLength > S) {
-          const all = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingLength);
-          let off = 0;
-          const out: Buffer[] = [];
-          while (all.length - off > S) {
-            out.push(encryptSegment(dataKey, fileNonce, index++, false, all.subarray(off, off + S)));
+        let off = 0;
+        while (off < buf.length) {
+          if (fill === S) {
+            yield encryptSegment(dataKey, fileNonce, index++, false, segment);
+            fill = 0;
+          }
+          // whole segments straight from the chunk when more bytes follow them in it
+          while (fill === 0 && buf.length - off > S) {
+            yield encryptSegment(dataKey, fileNonce, index++, false, buf.subarray(off, off + S));
             off += S;
           }
-          pending = [all.subarray(off)];
-          pendingLength = all.length - off;
-          yield out.length === 1 ? out[0] : Buffer.concat(out);
+          const n = Math.min(S - fill, buf.length - off);
+          buf.copy(segment, fill, off, off + n);
+          fill += n;
+          off += n;
         }
       }
-      const rest = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingLength);
-      yield encryptSegment(dataKey, fileNonce, index, true, rest);
+      yield encryptSegment(dataKey, fileNonce, index, true, segment.subarray(0, fill));
     }
     await this.inner.put(key, sealed(), options);
     return { key, size, sha256: hash.digest('hex') };
