@@ -7,7 +7,8 @@
  * `yarn bench pageload [--runs N --root DIR]` the full-reload page load of the portal's
  * main pages in Chromium (bench/pageLoad.js); `yarn bench quality [--hours H]` the CPU
  * of the quality check per call-hour (bench/qualityAnalysis.js); `yarn bench health
- * [sqlite|postgres]` Recording health on 10,000 numbers × 90 days (bench/recordingHealth.js).
+ * [sqlite|postgres]` Recording health on 10,000 numbers × 90 days (bench/recordingHealth.js);
+ * `yarn bench encryption [--hours H --runs N]` encryption at rest's cost (bench/encryption.js).
  * TypeScript sources are loaded through Backstage's node transform.
  */
 require('@backstage/cli/config/nodeTransform.cjs');
@@ -100,6 +101,13 @@ async function main() {
     // Recording health summary and numbers on 10,000 numbers × 90 days (bench/recordingHealth.js)
     const { spawnSync } = require('node:child_process');
     const r = spawnSync(process.execPath, [path.join(__dirname, 'recordingHealth.js'), ...process.argv.slice(3)], { stdio: 'inherit' });
+    process.exitCode = r.status ?? 1;
+    return;
+  }
+  if (which === 'encryption') {
+    // encryption at rest: archive CPU per call-second and first audio byte, plain vs encrypted
+    const { spawnSync } = require('node:child_process');
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'encryption.js'), ...process.argv.slice(3)], { stdio: 'inherit' });
     process.exitCode = r.status ?? 1;
     return;
   }
