@@ -144,6 +144,13 @@ start() {
   install_packages
   command -v curl >/dev/null || { log "curl is missing"; exit 1; }
   stop
+  local port
+  for port in "$PORT" "$MON_PORT"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      log "port $port on 127.0.0.1 is taken by another program: set MVR_RGW_PORT / MVR_RGW_MON_PORT (and MVR_RGW_DIR) for this cluster"
+      exit 1
+    fi
+  done
   local t0 fsid uuid
   t0="$(ms)"
   mkdir -p "$DIR"/{run,log,crash,mon,osd/ceph-0,rgw}
