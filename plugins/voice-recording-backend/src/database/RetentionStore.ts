@@ -336,7 +336,7 @@ export class RetentionStore {
   /**
    * Re-computes the retention of every archived conversation not being disposed of
    * (`onlyMissing`: those without one yet), in id-ordered batches of `batchSize`.
-   * Returns how many rows were written.
+   * Returns how many rows changed (only those are written).
    */
   async recompute(
     rules: RetentionRule[],
@@ -349,6 +349,14 @@ export class RetentionStore {
       q.whereNot('state', 'recording').whereNull('disposal_state');
       if (options.onlyMissing) q.whereNull('retention_until');
       return q;
+    };
+    // only rows whose retention changes are written (a policy change touches few)
+    const u = until.toSQL();
+    const p = policyId.toSQL();
+    const same = this.pg ? 'IS NOT DISTINCT FROM' : 'IS';
+    const changed = {
+      sql: `NOT (${C}.retention_until ${same} ${u.sql} AND ${C}.retention_policy_id ${same} ${p.sql})`,
+      bindings: [...u.bindings, ...p.bindings] as any[],
     };
     let after = '';
     let written = 0;
@@ -364,6 +372,7 @@ export class RetentionStore {
       written += await open(this.db(C))
         .where('id', '>=', ids[0])
         .where('id', '<=', last)
+        .whereRaw(changed.sql, changed.bindings)
         .update({ retention_until: until, retention_policy_id: policyId });
       after = last;
       if (ids.length < batchSize) return written;

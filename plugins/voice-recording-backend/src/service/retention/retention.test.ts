@@ -241,7 +241,7 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
       details: {
         before: { period: 'P10Y' },
         after: { period: 'P6Y' },
-        recomputed: 2,
+        recomputed: 1,
       },
     });
     // deleting the default and the number policy: carol back to the minimum, bob 6 years
