@@ -390,10 +390,11 @@ export class S3BlobStore implements BlobStore {
         pendingBytes += buf.length;
         while (pendingBytes >= this.partSizeBytes) {
           if (failure) throw failure;
+          // concat copies: the part no longer shares memory with the caller's chunks
           const all = Buffer.concat(pending);
           const part = all.subarray(0, this.partSizeBytes);
           const rest = all.subarray(this.partSizeBytes);
-          pending = rest.length ? [Buffer.from(rest)] : [];
+          pending = rest.length ? [rest] : [];
           pendingBytes = rest.length;
           if (!uploadId) {
             stage = 'start a multipart upload of';
@@ -408,7 +409,7 @@ export class S3BlobStore implements BlobStore {
             uploadId = created.UploadId;
             stage = 'upload a part of';
           }
-          uploadPart(nextPart++, Buffer.from(part));
+          uploadPart(nextPart++, part);
           // bounded memory: wait while the maximum number of parts is in flight
           while (inFlight.size >= this.partConcurrency) await Promise.race(inFlight);
         }
