@@ -234,6 +234,30 @@ describeWithS3('S3BlobStore on Ceph RGW', server => {
     });
   });
 
+  it('verifyBucket: a missing bucket, and Object Lock configured on a bucket without it, are start-up errors', async () => {
+    const ok = lockStore({ objectLock: { mode: 'COMPLIANCE', retentionDays: 1 } });
+    await expect(ok.verifyBucket()).resolves.toBeUndefined();
+    const missing = new S3BlobStore(s3StoreOptions(server, `${plainBucket}-missing`));
+    stores.push(missing);
+    await expect(missing.verifyBucket()).rejects.toThrow(/does not exist/);
+    const noLock = new S3BlobStore(
+      s3StoreOptions(server, plainBucket, { objectLock: { mode: 'COMPLIANCE', retentionDays: 1 } }),
+    );
+    stores.push(noLock);
+    await expect(noLock.verifyBucket()).rejects.toThrow(/has no Object Lock, but COMPLIANCE retention is configured/);
+    // without the check, every put would fail
+    await expect(noLock.put('x', Buffer.from('x'), { contentType: 'text/plain' })).rejects.toThrow();
+    const plain = new S3BlobStore(s3StoreOptions(server, plainBucket));
+    stores.push(plain);
+    await expect(plain.verifyBucket()).resolves.toBeUndefined();
+    const wrongKey = new S3BlobStore({
+      ...s3StoreOptions(server, plainBucket),
+      credentials: { accessKeyId: server.credentials.accessKeyId, secretAccessKey: 'wrong' },
+    });
+    stores.push(wrongKey);
+    await expect(wrongKey.verifyBucket()).rejects.toThrow(/access denied/);
+  });
+
   it('delete on a versioned bucket removes every version, not just the current one', async () => {
     const store = lockStore();
     await store.put('v/k', Buffer.from('1'), { contentType: 'text/plain' });

@@ -26,6 +26,8 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  GetObjectLockConfigurationCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   ListObjectsV2Command,
@@ -698,6 +700,40 @@ export class S3BlobStore implements BlobStore {
           e,
         ),
       };
+    }
+  }
+
+  /**
+   * Start-up check of the configuration: the bucket exists and these credentials reach it,
+   * and, when Object Lock retention is configured, the bucket has Object Lock enabled (else
+   * every put would fail). Throws an Error that says what to change.
+   */
+  async verifyBucket(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (e) {
+      const status = statusOf(e);
+      if (status === 404) throw new Error(`S3 bucket ${JSON.stringify(this.bucket)} does not exist (${this.location()})`);
+      if (status === 403) {
+        throw new Error(`S3 bucket ${JSON.stringify(this.bucket)}: access denied to these credentials (${errText(e)})`);
+      }
+      throw this.unavailable('reach the bucket', '', e);
+    }
+    if (!this.objectLock) return;
+    let enabled: string | undefined;
+    try {
+      const res = await this.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket }));
+      enabled = res.ObjectLockConfiguration?.ObjectLockEnabled;
+    } catch (e) {
+      if (nameOf(e) !== 'ObjectLockConfigurationNotFoundError' && statusOf(e) !== 404) {
+        throw this.unavailable('read the Object Lock configuration of', '', e);
+      }
+    }
+    if (enabled !== 'Enabled') {
+      throw new Error(
+        `S3 bucket ${JSON.stringify(this.bucket)} has no Object Lock, but ${this.objectLock.mode} retention is configured: ` +
+          'create the bucket with Object Lock enabled, or remove voiceRecording.storage.s3.objectLock',
+      );
     }
   }
 
