@@ -66,8 +66,42 @@ const T = 'vr_audit_log';
  */
 export const AUDIT_APPEND_LOCK_KEY = 7_164_840_018;
 
+/** Tries of the locked append before an entry is given up (logged by AuditRecorder). */
+const LOCKED_ATTEMPTS = 20;
+
 /** Rows per append transaction (9 bound values each: within SQLite's limit). */
 const APPEND_BATCH = 90;
+
+/** The rows chained after `head`: seq, prev_hash and hash filled in. */
+function chainAfter(
+  head: { seq: number; hash: string },
+  rows: AuditChainRow[],
+) {
+  let seq = head.seq;
+  let prevHash = head.hash;
+  return rows.map(row => {
+    seq += 1;
+    const hash = auditEntryHash(row, seq, prevHash);
+    const out = { ...row, seq, prev_hash: prevHash, hash };
+    prevHash = hash;
+    return out;
+  });
+}
+
+function headOf(chained: { seq: number; hash: string }[]) {
+  const last = chained[chained.length - 1];
+  return { seq: last.seq, hash: last.hash };
+}
+
+/** A unique index refused the insert (the seq is taken: someone appended). */
+function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return (
+    err?.code === '23505' ||
+    err?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    /UNIQUE constraint failed|duplicate key value/.test(String(err?.message))
+  );
+}
 
 interface Pending {
   row: AuditChainRow;
@@ -78,14 +112,17 @@ interface Pending {
 /**
  * The audit trail as a hash chain (docs/audit-trail.md): each append reads the head
  * and inserts after it under a lock (PostgreSQL: `pg_advisory_xact_lock`; SQLite: the
- * write transaction). Appends arriving while one is written are written together in
- * the next transaction (one lock, one head read, one INSERT), so that auditing every
- * recording access stays cheap under load; a failing entry never takes the others of
- * its batch with it.
+ * write transaction), or, when this store wrote the head itself, inserts after it at
+ * once (the unique seq refuses it if another instance appended meanwhile; then the
+ * locked way). Appends arriving while one is written are written together in the next
+ * INSERT, so that auditing every recording access stays cheap under load; a failing
+ * entry never takes the others of its batch with it.
  */
 export class KnexAuditLogStore implements AuditLogStore {
   private readonly queue: Pending[] = [];
   private flushing = false;
+  /** The last entry this store committed (a guess of the head, checked by the insert). */
+  private head?: { seq: number; hash: string };
 
   constructor(private readonly db: Knex) {}
 
@@ -136,23 +173,47 @@ export class KnexAuditLogStore implements AuditLogStore {
   }
 
   private async appendRows(rows: AuditChainRow[]) {
-    await this.db.transaction(async trx => {
-      if (trx.client.config.client === 'pg')
-        await trx.raw('SELECT pg_advisory_xact_lock(?)', [
-          AUDIT_APPEND_LOCK_KEY,
-        ]);
-      const head = await trx(T).orderBy('seq', 'desc').first('seq', 'hash');
-      let seq = head?.seq ? Number(head.seq) : 0;
-      let prevHash: string = head?.hash ?? AUDIT_CHAIN_GENESIS;
-      const chained = rows.map(row => {
-        seq += 1;
-        const hash = auditEntryHash(row, seq, prevHash);
-        const out = { ...row, seq, prev_hash: prevHash, hash };
-        prevHash = hash;
-        return out;
-      });
-      await trx(T).insert(chained);
-    });
+    // the head this store wrote last: when nobody appended since, one INSERT (no
+    // transaction, no lock) is all it takes; when somebody did, the unique seq refuses
+    // it and the append goes the locked way
+    const cached = this.head;
+    if (cached) {
+      const chained = chainAfter(cached, rows);
+      try {
+        await this.db(T).insert(chained);
+        this.head = headOf(chained);
+        return;
+      } catch (e) {
+        this.head = undefined;
+        if (!isUniqueViolation(e)) throw e;
+      }
+    }
+    // an instance appending at once without the lock (its own head) can still take the
+    // seq read under the lock: then read again (each refusal means another append won)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const chained = await this.db.transaction(async trx => {
+          if (trx.client.config.client === 'pg')
+            await trx.raw('SELECT pg_advisory_xact_lock(?)', [
+              AUDIT_APPEND_LOCK_KEY,
+            ]);
+          const head = await trx(T).orderBy('seq', 'desc').first('seq', 'hash');
+          const out = chainAfter(
+            {
+              seq: head?.seq ? Number(head.seq) : 0,
+              hash: head?.hash ?? AUDIT_CHAIN_GENESIS,
+            },
+            rows,
+          );
+          await trx(T).insert(out);
+          return out;
+        });
+        this.head = headOf(chained);
+        return;
+      } catch (e) {
+        if (!isUniqueViolation(e) || attempt >= LOCKED_ATTEMPTS) throw e;
+      }
+    }
   }
 
   /** Rows after `afterId` in id order (the verification's walk). */

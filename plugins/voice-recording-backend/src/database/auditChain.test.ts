@@ -169,6 +169,17 @@ describe.each(databases.eachSupportedId())(
           ),
         );
         await expectLinearChain(knex, 200);
+        // one after the other, alternating: each store's last head is stale every time
+        for (let i = 0; i < 10; i++)
+          await (i % 2 ? a : b).append({
+            actorRef: 'user:default/x',
+            action: 'conversation-view',
+            details: { i },
+          });
+        await expectLinearChain(knex, 210);
+        expect(
+          Number((await knex('vr_audit_log').max({ m: 'seq' }))[0].m),
+        ).toBe(210);
       } finally {
         if (other !== knex) await other.destroy();
       }
