@@ -1,4 +1,5 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
+import type { ExportJob, ExportScope } from '@mvr/plugin-voice-recording-common';
 import type {
   DisposalDryRunResult,
   DisposalQuery,
@@ -500,6 +501,24 @@ export interface VoiceRecordingApi {
     day: string,
     format: AssuranceReportFormat,
   ): Promise<DownloadedFile>;
+
+  /**
+   * Regulator and client exports (`conversation.export`): a package of a case, a
+   * search or one number's calls for a period, built in the background.
+   */
+  createExport(request: {
+    scope: ExportScope;
+    includeMp3?: boolean;
+  }): Promise<ExportJob>;
+  /** The caller's export jobs, newest first (`all`: everybody's, compliance managers). */
+  listExports(query?: { requestedBy?: 'me' | 'all' }): Promise<{
+    items: ExportJob[];
+  }>;
+  getExport(id: string): Promise<ExportJob>;
+  /** The package (ZIP) of a done job. */
+  downloadExport(id: string): Promise<DownloadedFile>;
+  /** Deletes a job: stops its build, deletes its package. */
+  deleteExport(id: string): Promise<void>;
 }
 
 export const voiceRecordingApiRef = createApiRef<VoiceRecordingApi>().with({

@@ -1,4 +1,5 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
+import type { ExportJob, ExportScope } from '@mvr/plugin-voice-recording-common';
 import type {
   DisposalDryRunResult,
   DisposalQuery,
@@ -705,6 +706,37 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
       `recording-assurance-${day}.${format}`,
       { headers: { Accept: format === 'csv' ? 'text/csv' : 'text/html' } },
     );
+  }
+
+  createExport(request: {
+    scope: ExportScope;
+    includeMp3?: boolean;
+  }): Promise<ExportJob> {
+    return this.send('POST', '/exports', request);
+  }
+
+  listExports(query: { requestedBy?: 'me' | 'all' } = {}): Promise<{
+    items: ExportJob[];
+  }> {
+    return this.json(`/exports${queryString({ requestedBy: query.requestedBy })}`);
+  }
+
+  getExport(id: string): Promise<ExportJob> {
+    return this.json(`/exports/${encodeURIComponent(id)}`);
+  }
+
+  downloadExport(id: string): Promise<DownloadedFile> {
+    return this.download(
+      `/exports/${encodeURIComponent(id)}/download`,
+      'voice-recording-export.zip',
+      { headers: { Accept: 'application/zip' } },
+    );
+  }
+
+  async deleteExport(id: string): Promise<void> {
+    await this.request(`/exports/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+    });
   }
 
   private decide(

@@ -4,6 +4,7 @@ import { useRouteRef } from '@backstage/frontend-plugin-api';
 import { COMPLIANCE_PATHS, rootRouteRef, TAB_PATHS } from '../../routes';
 import { useVoiceRecordingPermissions } from '../../hooks/useVoiceRecordingPermissions';
 import { TabDef, VoiceRecordingTabs } from '../VoiceRecordingPage/VoiceRecordingTabs';
+import { ExportsPage } from '../ExportsPage/ExportsPage';
 import { RetentionPage } from '../RetentionPage/RetentionPage';
 import { DisposalsPage } from '../DisposalsPage/DisposalsPage';
 import { LegalHoldsPage } from '../LegalHoldsPage/LegalHoldsPage';
@@ -42,6 +43,12 @@ export function CompliancePage() {
       path: COMPLIANCE_PATHS.legalHolds,
       label: 'Legal holds',
       element: <LegalHoldsPage />,
+    });
+  if (perms.canExportConversations)
+    sections.push({
+      path: COMPLIANCE_PATHS.exports,
+      label: 'Exports',
+      element: <ExportsPage />,
     });
   const landing = sections[0]?.path;
 

@@ -2,13 +2,20 @@ import { useEffect, useMemo, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
-import { Button, Flex, Skeleton, Text } from '@backstage/ui';
+import { Button, Flex, Link, Skeleton, Text } from '@backstage/ui';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
 import {
   ConversationFilters,
   voiceRecordingApiRef,
 } from '../../api/VoiceRecordingApi';
-import { conversationDetailRouteRef } from '../../routes';
+import {
+  COMPLIANCE_PATHS,
+  conversationDetailRouteRef,
+  rootRouteRef,
+  TAB_PATHS,
+} from '../../routes';
+import { searchScopeFilters } from '../ExportsPage/ExportsPage';
+import { SuccessAlert } from '../SuccessAlert/SuccessAlert';
 import { useVoiceRecordingPermissions } from '../../hooks/useVoiceRecordingPermissions';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { READABLE_DANGER_TEXT } from '../FieldErrorText/FieldErrorText';
@@ -136,6 +143,20 @@ export function ConversationsPage() {
     [api],
   );
 
+  // a regulator export of the search: a package built in the background (Compliance ›
+  // Exports), with no limit on the number of calls
+  const root = useRouteRef(rootRouteRef);
+  const exportsPath = `${(root?.() ?? '/voice-recording').replace(/\/$/, '')}/${
+    TAB_PATHS.compliance
+  }/${COMPLIANCE_PATHS.exports}`;
+  const [regulatorExport, runRegulatorExport] = useAsyncFn(
+    async (current: ConversationFilters) =>
+      api.createExport({
+        scope: { kind: 'search', filters: searchScopeFilters(current) },
+      }),
+    [api],
+  );
+
   const search = () => {
     try {
       searchValuesToFilters(form);
@@ -206,6 +227,15 @@ export function ConversationsPage() {
           >
             Export ticked ({ticked.size})
           </Button>
+          <Button
+            variant="secondary"
+            isDisabled={
+              regulatorExport.loading || !results || results.total === 0
+            }
+            onPress={() => runRegulatorExport(filters)}
+          >
+            Export for regulator
+          </Button>
           {ticked.size > 0 && (
             <Button variant="tertiary" onPress={() => setTicked(new Set())}>
               Untick all
@@ -226,6 +256,17 @@ export function ConversationsPage() {
         </Flex>
       )}
       <ErrorAlert error={exportState.error} title="Export failed" />
+      <ErrorAlert
+        error={regulatorExport.error}
+        title="Regulator export not started"
+      />
+      {regulatorExport.value && !regulatorExport.loading && (
+        <SuccessAlert>
+          Regulator export started ({regulatorExport.value.scopeTitle}):
+          follow it and download the package under{' '}
+          <Link href={exportsPath}>Compliance › Exports</Link>.
+        </SuccessAlert>
+      )}
       {loading && (
         <Skeleton
           width="100%"
