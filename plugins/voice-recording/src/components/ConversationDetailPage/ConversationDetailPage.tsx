@@ -267,6 +267,7 @@ export function ConversationDetailPage() {
             conversationId={conversation.id}
             labels={conversation.labels ?? []}
             onChanged={() => setHistoryReload(r => r + 1)}
+            heldCaseIds={conversation.legalHolds?.map(h => h.caseId)}
           />
         </CardBody>
       </Card>

@@ -60,6 +60,11 @@ export function ConversationLabels(props: {
   labels: ConversationLabel[];
   /** After a change (the access history has a new entry). */
   onChanged?: () => void;
+  /**
+   * The cases with a standing legal hold on this call (admins are told): their label
+   * cannot be removed, so no remove button but the reason (docs/legal-hold.md).
+   */
+  heldCaseIds?: string[];
 }) {
   const api = useApi(voiceRecordingApiRef);
   const [labels, setLabels] = useState(props.labels);
@@ -159,7 +164,12 @@ export function ConversationLabels(props: {
         >
           {labels.map(l => {
             const c = l.caseId ? caseById.get(l.caseId) : undefined;
-            const mayRemove = Boolean(l.caseId && allowed.has(l.caseId));
+            const held = Boolean(
+              l.caseId && props.heldCaseIds?.includes(l.caseId),
+            );
+            const mayRemove = Boolean(
+              l.caseId && allowed.has(l.caseId) && !held,
+            );
             return (
               <li key={l.id}>
                 <Flex align="center" gap="2" style={{ flexWrap: 'wrap' }}>
@@ -172,6 +182,15 @@ export function ConversationLabels(props: {
                     <Text variant="body-small" color="secondary">
                       Case: {c.title}
                       {c.status === 'closed' ? ' (closed)' : ''}
+                    </Text>
+                  )}
+                  {held && (
+                    <Text
+                      variant="body-small"
+                      color="secondary"
+                      data-testid={`label-held-${l.id}`}
+                    >
+                      Under legal hold: the label cannot be removed
                     </Text>
                   )}
                   {mayRemove && (
