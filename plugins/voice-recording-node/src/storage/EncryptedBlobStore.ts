@@ -414,10 +414,10 @@ export class EncryptedBlobStore implements BlobStore {
     } else {
       const st = await this.inner.stat(key);
       const rest = await this.inner.get(key, { start: HEADER_BYTES });
-      async function* body(): AsyncGenerator<Buffer> {
+      const body = async function* withNewHeader(): AsyncGenerator<Buffer> {
         yield header;
         for await (const c of rest as AsyncIterable<Buffer>) yield c;
-      }
+      };
       await this.inner.put(key, body(), { contentType: st?.contentType ?? 'application/octet-stream' });
     }
     this.dataKeys.clear();
