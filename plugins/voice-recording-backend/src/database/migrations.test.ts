@@ -82,15 +82,18 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
             ])
             .orderBy('indexname')
             .pluck('indexname');
+    // (the audit tables' append-only triggers come and go with a later migration)
     const triggers = async (): Promise<
       { name: string; tbl_name: string; sql: string }[]
     > =>
       sqlite
         ? knex('sqlite_master')
             .where({ type: 'trigger' })
+            .whereNot('tbl_name', 'like', 'vr_audit_%')
             .orderBy('name')
             .select('name', 'tbl_name', 'sql')
         : knex('information_schema.triggers')
+            .whereNot('event_object_table', 'like', 'vr_audit_%')
             .orderBy(['trigger_name', 'event_manipulation'])
             .select({
               name: 'trigger_name',
