@@ -298,6 +298,44 @@ describeWithS3('S3BlobStore on Ceph RGW', server => {
     expect(uploads.Uploads ?? []).toEqual([]);
   });
 
+  it("compares the store's ETag with the MD5 of the bytes sent (single, part, completed object), except for SSE-KMS objects", async () => {
+    /** a store whose answers to `commands` carry another ETag (and, with kms, SSE-KMS) */
+    const tampered = (prefix: string, commands: string[], kms = false) => {
+      const store = new S3BlobStore(s3StoreOptions(server, plainBucket, { prefix, maxAttempts: 1 }));
+      stores.push(store);
+      store.client.middlewareStack.add(
+        (next, context) => async args => {
+          const result = await next(args);
+          if (commands.includes(context.commandName ?? '')) {
+            const output = result.output as { ETag?: string; ServerSideEncryption?: string };
+            output.ETag = '"00000000000000000000000000000000"';
+            if (kms) output.ServerSideEncryption = 'aws:kms';
+          }
+          return result;
+        },
+        { step: 'initialize', name: 'tamperETag' },
+      );
+      return store;
+    };
+    const big = pattern(5 * 1024 * 1024 + 100, 3);
+    await expect(
+      tampered('etag1/', ['PutObjectCommand']).put('a', Buffer.from('x'), { contentType: 'text/plain' }),
+    ).rejects.toThrow(/is not the MD5 of the bytes sent/);
+    await expect(
+      tampered('etag2/', ['UploadPartCommand']).put('b', big, { contentType: 'audio/wav' }),
+    ).rejects.toThrow(/S3 part \d of .* is not the MD5 of the bytes sent/);
+    await expect(
+      tampered('etag3/', ['CompleteMultipartUploadCommand', 'HeadObjectCommand']).put('c', big, { contentType: 'audio/wav' }),
+    ).rejects.toThrow(/after the multipart upload is not [0-9a-f]{32}-2/);
+    const uploads = await admin.send(new ListMultipartUploadsCommand({ Bucket: plainBucket, Prefix: 'etag' }));
+    expect(uploads.Uploads ?? []).toEqual([]);
+    // SSE-KMS: the ETag is not an MD5, so it is not compared (Content-MD5 still is, by the store)
+    // (a part's ETag is not tampered here: the store would refuse the completion with it)
+    const kms = tampered('etag4/', ['PutObjectCommand', 'CompleteMultipartUploadCommand'], true);
+    await expect(kms.put('d', Buffer.from('x'), { contentType: 'text/plain' })).resolves.toMatchObject({ size: 1 });
+    await expect(kms.put('e', big, { contentType: 'audio/wav' })).resolves.toMatchObject({ size: big.length, sha256: sha256(big) });
+  });
+
   it('aborts a multipart upload whose body fails: no upload left open in the bucket', async () => {
     const store = new S3BlobStore(s3StoreOptions(server, plainBucket, { prefix: 'abort/' }));
     stores.push(store);

@@ -230,6 +230,15 @@ function md5(buf: Buffer): Buffer {
   return createHash('md5').update(buf).digest();
 }
 
+/**
+ * Whether the store's ETag is the MD5 of the object's bytes: not for objects encrypted with
+ * SSE-KMS (AWS: "aws:kms", "aws:kms:dsse") or customer keys (SSE-C). Their integrity rests
+ * on Content-MD5 and the signed payload hash, which the store checked on receipt.
+ */
+function etagIsMd5(res: { ServerSideEncryption?: string; SSECustomerAlgorithm?: string }): boolean {
+  return !(res.ServerSideEncryption?.startsWith('aws:kms') || res.SSECustomerAlgorithm);
+}
+
 function unquote(etag: string | undefined): string {
   return (etag ?? '').replace(/^"|"$/g, '').toLowerCase();
 }
@@ -368,7 +377,7 @@ export class S3BlobStore implements BlobStore {
           }),
         )
         .then(res => {
-          if (unquote(res.ETag) !== digest.toString('hex')) {
+          if (etagIsMd5(res) && unquote(res.ETag) !== digest.toString('hex')) {
             throw new Error(
               `S3 part ${partNumber} of ${this.location(key)}: the store's ETag ${res.ETag} is not the MD5 of the bytes sent`,
             );
@@ -432,7 +441,7 @@ export class S3BlobStore implements BlobStore {
             ...lockParams,
           }),
         );
-        if (unquote(res.ETag) !== digest.toString('hex')) {
+        if (etagIsMd5(res) && unquote(res.ETag) !== digest.toString('hex')) {
           throw new Error(
             `S3 object ${this.location(key)}: the store's ETag ${res.ETag} is not the MD5 of the bytes sent`,
           );
@@ -468,7 +477,7 @@ export class S3BlobStore implements BlobStore {
           );
         }
       }
-      if (etag !== expected) {
+      if (etagIsMd5(done) && etag !== expected) {
         throw new Error(
           `S3 object ${this.location(key)}: the store's ETag ${etag} after the multipart upload is not ${expected} (the MD5 of the parts' MD5s)`,
         );
@@ -497,7 +506,7 @@ export class S3BlobStore implements BlobStore {
           }),
         );
       }
-      return { key, size, sha256: sha.digest('hex'), etag: expected, versionId: done.VersionId, retention };
+      return { key, size, sha256: sha.digest('hex'), etag, versionId: done.VersionId, retention };
     } catch (e) {
       // let the parts still in flight settle before aborting, or the abort races them
       await Promise.allSettled([...inFlight]);
