@@ -485,7 +485,7 @@ export class ExportPackageBuilder {
         now,
       );
       const sumsText = `${sums
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .sort(([a], [b]) => Number(a > b) - Number(a < b))
         .map(([name, hex]) => `${hex}  ${name}`)
         .join('\n')}\n`;
       zip.addBuffer(Buffer.from(sumsText, 'utf8'), 'SHA256SUMS', {

@@ -54,7 +54,7 @@ function setup(api: Record<string, jest.Mock> = {}) {
   renderInTestApp(<ExportsPage />, {
     apis: [
       ...catalogApis(),
-      [voiceRecordingApiRef, mock],
+      [voiceRecordingApiRef, mock as any],
       mockApis.permission({ authorize: ALLOW }),
       mockApis.identity({ userEntityRef: ALICE }),
     ],
@@ -69,7 +69,7 @@ describe('ExportsPage', () => {
     (URL as any).revokeObjectURL = jest.fn();
     const click = jest
       .spyOn(HTMLAnchorElement.prototype, 'click')
-      .mockImplementation(function (this: HTMLAnchorElement) {
+      .mockImplementation(function saved(this: HTMLAnchorElement) {
         expect(this.download).toBe('voice-recording-export_2026-12-06_e1e1e1e1.zip');
       });
     const api = setup();

@@ -123,7 +123,8 @@ export function ExportsPage() {
   }, [busy, jobs.value]);
 
   const [created, create] = useAsyncFn(
-    async (scope: ExportScope, mp3: boolean) => {
+    async (asked: ExportScope, mp3: boolean) => {
+      let scope = asked;
       if (scope.kind === 'number') {
         // the recorded number's id (the field holds the number as typed)
         const n = await api.getNumberByPhone(scope.numberId).catch(e => {
