@@ -35,7 +35,9 @@ export interface DisposalFigures {
 }
 
 const idOf = (i: number) =>
-  `${i.toString(16).padStart(8, '0')}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+  `${i.toString(16).padStart(8, '0')}-0000-4000-8000-${i
+    .toString(16)
+    .padStart(12, '0')}`;
 
 export async function benchDisposal(
   knex: Knex,
@@ -85,29 +87,64 @@ export async function benchDisposal(
   fs.mkdirSync(path.join(dir, 'bench'), { recursive: true });
   for (let i = 1; i <= due; i++) {
     fs.writeFileSync(path.join(dir, 'bench', `${i}.opus`), body);
-    fs.writeFileSync(path.join(dir, 'bench', `${i}.opus.peaks`), body.subarray(0, 256));
+    fs.writeFileSync(
+      path.join(dir, 'bench', `${i}.opus.peaks`),
+      body.subarray(0, 256),
+    );
   }
   const filesMs = performance.now() - t;
 
   // 1 % of the due conversations carry a held case's label
-  await knex('vr_labels').insert({ id: 'bench-label', title: 'Bench hold', colour: '#aa0000', created_by: 'bench' });
-  await knex('vr_cases').insert({ id: 'bench-case', title: 'Bench hold', owner_ref: 'bench', label_id: 'bench-label' });
+  await knex('vr_labels').insert({
+    id: 'bench-label',
+    title: 'Bench hold',
+    colour: '#aa0000',
+    created_by: 'bench',
+  });
+  await knex('vr_cases').insert({
+    id: 'bench-case',
+    title: 'Bench hold',
+    owner_ref: 'bench',
+    label_id: 'bench-label',
+  });
   const heldIds: string[] = [];
   for (let i = 100; i <= due; i += 100) heldIds.push(idOf(i));
   for (let i = 0; i < heldIds.length; i += 400)
     await knex('vr_conversation_labels').insert(
-      heldIds.slice(i, i + 400).map(id => ({ conversation_id: id, label_id: 'bench-label', added_by: 'bench' })),
+      heldIds
+        .slice(i, i + 400)
+        .map(id => ({
+          conversation_id: id,
+          label_id: 'bench-label',
+          added_by: 'bench',
+        })),
     );
   await knex('vr_legal_holds').insert({
-    id: 'bench-hold', case_id: 'bench-case', label_id: 'bench-label', reason: 'bench', reference: 'B-1',
-    state: 'active', placed_by: 'bench', placed_at: new Date(),
+    id: 'bench-hold',
+    case_id: 'bench-case',
+    label_id: 'bench-label',
+    reason: 'bench',
+    reference: 'B-1',
+    state: 'active',
+    placed_by: 'bench',
+    placed_at: new Date(),
   });
   if (knex.client.config.client === 'pg') await knex.raw('ANALYZE');
 
   if (process.env.BENCH_PROFILE) {
     const spent: Record<string, number> = {};
     for (const target of [store as any, blobs as any]) {
-      for (const m of ['claim', 'heldAmong', 'complete', 'heartbeat', 'recompute', 'lengthenDue', 'countHeldDue', 'delete', 'list']) {
+      for (const m of [
+        'claim',
+        'heldAmong',
+        'complete',
+        'heartbeat',
+        'recompute',
+        'lengthenDue',
+        'countHeldDue',
+        'delete',
+        'list',
+      ]) {
         const f = target[m];
         if (typeof f !== 'function') continue;
         target[m] = async (...a: any[]) => {
@@ -120,7 +157,16 @@ export async function benchDisposal(
         };
       }
     }
-    process.on('beforeExit', () => console.log('  profile (ms, summed over concurrent calls):', JSON.stringify(Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, Math.round(v)])))));
+    process.on('beforeExit', () =>
+      console.log(
+        '  profile (ms, summed over concurrent calls):',
+        JSON.stringify(
+          Object.fromEntries(
+            Object.entries(spent).map(([k, v]) => [k, Math.round(v)]),
+          ),
+        ),
+      ),
+    );
   }
   const job = new DisposalJob({
     store,

@@ -19,13 +19,24 @@ async function run(name, knex) {
   const s = ms => `${(ms / 1000).toFixed(1)} s`;
   console.log(`\n${name}: ${COUNT} conversations seeded in ${s(f.seedMs)}`);
   console.log(
-    `  retention assigned to ${f.assigned} in ${s(f.assignMs)} (${Math.round(f.assigned / (f.assignMs / 1000))}/s)`,
+    `  retention assigned to ${f.assigned} in ${s(f.assignMs)} (${Math.round(
+      f.assigned / (f.assignMs / 1000),
+    )}/s)`,
   );
-  console.log(`  upcoming (due ${f.due}, page of 200 + counts): ${f.upcomingMs.toFixed(0)} ms`);
-  console.log(`  ${DUE * 2} real files written in ${s(f.filesMs)}`);
-  const ok = f.rate >= TARGET && f.filesLeft === f.held && f.records === f.disposed;
   console.log(
-    `  disposal run: ${f.disposed} disposed of (${f.held} held) in ${s(f.runMs)} = ${Math.round(f.rate)} conversations/s  ${ok ? 'OK' : 'OVER'} (target >= ${TARGET}/s)`,
+    `  upcoming (due ${f.due}, page of 200 + counts): ${f.upcomingMs.toFixed(
+      0,
+    )} ms`,
+  );
+  console.log(`  ${DUE * 2} real files written in ${s(f.filesMs)}`);
+  const ok =
+    f.rate >= TARGET && f.filesLeft === f.held && f.records === f.disposed;
+  console.log(
+    `  disposal run: ${f.disposed} disposed of (${f.held} held) in ${s(
+      f.runMs,
+    )} = ${Math.round(f.rate)} conversations/s  ${
+      ok ? 'OK' : 'OVER'
+    } (target >= ${TARGET}/s)`,
   );
   console.log(
     `  check: archives left ${f.filesLeft} (= held), disposal records ${f.records}, conversation rows left ${f.rowsLeft}`,

@@ -28,9 +28,18 @@ exports.up = async function up(knex) {
   await knex.schema.createTable('vr_retention_policies', table => {
     table.comment('Retention policies (docs/retention.md)');
     table.string('id', 36).primary().notNullable();
-    table.string('name', 100).notNullable().unique('vr_retention_policies_name_uq');
-    table.string('period', 32).notNullable().comment('ISO 8601 duration, e.g. P5Y');
-    table.string('scope_kind', 16).notNullable().comment('default | groups | numbers');
+    table
+      .string('name', 100)
+      .notNullable()
+      .unique('vr_retention_policies_name_uq');
+    table
+      .string('period', 32)
+      .notNullable()
+      .comment('ISO 8601 duration, e.g. P5Y');
+    table
+      .string('scope_kind', 16)
+      .notNullable()
+      .comment('default | groups | numbers');
     table.text('scope').notNullable().comment('JSON RetentionScope');
     table.string('source', 16).notNullable().comment('config | portal');
     table.string('created_by', 255).notNullable();
@@ -47,7 +56,10 @@ exports.up = async function up(knex) {
       .inTable('vr_retention_policies')
       .onDelete('CASCADE');
     table.string('kind', 8).notNullable().comment('user | number');
-    table.string('ref', 255).notNullable().comment('user ref (lower case) or E.164');
+    table
+      .string('ref', 255)
+      .notNullable()
+      .comment('user ref (lower case) or E.164');
     table.string('source', 255).notNullable().comment('group ref or number id');
     table.primary(['policy_id', 'kind', 'ref', 'source']);
     table.index(['kind', 'ref', 'policy_id'], 'vr_retention_targets_ref_idx');
@@ -65,11 +77,16 @@ exports.up = async function up(knex) {
     table.index(['disposal_state'], 'vr_conversations_disposal_idx');
   });
   await knex.schema.createTable('vr_disposal_records', table => {
-    table.comment('Disposed conversations: what remains after the audio is deleted');
+    table.comment(
+      'Disposed conversations: what remains after the audio is deleted',
+    );
     table.string('conversation_id', 36).primary().notNullable();
     table.string('number', 32).notNullable();
     table.string('user_ref', 255).notNullable();
-    table.text('participants').notNullable().comment('JSON array of addresses/numbers');
+    table
+      .text('participants')
+      .notNullable()
+      .comment('JSON array of addresses/numbers');
     table.string('direction', 16).nullable();
     table.string('other_party', 255).nullable();
     table.timestamp('started_at', { useTz: true }).notNullable();
@@ -82,7 +99,10 @@ exports.up = async function up(knex) {
     table.timestamp('retention_until', { useTz: true }).notNullable();
     table.timestamp('disposed_at', { useTz: true }).notNullable();
     table.string('job_run_id', 36).notNullable();
-    table.text('deleted_files').notNullable().comment('JSON array of storage keys');
+    table
+      .text('deleted_files')
+      .notNullable()
+      .comment('JSON array of storage keys');
     table.index(['disposed_at'], 'vr_disposal_records_disposed_at_idx');
     table.index(['job_run_id'], 'vr_disposal_records_run_idx');
     table.index(['number'], 'vr_disposal_records_number_idx');
@@ -95,7 +115,10 @@ exports.up = async function up(knex) {
     table.timestamp('started_at', { useTz: true }).notNullable();
     table.timestamp('heartbeat_at', { useTz: true }).notNullable();
     table.timestamp('finished_at', { useTz: true }).nullable();
-    table.string('state', 16).notNullable().comment('running | done | failed | interrupted');
+    table
+      .string('state', 16)
+      .notNullable()
+      .comment('running | done | failed | interrupted');
     table.integer('disposed').notNullable().defaultTo(0);
     table.integer('held').notNullable().defaultTo(0);
     table.integer('failed').notNullable().defaultTo(0);

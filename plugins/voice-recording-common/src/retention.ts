@@ -22,13 +22,18 @@ export const MAX_RETENTION_DAYS = 100 * 366;
 export function parseRetentionPeriod(
   text: string,
 ): { ok: true; period: RetentionPeriod } | { ok: false; message: string } {
-  const m = PERIOD.exec(String(text ?? '').trim().toUpperCase());
+  const m = PERIOD.exec(
+    String(text ?? '')
+      .trim()
+      .toUpperCase(),
+  );
   if (!m || (!m[1] && !m[2] && !m[3]))
     return {
       ok: false,
-      message: `"${String(
-        text ?? '',
-      ).slice(0, 40)}" is not an ISO 8601 period of years, months and days (e.g. P5Y, P7Y, P1Y6M)`,
+      message: `"${String(text ?? '').slice(
+        0,
+        40,
+      )}" is not an ISO 8601 period of years, months and days (e.g. P5Y, P7Y, P1Y6M)`,
     };
   const period = {
     years: Number(m[1] ?? 0),

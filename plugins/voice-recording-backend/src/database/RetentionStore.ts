@@ -141,7 +141,8 @@ function policyFromRow(row: any): StoredRetentionPolicy {
 /** A policy row's rule for the SQL (its period parsed). */
 export function ruleOf(p: RetentionPolicy): RetentionRule {
   const parsed = parseRetentionPeriod(p.period);
-  if (!parsed.ok) throw new Error(`retention policy ${p.name}: ${parsed.message}`);
+  if (!parsed.ok)
+    throw new Error(`retention policy ${p.name}: ${parsed.message}`);
   return {
     id: p.id,
     name: p.name,
@@ -235,8 +236,9 @@ export class RetentionStore {
   }
 
   async targetsOf(policyId: string): Promise<RetentionTarget[]> {
-    return (await this.db(T).where({ policy_id: policyId }).orderBy(['kind', 'ref']))
-      .map(r => ({ kind: r.kind, ref: r.ref, source: r.source }));
+    return (
+      await this.db(T).where({ policy_id: policyId }).orderBy(['kind', 'ref'])
+    ).map(r => ({ kind: r.kind, ref: r.ref, source: r.source }));
   }
 
   async deletePolicy(id: string): Promise<boolean> {
@@ -511,7 +513,8 @@ export class RetentionStore {
       .update({
         state: 'interrupted',
         finished_at: now,
-        error: 'no heartbeat: the process ended during the run; its conversations are finished by a later run',
+        error:
+          'no heartbeat: the process ended during the run; its conversations are finished by a later run',
       });
     await this.db(RUNS).insert({
       id: run.id,
@@ -523,7 +526,10 @@ export class RetentionStore {
     });
   }
 
-  async heartbeat(runId: string, counts: { disposed: number; held: number; failed: number }) {
+  async heartbeat(
+    runId: string,
+    counts: { disposed: number; held: number; failed: number },
+  ) {
     await this.db(RUNS)
       .where({ id: runId })
       .update({ heartbeat_at: new Date(), ...counts });
@@ -591,7 +597,11 @@ export class RetentionStore {
    * first those a dead run left marked, then the most overdue. Conversations this run
    * tried already (a failed delete) are not claimed again by it.
    */
-  async claim(runId: string, now: Date, limit: number): Promise<ClaimedConversation[]> {
+  async claim(
+    runId: string,
+    now: Date,
+    limit: number,
+  ): Promise<ClaimedConversation[]> {
     const claimable = (q: Knex.QueryBuilder) =>
       this.due(q, now)
         .whereRaw(`NOT ${HELD_SQL}`)
@@ -653,7 +663,10 @@ export class RetentionStore {
   /** Ids among `ids` that are held now. */
   async heldAmong(ids: string[]): Promise<Set<string>> {
     if (!ids.length) return new Set();
-    const rows = await this.db(C).whereIn('id', ids).whereRaw(HELD_SQL).select('id');
+    const rows = await this.db(C)
+      .whereIn('id', ids)
+      .whereRaw(HELD_SQL)
+      .select('id');
     return new Set(rows.map((r: any) => r.id));
   }
 
@@ -691,16 +704,20 @@ export class RetentionStore {
     if (!done.length) return { disposed: [], held: [] };
     return this.db.transaction(async trx => {
       const ids = done.map(d => d.conversation.id);
-      const heldRows = await trx(C).whereIn('id', ids).whereRaw(HELD_SQL).select('id');
+      const heldRows = await trx(C)
+        .whereIn('id', ids)
+        .whereRaw(HELD_SQL)
+        .select('id');
       const held = new Set(heldRows.map((r: any) => r.id as string));
       for (const d of done.filter(x => held.has(x.conversation.id))) {
         await trx(C)
           .where({ id: d.conversation.id })
           .update({
             disposal_state: 'held',
-            disposal_error: `a legal hold was placed while it was being disposed of; files already deleted: ${
-              d.deletedFiles.join(', ') || 'none'
-            }`.slice(0, 2000),
+            disposal_error:
+              `a legal hold was placed while it was being disposed of; files already deleted: ${
+                d.deletedFiles.join(', ') || 'none'
+              }`.slice(0, 2000),
           });
       }
       const go = done.filter(x => !held.has(x.conversation.id));
@@ -772,7 +789,9 @@ export class RetentionStore {
   }
 
   async getRecord(conversationId: string): Promise<DisposalRecord | undefined> {
-    const row = await this.db(R).where({ conversation_id: conversationId }).first();
+    const row = await this.db(R)
+      .where({ conversation_id: conversationId })
+      .first();
     return row ? recordFromRow(row) : undefined;
   }
 }

@@ -88,7 +88,11 @@ export class DisposalJob {
   constructor(private readonly options: DisposalJobOptions) {}
 
   /** Runs now; a second call while one runs in this process is refused (409). */
-  run(trigger: 'scheduled' | 'manual', actor: Actor | { ref: string }, now = new Date()) {
+  run(
+    trigger: 'scheduled' | 'manual',
+    actor: Actor | { ref: string },
+    now = new Date(),
+  ) {
     if (this.running)
       throw new ConflictError('a disposal run is under way in this instance');
     const p = this.doRun(trigger, actor, now).finally(() => {
@@ -134,7 +138,10 @@ export class DisposalJob {
         const batch = await store.claim(
           runId,
           now,
-          Math.min(this.options.batchSize, this.options.maxPerRun - claimedTotal),
+          Math.min(
+            this.options.batchSize,
+            this.options.maxPerRun - claimedTotal,
+          ),
         );
         if (!batch.length) break;
         claimedTotal += batch.length;
@@ -183,7 +190,10 @@ export class DisposalJob {
     const { store, blobs } = this.options;
     // a hold placed since the claim: nothing of it is touched
     const heldNow = await store.heldAmong(batch.map(c => c.id));
-    const done: Array<{ conversation: ClaimedConversation; deletedFiles: string[] }> = [];
+    const done: Array<{
+      conversation: ClaimedConversation;
+      deletedFiles: string[];
+    }> = [];
     const failures: Array<{ id: string; error: string }> = [];
     const todo = batch.filter(c => !heldNow.has(c.id));
     let next = 0;

@@ -28,7 +28,10 @@ function related(e: Entity, type: string): string[] {
 function specRefs(e: Entity, field: string, kind: string): string[] {
   const v = (e.spec as any)?.[field];
   const out: string[] = [];
-  for (const item of Array.isArray(v) ? v : typeof v === 'string' ? [v] : []) {
+  let items: unknown[] = [];
+  if (Array.isArray(v)) items = v;
+  else if (typeof v === 'string') items = [v];
+  for (const item of items) {
     try {
       out.push(
         stringifyEntityRef(
@@ -64,7 +67,13 @@ export class CatalogRetentionGroups implements RetentionGroupResolver {
           .getEntities(
             {
               filter: { kind },
-              fields: ['kind', 'metadata.name', 'metadata.namespace', 'spec', 'relations'],
+              fields: [
+                'kind',
+                'metadata.name',
+                'metadata.namespace',
+                'spec',
+                'relations',
+              ],
             },
             { credentials },
           )
@@ -78,14 +87,23 @@ export class CatalogRetentionGroups implements RetentionGroupResolver {
       children.get(parent)!.add(child);
     };
     for (const [ref, g] of byRef) {
-      for (const c of [...related(g, 'parentOf'), ...specRefs(g, 'children', 'group')])
+      for (const c of [
+        ...related(g, 'parentOf'),
+        ...specRefs(g, 'children', 'group'),
+      ])
         link(ref, c);
-      for (const p of [...related(g, 'childOf'), ...specRefs(g, 'parent', 'group')])
+      for (const p of [
+        ...related(g, 'childOf'),
+        ...specRefs(g, 'parent', 'group'),
+      ])
         link(p, ref);
     }
     const userGroups = users.map(u => ({
       ref: refOf(u),
-      of: new Set([...related(u, 'memberOf'), ...specRefs(u, 'memberOf', 'group')]),
+      of: new Set([
+        ...related(u, 'memberOf'),
+        ...specRefs(u, 'memberOf', 'group'),
+      ]),
     }));
     const members = new Map<string, string[]>();
     const missing: string[] = [];

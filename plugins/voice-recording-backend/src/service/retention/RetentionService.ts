@@ -1,9 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import {
-  ConflictError,
-  InputError,
-  NotFoundError,
-} from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import {
   formatRetentionPeriod,
@@ -59,7 +55,10 @@ export interface RetentionServiceOptions {
   groups: RetentionGroupResolver;
   audit: Pick<AuditRecorder, 'record'>;
   logger: LoggerService;
-  config: Pick<RetentionConfig, 'minimumPeriod' | 'minimumPeriodText' | 'policies'>;
+  config: Pick<
+    RetentionConfig,
+    'minimumPeriod' | 'minimumPeriodText' | 'policies'
+  >;
   now?: () => number;
 }
 
@@ -92,9 +91,7 @@ export class RetentionService {
     const now = this.now();
     if (!fresh && this.cached && now - this.cached.at < RETENTION_RULES_TTL_MS)
       return this.cached.rules;
-    const rules = this.options.store
-      .listPolicies()
-      .then(ps => ps.map(ruleOf));
+    const rules = this.options.store.listPolicies().then(ps => ps.map(ruleOf));
     const entry = { at: now, rules };
     this.cached = entry;
     rules.catch(() => {
@@ -222,7 +219,11 @@ export class RetentionService {
       targetType: 'retention-policy',
       targetId: policy.id,
       severity: 'high',
-      details: { after: policyJson(policy), recomputed, targets: targets.length },
+      details: {
+        after: policyJson(policy),
+        recomputed,
+        targets: targets.length,
+      },
     });
     return policy;
   }
@@ -230,7 +231,9 @@ export class RetentionService {
   private async assertNameFree(name: string, except?: string) {
     const other = await this.options.store.getPolicyByName(name);
     if (other && other.id !== except)
-      throw new ConflictError(`name: a retention policy "${name}" exists already`);
+      throw new ConflictError(
+        `name: a retention policy "${name}" exists already`,
+      );
   }
 
   private async editable(id: string): Promise<StoredRetentionPolicy> {
@@ -353,7 +356,9 @@ export class RetentionService {
         changed++;
         await this.options.audit.record({
           actor: SYSTEM,
-          action: before ? 'retention-policy-update' : 'retention-policy-create',
+          action: before
+            ? 'retention-policy-update'
+            : 'retention-policy-create',
           targetType: 'retention-policy',
           targetId: c.id,
           severity: 'high',
@@ -401,7 +406,10 @@ export class RetentionService {
     for (const p of await this.options.store.listPolicies()) {
       if (p.scope.kind !== 'groups') continue;
       try {
-        await this.options.store.replaceTargets(p.id, await this.targetsOf(p.scope));
+        await this.options.store.replaceTargets(
+          p.id,
+          await this.targetsOf(p.scope),
+        );
       } catch (e) {
         this.options.logger.warn(
           `retention policy "${p.name}": group members not refreshed: ${e}`,

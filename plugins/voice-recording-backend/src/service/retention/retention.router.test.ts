@@ -69,7 +69,10 @@ describe.each(databases.eachSupportedId())(
         userRef: BOB,
         number: '+32470111222',
       });
-      await new ConversationSearchStore(knex).insertFinished([oldCall, bobCall]);
+      await new ConversationSearchStore(knex).insertFinished([
+        oldCall,
+        bobCall,
+      ]);
     });
     afterAll(() => backend.stop());
 
@@ -91,20 +94,40 @@ describe.each(databases.eachSupportedId())(
         expect(res.status).toBe(400);
         expect(res.body.error.message).toMatch(field);
       };
-      await bad({ name: 'X', period: '5 years', scope: { kind: 'default' } }, /^period: /);
-      await bad({ name: 'X', period: 'P0Y', scope: { kind: 'default' } }, /^period: /);
-      await bad({ name: '', period: 'P5Y', scope: { kind: 'default' } }, /^name: /);
-      await bad({ name: 'X', period: 'P5Y', scope: { kind: 'everyone' } }, /^scope\.kind: /);
+      await bad(
+        { name: 'X', period: '5 years', scope: { kind: 'default' } },
+        /^period: /,
+      );
+      await bad(
+        { name: 'X', period: 'P0Y', scope: { kind: 'default' } },
+        /^period: /,
+      );
+      await bad(
+        { name: '', period: 'P5Y', scope: { kind: 'default' } },
+        /^name: /,
+      );
+      await bad(
+        { name: 'X', period: 'P5Y', scope: { kind: 'everyone' } },
+        /^scope\.kind: /,
+      );
       await bad(
         { name: 'X', period: 'P5Y', scope: { kind: 'groups', groupRefs: [] } },
         /^scope\.groupRefs: /,
       );
       await bad(
-        { name: 'X', period: 'P5Y', scope: { kind: 'groups', groupRefs: ['nobody'] } },
+        {
+          name: 'X',
+          period: 'P5Y',
+          scope: { kind: 'groups', groupRefs: ['nobody'] },
+        },
         /^scope\.groupRefs: the catalog has no group group:default\/nobody/,
       );
       await bad(
-        { name: 'X', period: 'P5Y', scope: { kind: 'numbers', numberIds: ['nope'] } },
+        {
+          name: 'X',
+          period: 'P5Y',
+          scope: { kind: 'numbers', numberIds: ['nope'] },
+        },
         /^scope\.numberIds: /,
       );
       const list = await get(ALICE, '/retention/policies');
@@ -154,7 +177,9 @@ describe.each(databases.eachSupportedId())(
           legalHold: false,
         }),
       ]);
-      expect((await get(ALICE, '/retention/upcoming?days=-1')).status).toBe(400);
+      expect((await get(ALICE, '/retention/upcoming?days=-1')).status).toBe(
+        400,
+      );
 
       const dry = await post(ALICE, '/disposals/dry-run');
       expect(dry.status).toBe(200);
@@ -162,8 +187,15 @@ describe.each(databases.eachSupportedId())(
 
       const run = await post(ALICE, '/disposals/run');
       expect(run.status).toBe(200);
-      expect(run.body).toMatchObject({ state: 'done', disposed: 1, held: 0, failed: 0 });
-      expect((await get(ALICE, `/conversations/${oldCall.id}`)).status).toBe(404);
+      expect(run.body).toMatchObject({
+        state: 'done',
+        disposed: 1,
+        held: 0,
+        failed: 0,
+      });
+      expect((await get(ALICE, `/conversations/${oldCall.id}`)).status).toBe(
+        404,
+      );
 
       const log = await get(ALICE, '/disposals');
       expect(log.body).toMatchObject({
@@ -197,7 +229,12 @@ describe.each(databases.eachSupportedId())(
         state: 'done',
         disposed: 1,
       });
-      for (const action of ['disposal-dry-run', 'disposal-run', 'disposal-batch', 'disposal-log-export'])
+      for (const action of [
+        'disposal-dry-run',
+        'disposal-run',
+        'disposal-batch',
+        'disposal-log-export',
+      ])
         expect(await actions(action)).toHaveLength(1);
       const [batch] = await actions('disposal-batch');
       expect(JSON.parse(batch.details)).toMatchObject({
@@ -221,8 +258,11 @@ describe.each(databases.eachSupportedId())(
           new Date(bobCall.startedAt).getUTCFullYear(),
       ).toBe(5);
       expect(
-        (await request(app).delete(`${api}/retention/policies/${id}`).set(as(ALICE)))
-          .status,
+        (
+          await request(app)
+            .delete(`${api}/retention/policies/${id}`)
+            .set(as(ALICE))
+        ).status,
       ).toBe(404);
     });
   },

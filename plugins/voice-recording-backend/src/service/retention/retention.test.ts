@@ -41,9 +41,7 @@ async function setup(databaseId: any, dir: string) {
     groups: {
       members: async refs => ({
         members: new Map(
-          refs
-            .filter(r => r === 'group:default/trading')
-            .map(r => [r, [BOB]]),
+          refs.filter(r => r === 'group:default/trading').map(r => [r, [BOB]]),
         ),
         missing: refs.filter(r => r !== 'group:default/trading'),
       }),
@@ -338,13 +336,25 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
     expect(dry).toMatchObject({ total: 3, held: 1 });
 
     const summary = await job.run('manual', admin, now);
-    expect(summary).toMatchObject({ state: 'done', disposed: 2, held: 1, failed: 0 });
-    for (const f of [...due1.files, ...due2.files]) expect(t.exists(f)).toBe(false);
-    for (const f of [...held.files, ...notDue.files]) expect(t.exists(f)).toBe(true);
+    expect(summary).toMatchObject({
+      state: 'done',
+      disposed: 2,
+      held: 1,
+      failed: 0,
+    });
+    for (const f of [...due1.files, ...due2.files])
+      expect(t.exists(f)).toBe(false);
+    for (const f of [...held.files, ...notDue.files])
+      expect(t.exists(f)).toBe(true);
     expect(
-      (await t.knex('vr_conversations').select('id').orderBy('id')).map(r => r.id),
+      (await t.knex('vr_conversations').select('id').orderBy('id')).map(
+        r => r.id,
+      ),
     ).toEqual([held.id, notDue.id].sort());
-    const records = await t.retentionStore.listRecords({ limit: 10, offset: 0 });
+    const records = await t.retentionStore.listRecords({
+      limit: 10,
+      offset: 0,
+    });
     expect(records.total).toBe(2);
     const r1 = records.items.find(r => r.conversationId === due1.id)!;
     expect(r1).toMatchObject({
@@ -366,11 +376,24 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
     expect(actions.filter(a => a === 'disposal-run')).toHaveLength(1);
 
     // a second run finds nothing; the hold released, the held call goes
-    expect(await job.run('manual', admin, now)).toMatchObject({ disposed: 0, held: 1 });
-    await t.knex('vr_legal_holds').where({ id: holdId }).update({ state: 'released' });
-    expect(await job.run('manual', admin, now)).toMatchObject({ disposed: 1, held: 0 });
-    expect(Number((await t.knex('vr_conversation_labels').count({ n: '*' }))[0].n)).toBe(0);
-    expect((await t.retentionStore.listRecords({ limit: 10, offset: 0 })).total).toBe(3);
+    expect(await job.run('manual', admin, now)).toMatchObject({
+      disposed: 0,
+      held: 1,
+    });
+    await t
+      .knex('vr_legal_holds')
+      .where({ id: holdId })
+      .update({ state: 'released' });
+    expect(await job.run('manual', admin, now)).toMatchObject({
+      disposed: 1,
+      held: 0,
+    });
+    expect(
+      Number((await t.knex('vr_conversation_labels').count({ n: '*' }))[0].n),
+    ).toBe(0);
+    expect(
+      (await t.retentionStore.listRecords({ limit: 10, offset: 0 })).total,
+    ).toBe(3);
     await t.knex.destroy();
   });
 
@@ -378,7 +401,12 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
     const t = await setup(databaseId, dir);
     const calls = [];
     for (let i = 0; i < 5; i++)
-      calls.push(await t.call(i % 2 ? 'bob' : 'carol', `2018-01-0${i + 1}T09:00:00.000Z`));
+      calls.push(
+        await t.call(
+          i % 2 ? 'bob' : 'carol',
+          `2018-01-0${i + 1}T09:00:00.000Z`,
+        ),
+      );
     await t.service.assignMissing();
     const now = new Date('2025-01-01T00:00:00Z');
     const options = {
@@ -397,25 +425,50 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
         throw new Error('killed');
       },
     });
-    const first = await crashing.run('scheduled', { ref: 'plugin:voice-recording' }, now);
+    const first = await crashing.run(
+      'scheduled',
+      { ref: 'plugin:voice-recording' },
+      now,
+    );
     expect(first).toMatchObject({ state: 'failed', disposed: 0 });
     // as a SIGKILL leaves it: the run still `running`, its heartbeat old
-    await t.knex('vr_disposal_runs')
+    await t
+      .knex('vr_disposal_runs')
       .where({ id: first.runId })
-      .update({ state: 'running', heartbeat_at: new Date(Date.now() - 3_600_000) });
-    const marked = await t.knex('vr_conversations').where({ disposal_state: 'disposing' });
+      .update({
+        state: 'running',
+        heartbeat_at: new Date(Date.now() - 3_600_000),
+      });
+    const marked = await t
+      .knex('vr_conversations')
+      .where({ disposal_state: 'disposing' });
     expect(marked).toHaveLength(3);
     expect(marked.every(r => r.disposal_run_id === first.runId)).toBe(true);
-    expect(Number((await t.knex('vr_disposal_records').count({ n: '*' }))[0].n)).toBe(0);
+    expect(
+      Number((await t.knex('vr_disposal_records').count({ n: '*' }))[0].n),
+    ).toBe(0);
 
-    const rerun = await new DisposalJob(options).run('scheduled', { ref: 'plugin:voice-recording' }, now);
+    const rerun = await new DisposalJob(options).run(
+      'scheduled',
+      { ref: 'plugin:voice-recording' },
+      now,
+    );
     expect(rerun).toMatchObject({ state: 'done', disposed: 5, failed: 0 });
-    const records = await t.knex('vr_disposal_records').select('conversation_id');
-    expect(records.map(r => r.conversation_id).sort()).toEqual(calls.map(c => c.id).sort());
-    expect(Number((await t.knex('vr_conversations').count({ n: '*' }))[0].n)).toBe(0);
-    for (const c of calls) for (const f of c.files) expect(t.exists(f)).toBe(false);
+    const records = await t
+      .knex('vr_disposal_records')
+      .select('conversation_id');
+    expect(records.map(r => r.conversation_id).sort()).toEqual(
+      calls.map(c => c.id).sort(),
+    );
+    expect(
+      Number((await t.knex('vr_conversations').count({ n: '*' }))[0].n),
+    ).toBe(0);
+    for (const c of calls)
+      for (const f of c.files) expect(t.exists(f)).toBe(false);
     const runs = await t.retentionStore.listRuns({ limit: 10, offset: 0 });
-    expect(runs.items.find(r => r.id === first.runId)?.state).toBe('interrupted');
+    expect(runs.items.find(r => r.id === first.runId)?.state).toBe(
+      'interrupted',
+    );
     await t.knex.destroy();
   });
 
@@ -443,7 +496,10 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
       batchSize: 10,
       maxPerRun: 100,
     });
-    expect(await job.run('manual', admin, now)).toMatchObject({ disposed: 1, failed: 1 });
+    expect(await job.run('manual', admin, now)).toMatchObject({
+      disposed: 1,
+      failed: 1,
+    });
     expect(t.exists(a.storageKey!)).toBe(true);
     const problems = await t.retentionStore.problems();
     expect(problems).toEqual([
@@ -454,13 +510,23 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
         error: expect.stringContaining('EACCES'),
       }),
     ]);
-    expect((await t.retentionStore.upcoming(now, { limit: 10, offset: 0 })).items).toEqual([
-      expect.objectContaining({ conversationId: a.id, disposalState: 'delete-failed' }),
+    expect(
+      (await t.retentionStore.upcoming(now, { limit: 10, offset: 0 })).items,
+    ).toEqual([
+      expect.objectContaining({
+        conversationId: a.id,
+        disposalState: 'delete-failed',
+      }),
     ]);
     broken = false;
-    expect(await job.run('manual', admin, now)).toMatchObject({ disposed: 1, failed: 0 });
+    expect(await job.run('manual', admin, now)).toMatchObject({
+      disposed: 1,
+      failed: 0,
+    });
     for (const f of [...a.files, ...b.files]) expect(t.exists(f)).toBe(false);
-    expect(Number((await t.knex('vr_disposal_records').count({ n: '*' }))[0].n)).toBe(2);
+    expect(
+      Number((await t.knex('vr_disposal_records').count({ n: '*' }))[0].n),
+    ).toBe(2);
     await t.knex.destroy();
   });
 });

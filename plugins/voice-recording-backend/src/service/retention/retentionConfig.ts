@@ -42,17 +42,27 @@ export interface RetentionConfig {
 
 /** A uuid-shaped id derived from a configured policy's name. */
 export function configPolicyId(name: string): string {
-  const h = createHash('sha256').update(`retention-policy:${name}`).digest('hex');
+  const h = createHash('sha256')
+    .update(`retention-policy:${name}`)
+    .digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(
     17,
     20,
   )}-${h.slice(20, 32)}`;
 }
 
-function int(c: Config | undefined, key: string, fallback: number, min: number, max: number) {
+function int(
+  c: Config | undefined,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number,
+) {
   const v = c?.getOptionalNumber(key) ?? fallback;
   if (!Number.isInteger(v) || v < min || v > max)
-    throw new Error(`${KEY}.${key}: ${v} is not a whole number from ${min} to ${max}`);
+    throw new Error(
+      `${KEY}.${key}: ${v} is not a whole number from ${min} to ${max}`,
+    );
   return v;
 }
 
@@ -70,7 +80,8 @@ export function readRetentionConfig(
     const name = p.getString('name').trim();
     if (!name || name.length > 100)
       throw new Error(`${where}.name: 1 to 100 characters`);
-    if (names.has(name)) throw new Error(`${where}.name: "${name}" is declared twice`);
+    if (names.has(name))
+      throw new Error(`${where}.name: "${name}" is declared twice`);
     names.add(name);
     const period = p.getString('period').trim().toUpperCase();
     const parsed = parseRetentionPeriod(period);
@@ -78,7 +89,8 @@ export function readRetentionConfig(
     const groups = p.getOptionalStringArray('groups');
     const numbers = p.getOptionalStringArray('numbers')?.map(n => {
       const r = normalizePhoneNumber(n, defaultCountry);
-      if (!r.ok) throw new Error(`${where}.numbers: "${n}" is not a phone number`);
+      if (!r.ok)
+        throw new Error(`${where}.numbers: "${n}" is not a phone number`);
       return r.e164;
     });
     if (groups?.length && numbers?.length)

@@ -82,7 +82,10 @@ export function addRetentionRoutes(
     await admin(req);
     const q = parseInput(upcomingQuerySchema, req.query, 'query');
     const until = new Date(Date.now() + q.days * DAY_MS);
-    const page = await store.upcoming(until, { limit: q.limit, offset: q.offset });
+    const page = await store.upcoming(until, {
+      limit: q.limit,
+      offset: q.offset,
+    });
     res.json({ until: until.toISOString(), ...page });
   });
 

@@ -64,12 +64,18 @@ export const retentionScopeSchema = z.discriminatedUnion(
 export const retentionPolicyInputSchema = z
   .object({
     name: z
-      .string({ required_error: 'required', invalid_type_error: 'must be text' })
+      .string({
+        required_error: 'required',
+        invalid_type_error: 'must be text',
+      })
       .trim()
       .min(1, 'required')
       .max(100, 'at most 100 characters'),
     period: z
-      .string({ required_error: 'required', invalid_type_error: 'must be text' })
+      .string({
+        required_error: 'required',
+        invalid_type_error: 'must be text',
+      })
       .transform((v, ctx) => {
         const r = parseRetentionPeriod(v);
         if (!r.ok) {

@@ -43,7 +43,9 @@ describe('ConversationDetailPage: retention', () => {
     expect(
       await screen.findByTestId('retention-until', {}, { timeout: 5000 }),
     ).toHaveTextContent(
-      `${formatDateTime('2031-11-25T10:32:00.000Z')} (then kept while a legal hold stands)`,
+      `${formatDateTime(
+        '2031-11-25T10:32:00.000Z',
+      )} (then kept while a legal hold stands)`,
     );
   });
 

@@ -115,7 +115,10 @@ describe('DisposalsPage', () => {
     expect(await screen.findByTestId('upcoming-summary')).toHaveTextContent(
       '3 conversations due by',
     );
-    expect(api.listUpcomingDisposals).toHaveBeenCalledWith({ days: 30, limit: 200 });
+    expect(api.listUpcomingDisposals).toHaveBeenCalledWith({
+      days: 30,
+      limit: 200,
+    });
     const table = screen.getByTestId('upcoming-table');
     const rows = within(table).getAllByRole('row').slice(1);
     await waitFor(() => expect(rows[0]).toHaveTextContent('Bob Peeters'));
@@ -124,7 +127,9 @@ describe('DisposalsPage', () => {
     expect(rows[1]).toHaveTextContent('Carol Dubois');
     expect(rows[1]).toHaveTextContent('Legal hold: kept');
     expect(rows[1]).toHaveTextContent('Regulatory minimum');
-    expect(rows[2]).toHaveTextContent('Deletion failed, retried next run: file deletion failed (attempt 1): EACCES');
+    expect(rows[2]).toHaveTextContent(
+      'Deletion failed, retried next run: file deletion failed (attempt 1): EACCES',
+    );
     expect(table).not.toHaveTextContent('user:default/');
 
     const log = screen.getByTestId('disposal-log');
@@ -138,25 +143,33 @@ describe('DisposalsPage', () => {
     (URL as any).revokeObjectURL = jest.fn();
     const click = jest
       .spyOn(HTMLAnchorElement.prototype, 'click')
-      .mockImplementation(function (this: HTMLAnchorElement) {
+      .mockImplementation(function checkName(this: HTMLAnchorElement) {
         expect(this.download).toBe('voice-recording-disposals.csv');
       });
     const api = setup();
-    await userEvent.click(await screen.findByRole('button', { name: 'Dry run' }));
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Dry run' }),
+    );
     expect(await screen.findByTestId('dry-run-result')).toHaveTextContent(
       'a run now would dispose of 2 conversations; 1 under legal hold would stay',
     );
     expect(api.runDisposal).not.toHaveBeenCalled();
 
-    await userEvent.click(screen.getByRole('button', { name: 'Dispose of due conversations now' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Dispose of due conversations now' }),
+    );
     const dialog = await screen.findByRole('dialog');
     expect(dialog).toHaveTextContent('a disposal record of each is kept');
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Dispose of them' }));
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Dispose of them' }),
+    );
     await waitFor(() => expect(api.runDisposal).toHaveBeenCalledTimes(1));
     expect(await screen.findByTestId('success-alert')).toHaveTextContent(
       'Disposal run finished: 1 conversation disposed of, 1 held, 1 failed',
     );
-    await waitFor(() => expect(api.listUpcomingDisposals).toHaveBeenCalledTimes(2));
+    await waitFor(() =>
+      expect(api.listUpcomingDisposals).toHaveBeenCalledTimes(2),
+    );
 
     await userEvent.click(screen.getByRole('button', { name: 'Download CSV' }));
     await waitFor(() => expect(click).toHaveBeenCalledTimes(1));

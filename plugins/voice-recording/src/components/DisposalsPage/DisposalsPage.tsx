@@ -32,16 +32,25 @@ function dueStatus(d: UpcomingDisposal): { text: string; danger?: boolean } {
   if (d.legalHold) return { text: 'Legal hold: kept' };
   if (d.disposalState === 'delete-failed')
     return {
-      text: `Deletion failed, retried next run: ${d.disposalError ?? ''}`.trim(),
+      text: `Deletion failed, retried next run: ${
+        d.disposalError ?? ''
+      }`.trim(),
       danger: true,
     };
   if (d.disposalState === 'disposing') return { text: 'Being disposed of' };
   if (d.disposalState === 'held')
-    return { text: d.disposalError ?? 'Legal hold came mid-disposal', danger: true };
+    return {
+      text: d.disposalError ?? 'Legal hold came mid-disposal',
+      danger: true,
+    };
   return { text: new Date(d.retentionUntil) <= new Date() ? 'Due now' : 'Due' };
 }
 
-function UpcomingTable(props: { items: UpcomingDisposal[]; label: string; testId: string }) {
+function UpcomingTable(props: {
+  items: UpcomingDisposal[];
+  label: string;
+  testId: string;
+}) {
   return (
     <TableRoot aria-label={props.label} data-testid={props.testId}>
       <TableHeader>
@@ -66,7 +75,9 @@ function UpcomingTable(props: { items: UpcomingDisposal[]; label: string; testId
               <Cell>{d.policyName ?? 'Regulatory minimum'}</Cell>
               <Cell>
                 <span
-                  style={status.danger ? { color: READABLE_DANGER_TEXT } : undefined}
+                  style={
+                    status.danger ? { color: READABLE_DANGER_TEXT } : undefined
+                  }
                 >
                   {status.text}
                 </span>
@@ -118,8 +129,13 @@ export function DisposalsPage() {
         <Text as="h2" variant="title-small">
           Upcoming disposals (next {DAYS} days)
         </Text>
-        {upcoming.loading && !upcoming.value && <Skeleton width="100%" height={80} />}
-        <ErrorAlert error={upcoming.error} title="Upcoming disposals not loaded" />
+        {upcoming.loading && !upcoming.value && (
+          <Skeleton width="100%" height={80} />
+        )}
+        <ErrorAlert
+          error={upcoming.error}
+          title="Upcoming disposals not loaded"
+        />
         {upcoming.value && (
           <>
             <Text as="p" data-testid="upcoming-summary">
@@ -135,7 +151,11 @@ export function DisposalsPage() {
           </>
         )}
         <Flex gap="2" style={{ flexWrap: 'wrap' }}>
-          <Button variant="secondary" isDisabled={dry.loading} onPress={() => runDry()}>
+          <Button
+            variant="secondary"
+            isDisabled={dry.loading}
+            onPress={() => runDry()}
+          >
             Dry run
           </Button>
           <Button
@@ -199,7 +219,9 @@ export function DisposalsPage() {
               <Column>Retention end</Column>
               <Column>Disposed of</Column>
             </TableHeader>
-            <TableBody renderEmptyState={() => <Text>Nothing disposed of yet.</Text>}>
+            <TableBody
+              renderEmptyState={() => <Text>Nothing disposed of yet.</Text>}
+            >
               {log.value.items.map(r => (
                 <Row key={r.conversationId} id={r.conversationId}>
                   <Cell>{r.number}</Cell>
@@ -208,10 +230,14 @@ export function DisposalsPage() {
                   </Cell>
                   <Cell>
                     {formatDateTime(r.startedAt)}
-                    {r.participants.length ? ` — ${r.participants.join(', ')}` : ''}
+                    {r.participants.length
+                      ? ` — ${r.participants.join(', ')}`
+                      : ''}
                   </Cell>
                   <Cell>
-                    <code title={r.sha256}>{r.sha256?.slice(0, 12) ?? '—'}</code>
+                    <code title={r.sha256}>
+                      {r.sha256?.slice(0, 12) ?? '—'}
+                    </code>
                   </Cell>
                   <Cell>{r.policyName ?? 'Regulatory minimum'}</Cell>
                   <Cell>{formatDateTime(r.retentionUntil)}</Cell>
@@ -252,7 +278,9 @@ export function DisposalsPage() {
                   <Cell>
                     <span
                       style={
-                        r.state === 'failed' ? { color: READABLE_DANGER_TEXT } : undefined
+                        r.state === 'failed'
+                          ? { color: READABLE_DANGER_TEXT }
+                          : undefined
                       }
                     >
                       {r.state}

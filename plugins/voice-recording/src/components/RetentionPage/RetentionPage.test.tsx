@@ -5,7 +5,11 @@ import { Entity } from '@backstage/catalog-model';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import type { RetentionPolicyView } from '../../api/retention';
 import { responseError } from '../../testUtils/fixtures';
-import { catalogApis, catalogRoutes, CATALOG_PEOPLE } from '../../testUtils/catalog';
+import {
+  catalogApis,
+  catalogRoutes,
+  CATALOG_PEOPLE,
+} from '../../testUtils/catalog';
 import { rootRouteRef } from '../../routes';
 import { RetentionPage } from './RetentionPage';
 
@@ -17,10 +21,16 @@ const TRADING: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Group',
   metadata: { name: 'trading', namespace: 'default' },
-  spec: { type: 'team', profile: { displayName: 'Trading desk' }, children: [] },
+  spec: {
+    type: 'team',
+    profile: { displayName: 'Trading desk' },
+    children: [],
+  },
 };
 
-const policy = (extra: Partial<RetentionPolicyView> = {}): RetentionPolicyView => ({
+const policy = (
+  extra: Partial<RetentionPolicyView> = {},
+): RetentionPolicyView => ({
   id: 'p1',
   name: 'Traders',
   period: 'P10Y',
@@ -108,13 +118,24 @@ describe('RetentionPage', () => {
 
   it('creates a policy for recorded numbers picked by number and name', async () => {
     const api = setup();
-    await userEvent.click(await screen.findByRole('button', { name: 'New policy' }));
-    await userEvent.type(screen.getByRole('textbox', { name: /Name/ }), 'CFTC desk');
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'New policy' }),
+    );
+    await userEvent.type(
+      screen.getByRole('textbox', { name: /Name/ }),
+      'CFTC desk',
+    );
     await userEvent.click(screen.getByRole('button', { name: /Applies to/ }));
-    await userEvent.click(await screen.findByRole('option', { name: 'Recorded numbers' }));
-    const carol = await screen.findByRole('checkbox', { name: /\+32470000002 — Carol Dubois/ });
+    await userEvent.click(
+      await screen.findByRole('option', { name: 'Recorded numbers' }),
+    );
+    const carol = await screen.findByRole('checkbox', {
+      name: /\+32470000002 — Carol Dubois/,
+    });
     await userEvent.click(carol);
-    await userEvent.click(screen.getByRole('button', { name: 'Create policy' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Create policy' }),
+    );
     await waitFor(() =>
       expect(api.createRetentionPolicy).toHaveBeenCalledWith({
         name: 'CFTC desk',
@@ -130,29 +151,64 @@ describe('RetentionPage', () => {
   it('checks the fields first, and keeps the backend refusal in the dialog', async () => {
     const api = setup({
       createRetentionPolicy: jest.fn(async () => {
-        throw await responseError(409, 'ConflictError', 'name: a retention policy "Traders" exists already');
+        throw await responseError(
+          409,
+          'ConflictError',
+          'name: a retention policy "Traders" exists already',
+        );
       }),
     });
-    await userEvent.click(await screen.findByRole('button', { name: 'New policy' }));
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'New policy' }),
+    );
     await userEvent.click(screen.getByRole('button', { name: /Applies to/ }));
-    await userEvent.click(await screen.findByRole('option', { name: 'Members of catalog groups' }));
-    await userEvent.click(screen.getByRole('button', { name: 'Create policy' }));
+    await userEvent.click(
+      await screen.findByRole('option', { name: 'Members of catalog groups' }),
+    );
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Create policy' }),
+    );
     expect(await screen.findByText('A name is required')).toBeInTheDocument();
     expect(screen.getByText('Choose at least one group')).toBeInTheDocument();
     expect(api.createRetentionPolicy).not.toHaveBeenCalled();
 
     await userEvent.click(screen.getByRole('button', { name: /Applies to/ }));
-    await userEvent.click(await screen.findByRole('option', { name: 'Every conversation (default)' }));
-    await userEvent.type(screen.getByRole('textbox', { name: /Name/ }), 'Traders');
+    await userEvent.click(
+      await screen.findByRole('option', {
+        name: 'Every conversation (default)',
+      }),
+    );
+    await userEvent.type(
+      screen.getByRole('textbox', { name: /Name/ }),
+      'Traders',
+    );
     await userEvent.click(screen.getByRole('button', { name: /Period/ }));
-    await userEvent.click(await screen.findByRole('option', { name: 'Other period…' }));
-    await userEvent.type(screen.getByRole('textbox', { name: /Other period/ }), '1 year');
-    await userEvent.click(screen.getByRole('button', { name: 'Create policy' }));
-    expect(await screen.findByText(/Period: "1 YEAR" is not an ISO 8601 period/)).toBeInTheDocument();
-    await userEvent.clear(screen.getByRole('textbox', { name: /Other period/ }));
-    await userEvent.type(screen.getByRole('textbox', { name: /Other period/ }), 'P1Y');
-    expect(screen.getByTestId('below-minimum')).toHaveTextContent('still kept 5 years');
-    await userEvent.click(screen.getByRole('button', { name: 'Create policy' }));
+    await userEvent.click(
+      await screen.findByRole('option', { name: 'Other period…' }),
+    );
+    await userEvent.type(
+      screen.getByRole('textbox', { name: /Other period/ }),
+      '1 year',
+    );
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Create policy' }),
+    );
+    expect(
+      await screen.findByText(/Period: "1 YEAR" is not an ISO 8601 period/),
+    ).toBeInTheDocument();
+    await userEvent.clear(
+      screen.getByRole('textbox', { name: /Other period/ }),
+    );
+    await userEvent.type(
+      screen.getByRole('textbox', { name: /Other period/ }),
+      'P1Y',
+    );
+    expect(screen.getByTestId('below-minimum')).toHaveTextContent(
+      'still kept 5 years',
+    );
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Create policy' }),
+    );
     expect(await screen.findByText(/exists already/)).toBeInTheDocument();
     expect(api.createRetentionPolicy).toHaveBeenCalledWith({
       name: 'Traders',
@@ -164,11 +220,21 @@ describe('RetentionPage', () => {
   it('deletes a policy after confirmation', async () => {
     const api = setup();
     const row = await screen.findByTestId('policy-row-p1');
-    await userEvent.click(within(row).getByRole('button', { name: 'Delete Traders' }));
+    await userEvent.click(
+      within(row).getByRole('button', { name: 'Delete Traders' }),
+    );
     const dialog = await screen.findByRole('dialog');
-    expect(dialog).toHaveTextContent('Its 12 conversations get the retention of the next applicable policy');
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Delete policy' }));
-    await waitFor(() => expect(api.deleteRetentionPolicy).toHaveBeenCalledWith('p1'));
-    expect(await screen.findByTestId('success-alert')).toHaveTextContent('Policy Traders deleted');
+    expect(dialog).toHaveTextContent(
+      'Its 12 conversations get the retention of the next applicable policy',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Delete policy' }),
+    );
+    await waitFor(() =>
+      expect(api.deleteRetentionPolicy).toHaveBeenCalledWith('p1'),
+    );
+    expect(await screen.findByTestId('success-alert')).toHaveTextContent(
+      'Policy Traders deleted',
+    );
   });
 });

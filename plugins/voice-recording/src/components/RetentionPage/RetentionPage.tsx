@@ -28,7 +28,10 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 type NumberNames = Map<string, { number: string; userRef: string }>;
 
 /** What a policy applies to, with people and groups by name. */
-function AppliesTo(props: { policy: RetentionPolicyView; numbers: NumberNames }) {
+function AppliesTo(props: {
+  policy: RetentionPolicyView;
+  numbers: NumberNames;
+}) {
   const s = props.policy.scope;
   if (s.kind === 'default') return <>Every conversation</>;
   if (s.kind === 'groups')
@@ -90,7 +93,10 @@ export function RetentionPage() {
     return <Skeleton width="100%" height={120} />;
   if (overview.error || !overview.value)
     return (
-      <ErrorAlert error={overview.error} title="Retention policies not loaded" />
+      <ErrorAlert
+        error={overview.error}
+        title="Retention policies not loaded"
+      />
     );
   const o = overview.value;
 

@@ -88,12 +88,9 @@ export function RetentionPolicyDialog(props: {
       missing.scope = 'Choose at least one recorded number';
     setErrors(missing);
     if (Object.keys(missing).length || !parsed.ok) return;
-    const scope: RetentionScope =
-      kind === 'groups'
-        ? { kind, groupRefs: groups }
-        : kind === 'numbers'
-        ? { kind, numberIds }
-        : { kind: 'default' };
+    let scope: RetentionScope = { kind: 'default' };
+    if (kind === 'groups') scope = { kind, groupRefs: groups };
+    if (kind === 'numbers') scope = { kind, numberIds };
     const input = {
       name: name.trim(),
       period: formatRetentionPeriod(parsed.period),
@@ -126,10 +123,9 @@ export function RetentionPolicyDialog(props: {
         <Flex direction="column" gap="3">
           <Text as="p" variant="body-small" color="secondary">
             A conversation is kept for the longest policy that applies to it,
-            never less than the regulatory minimum ({describeRetentionPeriod(
-              props.minimumPeriod,
-            )}). Saving re-computes the retention end of every archived
-            conversation.
+            never less than the regulatory minimum (
+            {describeRetentionPeriod(props.minimumPeriod)}). Saving re-computes
+            the retention end of every archived conversation.
           </Text>
           <TextField
             label="Name"
@@ -224,7 +220,9 @@ export function RetentionPolicyDialog(props: {
                   {n.number} — <PersonName entityRef={n.userRef} />
                 </Checkbox>
               ))}
-              {numbers.loading && <Text variant="body-small">Loading numbers…</Text>}
+              {numbers.loading && (
+                <Text variant="body-small">Loading numbers…</Text>
+              )}
             </Flex>
           )}
           <FieldErrorText>{errors.scope}</FieldErrorText>
