@@ -246,6 +246,13 @@ export interface Config {
         };
       };
     };
+    /** Regulator and client exports (docs/regulator-export.md). */
+    exports?: {
+      /** Days a done export package is kept before it is deleted (1 to 365). Default: 7. */
+      expiryDays?: number;
+      /** Build export packages on this backend instance. Default: true. */
+      worker?: boolean;
+    };
     /**
      * Retention and disposal (docs/retention.md): how long recordings are kept and the
      * job that disposes of them afterwards.

@@ -189,7 +189,7 @@ check it is the one in public-key.pem. Then:
 
 1. With the verification command of the voice recording suite:
 
-     yarn mvr verify <this-file>.zip
+     yarn mvr verify <this-file>.zip --public-key <the key you were given>.pem
 
    It checks every hash, the manifest's signature and each recording's signature, and
    names the file that fails and why.

@@ -218,6 +218,10 @@ describe.each(databases.eachSupportedId())('regulator exports on %s', databaseId
       placed_by: ALICE,
       placed_at: new Date(),
     });
+    // the retention end the archive keeps (vr_conversations.retention_until)
+    await knex('vr_conversations')
+      .where({ id: caseCalls[0].id })
+      .update({ retention_until: new Date('2033-03-01T09:30:03.000Z') });
     const created = await post(ALICE, '/exports', { scope: { kind: 'case', caseId } });
     expect(created.status).toBe(202);
     expect(created.body).toMatchObject({
@@ -290,6 +294,7 @@ describe.each(databases.eachSupportedId())('regulator exports on %s', databaseId
       labels: ['Client X'],
       cases: ['Client X complaint'],
       legalHold: true,
+      retentionUntil: '2033-03-01T09:30:03.000Z',
       audio: {
         file: `audio/${caseCalls[0].id}.ogg`,
         sha256: caseCalls[0].sha256,
