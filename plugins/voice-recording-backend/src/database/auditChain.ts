@@ -65,7 +65,7 @@ export function auditEntryHash(
     .digest('hex');
 }
 
-/** `v` of a signed head payload. */
+/** `format` of a signed head payload. */
 export const AUDIT_HEAD_FORMAT = 'mvr-audit-head/1';
 
 /** What a daily head's signature covers (signed as its canonical JSON). */
