@@ -1,6 +1,13 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import type { ExportJob, ExportScope } from '@mvr/plugin-voice-recording-common';
 import type {
+  ConversationSignatures,
+  IntegrityStatus,
+  IntegritySweep,
+  RecordingVerification,
+  SigningPublicKey,
+} from './integrity';
+import type {
   DisposalDryRunResult,
   DisposalQuery,
   DisposalRecordPage,
@@ -412,6 +419,19 @@ export interface VoiceRecordingApi {
     conversationId: string,
     labelId: string,
   ): Promise<ConversationLabelsChange>;
+
+  /** The installation's signing key (every user of the suite). */
+  getSigningKey(): Promise<SigningPublicKey>;
+  /** The public key as a PEM file. */
+  downloadSigningKey(): Promise<DownloadedFile>;
+  /** A conversation's signatures, newest first, and its last verification. */
+  getConversationSignatures(id: string): Promise<ConversationSignatures>;
+  /** Re-hashes the stored archive and checks its signature (audited). */
+  verifyConversation(id: string): Promise<RecordingVerification>;
+  /** The Integrity section (admins: `compliance.manage`). */
+  getIntegrityStatus(): Promise<IntegrityStatus>;
+  /** Runs an integrity sweep now (admins). */
+  runIntegritySweep(): Promise<IntegritySweep>;
 
   /** Legal holds, newest first (admins: `legal-hold.manage`). */
   listLegalHolds(query?: {

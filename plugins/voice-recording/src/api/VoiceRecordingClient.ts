@@ -1,6 +1,13 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import type { ExportJob, ExportScope } from '@mvr/plugin-voice-recording-common';
 import type {
+  ConversationSignatures,
+  IntegrityStatus,
+  IntegritySweep,
+  RecordingVerification,
+  SigningPublicKey,
+} from './integrity';
+import type {
   DisposalDryRunResult,
   DisposalQuery,
   DisposalRecordPage,
@@ -444,6 +451,38 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
     labelId: string,
   ): Promise<ConversationLabelsChange> {
     return this.send('DELETE', conversationLabelPath(conversationId, labelId));
+  }
+
+  getSigningKey(): Promise<SigningPublicKey> {
+    return this.json('/signing/public-key');
+  }
+
+  downloadSigningKey(): Promise<DownloadedFile> {
+    return this.download(
+      '/signing/public-key?format=pem',
+      'voice-recording-signing-key.pem',
+      { headers: { Accept: 'application/x-pem-file' } },
+    );
+  }
+
+  getConversationSignatures(id: string): Promise<ConversationSignatures> {
+    return this.json(`/conversations/${encodeURIComponent(id)}/signatures`);
+  }
+
+  verifyConversation(id: string): Promise<RecordingVerification> {
+    return this.send(
+      'POST',
+      `/conversations/${encodeURIComponent(id)}/verify`,
+      {},
+    );
+  }
+
+  getIntegrityStatus(): Promise<IntegrityStatus> {
+    return this.json('/integrity');
+  }
+
+  runIntegritySweep(): Promise<IntegritySweep> {
+    return this.send('POST', '/integrity/sweep', {});
   }
 
   listLegalHolds(

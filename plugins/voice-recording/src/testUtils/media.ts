@@ -35,5 +35,12 @@ export function playerApiMocks() {
         { label: 'right', peaks: [0.3, 0.1] },
       ],
     })),
+    // the signature status beside the player (IntegrityPage/RecordingSignatureStatus)
+    getConversationSignatures: jest.fn(async (id: string) => ({
+      conversationId: id,
+      keyId: '0123456789abcdef',
+      signatures: [],
+    })),
+    verifyConversation: jest.fn(),
   };
 }

@@ -8,6 +8,7 @@ import { ExportsPage } from '../ExportsPage/ExportsPage';
 import { RetentionPage } from '../RetentionPage/RetentionPage';
 import { DisposalsPage } from '../DisposalsPage/DisposalsPage';
 import { LegalHoldsPage } from '../LegalHoldsPage/LegalHoldsPage';
+import { IntegrityPage } from '../IntegrityPage/IntegrityPage';
 
 /**
  * Compliance (admins): the governed archive. Each section is a link tab
@@ -49,6 +50,12 @@ export function CompliancePage() {
       path: COMPLIANCE_PATHS.exports,
       label: 'Exports',
       element: <ExportsPage />,
+    });
+  if (perms.canManageCompliance)
+    sections.push({
+      path: COMPLIANCE_PATHS.integrity,
+      label: 'Integrity',
+      element: <IntegrityPage />,
     });
   const landing = sections[0]?.path;
 

@@ -44,6 +44,7 @@ import {
   otherQualityWarnings,
 } from '../ConversationsPage/AudioIssues';
 import { Player } from '../Player/Player';
+import { RecordingSignatureStatus } from '../IntegrityPage/RecordingSignatureStatus';
 import { AccessHistory } from './AccessHistory';
 import { ParticipantHistory } from './ParticipantHistory';
 import { ConversationLabels } from './ConversationLabels';
@@ -257,6 +258,9 @@ export function ConversationDetailPage() {
             labels={labels}
             onPlaybackRecorded={() => setHistoryReload(r => r + 1)}
           />
+          {conversation.audio?.available && (
+            <RecordingSignatureStatus conversationId={conversation.id} />
+          )}
         </CardBody>
       </Card>
 
