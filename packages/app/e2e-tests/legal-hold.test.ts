@@ -97,7 +97,9 @@ test('an admin places a legal hold on a case from the portal, the call is marked
   await test.step('the call is marked held in the list and on its page; its label cannot be removed', async () => {
     await openConversationsTab(alice);
     await chooseOption(searchForm(alice), 'Case', caseTitle);
+    await chooseOption(searchForm(alice), 'Legal hold', 'Under legal hold');
     await searchConversations(alice, {});
+    await expect(alice).toHaveURL(/legalHold=true/);
     await expect(alice.getByTestId('conversations-total')).toHaveText(
       /^1 conversation\b/,
     );
@@ -112,6 +114,14 @@ test('an admin places a legal hold on a case from the portal, the call is marked
     await expect(alice.getByTestId('legal-hold-badge')).toHaveText(
       `Legal hold ${reference}`,
     );
+    // no Remove button for the held label, but the reason
+    const labels = alice.getByRole('list', { name: 'Labels of this call' });
+    await expect(labels).toContainText(
+      'Under legal hold: the label cannot be removed',
+    );
+    await expect(
+      labels.getByRole('button', { name: `Remove from case ${caseTitle}` }),
+    ).toHaveCount(0);
     const removal = await request.delete(labelPath, {
       headers: bearer(aliceToken),
     });
