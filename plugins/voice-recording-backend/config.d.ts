@@ -57,6 +57,21 @@ export interface Config {
       /** A file holding that PEM, absolute or relative to the working directory. */
       privateKeyFile?: string;
     };
+    /** The integrity of the archive (docs/integrity.md). */
+    integrity?: {
+      /** The scheduled integrity sweep: re-hashes archives and checks their signatures. */
+      sweep?: {
+        /** Default: true. */
+        enabled?: boolean;
+        /** Share of the archive re-hashed per run, in (0, 1]. Default: 0.05. */
+        share?: number;
+        /**
+         * How often: a duration (e.g. { hours: 24 }) or a cron expression. Default:
+         * every 24 hours.
+         */
+        frequency?: string | { [unit: string]: number };
+      };
+    };
     /**
      * Encryption at rest of recorded audio, derived files and peaks (docs/encryption.md):
      * AES-256-GCM in 64 KiB segments, a data key per file wrapped by a key-encryption key.
