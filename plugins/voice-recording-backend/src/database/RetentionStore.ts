@@ -617,19 +617,40 @@ export class RetentionStore {
                 ),
             ),
         );
-    const ids = claimable(this.db(C).select(`${C}.id`))
-      .orderByRaw(`CASE WHEN ${C}.disposal_state IS NULL THEN 1 ELSE 0 END`)
-      .orderBy(`${C}.retention_until`)
-      .limit(limit);
-    await claimable(this.db(C))
-      .whereIn('id', ids)
-      .update({ disposal_state: 'disposing', disposal_run_id: runId });
-    const rows = await this.db(C)
-      .leftJoin(`${P} as p`, 'p.id', `${C}.retention_policy_id`)
-      .where(`${C}.disposal_run_id`, runId)
-      .where(`${C}.disposal_state`, 'disposing')
-      .select(`${C}.*`, 'p.name as policy_name')
-      .orderBy(`${C}.retention_until`);
+    // first what a dead run (or a failed delete) left, then the most overdue: each an
+    // index walk in retention order that stops at `limit`
+    const ids: string[] = (
+      await claimable(this.db(C).select(`${C}.id`))
+        .whereNotNull(`${C}.disposal_state`)
+        .orderBy(`${C}.retention_until`)
+        .limit(limit)
+    ).map((r: any) => r.id);
+    if (ids.length < limit)
+      ids.push(
+        ...(
+          await claimable(this.db(C).select(`${C}.id`))
+            .whereNull(`${C}.disposal_state`)
+            .orderBy(`${C}.retention_until`)
+            .limit(limit - ids.length)
+        ).map((r: any) => r.id),
+      );
+    // only what this claim got: the run's earlier batches may still be in their transaction
+    const rows: any[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      await claimable(this.db(C))
+        .whereIn('id', part)
+        .update({ disposal_state: 'disposing', disposal_run_id: runId });
+      rows.push(
+        ...(await this.db(C)
+          .leftJoin(`${P} as p`, 'p.id', `${C}.retention_policy_id`)
+          .whereIn(`${C}.id`, part)
+          .where(`${C}.disposal_run_id`, runId)
+          .where(`${C}.disposal_state`, 'disposing')
+          .select(`${C}.*`, 'p.name as policy_name')),
+      );
+    }
+    rows.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
     return rows.map((r: any) => ({
       id: r.id,
       number: r.number,

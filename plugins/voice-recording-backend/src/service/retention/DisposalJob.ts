@@ -49,6 +49,12 @@ export interface DisposalJobOptions {
   afterFilesDeleted?: (ids: string[]) => Promise<void> | void;
 }
 
+interface DeletedBatch {
+  done: Array<{ conversation: ClaimedConversation; deletedFiles: string[] }>;
+  failures: Array<{ id: string; error: string }>;
+  heldNow: Set<string>;
+}
+
 /** The storage keys a conversation has: archive, replaced archive, peaks, derived files. */
 async function keysOf(
   blobs: Pick<BlobStore, 'list'>,
@@ -78,7 +84,8 @@ async function keysOf(
  *     conversation id is its key: never twice) and the conversation row deleted.
  *
  * A run killed between 1 and 3 leaves rows marked by a run without heartbeat: the next
- * run claims them first. Audit: one `disposal-batch` entry per batch (count and ids)
+ * run claims them first. Batches overlap: a batch's files are deleted while the previous
+ * batch's transaction runs (claims exclude what this run holds already). Audit: one `disposal-batch` entry per batch (count and ids)
  * and one `disposal-run` per run, not one per conversation (the records are per
  * conversation).
  */
@@ -134,6 +141,7 @@ export class DisposalJob {
       await store.lengthenDue(rules, retention.minimum, now);
       counts.held = await store.countHeldDue(now);
       let claimedTotal = 0;
+      let previous: Promise<void> = Promise.resolve();
       while (claimedTotal < this.options.maxPerRun) {
         const batch = await store.claim(
           runId,
@@ -145,9 +153,24 @@ export class DisposalJob {
         );
         if (!batch.length) break;
         claimedTotal += batch.length;
-        await this.disposeBatch(runId, batch, counts, now, actor);
-        await store.heartbeat(runId, counts);
+        // pipelined: this batch's files go while the previous batch's transaction runs
+        const [before, files] = await Promise.allSettled([
+          previous,
+          this.deleteFiles(runId, batch),
+        ]);
+        if (before.status === 'rejected') throw before.reason;
+        if (files.status === 'rejected') throw files.reason;
+        previous = this.finishBatch(
+          runId,
+          files.value,
+          counts,
+          now,
+          actor,
+        ).then(() => store.heartbeat(runId, counts));
+        // an unawaited rejection is taken up by the next round or below
+        previous.catch(() => {});
       }
+      await previous;
       await store.finishRun(runId, 'done', counts);
       await audit.record({
         actor,
@@ -180,13 +203,11 @@ export class DisposalJob {
     }
   }
 
-  private async disposeBatch(
+  /** Step 2 of a batch: the files of each conversation not held (failures explained on the row). */
+  private async deleteFiles(
     runId: string,
     batch: ClaimedConversation[],
-    counts: { disposed: number; held: number; failed: number },
-    now: Date,
-    actor: Actor | { ref: string },
-  ) {
+  ): Promise<DeletedBatch> {
     const { store, blobs } = this.options;
     // a hold placed since the claim: nothing of it is touched
     const heldNow = await store.heldAmong(batch.map(c => c.id));
@@ -220,6 +241,18 @@ export class DisposalJob {
       ),
     );
     if (heldNow.size) await store.release([...heldNow], runId);
+    return { done, failures, heldNow };
+  }
+
+  /** Step 3 of a batch: one transaction (records in, rows out), then its audit entry. */
+  private async finishBatch(
+    runId: string,
+    { done, failures, heldNow }: DeletedBatch,
+    counts: { disposed: number; held: number; failed: number },
+    now: Date,
+    actor: Actor | { ref: string },
+  ) {
+    const { store } = this.options;
     await this.options.afterFilesDeleted?.(done.map(d => d.conversation.id));
     const result = await store.complete(runId, done, now);
     counts.disposed += result.disposed.length;
