@@ -418,6 +418,52 @@ describe.each(databases.eachSupportedId())(
       expect(sent).toHaveLength(2);
     });
 
+    it("signs the archived calls that have no signature (the demo's calls at start-up), once", async () => {
+      const content = Buffer.from(`OggS demo ${randomUUID()}`.repeat(30));
+      const id = randomUUID();
+      const put = await blobs.put(`demo/${id}.ogg`, content, {
+        contentType: 'audio/ogg',
+      });
+      const now = new Date().toISOString();
+      await new ConversationSearchStore(knex).insertFinished([
+        {
+          id,
+          number: BOB,
+          userRef: 'user:default/bob',
+          direction: 'incoming',
+          otherParty: CLIENT,
+          startedAt: '2026-12-05T10:00:00.000Z',
+          endedAt: '2026-12-05T10:00:30.000Z',
+          durationMs: 30_000,
+          sipCallId: `demo-${id}`,
+          participants: [
+            { aor: `tel:${BOB}`, number: BOB, recorded: true },
+            { aor: `tel:${CLIENT}`, number: CLIENT },
+          ],
+          metadata: {},
+          dtmf: [],
+          state: 'finished',
+          captureSource: 'demo',
+          storageKey: put.key,
+          sha256: put.sha256,
+          bytes: put.size,
+          format: 'audio/ogg; codecs=opus',
+          createdAt: now,
+          updatedAt: now,
+        },
+      ]);
+      expect(await new IntegrityStore(knex).unsigned(1000)).toEqual([id]);
+      expect(await integrity().signUnsigned()).toBe(1);
+      const [s] = await signatures.listStored(id);
+      expect(JSON.parse(s.payload)).toMatchObject({
+        conversationId: id,
+        sha256: sha(content),
+        participants: [BOB, CLIENT],
+      });
+      expect(await integrity().signUnsigned()).toBe(0);
+      expect(await signatures.listStored(id)).toHaveLength(1);
+    });
+
     it('re-hashes the given share per run, the oldest-verified first', async () => {
       const store = new IntegrityStore(knex);
       const total = await store.countArchived();
