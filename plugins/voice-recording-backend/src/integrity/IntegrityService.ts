@@ -176,6 +176,7 @@ export class IntegrityService {
     c: Conversation,
     v: RecordingVerification,
     sweepId?: string,
+    signedBecause = 'unsigned archive found by the integrity sweep',
   ): Promise<IntegrityCheck | undefined> {
     if (!c.storageKey) return undefined;
     const message = v.problems.join('; ') || undefined;
@@ -199,7 +200,7 @@ export class IntegrityService {
           sha256: c.sha256 ?? '',
           keyId: v.keyId,
           ...(v.signatureId ? { signatureId: v.signatureId } : {}),
-          reason: 'unsigned archive found by the integrity sweep',
+          reason: signedBecause,
         },
       });
     if (!INTEGRITY_ALARM_OUTCOMES.includes(v.outcome)) return undefined;
@@ -362,7 +363,7 @@ export class IntegrityService {
       const c = await this.o.conversations.get(id);
       if (!c) continue;
       const v = await this.check(c, { sign: true });
-      await this.record(c, v);
+      await this.record(c, v, undefined, 'unsigned archive signed at start-up');
       if (v.outcome === 'signed') signed++;
     }
     return signed;
