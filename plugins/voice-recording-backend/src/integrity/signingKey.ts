@@ -98,13 +98,18 @@ export async function loadRecordingSigner(
   if (text === undefined) {
     await fs.mkdir(nodePath.dirname(path), { recursive: true });
     const generated = generateEd25519PrivateKeyPem();
+    // written whole to a temporary file, then linked into place: a crash never leaves
+    // half a key, and of two instances starting together the first link wins
+    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+    await fs.writeFile(tmp, generated, { mode: 0o600, flag: 'wx' });
     try {
-      // 'wx': another instance starting at the same time keeps its own (first) key
-      await fs.writeFile(path, generated, { mode: 0o600, flag: 'wx' });
+      await fs.link(tmp, path);
       text = generated;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       text = await fs.readFile(path, 'utf8');
+    } finally {
+      await fs.rm(tmp, { force: true });
     }
     const signer = withKey(`generated signing key ${path}`, () =>
       createEd25519Signer(text!),
