@@ -132,6 +132,10 @@ export async function startRecorderBackend(
               opus: { encode: 'call-end' },
               ...recorder,
             },
+            // the portal's storage in the test's directory, not the default
+            // ../../.data/recordings of the demo portal (whose encrypted files would stop
+            // this backend without their key: docs/encryption.md)
+            storage: { local: { directory: path.join(dir, 'portal-storage') } },
             ...voiceRecording?.({ dir, archiveDir }),
           },
         },
