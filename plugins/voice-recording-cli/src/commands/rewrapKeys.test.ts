@@ -72,6 +72,8 @@ describe('mvr rewrap-keys', () => {
     expect(await main(['rewrap-keys', '--config', 'both.yaml', '--paths-from', 'backend', '--dry-run'], dry.io)).toBe(0);
     expect(dry.out()).toMatch(/would re-wrap: 2\n/);
     expect(dry.out()).toMatch(/still under key k1: 2\n/);
+    // a dry run writes nothing, not even the new key's check blob
+    expect(fs.existsSync(nodePath.join(dir, 'recordings', '_encryption', 'key-check', 'k2'))).toBe(false);
 
     const run = capture();
     expect(await main(['rewrap-keys', '--config', 'both.yaml', '--paths-from', 'backend'], run.io)).toBe(0);

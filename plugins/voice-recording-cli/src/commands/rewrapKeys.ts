@@ -102,7 +102,8 @@ export const rewrapKeysCommand: CliCommand = {
       const store = new EncryptedBlobStore(inner, keys, { segmentSize: enc.segmentSize });
       io.out(`storage: ${description}\n`);
       // the start-up check: every key opens its check blob; the active one gets its own
-      await store.verifyKeys();
+      // (not in a dry run, which writes nothing)
+      await store.verifyKeys({ writeMissing: !parsed.dryRun });
       let last = Date.now();
       const report = await rewrapDataKeys(store, {
         fromKeyId: parsed.from,

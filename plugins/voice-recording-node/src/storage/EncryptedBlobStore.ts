@@ -433,9 +433,10 @@ export class EncryptedBlobStore implements BlobStore {
    * The start-up check (docs/encryption.md, "Wrong or missing keys"): every configured
    * key must open its key-check blob (written when the active key is first used), and every
    * key-check blob in the store must belong to a configured key. Throws
-   * EncryptionKeyError naming the key id; returns the key ids whose check blob it wrote.
+   * EncryptionKeyError naming the key id; returns the key ids whose check blob it wrote
+   * (none with `writeMissing: false`).
    */
-  async verifyKeys(): Promise<{ verified: string[]; created: string[] }> {
+  async verifyKeys(options: { writeMissing?: boolean } = {}): Promise<{ verified: string[]; created: string[] }> {
     const verified: string[] = [];
     const created: string[] = [];
     const configured = new Set(this.keys.keyIds);
@@ -466,7 +467,7 @@ export class EncryptedBlobStore implements BlobStore {
           throw new EncryptionKeyError(`Encryption key ${JSON.stringify(id)}: the key-check blob ${checkKey} holds other content`, id);
         }
         verified.push(id);
-      } else if (id === this.keys.activeKeyId && this.encryptNewBlobs) {
+      } else if (id === this.keys.activeKeyId && this.encryptNewBlobs && options.writeMissing !== false) {
         // first use of the active key: its check blob, encrypted with it
         await this.put(checkKey, Buffer.from(EncryptedBlobStore.keyCheckText(id)), { contentType: 'text/plain' });
         created.push(id);
