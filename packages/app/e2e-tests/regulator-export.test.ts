@@ -15,6 +15,7 @@ import {
 } from './support';
 import { bearer } from './conversationSupport';
 import { placeRecordedCalls } from './caseSupport';
+import { overflowOf, print, violationsOf } from './accessibilitySupport';
 
 /**
  * Regulator export end to end (docs/regulator-export.md): Alice (compliance) exports a
@@ -111,6 +112,15 @@ test('an admin exports a case from the portal, waits for the package, downloads 
     await expect(page.getByTestId(`export-progress-${jobId}`)).toHaveText(
       '2 recordings',
     );
+  });
+
+  await test.step('the Exports page passes axe and does not scroll sideways at 1280 or 1024 px', async () => {
+    const found = await violationsOf(page, 'Compliance › Exports');
+    expect(
+      found.map(f => `${f.rule} (${f.nodes.length})`),
+      print('alice', found),
+    ).toEqual([]);
+    expect(await overflowOf(page, 'Compliance › Exports')).toEqual([]);
   });
 
   const zipPath = testInfo.outputPath('export.zip');
