@@ -178,27 +178,38 @@ describe.each(databases.eachSupportedId())('export worker on %s', databaseId => 
     await expect(w.runOnce()).resolves.toBe(false);
   });
 
-  it('takes over the job of an instance that stopped mid-job once its lease runs out; the stopped one cannot finish it', async () => {
+  it('keeps the job of a live builder stuck in a long step (its lease renewed), and hands it over once that instance stops; the stopped one cannot finish it', async () => {
     const job = await newJob();
     const stall = stallingStore(blobs, calls[2].storageKey!);
-    const a = worker('instance-a', stall.store, 300);
-    const b = worker('instance-b', blobs, 300);
+    const a = worker('instance-a', stall.store, 1000);
+    const b = worker('instance-b', blobs, 1000);
     const aRun = a.runOnce();
-    await stall.reached; // a has built two recordings and hangs on the third
+    await stall.reached; // a has built two recordings and waits on the third
     const mid = (await jobs.get(job.id))!;
     expect(mid).toMatchObject({ state: 'running', done: 2, leaseOwner: 'instance-a' });
-    // within a's lease nobody else takes it
+    // a is alive (its lease is renewed while it waits): nobody takes the job
     await expect(b.runOnce()).resolves.toBe(false);
-    await sleep(400);
-    await expect(b.runOnce()).resolves.toBe(true);
+    await sleep(1500);
+    await expect(b.runOnce()).resolves.toBe(false);
+    expect((await jobs.get(job.id))!.leaseOwner).toBe('instance-a');
+    // a's instance stops (shutdown, or its process is gone): its lease runs out
+    const aStopped = a.stop();
+    const deadline = Date.now() + 15_000;
+    let taken = false;
+    while (!taken && Date.now() < deadline) {
+      await sleep(200);
+      taken = await b.runOnce();
+    }
+    expect(taken).toBe(true);
     const done = (await jobs.get(job.id))!;
     expect(done).toMatchObject({ state: 'done', done: 5, total: 5, attempts: 2 });
     const key = exportBlobKey(job.id, 2);
     const zip = await readAll(await blobs.get(key));
     expect(sha256(zip)).toBe(done.sha256);
-    // a comes back: its next progress update finds the job is not its own any more
+    // a's read returns: its next progress update ends its build, which changes nothing
     stall.release();
     await aRun;
+    await aStopped;
     expect(await jobs.get(job.id)).toMatchObject({ state: 'done', sha256: done.sha256, attempts: 2 });
     expect(await blobs.list(exportBlobPrefix(job.id))).toEqual([key]);
     const completes = await knex('vr_audit_log').where({ action: 'export-complete', target_id: job.id });

@@ -57,6 +57,8 @@ export class ExportWorker {
   private stopped = true;
   /** stop() was called: a build in progress ends at its next progress update. */
   private stopping = false;
+  /** The lease renewals of the builds in progress. */
+  private readonly renewals = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: ExportWorkerOptions) {
     this.instanceId =
@@ -79,9 +81,15 @@ export class ExportWorker {
     this.schedule(0);
   }
 
+  /**
+   * Stops looking for jobs; a build in progress stops renewing its lease at once (so that
+   * another instance may take the job over) and ends at its next progress update.
+   */
   async stop() {
     this.stopped = true;
     this.stopping = true;
+    for (const t of this.renewals) clearInterval(t);
+    this.renewals.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);
@@ -128,6 +136,22 @@ export class ExportWorker {
     const key = exportBlobKey(job.id, job.attempts);
     const started = Date.now();
     let last = 0;
+    let progress = { done: 0, total: 0, skipped: 0 };
+    // the lease is also renewed while one step takes long (an MP3 encode of a long call,
+    // a slow store): a live builder keeps its job; a dead instance's lease runs out
+    let lost = false;
+    const renewal = setInterval(() => {
+      jobs
+        .heartbeat(job.id, this.instanceId, progress, this.leaseMs)
+        .then(
+          ok => {
+            if (!ok) lost = true;
+          },
+          e => logger.warn(`voice-recording export ${job.id}: lease not renewed: ${e}`),
+        );
+    }, Math.max(1, Math.floor(this.leaseMs / 3)));
+    renewal.unref?.();
+    this.renewals.add(renewal);
     logger.info(
       `voice-recording export ${job.id} (${job.scopeTitle}): building on ${this.instanceId}, attempt ${job.attempts}`,
     );
@@ -145,7 +169,8 @@ export class ExportWorker {
         },
         key,
         async p => {
-          if (this.stopping) return false;
+          progress = p;
+          if (this.stopping || lost) return false;
           const now = Date.now();
           if (now - last < this.heartbeatMs && p.done + p.skipped < p.total)
             return true;
@@ -215,6 +240,9 @@ export class ExportWorker {
           severity: 'medium',
         });
       }
+    } finally {
+      clearInterval(renewal);
+      this.renewals.delete(renewal);
     }
   }
 
