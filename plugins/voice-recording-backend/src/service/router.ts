@@ -397,6 +397,9 @@ export async function createRouter(
               targetId: i.targetId ?? '',
               outcome: String((i.details as any)?.outcome ?? ''),
               details: i.details ? JSON.stringify(i.details) : '',
+              // the entry's place and hash in the chain (docs/audit-trail.md)
+              seq: i.seq !== undefined ? String(i.seq) : '',
+              hash: i.hash ?? '',
             }),
           ),
           {
@@ -409,6 +412,8 @@ export async function createRouter(
               'targetId',
               'outcome',
               'details',
+              'seq',
+              'hash',
             ],
           },
         ),

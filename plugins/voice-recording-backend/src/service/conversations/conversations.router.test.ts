@@ -676,7 +676,9 @@ describe.each(databases.eachSupportedId())('conversations API on %s', databaseId
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     const lines = csv.text.trim().split('\n');
-    expect(lines[0]).toBe('at,actor,action,targetType,targetId,outcome,details');
+    expect(lines[0]).toBe('at,actor,action,targetType,targetId,outcome,details,seq,hash');
+    // each row ends with the entry's seq and hash in the chain
+    expect(lines.slice(1).every(l => /,\d+,[0-9a-f]{64}$/.test(l))).toBe(true);
     expect(lines.length).toBeGreaterThanOrEqual(3);
     expect(lines.slice(1).every(l => l.includes(',conversation-view,conversation,'))).toBe(true);
   });
