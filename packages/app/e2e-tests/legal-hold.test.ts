@@ -17,6 +17,7 @@ import {
   searchForm,
 } from './conversationSupport';
 import { placeRecordedCalls } from './caseSupport';
+import { Found, overflowOf, print, violationsOf } from './accessibilitySupport';
 
 /**
  * Legal hold end to end (docs/legal-hold.md), with two compliance officers in their own
@@ -65,16 +66,27 @@ test('an admin places a legal hold on a case from the portal, the call is marked
 
   const alice = await signedIn(browser, 'alice');
   const fiona = await signedIn(browser, 'fiona');
+  // axe (serious, critical) and sideways scroll of each new view, reported at the end
+  const found: Found[] = [];
+  const tooWide: string[] = [];
+  const check = async (page: Page, name: string) => {
+    found.push(...(await violationsOf(page, name)));
+    tooWide.push(...(await overflowOf(page, name)));
+  };
 
   await test.step('Alice places the hold from the case row on the Cases page', async () => {
     await sectionTab(alice, 'Cases').click();
     const row = alice.getByTestId(`case-row-${caseId}`);
     await row
-      .getByRole('button', { name: `Place a legal hold on ${caseTitle}` })
+      .getByRole('button', { name: `Place legal hold on ${caseTitle}` })
       .click();
     const dialog = alice.getByRole('dialog', {
       name: `Place a legal hold on ${caseTitle}`,
     });
+    // its own errors first (nothing filled in)
+    await dialog.getByRole('button', { name: 'Place hold' }).click();
+    await expect(dialog).toContainText('A reason is required');
+    await check(alice, 'place legal hold dialog');
     await dialog.getByRole('textbox', { name: /^Reference/ }).fill(reference);
     await dialog
       .getByRole('textbox', { name: /^Reason/ })
@@ -90,7 +102,7 @@ test('an admin places a legal hold on a case from the portal, the call is marked
       `Legal hold ${reference}`,
     );
     await expect(
-      row.getByRole('button', { name: `Place a legal hold on ${caseTitle}` }),
+      row.getByRole('button', { name: `Place legal hold on ${caseTitle}` }),
     ).toHaveCount(0);
   });
 
@@ -144,8 +156,9 @@ test('an admin places a legal hold on a case from the portal, the call is marked
     await expect(row).toContainText('Active');
     await expect(row).toContainText('Alice Martin');
     await expect(row).toContainText('1 conversation');
+    await check(alice, 'legal holds');
     await row
-      .getByRole('button', { name: `Request the release of ${reference}` })
+      .getByRole('button', { name: `Request release of ${reference}` })
       .click();
     const dialog = alice.getByRole('dialog');
     await dialog
@@ -155,12 +168,13 @@ test('an admin places a legal hold on a case from the portal, the call is marked
     await expect(dialog).toHaveCount(0);
     await expect(row).toContainText('Release requested');
     const approve = row.getByRole('button', {
-      name: `Approve the release of ${reference}`,
+      name: `Approve release of ${reference}`,
     });
     await expect(approve).toBeDisabled();
     await expect(row).toContainText(
       'You requested this release: another admin must approve it.',
     );
+    await check(alice, 'legal holds, own release request');
     // and the API refuses her too
     const holdId = (
       (await row.getAttribute('data-testid')) ?? 'hold-row-'
@@ -178,11 +192,12 @@ test('an admin places a legal hold on a case from the portal, the call is marked
     await expect(row).toContainText('Release requested');
     await expect(row).toContainText('The case was settled');
     await row
-      .getByRole('button', { name: `Approve the release of ${reference}` })
+      .getByRole('button', { name: `Approve release of ${reference}` })
       .click();
     const dialog = fiona.getByRole('dialog', {
       name: `Approve the release of ${reference}`,
     });
+    await check(fiona, 'approve release dialog');
     await dialog.getByRole('button', { name: 'Approve release' }).click();
     await expect(dialog).toHaveCount(0);
     await expect(
@@ -190,6 +205,7 @@ test('an admin places a legal hold on a case from the portal, the call is marked
     ).toBeVisible();
     await expect(row).toContainText('Released');
     await expect(row).toContainText('Fiona Jacobs');
+    await check(fiona, 'legal holds, released');
 
     const list = await listConversations(request, aliceToken, {
       case: caseId,
@@ -199,5 +215,10 @@ test('an admin places a legal hold on a case from the portal, the call is marked
       headers: bearer(aliceToken),
     });
     expect(removal.status(), await removal.text()).toBe(200);
+  });
+
+  await test.step('the views pass axe and do not scroll sideways', async () => {
+    expect(tooWide, 'pages wider than the window').toEqual([]);
+    expect(found.length ? print('legal hold', found) : '').toBe('');
   });
 });

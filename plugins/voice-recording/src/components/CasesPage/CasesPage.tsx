@@ -157,7 +157,7 @@ export function CasesPage() {
                         <Button
                           size="small"
                           variant="secondary"
-                          aria-label={`Place a legal hold on ${c.title}`}
+                          aria-label={`Place legal hold on ${c.title}`}
                           onPress={() => {
                             setNotice(undefined);
                             setHolding(c);

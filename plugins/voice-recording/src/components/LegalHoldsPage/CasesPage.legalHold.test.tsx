@@ -72,12 +72,12 @@ describe('CasesPage: legal hold', () => {
     // a released hold does not count: both cases may be held
     expect(
       await within(screen.getByTestId('case-row-c9')).findByRole('button', {
-        name: 'Place a legal hold on Other matter',
+        name: 'Place legal hold on Other matter',
       }),
     ).toBeVisible();
     await userEvent.click(
       await within(row).findByRole('button', {
-        name: 'Place a legal hold on Client X fraud',
+        name: 'Place legal hold on Client X fraud',
       }),
     );
     const dialog = await screen.findByRole('dialog', {
@@ -112,7 +112,7 @@ describe('CasesPage: legal hold', () => {
     ).toHaveTextContent('Legal hold HC-17');
     expect(
       within(row).queryByRole('button', {
-        name: 'Place a legal hold on Client X fraud',
+        name: 'Place legal hold on Client X fraud',
       }),
     ).toBeNull();
   });

@@ -73,7 +73,7 @@ const STATE_COLOURS: Record<
   },
   released: {
     backgroundColor: 'var(--bui-bg-neutral-2)',
-    color: 'var(--bui-fg-secondary)',
+    color: 'var(--bui-fg-primary)',
     border: '1px solid var(--bui-border-2)',
   },
 };

@@ -170,7 +170,7 @@ describe('LegalHoldsPage', () => {
     const api = setup(ALICE);
     await userEvent.click(
       await screen.findByRole('button', {
-        name: 'Request the release of HC-17',
+        name: 'Request release of HC-17',
       }),
     );
     const dialog = await screen.findByRole('dialog', {
@@ -202,7 +202,7 @@ describe('LegalHoldsPage', () => {
       listLegalHolds: jest.fn(async () => ({ items: [requested(ALICE)] })),
     });
     const approve = await screen.findByRole('button', {
-      name: 'Approve the release of HC-17',
+      name: 'Approve release of HC-17',
     });
     await waitFor(() =>
       expect(screen.getByTestId('own-request-h1')).toBeVisible(),
@@ -213,11 +213,11 @@ describe('LegalHoldsPage', () => {
     );
     expect(approve).toHaveAttribute('aria-describedby', 'own-request-h1');
     expect(
-      screen.queryByRole('button', { name: 'Reject the release of HC-17' }),
+      screen.queryByRole('button', { name: 'Reject release of HC-17' }),
     ).toBeNull();
     await userEvent.click(
       screen.getByRole('button', {
-        name: 'Withdraw the release request of HC-17',
+        name: 'Withdraw request for HC-17',
       }),
     );
     const dialog = await screen.findByRole('dialog');
@@ -235,7 +235,7 @@ describe('LegalHoldsPage', () => {
       listLegalHolds: jest.fn(async () => ({ items: [requested(ALICE)] })),
     });
     const approve = await screen.findByRole('button', {
-      name: 'Approve the release of HC-17',
+      name: 'Approve release of HC-17',
     });
     await waitFor(() => expect(approve).toBeEnabled());
     expect(screen.queryByTestId('own-request-h1')).toBeNull();

@@ -127,7 +127,7 @@ export function LegalHoldsPage() {
         <Button
           size="small"
           variant="secondary"
-          aria-label={`Request the release of ${h.reference}`}
+          aria-label={`Request release of ${h.reference}`}
           onPress={() => setStep({ hold: h, kind: 'request' })}
         >
           Request release
@@ -142,7 +142,7 @@ export function LegalHoldsPage() {
             size="small"
             variant="primary"
             isDisabled={mine || !me.value}
-            aria-label={`Approve the release of ${h.reference}`}
+            aria-label={`Approve release of ${h.reference}`}
             aria-describedby={mine ? `own-request-${h.id}` : undefined}
             onPress={() => setStep({ hold: h, kind: 'approve' })}
           >
@@ -152,7 +152,7 @@ export function LegalHoldsPage() {
             <Button
               size="small"
               variant="secondary"
-              aria-label={`Withdraw the release request of ${h.reference}`}
+              aria-label={`Withdraw request for ${h.reference}`}
               onPress={() => setStep({ hold: h, kind: 'cancel' })}
             >
               Withdraw request
@@ -161,7 +161,7 @@ export function LegalHoldsPage() {
             <Button
               size="small"
               variant="secondary"
-              aria-label={`Reject the release of ${h.reference}`}
+              aria-label={`Reject release of ${h.reference}`}
               isDisabled={!me.value}
               onPress={() => setStep({ hold: h, kind: 'reject' })}
             >
@@ -173,7 +173,6 @@ export function LegalHoldsPage() {
           <Text
             as="span"
             variant="body-small"
-            color="secondary"
             id={`own-request-${h.id}`}
             data-testid={`own-request-${h.id}`}
           >
@@ -239,7 +238,7 @@ export function LegalHoldsPage() {
                     <Text as="span" weight="bold">
                       {h.reference}
                     </Text>
-                    <Text as="span" variant="body-small" color="secondary">
+                    <Text as="span" variant="body-small">
                       {h.reason}
                     </Text>
                   </Flex>
@@ -250,7 +249,7 @@ export function LegalHoldsPage() {
                 <Cell>
                   <Flex direction="column" gap="1">
                     <PersonName entityRef={h.placedBy} />
-                    <Text as="span" variant="body-small" color="secondary">
+                    <Text as="span" variant="body-small">
                       {formatDateTime(h.placedAt)}
                     </Text>
                   </Flex>
