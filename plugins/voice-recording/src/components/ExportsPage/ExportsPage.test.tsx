@@ -173,6 +173,20 @@ describe('ExportsPage', () => {
     );
   });
 
+  it('lists everybody\u2019s exports for a compliance manager', async () => {
+    const api = setup({
+      listExports: jest.fn(async (q?: any) => ({
+        items: q?.requestedBy === 'all' ? [job(), job({ id: 'e5', requestedBy: 'user:default/fiona', scopeTitle: 'Case: Other' })] : [job()],
+      })),
+    });
+    await screen.findByTestId('export-row-e1');
+    expect(screen.queryByTestId('export-row-e5')).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: /Exports of$/ }));
+    await userEvent.click(await screen.findByRole('option', { name: 'Everybody' }));
+    expect(await screen.findByTestId('export-row-e5')).toHaveTextContent('Case: Other');
+    expect(api.listExports).toHaveBeenLastCalledWith({ requestedBy: 'all' });
+  });
+
   it('deletes an export', async () => {
     const api = setup();
     await userEvent.click(

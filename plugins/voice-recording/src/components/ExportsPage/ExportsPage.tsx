@@ -25,6 +25,7 @@ import type {
 import { DateTime } from 'luxon';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { errorStatus } from '../../api/errors';
+import { useVoiceRecordingPermissions } from '../../hooks/useVoiceRecordingPermissions';
 import type { ConversationFilters } from '../../api/VoiceRecordingApi';
 import { saveFile } from '../BulkSchedulingPage/files';
 import { formatDateTime } from '../ConversationsPage/format';
@@ -109,9 +110,14 @@ export function ExportsPage() {
   // read again after each change, and every few seconds while one is being built
   const [reads, setReads] = useState(0);
   const reload = () => setReads(n => n + 1);
+  // compliance managers may list everybody's exports
+  const { canManageCompliance } = useVoiceRecordingPermissions();
+  const [whose, setWhose] = useState<'me' | 'all'>('me');
   const jobs = useAsync(
-    async () => (await api.listExports()).items,
-    [api, reads],
+    async () =>
+      (await api.listExports(whose === 'all' ? { requestedBy: 'all' } : {}))
+        .items,
+    [api, reads, whose],
   );
   const busy = (jobs.value ?? []).some(j =>
     ['queued', 'running'].includes(j.state),
@@ -257,6 +263,19 @@ export function ExportsPage() {
       {notice && <SuccessAlert>{notice}</SuccessAlert>}
       <ErrorAlert error={downloaded.error} title="Download failed" />
       <ErrorAlert error={deleted.error} title="Export not deleted" />
+      {canManageCompliance && (
+        <div style={{ maxWidth: '16rem' }}>
+          <Select
+            label="Exports of"
+            value={whose}
+            onChange={k => k && setWhose(k as 'me' | 'all')}
+            options={[
+              { value: 'me', label: 'Mine' },
+              { value: 'all', label: 'Everybody' },
+            ]}
+          />
+        </div>
+      )}
       {jobs.loading && !jobs.value && <Skeleton width="100%" height={120} />}
       <ErrorAlert error={jobs.error} title="Exports not shown" />
       {jobs.value && (
