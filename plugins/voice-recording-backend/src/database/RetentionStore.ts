@@ -761,9 +761,11 @@ export class RetentionStore {
         job_run_id: runId,
         deleted_files: JSON.stringify(deletedFiles),
       }));
-      for (let i = 0; i < records.length; i += 40)
+      // 18 columns: SQLite's bound-variable limit allows 50 rows a statement
+      const rowsPerInsert = this.pg ? 500 : 40;
+      for (let i = 0; i < records.length; i += rowsPerInsert)
         await trx(R)
-          .insert(records.slice(i, i + 40))
+          .insert(records.slice(i, i + rowsPerInsert))
           .onConflict('conversation_id')
           .ignore();
       const goIds = go.map(x => x.conversation.id);
