@@ -507,11 +507,18 @@ export const voiceRecordingPlugin = createBackendPlugin({
         // entry signed with the installation's key, by one instance at a time; hourly
         // and idempotent, so that a day missed while the portal was down is signed later
         const auditHeads = new AuditHeadsStore(knex);
+        const auditChainVerifier = new AuditChainVerifier({
+          log: auditLog,
+          heads: auditHeads,
+          publicKey: signer,
+        });
+        // a broken chain is never signed (audited, the task fails until dealt with)
         const auditHeadsTask = new AuditHeadsTask({
           log: auditLog,
           heads: auditHeads,
           signer,
           audit,
+          verifier: auditChainVerifier,
         });
         await deps.scheduler.scheduleTask({
           id: 'voice-recording-audit-heads',
@@ -522,11 +529,6 @@ export const voiceRecordingPlugin = createBackendPlugin({
           fn: async () => {
             await auditHeadsTask.signDue(new Date());
           },
-        });
-        const auditChainVerifier = new AuditChainVerifier({
-          log: auditLog,
-          heads: auditHeads,
-          publicKey: signer,
         });
         // regulator and client exports (docs/regulator-export.md): packages built in
         // the background, one instance per job, kept until they expire

@@ -205,6 +205,51 @@ describe.each(databases.eachSupportedId())(
       expect(r.firstBroken!.message).toMatch(/signed for 2026-12-02/);
     });
 
+    it('never signs the heads of a broken chain: audits the broken link and fails', async () => {
+      await seed();
+      await withoutAppendOnlyTriggers(knex, () =>
+        knex('vr_audit_log')
+          .where({ seq: 3 })
+          .update({ actor_ref: 'user:default/mallory' }),
+      );
+      const record = jest.fn(async () => undefined);
+      const task = new AuditHeadsTask({
+        log,
+        heads,
+        signer,
+        verifier,
+        audit: { record } as any,
+      });
+      await expect(
+        task.signDue(new Date('2026-12-04T00:05:00Z')),
+      ).rejects.toThrow(
+        /audit trail is broken at entry 3 \(edited\).*not signed/,
+      );
+      expect(await heads.list()).toEqual([]);
+      expect(record).toHaveBeenCalledWith(
+        expect.objectContaining({
+          action: 'audit-verify',
+          severity: 'high',
+          details: expect.objectContaining({
+            ok: false,
+            brokenSeq: 3,
+            brokenReason: 'edited',
+          }),
+        }),
+      );
+      // the first entry's day is not over: nothing due, no walk, no audit
+      record.mockClear();
+      const early = new AuditHeadsTask({
+        log,
+        heads,
+        signer,
+        verifier,
+        audit: { record } as any,
+      });
+      expect(await early.signDue(new Date('2026-12-01T12:00:00Z'))).toEqual([]);
+      expect(record).not.toHaveBeenCalled();
+    });
+
     it('detects a forged head signature, a head signed with another key and entries cut from the end', async () => {
       await seed();
       await new AuditHeadsTask({ log, heads, signer }).signDue(

@@ -21,6 +21,24 @@ import { KnexAuditLogStore } from '../../database/AuditLogStore';
 
 type Broken = NonNullable<AuditChainVerification['firstBroken']>;
 
+/** The `details` of an `audit-verify` entry: the result, without the heads' list. */
+export function verificationDetails(result: AuditChainVerification) {
+  return {
+    ok: result.ok,
+    checked: result.checked,
+    ...(result.headHash ? { headHash: result.headHash } : {}),
+    ...(result.firstBroken
+      ? {
+          brokenSeq: result.firstBroken.seq,
+          brokenReason: result.firstBroken.reason,
+          brokenMessage: result.firstBroken.message,
+        }
+      : {}),
+    signedHeads: result.signedHeads ?? 0,
+    ...(result.lastSignedDay ? { lastSignedDay: result.lastSignedDay } : {}),
+  };
+}
+
 export interface AuditChainVerifierOptions {
   log: KnexAuditLogStore;
   heads: AuditHeadsStore;

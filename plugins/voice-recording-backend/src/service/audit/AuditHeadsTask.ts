@@ -3,7 +3,9 @@
  * for every past UTC day not signed yet, from the day of the first entry, the last
  * entry of the day (by time, then seq) with the installation's Ed25519 key. Run by
  * one instance at a time (scheduler, scope global); a day signed by another instance
- * meanwhile is kept as it was.
+ * meanwhile is kept as it was. With a verifier, the chain is walked first and a broken
+ * one is never signed: the task audits the broken link (`audit-verify`, high severity)
+ * and fails (the scheduler logs it) until the trail is dealt with.
  */
 import { RecordingSigner } from '@mvr/plugin-voice-recording-node';
 import {
@@ -15,6 +17,7 @@ import {
 import { AuditHead, AuditHeadsStore } from '../../database/AuditHeadsStore';
 import { KnexAuditLogStore } from '../../database/AuditLogStore';
 import { AuditRecorder } from '../AuditRecorder';
+import { AuditChainVerifier, verificationDetails } from './AuditChainVerifier';
 
 export const AUDIT_HEADS_ACTOR = 'plugin:voice-recording';
 
@@ -29,6 +32,7 @@ export class AuditHeadsTask {
       heads: AuditHeadsStore;
       signer: RecordingSigner;
       audit?: AuditRecorder;
+      verifier?: AuditChainVerifier;
     },
   ) {}
 
@@ -43,6 +47,22 @@ export class AuditHeadsTask {
       const first = await log.firstAt();
       if (!first) return [];
       start = Date.parse(`${first.slice(0, 10)}T00:00:00.000Z`);
+    }
+    if (start >= today) return [];
+    if (this.options.verifier) {
+      const result = await this.options.verifier.verify(now);
+      if (!result.ok) {
+        await this.options.audit?.record({
+          actor: { ref: AUDIT_HEADS_ACTOR },
+          action: 'audit-verify',
+          targetType: 'audit-trail',
+          severity: 'high',
+          details: verificationDetails(result),
+        });
+        throw new Error(
+          `the audit trail is broken at entry ${result.firstBroken?.seq} (${result.firstBroken?.reason}): ${result.firstBroken?.message}; its daily heads are not signed`,
+        );
+      }
     }
     const signedAt = now.toISOString();
     const out: AuditHead[] = [];

@@ -11,7 +11,7 @@ import { voiceRecordingAuditReadPermission } from '@mvr/plugin-voice-recording-c
 import express from 'express';
 import { AccessControl } from '../AccessControl';
 import { actorRefOf, AuditRecorder } from '../AuditRecorder';
-import { AuditChainVerifier } from './AuditChainVerifier';
+import { AuditChainVerifier, verificationDetails } from './AuditChainVerifier';
 
 export interface AuditChainRoutesOptions {
   httpAuth: HttpAuthService;
@@ -38,22 +38,7 @@ export function addAuditChainRoutes(
       action: 'audit-verify',
       targetType: 'audit-trail',
       severity: result.ok ? 'medium' : 'high',
-      details: {
-        ok: result.ok,
-        checked: result.checked,
-        ...(result.headHash ? { headHash: result.headHash } : {}),
-        ...(result.firstBroken
-          ? {
-              brokenSeq: result.firstBroken.seq,
-              brokenReason: result.firstBroken.reason,
-              brokenMessage: result.firstBroken.message,
-            }
-          : {}),
-        signedHeads: result.signedHeads ?? 0,
-        ...(result.lastSignedDay
-          ? { lastSignedDay: result.lastSignedDay }
-          : {}),
-      },
+      details: verificationDetails(result),
     });
     res.json(result);
   });
