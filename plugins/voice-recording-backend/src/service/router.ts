@@ -467,6 +467,7 @@ export async function createRouter(
       access,
       audit,
       verifier: options.auditChain,
+      heads: options.auditChain.headsStore,
     });
   }
 

@@ -83,6 +83,11 @@ export class AuditChainVerifier {
     this.batchSize = options.batchSize ?? 2000;
   }
 
+  /** The signed daily heads it checks (served by GET /audit/heads). */
+  get headsStore(): AuditHeadsStore {
+    return this.options.heads;
+  }
+
   async verify(now: Date = new Date()): Promise<AuditChainVerification> {
     const { log, publicKey } = this.options;
     const heads = await this.options.heads.list();

@@ -3,6 +3,7 @@ import { NotificationSendOptions } from '@backstage/plugin-notifications-node';
 import { Knex } from 'knex';
 import { caseTestBackend, userRef } from '../__testUtils__/caseTestBackend';
 import { withoutAppendOnlyTriggers } from '../__testUtils__/auditTamper';
+import { AuditHeadsStore } from '../../database/AuditHeadsStore';
 
 jest.setTimeout(120_000);
 
@@ -71,6 +72,28 @@ describe.each(databases.eachSupportedId())(
         brokenSeq: Number(denied.seq),
         brokenReason: 'edited',
       });
+    });
+
+    it('lists the signed daily heads, oldest first, to admins only', async () => {
+      const head = {
+        seq: 1,
+        hash: 'a'.repeat(64),
+        keyId: '0123456789abcdef',
+        payload: '{"day":"2026-12-01"}',
+        signature: 'c2ln',
+        signedAt: '2026-12-02T00:05:00.000Z',
+      };
+      await new AuditHeadsStore(knex).add([
+        { ...head, day: '2026-12-02', seq: 2 },
+        { ...head, day: '2026-12-01' },
+      ]);
+      expect((await t.get(BOB, '/audit/heads')).status).toBe(403);
+      const r = await t.get(ALICE, '/audit/heads');
+      expect(r.status).toBe(200);
+      expect(r.body.items).toEqual([
+        { ...head, day: '2026-12-01' },
+        { ...head, day: '2026-12-02', seq: 2 },
+      ]);
     });
   },
 );
