@@ -15,7 +15,7 @@ export const DEMO_USERS: DemoUser[] = [
   {
     name: 'fiona',
     displayName: 'Fiona',
-    role: 'Compliance officer (admin; approves what Alice requests, e.g. releasing a legal hold)',
+    role: 'Second compliance officer (admin): approves what Alice requests, e.g. releasing a legal hold',
   },
   { name: 'bob', displayName: 'Bob', role: 'Trader' },
   { name: 'carol', displayName: 'Carol', role: 'Trader' },
