@@ -38,7 +38,9 @@ function tone(seconds: number, rate = 8000, f = 440): Int16Array {
   const out = new Int16Array(seconds * rate * 2);
   for (let i = 0; i < seconds * rate; i++) {
     out[i * 2] = Math.round(8000 * Math.sin((2 * Math.PI * f * i) / rate));
-    out[i * 2 + 1] = Math.round(4000 * Math.sin((2 * Math.PI * (f * 1.5) * i) / rate));
+    out[i * 2 + 1] = Math.round(
+      4000 * Math.sin((2 * Math.PI * (f * 1.5) * i) / rate),
+    );
   }
   return out;
 }
@@ -55,11 +57,18 @@ export async function benchRegulatorExport(
     const archives: Array<{ key: string; sha256: string; size: number }> = [];
     for (let f = 0; f < files; f++) {
       const writer = new OggOpusWriter({ sampleRate: 8000, channels: 2 });
-      const ogg = Buffer.concat([...writer.write(tone(60, 8000, 300 + f * 10)), ...writer.end()]);
+      const ogg = Buffer.concat([
+        ...writer.write(tone(60, 8000, 300 + f * 10)),
+        ...writer.end(),
+      ]);
       const stored = await blobs.put(`bench/${f}.opus`, ogg, {
         contentType: 'audio/ogg; codecs=opus',
       });
-      archives.push({ key: stored.key, sha256: stored.sha256, size: stored.size });
+      archives.push({
+        key: stored.key,
+        sha256: stored.sha256,
+        size: stored.size,
+      });
     }
     const store = new ConversationSearchStore(knex);
     const base = Date.UTC(2026, 0, 1);
@@ -123,13 +132,18 @@ export async function benchRegulatorExport(
     );
     const buildMs = performance.now() - started;
     clearInterval(sampler);
-    const entries = execFileSync('unzip', ['-Z1', path.join(dir, 'exports/bench.zip')], {
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    })
+    const entries = execFileSync(
+      'unzip',
+      ['-Z1', path.join(dir, 'exports/bench.zip')],
+      {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    )
       .trim()
       .split('\n').length;
-    if (result.done !== count) throw new Error(`exported ${result.done} of ${count}`);
+    if (result.done !== count)
+      throw new Error(`exported ${result.done} of ${count}`);
     return {
       conversations: result.done,
       archiveBytes,

@@ -16,16 +16,18 @@ async function run(name, knex) {
   const f = await benchRegulatorExport(knex, COUNT, FILES);
   const mb = n => `${(n / 1e6).toFixed(1)} MB`;
   console.log(
-    `\n${name}: ${f.conversations} recordings (${mb(f.archiveBytes)} of archives) in ${(
-      f.buildMs / 1000
-    ).toFixed(1)} s = ${Math.round(f.conversations / (f.buildMs / 1000))} recordings/s, ${(
-      f.archiveBytes /
-      1e6 /
-      (f.buildMs / 1000)
-    ).toFixed(1)} MB/s`,
+    `\n${name}: ${f.conversations} recordings (${mb(
+      f.archiveBytes,
+    )} of archives) in ${(f.buildMs / 1000).toFixed(1)} s = ${Math.round(
+      f.conversations / (f.buildMs / 1000),
+    )} recordings/s, ${(f.archiveBytes / 1e6 / (f.buildMs / 1000)).toFixed(
+      1,
+    )} MB/s`,
   );
   console.log(
-    `  package ${mb(f.packageBytes)}, ${f.entries} entries; resident memory ${f.rssBeforeMb.toFixed(
+    `  package ${mb(f.packageBytes)}, ${
+      f.entries
+    } entries; resident memory ${f.rssBeforeMb.toFixed(
       0,
     )} MB before, ${f.rssPeakMb.toFixed(0)} MB at the peak (+${(
       f.rssPeakMb - f.rssBeforeMb

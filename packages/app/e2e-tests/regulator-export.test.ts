@@ -34,12 +34,19 @@ async function mvrVerify(args: string[]) {
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      [path.join(ROOT, 'plugins/voice-recording-cli/bin/mvr'), 'verify', ...args],
+      [
+        path.join(ROOT, 'plugins/voice-recording-cli/bin/mvr'),
+        'verify',
+        ...args,
+      ],
       { cwd: ROOT, timeout: 60_000 },
     );
     return { code: 0, out: `${stdout}${stderr}` };
   } catch (e: any) {
-    return { code: e.code as number, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    return {
+      code: e.code as number,
+      out: `${e.stdout ?? ''}${e.stderr ?? ''}`,
+    };
   }
 }
 
@@ -85,7 +92,9 @@ test('an admin exports a case from the portal, waits for the package, downloads 
     ).toHaveAttribute('aria-selected', 'true');
     const form = page.getByRole('form', { name: 'New export' });
     await chooseOption(form, 'Case', caseTitle);
-    await setChecked(form.getByRole('checkbox', { name: 'Include MP3 copies' }));
+    await setChecked(
+      form.getByRole('checkbox', { name: 'Include MP3 copies' }),
+    );
     await form.getByRole('button', { name: 'Start export' }).click();
     await expect(
       page.getByText(`Export started: Case: ${caseTitle}`),

@@ -13,20 +13,29 @@
 /** @param {import('knex').Knex} knex */
 exports.up = async function up(knex) {
   await knex.schema.createTable('vr_export_jobs', table => {
-    table.comment('Export packages (regulator and client exports), built in the background');
+    table.comment(
+      'Export packages (regulator and client exports), built in the background',
+    );
     table.string('id', 36).primary().notNullable();
     table.text('scope').notNullable().comment('ExportScope as JSON');
     table.string('scope_title', 300).notNullable();
     table
       .text('filters')
       .notNullable()
-      .comment('the conversation search filters the scope stands for, resolved at creation (JSON)');
+      .comment(
+        'the conversation search filters the scope stands for, resolved at creation (JSON)',
+      );
     table
       .text('visibility')
       .nullable()
-      .comment("the requester's playback visibility criteria at creation (JSON); null: all");
+      .comment(
+        "the requester's playback visibility criteria at creation (JSON); null: all",
+      );
     table.boolean('include_mp3').notNullable().defaultTo(false);
-    table.string('state', 16).notNullable().comment('queued | running | done | failed | expired');
+    table
+      .string('state', 16)
+      .notNullable()
+      .comment('queued | running | done | failed | expired');
     table.string('requested_by', 255).notNullable();
     table.timestamp('requested_at', { useTz: true }).notNullable();
     table.integer('done').notNullable().defaultTo(0);
@@ -43,7 +52,10 @@ exports.up = async function up(knex) {
     table.bigInteger('bytes').nullable();
     table.text('error').nullable();
     table.index(['state', 'requested_at'], 'vr_export_jobs_state_idx');
-    table.index(['requested_by', 'requested_at'], 'vr_export_jobs_requester_idx');
+    table.index(
+      ['requested_by', 'requested_at'],
+      'vr_export_jobs_requester_idx',
+    );
   });
 };
 

@@ -175,8 +175,7 @@ export class ExportJobsStore {
       const updated = await tx(T)
         .where({ id: row.id, state: row.state })
         .modify(b => {
-          if (row.state === 'running')
-            b.where('lease_until', '<', now);
+          if (row.state === 'running') b.where('lease_until', '<', now);
         })
         .update({
           state: 'running',

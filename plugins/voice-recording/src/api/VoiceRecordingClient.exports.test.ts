@@ -66,7 +66,9 @@ describe('VoiceRecordingClient: regulator exports', () => {
     );
     await expect(client.deleteExport('e1')).resolves.toBeUndefined();
     const file = await client.downloadExport('e1');
-    expect(file.fileName).toBe('voice-recording-export_2026-12-06_1a2b3c4d.zip');
+    expect(file.fileName).toBe(
+      'voice-recording-export_2026-12-06_1a2b3c4d.zip',
+    );
     expect(calls().map(c => [c.method, c.url])).toEqual([
       ['DELETE', '/exports/e1'],
       ['GET', '/exports/e1/download'],

@@ -68,8 +68,12 @@ export async function resolveSearchFilters(
     audioIssue: q.audioIssue,
     quality: q.quality,
     minDurationMs:
-      q.minDuration !== undefined ? Math.round(q.minDuration * 1000) : undefined,
+      q.minDuration !== undefined
+        ? Math.round(q.minDuration * 1000)
+        : undefined,
     maxDurationMs:
-      q.maxDuration !== undefined ? Math.round(q.maxDuration * 1000) : undefined,
+      q.maxDuration !== undefined
+        ? Math.round(q.maxDuration * 1000)
+        : undefined,
   };
 }

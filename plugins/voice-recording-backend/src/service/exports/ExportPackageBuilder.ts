@@ -455,7 +455,11 @@ export class ExportPackageBuilder {
         Buffer.from(`${signer.sign(manifestJson)}\n`, 'utf8'),
         now,
       );
-      addBuffer('public-key.pem', Buffer.from(signer.publicKeyPem, 'utf8'), now);
+      addBuffer(
+        'public-key.pem',
+        Buffer.from(signer.publicKeyPem, 'utf8'),
+        now,
+      );
       addBuffer(
         'manifest.csv',
         Buffer.from(

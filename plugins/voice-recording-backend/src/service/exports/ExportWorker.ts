@@ -2,9 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { BlobStore } from '@mvr/plugin-voice-recording-node';
-import { ExportJobRecord, ExportJobsStore } from '../../database/ExportJobsStore';
+import {
+  ExportJobRecord,
+  ExportJobsStore,
+} from '../../database/ExportJobsStore';
 import { AuditRecorder } from '../AuditRecorder';
-import { ExportAbortedError, ExportPackageBuilder } from './ExportPackageBuilder';
+import {
+  ExportAbortedError,
+  ExportPackageBuilder,
+} from './ExportPackageBuilder';
 
 /** The actor of what the worker does on its own (completion, failure, expiry). */
 export const EXPORT_SYSTEM_ACTOR = 'plugin:voice-recording';
@@ -104,9 +110,7 @@ export class ExportWorker {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.running = this.drain()
-        .catch(e =>
-          this.options.logger.error(`voice-recording exports: ${e}`),
-        )
+        .catch(e => this.options.logger.error(`voice-recording exports: ${e}`))
         .finally(() => {
           this.running = undefined;
           if (this.stopped) return;
@@ -141,14 +145,15 @@ export class ExportWorker {
     // a slow store): a live builder keeps its job; a dead instance's lease runs out
     let lost = false;
     const renewal = setInterval(() => {
-      jobs
-        .heartbeat(job.id, this.instanceId, progress, this.leaseMs)
-        .then(
-          ok => {
-            if (!ok) lost = true;
-          },
-          e => logger.warn(`voice-recording export ${job.id}: lease not renewed: ${e}`),
-        );
+      jobs.heartbeat(job.id, this.instanceId, progress, this.leaseMs).then(
+        ok => {
+          if (!ok) lost = true;
+        },
+        e =>
+          logger.warn(
+            `voice-recording export ${job.id}: lease not renewed: ${e}`,
+          ),
+      );
     }, Math.max(1, Math.floor(this.leaseMs / 3)));
     renewal.unref?.();
     this.renewals.add(renewal);
@@ -200,7 +205,9 @@ export class ExportWorker {
         return;
       }
       logger.info(
-        `voice-recording export ${job.id}: ${result.done} recordings, ${result.bytes} bytes in ${Date.now() - started} ms`,
+        `voice-recording export ${job.id}: ${result.done} recordings, ${
+          result.bytes
+        } bytes in ${Date.now() - started} ms`,
       );
       await audit.record({
         actor: { ref: EXPORT_SYSTEM_ACTOR },

@@ -118,13 +118,21 @@ export function addExportRoutes(
     targetId?: string,
   ): Promise<Visibility> => {
     if (!(await allowed(actor, voiceRecordingConversationExportPermission)))
-      return deny(actor, voiceRecordingConversationExportPermission.name, targetId);
+      return deny(
+        actor,
+        voiceRecordingConversationExportPermission.name,
+        targetId,
+      );
     const [d] = await permissions.authorizeConditional(
       [{ permission: voiceRecordingConversationPlayPermission }],
       { credentials: actor.credentials },
     );
     if (d.result === AuthorizeResult.DENY)
-      return deny(actor, voiceRecordingConversationPlayPermission.name, targetId);
+      return deny(
+        actor,
+        voiceRecordingConversationPlayPermission.name,
+        targetId,
+      );
     if (d.result === AuthorizeResult.ALLOW) return undefined;
     return options.transform((d as any).conditions);
   };

@@ -262,8 +262,8 @@ export function ConversationsPage() {
       />
       {regulatorExport.value && !regulatorExport.loading && (
         <SuccessAlert>
-          Regulator export started ({regulatorExport.value.scopeTitle}):
-          follow it and download the package under{' '}
+          Regulator export started ({regulatorExport.value.scopeTitle}): follow
+          it and download the package under{' '}
           <Link href={exportsPath}>Compliance › Exports</Link>.
         </SuccessAlert>
       )}

@@ -70,21 +70,31 @@ describe('ExportsPage', () => {
     const click = jest
       .spyOn(HTMLAnchorElement.prototype, 'click')
       .mockImplementation(function saved(this: HTMLAnchorElement) {
-        expect(this.download).toBe('voice-recording-export_2026-12-06_e1e1e1e1.zip');
+        expect(this.download).toBe(
+          'voice-recording-export_2026-12-06_e1e1e1e1.zip',
+        );
       });
     const api = setup();
     const row = await screen.findByTestId('export-row-e1');
     expect(row).toHaveTextContent('Case: Client X fraud');
-    expect(within(row).getByTestId('export-state-e1')).toHaveTextContent('Ready');
-    expect(within(row).getByTestId('export-progress-e1')).toHaveTextContent('3 recordings');
+    expect(within(row).getByTestId('export-state-e1')).toHaveTextContent(
+      'Ready',
+    );
+    expect(within(row).getByTestId('export-progress-e1')).toHaveTextContent(
+      '3 recordings',
+    );
     expect(row).toHaveTextContent('2.4 MB');
     expect(row).toHaveTextContent(`SHA-256 ${'ab'.repeat(6)}`);
     await waitFor(() =>
-      expect(within(row).getByRole('link', { name: 'Alice Martin' })).toBeVisible(),
+      expect(
+        within(row).getByRole('link', { name: 'Alice Martin' }),
+      ).toBeVisible(),
     );
     expect(row).not.toHaveTextContent(ALICE);
     await userEvent.click(
-      within(row).getByRole('button', { name: 'Download Case: Client X fraud' }),
+      within(row).getByRole('button', {
+        name: 'Download Case: Client X fraud',
+      }),
     );
     await waitFor(() => expect(click).toHaveBeenCalledTimes(1));
     expect(api.downloadExport).toHaveBeenCalledWith('e1');
@@ -93,12 +103,18 @@ describe('ExportsPage', () => {
 
   it('starts a case export with MP3 copies; the case is required', async () => {
     const api = setup({ listExports: jest.fn(async () => ({ items: [] })) });
-    await userEvent.click(await screen.findByRole('button', { name: 'Start export' }));
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Start export' }),
+    );
     expect(await screen.findByText('Choose the case to export')).toBeVisible();
     expect(api.createExport).not.toHaveBeenCalled();
     await userEvent.click(screen.getByRole('button', { name: /Case$/ }));
-    await userEvent.click(await screen.findByRole('option', { name: 'Client X fraud' }));
-    await userEvent.click(screen.getByRole('checkbox', { name: 'Include MP3 copies' }));
+    await userEvent.click(
+      await screen.findByRole('option', { name: 'Client X fraud' }),
+    );
+    await userEvent.click(
+      screen.getByRole('checkbox', { name: 'Include MP3 copies' }),
+    );
     await userEvent.click(screen.getByRole('button', { name: 'Start export' }));
     await waitFor(() =>
       expect(api.createExport).toHaveBeenCalledWith({
@@ -115,22 +131,32 @@ describe('ExportsPage', () => {
   it('exports one number for a period: the number resolved to its id, the days as instants', async () => {
     const api = setup({
       getNumberByPhone: jest.fn(async (n: string) => {
-        if (n === '+32470999999') throw await responseError(404, 'NotFoundError', 'no such number');
+        if (n === '+32470999999')
+          throw await responseError(404, 'NotFoundError', 'no such number');
         return { id: 'n1', number: n };
       }),
     });
-    await userEvent.click(await screen.findByRole('button', { name: /Export of/ }));
-    await userEvent.click(await screen.findByRole('option', { name: 'One number for a period' }));
+    await userEvent.click(
+      await screen.findByRole('button', { name: /Export of/ }),
+    );
+    await userEvent.click(
+      await screen.findByRole('option', { name: 'One number for a period' }),
+    );
     await userEvent.click(screen.getByRole('button', { name: 'Start export' }));
     expect(await screen.findByText('Enter the recorded number')).toBeVisible();
     expect(screen.getByText('Choose the first day')).toBeVisible();
     expect(screen.getByText('Choose the last day')).toBeVisible();
 
-    await userEvent.type(screen.getByRole('textbox', { name: /Recorded number/ }), '+32470999999');
+    await userEvent.type(
+      screen.getByRole('textbox', { name: /Recorded number/ }),
+      '+32470999999',
+    );
     await userEvent.type(screen.getByLabelText('First day'), '2026-03-01');
     await userEvent.type(screen.getByLabelText('Last day'), '2026-03-31');
     await userEvent.click(screen.getByRole('button', { name: 'Start export' }));
-    expect(await screen.findByText('No recorded number +32470999999')).toBeVisible();
+    expect(
+      await screen.findByText('No recorded number +32470999999'),
+    ).toBeVisible();
     expect(api.createExport).not.toHaveBeenCalled();
 
     const field = screen.getByRole('textbox', { name: /Recorded number/ });
@@ -157,17 +183,37 @@ describe('ExportsPage', () => {
       return {
         items: [
           calls === 1
-            ? job({ state: 'running', done: 1, total: 3, sha256: undefined, bytes: undefined })
+            ? job({
+                state: 'running',
+                done: 1,
+                total: 3,
+                sha256: undefined,
+                bytes: undefined,
+              })
             : job(),
-          job({ id: 'e3', state: 'failed', error: 'conversation x: the archive read is not the one recorded' }),
+          job({
+            id: 'e3',
+            state: 'failed',
+            error: 'conversation x: the archive read is not the one recorded',
+          }),
         ],
       };
     });
     setup({ listExports });
-    expect(await screen.findByTestId('export-progress-e1')).toHaveTextContent('1 of 3 recordings');
-    expect(screen.getByRole('progressbar', { name: 'Progress of Case: Client X fraud' })).toHaveAttribute('value', '1');
-    expect(screen.getByRole('button', { name: 'Cancel Case: Client X fraud' })).toBeVisible();
-    await waitFor(() => expect(screen.getByTestId('export-state-e1')).toHaveTextContent('Ready'));
+    expect(await screen.findByTestId('export-progress-e1')).toHaveTextContent(
+      '1 of 3 recordings',
+    );
+    expect(
+      screen.getByRole('progressbar', {
+        name: 'Progress of Case: Client X fraud',
+      }),
+    ).toHaveAttribute('value', '1');
+    expect(
+      screen.getByRole('button', { name: 'Cancel Case: Client X fraud' }),
+    ).toBeVisible();
+    await waitFor(() =>
+      expect(screen.getByTestId('export-state-e1')).toHaveTextContent('Ready'),
+    );
     expect(screen.getByTestId('export-row-e3')).toHaveTextContent(
       'the archive read is not the one recorded',
     );
@@ -176,21 +222,37 @@ describe('ExportsPage', () => {
   it('lists everybody\u2019s exports for a compliance manager', async () => {
     const api = setup({
       listExports: jest.fn(async (q?: any) => ({
-        items: q?.requestedBy === 'all' ? [job(), job({ id: 'e5', requestedBy: 'user:default/fiona', scopeTitle: 'Case: Other' })] : [job()],
+        items:
+          q?.requestedBy === 'all'
+            ? [
+                job(),
+                job({
+                  id: 'e5',
+                  requestedBy: 'user:default/fiona',
+                  scopeTitle: 'Case: Other',
+                }),
+              ]
+            : [job()],
       })),
     });
     await screen.findByTestId('export-row-e1');
     expect(screen.queryByTestId('export-row-e5')).toBeNull();
     await userEvent.click(screen.getByRole('button', { name: /Exports of$/ }));
-    await userEvent.click(await screen.findByRole('option', { name: 'Everybody' }));
-    expect(await screen.findByTestId('export-row-e5')).toHaveTextContent('Case: Other');
+    await userEvent.click(
+      await screen.findByRole('option', { name: 'Everybody' }),
+    );
+    expect(await screen.findByTestId('export-row-e5')).toHaveTextContent(
+      'Case: Other',
+    );
     expect(api.listExports).toHaveBeenLastCalledWith({ requestedBy: 'all' });
   });
 
   it('deletes an export', async () => {
     const api = setup();
     await userEvent.click(
-      await screen.findByRole('button', { name: 'Delete Case: Client X fraud' }),
+      await screen.findByRole('button', {
+        name: 'Delete Case: Client X fraud',
+      }),
     );
     await waitFor(() => expect(api.deleteExport).toHaveBeenCalledWith('e1'));
     expect(await screen.findByTestId('success-alert')).toHaveTextContent(
@@ -203,7 +265,13 @@ describe('ExportsPage', () => {
     expect(formatBytes(830_000)).toBe('830 kB');
     expect(formatBytes(undefined)).toBe('—');
     expect(
-      searchScopeFilters({ direction: 'incoming', hasDtmf: false, minDuration: 10, phone: ' ', label: undefined }),
+      searchScopeFilters({
+        direction: 'incoming',
+        hasDtmf: false,
+        minDuration: 10,
+        phone: ' ',
+        label: undefined,
+      }),
     ).toEqual({ direction: 'incoming', hasDtmf: 'false', minDuration: '10' });
   });
 });
@@ -211,7 +279,12 @@ describe('ExportsPage', () => {
 describe('Export for regulator on the conversations page', () => {
   it('creates a search export with the current filters and links to the exports', async () => {
     const createExport = jest.fn(async (body: any) =>
-      job({ id: 'e9', state: 'queued', scopeTitle: 'Search: direction=incoming', ...body }),
+      job({
+        id: 'e9',
+        state: 'queued',
+        scopeTitle: 'Search: direction=incoming',
+        ...body,
+      }),
     );
     renderInTestApp(<ConversationsPage />, {
       apis: [
@@ -233,20 +306,28 @@ describe('Export for regulator on the conversations page', () => {
       ],
       mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
       mountPath: '/voice-recording/conversations',
-      initialRouteEntries: ['/voice-recording/conversations?direction=incoming&label=l1'],
+      initialRouteEntries: [
+        '/voice-recording/conversations?direction=incoming&label=l1',
+      ],
     });
     await screen.findByTestId('conversation-row-c1');
-    await userEvent.click(screen.getByRole('button', { name: 'Export for regulator' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Export for regulator' }),
+    );
     await waitFor(() =>
       expect(createExport).toHaveBeenCalledWith({
-        scope: { kind: 'search', filters: { direction: 'incoming', label: 'l1' } },
+        scope: {
+          kind: 'search',
+          filters: { direction: 'incoming', label: 'l1' },
+        },
       }),
     );
     const alert = await screen.findByTestId('success-alert');
-    expect(alert).toHaveTextContent('Regulator export started (Search: direction=incoming)');
-    expect(within(alert).getByRole('link', { name: 'Compliance › Exports' })).toHaveAttribute(
-      'href',
-      '/voice-recording/compliance/exports',
+    expect(alert).toHaveTextContent(
+      'Regulator export started (Search: direction=incoming)',
     );
+    expect(
+      within(alert).getByRole('link', { name: 'Compliance › Exports' }),
+    ).toHaveAttribute('href', '/voice-recording/compliance/exports');
   });
 });

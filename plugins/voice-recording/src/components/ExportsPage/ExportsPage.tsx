@@ -185,10 +185,7 @@ export function ExportsPage() {
     if (Object.keys(found).length) return;
     if (kind === 'number') {
       // the number's id, then the days as instants in the viewer's time zone
-      create(
-        { kind: 'number', numberId: number.trim(), from, to },
-        includeMp3,
-      );
+      create({ kind: 'number', numberId: number.trim(), from, to }, includeMp3);
       return;
     }
     create(scope!, includeMp3);
@@ -252,7 +249,11 @@ export function ExportsPage() {
             Include MP3 copies
           </Checkbox>
           <div>
-            <Button type="submit" variant="primary" isDisabled={created.loading}>
+            <Button
+              type="submit"
+              variant="primary"
+              isDisabled={created.loading}
+            >
               Start export
             </Button>
           </div>
@@ -445,7 +446,10 @@ function NumberFields(props: {
 }
 
 /** The days `yyyy-MM-dd` as the period's instants in the viewer's zone (end exclusive). */
-export function periodOf(from: string, to: string): { from: string; to: string } {
+export function periodOf(
+  from: string,
+  to: string,
+): { from: string; to: string } {
   return {
     from: DateTime.fromISO(from).startOf('day').toUTC().toISO()!,
     to: DateTime.fromISO(to).plus({ days: 1 }).startOf('day').toUTC().toISO()!,
