@@ -81,6 +81,9 @@ function holdFromRow(r: HoldRow, count?: number): LegalHold {
   };
 }
 
+const isPostgres = (db: Knex) =>
+  /^(pg|postgres)/.test(String(db.client.config?.client ?? ''));
+
 const isUniqueViolation = (e: unknown) =>
   /unique|duplicate/i.test(String((e as Error)?.message ?? e));
 
@@ -181,6 +184,15 @@ export class LegalHoldsStore {
         throw new ConflictError(
           `caseId: case "${c.title}" is under legal hold already (reference ${standing.reference})`,
         );
+      // PostgreSQL: lock the label's rows until the hold is committed, so that a
+      // disposal that locks its conversations' label rows (FOR SHARE) before it checks
+      // the held predicate waits for the hold and then sees it (SQLite runs one writer
+      // at a time). docs/legal-hold.md "Holds and disposal at the same moment".
+      if (isPostgres(tx))
+        await tx('vr_conversation_labels')
+          .where('label_id', c.label_id)
+          .select('conversation_id')
+          .forUpdate();
       try {
         await tx('vr_legal_holds').insert({
           id,
