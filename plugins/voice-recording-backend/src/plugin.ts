@@ -101,6 +101,7 @@ import { IntegrityNotifier } from './notifiers/IntegrityNotifier';
 import { AuditHeadsStore } from './database/AuditHeadsStore';
 import { AuditChainVerifier } from './service/audit/AuditChainVerifier';
 import { AuditHeadsTask } from './service/audit/AuditHeadsTask';
+import { AuditChainNotifier } from './notifiers/AuditChainNotifier';
 
 /**
  * The voice-recording backend plugin: recorded numbers, schedules, planning models,
@@ -519,6 +520,12 @@ export const voiceRecordingPlugin = createBackendPlugin({
           signer,
           audit,
           verifier: auditChainVerifier,
+          notifier: new AuditChainNotifier(
+            deps.notifications,
+            VoiceRecordingPolicyHandler.fromConfig(deps.config).adminEntityRefs,
+            deps.logger,
+            audit,
+          ),
         });
         await deps.scheduler.scheduleTask({
           id: 'voice-recording-audit-heads',

@@ -213,12 +213,14 @@ describe.each(databases.eachSupportedId())(
           .update({ actor_ref: 'user:default/mallory' }),
       );
       const record = jest.fn(async () => undefined);
+      const notifyBroken = jest.fn(async () => undefined);
       const task = new AuditHeadsTask({
         log,
         heads,
         signer,
         verifier,
         audit: { record } as any,
+        notifier: { notifyBroken },
       });
       await expect(
         task.signDue(new Date('2026-12-04T00:05:00Z')),
@@ -235,6 +237,12 @@ describe.each(databases.eachSupportedId())(
             brokenSeq: 3,
             brokenReason: 'edited',
           }),
+        }),
+      );
+      expect(notifyBroken).toHaveBeenCalledWith(
+        expect.objectContaining({
+          ok: false,
+          firstBroken: expect.objectContaining({ seq: 3, reason: 'edited' }),
         }),
       );
       // the first entry's day is not over: nothing due, no walk, no audit

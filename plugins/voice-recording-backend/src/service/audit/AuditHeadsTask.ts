@@ -4,9 +4,11 @@
  * entry of the day (by time, then seq) with the installation's Ed25519 key. Run by
  * one instance at a time (scheduler, scope global); a day signed by another instance
  * meanwhile is kept as it was. With a verifier, the chain is walked first and a broken
- * one is never signed: the task audits the broken link (`audit-verify`, high severity)
- * and fails (the scheduler logs it) until the trail is dealt with.
+ * one is never signed: the task audits the broken link (`audit-verify`, high severity),
+ * tells the admins (notifier) and fails (the scheduler logs it) until the trail is
+ * dealt with.
  */
+import { AuditChainVerification } from '@mvr/plugin-voice-recording-common';
 import { RecordingSigner } from '@mvr/plugin-voice-recording-node';
 import {
   AUDIT_CHAIN_GENESIS,
@@ -33,6 +35,10 @@ export class AuditHeadsTask {
       signer: RecordingSigner;
       audit?: AuditRecorder;
       verifier?: AuditChainVerifier;
+      /** Told when the chain is found broken (the admins' alarm). */
+      notifier?: {
+        notifyBroken(result: AuditChainVerification): Promise<void>;
+      };
     },
   ) {}
 
@@ -59,6 +65,7 @@ export class AuditHeadsTask {
           severity: 'high',
           details: verificationDetails(result),
         });
+        await this.options.notifier?.notifyBroken(result);
         throw new Error(
           `the audit trail is broken at entry ${result.firstBroken?.seq} (${result.firstBroken?.reason}): ${result.firstBroken?.message}; its daily heads are not signed`,
         );

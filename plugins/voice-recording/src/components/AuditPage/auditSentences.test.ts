@@ -150,6 +150,15 @@ describe('audit sentences', () => {
     ).toMatch(
       /signed the audit trail's chain heads of 3 days up to 2026-12-05/,
     );
+    expect(
+      say({
+        action: 'audit-chain-notification',
+        actorRef: 'plugin:voice-recording',
+        targetType: 'audit-trail',
+        targetId: '17',
+        details: { brokenSeq: 17, brokenReason: 'edited' },
+      }),
+    ).toMatch(/told the admins that the audit trail is broken at entry 17$/);
   });
 
   it('conversations: who did what to which call, named by its parties and length', () => {

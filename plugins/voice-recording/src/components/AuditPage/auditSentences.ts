@@ -635,6 +635,16 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
     }
     return [text(`verified the audit trail: intact${count}`)];
   },
+  'audit-chain-notification': e => {
+    const seq = num(e.details?.brokenSeq);
+    return [
+      text(
+        `told the admins that the audit trail is broken${
+          seq !== undefined ? ` at entry ${seq}` : ''
+        }`,
+      ),
+    ];
+  },
   'audit-head-sign': e => {
     const d = e.details ?? {};
     const days = num(d.days);
@@ -943,6 +953,10 @@ export const AUDIT_ACTION_GROUPS: Array<{
     actions: [
       { action: 'audit-verify', label: 'Audit trail verified' },
       { action: 'audit-head-sign', label: 'Audit chain head signed' },
+      {
+        action: 'audit-chain-notification',
+        label: 'Audit trail alarm notified',
+      },
     ],
   },
 ];
