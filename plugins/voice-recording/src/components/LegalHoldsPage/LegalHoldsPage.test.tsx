@@ -39,7 +39,11 @@ const requested = (by: string) =>
     releaseReason: 'Settled',
   });
 
-function setup(me: string, api: Record<string, jest.Mock> = {}) {
+function setup(
+  me: string,
+  api: Record<string, jest.Mock> = {},
+  path = '/voice-recording/compliance/legal-holds',
+) {
   const mock = {
     listLegalHolds: jest.fn(async () => ({ items: [hold()] })),
     listCases: jest.fn(async () => ({ items: [makeCase()] })),
@@ -62,6 +66,7 @@ function setup(me: string, api: Record<string, jest.Mock> = {}) {
       mockApis.identity({ userEntityRef: me }),
     ],
     mountedRoutes: { ...catalogRoutes, '/voice-recording': rootRouteRef },
+    initialRouteEntries: [path],
   });
   return mock;
 }
@@ -253,6 +258,32 @@ describe('LegalHoldsPage', () => {
       expect(api.approveLegalHoldRelease).toHaveBeenCalledWith('h1', undefined),
     );
     expect(await screen.findByText('Legal hold HC-17 released')).toBeVisible();
+  });
+});
+
+describe('LegalHoldsPage: the notification link', () => {
+  it('shows the linked hold first, marked', async () => {
+    setup(
+      ALICE,
+      {
+        listLegalHolds: jest.fn(async () => ({
+          items: [hold({ id: 'h9', reference: 'NEWER' }), requested(BOB)],
+        })),
+      },
+      '/voice-recording/compliance/legal-holds?hold=h1',
+    );
+    const first = await screen.findByTestId('hold-row-h1');
+    const rows = screen.getAllByTestId(/^hold-row-/);
+    expect(rows.map(r => r.getAttribute('data-testid'))).toEqual([
+      'hold-row-h1',
+      'hold-row-h9',
+    ]);
+    expect(within(first).getByTestId('hold-linked')).toHaveTextContent(
+      'From your notification',
+    );
+    expect(
+      within(screen.getByTestId('hold-row-h9')).queryByTestId('hold-linked'),
+    ).toBeNull();
   });
 });
 

@@ -15,6 +15,7 @@ import {
   Text,
 } from '@backstage/ui';
 import { identityApiRef, useApi } from '@backstage/frontend-plugin-api';
+import { useSearchParams } from 'react-router-dom';
 import type {
   LegalHold,
   LegalHoldState,
@@ -105,6 +106,12 @@ export function LegalHoldsPage() {
     [api, placing],
   );
   const [step, setStep] = useState<Step>();
+  // the notifications link here with ?hold=<id>: that hold first, marked
+  const [params] = useSearchParams();
+  const linked = params.get('hold');
+  const rows = (holds.value ?? [])
+    .slice()
+    .sort((a, b) => Number(b.id === linked) - Number(a.id === linked));
   const [notice, setNotice] = useState<string>();
 
   const act = (s: Step) => async (text: string) => {
@@ -230,9 +237,23 @@ export function LegalHoldsPage() {
             <Column>Actions</Column>
           </TableHeader>
           <TableBody renderEmptyState={() => 'No legal holds.'}>
-            {holds.value.map(h => (
+            {rows.map(h => (
               <Row key={h.id} id={h.id} data-testid={`hold-row-${h.id}`}>
-                <Cell>{h.caseTitle}</Cell>
+                <Cell>
+                  <Flex direction="column" gap="1">
+                    <Text as="span">{h.caseTitle}</Text>
+                    {h.id === linked && (
+                      <Text
+                        as="span"
+                        variant="body-small"
+                        weight="bold"
+                        data-testid="hold-linked"
+                      >
+                        From your notification
+                      </Text>
+                    )}
+                  </Flex>
+                </Cell>
                 <Cell>
                   <Flex direction="column" gap="1">
                     <Text as="span" weight="bold">
