@@ -725,6 +725,15 @@ export class RetentionStore {
     if (!done.length) return { disposed: [], held: [] };
     return this.db.transaction(async trx => {
       const ids = done.map(d => d.conversation.id);
+      // PostgreSQL: a hold being placed locks its label's rows (FOR UPDATE) until it is
+      // committed; locking our calls' label rows first makes this wait for it, and the
+      // next statement sees it (docs/legal-hold.md "Holds and disposal at the same moment")
+      if (this.pg)
+        for (let i = 0; i < ids.length; i += 500)
+          await trx('vr_conversation_labels')
+            .whereIn('conversation_id', ids.slice(i, i + 500))
+            .select('conversation_id')
+            .forShare();
       const heldRows = await trx(C)
         .whereIn('id', ids)
         .whereRaw(HELD_SQL)

@@ -532,3 +532,91 @@ describe.each(databases.eachSupportedId())('retention on %s', databaseId => {
     await t.knex.destroy();
   });
 });
+
+/** PostgreSQL only: SQLite runs one writing transaction at a time. */
+const postgresIds = databases
+  .eachSupportedId()
+  .filter(e => JSON.stringify(e).includes('POSTGRES'));
+(postgresIds.length
+  ? describe.each(postgresIds)
+  : describe.skip.each([['POSTGRES_15']]))(
+  'disposal and a hold placed at the same moment on %s',
+  databaseId => {
+    let dir: string;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(tmpdir(), 'mvr-retention-'));
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("waits for a hold being placed on the call's label and keeps the call", async () => {
+      const t = await setup(databaseId, dir);
+      const c = await t.call('bob', '2018-01-05T09:00:00.000Z');
+      await t.service.assignMissing();
+      const labelId = randomUUID();
+      const caseId = randomUUID();
+      await t.knex('vr_labels').insert({
+        id: labelId,
+        title: 'Matter at the same moment',
+        colour: '#aa0000',
+        created_by: 'user:default/alice',
+      });
+      await t.knex('vr_cases').insert({
+        id: caseId,
+        title: 'Matter',
+        owner_ref: 'user:default/alice',
+        label_id: labelId,
+      });
+      await t.knex('vr_conversation_labels').insert({
+        conversation_id: c.id,
+        label_id: labelId,
+        added_by: 'user:default/alice',
+      });
+      let committed = false;
+      const job = new DisposalJob({
+        store: t.retentionStore,
+        retention: t.service,
+        blobs: t.blobs,
+        audit: t.audit,
+        logger: mockServices.logger.mock(),
+        batchSize: 10,
+        maxPerRun: 100,
+        // the files are gone; now an admin places a hold, as LegalHoldsStore does it
+        afterFilesDeleted: async () => {
+          const trx = await t.knex.transaction();
+          await trx('vr_conversation_labels')
+            .where('label_id', labelId)
+            .select('conversation_id')
+            .forUpdate();
+          await trx('vr_legal_holds').insert({
+            id: randomUUID(),
+            case_id: caseId,
+            label_id: labelId,
+            reason: 'litigation',
+            reference: 'HC-SAME-MOMENT',
+            state: 'active',
+            placed_by: 'user:default/alice',
+            placed_at: new Date(),
+          });
+          setTimeout(() => {
+            committed = true;
+            trx.commit();
+          }, 1500);
+        },
+      });
+      const summary = await job.run(
+        'manual',
+        admin,
+        new Date('2025-01-01T00:00:00Z'),
+      );
+      expect(committed).toBe(true);
+      expect(summary).toMatchObject({ state: 'done', disposed: 0, held: 1 });
+      const row = await t.knex('vr_conversations').where({ id: c.id }).first();
+      expect(row.disposal_state).toBe('held');
+      expect(row.disposal_error).toContain(c.storageKey);
+      expect(
+        Number((await t.knex('vr_disposal_records').count({ n: '*' }))[0].n),
+      ).toBe(0);
+      await t.knex.destroy();
+    });
+  },
+);
