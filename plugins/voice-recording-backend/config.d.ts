@@ -306,6 +306,16 @@ export interface Config {
         deleteConcurrency?: number;
       };
     };
+    /** The tamper-evident audit trail (docs/audit-trail.md). */
+    auditTrail?: {
+      /**
+       * Breaks of the hash chain accepted after an investigation: the entry numbers
+       * (`seq`) a verification named. The verification reports them in
+       * `acceptedBreaks` and goes on past them, and the daily heads are signed again.
+       * Default: none.
+       */
+      acceptedBreaks?: number[];
+    };
     demoData?: {
       /**
        * YAML file with planning models and numbers loaded at startup when the

@@ -102,6 +102,7 @@ import { AuditHeadsStore } from './database/AuditHeadsStore';
 import { AuditChainVerifier } from './service/audit/AuditChainVerifier';
 import { AuditHeadsTask } from './service/audit/AuditHeadsTask';
 import { AuditChainNotifier } from './notifiers/AuditChainNotifier';
+import { readAcceptedBreaks } from './service/audit/auditTrailConfig';
 
 /**
  * The voice-recording backend plugin: recorded numbers, schedules, planning models,
@@ -512,6 +513,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
           log: auditLog,
           heads: auditHeads,
           publicKey: signer,
+          acceptedBreaks: readAcceptedBreaks(deps.config),
         });
         // a broken chain is never signed (audited, the task fails until dealt with)
         const auditHeadsTask = new AuditHeadsTask({

@@ -201,6 +201,11 @@ export interface AuditChainVerification {
   unsignedEntries?: number;
   /** When the walk ran (ISO). */
   verifiedAt?: string;
+  /**
+   * Breaks found at entries accepted after an investigation (configuration
+   * `voiceRecording.auditTrail.acceptedBreaks`): reported, not failing.
+   */
+  acceptedBreaks?: Array<{ seq: number; reason: string; message: string }>;
 }
 
 // ---------------------------------------------------------------------------

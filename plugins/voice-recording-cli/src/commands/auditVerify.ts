@@ -226,11 +226,16 @@ export const auditVerifyCommand: CliCommand = {
           offline === 1 ? '' : 's'
         } verified here with the pinned key`
       : '';
+    const accepted = v.acceptedBreaks?.length
+      ? `; breaks accepted after investigation: ${v.acceptedBreaks
+          .map(b => `entry ${b.seq} (${b.reason})`)
+          .join(', ')}`
+      : '';
     if (v.ok) {
       io.out(
         `audit trail: OK. ${v.checked} entries verified, head hash ${
           v.headHash ?? '(empty trail)'
-        }${heads}${pinned}\n`,
+        }${heads}${pinned}${accepted}\n`,
       );
       return 0;
     }

@@ -205,6 +205,58 @@ describe.each(databases.eachSupportedId())(
       expect(r.firstBroken!.message).toMatch(/signed for 2026-12-02/);
     });
 
+    it('goes on past a break accepted after an investigation, reports it, and fails at the next one', async () => {
+      await seed();
+      await withoutAppendOnlyTriggers(knex, async () => {
+        await knex('vr_audit_log')
+          .where({ seq: 4 })
+          .update({ details: JSON.stringify({ i: 3, note: 'forged' }) });
+      });
+      const accepting = (seqs: number[]) =>
+        new AuditChainVerifier({
+          log,
+          heads,
+          publicKey: signer,
+          batchSize: 3,
+          acceptedBreaks: new Set(seqs),
+        });
+      expect((await accepting([]).verify()).firstBroken).toMatchObject({
+        seq: 4,
+      });
+      const r = await accepting([4]).verify();
+      expect(r).toMatchObject({ ok: true, checked: 10 });
+      expect(r.firstBroken).toBeUndefined();
+      expect(r.acceptedBreaks).toEqual([
+        expect.objectContaining({ seq: 4, reason: 'edited' }),
+      ]);
+      // the days are signed again past the accepted break
+      const signed = await new AuditHeadsTask({
+        log,
+        heads,
+        signer,
+        verifier: accepting([4]),
+      }).signDue(new Date('2026-12-04T00:05:00Z'));
+      expect(signed.map(h => h.day)).toEqual([
+        '2026-12-01',
+        '2026-12-02',
+        '2026-12-03',
+      ]);
+      expect(await accepting([4]).verify()).toMatchObject({
+        ok: true,
+        signedHeads: 3,
+      });
+      // a later break is not accepted by the earlier one
+      await withoutAppendOnlyTriggers(knex, () =>
+        knex('vr_audit_log').where({ seq: 8 }).delete(),
+      );
+      expect(await accepting([4]).verify()).toMatchObject({
+        ok: false,
+        checked: 7,
+        firstBroken: { seq: 9, reason: 'deleted-before' },
+        acceptedBreaks: [expect.objectContaining({ seq: 4 })],
+      });
+    });
+
     it('never signs the heads of a broken chain: audits the broken link and fails', async () => {
       await seed();
       await withoutAppendOnlyTriggers(knex, () =>

@@ -44,6 +44,13 @@ export interface AuditChainVerifierOptions {
   heads: AuditHeadsStore;
   /** The installation's public key (heads are verified with it). */
   publicKey: { keyId: string; publicKeyPem: string };
+  /**
+   * Breaks accepted after an investigation (voiceRecording.auditTrail.acceptedBreaks):
+   * the seq a verification named; the walk goes on past them and reports them in
+   * `acceptedBreaks` instead of failing, so that the entries after a known incident
+   * are protected (and their days signed) again.
+   */
+  acceptedBreaks?: ReadonlySet<number>;
   batchSize?: number;
 }
 
@@ -102,11 +109,19 @@ export class AuditChainVerifier {
     let expected = 1;
     let prev = AUDIT_CHAIN_GENESIS;
     let afterId = 0;
+    const acceptedBreaks: Broken[] = [];
+    /** Whether the break was accepted after an investigation (kept in the result). */
+    const accepted = (b: Broken) => {
+      if (!this.options.acceptedBreaks?.has(b.seq)) return false;
+      acceptedBreaks.push(b);
+      return true;
+    };
     const result = (firstBroken?: Broken): AuditChainVerification => ({
       ok: !firstBroken,
       checked,
       ...(checked ? { headHash: prev } : {}),
       ...(firstBroken ? { firstBroken } : {}),
+      ...(acceptedBreaks.length ? { acceptedBreaks } : {}),
       signedHeads: heads.length,
       ...(heads.length ? { lastSignedDay: heads[heads.length - 1].day } : {}),
       unsignedEntries: Math.max(0, checked - (lastHead?.seq ?? 0)),
@@ -115,40 +130,33 @@ export class AuditChainVerifier {
     // heads of an empty trail (seq 0) name no entry: only their signature counts
     for (const h of headsBySeq.get(0) ?? []) {
       const problem = headProblem(h, publicKey);
-      if (problem)
-        return result({
-          seq: 0,
-          reason: 'bad-head-signature',
-          message: problem,
-        });
+      const b: Broken | undefined = problem
+        ? { seq: 0, reason: 'bad-head-signature', message: problem }
+        : undefined;
+      if (b && !accepted(b)) return result(b);
     }
 
-    for (;;) {
-      const rows = await log.chainBatch(afterId, this.batchSize);
-      if (!rows.length) break;
-      for (const row of rows) {
-        afterId = row.id;
-        if (row.seq === null || !row.hash || !row.prev_hash)
-          return result({
-            seq: expected,
-            reason: 'edited',
-            message: `entry id ${row.id} is not part of the chain (no seq or hash): written around the audit store`,
-          });
-        const seq = row.seq;
-        if (auditEntryHash(row, seq, row.prev_hash) !== row.hash)
-          return result({
+    // the problems of one row, in the order of the checks
+    const problemsOf = async (
+      row: Awaited<ReturnType<typeof log.chainBatch>>[number],
+    ): Promise<Broken[]> => {
+      const out: Broken[] = [];
+      const seq = row.seq!;
+      if (auditEntryHash(row, seq, row.prev_hash!) !== row.hash)
+        out.push({
+          seq,
+          reason: 'edited',
+          message: `entry ${seq} (id ${row.id}) was changed: its content no longer matches its hash`,
+        });
+      if (seq !== expected) {
+        if (seq < expected || (await log.hasSeq(expected)))
+          out.push({
             seq,
-            reason: 'edited',
-            message: `entry ${seq} (id ${row.id}) was changed: its content no longer matches its hash`,
+            reason: 'reordered',
+            message: `entry ${seq} (id ${row.id}) stands where entry ${expected} belongs: entries were moved`,
           });
-        if (seq !== expected) {
-          if (seq < expected || (await log.hasSeq(expected)))
-            return result({
-              seq,
-              reason: 'reordered',
-              message: `entry ${seq} (id ${row.id}) stands where entry ${expected} belongs: entries were moved`,
-            });
-          return result({
+        else
+          out.push({
             seq,
             reason: 'deleted-before',
             message:
@@ -158,32 +166,47 @@ export class AuditChainVerifier {
                     seq - 1
                   } are missing (deleted) before entry ${seq}`,
           });
-        }
-        if (row.prev_hash !== prev)
-          return result({
-            seq: seq - 1,
+      } else if (row.prev_hash !== prev)
+        out.push({
+          seq: seq - 1,
+          reason: 'edited',
+          message: `entry ${
+            seq - 1
+          } was changed: entry ${seq} links to a different hash`,
+        });
+      for (const h of headsBySeq.get(seq) ?? []) {
+        const problem = headProblem(h, publicKey);
+        if (problem)
+          out.push({ seq, reason: 'bad-head-signature', message: problem });
+        else if (h.hash !== row.hash)
+          out.push({
+            seq,
             reason: 'edited',
-            message: `entry ${
-              seq - 1
-            } was changed: entry ${seq} links to a different hash`,
+            message: `entry ${seq} differs from the head signed for ${h.day}: the trail up to it was rewritten after it was signed`,
           });
-        for (const h of headsBySeq.get(seq) ?? []) {
-          const problem = headProblem(h, publicKey);
-          if (problem)
-            return result({
-              seq,
-              reason: 'bad-head-signature',
-              message: problem,
-            });
-          if (h.hash !== row.hash)
-            return result({
-              seq,
-              reason: 'edited',
-              message: `entry ${seq} differs from the head signed for ${h.day}: the trail up to it was rewritten after it was signed`,
-            });
+      }
+      return out;
+    };
+
+    for (;;) {
+      const rows = await log.chainBatch(afterId, this.batchSize);
+      if (!rows.length) break;
+      for (const row of rows) {
+        afterId = row.id;
+        if (row.seq === null || !row.hash || !row.prev_hash) {
+          const b: Broken = {
+            seq: expected,
+            reason: 'edited',
+            message: `entry id ${row.id} is not part of the chain (no seq or hash): written around the audit store`,
+          };
+          if (!accepted(b)) return result(b);
+          continue;
         }
+        for (const b of await problemsOf(row))
+          if (!accepted(b)) return result(b);
+        // intact, or its breaks accepted: the walk goes on from this entry
         prev = row.hash;
-        expected = seq + 1;
+        expected = row.seq + 1;
         checked += 1;
       }
     }
@@ -191,19 +214,18 @@ export class AuditChainVerifier {
     const beyond = heads.find(h => h.seq >= expected);
     if (beyond) {
       const problem = headProblem(beyond, publicKey);
-      return result(
-        problem
-          ? { seq: beyond.seq, reason: 'bad-head-signature', message: problem }
-          : {
-              seq: expected,
-              reason: 'truncated',
-              message: `the head signed for ${beyond.day} names entry ${
-                beyond.seq
-              }, but the trail ends at entry ${
-                expected - 1
-              }: entries were removed from its end`,
-            },
-      );
+      const b: Broken = problem
+        ? { seq: beyond.seq, reason: 'bad-head-signature', message: problem }
+        : {
+            seq: expected,
+            reason: 'truncated',
+            message: `the head signed for ${beyond.day} names entry ${
+              beyond.seq
+            }, but the trail ends at entry ${
+              expected - 1
+            }: entries were removed from its end`,
+          };
+      if (!accepted(b)) return result(b);
     }
     return result();
   }

@@ -304,6 +304,9 @@ describe('AuditPage', () => {
         signedHeads: 3,
         lastSignedDay: '2026-12-05',
         unsignedEntries: 7,
+        acceptedBreaks: [
+          { seq: 4, reason: 'edited', message: 'entry 4 (id 4) was changed' },
+        ],
       })
       .mockResolvedValueOnce({
         ok: false,
@@ -332,7 +335,7 @@ describe('AuditPage', () => {
       'The audit trail is intact: 1,234 entries verified.',
     );
     expect(ok).toHaveTextContent(
-      'Head hash ab12cd34ef56ab12…. Signed daily heads checked: 3, the latest for 2026-12-05 (7 entries since, signed after the day ends).',
+      'Head hash ab12cd34ef56ab12…. Signed daily heads checked: 3, the latest for 2026-12-05 (7 entries since, signed after the day ends). Breaks accepted after investigation: entry 4 (an entry was changed).',
     );
     expect(within(ok).getByTestId('audit-head-hash')).toHaveAttribute(
       'title',

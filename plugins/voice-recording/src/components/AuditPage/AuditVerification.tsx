@@ -43,6 +43,11 @@ export function AuditVerificationResult(props: {
             : ''
         }.`
       : '';
+  const accepted = r.acceptedBreaks?.length
+    ? ` Breaks accepted after investigation: ${r.acceptedBreaks
+        .map(b => `entry ${b.seq} (${REASONS[b.reason] ?? b.reason})`)
+        .join(', ')}.`
+    : '';
   if (r.ok)
     return (
       <Alert
@@ -61,6 +66,7 @@ export function AuditVerificationResult(props: {
               'The trail is empty.'
             )}
             {heads}
+            {accepted}
           </>
         }
       />
@@ -80,6 +86,7 @@ export function AuditVerificationResult(props: {
           {b?.message ? `${b.message}. ` : ''}
           {`${count(r.checked)} before it verified.`}
           {heads}
+          {accepted}
         </>
       }
     />
