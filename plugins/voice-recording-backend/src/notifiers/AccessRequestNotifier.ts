@@ -5,6 +5,7 @@ import {
   accessRequestPath,
 } from '@mvr/plugin-voice-recording-common';
 import { AuditRecorder } from '../service/AuditRecorder';
+import { sendAuditedNotification } from './auditedNotification';
 
 const RIGHT_TEXT = {
   list: 'list',
@@ -38,9 +39,13 @@ export class AccessRequestNotifier {
       severity?: 'normal' | 'high';
     },
   ) {
-    const details = { event, recipients };
-    try {
-      await this.notifications.send({
+    await sendAuditedNotification(
+      {
+        notifications: this.notifications,
+        logger: this.logger,
+        audit: this.audit,
+      },
+      {
         recipients: { type: 'entity', entityRef: recipients },
         payload: {
           title: payload.title,
@@ -50,29 +55,15 @@ export class AccessRequestNotifier {
           topic: 'voice-recording-access-request',
           scope: `voice-recording-access-request:${r.id}:${event}`,
         },
-      });
-      await this.audit.record({
-        actor: { ref: 'plugin:voice-recording' },
+      },
+      {
         action: 'access-request-notification',
         targetType: 'access-request',
         targetId: r.id,
-        details,
-        severity: 'low',
-      });
-    } catch (e) {
-      const error = e instanceof Error ? e : new Error(String(e));
-      this.logger.error(
-        `access-request notification ${event} for ${r.id} failed: ${error.message}`,
-      );
-      await this.audit.record({
-        actor: { ref: 'plugin:voice-recording' },
-        action: 'access-request-notification',
-        targetType: 'access-request',
-        targetId: r.id,
-        details,
-        error,
-      });
-    }
+        details: { event, recipients },
+      },
+      `access-request notification ${event} for ${r.id}`,
+    );
   }
 
   async requested(r: AccessRequest) {

@@ -7,7 +7,8 @@ import {
 } from '@backstage/plugin-notifications-node';
 import { FourEyesSession } from '@mvr/plugin-voice-recording-common';
 import { AuditRecord, AuditRecorder } from '../service/AuditRecorder';
-import { FourEyesNotifier, NAME_MAX_CHARS } from './FourEyesNotifier';
+import { NAME_MAX_CHARS } from './auditedNotification';
+import { FourEyesNotifier } from './FourEyesNotifier';
 
 const user = (name: string, displayName?: string): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',

@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import { IntegrityCheck } from '@mvr/plugin-voice-recording-common';
 import { AuditRecorder } from '../service/AuditRecorder';
+import { sendAuditedNotification } from './auditedNotification';
 
 /** The portal's Integrity section (Compliance tab). */
 export const INTEGRITY_PATH = '/voice-recording/compliance/integrity';
@@ -56,8 +57,13 @@ export class IntegrityNotifier {
       recipients: this.adminRefs,
       ...(source.sweepId ? { sweepId: source.sweepId } : {}),
     };
-    try {
-      await this.notifications.send({
+    await sendAuditedNotification(
+      {
+        notifications: this.notifications,
+        logger: this.logger,
+        audit: this.audit,
+      },
+      {
         recipients: { type: 'entity', entityRef: this.adminRefs },
         payload: {
           title,
@@ -70,26 +76,14 @@ export class IntegrityNotifier {
             findings.map(f => `${f.conversationId}@${f.checkedAt}`).join(',')
           }`.slice(0, 250),
         },
-      });
-      await this.audit.record({
-        actor: { ref: 'plugin:voice-recording' },
+      },
+      {
         action: 'integrity-notification',
         targetType: source.sweepId ? 'integrity-sweep' : 'conversation',
         targetId: source.sweepId ?? findings[0].conversationId,
         details,
-        severity: 'low',
-      });
-    } catch (e) {
-      const error = e instanceof Error ? e : new Error(String(e));
-      this.logger.error(`integrity notification failed: ${error.message}`);
-      await this.audit.record({
-        actor: { ref: 'plugin:voice-recording' },
-        action: 'integrity-notification',
-        targetType: source.sweepId ? 'integrity-sweep' : 'conversation',
-        targetId: source.sweepId ?? findings[0].conversationId,
-        details,
-        error,
-      });
-    }
+      },
+      'integrity notification',
+    );
   }
 }

@@ -2,12 +2,15 @@ import {
   BackstageCredentials,
   LoggerService,
 } from '@backstage/backend-plugin-api';
-import { parseEntityRef } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import { LegalHold } from '@mvr/plugin-voice-recording-common';
 import { AuditRecorder } from '../service/AuditRecorder';
-import { plainName } from './FourEyesNotifier';
+import {
+  notificationNameOf,
+  plainLine,
+  sendAuditedNotification,
+} from './auditedNotification';
 
 /** Where a hold's notification links: the Compliance tab's Legal holds section. */
 export const legalHoldPath = (id: string) =>
@@ -17,17 +20,7 @@ export const legalHoldPath = (id: string) =>
 const TEXT_MAX_CHARS = 300;
 
 /** Free text as one plain line (control and format characters out), shortened. */
-function plainText(s: string): string {
-  const text = s
-    .replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, ' ')
-    .replace(/(?![\u200c\u200d])\p{Cf}/gu, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-  const chars = [...text];
-  return chars.length > TEXT_MAX_CHARS
-    ? `${chars.slice(0, TEXT_MAX_CHARS - 1).join('')}…`
-    : text;
-}
+const plainText = (s: string) => plainLine(s, TEXT_MAX_CHARS);
 
 export type LegalHoldEvent =
   | 'placed'
@@ -52,32 +45,17 @@ export class LegalHoldNotifier {
     private readonly audit: AuditRecorder,
   ) {}
 
-  private async nameOf(
+  private nameOf(
     ref: string,
     credentials: BackstageCredentials,
   ): Promise<string> {
-    let fallback = ref;
-    try {
-      fallback = parseEntityRef(ref).name;
-    } catch {
-      // not a ref: shown as it is
-    }
-    try {
-      const entity = await this.catalog.getEntityByRef(ref, { credentials });
-      for (const name of [
-        (entity?.spec as any)?.profile?.displayName,
-        entity?.metadata.title,
-      ]) {
-        if (typeof name === 'string' && plainName(name)) return plainName(name);
-      }
-    } catch (e) {
-      this.logger.warn(
-        `legal-hold notification: the catalog did not give the name of ${plainName(
-          ref,
-        )}: ${e instanceof Error ? e.message : String(e)}`,
-      );
-    }
-    return plainName(fallback);
+    return notificationNameOf(
+      this.catalog,
+      this.logger,
+      'legal-hold notification',
+      ref,
+      credentials,
+    );
   }
 
   /** Tells the admins of a step; `actorRef` and `credentials`: who took it. */
@@ -116,9 +94,13 @@ export class LegalHoldNotifier {
       }`,
       'release-cancelled': `${who} withdrew their release request; the hold stands.`,
     };
-    const details = { event, recipients: this.adminRefs };
-    try {
-      await this.notifications.send({
+    await sendAuditedNotification(
+      {
+        notifications: this.notifications,
+        logger: this.logger,
+        audit: this.audit,
+      },
+      {
         recipients: { type: 'entity', entityRef: this.adminRefs },
         payload: {
           title: titles[event],
@@ -128,28 +110,14 @@ export class LegalHoldNotifier {
           topic: 'voice-recording-legal-hold',
           scope: `voice-recording-legal-hold:${hold.id}:${event}:${Date.now()}`,
         },
-      });
-      await this.audit.record({
-        actor: { ref: 'plugin:voice-recording' },
+      },
+      {
         action: 'legal-hold-notification',
         targetType: 'legal-hold',
         targetId: hold.id,
-        details,
-        severity: 'low',
-      });
-    } catch (e) {
-      const error = e instanceof Error ? e : new Error(String(e));
-      this.logger.error(
-        `legal-hold notification ${event} for ${hold.id} failed: ${error.message}`,
-      );
-      await this.audit.record({
-        actor: { ref: 'plugin:voice-recording' },
-        action: 'legal-hold-notification',
-        targetType: 'legal-hold',
-        targetId: hold.id,
-        details,
-        error,
-      });
-    }
+        details: { event, recipients: this.adminRefs },
+      },
+      `legal-hold notification ${event} for ${hold.id}`,
+    );
   }
 }

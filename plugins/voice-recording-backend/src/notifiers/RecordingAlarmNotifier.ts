@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import { RecordingAlarm } from '@mvr/plugin-voice-recording-common';
 import { AuditRecorder } from '../service/AuditRecorder';
+import { sendAuditedNotification } from './auditedNotification';
 
 /** The portal's page of a number's recording health (H6's Recording health page). */
 export const recordingHealthNumberPath = (numberId: string) =>
@@ -57,8 +58,13 @@ export class RecordingAlarmNotifier {
         ? `${resolution ?? 'The problem is gone.'} It was: ${a.summary}`
         : `${a.summary}. Raised ${a.raisedAt}.`
     ).slice(0, 500);
-    try {
-      await this.notifications.send({
+    await sendAuditedNotification(
+      {
+        notifications: this.notifications,
+        logger: this.logger,
+        audit: this.audit,
+      },
+      {
         recipients: { type: 'entity', entityRef: this.adminRefs },
         payload: {
           title,
@@ -74,28 +80,14 @@ export class RecordingAlarmNotifier {
             event === 'resolved' ? a.resolvedAt : a.lastRaisedAt
           }`,
         },
-      });
-      await this.audit.record({
-        actor: { ref: 'plugin:voice-recording' },
+      },
+      {
         action: 'recording-alarm-notification',
         targetType: 'recording-alarm',
         targetId: a.id,
         details,
-        severity: 'low',
-      });
-    } catch (e) {
-      const error = e instanceof Error ? e : new Error(String(e));
-      this.logger.error(
-        `recording alarm notification ${event} for ${a.id} failed: ${error.message}`,
-      );
-      await this.audit.record({
-        actor: { ref: 'plugin:voice-recording' },
-        action: 'recording-alarm-notification',
-        targetType: 'recording-alarm',
-        targetId: a.id,
-        details,
-        error,
-      });
-    }
+      },
+      `recording alarm notification ${event} for ${a.id}`,
+    );
   }
 }
