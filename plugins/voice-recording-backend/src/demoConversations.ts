@@ -15,16 +15,18 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   Conversation,
   ConversationDtmfEvent,
+  RetentionPeriod,
 } from '@mvr/plugin-voice-recording-common';
 import { BlobStore, OggOpusWriter } from '@mvr/plugin-voice-recording-node';
 import { ConversationSearchStore } from './database/ConversationSearchStore';
 import { NumbersStore } from './database';
 import { DEMO_FOUR_EYES_NUMBER } from './demoFourEyes';
+import { DEMO_EXPIRING_CALLS, demoRetentionStart } from './demoCompliance';
 
 const run = promisify(execFile);
 const RATE = 8000;
 
-interface DemoCall {
+export interface DemoCall {
   number: string;
   otherParty: string;
   direction: 'incoming' | 'outgoing';
@@ -34,6 +36,13 @@ interface DemoCall {
   lines: string[];
   dtmf?: string;
   quality: Conversation['quality'];
+  /**
+   * An old call whose retention ends this many days from now under the regulatory
+   * minimum (default P5Y): it was made that long ago (minus the days), so that
+   * Compliance › Disposals shows real upcoming disposals on day one; `minutesAgo` is
+   * ignored then. Computed at load, so the disposal job does not dispose of it at once.
+   */
+  retentionEndsInDays?: number;
 }
 
 export const DEMO_CALLS: DemoCall[] = [
@@ -117,6 +126,9 @@ export const DEMO_CALLS: DemoCall[] = [
     ],
     quality: { packetsReceived: 1480, packetsLost: 0, jitterMs: 9 },
   },
+  // old calls at the end of their retention (demoCompliance.ts): upcoming disposals;
+  // the second is in the demo case, under the demo legal hold, so it is flagged held
+  ...DEMO_EXPIRING_CALLS,
 ];
 
 async function available(tool: string): Promise<boolean> {
@@ -201,8 +213,12 @@ export async function loadDemoConversations(options: {
   numbers: Pick<NumbersStore, 'getByNumber'>;
   blobs: BlobStore;
   logger: LoggerService;
+  /** The regulatory minimum retention (voiceRecording.retention.minimumPeriod), default P5Y. */
+  retentionMinimum?: RetentionPeriod;
+  now?: Date;
 }): Promise<number> {
   const { store, numbers, blobs, logger } = options;
+  const now = options.now ?? new Date();
   try {
     if ((await store.count({})) > 0) return 0;
     if (!(await available('espeak-ng')) || !(await available('sox'))) {
@@ -220,7 +236,15 @@ export async function loadDemoConversations(options: {
         }
         const { ogg, durationMs, dtmfOffsetsMs } = await synthesize(dir, call, i);
         const id = randomUUID();
-        const started = new Date(Date.now() - call.minutesAgo * 60_000);
+        const started =
+          call.retentionEndsInDays === undefined
+            ? new Date(now.getTime() - call.minutesAgo * 60_000)
+            : demoRetentionStart(
+                now,
+                call.retentionEndsInDays,
+                durationMs,
+                options.retentionMinimum,
+              );
         const d = started.toISOString();
         const key = `recordings/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/demo-${id}.opus`;
         const put = await blobs.put(key, ogg, { contentType: 'audio/ogg; codecs=opus' });
@@ -245,7 +269,10 @@ export async function loadDemoConversations(options: {
           codec: 'PCMA/8000',
           sipCallId: `demo-${id}@mvr`,
           participants: call.direction === 'outgoing' ? [recordedParty, other] : [other, recordedParty],
-          metadata: { demo: true },
+          metadata:
+            call.retentionEndsInDays === undefined
+              ? { demo: true }
+              : { demo: true, demoRetentionEndsInDays: call.retentionEndsInDays },
           dtmf,
           quality: call.quality,
           state: 'finished',

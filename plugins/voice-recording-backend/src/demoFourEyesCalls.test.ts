@@ -62,7 +62,7 @@ describe.each(databases.eachSupportedId())(
             blobs: new LocalFileBlobStore(dir, { minFreeBytes: 0 }),
             logger,
           }),
-        ).toBe(6);
+        ).toBe(9);
         const erik = await conversations.search({
           userRef: DEMO_FOUR_EYES_USER,
           sort: 'startedAt',

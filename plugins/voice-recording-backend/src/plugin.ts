@@ -56,6 +56,7 @@ import { ConversationsService } from './service/conversations/ConversationsServi
 import { PeopleResolver } from './service/conversations/PeopleResolver';
 import { loadDemoConversations } from './demoConversations';
 import { loadDemoCases } from './demoCases';
+import { loadDemoLegalHold } from './demoCompliance';
 import { caseClaimsOf, CasesStore } from './database/CasesStore';
 import { AccessRequestsStore } from './database/AccessRequestsStore';
 import { AccessRequestNotifier } from './notifiers/AccessRequestNotifier';
@@ -312,6 +313,11 @@ export const voiceRecordingPlugin = createBackendPlugin({
             numbers: numbersStore,
             blobs,
             logger: deps.logger,
+            // old demo calls at the end of their retention (upcoming disposals)
+            retentionMinimum: readRetentionConfig(
+              deps.config,
+              config.defaultCountry,
+            ).minimumPeriod,
           });
           // the demo's calls are signed like recorded ones (idempotent)
           await integrity.signUnsigned();
@@ -325,6 +331,14 @@ export const voiceRecordingPlugin = createBackendPlugin({
 
         // legal holds on cases (docs/legal-hold.md): held conversations are marked
         const legalHoldsStore = new LegalHoldsStore(knex);
+        // the demo's standing hold on the demo case (demoCompliance.ts)
+        if (config.demoDataFile)
+          await loadDemoLegalHold({
+            cases: casesStore,
+            holds: legalHoldsStore,
+            conversations: conversationSearch,
+            logger: deps.logger,
+          });
         const numbers = new NumbersService(ctx);
         const conversationsService = new ConversationsService({
           store: conversationSearch,
