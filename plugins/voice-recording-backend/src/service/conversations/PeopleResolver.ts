@@ -6,6 +6,7 @@ import {
 } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import { entityRefOf, GroupMembership } from '../catalogGroups';
 
 /** At most this many users from one `user` or `group` filter (an IN list in SQL). */
 export const MAX_RESOLVED_USERS = 1000;
@@ -41,8 +42,6 @@ const GROUP_FIELDS = [
   'relations',
 ];
 
-const refOf = (e: Entity) => stringifyEntityRef(e).toLowerCase();
-
 /** `user:x` / `user:default/x` (an entity ref of kind User), lower case; else undefined. */
 function userRefOf(input: string): string | undefined {
   if (!/^user:/i.test(input)) return undefined;
@@ -72,37 +71,6 @@ function groupRefOf(input: string, field: string): string {
       `${field}: "${input}" is not a group name or reference`,
     );
   }
-}
-
-/** Refs of `entity`'s relations of `type`, lower case. */
-function related(entity: Entity, type: string): string[] {
-  return (entity.relations ?? [])
-    .filter(r => r.type === type)
-    .map(r => r.targetRef.toLowerCase());
-}
-
-function specRefs(entity: Entity, key: string, kind: string): string[] {
-  const v = (entity.spec as any)?.[key];
-  let list: unknown[] = [];
-  if (Array.isArray(v)) list = v;
-  else if (v) list = [v];
-  const out: string[] = [];
-  for (const item of list) {
-    if (typeof item !== 'string') continue;
-    try {
-      out.push(
-        stringifyEntityRef(
-          parseEntityRef(item, {
-            defaultKind: kind,
-            defaultNamespace: entity.metadata.namespace ?? 'default',
-          }),
-        ).toLowerCase(),
-      );
-    } catch {
-      // an unparsable ref in the catalog: ignored
-    }
-  }
-  return out;
 }
 
 /**
@@ -178,7 +146,7 @@ export class PeopleResolver {
           v => typeof v === 'string' && foldText(v).includes(needle),
         );
       })
-      .map(refOf);
+      .map(entityRefOf);
     return this.bounded(refs, 'user', text);
   }
 
@@ -197,53 +165,12 @@ export class PeopleResolver {
       this.entities('Group', credentials),
       this.entities('User', credentials),
     ]);
-    const byRef = new Map(groups.map(g => [refOf(g), g]));
-    if (!byRef.has(root))
+    const membership = new GroupMembership(groups, users);
+    if (!membership.has(root))
       throw new InputError(
         `group: there is no Group entity ${root} in the catalog`,
       );
-    const children = new Map<string, Set<string>>();
-    const link = (parent: string, child: string) => {
-      if (!children.has(parent)) children.set(parent, new Set());
-      children.get(parent)!.add(child);
-    };
-    for (const [ref, g] of byRef) {
-      for (const c of [
-        ...related(g, 'parentOf'),
-        ...specRefs(g, 'children', 'group'),
-      ])
-        link(ref, c);
-      for (const p of [
-        ...related(g, 'childOf'),
-        ...specRefs(g, 'parent', 'group'),
-      ])
-        link(p, ref);
-    }
-    const inTree = new Set<string>([root]);
-    const queue = [root];
-    while (queue.length) {
-      for (const c of children.get(queue.shift()!) ?? []) {
-        if (!inTree.has(c)) {
-          inTree.add(c);
-          queue.push(c);
-        }
-      }
-    }
-    const members = new Set<string>();
-    for (const g of inTree) {
-      const entity = byRef.get(g);
-      if (entity)
-        for (const m of related(entity, 'hasMember'))
-          if (m.startsWith('user:')) members.add(m);
-    }
-    for (const u of users) {
-      const of = [
-        ...related(u, 'memberOf'),
-        ...specRefs(u, 'memberOf', 'group'),
-      ];
-      if (of.some(g => inTree.has(g))) members.add(refOf(u));
-    }
-    return this.bounded([...members].sort(), 'group', input);
+    return this.bounded(membership.members(root), 'group', input);
   }
 
   private bounded(refs: string[], field: string, input: string): string[] {
