@@ -4,11 +4,9 @@
  *   mvr verify <export.zip> [--public-key <pem>]
  *   mvr verify <conversation id> --url <backend base URL> --token <token>
  *   mvr rewrap-keys --config <app-config.yaml> [--paths-from <dir>] [--from <key id>] [--dry-run]
- *   mvr rewrap-keys --config <app-config.yaml> [--paths-from <dir>] [--from <key id>] [--dry-run]
  *   mvr audit-verify --url <backend base URL> [--token <token>]
  */
 import { verifyCommand } from './commands/verify';
-import { rewrapKeysCommand } from './commands/rewrapKeys';
 import { rewrapKeysCommand } from './commands/rewrapKeys';
 import { auditVerifyCommand } from './commands/auditVerify';
 import { CliIo, processIo } from './io';
@@ -25,7 +23,6 @@ export interface CliCommand {
 /** The commands, by name. Add a command here (its file under src/commands/). */
 export const COMMANDS: Record<string, CliCommand> = {
   verify: verifyCommand,
-  'rewrap-keys': rewrapKeysCommand,
   'rewrap-keys': rewrapKeysCommand,
   'audit-verify': auditVerifyCommand,
 };
