@@ -30,13 +30,13 @@ import {
   ConversationRoutesOptions,
 } from './conversations/routes';
 import { addCaseRoutes, CaseRoutesOptions } from './cases/routes';
+import { addExportRoutes, ExportRoutesOptions } from './exports/routes';
+import { addAuditChainRoutes } from './audit/auditRoutes';
+import { AuditChainVerifier } from './audit/AuditChainVerifier';
 import {
   addLegalHoldRoutes,
   LegalHoldRoutesOptions,
 } from './legalHolds/routes';
-import { addExportRoutes, ExportRoutesOptions } from './exports/routes';
-import { addAuditChainRoutes } from './audit/auditRoutes';
-import { AuditChainVerifier } from './audit/AuditChainVerifier';
 import { FourEyesPermissions } from './fourEyes/FourEyesPermissions';
 import { addFourEyesRoutes, FourEyesRoutesOptions } from './fourEyes/routes';
 import { addAlarmRoutes, AlarmRoutesOptions } from './health/alarmRoutes';
@@ -88,10 +88,10 @@ export interface RouterOptions {
    * case routes check their permissions through its gate (FourEyesPermissions).
    */
   fourEyes?: Omit<FourEyesRoutesOptions, 'httpAuth' | 'audit'>;
-  /** Regulator and client exports (docs/api.md "Regulator exports"). */
-  exports?: Omit<ExportRoutesOptions, 'httpAuth' | 'audit'>;
   /** Legal holds on cases (docs/api.md "Legal holds"). */
   legalHolds?: Omit<LegalHoldRoutesOptions, 'httpAuth' | 'audit'>;
+  /** Regulator and client exports (docs/api.md "Regulator exports"). */
+  exports?: Omit<ExportRoutesOptions, 'httpAuth' | 'audit'>;
   /** The audit trail's hash chain verification (docs/audit-trail.md). */
   auditChain?: AuditChainVerifier;
   /** Signed recordings and the integrity sweep (docs/api.md "Integrity"). */
@@ -449,12 +449,12 @@ export async function createRouter(
     addCaseRoutes(router, { ...gated(options.cases), httpAuth, audit });
   }
 
-  if (options.exports) {
-    addExportRoutes(router, { ...gated(options.exports), httpAuth, audit });
-  }
-
   if (options.legalHolds) {
     addLegalHoldRoutes(router, { ...options.legalHolds, httpAuth, audit });
+  }
+
+  if (options.exports) {
+    addExportRoutes(router, { ...gated(options.exports), httpAuth, audit });
   }
 
   if (options.fourEyes) {
