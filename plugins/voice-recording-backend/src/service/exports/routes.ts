@@ -2,17 +2,8 @@ import {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import {
-  ConflictError,
-  InputError,
-  NotAllowedError,
-  NotFoundError,
-} from '@backstage/errors';
-import {
-  AuthorizeResult,
-  BasicPermission,
-  PermissionCriteria,
-} from '@backstage/plugin-permission-common';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import { ConditionTransformer } from '@backstage/plugin-permission-node';
 import {
   ExportScope,
@@ -21,7 +12,7 @@ import {
   voiceRecordingConversationPlayPermission,
 } from '@mvr/plugin-voice-recording-common';
 import { BlobStore, ConversationQuery } from '@mvr/plugin-voice-recording-node';
-import express, { Request } from 'express';
+import express from 'express';
 import { NumbersStore } from '../../database';
 import { CasesStore } from '../../database/CasesStore';
 import { ConversationSearchFilters } from '../../database/ConversationSearchStore';
@@ -30,10 +21,11 @@ import {
   ExportJobsStore,
   publicExportJob,
 } from '../../database/ExportJobsStore';
-import { Actor, actorRefOf, AuditRecorder } from '../AuditRecorder';
+import { Actor, AuditRecorder } from '../AuditRecorder';
 import { PeopleResolver } from '../conversations/PeopleResolver';
 import { resolveSearchFilters } from '../conversations/searchFilters';
 import { parseInput } from '../errors';
+import { routeGuards } from '../routeGuards';
 import { exportBlobKey, exportBlobPrefix } from './ExportWorker';
 import { exportCreateSchema, exportListQuerySchema } from './schemas';
 
@@ -80,61 +72,22 @@ export function addExportRoutes(
   router: express.Router,
   options: ExportRoutesOptions,
 ) {
-  const { httpAuth, permissions, audit, jobs } = options;
-
-  const actorOf = async (req: Request): Promise<Actor> => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    return { credentials, ref: actorRefOf(credentials), request: req };
-  };
-
-  const deny = async (
-    actor: Actor,
-    permission: string,
-    targetId?: string,
-  ): Promise<never> => {
-    await audit.record({
-      actor,
-      action: 'permission-denied',
-      targetType: 'export',
-      targetId,
-      details: { permission },
-      severity: 'medium',
-    });
-    throw new NotAllowedError(`${actor.ref} is not allowed: ${permission}`);
-  };
-
-  const allowed = async (actor: Actor, permission: BasicPermission) => {
-    const [d] = await permissions.authorize([{ permission }], {
-      credentials: actor.credentials,
-    });
-    return d.result === AuthorizeResult.ALLOW;
-  };
+  const { audit, jobs } = options;
+  const { actorOf, deny, allowed, require, criteria } = routeGuards(options);
 
   /** Export permission, then the playback visibility (conditions as SQL criteria). */
   const requireExport = async (
     actor: Actor,
     targetId?: string,
   ): Promise<Visibility> => {
-    if (!(await allowed(actor, voiceRecordingConversationExportPermission)))
-      return deny(
-        actor,
-        voiceRecordingConversationExportPermission.name,
-        targetId,
-      );
-    const [d] = await permissions.authorizeConditional(
-      [{ permission: voiceRecordingConversationPlayPermission }],
-      { credentials: actor.credentials },
+    const target = { type: 'export', id: targetId };
+    await require(actor, voiceRecordingConversationExportPermission, target);
+    return criteria(
+      actor,
+      voiceRecordingConversationPlayPermission,
+      options.transform,
+      target,
     );
-    if (d.result === AuthorizeResult.DENY)
-      return deny(
-        actor,
-        voiceRecordingConversationPlayPermission.name,
-        targetId,
-      );
-    if (d.result === AuthorizeResult.ALLOW) return undefined;
-    return options.transform((d as any).conditions);
   };
 
   /** The job when the caller requested it or manages compliance; else 404. */
@@ -220,7 +173,9 @@ export function addExportRoutes(
       q.requestedBy === 'all' &&
       (await allowed(actor, voiceRecordingComplianceManagePermission));
     if (q.requestedBy === 'all' && !all)
-      await deny(actor, voiceRecordingComplianceManagePermission.name);
+      await deny(actor, voiceRecordingComplianceManagePermission.name, {
+        type: 'export',
+      });
     const items = await jobs.list(all ? {} : { requestedBy: actor.ref });
     res.json({ items: items.map(publicExportJob) });
   });

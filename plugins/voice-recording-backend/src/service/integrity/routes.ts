@@ -2,21 +2,18 @@ import {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { NotAllowedError } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  PermissionCriteria,
-} from '@backstage/plugin-permission-common';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import { ConditionTransformer } from '@backstage/plugin-permission-node';
 import {
   voiceRecordingComplianceManagePermission,
   voiceRecordingConversationReadPermission,
 } from '@mvr/plugin-voice-recording-common';
 import { ConversationQuery } from '@mvr/plugin-voice-recording-node';
-import express, { Request } from 'express';
+import express from 'express';
 import { IntegrityService } from '../../integrity/IntegrityService';
-import { Actor, actorRefOf, AuditRecorder } from '../AuditRecorder';
+import { Actor, AuditRecorder } from '../AuditRecorder';
 import { ConversationsService } from '../conversations/ConversationsService';
+import { routeGuards } from '../routeGuards';
 
 export interface IntegrityRoutesOptions {
   httpAuth: HttpAuthService;
@@ -44,57 +41,22 @@ export function addIntegrityRoutes(
   router: express.Router,
   options: IntegrityRoutesOptions,
 ) {
-  const { httpAuth, permissions, transform, audit, conversations, integrity } =
-    options;
+  const { transform, audit, conversations, integrity } = options;
+  const { actorOf, require, criteria } = routeGuards(options);
 
-  const actorOf = async (req: Request): Promise<Actor> => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    return { credentials, ref: actorRefOf(credentials), request: req };
-  };
-
-  const deny = async (
+  const readVisibility = (
     actor: Actor,
-    permission: string,
     targetId?: string,
-  ): Promise<never> => {
-    await audit.record({
+  ): Promise<Visibility> =>
+    criteria(
       actor,
-      action: 'permission-denied',
-      ...(targetId ? { targetType: 'conversation', targetId } : {}),
-      details: { permission },
-      severity: 'medium',
-    });
-    throw new NotAllowedError(`${actor.ref} is not allowed: ${permission}`);
-  };
-
-  const readVisibility = async (
-    actor: Actor,
-    targetId?: string,
-  ): Promise<Visibility> => {
-    const [d] = await permissions.authorizeConditional(
-      [{ permission: voiceRecordingConversationReadPermission }],
-      { credentials: actor.credentials },
+      voiceRecordingConversationReadPermission,
+      transform,
+      targetId ? { type: 'conversation', id: targetId } : undefined,
     );
-    if (d.result === AuthorizeResult.DENY)
-      return deny(
-        actor,
-        voiceRecordingConversationReadPermission.name,
-        targetId,
-      );
-    if (d.result === AuthorizeResult.ALLOW) return undefined;
-    return transform((d as any).conditions);
-  };
 
-  const requireManage = async (actor: Actor) => {
-    const [d] = await permissions.authorize(
-      [{ permission: voiceRecordingComplianceManagePermission }],
-      { credentials: actor.credentials },
-    );
-    if (d.result !== AuthorizeResult.ALLOW)
-      await deny(actor, voiceRecordingComplianceManagePermission.name);
-  };
+  const requireManage = (actor: Actor) =>
+    require(actor, voiceRecordingComplianceManagePermission);
 
   router.get('/signing/public-key', async (req, res) => {
     const actor = await actorOf(req);
