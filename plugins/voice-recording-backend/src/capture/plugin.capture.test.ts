@@ -1,3 +1,4 @@
+import { testStorageDirectory } from '../__testUtils__/testStorageDirectory';
 import path from 'node:path';
 import {
   mockServices,
@@ -100,7 +101,13 @@ describe.each(databases.eachSupportedId())(
           module,
           mockServices.database.factory({ knex }),
           mockServices.rootConfig.factory({
-            data: { voiceRecording: { demoData: { file: demoFile } } },
+            data: {
+              voiceRecording: {
+                demoData: { file: demoFile },
+                // its own storage: never the demo portal's .data/recordings
+                storage: { local: { directory: testStorageDirectory() } },
+              },
+            },
           }),
           catalogServiceMock.factory({ entities: [] }),
           mockServices.events.factory(),

@@ -1,3 +1,4 @@
+import { testStorageDirectory } from '../__testUtils__/testStorageDirectory';
 import {
   mockCredentials,
   mockServices,
@@ -47,6 +48,14 @@ describe.each(databases.eachSupportedId())(
           voiceRecordingPlugin,
           mockServices.database.factory({ knex }),
           mockServices.permissions.factory(), // allows everything
+          // its own storage: never the demo portal's .data/recordings
+          mockServices.rootConfig.factory({
+            data: {
+              voiceRecording: {
+                storage: { local: { directory: testStorageDirectory() } },
+              },
+            },
+          }),
           catalogServiceMock.factory({
             entities: [
               {

@@ -1,3 +1,4 @@
+import { testStorageDirectory } from '../__testUtils__/testStorageDirectory';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import {
@@ -172,7 +173,13 @@ describe.each(databases.eachSupportedId())(
           testNotifiers,
           mockServices.database.factory({ knex }),
           mockServices.rootConfig.factory({
-            data: { voiceRecording: { demoData: { file: demoFile } } },
+            data: {
+              voiceRecording: {
+                demoData: { file: demoFile },
+                // its own storage: never the demo portal's .data/recordings
+                storage: { local: { directory: testStorageDirectory() } },
+              },
+            },
           }),
           permissionsFactory,
           catalogServiceMock.factory({
