@@ -1,21 +1,10 @@
 import { useState } from 'react';
-import {
-  Button,
-  Dialog,
-  DialogBody,
-  DialogFooter,
-  DialogHeader,
-  Flex,
-  Select,
-  Text,
-  TextAreaField,
-  TextField,
-} from '@backstage/ui';
+import { Select, Text, TextAreaField, TextField } from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import type { Case, LegalHold } from '@mvr/plugin-voice-recording-common';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
-import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { FieldErrorText } from '../FieldErrorText/FieldErrorText';
+import { FormDialog, useSubmission } from '../FormDialog/FormDialog';
 
 type Field = 'caseId' | 'reason' | 'reference';
 
@@ -36,8 +25,7 @@ export function PlaceLegalHoldDialog(props: {
   const [reason, setReason] = useState('');
   const [reference, setReference] = useState('');
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmission();
 
   const submit = async () => {
     const missing: Partial<Record<Field, string>> = {};
@@ -47,98 +35,81 @@ export function PlaceLegalHoldDialog(props: {
     if (!reason.trim()) missing.reason = 'A reason is required';
     setErrors(missing);
     if (Object.keys(missing).length) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () =>
       props.onPlaced(
         await api.placeLegalHold({
           caseId,
           reason: reason.trim(),
           reference: reference.trim(),
         }),
-      );
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+      ),
+    );
   };
 
   return (
-    <Dialog
-      isOpen
-      onOpenChange={isOpen => {
-        if (!isOpen) props.onClose();
-      }}
-    >
-      <DialogHeader>
-        {props.fixedCase
+    <FormDialog
+      title={
+        props.fixedCase
           ? `Place a legal hold on ${props.fixedCase.title}`
-          : 'Place a legal hold'}
-      </DialogHeader>
-      <DialogBody>
-        <Flex direction="column" gap="3">
-          <Text as="p" variant="body-small" color="secondary">
-            Every conversation carrying the case&apos;s label, now or later, is
-            held: it is not deleted at the end of its retention and nobody can
-            remove the label. Releasing the hold needs two admins: one requests
-            it, another approves.
-          </Text>
-          {!props.fixedCase && (
-            <>
-              <Select
-                label="Case"
-                isRequired
-                placeholder="Choose a case"
-                value={caseId || null}
-                onChange={key => {
-                  setCaseId(String(key ?? ''));
-                  setErrors(e => ({ ...e, caseId: undefined }));
-                }}
-                options={(props.cases ?? []).map(c => ({
-                  value: c.id,
-                  label: c.title,
-                }))}
-                isInvalid={Boolean(errors.caseId)}
-              />
-              <FieldErrorText>{errors.caseId}</FieldErrorText>
-            </>
-          )}
-          <TextField
-            label="Reference"
+          : 'Place a legal hold'
+      }
+      error={error}
+      errorTitle="Hold not placed"
+      confirmLabel="Place hold"
+      busy={busy}
+      onConfirm={submit}
+      onClose={props.onClose}
+    >
+      <Text as="p" variant="body-small" color="secondary">
+        Every conversation carrying the case&apos;s label, now or later, is
+        held: it is not deleted at the end of its retention and nobody can
+        remove the label. Releasing the hold needs two admins: one requests it,
+        another approves.
+      </Text>
+      {!props.fixedCase && (
+        <>
+          <Select
+            label="Case"
             isRequired
-            description="Court, regulator or internal reference of the matter"
-            value={reference}
-            onChange={v => {
-              setReference(v);
-              setErrors(e => ({ ...e, reference: undefined }));
+            placeholder="Choose a case"
+            value={caseId || null}
+            onChange={key => {
+              setCaseId(String(key ?? ''));
+              setErrors(e => ({ ...e, caseId: undefined }));
             }}
-            isInvalid={Boolean(errors.reference)}
+            options={(props.cases ?? []).map(c => ({
+              value: c.id,
+              label: c.title,
+            }))}
+            isInvalid={Boolean(errors.caseId)}
           />
-          <FieldErrorText>{errors.reference}</FieldErrorText>
-          <TextAreaField
-            label="Reason"
-            isRequired
-            value={reason}
-            onChange={v => {
-              setReason(v);
-              setErrors(e => ({ ...e, reason: undefined }));
-            }}
-            isInvalid={Boolean(errors.reason)}
-          />
-          <FieldErrorText>{errors.reason}</FieldErrorText>
-          <ErrorAlert error={error} title="Hold not placed" />
-        </Flex>
-      </DialogBody>
-      <DialogFooter>
-        <Button variant="secondary" onPress={props.onClose}>
-          Cancel
-        </Button>
-        <Button variant="primary" isDisabled={busy} onPress={submit}>
-          Place hold
-        </Button>
-      </DialogFooter>
-    </Dialog>
+          <FieldErrorText>{errors.caseId}</FieldErrorText>
+        </>
+      )}
+      <TextField
+        label="Reference"
+        isRequired
+        description="Court, regulator or internal reference of the matter"
+        value={reference}
+        onChange={v => {
+          setReference(v);
+          setErrors(e => ({ ...e, reference: undefined }));
+        }}
+        isInvalid={Boolean(errors.reference)}
+      />
+      <FieldErrorText>{errors.reference}</FieldErrorText>
+      <TextAreaField
+        label="Reason"
+        isRequired
+        value={reason}
+        onChange={v => {
+          setReason(v);
+          setErrors(e => ({ ...e, reason: undefined }));
+        }}
+        isInvalid={Boolean(errors.reason)}
+      />
+      <FieldErrorText>{errors.reason}</FieldErrorText>
+    </FormDialog>
   );
 }
 
@@ -159,65 +130,41 @@ export function HoldStepDialog(props: {
 }) {
   const [value, setValue] = useState('');
   const [missing, setMissing] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmission();
   const submit = async () => {
     if (props.required && !value.trim()) {
       setMissing(true);
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
-      await props.act(value.trim());
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    await run(() => props.act(value.trim()));
   };
   return (
-    <Dialog
-      isOpen
-      onOpenChange={isOpen => {
-        if (!isOpen) props.onClose();
-      }}
+    <FormDialog
+      title={props.title}
+      error={error}
+      errorTitle="Not done"
+      confirmLabel={props.confirmLabel}
+      destructive={props.destructive}
+      busy={busy}
+      onConfirm={submit}
+      onClose={props.onClose}
     >
-      <DialogHeader>{props.title}</DialogHeader>
-      <DialogBody>
-        <Flex direction="column" gap="3">
-          <Text as="p" variant="body-small" color="secondary">
-            {props.explanation}
-          </Text>
-          <TextAreaField
-            label={props.fieldLabel}
-            isRequired={props.required}
-            value={value}
-            onChange={v => {
-              setValue(v);
-              if (v.trim()) setMissing(false);
-            }}
-            isInvalid={missing}
-          />
-          <FieldErrorText>
-            {missing ? `${props.fieldLabel} is required` : undefined}
-          </FieldErrorText>
-          <ErrorAlert error={error} title="Not done" />
-        </Flex>
-      </DialogBody>
-      <DialogFooter>
-        <Button variant="secondary" onPress={props.onClose}>
-          Cancel
-        </Button>
-        <Button
-          variant="primary"
-          destructive={props.destructive}
-          isDisabled={busy}
-          onPress={submit}
-        >
-          {props.confirmLabel}
-        </Button>
-      </DialogFooter>
-    </Dialog>
+      <Text as="p" variant="body-small" color="secondary">
+        {props.explanation}
+      </Text>
+      <TextAreaField
+        label={props.fieldLabel}
+        isRequired={props.required}
+        value={value}
+        onChange={v => {
+          setValue(v);
+          if (v.trim()) setMissing(false);
+        }}
+        isInvalid={missing}
+      />
+      <FieldErrorText>
+        {missing ? `${props.fieldLabel} is required` : undefined}
+      </FieldErrorText>
+    </FormDialog>
   );
 }

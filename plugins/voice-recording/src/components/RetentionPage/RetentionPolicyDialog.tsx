@@ -1,17 +1,6 @@
 import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import {
-  Button,
-  Checkbox,
-  Dialog,
-  DialogBody,
-  DialogFooter,
-  DialogHeader,
-  Flex,
-  Select,
-  Text,
-  TextField,
-} from '@backstage/ui';
+import { Checkbox, Flex, Select, Text, TextField } from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import {
   describeRetentionPeriod,
@@ -21,8 +10,8 @@ import {
 } from '@mvr/plugin-voice-recording-common';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import type { RetentionPolicyView } from '../../api/retention';
-import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { FieldErrorText } from '../FieldErrorText/FieldErrorText';
+import { FormDialog, useSubmission } from '../FormDialog/FormDialog';
 import { PeoplePicker } from '../PeoplePicker/PeoplePicker';
 import { PersonName } from '../PersonName/PersonName';
 
@@ -63,8 +52,7 @@ export function RetentionPolicyDialog(props: {
     p?.scope.kind === 'numbers' ? p.scope.numberIds : [],
   );
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmission();
   const numbers = useAsync(
     async () => (kind === 'numbers' ? (await api.listNumbers({})).items : []),
     [api, kind],
@@ -96,147 +84,130 @@ export function RetentionPolicyDialog(props: {
       period: formatRetentionPeriod(parsed.period),
       scope,
     };
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       if (p) await api.updateRetentionPolicy(p.id, input);
       else await api.createRetentionPolicy(input);
       props.onSaved(input.name);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
-    <Dialog
-      isOpen
-      onOpenChange={isOpen => {
-        if (!isOpen) props.onClose();
-      }}
+    <FormDialog
+      title={
+        p ? `Change the retention policy ${p.name}` : 'New retention policy'
+      }
+      error={error}
+      errorTitle="Policy not saved"
+      confirmLabel={p ? 'Save' : 'Create policy'}
+      busy={busy}
+      onConfirm={submit}
+      onClose={props.onClose}
     >
-      <DialogHeader>
-        {p ? `Change the retention policy ${p.name}` : 'New retention policy'}
-      </DialogHeader>
-      <DialogBody>
-        <Flex direction="column" gap="3">
-          <Text as="p" variant="body-small" color="secondary">
-            A conversation is kept for the longest policy that applies to it,
-            never less than the regulatory minimum (
-            {describeRetentionPeriod(props.minimumPeriod)}). Saving re-computes
-            the retention end of every archived conversation.
-          </Text>
-          <TextField
-            label="Name"
-            isRequired
-            value={name}
-            onChange={v => {
-              setName(v);
-              setErrors(e => ({ ...e, name: undefined }));
-            }}
-            isInvalid={Boolean(errors.name)}
-          />
-          <FieldErrorText>{errors.name}</FieldErrorText>
-          <Select
-            label="Period"
-            isRequired
-            value={preset}
-            onChange={k => {
-              setPreset(String(k));
-              setErrors(e => ({ ...e, period: undefined }));
-            }}
-            options={[
-              ...PRESETS.map(v => ({
-                value: v,
-                label: `${describeRetentionPeriod(v)} (${v})`,
-              })),
-              { value: OTHER, label: 'Other period…' },
-            ]}
-          />
-          {preset === OTHER && (
-            <TextField
-              label="Other period"
-              description="ISO 8601 period of years, months and days, e.g. P1Y6M"
-              value={custom}
-              onChange={v => {
-                setCustom(v);
-                setErrors(e => ({ ...e, period: undefined }));
-              }}
-              isInvalid={Boolean(errors.period)}
-            />
-          )}
-          <FieldErrorText>{errors.period}</FieldErrorText>
-          {belowMinimum && (
-            <Text as="p" variant="body-small" data-testid="below-minimum">
-              Shorter than the regulatory minimum: conversations it applies to
-              are still kept {describeRetentionPeriod(props.minimumPeriod)}.
-            </Text>
-          )}
-          <Select
-            label="Applies to"
-            value={kind}
-            onChange={k => {
-              setKind(String(k) as Kind);
-              setErrors(e => ({ ...e, scope: undefined }));
-            }}
-            options={[
-              { value: 'default', label: 'Every conversation (default)' },
-              { value: 'groups', label: 'Members of catalog groups' },
-              { value: 'numbers', label: 'Recorded numbers' },
-            ]}
-          />
-          {kind === 'groups' && (
-            <PeoplePicker
-              multiple
-              label="Groups"
-              kinds={['Group']}
-              placeholder="A team, e.g. trading"
-              value={groups}
-              onChange={refs => {
-                setGroups(refs);
+      <Text as="p" variant="body-small" color="secondary">
+        A conversation is kept for the longest policy that applies to it, never
+        less than the regulatory minimum (
+        {describeRetentionPeriod(props.minimumPeriod)}). Saving re-computes the
+        retention end of every archived conversation.
+      </Text>
+      <TextField
+        label="Name"
+        isRequired
+        value={name}
+        onChange={v => {
+          setName(v);
+          setErrors(e => ({ ...e, name: undefined }));
+        }}
+        isInvalid={Boolean(errors.name)}
+      />
+      <FieldErrorText>{errors.name}</FieldErrorText>
+      <Select
+        label="Period"
+        isRequired
+        value={preset}
+        onChange={k => {
+          setPreset(String(k));
+          setErrors(e => ({ ...e, period: undefined }));
+        }}
+        options={[
+          ...PRESETS.map(v => ({
+            value: v,
+            label: `${describeRetentionPeriod(v)} (${v})`,
+          })),
+          { value: OTHER, label: 'Other period…' },
+        ]}
+      />
+      {preset === OTHER && (
+        <TextField
+          label="Other period"
+          description="ISO 8601 period of years, months and days, e.g. P1Y6M"
+          value={custom}
+          onChange={v => {
+            setCustom(v);
+            setErrors(e => ({ ...e, period: undefined }));
+          }}
+          isInvalid={Boolean(errors.period)}
+        />
+      )}
+      <FieldErrorText>{errors.period}</FieldErrorText>
+      {belowMinimum && (
+        <Text as="p" variant="body-small" data-testid="below-minimum">
+          Shorter than the regulatory minimum: conversations it applies to are
+          still kept {describeRetentionPeriod(props.minimumPeriod)}.
+        </Text>
+      )}
+      <Select
+        label="Applies to"
+        value={kind}
+        onChange={k => {
+          setKind(String(k) as Kind);
+          setErrors(e => ({ ...e, scope: undefined }));
+        }}
+        options={[
+          { value: 'default', label: 'Every conversation (default)' },
+          { value: 'groups', label: 'Members of catalog groups' },
+          { value: 'numbers', label: 'Recorded numbers' },
+        ]}
+      />
+      {kind === 'groups' && (
+        <PeoplePicker
+          multiple
+          label="Groups"
+          kinds={['Group']}
+          placeholder="A team, e.g. trading"
+          value={groups}
+          onChange={refs => {
+            setGroups(refs);
+            setErrors(e => ({ ...e, scope: undefined }));
+          }}
+        />
+      )}
+      {kind === 'numbers' && (
+        <Flex
+          direction="column"
+          gap="1"
+          role="group"
+          aria-label="Recorded numbers"
+        >
+          {(numbers.value ?? []).map(n => (
+            <Checkbox
+              key={n.id}
+              isSelected={numberIds.includes(n.id)}
+              onChange={on => {
+                setNumberIds(ids =>
+                  on ? [...ids, n.id] : ids.filter(i => i !== n.id),
+                );
                 setErrors(e => ({ ...e, scope: undefined }));
               }}
-            />
-          )}
-          {kind === 'numbers' && (
-            <Flex
-              direction="column"
-              gap="1"
-              role="group"
-              aria-label="Recorded numbers"
             >
-              {(numbers.value ?? []).map(n => (
-                <Checkbox
-                  key={n.id}
-                  isSelected={numberIds.includes(n.id)}
-                  onChange={on => {
-                    setNumberIds(ids =>
-                      on ? [...ids, n.id] : ids.filter(i => i !== n.id),
-                    );
-                    setErrors(e => ({ ...e, scope: undefined }));
-                  }}
-                >
-                  {n.number} — <PersonName entityRef={n.userRef} />
-                </Checkbox>
-              ))}
-              {numbers.loading && (
-                <Text variant="body-small">Loading numbers…</Text>
-              )}
-            </Flex>
+              {n.number} — <PersonName entityRef={n.userRef} />
+            </Checkbox>
+          ))}
+          {numbers.loading && (
+            <Text variant="body-small">Loading numbers…</Text>
           )}
-          <FieldErrorText>{errors.scope}</FieldErrorText>
-          <ErrorAlert error={error} title="Policy not saved" />
         </Flex>
-      </DialogBody>
-      <DialogFooter>
-        <Button variant="secondary" onPress={props.onClose}>
-          Cancel
-        </Button>
-        <Button variant="primary" isDisabled={busy} onPress={submit}>
-          {p ? 'Save' : 'Create policy'}
-        </Button>
-      </DialogFooter>
-    </Dialog>
+      )}
+      <FieldErrorText>{errors.scope}</FieldErrorText>
+    </FormDialog>
   );
 }

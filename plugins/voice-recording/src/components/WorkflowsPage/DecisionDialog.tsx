@@ -1,19 +1,10 @@
 import { useEffect, useState } from 'react';
-import {
-  Button,
-  Dialog,
-  DialogBody,
-  DialogFooter,
-  DialogHeader,
-  Flex,
-  Text,
-  TextAreaField,
-} from '@backstage/ui';
+import { Text, TextAreaField } from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import type { AccessRequest } from '@mvr/plugin-voice-recording-common';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
-import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { FieldErrorText } from '../FieldErrorText/FieldErrorText';
+import { FormDialog, useSubmission } from '../FormDialog/FormDialog';
 import { PersonName } from '../PersonName/PersonName';
 import { rightsText } from './requestText';
 
@@ -92,8 +83,7 @@ export function DecisionDialog(props: {
   const { request, decision } = props;
   const [comment, setComment] = useState('');
   const [missing, setMissing] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useSubmission();
   const open = Boolean(request && decision);
 
   useEffect(() => {
@@ -102,7 +92,7 @@ export function DecisionDialog(props: {
       setMissing(false);
       setError(undefined);
     }
-  }, [open, request?.id, decision]);
+  }, [open, request?.id, decision, setError]);
 
   if (!request || !decision) return null;
   const texts = TEXTS[decision];
@@ -112,9 +102,7 @@ export function DecisionDialog(props: {
       setMissing(true);
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const calls: Record<Decision, () => Promise<AccessRequest>> = {
         approve: () => api.approveAccessRequest(request.id, comment),
         reject: () => api.rejectAccessRequest(request.id, comment),
@@ -126,59 +114,37 @@ export function DecisionDialog(props: {
       };
       const updated = await calls[decision]();
       props.onDone(updated, decision);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
-    <Dialog
-      isOpen={open}
-      onOpenChange={isOpen => {
-        if (!isOpen) props.onClose();
-      }}
+    <FormDialog
+      title={texts.title}
+      error={error}
+      errorTitle={`Could not ${texts.confirm.toLowerCase()}`}
+      confirmLabel={texts.confirm}
+      destructive={texts.destructive}
+      busy={busy}
+      onConfirm={submit}
+      onClose={props.onClose}
     >
-      <DialogHeader>{texts.title}</DialogHeader>
-      <DialogBody>
-        <Flex direction="column" gap="3">
-          <Text as="p">
-            <PersonName entityRef={request.requesterRef} /> asks for{' '}
-            {rightsText(request.rights)} on case {request.caseTitle}.
-          </Text>
-          <TextAreaField
-            label="Comment"
-            secondaryLabel={texts.commentRequired ? 'Required' : 'Optional'}
-            value={comment}
-            onChange={value => {
-              setComment(value);
-              if (value.trim()) setMissing(false);
-            }}
-            isInvalid={missing}
-          />
-          <FieldErrorText>
-            {missing ? 'A comment is required to reject a request' : undefined}
-          </FieldErrorText>
-          <ErrorAlert
-            error={error}
-            title={`Could not ${texts.confirm.toLowerCase()}`}
-          />
-        </Flex>
-      </DialogBody>
-      <DialogFooter>
-        <Button variant="secondary" onPress={props.onClose}>
-          Cancel
-        </Button>
-        <Button
-          variant="primary"
-          destructive={texts.destructive}
-          isDisabled={busy}
-          onPress={submit}
-        >
-          {texts.confirm}
-        </Button>
-      </DialogFooter>
-    </Dialog>
+      <Text as="p">
+        <PersonName entityRef={request.requesterRef} /> asks for{' '}
+        {rightsText(request.rights)} on case {request.caseTitle}.
+      </Text>
+      <TextAreaField
+        label="Comment"
+        secondaryLabel={texts.commentRequired ? 'Required' : 'Optional'}
+        value={comment}
+        onChange={value => {
+          setComment(value);
+          if (value.trim()) setMissing(false);
+        }}
+        isInvalid={missing}
+      />
+      <FieldErrorText>
+        {missing ? 'A comment is required to reject a request' : undefined}
+      </FieldErrorText>
+    </FormDialog>
   );
 }
