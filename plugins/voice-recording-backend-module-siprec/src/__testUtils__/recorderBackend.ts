@@ -194,6 +194,18 @@ export async function finishedConversation(knex: Knex, sipCallId: string, timeou
   );
 }
 
+/** The conversation once its archive is compressed and the interim WAV is gone. */
+export async function compressedConversation(knex: Knex, sipCallId: string, timeoutMs = 30_000) {
+  return waitFor(
+    async () => {
+      const row = await knex('vr_conversations').where('sip_call_id', sipCallId).first();
+      return row && row.state === 'finished' && row.compress_to === null && row.superseded_storage_key === null ? row : undefined;
+    },
+    timeoutMs,
+    `the archive of ${sipCallId} to be compressed`,
+  );
+}
+
 export async function refusedSession(knex: Knex, sipCallId: string) {
   return waitFor(
     async () => knex('vr_refused_sessions').where('sip_call_id', sipCallId).first(),

@@ -7,11 +7,11 @@ import { writeWavG711Stereo } from '../audio/wav';
 import { bestCorrelation, channel, encodeG711, loopTo, synthSpeech } from '../audio/__testUtils__/speech';
 import {
   RecorderBackend,
+  compressedConversation,
   finishedConversation,
   startRecorderBackend,
   twoPartyMetadata,
   twoStreamOffer,
-  waitFor,
 } from '../__testUtils__/recorderBackend';
 import { SrcClient, streamRtp } from '../testing/SrcClient';
 
@@ -20,18 +20,6 @@ jest.setTimeout(180_000);
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** The conversation once its archive is compressed and the interim WAV is gone. */
-async function compressedConversation(rb: RecorderBackend, sipCallId: string) {
-  return waitFor(
-    async () => {
-      const row = await rb.knex('vr_conversations').where('sip_call_id', sipCallId).first();
-      return row && row.state === 'finished' && row.compress_to === null && row.superseded_storage_key === null ? row : undefined;
-    },
-    30_000,
-    `the archive of ${sipCallId} to be compressed`,
-  );
-}
 
 async function auditOf(rb: RecorderBackend, conversationId: string, action: string) {
   const rows = await rb.knex('vr_audit_log').where({ target_type: 'conversation', target_id: conversationId, action });
@@ -65,7 +53,7 @@ describe.each(databases.eachSupportedId())('background Opus compression (opus.en
     expect((await udp.bye(call)).status).toBe(200);
 
     const registered = await finishedConversation(rb.knex, call.callId);
-    const row = await compressedConversation(rb, call.callId);
+    const row = await compressedConversation(rb.knex, call.callId);
     expect(row.id).toBe(registered.id);
 
     // registered first with the interim WAV (the conversation-finish audit keeps its hash)
@@ -109,7 +97,7 @@ describe.each(databases.eachSupportedId())('background Opus compression (opus.en
     const call = await udp.invite({ sdp: twoStreamOffer(), metadata: twoPartyMetadata() });
     expect(call.response!.status).toBe(200);
     expect((await udp.bye(call)).status).toBe(200);
-    const done = await compressedConversation(rb, call.callId);
+    const done = await compressedConversation(rb.knex, call.callId);
 
     // as a recorder that stopped before compressing would leave it: a WAV, pending
     // 3 s of the first test's speech, μ-law this time (sox dithers its output, so the
@@ -127,7 +115,7 @@ describe.each(databases.eachSupportedId())('background Opus compression (opus.en
       compress_to: 'opus',
     });
     await rb.server.compressor!.idle();
-    const row = await compressedConversation(rb, call.callId);
+    const row = await compressedConversation(rb.knex, call.callId);
     expect(row.storage_key).toBe(key.replace(/\.wav$/, '.opus'));
     const file = fs.readFileSync(path.join(rb.archiveDir, row.storage_key));
     expect(sha256(file)).toBe(row.sha256);

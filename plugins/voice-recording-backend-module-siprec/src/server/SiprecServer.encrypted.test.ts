@@ -13,11 +13,11 @@ import { decodeOggOpus } from '../audio/opusFile';
 import { bestCorrelation, channel, encodeG711, synthSpeech } from '../audio/__testUtils__/speech';
 import {
   RecorderBackend,
+  compressedConversation,
   finishedConversation,
   startRecorderBackend,
   twoPartyMetadata,
   twoStreamOffer,
-  waitFor,
 } from '../__testUtils__/recorderBackend';
 import { SrcClient, streamRtp } from '../testing/SrcClient';
 
@@ -68,14 +68,7 @@ describe.each(databases.eachSupportedId())('recorder archive encrypted at rest o
     expect((await udp.bye(call)).status).toBe(200);
     const registered = await finishedConversation(rb.knex, call.callId);
     expect(registered.storage_key).toMatch(/\.wav$/);
-    const row = await waitFor(
-      async () => {
-        const r = await rb.knex('vr_conversations').where('sip_call_id', call.callId).first();
-        return r && r.compress_to === null && r.superseded_storage_key === null ? r : undefined;
-      },
-      30_000,
-      'the archive to be compressed',
-    );
+    const row = await compressedConversation(rb.knex, call.callId);
     expect(row.format).toBe('audio/ogg; codecs=opus');
 
     const onDisk = fs.readFileSync(path.join(rb.archiveDir, row.storage_key));
