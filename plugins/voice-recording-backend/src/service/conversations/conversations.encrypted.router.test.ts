@@ -6,7 +6,7 @@
  * a wrong key refuses to start, naming the key id.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +28,7 @@ import request from 'supertest';
 import { voiceRecordingPlugin } from '../../plugin';
 import { ConversationSearchStore } from '../../database/ConversationSearchStore';
 import { readMp3Frames } from '../../audio/mp3';
+import { binary, finishedCall } from '../__testUtils__/caseTestBackend';
 
 jest.setTimeout(180_000);
 
@@ -71,32 +72,9 @@ function tone(seconds: number, rate = 8000): Int16Array {
   return out;
 }
 
-function conv(partial: Partial<Conversation> & { startedAt: string }): Conversation {
-  const now = new Date().toISOString();
-  return {
-    id: randomUUID(),
-    sipCallId: `test-${randomUUID()}`,
-    participants: [],
-    metadata: {},
-    dtmf: [],
-    state: 'finished',
-    captureSource: 'test',
-    createdAt: now,
-    updatedAt: now,
-    number: '+32470123456',
-    userRef: 'user:default/bob',
-    otherParty: '+32475111222',
-    direction: 'outgoing',
-    durationMs: 120_000,
-    ...partial,
-  };
-}
-
-const binary = (res: any, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
+/** A finished call of bob's (the defaults of this test), `extra` added. */
+const bobCall = (startedAt: string, extra: Partial<Conversation>) =>
+  finishedCall(startedAt, { number: '+32470123456', userRef: 'user:default/bob', durationMs: 120_000, ...extra });
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -153,15 +131,13 @@ describe.each(databases.eachSupportedId())('conversations API with encryption at
     const pcm = tone(3);
     wav = writeWavPcm16Stereo(pcm.filter((_, i) => i % 2 === 0), pcm.filter((_, i) => i % 2 === 1), 8000);
     const storedWav = await local.put('recordings/old/call.wav', wav, { contentType: 'audio/wav' });
-    opusCall = conv({
-      startedAt: '2026-03-02T09:30:00.000Z',
+    opusCall = bobCall('2026-03-02T09:30:00.000Z', {
       storageKey: stored.key,
       sha256: stored.sha256,
       bytes: stored.size,
       format: 'audio/ogg; codecs=opus',
     });
-    legacyCall = conv({
-      startedAt: '2026-03-03T14:00:00.000Z',
+    legacyCall = bobCall('2026-03-03T14:00:00.000Z', {
       durationMs: 3000,
       storageKey: storedWav.key,
       sha256: storedWav.sha256,
@@ -190,12 +166,12 @@ describe.each(databases.eachSupportedId())('conversations API with encryption at
 
   it('plays the encrypted recording with Range requests (206 across segment boundaries, suffix, open end; 416)', async () => {
     const url = `${api}/conversations/${opusCall.id}/audio`;
-    const full = await request(app).get(url).set(as).buffer(true).parse(binary);
+    const full = await binary(request(app).get(url).set(as));
     expect(full.status).toBe(200);
     expect(full.headers['content-type']).toBe('audio/ogg; codecs=opus');
     expect(Number(full.headers['content-length'])).toBe(ogg.length);
     expect(Buffer.compare(full.body, ogg)).toBe(0);
-    const get = (range: string) => request(app).get(url).set(as).set('Range', range).buffer(true).parse(binary);
+    const get = (range: string) => binary(request(app).get(url).set(as).set('Range', range));
     const S = 64 * 1024;
     for (const [range, start, end] of [
       ['bytes=0-99', 0, 99],
@@ -217,22 +193,22 @@ describe.each(databases.eachSupportedId())('conversations API with encryption at
   });
 
   it('plays a plain recording stored before encryption was turned on', async () => {
-    const r = await request(app).get(`${api}/conversations/${legacyCall.id}/audio?format=wav`).set(as).buffer(true).parse(binary);
+    const r = await binary(request(app).get(`${api}/conversations/${legacyCall.id}/audio?format=wav`).set(as));
     expect(r.status).toBe(200);
     expect(Buffer.compare(r.body, wav)).toBe(0);
-    const part = await request(app).get(`${api}/conversations/${legacyCall.id}/audio?format=wav`).set(as).set('Range', 'bytes=4-11').buffer(true).parse(binary);
+    const part = await binary(request(app).get(`${api}/conversations/${legacyCall.id}/audio?format=wav`).set(as).set('Range', 'bytes=4-11'));
     expect(part.status).toBe(206);
     expect(part.body.toString('ascii')).toBe(wav.subarray(4, 12).toString('ascii'));
   });
 
   it('derives MP3, WAV and the waveform from the encrypted recording and stores them encrypted', async () => {
-    const mp3 = await request(app).get(`${api}/conversations/${opusCall.id}/download`).set(as).buffer(true).parse(binary);
+    const mp3 = await binary(request(app).get(`${api}/conversations/${opusCall.id}/download`).set(as));
     expect(mp3.status).toBe(200);
     expect(mp3.headers['content-type']).toBe('audio/mpeg');
     const { frames, durationMs } = readMp3Frames(mp3.body);
     expect(frames.length).toBeGreaterThan(100);
     expect(Math.abs(durationMs - 120_000) / 120_000).toBeLessThan(0.05);
-    const asWav = await request(app).get(`${api}/conversations/${opusCall.id}/audio?format=wav`).set(as).set('Range', 'bytes=0-43').buffer(true).parse(binary);
+    const asWav = await binary(request(app).get(`${api}/conversations/${opusCall.id}/audio?format=wav`).set(as).set('Range', 'bytes=0-43'));
     expect(asWav.status).toBe(206);
     expect(asWav.body.subarray(0, 4).toString('ascii')).toBe('RIFF');
     const waveform = await request(app).get(`${api}/conversations/${opusCall.id}/waveform?points=100`).set(as);
@@ -248,12 +224,9 @@ describe.each(databases.eachSupportedId())('conversations API with encryption at
   });
 
   it('exports a ZIP whose audio and SHA256SUMS are the plaintext recordings', async () => {
-    const r = await request(app)
-      .post(`${api}/conversations/export`)
-      .set(as)
-      .send({ from: '2026-03-01T00:00:00Z' })
-      .buffer(true)
-      .parse(binary);
+    const r = await binary(
+      request(app).post(`${api}/conversations/export`).set(as).send({ from: '2026-03-01T00:00:00Z' }),
+    );
     expect(r.status).toBe(200);
     const dir = mkdtempSync(path.join(tmpdir(), 'vr-enc-zip-'));
     try {
