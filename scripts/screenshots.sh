@@ -9,7 +9,9 @@ if [ ! -f packages/app/dist/index.html ]; then
   yarn workspace app build
 fi
 yarn playwright test --config docs/screenshots/playwright.config.ts "$@"
-# The pictures of the cases, access-request and four-eyes workflow (docs/cases.md) are
-# taken by its browser tests on a fresh e2e portal, only when MVR_DOCS_SCREENSHOTS=1.
+# The pictures of the cases, access-request and four-eyes workflow (docs/cases.md) and of
+# the compliance archive (docs/pages.md) are taken by their browser tests on a fresh e2e
+# portal, only when MVR_DOCS_SCREENSHOTS=1.
 MVR_DOCS_SCREENSHOTS=1 CI=true exec yarn playwright test --project=chromium \
-  packages/app/e2e-tests/cases-workflow.test.ts packages/app/e2e-tests/four-eyes.test.ts
+  packages/app/e2e-tests/cases-workflow.test.ts packages/app/e2e-tests/four-eyes.test.ts \
+  packages/app/e2e-tests/compliance-archive.test.ts
