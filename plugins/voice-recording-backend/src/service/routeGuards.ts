@@ -25,13 +25,13 @@ export function routeGuards(options: {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   audit: Pick<AuditRecorder, 'record'>;
+  /** Who may call (default: users and services). */
+  allow?: Array<'user' | 'service'>;
 }) {
-  const { httpAuth, permissions, audit } = options;
+  const { httpAuth, permissions, audit, allow = ['user', 'service'] } = options;
 
   const actorOf = async (req: Request): Promise<Actor> => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
+    const credentials = await httpAuth.credentials(req, { allow });
     return { credentials, ref: actorRefOf(credentials), request: req };
   };
 

@@ -2,7 +2,7 @@ import {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
@@ -21,9 +21,10 @@ import {
 import { CaseQuery, ConversationQuery } from '@mvr/plugin-voice-recording-node';
 import express, { Request } from 'express';
 import { caseClaimsOf, CasesStore } from '../../database/CasesStore';
-import { Actor, actorRefOf, AuditRecorder } from '../AuditRecorder';
+import { Actor, AuditRecorder } from '../AuditRecorder';
 import { parseInput } from '../errors';
 import { ConversationsService } from '../conversations/ConversationsService';
+import { routeGuards } from '../routeGuards';
 import { AccessRequestsService } from './AccessRequestsService';
 import { CasesService } from './CasesService';
 import {
@@ -59,45 +60,14 @@ export function addCaseRoutes(
   router: express.Router,
   options: CaseRoutesOptions,
 ) {
-  const { httpAuth, permissions, audit, cases, casesStore, accessRequests } =
-    options;
+  const { permissions, audit, cases, casesStore, accessRequests } = options;
 
-  const actorOf = async (req: Request): Promise<Actor> => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    return { credentials, ref: actorRefOf(credentials), request: req };
-  };
-
-  const deny = async (
-    actor: Actor,
-    permission: string,
-    target?: { type: string; id: string },
-  ): Promise<never> => {
-    await audit.record({
-      actor,
-      action: 'permission-denied',
-      targetType: target?.type,
-      targetId: target?.id,
-      details: { permission },
-      severity: 'medium',
-    });
-    throw new NotAllowedError(`${actor.ref} is not allowed: ${permission}`);
-  };
-
-  const allowed = async (actor: Actor, permission: BasicPermission) => {
-    const [d] = await permissions.authorize([{ permission }], {
-      credentials: actor.credentials,
-    });
-    return d.result === AuthorizeResult.ALLOW;
-  };
-
-  const requirePermission = async (
-    actor: Actor,
-    permission: BasicPermission,
-    target?: { type: string; id: string },
-  ) => {
-    if (!(await allowed(actor, permission)))
-      await deny(actor, permission.name, target);
-  };
+  const {
+    actorOf,
+    deny,
+    allowed,
+    require: requirePermission,
+  } = routeGuards({ ...options, allow: ['user'] });
 
   /**
    * Requires `case.read`; which cases and labels the caller learns of, and how:
