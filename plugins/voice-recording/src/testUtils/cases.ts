@@ -2,6 +2,7 @@ import type {
   AccessRequest,
   Case,
   Label,
+  LegalHold,
 } from '@mvr/plugin-voice-recording-common';
 
 export function makeCase(overrides: Partial<Case> = {}): Case {
@@ -47,6 +48,23 @@ export function makeRequest(
     expiresAt: '2099-01-31T22:59:59Z',
     state: 'pending',
     createdAt: '2026-12-05T10:00:00Z',
+    ...overrides,
+  };
+}
+
+/** An active legal hold on the case of {@link makeCase}, placed by alice, 3 conversations. */
+export function makeLegalHold(overrides: Partial<LegalHold> = {}): LegalHold {
+  return {
+    id: 'h1',
+    caseId: 'c1',
+    caseTitle: 'Client X fraud',
+    labelId: 'l1',
+    reason: 'Court order',
+    reference: 'HC-17',
+    state: 'active',
+    placedBy: 'user:default/alice',
+    placedAt: '2026-12-06T08:00:00.000Z',
+    conversationCount: 3,
     ...overrides,
   };
 }

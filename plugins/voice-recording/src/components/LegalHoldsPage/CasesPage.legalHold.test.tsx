@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
-import { makeCase, makeLabel } from '../../testUtils/cases';
+import { makeCase, makeLabel, makeLegalHold } from '../../testUtils/cases';
 import { rootRouteRef } from '../../routes';
 import { CasesPage } from '../CasesPage/CasesPage';
 
@@ -22,7 +22,7 @@ describe('CasesPage: legal hold', () => {
       listLabels: jest.fn(async () => ({ items: [makeLabel()] })),
       listLegalHolds: jest.fn(async () => ({
         items: [
-          {
+          makeLegalHold({
             id: 'h0',
             caseId: 'c9',
             caseTitle: 'Other matter',
@@ -30,24 +30,9 @@ describe('CasesPage: legal hold', () => {
             reason: 'old',
             reference: 'OLD-1',
             state: 'released',
-            placedBy: 'user:default/alice',
             placedAt: '2026-01-01T00:00:00.000Z',
-          },
-          ...(held
-            ? [
-                {
-                  id: 'h1',
-                  caseId: 'c1',
-                  caseTitle: 'Client X fraud',
-                  labelId: 'l1',
-                  reason: 'Court order',
-                  reference: 'HC-17',
-                  state: 'active',
-                  placedBy: 'user:default/alice',
-                  placedAt: '2026-12-06T08:00:00.000Z',
-                },
-              ]
-            : []),
+          }),
+          ...(held ? [makeLegalHold()] : []),
         ],
       })),
       placeLegalHold: jest.fn(async (body: any) => {

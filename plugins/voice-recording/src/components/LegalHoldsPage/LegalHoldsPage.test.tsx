@@ -1,11 +1,10 @@
 import { configure, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import type { LegalHold } from '@mvr/plugin-voice-recording-common';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { responseError } from '../../testUtils/fixtures';
 import { catalogApis, catalogRoutes } from '../../testUtils/catalog';
-import { makeCase } from '../../testUtils/cases';
+import { makeCase, makeLegalHold } from '../../testUtils/cases';
 import { rootRouteRef } from '../../routes';
 import { LegalHoldsPage } from './LegalHoldsPage';
 import { LegalHoldBadge } from './LegalHoldBadge';
@@ -17,19 +16,7 @@ const ALLOW = 'ALLOW' as any;
 const ALICE = 'user:default/alice';
 const BOB = 'user:default/bob';
 
-const hold = (extra: Partial<LegalHold> = {}): LegalHold => ({
-  id: 'h1',
-  caseId: 'c1',
-  caseTitle: 'Client X fraud',
-  labelId: 'l1',
-  reason: 'Court order',
-  reference: 'HC-17',
-  state: 'active',
-  placedBy: ALICE,
-  placedAt: '2026-12-06T08:00:00.000Z',
-  conversationCount: 3,
-  ...extra,
-});
+const hold = makeLegalHold;
 
 const requested = (by: string) =>
   hold({
