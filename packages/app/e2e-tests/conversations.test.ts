@@ -544,7 +544,7 @@ test('Alice searches with filters, sorts, downloads the MP3, exports a ZIP, and 
   expect(csv.name).toMatch(/\.csv$/);
   const lines = csv.bytes.toString('utf8').trim().split(/\r?\n/);
   expect(lines[0]).toMatch(
-    /^"?at"?,"?actor"?,"?action"?,"?targetType"?,"?targetId"?,"?outcome"?,"?details"?$/,
+    /^"?at"?,"?actor"?,"?action"?,"?targetType"?,"?targetId"?,"?outcome"?,"?details"?,"?seq"?,"?hash"?$/,
   );
   const has = (actor: string, action: string) =>
     lines.some(
