@@ -26,6 +26,30 @@ export interface RetentionPolicy {
   updatedAt: string;
 }
 
+/** `POST /retention/policies`, `PUT /retention/policies/:id` (validated by the route). */
+export interface RetentionPolicyInput {
+  name: string;
+  period: string;
+  scope: RetentionScope;
+}
+
+/** A policy as listed: who made it and how many archived conversations it governs now. */
+export interface RetentionPolicyView extends RetentionPolicy {
+  createdBy: string;
+  updatedBy: string;
+  conversationCount: number;
+  /** Shorter than the regulatory minimum: it never wins (the minimum applies). */
+  belowMinimum: boolean;
+}
+
+/** `GET /retention/policies` */
+export interface RetentionOverview {
+  minimumPeriod: string;
+  policies: RetentionPolicyView[];
+  /** Archived conversations kept for the regulatory minimum (no policy won). */
+  minimumCount: number;
+}
+
 /** A conversation's retention as archived: the longest applicable policy wins. */
 export interface ConversationRetention {
   /** ISO instant after which the conversation may be disposed of. */

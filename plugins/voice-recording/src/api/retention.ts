@@ -1,35 +1,15 @@
 import type {
   DisposalRecord,
-  RetentionPolicy,
-  RetentionScope,
   UpcomingDisposal,
 } from '@mvr/plugin-voice-recording-common';
 
 /** Retention policies and disposals (docs/retention.md, docs/api.md "Retention and disposal"). */
 
-/** A policy as listed: who made it and how many archived conversations it governs. */
-export interface RetentionPolicyView extends RetentionPolicy {
-  createdBy: string;
-  updatedBy: string;
-  conversationCount: number;
-  /** Shorter than the regulatory minimum: it never wins. */
-  belowMinimum: boolean;
-}
-
-/** `GET /retention/policies` */
-export interface RetentionOverview {
-  minimumPeriod: string;
-  policies: RetentionPolicyView[];
-  /** Archived conversations kept for the regulatory minimum (no policy won). */
-  minimumCount: number;
-}
-
-/** `POST /retention/policies`, `PUT /retention/policies/:id` */
-export interface RetentionPolicyInput {
-  name: string;
-  period: string;
-  scope: RetentionScope;
-}
+export type {
+  RetentionOverview,
+  RetentionPolicyInput,
+  RetentionPolicyView,
+} from '@mvr/plugin-voice-recording-common';
 
 /** `GET /retention/upcoming` */
 export interface UpcomingDisposalPage {

@@ -4,8 +4,10 @@ import { JsonObject } from '@backstage/types';
 import {
   formatRetentionPeriod,
   parseRetentionPeriod,
+  RetentionOverview,
   RetentionPeriod,
   RetentionPolicy,
+  RetentionPolicyInput,
   RetentionScope,
 } from '@mvr/plugin-voice-recording-common';
 import { randomUUID } from 'node:crypto';
@@ -24,28 +26,11 @@ import { ConfiguredRetentionPolicy, RetentionConfig } from './retentionConfig';
 /** How long the recorder's finish path reuses the policies (docs/retention.md). */
 export const RETENTION_RULES_TTL_MS = 30_000;
 
-/** What the portal sends to create or change a policy (validated by the route). */
-export interface RetentionPolicyInput {
-  name: string;
-  period: string;
-  scope: RetentionScope;
-}
-
-/** A policy as listed: with how many archived conversations it governs now. */
-export interface RetentionPolicyView extends RetentionPolicy {
-  createdBy: string;
-  updatedBy: string;
-  conversationCount: number;
-  /** Shorter than the regulatory minimum: it never wins (the minimum applies). */
-  belowMinimum: boolean;
-}
-
-export interface RetentionOverview {
-  minimumPeriod: string;
-  policies: RetentionPolicyView[];
-  /** Archived conversations kept for the regulatory minimum (no policy won). */
-  minimumCount: number;
-}
+export type {
+  RetentionOverview,
+  RetentionPolicyInput,
+  RetentionPolicyView,
+} from '@mvr/plugin-voice-recording-common';
 
 const SYSTEM = { ref: 'plugin:voice-recording' };
 
