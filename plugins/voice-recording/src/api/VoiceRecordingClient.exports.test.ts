@@ -1,30 +1,8 @@
 import { errorMessage, errorStatus } from './errors';
-import { VoiceRecordingClient } from './VoiceRecordingClient';
-
-const BASE = 'http://localhost:7007/api/voice-recording';
-
-function setup(response: (url: string) => Response) {
-  const fetch = jest.fn(async (url: string, _init?: RequestInit) =>
-    response(url),
-  );
-  const client = new VoiceRecordingClient({
-    discoveryApi: { getBaseUrl: async () => BASE },
-    fetchApi: { fetch } as any,
-  });
-  const calls = () =>
-    fetch.mock.calls.map(([url, init]) => ({
-      url: url.slice(BASE.length),
-      method: init?.method ?? 'GET',
-      body: init?.body ? JSON.parse(String(init.body)) : undefined,
-    }));
-  return { client, calls };
-}
-
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json' },
-  });
+import {
+  clientWithFetch as setup,
+  jsonResponse as json,
+} from '../testUtils/client';
 
 describe('VoiceRecordingClient: regulator exports', () => {
   it('creates, lists, reads and deletes export jobs', async () => {

@@ -1,27 +1,14 @@
-import { VoiceRecordingClient } from './VoiceRecordingClient';
+import { clientWithFetch } from '../testUtils/client';
 
-const BASE = 'http://localhost:7007/api/voice-recording';
-
-function setup(status = 200, body: unknown = {}) {
-  const fetch = jest.fn(
-    async (_url: string, _init?: RequestInit) =>
+/** Every request answered with `status` and `body` (none for 204). */
+const setup = (status = 200, body: unknown = {}) =>
+  clientWithFetch(
+    () =>
       new Response(status === 204 ? null : JSON.stringify(body), {
         status,
         headers: { 'Content-Type': 'application/json' },
       }),
   );
-  const client = new VoiceRecordingClient({
-    discoveryApi: { getBaseUrl: async () => BASE },
-    fetchApi: { fetch } as any,
-  });
-  const calls = () =>
-    fetch.mock.calls.map(([url, init]) => ({
-      url: url.slice(BASE.length),
-      method: init?.method ?? 'GET',
-      body: init?.body ? JSON.parse(String(init.body)) : undefined,
-    }));
-  return { client, calls };
-}
 
 describe('VoiceRecordingClient: four-eyes access', () => {
   it('reads the status, asks, lists, confirms and rejects sessions', async () => {

@@ -1,29 +1,6 @@
-import { VoiceRecordingClient } from './VoiceRecordingClient';
+import { CLIENT_BASE, clientWithFetch as setup } from '../testUtils/client';
 
-const BASE = 'http://localhost:7007/api/voice-recording';
-
-function setup(
-  response: (url: string) => Response = () =>
-    new Response(JSON.stringify({ items: [] }), {
-      status: 200,
-      headers: { 'Content-Type': 'application/json' },
-    }),
-) {
-  const fetch = jest.fn(async (url: string, _init?: RequestInit) =>
-    response(url),
-  );
-  const client = new VoiceRecordingClient({
-    discoveryApi: { getBaseUrl: async () => BASE },
-    fetchApi: { fetch } as any,
-  });
-  const calls = () =>
-    fetch.mock.calls.map(([url, init]) => ({
-      url: url.slice(BASE.length),
-      method: init?.method ?? 'GET',
-      body: init?.body ? JSON.parse(String(init.body)) : undefined,
-    }));
-  return { client, calls, fetch };
-}
+const BASE = CLIENT_BASE;
 
 describe('VoiceRecordingClient: recording health', () => {
   it('asks for the summary, the numbers and one number over a period (empty filters left out)', async () => {
