@@ -26,6 +26,18 @@ export const CATALOG_PEOPLE: Entity[] = [
   user('dave', 'Dave Janssens'),
 ];
 
+/** The trading team (group:default/trading, "Trading desk"). */
+export const CATALOG_TRADING_GROUP: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Group',
+  metadata: { name: 'trading', namespace: 'default' },
+  spec: {
+    type: 'team',
+    profile: { displayName: 'Trading desk' },
+    children: [],
+  },
+};
+
 /** The catalog a page shows people from: its API (in memory) ... */
 export const catalogApi = (entities: Entity[] = CATALOG_PEOPLE) =>
   [catalogApiRef, catalogApiMock({ entities })] as const;

@@ -7,7 +7,6 @@ import {
 } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import type { Entity } from '@backstage/catalog-model';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import { rootRouteRef } from '../../routes';
 import { makeNumber } from '../../testUtils/fixtures';
@@ -15,6 +14,7 @@ import {
   CATALOG_PEOPLE,
   catalogApis,
   catalogRoutes,
+  CATALOG_TRADING_GROUP,
 } from '../../testUtils/catalog';
 import {
   SILENT_SUMMARY,
@@ -33,16 +33,7 @@ jest.setTimeout(30000);
 // user is in RecordingHealthPage.user.test.tsx)
 const ALLOW = 'ALLOW' as any;
 
-const TRADING: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Group',
-  metadata: { name: 'trading', namespace: 'default' },
-  spec: {
-    type: 'team',
-    profile: { displayName: 'Trading desk' },
-    children: [],
-  },
-};
+const TRADING = CATALOG_TRADING_GROUP;
 
 function setup(path: string, overrides: Record<string, jest.Mock> = {}) {
   const api = {

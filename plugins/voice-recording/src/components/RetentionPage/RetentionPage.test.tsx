@@ -1,7 +1,6 @@
 import { configure, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import { Entity } from '@backstage/catalog-model';
 import { voiceRecordingApiRef } from '../../api/VoiceRecordingApi';
 import type { RetentionPolicyView } from '../../api/retention';
 import { responseError } from '../../testUtils/fixtures';
@@ -9,6 +8,7 @@ import {
   catalogApis,
   catalogRoutes,
   CATALOG_PEOPLE,
+  CATALOG_TRADING_GROUP,
 } from '../../testUtils/catalog';
 import { rootRouteRef } from '../../routes';
 import { RetentionPage } from './RetentionPage';
@@ -17,16 +17,7 @@ configure({ asyncUtilTimeout: 5000 });
 jest.setTimeout(30000);
 
 const ALLOW = 'ALLOW' as any;
-const TRADING: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Group',
-  metadata: { name: 'trading', namespace: 'default' },
-  spec: {
-    type: 'team',
-    profile: { displayName: 'Trading desk' },
-    children: [],
-  },
-};
+const TRADING = CATALOG_TRADING_GROUP;
 
 const policy = (
   extra: Partial<RetentionPolicyView> = {},
