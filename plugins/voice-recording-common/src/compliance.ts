@@ -95,6 +95,27 @@ export interface UpcomingDisposal {
   disposalError?: string;
 }
 
+/** `POST /disposals/dry-run`: what a run would dispose of now. */
+export interface DisposalDryRunResult {
+  at: string;
+  /** due now, held ones included (flagged) */
+  total: number;
+  held: number;
+  items: UpcomingDisposal[];
+}
+
+/** `POST /disposals/run`: what a run did. */
+export interface DisposalRunSummary {
+  runId: string;
+  state: 'done' | 'failed';
+  disposed: number;
+  /** due conversations skipped because a legal hold stands */
+  held: number;
+  /** conversations whose files could not all be deleted (retried next run) */
+  failed: number;
+  error?: string;
+}
+
 // ---------------------------------------------------------------------------
 // Legal hold
 

@@ -6,6 +6,8 @@ import type {
 /** Retention policies and disposals (docs/retention.md, docs/api.md "Retention and disposal"). */
 
 export type {
+  DisposalDryRunResult,
+  DisposalRunSummary,
   RetentionOverview,
   RetentionPolicyInput,
   RetentionPolicyView,
@@ -19,14 +21,6 @@ export interface UpcomingDisposalPage {
   held: number;
 }
 
-/** `POST /disposals/dry-run` */
-export interface DisposalDryRunResult {
-  at: string;
-  total: number;
-  held: number;
-  items: UpcomingDisposal[];
-}
-
 /** A run of the disposal job. */
 export interface DisposalRunView {
   id: string;
@@ -35,16 +29,6 @@ export interface DisposalRunView {
   startedAt: string;
   finishedAt?: string;
   state: 'running' | 'done' | 'failed' | 'interrupted';
-  disposed: number;
-  held: number;
-  failed: number;
-  error?: string;
-}
-
-/** `POST /disposals/run` */
-export interface DisposalRunSummary {
-  runId: string;
-  state: 'done' | 'failed';
   disposed: number;
   held: number;
   failed: number;

@@ -1,6 +1,9 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError } from '@backstage/errors';
-import { UpcomingDisposal } from '@mvr/plugin-voice-recording-common';
+import {
+  DisposalDryRunResult,
+  DisposalRunSummary,
+} from '@mvr/plugin-voice-recording-common';
 import { BlobStore } from '@mvr/plugin-voice-recording-node';
 import { randomUUID } from 'node:crypto';
 import {
@@ -13,24 +16,8 @@ import { RetentionService } from './RetentionService';
 /** A run that has not written its heartbeat for this long is taken as dead. */
 export const DISPOSAL_RUN_STALE_MS = 10 * 60_000;
 
-export interface DisposalRunSummary {
-  runId: string;
-  state: 'done' | 'failed';
-  disposed: number;
-  /** due conversations skipped because a legal hold stands */
-  held: number;
-  /** conversations whose files could not all be deleted (retried next run) */
-  failed: number;
-  error?: string;
-}
-
-export interface DisposalDryRun {
-  at: string;
-  /** due now, held ones included (flagged) */
-  total: number;
-  held: number;
-  items: UpcomingDisposal[];
-}
+export type { DisposalRunSummary } from '@mvr/plugin-voice-recording-common';
+export type DisposalDryRun = DisposalDryRunResult;
 
 export interface DisposalJobOptions {
   store: RetentionStore;
