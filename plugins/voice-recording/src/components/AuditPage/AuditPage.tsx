@@ -185,7 +185,8 @@ export function AuditPage() {
             value={form.to}
             onChange={v => set('to', v)}
           />
-          <Flex gap="2">
+          {/* the three buttons wrap in a narrow grid cell (1024 px, no sideways scroll) */}
+          <Flex gap="2" style={{ flexWrap: 'wrap' }}>
             <Button type="submit" variant="primary">
               Search
             </Button>
