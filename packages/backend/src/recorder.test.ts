@@ -11,6 +11,13 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import {
+  DEFAULT_SEGMENT_SIZE,
+  ENCRYPTION_MAGIC,
+  EncryptedBlobStore,
+  LocalFileBlobStore,
+  loadEncryptionKeys,
+} from '@mvr/plugin-voice-recording-node';
 import { DEFAULT_THREAD_POOL_SIZE } from './threadPool';
 // The SIPREC module's test Session Recording Client (its `testing` entry point).
 import {
@@ -39,12 +46,17 @@ function freeTcpPort(): Promise<number> {
   });
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > end)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise(r => setTimeout(r, 100));
   }
 }
@@ -52,7 +64,8 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | u
 /** A 1 kHz-ish tone with a little noise, `seconds` long, 8 kHz. */
 function tone(seconds: number, freq: number): Int16Array {
   const pcm = new Int16Array(8000 * seconds);
-  for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * freq * i) / 8000));
+  for (let i = 0; i < pcm.length; i++)
+    pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * freq * i) / 8000));
   return pcm;
 }
 
@@ -83,6 +96,11 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
         'voiceRecording:',
         `  demoData: { file: '${dir}/numbers.yaml' }`,
         `  storage: { local: { directory: '${dir}/recordings' } }`,
+        // encryption at rest as in app-config.yaml, with the test's own key file
+        '  encryption:',
+        '    enabled: true',
+        '    activeKeyId: test-1',
+        `    keys: [{ id: test-1, keyFile: '${dir}/keys/test-1.key', createIfMissing: true }]`,
         '  recorder:',
         '    instanceId: recorder-only-test',
         '    sip: { port: 0, transports: [udp] }',
@@ -111,13 +129,18 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
     );
     child.stdout!.on('data', d => (output += d.toString()));
     child.stderr!.on('data', d => (output += d.toString()));
-    exit = new Promise(resolve => child!.once('exit', (code, signal) => resolve({ code, signal })));
+    exit = new Promise(resolve =>
+      child!.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     let exited = false;
     exit.then(() => (exited = true));
     sipPort = await waitFor(
       'the SIPREC recorder to listen',
       () => {
-        if (exited) throw new Error(`the recorder process exited during startup:\n${output}`);
+        if (exited)
+          throw new Error(
+            `the recorder process exited during startup:\n${output}`,
+          );
         const m = output.match(/SIPREC recorder listening on \S+ udp\/(\d+)/);
         return m ? Number(m[1]) : undefined;
       },
@@ -126,7 +149,9 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
     await waitFor(
       'the HTTP readiness endpoint',
       async () => {
-        const r = await fetch(`http://127.0.0.1:${httpPort}/.backstage/health/v1/readiness`).catch(() => undefined);
+        const r = await fetch(
+          `http://127.0.0.1:${httpPort}/.backstage/health/v1/readiness`,
+        ).catch(() => undefined);
         return r?.status === 200 ? true : undefined;
       },
       15_000,
@@ -145,24 +170,41 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
     if (process.platform !== 'linux') return;
     const names = fs
       .readdirSync(`/proc/${child!.pid}/task`)
-      .map(tid => fs.readFileSync(`/proc/${child!.pid}/task/${tid}/comm`, 'utf8').trim());
-    expect(names.filter(n => n === 'libuv-worker')).toHaveLength(DEFAULT_THREAD_POOL_SIZE);
+      .map(tid =>
+        fs.readFileSync(`/proc/${child!.pid}/task/${tid}/comm`, 'utf8').trim(),
+      );
+    expect(names.filter(n => n === 'libuv-worker')).toHaveLength(
+      DEFAULT_THREAD_POOL_SIZE,
+    );
   });
 
   it('serves only the voice-recording plugin on its HTTP port (no catalog, auth, permission, app)', async () => {
-    for (const p of ['catalog/entities', 'auth/demo/refresh', 'permission/authorize', 'notifications/notifications']) {
+    for (const p of [
+      'catalog/entities',
+      'auth/demo/refresh',
+      'permission/authorize',
+      'notifications/notifications',
+    ]) {
       const r = await fetch(`http://127.0.0.1:${httpPort}/api/${p}`);
       expect({ p, status: r.status }).toEqual({ p, status: 404 });
     }
     // the voice-recording plugin is there: an unauthenticated call is refused with 401, not 404
-    const vr = await fetch(`http://127.0.0.1:${httpPort}/api/voice-recording/numbers`);
+    const vr = await fetch(
+      `http://127.0.0.1:${httpPort}/api/voice-recording/numbers`,
+    );
     expect(vr.status).toBe(401);
     // and it is the only plugin the backend initialized
-    expect(output).toMatch(/Plugin initialization started: 'voice-recording'(?!,)/);
+    expect(output).toMatch(
+      /Plugin initialization started: 'voice-recording'(?!,)/,
+    );
   });
 
   it('records a SIPREC call into the database and the archive, then stops cleanly on SIGTERM', async () => {
-    const udp = new SrcClient({ host: '127.0.0.1', port: sipPort, transport: 'udp' });
+    const udp = new SrcClient({
+      host: '127.0.0.1',
+      port: sipPort,
+      transport: 'udp',
+    });
     await udp.start();
     let callId: string;
     try {
@@ -180,8 +222,16 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
       expect(call.response!.status).toBe(200);
       expect(call.mediaPorts).toHaveLength(2);
       await Promise.all([
-        streamRtp({ port: call.mediaPorts[0], payload: encodeAlaw(tone(2, 440)), payloadType: 8 }),
-        streamRtp({ port: call.mediaPorts[1], payload: encodeAlaw(tone(2, 620)), payloadType: 8 }),
+        streamRtp({
+          port: call.mediaPorts[0],
+          payload: encodeAlaw(tone(2, 440)),
+          payloadType: 8,
+        }),
+        streamRtp({
+          port: call.mediaPorts[1],
+          payload: encodeAlaw(tone(2, 620)),
+          payloadType: 8,
+        }),
       ]);
       expect((await udp.bye(call)).status).toBe(200);
       callId = call.callId;
@@ -192,39 +242,99 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
     // read what the recorder wrote, from its SQLite file (a second reader, as the portal would be)
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Database = require('better-sqlite3');
-    const db = new Database(path.join(dir, 'db', 'voice-recording.sqlite'), { readonly: true, fileMustExist: true });
+    const db = new Database(path.join(dir, 'db', 'voice-recording.sqlite'), {
+      readonly: true,
+      fileMustExist: true,
+    });
     try {
       const row = await waitFor(
         'the conversation to finish',
         () => {
-          const r = db.prepare('select * from vr_conversations where sip_call_id = ?').get(callId);
+          const r = db
+            .prepare('select * from vr_conversations where sip_call_id = ?')
+            .get(callId);
           // registered with an interim WAV first, then compressed to Opus in the background (the default)
-          return r && r.state !== 'recording' && r.compress_to === null && r.superseded_storage_key === null ? r : undefined;
+          return r &&
+            r.state !== 'recording' &&
+            r.compress_to === null &&
+            r.superseded_storage_key === null
+            ? r
+            : undefined;
         },
         20_000,
       );
-      expect(row).toMatchObject({ state: 'finished', ended_by: 'bye', number: RECORDED, other_party: OTHER, capture_source: 'siprec' });
+      expect(row).toMatchObject({
+        state: 'finished',
+        ended_by: 'bye',
+        number: RECORDED,
+        other_party: OTHER,
+        capture_source: 'siprec',
+      });
       expect(row.format).toBe('audio/ogg; codecs=opus');
       expect(row.storage_key).toMatch(/\.opus$/);
-      expect(fs.existsSync(path.join(dir, 'recordings', row.storage_key.replace(/\.opus$/, '.wav')))).toBe(false);
-      const file = fs.readFileSync(path.join(dir, 'recordings', row.storage_key));
+      expect(
+        fs.existsSync(
+          path.join(
+            dir,
+            'recordings',
+            row.storage_key.replace(/\.opus$/, '.wav'),
+          ),
+        ),
+      ).toBe(false);
+      // encrypted at rest: the file on disk is not the audio; read through the key, it is
+      const stored = fs.readFileSync(
+        path.join(dir, 'recordings', row.storage_key),
+      );
+      expect(
+        stored.subarray(0, ENCRYPTION_MAGIC.length).equals(ENCRYPTION_MAGIC),
+      ).toBe(true);
+      expect(createHash('sha256').update(stored).digest('hex')).not.toBe(
+        row.sha256,
+      );
+      const archive = new EncryptedBlobStore(
+        new LocalFileBlobStore(path.join(dir, 'recordings')),
+        loadEncryptionKeys({
+          enabled: true,
+          activeKeyId: 'test-1',
+          keys: [
+            { id: 'test-1', keyFile: path.join(dir, 'keys', 'test-1.key') },
+          ],
+          segmentSize: DEFAULT_SEGMENT_SIZE,
+        }),
+      );
+      const chunks: Buffer[] = [];
+      for await (const c of await archive.get(row.storage_key))
+        chunks.push(c as Buffer);
+      const file = Buffer.concat(chunks);
       expect(file.length).toBeGreaterThan(1000);
       expect(Number(row.bytes)).toBe(file.length);
       expect(createHash('sha256').update(file).digest('hex')).toBe(row.sha256);
+      expect(file.subarray(0, 4).toString('latin1')).toBe('OggS');
     } finally {
       db.close();
     }
 
     // the recorder keeps journal files made ahead of the calls
-    expect(fs.readdirSync(path.join(dir, 'journal')).filter(f => f.endsWith('.spare')).length).toBeGreaterThan(0);
+    expect(
+      fs
+        .readdirSync(path.join(dir, 'journal'))
+        .filter(f => f.endsWith('.spare')).length,
+    ).toBeGreaterThan(0);
     const t0 = Date.now();
     child!.kill('SIGTERM');
     const result = await Promise.race([
       exit,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no exit 20 s after SIGTERM:\n${output}`)), 20_000)),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`no exit 20 s after SIGTERM:\n${output}`)),
+          20_000,
+        ),
+      ),
     ]);
     // eslint-disable-next-line no-console
-    console.log(`recorder-only backend stopped ${Date.now() - t0} ms after SIGTERM`);
+    console.log(
+      `recorder-only backend stopped ${Date.now() - t0} ms after SIGTERM`,
+    );
     expect(result).toEqual({ code: 0, signal: null });
     // the SIP socket is closed (its port can be bound again) and no journal is left
     const sock = dgram.createSocket('udp4');
@@ -234,6 +344,10 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
     });
     await new Promise<void>(r => sock.close(() => r()));
     // no journal is left, nor a spare journal file (made ahead of calls, deleted at stop)
-    expect(fs.readdirSync(path.join(dir, 'journal')).filter(f => f.endsWith('.mvrj') || f.endsWith('.spare'))).toEqual([]);
+    expect(
+      fs
+        .readdirSync(path.join(dir, 'journal'))
+        .filter(f => f.endsWith('.mvrj') || f.endsWith('.spare')),
+    ).toEqual([]);
   });
 });

