@@ -1,3 +1,4 @@
+import { ArchiveJobQueue } from './archiveJobs';
 import { BlobStore } from './storage';
 import { NumbersChangedEventPayload } from './events';
 import {
@@ -290,6 +291,11 @@ export interface CaptureContext {
    * the conversation); absent only in tests that give none.
    */
   storage?: BlobStore;
+  /**
+   * The archive work queue (uploads, compression, derived files; `archiveJobs.ts`).
+   * Absent only in tests that give none.
+   */
+  archiveJobs?: ArchiveJobQueue;
 }
 
 /** A recorder attached to the voice-recording plugin. */

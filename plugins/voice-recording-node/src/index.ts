@@ -12,3 +12,4 @@ export * from './storage';
 export * from './audio';
 export * from './sipIdentifier';
 export * from './integrity';
+export * from './archiveJobs';
