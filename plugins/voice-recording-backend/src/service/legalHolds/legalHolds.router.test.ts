@@ -13,6 +13,7 @@ import {
   tone,
   userRef as ref,
 } from '../__testUtils__/caseTestBackend';
+import { refusalOf } from '../../database/__testUtils__/refusalOf';
 
 jest.setTimeout(180_000);
 
@@ -552,7 +553,7 @@ describe.each(databases.eachSupportedId())('legal holds on %s', databaseId => {
       .whereNot('state', 'released')
       .first();
     expect(standing).toBeDefined();
-    // matched by its message: see refusalOf
+    // matched by its message (see refusalOf)
     expect(
       await refusalOf(
         knex('vr_legal_holds').insert({
@@ -563,19 +564,6 @@ describe.each(databases.eachSupportedId())('legal holds on %s', databaseId => {
       ),
     ).toMatch(/unique|duplicate/i);
   });
-
-  /**
-   * The message of a write the database refused ('accepted' when it was not). Not
-   * `rejects.toThrow()`: better-sqlite3 builds its SqliteError with the class of the first
-   * test file a jest worker loaded it in, so in later files it is no Error of theirs and
-   * `toThrow` reports "did not throw" although the write was refused.
-   */
-  async function refusalOf(write: Promise<unknown>): Promise<string> {
-    return write.then(
-      () => 'accepted',
-      (e: unknown) => String((e as Error)?.message ?? e),
-    );
-  }
 
   /** The label of a held case cannot be deleted: vr_legal_holds refers to it (RESTRICT). */
   async function expectLabelDeleteRefused(heldLabelId: string) {
