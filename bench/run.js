@@ -8,7 +8,9 @@
  * main pages in Chromium (bench/pageLoad.js); `yarn bench quality [--hours H]` the CPU
  * of the quality check per call-hour (bench/qualityAnalysis.js); `yarn bench health
  * [sqlite|postgres]` Recording health on 10,000 numbers × 90 days (bench/recordingHealth.js);
- * `yarn bench encryption [--hours H --runs N]` encryption at rest's cost (bench/encryption.js).
+ * `yarn bench encryption [--hours H --runs N]` encryption at rest's cost (bench/encryption.js);
+ * `yarn bench upload [--calls N --minutes A-B --concurrency N]` recordings uploaded from a
+ * recorder's staging directory to S3 (bench/uploadThroughput.js).
  * TypeScript sources are loaded through Backstage's node transform.
  */
 require('@backstage/cli/config/nodeTransform.cjs');
@@ -108,6 +110,13 @@ async function main() {
     // encryption at rest: archive CPU per call-second and first audio byte, plain vs encrypted
     const { spawnSync } = require('node:child_process');
     const r = spawnSync(process.execPath, [path.join(__dirname, 'encryption.js'), ...process.argv.slice(3)], { stdio: 'inherit' });
+    process.exitCode = r.status ?? 1;
+    return;
+  }
+  if (which === 'upload') {
+    // recordings from a recorder's local staging directory to S3 (bench/uploadThroughput.js)
+    const { spawnSync } = require('node:child_process');
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'uploadThroughput.js'), ...process.argv.slice(3)], { stdio: 'inherit' });
     process.exitCode = r.status ?? 1;
     return;
   }
