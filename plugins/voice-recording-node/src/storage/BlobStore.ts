@@ -30,8 +30,29 @@ export interface BlobRange {
 
 export type BlobBody = Buffer | Uint8Array | Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
+/**
+ * Object Lock (WORM) retention of one stored blob: honoured by S3BlobStore on a bucket with
+ * Object Lock, ignored by stores without (local files). See objectLock.ts.
+ */
+export interface BlobRetention {
+  mode: 'GOVERNANCE' | 'COMPLIANCE';
+  retainUntil: Date;
+}
+
+export interface BlobPutOptions {
+  contentType: string;
+  /**
+   * Object Lock retention of this blob; null: none (a file that may be deleted or rebuilt);
+   * absent: the store's default (`objectLock.retentionDays` from the put). Build it with
+   * `objectLockFor` (objectLock.ts).
+   */
+  retention?: BlobRetention | null;
+  /** put the blob under legal hold (Object Lock stores only) */
+  legalHold?: boolean;
+}
+
 export interface BlobStore {
-  put(key: string, body: BlobBody, options: { contentType: string }): Promise<BlobPutResult>;
+  put(key: string, body: BlobBody, options: BlobPutOptions): Promise<BlobPutResult>;
   get(key: string, range?: BlobRange): Promise<Readable>;
   /** undefined when the blob does not exist */
   stat(key: string): Promise<BlobStat | undefined>;

@@ -18,6 +18,7 @@ import { promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   BlobBody,
+  BlobPutOptions,
   BlobNotFoundError,
   BlobPutResult,
   BlobRange,
@@ -243,7 +244,7 @@ export class EncryptedBlobStore implements BlobStore {
     return { header, dataKey, fileNonce };
   }
 
-  async put(key: string, body: BlobBody, options: { contentType: string }): Promise<BlobPutResult> {
+  async put(key: string, body: BlobBody, options: BlobPutOptions): Promise<BlobPutResult> {
     if (!this.encryptNewBlobs) return this.inner.put(key, body, options);
     const { header, dataKey, fileNonce } = await this.newEnvelope();
     const S = this.segmentSize;

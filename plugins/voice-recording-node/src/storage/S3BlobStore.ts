@@ -606,6 +606,42 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /**
+   * Lengthens the Object Lock retention of the key's current version to `retainUntil`
+   * (S3 lets a retention be extended, never shortened: a later date only). A version
+   * whose retention already reaches that date is left as it is; one without retention
+   * gets `mode` (default: the store's `objectLock.mode`). Returns the retention in force
+   * afterwards and whether it was changed.
+   */
+  async extendRetention(
+    key: string,
+    retainUntil: Date,
+    mode?: S3ObjectLockMode,
+  ): Promise<{ extended: boolean; retention: S3Retention }> {
+    const current = await this.protection(key);
+    if (current.retention && current.retention.retainUntil.getTime() >= retainUntil.getTime()) {
+      return { extended: false, retention: current.retention };
+    }
+    const Mode = current.retention?.mode ?? mode ?? this.objectLock?.mode;
+    if (!Mode) {
+      throw new Error(`S3BlobStore: no Object Lock mode to extend the retention of ${this.location(key)} with`);
+    }
+    const Key = this.objectKey(key);
+    try {
+      await this.client.send(
+        new PutObjectRetentionCommand({
+          Bucket: this.bucket,
+          Key,
+          Retention: { Mode: Mode as ObjectLockRetentionMode, RetainUntilDate: retainUntil },
+        }),
+      );
+    } catch (e) {
+      if (isNotFound(e)) throw new BlobNotFoundError(key);
+      throw this.unavailable('extend the retention of', key, e);
+    }
+    return { extended: true, retention: { mode: Mode, retainUntil } };
+  }
+
   /** every version and delete marker of exactly this key */
   private async versions(Key: string): Promise<{ VersionId?: string; marker: boolean }[]> {
     const out: { VersionId?: string; marker: boolean }[] = [];

@@ -6,3 +6,4 @@ export * from './KeyEncryptionKeys';
 export * from './EncryptedBlobStore';
 export * from './rewrapDataKeys';
 export * from './encryptionConfig';
+export * from './objectLock';
