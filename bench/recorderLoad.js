@@ -73,9 +73,10 @@ function parseArgs(argv) {
     else if (a === '--opus-skip-silence') o.opusSkipSilence = val().toLowerCase();
     else if (a === '--opus-impl') o.opusImpl = val().toLowerCase();
     else if (a === '--metrics') o.metrics = true;
+    else if (a === '--storage') o.storage = val().toLowerCase();
     else if (a === '--scrape-seconds') o.scrapeSeconds = Number(val());
     else if (a === '--scrape-cost') o.scrapeCost = o.metrics = true;
-    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --opus-impl auto|wasm --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --metrics --scrape-seconds S --scrape-cost --profile --keep)`);
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --opus-impl auto|wasm --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --metrics --scrape-seconds S --scrape-cost --storage local|s3 --profile --keep)`);
   }
   if (o.scrapeSeconds !== undefined && !(o.scrapeSeconds > 0)) throw new Error(`--scrape-seconds ${o.scrapeSeconds}: a positive number of seconds`);
   if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
@@ -84,6 +85,7 @@ function parseArgs(argv) {
   if (!(Number.isInteger(o.rtpPhases) && o.rtpPhases >= 1 && PACKET_MS % o.rtpPhases === 0)) throw new Error(`--rtp-phases ${o.rtpPhases}: a divisor of ${PACKET_MS} (1 = every call's packets in one burst per 20 ms)`);
   if (o.backlog !== undefined && !(Number.isInteger(o.backlog) && o.backlog >= 0)) throw new Error(`--backlog ${o.backlog}: a number of archives, 0 or more`);
   if (o.v8PoolSize !== 'default' && !/^[0-9]+$/.test(o.v8PoolSize)) throw new Error(`--v8-pool-size ${o.v8PoolSize}: a number of threads, or default (Node's own, 4)`);
+  if (o.storage !== undefined && !['local', 's3'].includes(o.storage)) throw new Error(`--storage ${o.storage}: local (files in the archive directory) or s3 (a bucket of the run's own on the S3 server of MVR_TEST_S3_*: eval "$(bash scripts/rgw.sh status)")`);
   if (!['sqlite', 'postgres'].includes(o.database)) throw new Error(`--database ${o.database}: sqlite or postgres (PostgreSQL at $MVR_BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432)`);
   if (!['wal', 'delete'].includes(o.sqlite)) throw new Error(`--sqlite-journal ${o.sqlite}: wal or delete`);
   if (!['PCMA', 'PCMU'].includes(o.codec)) throw new Error(`--codec ${o.codec}: PCMA or PCMU`);
@@ -246,6 +248,8 @@ function startRecorder(dir, opts) {
       ...(opts.opusImpl === 'wasm' ? { MVR_OPUS_IMPL: 'wasm' } : {}),
       ...(opts.backlog ? { MVR_BENCH_BACKLOG: String(opts.backlog) } : {}),
       ...(opts.metrics ? { MVR_BENCH_METRICS_PORT: String(opts.metricsPort) } : {}),
+      ...(opts.storage === 's3' ? { MVR_BENCH_S3: 'on' } : {}),
+      ...(opts.keep ? { MVR_BENCH_KEEP: '1' } : {}),
       ...(opts.database === 'postgres' ? { MVR_BENCH_PG: process.env.MVR_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432' } : {}) },
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -610,23 +614,36 @@ async function main() {
       await sleep(100);
     }
     const registered = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), t: performance.now() };
-    // --- background Opus: every interim WAV of these calls replaced (and deleted)
+    // --- the archive final: background Opus (every interim WAV of these calls replaced and
+    // deleted) and, with --storage s3, uploaded (no longer staged on the recorder's disk);
+    // each call's lag from its BYE to its final archive, polled every 100 ms
     const background = opts.format === 'opus' && opts.opusEncode !== 'call-end';
+    const s3 = opts.storage === 's3';
     let compressedAt;
-    if (background && finalizedAt !== undefined) {
-      const uncompressed = db.prepare(
-        `SELECT COUNT(*) AS n FROM vr_conversations WHERE sip_call_id IN (${placeholders}) AND (compress_to IS NOT NULL OR superseded_storage_key IS NOT NULL)`,
+    const finalAt = new Map();
+    if ((background || s3) && finalizedAt !== undefined) {
+      const notFinal = db.prepare(
+        `SELECT sip_call_id FROM vr_conversations WHERE sip_call_id IN (${placeholders}) AND (${[
+          ...(background ? ['compress_to IS NOT NULL', 'superseded_storage_key IS NOT NULL'] : []),
+          ...(s3 ? ['storage_location IS NOT NULL'] : []),
+        ].join(' OR ')})`,
       );
       const deadline = performance.now() + 300_000 + opts.calls * opts.seconds * 20 + (opts.backlog ?? 0) * 1200;
       for (;;) {
-        if ((await count(uncompressed, ...ids)) === 0) {
-          compressedAt = performance.now();
+        const pending = new Set((await notFinal.all(...ids)).map(r => r.sip_call_id));
+        const t = performance.now();
+        for (const id of ids) if (!pending.has(id) && !finalAt.has(id)) finalAt.set(id, t);
+        if (pending.size === 0) {
+          compressedAt = t;
           break;
         }
         if (performance.now() > deadline) break;
-        await sleep(200);
+        await sleep(100);
       }
+    } else if (finalizedAt !== undefined) {
+      for (const id of ids) finalAt.set(id, finalizedAt);
     }
+    const lagMs = calls.filter(c => finalAt.has(c.callId) && c.byeAt !== undefined).map(c => finalAt.get(c.callId) - c.byeAt).sort((a, b) => a - b);
     const end = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), self: selfCpuMs(), t: performance.now() };
     const rows = await db.prepare(`SELECT * FROM vr_conversations WHERE sip_call_id IN (${placeholders})`).all(...ids);
     const done = background
@@ -640,8 +657,20 @@ async function main() {
     const problems = [...failures, ...byeFailures];
     if (sendErrors) problems.push(`${sendErrors} RTP send errors in the generator`);
     if (finalizedAt === undefined) problems.push('timed out waiting for the conversations to be finalized');
-    if (background && finalizedAt !== undefined && compressedAt === undefined) problems.push('timed out waiting for the background Opus compression');
+    if ((background || s3) && finalizedAt !== undefined && compressedAt === undefined) problems.push(`timed out waiting for the ${[background ? 'background Opus compression' : '', s3 ? 'uploads to S3' : ''].filter(Boolean).join(' and ')}`);
     const byCall = new Map(rows.map(r => [r.sip_call_id, r]));
+    // --storage s3: the archives are read from the run's bucket, and must be gone from the staging directory
+    let objects;
+    if (s3) {
+      const { S3BlobStore } = require('../plugins/voice-recording-node/src/storage/S3BlobStore');
+      const { s3TestServer, s3StoreOptions } = require('../plugins/voice-recording-node/src/__testUtils__/s3TestServer.ts');
+      objects = new S3BlobStore(s3StoreOptions(s3TestServer(), ready.s3Bucket));
+    }
+    const readObject = async key => {
+      const chunks = [];
+      for await (const chunk of await objects.get(key)) chunks.push(chunk);
+      return Buffer.concat(chunks);
+    };
     const lost = [];
     const received = [];
     let durationErrors = 0;
@@ -661,7 +690,13 @@ async function main() {
       const file = path.join(ready.archiveDir, ...row.storage_key.split('/'));
       let buf;
       try {
-        buf = fs.readFileSync(file);
+        if (s3) {
+          if (row.storage_location) throw new Error(`still ${row.storage_location}`);
+          if (fs.existsSync(file)) throw new Error(`uploaded, but its staged file ${file} is still there`);
+          buf = await readObject(row.storage_key);
+        } else {
+          buf = fs.readFileSync(file);
+        }
       } catch (e) {
         problems.push(`call ${c.i}: archive ${file} unreadable: ${e.message}`);
         continue;
@@ -673,6 +708,7 @@ async function main() {
       if (background) {
         if (!String(row.format).startsWith('audio/ogg')) problems.push(`call ${c.i}: still stored as ${row.format}`);
         else if (fs.existsSync(file.replace(/\.opus$/, '.wav'))) problems.push(`call ${c.i}: the interim WAV of ${file} was not deleted`);
+        else if (s3 && (await objects.stat(row.storage_key.replace(/\.opus$/, '.wav')))) problems.push(`call ${c.i}: the interim WAV of ${row.storage_key} is still in the bucket`);
       }
       const rowMs = Number(row.duration_ms);
       const wallMs = c.byeAt - c.invitedAt; // upper bound: INVITE sent → BYE answered
@@ -712,6 +748,7 @@ async function main() {
       clearInterval(scraper);
       await scrapeOnce();
     }
+    objects?.destroy();
     stopped = true;
     await rec.stop();
     // the quality gate of the Opus settings on this run's audio, after the recorder stopped
@@ -810,6 +847,14 @@ async function main() {
             ['recorder CPU, all-in (setup+media+BYE+archive)', `${f2(allIn)} ms per call-second  (${f1((end.cpu - base.cpu) / 1000)} s CPU over ${f1(callSecondsAll)} call-seconds)`],
             ['  → calls per core (all-in)', f1(1000 / allIn)],
           ]),
+      [
+        `call end (BYE) → archive final${background ? ' compressed' : ''}${background && s3 ? ' +' : ''}${s3 ? ' uploaded' : ''} p50 / p95 / max`,
+        lagMs.length
+          ? `${f2(pct(lagMs, 50) / 1000)} / ${f2(pct(lagMs, 95) / 1000)} / ${f2(lagMs[lagMs.length - 1] / 1000)} s for ${lagMs.length} calls (BYEs within ${f2(
+              (Math.max(...calls.map(c => c.byeAt ?? 0)) - Math.min(...calls.map(c => c.byeAt ?? Infinity))) / 1000,
+            )} s; last BYE → all final ${f2(((compressedAt ?? finalizedAt) - byesDone) / 1000)} s${s3 ? `; storage ${opts.storage}, bucket ${ready.s3Bucket}` : ''})`
+          : '-',
+      ],
       ['generator CPU, steady state', steady ? `${f1((steady.generatorCpuMs / steady.ms) * 100)} % of a core` : '-'],
       ['generator CPU, whole run', `${f1(((end.self - base.self) / 1000 / wallAll) * 100)} % of a core; recorder ${f1(((end.cpu - base.cpu) / 1000 / wallAll) * 100)} % (wall ${f1(wallAll)} s)`],
       ['generator send lag per tick p50 / p99 / max', `${f2(pct(lg, 50))} / ${f2(pct(lg, 99))} / ${f2(lg[lg.length - 1])} ms`],

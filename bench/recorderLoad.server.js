@@ -16,7 +16,10 @@
  * packages/backend/instrumentation.js does for scripts/start.sh),
  * MVR_BENCH_PG (a PostgreSQL server's connection string: the run gets a database of its
  * own there instead of a SQLite file), MVR_BENCH_BACKLOG (interim WAVs of 60 s waiting for background compression when the
- * load starts, so that the encoder threads compete with the calls for the whole run).
+ * load starts, so that the encoder threads compete with the calls for the whole run),
+ * MVR_BENCH_S3=on (recordings go to S3-compatible object storage, `voiceRecording.storage.s3`,
+ * in a bucket of the run's own on the server named by MVR_TEST_S3_*, removed at stop; the
+ * recorder stages each archive in its archive directory and uploads it: issue 20).
  */
 require('@backstage/cli/config/nodeTransform.cjs');
 // the thread pool size of the backend's entry points (packages/backend/src/threadPool.ts)
@@ -52,6 +55,8 @@ const backlog = Number(process.env.MVR_BENCH_BACKLOG ?? 0);
 const sqliteJournal = (process.env.MVR_BENCH_SQLITE_JOURNAL ?? 'wal').toUpperCase();
 /** PostgreSQL server (connection string without a database) instead of a SQLite file. */
 const pgUrl = process.env.MVR_BENCH_PG;
+/** Object storage: a bucket of this run on the S3 server of MVR_TEST_S3_* (null = local files). */
+const useS3 = process.env.MVR_BENCH_S3 === 'on';
 
 /** The n-th recorded number of the benchmark (E.164, Belgian mobile range). */
 function benchNumber(i) {
@@ -160,6 +165,14 @@ async function main() {
       },
     },
   });
+  let s3;
+  if (useS3) {
+    const { createTestBucket, s3AdminClient, s3TestServer } = require('../plugins/voice-recording-node/src/__testUtils__/s3TestServer.ts');
+    const s3Server = s3TestServer();
+    if (!s3Server) throw new Error('--storage s3: MVR_TEST_S3_ENDPOINT is not set (eval "$(bash scripts/rgw.sh status)")');
+    const admin = s3AdminClient(s3Server);
+    s3 = { server: s3Server, admin, bucket: await createTestBucket(admin) };
+  }
   const archiveDir = path.join(dir, 'recordings');
   const journalDir = path.join(dir, 'journal');
   let server;
@@ -172,6 +185,19 @@ async function main() {
         data: {
           voiceRecording: {
             demoData: { file: demoFile },
+            ...(s3
+              ? {
+                  storage: {
+                    s3: {
+                      bucket: s3.bucket,
+                      endpoint: s3.server.endpoint,
+                      region: s3.server.region,
+                      forcePathStyle: true,
+                      credentials: s3.server.credentials,
+                    },
+                  },
+                }
+              : {}),
             recorder: {
               bindAddress: '127.0.0.1',
               advertisedAddress: '127.0.0.1',
@@ -206,6 +232,7 @@ async function main() {
     numbers,
     loadedNumbers: Number(loaded?.n ?? 0),
     ...(pgDatabase ? { pgConnection: `${pgUrl.replace(/\/+$/, '')}/${pgDatabase}` } : {}),
+    ...(s3 ? { s3Bucket: s3.bucket } : {}),
   });
   // event-loop delay of the recorder, read (and reset) by the generator: { type: 'loop-delay' }
   const loopDelay = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 5 });
@@ -227,6 +254,11 @@ async function main() {
     try {
       await backend.stop();
       await knex.destroy();
+      if (s3 && !process.env.MVR_BENCH_KEEP) {
+        const { removeTestBucket } = require('../plugins/voice-recording-node/src/__testUtils__/s3TestServer.ts');
+        await removeTestBucket(s3.admin, s3.bucket);
+        s3.admin.destroy();
+      }
       if (pgDatabase) {
         const admin = knexFactory({ client: 'pg', connection: pgUrl });
         await admin.raw(`DROP DATABASE IF EXISTS ${pgDatabase} WITH (FORCE)`);
