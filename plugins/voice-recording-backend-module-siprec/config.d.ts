@@ -18,6 +18,18 @@ export interface Config {
        * database is down. Default 60; 0 = never.
        */
       policyRecheckSeconds?: number;
+      /**
+       * Graceful drain when the backend is told to stop (SIGTERM): OPTIONS and the health
+       * endpoint answer 503 `draining` at once, new INVITEs get 503 with Retry-After (a
+       * dispatcher or SBC moves on to another recorder), and the calls in progress run on
+       * to their BYE for up to `timeoutSeconds`; the calls still running then are ended
+       * (`shutdown`). A second SIGTERM ends the drain at once. Give the supervisor
+       * (Kubernetes `terminationGracePeriodSeconds`, systemd `TimeoutStopSec`) more than this.
+       */
+      drain?: {
+        /** Default 120; 0 = no drain (calls in progress are ended at once). */
+        timeoutSeconds?: number;
+      };
       sip?: {
         /** UDP and TCP port. Default 5060. */
         port?: number;

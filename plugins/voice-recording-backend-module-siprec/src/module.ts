@@ -31,10 +31,11 @@ export function createSiprecModule(options: SiprecModuleOptions = {}) {
           capture: voiceRecordingCaptureExtensionPoint,
           config: coreServices.rootConfig,
           logger: coreServices.logger,
+          rootLifecycle: coreServices.rootLifecycle,
           httpRouter: coreServices.httpRouter,
           metrics: metricsServiceRef,
         },
-        async init({ capture, config, logger, httpRouter, metrics }) {
+        async init({ capture, config, logger, rootLifecycle, httpRouter, metrics }) {
           const recorder = readRecorderConfig(config);
           if (!recorder.enabled) {
             logger.info('SIPREC recorder disabled (voiceRecording.recorder.enabled is false)');
@@ -58,6 +59,25 @@ export function createSiprecModule(options: SiprecModuleOptions = {}) {
             },
           });
           capture.addCaptureSource(source);
+          // Graceful drain on SIGTERM (docs/recorder.md, "Stopping: graceful drain"): Backstage
+          // runs the root before-shutdown hooks first, with every plugin, the database and
+          // the HTTP server still up, and only then the plugins' shutdown hooks (where the
+          // plugin stops its capture sources: the calls left are ended with `shutdown`).
+          // Backstage puts no time limit on either; the drain's own bound is
+          // recorder.drain.timeoutSeconds. A second SIGTERM or SIGINT ends the drain at once.
+          const draining = source;
+          rootLifecycle.addBeforeShutdownHook(async () => {
+            const again = new AbortController();
+            const onSignal = () => again.abort();
+            process.once('SIGTERM', onSignal);
+            process.once('SIGINT', onSignal);
+            try {
+              await draining.drain({ timeoutMs: recorder.drain?.timeoutMs ?? 0, signal: again.signal });
+            } finally {
+              process.off('SIGTERM', onSignal);
+              process.off('SIGINT', onSignal);
+            }
+          });
           // for load balancers: no sign-in, no call data (this path only)
           httpRouter.addAuthPolicy({ path: RECORDER_HEALTH_PATH, allow: 'unauthenticated' });
           const health = source;

@@ -130,6 +130,9 @@ export async function startRecorderBackend(
               // Opus at the call's end, so tests read the final file once the call is
               // registered; SiprecServer.compression.test.ts covers the default (background)
               opus: { encode: 'call-end' },
+              // no graceful drain at the test's stop (calls still running are ended at
+              // once, as before); SiprecServer.drain.test.ts covers the drain
+              drain: { timeoutSeconds: 0 },
               ...recorder,
             },
             // the portal's storage in the test's directory, not the default

@@ -50,6 +50,14 @@ export class SiprecCaptureSource implements CaptureSource {
     this.options.onStarted?.(server);
   }
 
+  /**
+   * Graceful drain before the stop (SiprecServer.drain): new calls get 503, the calls in
+   * progress run on to their BYE for up to `timeoutMs`. Nothing to do when not running.
+   */
+  async drain(options: { timeoutMs: number; signal?: AbortSignal }): Promise<{ calls: number; left: number; ms: number } | undefined> {
+    return this.server?.drain(options);
+  }
+
   /** Stops the recorder; while it drains its calls, its health says `draining`. */
   async stop(): Promise<void> {
     const server = this.server;

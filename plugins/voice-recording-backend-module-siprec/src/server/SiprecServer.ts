@@ -204,6 +204,8 @@ export class SiprecServer {
   private probing?: Promise<StorageHealth>;
   private storageTimer?: NodeJS.Timeout;
   private stopping = false;
+  /** draining (SIGTERM): new sessions refused with 503, the calls in progress run on to their BYE */
+  private draining = false;
   private unsubscribeNumbers?: () => void;
   /** the periodic re-check of the calls in progress (a safety net for number changes not announced) */
   private policyTimer?: NodeJS.Timeout;
@@ -454,7 +456,7 @@ export class SiprecServer {
     const s = this.storage;
     return recorderHealth({
       started: this.started,
-      stopping: this.stopping,
+      stopping: this.stopping || this.draining,
       transports,
       databaseDown: this.database.down,
       storage: s && (s.result.ok ? { ok: true, checkedAt: s.checkedAt } : { ok: false, code: s.result.error.code, checkedAt: s.checkedAt }),
@@ -506,6 +508,50 @@ export class SiprecServer {
     for (const entry of this.calls.values()) add(entry.session);
     for (const session of this.endedSessions) add(session);
     return { received, lost };
+  }
+
+  /**
+   * Graceful drain (the backend was told to stop): from now on OPTIONS and the health
+   * endpoint answer 503 `draining` and new INVITEs get 503 with Retry-After (a dispatcher
+   * or SBC moves on to another recorder), while the calls in progress, and those being set
+   * up now, run on to their BYE. Resolves when none is left, after `timeoutMs`, or when
+   * `signal` aborts (a second SIGTERM); `stop()` then ends what is left (`shutdown`).
+   * In-dialog requests (re-INVITE, UPDATE, BYE) and the re-checks of the recording
+   * decision go on as usual while draining.
+   */
+  async drain(options: { timeoutMs: number; signal?: AbortSignal }): Promise<{ calls: number; left: number; ms: number }> {
+    const t0 = Date.now();
+    this.draining = true;
+    const open = () => this.calls.size + this.pending.size;
+    const calls = open();
+    if (calls === 0 || options.timeoutMs <= 0 || this.stopping) return { calls, left: calls, ms: 0 };
+    this.logger.info(
+      `SIPREC recorder draining: ${calls} call(s) in progress may run on to their BYE for up to ${Math.round(options.timeoutMs / 1000)} s ` +
+        `(voiceRecording.recorder.drain.timeoutSeconds); new calls get 503; a second SIGTERM ends them now`,
+    );
+    let lastLog = t0;
+    while (open() > 0 && !options.signal?.aborted && Date.now() - t0 < options.timeoutMs) {
+      await new Promise<void>(resolve => {
+        const t = setTimeout(resolve, 100);
+        options.signal?.addEventListener('abort', () => {
+          clearTimeout(t);
+          resolve();
+        }, { once: true });
+      });
+      if (Date.now() - lastLog >= 10_000) {
+        lastLog = Date.now();
+        this.logger.info(`SIPREC recorder draining: ${open()} call(s) still in progress after ${Math.round((lastLog - t0) / 1000)} s`);
+      }
+    }
+    const left = open();
+    const ms = Date.now() - t0;
+    if (left === 0) this.logger.info(`SIPREC recorder drained: ${calls} call(s) ended by their BYE in ${ms} ms`);
+    else
+      this.logger.warn(
+        `SIPREC recorder drain ${options.signal?.aborted ? 'ended by a second signal' : `timed out after ${Math.round(ms / 1000)} s`}: ` +
+          `${left} call(s) still in progress are ended now (shutdown)`,
+      );
+    return { calls, left, ms };
   }
 
   /** Refuses new sessions, ends the calls in progress (`shutdown`) and closes the sockets. */
@@ -764,8 +810,13 @@ export class SiprecServer {
     const callId = req.headers.get('Call-ID') ?? '';
     const at = new Date();
     const fallbackParticipants = decisionRequest(undefined, req, at).participants;
-    if (this.stopping) {
-      await this.refuse(tx, 'no-capacity', 'the recorder is shutting down', { participants: fallbackParticipants, record: false });
+    if (this.stopping || this.draining) {
+      // not a refused recording: the SRC (or the dispatcher in front) sends it to another recorder
+      await this.refuse(tx, 'no-capacity', this.stopping ? 'the recorder is shutting down' : 'the recorder is draining', {
+        participants: fallbackParticipants,
+        record: false,
+        warning: 'recorder draining',
+      });
       return;
     }
     const detection = detectSiprec(req);

@@ -161,6 +161,21 @@ describe('voiceRecording.recorder.policyRecheckSeconds', () => {
   });
 });
 
+describe('voiceRecording.recorder.drain.timeoutSeconds', () => {
+  const readRecorder = (recorder: JsonObject) =>
+    readRecorderConfig(mockServices.rootConfig({ data: { voiceRecording: { recorder: { bindAddress: '127.0.0.1', ...recorder } } } }));
+
+  it('drains for up to 120 s by default, any time in seconds, 0 = no drain', () => {
+    expect(readRecorder({}).drain).toEqual({ timeoutMs: 120_000 });
+    expect(readRecorder({ drain: { timeoutSeconds: 1.5 } }).drain).toEqual({ timeoutMs: 1500 });
+    expect(readRecorder({ drain: { timeoutSeconds: 0 } }).drain).toEqual({ timeoutMs: 0 });
+  });
+
+  it('refuses a negative time, naming the key', () => {
+    expect(() => readRecorder({ drain: { timeoutSeconds: -3 } })).toThrow(/^voiceRecording\.recorder\.drain\.timeoutSeconds: -3 is not a number of seconds >= 0 \(0 = no drain\)$/);
+  });
+});
+
 describe('voiceRecording.recorder.qualityCheck', () => {
   const readRecorder = (recorder: JsonObject) =>
     readRecorderConfig(mockServices.rootConfig({ data: { voiceRecording: { recorder: { bindAddress: '127.0.0.1', ...recorder } } } }));

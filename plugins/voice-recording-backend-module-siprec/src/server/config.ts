@@ -8,6 +8,9 @@ import { ArchiveFormat } from '../capture/finalize';
 import { DEFAULT_QUALITY_CHECK, QualityCheckConfig } from '../call/qualityCheck';
 import { DEFAULT_STREAM_CONNECTION_LIMITS, StreamConnectionLimits } from '../sip/transport';
 
+/** `voiceRecording.recorder.drain.timeoutSeconds` when not configured. */
+export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 120;
+
 /** The recorder's settings (`voiceRecording.recorder`), with defaults applied. */
 export interface RecorderConfig {
   enabled: boolean;
@@ -60,6 +63,11 @@ export interface RecorderConfig {
    * net for number changes the recorder was not told about); 0 or absent = never.
    */
   policyRecheckMs?: number;
+  /**
+   * Graceful drain when the backend is told to stop (SIGTERM): how long the calls in
+   * progress may run on to their BYE before the rest are ended (`shutdown`). 0 = no drain.
+   */
+  drain?: { timeoutMs: number };
   /** Thresholds of the quality check made as each call is archived (call/qualityCheck.ts). */
   qualityCheck: QualityCheckConfig;
 }
@@ -125,6 +133,10 @@ export function readRecorderConfig(root: RootConfigService): RecorderConfig {
   if (!Number.isFinite(recheckS) || recheckS < 0) {
     throw new Error(`${key('policyRecheckSeconds')}: ${recheckS} is not a number of seconds >= 0 (0 = never)`);
   }
+  const drainS = c?.getOptionalNumber('drain.timeoutSeconds') ?? DEFAULT_DRAIN_TIMEOUT_SECONDS;
+  if (!Number.isFinite(drainS) || drainS < 0) {
+    throw new Error(`${key('drain.timeoutSeconds')}: ${drainS} is not a number of seconds >= 0 (0 = no drain)`);
+  }
   const format = c?.getOptionalString('archiveFormat') ?? 'opus';
   if (format !== 'opus' && format !== 'wav-g711') {
     throw new Error(`${key('archiveFormat')}: "${format}" is not one of opus, wav-g711`);
@@ -153,6 +165,7 @@ export function readRecorderConfig(root: RootConfigService): RecorderConfig {
       maxInterval: c?.getOptionalNumber('sessionTimer.maxInterval') ?? 7200,
     },
     policyRecheckMs: Math.round(recheckS * 1000),
+    drain: { timeoutMs: Math.round(drainS * 1000) },
     qualityCheck: readQualityCheckConfig(c, key),
   };
 }
