@@ -7,3 +7,4 @@ export * from './EncryptedBlobStore';
 export * from './rewrapDataKeys';
 export * from './encryptionConfig';
 export * from './objectLock';
+export * from './StagingBlobStore';
