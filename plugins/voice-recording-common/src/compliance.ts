@@ -88,7 +88,8 @@ export interface UpcomingDisposal {
   legalHold: boolean;
   /**
    * Set while a disposal is under way or stuck: `disposing`, `delete-failed` (a file
-   * could not be deleted; retried by the next run), `held` (a hold came mid-disposal).
+   * could not be deleted; retried by the next run), `held` (a hold came mid-disposal),
+   * `locked` (a file is under S3 Object Lock: kept until the lock's date, then retried).
    */
   disposalState?: string;
   /** Why the last attempt failed, when it did. */
@@ -113,6 +114,11 @@ export interface DisposalRunSummary {
   held: number;
   /** conversations whose files could not all be deleted (retried next run) */
   failed: number;
+  /**
+   * conversations kept because a file is under S3 Object Lock (retention or an S3 legal
+   * hold): nothing of them deleted, retried after the lock's date (docs/retention.md)
+   */
+  locked?: number;
   error?: string;
 }
 

@@ -26,7 +26,7 @@ export const HELD_SQL = `EXISTS (SELECT 1 FROM vr_conversation_labels hcl
   WHERE hcl.conversation_id = ${C}.id AND hh.state <> 'released')`;
 
 /** Conversation states the disposal job may (re)claim. */
-const CLAIMABLE = ['disposing', 'delete-failed', 'held'];
+const CLAIMABLE = ['disposing', 'delete-failed', 'held', 'locked'];
 
 /** A policy as the retention SQL needs it. */
 export interface RetentionRule {
@@ -478,7 +478,7 @@ export class RetentionStore {
   /** Conversations whose disposal is stuck (a file could not be deleted, a late hold). */
   async problems(limit = 100): Promise<DisposalProblem[]> {
     const rows = await this.db(C)
-      .whereIn('disposal_state', ['delete-failed', 'held'])
+      .whereIn('disposal_state', ['delete-failed', 'held', 'locked'])
       .orderBy('retention_until')
       .limit(limit)
       .select(
@@ -532,7 +532,12 @@ export class RetentionStore {
   ) {
     await this.db(RUNS)
       .where({ id: runId })
-      .update({ heartbeat_at: new Date(), ...counts });
+      .update({
+        heartbeat_at: new Date(),
+        disposed: counts.disposed,
+        held: counts.held,
+        failed: counts.failed,
+      });
   }
 
   async finishRun(
@@ -547,7 +552,9 @@ export class RetentionStore {
         state,
         finished_at: new Date(),
         heartbeat_at: new Date(),
-        ...counts,
+        disposed: counts.disposed,
+        held: counts.held,
+        failed: counts.failed,
         error: error ?? null,
       });
   }
@@ -709,6 +716,35 @@ export class RetentionStore {
         disposal_error: error.slice(0, 2000),
         disposal_attempts: attempts,
       });
+  }
+
+  /**
+   * A file of the conversation is under S3 Object Lock (docs/object-storage.md "Disposal of
+   * a locked recording"): nothing of it was deleted; the row says why (`locked`) and, when
+   * the lock has a date, its retention end moves to that date (the object store's date
+   * wins: the conversation is kept until then, and the disposal is tried again after it).
+   */
+  async markLocked(
+    id: string,
+    runId: string,
+    error: string,
+    attempts: number,
+    lockedUntil?: Date,
+  ) {
+    await this.db.transaction(async trx => {
+      const n = await trx(C)
+        .where({ id, disposal_run_id: runId })
+        .update({
+          disposal_state: 'locked',
+          disposal_error: error.slice(0, 2000),
+          disposal_attempts: attempts,
+        });
+      if (n && lockedUntil)
+        await trx(C)
+          .where({ id })
+          .where('retention_until', '<', lockedUntil)
+          .update({ retention_until: lockedUntil });
+    });
   }
 
   /**

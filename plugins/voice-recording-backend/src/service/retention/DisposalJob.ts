@@ -4,7 +4,13 @@ import {
   DisposalDryRunResult,
   DisposalRunSummary,
 } from '@mvr/plugin-voice-recording-common';
-import { BlobStore } from '@mvr/plugin-voice-recording-node';
+import {
+  BlobLockedError,
+  BlobNotFoundError,
+  BlobStore,
+  s3StoreOf,
+  S3ObjectProtection,
+} from '@mvr/plugin-voice-recording-node';
 import { randomUUID } from 'node:crypto';
 import {
   ClaimedConversation,
@@ -39,7 +45,63 @@ export interface DisposalJobOptions {
 interface DeletedBatch {
   done: Array<{ conversation: ClaimedConversation; deletedFiles: string[] }>;
   failures: Array<{ id: string; error: string }>;
+  locked: Array<{ id: string; error: string }>;
   heldNow: Set<string>;
+}
+
+/** A file of a conversation under S3 Object Lock: nothing of the conversation is deleted. */
+class ConversationLockedError extends Error {
+  constructor(
+    readonly key: string,
+    readonly protection: S3ObjectProtection,
+  ) {
+    const parts: string[] = [];
+    if (protection.retention)
+      parts.push(
+        `until ${protection.retention.retainUntil.toISOString()} (S3 Object Lock ${protection.retention.mode} retention of ${key}); disposal is tried again after that date`,
+      );
+    if (protection.legalHold)
+      parts.push(
+        `by an S3 legal hold on ${key} (no legal hold stands in the portal: the object lock sync releases it, then a later run disposes of the conversation)`,
+      );
+    super(`locked in object storage ${parts.join(' and ')}`);
+    this.name = 'ConversationLockedError';
+  }
+
+  /** when a retry can succeed: the retention's end (none: the next run) */
+  get until(): Date | undefined {
+    return this.protection.retention?.retainUntil;
+  }
+}
+
+function isBlobLocked(e: unknown): e is BlobLockedError {
+  // by name too: the class may come from another copy of the node package
+  return (
+    e instanceof BlobLockedError ||
+    (e as Error | undefined)?.name === 'BlobLockedError'
+  );
+}
+
+/**
+ * Refuses (ConversationLockedError) before anything is deleted when one of the keys is
+ * under S3 Object Lock: a conversation is never half disposed of (the archive gone, its
+ * locked interim WAV left). Stores without Object Lock: no check.
+ */
+async function assertUnlocked(
+  blobs: Pick<BlobStore, 'delete' | 'list'>,
+  keys: string[],
+): Promise<void> {
+  const s3 = s3StoreOf(blobs as BlobStore);
+  if (!s3) return;
+  for (const key of keys) {
+    const protection = await s3.protection(key).catch(e => {
+      if (e instanceof BlobNotFoundError || (e as Error)?.name === 'BlobNotFoundError')
+        return undefined;
+      throw e;
+    });
+    if (protection && (protection.retention || protection.legalHold))
+      throw new ConversationLockedError(key, protection);
+  }
 }
 
 /** The storage keys a conversation has: archive, replaced archive, peaks, derived files. */
@@ -114,7 +176,7 @@ export class DisposalJob {
   ): Promise<DisposalRunSummary> {
     const { store, retention, logger, audit } = this.options;
     const runId = randomUUID();
-    const counts = { disposed: 0, held: 0, failed: 0 };
+    const counts = { disposed: 0, held: 0, failed: 0, locked: 0 };
     await store.startRun(
       { id: runId, trigger, requestedBy: actor.ref },
       // the clock of the runs' heartbeats is the real one (`now` decides what is due)
@@ -164,11 +226,11 @@ export class DisposalJob {
         action: 'disposal-run',
         targetType: 'disposal-run',
         targetId: runId,
-        severity: counts.failed ? 'high' : 'medium',
+        severity: counts.failed || counts.locked ? 'high' : 'medium',
         details: { trigger, ...counts },
       });
       logger.info(
-        `disposal run ${runId}: ${counts.disposed} disposed of, ${counts.held} held, ${counts.failed} failed`,
+        `disposal run ${runId}: ${counts.disposed} disposed of, ${counts.held} held, ${counts.failed} failed, ${counts.locked} locked in object storage`,
       );
       return { runId, state: 'done', ...counts };
     } catch (e) {
@@ -203,6 +265,7 @@ export class DisposalJob {
       deletedFiles: string[];
     }> = [];
     const failures: Array<{ id: string; error: string }> = [];
+    const locked: Array<{ id: string; error: string }> = [];
     const todo = batch.filter(c => !heldNow.has(c.id));
     let next = 0;
     const worker = async () => {
@@ -210,9 +273,26 @@ export class DisposalJob {
         const c = todo[next++];
         try {
           const keys = await keysOf(blobs, c);
+          await assertUnlocked(blobs, keys);
           for (const k of keys) await blobs.delete(k);
           done.push({ conversation: c, deletedFiles: keys });
         } catch (e) {
+          let lockedBy: ConversationLockedError | undefined;
+          if (e instanceof ConversationLockedError) lockedBy = e;
+          else if (isBlobLocked(e))
+            lockedBy = new ConversationLockedError(e.key, e.protection);
+          if (lockedBy) {
+            const error = `${lockedBy.message} (attempt ${c.attempts + 1})`;
+            locked.push({ id: c.id, error });
+            await store.markLocked(
+              c.id,
+              runId,
+              error,
+              c.attempts + 1,
+              lockedBy.until,
+            );
+            continue;
+          }
           const error = `file deletion failed (attempt ${c.attempts + 1}): ${
             (e as Error).message ?? e
           }`;
@@ -228,14 +308,14 @@ export class DisposalJob {
       ),
     );
     if (heldNow.size) await store.release([...heldNow], runId);
-    return { done, failures, heldNow };
+    return { done, failures, locked, heldNow };
   }
 
   /** Step 3 of a batch: one transaction (records in, rows out), then its audit entry. */
   private async finishBatch(
     runId: string,
-    { done, failures, heldNow }: DeletedBatch,
-    counts: { disposed: number; held: number; failed: number },
+    { done, failures, locked, heldNow }: DeletedBatch,
+    counts: { disposed: number; held: number; failed: number; locked: number },
     now: Date,
     actor: Actor | { ref: string },
   ) {
@@ -244,18 +324,29 @@ export class DisposalJob {
     const result = await store.complete(runId, done, now);
     counts.disposed += result.disposed.length;
     counts.failed += failures.length;
+    counts.locked += locked.length;
     counts.held += heldNow.size + result.held.length;
     await this.options.audit.record({
       actor,
       action: 'disposal-batch',
       targetType: 'disposal-run',
       targetId: runId,
-      severity: failures.length || result.held.length ? 'high' : 'medium',
+      severity:
+        failures.length || locked.length || result.held.length
+          ? 'high'
+          : 'medium',
       details: {
         disposed: result.disposed.length,
         conversationIds: result.disposed,
         ...(failures.length
           ? { failed: failures.length, failedIds: failures.map(f => f.id) }
+          : {}),
+        ...(locked.length
+          ? {
+              locked: locked.length,
+              lockedIds: locked.map(f => f.id),
+              lockedBy: locked.map(f => f.error),
+            }
           : {}),
         ...(result.held.length || heldNow.size
           ? { heldIds: [...heldNow, ...result.held] }

@@ -37,6 +37,11 @@ function dueStatus(d: UpcomingDisposal): { text: string; danger?: boolean } {
       }`.trim(),
       danger: true,
     };
+  if (d.disposalState === 'locked')
+    return {
+      text: `Locked in object storage: ${d.disposalError ?? ''}`.trim(),
+      danger: true,
+    };
   if (d.disposalState === 'disposing') return { text: 'Being disposed of' };
   if (d.disposalState === 'held')
     return {
@@ -188,6 +193,9 @@ export function DisposalsPage() {
             Disposal run {run.value.state === 'done' ? 'finished' : 'failed'}:{' '}
             {plural(run.value.disposed, 'conversation')} disposed of,{' '}
             {run.value.held} held, {run.value.failed} failed
+            {run.value.locked
+              ? `, ${run.value.locked} locked in object storage (kept until their lock's date)`
+              : ''}
             {run.value.error ? ` (${run.value.error})` : ''}
           </SuccessAlert>
         )}
