@@ -272,6 +272,12 @@ export interface Conversation {
   captureSource: string;
   /** Recorder instance (host/pod) that recorded it, if the source said. */
   captureInstance?: string;
+  /**
+   * Where the archive is when not (yet) in the configured store: `staged:<instance>`
+   * while it waits on that recorder's disk for its upload to object storage (issue 20,
+   * docs/object-storage.md); absent once it is in the store.
+   */
+  storageLocation?: string;
   /** The labels it carries (a case's label puts it in the case), in lists and details. */
   labels?: ConversationLabel[];
   /**

@@ -166,6 +166,11 @@ export interface FinishConversationInput {
    * background (see `listArchivesToCompress` / `replaceArchive`).
    */
   compressTo?: ArchiveCompressionTarget;
+  /**
+   * Where the stored audio is when not in the configured store: `staged:<instance>` when
+   * the recorder staged it on its own disk for a later upload (docs/object-storage.md).
+   */
+  storageLocation?: string;
 }
 
 /** Formats an interim archive is compressed to. */
@@ -200,6 +205,11 @@ export interface ReplaceArchiveInput {
   bytes: number;
   /** content type, e.g. `audio/ogg; codecs=opus` */
   format: string;
+  /**
+   * Where the new archive is (see FinishConversationInput.storageLocation): `staged:<instance>`
+   * or null (in the configured store). Absent: unchanged.
+   */
+  storageLocation?: string | null;
 }
 
 export interface RecordRefusedInput {
@@ -261,6 +271,13 @@ export interface CaptureConversations {
   replaceArchive(id: string, input: ReplaceArchiveInput): Promise<'replaced' | 'stale'>;
   /** The replaced archive's file is deleted: forget its key. */
   forgetSupersededArchive(id: string, storageKey: string): Promise<void>;
+  /**
+   * Sets where the archive stored under `storageKey` is (`storage_location`): null once an
+   * upload has put it into the configured store and verified it. With `expected`, only
+   * conversations whose location is that now. Returns how many conversations changed.
+   * Optional: a plugin without object storage support leaves it out.
+   */
+  setArchiveLocation?(storageKey: string, location: string | null, options?: { expected?: string }): Promise<number>;
 }
 
 /** What the plugin's configuration says that matters to a recorder. */

@@ -502,6 +502,9 @@ export function createCaptureContext(
 
       forgetSupersededArchive: (id, storageKey) =>
         store.forgetSupersededArchive(id, storageKey),
+      // an upload to object storage verified (issue 20): `staged:<instance>` -> null
+      setArchiveLocation: (storageKey, location, opts) =>
+        store.setArchiveLocation(storageKey, location, opts),
     },
   };
 }

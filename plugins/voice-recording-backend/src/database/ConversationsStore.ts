@@ -110,9 +110,32 @@ export interface ConversationsStore {
     input: ReplaceArchiveInput,
   ): Promise<{ number: string; replaced: { storageKey: string; sha256: string; format?: string; bytes?: number } } | undefined>;
   forgetSupersededArchive(id: string, storageKey: string): Promise<void>;
+  /**
+   * Sets `storage_location` of the conversations whose archive is `storageKey` (only
+   * where it is `expected` now, when given); returns how many changed.
+   */
+  setArchiveLocation(
+    storageKey: string,
+    location: string | null,
+    options?: { expected?: string },
+  ): Promise<number>;
 }
 
 const C = 'vr_conversations';
+/** `staged:<instance>` (issue 20): at most the column's 300 characters */
+const STORAGE_LOCATION = /^staged:[^\s]{1,290}$/;
+
+function storageLocationColumn(op: string, location: string | null | undefined): string | null {
+  if (location === undefined || location === null) return null;
+  if (!STORAGE_LOCATION.test(location)) {
+    throw new CaptureStoreError(
+      'invalid',
+      op,
+      `storage location ${JSON.stringify(location.slice(0, 100))} is not staged:<instance> (at most 290 characters, no spaces)`,
+    );
+  }
+  return location;
+}
 /** the columns replaceArchive checks and audits */
 const REPLACE_CHECK_COLUMNS = [
   'state',
@@ -282,6 +305,7 @@ export interface ConversationRow {
   capture_instance: string | null;
   compress_to?: string | null;
   superseded_storage_key?: string | null;
+  storage_location?: string | null;
   participant_history?: unknown;
   recording_stopped?: unknown;
   audio_issues?: string | null;
@@ -331,6 +355,7 @@ export function conversationFromRow(row: ConversationRow): Conversation {
     compressTo: row.compress_to === 'opus' ? 'opus' : undefined,
     captureSource: row.capture_source,
     captureInstance: optionalString(row.capture_instance),
+    storageLocation: optionalString(row.storage_location),
     retentionUntil:
       row.retention_until === null || row.retention_until === undefined
         ? undefined
@@ -659,6 +684,7 @@ export class KnexConversationsStore implements ConversationsStore {
     return guarded(op, async () => {
       const audioIssues = audioIssuesColumn(op, input.audioIssues);
       const quality = qualityCheckColumns(op, input.qualityCheck);
+      const storageLocation = storageLocationColumn(op, input.storageLocation);
       const row = await this.row(id);
       if (!row) {
         throw new CaptureStoreError(
@@ -688,6 +714,7 @@ export class KnexConversationsStore implements ConversationsStore {
           (failed && !input.storageKey ? 'no audio was stored' : null),
         // only a stored archive can be compressed
         compress_to: !failed && input.compressTo ? input.compressTo : null,
+        storage_location: input.storageKey ? storageLocation : null,
         updated_at: new Date(),
       };
       if (input.quality !== undefined)
@@ -872,6 +899,9 @@ export class KnexConversationsStore implements ConversationsStore {
             format: input.format,
             compress_to: null,
             superseded_storage_key: row.storage_key,
+            ...(input.storageLocation !== undefined
+              ? { storage_location: storageLocationColumn(op, input.storageLocation) }
+              : {}),
             updated_at: new Date(),
           });
         if (!count) return undefined;
@@ -895,6 +925,24 @@ export class KnexConversationsStore implements ConversationsStore {
       await this.db(C)
         .where({ id, superseded_storage_key: storageKey })
         .update({ superseded_storage_key: null });
+    });
+  }
+
+  setArchiveLocation(
+    storageKey: string,
+    location: string | null,
+    options: { expected?: string } = {},
+  ) {
+    const op = 'conversations.setArchiveLocation';
+    return guarded(op, async () => {
+      if (typeof storageKey !== 'string' || !storageKey) {
+        throw new CaptureStoreError('invalid', op, 'storage key is empty');
+      }
+      const column = storageLocationColumn(op, location);
+      const qb = this.db(C).where({ storage_key: storageKey });
+      if (options.expected !== undefined)
+        qb.where({ storage_location: options.expected });
+      return qb.update({ storage_location: column, updated_at: new Date() });
     });
   }
 
