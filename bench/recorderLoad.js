@@ -292,7 +292,18 @@ function startRecorder(dir, opts) {
       child.on('message', on);
       child.send({ type: 'setup-latency' });
     });
-  return { child, ready, stop, loopDelay, setupLatency };
+  /** the recorder's S3 requests so far, by command (--storage s3) */
+  const s3Requests = () =>
+    new Promise(resolve => {
+      const on = m => {
+        if (m?.type !== 's3-requests') return;
+        child.off('message', on);
+        resolve(m.counts);
+      };
+      child.on('message', on);
+      child.send({ type: 's3-requests' });
+    });
+  return { child, ready, stop, loopDelay, setupLatency, s3Requests };
 }
 
 /**
@@ -407,6 +418,30 @@ async function main() {
     if (ready.loadedNumbers < opts.calls) throw new Error(`the recorder loaded ${ready.loadedNumbers} numbers, ${opts.calls} expected`);
     if (opts.recorderCpu !== undefined) pinToOneCore(pid, opts.recorderCpu);
     await sleep(1000); // let start-up work settle
+    // --database postgres: the run's database writes (transactions, rows) per call, from pg_stat_database
+    const pgStats = async () => {
+      if (!ready.pgConnection) return undefined;
+      const { Client } = require('pg');
+      const pg = new Client({ connectionString: ready.pgConnection });
+      await pg.connect();
+      try {
+        const r = await pg.query(
+          'SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_returned, tup_fetched, blks_hit, blks_read FROM pg_stat_database WHERE datname = current_database()',
+        );
+        const t = await pg.query('SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables');
+        return {
+          ...Object.fromEntries(Object.entries(r.rows[0]).map(([k, v]) => [k, Number(v)])),
+          tables: Object.fromEntries(t.rows.map(x => [x.relname, Number(x.n_tup_ins) + Number(x.n_tup_upd) + Number(x.n_tup_del)])),
+        };
+      } finally {
+        await pg.end();
+      }
+    };
+    // a backend's statistics reach pg_stat_* when it commits or, idle, within PostgreSQL's
+    // 10 s idle flush interval: wait that long so the start-up's writes are before the base
+    if (ready.pgConnection) await sleep(10_500);
+    const pgBase = await pgStats();
+    const s3Base = opts.storage === 's3' ? await rec.s3Requests() : undefined;
     const base = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), rss: procRssBytes(pid), self: selfCpuMs(), t: performance.now() };
     log(`recorder pid ${pid} ready on udp/${ready.sipPort}: ${ready.loadedNumbers} recorded numbers, RSS ${(base.rss / 1048576).toFixed(1)} MB`);
     if (opts.metrics) {
@@ -645,6 +680,9 @@ async function main() {
     }
     const lagMs = calls.filter(c => finalAt.has(c.callId) && c.byeAt !== undefined).map(c => finalAt.get(c.callId) - c.byeAt).sort((a, b) => a - b);
     const end = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), self: selfCpuMs(), t: performance.now() };
+    const s3End = s3Base ? await rec.s3Requests() : undefined;
+    await sleep(pgBase ? 10_500 : 0); // every backend's statistics flushed (idle flush interval 10 s)
+    const pgEnd = pgBase ? await pgStats() : undefined;
     const rows = await db.prepare(`SELECT * FROM vr_conversations WHERE sip_call_id IN (${placeholders})`).all(...ids);
     const done = background
       ? await db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(duration_ms), 0) AS ms FROM vr_conversations WHERE compress_to IS NULL AND format LIKE 'audio/ogg%'`).get()
@@ -855,6 +893,36 @@ async function main() {
             )} s; last BYE → all final ${f2(((compressedAt ?? finalizedAt) - byesDone) / 1000)} s${s3 ? `; storage ${opts.storage}, bucket ${ready.s3Bucket}` : ''})`
           : '-',
       ],
+      ...(pgBase
+        ? [
+            [
+              'PostgreSQL per call (the run\'s database, pg_stat_database)',
+              (() => {
+                const d = k => (pgEnd[k] - pgBase[k]) / calls.length;
+                const byTable = Object.keys(pgEnd.tables)
+                  .map(k => [k, (pgEnd.tables[k] - (pgBase.tables[k] ?? 0)) / calls.length])
+                  .filter(([, v]) => v > 0)
+                  .sort((a, b) => b[1] - a[1]);
+                return `${f1(d('xact_commit'))} commits (${f1(d('xact_rollback'))} rollbacks), rows inserted ${f1(d('tup_inserted'))}, updated ${f1(d('tup_updated'))}, deleted ${f1(d('tup_deleted'))}; rows read ${f1(d('tup_fetched'))} fetched / ${f1(d('tup_returned'))} returned (set-up to final archive, background tasks included); rows written by table: ${byTable
+                  .slice(0, 8)
+                  .map(([k, v]) => `${k} ${f1(v)}`)
+                  .join(', ')}`;
+              })(),
+            ],
+          ]
+        : []),
+      ...(s3End
+        ? [
+            [
+              'S3 requests per call (the recorder\'s)',
+              (() => {
+                const names = [...new Set([...Object.keys(s3Base), ...Object.keys(s3End)])].sort();
+                const per = names.map(n => [n.replace(/Command$/, ''), ((s3End[n] ?? 0) - (s3Base[n] ?? 0)) / calls.length]).filter(([, v]) => v > 0);
+                return `${f2(per.reduce((a, [, v]) => a + v, 0))}: ${per.map(([n, v]) => `${n} ${f2(v)}`).join(', ')} (set-up to final archive, probes included)`;
+              })(),
+            ],
+          ]
+        : []),
       ['generator CPU, steady state', steady ? `${f1((steady.generatorCpuMs / steady.ms) * 100)} % of a core` : '-'],
       ['generator CPU, whole run', `${f1(((end.self - base.self) / 1000 / wallAll) * 100)} % of a core; recorder ${f1(((end.cpu - base.cpu) / 1000 / wallAll) * 100)} % (wall ${f1(wallAll)} s)`],
       ['generator send lag per tick p50 / p99 / max', `${f2(pct(lg, 50))} / ${f2(pct(lg, 99))} / ${f2(lg[lg.length - 1])} ms`],

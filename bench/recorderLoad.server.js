@@ -166,7 +166,16 @@ async function main() {
     },
   });
   let s3;
+  /** S3 requests of the recorder by command (PutObject, UploadPart, GetObject, ...), asked for with { type: 's3-requests' } */
+  const s3Requests = {};
   if (useS3) {
+    const { S3Client } = require('@aws-sdk/client-s3');
+    const send = S3Client.prototype.send;
+    S3Client.prototype.send = function countedSend(command, ...rest) {
+      const name = command?.constructor?.name ?? 'unknown';
+      s3Requests[name] = (s3Requests[name] ?? 0) + 1;
+      return send.call(this, command, ...rest);
+    };
     const { createTestBucket, s3AdminClient, s3TestServer } = require('../plugins/voice-recording-node/src/__testUtils__/s3TestServer.ts');
     const s3Server = s3TestServer();
     if (!s3Server) throw new Error('--storage s3: MVR_TEST_S3_ENDPOINT is not set (eval "$(bash scripts/rgw.sh status)")');
@@ -248,6 +257,9 @@ async function main() {
     if (msg?.type === 'setup-latency') {
       process.send({ type: 'setup-latency', report: { ...server.setupLatency.report(), spares: { ...server.journalSpares.stats, target: server.journalSpares.target } } });
     }
+  });
+  process.on('message', msg => {
+    if (msg?.type === 's3-requests') process.send({ type: 's3-requests', counts: { ...s3Requests } });
   });
   process.on('message', async msg => {
     if (msg?.type !== 'stop') return;
