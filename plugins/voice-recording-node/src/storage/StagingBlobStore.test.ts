@@ -228,7 +228,8 @@ describeWithS3('StagingBlobStore over Ceph RGW', server => {
     const restarted = new StagingBlobStore({ local: first.local, remote, onStaged });
     expect(restarted.stagedStats().staged).toBe(0);
     expect(await restarted.scan()).toEqual(['x/a.opus', 'x/b.opus']);
-    expect(enqueued.sort()).toEqual([`x/a.opus:100:${sha(a)}`, `x/b.opus:200:${sha(b)}`].sort());
+    // found on the disk: no size and hash (the upload compares the object with the file as it is)
+    expect(enqueued.sort()).toEqual(['x/a.opus:undefined:undefined', 'x/b.opus:undefined:undefined']);
     expect(restarted.stagedStats().staged).toBe(2);
   });
 

@@ -32,8 +32,9 @@ import {
 /** What was staged: the key and the bytes' size and SHA-256 as written to the local disk. */
 export interface StagedBlob {
   key: string;
-  size: number;
-  sha256: string;
+  /** absent when found by the start-up scan */
+  size?: number;
+  sha256?: string;
   contentType: string;
   /** the put's Object Lock retention (absent: the object store's default; null: none) */
   retention?: { mode: 'GOVERNANCE' | 'COMPLIANCE'; retainUntil: string } | null;
@@ -178,7 +179,8 @@ export class StagingBlobStore implements BlobStore {
   /**
    * The start-up scan: every blob in the staging directory (a crash between a put and
    * its enqueue, or jobs lost with a database restored from backup) is indexed and handed
-   * to `onStaged` again (enqueue is a no-op for a key with an open job). Returns the keys.
+   * to `onStaged` again (enqueue is a no-op for a key with an open job), without its size
+   * and hash (the upload compares the object with the file as it is then). Returns the keys.
    */
   async scan(): Promise<string[]> {
     const keys = await this.local.list('');
@@ -186,8 +188,7 @@ export class StagingBlobStore implements BlobStore {
       const st = await this.local.stat(key);
       if (!st) continue;
       if (!this.staged.has(key)) this.staged.set(key, st.modifiedAt.getTime());
-      const { size, sha256 } = await hashStream(await this.local.get(key));
-      await this.enqueue({ key, size, sha256, contentType: st.contentType ?? 'application/octet-stream' });
+      await this.enqueue({ key, contentType: st.contentType ?? 'application/octet-stream' });
     }
     return keys;
   }
