@@ -233,6 +233,41 @@ describeWithS3('StagingBlobStore over Ceph RGW', server => {
     expect(restarted.stagedStats().staged).toBe(2);
   });
 
+  it('removes the object of an upload whose staged blob was deleted meanwhile (a replaced interim WAV)', async () => {
+    const remote = s3();
+    let release!: () => void;
+    const gate = new Promise<void>(r => (release = r));
+    let putStarted!: () => void;
+    const started = new Promise<void>(r => (putStarted = r));
+    // a slow store: the put is held until the delete has happened
+    const slow: BlobStore = {
+      put: async (key, body, options) => {
+        putStarted();
+        await gate;
+        return remote.put(key, body, options);
+      },
+      get: (key, range) => remote.get(key, range),
+      stat: key => remote.stat(key),
+      delete: key => remote.delete(key),
+      list: prefix => remote.list(prefix),
+      checkWritable: () => remote.checkWritable(),
+    };
+    const { store } = staging(slow);
+    await store.put('w/interim.wav', randomBytes(5000), { contentType: 'audio/wav' });
+    let verified = false;
+    const upload = store.upload('w/interim.wav', {
+      onVerified: async () => {
+        verified = true;
+      },
+    });
+    await started;
+    expect(await store.delete('w/interim.wav')).toBe(true);
+    release();
+    expect(await upload).toEqual({ outcome: 'not-staged' });
+    expect(verified).toBe(false);
+    expect(await remote.stat('w/interim.wav')).toBeUndefined();
+  });
+
   it('deletes both copies and lists both', async () => {
     const remote = s3();
     const { local, store } = staging(remote);

@@ -217,10 +217,14 @@ export class StagingBlobStore implements BlobStore {
     return (await this.local.stat(key)) ?? this.remote.stat(key);
   }
 
-  /** Deletes the staged copy and the object (the remote delete may be refused: Object Lock). */
+  /**
+   * Deletes the staged copy, then the object (which may be refused: Object Lock; or fail
+   * while the store is away: the caller tries again, the staged copy is gone already and
+   * its upload job finds nothing to do).
+   */
   async delete(key: string): Promise<boolean> {
-    const remote = await this.remote.delete(key);
     const local = await this.withKey(key, () => this.deleteLocal(key));
+    const remote = await this.remote.delete(key);
     return local || remote;
   }
 
@@ -305,10 +309,18 @@ export class StagingBlobStore implements BlobStore {
         `${where}: the object store holds ${stored.size} bytes with SHA-256 ${stored.sha256}, expected ${localCopy.size} bytes with SHA-256 ${localCopy.sha256}; the local copy is kept`,
       );
     }
-    await this.withKey(key, async () => {
+    const kept = await this.withKey(key, async () => {
+      if (!(await this.local.stat(key))) return false;
       await options.onVerified?.();
       await this.deleteLocal(key);
+      return true;
     });
+    if (!kept) {
+      // deleted while it was being uploaded (e.g. an interim WAV replaced by its Opus
+      // file): the object just made would outlive it
+      await this.remote.delete(key);
+      return { outcome: 'not-staged' };
+    }
     return { outcome: 'uploaded', size: localCopy.size, sha256: localCopy.sha256, ms: Date.now() - t0 };
   }
 }
