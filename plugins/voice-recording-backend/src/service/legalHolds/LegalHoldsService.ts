@@ -37,6 +37,11 @@ export class LegalHoldsService {
       audit: AuditRecorder;
       notifier?: LegalHoldNotifier;
       now?: () => Date;
+      /**
+       * S3 legal holds mirrored from the portal's (ObjectLockSync, only with S3 Object
+       * Lock): told after a hold is placed or released.
+       */
+      objectLock?: { nudge(): void };
     },
   ) {}
 
@@ -89,6 +94,7 @@ export class LegalHoldsService {
       },
       severity: 'high',
     });
+    this.options.objectLock?.nudge();
     await this.notify(actor, hold, 'placed');
     return hold;
   }
@@ -193,6 +199,7 @@ export class LegalHoldsService {
       },
       severity: 'high',
     });
+    this.options.objectLock?.nudge();
     await this.notify(actor, hold, 'released', comment);
     return hold;
   }
