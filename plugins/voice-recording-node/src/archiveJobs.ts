@@ -19,7 +19,11 @@ export type ArchiveJobKind =
   /** build a derived file (MP3, waveform) of a conversation's archive */
   | 'derive';
 
-export const ARCHIVE_JOB_KINDS: readonly ArchiveJobKind[] = ['upload', 'compress', 'derive'];
+export const ARCHIVE_JOB_KINDS: readonly ArchiveJobKind[] = [
+  'upload',
+  'compress',
+  'derive',
+];
 
 export type ArchiveJobState = 'queued' | 'running' | 'done' | 'dead';
 
@@ -106,11 +110,25 @@ export interface ArchiveJobQueue {
    * The attempt failed: back to `queued` with `run_after = now + retryInMs`, or `dead`
    * when `permanent` or the attempts are used up. False when the worker no longer owns it.
    */
-  fail(jobId: string, workerId: string, error: string, options: { retryInMs: number; permanent?: boolean }): Promise<boolean>;
+  fail(
+    jobId: string,
+    workerId: string,
+    error: string,
+    options: { retryInMs: number; permanent?: boolean },
+  ): Promise<boolean>;
+  /**
+   * Gives a claimed job back without spending its attempt (the worker is stopping): queued
+   * again and due now. False when the worker no longer owns it. Optional: a worker falls
+   * back to `fail` with no back-off.
+   */
+  release?(jobId: string, workerId: string): Promise<boolean>;
   stats(): Promise<ArchiveJobQueueStats[]>;
   /** Open (queued or running) jobs of a conversation, e.g. "still being uploaded". */
   openJobsOf(conversationId: string): Promise<ArchiveJob[]>;
 }
 
 /** Runs one claimed job; throws to fail the attempt (PermanentArchiveJobError: no retry). */
-export type ArchiveJobHandler = (job: ArchiveJob, signal: AbortSignal) => Promise<void>;
+export type ArchiveJobHandler = (
+  job: ArchiveJob,
+  signal: AbortSignal,
+) => Promise<void>;

@@ -13,3 +13,4 @@ export * from './audio';
 export * from './sipIdentifier';
 export * from './integrity';
 export * from './archiveJobs';
+export * from './archiveJobWorker';
