@@ -151,8 +151,16 @@ export interface Config {
         objectLock?: {
           /** GOVERNANCE (privileged users may bypass) or COMPLIANCE (nobody can delete early). */
           mode: 'GOVERNANCE' | 'COMPLIANCE';
-          /** Whole days from the upload. */
+          /**
+           * Whole days from the upload, for an archive whose conversation has no retention
+           * end yet (the retention policies' end is used when known; docs/object-storage.md).
+           */
           retentionDays: number;
+          /**
+           * Minutes between passes that mirror legal holds to S3 legal holds and lengthen
+           * the archives' retention after a policy change (at least 1). Default: 5.
+           */
+          syncMinutes?: number;
         };
         /** Multipart part size in MiB (5 to 5120); also the single-upload threshold. Default: 8. */
         partSizeMegabytes?: number;

@@ -13,6 +13,7 @@ import {
 import {
   LocalFileBlobStore,
   openRecordingBlobStore,
+  s3StoreOf,
   VoiceRecordingPolicyHandler,
   voiceRecordingCasePermissionRules,
   voiceRecordingCaseResourceRef,
@@ -27,6 +28,8 @@ import {
 import { CaptureSources, createCaptureContext } from './capture';
 import { NumberChanges } from './capture/numberChanges';
 import { readVoiceRecordingConfig } from './config';
+import { archiveWorkFromConfig } from './archive';
+import { ArchiveJobsStore } from './database/ArchiveJobsStore';
 import {
   applyDatabaseMigrations,
   KnexAuditLogStore,
@@ -87,6 +90,7 @@ import { RetentionStore } from './database/RetentionStore';
 import { RetentionService } from './service/retention/RetentionService';
 import { CatalogRetentionGroups } from './service/retention/RetentionGroups';
 import { DisposalJob } from './service/retention/DisposalJob';
+import { ObjectLockSync } from './service/retention/ObjectLockSync';
 import { readRetentionConfig } from './service/retention/retentionConfig';
 import { loadRecordingSigner } from './integrity/signingKey';
 import { ExportJobsStore } from './database/ExportJobsStore';
@@ -605,6 +609,37 @@ export const voiceRecordingPlugin = createBackendPlugin({
           logger: deps.logger,
           ...retentionConfig.disposal,
         });
+        // S3 Object Lock kept in step with the portal (docs/object-storage.md "Legal hold
+        // and retention in S3"): legal holds become S3 legal holds, a lengthened retention
+        // lengthens the archives' lock; one instance at a time, retried every pass
+        const lockedS3 = s3StoreOf(blobs);
+        const objectLockSync = lockedS3?.objectLock
+          ? new ObjectLockSync({
+              db: knex,
+              s3: lockedS3,
+              audit,
+              logger: deps.logger.child({ task: 'object-lock-sync' }),
+            })
+          : undefined;
+        const objectLockSyncMinutes =
+          deps.config.getOptionalNumber(
+            'voiceRecording.storage.s3.objectLock.syncMinutes',
+          ) ?? 5;
+        if (!(objectLockSyncMinutes >= 1))
+          throw new Error(
+            `voiceRecording.storage.s3.objectLock.syncMinutes: must be at least 1, not ${objectLockSyncMinutes}`,
+          );
+        if (objectLockSync)
+          await deps.scheduler.scheduleTask({
+            id: 'voice-recording-object-lock-sync',
+            frequency: { minutes: objectLockSyncMinutes },
+            timeout: { hours: 12 },
+            initialDelay: { minutes: 1 },
+            scope: 'global',
+            fn: async () => {
+              await objectLockSync.run();
+            },
+          });
         deps.lifecycle.addStartupHook(() => {
           retention
             .syncConfig()
@@ -701,6 +736,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
                   deps.logger,
                   audit,
                 ),
+                objectLock: objectLockSync,
               }),
             },
             coverage: { health: recordingHealth, ownerGroups },
@@ -728,24 +764,52 @@ export const voiceRecordingPlugin = createBackendPlugin({
         const capture = new CaptureSources(captureSources, {
           logger: deps.logger,
           audit,
-          contextFor: sourceId =>
-            createCaptureContext({
-              sourceId,
-              numbers: numbersStore,
-              conversations: conversationsStore,
-              audit,
-              logger: deps.logger,
-              config,
-              storage: blobs,
-              onNumbersChanged: numberChanges.listen,
-              signing: recordingSigning,
-              // the retention end, set when a conversation is archived
-              retention,
-            }),
+          contextFor,
         });
-        deps.lifecycle.addShutdownHook(() => capture.stopAll());
+        deps.lifecycle.addShutdownHook(async () => {
+          await capture.stopAll();
+          await archiveWork?.stop();
+        });
         await capture.startAll();
       },
     });
   },
 });
+        const contextFor = (sourceId: string) =>
+          createCaptureContext({
+            sourceId,
+            numbers: numbersStore,
+            conversations: conversationsStore,
+            audit,
+            logger: deps.logger,
+            config,
+            storage: blobs,
+            onNumbersChanged: numberChanges.listen,
+            signing: recordingSigning,
+            // the retention end, set when a conversation is archived
+            retention,
+            archiveJobs: archiveWork
+              ? archiveWork.notifying(archiveJobsQueue)
+              : archiveJobsQueue,
+          });
+        // archive work (issue 20): this process takes compress jobs when
+        // voiceRecording.archive.enabled (default: where a recorder runs); an archiver is
+        // this plugin with no capture source and archive.enabled: true
+        const archiveContexts = new Map<string, ReturnType<typeof contextFor>>();
+        const archiveJobsQueue = new ArchiveJobsStore(knex);
+        const archiveWork = archiveWorkFromConfig(deps.config, {
+          captureSources: captureSources.length,
+          queue: archiveJobsQueue,
+          store: conversationsStore,
+          blobStore: blobs,
+          logger: deps.logger.child({ task: 'archive-work' }),
+          conversationsOf: sourceId => {
+            let ctx = archiveContexts.get(sourceId);
+            if (!ctx) {
+              ctx = contextFor(sourceId);
+              archiveContexts.set(sourceId, ctx);
+            }
+            return ctx.conversations;
+          },
+        });
+        archiveWork?.start();

@@ -14,3 +14,4 @@ export * from './sipIdentifier';
 export * from './integrity';
 export * from './archiveJobs';
 export * from './archiveJobWorker';
+export * from './archiveCompression';

@@ -137,8 +137,9 @@ export async function startRecorderBackend(
             },
             // the portal's storage in the test's directory, not the default
             // ../../.data/recordings of the demo portal (whose encrypted files would stop
-            // this backend without their key: docs/encryption.md)
-            storage: { local: { directory: path.join(dir, 'portal-storage') } },
+            // this backend without their key: docs/encryption.md); the recorder's archive
+            // directory, as in a deployment (the plugin's archive work compresses there)
+            storage: { local: { directory: archiveDir } },
             ...voiceRecording?.({ dir, archiveDir }),
           },
         },

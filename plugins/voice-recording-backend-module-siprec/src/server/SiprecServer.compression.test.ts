@@ -11,6 +11,7 @@ import {
   finishedConversation,
   startRecorderBackend,
   twoPartyMetadata,
+  waitFor,
   twoStreamOffer,
 } from '../__testUtils__/recorderBackend';
 import { SrcClient, streamRtp } from '../testing/SrcClient';
@@ -20,6 +21,15 @@ jest.setTimeout(180_000);
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+async function compressJobsOf(rb: RecorderBackend, conversationId: string) {
+  return rb
+    .knex('vr_archive_jobs')
+    .where({ kind: 'compress', subject: conversationId })
+    .orderBy('id')
+    .select('state', 'attempts', 'last_error')
+    .then(rows => rows.map(r => ({ ...r, attempts: Number(r.attempts) })));
+}
 
 async function auditOf(rb: RecorderBackend, conversationId: string, action: string) {
   const rows = await rb.knex('vr_audit_log').where({ target_type: 'conversation', target_id: conversationId, action });
@@ -31,7 +41,10 @@ describe.each(databases.eachSupportedId())('background Opus compression (opus.en
   let udp: SrcClient;
 
   beforeAll(async () => {
-    rb = await startRecorderBackend(await databases.init(databaseId), { opus: { encode: 'background' } });
+    // the recovery scan every second (default 60 s): the second test leaves a WAV without a job
+    rb = await startRecorderBackend(await databases.init(databaseId), { opus: { encode: 'background' } }, () => ({
+      archive: { scanIntervalSeconds: 1 },
+    }));
     udp = new SrcClient({ host: '127.0.0.1', port: rb.port, transport: 'udp' });
     await udp.start();
   });
@@ -89,11 +102,13 @@ describe.each(databases.eachSupportedId())('background Opus compression (opus.en
     console.log(`background compression (${databaseId}): ${file.length} bytes, correlation L ${cl.value.toFixed(3)} R ${cr.value.toFixed(3)}`);
     expect(cl.value).toBeGreaterThan(0.8);
     expect(cr.value).toBeGreaterThan(0.8);
-    expect(rb.server.storeStatus().compression).toMatchObject({ failed: 0 });
-    expect(rb.server.storeStatus().compression!.compressed).toBeGreaterThanOrEqual(1);
+    // compressed by the compress job the recorder enqueued at the registration, first attempt
+    expect(await compressJobsOf(rb, row.id)).toEqual([{ state: 'done', attempts: 1, last_error: null }]);
+    expect(rb.server.storeStatus().compressJobs).toMatchObject({ failed: 0 });
+    expect(rb.server.storeStatus().compressJobs!.enqueued).toBeGreaterThanOrEqual(1);
   });
 
-  it('compresses a WAV left pending (e.g. by a stop before it ran) when it next looks for work', async () => {
+  it('compresses a WAV left pending with no job (registered before the queue, or its enqueue failed): the recovery scan enqueues it', async () => {
     const call = await udp.invite({ sdp: twoStreamOffer(), metadata: twoPartyMetadata() });
     expect(call.response!.status).toBe(200);
     expect((await udp.bye(call)).status).toBe(200);
@@ -114,12 +129,23 @@ describe.each(databases.eachSupportedId())('background Opus compression (opus.en
       format: 'audio/wav',
       compress_to: 'opus',
     });
-    await rb.server.compressor!.idle();
-    const row = await compressedConversation(rb.knex, call.callId);
+    const row = await waitFor(
+      async () => {
+        const r = await rb.knex('vr_conversations').where({ id: done.id }).first();
+        return r.storage_key !== key && r.compress_to === null && r.superseded_storage_key === null ? r : undefined;
+      },
+      30_000,
+      'the pending WAV to be compressed',
+    );
     expect(row.storage_key).toBe(key.replace(/\.wav$/, '.opus'));
     const file = fs.readFileSync(path.join(rb.archiveDir, row.storage_key));
     expect(sha256(file)).toBe(row.sha256);
     expect(fs.existsSync(path.join(rb.archiveDir, key))).toBe(false);
+    // one more compress job: the scan's
+    expect(await compressJobsOf(rb, done.id)).toEqual([
+      { state: 'done', attempts: 1, last_error: null },
+      { state: 'done', attempts: 1, last_error: null },
+    ]);
     const decoded = decodeOggOpus(file, 8000);
     expect(decoded.pcm.length / 2).toBeGreaterThanOrEqual(8000 * 3 - 160);
     const cl = bestCorrelation(left, channel(decoded.pcm, 0), 8000);

@@ -84,6 +84,6 @@ describe.each(databases.eachSupportedId())('recorder archive encrypted at rest o
     const decoded = decodeOggOpus(opus, 8000);
     expect(bestCorrelation(a, channel(decoded.pcm, 0).subarray(0, a.length + 8000), 8000).value).toBeGreaterThan(0.8);
     expect(bestCorrelation(b, channel(decoded.pcm, 1).subarray(0, b.length + 8000), 8000).value).toBeGreaterThan(0.8);
-    expect(rb.server.storeStatus().compression).toMatchObject({ failed: 0 });
+    expect(rb.server.storeStatus().compressJobs).toMatchObject({ failed: 0 });
   });
 });

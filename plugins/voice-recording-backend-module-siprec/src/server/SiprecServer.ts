@@ -10,10 +10,11 @@ import {
   LookupAndDecideResult,
   NumbersChangedEventPayload,
   OpusEncoderPool,
+  StagingBlobStore,
+  compressJobFor,
   isCaptureStoreError,
 } from '@mvr/plugin-voice-recording-node';
 import { parse as parseSdp, write as writeSdp } from 'sdp-transform';
-import { ArchiveCompressor, ArchiveCompressorStats } from '../archive/ArchiveCompressor';
 import { CallSession } from '../call/CallSession';
 import { ArchiveFormat } from '../capture/finalize';
 import { DatabaseHealth, DatabaseStatus, INVITE_DATABASE_BUDGET_MS, PROBE_ID, shortStoreMessage, withDeadline } from '../call/databaseHealth';
@@ -177,6 +178,15 @@ export function decisionRequest(
  * storage/database gate (503 while the recorder cannot store), and one CallSession
  * per recorded call.
  */
+/** Whether `store` (or a store it wraps) stages archives on the local disk for upload. */
+function stagesUploads(store: BlobStore): boolean {
+  for (let s: unknown = store, depth = 0; s && depth < 8; depth++) {
+    if (s instanceof StagingBlobStore) return true;
+    s = (s as { inner?: unknown }).inner;
+  }
+  return false;
+}
+
 export class SiprecServer {
   private udp?: UdpTransport;
   private tcp?: TcpTransport;
@@ -194,8 +204,8 @@ export class SiprecServer {
   private readonly opusPool?: OpusEncoderPool;
   /** what a call's end writes: the archive format, and the format it is compressed to later */
   private readonly archive: { format: ArchiveFormat; compressTo?: 'opus' };
-  /** replaces interim WAV archives with Opus (opus.encode: background) */
-  readonly compressor?: ArchiveCompressor;
+  /** compress jobs enqueued for interim WAVs, and those that could not be (the plugin's scan enqueues them later) */
+  readonly compressJobs = { enqueued: 0, failed: 0 };
   private readonly journalProbe: LocalFileBlobStore;
   /** journal files made ahead of the calls (a set-up does not wait for a file create) */
   readonly journalSpares: JournalSpares;
@@ -278,16 +288,6 @@ export class SiprecServer {
     this.archive = background ? { format: 'wav-g711', compressTo: 'opus' } : { format: config.archiveFormat };
     this.database = new DatabaseHealth({ conversations: options.ctx.conversations, logger: options.logger });
     this.ctx = this.database.wrap(options.ctx);
-    if (background && this.opusPool) {
-      this.compressor = new ArchiveCompressor({
-        conversations: this.ctx.conversations,
-        blobStore: this.blobStore,
-        pool: this.opusPool,
-        opus: this.opusSettings(),
-        logger: options.logger,
-        instanceId: config.instanceId,
-      });
-    }
     this.refusalSpool = new RefusalSpool(path.join(config.storage.journalDir, 'refused'));
     this.registrations = new RegistrationQueue({
       conversations: this.ctx.conversations,
@@ -295,7 +295,7 @@ export class SiprecServer {
       health: this.database,
       spool: this.refusalSpool,
       onRegistered: job => {
-        if (job.finish.compressTo) this.compressor?.notify();
+        if (job.finish.compressTo) this.enqueueCompression(job.conversationId);
       },
     });
   }
@@ -305,15 +305,39 @@ export class SiprecServer {
     storage?: { ok: boolean; error?: string; checkedAt: Date };
     database: DatabaseStatus;
     registrations: RegistrationQueueStats;
-    compression?: ArchiveCompressorStats;
+    compressJobs?: { enqueued: number; failed: number };
   } {
     const s = this.storage;
     return {
       ...(s ? { storage: { ok: s.result.ok, ...(s.result.ok ? {} : { error: s.result.error.message }), checkedAt: new Date(s.checkedAt) } } : {}),
       database: this.database.status(),
       registrations: this.registrations.stats,
-      ...(this.compressor ? { compression: { ...this.compressor.stats } } : {}),
+      ...(this.archive.compressTo ? { compressJobs: { ...this.compressJobs } } : {}),
     };
+  }
+
+  /**
+   * The interim WAV of a registered call is compressed by whichever process takes its
+   * `compress` job (docs/recorder.md, "Compression"): enqueued here when the archive is
+   * in the shared store; a staged archive (object storage) is enqueued by its upload. A
+   * failed enqueue is logged: the plugin's recovery scan enqueues it later.
+   */
+  private enqueueCompression(conversationId: string): void {
+    const queue = this.ctx.archiveJobs;
+    if (!queue || stagesUploads(this.blobStore)) return;
+    this.track(
+      queue.enqueue(compressJobFor(conversationId, this.opusSettings())).then(
+        () => {
+          this.compressJobs.enqueued++;
+        },
+        e => {
+          this.compressJobs.failed++;
+          this.logger.warn(
+            `conversation ${conversationId}: its compress job could not be enqueued (the archive scan enqueues it later): ${(e as Error).message}`,
+          );
+        },
+      ),
+    );
   }
 
   private opusSettings() {
@@ -359,7 +383,6 @@ export class SiprecServer {
       this.registrations.resumeRefusals(spooled.records);
     }
     await this.journalSpares.start();
-    this.compressor?.start();
     // a number switched to private mode (or deactivated, deleted) stops its calls' recording
     this.unsubscribeNumbers = this.ctx.onNumbersChanged?.(change => this.track(this.onNumbersChanged(change)));
     const recheckMs = this.options.config.policyRecheckMs ?? 0;
@@ -435,7 +458,7 @@ export class SiprecServer {
       }, archive ${config.archiveFormat}${
         config.archiveFormat === 'opus'
           ? ` (complexity ${config.opus.complexity}, ${config.opus.frameMs} ms frames, silence ${config.opus.skipSilence ? 'skipped' : 'encoded'}, ${config.opus.encoderThreads} encoder thread(s), ${
-              this.compressor ? 'encoded in the background from an interim WAV' : 'encoded at call end'
+              this.archive.compressTo ? 'compressed from an interim WAV by archive jobs' : 'encoded at call end'
             })`
           : ''
       } in ${config.storage.archiveDir})`,
@@ -468,14 +491,14 @@ export class SiprecServer {
    * One database read bounded by `timeoutMs`, observed like every database call of the
    * recorder (a failure marks the database down, new calls get 503 until it is back):
    * with background compression, the archives of this recorder waiting for it (at most
-   * `archiveLimit`: the compressor's own listing), else a read of an id no conversation has.
+   * `archiveLimit`), else a read of an id no conversation has.
    */
   async probeDatabase(options: { timeoutMs: number; archiveLimit: number }): Promise<{ up: boolean; seconds: number; archiveQueue?: number }> {
     const t0 = performance.now();
     const limit = { deadline: Date.now() + options.timeoutMs, budgetMs: options.timeoutMs };
     try {
       let archiveQueue: number | undefined;
-      if (this.compressor) {
+      if (this.archive.compressTo) {
         const waiting = await withDeadline(
           this.ctx.conversations.listArchivesToCompress({ instanceId: this.options.config.instanceId, limit: options.archiveLimit }),
           { ...limit, operation: 'conversations.listArchivesToCompress' },
@@ -574,7 +597,6 @@ export class SiprecServer {
     this.registrations.close();
     await this.registrations.whenClosed();
     await this.journalSpares.close();
-    await this.compressor?.stop();
     await this.probing?.catch(() => undefined);
     await this.opusPool?.close();
     this.database.close();

@@ -8,6 +8,7 @@ import {
   RefusedSession,
 } from '@mvr/plugin-voice-recording-common';
 import {
+  ArchiveJobQueue,
   BlobStore,
   CaptureContext,
   CaptureParticipantInput,
@@ -49,6 +50,8 @@ export interface CaptureContextOptions {
    * key with cached policies; never throws (the disposal job sets what is missing).
    */
   retention?: { assign(conversationId: string): Promise<void> };
+  /** The archive work queue (uploads, compression), handed to the source. */
+  archiveJobs?: ArchiveJobQueue;
 }
 
 /** The audit actor of a capture source, e.g. `capture:siprec`. */
@@ -283,6 +286,7 @@ export function createCaptureContext(
   return {
     logger,
     ...(options.storage ? { storage: options.storage } : {}),
+    ...(options.archiveJobs ? { archiveJobs: options.archiveJobs } : {}),
     ...(options.onNumbersChanged
       ? { onNumbersChanged: options.onNumbersChanged }
       : {}),

@@ -100,6 +100,17 @@ export interface ConversationsStore {
     captureInstance?: string;
     limit: number;
   }): Promise<ArchiveToCompress[]>;
+  /** One conversation's archive awaiting compression or deletion (compress jobs). */
+  archiveToCompress(
+    id: string,
+  ): Promise<
+    | (ArchiveToCompress & { captureSource: string; storageLocation?: string })
+    | undefined
+  >;
+  /** Conversations awaiting compression in the shared store with no compress job (recovery scan). */
+  listCompressionsWithoutJob(options: {
+    limit: number;
+  }): Promise<Array<{ conversationId: string; captureSource: string }>>;
   /**
    * Compare-and-set: only while the row stores `input.expected` and awaits compression.
    * Returns the conversation's number and the archive it replaced, undefined when
@@ -146,6 +157,46 @@ const REPLACE_CHECK_COLUMNS = [
   'bytes',
   'number',
 ] as const;
+
+/** the columns of an ArchiveToCompress */
+const ARCHIVE_TO_COMPRESS_COLUMNS = [
+  'id',
+  'started_at',
+  'storage_key',
+  'sha256',
+  'format',
+  'duration_ms',
+  'compress_to',
+  'superseded_storage_key',
+  'sip_call_id',
+  'ended_by',
+] as const;
+type ArchiveToCompressRow = Pick<
+  ConversationRow,
+  (typeof ARCHIVE_TO_COMPRESS_COLUMNS)[number]
+>;
+
+function archiveToCompressFromRow(row: ArchiveToCompressRow): ArchiveToCompress {
+  const item: ArchiveToCompress = {
+    conversationId: row.id,
+    startedAt: toIso(row.started_at),
+    storageKey: row.storage_key ?? '',
+    sha256: row.sha256 ?? '',
+    format: row.format ?? '',
+  };
+  const duration = optionalNumber(row.duration_ms);
+  if (duration !== undefined) item.durationMs = duration;
+  if (row.compress_to === 'opus') item.compressTo = 'opus';
+  if (row.superseded_storage_key)
+    item.supersededStorageKey = row.superseded_storage_key;
+  if (item.compressTo) {
+    // for the compressed file's tags
+    item.sipCallId = row.sip_call_id;
+    const endedBy = optionalString(row.ended_by);
+    if (endedBy) item.endedBy = endedBy as ConversationEndReason;
+  }
+  return item;
+}
 
 /** The digits of a number or address (phone search column), null when none. */
 export function digitsOnly(value: string | null | undefined): string | null {
@@ -823,44 +874,87 @@ export class KnexConversationsStore implements ConversationsStore {
       if (options.captureInstance !== undefined)
         qb.where('capture_instance', options.captureInstance);
       const rows: ConversationRow[] = await qb
-        .select(
-          'id',
-          'started_at',
-          'storage_key',
-          'sha256',
-          'format',
-          'duration_ms',
-          'compress_to',
-          'superseded_storage_key',
-          'sip_call_id',
-          'ended_by',
-        )
+        .select(...ARCHIVE_TO_COMPRESS_COLUMNS)
         .orderBy([
           { column: 'started_at', order: 'asc' },
           { column: 'id', order: 'asc' },
         ])
         .limit(options.limit);
-      return rows.map(row => {
-        const item: ArchiveToCompress = {
-          conversationId: row.id,
-          startedAt: toIso(row.started_at),
-          storageKey: row.storage_key ?? '',
-          sha256: row.sha256 ?? '',
-          format: row.format ?? '',
-        };
-        const duration = optionalNumber(row.duration_ms);
-        if (duration !== undefined) item.durationMs = duration;
-        if (row.compress_to === 'opus') item.compressTo = 'opus';
-        if (row.superseded_storage_key)
-          item.supersededStorageKey = row.superseded_storage_key;
-        if (item.compressTo) {
-          // for the compressed file's tags
-          item.sipCallId = row.sip_call_id;
-          const endedBy = optionalString(row.ended_by);
-          if (endedBy) item.endedBy = endedBy as ConversationEndReason;
-        }
-        return item;
-      });
+      return rows.map(archiveToCompressFromRow);
+    });
+  }
+
+  /**
+   * The conversation's archive awaiting compression (or its replaced archive awaiting
+   * deletion), with its capture source and where it is (`storageLocation`: still staged
+   * on a recorder's disk); undefined when there is nothing of the kind (compress jobs).
+   */
+  archiveToCompress(id: string) {
+    const op = 'conversations.archiveToCompress';
+    return guarded(op, async () => {
+      const row:
+        | (ArchiveToCompressRow & {
+            capture_source: string;
+            storage_location?: string | null;
+          })
+        | undefined = await this.db(C)
+        .where({ id, state: 'finished' })
+        .where(q =>
+          q.whereNotNull('compress_to').orWhereNotNull('superseded_storage_key'),
+        )
+        .first(...ARCHIVE_TO_COMPRESS_COLUMNS, 'capture_source', 'storage_location');
+      if (!row) return undefined;
+      return {
+        ...archiveToCompressFromRow(row),
+        captureSource: row.capture_source,
+        ...(row.storage_location
+          ? { storageLocation: row.storage_location }
+          : {}),
+      };
+    });
+  }
+
+  /**
+   * Conversations awaiting compression (or the deletion of a replaced archive) in the
+   * shared store with no `compress` job queued, running or dead: those registered before
+   * the queue existed, or whose enqueue failed (the database went away right after the
+   * registration). Oldest first.
+   */
+  listCompressionsWithoutJob(options: { limit: number }) {
+    const op = 'conversations.listCompressionsWithoutJob';
+    return guarded(op, async () => {
+      if (!Number.isSafeInteger(options.limit) || options.limit < 1) {
+        throw new CaptureStoreError(
+          'invalid',
+          op,
+          `limit ${options.limit} is not a positive integer`,
+        );
+      }
+      const rows: Array<{ id: string; capture_source: string }> = await this.db(
+        `${C} as c`,
+      )
+        .where('c.state', 'finished')
+        .whereNull('c.storage_location')
+        .where(q =>
+          q
+            .whereNotNull('c.compress_to')
+            .orWhereNotNull('c.superseded_storage_key'),
+        )
+        .whereNotExists(q =>
+          q
+            .select(this.db.raw('1'))
+            .from('vr_archive_jobs as j')
+            .where('j.kind', 'compress')
+            .whereRaw('j.subject = c.id')
+            .whereIn('j.state', ['queued', 'running', 'dead']),
+        )
+        .select('c.id', 'c.capture_source')
+        .orderBy([
+          { column: 'c.started_at', order: 'asc' },
+          { column: 'c.id', order: 'asc' },
+        ])
+        .limit(options.limit);
+      return rows.map(r => ({ conversationId: r.id, captureSource: r.capture_source }));
     });
   }
 

@@ -9,7 +9,7 @@
  * source that changed.
  */
 import { createHash } from 'node:crypto';
-import { BlobStore } from '../storage/BlobStore';
+import { BlobPutOptions, BlobStore } from '../storage/BlobStore';
 import { PEAKS_CONTENT_TYPE } from './peaks';
 import type { OggOpusEncoding } from './opusEncoderPool';
 import { OggOpusWriterOptions, OpusSampleRate } from './opusFile';
@@ -34,6 +34,8 @@ export interface WavToOpusJob {
   tags?: Record<string, string>;
   /** also copy `<sourceKey>.peaks` to `<targetKey>.peaks` when it exists (default true) */
   copyPeaks?: boolean;
+  /** Object Lock of the Opus file and its peaks copy (`objectLockFor`); absent: the store's default */
+  lock?: { archive: Pick<BlobPutOptions, 'retention'>; peaks: Pick<BlobPutOptions, 'retention'> };
 }
 
 export interface WavToOpusResult {
@@ -135,14 +137,14 @@ export async function transcodeWavToOpus(
     }
   }
 
-  const stored = await store.put(job.targetKey, opusBody(), { contentType: OGG_OPUS_CONTENT_TYPE });
+  const stored = await store.put(job.targetKey, opusBody(), { contentType: OGG_OPUS_CONTENT_TYPE, ...job.lock?.archive });
   let peaksCopied = false;
   if (job.copyPeaks ?? true) {
     // the waveform's envelope is the same timeline: keep it next to the new file
     try {
       const parts: Buffer[] = [];
       for await (const c of (await store.get(`${job.sourceKey}.peaks`)) as AsyncIterable<Buffer>) parts.push(c);
-      await store.put(`${job.targetKey}.peaks`, Buffer.concat(parts), { contentType: PEAKS_CONTENT_TYPE });
+      await store.put(`${job.targetKey}.peaks`, Buffer.concat(parts), { contentType: PEAKS_CONTENT_TYPE, ...job.lock?.peaks });
       peaksCopied = true;
     } catch {
       // absent or unreadable: the portal decodes the recording for its waveform instead

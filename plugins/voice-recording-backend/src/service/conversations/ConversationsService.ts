@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import {
   Conversation,
@@ -237,6 +237,13 @@ export class ConversationsService {
         })`,
       );
     }
+    // staged on a recorder's disk, not yet in the object store (docs/object-storage.md)
+    const staged = /^staged:(.+)$/.exec(c.storageLocation ?? '');
+    if (staged) {
+      throw new ServiceUnavailableError(
+        `the recording of conversation ${c.id} is still being uploaded from recorder ${JSON.stringify(staged[1])} to object storage; try again in a moment`,
+      );
+    }
     return { key: c.storageKey, kind };
   }
 
@@ -259,7 +266,11 @@ export class ConversationsService {
     if (!p) {
       p = (async () => {
         const body = await make();
-        const put = await this.options.blobs.put(key, body, { contentType });
+        // a derived file may be rebuilt: never under Object Lock (objectLock.ts)
+        const put = await this.options.blobs.put(key, body, {
+          contentType,
+          retention: null,
+        });
         return { key, size: put.size, contentType, etag: `"${put.sha256}"` };
       })().finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, p);

@@ -326,7 +326,11 @@ export class ExportPackageBuilder {
     });
     zip.outputStream.on('error', e => out.destroy(e));
     zip.outputStream.pipe(out);
-    const stored = blobs.put(blobKey, out, { contentType: 'application/zip' });
+    // never under Object Lock: a package expires and may be deleted (docs/object-storage.md)
+    const stored = blobs.put(blobKey, out, {
+      contentType: 'application/zip',
+      retention: null,
+    });
     // a failed store write ends the build at the next step (instead of waiting forever)
     let storeError: Error | undefined;
     stored.catch(e => {

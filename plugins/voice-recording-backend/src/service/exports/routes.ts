@@ -11,7 +11,11 @@ import {
   voiceRecordingConversationExportPermission,
   voiceRecordingConversationPlayPermission,
 } from '@mvr/plugin-voice-recording-common';
-import { BlobStore, ConversationQuery } from '@mvr/plugin-voice-recording-node';
+import {
+  BlobStore,
+  ConversationQuery,
+  s3StoreOf,
+} from '@mvr/plugin-voice-recording-node';
 import express from 'express';
 import { NumbersStore } from '../../database';
 import { CasesStore } from '../../database/CasesStore';
@@ -229,11 +233,52 @@ export function addExportRoutes(
     const actor = await actorOf(req);
     await requireExport(actor, req.params.id);
     const job = await jobFor(actor, req.params.id);
+    const keys = await options.blobs
+      .list(exportBlobPrefix(job.id))
+      .catch(() => [] as string[]);
+    // a package under S3 Object Lock (a bucket's default retention) cannot go: refused
+    // before anything is deleted, naming the lock and its date
+    const s3 = s3StoreOf(options.blobs);
+    for (const key of s3 ? keys : []) {
+      const lock = await s3!.protection(key).catch(() => undefined);
+      if (lock?.retention || lock?.legalHold) {
+        const why = [
+          lock.retention
+            ? `S3 Object Lock ${lock.retention.mode} retention until ${lock.retention.retainUntil.toISOString()}`
+            : '',
+          lock.legalHold ? 'an S3 legal hold' : '',
+        ]
+          .filter(Boolean)
+          .join(' and ');
+        const error = new ConflictError(
+          `export ${job.id}: its package is write-once in object storage (${why}); it cannot be deleted ${
+            lock.retention
+              ? `before ${lock.retention.retainUntil.toISOString()}`
+              : 'while the legal hold is on'
+          }`,
+        );
+        await audit.record({
+          actor,
+          action: 'export-delete',
+          targetType: 'export',
+          targetId: job.id,
+          severity: 'medium',
+          error,
+          outcome: 'refused',
+        });
+        throw error;
+      }
+    }
     await jobs.delete(job.id);
     // the package, and what a build in progress or a taken-over one wrote
-    for (const key of await options.blobs
-      .list(exportBlobPrefix(job.id))
-      .catch(() => [] as string[]))
+    for (const key of [
+      ...new Set([
+        ...keys,
+        ...(await options.blobs
+          .list(exportBlobPrefix(job.id))
+          .catch(() => [] as string[])),
+      ]),
+    ])
       await options.blobs.delete(key).catch(() => false);
     await audit.record({
       actor,
