@@ -11,6 +11,7 @@ import {
   voiceRecordingPermissions,
 } from '@mvr/plugin-voice-recording-common';
 import {
+  createBlobStoreFromConfig,
   LocalFileBlobStore,
   openRecordingBlobStore,
   s3StoreOf,
@@ -219,15 +220,34 @@ export const voiceRecordingPlugin = createBackendPlugin({
             voiceRecordingConversationResourceRef,
           ),
         );
+        // local files (the default) or S3 object storage (voiceRecording.storage.s3,
+        // docs/object-storage.md): a bucket that is missing, unreachable, refuses the
+        // credentials or lacks the configured Object Lock stops the start here
+        const configuredStorage = createBlobStoreFromConfig(deps.config, {
+          defaultLocalDirectory: config.storageDirectory,
+        });
+        if (configuredStorage.kind === 's3') {
+          try {
+            await configuredStorage.store.verifyBucket();
+          } catch (e) {
+            throw new Error(
+              `voice-recording storage: ${configuredStorage.description} cannot be used: ${(e as Error).message} (voiceRecording.storage.s3)`,
+            );
+          }
+        }
         // encrypted at rest when voiceRecording.encryption has keys (docs/encryption.md);
         // a wrong or missing key stops the start here, naming the key id
         const blobs = await openRecordingBlobStore(
           deps.config,
-          new LocalFileBlobStore(config.storageDirectory),
+          configuredStorage.kind === 's3'
+            ? configuredStorage.store
+            : new LocalFileBlobStore(config.storageDirectory),
           { logger: deps.logger, where: 'portal storage' },
         );
         deps.logger.info(
-          `voice-recording storage: local files in ${config.storageDirectory}`,
+          configuredStorage.kind === 's3'
+            ? `voice-recording storage: ${configuredStorage.description}`
+            : `voice-recording storage: local files in ${config.storageDirectory}`,
         );
         const transform = createConditionTransformer(
           deps.permissionsRegistry.getPermissionRuleset(
