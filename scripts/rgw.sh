@@ -6,6 +6,9 @@
 #                                # test user, prints the environment for the tests
 #   bash scripts/rgw.sh status   # prints the environment and exits 0 when it answers, else 1
 #   bash scripts/rgw.sh stop     # stops the daemons and removes the data directory
+#   bash scripts/rgw.sh gateway-stop    # kills only radosgw (an S3 outage: the cluster and
+#                                       # its data stay; connections are refused)
+#   bash scripts/rgw.sh gateway-start   # starts radosgw again and waits until S3 answers
 #
 # `eval "$(bash scripts/rgw.sh start)"` exports MVR_TEST_S3_ENDPOINT, MVR_TEST_S3_REGION,
 # MVR_TEST_S3_ACCESS_KEY_ID and MVR_TEST_S3_SECRET_ACCESS_KEY. Progress goes to stderr.
@@ -181,11 +184,33 @@ start() {
   print_env
 }
 
+gateway_stop() {
+  local p
+  p="$(pid_of client.rgw)"
+  if [ -z "$p" ]; then log "radosgw of $DIR is not running"; return 0; fi
+  kill -9 "$p" 2>/dev/null || true
+  for _ in $(seq 1 100); do [ -d "/proc/$p" ] && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] || break; sleep 0.05; done
+  log "radosgw stopped (pid $p; the monitor and OSD of $DIR keep running)"
+}
+gateway_start() {
+  if alive client.rgw && http_up; then log "radosgw already answering on 127.0.0.1:$PORT"; return 0; fi
+  alive mon.a && alive osd.0 || { log "the cluster of $DIR is not running: use start"; exit 1; }
+  local t0; t0="$(ms)"
+  radosgw -c "$CONF" -n client.rgw >>"$DIR/log/setup.log" 2>&1
+  for _ in $(seq 1 300); do
+    if http_up; then log "radosgw answering again on http://127.0.0.1:$PORT after $(( $(ms) - t0 )) ms"; return 0; fi
+    sleep 0.1
+  done
+  log "radosgw did not answer on 127.0.0.1:$PORT within 30 s; logs in $DIR/log"
+  exit 1
+}
 case "${1:-}" in
   start) start ;;
+  gateway-stop) gateway_stop ;;
+  gateway-start) gateway_start ;;
   stop) stop; log "stopped" ;;
   status)
     if running; then print_env; else log "not running"; exit 1; fi
     ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|gateway-stop|gateway-start" >&2; exit 2 ;;
 esac
