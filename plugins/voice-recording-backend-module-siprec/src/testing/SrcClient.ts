@@ -16,6 +16,7 @@ import {
   parseSipMessage,
   parseVia,
   serializeSipMessage,
+  splitHeaderList,
 } from '../sip/message';
 import { StreamFramer } from '../sip/transport';
 import { serializeRtpPacket } from '../rtp';
@@ -34,6 +35,13 @@ export interface SrcCall {
   /** a=label per answered m= line */
   labels: string[];
   routeUri: string;
+  /**
+   * The dialog's route set and remote target (RFC 3261 12.1.2) when the 2xx came through
+   * a proxy that record-routes (e.g. Kamailio in front of recorders): in-dialog requests
+   * go to the recorder's Contact with these Route headers, through the proxy.
+   */
+  routeSet?: string[];
+  remoteTarget?: string;
 }
 
 export interface SendOptions {
@@ -210,7 +218,7 @@ export class SrcClient {
 
   buildRequest(
     method: string,
-    call: Pick<SrcCall, 'callId' | 'fromTag' | 'toTag' | 'routeUri'>,
+    call: Pick<SrcCall, 'callId' | 'fromTag' | 'toTag' | 'routeUri' | 'routeSet' | 'remoteTarget'>,
     cseq: number,
     options: SendOptions & { branch?: string; cseqMethod?: string } = {},
   ): SipRequest {
@@ -225,12 +233,16 @@ export class SrcClient {
       'Contact',
       this.sips ? `<sips:src@127.0.0.1:${this.localPort}>;+sip.src` : `<sip:src@127.0.0.1:${this.localPort};transport=${this.server.transport}>;+sip.src`,
     );
+    // in a dialog set up through a record-routing proxy: along the route set (ACK and
+    // CANCEL of the INVITE itself follow the INVITE, before the dialog has a To tag)
+    const dialogRoute = call.toTag && call.remoteTarget && !options.branch;
+    if (dialogRoute) for (const r of call.routeSet ?? []) headers.add('Route', r);
     for (const [k, v] of Object.entries(options.headers ?? {})) headers.add(k, v);
     if (options.contentType) headers.add('Content-Type', options.contentType);
     return {
       kind: 'request',
       method,
-      uri: call.routeUri,
+      uri: dialogRoute ? call.remoteTarget! : call.routeUri,
       version: 'SIP/2.0',
       headers,
       body: options.body === undefined ? Buffer.alloc(0) : Buffer.from(options.body),
@@ -331,6 +343,12 @@ export class SrcClient {
       call.response = r;
       if (r.status >= 200 && r.status < 300) {
         call.toTag = parseNameAddr(r.headers.get('To') ?? '').params.get('tag');
+        const recordRoute = r.headers.getLines('Record-Route').flatMap(l => splitHeaderList(l)).map(v => v.trim());
+        if (recordRoute.length) {
+          // the UAC's route set: the Record-Route entries in reverse order
+          call.routeSet = recordRoute.reverse();
+          call.remoteTarget = parseNameAddr(r.headers.get('Contact') ?? '').uri;
+        }
         this.readAnswer(call, r);
         await this.sendRaw(serializeSipMessage(this.buildRequest('ACK', call, call.cseq)));
       } else {
