@@ -55,6 +55,7 @@ import { PlanningModelsService } from './service/PlanningModelsService';
 import { PolicyService } from './service/PolicyService';
 import { ServicePrincipalPermissions } from './service/ServicePrincipalPermissions';
 import { createRouter } from './service/router';
+import { archiveJobsAdmin } from './service/archiveJobs/archiveJobsPurge';
 import { ConversationSearchStore } from './database/ConversationSearchStore';
 import { ConversationsService } from './service/conversations/ConversationsService';
 import { PeopleResolver } from './service/conversations/PeopleResolver';
@@ -685,6 +686,13 @@ export const voiceRecordingPlugin = createBackendPlugin({
                 );
             },
           });
+        // the archive work queue's admin side (docs/deployment.md "Archive work queue"):
+        // figures and dead jobs on the Recording health page; old done jobs deleted
+        const archiveQueueAdmin = await archiveJobsAdmin({
+          knex,
+          scheduler: deps.scheduler,
+          logger: deps.logger,
+        });
         // the <audio> element authenticates with the Backstage user cookie; each
         // route still demands full credentials except the audio one (allowLimitedAccess)
         deps.httpRouter.addAuthPolicy({
@@ -773,6 +781,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
               store: retentionStore,
               disposal: disposalJob,
             },
+            archiveJobs: { jobs: archiveQueueAdmin },
           }),
         );
 

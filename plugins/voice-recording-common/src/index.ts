@@ -19,3 +19,4 @@ export * from './coverage';
 export * from './compliance';
 export * from './integrity';
 export * from './retention';
+export * from './archiveJobs';

@@ -10,22 +10,21 @@
  * registers for the kinds it takes.
  */
 
-/** What a job does. */
-export type ArchiveJobKind =
-  /** copy a blob from a recorder's local staging directory into the configured store, verify, delete the local copy */
-  | 'upload'
-  /** replace a conversation's interim WAV by its Opus archive */
-  | 'compress'
-  /** build a derived file (MP3, waveform) of a conversation's archive */
-  | 'derive';
+import type {
+  ArchiveJob,
+  ArchiveJobKind,
+  ArchiveJobQueueStats,
+} from '@mvr/plugin-voice-recording-common';
 
-export const ARCHIVE_JOB_KINDS: readonly ArchiveJobKind[] = [
-  'upload',
-  'compress',
-  'derive',
-];
-
-export type ArchiveJobState = 'queued' | 'running' | 'done' | 'dead';
+// the job, its kinds, states and the queue's figures are shared with the portal
+// (the Recording health page's Archive queue section)
+export { ARCHIVE_JOB_KINDS } from '@mvr/plugin-voice-recording-common';
+export type {
+  ArchiveJob,
+  ArchiveJobKind,
+  ArchiveJobQueueStats,
+  ArchiveJobState,
+} from '@mvr/plugin-voice-recording-common';
 
 export interface EnqueueArchiveJob {
   kind: ArchiveJobKind;
@@ -42,26 +41,6 @@ export interface EnqueueArchiveJob {
   maxAttempts?: number;
 }
 
-export interface ArchiveJob {
-  id: string;
-  kind: ArchiveJobKind;
-  subject: string;
-  conversationId?: string;
-  payload?: Record<string, unknown>;
-  affinity?: string;
-  state: ArchiveJobState;
-  /** attempts started so far, this one included once claimed */
-  attempts: number;
-  maxAttempts: number;
-  runAfter: string;
-  leaseOwner?: string;
-  leaseUntil?: string;
-  lastError?: string;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt?: string;
-}
-
 export interface ClaimArchiveJobsRequest {
   /** the claiming worker: unique per process (e.g. `<instanceId>:<pid>`) */
   workerId: string;
@@ -70,17 +49,6 @@ export interface ClaimArchiveJobsRequest {
   kinds: ArchiveJobKind[];
   limit: number;
   leaseMs: number;
-}
-
-/** Depth and age of the queue, per kind (for the status endpoint, metrics and the admin page). */
-export interface ArchiveJobQueueStats {
-  kind: ArchiveJobKind;
-  /** due or waiting for their back-off */
-  queued: number;
-  running: number;
-  dead: number;
-  /** age in seconds of the oldest queued or running job, 0 when none */
-  oldestAgeSeconds: number;
 }
 
 /**

@@ -40,7 +40,8 @@ export interface ArchiveJobsPage {
 }
 
 export type RetryArchiveJobResult =
-  | { outcome: 'retried'; job: ArchiveJob }
+  /** `previous`: the dead job as it was (its last error and attempts) */
+  | { outcome: 'retried'; job: ArchiveJob; previous: ArchiveJob }
   | { outcome: 'not-found' }
   /** only dead jobs are retried by hand */
   | { outcome: 'not-dead'; job: ArchiveJob }
@@ -536,7 +537,7 @@ export class ArchiveJobsStore implements ArchiveJobQueue {
       });
       const after = (await this.get(id))!;
       if (n !== 1) return { outcome: 'not-dead', job: after };
-      return { outcome: 'retried', job: after };
+      return { outcome: 'retried', job: after, previous: job };
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
       const openJobId = await this.openJob(job.kind, job.subject);

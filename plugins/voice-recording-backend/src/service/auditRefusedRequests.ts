@@ -69,6 +69,8 @@ export function auditRefusedRequests(options: {
     if (first === 'conversations' && id && id !== 'export')
       return { targetType: 'conversation', targetId: id };
     if (first === 'bulk') return { targetType: 'numbers' };
+    if (first === 'archive-jobs' && id)
+      return { targetType: 'archive-job', targetId: id };
     if (first === 'cases' && id) return { targetType: 'case', targetId: id };
     if (first === 'labels' && id) return { targetType: 'label', targetId: id };
     if (first === 'access-requests' && id)

@@ -41,6 +41,10 @@ import { FourEyesPermissions } from './fourEyes/FourEyesPermissions';
 import { addFourEyesRoutes, FourEyesRoutesOptions } from './fourEyes/routes';
 import { addAlarmRoutes, AlarmRoutesOptions } from './health/alarmRoutes';
 import {
+  addArchiveJobRoutes,
+  ArchiveJobRoutesOptions,
+} from './archiveJobs/archiveJobRoutes';
+import {
   addIntegrityRoutes,
   IntegrityRoutesOptions,
 } from './integrity/routes';
@@ -102,6 +106,8 @@ export interface RouterOptions {
   coverage?: Omit<CoverageRoutesOptions, 'httpAuth' | 'audit' | 'access'>;
   /** Retention policies and disposals (docs/api.md "Retention and disposal"). */
   retention?: Omit<RetentionRoutesOptions, 'httpAuth' | 'audit' | 'access'>;
+  /** The archive work queue's figures, jobs and retries (docs/api.md "Archive work queue"). */
+  archiveJobs?: Omit<ArchiveJobRoutesOptions, 'httpAuth' | 'audit' | 'access'>;
 }
 
 /**
@@ -489,6 +495,15 @@ export async function createRouter(
 
   if (options.retention) {
     addRetentionRoutes(router, { ...options.retention, httpAuth, audit, access });
+  }
+
+  if (options.archiveJobs) {
+    addArchiveJobRoutes(router, {
+      ...options.archiveJobs,
+      httpAuth,
+      audit,
+      access,
+    });
   }
 
   // Refused writes (4xx on POST/PUT/PATCH/DELETE) are audited here, once.
