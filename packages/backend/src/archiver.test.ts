@@ -1,0 +1,304 @@
+/*
+ * The archiver backend (src/archiver.ts) as its own process, configured like a separated
+ * deployment (app-config.yaml + app-config.archiver.yaml), on PostgreSQL (the shared
+ * database of a cluster) and on SQLite (one host): it opens no SIP or RTP port, takes a
+ * compress job a recorder elsewhere left in the shared database (a conversation with an
+ * interim WAV in the shared storage, encrypted at rest), replaces the WAV with Ogg/Opus,
+ * and stops cleanly on SIGTERM.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import createKnex, { Knex } from 'knex';
+import { Client } from 'pg';
+import {
+  DEFAULT_SEGMENT_SIZE,
+  EncryptedBlobStore,
+  LocalFileBlobStore,
+  PEAKS_CONTENT_TYPE,
+  decodeOggOpus,
+  encodeAlaw,
+  loadEncryptionKeys,
+  writeWavG711Stereo,
+} from '@mvr/plugin-voice-recording-node';
+
+jest.setTimeout(120_000);
+
+const BACKEND_DIR = path.resolve(__dirname, '..');
+const REPO_ROOT = path.resolve(BACKEND_DIR, '../..');
+const PG =
+  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
+  process.env.MVR_TEST_POSTGRES_CONNECTION;
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 200));
+  }
+}
+
+function tone(seconds: number, freq: number): Int16Array {
+  const pcm = new Int16Array(8000 * seconds);
+  for (let i = 0; i < pcm.length; i++)
+    pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * freq * i) / 8000));
+  return pcm;
+}
+
+/** The sockets process `pid` listens on or has bound (ss, from the kernel's tables). */
+function socketsOf(pid: number): { tcp: number[]; udp: number[] } {
+  const ports = (args: string[]) =>
+    execFileSync('ss', args, { encoding: 'utf8' })
+      .split('\n')
+      .filter(l => l.includes(`pid=${pid},`))
+      .map(l => Number(/:(\d+)\s/.exec(l.replace(/\s+/g, ' ') + ' ')?.[1]))
+      .filter(p => Number.isInteger(p));
+  return { tcp: ports(['-Hltnp']), udp: ports(['-Hlunp']) };
+}
+
+describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
+  'archiver backend (src/archiver.ts) in its own process (%s)',
+  db => {
+    let dir: string;
+    let child: ChildProcess | undefined;
+    let output = '';
+    let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+    let httpPort: number;
+    let knex: Knex | undefined;
+    const prefix = `mvr_archiver_${process.pid}_`;
+    const pgDatabase = `${prefix}voice-recording`;
+
+    async function pg(sql: string): Promise<void> {
+      const client = new Client({ connectionString: PG });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    }
+
+    beforeAll(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvr-archiver-'));
+      httpPort = await freeTcpPort();
+      if (db === 'postgres') await pg(`DROP DATABASE IF EXISTS "${pgDatabase}"`);
+      const database =
+        db === 'postgres'
+          ? `  database: { client: pg, connection: '${PG}', prefix: '${prefix}' }`
+          : `  database: { client: better-sqlite3, connection: { directory: '${dir}/db' } }`;
+      fs.writeFileSync(
+        path.join(dir, 'app-config.test.yaml'),
+        [
+          'backend:',
+          `  baseUrl: http://127.0.0.1:${httpPort}`,
+          `  listen: { host: 127.0.0.1, port: ${httpPort} }`,
+          database,
+          'voiceRecording:',
+          `  storage: { local: { directory: '${dir}/recordings' } }`,
+          // encryption at rest as in app-config.yaml, with the test's own key file
+          '  encryption:',
+          '    enabled: true',
+          '    activeKeyId: test-1',
+          `    keys: [{ id: test-1, keyFile: '${dir}/keys/test-1.key', createIfMissing: true }]`,
+          '  archive: { encoderThreads: 1 }',
+          '',
+        ].join('\n'),
+      );
+      const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development' };
+      delete env.JEST_WORKER_ID;
+      delete env.UV_THREADPOOL_SIZE;
+      child = spawn(
+        process.execPath,
+        [
+          '--require',
+          require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+          'src/archiver.ts',
+          '--config',
+          path.join(REPO_ROOT, 'app-config.yaml'),
+          '--config',
+          path.join(REPO_ROOT, 'app-config.archiver.yaml'),
+          '--config',
+          path.join(dir, 'app-config.test.yaml'),
+        ],
+        { cwd: BACKEND_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      child.stdout!.on('data', d => (output += d.toString()));
+      child.stderr!.on('data', d => (output += d.toString()));
+      exit = new Promise(resolve =>
+        child!.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      let exited = false;
+      exit.then(() => (exited = true));
+      await waitFor(
+        'the archive work to start',
+        () => {
+          if (exited)
+            throw new Error(`the archiver exited during startup:\n${output}`);
+          return /archive work: worker \S+ takes compress jobs/.test(output)
+            ? true
+            : undefined;
+        },
+        60_000,
+      );
+      await waitFor(
+        'the HTTP readiness endpoint',
+        async () => {
+          const r = await fetch(
+            `http://127.0.0.1:${httpPort}/.backstage/health/v1/readiness`,
+          ).catch(() => undefined);
+          return r?.status === 200 ? true : undefined;
+        },
+        15_000,
+      );
+      knex =
+        db === 'postgres'
+          ? createKnex({
+              client: 'pg',
+              connection: (() => {
+                const url = new URL(PG!);
+                url.pathname = `/${encodeURIComponent(pgDatabase)}`;
+                return url.toString();
+              })(),
+              pool: { min: 0, max: 2 },
+            })
+          : createKnex({
+              client: 'better-sqlite3',
+              connection: {
+                filename: path.join(dir, 'db', 'voice-recording.sqlite'),
+              },
+              useNullAsDefault: true,
+            });
+    });
+
+    afterAll(async () => {
+      await knex?.destroy();
+      if (child && child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exit;
+      }
+      if (db === 'postgres')
+        await pg(`DROP DATABASE IF EXISTS "${pgDatabase}"`).catch(() => undefined);
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('opens no SIP or RTP port: only its HTTP port', () => {
+      expect(output).not.toMatch(/SIPREC recorder listening/);
+      expect(output).toMatch(/Plugin initialization started: 'voice-recording'(?!,)/);
+      expect(socketsOf(child!.pid!)).toEqual({ tcp: [httpPort], udp: [] });
+    });
+
+    it('takes a compress job left in the shared database, replaces the WAV with Opus, and stops on SIGTERM', async () => {
+      // what a recorder elsewhere left: its interim WAV in the shared storage (encrypted
+      // at rest with the same key), the conversation registered, the job enqueued
+      const store = new EncryptedBlobStore(
+        new LocalFileBlobStore(path.join(dir, 'recordings')),
+        loadEncryptionKeys({
+          enabled: true,
+          activeKeyId: 'test-1',
+          keys: [{ id: 'test-1', keyFile: path.join(dir, 'keys', 'test-1.key') }],
+          segmentSize: DEFAULT_SEGMENT_SIZE,
+        }),
+      );
+      const id = randomUUID();
+      const wav = writeWavG711Stereo('alaw', encodeAlaw(tone(2, 440)), encodeAlaw(tone(2, 620)), 8000);
+      const key = `recordings/2026/12/07/${id}.wav`;
+      await store.put(key, wav, { contentType: 'audio/wav' });
+      await store.put(`${key}.peaks`, Buffer.from('peaks'), { contentType: PEAKS_CONTENT_TYPE });
+      const now = new Date();
+      await knex!.transaction(async tx => {
+        await tx('vr_conversations').insert({
+          id,
+          number: '+32470000301',
+          user_ref: 'user:default/bob',
+          started_at: new Date(now.getTime() - 2000),
+          ended_at: now,
+          duration_ms: 2000,
+          sip_call_id: `archiver-test-${id}@pbx`,
+          participants: '[]',
+          metadata: '{}',
+          dtmf: '[]',
+          state: 'finished',
+          ended_by: 'bye',
+          capture_source: 'siprec',
+          capture_instance: 'recorder-elsewhere',
+          storage_key: key,
+          sha256: sha256(wav),
+          bytes: wav.length,
+          format: 'audio/wav',
+          compress_to: 'opus',
+          created_at: now,
+          updated_at: now,
+        });
+        await tx('vr_archive_jobs').insert({
+          kind: 'compress',
+          subject: id,
+          conversation_id: id,
+          payload: JSON.stringify({ opus: { bitrate: 15000, complexity: 0, frameMs: 60, skipSilence: true } }),
+          state: 'queued',
+          attempts: 0,
+          max_attempts: 8,
+          run_after: now,
+          created_at: now,
+          updated_at: now,
+        });
+      });
+
+      const row = await waitFor(
+        'the archiver to compress the WAV',
+        async () => {
+          const r = await knex!('vr_conversations').where({ id }).first();
+          return r.compress_to === null && r.superseded_storage_key === null ? r : undefined;
+        },
+        30_000,
+      );
+      expect(row.format).toBe('audio/ogg; codecs=opus');
+      expect(row.storage_key).toBe(key.replace(/\.wav$/, '.opus'));
+      const chunks: Buffer[] = [];
+      for await (const c of await store.get(row.storage_key)) chunks.push(c as Buffer);
+      const file = Buffer.concat(chunks);
+      expect(sha256(file)).toBe(row.sha256);
+      expect(decodeOggOpus(file, 8000).tags.SOURCE_SHA256).toBe(sha256(wav));
+      expect(await store.stat(key)).toBeUndefined();
+      const jobs = await knex!('vr_archive_jobs').where({ subject: id }).select('state', 'attempts');
+      expect(jobs.map(j => ({ state: j.state, attempts: Number(j.attempts) }))).toEqual([{ state: 'done', attempts: 1 }]);
+      const audits = await knex!('vr_audit_log').where({ target_id: id, action: 'conversation-archive-compressed' });
+      expect(audits).toHaveLength(1);
+      expect(audits[0].actor_ref).toBe('capture:siprec');
+
+      const t0 = Date.now();
+      child!.kill('SIGTERM');
+      const result = await Promise.race([
+        exit,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`no exit 20 s after SIGTERM:\n${output}`)), 20_000),
+        ),
+      ]);
+      // eslint-disable-next-line no-console
+      console.log(`archiver (${db}) stopped ${Date.now() - t0} ms after SIGTERM`);
+      expect(result).toEqual({ code: 0, signal: null });
+      expect(output).toMatch(/Archive job worker \S+:archive stopped/);
+    });
+  },
+);
