@@ -66,7 +66,7 @@ function benchNumber(i) {
 /**
  * `count` finished conversations of 60 s whose archive is an interim G.711 WAV awaiting
  * compression, as the recorder registers them in background mode, written through the
- * recorder's own WAV writer; then the compressor is told.
+ * recorder's own WAV writer, each with its compress job (as the recorder enqueues it).
  */
 async function seedBacklog(knex, server, archiveDir, count) {
   const { writeWavG711Stereo } = require('../plugins/voice-recording-node/src');
@@ -119,8 +119,20 @@ async function seedBacklog(knex, server, archiveDir, count) {
   }
   for (let i = 0; i < rows.length; i += 100) await knex('vr_conversations').insert(rows.slice(i, i + 100));
   // the files on disk before the load: their write-back must not stall the calls' fsyncs
+  const now = new Date();
+  const jobs = rows.map(r => ({
+    kind: 'compress',
+    subject: r.id,
+    conversation_id: r.id,
+    state: 'queued',
+    attempts: 0,
+    max_attempts: 8,
+    run_after: now,
+    created_at: now,
+    updated_at: now,
+  }));
+  for (let i = 0; i < jobs.length; i += 100) await knex('vr_archive_jobs').insert(jobs.slice(i, i + 100));
   require('node:child_process').execSync('sync');
-  server.compressor?.notify();
 }
 
 async function main() {
@@ -206,7 +218,9 @@ async function main() {
                     },
                   },
                 }
-              : {}),
+              : // the plugin's storage is the recorder's archive directory, as in a
+                // deployment: the archive work (compress jobs) reads and writes there
+                { storage: { local: { directory: archiveDir } } }),
             recorder: {
               bindAddress: '127.0.0.1',
               advertisedAddress: '127.0.0.1',
