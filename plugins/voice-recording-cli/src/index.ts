@@ -5,10 +5,12 @@
  *   mvr verify <conversation id> --url <backend base URL> --token <token>
  *   mvr rewrap-keys --config <app-config.yaml> [--paths-from <dir>] [--from <key id>] [--dry-run]
  *   mvr audit-verify --url <backend base URL> [--token <token>]
+ *   mvr storage-migrate --config <app-config.yaml> [--from <dir>] [--delete-local] [--dry-run]
  */
 import { verifyCommand } from './commands/verify';
 import { rewrapKeysCommand } from './commands/rewrapKeys';
 import { auditVerifyCommand } from './commands/auditVerify';
+import { storageMigrateCommand } from './commands/storageMigrate';
 import { CliIo, processIo } from './io';
 
 export type { CliIo } from './io';
@@ -25,6 +27,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   verify: verifyCommand,
   'rewrap-keys': rewrapKeysCommand,
   'audit-verify': auditVerifyCommand,
+  'storage-migrate': storageMigrateCommand,
 };
 
 function usage(io: CliIo) {
