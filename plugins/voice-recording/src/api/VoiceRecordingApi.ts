@@ -1,5 +1,13 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
-import type { ExportJob, ExportScope } from '@mvr/plugin-voice-recording-common';
+import type {
+  ArchiveJobKind,
+  ArchiveJobList,
+  ArchiveJobState,
+  ArchiveJobView,
+  ArchiveQueueSummary,
+  ExportJob,
+  ExportScope,
+} from '@mvr/plugin-voice-recording-common';
 import type {
   ConversationSignatures,
   IntegrityStatus,
@@ -318,6 +326,15 @@ export interface RecordingAlarmQuery {
   offset?: number;
 }
 
+/** Query of `GET /archive-jobs` (the archive work queue's jobs, newest first). */
+export interface ArchiveJobQuery {
+  state?: ArchiveJobState;
+  kind?: ArchiveJobKind;
+  limit?: number;
+  /** the previous page's `nextCursor` */
+  cursor?: string;
+}
+
 /** Formats of the daily recording assurance report. */
 export type AssuranceReportFormat = 'csv' | 'html';
 
@@ -452,7 +469,10 @@ export interface VoiceRecordingApi {
   /** Retention policies and the regulatory minimum (admins: `compliance.manage`). */
   listRetentionPolicies(): Promise<RetentionOverview>;
   createRetentionPolicy(input: RetentionPolicyInput): Promise<unknown>;
-  updateRetentionPolicy(id: string, input: RetentionPolicyInput): Promise<unknown>;
+  updateRetentionPolicy(
+    id: string,
+    input: RetentionPolicyInput,
+  ): Promise<unknown>;
   deleteRetentionPolicy(id: string): Promise<void>;
   /** Conversations due within `days` (held ones flagged: they stay). */
   listUpcomingDisposals(query?: {
@@ -516,6 +536,12 @@ export interface VoiceRecordingApi {
     id: string,
     comment: string,
   ): Promise<RecordingAlarm>;
+  /** The archive work queue's figures per kind (`health.read`). */
+  getArchiveQueueSummary(): Promise<ArchiveQueueSummary>;
+  /** The archive work queue's jobs, newest first, a page at a time (`health.read`). */
+  listArchiveJobs(query?: ArchiveJobQuery): Promise<ArchiveJobList>;
+  /** Queues a dead archive job again (`health.acknowledge`; audited). */
+  retryArchiveJob(id: string): Promise<ArchiveJobView>;
   /** The daily recording assurance report of `day` (`YYYY-MM-DD`). */
   downloadAssuranceReport(
     day: string,

@@ -64,6 +64,32 @@ describe('VoiceRecordingClient: recording health', () => {
     ]);
   });
 
+  it('reads the archive queue, pages its dead jobs and retries one', async () => {
+    const { client, calls } = setup();
+    await client.getArchiveQueueSummary();
+    await client.listArchiveJobs({ state: 'dead', limit: 20 });
+    await client.listArchiveJobs({
+      state: 'dead',
+      kind: 'upload',
+      cursor: '41',
+    });
+    await client.retryArchiveJob('42');
+    expect(calls()).toEqual([
+      { url: '/archive-jobs/summary', method: 'GET', body: undefined },
+      {
+        url: '/archive-jobs?state=dead&limit=20',
+        method: 'GET',
+        body: undefined,
+      },
+      {
+        url: '/archive-jobs?state=dead&kind=upload&cursor=41',
+        method: 'GET',
+        body: undefined,
+      },
+      { url: '/archive-jobs/42/retry', method: 'POST', body: {} },
+    ]);
+  });
+
   it('downloads the assurance report of a day as CSV or HTML, under the server’s file name', async () => {
     const { client, fetch } = setup(url =>
       url.includes('format=csv')

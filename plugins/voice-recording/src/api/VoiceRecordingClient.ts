@@ -1,5 +1,8 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
-import type { ExportJob, ExportScope } from '@mvr/plugin-voice-recording-common';
+import type {
+  ExportJob,
+  ExportScope,
+} from '@mvr/plugin-voice-recording-common';
 import type {
   ConversationSignatures,
   IntegrityStatus,
@@ -19,6 +22,9 @@ import type {
 } from './retention';
 import type {
   AccessRequest,
+  ArchiveJobList,
+  ArchiveJobView,
+  ArchiveQueueSummary,
   AuditChainVerification,
   Case,
   CaseStatus,
@@ -40,6 +46,7 @@ import type {
 import {
   AccessRequestList,
   AccessRequestQuery,
+  ArchiveJobQuery,
   AssuranceReportFormat,
   AuditEntry,
   AuditList,
@@ -736,6 +743,29 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
     );
   }
 
+  getArchiveQueueSummary(): Promise<ArchiveQueueSummary> {
+    return this.json('/archive-jobs/summary');
+  }
+
+  listArchiveJobs(query: ArchiveJobQuery = {}): Promise<ArchiveJobList> {
+    return this.json(
+      `/archive-jobs${queryString({
+        state: query.state,
+        kind: query.kind,
+        limit: query.limit,
+        cursor: query.cursor,
+      })}`,
+    );
+  }
+
+  retryArchiveJob(id: string): Promise<ArchiveJobView> {
+    return this.send(
+      'POST',
+      `/archive-jobs/${encodeURIComponent(id)}/retry`,
+      {},
+    );
+  }
+
   downloadAssuranceReport(
     day: string,
     format: AssuranceReportFormat,
@@ -757,7 +787,9 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
   listExports(query: { requestedBy?: 'me' | 'all' } = {}): Promise<{
     items: ExportJob[];
   }> {
-    return this.json(`/exports${queryString({ requestedBy: query.requestedBy })}`);
+    return this.json(
+      `/exports${queryString({ requestedBy: query.requestedBy })}`,
+    );
   }
 
   getExport(id: string): Promise<ExportJob> {

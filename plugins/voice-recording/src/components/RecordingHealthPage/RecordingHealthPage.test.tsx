@@ -46,6 +46,11 @@ function setup(path: string, overrides: Record<string, jest.Mock> = {}) {
       to: '2026-12-05',
     })),
     listRecordingAlarms: jest.fn(async () => ({ items: [], totalCount: 0 })),
+    getArchiveQueueSummary: jest.fn(async () => ({
+      kinds: [],
+      at: '2026-12-05T10:00:00.000Z',
+    })),
+    listArchiveJobs: jest.fn(async () => ({ items: [] })),
     getNumberCoverage: jest.fn(async () => ({
       coverage: silentNumber,
       days: [

@@ -23,6 +23,7 @@ import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { SuccessAlert } from '../SuccessAlert/SuccessAlert';
 import { AcknowledgeAlarmDialog } from './AcknowledgeAlarmDialog';
 import { AlarmsTable } from './AlarmsTable';
+import { ArchiveQueueSection } from './ArchiveQueueSection';
 import { AssuranceReportDownload } from './AssuranceReportDownload';
 import { HealthPeriodPicker } from './HealthPeriodPicker';
 import { NumberCoverageTable } from './NumberCoverageTable';
@@ -49,8 +50,8 @@ function groupName(ref: string): string {
 /**
  * Recording health (admins): over a period, the overall and per-group figures, then
  * every recorded number with the ones that need attention first (filter by group,
- * attention, number or owner), the recorders' own alarms, and the daily recording
- * assurance report. Period, filters and page live in the URL.
+ * attention, number or owner), the recorders' own alarms, the archive work queue
+ * (its dead jobs retried by hand), and the daily recording assurance report. Period, filters and page live in the URL.
  */
 export function RecordingHealthPage(props: {
   /** The number view's URL of a number, keeping the period. */
@@ -255,6 +256,8 @@ export function RecordingHealthPage(props: {
           />
         </Flex>
       )}
+
+      <ArchiveQueueSection canRetry={canAcknowledgeAlarms} />
 
       <Card>
         <CardBody>
