@@ -2,12 +2,17 @@ import { coreServices, createBackendModule } from '@backstage/backend-plugin-api
 import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import {
   LocalFileBlobStore,
+  StagingBlobStore,
+  StorageUnavailableError,
+  createBlobStoreFromConfig,
   openRecordingBlobStore,
+  readS3BlobStoreOptions,
   voiceRecordingCaptureExtensionPoint,
 } from '@mvr/plugin-voice-recording-node';
 import { readRecorderConfig } from './server/config';
 import { RECORDER_HEALTH_PATH, recorderHealthRoute } from './server/healthRoute';
 import { registerRecorderMetrics } from './server/recorderMetrics';
+import { RecorderUploads, readRecorderUploadConfig } from './server/RecorderUploads';
 import { SiprecCaptureSource } from './server/SiprecCaptureSource';
 import type { SiprecServer } from './server/SiprecServer';
 
@@ -42,17 +47,46 @@ export function createSiprecModule(options: SiprecModuleOptions = {}) {
             return;
           }
           let source: SiprecCaptureSource | undefined = undefined;
+          // with object storage (voiceRecording.storage.s3): archives staged in archiveDir, then uploaded
+          const uploadConfig = readS3BlobStoreOptions(config) ? readRecorderUploadConfig(config) : undefined;
+          let uploads: RecorderUploads | undefined;
           // metrics read the recorder's counters at scrape time (docs/operations.md, "Metrics")
-          const instruments = registerRecorderMetrics(metrics, recorder, () => source?.current);
+          const instruments = registerRecorderMetrics(metrics, recorder, () => source?.current, () => uploads);
           source = new SiprecCaptureSource(recorder, {
             // the archive encrypted at rest with the portal's keys (voiceRecording.encryption);
             // journals stay plain local working files
-            openArchiveStore: () =>
-              openRecordingBlobStore(
-                config,
-                new LocalFileBlobStore(recorder.storage.archiveDir, { minFreeBytes: recorder.storage.minFreeBytes }),
-                { logger, where: 'recorder archive' },
-              ),
+            openArchiveStore: async () => {
+              const local = new LocalFileBlobStore(recorder.storage.archiveDir, { minFreeBytes: recorder.storage.minFreeBytes });
+              if (!uploadConfig) return openRecordingBlobStore(config, local, { logger, where: 'recorder archive' });
+              const configured = createBlobStoreFromConfig(config);
+              if (configured.kind !== 's3') throw new Error('voiceRecording.storage.s3: not read as S3 storage');
+              try {
+                await configured.store.verifyBucket();
+              } catch (e) {
+                // an outage does not stop the recorder (its uploads wait); a wrong bucket,
+                // credentials or Object Lock setting does
+                if (!(e instanceof StorageUnavailableError)) throw e;
+                logger.warn(`recorder archive: ${configured.description} does not answer now (${e.message}); recording goes on, uploads wait`);
+              }
+              const staging: StagingBlobStore = new StagingBlobStore({
+                local,
+                remote: configured.store,
+                onStaged: blob => uploads!.onStaged(blob),
+              });
+              uploads = new RecorderUploads(staging, {
+                instanceId: recorder.instanceId,
+                config: uploadConfig,
+                logger,
+                where: configured.store.location(),
+              });
+              logger.info(
+                `recorder archive: staged in ${local.root}, uploaded to ${configured.description} ` +
+                  `(${uploadConfig.concurrency} at a time, verified by a re-read, retried from ${uploadConfig.retryMinMs / 1000} s up to every ${uploadConfig.retryMaxMs / 1000} s)`,
+              );
+              // encryption wraps the staging store: the staged ciphertext is uploaded as is
+              return openRecordingBlobStore(config, staging, { logger, where: 'recorder archive' });
+            },
+            uploads: () => uploads,
             onStarted: server => {
               instruments.onServer(server);
               options.onStarted?.(server);
@@ -81,7 +115,13 @@ export function createSiprecModule(options: SiprecModuleOptions = {}) {
           // for load balancers: no sign-in, no call data (this path only)
           httpRouter.addAuthPolicy({ path: RECORDER_HEALTH_PATH, allow: 'unauthenticated' });
           const health = source;
-          httpRouter.use(recorderHealthRoute(() => health.health()));
+          httpRouter.use(
+            recorderHealthRoute(
+              () => health.health(),
+              // with object storage: the staged recordings waiting for their upload (figures only)
+              () => (uploads ? { uploads: uploads.status() } : {}),
+            ),
+          );
         },
       });
     },

@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { BlobStore, CaptureContext, CaptureSource } from '@mvr/plugin-voice-recording-node';
 import { RecorderConfig } from './config';
 import { RecorderHealth } from './recorderHealth';
+import type { RecorderUploads } from './RecorderUploads';
 import { SiprecServer } from './SiprecServer';
 
 /** The SIPREC recorder as a capture source of the voice-recording plugin. */
@@ -21,6 +22,12 @@ export class SiprecCaptureSource implements CaptureSource {
        * LocalFileBlobStore on storage.archiveDir.
        */
       openArchiveStore?: () => Promise<BlobStore>;
+      /**
+       * With object storage (voiceRecording.storage.s3): the uploads of the staged archive
+       * (RecorderUploads), started before the recorder and stopped after it; the recorder
+       * gets their capture context (a conversation registers as staged).
+       */
+      uploads?: () => RecorderUploads | undefined;
     } = {},
   ) {}
 
@@ -39,8 +46,16 @@ export class SiprecCaptureSource implements CaptureSource {
     let server: SiprecServer;
     try {
       const blobStore = await this.options.openArchiveStore?.();
-      server = new SiprecServer({ ctx, config: this.config, logger: ctx.logger, ...(blobStore ? { blobStore } : {}) });
-      await server.start();
+      const uploads = this.options.uploads?.();
+      await uploads?.start(ctx);
+      try {
+        const recorderCtx = uploads ? uploads.wrap(ctx) : ctx;
+        server = new SiprecServer({ ctx: recorderCtx, config: this.config, logger: ctx.logger, ...(blobStore ? { blobStore } : {}) });
+        await server.start();
+      } catch (e) {
+        await uploads?.stop();
+        throw e;
+      }
     } catch (e) {
       this.state = 'failed';
       throw e;
@@ -66,6 +81,8 @@ export class SiprecCaptureSource implements CaptureSource {
     } finally {
       if (this.server === server) this.server = undefined;
       this.state = 'stopped';
+      // after the recorder: its last calls' archives are staged and enqueued by then
+      await this.options.uploads?.()?.stop();
     }
   }
 }

@@ -16,7 +16,11 @@ type Handler = Parameters<HttpRouterService['use']>[0];
  * The health route as a middleware of the plugin's router (other paths go on).
  * `health()` is the running recorder's, or why there is none.
  */
-export function recorderHealthRoute(health: () => RecorderHealth): Handler {
+export function recorderHealthRoute(
+  health: () => RecorderHealth,
+  /** more figures for the body (no call, number, path or key): e.g. `uploads` */
+  details: () => Record<string, unknown> = () => ({}),
+): Handler {
   return (req, res, next) => {
     if (
       req.path !== RECORDER_HEALTH_PATH ||
@@ -28,10 +32,10 @@ export function recorderHealthRoute(health: () => RecorderHealth): Handler {
     const h = health();
     res.setHeader('Cache-Control', 'no-store');
     if (h.ok) {
-      res.status(200).json({ status: 'ok' });
+      res.status(200).json({ status: 'ok', ...details() });
       return;
     }
     res.setHeader('Retry-After', '30');
-    res.status(503).json({ status: 'unavailable', reasons: h.reasons });
+    res.status(503).json({ status: 'unavailable', reasons: h.reasons, ...details() });
   };
 }

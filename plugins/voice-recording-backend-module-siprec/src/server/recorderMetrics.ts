@@ -10,6 +10,7 @@ import type { MetricsService } from '@backstage/backend-plugin-api/alpha';
 import { QUALITY_VERDICTS } from '@mvr/plugin-voice-recording-common';
 import type { RecorderConfig } from './config';
 import type { SiprecServer } from './SiprecServer';
+import type { RecorderUploads } from './RecorderUploads';
 
 /** Set-up latency histogram buckets, seconds (the target is a p99 under 50 ms). */
 export const SETUP_SECONDS_BUCKETS = [
@@ -54,7 +55,28 @@ export function registerRecorderMetrics(
   metrics: MetricsService,
   config: RecorderConfig,
   server: () => SiprecServer | undefined,
+  /** with object storage: the uploads of the staged archive */
+  uploads: () => RecorderUploads | undefined = () => undefined,
 ): { onServer(s: SiprecServer): void } {
+  metrics
+    .createObservableGauge('mvr_recorder_uploads_staged', {
+      description:
+        'Recordings staged on this recorder\'s disk waiting for their upload to object storage (voiceRecording.storage.s3 only)',
+    })
+    .addCallback(r => {
+      const u = uploads();
+      if (u) r.observe(u.status().staged);
+    });
+  metrics
+    .createObservableGauge('mvr_recorder_uploads_oldest_seconds', {
+      description:
+        'Age of the oldest recording staged on this recorder\'s disk waiting for its upload (0: none; voiceRecording.storage.s3 only)',
+      unit: 's',
+    })
+    .addCallback(r => {
+      const u = uploads();
+      if (u) r.observe(u.status().oldestAgeSeconds);
+    });
   metrics
     .createObservableGauge('mvr_recorder_healthy', {
       description:
