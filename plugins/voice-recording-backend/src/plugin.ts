@@ -27,10 +27,10 @@ import {
   VOICE_RECORDING_HEALTH_TOPIC,
 } from '@mvr/plugin-voice-recording-node';
 import { CaptureSources, createCaptureContext } from './capture';
-import { NumberChanges } from './capture/numberChanges';
-import { readVoiceRecordingConfig } from './config';
 import { archiveWorkFromConfig } from './archive';
 import { ArchiveJobsStore } from './database/ArchiveJobsStore';
+import { NumberChanges } from './capture/numberChanges';
+import { readVoiceRecordingConfig } from './config';
 import {
   applyDatabaseMigrations,
   KnexAuditLogStore,
@@ -790,20 +790,6 @@ export const voiceRecordingPlugin = createBackendPlugin({
         // number changes (private mode, deletion, ...) reach the recorders' calls in progress
         const numberChanges = new NumberChanges(deps.logger);
         await numberChanges.subscribe(deps.events);
-        const capture = new CaptureSources(captureSources, {
-          logger: deps.logger,
-          audit,
-          contextFor,
-        });
-        deps.lifecycle.addShutdownHook(async () => {
-          await capture.stopAll();
-          await archiveWork?.stop();
-        });
-        await capture.startAll();
-      },
-    });
-  },
-});
         const contextFor = (sourceId: string) =>
           createCaptureContext({
             sourceId,
@@ -841,4 +827,18 @@ export const voiceRecordingPlugin = createBackendPlugin({
             return ctx.conversations;
           },
         });
+        const capture = new CaptureSources(captureSources, {
+          logger: deps.logger,
+          audit,
+          contextFor,
+        });
+        deps.lifecycle.addShutdownHook(async () => {
+          await capture.stopAll();
+          await archiveWork?.stop();
+        });
+        await capture.startAll();
         archiveWork?.start();
+      },
+    });
+  },
+});
