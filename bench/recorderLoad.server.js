@@ -118,7 +118,6 @@ async function seedBacklog(knex, server, archiveDir, count) {
     });
   }
   for (let i = 0; i < rows.length; i += 100) await knex('vr_conversations').insert(rows.slice(i, i + 100));
-  // the files on disk before the load: their write-back must not stall the calls' fsyncs
   const now = new Date();
   const jobs = rows.map(r => ({
     kind: 'compress',
@@ -132,6 +131,7 @@ async function seedBacklog(knex, server, archiveDir, count) {
     updated_at: now,
   }));
   for (let i = 0; i < jobs.length; i += 100) await knex('vr_archive_jobs').insert(jobs.slice(i, i + 100));
+  // the files on disk before the load: their write-back must not stall the calls' fsyncs
   require('node:child_process').execSync('sync');
 }
 
