@@ -458,15 +458,32 @@ async function settledConversations(callIds, timeoutMs, settledWhen = r => r.sta
   return rows;
 }
 
-/** every answered call exactly once; returns the rows by Call-ID */
-function exactlyOnce(label, callIds, rows) {
+/**
+ * Every answered call recorded exactly once. A recorder that answered 503 because its
+ * database write missed the call set-up budget (1 s) closes the conversation it began
+ * as `failed` (ended_by `error`, "call refused (503)"), and the dispatcher then gives the
+ * call to another recorder: such a refused attempt is not a recording. It must have its
+ * 503 in vr_refused_sessions (same Call-ID and recorder). Returns the recording of each
+ * call by Call-ID, the recordings, and the refused attempts.
+ */
+async function exactlyOnce(label, callIds, rows) {
+  const attempts = rows.filter(r => r.state === 'failed' && r.ended_by === 'error');
+  const recordings = rows.filter(r => !attempts.includes(r));
   const byCall = new Map();
-  for (const r of rows) byCall.set(r.sip_call_id, [...(byCall.get(r.sip_call_id) ?? []), r]);
+  for (const r of recordings) byCall.set(r.sip_call_id, [...(byCall.get(r.sip_call_id) ?? []), r]);
   const missing = callIds.filter(c => !byCall.has(c));
   const doubled = [...byCall.values()].filter(v => v.length > 1);
-  check(missing.length === 0, `${label}: ${missing.length} answered call(s) with no conversation (e.g. ${missing.slice(0, 3).join(', ')})`);
-  check(doubled.length === 0, `${label}: ${doubled.length} call(s) recorded more than once (e.g. ${doubled.slice(0, 2).map(v => v[0].sip_call_id).join(', ')})`);
-  return byCall;
+  check(missing.length === 0, `${label}: ${missing.length} answered call(s) with no recording (e.g. ${missing.slice(0, 3).join(', ')})`);
+  check(doubled.length === 0, `${label}: ${doubled.length} call(s) recorded more than once (e.g. ${doubled.slice(0, 2).map(v => v.map(r => `${r.sip_call_id} ${r.capture_instance} ${r.state}/${r.ended_by}`).join(' + ')).join('; ')})`);
+  if (attempts.length) {
+    const refused = await query('select sip_call_id, capture_instance from vr_refused_sessions where sip_call_id = any($1) and response_code = 503', [attempts.map(r => r.sip_call_id)]);
+    const proven = new Set(refused.map(r => `${r.sip_call_id} ${r.capture_instance}`));
+    const unexplained = attempts.filter(r => !proven.has(`${r.sip_call_id} ${r.capture_instance}`));
+    check(unexplained.length === 0, `${label}: ${unexplained.length} failed conversation(s) that are no refused (503) attempt: ${unexplained.slice(0, 3).map(r => `${r.sip_call_id} ${r.capture_instance}`).join(', ')}`);
+    log(`${label}: ${attempts.length} call(s) first answered 503 by a recorder whose database write missed the set-up budget, then recorded by another (${JSON.stringify(tally(attempts, 'capture_instance'))})`);
+  }
+  const one = new Map([...byCall].map(([k, v]) => [k, v[0]]));
+  return { byCall: one, recordings, attempts };
 }
 
 /** plays every conversation through the portals (alternating), checks SHA-256 and size; S3: the object exists */
@@ -552,18 +569,20 @@ async function main() {
     check(answered.length === CALLS, `A: ${CALLS - answered.length} of ${CALLS} INVITEs not answered 200 (${JSON.stringify(tally(a, 'status'))})`);
     check(a.every(r => r.status !== 200 || r.byeStatus === 200), `A: BYEs not answered 200: ${JSON.stringify(tally(answered, 'byeStatus'))}`);
     const aRows = await settledConversations(answered.map(r => r.callId), 180_000);
-    const aBy = exactlyOnce('A', answered.map(r => r.callId), aRows);
-    const spread = tally(aRows, 'capture_instance');
+    const A1 = await exactlyOnce('A', answered.map(r => r.callId), aRows);
+    const aBy = A1.byCall;
+    const spread = tally(A1.recordings, 'capture_instance');
     for (const r of RECORDERS) check((spread[r.id] ?? 0) >= CALLS / 3 / 2, `A: recorder ${r.n} took ${spread[r.id] ?? 0} of ${CALLS} calls (spread ${JSON.stringify(spread)})`);
-    check(aRows.every(r => r.state === 'finished' && r.ended_by === 'bye'), `A: not every conversation finished by BYE: ${JSON.stringify(tally(aRows, 'ended_by'))}`);
+    check(A1.recordings.every(r => r.state === 'finished' && r.ended_by === 'bye'), `A: not every recording finished by BYE: ${JSON.stringify(tally(A1.recordings, 'ended_by'))}`);
     // the recorder each call's media went to is the one that recorded it
-    check(answered.every(r => aBy.get(r.callId)?.[0]?.capture_instance === `cluster-recorder-${r.recorder}`), 'A: a conversation was recorded by another instance than the one its SDP answer named');
-    const aPlay = await checkArchives('A', aRows, token);
+    check(answered.every(r => aBy.get(r.callId)?.capture_instance === `cluster-recorder-${r.recorder}`), 'A: a conversation was recorded by another instance than the one its SDP answer named');
+    const aPlay = await checkArchives('A', A1.recordings, token);
     summary.A = {
       calls: CALLS,
       answered: answered.length,
       perRecorder: spread,
       setupMs: { p50: pct(answered.map(r => r.setupMs), 50), p99: pct(answered.map(r => r.setupMs), 99), max: Math.max(...answered.map(r => r.setupMs)) },
+      refusedThenFailedOver: A1.attempts.length,
       playedThroughPortals: aPlay.played,
       ...(s3 ? { s3Objects: aPlay.s3Objects } : {}),
     };
@@ -610,8 +629,8 @@ async function main() {
     sh('kamailio.sh', ['wait-up', '3', '20'], kamailioEnv());
     log(`B: recorder ${victim.n} restarted and back in the dispatcher (${recoveredLog ? recoveredLog[0] : 'no journal to recover'})`);
     const bRows = await settledConversations(bAnswered.map(r => r.callId), 180_000);
-    const bBy = exactlyOnce('B', bAnswered.map(r => r.callId), bRows);
-    const recovered = cutOnVictim.map(r => bBy.get(r.callId)?.[0]).filter(Boolean);
+    const B1 = await exactlyOnce('B', bAnswered.map(r => r.callId), bRows);
+    const recovered = cutOnVictim.map(r => B1.byCall.get(r.callId)).filter(Boolean);
     check(recovered.length === cutOnVictim.length, `B: ${cutOnVictim.length - recovered.length} call(s) of the killed recorder not recovered`);
     // A call's journal reaches the disk at its first flush, 1 s after the answer
     // (CallJournal flushIntervalMs: a crash loses at most 1 s of audio, docs/recorder.md):
@@ -628,7 +647,9 @@ async function main() {
     );
     const afterOut = b.filter(r => outAt && r.startedAt > outAt - (b.length ? 0 : 0) && r.status === 200 && r.recorder === victim.n && r.startedAt > 3000 + (outAt - killedAt) + 200);
     check(afterOut.length === 0, `B: ${afterOut.length} call(s) sent to the killed recorder after Kamailio took it out`);
-    const bPlay = await checkArchives('B', bRows.filter(r => r.state === 'finished'), token);
+    const others = B1.recordings.filter(r => !recovered.includes(r));
+    check(others.every(r => r.state === 'finished' && r.ended_by === 'bye'), `B: calls not on the killed recorder not all finished by BYE: ${JSON.stringify(tally(others, 'ended_by'))}`);
+    const bPlay = await checkArchives('B', B1.recordings.filter(r => r.state === 'finished'), token);
     summary.B = {
       calls: bCount,
       answered: bAnswered.length,
@@ -639,6 +660,7 @@ async function main() {
       inProgressOnKilled: cutOnVictim.length,
       recoveredFromJournals: recovered.length - noJournal.length,
       closedWithoutAudio: noJournal.length,
+      refusedThenFailedOver: B1.attempts.length,
       played: bPlay.played,
     };
     log(`B: ${JSON.stringify(summary.B)}`);
@@ -687,20 +709,21 @@ async function main() {
     check(cAnswered.length === cCount, `C: ${cCount - cAnswered.length} of ${cCount} INVITEs not answered 200 during the drain (${JSON.stringify(tally(c, 'status'))})`);
     check(!!exitInfo && exitInfo.code === 0, `C: the drained recorder did not exit 0 (${JSON.stringify(exitInfo)})`);
     const cRows = await settledConversations(cAnswered.map(r => r.callId), 180_000);
-    exactlyOnce('C', cAnswered.map(r => r.callId), cRows);
-    const onDrained = cRows.filter(r => r.capture_instance === drained.id);
-    const cut = cRows.filter(r => r.ended_by !== 'bye');
+    const C1 = await exactlyOnce('C', cAnswered.map(r => r.callId), cRows);
+    const onDrained = C1.recordings.filter(r => r.capture_instance === drained.id);
+    const cut = C1.recordings.filter(r => r.ended_by !== 'bye' || r.state !== 'finished');
     check(onDrained.length > 0, `C: no call was in progress on recorder ${drained.n} when it was told to stop`);
     check(cut.length === 0, `C: ${cut.length} call(s) cut (not ended by their BYE): ${JSON.stringify(tally(cut, 'ended_by'))}`);
     check(cAnswered.every(r => r.byeStatus === 200), `C: BYEs not answered 200: ${JSON.stringify(tally(cAnswered, 'byeStatus'))}`);
     const afterTerm = c.filter(r => r.status === 200 && r.recorder === drained.n && r.startedAt > 3000 + 1500);
     check(afterTerm.length === 0, `C: ${afterTerm.length} new call(s) reached the draining recorder more than 1.5 s after SIGTERM`);
-    const cPlay = await checkArchives('C', cRows, token);
+    const cPlay = await checkArchives('C', C1.recordings, token);
     summary.C = {
       calls: cCount,
       answered: cAnswered.length,
       onDrainingRecorder: onDrained.length,
       cut: cut.length,
+      refusedThenFailedOver: C1.attempts.length,
       optionsDrainingMs: optionsMs,
       exit: exitInfo,
       played: cPlay.played,

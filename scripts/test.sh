@@ -3,7 +3,7 @@
 # PostgreSQL, and the browser tests in Chromium. Exits non-zero on any failure.
 source "$(dirname "$0")/env.sh"
 cd "$MVR_ROOT"
-mvr_apt "${MVR_BUILD_PACKAGES[@]}" chromium postgresql-client espeak-ng sox sip-tester
+mvr_apt "${MVR_BUILD_PACKAGES[@]}" chromium postgresql-client espeak-ng sox sip-tester kamailio
 mvr_install
 
 # PostgreSQL at 127.0.0.1:5432 (trust auth): start it when it is down.
@@ -38,6 +38,11 @@ trap 'bash scripts/rgw.sh stop' EXIT
 CI=true yarn backstage-cli repo test --ci --watchAll=false
 bash scripts/rgw.sh stop
 trap - EXIT
+
+step "cluster test: Kamailio in front of 3 recorder processes, 2 portals, PostgreSQL, Ceph RGW (docs/deployment.md)"
+# scripts/cluster-test.js starts and stops all of it (its own RGW instance on port 17500,
+# a fresh database set per run); ~3 min. Exit code 1 and the kept logs on any failed check.
+node scripts/cluster-test.js
 
 step "tarball install: the packed plugins in a portal outside the repository (docs/installation.md)"
 bash scripts/tarball-install-test.sh
