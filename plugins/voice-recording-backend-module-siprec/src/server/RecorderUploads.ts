@@ -241,9 +241,9 @@ export class RecorderUploads {
       keys => {
         const stats = this.staging.stagedStats();
         if (keys.length) {
+          const unqueued = stats.unqueued ? `; ${stats.unqueued} could not be enqueued yet (retried every 5 s)` : '';
           this.options.logger.info(
-            `upload queue: ${keys.length} recording(s) staged in ${this.staging.local.root} at start (oldest ${stats.oldestAgeSeconds} s) for ${this.options.where}` +
-              (stats.unqueued ? `; ${stats.unqueued} could not be enqueued yet (retried every 5 s)` : ''),
+            `upload queue: ${keys.length} recording(s) staged in ${this.staging.local.root} at start (oldest ${stats.oldestAgeSeconds} s) for ${this.options.where}${unqueued}`,
           );
         }
       },
@@ -258,9 +258,9 @@ export class RecorderUploads {
     if (this.staging.unqueued) await this.staging.retryUnqueued().catch(() => undefined);
     const s = this.staging.stagedStats(now);
     if (s.staged && s.oldestAgeSeconds * 1000 >= this.options.config.warnAgeMs) {
+      const why = this.lastError ? ` (last error: ${this.lastError.message})` : '';
       this.ageWarnings.log(
-        `upload queue behind: ${s.staged} recording(s) staged in ${this.staging.local.root}, the oldest for ${s.oldestAgeSeconds} s, waiting for ${this.options.where}` +
-          (this.lastError ? ` (last error: ${this.lastError.message})` : ''),
+        `upload queue behind: ${s.staged} recording(s) staged in ${this.staging.local.root}, the oldest for ${s.oldestAgeSeconds} s, waiting for ${this.options.where}${why}`,
       );
     }
   }
