@@ -35,7 +35,8 @@ describe.each(databases.eachSupportedId())(
     beforeAll(async () => {
       knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
-      store = new ArchiveJobsStore(knex);
+      // every claim looks for exhausted jobs (the tests' clock jumps)
+      store = new ArchiveJobsStore(knex, { buryIntervalMs: 0 });
     });
     afterAll(() => knex.destroy());
     beforeEach(() => knex('vr_archive_jobs').delete());
@@ -320,6 +321,49 @@ describe.each(databases.eachSupportedId())(
         attempts: 1,
         lastError: 'archive gone',
       });
+    });
+
+    it('buries a job whose workers died on every attempt (looking every buryIntervalMs)', async () => {
+      const lazy = new ArchiveJobsStore(knex, { buryIntervalMs: 10_000 });
+      const j = await lazy.enqueue(
+        { kind: 'derive', subject: 'lazy', maxAttempts: 1 },
+        t0,
+      );
+      await lazy.claim(
+        {
+          workerId: 'w1',
+          instanceIds: [],
+          kinds: ['derive'],
+          limit: 1,
+          leaseMs: 1_000,
+        },
+        t0,
+      );
+      // ran out with no attempts left: never claimed again, dead at the next look
+      expect(
+        await lazy.claim(
+          {
+            workerId: 'w2',
+            instanceIds: [],
+            kinds: ['derive'],
+            limit: 1,
+            leaseMs: 1_000,
+          },
+          at(5_000),
+        ),
+      ).toEqual([]);
+      expect((await lazy.get(j))?.state).toBe('running');
+      await lazy.claim(
+        {
+          workerId: 'w2',
+          instanceIds: [],
+          kinds: ['derive'],
+          limit: 1,
+          leaseMs: 1_000,
+        },
+        at(10_000),
+      );
+      expect((await lazy.get(j))?.state).toBe('dead');
     });
 
     it('buries a job whose workers died on every attempt', async () => {

@@ -166,18 +166,30 @@ function checkClaim(r: ClaimArchiveJobsRequest): void {
  */
 export class ArchiveJobsStore implements ArchiveJobQueue {
   private readonly pg: boolean;
+  private readonly buryIntervalMs: number;
+  /** when the last claim looked for exhausted jobs to bury (the claim's clock) */
+  private lastBury = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly db: Knex) {
+  /**
+   * `buryIntervalMs`: how often a claim looks for running jobs whose lease ran out with
+   * no attempts left, to mark them dead (default 5 s; 0: every claim). Claims never take
+   * such a job either way; this only decides when it shows as dead.
+   */
+  constructor(
+    private readonly db: Knex,
+    options: { buryIntervalMs?: number } = {},
+  ) {
     this.pg = db.client.config.client === 'pg';
+    this.buryIntervalMs = options.buryIntervalMs ?? 5_000;
   }
 
   async enqueue(job: EnqueueArchiveJob, now = new Date()): Promise<string> {
     checkEnqueue(job);
     // A few rounds: between a refused insert and the read of the open job, that job may
     // have finished (then the insert goes through on the next round).
+    // The insert first (one statement on the usual path); refused by the unique index,
+    // the open job's id.
     for (let round = 0; round < 5; round++) {
-      const open = await this.openJob(job.kind, job.subject);
-      if (open) return open;
       try {
         // outside any transaction: on PostgreSQL a refused insert would abort it
         const inserted = await this.db(T)
@@ -204,6 +216,8 @@ export class ArchiveJobsStore implements ArchiveJobQueue {
       } catch (e) {
         if (!isUniqueViolation(e)) throw e;
       }
+      const open = await this.openJob(job.kind, job.subject);
+      if (open) return open;
     }
     throw new Error(
       `archive job ${job.kind} ${job.subject}: could not enqueue (its open job kept changing)`,
@@ -227,7 +241,10 @@ export class ArchiveJobsStore implements ArchiveJobQueue {
   ): Promise<ArchiveJob[]> {
     checkClaim(request);
     if (request.limit === 0 || request.kinds.length === 0) return [];
-    await this.buryExhausted(now);
+    if (Math.abs(now.getTime() - this.lastBury) >= this.buryIntervalMs) {
+      this.lastBury = now.getTime();
+      await this.buryExhausted(now);
+    }
     const leaseUntil = new Date(now.getTime() + request.leaseMs);
     const due = (qb: Knex.QueryBuilder) =>
       qb
