@@ -96,12 +96,17 @@ export interface Config {
         bitrate?: number;
         /** libopus complexity 0–10. Default 0 (half the CPU of 5, same size, same waveform correlation). */
         complexity?: number;
-        /** Encoder worker threads; 0 encodes on the event loop (call-end only). Default: cores − 1, at least 1. */
+        /**
+         * Encoder worker threads; 0 encodes on the event loop (call-end only). Default: cores − 1,
+         * at least 1. Also the default of voiceRecording.archive.encoderThreads (the compress jobs).
+         */
         encoderThreads?: number;
         /**
-         * background (default): a call is registered at its end with a lossless WAV, which
-         * lowest-priority encoder threads replace with the Opus file when the CPU is not busy
-         * with calls (both hashes audited). call-end: encoded before the call is registered.
+         * background (default): a call is registered at its end with a lossless WAV and a
+         * compress job, which a process taking archive jobs (this recorder by default, another
+         * recorder, a portal or an archiver: voiceRecording.archive) replaces with the Opus file
+         * on lowest-priority encoder threads, with these opus settings (both hashes audited).
+         * call-end: encoded before the call is registered.
          */
         encode?: 'background' | 'call-end';
         /** Opus frame duration in ms: 20, 40 or 60. Default 60 (less CPU, smaller files, the same or better fidelity than 20). */

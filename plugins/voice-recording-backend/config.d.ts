@@ -170,6 +170,32 @@ export interface Config {
         requestTimeoutSeconds?: number;
       };
     };
+    /**
+     * Archive work of this process (docs/recorder.md "Compression", docs/deployment.md
+     * "Archiver"): the compress jobs of the queue (interim WAV -> Ogg/Opus), taken by any
+     * process that enables it.
+     */
+    archive?: {
+      /**
+       * Take compress jobs in this process. Default: true where a recorder (capture
+       * module) runs, false in a portal-only process; true in the archiver
+       * (app-config.archiver.yaml).
+       */
+      enabled?: boolean;
+      /**
+       * Opus encoder threads, at the lowest priority (nice 19), 1 to 64. Default:
+       * voiceRecording.recorder.opus.encoderThreads when set, else the cores but one.
+       */
+      encoderThreads?: number;
+      /** Compress jobs worked on at once (1 to 256). Default: encoderThreads. */
+      concurrency?: number;
+      /**
+       * Seconds between the scans that enqueue a job for archives awaiting compression
+       * that have none (registered before the queue, or their enqueue failed), 1 to
+       * 86400. Default: 60.
+       */
+      scanIntervalSeconds?: number;
+    };
     /** The access-request workflow of cases. */
     accessRequests?: {
       /**

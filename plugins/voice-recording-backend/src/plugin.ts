@@ -27,7 +27,7 @@ import {
   VOICE_RECORDING_HEALTH_TOPIC,
 } from '@mvr/plugin-voice-recording-node';
 import { CaptureSources, createCaptureContext } from './capture';
-import { archiveWorkFromConfig } from './archive';
+import { archiveWorkFromConfig, readArchiveWorkConfig } from './archive';
 import { ArchiveJobsStore } from './database/ArchiveJobsStore';
 import { NumberChanges } from './capture/numberChanges';
 import { readVoiceRecordingConfig } from './config';
@@ -806,6 +806,9 @@ export const voiceRecordingPlugin = createBackendPlugin({
             archiveJobs: archiveWork
               ? archiveWork.notifying(archiveJobsQueue)
               : archiveJobsQueue,
+            compressOpus: readArchiveWorkConfig(deps.config, {
+              captureSources: captureSources.length,
+            }).opus,
           });
         // archive work (issue 20): this process takes compress jobs when
         // voiceRecording.archive.enabled (default: where a recorder runs); an archiver is

@@ -321,4 +321,37 @@ describe.each(databases.eachSupportedId())('archive work: compress jobs on %s', 
     expect(await row(staged.id)).toMatchObject({ compress_to: 'opus', storage_key: staged.key });
     expect(work.stats().scanned).toBe(2);
   });
+
+  it('an interim WAV uploaded from a recorder\'s staging gets its compress job when its location is cleared', async () => {
+    const call = await pendingCall(1, 50);
+    await knex('vr_conversations').where({ id: call.id }).update({ storage_location: 'staged:recorder-1' });
+    const queue = new ArchiveJobsStore(knex);
+    const silent = mockServices.rootLogger({ level: 'none' });
+    const recorderCtx = createCaptureContext({
+      sourceId: 'siprec',
+      numbers: { getByNumbers: async () => [] },
+      conversations: store,
+      audit: new AuditRecorder(mockServices.auditor.mock(), auditLog, silent),
+      logger: silent,
+      config: { defaultCountry: 'BE', emergencyNumbers: [] } as any,
+      archiveJobs: queue,
+      compressOpus: { bitrate: 24000, complexity: 1, frameMs: 40, skipSilence: true },
+    });
+    // staged: no job (the scan skips it too)
+    expect((await store.listCompressionsWithoutJob({ limit: 100 })).map(c => c.conversationId)).not.toContain(call.id);
+    // the upload handler, once the object is verified
+    expect(await recorderCtx.conversations.setArchiveLocation!(call.key, null, { expected: 'staged:recorder-1' })).toBe(1);
+    const jobs = await knex('vr_archive_jobs').where({ kind: 'compress', subject: call.id });
+    expect(jobs.map(j => ({ state: j.state, payload: JSON.parse(j.payload) }))).toEqual([
+      { state: 'queued', payload: { opus: { bitrate: 24000, complexity: 1, frameMs: 40, skipSilence: true } } },
+    ]);
+    // an upload of a file that is no interim WAV awaiting compression enqueues nothing
+    expect(await recorderCtx.conversations.setArchiveLocation!('recordings/other.opus', null)).toBe(0);
+    expect(Number((await knex('vr_archive_jobs').count({ n: '*' }).first())!.n)).toBe(1);
+
+    const work = archiver('archiver-2:1:archive');
+    work.start();
+    await work.idle();
+    expect(await row(call.id)).toMatchObject({ format: 'audio/ogg; codecs=opus', storage_location: null, compress_to: null });
+  });
 });

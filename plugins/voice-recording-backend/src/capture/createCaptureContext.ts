@@ -10,6 +10,8 @@ import {
 import {
   ArchiveJobQueue,
   BlobStore,
+  CompressionOpusSettings,
+  compressJobFor,
   CaptureContext,
   CaptureParticipantInput,
   CaptureRecordedNumber,
@@ -52,6 +54,8 @@ export interface CaptureContextOptions {
   retention?: { assign(conversationId: string): Promise<void> };
   /** The archive work queue (uploads, compression), handed to the source. */
   archiveJobs?: ArchiveJobQueue;
+  /** Opus settings of the compress jobs enqueued once an interim WAV is uploaded. */
+  compressOpus?: CompressionOpusSettings;
 }
 
 /** The audit actor of a capture source, e.g. `capture:siprec`. */
@@ -507,8 +511,23 @@ export function createCaptureContext(
       forgetSupersededArchive: (id, storageKey) =>
         store.forgetSupersededArchive(id, storageKey),
       // an upload to object storage verified (issue 20): `staged:<instance>` -> null
-      setArchiveLocation: (storageKey, location, opts) =>
-        store.setArchiveLocation(storageKey, location, opts),
+      async setArchiveLocation(storageKey, location, opts) {
+        const n = await store.setArchiveLocation(storageKey, location, opts);
+        if (location === null && n && options.archiveJobs) {
+          // uploaded to the shared store: an interim WAV can be compressed now, by any
+          // process that takes compress jobs (else the archive work's scan finds it)
+          try {
+            for (const id of await store.awaitingCompression(storageKey)) {
+              await options.archiveJobs.enqueue(compressJobFor(id, options.compressOpus));
+            }
+          } catch (e) {
+            logger.warn(
+              `${storageKey}: uploaded, but its compress job could not be enqueued (the archive scan enqueues it later): ${(e as Error).message}`,
+            );
+          }
+        }
+        return n;
+      },
     },
   };
 }

@@ -107,6 +107,8 @@ export interface ConversationsStore {
     | (ArchiveToCompress & { captureSource: string; storageLocation?: string })
     | undefined
   >;
+  /** Conversations whose archive `storageKey` awaits compression (its upload is done: enqueue it). */
+  awaitingCompression(storageKey: string): Promise<string[]>;
   /** Conversations awaiting compression in the shared store with no compress job (recovery scan). */
   listCompressionsWithoutJob(options: {
     limit: number;
@@ -911,6 +913,17 @@ export class KnexConversationsStore implements ConversationsStore {
           ? { storageLocation: row.storage_location }
           : {}),
       };
+    });
+  }
+
+  awaitingCompression(storageKey: string) {
+    return guarded('conversations.awaitingCompression', async () => {
+      const rows: Array<{ id: string }> = await this.db(C)
+        .where({ storage_key: storageKey, state: 'finished' })
+        .whereNotNull('compress_to')
+        .whereNull('storage_location')
+        .select('id');
+      return rows.map(r => r.id);
     });
   }
 
