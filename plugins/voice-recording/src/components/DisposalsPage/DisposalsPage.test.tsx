@@ -37,6 +37,12 @@ const items = [
     disposalState: 'delete-failed',
     disposalError: 'file deletion failed (attempt 1): EACCES',
   }),
+  due({
+    conversationId: 'c4',
+    disposalState: 'locked',
+    disposalError:
+      'locked in object storage until 2031-01-05T09:00:00.000Z (S3 Object Lock COMPLIANCE retention of 2019/01/05/c4.ogg); disposal is tried again after that date (attempt 1)',
+  }),
 ];
 
 function setup(api: Record<string, jest.Mock> = {}) {
@@ -44,7 +50,7 @@ function setup(api: Record<string, jest.Mock> = {}) {
     listUpcomingDisposals: jest.fn(async () => ({
       until: '2027-01-05T00:00:00.000Z',
       items,
-      total: 3,
+      total: 4,
       held: 1,
     })),
     listDisposals: jest.fn(async () => ({
@@ -83,7 +89,8 @@ function setup(api: Record<string, jest.Mock> = {}) {
       at: '2026-12-06T09:00:00.000Z',
       total: 3,
       held: 1,
-      items,
+      // a locked one is due only when its lock ends
+      items: items.slice(0, 3),
     })),
     runDisposal: jest.fn(async () => ({
       runId: 'r2',
@@ -91,6 +98,7 @@ function setup(api: Record<string, jest.Mock> = {}) {
       disposed: 1,
       held: 1,
       failed: 1,
+      locked: 1,
     })),
     exportDisposalsCsv: jest.fn(async () => ({
       blob: new Blob(['conversationId\n']),
@@ -113,7 +121,7 @@ describe('DisposalsPage', () => {
   it('lists the next 30 days with people by name, held ones kept and failures explained', async () => {
     const api = setup();
     expect(await screen.findByTestId('upcoming-summary')).toHaveTextContent(
-      '3 conversations due by',
+      '4 conversations due by',
     );
     expect(api.listUpcomingDisposals).toHaveBeenCalledWith({
       days: 30,
@@ -129,6 +137,9 @@ describe('DisposalsPage', () => {
     expect(rows[1]).toHaveTextContent('Regulatory minimum');
     expect(rows[2]).toHaveTextContent(
       'Deletion failed, retried next run: file deletion failed (attempt 1): EACCES',
+    );
+    expect(rows[3]).toHaveTextContent(
+      'Locked in object storage: locked in object storage until 2031-01-05T09:00:00.000Z (S3 Object Lock COMPLIANCE retention of 2019/01/05/c4.ogg)',
     );
     expect(table).not.toHaveTextContent('user:default/');
 
@@ -165,7 +176,7 @@ describe('DisposalsPage', () => {
     );
     await waitFor(() => expect(api.runDisposal).toHaveBeenCalledTimes(1));
     expect(await screen.findByTestId('success-alert')).toHaveTextContent(
-      'Disposal run finished: 1 conversation disposed of, 1 held, 1 failed',
+      'Disposal run finished: 1 conversation disposed of, 1 held, 1 failed, 1 locked in object storage (kept until their lock\'s date)',
     );
     await waitFor(() =>
       expect(api.listUpcomingDisposals).toHaveBeenCalledTimes(2),
