@@ -30,6 +30,25 @@ export interface Config {
         /** Default 120; 0 = no drain (calls in progress are ended at once). */
         timeoutSeconds?: number;
       };
+      /**
+       * Uploads to object storage, when `voiceRecording.storage.s3` is set: finished
+       * recordings are staged in `storage.archiveDir` and uploaded by this recorder's
+       * `upload` jobs (verified by a re-read, then the local file is deleted). An object
+       * store outage only delays them: they retry with back-off and calls go on being
+       * recorded (docs/object-storage.md, "The recorder's upload queue").
+       */
+      upload?: {
+        /** Uploads at a time (1 to 64). Default 2. */
+        concurrency?: number;
+        /** First retry after a failed attempt, seconds; each next one waits twice as long. Default 5. */
+        retryMinSeconds?: number;
+        /** Longest wait between attempts, seconds. Default 300. */
+        retryMaxSeconds?: number;
+        /** Attempts before a job is dead (shown to admins). Default 10000: an outage never kills an upload. */
+        maxAttempts?: number;
+        /** Log a warning (once a minute at most) while the oldest staged recording is older than this, seconds. Default 600. */
+        warnAfterSeconds?: number;
+      };
       sip?: {
         /** UDP and TCP port. Default 5060. */
         port?: number;
