@@ -31,6 +31,8 @@ export const OPUS_SET_SIGNAL = 4024;
 export const OPUS_RESET_STATE = 4028;
 export const OPUS_SIGNAL_VOICE = 3001;
 export const OPUS_APPLICATION_VOIP = 2048;
+/** CELT only (no SILK, no hybrid): 2.5 ms of lookahead instead of 6.5 ms */
+export const OPUS_APPLICATION_RESTRICTED_LOWDELAY = 2051;
 
 /** largest frame libopus handles: 120 ms at 48 kHz */
 const MAX_FRAME_SAMPLES = 5760;
@@ -51,6 +53,11 @@ export interface OpusEncoderSettings {
   bitrate: number;
   complexity: number;
   dtx?: boolean;
+  /**
+   * OPUS_APPLICATION_VOIP (default: SILK at these rates) or
+   * OPUS_APPLICATION_RESTRICTED_LOWDELAY (CELT only); set before the first frame.
+   */
+  application?: number;
 }
 
 /** A mono Opus encoder: one 16-bit PCM frame in, one Opus packet out. */
@@ -214,6 +221,8 @@ class WasmOpusEncoder implements OpusFrameEncoder {
       this.h.encoderCtl(OPUS_SET_COMPLEXITY, s.complexity);
       this.h.encoderCtl(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
       if (s.dtx) this.h.encoderCtl(OPUS_SET_DTX, 1);
+      if (s.application !== undefined && s.application !== OPUS_APPLICATION_VOIP)
+        this.h.encoderCtl(OPUS_SET_APPLICATION, s.application);
     } catch (e) {
       this.h.delete();
       throw e;
@@ -322,7 +331,7 @@ class MvrOpusFrameEncoder implements OpusFrameEncoder {
   readonly implementation = 'native' as const;
   private enc: InstanceType<MvrOpusAddon['Encoder']> | undefined;
   constructor(addon: MvrOpusAddon, s: OpusEncoderSettings) {
-    this.enc = new addon.Encoder(s.sampleRate, OPUS_APPLICATION_VOIP);
+    this.enc = new addon.Encoder(s.sampleRate, s.application ?? OPUS_APPLICATION_VOIP);
     this.enc.ctl(OPUS_SET_BITRATE, s.bitrate);
     this.enc.ctl(OPUS_SET_COMPLEXITY, s.complexity);
     this.enc.ctl(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
@@ -351,7 +360,7 @@ class NativeOpusFrameEncoder implements OpusFrameEncoder {
     // @discordjs/opus creates its encoder with OPUS_APPLICATION_AUDIO: switch it to
     // VOIP (allowed before the first frame) so both implementations code alike
     this.enc = new Encoder(s.sampleRate, 1);
-    this.enc.applyEncoderCTL(OPUS_SET_APPLICATION, OPUS_APPLICATION_VOIP);
+    this.enc.applyEncoderCTL(OPUS_SET_APPLICATION, s.application ?? OPUS_APPLICATION_VOIP);
     this.enc.setBitrate(s.bitrate);
     this.enc.applyEncoderCTL(OPUS_SET_COMPLEXITY, s.complexity);
     this.enc.applyEncoderCTL(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);

@@ -17,11 +17,28 @@
  * self-delimiting framing of RFC 6716 Appendix B.
  */
 import { OggPageWriter, readOggPackets, readOggPages } from './ogg';
-import { createOpusDecoder, createOpusEncoder, mvrOpusAddon, OpusFrameEncoder, OpusImplementation } from './opusCodec';
+import {
+  createOpusDecoder,
+  createOpusEncoder,
+  mvrOpusAddon,
+  OPUS_APPLICATION_RESTRICTED_LOWDELAY,
+  OPUS_APPLICATION_VOIP,
+  OpusFrameEncoder,
+  OpusImplementation,
+} from './opusCodec';
 import { SilenceGate, SilenceGateOptions } from './silenceGate';
 
 /** Encoder lookahead of libopus in 48 kHz samples (2.5 ms + 4 ms delay compensation). */
 export const OPUS_PRE_SKIP_48K = 312;
+
+/** libopus' lookahead in CELT-only mode (RESTRICTED_LOWDELAY: 2.5 ms, no delay compensation) */
+const CELT_LOOKAHEAD_48K = 120;
+
+/**
+ * Which Opus layer codes the speech: 'silk' (libopus' VOIP application: the SILK speech
+ * coder at these rates) or 'celt' (RESTRICTED_LOWDELAY: the CELT transform coder only).
+ */
+export type OpusLayer = 'silk' | 'celt';
 
 /** per-stream bit rate above which frames of 40/60 ms are encoded as 20 ms (see the constructor) */
 export const MAX_LONG_FRAME_STREAM_BITRATE = 32000;
@@ -49,6 +66,15 @@ export interface OggOpusWriterOptions {
    * frame per packet); above it 20 ms frames are used.
    */
   frameMs?: 10 | 20 | 40 | 60;
+  /**
+   * Opus layer (default 'silk'). 'celt' costs about a third of SILK's CPU per second of
+   * speech at complexity 0 (25.7 vs 72.5 µs per 60 ms frame with Debian's libopus 1.3.1),
+   * with the same per-channel correlation at 8 kbit/s per stream. Its 40/60 ms packets carry
+   * 2/3 frames of 20 ms (code 3), framed for the multistream packet like single frames; the
+   * input is delayed by the difference in lookahead so the pre-skip, granule positions and
+   * timeline are those of SILK, to the sample.
+   */
+  layer?: OpusLayer;
   /** libopus' own discontinuous transmission (default false; the encoder still runs on every frame). */
   dtx?: boolean;
   /**
@@ -76,6 +102,18 @@ export interface OggOpusWriterOptions {
 }
 
 /**
+ * The layer when a writer is not told: MVR_OPUS_LAYER (silk or celt, process-wide, inherited
+ * by the encoder threads; for measurements until the recorder's configuration takes it),
+ * else 'silk'.
+ */
+export function opusLayerFromEnv(): OpusLayer {
+  const v = process.env.MVR_OPUS_LAYER;
+  if (v === undefined || v === '') return 'silk';
+  if (v !== 'silk' && v !== 'celt') throw new Error(`MVR_OPUS_LAYER=${JSON.stringify(v)}: silk or celt`);
+  return v;
+}
+
+/**
  * Streaming Ogg/Opus encoder. Feed interleaved 16-bit PCM of any length with
  * `write`, collect the returned Ogg bytes, call `end` once (then the encoder is
  * released). The total output duration is exactly the number of samples written.
@@ -86,6 +124,7 @@ export class OggOpusWriter {
   readonly frameSize: number;
   /** frame duration used (the requested one, or 20 ms at high bit rates) */
   readonly frameMs: number;
+  readonly layer: OpusLayer;
   private readonly encoders: OpusFrameEncoder[];
   private readonly ogg: OggPageWriter;
   private readonly pageFrames: number;
@@ -115,7 +154,11 @@ export class OggOpusWriter {
     // frames longer than 20 ms are single-frame packets only in SILK mode (speech, up to
     // ~40 kbit/s per stream); CELT and hybrid would pack 40/60 ms as several frames, which
     // the multistream framing here does not take: above that bit rate, 20 ms frames
-    const frameMs = requestedMs > 20 && (options.bitrate ?? DEFAULT_OPUS_BITRATE) / this.channels > MAX_LONG_FRAME_STREAM_BITRATE ? 20 : requestedMs;
+    this.layer = options.layer ?? opusLayerFromEnv();
+    if (this.layer !== 'silk' && this.layer !== 'celt') throw new RangeError(`Opus layer must be 'silk' or 'celt', got ${JSON.stringify(this.layer)}`);
+    // (CELT's multi-frame packets are framed here: any bit rate takes 40/60 ms)
+    const frameMs =
+      this.layer === 'silk' && requestedMs > 20 && (options.bitrate ?? DEFAULT_OPUS_BITRATE) / this.channels > MAX_LONG_FRAME_STREAM_BITRATE ? 20 : requestedMs;
     this.frameMs = frameMs;
     this.frameSize = (this.sampleRate * frameMs) / 1000;
     this.scale = 48000 / this.sampleRate;
@@ -130,7 +173,16 @@ export class OggOpusWriter {
     try {
       for (let c = 0; c < this.channels; c++) {
         this.encoders.push(
-          createOpusEncoder({ sampleRate: this.sampleRate, bitrate: perStream, complexity, dtx: options.dtx }, options.implementation),
+          createOpusEncoder(
+            {
+              sampleRate: this.sampleRate,
+              bitrate: perStream,
+              complexity,
+              dtx: options.dtx,
+              application: this.layer === 'celt' ? OPUS_APPLICATION_RESTRICTED_LOWDELAY : OPUS_APPLICATION_VOIP,
+            },
+            options.implementation,
+          ),
         );
       }
     } catch (e) {
@@ -139,6 +191,11 @@ export class OggOpusWriter {
     }
     this.ogg = new OggPageWriter(options.serial ?? Math.floor(Math.random() * 0xffffffff));
     this.pending = new Int16Array(this.frameSize * this.channels);
+    if (this.layer === 'celt') {
+      // CELT looks 4 ms less ahead than SILK: that much silence first keeps the header's
+      // pre-skip (OPUS_PRE_SKIP_48K) and so every granule position and the timeline exact
+      this.pendingSamples = 0 * ((OPUS_PRE_SKIP_48K - CELT_LOOKAHEAD_48K) / this.scale) * this.channels;
+    }
     if (options.skipSilence) {
       this.gate = new SilenceGate({ ...options.silenceGate, sampleRate: this.sampleRate, frameSamples: this.frameSize, channels: this.channels });
     }
@@ -279,7 +336,9 @@ export class OggOpusWriter {
         const mono = new Int16Array(this.frameSize);
         for (let i = 0; i < this.frameSize; i++) mono[i] = frame[i * this.channels + c];
         p = this.encoders[c].encode(mono);
-        this.dtxToc[c] = p[0] & 0xfc; // same mode, bandwidth and frame size, code 0
+        // same mode, bandwidth and frame size, code 0 (a multi-frame CELT packet has no
+        // one-frame TOC of its duration: its DTX packet stays the SILK one of the frame size)
+        if ((p[0] & 0x03) === 0) this.dtxToc[c] = p[0] & 0xfc;
       }
       parts.push(c < this.channels - 1 ? selfDelimited(p) : p);
     }
@@ -429,27 +488,70 @@ export function silkToc(sampleRate: number, frameMs: number): number {
   return (bandwidth * 4 + size) << 3;
 }
 
-/** Extract the single frame of a one-frame Opus packet (codes 0 and 3 with count 1). */
-function singleFrame(packet: Buffer): { toc: number; frame: Buffer } {
+/** A frame length of RFC 6716 3.2.1 at `pos` (1 or 2 bytes). */
+function readFrameLength(packet: Buffer, pos: number): { len: number; bytes: number } {
+  const first = packet[pos];
+  if (first === undefined) throw new Error(`Opus packet truncated at byte ${pos} (frame length)`);
+  if (first < 252) return { len: first, bytes: 1 };
+  const second = packet[pos + 1];
+  if (second === undefined) throw new Error(`Opus packet truncated at byte ${pos + 1} (frame length)`);
+  return { len: first + second * 4, bytes: 2 };
+}
+
+/**
+ * The frames of an Opus packet (RFC 6716 3.2): code 0 (one frame), 1 and 2 (two frames,
+ * equal or not), 3 (a count byte, padding, CBR or VBR lengths). SILK writes one frame per
+ * packet here; CELT at 40/60 ms 2 or 3 frames of 20 ms.
+ */
+function packetFrames(packet: Buffer): { toc: number; frames: Buffer[] } {
   if (packet.length < 1) throw new Error('empty Opus packet');
   const toc = packet[0];
   const code = toc & 0x03;
-  if (code === 0) return { toc, frame: packet.subarray(1) };
-  if (code === 3) {
-    const count = packet[1] & 0x3f;
-    if (count !== 1) throw new Error(`Opus packet with ${count} frames where one was expected`);
-    let pos = 2;
-    let padding = 0;
-    if (packet[1] & 0x40) {
-      let b: number;
-      do {
-        b = packet[pos++];
-        padding += b === 255 ? 254 : b;
-      } while (b === 255);
-    }
-    return { toc, frame: packet.subarray(pos, packet.length - padding) };
+  if (code === 0) return { toc, frames: [packet.subarray(1)] };
+  if (code === 1) {
+    // two frames of the same size
+    if ((packet.length - 1) % 2) throw new Error(`Opus code 1 packet of ${packet.length} bytes does not hold two equal frames`);
+    const half = (packet.length - 1) / 2;
+    return { toc, frames: [packet.subarray(1, 1 + half), packet.subarray(1 + half)] };
   }
-  throw new Error(`Opus packet code ${code} (two frames) where one frame was expected`);
+  if (code === 2) {
+    const { len, bytes } = readFrameLength(packet, 1);
+    if (1 + bytes + len > packet.length) throw new Error(`Opus code 2 packet of ${packet.length} bytes does not hold its first frame of ${len}`);
+    return { toc, frames: [packet.subarray(1 + bytes, 1 + bytes + len), packet.subarray(1 + bytes + len)] };
+  }
+  if (packet.length < 2) throw new Error('Opus code 3 packet without its frame count');
+  const vbr = (packet[1] & 0x80) !== 0;
+  const count = packet[1] & 0x3f;
+  if (count < 1) throw new Error('Opus code 3 packet with 0 frames');
+  let pos = 2;
+  let padding = 0;
+  if (packet[1] & 0x40) {
+    let b: number;
+    do {
+      b = packet[pos++];
+      if (b === undefined) throw new Error('Opus code 3 packet truncated in its padding length');
+      padding += b === 255 ? 254 : b;
+    } while (b === 255);
+  }
+  const lengths: number[] = [];
+  if (vbr) {
+    for (let f = 0; f < count - 1; f++) {
+      const { len, bytes } = readFrameLength(packet, pos);
+      lengths.push(len);
+      pos += bytes;
+    }
+    lengths.push(packet.length - padding - pos - lengths.reduce((a, l) => a + l, 0));
+  } else {
+    const each = (packet.length - padding - pos) / count;
+    for (let f = 0; f < count; f++) lengths.push(each);
+  }
+  if (lengths.some(l => !Number.isInteger(l) || l < 0)) throw new Error(`Opus code 3 packet of ${packet.length} bytes does not hold its ${count} frames`);
+  const frames: Buffer[] = [];
+  for (const len of lengths) {
+    frames.push(packet.subarray(pos, pos + len));
+    pos += len;
+  }
+  return { toc, frames };
 }
 
 function frameLengthBytes(len: number): Buffer {
@@ -458,29 +560,53 @@ function frameLengthBytes(len: number): Buffer {
   return Buffer.from([first, (len - first) >> 2]);
 }
 
-/** RFC 6716 Appendix B: a one-frame packet in self-delimiting framing (code 0). */
+/**
+ * RFC 6716 Appendix B: a packet in self-delimiting framing (for every stream of a
+ * multistream packet but the last). One frame: code 0 with its length; several (CELT at
+ * 40/60 ms): code 3, VBR, no padding, with the lengths of all its frames (a code 1 or 2
+ * packet becomes the code 3 packet of the same frames).
+ */
 export function selfDelimited(packet: Buffer): Buffer {
-  const { toc, frame } = singleFrame(packet);
-  return Buffer.concat([Buffer.from([toc & 0xfc]), frameLengthBytes(frame.length), frame]);
+  const { toc, frames } = packetFrames(packet);
+  if (frames.length === 1) return Buffer.concat([Buffer.from([toc & 0xfc]), frameLengthBytes(frames[0].length), frames[0]]);
+  return Buffer.concat([Buffer.from([(toc & 0xfc) | 3, 0x80 | frames.length]), ...frames.map(f => frameLengthBytes(f.length)), ...frames]);
 }
 
-/** Split a multistream packet whose streams each carry one frame. */
+/**
+ * Split a multistream packet whose streams each carry one frame (code 0) or, framed as
+ * selfDelimited writes them, several (code 3); each stream comes back as a standalone packet.
+ */
 export function splitMultistreamPacket(packet: Buffer, streams: number): Buffer[] {
   const out: Buffer[] = [];
   let pos = 0;
   for (let s = 0; s < streams - 1; s++) {
     const toc = packet[pos];
-    if (toc === undefined || (toc & 0x03) !== 0) {
+    if (toc === undefined) throw new Error(`unsupported self-delimited Opus packet (stream ${s}, byte ${pos})`);
+    if ((toc & 0x03) === 0) {
+      const { len, bytes } = readFrameLength(packet, pos + 1);
+      out.push(Buffer.concat([Buffer.from([toc]), packet.subarray(pos + 1 + bytes, pos + 1 + bytes + len)]));
+      pos += 1 + bytes + len;
+      continue;
+    }
+    const countByte = packet[pos + 1];
+    if ((toc & 0x03) !== 3 || countByte === undefined || (countByte & 0xc0) !== 0x80) {
       throw new Error(`unsupported self-delimited Opus packet (stream ${s}, byte ${pos})`);
     }
-    let len = packet[pos + 1];
-    let hdr = 2;
-    if (len >= 252) {
-      len += packet[pos + 2] * 4;
-      hdr = 3;
+    const count = countByte & 0x3f;
+    let at = pos + 2;
+    const lengths: number[] = [];
+    const lengthBytes: Buffer[] = [];
+    for (let f = 0; f < count; f++) {
+      const { len, bytes } = readFrameLength(packet, at);
+      lengths.push(len);
+      if (f < count - 1) lengthBytes.push(packet.subarray(at, at + bytes));
+      at += bytes;
     }
-    out.push(Buffer.concat([Buffer.from([toc]), packet.subarray(pos + hdr, pos + hdr + len)]));
-    pos += hdr + len;
+    const total = lengths.reduce((a, l) => a + l, 0);
+    if (at + total > packet.length) throw new Error(`self-delimited Opus packet truncated (stream ${s}, byte ${pos})`);
+    // the standalone packet: the same code 3 VBR header without the last frame's length
+    out.push(Buffer.concat([packet.subarray(pos, pos + 2), ...lengthBytes, packet.subarray(at, at + total)]));
+    pos = at + total;
   }
   out.push(packet.subarray(pos));
   return out;
