@@ -1,4 +1,4 @@
-import { encodeAlaw, encodeUlaw } from './g711';
+import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from './g711';
 import { SpeechActivityDetector, frameDbfs } from './speechActivity';
 
 const RATE = 8000;
@@ -130,6 +130,27 @@ describe('SpeechActivityDetector (20 ms frames, energy + zero crossings)', () =>
     d.pushG711([new Uint8Array(0), new Uint8Array(0)], 'pcma');
     const [u] = d.finish();
     expect(u.speechFrames).toBe(0);
+  });
+
+  it('G.711 bytes measured through their tables give exactly the figures of the decoded samples', () => {
+    // loud syllables (clipped in places) and quiet ones, in pushes that cut frames anywhere
+    const loud = syllables(6, 8000).map(v => Math.max(-32768, Math.min(32767, v * 6)));
+    const sig = Int16Array.from([...loud, ...syllables(6, 8000).map(v => v >> 6)]);
+    for (const law of ['pcmu', 'pcma'] as const) {
+      const bytes = law === 'pcmu' ? encodeUlaw(sig) : encodeAlaw(sig);
+      const decoded = law === 'pcmu' ? decodeUlaw(bytes) : decodeAlaw(bytes);
+      const byCodes = new SpeechActivityDetector({ sampleRate: RATE, channels: 2 });
+      const bySamples = new SpeechActivityDetector({ sampleRate: RATE, channels: 2 });
+      for (let i = 0; i < bytes.length; i += 1234) {
+        byCodes.pushG711([bytes.subarray(i, i + 1234), bytes.subarray(i, i + 1234).map(b => b ^ 0x80)], law);
+        const d = decoded.subarray(i, i + 1234);
+        bySamples.push([d, law === 'pcmu' ? decodeUlaw(bytes.subarray(i, i + 1234).map(b => b ^ 0x80)) : decodeAlaw(bytes.subarray(i, i + 1234).map(b => b ^ 0x80))]);
+      }
+      const codes = byCodes.finish();
+      expect(codes[0].clippedFrames).toBeGreaterThan(0);
+      expect(codes[0].speechFrames).toBeGreaterThan(0);
+      expect(codes).toEqual(bySamples.finish());
+    }
   });
 
   it('frame levels in dBFS', () => {

@@ -8,7 +8,8 @@
  * syllables stay above it. Clipping: frames with several samples at full scale.
  *
  * Cost: a few operations per sample (sum of squares, sign, magnitude), no allocation
- * per frame: see bench/qualityAnalysis.js.
+ * per frame: see bench/qualityAnalysis.js. G.711 bytes are measured through tables of
+ * their codes (square, sign, clipping), without decoding them first.
  */
 import { ALAW_DECODE_TABLE, ULAW_DECODE_TABLE } from './g711';
 
@@ -49,6 +50,27 @@ const NOISY_EXTRA_DB = 10;
 const FLOOR_RISE_DB_PER_SECOND = 5;
 const FLOOR_MIN_DBFS = -90;
 
+/** Per G.711 code: its sample's square, whether it is negative, whether it is clipped. */
+interface G711Tables {
+  square: Float64Array;
+  negative: Uint8Array;
+  clipping: Uint8Array;
+}
+
+function g711Tables(decode: ArrayLike<number>): G711Tables {
+  const t = { square: new Float64Array(256), negative: new Uint8Array(256), clipping: new Uint8Array(256) };
+  for (let b = 0; b < 256; b++) {
+    const x = decode[b];
+    t.square[b] = x * x;
+    t.negative[b] = x < 0 ? 1 : 0;
+    t.clipping[b] = x >= CLIP_LEVEL || x <= -CLIP_LEVEL ? 1 : 0;
+  }
+  return t;
+}
+
+const ALAW_TABLES = g711Tables(ALAW_DECODE_TABLE);
+const ULAW_TABLES = g711Tables(ULAW_DECODE_TABLE);
+
 interface ChannelState {
   sumSq: number;
   crossings: number;
@@ -75,7 +97,6 @@ export class SpeechActivityDetector {
   private readonly marginDb: number;
   private readonly riseDb: number;
   private readonly state: ChannelState[];
-  private scratch = new Int16Array(0);
 
   constructor(options: SpeechActivityOptions) {
     this.frameSamples = Math.max(
@@ -105,17 +126,42 @@ export class SpeechActivityDetector {
       this.pushChannel(this.state[c], channels[c]);
   }
 
-  /** The next G.711 bytes of each channel (decoded by table). */
+  /**
+   * The next G.711 bytes of each channel, measured without decoding them: each code's
+   * square, sign and clipping come from tables (the same figures as `push` of the decoded
+   * samples, exactly: the squares are integers).
+   */
   pushG711(channels: Uint8Array[], law: 'pcmu' | 'pcma'): void {
-    const table = law === 'pcmu' ? ULAW_DECODE_TABLE : ALAW_DECODE_TABLE;
-    for (let c = 0; c < this.state.length && c < channels.length; c++) {
-      const bytes = channels[c];
-      if (this.scratch.length < bytes.length)
-        this.scratch = new Int16Array(bytes.length);
-      const pcm = this.scratch;
-      for (let i = 0; i < bytes.length; i++) pcm[i] = table[bytes[i]];
-      this.pushChannel(this.state[c], pcm.subarray(0, bytes.length));
+    const t = law === 'pcmu' ? ULAW_TABLES : ALAW_TABLES;
+    for (let c = 0; c < this.state.length && c < channels.length; c++)
+      this.pushCodes(this.state[c], channels[c], t);
+  }
+
+  private pushCodes(s: ChannelState, bytes: Uint8Array, t: G711Tables): void {
+    const n = this.frameSamples;
+    const { square, negative: neg, clipping } = t;
+    let { sumSq, crossings, clipped, count } = s;
+    let prev = s.prevNegative ? 1 : 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i];
+      sumSq += square[b];
+      const negative = neg[b];
+      if (negative !== prev && count > 0) crossings++;
+      prev = negative;
+      clipped += clipping[b];
+      if (++count === n) {
+        this.closeFrame(s, sumSq, crossings, clipped, count);
+        sumSq = 0;
+        crossings = 0;
+        clipped = 0;
+        count = 0;
+      }
     }
+    s.sumSq = sumSq;
+    s.crossings = crossings;
+    s.clipped = clipped;
+    s.count = count;
+    s.prevNegative = prev === 1;
   }
 
   private pushChannel(s: ChannelState, pcm: ArrayLike<number>): void {
