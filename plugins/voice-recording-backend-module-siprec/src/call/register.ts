@@ -144,6 +144,8 @@ export async function archiveJournal(
       opusPool: options.opusPool,
       decodeG711,
       deleteJournal: false,
+      // an interim WAV is replaced by its compressed archive: not locked in object storage
+      ...(options.compressTo ? { archiveLock: { retention: null } } : {}),
     });
     if (result.peaksError) {
       // the waveform falls back to decoding the recording: worth a warning, not a failure

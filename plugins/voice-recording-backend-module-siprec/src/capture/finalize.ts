@@ -62,6 +62,13 @@ export interface FinalizeOptions {
   /** default true */
   deleteJournal?: boolean;
   /**
+   * Object Lock of the archive's put (docs/object-storage.md): `{ retention: null }` for
+   * an interim WAV that compression will replace; absent: the store's default (a final
+   * archive: `objectLock.retentionDays` from the put, the retention policies' end being
+   * known only once the conversation is finished). The peaks are never locked.
+   */
+  archiveLock?: { retention?: null };
+  /**
    * Fed with the rendered timeline (left = recorded side, right = other side) for the
    * quality check (call/qualityCheck.ts): the archive step measures speech activity on
    * the audio it renders anyway.
@@ -402,7 +409,7 @@ export async function finalizeRecording(input: FinalizeInput, options: FinalizeO
   let stored;
   try {
     const storageKey = options.storageKey ?? defaultStorageKey(header, extension);
-    stored = await options.blobStore.put(storageKey, body, { contentType });
+    stored = await options.blobStore.put(storageKey, body, { contentType, ...options.archiveLock });
   } finally {
     opus?.abort();
     releaseEncoder?.();
@@ -414,7 +421,8 @@ export async function finalizeRecording(input: FinalizeInput, options: FinalizeO
   let peaksError: string | undefined;
   try {
     const key = `${stored.key}.peaks`;
-    await options.blobStore.put(key, encodePeaks(peaks.finish()), { contentType: PEAKS_CONTENT_TYPE });
+    // derived, rebuilt from the archive when missing: never under Object Lock
+    await options.blobStore.put(key, encodePeaks(peaks.finish()), { contentType: PEAKS_CONTENT_TYPE, retention: null });
     peaksKey = key;
   } catch (e) {
     peaksError = `storing the peak envelope of ${stored.key} failed: ${(e as Error).message}`;
