@@ -122,7 +122,9 @@ describeWithS3('S3 Object Lock in step with legal holds and retention', server =
       objectLock: sync,
     });
     /** a call that ended now, archived in the bucket with the lock objectLockFor gives it */
-    const call = async () => {
+    const call = async (
+      opts: { defaultLock?: boolean; compressTo?: 'opus' } = {},
+    ) => {
       const id = randomUUID();
       const key = `recordings/${id}.ogg`;
       const ended = new Date().toISOString();
@@ -150,6 +152,11 @@ describeWithS3('S3 Object Lock in step with legal holds and retention', server =
         updatedAt: ended,
       };
       await s.search.insertFinished([c]);
+      if (opts.compressTo)
+        await s
+          .knex('vr_conversations')
+          .where({ id })
+          .update({ compress_to: opts.compressTo });
       await retention.assignMissing();
       const row = await s.knex('vr_conversations').where({ id }).first();
       const retentionUntil = new Date(
@@ -159,7 +166,14 @@ describeWithS3('S3 Object Lock in step with legal holds and retention', server =
       );
       await s3.put(key, Buffer.from('audio'), {
         contentType: 'audio/ogg',
-        ...objectLockFor(s3, { retentionUntil }, 'archive'),
+        // the recorder's upload: the store's default (retentionDays from now)
+        ...(opts.defaultLock
+          ? {}
+          : objectLockFor(
+              s3,
+              { retentionUntil },
+              opts.compressTo ? 'interim' : 'archive',
+            )),
       });
       return { id, key, retentionUntil };
     };
@@ -192,6 +206,37 @@ describeWithS3('S3 Object Lock in step with legal holds and retention', server =
   }
 
   describe.each(databases.eachSupportedId())('on %s', databaseId => {
+    it('lengthens a new archive uploaded with the default lock to its retention end, never an interim WAV', async () => {
+      const s3 = new S3BlobStore(
+        s3StoreOptions(server, bucket, {
+          objectLock: { mode: 'GOVERNANCE', retentionDays: 1 },
+        }),
+      );
+      const t = await setup(databaseId, s3);
+      try {
+        const fresh = await t.call({ defaultLock: true });
+        const interim = await t.call({ compressTo: 'opus' });
+        const before = (await s3.protection(fresh.key)).retention!.retainUntil;
+        expect(before.getTime()).toBeLessThan(Date.now() + 2 * 86_400_000);
+        const first = await t.sync.run();
+        expect(first).toMatchObject({ newExtended: 1, failed: 0 });
+        expect((await s3.protection(fresh.key)).retention?.retainUntil).toEqual(
+          fresh.retentionUntil,
+        );
+        expect(await s3.protection(interim.key)).toEqual({
+          legalHold: false,
+          retention: undefined,
+        });
+        // a held interim WAV gets no S3 legal hold either (the compressor replaces it)
+        const caseId = await t.caseWithLabel([interim.id]);
+        await t.holds.place(alice, { caseId, reason: 'r', reference: 'LIT-2' });
+        expect(await t.sync.run()).toMatchObject({ newExtended: 0, holdsOn: 0 });
+        expect((await s3.protection(interim.key)).legalHold).toBe(false);
+      } finally {
+        s3.destroy();
+      }
+    });
+
     it('mirrors legal holds to S3 legal holds, catching up after S3 was down', async () => {
       const proxy = await proxyTo(server.endpoint);
       const s3 = new S3BlobStore(
@@ -275,6 +320,11 @@ describeWithS3('S3 Object Lock in step with legal holds and retention', server =
       const t = await setup(databaseId, s3);
       try {
         const a = await t.call();
+        // archived two days ago: not a new archive any more
+        await t
+          .knex('vr_conversations')
+          .where({ id: a.id })
+          .update({ updated_at: new Date(Date.now() - 2 * 86_400_000) });
         const lockOf = async () =>
           (await s3.protection(a.key)).retention?.retainUntil.getTime() ?? 0;
         const five = await lockOf();

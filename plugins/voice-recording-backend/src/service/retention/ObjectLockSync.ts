@@ -26,6 +26,8 @@ export interface ObjectLockSyncSummary {
   holdsOff: number;
   /** archives whose Object Lock retention was lengthened (a retention sweep ran) */
   extended?: number;
+  /** new archives whose lock was lengthened to their conversation's retention end */
+  newExtended: number;
   /** archives looked at by the retention sweep (absent: no sweep was due) */
   swept?: number;
   /** operations that failed (the object store down, ...): retried by the next pass */
@@ -43,6 +45,11 @@ export interface ObjectLockSyncOptions {
   batchSize?: number;
   /** object store requests at once (default 4) */
   concurrency?: number;
+  /**
+   * At start, how far back the new-archives pass looks (conversations archived or
+   * uploaded since then); default 24 h.
+   */
+  lookbackMs?: number;
 }
 
 interface ArchiveRow {
@@ -50,10 +57,13 @@ interface ArchiveRow {
   keys: string[];
 }
 
+/**
+ * The archive a lock is for: the recording, not an interim WAV that compression is about
+ * to replace (nor the one it replaced): locking those would stop the compressor deleting
+ * them; the compressed archive gets the lock once it is there.
+ */
 function keysOf(r: any): string[] {
-  return [r.storage_key, r.superseded_storage_key].filter(
-    (k): k is string => typeof k === 'string' && k.length > 0,
-  );
+  return r.compress_to || !r.storage_key ? [] : [r.storage_key];
 }
 
 /** archived and in the configured store (not still staged on a recorder's disk) */
@@ -69,11 +79,14 @@ function inStore(q: Knex.QueryBuilder) {
  * docs/object-storage.md "Legal hold and retention in S3"). The database stays the source
  * of truth; S3 is the second lock, which holds even against someone with bucket access.
  *
- * - **Legal hold**: every archive of a conversation held in the portal (a standing hold
- *   on one of its labels, docs/legal-hold.md) gets an S3 legal hold; when the last hold on
+ * - **Legal hold**: the archive of a conversation held in the portal (a standing hold
+ *   on one of its labels, docs/legal-hold.md) gets an S3 legal hold (an interim WAV
+ *   awaiting compression does not: its compressed archive does, next pass); when the last hold on
  *   it is released (or its label removed afterwards), the S3 legal hold is released. A
  *   pass compares the database with what this process applied last (a restart re-applies
  *   once: the requests are idempotent); a failure is retried by the next pass.
+ * - **New archives**: a recording uploaded before its conversation's retention end was
+ *   known (`retentionDays` from the upload) gets its lock lengthened to that end.
  * - **Retention**: after a retention policy change (the audit trail's
  *   `retention-policy-*` entries are newer than the start of the last completed sweep),
  *   a sweep lengthens each archive's retention to its conversation's retention end (S3
@@ -85,10 +98,14 @@ function inStore(q: Knex.QueryBuilder) {
  */
 export class ObjectLockSync {
   private readonly applied = new Map<string, string>();
+  /** the new-archives pass looks at conversations updated since this instant */
+  private newSince: Date;
   private running?: Promise<ObjectLockSyncSummary>;
   private again = false;
 
-  constructor(private readonly options: ObjectLockSyncOptions) {}
+  constructor(private readonly options: ObjectLockSyncOptions) {
+    this.newSince = new Date(Date.now() - (options.lookbackMs ?? 86_400_000));
+  }
 
   private get batchSize() {
     return this.options.batchSize ?? 500;
@@ -141,6 +158,7 @@ export class ObjectLockSync {
     const summary: ObjectLockSyncSummary = {
       holdsOn: 0,
       holdsOff: 0,
+      newExtended: 0,
       failed: 0,
       errors: [],
     };
@@ -152,8 +170,11 @@ export class ObjectLockSync {
     const on: string[] = [];
     const off: string[] = [];
     await this.syncHolds(summary, fail, on, off);
-    if (retention) await this.sweepIfDue(summary, fail);
-    if (on.length || off.length || summary.failed) {
+    if (retention) {
+      await this.extendNew(summary, fail);
+      await this.sweepIfDue(summary, fail);
+    }
+    if (on.length || off.length || summary.newExtended || summary.failed) {
       await this.options.audit.record({
         actor: SYSTEM,
         action: LEGAL_HOLD_SYNC_ACTION,
@@ -163,6 +184,7 @@ export class ObjectLockSync {
         details: {
           holdsOn: summary.holdsOn,
           holdsOff: summary.holdsOff,
+          newArchivesExtended: summary.newExtended,
           conversationsHeld: on.slice(0, 1000),
           conversationsReleased: off.slice(0, 1000),
           failed: summary.failed,
@@ -185,7 +207,7 @@ export class ObjectLockSync {
       .where(`${C}.id`, '>', after)
       .orderBy(`${C}.id`)
       .limit(this.batchSize)
-      .select(`${C}.id`, `${C}.storage_key`, `${C}.superseded_storage_key`);
+      .select(`${C}.id`, `${C}.storage_key`, `${C}.compress_to`);
     if (!rows.length) return [];
     const holds = await db('vr_conversation_labels as cl')
       .join('vr_legal_holds as h', 'h.label_id', 'cl.label_id')
@@ -231,7 +253,7 @@ export class ObjectLockSync {
       .select(
         `${C}.id`,
         `${C}.storage_key`,
-        `${C}.superseded_storage_key`,
+        `${C}.compress_to`,
         `${C}.disposal_state`,
         `${C}.disposal_attempts`,
       );
@@ -308,6 +330,53 @@ export class ObjectLockSync {
     }
   }
 
+  /**
+   * New archives: a recording stored before its conversation's retention end was known
+   * (the recorder's upload: `retentionDays` from the upload) gets its lock lengthened to
+   * that end. Looks at the conversations updated (finished, uploaded, re-pointed at
+   * their compressed archive) since the last complete pass, a minute of overlap for the
+   * clocks of other instances; a pass with failures looks again next time.
+   */
+  private async extendNew(
+    summary: ObjectLockSyncSummary,
+    fail: (what: string, e: unknown) => void,
+  ) {
+    const { db, s3 } = this.options;
+    const passStart = new Date();
+    const failedBefore = summary.failed;
+    for (let after = ''; ; ) {
+      const rows = await inStore(db(C))
+        .whereNull(`${C}.disposal_state`)
+        .whereNull(`${C}.compress_to`)
+        .where(`${C}.retention_until`, '>', passStart)
+        .where(`${C}.updated_at`, '>=', this.newSince)
+        .where(`${C}.id`, '>', after)
+        .orderBy(`${C}.id`)
+        .limit(this.batchSize)
+        .select(`${C}.id`, `${C}.storage_key`, `${C}.retention_until`);
+      if (!rows.length) break;
+      await this.each(rows, async (r: any) => {
+        try {
+          const res = await s3.extendRetention(
+            r.storage_key,
+            new Date(toIso(r.retention_until)),
+          );
+          if (res.extended) summary.newExtended++;
+        } catch (e) {
+          if (
+            e instanceof BlobNotFoundError ||
+            (e as Error)?.name === 'BlobNotFoundError'
+          )
+            return;
+          fail(`retention of the new archive of conversation ${r.id}`, e);
+        }
+      });
+      after = rows[rows.length - 1].id;
+    }
+    if (summary.failed === failedBefore)
+      this.newSince = new Date(passStart.getTime() - 60_000);
+  }
+
   /** When the last retention policy change is newer than the start of the last completed sweep. */
   async retentionSweepDue(): Promise<boolean> {
     const { db } = this.options;
@@ -354,6 +423,7 @@ export class ObjectLockSync {
     summary: ObjectLockSyncSummary = {
       holdsOn: 0,
       holdsOff: 0,
+      newExtended: 0,
       failed: 0,
       errors: [],
     },
@@ -371,6 +441,7 @@ export class ObjectLockSync {
     for (let after = ''; ; ) {
       const rows = await inStore(db(C))
         .whereNull(`${C}.disposal_state`)
+        .whereNull(`${C}.compress_to`)
         .where(`${C}.retention_until`, '>', startedAt)
         .where(`${C}.id`, '>', after)
         .orderBy(`${C}.id`)
