@@ -168,7 +168,9 @@ export class RecorderUploads {
   }
 
   /** The upload job: verified copy, location cleared, local file deleted. */
-  readonly handle = async (job: ArchiveJob): Promise<void> => {
+  readonly handle = async (job: ArchiveJob, signal?: AbortSignal): Promise<void> => {
+    // the worker is stopping or lost the job's lease: leave it to the next attempt
+    signal?.throwIfAborted();
     const key = job.subject;
     const expected = payloadBlob(job);
     const conversations = this.conversations;
