@@ -156,7 +156,7 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
         () => {
           if (exited)
             throw new Error(`the archiver exited during startup:\n${output}`);
-          return /archive work: worker \S+ takes compress jobs/.test(output)
+          return /archive work: worker \S+ takes compress and derive jobs/.test(output)
             ? true
             : undefined;
         },

@@ -14,6 +14,7 @@ import {
   createBlobStoreFromConfig,
   LocalFileBlobStore,
   openRecordingBlobStore,
+  openRecordingBlobStoreWhenReachable,
   s3StoreOf,
   VoiceRecordingPolicyHandler,
   voiceRecordingCasePermissionRules,
@@ -27,7 +28,11 @@ import {
   VOICE_RECORDING_HEALTH_TOPIC,
 } from '@mvr/plugin-voice-recording-node';
 import { CaptureSources, createCaptureContext } from './capture';
-import { archiveWorkFromConfig, readArchiveWorkConfig } from './archive';
+import {
+  archiveWorkFromConfig,
+  mp3DeriveHandler,
+  readArchiveWorkConfig,
+} from './archive';
 import { ArchiveJobsStore } from './database/ArchiveJobsStore';
 import { NumberChanges } from './capture/numberChanges';
 import { readVoiceRecordingConfig } from './config';
@@ -222,29 +227,46 @@ export const voiceRecordingPlugin = createBackendPlugin({
           ),
         );
         // local files (the default) or S3 object storage (voiceRecording.storage.s3,
-        // docs/object-storage.md): a bucket that is missing, unreachable, refuses the
-        // credentials or lacks the configured Object Lock stops the start here
+        // docs/object-storage.md): a bucket that is missing, refuses the credentials or
+        // lacks the configured Object Lock stops the start here; so does a store that does
+        // not answer, except in a process that records (its recorder stages calls on its
+        // own disk meanwhile: an outage must not keep it from starting)
         const configuredStorage = createBlobStoreFromConfig(deps.config, {
           defaultLocalDirectory: config.storageDirectory,
         });
+        let storageDown = false;
         if (configuredStorage.kind === 's3') {
           try {
             await configuredStorage.store.verifyBucket();
           } catch (e) {
-            throw new Error(
-              `voice-recording storage: ${configuredStorage.description} cannot be used: ${(e as Error).message} (voiceRecording.storage.s3)`,
-            );
+            storageDown =
+              captureSources.length > 0 &&
+              (e as Error)?.name === 'StorageUnavailableError';
+            if (!storageDown) {
+              throw new Error(
+                `voice-recording storage: ${configuredStorage.description} cannot be used: ${(e as Error).message} (voiceRecording.storage.s3)`,
+              );
+            }
           }
         }
         // encrypted at rest when voiceRecording.encryption has keys (docs/encryption.md);
         // a wrong or missing key stops the start here, naming the key id
-        const blobs = await openRecordingBlobStore(
-          deps.config,
-          configuredStorage.kind === 's3'
-            ? configuredStorage.store
-            : new LocalFileBlobStore(config.storageDirectory),
-          { logger: deps.logger, where: 'portal storage' },
-        );
+        const blobs =
+          configuredStorage.kind === 's3' && storageDown
+            ? (
+                await openRecordingBlobStoreWhenReachable(
+                  deps.config,
+                  configuredStorage.store,
+                  { logger: deps.logger, where: 'portal storage' },
+                )
+              ).store
+            : await openRecordingBlobStore(
+                deps.config,
+                configuredStorage.kind === 's3'
+                  ? configuredStorage.store
+                  : new LocalFileBlobStore(config.storageDirectory),
+                { logger: deps.logger, where: 'portal storage' },
+              );
         deps.logger.info(
           configuredStorage.kind === 's3'
             ? `voice-recording storage: ${configuredStorage.description}`
@@ -365,12 +387,16 @@ export const voiceRecordingPlugin = createBackendPlugin({
             logger: deps.logger,
           });
         const numbers = new NumbersService(ctx);
+        // the archive work queue (issue 20): uploads, compression, derived files
+        const archiveJobsQueue = new ArchiveJobsStore(knex);
         const conversationsService = new ConversationsService({
           store: conversationSearch,
           blobs,
           audit,
           logger: deps.logger,
           timeZone: config.defaultTimeZone,
+          // the MP3 of a call longer than 2 minutes is a derive job (the download answers 202)
+          mp3Jobs: { queue: archiveJobsQueue, inlineMaxMs: 120_000 },
           // a standard user sees the labels of the cases that let them see the call
           labelsOf: (ids, visibility) =>
             casesStore.labelsOf(
@@ -814,13 +840,16 @@ export const voiceRecordingPlugin = createBackendPlugin({
         // voiceRecording.archive.enabled (default: where a recorder runs); an archiver is
         // this plugin with no capture source and archive.enabled: true
         const archiveContexts = new Map<string, ReturnType<typeof contextFor>>();
-        const archiveJobsQueue = new ArchiveJobsStore(knex);
         const archiveWork = archiveWorkFromConfig(deps.config, {
           captureSources: captureSources.length,
           queue: archiveJobsQueue,
           store: conversationsStore,
           blobStore: blobs,
           logger: deps.logger.child({ task: 'archive-work' }),
+          derive: mp3DeriveHandler({
+            conversation: id => conversationSearch.get(id),
+            mp3: c => conversationsService.mp3(c),
+          }),
           conversationsOf: sourceId => {
             let ctx = archiveContexts.get(sourceId);
             if (!ctx) {

@@ -17,9 +17,11 @@
  */
 import * as os from 'node:os';
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { Conversation } from '@mvr/plugin-voice-recording-common';
 import {
   ArchiveCompression,
   ArchiveCompressionStats,
+  ArchiveJobHandler,
   ArchiveJobKind,
   ArchiveJobQueue,
   ArchiveJobWorker,
@@ -27,6 +29,7 @@ import {
   BlobStore,
   CaptureConversations,
   OpusEncoderPool,
+  PermanentArchiveJobError,
   compressJobFor,
   createCompressJobHandler,
 } from '@mvr/plugin-voice-recording-node';
@@ -65,6 +68,8 @@ export interface ArchiveWorkOptions {
   pollIntervalMs?: number;
   /** tests: a pool of their own */
   pool?: OpusEncoderPool;
+  /** builds derived files (`derive` jobs: the MP3 of a long call, see mp3DeriveHandler) */
+  derive?: ArchiveJobHandler;
 }
 
 export interface ArchiveWorkStats {
@@ -137,6 +142,7 @@ export class ArchiveWork {
             this.sources.delete(job.conversationId ?? job.subject);
           }
         },
+        ...(options.derive ? { derive: options.derive } : {}),
       },
       concurrency: config.concurrency,
       leaseMs: options.leaseMs,
@@ -147,14 +153,14 @@ export class ArchiveWork {
 
   /** The kinds this process takes. */
   get kinds(): ArchiveJobKind[] {
-    return ['compress'];
+    return this.options.derive ? ['compress', 'derive'] : ['compress'];
   }
 
   /** Takes jobs; scans for archives without a job now, then every scan interval. */
   start(): void {
     const { config, logger } = this.options;
     logger.info(
-      `archive work: worker ${this.workerId} takes compress jobs (${config.encoderThreads} encoder thread(s) at nice 19, ${config.concurrency} at once)`,
+      `archive work: worker ${this.workerId} takes ${this.kinds.join(' and ')} jobs (${config.encoderThreads} encoder thread(s) at nice 19, ${config.concurrency} at once)`,
     );
     this.worker.start();
     const scan = () => {
@@ -245,4 +251,29 @@ export class ArchiveWork {
     await this.worker.stop();
     if (!this.options.pool) await this.pool.close();
   }
+}
+
+/**
+ * The `derive` job handler: builds the derived file a job names (today the MP3 download
+ * of a long call: `derivation: 'mp3'`, cached where the download route finds it). A
+ * conversation deleted meanwhile leaves nothing to do; an unknown derivation is dead at
+ * once.
+ */
+export function mp3DeriveHandler(deps: {
+  conversation(id: string): Promise<Conversation | undefined>;
+  mp3(c: Conversation): Promise<unknown>;
+}): ArchiveJobHandler {
+  return async job => {
+    const derivation = job.payload?.derivation;
+    if (derivation !== 'mp3') {
+      throw new PermanentArchiveJobError(
+        `derive job ${job.id}: unknown derivation ${JSON.stringify(derivation ?? null)} (known: mp3)`,
+      );
+    }
+    const c = job.conversationId
+      ? await deps.conversation(job.conversationId)
+      : undefined;
+    if (!c) return;
+    await deps.mp3(c);
+  };
 }

@@ -2,7 +2,7 @@ import { Config } from '@backstage/config';
 import { ArchiveWork, ArchiveWorkOptions, defaultArchiveWorkerId } from './ArchiveWork';
 import { readArchiveWorkConfig } from './archiveConfig';
 
-export { ArchiveWork, defaultArchiveWorkerId } from './ArchiveWork';
+export { ArchiveWork, defaultArchiveWorkerId, mp3DeriveHandler } from './ArchiveWork';
 export type { ArchiveWorkOptions, ArchiveWorkStats } from './ArchiveWork';
 export { readArchiveWorkConfig } from './archiveConfig';
 export type { ArchiveWorkConfig } from './archiveConfig';

@@ -185,6 +185,41 @@ describe('VoiceRecordingClient conversations', () => {
     expect(file.fileName).toBe('2026-11-25_1030_+32470123456_+32471234567.mp3');
   });
 
+  it('asks again for the MP3 of a long call while the backend answers 202 (a job builds it), waiting as told', async () => {
+    const answers = [
+      new Response(JSON.stringify({ status: 'preparing', retryAfterSeconds: 4 }), {
+        status: 202,
+        headers: { 'Content-Type': 'application/json', 'Retry-After': '4' },
+      }),
+      new Response(JSON.stringify({ status: 'preparing', retryAfterSeconds: 2 }), { status: 202 }),
+      new Response('ID3', {
+        headers: { 'Content-Type': 'audio/mpeg', 'Content-Disposition': 'attachment; filename="long.mp3"' },
+      }),
+    ];
+    const { client, fetch } = setup(() => answers.shift()!);
+    const waited: number[] = [];
+    const file = await client.downloadConversation('c1', { sleep: async ms => void waited.push(ms) });
+    expect(fetch).toHaveBeenCalledTimes(3);
+    expect(waited).toEqual([4000, 2000]);
+    expect(file.fileName).toBe('long.mp3');
+    expect(await file.blob.text()).toBe('ID3');
+  });
+
+  it('gives up on an MP3 still being prepared after the longest wait, saying so', async () => {
+    const { client } = setup(
+      () => new Response(JSON.stringify({ status: 'preparing', retryAfterSeconds: 10 }), { status: 202 }),
+    );
+    const waited: number[] = [];
+    const outcome = await client
+      .downloadConversation('c1', { maxWaitMs: 25_000, sleep: async ms => void waited.push(ms) })
+      .then(
+        () => 'downloaded',
+        e => (e as Error).message,
+      );
+    expect(outcome).toBe('The MP3 of conversation c1 is still being prepared; try again in a few minutes');
+    expect(waited).toEqual([10_000, 10_000]);
+  });
+
   it('queries the audit trail and exports it as CSV with the same filters', async () => {
     const { client, fetch } = setup(() => json({ items: [], total: 0 }));
     const query = {

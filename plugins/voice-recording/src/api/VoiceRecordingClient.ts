@@ -369,12 +369,49 @@ export class VoiceRecordingClient implements VoiceRecordingApi {
     });
   }
 
-  downloadConversation(id: string): Promise<DownloadedFile> {
-    return this.download(
-      `/conversations/${encodeURIComponent(id)}/download`,
-      `conversation-${id}.mp3`,
-      { headers: { Accept: 'audio/mpeg' } },
-    );
+  /**
+   * The conversation's MP3. A long call's MP3 is built by a job on the backend, which
+   * answers 202 with the seconds to wait meanwhile: asked again until it is there (at
+   * most `maxWaitMs`, default 15 minutes).
+   */
+  async downloadConversation(
+    id: string,
+    options: { maxWaitMs?: number; sleep?: (ms: number) => Promise<void> } = {},
+  ): Promise<DownloadedFile> {
+    const path = `/conversations/${encodeURIComponent(id)}/download`;
+    const sleep =
+      options.sleep ?? ((ms: number) => new Promise<void>(r => setTimeout(r, ms)));
+    const maxWaitMs = options.maxWaitMs ?? 15 * 60_000;
+    let waitedMs = 0;
+    for (;;) {
+      const response = await this.request(path, {
+        headers: { Accept: 'audio/mpeg' },
+      });
+      if (response.status !== 202) {
+        return {
+          blob: await response.blob(),
+          fileName: fileNameFromDisposition(
+            response.headers.get('Content-Disposition'),
+            `conversation-${id}.mp3`,
+          ),
+        };
+      }
+      const body = (await response.json().catch(() => ({}))) as {
+        retryAfterSeconds?: number;
+      };
+      const seconds = Number(
+        body.retryAfterSeconds ?? response.headers.get('Retry-After') ?? 5,
+      );
+      const waitMs =
+        Math.min(30, Math.max(1, Number.isFinite(seconds) ? seconds : 5)) * 1000;
+      if (waitedMs + waitMs > maxWaitMs) {
+        throw new Error(
+          `The MP3 of conversation ${id} is still being prepared; try again in a few minutes`,
+        );
+      }
+      await sleep(waitMs);
+      waitedMs += waitMs;
+    }
   }
 
   exportConversations(

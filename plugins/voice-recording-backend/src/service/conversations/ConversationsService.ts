@@ -9,7 +9,7 @@ import {
   ConversationLegalHold,
   csvRow,
 } from '@mvr/plugin-voice-recording-common';
-import { BlobStore, ConversationQuery, decodePeaks, reducePeaks } from '@mvr/plugin-voice-recording-node';
+import { ArchiveJobQueue, BlobStore, ConversationQuery, decodePeaks, reducePeaks } from '@mvr/plugin-voice-recording-node';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
 import { ZipFile } from 'yazl';
@@ -108,6 +108,13 @@ export class ConversationsService {
       mp3Kbps?: number;
       /** Where WAV, MP3 and waveforms are computed (default: one worker thread). */
       derivations?: AudioDerivations;
+      /**
+       * MP3s of calls longer than `inlineMaxMs` are built by a `derive` job of the archive
+       * work queue (any process taking archive jobs) while the download answers 202: an
+       * MP3 encode runs at about 35 times real time (a one-hour call: ~2 minutes, longer
+       * than an HTTP request should wait). Absent: every MP3 is built in the request.
+       */
+      mp3Jobs?: { queue: ArchiveJobQueue; inlineMaxMs: number };
       /** The labels of conversations (cases), shown as chips in lists and details. */
       /** `visibility`: the caller's, which decides which labels they are shown. */
       labelsOf?: (
@@ -383,6 +390,37 @@ export class ConversationsService {
       },
     );
     return JSON.parse((await readAll(await this.options.blobs.get(blob.key))).toString('utf8'));
+  }
+
+  /** The `derive` job that builds a conversation's MP3 (one open job per archive version). */
+  mp3JobSubject(c: Conversation): string {
+    return `mp3:${this.derivedKey(c, `download-${this.options.mp3Kbps ?? 32}k.mp3`)}`;
+  }
+
+  /**
+   * The MP3 when it is there or quick to make (built now, as `mp3`), else `preparing`: a
+   * `derive` job builds it (enqueued once; any process taking archive jobs) and the
+   * caller asks again after `retryAfterSeconds`.
+   */
+  async mp3OrPreparing(
+    c: Conversation,
+  ): Promise<{ blob: AudioBlob; filename: string } | { preparing: { retryAfterSeconds: number; jobId: string } }> {
+    const jobs = this.options.mp3Jobs;
+    if (!jobs || (c.durationMs ?? 0) <= jobs.inlineMaxMs) return this.mp3(c);
+    const kbps = this.options.mp3Kbps ?? 32;
+    const key = this.derivedKey(c, `download-${kbps}k.mp3`);
+    const cached = await this.options.blobs.stat(key);
+    if (cached) return this.mp3(c);
+    this.requireAudio(c);
+    const jobId = await jobs.queue.enqueue({
+      kind: 'derive',
+      subject: this.mp3JobSubject(c),
+      conversationId: c.id,
+      payload: { derivation: 'mp3', sha256: c.sha256 ?? null },
+    });
+    // about 35 times real time: a first look when a third of it is done, at most 30 s apart
+    const retryAfterSeconds = Math.min(30, Math.max(2, Math.round((c.durationMs ?? 0) / 1000 / 35 / 3)));
+    return { preparing: { retryAfterSeconds, jobId } };
   }
 
   /** MP3 (stereo, ID3 tags) of a conversation: encoded once, then cached. */

@@ -536,7 +536,20 @@ export function addConversationRoutes(
       'conversation-download',
       PLAY.name,
     );
-    const { blob, filename } = await conversations.mp3(c);
+    const ready = await conversations.mp3OrPreparing(c);
+    if ('preparing' in ready) {
+      // a long call: its MP3 is built by a derive job; the client asks again (the
+      // download itself is audited when the file is given)
+      const { retryAfterSeconds } = ready.preparing;
+      res.setHeader('Retry-After', String(retryAfterSeconds));
+      res.status(202).json({
+        status: 'preparing',
+        retryAfterSeconds,
+        message: `The MP3 of conversation ${c.id} is being prepared; ask again in ${retryAfterSeconds} s`,
+      });
+      return;
+    }
+    const { blob, filename } = ready;
     await conversations.recordAccess(actor, 'conversation-download', c, {
       format: 'mp3',
     });
