@@ -83,6 +83,36 @@ describe('Opus archive quality gate (spoken conversations)', () => {
     }
   }, 120_000);
 
+  it('CELT layer (a third of the libopus CPU) at 16 kbit/s: correlation of the SILK layer at 15 kbit/s, no onset clipped, -50 dBFS noise at its level', () => {
+    const CELT = { ...RECORDER, layer: 'celt', bitrate: 16000 } as const;
+    for (const seed of [1, 2]) {
+      const { pcm } = lossless(seed, 60);
+      const celt = opusQualityGate(pcm, CELT);
+      const silk = opusQualityGate(pcm, RECORDER);
+      const before = opusQualityGate(pcm, BEFORE);
+      for (const c of [0, 1]) {
+        const a = celt.channels[c];
+        // eslint-disable-next-line no-console
+        console.log(
+          `CELT seed ${seed} channel ${c}: correlation ${a.correlation.toFixed(3)} (SILK ${silk.channels[c].correlation.toFixed(3)}), ` +
+            `worst onset ${a.worstOnsetDb.toFixed(1)} dB (SILK ${silk.channels[c].worstOnsetDb.toFixed(1)}); ${celt.mbPerHour.toFixed(2)} MB/h (SILK ${silk.mbPerHour.toFixed(2)})`,
+        );
+        expect(a.correlation).toBeGreaterThanOrEqual(silk.channels[c].correlation - 0.005);
+        expect(a.correlation).toBeGreaterThanOrEqual(before.channels[c].correlation - 0.005);
+        expect(a.worstOnsetDb).toBeGreaterThan(-10);
+        expect(a.encodedShare).toBe(silk.channels[c].encodedShare);
+        expect(a.pauseWindowsBelow6Db).toBe(0);
+      }
+      expect(celt.mbPerHour).toBeLessThanOrEqual(7.2);
+    }
+    const noisy = opusQualityGate(lossless(1, 30, -50).pcm, CELT);
+    for (const ch of noisy.channels) {
+      expect(ch.encodedShare).toBe(1);
+      expect(ch.pauseMaxDeviationDb).toBeLessThan(7);
+      expect(ch.pauseWindowsBelow6Db).toBe(0);
+    }
+  }, 120_000);
+
   it('every speech onset of the spoken input is encoded from at least 60 ms before it; pauses are skipped', () => {
     const { pcm, conversation } = lossless(3, 60);
     const frame = 160; // decisions of 20 ms frames: the finest grid
