@@ -15,6 +15,10 @@
  *                        ETag compared with the MD5 sent; size and SHA-256 of the bytes
  *                        read locally); reread = also read the object back and hash it
  *   --cpu N              pin this process (the uploader) to CPU N ("per core" figures)
+ *   --format opus|wav    what is staged: the final Ogg/Opus archive (default), or the
+ *                        interim lossless G.711 WAV a recorder registers first with
+ *                        `opus.encode: background` (what it uploads when the bucket is the
+ *                        recording storage: compression runs after the upload)
  *
  * Recordings are real Ogg/Opus files, encoded once with the recorder's archive settings
  * (two mono 8 kHz streams, 15 kbit/s, 60 ms frames, silence skipped, complexity 0) from
@@ -56,7 +60,7 @@ const {
 const MIB = 1024 * 1024;
 
 function parseArgs(argv) {
-  const o = { calls: 200, minutes: [2, 10], concurrency: 4, encryption: 'on', verify: 'etag', cpu: undefined };
+  const o = { calls: 200, minutes: [2, 10], concurrency: 4, encryption: 'on', verify: 'etag', cpu: undefined, format: 'opus' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -74,12 +78,14 @@ function parseArgs(argv) {
     else if (a === '--encryption') o.encryption = val();
     else if (a === '--verify') o.verify = val();
     else if (a === '--cpu') o.cpu = Number(val());
-    else throw new Error(`unknown option ${a} (--calls N --minutes A-B --concurrency N --encryption on|off --verify etag|reread --cpu N)`);
+    else if (a === '--format') o.format = val();
+    else throw new Error(`unknown option ${a} (--calls N --minutes A-B --concurrency N --encryption on|off --verify etag|reread --cpu N --format opus|wav)`);
   }
   if (!(Number.isInteger(o.calls) && o.calls >= 1)) throw new Error(`--calls ${o.calls}: a whole number, 1 or more`);
   if (!(o.minutes[0] > 0 && o.minutes[1] >= o.minutes[0] && o.minutes[1] <= 120)) throw new Error(`--minutes ${o.minutes.join('-')}: from more than 0 to at most 120, A ≤ B`);
   if (!(Number.isInteger(o.concurrency) && o.concurrency >= 1 && o.concurrency <= 256)) throw new Error(`--concurrency ${o.concurrency}: 1 to 256`);
   if (!['on', 'off'].includes(o.encryption)) throw new Error(`--encryption ${o.encryption}: on or off`);
+  if (!['opus', 'wav'].includes(o.format)) throw new Error(`--format ${o.format}: opus or wav`);
   if (!['etag', 'reread'].includes(o.verify)) throw new Error(`--verify ${o.verify}: etag or reread`);
   if (o.cpu !== undefined && !(Number.isInteger(o.cpu) && o.cpu >= 0 && o.cpu < os.cpus().length)) throw new Error(`--cpu ${o.cpu}: a CPU index below ${os.cpus().length}`);
   return o;
@@ -133,6 +139,21 @@ const now = () => performance.now();
  * One Ogg/Opus recording of `minutes` with the recorder's archive settings, from the
  * two-party conversation audio (cached per length).
  */
+function recording(format, minutes) {
+  return format === 'wav' ? wavRecording(minutes) : opusRecording(minutes);
+}
+
+/** The interim lossless WAV of a call (G.711 A-law, two channels), as the recorder writes it. */
+function wavRecording(minutes) {
+  const conversationAudio = require('../plugins/voice-recording-backend-module-siprec/src/archive/__testUtils__/conversationAudio');
+  const { encodeAlaw } = require('../plugins/voice-recording-backend-module-siprec/src/codecs');
+  const { writeWavG711Stereo } = require('../plugins/voice-recording-node/src');
+  const cacheRoot = conversationAudio.defaultConversationCacheDir();
+  conversationAudio.warmConversationCache(cacheRoot);
+  const c = conversationAudio.buildConversation({ seconds: Math.round(minutes * 60), seed: Math.round(minutes * 10), cacheDir: cacheRoot });
+  return writeWavG711Stereo('alaw', encodeAlaw(c.left), encodeAlaw(c.right), 8000);
+}
+
 function opusRecording(minutes) {
   const conversationAudio = require('../plugins/voice-recording-backend-module-siprec/src/archive/__testUtils__/conversationAudio');
   const cacheRoot = conversationAudio.defaultConversationCacheDir();
@@ -190,7 +211,7 @@ async function main() {
     const minutes = Math.max(1, rounded);
     if (!distinct.has(minutes)) {
       const t = now();
-      distinct.set(minutes, opusRecording(minutes));
+      distinct.set(minutes, recording(o.format, minutes));
       const ms = now() - t;
       if (ms > 1000) console.log(`encoded the ${minutes}-minute recording (${(distinct.get(minutes).length / 1024).toFixed(0)} KiB) in ${(ms / 1000).toFixed(1)} s (cached for the next runs)`);
     }
@@ -219,9 +240,9 @@ async function main() {
     let t0 = now();
     let c0 = selfCpuMs();
     for (let i = 0; i < lengths.length; i++) {
-      const key = `${day}/${crypto.randomUUID()}.opus`;
+      const key = `${day}/${crypto.randomUUID()}.${o.format}`;
       const body = distinct.get(lengths[i]);
-      await staging.put(key, body, { contentType: 'audio/ogg' });
+      await staging.put(key, body, { contentType: o.format === 'wav' ? 'audio/wav' : 'audio/ogg' });
       staged.push({ key, minutes: lengths[i], plainBytes: body.length });
     }
     execSync('sync');
@@ -293,14 +314,14 @@ async function main() {
     const f2 = v => v.toFixed(2);
     const sizes = [...distinct.entries()].sort((a, b) => a[0] - b[0]).map(([m, b]) => `${m} min ${f1(b.length / 1024)} KiB`);
     console.log(
-      `\nupload throughput: ${o.calls} recordings of ${o.minutes[0]}-${o.minutes[1]} min (${f1(callMinutes)} call-minutes, ${f1(stagedBytes / MIB)} MiB staged${
+      `\nupload throughput: ${o.calls} ${o.format === 'wav' ? 'interim WAV' : 'Opus'} recordings of ${o.minutes[0]}-${o.minutes[1]} min (${f1(callMinutes)} call-minutes, ${f1(stagedBytes / MIB)} MiB staged${
         o.encryption === 'on' ? ', encrypted at rest' : ''
       }), ${o.concurrency} in flight, verify ${o.verify}; S3 ${server.endpoint} bucket ${bucket}; ${os.cpus().length} cores${o.cpu !== undefined ? `, uploader on CPU ${o.cpu}` : ''}, Node ${process.version}`,
     );
     const rows = [
       ['load average (1 min) before → after', `${f2(load0[0])} → ${f2(load1[0])}`],
-      ['Opus files (plain)', sizes.join(', ')],
-      ['storage of these recordings', `${f2((staged.reduce((a, s) => a + s.plainBytes, 0) / (callMinutes * 60)) * 3.6 / 1000)} MB per hour of call (plain Opus)`],
+      [`${o.format === 'wav' ? 'WAV' : 'Opus'} files (plain)`, sizes.join(', ')],
+      ['storage of these recordings', `${f2((staged.reduce((a, s) => a + s.plainBytes, 0) / (callMinutes * 60)) * 3.6 / 1000)} MB per hour of call (plain ${o.format === 'wav' ? 'WAV' : 'Opus'})`],
       ['staging (put to the local store, sync)', `${f2(stageMs / 1000)} s, ${f2(stageCpu / callMinutes)} ms CPU per call-minute`],
       ['upload', `${f2(upMs / 1000)} s for ${staged.length - failures.length} recordings`],
       ['  files per second', f1((staged.length / upMs) * 1000)],
