@@ -6,6 +6,7 @@ import {
   StorageUnavailableError,
   createBlobStoreFromConfig,
   openRecordingBlobStore,
+  openRecordingBlobStoreWhenReachable,
   readS3BlobStoreOptions,
   voiceRecordingCaptureExtensionPoint,
 } from '@mvr/plugin-voice-recording-node';
@@ -83,8 +84,10 @@ export function createSiprecModule(options: SiprecModuleOptions = {}) {
                 `recorder archive: staged in ${local.root}, uploaded to ${configured.description} ` +
                   `(${uploadConfig.concurrency} at a time, verified by a re-read, retried from ${uploadConfig.retryMinMs / 1000} s up to every ${uploadConfig.retryMaxMs / 1000} s)`,
               );
-              // encryption wraps the staging store: the staged ciphertext is uploaded as is
-              return openRecordingBlobStore(config, staging, { logger, where: 'recorder archive' });
+              // encryption wraps the staging store: the staged ciphertext is uploaded as is. An
+              // object store down at start does not stop the recorder: the key check waits for it
+              const opened = await openRecordingBlobStoreWhenReachable(config, staging, { logger, where: 'recorder archive' });
+              return opened.store;
             },
             uploads: () => uploads,
             onStarted: server => {

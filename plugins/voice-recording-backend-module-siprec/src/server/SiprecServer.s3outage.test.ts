@@ -15,12 +15,12 @@
  *   while RGW is down.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { S3BlobStore } from '@mvr/plugin-voice-recording-node';
+import { EncryptedBlobStore, S3BlobStore, StaticKeyEncryptionKeys } from '@mvr/plugin-voice-recording-node';
 import {
   createTestBucket,
   describeWithS3,
@@ -29,7 +29,14 @@ import {
   S3TestServer,
 } from '@mvr/plugin-voice-recording-node/testUtils';
 import { encodeG711, loopTo, synthSpeech } from '../audio/__testUtils__/speech';
-import { RecorderBackend, startRecorderBackend, twoPartyMetadata, twoStreamOffer, waitFor } from '../__testUtils__/recorderBackend';
+import {
+  RecorderBackend,
+  finishedConversation,
+  startRecorderBackend,
+  twoPartyMetadata,
+  twoStreamOffer,
+  waitFor,
+} from '../__testUtils__/recorderBackend';
 import { SrcClient, streamRtp } from '../testing/SrcClient';
 
 jest.setTimeout(600_000);
@@ -270,6 +277,79 @@ describeWithS3('recorder on S3 with an RGW outage', () => {
           `${during.body.uploads.staged} staged ${Math.round((outageTo - outageFrom) / 1000)} s into the outage, ` +
           `all uploaded ${((caughtUpAt - backAt) / 1000).toFixed(1)} s after RGW returned; ${during.body.uploads.worker.retried} failed attempts retried`,
       );
+    });
+  });
+  describe.each(databases.eachSupportedId())('starting during the outage on %s', databaseId => {
+    let rb: RecorderBackend | undefined;
+    let udp: SrcClient;
+    let bucket: string;
+    let objects: S3BlobStore;
+    const key = randomBytes(32);
+
+    beforeAll(async () => {
+      rgw('gateway-start');
+      bucket = await createTestBucket(admin);
+      objects = new S3BlobStore(s3StoreOptions(server, bucket));
+      rgw('gateway-stop');
+    });
+
+    afterAll(async () => {
+      await udp?.close();
+      await rb?.stop();
+      objects?.destroy();
+      if (rb) fs.rmSync(rb.dir, { recursive: true, force: true });
+      rgw('gateway-start');
+    });
+
+    it('starts with RGW down (encryption on), records, and uploads and checks the keys once RGW is back', async () => {
+      rb = await startRecorderBackend(
+        await databases.init(databaseId),
+        { upload: { retryMinSeconds: 0.5, retryMaxSeconds: 1 } },
+        () => ({
+          storage: {
+            s3: { bucket, endpoint: server.endpoint, region: server.region, forcePathStyle: true, credentials: server.credentials },
+          },
+          encryption: { keys: [{ id: 'outage-key', key: key.toString('base64') }] },
+        }),
+      );
+      const started = rb;
+      const warned = started.logLines.filter(l => l.level === 'warn' && /does not answer/.test(l.message)).map(l => l.message);
+      expect(warned.some(m => m.startsWith('voice-recording portal storage: the storage does not answer at start'))).toBe(true);
+      expect(warned.some(m => m.startsWith('voice-recording recorder archive: the storage does not answer at start'))).toBe(true);
+      udp = new SrcClient({ host: '127.0.0.1', port: started.port, transport: 'udp' });
+      await udp.start();
+      const speech = encodeG711('pcma', loopTo(synthSpeech('Hold the order until the close.'), 8000));
+      const call = await udp.invite({ sdp: twoStreamOffer(), metadata: twoPartyMetadata() });
+      expect(call.response!.status).toBe(200);
+      await Promise.all([
+        streamRtp({ port: call.mediaPorts[0], payload: speech, payloadType: 8 }),
+        streamRtp({ port: call.mediaPorts[1], payload: speech, payloadType: 8 }),
+      ]);
+      expect((await udp.bye(call)).status).toBe(200);
+      const row = await finishedConversation(started.knex, call.callId);
+      expect(row.storage_location).toBe('staged:test-recorder');
+      const staged = fs.readFileSync(path.join(started.archiveDir, row.storage_key));
+      expect(staged.subarray(0, 6).toString('ascii')).toBe('MVRENC');
+      rgw('gateway-start');
+      const uploaded = await waitFor(
+        async () => {
+          const r = await started.knex('vr_conversations').where({ id: row.id }).first();
+          return r.storage_location === null ? r : undefined;
+        },
+        60_000,
+        'the upload after RGW returned',
+      );
+      const plain = await readAll(await new EncryptedBlobStore(objects, new StaticKeyEncryptionKeys([['outage-key', key]], 'outage-key')).get(uploaded.storage_key));
+      expect(sha256(plain)).toBe(uploaded.sha256);
+      expect((await readAll(await objects.get(uploaded.storage_key))).equals(staged)).toBe(true);
+      // the deferred key check ran (every 15 s until the store answers) and created the key-check
+      await waitFor(
+        async () => (started.logLines.some(l => /the storage answers again; encryption keys checked/.test(l.message)) ? true : undefined),
+        40_000,
+        'the deferred key checks',
+      );
+      expect(started.logLines.filter(l => l.level === 'error').map(l => l.message)).toEqual([]);
+      expect(await objects.list('_encryption/')).toEqual(['_encryption/key-check/outage-key']);
     });
   });
 });

@@ -8,3 +8,4 @@ export * from './rewrapDataKeys';
 export * from './encryptionConfig';
 export * from './objectLock';
 export * from './StagingBlobStore';
+export * from './openWhenReachable';
