@@ -3,6 +3,7 @@
  * the S3 test server (a Ceph RGW named by MVR_TEST_S3_*), fresh buckets with or without
  * Object Lock, and their removal. Only for tests: it uses jest's globals.
  */
+/* eslint-disable no-restricted-imports -- this entry point exists to hand the test helpers to other packages' tests */
 export {
   createTestBucket,
   describeWithS3,
