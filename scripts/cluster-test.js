@@ -25,6 +25,7 @@
  * 43000-44499 in three ranges, HTTP 7321-7323, portals 7331-7332, metrics 9471-9475,
  * RGW 17500 (mon 13320, OSD 17000-17099).
  * Environment: MVR_CLUSTER_CALLS, MVR_CLUSTER_CPS (calls started per second, 20),
+ * MVR_CLUSTER_FAULT_CPS (the same during the kill -9 and drain phases, 10),
  * MVR_CLUSTER_CALL_SECONDS (audio per call, 2), MVR_CLUSTER_STORAGE (s3|local),
  * MVR_CLUSTER_KEEP=1 (keep the logs and data directory), MVR_TEST_POSTGRES_CONNECTION.
  */
@@ -48,6 +49,8 @@ const NODE_TRANSFORM = require.resolve('@backstage/cli/config/nodeTransform.cjs'
 const CALLS = Number(process.env.MVR_CLUSTER_CALLS ?? 300);
 const CPS = Number(process.env.MVR_CLUSTER_CPS ?? 20);
 const CALL_SECONDS = Number(process.env.MVR_CLUSTER_CALL_SECONDS ?? 2);
+/** calls started per second during the kill -9 and drain phases */
+const FAULT_CPS = Number(process.env.MVR_CLUSTER_FAULT_CPS ?? 10);
 const STORAGE = (process.env.MVR_CLUSTER_STORAGE ?? 's3').toLowerCase();
 const KEEP = process.env.MVR_CLUSTER_KEEP === '1';
 const PG_URL = process.env.MVR_TEST_POSTGRES_CONNECTION ?? process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ?? 'postgresql://postgres@127.0.0.1:5432';
@@ -127,6 +130,8 @@ function baseConfig(httpPort) {
 function storageConfig(localDir) {
   if (STORAGE === 's3') {
     return {
+      // app-config.recorder.yaml names a local directory: null removes it (local or s3, not both)
+      local: null,
       s3: {
         bucket: BUCKET,
         endpoint: `http://127.0.0.1:${RGW.port}`,
@@ -209,7 +214,7 @@ async function ready(p, httpPort, timeoutMs = 120_000) {
   await waitFor(
     `${p.name} to be ready on port ${httpPort}`,
     async () => {
-      if (p.exited) throw new Error(`${p.name} exited during startup; its log:\n${logOf(p.name).slice(-4000)}`);
+      if (p.exited || /Backend startup failed/.test(logOf(p.name))) throw new Error(`${p.name} did not start; its log:\n${logOf(p.name).slice(-4000)}`);
       const r = await fetch(`http://127.0.0.1:${httpPort}/.backstage/health/v1/readiness`).catch(() => undefined);
       return r?.status === 200;
     },
@@ -252,8 +257,10 @@ async function recorderListening(r, timeoutMs = 120_000) {
   await waitFor(
     `recorder ${r.n} to listen on SIP ${r.sipPort}`,
     () => {
-      if (r.proc.exited) throw new Error(`recorder ${r.n} exited during startup; its log:\n${logOf(`recorder-${r.n}`).slice(-4000)}`);
       const text = logOf(`recorder-${r.n}`);
+      if (r.proc.exited || text.split('Backend startup failed').length - 1 > (r.failedStarts ?? 0)) {
+        throw new Error(`recorder ${r.n} did not start; its log:\n${text.slice(-4000)}`);
+      }
       const starts = text.split('SIPREC recorder listening on').length - 1;
       return starts >= (r.starts ?? 0) + 1;
     },
@@ -440,13 +447,18 @@ const pct = (xs, p) => {
 };
 
 /** conversations of these Call-IDs, waiting until none is still being recorded or compressed */
-async function settledConversations(callIds, timeoutMs, settledWhen = r => r.state !== 'recording' && r.compress_to === null && r.superseded_storage_key === null) {
+async function settledConversations(
+  callIds,
+  timeoutMs,
+  // finished, compressed (the interim WAV replaced by the Opus file) and, with S3, uploaded
+  settledWhen = r => r.state !== 'recording' && r.compress_to === null && r.superseded_storage_key === null && r.storage_location === null,
+) {
   let rows = [];
   await waitFor(
     `the conversations of ${callIds.length} calls to be finished and compressed`,
     async () => {
       rows = await query(
-        'select id, sip_call_id, capture_instance, state, ended_by, sha256, bytes, storage_key, compress_to, superseded_storage_key, duration_ms, format from vr_conversations where sip_call_id = any($1)',
+        'select id, sip_call_id, capture_instance, state, ended_by, sha256, bytes, storage_key, compress_to, superseded_storage_key, storage_location, duration_ms, format from vr_conversations where sip_call_id = any($1)',
         [callIds],
       );
       const seen = new Set(rows.map(r => r.sip_call_id));
@@ -588,16 +600,35 @@ async function main() {
     };
     log(`A: ${JSON.stringify(summary.A)}`);
 
+    /* ---------------- A over TCP: the SBC's side over TCP, Kamailio to the recorders over UDP */
+    const tcpClient = new SrcClient({ host: KAMAILIO.address, port: KAMAILIO.port, transport: 'tcp' });
+    await tcpClient.start();
+    try {
+      const tcpCount = 30;
+      const t = await runLoad({ client: tcpClient, pump, count: tcpCount, cps: 10, seconds: CALL_SECONDS, label: `A over TCP (${tcpCount} calls)` });
+      const tAnswered = t.filter(r => r.status === 200);
+      check(tAnswered.length === tcpCount, `A over TCP: ${tcpCount - tAnswered.length} of ${tcpCount} INVITEs not answered 200 (${JSON.stringify(tally(t, 'status'))})`);
+      check(tAnswered.every(r => r.byeStatus === 200), `A over TCP: BYEs not answered 200: ${JSON.stringify(tally(tAnswered, 'byeStatus'))}`);
+      const tRows = await settledConversations(tAnswered.map(r => r.callId), 180_000);
+      const T1 = await exactlyOnce('A over TCP', tAnswered.map(r => r.callId), tRows);
+      check(T1.recordings.every(r => r.state === 'finished' && r.ended_by === 'bye'), `A over TCP: not every recording finished by BYE: ${JSON.stringify(tally(T1.recordings, 'ended_by'))}`);
+      const tPlay = await checkArchives('A over TCP', T1.recordings, token);
+      summary.A.overTcp = { calls: tcpCount, answered: tAnswered.length, perRecorder: tally(T1.recordings, 'capture_instance'), played: tPlay.played };
+      log(`A over TCP: ${JSON.stringify(summary.A.overTcp)}`);
+    } finally {
+      await tcpClient.close();
+    }
+
     /* ---------------- B: kill -9 of recorder 2 under load, then its restart */
     const victim = RECORDERS[1];
     let killedAt = 0;
     let outAt = 0;
-    const bCount = Math.round(CPS * 8);
+    const bCount = Math.round(FAULT_CPS * 10);
     const b = await runLoad({
       client,
       pump,
       count: bCount,
-      cps: CPS,
+      cps: FAULT_CPS,
       seconds: CALL_SECONDS + 1,
       label: `B (${bCount} calls, kill -9 of recorder ${victim.n} after 3 s)`,
       events: [
@@ -670,12 +701,12 @@ async function main() {
     let termAt = 0;
     let exitInfo;
     let optionsMs;
-    const cCount = Math.round(CPS * 8);
+    const cCount = Math.round(FAULT_CPS * 10);
     const c = await runLoad({
       client,
       pump,
       count: cCount,
-      cps: CPS,
+      cps: FAULT_CPS,
       seconds: CALL_SECONDS + 2,
       label: `C (${cCount} calls, SIGTERM of recorder ${drained.n} after 3 s)`,
       events: [
@@ -721,6 +752,7 @@ async function main() {
     summary.C = {
       calls: cCount,
       answered: cAnswered.length,
+      noRecorder: cCount - cAnswered.length,
       onDrainingRecorder: onDrained.length,
       cut: cut.length,
       refusedThenFailedOver: C1.attempts.length,

@@ -109,7 +109,7 @@ export function createSiprecModule(options: SiprecModuleOptions = {}) {
             process.once('SIGTERM', onSignal);
             process.once('SIGINT', onSignal);
             try {
-              await draining.drain({ timeoutMs: recorder.drain?.timeoutMs ?? 0, signal: again.signal });
+              await draining.drain({ timeoutMs: recorder.drain?.timeoutMs ?? 0, signal: again.signal, logger });
             } finally {
               process.off('SIGTERM', onSignal);
               process.off('SIGINT', onSignal);

@@ -67,10 +67,40 @@ export class SiprecCaptureSource implements CaptureSource {
 
   /**
    * Graceful drain before the stop (SiprecServer.drain): new calls get 503, the calls in
-   * progress run on to their BYE for up to `timeoutMs`. Nothing to do when not running.
+   * progress run on to their BYE; with object storage, then the uploads of this recorder's
+   * staged recordings (a recorder taken out of the cluster leaves nothing on its disk).
+   * Both within `timeoutMs` in all; what is still staged then is uploaded at the next
+   * start. Nothing to do when not running.
    */
-  async drain(options: { timeoutMs: number; signal?: AbortSignal }): Promise<{ calls: number; left: number; ms: number } | undefined> {
-    return this.server?.drain(options);
+  async drain(options: {
+    timeoutMs: number;
+    signal?: AbortSignal;
+    logger?: LoggerService;
+  }): Promise<{ calls: number; left: number; ms: number; staged?: number } | undefined> {
+    const server = this.server;
+    if (!server) return undefined;
+    const t0 = Date.now();
+    const result = await server.drain(options);
+    const uploads = this.options.uploads?.();
+    if (!uploads || options.timeoutMs <= 0) return result;
+    const staged = () => uploads.status().staged;
+    const before = staged();
+    if (before > 0 && !options.signal?.aborted) {
+      options.logger?.info(`SIPREC recorder draining: waiting for the upload of ${before} staged recording(s)`);
+      while (staged() > 0 && !options.signal?.aborted && Date.now() - t0 < options.timeoutMs) {
+        await new Promise<void>(resolve => {
+          const t = setTimeout(resolve, 100);
+          options.signal?.addEventListener('abort', () => {
+            clearTimeout(t);
+            resolve();
+          }, { once: true });
+        });
+      }
+      const left = staged();
+      if (left === 0) options.logger?.info(`SIPREC recorder drained: ${before} staged recording(s) uploaded`);
+      else options.logger?.warn(`SIPREC recorder drain: ${left} recording(s) still staged in ${this.config.storage.archiveDir}; uploaded at the next start`);
+    }
+    return { ...result, ms: Date.now() - t0, staged: staged() };
   }
 
   /** Stops the recorder; while it drains its calls, its health says `draining`. */

@@ -547,11 +547,13 @@ export class SiprecServer {
     this.draining = true;
     const open = () => this.calls.size + this.pending.size;
     const calls = open();
-    if (calls === 0 || options.timeoutMs <= 0 || this.stopping) return { calls, left: calls, ms: 0 };
-    this.logger.info(
-      `SIPREC recorder draining: ${calls} call(s) in progress may run on to their BYE for up to ${Math.round(options.timeoutMs / 1000)} s ` +
-        `(voiceRecording.recorder.drain.timeoutSeconds); new calls get 503; a second SIGTERM ends them now`,
-    );
+    if (options.timeoutMs <= 0 || this.stopping) return { calls, left: calls, ms: 0 };
+    if (calls > 0) {
+      this.logger.info(
+        `SIPREC recorder draining: ${calls} call(s) in progress may run on to their BYE for up to ${Math.round(options.timeoutMs / 1000)} s ` +
+          `(voiceRecording.recorder.drain.timeoutSeconds); new calls get 503; a second SIGTERM ends them now`,
+      );
+    }
     let lastLog = t0;
     while (open() > 0 && !options.signal?.aborted && Date.now() - t0 < options.timeoutMs) {
       await new Promise<void>(resolve => {
@@ -567,7 +569,14 @@ export class SiprecServer {
       }
     }
     const left = open();
+    // the calls that ended are being finalized (archive written, registration queued):
+    // done before the drain resolves, so that what comes next (the uploads) sees them
+    if (left === 0 && this.ending.size) {
+      const rest = Math.max(0, options.timeoutMs - (Date.now() - t0));
+      await Promise.race([Promise.allSettled([...this.ending]), new Promise(r => setTimeout(r, rest).unref())]);
+    }
     const ms = Date.now() - t0;
+    if (calls === 0) return { calls, left, ms };
     if (left === 0) this.logger.info(`SIPREC recorder drained: ${calls} call(s) ended by their BYE in ${ms} ms`);
     else
       this.logger.warn(
