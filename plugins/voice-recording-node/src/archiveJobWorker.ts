@@ -63,6 +63,8 @@ interface Running {
   done: Promise<void>;
   /** why the handler was aborted, if it was */
   abortReason?: 'stopping' | 'lease-lost';
+  /** the handler has returned: a renewal answering late changes nothing */
+  handlerDone?: boolean;
 }
 
 /**
@@ -327,11 +329,23 @@ export class ArchiveJobWorker {
   private async runJob(entry: Running): Promise<void> {
     const { job, controller } = entry;
     const handler = this.handlers[job.kind];
-    let leaseEnd = Date.now() + this.leaseMs;
+    // the lease as the queue set it (its clock is this process's)
+    let leaseEnd = job.leaseUntil
+      ? Date.parse(job.leaseUntil)
+      : Date.now() + this.leaseMs;
     let renewing: Promise<void> | undefined;
     const renewTimer = setInterval(() => {
-      if (renewing || controller.signal.aborted) return;
+      if (controller.signal.aborted) return;
+      // a renewal that hangs (or keeps failing) past the lease's end: another worker
+      // may take the job now
+      if (Date.now() >= leaseEnd) {
+        this.loseLease(entry, 'no renewal succeeded before its end');
+        return;
+      }
+      if (renewing) return;
       renewing = (async () => {
+        // the lease the store sets runs from about now (conservative: before the call)
+        const asked = Date.now();
         try {
           const owned = await this.queue.renew(
             job.id,
@@ -339,7 +353,7 @@ export class ArchiveJobWorker {
             this.leaseMs,
           );
           if (owned) {
-            leaseEnd = Date.now() + this.leaseMs;
+            leaseEnd = asked + this.leaseMs;
             return;
           }
           this.loseLease(entry, 'another worker took it (its lease ran out)');
@@ -372,11 +386,15 @@ export class ArchiveJobWorker {
       outcome = { ok: false, error: e };
     } finally {
       clearInterval(renewTimer);
-      await renewing;
+      // not awaited: a renewal that hangs must not hold the job's outcome back (the
+      // outcome's write is conditional on the lease anyway)
+      entry.handlerDone = true;
     }
     try {
       if (entry.abortReason === 'lease-lost') return;
-      if (entry.abortReason === 'stopping') {
+      if (entry.abortReason === 'stopping' && !outcome.ok) {
+        // interrupted by stop(): not the job's failure (a handler that finished
+        // anyway is completed below)
         await this.giveBack(job);
         return;
       }
@@ -438,7 +456,7 @@ export class ArchiveJobWorker {
   }
 
   private loseLease(entry: Running, why: string): void {
-    if (entry.abortReason) return;
+    if (entry.abortReason || entry.handlerDone) return;
     entry.abortReason = 'lease-lost';
     this.counters.leaseLost++;
     this.logger?.warn(

@@ -347,6 +347,83 @@ describe.each(databases.eachSupportedId())(
       expect((await store.get(id))?.state).toBe('queued');
     });
 
+    it('completes a job whose handler finished although stop() aborted it', async () => {
+      let finish!: () => void;
+      const w = worker({
+        handlers: {
+          derive: () =>
+            new Promise<void>(resolve => {
+              finish = resolve;
+            }),
+        },
+      });
+      const id = await store.enqueue({
+        kind: 'derive',
+        subject: 'almost done',
+      });
+      w.start();
+      await until(
+        'running',
+        async () => (await store.get(id))?.state === 'running',
+      );
+      const stopped = w.stop();
+      finish(); // the handler ignores the signal and finishes its work
+      await stopped;
+      expect(await store.get(id)).toMatchObject({ state: 'done', attempts: 1 });
+      expect(w.stats()).toMatchObject({ completed: 1, released: 0 });
+    });
+
+    it('aborts the handler when no renewal succeeds before the lease ends (a hung database)', async () => {
+      // renewals never answer; this worker takes one job (else it would take the job
+      // again once its lease ran out, and lose it again)
+      let claims = 0;
+      const hung = Object.assign(Object.create(store), {
+        renew: () => new Promise<boolean>(() => {}),
+        claim: async (r: Parameters<ArchiveJobsStore['claim']>[0]) =>
+          claims++ ? [] : store.claim(r),
+      }) as ArchiveJobsStore;
+      const reasons: string[] = [];
+      const w = worker({
+        queue: hung,
+        leaseMs: 300,
+        handlers: {
+          upload: (_j, signal) =>
+            new Promise<void>((_resolve, reject) =>
+              signal.addEventListener('abort', () => {
+                reasons.push(String(signal.reason?.message));
+                reject(signal.reason);
+              }),
+            ),
+        },
+      });
+      const id = await store.enqueue({
+        kind: 'upload',
+        subject: 'hung renewals',
+      });
+      const started = Date.now();
+      w.start();
+      await until('aborted', () => reasons.length === 1);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect(reasons[0]).toMatch(
+        /lease lost: no renewal succeeded before its end/,
+      );
+      await w.idle();
+      expect(w.stats()).toMatchObject({
+        leaseLost: 1,
+        completed: 0,
+        retried: 0,
+      });
+      // nothing written for it: another worker takes it as its lease has run out
+      const [again] = await store.claim({
+        workerId: 'b',
+        instanceIds: [],
+        kinds: ['upload'],
+        limit: 1,
+        leaseMs: 60_000,
+      });
+      expect(again).toMatchObject({ id, attempts: 2 });
+    });
+
     it('keeps polling after the database refused a claim', async () => {
       const ran: string[] = [];
       let refuse = 2;
