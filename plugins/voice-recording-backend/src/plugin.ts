@@ -11,6 +11,7 @@ import {
   voiceRecordingPermissions,
 } from '@mvr/plugin-voice-recording-common';
 import {
+  ArchiveJobQueue,
   createBlobStoreFromConfig,
   LocalFileBlobStore,
   openRecordingBlobStore,
@@ -816,6 +817,12 @@ export const voiceRecordingPlugin = createBackendPlugin({
         // number changes (private mode, deletion, ...) reach the recorders' calls in progress
         const numberChanges = new NumberChanges(deps.logger);
         await numberChanges.subscribe(deps.events);
+        // the queue as capture sources get it (archive work, when it runs here, looks at
+        // once at what they enqueue)
+        let captureQueue: ArchiveJobQueue = archiveJobsQueue;
+        const compressOpus = readArchiveWorkConfig(deps.config, {
+          captureSources: captureSources.length,
+        }).opus;
         const contextFor = (sourceId: string) =>
           createCaptureContext({
             sourceId,
@@ -829,12 +836,8 @@ export const voiceRecordingPlugin = createBackendPlugin({
             signing: recordingSigning,
             // the retention end, set when a conversation is archived
             retention,
-            archiveJobs: archiveWork
-              ? archiveWork.notifying(archiveJobsQueue)
-              : archiveJobsQueue,
-            compressOpus: readArchiveWorkConfig(deps.config, {
-              captureSources: captureSources.length,
-            }).opus,
+            archiveJobs: captureQueue,
+            compressOpus,
           });
         // archive work (issue 20): this process takes compress jobs when
         // voiceRecording.archive.enabled (default: where a recorder runs); an archiver is
@@ -851,14 +854,15 @@ export const voiceRecordingPlugin = createBackendPlugin({
             mp3: c => conversationsService.mp3(c),
           }),
           conversationsOf: sourceId => {
-            let ctx = archiveContexts.get(sourceId);
-            if (!ctx) {
-              ctx = contextFor(sourceId);
-              archiveContexts.set(sourceId, ctx);
+            let context = archiveContexts.get(sourceId);
+            if (!context) {
+              context = contextFor(sourceId);
+              archiveContexts.set(sourceId, context);
             }
-            return ctx.conversations;
+            return context.conversations;
           },
         });
+        if (archiveWork) captureQueue = archiveWork.notifying(archiveJobsQueue);
         const capture = new CaptureSources(captureSources, {
           logger: deps.logger,
           audit,

@@ -160,46 +160,6 @@ const REPLACE_CHECK_COLUMNS = [
   'number',
 ] as const;
 
-/** the columns of an ArchiveToCompress */
-const ARCHIVE_TO_COMPRESS_COLUMNS = [
-  'id',
-  'started_at',
-  'storage_key',
-  'sha256',
-  'format',
-  'duration_ms',
-  'compress_to',
-  'superseded_storage_key',
-  'sip_call_id',
-  'ended_by',
-] as const;
-type ArchiveToCompressRow = Pick<
-  ConversationRow,
-  (typeof ARCHIVE_TO_COMPRESS_COLUMNS)[number]
->;
-
-function archiveToCompressFromRow(row: ArchiveToCompressRow): ArchiveToCompress {
-  const item: ArchiveToCompress = {
-    conversationId: row.id,
-    startedAt: toIso(row.started_at),
-    storageKey: row.storage_key ?? '',
-    sha256: row.sha256 ?? '',
-    format: row.format ?? '',
-  };
-  const duration = optionalNumber(row.duration_ms);
-  if (duration !== undefined) item.durationMs = duration;
-  if (row.compress_to === 'opus') item.compressTo = 'opus';
-  if (row.superseded_storage_key)
-    item.supersededStorageKey = row.superseded_storage_key;
-  if (item.compressTo) {
-    // for the compressed file's tags
-    item.sipCallId = row.sip_call_id;
-    const endedBy = optionalString(row.ended_by);
-    if (endedBy) item.endedBy = endedBy as ConversationEndReason;
-  }
-  return item;
-}
-
 /** The digits of a number or address (phone search column), null when none. */
 export function digitsOnly(value: string | null | undefined): string | null {
   const d = value ? value.replace(/\D/g, '') : '';
@@ -329,6 +289,46 @@ const optionalNumber = (v: unknown) =>
   v === null || v === undefined ? undefined : Number(v);
 const optionalString = (v: unknown) =>
   v === null || v === undefined ? undefined : String(v);
+
+/** the columns of an ArchiveToCompress */
+const ARCHIVE_TO_COMPRESS_COLUMNS = [
+  'id',
+  'started_at',
+  'storage_key',
+  'sha256',
+  'format',
+  'duration_ms',
+  'compress_to',
+  'superseded_storage_key',
+  'sip_call_id',
+  'ended_by',
+] as const;
+type ArchiveToCompressRow = Pick<
+  ConversationRow,
+  (typeof ARCHIVE_TO_COMPRESS_COLUMNS)[number]
+>;
+
+function archiveToCompressFromRow(row: ArchiveToCompressRow): ArchiveToCompress {
+  const item: ArchiveToCompress = {
+    conversationId: row.id,
+    startedAt: toIso(row.started_at),
+    storageKey: row.storage_key ?? '',
+    sha256: row.sha256 ?? '',
+    format: row.format ?? '',
+  };
+  const duration = optionalNumber(row.duration_ms);
+  if (duration !== undefined) item.durationMs = duration;
+  if (row.compress_to === 'opus') item.compressTo = 'opus';
+  if (row.superseded_storage_key)
+    item.supersededStorageKey = row.superseded_storage_key;
+  if (item.compressTo) {
+    // for the compressed file's tags
+    item.sipCallId = row.sip_call_id;
+    const endedBy = optionalString(row.ended_by);
+    if (endedBy) item.endedBy = endedBy as ConversationEndReason;
+  }
+  return item;
+}
 
 export interface ConversationRow {
   id: string;
