@@ -146,6 +146,8 @@ export class OggOpusWriter {
   private readonly dtxToc: number[] = [];
   private readonly skipped: number[] = [];
   private readonly framesPerChannel: number[] = [];
+  /** one channel's frame, deinterleaved for its encoder */
+  private readonly mono: Int16Array;
 
   constructor(options: OggOpusWriterOptions = {}) {
     this.sampleRate = options.sampleRate ?? 8000;
@@ -191,10 +193,11 @@ export class OggOpusWriter {
     }
     this.ogg = new OggPageWriter(options.serial ?? Math.floor(Math.random() * 0xffffffff));
     this.pending = new Int16Array(this.frameSize * this.channels);
+    this.mono = new Int16Array(this.frameSize);
     if (this.layer === 'celt') {
       // CELT looks 4 ms less ahead than SILK: that much silence first keeps the header's
       // pre-skip (OPUS_PRE_SKIP_48K) and so every granule position and the timeline exact
-      this.pendingSamples = 0 * ((OPUS_PRE_SKIP_48K - CELT_LOOKAHEAD_48K) / this.scale) * this.channels;
+      this.pendingSamples = ((OPUS_PRE_SKIP_48K - CELT_LOOKAHEAD_48K) / this.scale) * this.channels;
     }
     if (options.skipSilence) {
       this.gate = new SilenceGate({ ...options.silenceGate, sampleRate: this.sampleRate, frameSamples: this.frameSize, channels: this.channels });
@@ -333,7 +336,8 @@ export class OggOpusWriter {
           this.encoders[c].reset();
           this.skipping[c] = false;
         }
-        const mono = new Int16Array(this.frameSize);
+        // (the encoders copy the frame in: one scratch array serves every frame)
+        const mono = this.mono;
         for (let i = 0; i < this.frameSize; i++) mono[i] = frame[i * this.channels + c];
         p = this.encoders[c].encode(mono);
         // same mode, bandwidth and frame size, code 0 (a multi-frame CELT packet has no
