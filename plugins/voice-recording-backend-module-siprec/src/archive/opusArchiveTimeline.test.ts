@@ -18,7 +18,7 @@ import {
 import { createHash } from 'node:crypto';
 import { CallJournal } from '../capture/CallJournal';
 import { finalizeRecording, loadFinalizeInput } from '../capture/finalize';
-import { readOggPages } from '../audio/ogg';
+import { readOggPackets, readOggPages } from '../audio/ogg';
 import { decodeAlaw, encodeAlaw } from '../codecs';
 import { LocalFileBlobStore } from '../storage/BlobStore';
 import { buildConversation } from './__testUtils__/conversationAudio';
@@ -72,9 +72,16 @@ describe('Opus archive timeline with silence skipped', () => {
       minFreeBytes: 0,
     });
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const layerBefore = process.env.MVR_OPUS_LAYER;
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (layerBefore === undefined) delete process.env.MVR_OPUS_LAYER;
+    else process.env.MVR_OPUS_LAYER = layerBefore;
+  });
 
-  it('call-end and background Opus: exact duration, same audio, the lossless peaks, the waveform within tolerance', async () => {
+  // the CELT layer (MVR_OPUS_LAYER=celt, which the encoder threads inherit) on the same timeline
+  it.each(['silk', 'celt'] as const)('%s layer: call-end and background Opus: exact duration, same audio, the lossless peaks, the waveform within tolerance', async layer => {
+    process.env.MVR_OPUS_LAYER = layer;
     const conv = buildConversation({
       seconds: 25,
       seed: 4,
@@ -155,6 +162,11 @@ describe('Opus archive timeline with silence skipped', () => {
       expect(pages[pages.length - 1].granule).toBe(
         BigInt(OPUS_PRE_SKIP_48K + total * 6),
       );
+      // coded by the layer asked for: CELT packets have TOC configurations 16-31, SILK's 0-11
+      const celtPackets = readOggPackets(pages)
+        .slice(2)
+        .filter(p => p.data[0] >> 3 >= 16).length;
+      expect(celtPackets > 0).toBe(layer === 'celt');
       const d = decodeOggOpus(file);
       expect(d.samples).toBe(total);
       decoded[name] = d.pcm;
