@@ -74,9 +74,11 @@ function parseArgs(argv) {
     else if (a === '--opus-impl') o.opusImpl = val().toLowerCase();
     else if (a === '--metrics') o.metrics = true;
     else if (a === '--storage') o.storage = val().toLowerCase();
+    else if (a === '--archive-concurrency') o.archiveConcurrency = Number(val());
+    else if (a === '--archive-threads') o.archiveThreads = Number(val());
     else if (a === '--scrape-seconds') o.scrapeSeconds = Number(val());
     else if (a === '--scrape-cost') o.scrapeCost = o.metrics = true;
-    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --opus-impl auto|wasm --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --metrics --scrape-seconds S --scrape-cost --storage local|s3 --profile --keep)`);
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --opus-impl auto|wasm --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --metrics --scrape-seconds S --scrape-cost --storage local|s3 --archive-concurrency N --archive-threads N --profile --keep)`);
   }
   if (o.scrapeSeconds !== undefined && !(o.scrapeSeconds > 0)) throw new Error(`--scrape-seconds ${o.scrapeSeconds}: a positive number of seconds`);
   if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
@@ -85,6 +87,9 @@ function parseArgs(argv) {
   if (!(Number.isInteger(o.rtpPhases) && o.rtpPhases >= 1 && PACKET_MS % o.rtpPhases === 0)) throw new Error(`--rtp-phases ${o.rtpPhases}: a divisor of ${PACKET_MS} (1 = every call's packets in one burst per 20 ms)`);
   if (o.backlog !== undefined && !(Number.isInteger(o.backlog) && o.backlog >= 0)) throw new Error(`--backlog ${o.backlog}: a number of archives, 0 or more`);
   if (o.v8PoolSize !== 'default' && !/^[0-9]+$/.test(o.v8PoolSize)) throw new Error(`--v8-pool-size ${o.v8PoolSize}: a number of threads, or default (Node's own, 4)`);
+  for (const [k, v] of [['--archive-concurrency', o.archiveConcurrency], ['--archive-threads', o.archiveThreads]]) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= 64)) throw new Error(`${k} ${v}: a whole number from 1 to 64 (voiceRecording.archive.${k === '--archive-threads' ? 'encoderThreads' : 'concurrency'})`);
+  }
   if (o.storage !== undefined && !['local', 's3'].includes(o.storage)) throw new Error(`--storage ${o.storage}: local (files in the archive directory) or s3 (a bucket of the run's own on the S3 server of MVR_TEST_S3_*: eval "$(bash scripts/rgw.sh status)")`);
   if (!['sqlite', 'postgres'].includes(o.database)) throw new Error(`--database ${o.database}: sqlite or postgres (PostgreSQL at $MVR_BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432)`);
   if (!['wal', 'delete'].includes(o.sqlite)) throw new Error(`--sqlite-journal ${o.sqlite}: wal or delete`);
@@ -249,6 +254,8 @@ function startRecorder(dir, opts) {
       ...(opts.backlog ? { MVR_BENCH_BACKLOG: String(opts.backlog) } : {}),
       ...(opts.metrics ? { MVR_BENCH_METRICS_PORT: String(opts.metricsPort) } : {}),
       ...(opts.storage === 's3' ? { MVR_BENCH_S3: 'on' } : {}),
+      ...(opts.archiveConcurrency !== undefined ? { MVR_BENCH_ARCHIVE_CONCURRENCY: String(opts.archiveConcurrency) } : {}),
+      ...(opts.archiveThreads !== undefined ? { MVR_BENCH_ARCHIVE_THREADS: String(opts.archiveThreads) } : {}),
       ...(opts.keep ? { MVR_BENCH_KEEP: '1' } : {}),
       ...(opts.database === 'postgres' ? { MVR_BENCH_PG: process.env.MVR_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432' } : {}) },
     execArgv,

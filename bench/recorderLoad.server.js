@@ -57,6 +57,11 @@ const sqliteJournal = (process.env.MVR_BENCH_SQLITE_JOURNAL ?? 'wal').toUpperCas
 const pgUrl = process.env.MVR_BENCH_PG;
 /** Object storage: a bucket of this run on the S3 server of MVR_TEST_S3_* (null = local files). */
 const useS3 = process.env.MVR_BENCH_S3 === 'on';
+/** voiceRecording.archive.concurrency / encoderThreads of the recorder's archive work (unset = defaults) */
+const archiveWork = {
+  ...(process.env.MVR_BENCH_ARCHIVE_CONCURRENCY ? { concurrency: Number(process.env.MVR_BENCH_ARCHIVE_CONCURRENCY) } : {}),
+  ...(process.env.MVR_BENCH_ARCHIVE_THREADS ? { encoderThreads: Number(process.env.MVR_BENCH_ARCHIVE_THREADS) } : {}),
+};
 
 /** The n-th recorded number of the benchmark (E.164, Belgian mobile range). */
 function benchNumber(i) {
@@ -206,6 +211,7 @@ async function main() {
         data: {
           voiceRecording: {
             demoData: { file: demoFile },
+            ...(Object.keys(archiveWork).length ? { archive: archiveWork } : {}),
             ...(s3
               ? {
                   storage: {
