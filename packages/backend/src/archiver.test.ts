@@ -12,7 +12,6 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import createKnex, { Knex } from 'knex';
 import { Client } from 'pg';
 import {
   DEFAULT_SEGMENT_SIZE,
@@ -73,20 +72,53 @@ function socketsOf(pid: number): { tcp: number[]; udp: number[] } {
     execFileSync('ss', args, { encoding: 'utf8' })
       .split('\n')
       .filter(l => l.includes(`pid=${pid},`))
-      .map(l => Number(/:(\d+)\s/.exec(l.replace(/\s+/g, ' ') + ' ')?.[1]))
+      .map(l => Number(/:(\d+)\s/.exec(`${l.replace(/\s+/g, ' ')} `)?.[1]))
       .filter(p => Number.isInteger(p));
   return { tcp: ports(['-Hltnp']), udp: ports(['-Hlunp']) };
 }
 
+/** SQL on the voice-recording database the archiver uses (`?` placeholders), as another process. */
+interface Db {
+  all(sql: string, params?: unknown[]): Promise<any[]>;
+  close(): Promise<void>;
+}
+
+async function openPg(connection: string): Promise<Db> {
+  const client = new Client({ connectionString: connection });
+  await client.connect();
+  return {
+    all: async (sql, params = []) => {
+      let n = 0;
+      return (await client.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows;
+    },
+    close: () => client.end(),
+  };
+}
+
+function openSqlite(file: string): Db {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Database = require('better-sqlite3');
+  const db = new Database(file, { fileMustExist: true, timeout: 10_000 });
+  return {
+    // dates as the plugin's knex stores them on SQLite: milliseconds
+    all: async (sql, params = []) => {
+      const values = params.map(v => (v instanceof Date ? v.getTime() : v));
+      const st = db.prepare(sql);
+      return st.reader ? st.all(...values) : (st.run(...values), []);
+    },
+    close: async () => db.close(),
+  };
+}
+
 describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
   'archiver backend (src/archiver.ts) in its own process (%s)',
-  db => {
+  kind => {
     let dir: string;
     let child: ChildProcess | undefined;
     let output = '';
     let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
     let httpPort: number;
-    let knex: Knex | undefined;
+    let db: Db | undefined;
     const prefix = `mvr_archiver_${process.pid}_`;
     const pgDatabase = `${prefix}voice-recording`;
 
@@ -103,9 +135,9 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
     beforeAll(async () => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvr-archiver-'));
       httpPort = await freeTcpPort();
-      if (db === 'postgres') await pg(`DROP DATABASE IF EXISTS "${pgDatabase}"`);
+      if (kind === 'postgres') await pg(`DROP DATABASE IF EXISTS "${pgDatabase}"`);
       const database =
-        db === 'postgres'
+        kind === 'postgres'
           ? `  database: { client: pg, connection: '${PG}', prefix: '${prefix}' }`
           : `  database: { client: better-sqlite3, connection: { directory: '${dir}/db' } }`;
       fs.writeFileSync(
@@ -172,33 +204,22 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
         },
         15_000,
       );
-      knex =
-        db === 'postgres'
-          ? createKnex({
-              client: 'pg',
-              connection: (() => {
-                const url = new URL(PG!);
-                url.pathname = `/${encodeURIComponent(pgDatabase)}`;
-                return url.toString();
-              })(),
-              pool: { min: 0, max: 2 },
-            })
-          : createKnex({
-              client: 'better-sqlite3',
-              connection: {
-                filename: path.join(dir, 'db', 'voice-recording.sqlite'),
-              },
-              useNullAsDefault: true,
-            });
+      if (kind === 'postgres') {
+        const url = new URL(PG!);
+        url.pathname = `/${encodeURIComponent(pgDatabase)}`;
+        db = await openPg(url.toString());
+      } else {
+        db = openSqlite(path.join(dir, 'db', 'voice-recording.sqlite'));
+      }
     });
 
     afterAll(async () => {
-      await knex?.destroy();
+      await db?.close();
       if (child && child.exitCode === null && child.signalCode === null) {
         child.kill('SIGKILL');
         await exit;
       }
-      if (db === 'postgres')
+      if (kind === 'postgres')
         await pg(`DROP DATABASE IF EXISTS "${pgDatabase}"`).catch(() => undefined);
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -227,48 +248,56 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
       await store.put(key, wav, { contentType: 'audio/wav' });
       await store.put(`${key}.peaks`, Buffer.from('peaks'), { contentType: PEAKS_CONTENT_TYPE });
       const now = new Date();
-      await knex!.transaction(async tx => {
-        await tx('vr_conversations').insert({
-          id,
-          number: '+32470000301',
-          user_ref: 'user:default/bob',
-          started_at: new Date(now.getTime() - 2000),
-          ended_at: now,
-          duration_ms: 2000,
-          sip_call_id: `archiver-test-${id}@pbx`,
-          participants: '[]',
-          metadata: '{}',
-          dtmf: '[]',
-          state: 'finished',
-          ended_by: 'bye',
-          capture_source: 'siprec',
-          capture_instance: 'recorder-elsewhere',
-          storage_key: key,
-          sha256: sha256(wav),
-          bytes: wav.length,
-          format: 'audio/wav',
-          compress_to: 'opus',
-          created_at: now,
-          updated_at: now,
-        });
-        await tx('vr_archive_jobs').insert({
-          kind: 'compress',
-          subject: id,
-          conversation_id: id,
-          payload: JSON.stringify({ opus: { bitrate: 15000, complexity: 0, frameMs: 60, skipSilence: true } }),
-          state: 'queued',
-          attempts: 0,
-          max_attempts: 8,
-          run_after: now,
-          created_at: now,
-          updated_at: now,
-        });
-      });
+      const conversation: Record<string, unknown> = {
+        id,
+        number: '+32470000301',
+        user_ref: 'user:default/bob',
+        started_at: new Date(now.getTime() - 2000),
+        ended_at: now,
+        duration_ms: 2000,
+        sip_call_id: `archiver-test-${id}@pbx`,
+        participants: '[]',
+        metadata: '{}',
+        dtmf: '[]',
+        state: 'finished',
+        ended_by: 'bye',
+        capture_source: 'siprec',
+        capture_instance: 'recorder-elsewhere',
+        storage_key: key,
+        sha256: sha256(wav),
+        bytes: wav.length,
+        format: 'audio/wav',
+        compress_to: 'opus',
+        created_at: now,
+        updated_at: now,
+      };
+      const job: Record<string, unknown> = {
+        kind: 'compress',
+        subject: id,
+        conversation_id: id,
+        payload: JSON.stringify({ opus: { bitrate: 15000, complexity: 0, frameMs: 60, skipSilence: true } }),
+        state: 'queued',
+        attempts: 0,
+        max_attempts: 8,
+        run_after: now,
+        created_at: now,
+        updated_at: now,
+      };
+      const insert = (table: string, row: Record<string, unknown>) =>
+        db!.all(
+          `INSERT INTO ${table} (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map(() => '?').join(', ')})`,
+          Object.values(row),
+        );
+      // in one transaction: the archiver's recovery scan must not see the conversation first
+      await db!.all('BEGIN');
+      await insert('vr_conversations', conversation);
+      await insert('vr_archive_jobs', job);
+      await db!.all('COMMIT');
 
       const row = await waitFor(
         'the archiver to compress the WAV',
         async () => {
-          const r = await knex!('vr_conversations').where({ id }).first();
+          const [r] = await db!.all('SELECT * FROM vr_conversations WHERE id = ?', [id]);
           return r.compress_to === null && r.superseded_storage_key === null ? r : undefined;
         },
         30_000,
@@ -281,9 +310,12 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
       expect(sha256(file)).toBe(row.sha256);
       expect(decodeOggOpus(file, 8000).tags.SOURCE_SHA256).toBe(sha256(wav));
       expect(await store.stat(key)).toBeUndefined();
-      const jobs = await knex!('vr_archive_jobs').where({ subject: id }).select('state', 'attempts');
+      const jobs = await db!.all('SELECT state, attempts FROM vr_archive_jobs WHERE subject = ?', [id]);
       expect(jobs.map(j => ({ state: j.state, attempts: Number(j.attempts) }))).toEqual([{ state: 'done', attempts: 1 }]);
-      const audits = await knex!('vr_audit_log').where({ target_id: id, action: 'conversation-archive-compressed' });
+      const audits = await db!.all('SELECT actor_ref FROM vr_audit_log WHERE target_id = ? AND action = ?', [
+        id,
+        'conversation-archive-compressed',
+      ]);
       expect(audits).toHaveLength(1);
       expect(audits[0].actor_ref).toBe('capture:siprec');
 
@@ -296,7 +328,7 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
         ),
       ]);
       // eslint-disable-next-line no-console
-      console.log(`archiver (${db}) stopped ${Date.now() - t0} ms after SIGTERM`);
+      console.log(`archiver (${kind}) stopped ${Date.now() - t0} ms after SIGTERM`);
       expect(result).toEqual({ code: 0, signal: null });
       expect(output).toMatch(/Archive job worker \S+:archive stopped/);
     });
