@@ -72,13 +72,15 @@ function parseArgs(argv) {
     else if (a === '--opus-frame-ms') o.opusFrameMs = Number(val());
     else if (a === '--opus-skip-silence') o.opusSkipSilence = val().toLowerCase();
     else if (a === '--opus-impl') o.opusImpl = val().toLowerCase();
+    else if (a === '--opus-bitrate') o.opusBitrate = Number(val());
+    else if (a === '--opus-layer') o.opusLayer = val().toLowerCase();
     else if (a === '--metrics') o.metrics = true;
     else if (a === '--storage') o.storage = val().toLowerCase();
     else if (a === '--archive-concurrency') o.archiveConcurrency = Number(val());
     else if (a === '--archive-threads') o.archiveThreads = Number(val());
     else if (a === '--scrape-seconds') o.scrapeSeconds = Number(val());
     else if (a === '--scrape-cost') o.scrapeCost = o.metrics = true;
-    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --opus-impl auto|wasm --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --metrics --scrape-seconds S --scrape-cost --storage local|s3 --archive-concurrency N --archive-threads N --profile --keep)`);
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --opus-impl auto|wasm --opus-bitrate N --opus-layer silk|celt --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --metrics --scrape-seconds S --scrape-cost --storage local|s3 --archive-concurrency N --archive-threads N --profile --keep)`);
   }
   if (o.scrapeSeconds !== undefined && !(o.scrapeSeconds > 0)) throw new Error(`--scrape-seconds ${o.scrapeSeconds}: a positive number of seconds`);
   if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
@@ -98,6 +100,9 @@ function parseArgs(argv) {
   if (o.noiseDbfs !== undefined && !(o.noiseDbfs < 0 && o.noiseDbfs > -100)) throw new Error(`--noise-dbfs ${o.noiseDbfs}: a level below 0 dBFS`);
   if (o.opusFrameMs !== undefined && ![20, 40, 60].includes(o.opusFrameMs)) throw new Error(`--opus-frame-ms ${o.opusFrameMs}: 20, 40 or 60`);
   if (o.opusSkipSilence !== undefined && !['on', 'off'].includes(o.opusSkipSilence)) throw new Error(`--opus-skip-silence ${o.opusSkipSilence}: on or off`);
+  if (o.opusBitrate !== undefined && !(Number.isInteger(o.opusBitrate) && o.opusBitrate >= 6000)) throw new Error(`--opus-bitrate ${o.opusBitrate}: bit/s for both channels, 6000 or more`);
+  if (o.opusLayer !== undefined && !['silk', 'celt'].includes(o.opusLayer)) throw new Error(`--opus-layer ${o.opusLayer}: silk or celt (MVR_OPUS_LAYER of the recorder)`);
+  if (o.opusLayer !== undefined) process.env.MVR_OPUS_LAYER = o.opusLayer; // the recorder inherits it; so does the quality gate here
   if (o.opusImpl !== undefined && !['auto', 'wasm'].includes(o.opusImpl)) throw new Error(`--opus-impl ${o.opusImpl}: auto (the native libopus binding when built, else WASM) or wasm`);
   return o;
 }
@@ -251,6 +256,7 @@ function startRecorder(dir, opts) {
       ...(opts.opusFrameMs !== undefined ? { MVR_BENCH_OPUS_FRAME_MS: String(opts.opusFrameMs) } : {}),
       ...(opts.opusSkipSilence !== undefined ? { MVR_BENCH_OPUS_SKIP_SILENCE: opts.opusSkipSilence } : {}),
       ...(opts.opusImpl === 'wasm' ? { MVR_OPUS_IMPL: 'wasm' } : {}),
+      ...(opts.opusBitrate !== undefined ? { MVR_BENCH_OPUS_BITRATE: String(opts.opusBitrate) } : {}),
       ...(opts.backlog ? { MVR_BENCH_BACKLOG: String(opts.backlog) } : {}),
       ...(opts.metrics ? { MVR_BENCH_METRICS_PORT: String(opts.metricsPort) } : {}),
       ...(opts.storage === 's3' ? { MVR_BENCH_S3: 'on' } : {}),
@@ -799,7 +805,7 @@ async function main() {
     // the quality gate of the Opus settings on this run's audio, after the recorder stopped
     const writer = {
       complexity: opts.opusComplexity ?? 0,
-      bitrate: 15000,
+      bitrate: opts.opusBitrate ?? 15000,
       frameMs: opts.opusFrameMs ?? 60,
       skipSilence: opts.opusSkipSilence === undefined ? true : opts.opusSkipSilence === 'on',
     };
@@ -995,7 +1001,7 @@ async function main() {
         : []),
       ['archives checked (state, sha256, bytes, duration)', `${rows.length} rows, max |file − row| duration ${f1(maxDurationDiff)} ms`],
     ];
-    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.audio}, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'}, frames ${opts.opusFrameMs ?? 'default'} ms, skip silence ${opts.opusSkipSilence ?? 'default'}, libopus ${opusEncoderImplementation()})` : ''}, ${opts.database === 'postgres' ? 'PostgreSQL (server on the other core)' : `SQLite ${opts.sqlite}`}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, V8 pool ${opts.v8PoolSize}, Node ${process.version})`);
+    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.audio}, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'}, frames ${opts.opusFrameMs ?? 'default'} ms, skip silence ${opts.opusSkipSilence ?? 'default'}, layer ${process.env.MVR_OPUS_LAYER || 'silk'}, bitrate ${opts.opusBitrate ?? 'default'}, libopus ${opusEncoderImplementation()})` : ''}, ${opts.database === 'postgres' ? 'PostgreSQL (server on the other core)' : `SQLite ${opts.sqlite}`}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, V8 pool ${opts.v8PoolSize}, Node ${process.version})`);
     const w = Math.max(...rows2.map(r => r[0].length));
     for (const [k, v] of rows2) console.log(`  ${k.padEnd(w)}  ${v}`);
     for (const [what, p] of Object.entries(prof ?? {})) {

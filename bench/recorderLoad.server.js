@@ -49,6 +49,7 @@ const opus = {
   ...(process.env.MVR_BENCH_OPUS_ENCODE ? { encode: process.env.MVR_BENCH_OPUS_ENCODE } : {}),
   ...(process.env.MVR_BENCH_OPUS_FRAME_MS ? { frameMs: Number(process.env.MVR_BENCH_OPUS_FRAME_MS) } : {}),
   ...(process.env.MVR_BENCH_OPUS_SKIP_SILENCE ? { skipSilence: process.env.MVR_BENCH_OPUS_SKIP_SILENCE === 'on' } : {}),
+  ...(process.env.MVR_BENCH_OPUS_BITRATE ? { bitrate: Number(process.env.MVR_BENCH_OPUS_BITRATE) } : {}),
 };
 /** Archives waiting for background compression before the load starts (60 s calls each). */
 const backlog = Number(process.env.MVR_BENCH_BACKLOG ?? 0);

@@ -195,6 +195,12 @@ export interface Config {
        * 86400. Default: 60.
        */
       scanIntervalSeconds?: number;
+      /**
+       * Whole days a done archive job is kept (the queue's history) before the hourly
+       * purge deletes it, 0 to 3650 (docs/deployment.md "Archive work queue"). Read by
+       * whichever instance runs the purge: set it alike everywhere. Default: 7.
+       */
+      doneJobsKeepDays?: number;
     };
     /** The access-request workflow of cases. */
     accessRequests?: {

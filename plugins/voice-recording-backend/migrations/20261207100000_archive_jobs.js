@@ -60,8 +60,14 @@ exports.up = async function up(knex) {
 
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
-  await knex.schema.alterTable('vr_conversations', table => {
-    table.dropColumn('storage_location');
-  });
+  if (['sqlite3', 'better-sqlite3'].includes(knex.client.config.client)) {
+    // SQLite's own DROP COLUMN (3.35+): knex's dropColumn would rebuild the table and
+    // lose the phone-search triggers on vr_conversations
+    await knex.raw('ALTER TABLE vr_conversations DROP COLUMN storage_location');
+  } else {
+    await knex.schema.alterTable('vr_conversations', table => {
+      table.dropColumn('storage_location');
+    });
+  }
   await knex.schema.dropTable('vr_archive_jobs');
 };

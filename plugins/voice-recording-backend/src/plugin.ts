@@ -717,6 +717,7 @@ export const voiceRecordingPlugin = createBackendPlugin({
         // figures and dead jobs on the Recording health page; old done jobs deleted
         const archiveQueueAdmin = await archiveJobsAdmin({
           knex,
+          config: deps.config,
           scheduler: deps.scheduler,
           logger: deps.logger,
         });

@@ -566,6 +566,19 @@ describe.each(databases.eachSupportedId())(
       const [k] = await claim('w', at(500), { limit: 1 });
       await store.complete(k.id, 'w', at(10_000));
       expect(await store.purgeDone(at(5_000))).toBe(1);
+      // many: deleted a batch at a time, none of another state
+      for (let i = 0; i < 5; i++) {
+        const id = await store.enqueue(
+          { kind: 'derive', subject: `old${i}` },
+          at(600),
+        );
+        await claim('w', at(600), { kinds: ['derive'], limit: 1 });
+        await store.complete(id, 'w', at(700));
+      }
+      expect(await store.purgeDone(at(5_000), 2)).toBe(5);
+      expect(await knex('vr_archive_jobs').where('state', 'done')).toHaveLength(
+        1,
+      );
       expect(await store.get(j.id)).toBeUndefined();
       expect((await store.get(k.id))?.state).toBe('done');
       expect((await store.listJobs({ state: 'dead' })).jobs).toHaveLength(4);

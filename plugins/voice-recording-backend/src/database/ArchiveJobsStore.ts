@@ -562,24 +562,25 @@ export class ArchiveJobsStore implements ArchiveJobQueue {
     }
   }
 
-  /** Deletes done jobs finished before `olderThan`; returns how many. */
-  async purgeDone(olderThan: Date, batch = 500): Promise<number> {
+  /**
+   * Deletes done jobs finished before `olderThan`, `batch` rows per statement (short
+   * statements beside the workers' claims); returns how many.
+   */
+  async purgeDone(olderThan: Date, batch = 5000): Promise<number> {
     let total = 0;
     for (;;) {
-      const ids = (
-        await this.db(T)
-          .where('state', 'done')
-          .where('finished_at', '<', olderThan)
-          .orderBy('id', 'asc')
-          .limit(batch)
-          .select('id')
-      ).map(r => r.id);
-      if (!ids.length) return total;
-      total += await this.db(T)
-        .whereIn('id', ids)
-        .where('state', 'done')
+      const n = await this.db(T)
+        .whereIn(
+          'id',
+          this.db(T)
+            .select('id')
+            .where('state', 'done')
+            .where('finished_at', '<', olderThan)
+            .limit(batch),
+        )
         .delete();
-      if (ids.length < batch) return total;
+      total += n;
+      if (n < batch) return total;
     }
   }
 }
