@@ -268,6 +268,38 @@ describeWithS3('StagingBlobStore over Ceph RGW', server => {
     expect(await remote.stat('w/interim.wav')).toBeUndefined();
   });
 
+  it('uploads with the Object Lock options of the staged put (none for an interim file, the default, or a given date)', async () => {
+    const lockBucket = await createTestBucket(admin, { objectLock: true });
+    const remote = new S3BlobStore(
+      s3StoreOptions(server, lockBucket, { objectLock: { mode: 'GOVERNANCE', retentionDays: 1 } }),
+    );
+    stores.push(remote);
+    try {
+      const staged = new Map<string, StagedBlob>();
+      const { store } = staging(remote, async b => {
+        staged.set(b.key, b);
+      });
+      const until = new Date(Date.now() + 3 * 86_400_000);
+      await store.put('o/interim.wav', Buffer.from('wav'), { contentType: 'audio/wav', retention: null });
+      await store.put('o/default.opus', Buffer.from('opus'), { contentType: 'audio/ogg' });
+      await store.put('o/dated.opus', Buffer.from('opus2'), {
+        contentType: 'audio/ogg',
+        retention: { mode: 'GOVERNANCE', retainUntil: until },
+      });
+      // what the job payload carries (JSON)
+      const payloads = [...staged.values()].map(b => JSON.parse(JSON.stringify(b)) as StagedBlob);
+      for (const b of payloads) await store.upload(b.key, { putOptions: b });
+      expect((await remote.protection('o/interim.wav')).retention).toBeUndefined();
+      const byDefault = (await remote.protection('o/default.opus')).retention;
+      expect(byDefault?.mode).toBe('GOVERNANCE');
+      expect(Math.abs(byDefault!.retainUntil.getTime() - (Date.now() + 86_400_000))).toBeLessThan(120_000);
+      const dated = (await remote.protection('o/dated.opus')).retention;
+      expect(Math.abs(dated!.retainUntil.getTime() - until.getTime())).toBeLessThan(1000);
+    } finally {
+      await removeTestBucket(admin, lockBucket);
+    }
+  });
+
   it('deletes both copies and lists both', async () => {
     const remote = s3();
     const { local, store } = staging(remote);
