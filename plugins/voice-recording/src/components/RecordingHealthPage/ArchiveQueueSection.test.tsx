@@ -103,6 +103,12 @@ describe('ArchiveQueueSection', () => {
     const api = setup();
     const upload = await screen.findByTestId('archive-kind-upload');
     expect(
+      within(screen.getByRole('region', { name: 'Archive queue' })).getByRole(
+        'table',
+        { name: 'Archive queue per kind of job' },
+      ),
+    ).toContainElement(upload);
+    expect(
       within(upload)
         .getAllByRole('cell')
         .map(c => c.textContent),

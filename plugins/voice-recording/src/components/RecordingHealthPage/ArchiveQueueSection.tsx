@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { Button, Flex, Link, Skeleton, Text } from '@backstage/ui';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
@@ -83,6 +83,7 @@ function RetryArchiveJobDialog(props: {
 export function ArchiveQueueSection(props: { canRetry: boolean }) {
   const api = useApi(voiceRecordingApiRef);
   const conversationLink = useRouteRef(conversationDetailRouteRef);
+  const headingId = useId();
   const [reload, setReload] = useState(0);
   const [retrying, setRetrying] = useState<ArchiveJobView>();
   const [done, setDone] = useState<string>();
@@ -123,11 +124,11 @@ export function ArchiveQueueSection(props: { canRetry: boolean }) {
       direction="column"
       gap="2"
       data-testid="archive-queue"
-      aria-labelledby="archive-queue-heading"
+      aria-labelledby={headingId}
       role="region"
     >
       <Flex justify="between" align="center">
-        <Text as="h2" variant="title-x-small" id="archive-queue-heading">
+        <Text as="h2" variant="title-x-small" id={headingId}>
           Archive queue
         </Text>
         <Button size="small" variant="secondary" onPress={refresh}>
