@@ -110,6 +110,15 @@ test('the compliance officer sees the silent number first, opens it and acknowle
   await expect(first).toContainText(alarm.summary);
   await expect(first).toContainText('Alice Martin');
   await expect(first).toContainText('Never');
+  // the archive work queue (docs/deployment.md "Archive work queue"): its figures per
+  // kind of job, and no dead job on a fresh portal
+  const archiveQueue = page.getByRole('region', { name: 'Archive queue' });
+  await expect(
+    archiveQueue.getByRole('table', { name: 'Archive queue per kind of job' }),
+  ).toContainText('Compression (Opus)');
+  await expect(archiveQueue.getByTestId('dead-jobs-empty')).toHaveText(
+    'No dead jobs.',
+  );
 
   const found: Found[] = await violationsOf(page, 'Recording health');
 
