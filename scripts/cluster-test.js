@@ -575,6 +575,10 @@ async function main() {
   await client.start();
   const pump = new RtpPump();
   try {
+    // an SBC's keep-alive to the front: 200 while a recorder is up
+    const keepAlive = await client.options();
+    check(keepAlive.status === 200, `Kamailio answered the keep-alive OPTIONS with ${keepAlive.status}, not 200`);
+
     /* ---------------- A: 300 calls */
     const a = await runLoad({ client, pump, count: CALLS, cps: CPS, seconds: CALL_SECONDS, label: `A (${CALLS} calls)` });
     const answered = a.filter(r => r.status === 200);
