@@ -140,6 +140,14 @@ describe.each(databases.eachSupportedId())(
       await expect(store.listJobs({ state: 'lost' as any })).rejects.toThrow(
         /unknown state "lost"/,
       );
+      await expect(
+        store.fail('1', 'w', 'x', { retryInMs: Number.NaN }),
+      ).rejects.toThrow(
+        'archive job 1 failure: retryInMs must be a non-negative number, got NaN',
+      );
+      await expect(store.renew('1', 'w', 0)).rejects.toThrow(
+        'archive job 1 renewal: leaseMs must be positive, got 0',
+      );
       await expect(store.listJobs({ cursor: 'abc' })).rejects.toThrow(
         /cursor "abc" is not one this API gave/,
       );

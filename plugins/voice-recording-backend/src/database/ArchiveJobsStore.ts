@@ -349,6 +349,10 @@ export class ArchiveJobsStore implements ArchiveJobQueue {
     leaseMs: number,
     now = new Date(),
   ): Promise<boolean> {
+    if (!(leaseMs > 0))
+      throw new Error(
+        `archive job ${jobId} renewal: leaseMs must be positive, got ${leaseMs}`,
+      );
     if (!isId(jobId)) return false;
     const n = await this.owned(jobId, workerId).update({
       lease_until: new Date(now.getTime() + leaseMs),
@@ -380,6 +384,10 @@ export class ArchiveJobsStore implements ArchiveJobQueue {
     options: { retryInMs: number; permanent?: boolean },
     now = new Date(),
   ): Promise<boolean> {
+    if (!options.permanent && !(options.retryInMs >= 0))
+      throw new Error(
+        `archive job ${jobId} failure: retryInMs must be a non-negative number, got ${options.retryInMs}`,
+      );
     if (!isId(jobId)) return false;
     const lastError = String(error).slice(0, MAX_ERROR_CHARS);
     const common = {
@@ -402,7 +410,7 @@ export class ArchiveJobsStore implements ArchiveJobQueue {
       .update({
         ...common,
         state: 'queued',
-        run_after: new Date(now.getTime() + Math.max(0, options.retryInMs)),
+        run_after: new Date(now.getTime() + options.retryInMs),
       });
     if (retry === 1) return true;
     const dead = await this.owned(jobId, workerId).update({
