@@ -74,7 +74,9 @@ function packetSamples48(p: Buffer): number {
   else if (config < 16) frame48 = [480, 960][config % 2];
   else frame48 = [120, 240, 480, 960][config % 4];
   const code = p[0] & 3;
-  const frames = code === 0 ? 1 : code === 3 ? p[1] & 0x3f : 2;
+  let frames = 2; // codes 1 and 2
+  if (code === 0) frames = 1;
+  else if (code === 3) frames = p[1] & 0x3f;
   return frames * frame48;
 }
 
