@@ -256,6 +256,7 @@ describeWithS3('recorder on S3 with an RGW outage', () => {
       expect(stagedDuringOutage.length).toBeGreaterThan(20);
       const goneKeys = new Set(watcher.gone.map(g => g.key));
       expect(stagedDuringOutage.filter(k => !goneKeys.has(k))).toEqual([]);
+      const backlogDoneAt = Math.max(...watcher.gone.filter(g => stagedDuringOutage.includes(g.key)).map(g => g.at));
       for (const g of watcher.gone) {
         const stored = await readAll(await objects.get(g.key));
         expect(`${g.key} ${sha256(stored)}`).toBe(`${g.key} ${g.sha256}`);
@@ -275,7 +276,8 @@ describeWithS3('recorder on S3 with an RGW outage', () => {
       console.log(
         `${databaseId}: ${answered.length} calls (${callsDuringOutage} after RGW stopped), ` +
           `${during.body.uploads.staged} staged ${Math.round((outageTo - outageFrom) / 1000)} s into the outage, ` +
-          `all uploaded ${((caughtUpAt - backAt) / 1000).toFixed(1)} s after RGW returned; ${during.body.uploads.worker.retried} failed attempts retried`,
+          `the outage's ${stagedDuringOutage.length} staged files uploaded ${((backlogDoneAt - backAt) / 1000).toFixed(1)} s after RGW returned, ` +
+          `all calls' ${((caughtUpAt - backAt) / 1000).toFixed(1)} s after (calls going on for 8 s); ${during.body.uploads.worker.retried} failed attempts retried`,
       );
     });
   });
