@@ -41,7 +41,7 @@ trap - EXIT
 
 step "cluster test: Kamailio in front of 3 recorder processes, 2 portals, PostgreSQL, Ceph RGW (docs/deployment.md)"
 # scripts/cluster-test.js starts and stops all of it (its own RGW instance on port 17500,
-# a fresh database set per run); ~3 min. Exit code 1 and the kept logs on any failed check.
+# a fresh database set per run); 3-5 min. Exit code 1 and the kept logs on any failed check.
 node scripts/cluster-test.js
 
 step "tarball install: the packed plugins in a portal outside the repository (docs/installation.md)"
