@@ -231,6 +231,14 @@ export interface RecordRefusedInput {
   instanceId?: string;
 }
 
+/** What `withdrawRefused` did. */
+export interface WithdrawRefusedResult {
+  /** false when the conversation was already gone (a retry, or it was never written) */
+  withdrawn: boolean;
+  /** the refused session kept (the one already kept under the refusal's id, if any) */
+  refused: RefusedSession;
+}
+
 export interface CaptureConversations {
   /** Creates the conversation in state `recording`; returns its id. */
   begin(input: BeginConversationInput): Promise<string>;
@@ -245,6 +253,20 @@ export interface CaptureConversations {
   finish(id: string, input: FinishConversationInput): Promise<Conversation>;
   /** Keeps the refused session as proof of recording and audits it. */
   recordRefused(input: RecordRefusedInput): Promise<RefusedSession>;
+  /**
+   * A call refused after its conversation was begun (e.g. `begin` committed after the
+   * call set-up budget, so the call was answered 503 and recorded elsewhere): in one
+   * transaction, deletes the conversation (and its dependent rows) while it is still
+   * `recording` with no archive, and keeps `refusal` as the refused session (under its
+   * `id`: give the id of the record the refusal was already written with, so the
+   * session is kept once). Idempotent: a conversation already gone only keeps the
+   * refused session. Audited (the withdrawal, and the refusal when it is new). Throws
+   * CaptureStoreError `conflict` when the conversation is no longer withdrawable
+   * (finished, failed, or an archive registered): nothing is changed then.
+   * Optional: a plugin that cannot withdraw leaves it out (the recorder then finishes
+   * the conversation as failed).
+   */
+  withdrawRefused?(id: string, refusal: RecordRefusedInput): Promise<WithdrawRefusedResult>;
   /**
    * Conversations of the number in state `recording` (for the simultaneous-calls setting),
    * leaving out `excluding`: calls whose dialog has ended but whose archive is not

@@ -287,6 +287,24 @@ export function createCaptureContext(
     return results.find(r => r.decision.record) ?? results[0];
   }
 
+  function auditRefused(refused: RefusedSession): Promise<void> {
+    return audit.record({
+      actor,
+      action: 'recording-refused',
+      targetType: 'refused-session',
+      targetId: refused.id,
+      severity: refused.reason === 'unknown-number' ? 'low' : 'medium',
+      details: {
+        reason: refused.reason,
+        ...(refused.number ? { number: refused.number } : {}),
+        ...(refused.message ? { message: refused.message } : {}),
+        sipCallId: refused.sipCallId,
+        responseCode: refused.responseCode,
+        participants: refused.participants.map(p => p.number ?? p.aor),
+      },
+    });
+  }
+
   return {
     logger,
     ...(options.storage ? { storage: options.storage } : {}),
@@ -440,24 +458,43 @@ export function createCaptureContext(
           captureInstance: input.instanceId,
         });
         // a retried record that was already kept was audited with it
-        if (created) {
+        if (created) await auditRefused(refused);
+        return refused;
+      },
+
+      async withdrawRefused(id, refusal) {
+        const { withdrawn, refused, created } = await store.withdrawRefused(
+          id,
+          {
+            ...refusal,
+            participants: normalizeAll(refusal.participants),
+            captureSource: sourceId,
+            captureInstance: refusal.instanceId,
+          },
+        );
+        // its start is audited before its withdrawal
+        await startAudits.get(id);
+        if (withdrawn) {
           await audit.record({
             actor,
-            action: 'recording-refused',
-            targetType: 'refused-session',
-            targetId: refused.id,
-            severity: refused.reason === 'unknown-number' ? 'low' : 'medium',
+            action: 'conversation-withdrawn',
+            targetType: 'conversation',
+            targetId: withdrawn.id,
+            severity: 'medium',
             details: {
+              number: withdrawn.number,
+              userRef: withdrawn.userRef,
+              sipCallId: withdrawn.sipCallId,
+              startedAt: withdrawn.startedAt,
+              refusedSessionId: refused.id,
               reason: refused.reason,
-              ...(refused.number ? { number: refused.number } : {}),
-              ...(refused.message ? { message: refused.message } : {}),
-              sipCallId: refused.sipCallId,
               responseCode: refused.responseCode,
-              participants: refused.participants.map(p => p.number ?? p.aor),
+              ...(refused.message ? { message: refused.message } : {}),
             },
           });
         }
-        return refused;
+        if (created) await auditRefused(refused);
+        return { withdrawn: withdrawn !== undefined, refused };
       },
 
       activeCount: (recordedNumberId, o) =>
@@ -518,11 +555,15 @@ export function createCaptureContext(
           // process that takes compress jobs (else the archive work's scan finds it)
           try {
             for (const id of await store.awaitingCompression(storageKey)) {
-              await options.archiveJobs.enqueue(compressJobFor(id, options.compressOpus));
+              await options.archiveJobs.enqueue(
+                compressJobFor(id, options.compressOpus),
+              );
             }
           } catch (e) {
             logger.warn(
-              `${storageKey}: uploaded, but its compress job could not be enqueued (the archive scan enqueues it later): ${(e as Error).message}`,
+              `${storageKey}: uploaded, but its compress job could not be enqueued (the archive scan enqueues it later): ${
+                (e as Error).message
+              }`,
             );
           }
         }

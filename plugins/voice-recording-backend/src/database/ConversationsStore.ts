@@ -85,6 +85,21 @@ export interface ConversationsStore {
   recordRefused(
     input: RefusedSessionRecord,
   ): Promise<{ refused: RefusedSession; created: boolean }>;
+  /**
+   * In one transaction: deletes the conversation `id` (and its labels) while it is
+   * `recording` with no archive, and keeps `refusal` (under its id when given: an
+   * existing record is kept as it is). `withdrawn` false when the conversation was
+   * already gone; throws CaptureStoreError `conflict` when it is finished, failed or
+   * has an archive (nothing changed then).
+   */
+  withdrawRefused(
+    id: string,
+    refusal: RefusedSessionRecord,
+  ): Promise<{
+    withdrawn?: Conversation;
+    refused: RefusedSession;
+    created: boolean;
+  }>;
   /** `recording` conversations of the number, but those in `excluding` (ended calls not registered yet). */
   activeCount(
     recordedNumberId: string,
@@ -789,40 +804,110 @@ export class KnexConversationsStore implements ConversationsStore {
     });
   }
 
+  /** The refused session's row (its number's id only when the number still exists). */
+  private async insertRefused(
+    trx: Knex.Transaction,
+    id: string,
+    input: RefusedSessionRecord,
+  ): Promise<boolean> {
+    // a retry of a record that was kept (the caller crashed or timed out after the commit)
+    if (input.id && (await trx(R).where('id', id).first('id'))) return false;
+    const row = {
+      id,
+      at: input.at,
+      recorded_number_id: null as string | null,
+      number: input.recordedNumber?.number ?? null,
+      user_ref: input.recordedNumber?.userRef.toLowerCase() ?? null,
+      participants: JSON.stringify(input.participants),
+      reason: input.reason,
+      message: storedText(input.message),
+      sip_call_id: storedSipIdentifier(input.sipCallId),
+      siprec_session_id: storedSipId(input.siprecSessionId),
+      response_code: input.responseCode,
+      capture_source: input.captureSource,
+      capture_instance: input.captureInstance ?? null,
+    };
+    if (input.recordedNumber) {
+      const n = await trx('vr_numbers')
+        .where('id', input.recordedNumber.id)
+        .first('id');
+      if (n) row.recorded_number_id = input.recordedNumber.id;
+    }
+    // the same record written at the same time by another caller (a refusal and the
+    // withdrawal of its conversation): the first one is kept
+    const inserted = await trx(R)
+      .insert(row)
+      .onConflict('id')
+      .ignore()
+      .returning('id');
+    return inserted.length > 0;
+  }
+
   recordRefused(input: RefusedSessionRecord) {
     const op = 'conversations.recordRefused';
     return guarded(op, async () => {
       const id = input.id ?? randomUUID();
       assertUuid(op, id, 'refused-session');
-      const row = {
-        id,
-        at: input.at,
-        recorded_number_id: null as string | null,
-        number: input.recordedNumber?.number ?? null,
-        user_ref: input.recordedNumber?.userRef.toLowerCase() ?? null,
-        participants: JSON.stringify(input.participants),
-        reason: input.reason,
-        message: storedText(input.message),
-        sip_call_id: storedSipIdentifier(input.sipCallId),
-        siprec_session_id: storedSipId(input.siprecSessionId),
-        response_code: input.responseCode,
-        capture_source: input.captureSource,
-        capture_instance: input.captureInstance ?? null,
-      };
-      const created = await this.db.transaction(async trx => {
-        // a retry of a record that was kept (the caller crashed or timed out after the commit)
-        if (input.id && (await trx(R).where('id', id).first('id'))) return false;
-        if (input.recordedNumber) {
-          const n = await trx('vr_numbers')
-            .where('id', input.recordedNumber.id)
-            .first('id');
-          if (n) row.recorded_number_id = input.recordedNumber.id;
-        }
-        await trx(R).insert(row);
-        return true;
-      });
+      const created = await this.db.transaction(trx =>
+        this.insertRefused(trx, id, input),
+      );
       return {
         refused: refusedFromRow(await this.db(R).where('id', id).first()),
+        created,
+      };
+    });
+  }
+
+  withdrawRefused(id: string, refusal: RefusedSessionRecord) {
+    const op = 'conversations.withdrawRefused';
+    return guarded(op, async () => {
+      assertUuid(op, id);
+      const refusedId = refusal.id ?? randomUUID();
+      assertUuid(op, refusedId, 'refused-session');
+      const notWithdrawable = (why: string) =>
+        new CaptureStoreError(
+          'conflict',
+          op,
+          `conversation ${id} cannot be withdrawn: ${why}`,
+        );
+      const { withdrawn, created } = await this.db.transaction(async trx => {
+        const row = await this.row(id, trx);
+        if (row) {
+          if (row.state !== 'recording')
+            throw notWithdrawable(`it is ${row.state}`);
+          if (row.storage_key)
+            throw notWithdrawable('its archive is registered');
+          // work on its audio (an upload, a compression) means it has audio
+          if (
+            await trx('vr_archive_jobs')
+              .where('conversation_id', id)
+              .first('id')
+          )
+            throw notWithdrawable('archive jobs name it');
+          // labels go with the conversation (explicitly: SQLite may not enforce the cascade)
+          await trx('vr_conversation_labels')
+            .where('conversation_id', id)
+            .delete();
+          // still recording with no archive now (a concurrent finish may have won)
+          const deleted = await trx(C)
+            .where({ id, state: 'recording' })
+            .whereNull('storage_key')
+            .delete();
+          if (deleted === 0) throw notWithdrawable('it was finished meanwhile');
+        }
+        return {
+          withdrawn: row,
+          created: await this.insertRefused(trx, refusedId, {
+            ...refusal,
+            id: refusedId,
+          }),
+        };
+      });
+      return {
+        ...(withdrawn ? { withdrawn: conversationFromRow(withdrawn) } : {}),
+        refused: refusedFromRow(
+          await this.db(R).where('id', refusedId).first(),
+        ),
         created,
       };
     });
