@@ -29,7 +29,6 @@ import {
   s3StoreOptions,
   S3TestServer,
 } from '@mvr/plugin-voice-recording-node/testUtils';
-import { S3Client } from '@aws-sdk/client-s3';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { voiceRecordingPlugin } from '../../plugin';
@@ -124,7 +123,7 @@ function features(knex: Knex, server: S3TestServer, bucket: string, prefix: stri
 }
 
 describeWithS3('the portal on S3 object storage', server => {
-  let admin: S3Client;
+  let admin: ReturnType<typeof s3AdminClient>;
   let bucket: string;
 
   beforeAll(async () => {
