@@ -15,6 +15,7 @@ import {
 } from '@mvr/plugin-voice-recording-common';
 import {
   CaptureContext,
+  CaptureParticipantInput,
   CaptureRecordedNumber,
   ConversationPatch,
   LookupAndDecideResult,
@@ -31,7 +32,7 @@ import { safeLogText } from '../sip/message';
 import { BlobStore } from '../storage/BlobStore';
 import { undecodablePayloads } from './audioIssues';
 import { RateLimitedLog } from '../server/RateLimitedLog';
-import { withDeadline } from './databaseHealth';
+import { setupBudgetExceeded, shortStoreMessage, withDeadline } from './databaseHealth';
 import { lostAudio, lostAudioText } from './quality';
 import { ParticipantUpdate } from './participantUpdate';
 import { RegistrationQueue } from './RegistrationQueue';
@@ -80,10 +81,20 @@ export interface CallSessionStart {
   startedAt: Date;
   /**
    * Call set-up deadline (epoch ms) for `conversations.begin`, with the budget it
-   * came from: past it `open` throws a retryable CaptureStoreError, and a
-   * conversation begun late is finished as failed.
+   * came from: past it `open` throws a retryable CaptureStoreError (the server answers
+   * 503), and a conversation begun late is withdrawn: kept as the refused session
+   * `refusal` (finished as failed only when it cannot be withdrawn).
    */
-  setupDeadline?: { deadline: number; budgetMs: number };
+  setupDeadline?: {
+    deadline: number;
+    budgetMs: number;
+    /**
+     * The refused session the server records when the set-up fails (its id and
+     * participants): a conversation begun late is withdrawn into it
+     * (`conversations.withdrawRefused`) instead of staying as a failed conversation.
+     */
+    refusal?: { id: string; participants: CaptureParticipantInput[] };
+  };
   /**
    * The call's journal file, created while its recording decision was looked up
    * (CallJournal.reserve); the session owns it from `open` on. Default: created here.
@@ -228,6 +239,43 @@ export class CallSession {
     return this.registrations.register(job);
   }
 
+  /**
+   * The conversation was begun after the set-up budget, so the call was answered 503:
+   * it is withdrawn into the refused session the server recorded (same id: one record
+   * whichever is written first). When it cannot be withdrawn (no longer recording, an
+   * archive registered, the plugin cannot withdraw, the database fails), it is finished
+   * as failed instead (queued while the database is unavailable).
+   */
+  private async withdrawLate(limit: NonNullable<CallSessionStart['setupDeadline']>): Promise<void> {
+    const message = shortStoreMessage(setupBudgetExceeded('conversations.begin', limit.budgetMs).message);
+    const { conversations } = this.deps.ctx;
+    if (limit.refusal && conversations.withdrawRefused) {
+      try {
+        await conversations.withdrawRefused(this.conversationId, {
+          id: limit.refusal.id,
+          at: new Date(this.now()),
+          participants: limit.refusal.participants,
+          recordedNumber: this.recordedNumber,
+          reason: 'storage-unavailable',
+          message,
+          sipCallId: this.start.sipCallId,
+          siprecSessionId: this.metadata?.sessions[0]?.id,
+          responseCode: 503,
+          instanceId: this.deps.instanceId,
+        });
+        this.deps.logger.info(
+          `call ${this.logCallId}: conversation ${this.conversationId} was begun after the call was refused (503): withdrawn, kept as refused session ${limit.refusal.id}`,
+        );
+        return;
+      } catch (e) {
+        this.deps.logger.warn(
+          `call ${this.logCallId}: conversation ${this.conversationId} begun after its 503 cannot be withdrawn (${safeLogText((e as Error).message)}): finished as failed`,
+        );
+      }
+    }
+    await this.registerFailed(new Date(this.now()), `call refused (503): ${message}`);
+  }
+
   /** Begins the conversation and the journal, and starts receiving. Throws when it cannot store. */
   static async open(deps: CallSessionDeps, start: CallSessionStart): Promise<CallSession> {
     const s = new CallSession(deps, start);
@@ -269,12 +317,12 @@ export class CallSession {
       ? withDeadline(begin, {
           ...limit,
           operation: 'conversations.begin',
-          // the call was refused meanwhile: the conversation must not stay `recording`
-          onLate: () =>
-            this.registerFailed(
-              new Date(this.now()),
-              `call refused (503): the database took longer than the call set-up budget of ${limit.budgetMs} ms to begin the conversation`,
-            ),
+          // the call was refused meanwhile (and recorded elsewhere): a refused session, not a conversation
+          onLate: () => {
+            this.withdrawLate(limit).catch(e =>
+              deps.logger.error(`call ${this.logCallId}: conversation ${this.conversationId} begun after its 503 stays recording: ${safeLogText(String(e))}`),
+            );
+          },
         })
       : begin;
     const info: JournalCallInfo = {

@@ -3,6 +3,7 @@ import {
   CaptureContext,
   CaptureConversations,
   CaptureStoreError,
+  RecordRefusedInput,
   isCaptureStoreError,
 } from '@mvr/plugin-voice-recording-node';
 
@@ -109,6 +110,7 @@ export class DatabaseHealth {
         listArchivesToCompress: o(opts => c.listArchivesToCompress(opts)),
         replaceArchive: o((id, i) => c.replaceArchive(id, i)),
         forgetSupersededArchive: o((id, key) => c.forgetSupersededArchive(id, key)),
+        ...(c.withdrawRefused ? { withdrawRefused: o((id: string, r: RecordRefusedInput) => c.withdrawRefused!(id, r)) } : {}),
       },
     };
   }
@@ -188,6 +190,11 @@ export function shortStoreMessage(message: string): string {
   return `${m[1]}${sep >= 0 ? m[2].slice(sep + 3) : 'an SQL statement failed'}`.slice(0, 500);
 }
 
+/** The retryable error of a database operation that outlasted the call set-up budget. */
+export function setupBudgetExceeded(operation: string, budgetMs: number): CaptureStoreError {
+  return new CaptureStoreError('unavailable', operation, `no answer from the database within the call set-up budget of ${budgetMs} ms`);
+}
+
 /**
  * `operation` bounded by a call set-up deadline (epoch ms): past it, rejects with a
  * retryable CaptureStoreError naming the budget. The operation itself goes on;
@@ -201,13 +208,7 @@ export function withDeadline<T>(
     let late = false;
     const timer = setTimeout(() => {
       late = true;
-      reject(
-        new CaptureStoreError(
-          'unavailable',
-          limit.operation,
-          `no answer from the database within the call set-up budget of ${limit.budgetMs} ms`,
-        ),
-      );
+      reject(setupBudgetExceeded(limit.operation, limit.budgetMs));
     }, Math.max(0, limit.deadline - Date.now()));
     operation.then(
       value => {

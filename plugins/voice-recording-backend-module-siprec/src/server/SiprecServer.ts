@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import { LoggerService } from '@backstage/backend-plugin-api';
@@ -742,6 +742,8 @@ export class SiprecServer {
       participants: string[];
       recordedNumber?: Pick<CaptureRecordedNumber, 'id' | 'number' | 'userRef'>;
       siprecSessionId?: string;
+      /** the refused session's id (given when a late conversation may be withdrawn into it) */
+      refusalId?: string;
       record?: boolean;
       status?: number;
       phrase?: string;
@@ -763,6 +765,7 @@ export class SiprecServer {
     if (what.record === false) return;
     // written now, or kept until the database is back
     this.registrations.recordRefused({
+      ...(what.refusalId ? { id: what.refusalId } : {}),
       at: new Date(),
       participants: what.participants,
       recordedNumber: what.recordedNumber,
@@ -1104,6 +1107,8 @@ export class SiprecServer {
       this.endSession(ref.entry.session, reason);
     };
     a.journal.taken = true; // the session owns the journal file from here on
+    // the refused session's id if the set-up fails: a conversation begun after the 503 is withdrawn into it
+    const refusalId = randomUUID();
     try {
       session = await CallSession.open(
         {
@@ -1129,7 +1134,7 @@ export class SiprecServer {
           streams: answer.streams,
           sockets,
           startedAt: new Date(),
-          setupDeadline: a.limit,
+          setupDeadline: { ...a.limit, refusal: { id: refusalId, participants: a.participants } },
           journal: a.journal.reservation,
           onSelfEnd: (reason, detail) => selfEnd(reason, detail),
         },
@@ -1144,6 +1149,7 @@ export class SiprecServer {
         ...refusal,
         participants: a.participants,
         recordedNumber: number,
+        refusalId,
       });
       return;
     }
