@@ -247,6 +247,11 @@ describe('audit sentences', () => {
       'capture:siprec finished recording conversation +32476333444 (failed)',
     );
     expect(
+      recorder('conversation-withdrawn', { number: '+32476333444' }),
+    ).toBe(
+      'capture:siprec withdrew conversation +32476333444 (its start was stored after the call was refused with 503)',
+    );
+    expect(
       recorder('conversation-archive-compressed', { number: '+32476333444' }),
     ).toBe(
       'capture:siprec compressed the recording of conversation +32476333444',

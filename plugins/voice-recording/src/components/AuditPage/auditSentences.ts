@@ -302,6 +302,12 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
       ? [text(` (${str(e.details?.state)})`)]
       : []),
   ],
+  // begun after the call was refused with 503 (issue 20): kept as a refused session
+  'conversation-withdrawn': e => [
+    text('withdrew '),
+    ...conversation(e),
+    text(' (its start was stored after the call was refused with 503)'),
+  ],
   'conversation-archive-compressed': e => [
     text('compressed the recording of '),
     ...conversation(e),
@@ -915,6 +921,7 @@ export const AUDIT_ACTION_GROUPS: Array<{
     actions: [
       { action: 'conversation-start', label: 'Recording started' },
       { action: 'conversation-finish', label: 'Recording finished' },
+      { action: 'conversation-withdrawn', label: 'Recording withdrawn' },
       {
         action: 'conversation-archive-compressed',
         label: 'Recording compressed',
