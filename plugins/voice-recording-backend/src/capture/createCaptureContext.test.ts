@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { NumberSettings } from '@mvr/plugin-voice-recording-common';
 import {
@@ -364,6 +365,83 @@ describe.each(databases.eachSupportedId())(
         sha256: 'c'.repeat(64),
         outcome: 'succeeded',
       });
+    });
+
+    it('withdraws a conversation begun after its 503 into the refused session, audited once (issue 20)', async () => {
+      const at = MONDAY_10H;
+      const r = await ctx.policy.lookupAndDecide({
+        participants: [`sip:${CLIENT}@sbc`, `sip:${CAROL}@sbc`],
+        at,
+      });
+      const id = await ctx.conversations.begin({
+        recordedNumber: r.recordedNumber!,
+        direction: r.direction,
+        otherParty: r.otherParty,
+        startedAt: at,
+        sipCallId: 'call-carol-late',
+        participants: r.participants,
+        instanceId: 'rec-1',
+      });
+      const refusal = {
+        id: randomUUID(),
+        at: new Date(at.getTime() + 1000),
+        participants: [`sip:${CLIENT}@sbc`, `sip:${CAROL}@sbc`],
+        recordedNumber: r.recordedNumber!,
+        reason: 'storage-unavailable' as const,
+        message:
+          'conversations.begin: no answer from the database within the call set-up budget of 1000 ms',
+        sipCallId: 'call-carol-late',
+        responseCode: 503,
+        instanceId: 'rec-1',
+      };
+      const result = await ctx.conversations.withdrawRefused!(id, refusal);
+      expect(result.withdrawn).toBe(true);
+      expect(result.refused).toMatchObject({
+        id: refusal.id,
+        number: CAROL,
+        reason: 'storage-unavailable',
+        responseCode: 503,
+        captureSource: 'siprec',
+        captureInstance: 'rec-1',
+        participants: [
+          { aor: `sip:${CLIENT}@sbc`, number: CLIENT },
+          { aor: `sip:${CAROL}@sbc`, number: CAROL },
+        ],
+      });
+      expect(await ctx.conversations.get(id)).toBeUndefined();
+      // a retry (or the recorder's own record of the 503 under the same id) adds nothing
+      expect(
+        (await ctx.conversations.withdrawRefused!(id, refusal)).withdrawn,
+      ).toBe(false);
+      await ctx.conversations.recordRefused(refusal);
+
+      const conversationAudit = await auditLog.list({
+        target: `conversation:${id}`,
+      });
+      expect(conversationAudit.items.map(a => a.action).sort()).toEqual([
+        'conversation-start',
+        'conversation-withdrawn',
+      ]);
+      expect(
+        conversationAudit.items.find(a => a.action === 'conversation-withdrawn')
+          ?.details,
+      ).toEqual({
+        number: CAROL,
+        userRef: 'user:default/carol',
+        sipCallId: 'call-carol-late',
+        startedAt: at.toISOString(),
+        refusedSessionId: refusal.id,
+        reason: 'storage-unavailable',
+        responseCode: 503,
+        message: refusal.message,
+        outcome: 'succeeded',
+      });
+      const refusedAudit = await auditLog.list({
+        target: `refused-session:${refusal.id}`,
+      });
+      expect(refusedAudit.items.map(a => a.action)).toEqual([
+        'recording-refused',
+      ]);
     });
 
     it('registers a recording with received audio missing as such: flagged audio-lost, and the audit says what was lost', async () => {
