@@ -11,7 +11,7 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import { CaptureContext } from '@mvr/plugin-voice-recording-node';
 import { INVITE_DATABASE_BUDGET_MS } from '../call/databaseHealth';
 import { NUMBERS, RecorderBackend, startRecorderBackend, twoPartyMetadata, twoStreamOffer, waitFor } from '../__testUtils__/recorderBackend';
-import { SrcClient } from '../testing/SrcClient';
+import { SrcCall, SrcClient } from '../testing/SrcClient';
 
 jest.setTimeout(120_000);
 
@@ -43,7 +43,7 @@ describe.each(databases.eachSupportedId())('SIPREC recorder: conversation begun 
       begun = sleep(INVITE_DATABASE_BUDGET_MS + 500).then(() => begin(input));
       return begun;
     };
-    let call;
+    let call: SrcCall;
     try {
       call = await udp.invite({ sdp: twoStreamOffer(), metadata: twoPartyMetadata() });
     } finally {
@@ -84,5 +84,52 @@ describe.each(databases.eachSupportedId())('SIPREC recorder: conversation begun 
     const ok = await udp.invite({ sdp: twoStreamOffer(), metadata: twoPartyMetadata() });
     expect(ok.response!.status).toBe(200);
     expect((await udp.bye(ok)).status).toBe(200);
+  });
+
+  it('finishes the late conversation as failed when it can no longer be withdrawn (an archive named on it)', async () => {
+    const conversations = (rb.server as unknown as { ctx: CaptureContext }).ctx.conversations;
+    const begin = conversations.begin;
+    let begun: Promise<string> | undefined;
+    conversations.begin = input => {
+      begun = sleep(INVITE_DATABASE_BUDGET_MS + 500).then(async () => {
+        const id = await begin(input);
+        // between its start and its withdrawal the row gets an archive: no longer withdrawable
+        await rb.knex('vr_conversations').where({ id }).update({ storage_key: `late/${id}.wav` });
+        return id;
+      });
+      return begun;
+    };
+    let call: SrcCall;
+    try {
+      call = await udp.invite({ sdp: twoStreamOffer(), metadata: twoPartyMetadata() });
+    } finally {
+      conversations.begin = begin;
+    }
+    expect(call.response!.status).toBe(503);
+    const conversationId = await begun!;
+    const row = await waitFor(
+      async () => {
+        const r = await rb.knex('vr_conversations').where({ id: conversationId }).first();
+        return r && r.state !== 'recording' ? r : undefined;
+      },
+      10_000,
+      'the late conversation to be finished',
+    );
+    expect(row).toMatchObject({
+      state: 'failed',
+      ended_by: 'error',
+      failure_reason: `call refused (503): conversations.begin: no answer from the database within the call set-up budget of ${INVITE_DATABASE_BUDGET_MS} ms`,
+    });
+    expect(
+      rb.logLines.filter(l => l.level === 'warn' && l.message.includes(`conversation ${conversationId} begun after its 503 cannot be withdrawn`)),
+    ).toEqual([
+      expect.objectContaining({ message: expect.stringContaining(`cannot be withdrawn: its archive is registered`) }),
+    ]);
+    // the refusal is kept all the same, once
+    const refused = await waitFor(async () => {
+      const rows = await rb.knex('vr_refused_sessions').where({ sip_call_id: call.callId });
+      return rows.length ? rows : undefined;
+    });
+    expect(refused.map(r => [r.reason, r.response_code])).toEqual([['storage-unavailable', 503]]);
   });
 });
