@@ -13,6 +13,7 @@ import {
   StagingBlobStore,
   compressJobFor,
   isCaptureStoreError,
+  opusLayerFromEnv,
 } from '@mvr/plugin-voice-recording-node';
 import { parse as parseSdp, write as writeSdp } from 'sdp-transform';
 import { CallSession } from '../call/CallSession';
@@ -360,6 +361,9 @@ export class SiprecServer {
 
   async start(): Promise<void> {
     const { config } = this.options;
+    // MVR_OPUS_LAYER (silk | celt) is read by every Opus writer, on the encoder threads too:
+    // a wrong value stops the start here, not each archive's encoding later
+    const opusLayer = config.archiveFormat === 'opus' ? opusLayerFromEnv() : 'silk';
     const summary = await recoverCalls({
       journalDir: config.storage.journalDir,
       conversations: this.ctx.conversations,
@@ -457,7 +461,7 @@ export class SiprecServer {
         config.rtp.portRange ? `${config.rtp.portRange.min}-${config.rtp.portRange.max}` : 'ephemeral ports'
       }, archive ${config.archiveFormat}${
         config.archiveFormat === 'opus'
-          ? ` (complexity ${config.opus.complexity}, ${config.opus.frameMs} ms frames, silence ${config.opus.skipSilence ? 'skipped' : 'encoded'}, ${config.opus.encoderThreads} encoder thread(s), ${
+          ? ` (${opusLayer === 'celt' ? 'CELT layer (MVR_OPUS_LAYER), ' : ''}complexity ${config.opus.complexity}, ${config.opus.frameMs} ms frames, silence ${config.opus.skipSilence ? 'skipped' : 'encoded'}, ${config.opus.encoderThreads} encoder thread(s), ${
               this.archive.compressTo ? 'compressed from an interim WAV by archive jobs' : 'encoded at call end'
             })`
           : ''
