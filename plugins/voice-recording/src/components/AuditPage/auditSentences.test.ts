@@ -595,6 +595,26 @@ describe('audit sentences', () => {
     ).toBe('+1 ↔ +2');
   });
 
+  it('says which dead archive job an admin retried, of which conversation', () => {
+    expect(
+      say({
+        actorRef: 'user:default/alice',
+        action: 'archive-job-retry',
+        targetType: 'archive-job',
+        targetId: '42',
+        details: {
+          kind: 'upload',
+          subject: 'recordings/2026/12/06/call.wav',
+          conversationId: 'c-1',
+          lastError: 'S3 <unreachable>',
+          previousAttempts: 8,
+        },
+      }),
+    ).toBe(
+      'Alice Martin retried the dead upload job 42 of conversation c-1 (it had failed: “S3 <unreachable>”)',
+    );
+  });
+
   it('time: day, month and time, the year when not this one', () => {
     const now = new Date('2026-12-05T10:00:00Z');
     expect(auditWhen('2026-12-04T22:03:00', now)).toBe('4 Dec 22:03');

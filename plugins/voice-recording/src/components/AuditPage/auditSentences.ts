@@ -599,6 +599,23 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
       ? [text(`: ${quoted(e.details?.comment, '')}`)]
       : []),
   ],
+  // archive work queue (docs/deployment.md#archive-work-queue)
+  'archive-job-retry': e => [
+    text(
+      `retried the dead ${str(e.details?.kind) ?? 'archive'} job ${
+        e.targetId ?? ''
+      }`.trimEnd(),
+    ),
+    ...(str(e.details?.conversationId)
+      ? [
+          text(' of '),
+          ...conversation({ ...e, targetId: str(e.details?.conversationId) }),
+        ]
+      : []),
+    ...(str(e.details?.lastError)
+      ? [text(` (it had failed: ${quoted(e.details?.lastError, '')})`)]
+      : []),
+  ],
   'recording-alarm-notification': e => {
     const event = str(e.details?.event);
     return [
@@ -692,7 +709,11 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
   },
   // Retention and disposal (docs/retention.md)
   'retention-policy-create': e => [
-    text(`created the retention policy ${policyText(e, 'after')}${recomputedText(e)}`),
+    text(
+      `created the retention policy ${policyText(e, 'after')}${recomputedText(
+        e,
+      )}`,
+    ),
   ],
   'retention-policy-update': e => [
     text(
@@ -702,11 +723,16 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
     ),
   ],
   'retention-policy-delete': e => [
-    text(`deleted the retention policy ${policyText(e, 'before')}${recomputedText(e)}`),
+    text(
+      `deleted the retention policy ${policyText(e, 'before')}${recomputedText(
+        e,
+      )}`,
+    ),
   ],
   'disposal-run': e => {
     const d = e.details ?? {};
-    const how = d.trigger === 'manual' ? 'ran the disposal job' : 'disposal job ran';
+    const how =
+      d.trigger === 'manual' ? 'ran the disposal job' : 'disposal job ran';
     return [
       text(
         `${how}: ${plural(num(d.disposed) ?? 0, 'conversation')} disposed of, ${
@@ -719,7 +745,10 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
     const d = e.details ?? {};
     return [
       text(
-        `disposed of ${plural(num(d.disposed) ?? 0, 'conversation')} past their retention end${
+        `disposed of ${plural(
+          num(d.disposed) ?? 0,
+          'conversation',
+        )} past their retention end${
           num(d.failed) ? ` (${num(d.failed)} could not be deleted yet)` : ''
         }`,
       ),
@@ -727,14 +756,18 @@ export const AUDIT_SENTENCES: Record<string, Template> = {
   },
   'disposal-dry-run': e => [
     text(
-      `ran a disposal dry run: ${plural(num(e.details?.due) ?? 0, 'conversation')} due, ${
-        num(e.details?.held) ?? 0
-      } held`,
+      `ran a disposal dry run: ${plural(
+        num(e.details?.due) ?? 0,
+        'conversation',
+      )} due, ${num(e.details?.held) ?? 0} held`,
     ),
   ],
   'disposal-log-export': e => [
     text(
-      `downloaded the disposal log as CSV (${plural(num(e.details?.rows) ?? 0, 'row')})`,
+      `downloaded the disposal log as CSV (${plural(
+        num(e.details?.rows) ?? 0,
+        'row',
+      )})`,
     ),
   ],
   // System
@@ -751,7 +784,9 @@ function policyText(e: AuditEntry, which: 'before' | 'after'): string {
   const p = (e.details?.[which] ?? {}) as Record<string, unknown>;
   const name = str(p.name);
   const period = str(p.period);
-  return `${name ? `"${name}"` : (e.targetId ?? '')}${period ? ` (${period})` : ''}`;
+  return `${name ? `"${name}"` : e.targetId ?? ''}${
+    period ? ` (${period})` : ''
+  }`;
 }
 
 function policyChange(e: AuditEntry): string {
@@ -909,6 +944,7 @@ export const AUDIT_ACTION_GROUPS: Array<{
         action: 'recording-alarm-notification',
         label: 'Recording alarm notified',
       },
+      { action: 'archive-job-retry', label: 'Archive job retried' },
       { action: 'health-report-read', label: 'Assurance report read' },
       {
         action: 'health-report-notification',
