@@ -472,11 +472,13 @@ async function settledConversations(
 
 /**
  * Every answered call recorded exactly once. A recorder that answered 503 because its
- * database write missed the call set-up budget (1 s) closes the conversation it began
- * as `failed` (ended_by `error`, "call refused (503)"), and the dispatcher then gives the
- * call to another recorder: such a refused attempt is not a recording. It must have its
- * 503 in vr_refused_sessions (same Call-ID and recorder). Returns the recording of each
- * call by Call-ID, the recordings, and the refused attempts.
+ * database write missed the call set-up budget (1 s) withdraws the conversation it began
+ * late and keeps the call as a refused session (503 in vr_refused_sessions), and the
+ * dispatcher gives the call to another recorder. Only when the withdrawal itself fails is
+ * the late conversation closed `failed` (ended_by `error`, "call refused (503)"): such a
+ * refused attempt is not a recording either and must have its 503 refusal (same Call-ID
+ * and recorder). Returns the recording of each call by Call-ID, the recordings, and the
+ * refused attempts left as failed conversations.
  */
 async function exactlyOnce(label, callIds, rows) {
   const attempts = rows.filter(r => r.state === 'failed' && r.ended_by === 'error');
@@ -492,8 +494,10 @@ async function exactlyOnce(label, callIds, rows) {
     const proven = new Set(refused.map(r => `${r.sip_call_id} ${r.capture_instance}`));
     const unexplained = attempts.filter(r => !proven.has(`${r.sip_call_id} ${r.capture_instance}`));
     check(unexplained.length === 0, `${label}: ${unexplained.length} failed conversation(s) that are no refused (503) attempt: ${unexplained.slice(0, 3).map(r => `${r.sip_call_id} ${r.capture_instance}`).join(', ')}`);
-    log(`${label}: ${attempts.length} call(s) first answered 503 by a recorder whose database write missed the set-up budget, then recorded by another (${JSON.stringify(tally(attempts, 'capture_instance'))})`);
+    log(`${label}: ${attempts.length} late conversation(s) of a 503 kept as failed because their withdrawal failed (${JSON.stringify(tally(attempts, 'capture_instance'))})`);
   }
+  const refused503 = await query('select sip_call_id, capture_instance from vr_refused_sessions where sip_call_id = any($1) and response_code = 503', [callIds]);
+  if (refused503.length) log(`${label}: ${refused503.length} call(s) first answered 503 by a recorder (set-up budget missed or draining), then recorded by another (${JSON.stringify(tally(refused503, 'capture_instance'))})`);
   const one = new Map([...byCall].map(([k, v]) => [k, v[0]]));
   return { byCall: one, recordings, attempts };
 }
