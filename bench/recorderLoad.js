@@ -78,9 +78,10 @@ function parseArgs(argv) {
     else if (a === '--storage') o.storage = val().toLowerCase();
     else if (a === '--archive-concurrency') o.archiveConcurrency = Number(val());
     else if (a === '--archive-threads') o.archiveThreads = Number(val());
+    else if (a === '--archiver-cpu') o.archiverCpu = Number(val());
     else if (a === '--scrape-seconds') o.scrapeSeconds = Number(val());
     else if (a === '--scrape-cost') o.scrapeCost = o.metrics = true;
-    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --opus-impl auto|wasm --opus-bitrate N --opus-layer silk|celt --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --metrics --scrape-seconds S --scrape-cost --storage local|s3 --archive-concurrency N --archive-threads N --profile --keep)`);
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --opus-impl auto|wasm --opus-bitrate N --opus-layer silk|celt --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --metrics --scrape-seconds S --scrape-cost --storage local|s3 --archive-concurrency N --archive-threads N --archiver-cpu N --profile --keep)`);
   }
   if (o.scrapeSeconds !== undefined && !(o.scrapeSeconds > 0)) throw new Error(`--scrape-seconds ${o.scrapeSeconds}: a positive number of seconds`);
   if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
@@ -89,6 +90,8 @@ function parseArgs(argv) {
   if (!(Number.isInteger(o.rtpPhases) && o.rtpPhases >= 1 && PACKET_MS % o.rtpPhases === 0)) throw new Error(`--rtp-phases ${o.rtpPhases}: a divisor of ${PACKET_MS} (1 = every call's packets in one burst per 20 ms)`);
   if (o.backlog !== undefined && !(Number.isInteger(o.backlog) && o.backlog >= 0)) throw new Error(`--backlog ${o.backlog}: a number of archives, 0 or more`);
   if (o.v8PoolSize !== 'default' && !/^[0-9]+$/.test(o.v8PoolSize)) throw new Error(`--v8-pool-size ${o.v8PoolSize}: a number of threads, or default (Node's own, 4)`);
+  if (o.archiverCpu !== undefined && !(Number.isInteger(o.archiverCpu) && o.archiverCpu >= 0 && o.archiverCpu < os.cpus().length)) throw new Error(`--archiver-cpu ${o.archiverCpu}: a CPU index below ${os.cpus().length}`);
+  if (o.archiverCpu !== undefined && o.database !== 'postgres') throw new Error('--archiver-cpu needs --database postgres (the archiver shares the recorder\'s database from another process)');
   for (const [k, v] of [['--archive-concurrency', o.archiveConcurrency], ['--archive-threads', o.archiveThreads]]) {
     if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= 64)) throw new Error(`${k} ${v}: a whole number from 1 to 64 (voiceRecording.archive.${k === '--archive-threads' ? 'encoderThreads' : 'concurrency'})`);
   }
@@ -261,6 +264,7 @@ function startRecorder(dir, opts) {
       ...(opts.metrics ? { MVR_BENCH_METRICS_PORT: String(opts.metricsPort) } : {}),
       ...(opts.storage === 's3' ? { MVR_BENCH_S3: 'on' } : {}),
       ...(opts.archiveConcurrency !== undefined ? { MVR_BENCH_ARCHIVE_CONCURRENCY: String(opts.archiveConcurrency) } : {}),
+      ...(opts.archiverCpu !== undefined ? { MVR_BENCH_ARCHIVE_ENABLED: 'off' } : {}),
       ...(opts.archiveThreads !== undefined ? { MVR_BENCH_ARCHIVE_THREADS: String(opts.archiveThreads) } : {}),
       ...(opts.keep ? { MVR_BENCH_KEEP: '1' } : {}),
       ...(opts.database === 'postgres' ? { MVR_BENCH_PG: process.env.MVR_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432' } : {}) },
@@ -426,10 +430,48 @@ async function main() {
     }
   };
   let stopped = false;
+  let archiver;
+  let archiverStopped = false;
+  const stopArchiver = async () => {
+    if (!archiver || archiverStopped || archiver.exitCode !== null) return;
+    archiverStopped = true;
+    await new Promise(resolve => {
+      const t = setTimeout(() => {
+        archiver.kill('SIGKILL');
+        resolve();
+      }, 30_000);
+      archiver.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      archiver.send({ type: 'stop' });
+    });
+  };
   try {
     const ready = await rec.ready;
     if (ready.loadedNumbers < opts.calls) throw new Error(`the recorder loaded ${ready.loadedNumbers} numbers, ${opts.calls} expected`);
     if (opts.recorderCpu !== undefined) pinToOneCore(pid, opts.recorderCpu);
+    // --archiver-cpu N: the compress jobs in a dedicated archiver process (the plugin with no
+    // capture module, as packages/backend/src/archiver.ts) pinned to CPU N; the recorder
+    // only uploads (its archive work is off)
+    if (opts.archiverCpu !== undefined) {
+      archiver = fork(path.join(__dirname, 'recorderLoad.archiver.js'), [], {
+        env: {
+          ...process.env,
+          MVR_BENCH_ARCHIVER_PG: ready.pgConnection,
+          ...(ready.s3Bucket ? { MVR_BENCH_ARCHIVER_S3_BUCKET: ready.s3Bucket } : { MVR_BENCH_ARCHIVER_DIR: ready.archiveDir }),
+          ...(opts.archiveConcurrency !== undefined ? { MVR_BENCH_ARCHIVE_CONCURRENCY: String(opts.archiveConcurrency) } : {}),
+          ...(opts.archiveThreads !== undefined ? { MVR_BENCH_ARCHIVE_THREADS: String(opts.archiveThreads) } : {}),
+        },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      await new Promise((resolve, reject) => {
+        archiver.on('message', m => m?.type === 'ready' && resolve());
+        archiver.once('exit', code => reject(new Error(`the archiver process exited (${code}) before it was ready`)));
+      });
+      execSync(`taskset -a -cp ${opts.archiverCpu} ${archiver.pid}`, { stdio: 'ignore' });
+      log(`archiver pid ${archiver.pid} ready, pinned to CPU ${opts.archiverCpu}`);
+    }
     await sleep(1000); // let start-up work settle
     // --database postgres: the run's database writes (transactions, rows) per call, from pg_stat_database
     const pgStats = async () => {
@@ -456,6 +498,7 @@ async function main() {
     const pgBase = await pgStats();
     const s3Base = opts.storage === 's3' ? await rec.s3Requests() : undefined;
     const base = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), rss: procRssBytes(pid), self: selfCpuMs(), t: performance.now() };
+    const archiverBase = archiver ? { cpu: procCpuMs(archiver.pid), threads: procThreadsCpu(archiver.pid) } : undefined;
     log(`recorder pid ${pid} ready on udp/${ready.sipPort}: ${ready.loadedNumbers} recorded numbers, RSS ${(base.rss / 1048576).toFixed(1)} MB`);
     if (opts.metrics) {
       await scrapeOnce();
@@ -693,6 +736,7 @@ async function main() {
     }
     const lagMs = calls.filter(c => finalAt.has(c.callId) && c.byeAt !== undefined).map(c => finalAt.get(c.callId) - c.byeAt).sort((a, b) => a - b);
     const end = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), self: selfCpuMs(), t: performance.now() };
+    const archiverEnd = archiver ? { cpu: procCpuMs(archiver.pid), threads: procThreadsCpu(archiver.pid) } : undefined;
     const s3End = s3Base ? await rec.s3Requests() : undefined;
     await sleep(pgBase ? 10_500 : 0); // every backend's statistics flushed (idle flush interval 10 s)
     const pgEnd = pgBase ? await pgStats() : undefined;
@@ -800,6 +844,7 @@ async function main() {
       await scrapeOnce();
     }
     objects?.destroy();
+    await stopArchiver();
     stopped = true;
     await rec.stop();
     // the quality gate of the Opus settings on this run's audio, after the recorder stopped
@@ -936,6 +981,19 @@ async function main() {
             ],
           ]
         : []),
+      ...(archiverEnd
+        ? [
+            [
+              `archiver process (CPU ${opts.archiverCpu}): CPU per call-second compressed`,
+              (() => {
+                const total = archiverEnd.cpu - archiverBase.cpu;
+                const enc = archiverEnd.threads.encoder - archiverBase.threads.encoder;
+                const s = opusDone.ms / 1000;
+                return `${f2(total / s)} ms (libopus threads ${f2(enc / s)}, the rest ${f2((total - enc) / s)}: claims, S3 or file reads and writes, database, audit); ${f1(total / 1000)} s CPU for ${opusDone.n} archives of ${f1(s)} call-seconds`;
+              })(),
+            ],
+          ]
+        : []),
       ['generator CPU, steady state', steady ? `${f1((steady.generatorCpuMs / steady.ms) * 100)} % of a core` : '-'],
       ['generator CPU, whole run', `${f1(((end.self - base.self) / 1000 / wallAll) * 100)} % of a core; recorder ${f1(((end.cpu - base.cpu) / 1000 / wallAll) * 100)} % (wall ${f1(wallAll)} s)`],
       ['generator send lag per tick p50 / p99 / max', `${f2(pct(lg, 50))} / ${f2(pct(lg, 99))} / ${f2(lg[lg.length - 1])} ms`],
@@ -1025,6 +1083,7 @@ async function main() {
     }
     if (problems.length || (targetChecked && !met)) process.exitCode = 1;
   } finally {
+    await stopArchiver();
     if (!stopped) await rec.stop();
     if (!opts.keep && !opts.profile) fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -62,6 +62,8 @@ const useS3 = process.env.MVR_BENCH_S3 === 'on';
 const archiveWork = {
   ...(process.env.MVR_BENCH_ARCHIVE_CONCURRENCY ? { concurrency: Number(process.env.MVR_BENCH_ARCHIVE_CONCURRENCY) } : {}),
   ...(process.env.MVR_BENCH_ARCHIVE_THREADS ? { encoderThreads: Number(process.env.MVR_BENCH_ARCHIVE_THREADS) } : {}),
+  // --archiver-cpu: a dedicated archiver process takes the compress jobs
+  ...(process.env.MVR_BENCH_ARCHIVE_ENABLED === 'off' ? { enabled: false } : {}),
 };
 
 /** The n-th recorded number of the benchmark (E.164, Belgian mobile range). */
