@@ -100,7 +100,9 @@ describe('Opus archive quality gate (spoken conversations)', () => {
         expect(a.correlation).toBeGreaterThanOrEqual(silk.channels[c].correlation - 0.005);
         expect(a.correlation).toBeGreaterThanOrEqual(before.channels[c].correlation - 0.005);
         expect(a.worstOnsetDb).toBeGreaterThan(-10);
-        expect(a.encodedShare).toBe(silk.channels[c].encodedShare);
+        // the same silence gate; CELT's 4 ms input delay moves the frame boundaries, so
+        // a frame here and there falls the other way
+        expect(Math.abs(a.encodedShare - silk.channels[c].encodedShare)).toBeLessThan(0.01);
         expect(a.pauseWindowsBelow6Db).toBe(0);
       }
       expect(celt.mbPerHour).toBeLessThanOrEqual(7.2);
