@@ -70,7 +70,12 @@ export function opusKeyFor(wavKey: string, attempt = 1): string {
 
 /** Why a conversation's archive could not be compressed; the message names the conversation. */
 export class CompressionError extends Error {
-  constructor(message: string, readonly conversationId: string) {
+  constructor(
+    message: string,
+    readonly conversationId: string,
+    /** what failed underneath (a storage outage is retried without spending the attempt) */
+    readonly cause?: unknown,
+  ) {
     super(`conversation ${conversationId}: ${message}`);
     this.name = 'CompressionError';
   }
@@ -266,7 +271,7 @@ export class ArchiveCompression {
         stored = await transcodeWavToOpus(blobStore, job, o => pool.createWriter(o), () => signal?.aborted ?? false);
       }
     } catch (e) {
-      throw new CompressionError((e as Error).message, id);
+      throw new CompressionError((e as Error).message, id, e);
     }
     if (stored.missingBytes > 0) {
       this.options.logger.warn(

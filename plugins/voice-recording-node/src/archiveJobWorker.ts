@@ -5,6 +5,7 @@ import {
   ArchiveJobKind,
   ArchiveJobQueue,
   PermanentArchiveJobError,
+  isStorageOutage,
 } from './archiveJobs';
 
 export interface ArchiveJobWorkerOptions {
@@ -23,6 +24,13 @@ export interface ArchiveJobWorkerOptions {
   pollIntervalMs?: number;
   /** delay before the next attempt after failed attempt number `attempts` (1-based) */
   backoff?: (attempts: number) => number;
+  /**
+   * When set, a storage outage (`isStorageOutage`) spends no attempt: the attempt is given
+   * back and tried again after this delay, so an outage of any length kills no job.
+   * Unset (default): an outage is an ordinary failed attempt (the uploads' own back-off
+   * and 10,000 attempts cover outages already).
+   */
+  outageRetryMs?: number;
   logger?: Pick<LoggerService, 'info' | 'warn' | 'error' | 'debug'>;
 }
 
@@ -89,6 +97,7 @@ export class ArchiveJobWorker {
   private readonly leaseMs: number;
   private readonly pollIntervalMs: number;
   private readonly backoff: (attempts: number) => number;
+  private readonly outageRetryMs?: number;
   private readonly logger?: ArchiveJobWorkerOptions['logger'];
 
   private readonly running = new Map<string, Running>();
@@ -125,6 +134,7 @@ export class ArchiveJobWorker {
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
     this.backoff = options.backoff ?? defaultArchiveJobBackoff;
+    this.outageRetryMs = options.outageRetryMs;
     this.logger = options.logger;
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1)
       throw new Error(
@@ -413,13 +423,22 @@ export class ArchiveJobWorker {
         return;
       }
       const permanent = outcome.error instanceof PermanentArchiveJobError;
-      const lastAttempt = job.attempts >= job.maxAttempts;
-      const retryInMs =
-        permanent || lastAttempt ? 0 : this.backoff(job.attempts);
+      // the storage is down: not the job's fault, the attempt is given back
+      const outageRetryMs = this.outageRetryMs;
+      const outage =
+        outageRetryMs !== undefined &&
+        !permanent &&
+        isStorageOutage(outcome.error);
+      const lastAttempt = !outage && job.attempts >= job.maxAttempts;
+      let retryInMs = 0;
+      if (outage) retryInMs = outageRetryMs;
+      else if (!permanent && !lastAttempt)
+        retryInMs = this.backoff(job.attempts);
       const text = errorText(outcome.error);
       const owned = await this.queue.fail(job.id, this.workerId, text, {
         retryInMs,
         permanent,
+        ...(outage ? { countAttempt: false } : {}),
       });
       if (!owned) {
         this.counters.leaseLost++;
@@ -440,9 +459,9 @@ export class ArchiveJobWorker {
         this.logger?.warn(
           `Archive job ${job.id} (${job.kind} ${job.subject}) attempt ${
             job.attempts
-          } of ${job.maxAttempts} failed, next in ${Math.round(
-            retryInMs / 1000,
-          )} s: ${text}`,
+          } of ${job.maxAttempts} failed${
+            outage ? ' (storage outage: the attempt is not counted)' : ''
+          }, next in ${Math.round(retryInMs / 1000)} s: ${text}`,
         );
       }
     } catch (e) {

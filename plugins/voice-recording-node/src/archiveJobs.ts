@@ -82,7 +82,15 @@ export interface ArchiveJobQueue {
     jobId: string,
     workerId: string,
     error: string,
-    options: { retryInMs: number; permanent?: boolean },
+    options: {
+      retryInMs: number;
+      permanent?: boolean;
+      /**
+       * false: the attempt failed for a reason outside the job (the storage is down), so it
+       * is given back instead of spent and the job never goes dead for it (default true)
+       */
+      countAttempt?: boolean;
+    },
   ): Promise<boolean>;
   /**
    * Gives a claimed job back without spending its attempt (the worker is stopping): queued
@@ -100,3 +108,16 @@ export type ArchiveJobHandler = (
   job: ArchiveJob,
   signal: AbortSignal,
 ) => Promise<void>;
+
+/**
+ * Whether a failure is a storage outage (`StorageUnavailableError`: an object store that
+ * does not answer, a full or read-only disk), by name so that it works across package
+ * copies, looking through `cause`s. Such an attempt is retried without being spent.
+ */
+export function isStorageOutage(e: unknown): boolean {
+  for (let cur: unknown = e, depth = 0; cur && depth < 5; depth++) {
+    if ((cur as Error).name === 'StorageUnavailableError') return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}

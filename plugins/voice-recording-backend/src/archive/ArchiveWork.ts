@@ -70,6 +70,8 @@ export interface ArchiveWorkOptions {
   pool?: OpusEncoderPool;
   /** builds derived files (`derive` jobs: the MP3 of a long call, see mp3DeriveHandler) */
   derive?: ArchiveJobHandler;
+  /** retry delay after a storage outage, which spends no attempt (default 30 s) */
+  outageRetryMs?: number;
 }
 
 export interface ArchiveWorkStats {
@@ -147,6 +149,9 @@ export class ArchiveWork {
       concurrency: config.concurrency,
       leaseMs: options.leaseMs,
       pollIntervalMs: options.pollIntervalMs,
+      // an object store or disk that is down spends no attempt: no compress job goes dead
+      // in a storage outage, however long (docs/deployment.md, archive work queue)
+      outageRetryMs: options.outageRetryMs ?? 30_000,
       logger,
     });
   }

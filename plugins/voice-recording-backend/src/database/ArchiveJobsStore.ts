@@ -381,7 +381,7 @@ export class ArchiveJobsStore implements ArchiveJobQueue {
     jobId: string,
     workerId: string,
     error: string,
-    options: { retryInMs: number; permanent?: boolean },
+    options: { retryInMs: number; permanent?: boolean; countAttempt?: boolean },
     now = new Date(),
   ): Promise<boolean> {
     if (!options.permanent && !(options.retryInMs >= 0))
@@ -401,6 +401,18 @@ export class ArchiveJobsStore implements ArchiveJobQueue {
         ...common,
         state: 'dead',
         finished_at: now,
+      });
+      return n === 1;
+    }
+    if (options.countAttempt === false) {
+      // a failure outside the job (storage outage): the attempt is given back, never dead
+      const n = await this.owned(jobId, workerId).update({
+        ...common,
+        state: 'queued',
+        attempts: this.db.raw(
+          'CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END',
+        ),
+        run_after: new Date(now.getTime() + options.retryInMs),
       });
       return n === 1;
     }

@@ -3,7 +3,9 @@ import {
   ArchiveJob,
   ArchiveJobWorker,
   defaultArchiveJobBackoff,
+  CompressionError,
   PermanentArchiveJobError,
+  StorageUnavailableError,
 } from '@mvr/plugin-voice-recording-node';
 import createKnex, { Knex } from 'knex';
 import { ArchiveJobsStore } from '../../database/ArchiveJobsStore';
@@ -229,6 +231,41 @@ describe.each(databases.eachSupportedId())(
       expect(await store.get(id)).toMatchObject({
         attempts: 2,
         lastError: 'opus encoder crashed',
+      });
+    });
+
+    it('a storage outage spends no attempt: the job outlives any number of failed tries, then succeeds', async () => {
+      let tries = 0;
+      const w = worker({
+        handlers: {
+          compress: async () => {
+            tries++;
+            // the object store is down for the first 6 tries (3 times the attempts)
+            if (tries <= 6)
+              throw new CompressionError(
+                'cannot read the WAV',
+                'c-1',
+                new StorageUnavailableError(
+                  's3://b/k: connect ECONNREFUSED',
+                  's3://b/k',
+                  'ECONNREFUSED',
+                ),
+              );
+          },
+        },
+        backoff: () => 10,
+        outageRetryMs: 10,
+      });
+      const id = await store.enqueue({
+        kind: 'compress',
+        subject: 'c-1',
+        maxAttempts: 2,
+      });
+      w.start();
+      await until('done', async () => (await store.get(id))?.state === 'done');
+      expect({ tries, attempts: (await store.get(id))?.attempts }).toEqual({
+        tries: 7,
+        attempts: 1,
       });
     });
 
