@@ -6,10 +6,9 @@
  * interim WAV in the shared storage, encrypted at rest), replaces the WAV with Ogg/Opus,
  * and stops cleanly on SIGTERM.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -23,48 +22,21 @@ import {
   loadEncryptionKeys,
   writeWavG711Stereo,
 } from '@mvr/plugin-voice-recording-node';
+import {
+  BackendProcess,
+  databaseConfigLine,
+  freeTcpPort,
+  startBackendProcess,
+  tone,
+  waitFor,
+} from './__testUtils__/backendProcess';
 
 jest.setTimeout(120_000);
 
-const BACKEND_DIR = path.resolve(__dirname, '..');
-const REPO_ROOT = path.resolve(BACKEND_DIR, '../..');
 const PG =
   process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
   process.env.MVR_TEST_POSTGRES_CONNECTION;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 200));
-  }
-}
-
-function tone(seconds: number, freq: number): Int16Array {
-  const pcm = new Int16Array(8000 * seconds);
-  for (let i = 0; i < pcm.length; i++)
-    pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * freq * i) / 8000));
-  return pcm;
-}
 
 /** The sockets process `pid` listens on or has bound (ss, from the kernel's tables). */
 function socketsOf(pid: number): { tcp: number[]; udp: number[] } {
@@ -114,9 +86,7 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
   'archiver backend (src/archiver.ts) in its own process (%s)',
   kind => {
     let dir: string;
-    let child: ChildProcess | undefined;
-    let output = '';
-    let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+    let backend: BackendProcess | undefined;
     let httpPort: number;
     let db: Db | undefined;
     const prefix = `mvr_archiver_${process.pid}_`;
@@ -136,17 +106,16 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvr-archiver-'));
       httpPort = await freeTcpPort();
       if (kind === 'postgres') await pg(`DROP DATABASE IF EXISTS "${pgDatabase}"`);
-      const database =
-        kind === 'postgres'
-          ? `  database: { client: pg, connection: '${PG}', prefix: '${prefix}' }`
-          : `  database: { client: better-sqlite3, connection: { directory: '${dir}/db' } }`;
-      fs.writeFileSync(
-        path.join(dir, 'app-config.test.yaml'),
-        [
+      backend = startBackendProcess({
+        name: 'the archiver',
+        entry: 'src/archiver.ts',
+        deploymentConfig: 'app-config.archiver.yaml',
+        dir,
+        testConfig: [
           'backend:',
           `  baseUrl: http://127.0.0.1:${httpPort}`,
           `  listen: { host: 127.0.0.1, port: ${httpPort} }`,
-          database,
+          databaseConfigLine(kind, { dir, pg: PG, prefix }),
           'voiceRecording:',
           `  storage: { local: { directory: '${dir}/recordings' } }`,
           // encryption at rest as in app-config.yaml, with the test's own key file
@@ -156,54 +125,18 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
           `    keys: [{ id: test-1, keyFile: '${dir}/keys/test-1.key', createIfMissing: true }]`,
           '  archive: { encoderThreads: 1 }',
           '',
-        ].join('\n'),
-      );
-      const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development' };
-      delete env.JEST_WORKER_ID;
-      delete env.UV_THREADPOOL_SIZE;
-      child = spawn(
-        process.execPath,
-        [
-          '--require',
-          require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-          'src/archiver.ts',
-          '--config',
-          path.join(REPO_ROOT, 'app-config.yaml'),
-          '--config',
-          path.join(REPO_ROOT, 'app-config.archiver.yaml'),
-          '--config',
-          path.join(dir, 'app-config.test.yaml'),
         ],
-        { cwd: BACKEND_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      child.stdout!.on('data', d => (output += d.toString()));
-      child.stderr!.on('data', d => (output += d.toString()));
-      exit = new Promise(resolve =>
-        child!.once('exit', (code, signal) => resolve({ code, signal })),
-      );
-      let exited = false;
-      exit.then(() => (exited = true));
-      await waitFor(
+        env: { UV_THREADPOOL_SIZE: undefined },
+      });
+      await backend.waitForOutput(
         'the archive work to start',
-        () => {
-          if (exited)
-            throw new Error(`the archiver exited during startup:\n${output}`);
-          return /archive work: worker \S+ takes compress and derive jobs/.test(output)
+        out =>
+          /archive work: worker \S+ takes compress and derive jobs/.test(out)
             ? true
-            : undefined;
-        },
+            : undefined,
         60_000,
       );
-      await waitFor(
-        'the HTTP readiness endpoint',
-        async () => {
-          const r = await fetch(
-            `http://127.0.0.1:${httpPort}/.backstage/health/v1/readiness`,
-          ).catch(() => undefined);
-          return r?.status === 200 ? true : undefined;
-        },
-        15_000,
-      );
+      await backend.waitForReadiness(httpPort, 15_000);
       if (kind === 'postgres') {
         const url = new URL(PG!);
         url.pathname = `/${encodeURIComponent(pgDatabase)}`;
@@ -215,19 +148,16 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
 
     afterAll(async () => {
       await db?.close();
-      if (child && child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exit;
-      }
+      await backend?.stop();
       if (kind === 'postgres')
         await pg(`DROP DATABASE IF EXISTS "${pgDatabase}"`).catch(() => undefined);
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it('opens no SIP or RTP port: only its HTTP port', () => {
-      expect(output).not.toMatch(/SIPREC recorder listening/);
-      expect(output).toMatch(/Plugin initialization started: 'voice-recording'(?!,)/);
-      expect(socketsOf(child!.pid!)).toEqual({ tcp: [httpPort], udp: [] });
+      expect(backend!.output).not.toMatch(/SIPREC recorder listening/);
+      expect(backend!.output).toMatch(/Plugin initialization started: 'voice-recording'(?!,)/);
+      expect(socketsOf(backend!.child.pid!)).toEqual({ tcp: [httpPort], udp: [] });
     });
 
     it('takes a compress job left in the shared database, replaces the WAV with Opus, and stops on SIGTERM', async () => {
@@ -320,17 +250,17 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
       expect(audits[0].actor_ref).toBe('capture:siprec');
 
       const t0 = Date.now();
-      child!.kill('SIGTERM');
+      backend!.child.kill('SIGTERM');
       const result = await Promise.race([
-        exit,
+        backend!.exit,
         new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new Error(`no exit 20 s after SIGTERM:\n${output}`)), 20_000),
+          setTimeout(() => reject(new Error(`no exit 20 s after SIGTERM:\n${backend!.output}`)), 20_000),
         ),
       ]);
       // eslint-disable-next-line no-console
       console.log(`archiver (${kind}) stopped ${Date.now() - t0} ms after SIGTERM`);
       expect(result).toEqual({ code: 0, signal: null });
-      expect(output).toMatch(/Archive job worker \S+:archive stopped/);
+      expect(backend!.output).toMatch(/Archive job worker \S+:archive stopped/);
     });
   },
 );

@@ -4,11 +4,9 @@
  * directory and demo numbers on top: one SIPREC call is recorded end to end, the
  * portal's plugins are absent, and SIGTERM stops it cleanly.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
@@ -19,6 +17,15 @@ import {
   loadEncryptionKeys,
 } from '@mvr/plugin-voice-recording-node';
 import { DEFAULT_THREAD_POOL_SIZE } from './threadPool';
+import {
+  BackendProcess,
+  databaseConfigLine,
+  demoNumbersYaml,
+  freeTcpPort,
+  startBackendProcess,
+  tone,
+  waitFor,
+} from './__testUtils__/backendProcess';
 // The SIPREC module's test Session Recording Client (its `testing` entry point).
 import {
   SrcClient,
@@ -30,69 +37,31 @@ import {
 
 jest.setTimeout(90_000);
 
-const BACKEND_DIR = path.resolve(__dirname, '..');
-const REPO_ROOT = path.resolve(BACKEND_DIR, '../..');
 const RECORDED = '+32470000101';
 const OTHER = '+32499000101';
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 100));
-  }
-}
-
-/** A 1 kHz-ish tone with a little noise, `seconds` long, 8 kHz. */
-function tone(seconds: number, freq: number): Int16Array {
-  const pcm = new Int16Array(8000 * seconds);
-  for (let i = 0; i < pcm.length; i++)
-    pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * freq * i) / 8000));
-  return pcm;
-}
-
 describe('recorder-only backend (src/recorder.ts) in its own process', () => {
   let dir: string;
-  let child: ChildProcess | undefined;
-  let output = '';
-  let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  let backend: BackendProcess | undefined;
   let httpPort: number;
   let sipPort: number;
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mvr-recorder-only-'));
     httpPort = await freeTcpPort();
-    fs.writeFileSync(
-      path.join(dir, 'numbers.yaml'),
-      `numbers:\n  - number: '${RECORDED}'\n    userRef: user:default/bob\n    slots: [{ weekdays: Mon-Sun, start: '00:00', end: '24:00' }]\n    settings: { statusMode: manual, activeStatus: professional, simultaneousCalls: true }\n`,
-    );
+    fs.writeFileSync(path.join(dir, 'numbers.yaml'), demoNumbersYaml(RECORDED));
     // the last config wins: a fresh SQLite directory (one process, one host) instead
     // of the example's PostgreSQL, free ports, everything under the temp directory
-    fs.writeFileSync(
-      path.join(dir, 'app-config.test.yaml'),
-      [
+    backend = startBackendProcess({
+      name: 'the recorder process',
+      entry: 'src/recorder.ts',
+      deploymentConfig: 'app-config.recorder.yaml',
+      dir,
+      testConfig: [
         'backend:',
         `  baseUrl: http://127.0.0.1:${httpPort}`,
         `  listen: { host: 127.0.0.1, port: ${httpPort} }`,
-        `  database: { client: better-sqlite3, connection: { directory: '${dir}/db' } }`,
+        databaseConfigLine('sqlite', { dir, prefix: '' }),
         'voiceRecording:',
         `  demoData: { file: '${dir}/numbers.yaml' }`,
         `  storage: { local: { directory: '${dir}/recordings' } }`,
@@ -107,71 +76,31 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
         '    rtp: { portMin: null, portMax: null, inactivityTimeoutSeconds: 10 }',
         `    storage: { journalDir: '${dir}/journal', archiveDir: '${dir}/recordings', minFreeMegabytes: 1 }`,
         '',
-      ].join('\n'),
-    );
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development' };
-    delete env.JEST_WORKER_ID;
-    delete env.UV_THREADPOOL_SIZE; // the entry's own default (src/threadPool.ts)
-    child = spawn(
-      process.execPath,
-      [
-        '--require',
-        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-        'src/recorder.ts',
-        '--config',
-        path.join(REPO_ROOT, 'app-config.yaml'),
-        '--config',
-        path.join(REPO_ROOT, 'app-config.recorder.yaml'),
-        '--config',
-        path.join(dir, 'app-config.test.yaml'),
       ],
-      { cwd: BACKEND_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child.stdout!.on('data', d => (output += d.toString()));
-    child.stderr!.on('data', d => (output += d.toString()));
-    exit = new Promise(resolve =>
-      child!.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    let exited = false;
-    exit.then(() => (exited = true));
-    sipPort = await waitFor(
+      env: { UV_THREADPOOL_SIZE: undefined }, // the entry's own default (src/threadPool.ts)
+    });
+    sipPort = await backend.waitForOutput(
       'the SIPREC recorder to listen',
-      () => {
-        if (exited)
-          throw new Error(
-            `the recorder process exited during startup:\n${output}`,
-          );
-        const m = output.match(/SIPREC recorder listening on \S+ udp\/(\d+)/);
+      out => {
+        const m = out.match(/SIPREC recorder listening on \S+ udp\/(\d+)/);
         return m ? Number(m[1]) : undefined;
       },
       45_000,
     );
-    await waitFor(
-      'the HTTP readiness endpoint',
-      async () => {
-        const r = await fetch(
-          `http://127.0.0.1:${httpPort}/.backstage/health/v1/readiness`,
-        ).catch(() => undefined);
-        return r?.status === 200 ? true : undefined;
-      },
-      15_000,
-    );
+    await backend.waitForReadiness(httpPort, 15_000);
   });
 
   afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exit;
-    }
+    await backend?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("runs libuv's thread pool with the entry's 16 threads (call set-up does not queue behind journal fsyncs)", () => {
     if (process.platform !== 'linux') return;
     const names = fs
-      .readdirSync(`/proc/${child!.pid}/task`)
+      .readdirSync(`/proc/${backend!.child.pid}/task`)
       .map(tid =>
-        fs.readFileSync(`/proc/${child!.pid}/task/${tid}/comm`, 'utf8').trim(),
+        fs.readFileSync(`/proc/${backend!.child.pid}/task/${tid}/comm`, 'utf8').trim(),
       );
     expect(names.filter(n => n === 'libuv-worker')).toHaveLength(
       DEFAULT_THREAD_POOL_SIZE,
@@ -194,7 +123,7 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
     );
     expect(vr.status).toBe(401);
     // and it is the only plugin the backend initialized
-    expect(output).toMatch(
+    expect(backend!.output).toMatch(
       /Plugin initialization started: 'voice-recording'(?!,)/,
     );
   });
@@ -321,12 +250,12 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
         .filter(f => f.endsWith('.spare')).length,
     ).toBeGreaterThan(0);
     const t0 = Date.now();
-    child!.kill('SIGTERM');
+    backend!.child.kill('SIGTERM');
     const result = await Promise.race([
-      exit,
+      backend!.exit,
       new Promise<never>((_, reject) =>
         setTimeout(
-          () => reject(new Error(`no exit 20 s after SIGTERM:\n${output}`)),
+          () => reject(new Error(`no exit 20 s after SIGTERM:\n${backend!.output}`)),
           20_000,
         ),
       ),

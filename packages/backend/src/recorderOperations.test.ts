@@ -7,9 +7,8 @@
  * sign-in (that path only) and says 503 with the reason when the journal disk is full
  * (a real tmpfs filled up) and, on PostgreSQL, when the database refuses connections.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -20,50 +19,24 @@ import {
   encodeAlaw,
   streamRtp,
 } from '@mvr/plugin-voice-recording-backend-module-siprec/testing';
+import {
+  BackendProcess,
+  databaseConfigLine,
+  demoNumbersYaml,
+  freeTcpPort,
+  startBackendProcess,
+  tone,
+  waitFor,
+} from './__testUtils__/backendProcess';
 
 jest.setTimeout(180_000);
 
-const BACKEND_DIR = path.resolve(__dirname, '..');
-const REPO_ROOT = path.resolve(BACKEND_DIR, '../..');
 const RECORDED = '+32470000201';
 const OTHER = '+32499000201';
 const UNKNOWN = '+32479999201';
 const PG =
   process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
   process.env.MVR_TEST_POSTGRES_CONNECTION;
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 200));
-  }
-}
-
-function tone(seconds: number, freq: number): Int16Array {
-  const pcm = new Int16Array(8000 * seconds);
-  for (let i = 0; i < pcm.length; i++)
-    pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * freq * i) / 8000));
-  return pcm;
-}
 
 /** One scrape: `name{labels}` (labels sorted, otel_scope_name left out) → value. */
 type Scrape = Map<string, number>;
@@ -92,9 +65,7 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
     let dir: string;
     let journalDir: string;
     let tmpfs = false;
-    let child: ChildProcess | undefined;
-    let output = '';
-    let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+    let backend: BackendProcess | undefined;
     let httpPort: number;
     let metricsPort: number;
     let sipPort: number;
@@ -144,25 +115,18 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
       metricsPort = await freeTcpPort();
       if (db === 'postgres')
         await pg(`DROP DATABASE IF EXISTS "${pgDatabase}"`);
-      fs.writeFileSync(
-        path.join(dir, 'numbers.yaml'),
-        `numbers:\n  - number: '${RECORDED}'\n    userRef: user:default/bob\n    slots: [{ weekdays: Mon-Sun, start: '00:00', end: '24:00' }]\n    settings: { statusMode: manual, activeStatus: professional, simultaneousCalls: true }\n`,
-      );
-      const database =
-        db === 'postgres'
-          ? [
-              `  database: { client: pg, connection: '${PG}', prefix: '${prefix}' }`,
-            ]
-          : [
-              `  database: { client: better-sqlite3, connection: { directory: '${dir}/db' } }`,
-            ];
-      fs.writeFileSync(
-        path.join(dir, 'app-config.test.yaml'),
-        [
+      fs.writeFileSync(path.join(dir, 'numbers.yaml'), demoNumbersYaml(RECORDED));
+      backend = startBackendProcess({
+        name: 'the recorder process',
+        entry: 'src/recorder.ts',
+        deploymentConfig: 'app-config.recorder.yaml',
+        instrumentation: true,
+        dir,
+        testConfig: [
           'backend:',
           `  baseUrl: http://127.0.0.1:${httpPort}`,
           `  listen: { host: 127.0.0.1, port: ${httpPort} }`,
-          ...database,
+          databaseConfigLine(db, { dir, pg: PG, prefix }),
           'voiceRecording:',
           `  demoData: { file: '${dir}/numbers.yaml' }`,
           `  storage: { local: { directory: '${dir}/recordings' } }`,
@@ -172,78 +136,31 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
           '    rtp: { portMin: null, portMax: null, inactivityTimeoutSeconds: 10 }',
           `    storage: { journalDir: '${journalDir}', archiveDir: '${dir}/recordings', minFreeMegabytes: 1 }`,
           '',
-        ].join('\n'),
-      );
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        NODE_ENV: 'development',
-        MVR_METRICS_PORT: String(metricsPort),
-      };
-      delete env.JEST_WORKER_ID;
-      delete env.MVR_METRICS;
-      child = spawn(
-        process.execPath,
-        [
-          '--require',
-          './instrumentation.js',
-          '--require',
-          require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-          'src/recorder.ts',
-          '--config',
-          path.join(REPO_ROOT, 'app-config.yaml'),
-          '--config',
-          path.join(REPO_ROOT, 'app-config.recorder.yaml'),
-          '--config',
-          path.join(dir, 'app-config.test.yaml'),
         ],
-        { cwd: BACKEND_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      child.stdout!.on('data', d => (output += d.toString()));
-      child.stderr!.on('data', d => (output += d.toString()));
-      exit = new Promise(resolve =>
-        child!.once('exit', (code, signal) => resolve({ code, signal })),
-      );
-      let exited = false;
-      exit.then(() => (exited = true));
-      sipPort = await waitFor(
+        env: { MVR_METRICS_PORT: String(metricsPort), MVR_METRICS: undefined },
+      });
+      sipPort = await backend.waitForOutput(
         'the SIPREC recorder to listen',
-        () => {
-          if (
-            /SIPREC recorder:|failed to start/.test(output) &&
-            !/SIPREC recorder listening/.test(output)
-          ) {
-            throw new Error(`the recorder did not start:\n${output}`);
-          }
-          if (exited)
-            throw new Error(
-              `the recorder process exited during startup:\n${output}`,
-            );
-          const m = output.match(/SIPREC recorder listening on \S+ udp\/(\d+)/);
+        out => {
+          const m = out.match(/SIPREC recorder listening on \S+ udp\/(\d+)/);
           return m ? Number(m[1]) : undefined;
         },
         90_000,
-      ).catch(e => {
-        throw new Error(`${e.message}; the recorder's output:\n${output}`);
-      });
+        out =>
+          /SIPREC recorder:|failed to start/.test(out) &&
+          !/SIPREC recorder listening/.test(out),
+      );
       // the endpoint of the instrumentation loaded with --require
       const announced = `[metrics] Prometheus endpoint on http://127.0.0.1:${metricsPort}/metrics`;
-      if (!output.includes(announced)) {
-        throw new Error(`the recorder did not say "${announced}":\n${output}`);
+      if (!backend.output.includes(announced)) {
+        throw new Error(
+          `the recorder did not say "${announced}":\n${backend.output}`,
+        );
       }
     });
 
     afterAll(async () => {
-      if (child && child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const stopped = await Promise.race([
-          exit,
-          new Promise(r => setTimeout(() => r(undefined), 30_000)),
-        ]);
-        if (!stopped) {
-          child.kill('SIGKILL');
-          await exit;
-        }
-      }
+      await backend?.stop(30_000);
       if (tmpfs) execFileSync('umount', ['-l', journalDir]);
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
       if (db === 'postgres') {

@@ -8,7 +8,6 @@
  * catches up (the object in the bucket is the staged file, encrypted at rest as
  * app-config.yaml says, byte for byte) and both read 0.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -31,49 +30,23 @@ import {
   encodeAlaw,
   streamRtp,
 } from '@mvr/plugin-voice-recording-backend-module-siprec/testing';
+import {
+  BackendProcess,
+  databaseConfigLine,
+  demoNumbersYaml,
+  freeTcpPort,
+  startBackendProcess,
+  tone,
+  waitFor,
+} from './__testUtils__/backendProcess';
 
 jest.setTimeout(240_000);
 
-const BACKEND_DIR = path.resolve(__dirname, '..');
-const REPO_ROOT = path.resolve(BACKEND_DIR, '../..');
 const RECORDED = '+32470000301';
 const OTHER = '+32499000301';
 const PG =
   process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
   process.env.MVR_TEST_POSTGRES_CONNECTION;
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 200));
-  }
-}
-
-function tone(seconds: number, freq: number): Int16Array {
-  const pcm = new Int16Array(8000 * seconds);
-  for (let i = 0; i < pcm.length; i++)
-    pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * freq * i) / 8000));
-  return pcm;
-}
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -142,9 +115,7 @@ describeWithS3('recorder-only process on S3 object storage', server => {
 
   describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])('(%s)', db => {
     let dir: string;
-    let child: ChildProcess | undefined;
-    let output = '';
-    let exit: Promise<unknown>;
+    let backend: BackendProcess | undefined;
     let httpPort: number;
     let metricsPort: number;
     let sipPort: number;
@@ -205,21 +176,18 @@ describeWithS3('recorder-only process on S3 object storage', server => {
       bucket = await createTestBucket(admin);
       objects = new S3BlobStore(s3StoreOptions(server, bucket));
       if (db === 'postgres') await pg(`DROP DATABASE IF EXISTS "${pgDatabase}"`);
-      fs.writeFileSync(
-        path.join(dir, 'numbers.yaml'),
-        `numbers:\n  - number: '${RECORDED}'\n    userRef: user:default/bob\n    slots: [{ weekdays: Mon-Sun, start: '00:00', end: '24:00' }]\n    settings: { statusMode: manual, activeStatus: professional, simultaneousCalls: true }\n`,
-      );
-      const database =
-        db === 'postgres'
-          ? [`  database: { client: pg, connection: '${PG}', prefix: '${prefix}' }`]
-          : [`  database: { client: better-sqlite3, connection: { directory: '${dir}/db' } }`];
-      fs.writeFileSync(
-        path.join(dir, 'app-config.test.yaml'),
-        [
+      fs.writeFileSync(path.join(dir, 'numbers.yaml'), demoNumbersYaml(RECORDED));
+      backend = startBackendProcess({
+        name: 'the recorder process',
+        entry: 'src/recorder.ts',
+        deploymentConfig: 'app-config.recorder.yaml',
+        instrumentation: true,
+        dir,
+        testConfig: [
           'backend:',
           `  baseUrl: http://127.0.0.1:${httpPort}`,
           `  listen: { host: 127.0.0.1, port: ${httpPort} }`,
-          ...database,
+          databaseConfigLine(db, { dir, pg: PG, prefix }),
           'voiceRecording:',
           `  demoData: { file: '${dir}/numbers.yaml' }`,
           // app-config.recorder.yaml sets storage.local: an overlay switches it off
@@ -240,55 +208,22 @@ describeWithS3('recorder-only process on S3 object storage', server => {
           '    opus: { encode: call-end }',
           '    upload: { retryMinSeconds: 0.5, retryMaxSeconds: 1 }',
           '',
-        ].join('\n'),
-      );
-      const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', MVR_METRICS_PORT: String(metricsPort) };
-      delete env.JEST_WORKER_ID;
-      delete env.MVR_METRICS;
-      child = spawn(
-        process.execPath,
-        [
-          '--require',
-          './instrumentation.js',
-          '--require',
-          require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-          'src/recorder.ts',
-          '--config',
-          path.join(REPO_ROOT, 'app-config.yaml'),
-          '--config',
-          path.join(REPO_ROOT, 'app-config.recorder.yaml'),
-          '--config',
-          path.join(dir, 'app-config.test.yaml'),
         ],
-        { cwd: BACKEND_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      child.stdout!.on('data', d => (output += d.toString()));
-      child.stderr!.on('data', d => (output += d.toString()));
-      exit = new Promise(resolve => child!.once('exit', resolve));
-      let exited = false;
-      exit.then(() => (exited = true));
-      sipPort = await waitFor(
+        env: { MVR_METRICS_PORT: String(metricsPort), MVR_METRICS: undefined },
+      });
+      sipPort = await backend.waitForOutput(
         'the SIPREC recorder to listen',
-        () => {
-          if (exited || /Backend startup failed/.test(output)) throw new Error(`the recorder process did not start:\n${output}`);
-          const m = output.match(/SIPREC recorder listening on \S+ udp\/(\d+)/);
+        out => {
+          const m = out.match(/SIPREC recorder listening on \S+ udp\/(\d+)/);
           return m ? Number(m[1]) : undefined;
         },
         90_000,
-      ).catch(e => {
-        throw new Error(`${e.message}; the recorder's output:\n${output}`);
-      });
+        out => /Backend startup failed/.test(out),
+      );
     });
 
     afterAll(async () => {
-      if (child && child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const stopped = await Promise.race([exit, new Promise(r => setTimeout(() => r(undefined), 30_000))]);
-        if (!stopped) {
-          child.kill('SIGKILL');
-          await exit;
-        }
-      }
+      await backend?.stop(30_000);
       await relay?.cut();
       objects?.destroy();
       if (bucket) await removeTestBucket(admin, bucket);
@@ -297,7 +232,7 @@ describeWithS3('recorder-only process on S3 object storage', server => {
     });
 
     it('stages a call while the store is cut, shows it in health and metrics, uploads it once restored', async () => {
-      expect(output).toMatch(/recorder archive: staged in .*staging, uploaded to S3 object storage s3:\/\//);
+      expect(backend!.output).toMatch(/recorder archive: staged in .*staging, uploaded to S3 object storage s3:\/\//);
       const ready = await waitFor('a healthy recorder', async () => ((await health()).status === 200 ? true : undefined), 15_000);
       expect(ready).toBe(true);
       expect((await health()).body.uploads).toMatchObject({ staged: 0, oldestAgeSeconds: 0, unqueued: 0 });
