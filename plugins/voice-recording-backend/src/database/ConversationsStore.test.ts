@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { TestDatabases } from '@backstage/backend-test-utils';
-import {
-  Conversation,
-  NumberSettings,
-} from '@mvr/plugin-voice-recording-common';
+import { Conversation } from '@mvr/plugin-voice-recording-common';
 import {
   CaptureStoreError,
-  isCaptureStoreError,
   storedSipIdentifier,
 } from '@mvr/plugin-voice-recording-node';
 import knexFactory, { Knex } from 'knex';
@@ -17,31 +13,18 @@ import {
 } from './ConversationsStore';
 import { KnexNumbersStore, NumberRecord } from './NumbersStore';
 import { applyDatabaseMigrations, migrationConfig } from './util';
+import {
+  captureStoreRejection as rejection,
+  openRecordingStores,
+} from './__testUtils__/recordingStores';
+import { numberSettings } from '../service/__testUtils__/recordedNumbers';
 
 jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
-const settings: NumberSettings = {
-  beep: false,
-  smsOnStatusChange: false,
-  statusMode: 'auto',
-  activeStatus: 'professional',
-  selfManaged: false,
-  simultaneousCalls: false,
-  timeZone: 'Europe/Brussels',
-};
-
-async function rejection(p: Promise<unknown>): Promise<CaptureStoreError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!isCaptureStoreError(e)) {
-    throw new Error(`expected a CaptureStoreError, got ${String(e)}`);
-  }
-  return e;
-}
+/** The numbers of this file record one call at a time. */
+const settings = numberSettings({ simultaneousCalls: false });
 
 describe.each(databases.eachSupportedId())(
   'KnexConversationsStore on %s',
@@ -75,18 +58,12 @@ describe.each(databases.eachSupportedId())(
     });
 
     beforeAll(async () => {
-      knex = await databases.init(databaseId);
-      await applyDatabaseMigrations(knex);
-      store = new KnexConversationsStore(knex);
-      numbers = new KnexNumbersStore(knex);
-      bob = await numbers.create({
-        number: '+32470123456',
-        userRef: 'user:default/Bob',
-        mvrActive: true,
-        fmu: false,
-        settings,
-        slots: [{ weekdays: [1, 2, 3, 4, 5], start: '08:00', end: '18:00' }],
-      });
+      let addNumber: Awaited<ReturnType<typeof openRecordingStores>>['addNumber'];
+      ({ knex, store, numbers, addNumber } = await openRecordingStores(
+        databases,
+        databaseId,
+      ));
+      bob = await addNumber('+32470123456', 'user:default/Bob', settings);
     });
 
     afterAll(async () => {
