@@ -10,11 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { mockCredentials, mockServices, startTestBackend, TestDatabases } from '@backstage/backend-test-utils';
-import { coreServices, createServiceFactory, PermissionsService } from '@backstage/backend-plugin-api';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { notificationService } from '@backstage/plugin-notifications-node';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockCredentials, startTestBackend, TestDatabases } from '@backstage/backend-test-utils';
 import { Conversation } from '@mvr/plugin-voice-recording-common';
 import {
   EncryptedBlobStore,
@@ -25,52 +21,15 @@ import {
 } from '@mvr/plugin-voice-recording-node';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { voiceRecordingPlugin } from '../../plugin';
 import { ConversationSearchStore } from '../../database/ConversationSearchStore';
 import { readMp3Frames } from '../../audio/mp3';
+import { ALICE, aliceTestFeatures, sweepTone } from '../__testUtils__/aliceTestBackend';
 import { binary, finishedCall } from '../__testUtils__/caseTestBackend';
 
 jest.setTimeout(180_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-const ALICE = 'user:default/alice';
 const KEY_ID = 'router-test-1';
-
-/** alice may do everything; nobody else anything */
-const permissionsFactory = createServiceFactory({
-  service: coreServices.permissions,
-  deps: {},
-  factory: (): PermissionsService => ({
-    async authorize(requests, { credentials }) {
-      const ok = (credentials.principal as any).userEntityRef === ALICE;
-      return requests.map(() => ({ result: ok ? AuthorizeResult.ALLOW : AuthorizeResult.DENY })) as any;
-    },
-    async authorizeConditional(queries, { credentials }) {
-      const ok = (credentials.principal as any).userEntityRef === ALICE;
-      return queries.map(() => ({ result: ok ? AuthorizeResult.ALLOW : AuthorizeResult.DENY })) as any;
-    },
-  }),
-});
-
-const directory = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'User',
-    metadata: { name: 'alice', namespace: 'default' },
-    spec: { profile: { displayName: 'Alice Martin', email: 'alice@example.com' }, memberOf: [] },
-  },
-];
-
-function tone(seconds: number, rate = 8000): Int16Array {
-  const out = new Int16Array(seconds * rate * 2);
-  for (let i = 0; i < seconds * rate; i++) {
-    // a sweep, so that the Opus stream does not compress to almost nothing
-    const f = 300 + (i / rate) * 40;
-    out[i * 2] = Math.round(8000 * Math.sin((2 * Math.PI * f * i) / rate));
-    out[i * 2 + 1] = Math.round(4000 * Math.sin((2 * Math.PI * (f + 220) * i) / rate));
-  }
-  return out;
-}
 
 /** A finished call of bob's (the defaults of this test), `extra` added. */
 const bobCall = (startedAt: string, extra: Partial<Conversation>) =>
@@ -83,22 +42,10 @@ function filesUnder(dir: string): string[] {
 }
 
 function features(knex: Knex, storageDir: string, key: Buffer) {
-  return [
-    voiceRecordingPlugin,
-    mockServices.database.factory({ knex }),
-    mockServices.rootConfig.factory({
-      data: {
-        voiceRecording: {
-          storage: { local: { directory: storageDir } },
-          encryption: { activeKeyId: KEY_ID, keys: [{ id: KEY_ID, key: key.toString('base64') }] },
-        },
-      },
-    }),
-    permissionsFactory,
-    catalogServiceMock.factory({ entities: directory }),
-    mockServices.events.mock().factory,
-    createServiceFactory({ service: notificationService, deps: {}, factory: () => ({ send: async () => undefined }) }),
-  ] as any;
+  return aliceTestFeatures(knex, {
+    storage: { local: { directory: storageDir } },
+    encryption: { activeKeyId: KEY_ID, keys: [{ id: KEY_ID, key: key.toString('base64') }] },
+  });
 }
 
 describe.each(databases.eachSupportedId())('conversations API with encryption at rest on %s', databaseId => {
@@ -124,11 +71,11 @@ describe.each(databases.eachSupportedId())('conversations API with encryption at
     const local = new LocalFileBlobStore(storageDir, { minFreeBytes: 0 });
     const blobs = new EncryptedBlobStore(local, new StaticKeyEncryptionKeys([[KEY_ID, key]], KEY_ID));
     const writer = new OggOpusWriter({ sampleRate: 8000, channels: 2 });
-    ogg = Buffer.concat([...writer.write(tone(120)), ...writer.end()]);
+    ogg = Buffer.concat([...writer.write(sweepTone(120)), ...writer.end()]);
     const stored = await blobs.put('recordings/enc/call.opus', ogg, { contentType: 'audio/ogg; codecs=opus' });
     // a recording from before encryption was turned on: plain on disk
     // 16-bit PCM: served as stored (an A-law WAV would be served through a derived PCM copy)
-    const pcm = tone(3);
+    const pcm = sweepTone(3);
     wav = writeWavPcm16Stereo(pcm.filter((_, i) => i % 2 === 0), pcm.filter((_, i) => i % 2 === 1), 8000);
     const storedWav = await local.put('recordings/old/call.wav', wav, { contentType: 'audio/wav' });
     opusCall = bobCall('2026-03-02T09:30:00.000Z', {

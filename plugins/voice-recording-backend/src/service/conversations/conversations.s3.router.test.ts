@@ -9,11 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { mockCredentials, mockServices, startTestBackend, TestDatabases } from '@backstage/backend-test-utils';
-import { coreServices, createServiceFactory, LoggerService, PermissionsService } from '@backstage/backend-plugin-api';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { notificationService } from '@backstage/plugin-notifications-node';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockCredentials, startTestBackend, TestDatabases } from '@backstage/backend-test-utils';
+import { coreServices, createServiceFactory, LoggerService } from '@backstage/backend-plugin-api';
 import { Conversation } from '@mvr/plugin-voice-recording-common';
 import {
   LocalFileBlobStore,
@@ -31,50 +28,14 @@ import {
 } from '@mvr/plugin-voice-recording-node/testUtils';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { voiceRecordingPlugin } from '../../plugin';
 import { ConversationSearchStore } from '../../database/ConversationSearchStore';
 import { KnexConversationsStore } from '../../database/ConversationsStore';
+import { ALICE, aliceTestFeatures, sweepTone } from '../__testUtils__/aliceTestBackend';
 import { binary, finishedCall } from '../__testUtils__/caseTestBackend';
 
 jest.setTimeout(180_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-const ALICE = 'user:default/alice';
-
-const permissionsFactory = createServiceFactory({
-  service: coreServices.permissions,
-  deps: {},
-  factory: (): PermissionsService => ({
-    async authorize(requests, { credentials }) {
-      const ok = (credentials.principal as any).userEntityRef === ALICE;
-      return requests.map(() => ({ result: ok ? AuthorizeResult.ALLOW : AuthorizeResult.DENY })) as any;
-    },
-    async authorizeConditional(queries, { credentials }) {
-      const ok = (credentials.principal as any).userEntityRef === ALICE;
-      return queries.map(() => ({ result: ok ? AuthorizeResult.ALLOW : AuthorizeResult.DENY })) as any;
-    },
-  }),
-});
-
-const directory = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'User',
-    metadata: { name: 'alice', namespace: 'default' },
-    spec: { profile: { displayName: 'Alice Martin', email: 'alice@example.com' }, memberOf: [] },
-  },
-];
-
-function tone(seconds: number, rate = 8000): Int16Array {
-  const out = new Int16Array(seconds * rate * 2);
-  for (let i = 0; i < seconds * rate; i++) {
-    const f = 300 + (i / rate) * 40;
-    out[i * 2] = Math.round(8000 * Math.sin((2 * Math.PI * f * i) / rate));
-    out[i * 2 + 1] = Math.round(4000 * Math.sin((2 * Math.PI * (f + 220) * i) / rate));
-  }
-  return out;
-}
-
 interface Line {
   level: string;
   message: string;
@@ -95,31 +56,22 @@ function capturingLogger(lines: Line[]): LoggerService {
 }
 
 function features(knex: Knex, server: S3TestServer, bucket: string, prefix: string, lines: Line[]) {
-  return [
-    voiceRecordingPlugin,
-    mockServices.database.factory({ knex }),
-    mockServices.rootConfig.factory({
-      data: {
-        voiceRecording: {
-          storage: {
-            s3: {
-              bucket,
-              ...(prefix ? { prefix } : {}),
-              endpoint: server.endpoint,
-              region: server.region,
-              forcePathStyle: true,
-              credentials: server.credentials,
-            },
-          },
+  return aliceTestFeatures(
+    knex,
+    {
+      storage: {
+        s3: {
+          bucket,
+          ...(prefix ? { prefix } : {}),
+          endpoint: server.endpoint,
+          region: server.region,
+          forcePathStyle: true,
+          credentials: server.credentials,
         },
       },
-    }),
-    permissionsFactory,
-    catalogServiceMock.factory({ entities: directory }),
-    mockServices.events.mock().factory,
-    createServiceFactory({ service: coreServices.rootLogger, deps: {}, factory: () => capturingLogger(lines) }),
-    createServiceFactory({ service: notificationService, deps: {}, factory: () => ({ send: async () => undefined }) }),
-  ] as any;
+    },
+    [createServiceFactory({ service: coreServices.rootLogger, deps: {}, factory: () => capturingLogger(lines) })],
+  );
 }
 
 describeWithS3('the portal on S3 object storage', server => {
@@ -159,7 +111,7 @@ describeWithS3('the portal on S3 object storage', server => {
       remote = new S3BlobStore(s3StoreOptions(server, bucket, { prefix }));
       staging = new StagingBlobStore({ local: new LocalFileBlobStore(stagingDir, { minFreeBytes: 0 }), remote });
       const writer = new OggOpusWriter({ sampleRate: 8000, channels: 2 });
-      ogg = Buffer.concat([...writer.write(tone(20)), ...writer.end()]);
+      ogg = Buffer.concat([...writer.write(sweepTone(20)), ...writer.end()]);
       const stored = await staging.put('recordings/s3/call.opus', ogg, { contentType: 'audio/ogg; codecs=opus' });
       call = finishedCall('2026-12-07T09:30:00.000Z', {
         number: '+32470123456',
