@@ -4,52 +4,36 @@
  * active key-encryption key, rewriting only each file's 512-byte header, never the audio.
  * Resumable: a rerun skips files already under the active key.
  */
-import nodePath from 'node:path';
-import { ConfigSources } from '@backstage/config-loader';
 import {
   createBlobStoreFromConfig,
   EncryptedBlobStore,
-  loadEncryptionKeys,
   readEncryptionConfig,
   rewrapDataKeys,
   RewrapReport,
 } from '@mvr/plugin-voice-recording-node';
 import type { CliCommand } from '../index';
 import type { CliIo } from '../io';
+import {
+  BackendConfigArgs,
+  loadExistingEncryptionKeys,
+  openBackendConfig,
+  parseBackendConfigArgs,
+} from './backendConfig';
 
 const USAGE =
   '--config <app-config.yaml> [--config <more.yaml>]... [--paths-from <dir>] [--from <key id>] [--prefix <key prefix>] [--dry-run]';
 
-interface Args {
-  configs: string[];
-  pathsFrom?: string;
+interface Args extends BackendConfigArgs {
   from?: string;
-  prefix?: string;
-  dryRun: boolean;
 }
 
 function parse(args: string[]): Args | string {
   const out: Args = { configs: [], dryRun: false };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith('--')) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    try {
-      if (a === '--config') out.configs.push(value());
-      else if (a === '--paths-from') out.pathsFrom = value();
-      else if (a === '--from') out.from = value();
-      else if (a === '--prefix') out.prefix = value();
-      else if (a === '--dry-run') out.dryRun = true;
-      else return `unknown argument ${JSON.stringify(a)}`;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  }
-  if (out.configs.length === 0) return 'at least one --config is required';
-  return out;
+  return parseBackendConfigArgs(args, out, (flag, value) => {
+    if (flag !== '--from') return false;
+    out.from = value();
+    return true;
+  });
 }
 
 function summary(r: RewrapReport, dryRun: boolean): string {
@@ -79,17 +63,9 @@ export const rewrapKeysCommand: CliCommand = {
       io.err(`mvr rewrap-keys: ${parsed}\nusage: mvr rewrap-keys ${USAGE}\n`);
       return 2;
     }
-    const config = await ConfigSources.toConfig(
-      ConfigSources.default({
-        argv: parsed.configs.flatMap(c => ['--config', nodePath.resolve(io.cwd, c)]),
-        rootDir: io.cwd,
-        watch: false,
-      }),
-    );
     // relative paths in the config (storage directory, key files) are the backend's:
     // resolved from its working directory (packages/backend in this repository)
-    const previousCwd = process.cwd();
-    process.chdir(nodePath.resolve(io.cwd, parsed.pathsFrom ?? '.'));
+    const { config, close } = await openBackendConfig(io, parsed);
     try {
       const enc = readEncryptionConfig(config);
       if (!enc || enc.keys.length === 0) {
@@ -97,7 +73,7 @@ export const rewrapKeysCommand: CliCommand = {
         return 2;
       }
       // never create a key here: a missing key file is an error
-      const keys = loadEncryptionKeys({ ...enc, keys: enc.keys.map(k => ({ ...k, createIfMissing: false })) });
+      const keys = loadExistingEncryptionKeys(enc);
       const { store: inner, description } = createBlobStoreFromConfig(config);
       const store = new EncryptedBlobStore(inner, keys, { segmentSize: enc.segmentSize });
       io.out(`storage: ${description}\n`);
@@ -123,8 +99,7 @@ export const rewrapKeysCommand: CliCommand = {
       io.err(`mvr rewrap-keys: ${(e as Error).message}\n`);
       return 1;
     } finally {
-      process.chdir(previousCwd);
-      await config.close?.();
+      await close();
     }
   },
 };

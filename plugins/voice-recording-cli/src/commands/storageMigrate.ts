@@ -8,20 +8,24 @@
  */
 import fs from 'node:fs';
 import nodePath from 'node:path';
-import { ConfigSources } from '@backstage/config-loader';
 import { DatabaseManager } from '@backstage/backend-defaults/database';
 import {
   BlobStore,
   DEFAULT_LOCAL_BLOB_DIRECTORY,
   EncryptedBlobStore,
   LocalFileBlobStore,
-  loadEncryptionKeys,
   readEncryptionConfig,
   readS3BlobStoreOptions,
   S3BlobStore,
 } from '@mvr/plugin-voice-recording-node';
 import type { CliCommand } from '../index';
 import type { CliIo } from '../io';
+import {
+  BackendConfigArgs,
+  loadExistingEncryptionKeys,
+  openBackendConfig,
+  parseBackendConfigArgs,
+} from './backendConfig';
 import {
   ArchiveKeyInfo,
   migrateArchive,
@@ -31,14 +35,10 @@ import {
 const USAGE =
   '--config <app-config.yaml> [--config <more.yaml>]... [--from <local directory>] [--paths-from <dir>] [--prefix <key prefix>] [--concurrency <n>] [--delete-local] [--dry-run]';
 
-interface Args {
-  configs: string[];
+interface Args extends BackendConfigArgs {
   from?: string;
-  pathsFrom?: string;
-  prefix?: string;
   concurrency: number;
   deleteLocal: boolean;
-  dryRun: boolean;
 }
 
 function parse(args: string[]): Args | string {
@@ -48,33 +48,19 @@ function parse(args: string[]): Args | string {
     deleteLocal: false,
     dryRun: false,
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith('--'))
-        throw new Error(`${a} needs a value`);
-      return v;
-    };
-    try {
-      if (a === '--config') out.configs.push(value());
-      else if (a === '--from') out.from = value();
-      else if (a === '--paths-from') out.pathsFrom = value();
-      else if (a === '--prefix') out.prefix = value();
-      else if (a === '--concurrency') {
-        const v = value();
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1 || n > 64)
-          return `--concurrency must be a whole number from 1 to 64, not ${JSON.stringify(v)}`;
-        out.concurrency = n;
-      } else if (a === '--delete-local') out.deleteLocal = true;
-      else if (a === '--dry-run') out.dryRun = true;
-      else return `unknown argument ${JSON.stringify(a)}`;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  }
-  if (out.configs.length === 0) return 'at least one --config is required';
+  const parsed = parseBackendConfigArgs(args, out, (flag, value) => {
+    if (flag === '--from') out.from = value();
+    else if (flag === '--concurrency') {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 64)
+        return `--concurrency must be a whole number from 1 to 64, not ${JSON.stringify(v)}`;
+      out.concurrency = n;
+    } else if (flag === '--delete-local') out.deleteLocal = true;
+    else return false;
+    return true;
+  });
+  if (typeof parsed === 'string') return parsed;
   if (out.deleteLocal && out.dryRun)
     return '--delete-local and --dry-run exclude each other';
   return out;
@@ -169,17 +155,9 @@ export const storageMigrateCommand: CliCommand = {
       io.err(`mvr storage-migrate: ${parsed}\nusage: mvr storage-migrate ${USAGE}\n`);
       return 2;
     }
-    const config = await ConfigSources.toConfig(
-      ConfigSources.default({
-        argv: parsed.configs.flatMap(c => ['--config', nodePath.resolve(io.cwd, c)]),
-        rootDir: io.cwd,
-        watch: false,
-      }),
-    );
     // relative paths in the config (SQLite directory, key files, the old storage
     // directory) are the backend's: resolved from its working directory
-    const previousCwd = process.cwd();
-    process.chdir(nodePath.resolve(io.cwd, parsed.pathsFrom ?? '.'));
+    const { config, close } = await openBackendConfig(io, parsed);
     const shutdown: Array<() => Promise<void> | void> = [];
     let target: S3BlobStore | undefined;
     try {
@@ -212,12 +190,7 @@ export const storageMigrateCommand: CliCommand = {
       const enc = readEncryptionConfig(config);
       // never create a key here: a missing key file is an error
       const keys =
-        enc && enc.keys.length
-          ? loadEncryptionKeys({
-              ...enc,
-              keys: enc.keys.map(k => ({ ...k, createIfMissing: false })),
-            })
-          : undefined;
+        enc && enc.keys.length ? loadExistingEncryptionKeys(enc) : undefined;
       const plaintext = (store: BlobStore): BlobStore =>
         keys
           ? new EncryptedBlobStore(store, keys, { segmentSize: enc!.segmentSize })
@@ -273,10 +246,9 @@ export const storageMigrateCommand: CliCommand = {
       io.err(`mvr storage-migrate: ${(e as Error).message}\n`);
       return 1;
     } finally {
-      process.chdir(previousCwd);
       target?.destroy();
       for (const hook of shutdown) await Promise.resolve(hook()).catch(() => {});
-      await config.close?.();
+      await close();
     }
   },
 };
