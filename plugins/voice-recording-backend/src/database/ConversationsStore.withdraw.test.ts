@@ -67,7 +67,9 @@ describe.each(databases.eachSupportedId())(
       knex('vr_refused_sessions').where({ sip_call_id: sipCallId });
 
     beforeAll(async () => {
-      let addNumber: Awaited<ReturnType<typeof openRecordingStores>>['addNumber'];
+      let addNumber: Awaited<
+        ReturnType<typeof openRecordingStores>
+      >['addNumber'];
       ({ knex, store, addNumber } = await openRecordingStores(
         databases,
         databaseId,

@@ -42,17 +42,28 @@ describe.each([['rewrap-keys'], ['storage-migrate']])(
 
 describe('mvr storage-migrate command line, its own options', () => {
   it.each([
-    [['--concurrency', '0'], /--concurrency must be a whole number from 1 to 64, not "0"/],
+    [
+      ['--concurrency', '0'],
+      /--concurrency must be a whole number from 1 to 64, not "0"/,
+    ],
     [['--concurrency', '65'], /not "65"/],
     [['--concurrency', '2.5'], /not "2\.5"/],
-    [['--delete-local', '--dry-run'], /--delete-local and --dry-run exclude each other/],
+    [
+      ['--delete-local', '--dry-run'],
+      /--delete-local and --dry-run exclude each other/,
+    ],
   ])('refuses %j', async (args, message) => {
     const r = await run(['storage-migrate', '--config', 'a.yaml', ...args]);
     expect(r).toEqual({ code: 2, err: expect.stringMatching(message) });
   });
 
   it('is not taken by rewrap-keys (its options are its own)', async () => {
-    const r = await run(['rewrap-keys', '--config', 'a.yaml', '--delete-local']);
+    const r = await run([
+      'rewrap-keys',
+      '--config',
+      'a.yaml',
+      '--delete-local',
+    ]);
     expect(r).toEqual({
       code: 2,
       err: expect.stringMatching(/unknown argument "--delete-local"/),

@@ -71,7 +71,10 @@ export async function openBackendConfig(
 }> {
   const config = await ConfigSources.toConfig(
     ConfigSources.default({
-      argv: args.configs.flatMap(c => ['--config', nodePath.resolve(io.cwd, c)]),
+      argv: args.configs.flatMap(c => [
+        '--config',
+        nodePath.resolve(io.cwd, c),
+      ]),
       rootDir: io.cwd,
       watch: false,
     }),
