@@ -23,17 +23,11 @@ import {
   demoNumbersYaml,
   freeTcpPort,
   startBackendProcess,
-  tone,
   waitFor,
 } from './__testUtils__/backendProcess';
+import { inviteRecordedCall, streamTwoTones } from './__testUtils__/siprecCall';
 // The SIPREC module's test Session Recording Client (its `testing` entry point).
-import {
-  SrcClient,
-  buildMetadata,
-  buildOfferSdp,
-  encodeAlaw,
-  streamRtp,
-} from '@mvr/plugin-voice-recording-backend-module-siprec/testing';
+import { SrcClient } from '@mvr/plugin-voice-recording-backend-module-siprec/testing';
 
 jest.setTimeout(90_000);
 
@@ -100,7 +94,9 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
     const names = fs
       .readdirSync(`/proc/${backend!.child.pid}/task`)
       .map(tid =>
-        fs.readFileSync(`/proc/${backend!.child.pid}/task/${tid}/comm`, 'utf8').trim(),
+        fs
+          .readFileSync(`/proc/${backend!.child.pid}/task/${tid}/comm`, 'utf8')
+          .trim(),
       );
     expect(names.filter(n => n === 'libuv-worker')).toHaveLength(
       DEFAULT_THREAD_POOL_SIZE,
@@ -138,30 +134,10 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
     let callId: string;
     try {
       expect((await udp.options()).status).toBe(200);
-      const call = await udp.invite({
-        sdp: buildOfferSdp([
-          { label: '1', port: 40000 },
-          { label: '2', port: 40002 },
-        ]),
-        metadata: buildMetadata([
-          { aor: `sip:${RECORDED}@pbx.example.com`, sends: '1' },
-          { aor: `sip:${OTHER}@carrier.example.net`, sends: '2' },
-        ]),
-      });
+      const call = await inviteRecordedCall(udp, RECORDED, OTHER);
       expect(call.response!.status).toBe(200);
       expect(call.mediaPorts).toHaveLength(2);
-      await Promise.all([
-        streamRtp({
-          port: call.mediaPorts[0],
-          payload: encodeAlaw(tone(2, 440)),
-          payloadType: 8,
-        }),
-        streamRtp({
-          port: call.mediaPorts[1],
-          payload: encodeAlaw(tone(2, 620)),
-          payloadType: 8,
-        }),
-      ]);
+      await streamTwoTones(call);
       expect((await udp.bye(call)).status).toBe(200);
       callId = call.callId;
     } finally {
@@ -255,7 +231,10 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
       backend!.exit,
       new Promise<never>((_, reject) =>
         setTimeout(
-          () => reject(new Error(`no exit 20 s after SIGTERM:\n${backend!.output}`)),
+          () =>
+            reject(
+              new Error(`no exit 20 s after SIGTERM:\n${backend!.output}`),
+            ),
           20_000,
         ),
       ),

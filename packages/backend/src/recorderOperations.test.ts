@@ -16,8 +16,6 @@ import {
   SrcClient,
   buildMetadata,
   buildOfferSdp,
-  encodeAlaw,
-  streamRtp,
 } from '@mvr/plugin-voice-recording-backend-module-siprec/testing';
 import {
   BackendProcess,
@@ -25,9 +23,9 @@ import {
   demoNumbersYaml,
   freeTcpPort,
   startBackendProcess,
-  tone,
   waitFor,
 } from './__testUtils__/backendProcess';
+import { inviteRecordedCall, streamTwoTones } from './__testUtils__/siprecCall';
 
 jest.setTimeout(180_000);
 
@@ -115,7 +113,10 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
       metricsPort = await freeTcpPort();
       if (db === 'postgres')
         await pg(`DROP DATABASE IF EXISTS "${pgDatabase}"`);
-      fs.writeFileSync(path.join(dir, 'numbers.yaml'), demoNumbersYaml(RECORDED));
+      fs.writeFileSync(
+        path.join(dir, 'numbers.yaml'),
+        demoNumbersYaml(RECORDED),
+      );
       backend = startBackendProcess({
         name: 'the recorder process',
         entry: 'src/recorder.ts',
@@ -218,30 +219,9 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
       let sent = 0;
       const dropped = new Set([20, 21, 22, 23, 24]);
       try {
-        const call = await udp.invite({
-          sdp: buildOfferSdp([
-            { label: '1', port: 40000 },
-            { label: '2', port: 40002 },
-          ]),
-          metadata: buildMetadata([
-            { aor: `sip:${RECORDED}@pbx.example.com`, sends: '1' },
-            { aor: `sip:${OTHER}@carrier.example.net`, sends: '2' },
-          ]),
-        });
+        const call = await inviteRecordedCall(udp, RECORDED, OTHER);
         expect(call.response!.status).toBe(200);
-        const media = Promise.all([
-          streamRtp({
-            port: call.mediaPorts[0],
-            payload: encodeAlaw(tone(2, 440)),
-            payloadType: 8,
-            drop: dropped,
-          }),
-          streamRtp({
-            port: call.mediaPorts[1],
-            payload: encodeAlaw(tone(2, 620)),
-            payloadType: 8,
-          }),
-        ]);
+        const media = streamTwoTones(call, { dropRecorded: dropped });
         await new Promise(r => setTimeout(r, 1000));
         const during = await scrape();
         expect(during.get('mvr_recorder_active_calls')).toBe(1);

@@ -23,22 +23,16 @@ import {
   s3AdminClient,
   s3StoreOptions,
 } from '@mvr/plugin-voice-recording-node/testUtils';
-import {
-  SrcClient,
-  buildMetadata,
-  buildOfferSdp,
-  encodeAlaw,
-  streamRtp,
-} from '@mvr/plugin-voice-recording-backend-module-siprec/testing';
+import { SrcClient } from '@mvr/plugin-voice-recording-backend-module-siprec/testing';
 import {
   BackendProcess,
   databaseConfigLine,
   demoNumbersYaml,
   freeTcpPort,
   startBackendProcess,
-  tone,
   waitFor,
 } from './__testUtils__/backendProcess';
+import { inviteRecordedCall, streamTwoTones } from './__testUtils__/siprecCall';
 
 jest.setTimeout(240_000);
 
@@ -241,21 +235,9 @@ describeWithS3('recorder-only process on S3 object storage', server => {
       const udp = new SrcClient({ host: '127.0.0.1', port: sipPort, transport: 'udp' });
       await udp.start();
       try {
-        const call = await udp.invite({
-          sdp: buildOfferSdp([
-            { label: '1', port: 40000 },
-            { label: '2', port: 40002 },
-          ]),
-          metadata: buildMetadata([
-            { aor: `sip:${RECORDED}@pbx.example.com`, sends: '1' },
-            { aor: `sip:${OTHER}@carrier.example.net`, sends: '2' },
-          ]),
-        });
+        const call = await inviteRecordedCall(udp, RECORDED, OTHER);
         expect(call.response!.status).toBe(200);
-        await Promise.all([
-          streamRtp({ port: call.mediaPorts[0], payload: encodeAlaw(tone(2, 440)), payloadType: 8 }),
-          streamRtp({ port: call.mediaPorts[1], payload: encodeAlaw(tone(2, 620)), payloadType: 8 }),
-        ]);
+        await streamTwoTones(call);
         expect((await udp.bye(call)).status).toBe(200);
       } finally {
         await udp.close();

@@ -87,7 +87,10 @@ export interface BackendProcess {
   readonly child: ChildProcess;
   /** stdout and stderr so far. */
   readonly output: string;
-  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly exit: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+  }>;
   /**
    * Waits until `match` finds something in the output; throws (with the output) when the
    * process exits, when `failed` says the start failed, or after `timeoutMs`.
@@ -155,7 +158,9 @@ export function startBackendProcess(
         what,
         () => {
           if (exited)
-            throw new Error(`${options.name} exited during startup:\n${output}`);
+            throw new Error(
+              `${options.name} exited during startup:\n${output}`,
+            );
           if (failed?.(output))
             throw new Error(`${options.name} did not start:\n${output}`);
           return match(output);
