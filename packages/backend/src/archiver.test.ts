@@ -24,7 +24,7 @@ import {
 } from '@mvr/plugin-voice-recording-node';
 import {
   BackendProcess,
-  databaseConfigLine,
+  backendSection,
   freeTcpPort,
   startBackendProcess,
   tone,
@@ -112,10 +112,7 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
         deploymentConfig: 'app-config.archiver.yaml',
         dir,
         testConfig: [
-          'backend:',
-          `  baseUrl: http://127.0.0.1:${httpPort}`,
-          `  listen: { host: 127.0.0.1, port: ${httpPort} }`,
-          databaseConfigLine(kind, { dir, pg: PG, prefix }),
+          ...backendSection(kind, { dir, pg: PG, prefix, httpPort }),
           'voiceRecording:',
           `  storage: { local: { directory: '${dir}/recordings' } }`,
           // encryption at rest as in app-config.yaml, with the test's own key file

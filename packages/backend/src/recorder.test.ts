@@ -19,7 +19,7 @@ import {
 import { DEFAULT_THREAD_POOL_SIZE } from './threadPool';
 import {
   BackendProcess,
-  databaseConfigLine,
+  backendSection,
   demoNumbersYaml,
   freeTcpPort,
   startBackendProcess,
@@ -52,10 +52,7 @@ describe('recorder-only backend (src/recorder.ts) in its own process', () => {
       deploymentConfig: 'app-config.recorder.yaml',
       dir,
       testConfig: [
-        'backend:',
-        `  baseUrl: http://127.0.0.1:${httpPort}`,
-        `  listen: { host: 127.0.0.1, port: ${httpPort} }`,
-        databaseConfigLine('sqlite', { dir, prefix: '' }),
+        ...backendSection('sqlite', { dir, prefix: '', httpPort }),
         'voiceRecording:',
         `  demoData: { file: '${dir}/numbers.yaml' }`,
         `  storage: { local: { directory: '${dir}/recordings' } }`,

@@ -19,7 +19,7 @@ import {
 } from '@mvr/plugin-voice-recording-backend-module-siprec/testing';
 import {
   BackendProcess,
-  databaseConfigLine,
+  backendSection,
   demoNumbersYaml,
   freeTcpPort,
   startBackendProcess,
@@ -124,10 +124,7 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
         instrumentation: true,
         dir,
         testConfig: [
-          'backend:',
-          `  baseUrl: http://127.0.0.1:${httpPort}`,
-          `  listen: { host: 127.0.0.1, port: ${httpPort} }`,
-          databaseConfigLine(db, { dir, pg: PG, prefix }),
+          ...backendSection(db, { dir, pg: PG, prefix, httpPort }),
           'voiceRecording:',
           `  demoData: { file: '${dir}/numbers.yaml' }`,
           `  storage: { local: { directory: '${dir}/recordings' } }`,

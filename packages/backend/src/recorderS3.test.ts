@@ -26,7 +26,7 @@ import {
 import { SrcClient } from '@mvr/plugin-voice-recording-backend-module-siprec/testing';
 import {
   BackendProcess,
-  databaseConfigLine,
+  backendSection,
   demoNumbersYaml,
   freeTcpPort,
   startBackendProcess,
@@ -178,10 +178,7 @@ describeWithS3('recorder-only process on S3 object storage', server => {
         instrumentation: true,
         dir,
         testConfig: [
-          'backend:',
-          `  baseUrl: http://127.0.0.1:${httpPort}`,
-          `  listen: { host: 127.0.0.1, port: ${httpPort} }`,
-          databaseConfigLine(db, { dir, pg: PG, prefix }),
+          ...backendSection(db, { dir, pg: PG, prefix, httpPort }),
           'voiceRecording:',
           `  demoData: { file: '${dir}/numbers.yaml' }`,
           // app-config.recorder.yaml sets storage.local: an overlay switches it off

@@ -66,6 +66,22 @@ export function databaseConfigLine(
     : `  database: { client: better-sqlite3, connection: { directory: '${options.dir}/db' } }`;
 }
 
+/**
+ * The `backend` section of the test config: base URL and listening address on
+ * 127.0.0.1:`httpPort`, and the database (databaseConfigLine).
+ */
+export function backendSection(
+  kind: string,
+  options: { dir: string; pg?: string; prefix: string; httpPort: number },
+): string[] {
+  return [
+    'backend:',
+    `  baseUrl: http://127.0.0.1:${options.httpPort}`,
+    `  listen: { host: 127.0.0.1, port: ${options.httpPort} }`,
+    databaseConfigLine(kind, options),
+  ];
+}
+
 export interface BackendProcessOptions {
   /** The entry, relative to packages/backend: 'src/recorder.ts' or 'src/archiver.ts'. */
   entry: string;
