@@ -4,35 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { NumberSettings } from '@mvr/plugin-voice-recording-common';
-import { CaptureStoreError, isCaptureStoreError } from '@mvr/plugin-voice-recording-node';
 import { Knex } from 'knex';
 import { KnexConversationsStore } from './ConversationsStore';
-import { KnexNumbersStore, NumberRecord } from './NumbersStore';
-import { applyDatabaseMigrations } from './util';
+import { NumberRecord } from './NumbersStore';
+import { captureStoreRejection as rejection, openRecordingStores } from './__testUtils__/recordingStores';
 
 jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-
-const settings: NumberSettings = {
-  beep: false,
-  smsOnStatusChange: false,
-  statusMode: 'auto',
-  activeStatus: 'professional',
-  selfManaged: false,
-  simultaneousCalls: true,
-  timeZone: 'Europe/Brussels',
-};
-
-async function rejection(p: Promise<unknown>): Promise<CaptureStoreError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!isCaptureStoreError(e)) throw new Error(`expected a CaptureStoreError, got ${String(e)}`);
-  return e;
-}
 
 describe.each(databases.eachSupportedId())('conversation storage location on %s', databaseId => {
   let knex: Knex;
@@ -40,17 +19,9 @@ describe.each(databases.eachSupportedId())('conversation storage location on %s'
   let bob: NumberRecord;
 
   beforeAll(async () => {
-    knex = await databases.init(databaseId);
-    await applyDatabaseMigrations(knex);
-    store = new KnexConversationsStore(knex);
-    bob = await new KnexNumbersStore(knex).create({
-      number: '+32470123999',
-      userRef: 'user:default/bob',
-      mvrActive: true,
-      fmu: false,
-      settings,
-      slots: [{ weekdays: [1, 2, 3, 4, 5], start: '08:00', end: '18:00' }],
-    });
+    let addNumber: Awaited<ReturnType<typeof openRecordingStores>>['addNumber'];
+    ({ knex, store, addNumber } = await openRecordingStores(databases, databaseId));
+    bob = await addNumber('+32470123999', 'user:default/bob');
   });
   afterAll(async () => {
     await knex.destroy();
