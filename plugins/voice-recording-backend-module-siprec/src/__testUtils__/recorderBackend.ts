@@ -161,7 +161,12 @@ export async function startRecorderBackend(
   if (!server) {
     // the plugin logs and audits a capture source that fails to start and stays up
     await backend.stop();
-    throw new Error('the SIPREC recorder did not start');
+    // what the plugin logged about it (the start's error), so that a failure says why
+    const why = logLines
+      .filter(l => l.level === 'error' || /capture source .* failed to start/.test(l.message))
+      .map(l => l.message)
+      .slice(-5);
+    throw new Error(`the SIPREC recorder did not start${why.length ? `: ${why.join(' | ')}` : ''}`);
   }
   return {
     server,
