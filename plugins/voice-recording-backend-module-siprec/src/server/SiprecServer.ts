@@ -430,17 +430,30 @@ export class SiprecServer {
       for (const w of tlsCertificateWarnings(tlsCredentials.leaf, config.advertisedAddress)) this.logger.warn(`SIP over TLS: ${w}`);
     }
     const host = config.bindAddress;
-    if (config.sip.udp) {
-      this.udp = new UdpTransport({ host, port: config.sip.port });
-      this.wire(this.udp);
-      this.addresses.udp = (await this.udp.start()).port;
-    }
-    if (config.sip.tcp) {
+    // port 0 (tests): TCP takes the number UDP got, which a TCP socket of another process
+    // (an outgoing connection's ephemeral port) may hold: then both try another number
+    for (let attempt = 1; ; attempt++) {
+      if (config.sip.udp) {
+        this.udp = new UdpTransport({ host, port: config.sip.port });
+        this.wire(this.udp);
+        this.addresses.udp = (await this.udp.start()).port;
+      }
+      if (!config.sip.tcp) break;
       // same port number as UDP (port 0: the one UDP got)
       const port = config.sip.port === 0 && this.addresses.udp ? this.addresses.udp : config.sip.port;
       this.tcp = new TcpTransport({ host, port, limits: config.sip.connections });
       this.wire(this.tcp);
-      this.addresses.tcp = (await this.tcp.start()).port;
+      try {
+        this.addresses.tcp = (await this.tcp.start()).port;
+        break;
+      } catch (e) {
+        const taken = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (!(taken && config.sip.port === 0 && config.sip.udp && attempt < 10)) throw e;
+        await Promise.allSettled([this.udp?.close(), this.tcp.close()]);
+        this.udp = undefined;
+        this.tcp = undefined;
+        this.addresses = {};
+      }
     }
     if (config.sip.tls && tlsCredentials) {
       const { port, requestClientCertificate } = config.sip.tls;
