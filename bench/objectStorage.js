@@ -23,7 +23,7 @@ const {
   s3AdminClient,
   s3StoreOptions,
   s3TestServer,
-} = require('../plugins/voice-recording-node/src/__testUtils__/s3TestServer.ts');
+} = require('../plugins/voice-recording-node/src/testing/s3TestServer.ts');
 
 const MIB = 1024 * 1024;
 const LARGE_MB = Number(process.env.BENCH_S3_LARGE_MB ?? 64);

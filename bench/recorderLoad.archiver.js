@@ -28,7 +28,7 @@ async function main() {
   const dir = process.env.MVR_BENCH_ARCHIVER_DIR;
   let storage;
   if (bucket) {
-    const { s3TestServer } = require('../plugins/voice-recording-node/src/__testUtils__/s3TestServer.ts');
+    const { s3TestServer } = require('../plugins/voice-recording-node/src/testing/s3TestServer.ts');
     const s3 = s3TestServer();
     storage = { s3: { bucket, endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: s3.credentials } };
   } else if (dir) {

@@ -758,7 +758,7 @@ async function main() {
     let objects;
     if (s3) {
       const { S3BlobStore } = require('../plugins/voice-recording-node/src/storage/S3BlobStore');
-      const { s3TestServer, s3StoreOptions } = require('../plugins/voice-recording-node/src/__testUtils__/s3TestServer.ts');
+      const { s3TestServer, s3StoreOptions } = require('../plugins/voice-recording-node/src/testing/s3TestServer.ts');
       objects = new S3BlobStore(s3StoreOptions(s3TestServer(), ready.s3Bucket));
     }
     const readObject = async key => {

@@ -196,7 +196,7 @@ async function main() {
       s3Requests[name] = (s3Requests[name] ?? 0) + 1;
       return send.call(this, command, ...rest);
     };
-    const { createTestBucket, s3AdminClient, s3TestServer } = require('../plugins/voice-recording-node/src/__testUtils__/s3TestServer.ts');
+    const { createTestBucket, s3AdminClient, s3TestServer } = require('../plugins/voice-recording-node/src/testing/s3TestServer.ts');
     const s3Server = s3TestServer();
     if (!s3Server) throw new Error('--storage s3: MVR_TEST_S3_ENDPOINT is not set (eval "$(bash scripts/rgw.sh status)")');
     const admin = s3AdminClient(s3Server);
@@ -290,7 +290,7 @@ async function main() {
       await backend.stop();
       await knex.destroy();
       if (s3 && !process.env.MVR_BENCH_KEEP) {
-        const { removeTestBucket } = require('../plugins/voice-recording-node/src/__testUtils__/s3TestServer.ts');
+        const { removeTestBucket } = require('../plugins/voice-recording-node/src/testing/s3TestServer.ts');
         await removeTestBucket(s3.admin, s3.bucket);
         s3.admin.destroy();
       }

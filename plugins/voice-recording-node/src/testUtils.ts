@@ -3,7 +3,6 @@
  * the S3 test server (a Ceph RGW named by MVR_TEST_S3_*), fresh buckets with or without
  * Object Lock, and their removal. Only for tests: it uses jest's globals.
  */
-/* eslint-disable no-restricted-imports -- this entry point exists to hand the test helpers to other packages' tests */
 export {
   createTestBucket,
   describeWithS3,
@@ -12,5 +11,5 @@ export {
   s3StoreOptions,
   s3TestServer,
   S3_SKIP_MESSAGE,
-} from './__testUtils__/s3TestServer';
-export type { S3TestServer } from './__testUtils__/s3TestServer';
+} from './testing/s3TestServer';
+export type { S3TestServer } from './testing/s3TestServer';

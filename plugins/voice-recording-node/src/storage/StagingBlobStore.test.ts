@@ -22,7 +22,7 @@ import {
   removeTestBucket,
   s3AdminClient,
   s3StoreOptions,
-} from '../__testUtils__/s3TestServer';
+} from '../testing/s3TestServer';
 
 jest.setTimeout(60_000);
 

@@ -5,7 +5,7 @@ import { LocalFileBlobStore } from './BlobStore';
 import { S3BlobStore } from './S3BlobStore';
 import { BlobStoreConfigError, createBlobStoreFromConfig } from './createBlobStoreFromConfig';
 import { readAll } from '../__testUtils__/blobStoreContract';
-import { createTestBucket, describeWithS3, removeTestBucket, s3AdminClient } from '../__testUtils__/s3TestServer';
+import { createTestBucket, describeWithS3, removeTestBucket, s3AdminClient } from '../testing/s3TestServer';
 
 const config = (storage: unknown) => mockServices.rootConfig({ data: { voiceRecording: storage === undefined ? {} : { storage } } });
 
