@@ -150,6 +150,11 @@ export interface FinishConversationInput {
   durationMs?: number;
   quality?: ConversationQuality;
   /**
+   * The call's DTMF events, written with the finish (the recorder's registration: one
+   * statement instead of an update before it); absent: the stored events are kept.
+   */
+  dtmf?: ConversationDtmfEvent[];
+  /**
    * Why the recording holds no usable audio (no RTP at all, only undecodable codecs);
    * absent or empty when it has audio. The conversation is still `finished` when an
    * archive was stored.

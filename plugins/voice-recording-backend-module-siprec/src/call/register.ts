@@ -217,12 +217,32 @@ export async function archiveJournal(
 }
 
 /**
+ * The job's figures (DTMF, quality) written by the `finish` itself: one statement instead
+ * of an update before it, with the same outcome (an update applies only while the
+ * conversation records, as the finish does, and the finish's own quality wins over the
+ * patch's). Undefined when the patch holds anything else (then it is its own update).
+ */
+function finishWithPatch(job: RegistrationJob): FinishConversationInput | undefined {
+  const patch = job.patch;
+  if (!patch) return job.finish;
+  if (Object.keys(patch).some(k => k !== 'dtmf' && k !== 'quality' && (patch as Record<string, unknown>)[k] !== undefined)) {
+    return undefined;
+  }
+  return {
+    ...job.finish,
+    ...(patch.dtmf !== undefined ? { dtmf: patch.dtmf } : {}),
+    ...(job.finish.quality === undefined && patch.quality !== undefined ? { quality: patch.quality } : {}),
+  };
+}
+
+/**
  * One registration attempt: the figures, `finish`, then the journal is deleted. Throws
  * what the store throws (the journal is then untouched). `finish` is idempotent (the
  * first one wins), so an attempt repeated after a lost answer registers nothing twice.
  */
 export async function registerOnce(job: RegistrationJob, conversations: CaptureConversations): Promise<void> {
-  if (job.patch) {
+  const merged = finishWithPatch(job);
+  if (!merged && job.patch) {
     try {
       await conversations.update(job.conversationId, job.patch);
     } catch (e) {
@@ -230,6 +250,6 @@ export async function registerOnce(job: RegistrationJob, conversations: CaptureC
       if (!(isCaptureStoreError(e) && (e.code === 'conflict' || e.code === 'not-found'))) throw e;
     }
   }
-  await conversations.finish(job.conversationId, job.finish);
+  await conversations.finish(job.conversationId, merged ?? job.finish);
   if (job.deleteJournal && job.journalPath) await fs.rm(job.journalPath, { force: true });
 }

@@ -519,9 +519,8 @@ export function createCaptureContext(
         const done = await store.replaceArchive(id, input);
         if (!done) return 'stale';
         // the new archive is signed, its signature naming the one it replaced
-        const replacedNow = options.signing ? await store.get(id) : undefined;
-        const signed = replacedNow
-          ? await signArchive(replacedNow, done.replaced)
+        const signed = options.signing
+          ? await signArchive(done.conversation, done.replaced)
           : undefined;
         // chain of custody: the hash registered at the call's end and the one that replaces it
         await audit.record({

@@ -300,15 +300,16 @@ export class ArchiveJobsStore implements ArchiveJobQueue {
         .limit(request.limit);
       const taken: ArchiveJob[] = [];
       for (const c of candidates) {
-        // compare-and-set on the state read (SQLite has no row locks)
-        const n = await tx(T)
+        // compare-and-set on the state read (SQLite has no row locks); the job as
+        // taken comes back with the UPDATE
+        const rows = await tx(T)
           .where({ id: c.id, state: c.state })
           .modify(b => {
             if (c.state === 'running') b.where('lease_until', '<', now);
           })
-          .update(take);
-        if (n === 1)
-          taken.push(fromRow(await tx(T).where({ id: c.id }).first()));
+          .update(take)
+          .returning('*');
+        if (rows.length === 1) taken.push(fromRow(rows[0]));
       }
       return taken;
     });

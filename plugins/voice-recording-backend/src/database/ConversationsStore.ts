@@ -136,7 +136,15 @@ export interface ConversationsStore {
   replaceArchive(
     id: string,
     input: ReplaceArchiveInput,
-  ): Promise<{ number: string; replaced: { storageKey: string; sha256: string; format?: string; bytes?: number } } | undefined>;
+  ): Promise<
+    | {
+        number: string;
+        replaced: { storageKey: string; sha256: string; format?: string; bytes?: number };
+        /** the conversation as the replacement left it (its new archive) */
+        conversation: Conversation;
+      }
+    | undefined
+  >;
   forgetSupersededArchive(id: string, storageKey: string): Promise<void>;
   /**
    * Sets `storage_location` of the conversations whose archive is `storageKey` (only
@@ -753,20 +761,18 @@ export class KnexConversationsStore implements ConversationsStore {
       const audioIssues = audioIssuesColumn(op, input.audioIssues);
       const quality = qualityCheckColumns(op, input.qualityCheck);
       const storageLocation = storageLocationColumn(op, input.storageLocation);
-      const row = await this.row(id);
-      if (!row) {
-        throw new CaptureStoreError(
-          'not-found',
-          op,
-          `conversation ${id} not found`,
-        );
+      // the row is read first only when the duration comes from its start; otherwise one
+      // UPDATE ... RETURNING is the whole finish (the recorder's registration path)
+      let durationMs = input.durationMs;
+      if (durationMs === undefined) {
+        const row = await this.row(id);
+        if (!row) throw this.notFound(op, id);
+        if (row.state !== 'recording') {
+          return { conversation: conversationFromRow(row), finished: false };
+        }
+        const startedAt = new Date(toIso(row.started_at)).getTime();
+        durationMs = Math.max(0, input.endedAt.getTime() - startedAt);
       }
-      if (row.state !== 'recording') {
-        return { conversation: conversationFromRow(row), finished: false };
-      }
-      const startedAt = new Date(toIso(row.started_at)).getTime();
-      const durationMs =
-        input.durationMs ?? Math.max(0, input.endedAt.getTime() - startedAt);
       const failed = input.endedBy === 'error' || !input.storageKey;
       const columns: Record<string, unknown> = {
         state: failed ? 'failed' : 'finished',
@@ -787,21 +793,29 @@ export class KnexConversationsStore implements ConversationsStore {
       };
       if (input.quality !== undefined)
         columns.quality = JSON.stringify(input.quality);
+      if (input.dtmf !== undefined) columns.dtmf = JSON.stringify(input.dtmf);
       if (input.recordingStopped) {
         const { at, reason, message } = input.recordingStopped;
         columns.recording_stopped = JSON.stringify({ at, reason, message });
       }
       columns.audio_issues = audioIssues;
       Object.assign(columns, quality);
-      const count = await this.db(C)
+      const updated: ConversationRow[] = await this.db(C)
         .where({ id, state: 'recording' })
-        .update(columns);
-      // zero rows: a concurrent finish won; return what it wrote
-      return {
-        conversation: conversationFromRow((await this.row(id))!),
-        finished: count > 0,
-      };
+        .update(columns)
+        .returning('*');
+      if (updated.length) {
+        return { conversation: conversationFromRow(updated[0]), finished: true };
+      }
+      // zero rows: no such conversation, or a concurrent finish won (return what it wrote)
+      const row = await this.row(id);
+      if (!row) throw this.notFound(op, id);
+      return { conversation: conversationFromRow(row), finished: false };
     });
+  }
+
+  private notFound(op: string, id: string): CaptureStoreError {
+    return new CaptureStoreError('not-found', op, `conversation ${id} not found`);
   }
 
   /** The refused session's row (its number's id only when the number still exists). */
@@ -1077,7 +1091,8 @@ export class KnexConversationsStore implements ConversationsStore {
         ) {
           return undefined;
         }
-        const count = await tx(C)
+        // the row as replaced comes back with the UPDATE (the archive's signature needs it)
+        const replacedRows: ConversationRow[] = await tx(C)
           .where({
             id,
             storage_key: input.expected.storageKey,
@@ -1095,9 +1110,11 @@ export class KnexConversationsStore implements ConversationsStore {
               ? { storage_location: storageLocationColumn(op, input.storageLocation) }
               : {}),
             updated_at: new Date(),
-          });
-        if (!count) return undefined;
+          })
+          .returning('*');
+        if (!replacedRows.length) return undefined;
         return {
+          conversation: conversationFromRow(replacedRows[0]),
           number: row.number,
           replaced: {
             storageKey: row.storage_key!,
