@@ -38,7 +38,19 @@ const { encodeAlaw, encodeUlaw, decodeAlaw, decodeUlaw } = require('../plugins/v
 const conversationAudio = require('../plugins/voice-recording-backend-module-siprec/src/archive/__testUtils__/conversationAudio');
 const { opusQualityGate } = require('../plugins/voice-recording-backend-module-siprec/src/archive/__testUtils__/opusQualityGate');
 
+const { DEFAULT_COMPRESSION_OPUS, DEFAULT_OPUS_BITRATES } = require('../plugins/voice-recording-node/src');
+
 const TARGET = { callsPerCore: 400, inviteP99Ms: 50 };
+
+/** The Opus layer the recorder runs with: --opus-layer, else its default (opus.layer). */
+function opusLayerOf(opts) {
+  return opts.opusLayer ?? DEFAULT_COMPRESSION_OPUS.layer;
+}
+
+/** ... and its bit rate: --opus-bitrate, else the layer's default (opus.bitrate). */
+function opusBitrateOf(opts) {
+  return opts.opusBitrate ?? DEFAULT_OPUS_BITRATES[opusLayerOf(opts)];
+}
 const PACKET_MS = 20;
 const SAMPLES = 160;
 
@@ -104,8 +116,7 @@ function parseArgs(argv) {
   if (o.opusFrameMs !== undefined && ![20, 40, 60].includes(o.opusFrameMs)) throw new Error(`--opus-frame-ms ${o.opusFrameMs}: 20, 40 or 60`);
   if (o.opusSkipSilence !== undefined && !['on', 'off'].includes(o.opusSkipSilence)) throw new Error(`--opus-skip-silence ${o.opusSkipSilence}: on or off`);
   if (o.opusBitrate !== undefined && !(Number.isInteger(o.opusBitrate) && o.opusBitrate >= 6000)) throw new Error(`--opus-bitrate ${o.opusBitrate}: bit/s for both channels, 6000 or more`);
-  if (o.opusLayer !== undefined && !['silk', 'celt'].includes(o.opusLayer)) throw new Error(`--opus-layer ${o.opusLayer}: silk or celt (MVR_OPUS_LAYER of the recorder)`);
-  if (o.opusLayer !== undefined) process.env.MVR_OPUS_LAYER = o.opusLayer; // the recorder inherits it; so does the quality gate here
+  if (o.opusLayer !== undefined && !['silk', 'celt'].includes(o.opusLayer)) throw new Error(`--opus-layer ${o.opusLayer}: silk or celt (the recorder's opus.layer; default ${DEFAULT_COMPRESSION_OPUS.layer})`);
   if (o.opusImpl !== undefined && !['auto', 'wasm'].includes(o.opusImpl)) throw new Error(`--opus-impl ${o.opusImpl}: auto (the native libopus binding when built, else WASM) or wasm`);
   return o;
 }
@@ -260,6 +271,7 @@ function startRecorder(dir, opts) {
       ...(opts.opusSkipSilence !== undefined ? { MVR_BENCH_OPUS_SKIP_SILENCE: opts.opusSkipSilence } : {}),
       ...(opts.opusImpl === 'wasm' ? { MVR_OPUS_IMPL: 'wasm' } : {}),
       ...(opts.opusBitrate !== undefined ? { MVR_BENCH_OPUS_BITRATE: String(opts.opusBitrate) } : {}),
+      ...(opts.opusLayer !== undefined ? { MVR_BENCH_OPUS_LAYER: opts.opusLayer } : {}),
       ...(opts.backlog ? { MVR_BENCH_BACKLOG: String(opts.backlog) } : {}),
       ...(opts.metrics ? { MVR_BENCH_METRICS_PORT: String(opts.metricsPort) } : {}),
       ...(opts.storage === 's3' ? { MVR_BENCH_S3: 'on' } : {}),
@@ -850,7 +862,8 @@ async function main() {
     // the quality gate of the Opus settings on this run's audio, after the recorder stopped
     const writer = {
       complexity: opts.opusComplexity ?? 0,
-      bitrate: opts.opusBitrate ?? 15000,
+      layer: opusLayerOf(opts),
+      bitrate: opusBitrateOf(opts),
       frameMs: opts.opusFrameMs ?? 60,
       skipSilence: opts.opusSkipSilence === undefined ? true : opts.opusSkipSilence === 'on',
     };
@@ -1050,7 +1063,7 @@ async function main() {
       ...(gate
         ? [
             [
-              `quality gate (Opus ${writer.frameMs} ms, silence ${writer.skipSilence ? 'skipped' : 'encoded'}, vs lossless, 60 s)`,
+              `quality gate (Opus ${writer.layer.toUpperCase()} ${writer.bitrate} bit/s, ${writer.frameMs} ms, silence ${writer.skipSilence ? 'skipped' : 'encoded'}, vs lossless, 60 s)`,
               gate.channels
                 .map((ch, k) => `${k ? 'right' : 'left'}: correlation ${ch.correlation.toFixed(3)}, ${ch.onsets} onsets worst ${ch.worstOnsetDb.toFixed(1)} dB, pauses max ${ch.pauseMaxDeviationDb.toFixed(1)} dB (${ch.pauseWindowsBelow6Db}/${ch.pauseWindows} windows > 6 dB below), encoder on ${(ch.encodedShare * 100).toFixed(0)} % of frames`)
                 .join('; ') + `; ${f2(gate.mbPerHour)} MB/h, writer ${f2(gate.encodeMsPerSecond)} ms per call-second in the generator`,
@@ -1059,7 +1072,7 @@ async function main() {
         : []),
       ['archives checked (state, sha256, bytes, duration)', `${rows.length} rows, max |file − row| duration ${f1(maxDurationDiff)} ms`],
     ];
-    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.audio}, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'}, frames ${opts.opusFrameMs ?? 'default'} ms, skip silence ${opts.opusSkipSilence ?? 'default'}, layer ${process.env.MVR_OPUS_LAYER || 'silk'}, bitrate ${opts.opusBitrate ?? 'default'}, libopus ${opusEncoderImplementation()})` : ''}, ${opts.database === 'postgres' ? 'PostgreSQL (server on the other core)' : `SQLite ${opts.sqlite}`}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, V8 pool ${opts.v8PoolSize}, Node ${process.version})`);
+    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.audio}, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'}, frames ${opts.opusFrameMs ?? 'default'} ms, skip silence ${opts.opusSkipSilence ?? 'default'}, layer ${opusLayerOf(opts)}${opts.opusLayer === undefined ? ' (default)' : ''}, bitrate ${opusBitrateOf(opts)}${opts.opusBitrate === undefined ? ' (default)' : ''} bit/s, libopus ${opusEncoderImplementation()})` : ''}, ${opts.database === 'postgres' ? 'PostgreSQL (server on the other core)' : `SQLite ${opts.sqlite}`}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, V8 pool ${opts.v8PoolSize}, Node ${process.version})`);
     const w = Math.max(...rows2.map(r => r[0].length));
     for (const [k, v] of rows2) console.log(`  ${k.padEnd(w)}  ${v}`);
     for (const [what, p] of Object.entries(prof ?? {})) {

@@ -50,6 +50,7 @@ const opus = {
   ...(process.env.MVR_BENCH_OPUS_FRAME_MS ? { frameMs: Number(process.env.MVR_BENCH_OPUS_FRAME_MS) } : {}),
   ...(process.env.MVR_BENCH_OPUS_SKIP_SILENCE ? { skipSilence: process.env.MVR_BENCH_OPUS_SKIP_SILENCE === 'on' } : {}),
   ...(process.env.MVR_BENCH_OPUS_BITRATE ? { bitrate: Number(process.env.MVR_BENCH_OPUS_BITRATE) } : {}),
+  ...(process.env.MVR_BENCH_OPUS_LAYER ? { layer: process.env.MVR_BENCH_OPUS_LAYER } : {}),
 };
 /** Archives waiting for background compression before the load starts (60 s calls each). */
 const backlog = Number(process.env.MVR_BENCH_BACKLOG ?? 0);

@@ -111,7 +111,15 @@ export interface Config {
       archiveFormat?: 'opus' | 'wav-g711';
       /** Ogg/Opus archive encoder (archiveFormat opus). */
       opus?: {
-        /** Target bit rate of both channels together (bit/s). Default 15000 (~6.5–7 MB per hour). */
+        /**
+         * Opus layer: celt (default; a third of SILK's CPU per second of speech, unconstrained
+         * VBR) or silk (the default before: smaller files in conversation, more CPU).
+         */
+        layer?: 'celt' | 'silk';
+        /**
+         * Target bit rate of both channels together (bit/s). Default per layer: celt 18800,
+         * silk 15000 (either ≤ 7.2 MB per hour on a continuous signal, ~3–4.5 MB in conversation).
+         */
         bitrate?: number;
         /** libopus complexity 0–10. Default 0 (half the CPU of 5, same size, same waveform correlation). */
         complexity?: number;

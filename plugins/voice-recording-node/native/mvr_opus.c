@@ -79,6 +79,8 @@ static napi_value ctl(napi_env env, napi_callback_info info) {
     case OPUS_SET_COMPLEXITY_REQUEST: r = opus_encoder_ctl(e->enc, OPUS_SET_COMPLEXITY(val)); break;
     case OPUS_SET_SIGNAL_REQUEST: r = opus_encoder_ctl(e->enc, OPUS_SET_SIGNAL(val)); break;
     case OPUS_SET_DTX_REQUEST: r = opus_encoder_ctl(e->enc, OPUS_SET_DTX(val)); break;
+    case OPUS_SET_VBR_REQUEST: r = opus_encoder_ctl(e->enc, OPUS_SET_VBR(val)); break;
+    case OPUS_SET_VBR_CONSTRAINT_REQUEST: r = opus_encoder_ctl(e->enc, OPUS_SET_VBR_CONSTRAINT(val)); break;
     case OPUS_SET_APPLICATION_REQUEST: r = opus_encoder_ctl(e->enc, OPUS_SET_APPLICATION(val)); break;
     case OPUS_RESET_STATE: r = opus_encoder_ctl(e->enc, OPUS_RESET_STATE); break;
     default: return throw_error(env, "unsupported ctl request", 0);

@@ -17,6 +17,9 @@ import {
   decodeUlaw,
   encodeAlaw,
   encodeUlaw,
+  readOggPackets,
+  readOggPages,
+  splitMultistreamPacket,
   wavHeader,
   writeWavG711Stereo,
   writeWavPcm16Stereo,
@@ -24,6 +27,7 @@ import {
 import {
   ArchiveCompression,
   CompressionOpusSettings,
+  DEFAULT_COMPRESSION_OPUS,
   compressJobFor,
   compressionSettingsOf,
   createCompressJobHandler,
@@ -283,11 +287,40 @@ describe('compress jobs', () => {
     expect(compressJobFor('c-2')).toEqual({ kind: 'compress', subject: 'c-2', conversationId: 'c-2' });
   });
 
-  it('read the settings over the defaults, and refuse bad ones for good naming the field', () => {
-    const defaults: CompressionOpusSettings = { bitrate: 15000, complexity: 0, frameMs: 60, skipSilence: true };
+  it('carry the layer through the payload (as stored: JSON) back to the same settings', () => {
+    for (const opus of [DEFAULT_COMPRESSION_OPUS, { layer: 'silk', bitrate: 15000, complexity: 0, frameMs: 60, skipSilence: true } as const]) {
+      const job = compressJobFor('c-3', opus);
+      const stored = JSON.parse(JSON.stringify(job.payload));
+      expect(compressionSettingsOf({ id: '9', payload: stored }, { layer: 'silk', bitrate: 64000, complexity: 9 })).toEqual(opus);
+      expect(compressionSettingsOf({ id: '9', payload: stored }, DEFAULT_COMPRESSION_OPUS)).toEqual(opus);
+    }
+    expect(DEFAULT_COMPRESSION_OPUS).toEqual({ layer: 'celt', bitrate: 18800, complexity: 0, frameMs: 60, skipSilence: true });
+  });
+
+  it('a payload without a layer (a recorder from before the key: SILK) is encoded in SILK; a layer without a bit rate takes that layer\'s', () => {
+    const defaults = DEFAULT_COMPRESSION_OPUS;
+    expect(compressionSettingsOf({ id: '7', payload: { opus: { bitrate: 15000, complexity: 0, frameMs: 60, skipSilence: true } } }, defaults)).toEqual({
+      layer: 'silk',
+      bitrate: 15000,
+      complexity: 0,
+      frameMs: 60,
+      skipSilence: true,
+    });
+    expect(compressionSettingsOf({ id: '7', payload: { opus: { complexity: 0 } } }, defaults)).toMatchObject({ layer: 'silk', bitrate: 15000 });
+    expect(compressionSettingsOf({ id: '7', payload: { opus: { layer: 'celt' } } }, { ...defaults, layer: 'silk', bitrate: 15000 })).toMatchObject({
+      layer: 'celt',
+      bitrate: 18800,
+    });
+    // no payload at all (the archive scan's jobs): the taking process's settings
     expect(compressionSettingsOf({ id: '7' }, defaults)).toEqual(defaults);
-    expect(compressionSettingsOf({ id: '7', payload: { opus: { bitrate: 32000 } } }, defaults)).toEqual({ ...defaults, bitrate: 32000 });
+  });
+
+  it('read the settings over the defaults, and refuse bad ones for good naming the field', () => {
+    const defaults: CompressionOpusSettings = { layer: 'celt', bitrate: 18800, complexity: 0, frameMs: 60, skipSilence: true };
+    expect(compressionSettingsOf({ id: '7' }, defaults)).toEqual(defaults);
+    expect(compressionSettingsOf({ id: '7', payload: { opus: { layer: 'celt', bitrate: 32000 } } }, defaults)).toEqual({ ...defaults, bitrate: 32000 });
     const bad: Array<[unknown, RegExp]> = [
+      [{ layer: 'hybrid' }, /compress job 7: payload\.opus\.layer "hybrid" is not one of silk, celt/],
       [{ bitrate: 100 }, /compress job 7: payload\.opus\.bitrate 100 is not a bit rate between 6000 and 256000/],
       [{ complexity: 11 }, /payload\.opus\.complexity 11 is not an integer 0\.\.10/],
       [{ frameMs: 30 }, /payload\.opus\.frameMs 30 is not one of 20, 40, 60/],
@@ -354,13 +387,14 @@ describe('ArchiveCompression (compress job handler)', () => {
     return compression;
   }
 
-  function jobFor(conversationId: string, attempts = 1): ArchiveJob {
+  function jobFor(conversationId: string, attempts = 1, opus?: CompressionOpusSettings): ArchiveJob {
     const now = new Date().toISOString();
     return {
       id: `job-${conversationId}`,
       kind: 'compress',
       subject: conversationId,
       conversationId,
+      ...(opus ? { payload: compressJobFor(conversationId, opus).payload } : {}),
       state: 'running',
       attempts,
       maxAttempts: 8,
@@ -711,6 +745,36 @@ describe('ArchiveCompression (compress job handler)', () => {
     expect(c.stats).toMatchObject({ compressed: 0, failed: 0, supersededDeleted: 0 });
     expect(errorMessages()).toEqual([]);
   }, 60_000);
+
+  it.each([
+    ['local files: the whole job on the encoder thread', false],
+    ['another BlobStore: streamed through the calling thread', true],
+  ])('encodes in the layer of the job\'s payload, else of the defaults (%s)', async (_how, viaStream) => {
+    streamed = viaStream;
+    // the taking process defaults to SILK; the enqueuing recorder's CELT wins, and back
+    newCompression({ layer: 'silk', bitrate: 15000, complexity: 0, frameMs: 60, skipSilence: true });
+    const jobs: Array<[string, CompressionOpusSettings | undefined, 'celt' | 'silk']> = [
+      ['celt-job', DEFAULT_COMPRESSION_OPUS, 'celt'],
+      ['silk-job', { ...DEFAULT_COMPRESSION_OPUS, layer: 'silk', bitrate: 15000 }, 'silk'],
+      ['no-payload', undefined, 'silk'],
+    ];
+    for (const [id, opus, layer] of jobs) {
+      const s = alawWav(2);
+      const key = `recordings/${id}.wav`;
+      await store.put(key, s.wav, { contentType: 'audio/wav' });
+      conversations.add(conversationRow(id, key, s.wav, '2025-10-01T10:00:00.000Z'));
+      await handler(jobFor(id, 1, opus), new AbortController().signal);
+      const file = fs.readFileSync(store.resolveKey(`recordings/${id}.opus`));
+      // the TOC of every stream's packets: CELT configurations are 16-31, SILK's 0-11
+      const configs = new Set<number>();
+      for (const p of readOggPackets(readOggPages(file)).slice(2))
+        for (const stream of splitMultistreamPacket(p.data, 2)) if (stream.length > 1) configs.add(stream[0] >> 3);
+      expect(configs.size).toBeGreaterThan(0);
+      expect([...configs].every(c => (layer === 'celt' ? c >= 16 : c < 12))).toBe(true);
+      expect(decodeOggOpus(file, 8000).samples).toBe(2 * 8000);
+    }
+    expect(errorMessages()).toEqual([]);
+  }, 30_000);
 
   it('a later attempt writes its own file, replaces the WAV and deletes what the first attempt left', async () => {
     const s = alawWav(1);

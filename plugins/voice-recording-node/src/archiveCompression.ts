@@ -37,6 +37,8 @@ import {
   WavTranscode,
   threadableStore,
   transcodeWavToOpus,
+  DEFAULT_OPUS_BITRATES,
+  OpusLayer,
 } from './audio';
 
 /** How the Opus archive is encoded (the recorder's `voiceRecording.recorder.opus.*`). */
@@ -45,18 +47,29 @@ export interface CompressionOpusSettings {
   bitrate: number;
   /** libopus complexity 0..10 */
   complexity: number;
+  /** Opus layer: 'celt' (the recorder's default) or 'silk'; absent: 'silk' (the writer's) */
+  layer?: OpusLayer;
   frameMs?: 20 | 40 | 60;
   /** skip the encoder on silent frames */
   skipSilence?: boolean;
 }
 
+/** The recorder's default layer (`voiceRecording.recorder.opus.layer`). */
+export const DEFAULT_OPUS_LAYER: OpusLayer = 'celt';
+
 /** The recorder's defaults (docs/configuration.md, `voiceRecording.recorder.opus`). */
 export const DEFAULT_COMPRESSION_OPUS: Required<CompressionOpusSettings> = {
-  bitrate: 15000,
+  bitrate: DEFAULT_OPUS_BITRATES[DEFAULT_OPUS_LAYER],
   complexity: 0,
+  layer: DEFAULT_OPUS_LAYER,
   frameMs: 60,
   skipSilence: true,
 };
+
+/** `silk` / `celt`, else undefined. */
+export function isOpusLayer(v: unknown): v is OpusLayer {
+  return v === 'silk' || v === 'celt';
+}
 
 /**
  * `recordings/…/call-123.wav` → `recordings/…/call-123.opus`; from a job's second attempt
@@ -95,7 +108,13 @@ export function compressJobFor(conversationId: string, opus?: CompressionOpusSet
   };
 }
 
-/** The Opus settings of a job: its payload's, checked, over `defaults`. */
+/**
+ * The Opus settings of a job: its payload's, checked, over `defaults`. A payload without
+ * `layer` was enqueued by a recorder from before the layer was configurable, which coded
+ * SILK: such a job is encoded in SILK (at its payload's bit rate, else SILK's default).
+ * A payload whose layer is not the defaults' takes that layer's default bit rate when it
+ * has none.
+ */
 export function compressionSettingsOf(
   job: Pick<ArchiveJob, 'id' | 'payload'>,
   defaults: CompressionOpusSettings,
@@ -106,6 +125,10 @@ export function compressionSettingsOf(
   if (typeof raw !== 'object' || Array.isArray(raw)) throw bad(`is not an object: ${JSON.stringify(raw)}`);
   const o = raw as Record<string, unknown>;
   const out: CompressionOpusSettings = { ...defaults };
+  if (o.layer !== undefined && !isOpusLayer(o.layer)) throw bad(`layer ${JSON.stringify(o.layer)} is not one of silk, celt`);
+  const layer: OpusLayer = o.layer ?? 'silk';
+  out.layer = layer;
+  if ((defaults.layer ?? 'silk') !== layer) out.bitrate = DEFAULT_OPUS_BITRATES[layer];
   if (o.bitrate !== undefined) {
     if (typeof o.bitrate !== 'number' || !Number.isInteger(o.bitrate) || o.bitrate < 6000 || o.bitrate > 256000)
       throw bad(`bitrate ${JSON.stringify(o.bitrate)} is not a bit rate between 6000 and 256000 bit/s`);
@@ -234,6 +257,7 @@ export class ArchiveCompression {
       targetKey: key,
       bitrate: opus.bitrate,
       complexity: opus.complexity,
+      layer: opus.layer,
       frameMs: opus.frameMs,
       skipSilence: opus.skipSilence,
       tags: {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_COMPRESSION_OPUS } from '@mvr/plugin-voice-recording-node';
 import { DEFAULT_QUALITY_CHECK } from '../call/qualityCheck';
 import { RecorderConfig } from '../server/config';
 
@@ -24,7 +25,8 @@ export function standaloneServerConfig(
     },
     archiveFormat: 'wav-g711',
     opus: {
-      bitrate: 15000,
+      layer: DEFAULT_COMPRESSION_OPUS.layer,
+      bitrate: DEFAULT_COMPRESSION_OPUS.bitrate,
       complexity: 0,
       encoderThreads: 0,
       encode: 'call-end',

@@ -1,22 +1,21 @@
 /*
- * The CELT layer of the Opus archive (MVR_OPUS_LAYER=celt, issue 21) through the whole
- * recorder: a real SIPREC call over UDP with real RTP, archived as CELT packets of the call's
- * exact duration; the start-up line names the layer, and a wrong value stops the recorder's
- * start with an error that names the variable. SQLite and PostgreSQL.
- *
- * The archive is encoded at the call's end on the event loop (encoderThreads 0): jest gives
- * a test file its own copy of process.env, which worker threads do not see (they inherit the
- * process's environment, as the recorder's encoder threads do from its start; the load bench's
- * --opus-layer celt runs show the background encoders coding CELT: bench/README.md).
+ * The Opus archive's layer (`voiceRecording.recorder.opus.layer`, issue 21) through the whole
+ * recorder: real SIPREC calls over UDP with real RTP. By default the archive is CELT (at
+ * 18800 bit/s), also when it is compressed in the background by the archive job on the
+ * encoder threads (the job carries the layer); `layer: silk` gives SILK packets (at 15000
+ * bit/s); the start-up line names the layer and its bit rate; a wrong value stops the
+ * recorder's start with an error naming the key. SQLite and PostgreSQL.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TestDatabases } from '@backstage/backend-test-utils';
+import { splitMultistreamPacket } from '@mvr/plugin-voice-recording-node';
 import { decodeOggOpus } from '../audio/opusFile';
 import { readOggPackets, readOggPages } from '../audio/ogg';
 import { bestCorrelation, channel, encodeG711, synthSpeech } from '../audio/__testUtils__/speech';
 import {
   RecorderBackend,
+  compressedConversation,
   finishedConversation,
   startRecorderBackend,
   twoPartyMetadata,
@@ -28,8 +27,7 @@ jest.setTimeout(180_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
-describe.each(databases.eachSupportedId())('Opus archive in the CELT layer (MVR_OPUS_LAYER) on %s', databaseId => {
-  const before = process.env.MVR_OPUS_LAYER;
+describe.each(databases.eachSupportedId())('Opus archive layer (opus.layer) on %s', databaseId => {
   let rb: RecorderBackend | undefined;
   let udp: SrcClient | undefined;
 
@@ -38,18 +36,12 @@ describe.each(databases.eachSupportedId())('Opus archive in the CELT layer (MVR_
     await rb?.stop();
     udp = undefined;
     rb = undefined;
-    if (before === undefined) delete process.env.MVR_OPUS_LAYER;
-    else process.env.MVR_OPUS_LAYER = before;
   });
 
-  it('a call archived in the CELT layer: CELT packets of the call’s duration, and the start-up line says so', async () => {
-    process.env.MVR_OPUS_LAYER = 'celt';
-    rb = await startRecorderBackend(await databases.init(databaseId), { opus: { encode: 'call-end', encoderThreads: 0, bitrate: 16000 } });
-    const started = rb.logLines.find(l => /SIPREC recorder listening/.test(l.message));
-    expect(started?.message).toMatch(/archive opus \(CELT layer \(MVR_OPUS_LAYER\), complexity 0, 60 ms frames/);
-    udp = new SrcClient({ host: '127.0.0.1', port: rb.port, transport: 'udp' });
+  /** one two-party call of 3 s of speech per side; its archive as stored once final */
+  async function recordCall(background: boolean) {
+    udp = new SrcClient({ host: '127.0.0.1', port: rb!.port, transport: 'udp' });
     await udp.start();
-
     const a = synthSpeech('Buy five hundred thousand pounds against euros at one point one seven.').subarray(0, 8000 * 3);
     const b = synthSpeech('Confirmed, five hundred thousand at one point one seven.', 'en-gb').subarray(0, 8000 * 3);
     const call = await udp.invite({ sdp: twoStreamOffer(), metadata: twoPartyMetadata() });
@@ -59,30 +51,47 @@ describe.each(databases.eachSupportedId())('Opus archive in the CELT layer (MVR_
       streamRtp({ port: call.mediaPorts[1], payload: encodeG711('pcma', b), payloadType: 8 }),
     ]);
     expect((await udp.bye(call)).status).toBe(200);
-
-    const row = await finishedConversation(rb.knex, call.callId);
+    const row = background ? await compressedConversation(rb!.knex, call.callId) : await finishedConversation(rb!.knex, call.callId);
     expect(row.format).toBe('audio/ogg; codecs=opus');
-    const file = fs.readFileSync(path.join(rb.archiveDir, row.storage_key));
-    const pages = readOggPages(file);
-    const packets = readOggPackets(pages).slice(2);
-    // speech packets are CELT (TOC configurations 16-31), three 20 ms frames each (code 3)
-    const celt = packets.filter(p => p.data[0] >> 3 >= 16);
-    expect(celt.length).toBeGreaterThan(packets.length / 4);
-    expect(celt.every(p => (p.data[0] & 3) === 3)).toBe(true);
-    expect(packets.some(p => p.data[0] >> 3 < 12 && p.data[0] >> 3 !== 3)).toBe(false);
-
+    const file = fs.readFileSync(path.join(rb!.archiveDir, row.storage_key));
+    // every stream's packets apart (two mono streams), skipped silence (1 byte) left out
+    const streams = readOggPackets(readOggPages(file))
+      .slice(2)
+      .flatMap(p => splitMultistreamPacket(p.data, 2))
+      .filter(s => s.length > 1);
     const decoded = decodeOggOpus(file, 8000);
     expect(Math.round((decoded.samples * 1000) / 8000)).toBe(Number(row.duration_ms));
     const cl = bestCorrelation(a, channel(decoded.pcm, 0).subarray(0, a.length + 8000), 8000);
     const cr = bestCorrelation(b, channel(decoded.pcm, 1).subarray(0, b.length + 8000), 8000);
     expect(cl.value).toBeGreaterThan(0.8);
     expect(cr.value).toBeGreaterThan(0.8);
+    return { streams, file, seconds: decoded.samples / 8000 };
+  }
+
+  it('by default CELT at 18800 bit/s, also compressed in the background on the encoder threads; the start-up line says so', async () => {
+    rb = await startRecorderBackend(await databases.init(databaseId), { opus: { encode: 'background' } });
+    const started = rb.logLines.find(l => /SIPREC recorder listening/.test(l.message));
+    expect(started?.message).toMatch(/archive opus \(CELT layer, 18800 bit\/s, complexity 0, 60 ms frames/);
+    const { streams } = await recordCall(true);
+    expect(streams.length).toBeGreaterThan(20);
+    // CELT: TOC configurations 16-31, three 20 ms frames per 60 ms packet (code 3)
+    expect(streams.every(s => s[0] >> 3 >= 16 && (s[0] & 3) === 3)).toBe(true);
   });
 
-  it('a wrong MVR_OPUS_LAYER stops the recorder at its start (not each archive later)', async () => {
-    process.env.MVR_OPUS_LAYER = 'hybrid';
+  it('layer silk: SILK packets at 15000 bit/s (the archive as before issue 21)', async () => {
+    rb = await startRecorderBackend(await databases.init(databaseId), { opus: { encode: 'call-end', encoderThreads: 0, layer: 'silk' } });
+    const started = rb.logLines.find(l => /SIPREC recorder listening/.test(l.message));
+    expect(started?.message).toMatch(/archive opus \(SILK layer, 15000 bit\/s, complexity 0, 60 ms frames/);
+    const { streams } = await recordCall(false);
+    expect(streams.length).toBeGreaterThan(20);
+    // SILK narrowband 60 ms: TOC configuration 3, one frame (code 0)
+    expect(streams.every(s => s[0] >> 3 === 3 && (s[0] & 3) === 0)).toBe(true);
+  });
+
+  it('a wrong opus.layer stops the backend at its start (the recorder and the archive work), naming the key', async () => {
     const knex = await databases.init(databaseId);
-    // (the plugin logs the start's error, MVR_OPUS_LAYER="hybrid": silk or celt, see opusCelt.test.ts)
-    await expect(startRecorderBackend(knex)).rejects.toThrow(/the SIPREC recorder did not start/);
+    await expect(startRecorderBackend(knex, { opus: { layer: 'hybrid' } })).rejects.toThrow(
+      /Module 'siprec' .* startup failed; caused by Error: voiceRecording\.recorder\.opus\.layer: "hybrid" is not one of celt, silk/,
+    );
   });
 });

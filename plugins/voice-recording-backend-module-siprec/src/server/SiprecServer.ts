@@ -13,7 +13,6 @@ import {
   StagingBlobStore,
   compressJobFor,
   isCaptureStoreError,
-  opusLayerFromEnv,
 } from '@mvr/plugin-voice-recording-node';
 import { parse as parseSdp, write as writeSdp } from 'sdp-transform';
 import { CallSession } from '../call/CallSession';
@@ -343,7 +342,7 @@ export class SiprecServer {
 
   private opusSettings() {
     const { opus } = this.options.config;
-    return { bitrate: opus.bitrate, complexity: opus.complexity, frameMs: opus.frameMs, skipSilence: opus.skipSilence };
+    return { layer: opus.layer, bitrate: opus.bitrate, complexity: opus.complexity, frameMs: opus.frameMs, skipSilence: opus.skipSilence };
   }
 
   private get logger() {
@@ -361,9 +360,6 @@ export class SiprecServer {
 
   async start(): Promise<void> {
     const { config } = this.options;
-    // MVR_OPUS_LAYER (silk | celt) is read by every Opus writer, on the encoder threads too:
-    // a wrong value stops the start here, not each archive's encoding later
-    const opusLayer = config.archiveFormat === 'opus' ? opusLayerFromEnv() : 'silk';
     const summary = await recoverCalls({
       journalDir: config.storage.journalDir,
       conversations: this.ctx.conversations,
@@ -474,7 +470,7 @@ export class SiprecServer {
         config.rtp.portRange ? `${config.rtp.portRange.min}-${config.rtp.portRange.max}` : 'ephemeral ports'
       }, archive ${config.archiveFormat}${
         config.archiveFormat === 'opus'
-          ? ` (${opusLayer === 'celt' ? 'CELT layer (MVR_OPUS_LAYER), ' : ''}complexity ${config.opus.complexity}, ${config.opus.frameMs} ms frames, silence ${config.opus.skipSilence ? 'skipped' : 'encoded'}, ${config.opus.encoderThreads} encoder thread(s), ${
+          ? ` (${config.opus.layer === 'celt' ? 'CELT' : 'SILK'} layer, ${config.opus.bitrate} bit/s, complexity ${config.opus.complexity}, ${config.opus.frameMs} ms frames, silence ${config.opus.skipSilence ? 'skipped' : 'encoded'}, ${config.opus.encoderThreads} encoder thread(s), ${
               this.archive.compressTo ? 'compressed from an interim WAV by archive jobs' : 'encoded at call end'
             })`
           : ''

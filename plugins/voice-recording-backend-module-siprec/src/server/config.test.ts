@@ -232,3 +232,22 @@ describe('voiceRecording.recorder.opus: frame duration and silence', () => {
     expect(() => readRecorder({ skipSilence: 'sometimes' })).toThrow(/opus\.skipSilence/);
   });
 });
+
+describe('voiceRecording.recorder.opus.layer', () => {
+  const readRecorder = (opus: object) =>
+    readRecorderConfig(mockServices.rootConfig({ data: { voiceRecording: { recorder: { bindAddress: '127.0.0.1', opus } } } }));
+
+  it('codes CELT at 18800 bit/s by default; SILK at 15000 when asked; a bit rate set is kept for either', () => {
+    expect(readRecorder({}).opus).toMatchObject({ layer: 'celt', bitrate: 18800, complexity: 0, frameMs: 60, skipSilence: true });
+    expect(readRecorder({ layer: 'silk' }).opus).toMatchObject({ layer: 'silk', bitrate: 15000 });
+    expect(readRecorder({ layer: 'celt' }).opus).toMatchObject({ layer: 'celt', bitrate: 18800 });
+    expect(readRecorder({ layer: 'silk', bitrate: 16000 }).opus).toMatchObject({ layer: 'silk', bitrate: 16000 });
+    expect(readRecorder({ bitrate: 24000 }).opus).toMatchObject({ layer: 'celt', bitrate: 24000 });
+  });
+
+  it('refuses another layer, naming the key and the choices', () => {
+    expect(() => readRecorder({ layer: 'hybrid' })).toThrow(/^voiceRecording\.recorder\.opus\.layer: "hybrid" is not one of celt, silk$/);
+    expect(() => readRecorder({ layer: 'CELT' })).toThrow(/opus\.layer: "CELT" is not one of celt, silk/);
+    expect(() => readRecorder({ layer: 7 })).toThrow(/opus\.layer/);
+  });
+});

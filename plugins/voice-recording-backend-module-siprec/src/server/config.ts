@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import * as path from 'node:path';
+import { DEFAULT_COMPRESSION_OPUS, DEFAULT_OPUS_BITRATES, OpusLayer, isOpusLayer } from '@mvr/plugin-voice-recording-node';
 import { ArchiveFormat } from '../capture/finalize';
 import { DEFAULT_QUALITY_CHECK, QualityCheckConfig } from '../call/qualityCheck';
 import { DEFAULT_STREAM_CONNECTION_LIMITS, StreamConnectionLimits } from '../sip/transport';
@@ -39,6 +40,12 @@ export interface RecorderConfig {
   archiveFormat: ArchiveFormat;
   /** Ogg/Opus encoder settings (archiveFormat opus). */
   opus: {
+    /**
+     * Opus layer: `celt` (default: a third of SILK's CPU per second of speech) or `silk`
+     * (the default before; smaller files in conversation). See docs/recorder.md.
+     */
+    layer: OpusLayer;
+    /** bit/s of both channels (default per layer: DEFAULT_OPUS_BITRATES, CELT 18800, SILK 15000) */
     bitrate: number;
     complexity: number;
     encoderThreads: number;
@@ -203,12 +210,16 @@ export function readQualityCheckConfig(
   return out;
 }
 
-/** `opus`: bit rate, complexity, encoder threads, frame duration and silence skipping, checked. */
+/** `opus`: layer, bit rate, complexity, encoder threads, frame duration and silence skipping, checked. */
 function readOpusConfig(
   c: ReturnType<RootConfigService['getOptionalConfig']>,
   key: (k: string) => string,
 ): RecorderConfig['opus'] {
-  const bitrate = c?.getOptionalNumber('opus.bitrate') ?? 15000;
+  const layer = c?.getOptionalString('opus.layer') ?? DEFAULT_COMPRESSION_OPUS.layer;
+  if (!isOpusLayer(layer)) {
+    throw new Error(`${key('opus.layer')}: "${layer}" is not one of celt, silk`);
+  }
+  const bitrate = c?.getOptionalNumber('opus.bitrate') ?? DEFAULT_OPUS_BITRATES[layer];
   if (!Number.isInteger(bitrate) || bitrate < 6000 || bitrate > 256000) {
     throw new Error(`${key('opus.bitrate')}: ${bitrate} is not a bit rate between 6000 and 256000 bit/s`);
   }
@@ -232,7 +243,7 @@ function readOpusConfig(
     throw new Error(`${key('opus.frameMs')}: ${frameMs} is not one of 20, 40, 60`);
   }
   const skipSilence = c?.getOptionalBoolean('opus.skipSilence') ?? true;
-  return { bitrate, complexity, encoderThreads, encode, frameMs, skipSilence };
+  return { layer, bitrate, complexity, encoderThreads, encode, frameMs, skipSilence };
 }
 
 export type OpusEncodeMode = 'background' | 'call-end';

@@ -8,7 +8,9 @@ import { Config } from '@backstage/config';
 import {
   CompressionOpusSettings,
   DEFAULT_COMPRESSION_OPUS,
+  DEFAULT_OPUS_BITRATES,
   compressionSettingsOf,
+  isOpusLayer,
 } from '@mvr/plugin-voice-recording-node';
 
 export interface ArchiveWorkConfig {
@@ -63,10 +65,18 @@ export function readArchiveWorkConfig(
       : Math.max(1, os.availableParallelism() - 1));
   const concurrency = integer(c, 'concurrency', 1, 256) ?? encoderThreads;
   const scanIntervalSeconds = integer(c, 'scanIntervalSeconds', 1, 86400) ?? 60;
+  const layer =
+    recorderOpus?.getOptionalString('layer') ?? DEFAULT_COMPRESSION_OPUS.layer;
+  if (!isOpusLayer(layer)) {
+    throw new Error(
+      `voiceRecording.recorder.opus.layer: "${layer}" is not one of celt, silk`,
+    );
+  }
   const opus: CompressionOpusSettings = {
+    layer,
     bitrate:
       recorderOpus?.getOptionalNumber('bitrate') ??
-      DEFAULT_COMPRESSION_OPUS.bitrate,
+      DEFAULT_OPUS_BITRATES[layer],
     complexity:
       recorderOpus?.getOptionalNumber('complexity') ??
       DEFAULT_COMPRESSION_OPUS.complexity,

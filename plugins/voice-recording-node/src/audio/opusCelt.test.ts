@@ -3,9 +3,9 @@
  * packets hold 2/3 frames of 20 ms (code 3), framed for the two-stream packet; the header's
  * pre-skip, the granule positions and the timeline are those of the SILK layer, to the sample.
  */
-import { OggOpusWriter, decodeOggOpus, selfDelimited, splitMultistreamPacket, OPUS_PRE_SKIP_48K, opusLayerFromEnv } from './opusFile';
+import { DEFAULT_OPUS_BITRATES, OggOpusWriter, decodeOggOpus, selfDelimited, splitMultistreamPacket, OPUS_PRE_SKIP_48K } from './opusFile';
 import { readOggPackets, readOggPages } from './ogg';
-import { mvrOpusAddon } from './opusCodec';
+import { OPUS_APPLICATION_RESTRICTED_LOWDELAY, createOpusEncoder, mvrOpusAddon } from './opusCodec';
 
 const RATE = 8000;
 
@@ -91,6 +91,8 @@ describe('Ogg/Opus writer, CELT layer', () => {
   const right = burst(3, [[0.9, 1.7]], 2);
   const pcm = stereo(left, right);
   const implementations = mvrOpusAddon() ? (['wasm', 'native'] as const) : (['wasm'] as const);
+  /** 12 s of voiced sound on both sides, never silent (a continuous signal) */
+  const continuous = stereo(burst(12, [[0, 12]], 1), burst(12, [[0, 12]], 2));
 
   it.each(implementations)('%s: 60 ms packets of three CELT frames, exact duration and the SILK layer timeline', implementation => {
     const celt = encode(pcm, { layer: 'celt', frameMs: 60, implementation });
@@ -185,20 +187,41 @@ describe('Ogg/Opus writer, CELT layer', () => {
     expect(() => selfDelimited(Buffer.from([(20 << 3) | 1, 1, 2, 3]))).toThrow(/two equal frames/);
   });
 
-  it('layer from MVR_OPUS_LAYER when not given; anything else is refused by name', () => {
-    const before = process.env.MVR_OPUS_LAYER;
-    try {
-      process.env.MVR_OPUS_LAYER = 'celt';
-      expect(new OggOpusWriter({ serial: 1 }).layer).toBe('celt');
-      expect(new OggOpusWriter({ serial: 1, layer: 'silk' }).layer).toBe('silk');
-      delete process.env.MVR_OPUS_LAYER;
-      expect(opusLayerFromEnv()).toBe('silk');
-      process.env.MVR_OPUS_LAYER = 'hybrid';
-      expect(() => new OggOpusWriter({ serial: 1 })).toThrow(/MVR_OPUS_LAYER="hybrid": silk or celt/);
-      expect(() => new OggOpusWriter({ serial: 1, layer: 'x' as 'silk' })).toThrow(/layer must be 'silk' or 'celt'/);
-    } finally {
-      if (before === undefined) delete process.env.MVR_OPUS_LAYER;
-      else process.env.MVR_OPUS_LAYER = before;
-    }
+  it('the writer codes SILK unless told; a wrong layer is refused by name; CELT defaults to its own bit rate', () => {
+    expect(new OggOpusWriter({ serial: 1 }).layer).toBe('silk');
+    expect(() => new OggOpusWriter({ serial: 1, layer: 'hybrid' as 'silk' })).toThrow(/layer must be 'silk' or 'celt', got "hybrid"/);
+    expect(DEFAULT_OPUS_BITRATES).toEqual({ silk: 15000, celt: 18800 });
+    // without a bit rate the CELT writer takes 18800 bit/s: as large as one told so, larger than one at SILK's 15000
+    const size = (o: ConstructorParameters<typeof OggOpusWriter>[0]) => {
+      const w = new OggOpusWriter({ serial: 5, complexity: 0, frameMs: 60, layer: 'celt', ...o });
+      return Buffer.concat([...w.write(continuous), ...w.end()]).length;
+    };
+    expect(size({})).toBe(size({ bitrate: 18800 }));
+    expect(size({})).toBeGreaterThan(size({ bitrate: 15000 }));
+  });
+
+  it.each(implementations)('%s: CELT in unconstrained VBR: a continuous signal stays below the target (constrained VBR goes above it)', implementation => {
+    const mono = channel(continuous, 0);
+    const frames = Math.floor(mono.length / 480); // 60 ms each
+    const bytes = (vbrConstraint: boolean) => {
+      const enc = createOpusEncoder(
+        { sampleRate: RATE, bitrate: 9400, complexity: 0, application: OPUS_APPLICATION_RESTRICTED_LOWDELAY, vbrConstraint },
+        implementation,
+      );
+      let n = 0;
+      for (let f = 0; f < frames; f++) n += enc.encode(mono.subarray(f * 480, (f + 1) * 480)).length;
+      enc.delete();
+      return n;
+    };
+    const seconds = frames * 0.06;
+    const unconstrained = (bytes(false) * 8) / seconds;
+    const constrained = (bytes(true) * 8) / seconds;
+    // eslint-disable-next-line no-console
+    console.log(`${implementation}: CELT at 9400 bit/s per stream, continuous: unconstrained ${unconstrained.toFixed(0)}, constrained ${constrained.toFixed(0)} bit/s`);
+    expect(unconstrained).toBeLessThan(9400);
+    expect(constrained).toBeGreaterThan(unconstrained * 1.05);
+    // and the writer codes CELT so: its file (Ogg framing included) stays under 18.8 kbit/s
+    const { file } = encode(continuous, { layer: 'celt', frameMs: 60, bitrate: 18800, implementation });
+    expect((file.length * 8) / (continuous.length / 2 / RATE)).toBeLessThan(18800);
   });
 });

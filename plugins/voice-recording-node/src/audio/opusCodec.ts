@@ -27,6 +27,7 @@ export const OPUS_SET_APPLICATION = 4000;
 export const OPUS_SET_BITRATE = 4002;
 export const OPUS_SET_COMPLEXITY = 4010;
 export const OPUS_SET_DTX = 4016;
+export const OPUS_SET_VBR_CONSTRAINT = 4020;
 export const OPUS_SET_SIGNAL = 4024;
 export const OPUS_RESET_STATE = 4028;
 export const OPUS_SIGNAL_VOICE = 3001;
@@ -58,6 +59,12 @@ export interface OpusEncoderSettings {
    * OPUS_APPLICATION_RESTRICTED_LOWDELAY (CELT only); set before the first frame.
    */
   application?: number;
+  /**
+   * libopus' constrained VBR (its default, true) or unconstrained VBR (false): the CELT
+   * layer spends its bits where the signal needs them, and on a continuous or noisy signal
+   * the file stays below the target instead of above it (docs/recorder.md).
+   */
+  vbrConstraint?: boolean;
 }
 
 /** A mono Opus encoder: one 16-bit PCM frame in, one Opus packet out. */
@@ -223,6 +230,7 @@ class WasmOpusEncoder implements OpusFrameEncoder {
       if (s.dtx) this.h.encoderCtl(OPUS_SET_DTX, 1);
       if (s.application !== undefined && s.application !== OPUS_APPLICATION_VOIP)
         this.h.encoderCtl(OPUS_SET_APPLICATION, s.application);
+      if (s.vbrConstraint === false) this.h.encoderCtl(OPUS_SET_VBR_CONSTRAINT, 0);
     } catch (e) {
       this.h.delete();
       throw e;
@@ -336,6 +344,15 @@ class MvrOpusFrameEncoder implements OpusFrameEncoder {
     this.enc.ctl(OPUS_SET_COMPLEXITY, s.complexity);
     this.enc.ctl(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
     if (s.dtx) this.enc.ctl(OPUS_SET_DTX, 1);
+    if (s.vbrConstraint === false) {
+      try {
+        this.enc.ctl(OPUS_SET_VBR_CONSTRAINT, 0);
+      } catch (e) {
+        this.enc.close();
+        this.enc = undefined;
+        throw new StaleOpusAddonError(e);
+      }
+    }
   }
   private live() {
     if (!this.enc) throw new Error('Opus (native) encoder used after delete()');
@@ -365,6 +382,7 @@ class NativeOpusFrameEncoder implements OpusFrameEncoder {
     this.enc.applyEncoderCTL(OPUS_SET_COMPLEXITY, s.complexity);
     this.enc.applyEncoderCTL(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
     if (s.dtx) this.enc.applyEncoderCTL(OPUS_SET_DTX, 1);
+    if (s.vbrConstraint === false) this.enc.applyEncoderCTL(OPUS_SET_VBR_CONSTRAINT, 0);
   }
   encode(frame: Int16Array): Buffer {
     if (!this.enc) throw new Error('Opus (native) encoder used after delete()');
@@ -382,6 +400,18 @@ class NativeOpusFrameEncoder implements OpusFrameEncoder {
 
 export type OpusImplementation = 'auto' | 'wasm' | 'native';
 
+/** The package's binding was built from an older mvr_opus.c (a request it does not know). */
+class StaleOpusAddonError extends Error {
+  constructor(cause: unknown) {
+    super(
+      `the native libopus binding (${NATIVE_OPUS_ADDON}) predates this package's native/mvr_opus.c: run scripts/build-native-opus.sh (${(cause as Error).message})`,
+    );
+    this.name = 'StaleOpusAddonError';
+  }
+}
+
+let staleAddonWarned = false;
+
 /** A mono encoder: native libopus when available (or required), WASM otherwise. */
 export function createOpusEncoder(
   s: OpusEncoderSettings,
@@ -389,7 +419,19 @@ export function createOpusEncoder(
 ): OpusFrameEncoder {
   if (impl !== 'wasm') {
     const own = mvrOpusAddon();
-    if (own) return new MvrOpusFrameEncoder(own, s);
+    if (own) {
+      try {
+        return new MvrOpusFrameEncoder(own, s);
+      } catch (e) {
+        // a binding built before a setting it now needs: the WASM build codes the same stream
+        if (!(e instanceof StaleOpusAddonError) || impl === 'native') throw e;
+        if (!staleAddonWarned) {
+          staleAddonWarned = true;
+          process.emitWarning(`${e.message}; encoding with the WASM build meanwhile`);
+        }
+        return new WasmOpusEncoder(s);
+      }
+    }
     const Native = nativeOpusEncoder();
     if (Native) return new NativeOpusFrameEncoder(Native, s);
     if (impl === 'native') {

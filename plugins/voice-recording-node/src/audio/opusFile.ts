@@ -43,8 +43,20 @@ export type OpusLayer = 'silk' | 'celt';
 /** per-stream bit rate above which frames of 40/60 ms are encoded as 20 ms (see the constructor) */
 export const MAX_LONG_FRAME_STREAM_BITRATE = 32000;
 
-/** default encoder target, see OggOpusWriterOptions.bitrate */
+/** default encoder target of the SILK layer, see OggOpusWriterOptions.bitrate */
 export const DEFAULT_OPUS_BITRATE = 15000;
+
+/**
+ * Default encoder target per layer (bit/s, both channels), chosen for the 7.2 MB/h
+ * budget (16 kbit/s) with the Ogg framing included: SILK 15000 (4.9 MB/h on a continuous
+ * signal); CELT 18800 in unconstrained VBR (6.8 MB/h on a continuous signal, 7.0 MB/h
+ * on a line with -50 dBFS background, and the per-channel correlation of SILK;
+ * docs/recorder.md "Silence and frame size").
+ */
+export const DEFAULT_OPUS_BITRATES: Readonly<Record<OpusLayer, number>> = {
+  silk: DEFAULT_OPUS_BITRATE,
+  celt: 18800,
+};
 
 export type OpusSampleRate = 8000 | 12000 | 16000 | 24000 | 48000;
 
@@ -54,9 +66,9 @@ export interface OggOpusWriterOptions {
   /** 1 or 2 (default 2). */
   channels?: 1 | 2;
   /**
-   * Encoder target in bit/s for all channels together (default 15000: with the
-   * Ogg framing, ~0.6 kbit/s at one page per second, the file stays within the
-   * 16 kbit/s = 7.2 MB/hour budget).
+   * Encoder target in bit/s for all channels together (default per layer,
+   * DEFAULT_OPUS_BITRATES: SILK 15000, CELT 18800; with the Ogg framing the file stays
+   * within the 16 kbit/s = 7.2 MB/hour budget).
    */
   bitrate?: number;
   /** libopus complexity 0..10 (default 5). */
@@ -67,9 +79,12 @@ export interface OggOpusWriterOptions {
    */
   frameMs?: 10 | 20 | 40 | 60;
   /**
-   * Opus layer (default 'silk'). 'celt' costs about a third of SILK's CPU per second of
-   * speech at complexity 0 (25.7 vs 72.5 µs per 60 ms frame with Debian's libopus 1.3.1),
-   * with the same per-channel correlation at 8 kbit/s per stream. Its 40/60 ms packets carry
+   * Opus layer (default 'silk'; the recorder's default is 'celt', its configuration
+   * `opus.layer`). 'celt' costs about a third of SILK's CPU per second of speech at
+   * complexity 0 (25.7 vs 72.5 µs per 60 ms frame with Debian's libopus 1.3.1); it is
+   * coded in unconstrained VBR (libopus' constrained VBR overshoots its target by ~9 % on a
+   * continuous signal) and at 18.8 kbit/s has SILK's per-channel correlation at 15 kbit/s
+   * within a smaller file on a continuous signal. Its 40/60 ms packets carry
    * 2/3 frames of 20 ms (code 3), framed for the multistream packet like single frames; the
    * input is delayed by the difference in lookahead so the pre-skip, granule positions and
    * timeline are those of SILK, to the sample.
@@ -99,18 +114,6 @@ export interface OggOpusWriterOptions {
    * The env variable MVR_OPUS_IMPL=wasm disables the native build process-wide.
    */
   implementation?: OpusImplementation;
-}
-
-/**
- * The layer when a writer is not told: MVR_OPUS_LAYER (silk or celt, process-wide, inherited
- * by the encoder threads; for measurements until the recorder's configuration takes it),
- * else 'silk'.
- */
-export function opusLayerFromEnv(): OpusLayer {
-  const v = process.env.MVR_OPUS_LAYER;
-  if (v === undefined || v === '') return 'silk';
-  if (v !== 'silk' && v !== 'celt') throw new Error(`MVR_OPUS_LAYER=${JSON.stringify(v)}: silk or celt`);
-  return v;
 }
 
 /**
@@ -156,11 +159,12 @@ export class OggOpusWriter {
     // frames longer than 20 ms are single-frame packets only in SILK mode (speech, up to
     // ~40 kbit/s per stream); CELT and hybrid would pack 40/60 ms as several frames, which
     // the multistream framing here does not take: above that bit rate, 20 ms frames
-    this.layer = options.layer ?? opusLayerFromEnv();
+    this.layer = options.layer ?? 'silk';
     if (this.layer !== 'silk' && this.layer !== 'celt') throw new RangeError(`Opus layer must be 'silk' or 'celt', got ${JSON.stringify(this.layer)}`);
+    const bitrate = options.bitrate ?? DEFAULT_OPUS_BITRATES[this.layer];
     // (CELT's multi-frame packets are framed here: any bit rate takes 40/60 ms)
     const frameMs =
-      this.layer === 'silk' && requestedMs > 20 && (options.bitrate ?? DEFAULT_OPUS_BITRATE) / this.channels > MAX_LONG_FRAME_STREAM_BITRATE ? 20 : requestedMs;
+      this.layer === 'silk' && requestedMs > 20 && bitrate / this.channels > MAX_LONG_FRAME_STREAM_BITRATE ? 20 : requestedMs;
     this.frameMs = frameMs;
     this.frameSize = (this.sampleRate * frameMs) / 1000;
     this.scale = 48000 / this.sampleRate;
@@ -170,7 +174,7 @@ export class OggOpusWriter {
     if (!Number.isInteger(complexity) || complexity < 0 || complexity > 10) {
       throw new RangeError(`Opus complexity must be an integer 0..10, got ${complexity}`);
     }
-    const perStream = Math.round((options.bitrate ?? DEFAULT_OPUS_BITRATE) / this.channels);
+    const perStream = Math.round(bitrate / this.channels);
     this.encoders = [];
     try {
       for (let c = 0; c < this.channels; c++) {
@@ -182,6 +186,8 @@ export class OggOpusWriter {
               complexity,
               dtx: options.dtx,
               application: this.layer === 'celt' ? OPUS_APPLICATION_RESTRICTED_LOWDELAY : OPUS_APPLICATION_VOIP,
+              // CELT: unconstrained VBR (see `layer`); SILK as before (libopus' default)
+              ...(this.layer === 'celt' ? { vbrConstraint: false } : {}),
             },
             options.implementation,
           ),

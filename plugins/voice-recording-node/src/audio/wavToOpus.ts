@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { BlobPutOptions, BlobStore } from '../storage/BlobStore';
 import { PEAKS_CONTENT_TYPE } from './peaks';
 import type { OggOpusEncoding } from './opusEncoderPool';
-import { OggOpusWriterOptions, OpusSampleRate } from './opusFile';
+import { OggOpusWriterOptions, OpusLayer, OpusSampleRate } from './opusFile';
 import { WavHeaderInfo, readWavHeader } from './wav';
 
 export const OGG_OPUS_CONTENT_TYPE = 'audio/ogg; codecs=opus';
@@ -27,6 +27,8 @@ export interface WavToOpusJob {
   targetKey: string;
   bitrate: number;
   complexity: number;
+  /** Opus layer (OggOpusWriterOptions.layer; default 'silk') */
+  layer?: OpusLayer;
   /** Opus frame duration (default 20 ms) */
   frameMs?: 20 | 40 | 60;
   /** skip the encoder on silent frames (OggOpusWriterOptions.skipSilence; default false) */
@@ -105,6 +107,7 @@ export async function transcodeWavToOpus(
             channels: 2,
             bitrate: job.bitrate,
             complexity: job.complexity,
+            layer: job.layer,
             frameMs: job.frameMs,
             skipSilence: job.skipSilence,
             tags: job.tags,
