@@ -950,13 +950,15 @@ function applyRecord(scan: JournalScan, rec: RawRecord, file: string): void {
 
 /** Read the payloads of some indexed frames (one read per contiguous region). */
 export async function readAudioPayloads(
-  handle: fs.FileHandle,
+  /** the open journal; may be undefined only with `contents` */
+  handle: fs.FileHandle | undefined,
   entries: AudioIndexEntry[],
   /** the journal's bytes when already in memory (journalContents): no read */
   contents?: Buffer,
 ): Promise<Buffer[]> {
   if (entries.length === 0) return [];
   if (contents) return entries.map(e => contents.subarray(e.filePos, e.filePos + e.byteLength));
+  if (!handle) throw new Error('readAudioPayloads: neither an open journal nor its contents');
   const start = Math.min(...entries.map(e => e.filePos));
   const end = Math.max(...entries.map(e => e.filePos + e.byteLength));
   if (end - start <= 16 * 1024 * 1024) {

@@ -246,7 +246,8 @@ async function* renderWindows(
   const sides = sidesOf(input.header);
   const cursor = new FrameCursor(input.scan.audio);
   const contents = journalContents(input.scan);
-  const handle = await fs.open(input.journalPath, 'r');
+  // the scan kept the journal's bytes (it read it whole): no second open to read them again
+  const handle = contents ? undefined : await fs.open(input.journalPath, 'r');
   try {
     for (let w0 = 0; w0 < input.durationSamples; w0 += windowSamples) {
       const w1 = Math.min(w0 + windowSamples, input.durationSamples);
@@ -316,7 +317,7 @@ async function* renderWindows(
       yield window;
     }
   } finally {
-    await handle.close();
+    await handle?.close();
   }
 }
 

@@ -94,6 +94,32 @@ describe.each([
     expect(fs.readdirSync(store.root).filter(n => n.includes('.tmp-'))).toEqual([]);
   });
 
+  it('stores what each chunk held when it was given, though the body reuses its memory (chunks are written together)', async () => {
+    // one 16 KB buffer refilled for every chunk, as a renderer reusing its window would do
+    const reused = Buffer.alloc(16_384);
+    const expected: Buffer[] = [];
+    async function* refilled() {
+      for (let n = 0; n < 40; n++) {
+        reused.fill(n + 1);
+        expected.push(Buffer.from(reused));
+        yield reused;
+      }
+    }
+    const res = await store.put('recordings/reused.wav', refilled(), { contentType: 'audio/wav' });
+    const all = Buffer.concat(expected);
+    expect(res.size).toBe(all.length);
+    expect(res.sha256).toBe(createHash('sha256').update(all).digest('hex'));
+    expect((await readAll(await store.get(res.key))).equals(all)).toBe(true);
+  });
+
+  it('creates a directory (and the root) again when it was removed after an earlier put', async () => {
+    await store.put('recordings/2025/03/a.wav', Buffer.from('a'), { contentType: 'audio/wav' });
+    fs.rmSync(store.root, { recursive: true, force: true });
+    await store.put('recordings/2025/03/b.wav', Buffer.from('b'), { contentType: 'audio/wav' });
+    expect((await readAll(await store.get('recordings/2025/03/b.wav'))).toString()).toBe('b');
+    expect(await store.list('recordings/')).toEqual(['recordings/2025/03/b.wav']);
+  });
+
   it.each([
     '../escape',
     'a/../../b',

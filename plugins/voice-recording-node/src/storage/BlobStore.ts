@@ -98,6 +98,8 @@ const UNAVAILABLE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS
 
 const TEMP_MARKER = '.tmp-';
 const META_SUFFIX = '.meta.json';
+/** bytes gathered from a body's chunks before they are written (one system call) */
+const WRITE_BATCH_BYTES = 256 * 1024;
 const KEY_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.=@+-]*$/;
 
 /**
@@ -201,21 +203,53 @@ export class LocalFileBlobStore implements BlobStore {
     let stage = `create directory`;
     let stagePath = dir;
     try {
-      await this.ensureRoot();
-      await mkdirs(dir, files);
+      // the directory exists almost always (the day's folder of many recordings): the
+      // file is created at once, and the directories (and the root) only when missing
       stage = 'create temporary file';
       stagePath = tmp;
-      handle = await files.open(tmp, 'wx', 0o640);
+      handle = await files.open(tmp, 'wx', 0o640).catch(async (e: unknown) => {
+        const code = errCode(e);
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw e;
+        stage = 'create directory';
+        stagePath = dir;
+        await this.ensureRoot();
+        await mkdirs(dir, files);
+        stage = 'create temporary file';
+        stagePath = tmp;
+        return files.open(tmp, 'wx', 0o640);
+      });
       stage = 'write';
-      for await (const chunk of toBody(body)) {
-        const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+      // small chunks (a recording renders second by second) are copied together and
+      // written WRITE_BATCH_BYTES at a time: a few system calls per recording, not dozens
+      // (copied: a body may reuse a chunk's memory once the next one is asked for)
+      const file = handle;
+      const writeAll = async (buf: Buffer) => {
         let off = 0;
         while (off < buf.length) {
-          off += await handle.write(buf, off, buf.length - off);
+          off += await file.write(buf, off, buf.length - off);
         }
+      };
+      let batch: Buffer | undefined;
+      let batched = 0;
+      // one buffer: written as it is
+      const single = Buffer.isBuffer(body) || body instanceof Uint8Array;
+      for await (const chunk of toBody(body)) {
+        const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         hash.update(buf);
         size += buf.length;
+        if (batched + buf.length > WRITE_BATCH_BYTES && batched) {
+          await writeAll(batch!.subarray(0, batched));
+          batched = 0;
+        }
+        if (single || buf.length >= WRITE_BATCH_BYTES) {
+          await writeAll(buf);
+          continue;
+        }
+        batch ??= Buffer.allocUnsafe(WRITE_BATCH_BYTES);
+        buf.copy(batch, batched);
+        batched += buf.length;
       }
+      if (batched) await writeAll(batch!.subarray(0, batched));
       stage = 'fsync';
       await handle.sync();
       await handle.close();
