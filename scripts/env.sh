@@ -51,17 +51,24 @@ mvr_install() {
   local stamp="$MVR_ROOT/node_modules/.mvr-install-stamp"
   local want
   want="$( (cat "$MVR_ROOT/yarn.lock"; find "$MVR_ROOT/packages" "$MVR_ROOT/plugins" -maxdepth 2 -name package.json | sort | xargs cat) | sha256sum | cut -d' ' -f1)"
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then mvr_native_opus; return 0; fi
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then mvr_native_opus; mvr_native_rtp; return 0; fi
   echo "[mvr] installing dependencies (yarn install)" >&2
   (cd "$MVR_ROOT" && yarn install)
   echo "$want" > "$stamp"
   mvr_native_opus
+  mvr_native_rtp
 }
 
 # 4b. The Opus archive's native libopus binding (optional): built once where libopus-dev is
 #     installed; without it the recorder encodes with the WASM build (never an error).
 mvr_native_opus() {
   bash "$MVR_ROOT/scripts/build-native-opus.sh" --if-missing || true
+}
+
+# 4c. The recorder's native RTP receiver (optional, Linux): epoll + recvmmsg on one thread,
+#     datagrams to JavaScript in batches; without it the recorder receives RTP with node:dgram.
+mvr_native_rtp() {
+  bash "$MVR_ROOT/scripts/build-native-rtp.sh" --if-missing || true
 }
 
 # 5. Debian packages (root only, only those not installed yet).

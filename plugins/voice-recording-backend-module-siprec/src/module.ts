@@ -122,7 +122,8 @@ export function createSiprecModule(options: SiprecModuleOptions = {}) {
             recorderHealthRoute(
               () => health.health(),
               // with object storage: the staged recordings waiting for their upload (figures only)
-              () => (uploads ? { uploads: uploads.status() } : {}),
+              // and how RTP is received (native batches or node:dgram)
+              () => ({ rtpReceive: health.rtpReceive, ...(uploads ? { uploads: uploads.status() } : {}) }),
             ),
           );
         },

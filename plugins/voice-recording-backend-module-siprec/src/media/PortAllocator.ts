@@ -1,12 +1,6 @@
-import dgram from 'node:dgram';
+import { BoundRtpSocket, RtpSocketFactory, rtpReceivePath } from './rtpSocket';
 
-/** A bound RTP socket and its port. */
-export interface BoundRtpSocket {
-  socket: dgram.Socket;
-  port: number;
-  /** Closes the socket and gives the port back. */
-  release(): Promise<void>;
-}
+export type { BoundRtpSocket } from './rtpSocket';
 
 export interface PortAllocatorOptions {
   /** Address the RTP sockets bind to. */
@@ -16,6 +10,8 @@ export interface PortAllocatorOptions {
    * ports chosen by the OS (tests).
    */
   range?: { min: number; max: number };
+  /** How sockets are bound and read (default: the process's choice, rtpReceivePath()). */
+  sockets?: RtpSocketFactory;
 }
 
 export class NoRtpPortError extends Error {
@@ -23,21 +19,6 @@ export class NoRtpPortError extends Error {
     super(message);
     this.name = 'NoRtpPortError';
   }
-}
-
-function bind(host: string, port: number): Promise<dgram.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
-    const onError = (e: Error) => {
-      socket.close();
-      reject(e);
-    };
-    socket.once('error', onError);
-    socket.bind(port, host, () => {
-      socket.off('error', onError);
-      resolve(socket);
-    });
-  });
 }
 
 /**
@@ -48,6 +29,7 @@ function bind(host: string, port: number): Promise<dgram.Socket> {
 export class PortAllocator {
   private readonly inUse = new Set<number>();
   private next: number;
+  private readonly sockets: RtpSocketFactory;
 
   constructor(private readonly options: PortAllocatorOptions) {
     const r = options.range;
@@ -57,6 +39,12 @@ export class PortAllocator {
       }
     }
     this.next = r ? r.min + (r.min % 2) : 0;
+    this.sockets = options.sockets ?? rtpReceivePath().factory;
+  }
+
+  /** Which receive path the sockets use. */
+  get implementation(): RtpSocketFactory['name'] {
+    return this.sockets.name;
   }
 
   get allocated(): number {
@@ -65,7 +53,7 @@ export class PortAllocator {
 
   async allocate(): Promise<BoundRtpSocket> {
     const r = this.options.range;
-    if (!r) return this.wrap(await bind(this.options.host, 0));
+    if (!r) return this.sockets.bind(this.options.host, 0);
     const first = r.min + (r.min % 2);
     const slots = Math.floor((r.max - first) / 2) + 1;
     let lastError: unknown;
@@ -75,7 +63,7 @@ export class PortAllocator {
       if (this.inUse.has(port)) continue;
       this.inUse.add(port);
       try {
-        return this.wrap(await bind(this.options.host, port));
+        return this.wrap(await this.sockets.bind(this.options.host, port));
       } catch (e) {
         this.inUse.delete(port);
         lastError = e;
@@ -88,24 +76,22 @@ export class PortAllocator {
     );
   }
 
-  private wrap(socket: dgram.Socket): BoundRtpSocket {
-    const port = socket.address().port;
+  /** The range's port is given back when the socket is released. */
+  private wrap(socket: BoundRtpSocket): BoundRtpSocket {
     let released = false;
-    return {
-      socket,
-      port,
-      release: () => {
-        if (released) return Promise.resolve();
+    const release = () => {
+      if (!released) {
         released = true;
-        if (this.options.range) this.inUse.delete(port);
-        return new Promise(resolve => {
-          try {
-            socket.close(() => resolve());
-          } catch {
-            resolve();
-          }
-        });
-      },
+        this.inUse.delete(socket.port);
+      }
+      return socket.release();
+    };
+    return {
+      port: socket.port,
+      onDatagram: handler => socket.onDatagram(handler),
+      onError: handler => socket.onError(handler),
+      settle: () => socket.settle(),
+      release,
     };
   }
 }

@@ -126,6 +126,7 @@ export class RtpReceiver {
   private reanchor = true;
   private paused = false;
   private closed = false;
+  private closing?: Promise<void>;
   private lastPacketAt: number;
   /** where the last packet came from (the string is built when asked, not per packet) */
   private lastAddress?: string;
@@ -177,8 +178,8 @@ export class RtpReceiver {
       dtmfEvents: 0,
       sources: [],
     };
-    options.bound.socket.on('message', (buf, rinfo) => this.onDatagram(buf, rinfo));
-    options.bound.socket.on('error', e => options.onError?.(e));
+    options.bound.onDatagram((buf, address, port) => this.receive(buf, address, port));
+    options.bound.onError(e => options.onError?.(e));
   }
 
   get port(): number {
@@ -246,10 +247,14 @@ export class RtpReceiver {
 
   /** Handles one datagram (public for tests). */
   onDatagram(buf: Buffer, rinfo?: Pick<RemoteInfo, 'address' | 'port'>): void {
+    this.receive(buf, rinfo?.address, rinfo?.port ?? 0);
+  }
+
+  private receive(buf: Buffer, address: string | undefined, port: number): void {
     if (this.closed) return;
-    if (rinfo) {
-      this.lastAddress = rinfo.address;
-      this.lastPort = rinfo.port;
+    if (address !== undefined) {
+      this.lastAddress = address;
+      this.lastPort = port;
     }
     try {
       if (this.fastPath(buf)) {
@@ -345,10 +350,16 @@ export class RtpReceiver {
     else this.options.sink.appendAudio(this.options.channel, offset, encodeAlaw(pcm));
   }
 
-  /** Flushes what the jitter buffer holds and closes the socket. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Takes what already reached the socket, flushes what the jitter buffer holds and closes the socket. */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     try {
+      // the native path hands datagrams over in batches of a few ms: the call's last ones
+      await this.options.bound.settle();
       this.drain(this.jitter.flush());
       for (const ev of this.dtmf.flush()) {
         this.counters.dtmfEvents++;

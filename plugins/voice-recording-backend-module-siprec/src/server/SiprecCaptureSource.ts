@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { BlobStore, CaptureContext, CaptureSource } from '@mvr/plugin-voice-recording-node';
+import { RtpImplName, rtpReceivePath } from '../media/rtpSocket';
 import { RecorderConfig } from './config';
 import { RecorderHealth } from './recorderHealth';
 import type { RecorderUploads } from './RecorderUploads';
@@ -10,6 +11,7 @@ export class SiprecCaptureSource implements CaptureSource {
   readonly id = 'siprec';
   private server?: SiprecServer;
   private state: 'idle' | 'starting' | 'running' | 'failed' | 'stopped' = 'idle';
+  private rtpImpl?: RtpImplName;
 
   constructor(
     private readonly config: RecorderConfig,
@@ -35,6 +37,11 @@ export class SiprecCaptureSource implements CaptureSource {
     return this.server;
   }
 
+  /** How the running recorder receives RTP ('native' or 'dgram'; absent when none runs). */
+  get rtpReceive(): RtpImplName | undefined {
+    return this.server ? this.rtpImpl : undefined;
+  }
+
   /** The running recorder's health, or why no recorder runs. */
   health(): RecorderHealth {
     if (this.server) return this.server.health();
@@ -45,6 +52,9 @@ export class SiprecCaptureSource implements CaptureSource {
     this.state = 'starting';
     let server: SiprecServer;
     try {
+      // MVR_RTP_IMPL: a wrong value, or native where the addon does not load, stops the start here
+      const rtp = rtpReceivePath();
+      this.rtpImpl = rtp.factory.name;
       const blobStore = await this.options.openArchiveStore?.();
       const uploads = this.options.uploads?.();
       await uploads?.start(ctx);
@@ -62,6 +72,7 @@ export class SiprecCaptureSource implements CaptureSource {
     }
     this.server = server;
     this.state = 'running';
+    ctx.logger.info(`SIPREC recorder receives RTP by ${rtpReceivePath().description}`);
     this.options.onStarted?.(server);
   }
 

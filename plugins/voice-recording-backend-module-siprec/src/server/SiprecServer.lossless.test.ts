@@ -12,10 +12,26 @@ jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
-describe.each(databases.eachSupportedId())('SIPREC basic call, lossless archive, on %s', databaseId => {
+// both RTP receive paths (src/media/rtpSocket.ts): the native receiver's batches and node:dgram
+const cases = databases.eachSupportedId().flatMap(([databaseId]) => (['native', 'dgram'] as const).map(rtp => [databaseId, rtp] as const));
+
+describe.each(cases)('SIPREC basic call, lossless archive, on %s, RTP received by %s', (databaseId, rtpImpl) => {
+  const before = process.env.MVR_RTP_IMPL;
+  beforeAll(() => {
+    process.env.MVR_RTP_IMPL = rtpImpl;
+  });
+  afterAll(() => {
+    if (before === undefined) delete process.env.MVR_RTP_IMPL;
+    else process.env.MVR_RTP_IMPL = before;
+  });
+
   it('stores both G.711 streams bit-exact in a stereo WAV (recorded party left) and registers the call', async () => {
     const knex = await databases.init(databaseId);
     const rb = await startRecorderBackend(knex, { archiveFormat: 'wav-g711' });
+    // the path the recorder uses, in its health JSON and its start line
+    const health = await fetch(`http://127.0.0.1:${rb.httpPort}/api/voice-recording/recorder/health`);
+    expect(await health.json()).toMatchObject({ status: 'ok', rtpReceive: rtpImpl });
+    expect(rb.logLines.some(l => l.message.includes(`receives RTP by ${rtpImpl === 'native' ? 'native' : 'node:dgram'}`))).toBe(true);
     const client = new SrcClient({ host: '127.0.0.1', port: rb.port, transport: 'udp' });
     await client.start();
     try {
