@@ -78,6 +78,7 @@ function parseArgs(argv) {
     else if (a === '--backlog') o.backlog = Number(val());
     else if (a === '--rtp-phases') o.rtpPhases = Number(val());
     else if (a === '--v8-pool-size') o.v8PoolSize = val();
+    else if (a === '--rtp-impl') o.rtpImpl = val().toLowerCase();
     else if (a === '--database') o.database = val().toLowerCase();
     else if (a === '--audio') o.audio = val().toLowerCase();
     else if (a === '--noise-dbfs') o.noiseDbfs = Number(val());
@@ -93,7 +94,7 @@ function parseArgs(argv) {
     else if (a === '--archiver-cpu') o.archiverCpu = Number(val());
     else if (a === '--scrape-seconds') o.scrapeSeconds = Number(val());
     else if (a === '--scrape-cost') o.scrapeCost = o.metrics = true;
-    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --opus-impl auto|wasm --opus-bitrate N --opus-layer silk|celt --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --metrics --scrape-seconds S --scrape-cost --storage local|s3 --archive-concurrency N --archive-threads N --archiver-cpu N --profile --keep)`);
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --opus-impl auto|wasm --opus-bitrate N --opus-layer silk|celt --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --rtp-impl native|dgram --metrics --scrape-seconds S --scrape-cost --storage local|s3 --archive-concurrency N --archive-threads N --archiver-cpu N --profile --keep)`);
   }
   if (o.scrapeSeconds !== undefined && !(o.scrapeSeconds > 0)) throw new Error(`--scrape-seconds ${o.scrapeSeconds}: a positive number of seconds`);
   if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
@@ -108,6 +109,7 @@ function parseArgs(argv) {
     if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= 64)) throw new Error(`${k} ${v}: a whole number from 1 to 64 (voiceRecording.archive.${k === '--archive-threads' ? 'encoderThreads' : 'concurrency'})`);
   }
   if (o.storage !== undefined && !['local', 's3'].includes(o.storage)) throw new Error(`--storage ${o.storage}: local (files in the archive directory) or s3 (a bucket of the run's own on the S3 server of MVR_TEST_S3_*: eval "$(bash scripts/rgw.sh status)")`);
+  if (o.rtpImpl !== undefined && !['native', 'dgram'].includes(o.rtpImpl)) throw new Error(`--rtp-impl ${o.rtpImpl}: native (the addon's receive thread, scripts/build-native-rtp.sh) or dgram (MVR_RTP_IMPL of the recorder; default: native where it is built)`);
   if (!['sqlite', 'postgres'].includes(o.database)) throw new Error(`--database ${o.database}: sqlite or postgres (PostgreSQL at $MVR_BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432)`);
   if (!['wal', 'delete'].includes(o.sqlite)) throw new Error(`--sqlite-journal ${o.sqlite}: wal or delete`);
   if (!['PCMA', 'PCMU'].includes(o.codec)) throw new Error(`--codec ${o.codec}: PCMA or PCMU`);
@@ -142,7 +144,7 @@ function procCpuMs(pid) {
  * user and system.
  */
 function procThreadsCpu(pid) {
-  const out = { main: 0, libuv: 0, v8: 0, encoder: 0, other: 0, user: 0, system: 0 };
+  const out = { main: 0, libuv: 0, v8: 0, rtp: 0, encoder: 0, other: 0, user: 0, system: 0 };
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
     let stat;
     try {
@@ -156,7 +158,7 @@ function procThreadsCpu(pid) {
     const system = (Number(f[12]) * 1000) / CLK_TCK;
     const nice = Number(f[16]); // field 19
     const group =
-      String(tid) === String(pid) ? 'main' : nice > 0 ? 'encoder' : /libuv/.test(comm) ? 'libuv' : /V8|DefaultWorke/i.test(comm) ? 'v8' : 'other';
+      String(tid) === String(pid) ? 'main' : nice > 0 ? 'encoder' : /libuv/.test(comm) ? 'libuv' : /V8|DefaultWorke/i.test(comm) ? 'v8' : comm === 'mvr-rtp' ? 'rtp' : 'other';
     out[group] += user + system;
     out.user += user;
     out.system += system;
@@ -270,6 +272,7 @@ function startRecorder(dir, opts) {
       ...(opts.opusFrameMs !== undefined ? { MVR_BENCH_OPUS_FRAME_MS: String(opts.opusFrameMs) } : {}),
       ...(opts.opusSkipSilence !== undefined ? { MVR_BENCH_OPUS_SKIP_SILENCE: opts.opusSkipSilence } : {}),
       ...(opts.opusImpl === 'wasm' ? { MVR_OPUS_IMPL: 'wasm' } : {}),
+      ...(opts.rtpImpl !== undefined ? { MVR_RTP_IMPL: opts.rtpImpl } : {}),
       ...(opts.opusBitrate !== undefined ? { MVR_BENCH_OPUS_BITRATE: String(opts.opusBitrate) } : {}),
       ...(opts.opusLayer !== undefined ? { MVR_BENCH_OPUS_LAYER: opts.opusLayer } : {}),
       ...(opts.backlog ? { MVR_BENCH_BACKLOG: String(opts.backlog) } : {}),
@@ -511,7 +514,8 @@ async function main() {
     const s3Base = opts.storage === 's3' ? await rec.s3Requests() : undefined;
     const base = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), rss: procRssBytes(pid), self: selfCpuMs(), t: performance.now() };
     const archiverBase = archiver ? { cpu: procCpuMs(archiver.pid), threads: procThreadsCpu(archiver.pid) } : undefined;
-    log(`recorder pid ${pid} ready on udp/${ready.sipPort}: ${ready.loadedNumbers} recorded numbers, RSS ${(base.rss / 1048576).toFixed(1)} MB`);
+    log(`recorder pid ${pid} ready on udp/${ready.sipPort}: ${ready.loadedNumbers} recorded numbers, RSS ${(base.rss / 1048576).toFixed(1)} MB, RTP received by ${ready.rtpReceive}`);
+    opts.rtpReceive = ready.rtpReceive;
     if (opts.metrics) {
       await scrapeOnce();
       scraper = setInterval(() => bursting || scrapeOnce(), (opts.scrapeSeconds ?? 5) * 1000);
@@ -902,7 +906,7 @@ async function main() {
       [
         '  steady CPU by thread / user+sys (% of a core)',
         steady
-          ? ['main', 'libuv', 'v8', 'encoder', 'other', 'user', 'system'].map(k => `${k} ${f1((steady.threads[k] / steady.ms) * 100)}`).join(', ')
+          ? ['main', 'libuv', 'v8', 'rtp', 'encoder', 'other', 'user', 'system'].map(k => `${k} ${f1((steady.threads[k] / steady.ms) * 100)}`).join(', ')
           : '-',
       ],
       ...(background
@@ -930,7 +934,7 @@ async function main() {
             ],
             [
               '  real-time CPU by thread (s)',
-              ['main', 'libuv', 'v8', 'other'].map(k => `${k} ${f1((end.threads[k] - base.threads[k]) / 1000)}`).join(', ') +
+              ['main', 'libuv', 'v8', 'rtp', 'other'].map(k => `${k} ${f1((end.threads[k] - base.threads[k]) / 1000)}`).join(', ') +
                 ' (threads that exited are missing here)',
             ],
             [
@@ -1072,7 +1076,7 @@ async function main() {
         : []),
       ['archives checked (state, sha256, bytes, duration)', `${rows.length} rows, max |file − row| duration ${f1(maxDurationDiff)} ms`],
     ];
-    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.audio}, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'}, frames ${opts.opusFrameMs ?? 'default'} ms, skip silence ${opts.opusSkipSilence ?? 'default'}, layer ${opusLayerOf(opts)}${opts.opusLayer === undefined ? ' (default)' : ''}, bitrate ${opusBitrateOf(opts)}${opts.opusBitrate === undefined ? ' (default)' : ''} bit/s, libopus ${opusEncoderImplementation()})` : ''}, ${opts.database === 'postgres' ? 'PostgreSQL (server on the other core)' : `SQLite ${opts.sqlite}`}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, V8 pool ${opts.v8PoolSize}, Node ${process.version})`);
+    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.audio}, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'}, frames ${opts.opusFrameMs ?? 'default'} ms, skip silence ${opts.opusSkipSilence ?? 'default'}, layer ${opusLayerOf(opts)}${opts.opusLayer === undefined ? ' (default)' : ''}, bitrate ${opusBitrateOf(opts)}${opts.opusBitrate === undefined ? ' (default)' : ''} bit/s, libopus ${opusEncoderImplementation()})` : ''}, ${opts.database === 'postgres' ? 'PostgreSQL (server on the other core)' : `SQLite ${opts.sqlite}`}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, V8 pool ${opts.v8PoolSize}, RTP received by ${opts.rtpReceive ?? '?'}, Node ${process.version})`);
     const w = Math.max(...rows2.map(r => r[0].length));
     for (const [k, v] of rows2) console.log(`  ${k.padEnd(w)}  ${v}`);
     for (const [what, p] of Object.entries(prof ?? {})) {

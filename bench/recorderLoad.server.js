@@ -264,6 +264,8 @@ async function main() {
     journalDir,
     numbers,
     loadedNumbers: Number(loaded?.n ?? 0),
+    // how this recorder receives RTP (MVR_RTP_IMPL, --rtp-impl): native batches or node:dgram
+    rtpReceive: require('../plugins/voice-recording-backend-module-siprec/src/media/rtpSocket').rtpReceivePath().description,
     ...(pgDatabase ? { pgConnection: `${pgUrl.replace(/\/+$/, '')}/${pgDatabase}` } : {}),
     ...(s3 ? { s3Bucket: s3.bucket } : {}),
   });
