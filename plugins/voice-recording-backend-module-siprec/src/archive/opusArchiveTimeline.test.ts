@@ -1,6 +1,6 @@
 /*
- * The archive's timeline with the recorder's Opus settings (60 ms frames, silence
- * skipped), on a spoken conversation: both ways of producing the Opus file (at the
+ * The archive's timeline with the recorder's Opus settings (the default: CELT at 18800
+ * bit/s; and SILK at 15000; 60 ms frames, silence skipped), on a spoken conversation: both ways of producing the Opus file (at the
  * call's end from the journal, and in the background from the lossless WAV) last exactly
  * the call's duration, decode to the same audio (within 0.5 % of the waveform), keep the lossless path's peak envelope,
  * and their decoded waveform stays within the tolerance the portal allows today.
@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
+  CompressionOpusSettings,
+  DEFAULT_COMPRESSION_OPUS,
   OPUS_PRE_SKIP_48K,
   decodeOggOpus,
   decodePeaks,
@@ -25,11 +27,10 @@ import { buildConversation } from './__testUtils__/conversationAudio';
 
 const RATE = 8000;
 const FRAME = 160;
-const RECORDER = {
-  complexity: 0,
-  bitrate: 15000,
-  frameMs: 60 as const,
-  skipSilence: true,
+/** the recorder's default settings (CELT), and SILK as `opus.layer: silk` configures it */
+const SETTINGS: Record<'default (celt)' | 'silk', Required<CompressionOpusSettings>> = {
+  'default (celt)': DEFAULT_COMPRESSION_OPUS,
+  silk: { ...DEFAULT_COMPRESSION_OPUS, layer: 'silk', bitrate: 15000 },
 };
 
 async function readBlob(
@@ -72,16 +73,13 @@ describe('Opus archive timeline with silence skipped', () => {
       minFreeBytes: 0,
     });
   });
-  const layerBefore = process.env.MVR_OPUS_LAYER;
   afterEach(() => {
     fs.rmSync(dir, { recursive: true, force: true });
-    if (layerBefore === undefined) delete process.env.MVR_OPUS_LAYER;
-    else process.env.MVR_OPUS_LAYER = layerBefore;
   });
 
-  // the CELT layer (MVR_OPUS_LAYER=celt, which the encoder threads inherit) on the same timeline
-  it.each(['silk', 'celt'] as const)('%s layer: call-end and background Opus: exact duration, same audio, the lossless peaks, the waveform within tolerance', async layer => {
-    process.env.MVR_OPUS_LAYER = layer;
+  it.each(Object.keys(SETTINGS) as Array<keyof typeof SETTINGS>)('%s: call-end and background Opus: exact duration, same audio, the lossless peaks, the waveform within tolerance', async name => {
+    const RECORDER = SETTINGS[name];
+    const layer = RECORDER.layer;
     const conv = buildConversation({
       seconds: 25,
       seed: 4,

@@ -20,12 +20,15 @@ describe('voiceRecording.archive', () => {
       encoderThreads: 3,
       concurrency: 3,
       scanIntervalMs: 60_000,
-      opus: { bitrate: 64000, complexity: 4, frameMs: 20, skipSilence: false },
+      opus: { layer: 'celt', bitrate: 64000, complexity: 4, frameMs: 20, skipSilence: false },
     });
     expect(read({}, 1)).toMatchObject({
       encoderThreads: Math.max(1, os.availableParallelism() - 1),
-      opus: { bitrate: 15000, complexity: 0, frameMs: 60, skipSilence: true },
+      opus: { layer: 'celt', bitrate: 18800, complexity: 0, frameMs: 60, skipSilence: true },
     });
+    // the layer's own default bit rate unless one is set
+    expect(read({ recorder: { opus: { layer: 'silk' } } }, 1).opus).toEqual({ layer: 'silk', bitrate: 15000, complexity: 0, frameMs: 60, skipSilence: true });
+    expect(read({ recorder: { opus: { layer: 'silk', bitrate: 16000 } } }, 1).opus).toMatchObject({ layer: 'silk', bitrate: 16000 });
     expect(
       read({ recorder: { opus: { encoderThreads: 3 } }, archive: { encoderThreads: 6, concurrency: 4, scanIntervalSeconds: 5 } }, 0),
     ).toMatchObject({ encoderThreads: 6, concurrency: 4, scanIntervalMs: 5000 });
@@ -36,5 +39,6 @@ describe('voiceRecording.archive', () => {
     expect(() => read({ archive: { concurrency: 1.5 } })).toThrow('voiceRecording.archive.concurrency: 1.5 is not an integer 1..256');
     expect(() => read({ archive: { scanIntervalSeconds: 0 } })).toThrow('voiceRecording.archive.scanIntervalSeconds: 0 is not an integer 1..86400');
     expect(() => read({ recorder: { opus: { frameMs: 30 } } })).toThrow('voiceRecording.recorder.opus.frameMs 30 is not one of 20, 40, 60');
+    expect(() => read({ recorder: { opus: { layer: 'hybrid' } } })).toThrow('voiceRecording.recorder.opus.layer: "hybrid" is not one of celt, silk');
   });
 });
