@@ -248,6 +248,7 @@ async function* renderWindows(
   const contents = journalContents(input.scan);
   // the scan kept the journal's bytes (it read it whole): no second open to read them again
   const handle = contents ? undefined : await fs.open(input.journalPath, 'r');
+  const direct = contents !== undefined && mode.kind === 'g711';
   try {
     for (let w0 = 0; w0 < input.durationSamples; w0 += windowSamples) {
       const w1 = Math.min(w0 + windowSamples, input.durationSamples);
@@ -255,7 +256,10 @@ async function* renderWindows(
       // each channel's frames of the window and, in the same order, their payloads
       const frames = new Map<number, { list: AudioIndexEntry[]; payloads: Buffer[] }>();
       const lists = input.header.channels.map(c => cursor.take(c.index, w0, w1));
-      const payloads = await readAudioPayloads(handle, lists.length === 1 ? lists[0] : lists.flat(), contents);
+      // G.711 kept as it is, from the journal's bytes in memory: each frame's bytes are
+      // copied straight from there (no Buffer object per 20 ms frame)
+      const payloads =
+        direct ? [] : await readAudioPayloads(handle, lists.length === 1 ? lists[0] : lists.flat(), contents);
       let at = 0;
       input.header.channels.forEach((c, i) => {
         frames.set(c.index, { list: lists[i], payloads: payloads.slice(at, at + lists[i].length) });
@@ -265,13 +269,16 @@ async function* renderWindows(
       const renderChannel = (ch: JournalChannel): Int16Array | Uint8Array => {
         const { list, payloads: bytes } = frames.get(ch.index)!;
         if (mode.kind === 'g711') {
-          const out = new Uint8Array(n).fill(SILENCE[mode.law]);
+          const out = Buffer.alloc(n, SILENCE[mode.law]);
           for (let f = 0; f < list.length; f++) {
             const e = list[f];
-            const p = bytes[f];
             const from = Math.max(w0, e.offsetSamples);
             const to = Math.min(w1, e.offsetSamples + e.samples);
-            out.set(p.subarray(from - e.offsetSamples, to - e.offsetSamples), from - w0);
+            if (direct) {
+              contents!.copy(out, from - w0, e.filePos + from - e.offsetSamples, e.filePos + to - e.offsetSamples);
+            } else {
+              out.set(bytes[f].subarray(from - e.offsetSamples, to - e.offsetSamples), from - w0);
+            }
           }
           return out;
         }

@@ -142,14 +142,30 @@ export class SpeechActivityDetector {
     const { square, negative: neg, clipping } = t;
     let { sumSq, crossings, clipped, count } = s;
     let prev = s.prevNegative ? 1 : 0;
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i];
-      sumSq += square[b];
-      const negative = neg[b];
-      if (negative !== prev && count > 0) crossings++;
-      prev = negative;
-      clipped += clipping[b];
-      if (++count === n) {
+    const len = bytes.length;
+    // frame by frame, without a branch per sample: a sign change counts as a crossing
+    // except on a frame's first sample (as in pushChannel)
+    let i = 0;
+    while (i < len) {
+      const end = Math.min(len, i + (n - count));
+      let k = i;
+      if (count === 0) {
+        const b = bytes[k++];
+        sumSq += square[b];
+        prev = neg[b];
+        clipped += clipping[b];
+      }
+      for (; k < end; k++) {
+        const b = bytes[k];
+        sumSq += square[b];
+        const negative = neg[b];
+        crossings += negative ^ prev;
+        prev = negative;
+        clipped += clipping[b];
+      }
+      count += end - i;
+      i = end;
+      if (count === n) {
         this.closeFrame(s, sumSq, crossings, clipped, count);
         sumSq = 0;
         crossings = 0;
