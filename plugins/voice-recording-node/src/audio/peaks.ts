@@ -123,14 +123,36 @@ export class PeakEnvelopeBuilder {
    */
   pushG711(channels: Uint8Array[], law: 'pcma' | 'pcmu'): void {
     const abs = G711_ABS[law];
-    this.walk(channels, (s, from, to, running) => {
-      let peak = running;
-      for (let k = from; k < to; k++) {
-        const v = abs[s[k]];
-        if (v > peak) peak = v;
+    const n = this.checkPush(channels);
+    const spp = this.options.samplesPerPeak;
+    // channel by channel in one loop each (no call per span: this runs over every
+    // sample of every lossless recording); the same envelope as `walk` makes
+    const start = this.inPeak;
+    let inPeak = start;
+    for (let ch = 0; ch < channels.length; ch++) {
+      const s = channels[ch];
+      const out = this.out[ch];
+      let peak = this.current[ch];
+      inPeak = start;
+      let i = 0;
+      while (i < n) {
+        const end = Math.min(n, i + spp - inPeak);
+        for (let k = i; k < end; k++) {
+          const v = abs[s[k]];
+          if (v > peak) peak = v;
+        }
+        inPeak += end - i;
+        i = end;
+        if (inPeak === spp) {
+          out.push(peak);
+          peak = 0;
+          inPeak = 0;
+        }
       }
-      return peak;
-    });
+      this.current[ch] = peak;
+    }
+    this.inPeak = inPeak;
+    this.total += n;
   }
 
   /**
