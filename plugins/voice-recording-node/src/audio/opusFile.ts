@@ -3,9 +3,10 @@
  * libopus when it was built (or @discordjs/opus when installed), else the WASM build
  * shipped by opusscript (see opusCodec.ts).
  *
- * The recorder archives calls as stereo Opus at 16 kbit/s, VOIP application,
- * 20 ms frames, with the telephone-band input at 8 kHz (a rate libopus accepts
- * natively, so no resampling is needed).
+ * The recorder archives calls as two-stream Opus with the telephone-band input at 8 kHz
+ * (a rate libopus accepts natively, so no resampling is needed); by default in the CELT
+ * layer at 18.8 kbit/s, 60 ms packets, silence skipped (its `voiceRecording.recorder.opus`
+ * settings; this writer's own defaults are SILK at 15 kbit/s, 20 ms frames).
  *
  * Stereo layout: the two channels of a call are two different people, not a
  * stereo image, so they are coded as two independent mono streams (channel
