@@ -163,6 +163,40 @@ describe.each(databases.eachSupportedId())(
       expect(e.message).toMatch(/is finished, no longer recording/);
     });
 
+    it('finish writes the DTMF events and quality given with it, and returns the row as stored', async () => {
+      const { conversation } = await store.begin(beginInput());
+      const dtmf = [{ at: '2025-06-02T08:00:05.000Z', digit: '5', durationMs: 120 }];
+      const { conversation: done, finished } = await store.finish(conversation.id, {
+        endedAt: new Date('2025-06-02T08:00:40.000Z'),
+        endedBy: 'bye',
+        storageKey: 'k-dtmf',
+        sha256: 'C'.repeat(64),
+        bytes: 10,
+        format: 'audio/wav',
+        durationMs: 39_500,
+        quality: { gaps: 2 },
+        dtmf,
+      });
+      expect(finished).toBe(true);
+      expect(done).toMatchObject({
+        state: 'finished',
+        dtmf,
+        quality: { gaps: 2 },
+        durationMs: 39_500,
+        sha256: 'c'.repeat(64),
+      });
+      // what finish returns is what is stored (one UPDATE ... RETURNING)
+      expect(await store.get(conversation.id)).toEqual(done);
+      // a second finish changes nothing, not even the DTMF events
+      const again = await store.finish(conversation.id, {
+        endedAt: new Date('2025-06-02T08:01:00.000Z'),
+        endedBy: 'shutdown',
+        durationMs: 1,
+        dtmf: [],
+      });
+      expect(again).toEqual({ conversation: done, finished: false });
+    });
+
     it('a conversation without audio or ended by error is failed', async () => {
       const { conversation } = await store.begin(beginInput());
       const { conversation: failed } = await store.finish(conversation.id, {
@@ -577,6 +611,8 @@ describe.each(databases.eachSupportedId())(
         });
         expect(done!.number).toBe(wav.number);
         const replaced = await store.get(wav.id);
+        // the row as the replacement left it comes with it (what the signature covers)
+        expect(done!.conversation).toEqual(replaced);
         expect(replaced).toMatchObject({
           id: wav.id,
           state: 'finished',
