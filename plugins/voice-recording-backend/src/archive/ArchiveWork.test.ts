@@ -61,7 +61,7 @@ const CONFIG: ArchiveWorkConfig = {
   encoderThreads: 1,
   concurrency: 2,
   scanIntervalMs: 3_600_000,
-  opus: { bitrate: 15000, complexity: 0, frameMs: 60, skipSilence: true },
+  opus: { layer: 'celt', bitrate: 18800, complexity: 0, frameMs: 60, skipSilence: true },
 };
 
 describe.each(databases.eachSupportedId())('archive work: compress jobs on %s', databaseId => {
@@ -335,7 +335,7 @@ describe.each(databases.eachSupportedId())('archive work: compress jobs on %s', 
       logger: silent,
       config: { defaultCountry: 'BE', emergencyNumbers: [] } as any,
       archiveJobs: queue,
-      compressOpus: { bitrate: 24000, complexity: 1, frameMs: 40, skipSilence: true },
+      compressOpus: { layer: 'silk', bitrate: 24000, complexity: 1, frameMs: 40, skipSilence: true },
     });
     // staged: no job (the scan skips it too)
     expect((await store.listCompressionsWithoutJob({ limit: 100 })).map(c => c.conversationId)).not.toContain(call.id);
@@ -343,7 +343,7 @@ describe.each(databases.eachSupportedId())('archive work: compress jobs on %s', 
     expect(await recorderCtx.conversations.setArchiveLocation!(call.key, null, { expected: 'staged:recorder-1' })).toBe(1);
     const jobs = await knex('vr_archive_jobs').where({ kind: 'compress', subject: call.id });
     expect(jobs.map(j => ({ state: j.state, payload: JSON.parse(j.payload) }))).toEqual([
-      { state: 'queued', payload: { opus: { bitrate: 24000, complexity: 1, frameMs: 40, skipSilence: true } } },
+      { state: 'queued', payload: { opus: { layer: 'silk', bitrate: 24000, complexity: 1, frameMs: 40, skipSilence: true } } },
     ]);
     // an upload of a file that is no interim WAV awaiting compression enqueues nothing
     expect(await recorderCtx.conversations.setArchiveLocation!('recordings/other.opus', null)).toBe(0);
