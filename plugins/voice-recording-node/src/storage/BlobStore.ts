@@ -99,7 +99,7 @@ const UNAVAILABLE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS
 const TEMP_MARKER = '.tmp-';
 const META_SUFFIX = '.meta.json';
 /** bytes gathered from a body's chunks before they are written (one system call) */
-const WRITE_BATCH_BYTES = 256 * 1024;
+const WRITE_BATCH_BYTES = 64 * 1024;
 const KEY_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.=@+-]*$/;
 
 /**
