@@ -77,8 +77,8 @@ describe('Opus archive timeline with silence skipped', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it.each(Object.keys(SETTINGS) as Array<keyof typeof SETTINGS>)('%s: call-end and background Opus: exact duration, same audio, the lossless peaks, the waveform within tolerance', async name => {
-    const RECORDER = SETTINGS[name];
+  it.each(Object.keys(SETTINGS) as Array<keyof typeof SETTINGS>)('%s: call-end and background Opus: exact duration, same audio, the lossless peaks, the waveform within tolerance', async settings => {
+    const RECORDER = SETTINGS[settings];
     const layer = RECORDER.layer;
     const conv = buildConversation({
       seconds: 25,

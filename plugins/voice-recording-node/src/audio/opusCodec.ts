@@ -335,6 +335,16 @@ export function opusEncoderImplementation(): string {
   return 'wasm (opusscript, libopus 1.4)';
 }
 
+/** The package's binding was built from an older mvr_opus.c (a request it does not know). */
+class StaleOpusAddonError extends Error {
+  constructor(cause: unknown) {
+    super(
+      `the native libopus binding (${NATIVE_OPUS_ADDON}) predates this package's native/mvr_opus.c: run scripts/build-native-opus.sh (${(cause as Error).message})`,
+    );
+    this.name = 'StaleOpusAddonError';
+  }
+}
+
 class MvrOpusFrameEncoder implements OpusFrameEncoder {
   readonly implementation = 'native' as const;
   private enc: InstanceType<MvrOpusAddon['Encoder']> | undefined;
@@ -399,16 +409,6 @@ class NativeOpusFrameEncoder implements OpusFrameEncoder {
 }
 
 export type OpusImplementation = 'auto' | 'wasm' | 'native';
-
-/** The package's binding was built from an older mvr_opus.c (a request it does not know). */
-class StaleOpusAddonError extends Error {
-  constructor(cause: unknown) {
-    super(
-      `the native libopus binding (${NATIVE_OPUS_ADDON}) predates this package's native/mvr_opus.c: run scripts/build-native-opus.sh (${(cause as Error).message})`,
-    );
-    this.name = 'StaleOpusAddonError';
-  }
-}
 
 let staleAddonWarned = false;
 
