@@ -330,7 +330,7 @@ static void stop_receiver(Receiver *r) {
     pthread_join(r->thread, NULL);
   }
   pthread_mutex_lock(&r->mu);
-  for (uint32_t i = 0; i < MAX_SLOTS; i++) {
+  for (uint32_t i = 0; r->slots && i < MAX_SLOTS; i++) {
     if (r->slots[i].open) {
       close(r->slots[i].fd);
       r->slots[i].open = 0;
