@@ -8,7 +8,9 @@ import { registerOnce, RegistrationJob } from './register';
 
 /** Records the calls registerOnce makes (the store itself is tested in the backend plugin). */
 function recordingStore() {
-  const calls: Array<['update', ConversationPatch] | ['finish', FinishConversationInput]> = [];
+  const calls: Array<
+    ['update', ConversationPatch] | ['finish', FinishConversationInput]
+  > = [];
   const conversations = {
     update: async (_id: string, patch: ConversationPatch) => {
       calls.push(['update', patch]);
@@ -42,13 +44,20 @@ describe('registerOnce', () => {
       finish,
     };
     await registerOnce(job, conversations);
-    expect(calls).toEqual([['finish', { ...finish, dtmf, quality: { gaps: 1 } }]]);
+    expect(calls).toEqual([
+      ['finish', { ...finish, dtmf, quality: { gaps: 1 } }],
+    ]);
   });
 
   it("keeps the finish's own quality over the patch's (as when the update came first)", async () => {
     const { calls, conversations } = recordingStore();
     await registerOnce(
-      { conversationId: 'c1', deleteJournal: false, patch: { quality: { gaps: 1 } }, finish: { ...finish, quality: { gaps: 7 } } },
+      {
+        conversationId: 'c1',
+        deleteJournal: false,
+        patch: { quality: { gaps: 1 } },
+        finish: { ...finish, quality: { gaps: 7 } },
+      },
       conversations,
     );
     expect(calls).toEqual([['finish', { ...finish, quality: { gaps: 7 } }]]);
@@ -57,7 +66,10 @@ describe('registerOnce', () => {
   it('updates first when the patch holds more than DTMF and quality', async () => {
     const { calls, conversations } = recordingStore();
     const patch: ConversationPatch = { dtmf, otherParty: '+3225550100' };
-    await registerOnce({ conversationId: 'c1', deleteJournal: false, patch, finish }, conversations);
+    await registerOnce(
+      { conversationId: 'c1', deleteJournal: false, patch, finish },
+      conversations,
+    );
     expect(calls).toEqual([
       ['update', patch],
       ['finish', finish],

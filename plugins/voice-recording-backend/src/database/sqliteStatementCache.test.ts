@@ -32,9 +32,13 @@ describe('cacheSqliteStatements', () => {
   it('prepares a query once and runs it again with other values', async () => {
     expect(cacheSqliteStatements(knex)).toBe(true);
     expect(cacheSqliteStatements(knex)).toBe(false); // once per client
-    for (let id = 1; id <= 5; id++) await knex('t').insert({ id, name: `n${id}` });
+    for (let id = 1; id <= 5; id++)
+      await knex('t').insert({ id, name: `n${id}` });
     for (let id = 1; id <= 5; id++) {
-      expect(await knex('t').where({ id }).first()).toEqual({ id, name: `n${id}` });
+      expect(await knex('t').where({ id }).first()).toEqual({
+        id,
+        name: `n${id}`,
+      });
     }
     expect(
       await knex('t').where({ id: 2 }).update({ name: 'two' }).returning('*'),
@@ -63,10 +67,17 @@ describe('cacheSqliteStatements', () => {
   it('sees a schema change: a kept statement returns the new column', async () => {
     cacheSqliteStatements(knex);
     await knex('t').insert({ id: 1, name: 'a' });
-    expect(await knex('t').where({ id: 1 }).first()).toEqual({ id: 1, name: 'a' });
+    expect(await knex('t').where({ id: 1 }).first()).toEqual({
+      id: 1,
+      name: 'a',
+    });
     await knex.schema.alterTable('t', table => table.string('extra'));
     await knex('t').where({ id: 1 }).update({ extra: 'x' });
-    expect(await knex('t').where({ id: 1 }).first()).toEqual({ id: 1, name: 'a', extra: 'x' });
+    expect(await knex('t').where({ id: 1 }).first()).toEqual({
+      id: 1,
+      name: 'a',
+      extra: 'x',
+    });
   });
 
   it('keeps at most max statements, the least recently used going first', async () => {
@@ -75,11 +86,16 @@ describe('cacheSqliteStatements', () => {
     await knex('t').where({ id: 1 }).first();
     await knex('t').where({ name: 'a' }).first();
     expect((await stats())!.size).toBe(2);
-    expect(() => cacheSqliteStatements(knex, { max: 0 })).toThrow(/max must be a positive integer/);
+    expect(() => cacheSqliteStatements(knex, { max: 0 })).toThrow(
+      /max must be a positive integer/,
+    );
   });
 
   it('leaves other clients alone', () => {
-    const pg = knexFactory({ client: 'pg', connection: 'postgresql://nobody@127.0.0.1:1/none' });
+    const pg = knexFactory({
+      client: 'pg',
+      connection: 'postgresql://nobody@127.0.0.1:1/none',
+    });
     try {
       expect(cacheSqliteStatements(pg)).toBe(false);
     } finally {

@@ -19,7 +19,8 @@ const INSTALLED = Symbol.for('mvr.sqliteStatementCache.installed');
 export const DEFAULT_STATEMENT_CACHE_SIZE = 256;
 
 /** Only data statements are kept: schema changes and pragmas are prepared each time. */
-const CACHEABLE = /^\s*(select|insert|update|delete|with|begin|commit|rollback|savepoint|release)\b/i;
+const CACHEABLE =
+  /^\s*(select|insert|update|delete|with|begin|commit|rollback|savepoint|release)\b/i;
 
 class StatementCache {
   readonly statements = new Map<string, CachedStatement>();
@@ -84,14 +85,22 @@ export function cacheSqliteStatements(
       `cacheSqliteStatements: max must be a positive integer, got ${max}`,
     );
   }
-  if (client.config?.client !== 'better-sqlite3' || client[INSTALLED]) return false;
+  if (client.config?.client !== 'better-sqlite3' || client[INSTALLED])
+    return false;
   const safeIntegers =
-    client._optSafeIntegers?.call(client, client.connectionSettings?.options ?? {}) ?? false;
+    client._optSafeIntegers?.call(
+      client,
+      client.connectionSettings?.options ?? {},
+    ) ?? false;
   const acquire = client.acquireConnection;
   client[INSTALLED] = true;
   client.acquireConnection = async function acquireWithCache(this: unknown) {
     const connection: Connection = await acquire.call(this);
-    if (connection && !connection[CACHE] && typeof connection.prepare === 'function') {
+    if (
+      connection &&
+      !connection[CACHE] &&
+      typeof connection.prepare === 'function'
+    ) {
       const prepare = connection.prepare.bind(connection);
       const cache = new StatementCache(prepare, max, safeIntegers);
       connection.prepare = (sql: string) => cache.get(sql);
