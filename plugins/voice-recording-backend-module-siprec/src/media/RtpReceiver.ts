@@ -125,6 +125,8 @@ export class RtpReceiver {
   private anchor = 0;
   private reanchor = true;
   private paused = false;
+  /** a hold asked, applied once the datagrams received before it are in (settle()) */
+  private pausing = false;
   private closed = false;
   private closing?: Promise<void>;
   private lastPacketAt: number;
@@ -191,7 +193,7 @@ export class RtpReceiver {
   }
 
   get isPaused(): boolean {
-    return this.paused;
+    return this.paused || this.pausing;
   }
 
   /** Wall-clock ms of the last RTP packet (or of the start / resume). */
@@ -206,12 +208,30 @@ export class RtpReceiver {
 
   /** The stream was put on hold (a=inactive): flush and wait; no inactivity timeout. */
   pause(): void {
-    if (this.paused) return;
+    if (this.paused || this.pausing) return;
+    // the stream's last datagrams before the hold may still be on their way from the socket
+    // (the native path hands them over in batches of a few ms): they are not media during a
+    // hold, which would resume the stream
+    this.pausing = true;
+    this.options.bound.settle().then(
+      () => this.applyPause(),
+      () => this.applyPause(),
+    );
+  }
+
+  private applyPause(): void {
+    if (!this.pausing) return; // resumed (or closed) meanwhile
+    this.pausing = false;
+    if (this.closed) return;
     this.drain(this.jitter.flush());
     this.paused = true;
   }
 
   resume(): void {
+    if (this.pausing) {
+      this.pausing = false; // resumed before the hold took effect: nothing to do
+      return;
+    }
     if (!this.paused) return;
     this.paused = false;
     this.reanchor = true;
@@ -357,6 +377,7 @@ export class RtpReceiver {
   }
 
   private async closeOnce(): Promise<void> {
+    this.pausing = false;
     try {
       // the native path hands datagrams over in batches of a few ms: the call's last ones
       await this.options.bound.settle();
