@@ -182,7 +182,11 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
       );
       expect(r.status).toBe(200);
       expect(r.headers.get('cache-control')).toBe('no-store');
-      expect(await r.json()).toEqual({ status: 'ok' });
+      // and how the recorder receives RTP (native where its addon is built, docs/recorder.md)
+      expect(await r.json()).toEqual({
+        status: 'ok',
+        rtpReceive: expect.stringMatching(/^(native|dgram)$/),
+      });
       // the rest of the plugin's API still needs a token
       for (const p of ['numbers', 'recorder', 'conversations']) {
         const other = await fetch(
@@ -332,6 +336,7 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
         expect(full.body).toEqual({
           status: 'unavailable',
           reasons: ['storage-full'],
+          rtpReceive: expect.stringMatching(/^(native|dgram)$/),
         });
         expect((await udp.options()).status).toBe(503);
         const s = await scrape();
@@ -376,6 +381,7 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
         expect(down.body).toEqual({
           status: 'unavailable',
           reasons: ['database-down'],
+          rtpReceive: expect.stringMatching(/^(native|dgram)$/),
         });
       } finally {
         await pg(`ALTER DATABASE "${pgDatabase}" ALLOW_CONNECTIONS true`);
