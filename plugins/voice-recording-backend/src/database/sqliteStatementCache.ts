@@ -1,5 +1,8 @@
 import { Knex } from 'knex';
 
+const CACHE = Symbol.for('mvr.sqliteStatementCache');
+const INSTALLED = Symbol.for('mvr.sqliteStatementCache.installed');
+
 /** The part of a better-sqlite3 statement the cache touches. */
 interface CachedStatement {
   readonly busy?: boolean;
@@ -11,9 +14,6 @@ interface Connection {
   prepare(sql: string): CachedStatement;
   [CACHE]?: StatementCache;
 }
-
-const CACHE = Symbol.for('mvr.sqliteStatementCache');
-const INSTALLED = Symbol.for('mvr.sqliteStatementCache.installed');
 
 /** Statements kept per connection by default (least recently used go first). */
 export const DEFAULT_STATEMENT_CACHE_SIZE = 256;
