@@ -39,7 +39,6 @@ import { NumberChanges } from './capture/numberChanges';
 import { readVoiceRecordingConfig } from './config';
 import {
   applyDatabaseMigrations,
-  cacheSqliteStatements,
   KnexAuditLogStore,
   KnexNumbersStore,
   KnexPlanningModelsStore,
@@ -163,8 +162,6 @@ export const voiceRecordingPlugin = createBackendPlugin({
         const knex = await deps.database.getClient();
         if (!deps.database.migrations?.skip)
           await applyDatabaseMigrations(knex);
-        // SQLite (better-sqlite3): the recorder's statements prepared once per connection
-        cacheSqliteStatements(knex);
 
         const numbersStore = new KnexNumbersStore(knex);
         const planningModelsStore = new KnexPlanningModelsStore(knex);
