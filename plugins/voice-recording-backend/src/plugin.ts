@@ -39,6 +39,7 @@ import { NumberChanges } from './capture/numberChanges';
 import { readVoiceRecordingConfig } from './config';
 import {
   applyDatabaseMigrations,
+  cacheSqliteStatements,
   KnexAuditLogStore,
   KnexNumbersStore,
   KnexPlanningModelsStore,
@@ -162,6 +163,8 @@ export const voiceRecordingPlugin = createBackendPlugin({
         const knex = await deps.database.getClient();
         if (!deps.database.migrations?.skip)
           await applyDatabaseMigrations(knex);
+        // SQLite (better-sqlite3): the recorder's statements prepared once per connection
+        cacheSqliteStatements(knex);
 
         const numbersStore = new KnexNumbersStore(knex);
         const planningModelsStore = new KnexPlanningModelsStore(knex);
