@@ -82,9 +82,11 @@ async function checkRecording(
   const quality = typeof row.quality === 'string' ? JSON.parse(row.quality) : row.quality;
   expect(quality.packetsReceived).toBe(2 * sent.packets);
   expect(quality.packetsLost).toBe(0);
-  // finished once: one conversation-finish in the audit trail
-  const finishes = await rb.knex('vr_audit_log').where({ action: 'conversation-finish', target_id: row.id });
-  expect(finishes).toHaveLength(1);
+  // finished once: one conversation-finish in the audit trail (audit entries are appended in
+  // batches, after the registration that wrote the row: waited for, then counted)
+  const finishes = () => rb.knex('vr_audit_log').where({ action: 'conversation-finish', target_id: row.id });
+  await waitFor(async () => (await finishes()).length > 0, 15_000, 'the conversation-finish audit entry');
+  expect(await finishes()).toHaveLength(1);
   return { bytes: file.length, audioMs, correlation: [cl.value, cr.value] };
 }
 
