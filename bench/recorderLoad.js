@@ -69,6 +69,10 @@ function parseArgs(argv) {
     else if (a === '--format') o.format = val();
     else if (a === '--codec') o.codec = val().toUpperCase();
     else if (a === '--profile') o.profile = true;
+    else if (a === '--journal-sync') {
+      o.journalSync = val();
+      if (!['filesystem', 'file'].includes(o.journalSync)) throw new Error('--journal-sync filesystem|file');
+    }
     else if (a === '--keep') o.keep = true;
     else if (a === '--sqlite-journal') o.sqlite = val().toLowerCase();
     else if (a === '--opus-threads') o.opusThreads = Number(val());
@@ -94,7 +98,7 @@ function parseArgs(argv) {
     else if (a === '--archiver-cpu') o.archiverCpu = Number(val());
     else if (a === '--scrape-seconds') o.scrapeSeconds = Number(val());
     else if (a === '--scrape-cost') o.scrapeCost = o.metrics = true;
-    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --opus-impl auto|wasm --opus-bitrate N --opus-layer silk|celt --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --rtp-impl native|dgram --metrics --scrape-seconds S --scrape-cost --storage local|s3 --archive-concurrency N --archive-threads N --archiver-cpu N --profile --keep)`);
+    else throw new Error(`unknown option ${a} (--calls N --seconds S --cps N --format opus|wav-g711 --codec PCMA|PCMU --audio continuous|conversation --noise-dbfs D --sqlite-journal wal|delete --opus-threads N --opus-complexity N --opus-encode background|call-end --opus-frame-ms 20|40|60 --opus-skip-silence on|off --opus-impl auto|wasm --opus-bitrate N --opus-layer silk|celt --backlog N --rtp-phases N --database sqlite|postgres --recorder-cpu N --v8-pool-size N|default --rtp-impl native|dgram --metrics --scrape-seconds S --scrape-cost --storage local|s3 --archive-concurrency N --archive-threads N --archiver-cpu N --journal-sync filesystem|file --profile --keep)`);
   }
   if (o.scrapeSeconds !== undefined && !(o.scrapeSeconds > 0)) throw new Error(`--scrape-seconds ${o.scrapeSeconds}: a positive number of seconds`);
   if (!(o.calls >= 1) || !(o.seconds >= 1) || !(o.cps > 0)) throw new Error('--calls, --seconds and --cps must be positive');
@@ -171,6 +175,14 @@ const diffThreads = (a, b) => Object.fromEntries(Object.keys(a).map(k => [k, b[k
 function procRssBytes(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** CPU time (ms) the whole machine was busy: every process and the kernel's own threads (its writeback included) */
+function machineBusyMs() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  const busy = f.reduce((a, b) => a + b, 0) - f[3] - (f[4] ?? 0);
+  return (busy * 1000) / CLK_TCK;
 }
 
 const selfCpuMs = () => {
@@ -265,7 +277,7 @@ function startRecorder(dir, opts) {
   const execArgv = [...process.execArgv, ...(opts.v8PoolSize === 'default' ? [] : [`--v8-pool-size=${opts.v8PoolSize}`])];
   if (opts.profile) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'profile')}`);
   const child = fork(path.join(__dirname, 'recorderLoad.server.js'), [], {
-    env: { ...process.env, MVR_BENCH_DIR: dir, MVR_BENCH_NUMBERS: String(opts.calls), MVR_BENCH_FORMAT: opts.format, MVR_BENCH_SQLITE_JOURNAL: opts.sqlite,
+    env: { ...process.env, MVR_BENCH_DIR: dir, MVR_BENCH_NUMBERS: String(opts.calls), ...(opts.journalSync ? { MVR_BENCH_JOURNAL_SYNC: opts.journalSync } : {}), MVR_BENCH_FORMAT: opts.format, MVR_BENCH_SQLITE_JOURNAL: opts.sqlite,
       ...(opts.opusThreads !== undefined ? { MVR_BENCH_OPUS_THREADS: String(opts.opusThreads) } : {}),
       ...(opts.opusComplexity !== undefined ? { MVR_BENCH_OPUS_COMPLEXITY: String(opts.opusComplexity) } : {}),
       ...(opts.opusEncode !== undefined ? { MVR_BENCH_OPUS_ENCODE: opts.opusEncode } : {}),
@@ -512,10 +524,11 @@ async function main() {
     if (ready.pgConnection) await sleep(10_500);
     const pgBase = await pgStats();
     const s3Base = opts.storage === 's3' ? await rec.s3Requests() : undefined;
-    const base = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), rss: procRssBytes(pid), self: selfCpuMs(), t: performance.now() };
+    const base = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), rss: procRssBytes(pid), self: selfCpuMs(), machine: machineBusyMs(), t: performance.now() };
     const archiverBase = archiver ? { cpu: procCpuMs(archiver.pid), threads: procThreadsCpu(archiver.pid) } : undefined;
     log(`recorder pid ${pid} ready on udp/${ready.sipPort}: ${ready.loadedNumbers} recorded numbers, RSS ${(base.rss / 1048576).toFixed(1)} MB, RTP received by ${ready.rtpReceive}`);
     opts.rtpReceive = ready.rtpReceive;
+    opts.journalSyncUsed = ready.journalSync;
     if (opts.metrics) {
       await scrapeOnce();
       scraper = setInterval(() => bursting || scrapeOnce(), (opts.scrapeSeconds ?? 5) * 1000);
@@ -686,7 +699,7 @@ async function main() {
     await sleep(100); // last packets in flight
     running = false;
     const mediaEnd = performance.now();
-    const mediaEndSnap = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid) };
+    const mediaEndSnap = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), us: Number(process.hrtime.bigint() / 1000n) };
     for (const c of calls) {
       byes.push(
         client.bye(c.src).then(
@@ -720,7 +733,7 @@ async function main() {
       if (performance.now() > finDeadline) break;
       await sleep(100);
     }
-    const registered = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), t: performance.now() };
+    const registered = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), t: performance.now(), us: Number(process.hrtime.bigint() / 1000n) };
     // --- the archive final: background Opus (every interim WAV of these calls replaced and
     // deleted) and, with --storage s3, uploaded (no longer staged on the recorder's disk);
     // each call's lag from its BYE to its final archive, polled every 100 ms
@@ -751,7 +764,7 @@ async function main() {
       for (const id of ids) finalAt.set(id, finalizedAt);
     }
     const lagMs = calls.filter(c => finalAt.has(c.callId) && c.byeAt !== undefined).map(c => finalAt.get(c.callId) - c.byeAt).sort((a, b) => a - b);
-    const end = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), self: selfCpuMs(), t: performance.now() };
+    const end = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), self: selfCpuMs(), machine: machineBusyMs(), t: performance.now(), us: Number(process.hrtime.bigint() / 1000n) };
     const archiverEnd = archiver ? { cpu: procCpuMs(archiver.pid), threads: procThreadsCpu(archiver.pid) } : undefined;
     const s3End = s3Base ? await rec.s3Requests() : undefined;
     await sleep(pgBase ? 10_500 : 0); // every backend's statistics flushed (idle flush interval 10 s)
@@ -872,7 +885,15 @@ async function main() {
       skipSilence: opts.opusSkipSilence === undefined ? true : opts.opusSkipSilence === 'on',
     };
     const gate = opts.format === 'opus' ? qualityGateFigures(conversations ? [conversations[0].left, conversations[0].right] : audio.map(a => Buffer.concat(Array(8).fill(a))), opts.codec, writer) : undefined;
-    const prof = opts.profile ? { all: topProfile(dir), invites: topProfile(dir, rampWindow), steady: steady && topProfile(dir, steady) } : undefined;
+    const prof = opts.profile
+      ? {
+          all: topProfile(dir),
+          invites: topProfile(dir, rampWindow),
+          steady: steady && topProfile(dir, steady),
+          bye: topProfile(dir, { fromUs: mediaEndSnap.us, toUs: registered.us }),
+          archive: topProfile(dir, { fromUs: registered.us, toUs: end.us }),
+        }
+      : undefined;
 
     // --- figures
     const callSecondsAll = calls.reduce((a, c) => a + ((c.byeAt ?? mediaEnd) - c.answeredAt) / 1000, 0);
@@ -1013,6 +1034,10 @@ async function main() {
         : []),
       ['generator CPU, steady state', steady ? `${f1((steady.generatorCpuMs / steady.ms) * 100)} % of a core` : '-'],
       ['generator CPU, whole run', `${f1(((end.self - base.self) / 1000 / wallAll) * 100)} % of a core; recorder ${f1(((end.cpu - base.cpu) / 1000 / wallAll) * 100)} % (wall ${f1(wallAll)} s)`],
+      [
+        'machine CPU beyond the generator',
+        `${f2((end.machine - base.machine - (end.self - base.self)) / callSecondsAll)} ms per call-second: the recorder's all-in plus the kernel's own threads (writeback of its files, softirqs) and anything else running (${f1((end.machine - base.machine - (end.self - base.self) - (end.cpu - base.cpu)) / 1000)} s beyond the recorder's ${f1((end.cpu - base.cpu) / 1000)} s)`,
+      ],
       ['generator send lag per tick p50 / p99 / max', `${f2(pct(lg, 50))} / ${f2(pct(lg, 99))} / ${f2(lg[lg.length - 1])} ms`],
       ['INVITE → 200 OK p50 / p99 / max', `${f1(pct(inv, 50))} / ${f1(pct(inv, 99))} / ${f1(inv[inv.length - 1])} ms`],
       ...(opts.metrics
@@ -1076,12 +1101,12 @@ async function main() {
         : []),
       ['archives checked (state, sha256, bytes, duration)', `${rows.length} rows, max |file − row| duration ${f1(maxDurationDiff)} ms`],
     ];
-    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.audio}, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'}, frames ${opts.opusFrameMs ?? 'default'} ms, skip silence ${opts.opusSkipSilence ?? 'default'}, layer ${opusLayerOf(opts)}${opts.opusLayer === undefined ? ' (default)' : ''}, bitrate ${opusBitrateOf(opts)}${opts.opusBitrate === undefined ? ' (default)' : ''} bit/s, libopus ${opusEncoderImplementation()})` : ''}, ${opts.database === 'postgres' ? 'PostgreSQL (server on the other core)' : `SQLite ${opts.sqlite}`}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, V8 pool ${opts.v8PoolSize}, RTP received by ${opts.rtpReceive ?? '?'}, Node ${process.version})`);
+    console.log(`\nSIPREC recorder load (${opts.calls} calls × ${opts.seconds} s, ${opts.audio}, ${opts.codec}, archive ${opts.format}${opts.format === 'opus' ? ` (${background ? 'background' : 'at call end'}, encoder threads ${opts.opusThreads ?? 'default'}, complexity ${opts.opusComplexity ?? 'default'}, frames ${opts.opusFrameMs ?? 'default'} ms, skip silence ${opts.opusSkipSilence ?? 'default'}, layer ${opusLayerOf(opts)}${opts.opusLayer === undefined ? ' (default)' : ''}, bitrate ${opusBitrateOf(opts)}${opts.opusBitrate === undefined ? ' (default)' : ''} bit/s, libopus ${opusEncoderImplementation()})` : ''}, ${opts.database === 'postgres' ? 'PostgreSQL (server on the other core)' : `SQLite ${opts.sqlite}`}, ${os.cpus().length} cores${opts.recorderCpu !== undefined ? `, recorder pinned to CPU ${opts.recorderCpu}` : ''}, RTP ${opts.rtpPhases === 1 ? 'in one burst per 20 ms' : `spread over ${opts.rtpPhases} phases of 20 ms`}, V8 pool ${opts.v8PoolSize}, RTP received by ${opts.rtpReceive ?? '?'}, journals ${opts.journalSyncUsed ?? '?'}, Node ${process.version})`);
     const w = Math.max(...rows2.map(r => r[0].length));
     for (const [k, v] of rows2) console.log(`  ${k.padEnd(w)}  ${v}`);
     for (const [what, p] of Object.entries(prof ?? {})) {
       if (!p?.top?.length) continue;
-      console.log(`\nrecorder CPU profile, ${{ all: 'whole run (start-up included)', invites: 'while the calls are set up', steady: 'steady state only' }[what]} (${p.file}, ${f1(p.totalMs / 1000)} s), top self time:`);
+      console.log(`\nrecorder CPU profile, ${{ all: 'whole run (start-up included)', invites: 'while the calls are set up', steady: 'steady state only', bye: 'BYE → WAV registered', archive: 'WAV registered → archive final' }[what]} (${p.file}, ${f1(p.totalMs / 1000)} s), top self time:`);
       for (const t of p.top) console.log(`  ${f1(t.ms).padStart(9)} ms ${(t.share * 100).toFixed(1).padStart(5)} %  ${t.fn}`);
     }
     const perCore = 1000 / (background ? realTime : allIn);

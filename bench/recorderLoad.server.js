@@ -237,7 +237,7 @@ async function main() {
               instanceId: 'bench-recorder',
               sip: { port: 0, transports: ['udp'] },
               rtp: { inactivityTimeoutSeconds: 30 },
-              storage: { journalDir, archiveDir, minFreeMegabytes: 16 },
+              storage: { journalDir, archiveDir, minFreeMegabytes: 16, ...(process.env.MVR_BENCH_JOURNAL_SYNC ? { journalSync: process.env.MVR_BENCH_JOURNAL_SYNC } : {}) },
               archiveFormat: format,
               opus,
             },
@@ -266,6 +266,8 @@ async function main() {
     loadedNumbers: Number(loaded?.n ?? 0),
     // how this recorder receives RTP (MVR_RTP_IMPL, --rtp-impl): native batches or node:dgram
     rtpReceive: require('../plugins/voice-recording-backend-module-siprec/src/media/rtpSocket').rtpReceivePath().description,
+    // how the call journals reach the disk (--journal-sync): one syncfs for all, or O_DSYNC per journal
+    journalSync: server.journalSyncGroup ? 'filesystem (one syncfs per tick for all journals)' : 'file (O_DSYNC per journal)',
     ...(pgDatabase ? { pgConnection: `${pgUrl.replace(/\/+$/, '')}/${pgDatabase}` } : {}),
     ...(s3 ? { s3Bucket: s3.bucket } : {}),
   });

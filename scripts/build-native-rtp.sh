@@ -10,7 +10,7 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="$ROOT/plugins/voice-recording-backend-module-siprec/native"
 OUT="$DIR/build/Release/mvr_rtp.node"
-fresh() { [ -f "$OUT" ] && [ "$OUT" -nt "$DIR/mvr_rtp.c" ] && [ "$OUT" -nt "$DIR/binding.gyp" ]; }
+fresh() { [ -f "$OUT" ] && [ "$OUT" -nt "$DIR/mvr_rtp.c" ] && [ "$OUT" -nt "$DIR/mvr_syncfs.c" ] && [ "$OUT" -nt "$DIR/binding.gyp" ]; }
 if [ "${1:-}" = "--if-missing" ] && fresh; then exit 0; fi
 if [ "$(uname -s)" != Linux ]; then
   echo "[mvr] the native RTP receiver is Linux only: the recorder receives RTP with node:dgram" >&2

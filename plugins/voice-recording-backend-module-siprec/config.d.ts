@@ -106,6 +106,14 @@ export interface Config {
         archiveDir?: string;
         /** New calls are refused (503) below this free space. Default 64. */
         minFreeMegabytes?: number;
+        /**
+         * How call journals reach the disk. filesystem (default): every call's second goes to
+         * the page cache and one syncfs of the journal directory's file system makes the
+         * journals of a tick durable together (needs the native addon built by
+         * scripts/build-native-rtp.sh; without it, file). file: each journal's writes are
+         * durable by themselves (O_DSYNC), one wait for the disk per call and second.
+         */
+        journalSync?: 'filesystem' | 'file';
       };
       /** opus (default, Ogg/Opus stereo ~16 kbit/s) or wav-g711 (lossless G.711 stereo WAV). */
       archiveFormat?: 'opus' | 'wav-g711';

@@ -8,6 +8,7 @@
  *   const r = start(onBatch(buffer, count), { flushMs, batchBytes, receiveBufferBytes });
  *   open(r, address, port) -> [id, boundPort]   (throws Node-style errors: e.code EADDRINUSE, ...)
  *   close(r, id) -> boolean;  sync(r, token);  stop(r);  stats(r);  addressText(buffer, recordOffset)
+ *   syncfs(fd) -> Promise<void>   (mvr_syncfs.c: the call journals' group commit)
  *   onBatch(buffer | undefined, count, token): token non-zero answers sync(r, token): every
  *   datagram the sockets held when sync() was called is in this batch or an earlier one.
  *
@@ -35,6 +36,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "mvr_syncfs.h"
 
 #define HEADER 28
 #define MAX_SLOTS 65536
@@ -667,6 +670,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value v;
   napi_create_uint32(env, HEADER, &v);
   napi_set_named_property(env, exports, "RECORD_HEADER_BYTES", v);
+  mvr_syncfs_init(env, exports);
   return exports;
 }
 

@@ -22,6 +22,7 @@ export function standaloneServerConfig(
       journalDir: path.join(dir, 'j'),
       archiveDir: path.join(dir, 'a'),
       minFreeBytes: 1024,
+      journalSync: 'filesystem',
     },
     archiveFormat: 'wav-g711',
     opus: {

@@ -22,6 +22,7 @@ import {
   isCaptureStoreError,
 } from '@mvr/plugin-voice-recording-node';
 import { CallJournal, JournalReservation } from '../capture/CallJournal';
+import type { JournalSyncGroup } from '../capture/JournalSyncGroup';
 import { ChannelEncoding, ChannelRole, JournalChannel } from '../capture/journalFormat';
 import { ArchiveFormat, finalizeInputFromScan } from '../capture/finalize';
 import { scanJournal } from '../capture/CallJournal';
@@ -55,6 +56,8 @@ export interface CallSessionDeps {
   /** RTP inactivity (ms) after which a call whose BYE never came is ended; 0 = off. */
   rtpTimeoutMs: number;
   journalFlushMs?: number;
+  /** the recorder's journal group commit (CallJournalOptions.syncGroup); absent: O_DSYNC per journal */
+  journalSyncGroup?: JournalSyncGroup;
   /** memory budget of a call's journal while its disk cannot take it (CallJournalOptions.maxPendingBytes) */
   journalMemoryBudgetBytes?: number;
   /**
@@ -340,6 +343,7 @@ export class CallSession {
       {
         flushIntervalMs: deps.journalFlushMs ?? 1000,
         maxPendingBytes: deps.journalMemoryBudgetBytes,
+        syncGroup: deps.journalSyncGroup,
         // one line per 10 s for all calls (a full disk fails every call's flushes)
         onError: e => journalErrorLog(deps.logger).log(`call ${this.logCallId}: journal write failed (audio kept in memory, retried): ${safeLogText(e.message)}`),
         onRecovered: ({ failedForMs, attempts, droppedSamples }) => {

@@ -5,6 +5,26 @@ import { execFileSync } from 'node:child_process';
 import { CallJournal, JournalScan, journalContents, readAudioPayloads, scanJournal } from './CallJournal';
 import { StorageUnavailableError } from '../storage/BlobStore';
 import { JournalSpares } from './JournalSpares';
+import { JournalSyncGroup } from './JournalSyncGroup';
+import { mvrRtpAddon, nativeRtpLoadError } from '../media/nativeRtp';
+
+/** the recorder's syncfs (native addon), counted; the group tests fail where it is not built */
+function countedSyncfs(failFirst?: NodeJS.ErrnoException) {
+  const addon = mvrRtpAddon();
+  if (!addon?.syncfs) throw new Error(`the native addon with syncfs is not built here: ${nativeRtpLoadError() ?? 'a build without syncfs'}`);
+  const counts = { calls: 0 };
+  let fail = failFirst;
+  const fn = async (fd: number) => {
+    counts.calls++;
+    if (fail) {
+      const e = fail;
+      fail = undefined;
+      throw e;
+    }
+    await addon.syncfs!(fd);
+  };
+  return { fn, counts };
+}
 
 const channels = [
   { index: 0, role: 'recorded' as const, encoding: 'pcm16' as const, label: '1' },
@@ -542,6 +562,112 @@ describe('CallJournal', () => {
         const scan = await scanJournal(j.path);
         expect(coverage(scan, 0)).toEqual([[0, 125 * 160]]);
       }
+    });
+  });
+  describe('in a sync group (one syncfs for the journals of a tick)', () => {
+    const groups: JournalSyncGroup[] = [];
+    afterEach(async () => {
+      await Promise.all(groups.splice(0).map(g => g.close()));
+    });
+    const makeGroup = (syncfs: (fd: number) => Promise<void>, flushIntervalMs: number, on = dir) => {
+      const g = new JournalSyncGroup({ dir: on, flushIntervalMs, slices: 1, syncfs });
+      groups.push(g);
+      return g;
+    };
+
+    it('opens its file without O_DSYNC (made by itself, reserved or a spare), is flushed by the group, and round-trips', async () => {
+      if (process.platform !== 'linux') return;
+      const synced = countedSyncfs();
+      const g = makeGroup(synced.fn, 200);
+      const spares = new JournalSpares(dir, { target: 1, syncGroup: g });
+      await spares.start();
+      await spares.filled();
+      const startedAt = new Date('2025-03-01T10:00:00Z');
+      // the journals' own interval is not used for flushing: the group's ticker is
+      const options = { flushIntervalMs: 60_000, syncGroup: g };
+      const own = await CallJournal.create(dir, { callId: 'own', startedAt, channels }, options);
+      const reserved = await CallJournal.create(dir, { callId: 'reserved', startedAt, channels }, options, CallJournal.reserve(dir, 'reserved', startedAt, undefined, g));
+      const fromSpare = CallJournal.reserve(dir, 'spare', startedAt, spares, g);
+      expect((await fromSpare).spare).toBe(true);
+      const spared = await CallJournal.create(dir, { callId: 'spare', startedAt, channels }, options, fromSpare);
+      const journals = [own, reserved, spared];
+      for (const j of journals) {
+        const flags = openFlagsOf(j.path);
+        expect(flags).toHaveLength(1);
+        expect(flags[0] & fs.constants.O_DSYNC).toBe(0);
+        expect(flags[0] & 3).toBe(fs.constants.O_WRONLY);
+      }
+      for (let f = 0; f < 25; f++) {
+        for (const j of journals) {
+          j.appendAudio(0, f * 160, pcmFrame(f * 160));
+          j.appendAudio(1, f * 160, ulawFrame(f * 160));
+        }
+      }
+      const deadline = Date.now() + 5000;
+      while (journals.some(j => j.flushedSampleEnd < 25 * 160) && Date.now() < deadline) await new Promise(r => setTimeout(r, 20));
+      expect(journals.map(j => j.flushedSampleEnd)).toEqual([4000, 4000, 4000]);
+      // three journals, one tick: one syncfs, a second one for the spare (its rename comes first)
+      expect(synced.counts.calls).toBeLessThanOrEqual(2);
+      expect(path.basename(spared.path)).toMatch(/^spare\.1740823200000\.[0-9a-f]{8}\.mvrj$/);
+      await Promise.all(journals.map(j => j.end({ endedBy: 'bye' })));
+      for (const j of journals) {
+        const scan = await scanJournal(j.path);
+        expect(scan).toMatchObject({ tornTailBytes: 0, corruptRecords: 0, lastFrameEnd: 4000 });
+        expect(scan.end?.endedBy).toBe('bye');
+        const payloads = await payloadsOf(scan);
+        scan.audio.forEach((e, i) => expect(payloads[i].equals(expectedBytes(e.channel, e.offsetSamples, e.samples))).toBe(true));
+        expect(coverage(scan, 0)).toEqual([[0, 4000]]);
+        expect(coverage(scan, 1)).toEqual([[0, 4000]]);
+      }
+      expect(g.stats.journals).toBe(0); // each left the group when it closed
+      await spares.close();
+    });
+
+    it('a failed syncfs keeps the records in memory (StorageUnavailableError) and the retry writes them once, nothing lost', async () => {
+      const synced = countedSyncfs(Object.assign(new Error('syncfs EIO (Input/output error)'), { code: 'EIO', syscall: 'syncfs' }));
+      const g = makeGroup(synced.fn, 600_000);
+      const errors: Error[] = [];
+      const j = await CallJournal.create(dir, { callId: 'eio', channels }, { flushIntervalMs: 600_000, syncGroup: g, onError: e => errors.push(e) });
+      for (let f = 0; f < 50; f++) j.appendAudio(0, f * 160, pcmFrame(f * 160));
+      const err = await j.flush().catch(e => e);
+      expect(err).toBeInstanceOf(StorageUnavailableError);
+      expect(err.code).toBe('EIO');
+      expect(errors).toHaveLength(1);
+      expect(j.flushedBytes).toBe(0);
+      expect(j.flushedSampleEnd).toBe(0);
+      // the written-but-not-durable bytes were taken back: no record twice after the retry
+      expect(fs.statSync(j.path).size).toBe(0);
+      for (let f = 50; f < 100; f++) j.appendAudio(0, f * 160, pcmFrame(f * 160));
+      await j.end({ endedBy: 'bye' });
+      const scan = await scanJournal(j.path);
+      expect(scan).toMatchObject({ tornTailBytes: 0, corruptRecords: 0, lastFrameEnd: 100 * 160 });
+      expect(coverage(scan, 0)).toEqual([[0, 100 * 160]]);
+      expect(scan.audio.reduce((a, e) => a + e.samples, 0)).toBe(100 * 160);
+      expect(synced.counts.calls).toBeGreaterThanOrEqual(2);
+    });
+
+    it('on a full disk keeps the records buffered (ENOSPC from the write itself) and writes them when space returns', async () => {
+      await onTmpfs('64k', async small => {
+        const synced = countedSyncfs();
+        const g = makeGroup(synced.fn, 600_000, small);
+        const errors: Error[] = [];
+        const j = await CallJournal.create(small, { callId: 'full', channels }, { flushIntervalMs: 600_000, syncGroup: g, onError: e => errors.push(e) });
+        for (let f = 0; f < 100; f++) j.appendAudio(0, f * 160, pcmFrame(f * 160));
+        await j.flush();
+        const durable = j.flushedBytes;
+        const filler = fillDisk(small);
+        for (let f = 100; f < 200; f++) j.appendAudio(0, f * 160, pcmFrame(f * 160));
+        const err = await j.flush().catch(e => e);
+        expect(err).toBeInstanceOf(StorageUnavailableError);
+        expect(err.code).toBe('ENOSPC');
+        expect(j.flushedBytes).toBe(durable);
+        expect(await scanJournal(j.path)).toMatchObject({ tornTailBytes: 0, corruptRecords: 0, lastFrameEnd: 100 * 160 });
+        fs.rmSync(filler);
+        await j.end({ endedBy: 'bye' });
+        const scan = await scanJournal(j.path);
+        expect(coverage(scan, 0)).toEqual([[0, 200 * 160]]);
+        expect(scan.end?.endedBy).toBe('bye');
+      });
     });
   });
 });

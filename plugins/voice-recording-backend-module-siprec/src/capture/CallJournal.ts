@@ -4,9 +4,12 @@
  *
  * Appends are synchronous and only touch memory; a timer writes the buffered
  * records at least every `flushIntervalMs` (default 1 s), so a crash loses at most
- * that much audio. The file is opened with O_DSYNC: the flush's one writev returns
- * once its bytes are on the disk (as writev + fdatasync would, with one call to
- * libuv's pool instead of two). One file descriptor per active call, closed by
+ * that much audio. On its own, the file is opened with O_DSYNC: the flush's one writev
+ * returns once its bytes are on the disk (as writev + fdatasync would, with one call to
+ * libuv's pool instead of two). In a JournalSyncGroup (the recorder's default where the
+ * native addon loads) the file is opened without it, the group's ticker flushes it, the
+ * writev goes to the page cache at once and one syncfs makes every journal of the tick
+ * durable together (JournalSyncGroup.ts). One file descriptor per active call, closed by
  * end()/close().
  *
  * Consecutive frames of a channel (each one starting where the last one ended) are
@@ -26,7 +29,7 @@
  * up, and `lost` then says what never reached the disk.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, writeSync, writevSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { endianness } from 'node:os';
 import * as nodePath from 'node:path';
@@ -53,6 +56,7 @@ import {
 } from './journalFormat';
 import { StorageUnavailableError, fsyncDir, mkdirs } from '../storage/BlobStore';
 import type { JournalSpares } from './JournalSpares';
+import type { JournalSyncGroup } from './JournalSyncGroup';
 
 export * from './journalFormat';
 
@@ -66,6 +70,13 @@ const DSYNC = fsConstants.O_DSYNC ?? 0;
  * each write durable when it returns (O_DSYNC).
  */
 export const JOURNAL_OPEN_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | DSYNC;
+/** The same without O_DSYNC: for journals of a JournalSyncGroup (made durable by its syncfs). */
+export const JOURNAL_OPEN_FLAGS_BUFFERED = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL;
+
+/** The open flags of a journal file: durable writes (O_DSYNC) unless a sync group makes them durable. */
+export function journalOpenFlags(syncGroup: JournalSyncGroup | undefined): number {
+  return syncGroup ? JOURNAL_OPEN_FLAGS_BUFFERED : JOURNAL_OPEN_FLAGS;
+}
 export const JOURNAL_FILE_MODE = 0o640;
 
 /** true when a journal's writes are durable by themselves (no fdatasync needed after them) */
@@ -93,6 +104,11 @@ export interface CallJournalOptions {
    * appends (the call's figures) is written by the same flush as the audio it describes
    */
   beforeFlush?: () => void;
+  /**
+   * flush with the other journals of the group, durable by its syncfs (JournalSyncGroup):
+   * the file must be opened without O_DSYNC (`reserve` with the same group) for it to pay
+   */
+  syncGroup?: JournalSyncGroup;
 }
 
 /** how `end` and `close` wait for the disk */
@@ -129,6 +145,8 @@ export interface JournalReservation {
   readonly handle: fs.FileHandle;
   /** a spare of JournalSpares: renamed to the call's journal name at the first flush */
   readonly spare?: boolean;
+  /** opened without O_DSYNC (for a JournalSyncGroup): each write needs a sync to be durable */
+  readonly buffered?: boolean;
 }
 
 /** journal directories made (or found) by this process */
@@ -151,7 +169,7 @@ interface OpenRun {
 }
 
 type ResolvedOptions = Required<Pick<CallJournalOptions, 'flushIntervalMs' | 'maxBufferedBytes' | 'maxPendingBytes' | 'maxRetryMs'>> &
-  Pick<CallJournalOptions, 'onError' | 'onRecovered' | 'beforeFlush'>;
+  Pick<CallJournalOptions, 'onError' | 'onRecovered' | 'beforeFlush' | 'syncGroup'>;
 
 /** A range of dropped frames of a channel, and how much of it a durable record reports. */
 interface DropRange {
@@ -177,6 +195,10 @@ export class CallJournal {
   private synced = false;
   private flushChain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  /** leaves the sync group's ticker (instead of `timer`) */
+  private leaveGroup: (() => void) | undefined;
+  /** the file was opened without O_DSYNC: its writes are durable after a sync */
+  private buffered = false;
   private closed = false;
   private closing?: Promise<void>;
   private ended = false;
@@ -217,11 +239,16 @@ export class CallJournal {
     private readonly options: ResolvedOptions,
   ) {
     this.channelsByIndex = new Map(header.channels.map(c => [c.index, c]));
-    this.timer = setInterval(() => {
-      // a failing disk is retried by the retry timer only
+    // a failing disk is retried by the retry timer only
+    const tick = () => {
       if (!this.backingOff) this.backgroundFlush();
-    }, options.flushIntervalMs);
-    this.timer.unref();
+    };
+    if (options.syncGroup) {
+      this.leaveGroup = options.syncGroup.join(tick);
+    } else {
+      this.timer = setInterval(tick, options.flushIntervalMs);
+      this.timer.unref();
+    }
   }
 
   /**
@@ -231,9 +258,17 @@ export class CallJournal {
    * `release` it when the call is not recorded. An empty journal file is an abandoned
    * set-up to recovery (deleted).
    */
-  static async reserve(dir: string, callId: string, startedAt: Date, spares?: JournalSpares): Promise<JournalReservation> {
+  static async reserve(
+    dir: string,
+    callId: string,
+    startedAt: Date,
+    spares?: JournalSpares,
+    syncGroup?: JournalSyncGroup,
+  ): Promise<JournalReservation> {
     const spare = spares?.take();
     if (spare) return spare;
+    const flags = journalOpenFlags(syncGroup);
+    const buffered = flags !== JOURNAL_OPEN_FLAGS;
     const file = nodePath.join(dir, journalFileName(callId, startedAt));
     try {
       // the directory is checked once per process, not on every call's set-up
@@ -242,14 +277,14 @@ export class CallJournal {
         knownDirs.add(dir);
       }
       try {
-        return { path: file, handle: await fs.open(file, JOURNAL_OPEN_FLAGS, JOURNAL_FILE_MODE) };
+        return { path: file, handle: await fs.open(file, flags, JOURNAL_FILE_MODE), buffered };
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
         // removed since: make it again, once
         knownDirs.delete(dir);
         await mkdirs(dir);
         knownDirs.add(dir);
-        return { path: file, handle: await fs.open(file, JOURNAL_OPEN_FLAGS, JOURNAL_FILE_MODE) };
+        return { path: file, handle: await fs.open(file, flags, JOURNAL_FILE_MODE), buffered };
       }
     } catch (e) {
       throw journalError('create call journal', file, e);
@@ -296,7 +331,7 @@ export class CallJournal {
       channels: start.channels,
       metadata: start.metadata,
     };
-    const { path: file, handle, spare } = await (reserved ?? CallJournal.reserve(dir, start.callId, startedAt));
+    const { path: file, handle, spare, buffered } = await (reserved ?? CallJournal.reserve(dir, start.callId, startedAt, undefined, options.syncGroup));
     // The header is written by the first flush, with the first second of audio, within
     // flushIntervalMs: the call's set-up does not wait for the disk. Under load a write
     // to a new file can wait 100 ms and more for the file system's journal (the calls'
@@ -312,7 +347,9 @@ export class CallJournal {
       onError: options.onError,
       onRecovered: options.onRecovered,
       beforeFlush: options.beforeFlush,
+      syncGroup: options.syncGroup,
     });
+    journal.buffered = buffered === true || !JOURNAL_WRITES_ARE_SYNCHRONOUS;
     // a spare takes the call's name before anything is written to it (see JournalSpares)
     if (spare) journal.renameTo = nodePath.join(nodePath.dirname(file), journalFileName(start.callId, startedAt));
     journal.push(Buffer.concat([JOURNAL_MAGIC, encodeJsonRecord(RecordType.Header, header)]));
@@ -538,11 +575,19 @@ export class CallJournal {
         this.file = this.renameTo;
         this.renameTo = undefined;
       }
-      if (bytes) await writeParts(this.handle, parts, bytes, this.writtenBytes);
-      // O_DSYNC made the write durable; without it (or with nothing written) fdatasync does
-      if (!bytes || !JOURNAL_WRITES_ARE_SYNCHRONOUS) await this.handle.datasync();
-      // the first sync also makes the file's name durable
-      if (!this.synced) await fsyncDir(nodePath.dirname(this.path));
+      const group = this.buffered ? this.options.syncGroup : undefined;
+      if (group) {
+        // into the page cache at once, then the group's syncfs: data, size and the
+        // file's name (a spare's rename included) durable with the other journals'
+        if (bytes) writePartsNow(this.handle.fd, parts, bytes, this.writtenBytes);
+        await group.sync();
+      } else {
+        if (bytes) await writeParts(this.handle, parts, bytes, this.writtenBytes);
+        // O_DSYNC made the write durable; without it (or with nothing written) fdatasync does
+        if (!bytes || this.buffered) await this.handle.datasync();
+        // the first sync also makes the file's name durable
+        if (!this.synced) await fsyncDir(nodePath.dirname(this.path));
+      }
     } catch (e) {
       const err = journalError('write call journal', this.path, e);
       this.lastError = err;
@@ -627,6 +672,8 @@ export class CallJournal {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.leaveGroup?.();
+    this.leaveGroup = undefined;
     try {
       for (;;) {
         try {
@@ -696,6 +743,18 @@ async function writeParts(handle: fs.FileHandle, parts: Buffer[], bytes: number,
   if (bytesWritten >= bytes) return;
   if (bytesWritten < 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
   await writeAll(handle, Buffer.concat(parts).subarray(bytesWritten), position + bytesWritten);
+}
+
+/** writeParts on the calling thread (a page-cache write: the group's syncfs makes it durable). */
+function writePartsNow(fd: number, parts: Buffer[], bytes: number, position: number): void {
+  const written = writevSync(fd, parts, position);
+  if (written >= bytes) return;
+  const rest = Buffer.concat(parts).subarray(written);
+  for (let off = 0; off < rest.length; ) {
+    const n = writeSync(fd, rest, off, rest.length - off, position + written + off);
+    if (n <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
+    off += n;
+  }
 }
 
 async function writeAll(handle: fs.FileHandle, data: Buffer, position?: number): Promise<void> {

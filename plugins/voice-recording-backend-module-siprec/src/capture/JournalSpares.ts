@@ -17,7 +17,8 @@ import * as fs from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import * as nodePath from 'node:path';
 import { mkdirs } from '../storage/BlobStore';
-import { CallJournal, JOURNAL_FILE_MODE, JOURNAL_OPEN_FLAGS, JournalReservation } from './CallJournal';
+import { CallJournal, JOURNAL_FILE_MODE, JournalReservation, journalOpenFlags } from './CallJournal';
+import type { JournalSyncGroup } from './JournalSyncGroup';
 
 export const SPARE_EXTENSION = '.spare';
 
@@ -26,6 +27,8 @@ export interface JournalSparesOptions {
   target?: number;
   /** told when a spare cannot be made (the set-ups then make their own files) */
   onError?: (error: Error) => void;
+  /** the journals' sync group: spares opened for it (without O_DSYNC, see CallJournal.reserve) */
+  syncGroup?: JournalSyncGroup;
 }
 
 export class JournalSpares {
@@ -104,7 +107,9 @@ export class JournalSpares {
       while (!this.closed && this.ready.length < this.target) {
         const path = nodePath.join(this.dir, `${randomBytes(8).toString('hex')}${SPARE_EXTENSION}`);
         try {
-          const spare: JournalReservation = { path, handle: await fs.open(path, JOURNAL_OPEN_FLAGS, JOURNAL_FILE_MODE), spare: true };
+          const buffered = this.options.syncGroup !== undefined;
+          const handle = await fs.open(path, journalOpenFlags(this.options.syncGroup), JOURNAL_FILE_MODE);
+          const spare: JournalReservation = { path, handle, spare: true, buffered };
           if (this.closed) {
             await CallJournal.release(spare);
             break;

@@ -51,11 +51,14 @@ describe('journal recovery', () => {
     expect(await scanJournalDirectory(path.join(dir, 'missing'))).toEqual({ toFinalize: [], unreadable: [], abandoned: [] });
   });
 
-  it('kill -9 mid-stream: recovery loses at most the last flush interval, the torn tail is detected', async () => {
+  it.each([
+    ['each journal durable by itself (O_DSYNC)', 'file'],
+    ['the journals of a tick durable by one syncfs (JournalSyncGroup)', 'group'],
+  ])('kill -9 mid-stream, %s: recovery loses at most the last flush interval, the torn tail is detected', async (_how, mode) => {
     const flushMs = 1000;
     const child: ChildProcess = spawn(
       process.execPath,
-      [path.join(__dirname, '__testUtils__', 'journalWriterChild.js'), dir, String(flushMs)],
+      [path.join(__dirname, '__testUtils__', 'journalWriterChild.js'), dir, String(flushMs), mode],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
@@ -107,7 +110,7 @@ describe('journal recovery', () => {
     const lostMs = ((appendedAtKill - input.durationSamples) / 8000) * 1000;
     // eslint-disable-next-line no-console
     console.log(
-      `kill -9: appended ${appendedAtKill / 8} ms, recovered ${input.durationSamples / 8} ms, lost ${lostMs.toFixed(0)} ms`,
+      `kill -9 (${mode}): appended ${appendedAtKill / 8} ms, recovered ${input.durationSamples / 8} ms, lost ${lostMs.toFixed(0)} ms`,
     );
     // bound: flush interval + one fdatasync + timer lateness on a loaded machine
     expect(lostMs).toBeLessThanOrEqual(flushMs + 300);

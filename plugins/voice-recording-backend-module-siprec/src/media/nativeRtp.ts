@@ -46,6 +46,8 @@ export interface MvrRtpAddon {
   sync(receiver: NativeReceiverHandle, token: number): void;
   stats(receiver: NativeReceiverHandle): NativeRtpStats;
   addressText(batch: Buffer, recordOffset: number): string;
+  /** syncfs(2) on libuv's pool (native/mvr_syncfs.c): the call journals' group commit; absent in builds before it */
+  syncfs?(fd: number): Promise<void>;
   RECORD_HEADER_BYTES: number;
 }
 

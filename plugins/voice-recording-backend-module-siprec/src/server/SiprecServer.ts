@@ -55,6 +55,8 @@ import { CallJournal, JournalReservation } from '../capture/CallJournal';
 import { RateLimitedLog } from './RateLimitedLog';
 import { storeRefusal } from './storeRefusal';
 import { JournalSpares } from '../capture/JournalSpares';
+import type { JournalSyncGroup } from '../capture/JournalSyncGroup';
+import { journalSyncGroupFor } from './journalSync';
 import { SetupClock, SetupLatency } from './SetupLatency';
 import { v8PoolAdvice } from './v8PoolAdvice';
 import { RecorderHealth, recorderHealth } from './recorderHealth';
@@ -209,6 +211,8 @@ export class SiprecServer {
   private readonly journalProbe: LocalFileBlobStore;
   /** journal files made ahead of the calls (a set-up does not wait for a file create) */
   readonly journalSpares: JournalSpares;
+  /** the call journals' group commit (storage.journalSync filesystem); undefined: O_DSYNC per journal */
+  readonly journalSyncGroup: JournalSyncGroup | undefined;
   /** the last storage probe's result, the probe running, and the timer that runs one a second */
   private storage?: { checkedAt: number; result: StorageHealth };
   private probing?: Promise<StorageHealth>;
@@ -277,7 +281,9 @@ export class SiprecServer {
     this.ports = new PortAllocator({ host: config.bindAddress, range: config.rtp.portRange });
     this.blobStore = options.blobStore ?? new LocalFileBlobStore(config.storage.archiveDir, { minFreeBytes: config.storage.minFreeBytes });
     this.journalProbe = new LocalFileBlobStore(config.storage.journalDir, { minFreeBytes: config.storage.minFreeBytes });
+    this.journalSyncGroup = journalSyncGroupFor(config, options.logger);
     this.journalSpares = new JournalSpares(config.storage.journalDir, {
+      syncGroup: this.journalSyncGroup,
       onError: e => this.spareErrors.log(`cannot make a spare journal file (call set-ups make their own): ${e.message}`),
     });
     const background = config.archiveFormat === 'opus' && config.opus.encode === 'background';
@@ -619,6 +625,7 @@ export class SiprecServer {
     this.registrations.close();
     await this.registrations.whenClosed();
     await this.journalSpares.close();
+    await this.journalSyncGroup?.close();
     await this.probing?.catch(() => undefined);
     await this.opusPool?.close();
     this.database.close();
@@ -934,7 +941,7 @@ export class SiprecServer {
     // the journal file (a spare made ahead, or made now while the decision is looked up);
     // given back or deleted unless the call is recorded
     const journal: JournalHandOver = {
-      reservation: CallJournal.reserve(config.storage.journalDir, callId, at, this.journalSpares),
+      reservation: CallJournal.reserve(config.storage.journalDir, callId, at, this.journalSpares, this.journalSyncGroup),
       taken: false,
     };
     journal.reservation.catch(() => undefined); // a failure is CallSession.open's to report
@@ -1128,6 +1135,7 @@ export class SiprecServer {
           ctx,
           blobStore: this.blobStore,
           journalDir: config.storage.journalDir,
+          journalSyncGroup: this.journalSyncGroup,
           archiveFormat: this.archive.format,
           compressTo: this.archive.compressTo,
           opus: this.opusSettings(),

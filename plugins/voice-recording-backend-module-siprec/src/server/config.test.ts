@@ -251,3 +251,18 @@ describe('voiceRecording.recorder.opus.layer', () => {
     expect(() => readRecorder({ layer: 7 })).toThrow(/opus\.layer/);
   });
 });
+
+describe('voiceRecording.recorder.storage.journalSync', () => {
+  const readStorage = (storage: object) =>
+    readRecorderConfig(mockServices.rootConfig({ data: { voiceRecording: { recorder: { bindAddress: '127.0.0.1', storage } } } })).storage;
+
+  it('syncs the journals of a tick together (filesystem) by default; file when asked', () => {
+    expect(readStorage({}).journalSync).toBe('filesystem');
+    expect(readStorage({ journalSync: 'file' }).journalSync).toBe('file');
+    expect(readStorage({ journalSync: 'filesystem' }).journalSync).toBe('filesystem');
+  });
+
+  it('refuses another value, naming the key and the choices', () => {
+    expect(() => readStorage({ journalSync: 'none' })).toThrow(/^voiceRecording\.recorder\.storage\.journalSync: "none" is not one of filesystem, file$/);
+  });
+});

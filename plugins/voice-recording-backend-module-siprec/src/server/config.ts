@@ -10,6 +10,9 @@ import { DEFAULT_QUALITY_CHECK, QualityCheckConfig } from '../call/qualityCheck'
 import { DEFAULT_STREAM_CONNECTION_LIMITS, StreamConnectionLimits } from '../sip/transport';
 
 /** `voiceRecording.recorder.drain.timeoutSeconds` when not configured. */
+/** How the call journals are made durable (storage.journalSync). */
+export type JournalSyncMode = 'filesystem' | 'file';
+
 export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 120;
 
 /** The recorder's settings (`voiceRecording.recorder`), with defaults applied. */
@@ -36,6 +39,13 @@ export interface RecorderConfig {
     journalDir: string;
     archiveDir: string;
     minFreeBytes: number;
+    /**
+     * How the call journals reach the disk: `filesystem` (default) writes every call's
+     * second into the page cache and makes them durable together with one syncfs of the
+     * journal directory's file system (needs the native addon, else `file`); `file`: each
+     * journal's writes are durable by themselves (O_DSYNC), one wait for the disk per call.
+     */
+    journalSync: JournalSyncMode;
   };
   archiveFormat: ArchiveFormat;
   /** Ogg/Opus encoder settings (archiveFormat opus). */
@@ -149,6 +159,10 @@ export function readRecorderConfig(root: RootConfigService): RecorderConfig {
     throw new Error(`${key('archiveFormat')}: "${format}" is not one of opus, wav-g711`);
   }
   const journalDir = c?.getOptionalString('storage.journalDir') ?? './.data/journal';
+  const journalSync = c?.getOptionalString('storage.journalSync') ?? 'filesystem';
+  if (journalSync !== 'filesystem' && journalSync !== 'file') {
+    throw new Error(`${key('storage.journalSync')}: "${journalSync}" is not one of filesystem, file`);
+  }
   const archiveDir = c?.getOptionalString('storage.archiveDir') ?? './.data/recordings';
   return {
     enabled: c?.getOptionalBoolean('enabled') ?? true,
@@ -163,6 +177,7 @@ export function readRecorderConfig(root: RootConfigService): RecorderConfig {
       journalDir: resolveDir(journalDir),
       archiveDir: resolveDir(archiveDir),
       minFreeBytes: Math.round((c?.getOptionalNumber('storage.minFreeMegabytes') ?? 64) * 1024 * 1024),
+      journalSync,
     },
     archiveFormat: format,
     opus: readOpusConfig(c, key),

@@ -3,6 +3,8 @@
  * (one 20 ms frame per channel every 20 ms, 1 s flush) until it is killed.
  * stdout lines: "ready <path>", "appended <sampleEnd>", "flushed <sampleEnd>".
  * Frame content is a function of the offset so the parent can verify payloads.
+ * argv: <dir> <flushMs> [file|group]: group = flushed by a JournalSyncGroup (one syncfs
+ * per tick, the recorder's default), file = its own timer and O_DSYNC writes.
  */
 /* eslint-disable */
 require('@backstage/cli/config/nodeTransform.cjs');
@@ -17,7 +19,15 @@ function frame(offset) {
 }
 
 async function main() {
-  const [dir, flushMs] = process.argv.slice(2);
+  const [dir, flushMs, mode] = process.argv.slice(2);
+  let syncGroup;
+  if (mode === 'group') {
+    const { JournalSyncGroup } = require('../JournalSyncGroup.ts');
+    const { mvrRtpAddon, nativeRtpLoadError } = require('../../media/nativeRtp.ts');
+    const addon = mvrRtpAddon();
+    if (!addon || !addon.syncfs) throw new Error(`no native syncfs here: ${nativeRtpLoadError()}`);
+    syncGroup = new JournalSyncGroup({ dir, flushIntervalMs: Number(flushMs), syncfs: fd => addon.syncfs(fd) });
+  }
   const journal = await CallJournal.create(
     dir,
     {
@@ -27,7 +37,7 @@ async function main() {
         { index: 1, role: 'other', encoding: 'pcmu' },
       ],
     },
-    { flushIntervalMs: Number(flushMs) },
+    { flushIntervalMs: Number(flushMs), syncGroup },
   );
   process.stdout.write(`ready ${journal.path}\n`);
   const start = Date.now();

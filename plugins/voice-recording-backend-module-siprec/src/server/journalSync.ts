@@ -1,0 +1,27 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { JournalSyncGroup } from '../capture/JournalSyncGroup';
+import { mvrRtpAddon, nativeRtpLoadError } from '../media/nativeRtp';
+import type { RecorderConfig } from './config';
+
+/** the journals' flush interval (CallSession's default: a crash loses at most this much) */
+const JOURNAL_FLUSH_MS = 1000;
+
+/**
+ * The recorder's journal group commit (`storage.journalSync: filesystem`, the default),
+ * or undefined: `file`, or the native addon (syncfs) not loadable here, when each journal
+ * is opened with O_DSYNC as before (said once in the log).
+ */
+export function journalSyncGroupFor(config: RecorderConfig, logger: LoggerService): JournalSyncGroup | undefined {
+  if (config.storage.journalSync !== 'filesystem') return undefined;
+  const addon = mvrRtpAddon();
+  const syncfs = addon?.syncfs;
+  if (!syncfs) {
+    logger.info(
+      `SIPREC recorder: call journals are written with O_DSYNC, one durable write per call and second (storage.journalSync filesystem needs the native addon: ${
+        addon ? 'this build has no syncfs, rebuild it with scripts/build-native-rtp.sh' : nativeRtpLoadError()
+      })`,
+    );
+    return undefined;
+  }
+  return new JournalSyncGroup({ dir: config.storage.journalDir, flushIntervalMs: JOURNAL_FLUSH_MS, syncfs: fd => syncfs.call(addon, fd) });
+}
