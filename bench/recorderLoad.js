@@ -185,6 +185,24 @@ function machineBusyMs() {
   return (busy * 1000) / CLK_TCK;
 }
 
+/** CPU time (ms) of the kernel's own threads (kthreadd's children: writeback kworkers, jbd2, ksoftirqd...) */
+function kernelThreadsCpuMs() {
+  let ticks = 0;
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(pid)) continue;
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // gone
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (pid !== '2' && f[1] !== '2') continue; // ppid
+    ticks += Number(f[11]) + Number(f[12]);
+  }
+  return (ticks * 1000) / CLK_TCK;
+}
+
 const selfCpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -524,7 +542,7 @@ async function main() {
     if (ready.pgConnection) await sleep(10_500);
     const pgBase = await pgStats();
     const s3Base = opts.storage === 's3' ? await rec.s3Requests() : undefined;
-    const base = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), rss: procRssBytes(pid), self: selfCpuMs(), machine: machineBusyMs(), t: performance.now() };
+    const base = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), rss: procRssBytes(pid), self: selfCpuMs(), machine: machineBusyMs(), kernel: kernelThreadsCpuMs(), t: performance.now() };
     const archiverBase = archiver ? { cpu: procCpuMs(archiver.pid), threads: procThreadsCpu(archiver.pid) } : undefined;
     log(`recorder pid ${pid} ready on udp/${ready.sipPort}: ${ready.loadedNumbers} recorded numbers, RSS ${(base.rss / 1048576).toFixed(1)} MB, RTP received by ${ready.rtpReceive}`);
     opts.rtpReceive = ready.rtpReceive;
@@ -764,7 +782,7 @@ async function main() {
       for (const id of ids) finalAt.set(id, finalizedAt);
     }
     const lagMs = calls.filter(c => finalAt.has(c.callId) && c.byeAt !== undefined).map(c => finalAt.get(c.callId) - c.byeAt).sort((a, b) => a - b);
-    const end = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), self: selfCpuMs(), machine: machineBusyMs(), t: performance.now(), us: Number(process.hrtime.bigint() / 1000n) };
+    const end = { cpu: procCpuMs(pid), threads: procThreadsCpu(pid), self: selfCpuMs(), machine: machineBusyMs(), kernel: kernelThreadsCpuMs(), t: performance.now(), us: Number(process.hrtime.bigint() / 1000n) };
     const archiverEnd = archiver ? { cpu: procCpuMs(archiver.pid), threads: procThreadsCpu(archiver.pid) } : undefined;
     const s3End = s3Base ? await rec.s3Requests() : undefined;
     await sleep(pgBase ? 10_500 : 0); // every backend's statistics flushed (idle flush interval 10 s)
@@ -1034,6 +1052,10 @@ async function main() {
         : []),
       ['generator CPU, steady state', steady ? `${f1((steady.generatorCpuMs / steady.ms) * 100)} % of a core` : '-'],
       ['generator CPU, whole run', `${f1(((end.self - base.self) / 1000 / wallAll) * 100)} % of a core; recorder ${f1(((end.cpu - base.cpu) / 1000 / wallAll) * 100)} % (wall ${f1(wallAll)} s)`],
+      [
+        'recorder + kernel threads, all-in',
+        `${f2((end.cpu - base.cpu + end.kernel - base.kernel) / callSecondsAll)} ms per call-second → ${f1(callSecondsAll / ((end.cpu - base.cpu + end.kernel - base.kernel) / 1000) )} calls per core (the kernel's own threads: ${f1((end.kernel - base.kernel) / 1000)} s, writeback of the recorder's files among them)`,
+      ],
       [
         'machine CPU beyond the generator',
         `${f2((end.machine - base.machine - (end.self - base.self)) / callSecondsAll)} ms per call-second: the recorder's all-in plus the kernel's own threads (writeback of its files, softirqs) and anything else running (${f1((end.machine - base.machine - (end.self - base.self) - (end.cpu - base.cpu)) / 1000)} s beyond the recorder's ${f1((end.cpu - base.cpu) / 1000)} s)`,
