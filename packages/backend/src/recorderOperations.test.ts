@@ -186,6 +186,7 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
       expect(await r.json()).toEqual({
         status: 'ok',
         rtpReceive: expect.stringMatching(/^(native|dgram)$/),
+        journalSync: 'filesystem',
       });
       // the rest of the plugin's API still needs a token
       for (const p of ['numbers', 'recorder', 'conversations']) {
@@ -337,6 +338,7 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
           status: 'unavailable',
           reasons: ['storage-full'],
           rtpReceive: expect.stringMatching(/^(native|dgram)$/),
+        journalSync: 'filesystem',
         });
         expect((await udp.options()).status).toBe(503);
         const s = await scrape();
@@ -382,6 +384,7 @@ describe.each([['sqlite'], ...(PG ? [['postgres']] : [])])(
           status: 'unavailable',
           reasons: ['database-down'],
           rtpReceive: expect.stringMatching(/^(native|dgram)$/),
+        journalSync: 'filesystem',
         });
       } finally {
         await pg(`ALTER DATABASE "${pgDatabase}" ALLOW_CONNECTIONS true`);

@@ -122,8 +122,8 @@ export function createSiprecModule(options: SiprecModuleOptions = {}) {
             recorderHealthRoute(
               () => health.health(),
               // with object storage: the staged recordings waiting for their upload (figures only)
-              // and how RTP is received (native batches or node:dgram)
-              () => ({ rtpReceive: health.rtpReceive, ...(uploads ? { uploads: uploads.status() } : {}) }),
+              // how RTP is received (native batches or node:dgram) and how the journals are synced
+              () => ({ rtpReceive: health.rtpReceive, journalSync: health.journalSync, ...(uploads ? { uploads: uploads.status() } : {}) }),
             ),
           );
         },

@@ -42,6 +42,15 @@ export class SiprecCaptureSource implements CaptureSource {
     return this.server ? this.rtpImpl : undefined;
   }
 
+  /**
+   * How the running recorder's call journals reach the disk: 'filesystem' (one syncfs per
+   * tick for all of them) or 'file' (O_DSYNC per journal); absent when none runs.
+   */
+  get journalSync(): 'filesystem' | 'file' | undefined {
+    if (!this.server) return undefined;
+    return this.server.journalSyncGroup ? 'filesystem' : 'file';
+  }
+
   /** The running recorder's health, or why no recorder runs. */
   health(): RecorderHealth {
     if (this.server) return this.server.health();
@@ -72,7 +81,11 @@ export class SiprecCaptureSource implements CaptureSource {
     }
     this.server = server;
     this.state = 'running';
-    ctx.logger.info(`SIPREC recorder receives RTP by ${rtpReceivePath().description}`);
+    ctx.logger.info(
+      `SIPREC recorder receives RTP by ${rtpReceivePath().description}; call journals made durable ${
+        server.journalSyncGroup ? 'by one syncfs per tick for all calls (storage.journalSync filesystem)' : 'by each journal (O_DSYNC)'
+      }`,
+    );
     this.options.onStarted?.(server);
   }
 

@@ -72,7 +72,7 @@ describe.each(databases.eachSupportedId())('SIPREC recorder: graceful drain when
     expect(options.headers.get('Retry-After')).toBe('30');
     const h = await health();
     expect(h.status).toBe(503);
-    expect(await h.json()).toEqual({ status: 'unavailable', reasons: ['draining'], rtpReceive: expect.stringMatching(/^(native|dgram)$/) });
+    expect(await h.json()).toEqual({ status: 'unavailable', reasons: ['draining'], rtpReceive: expect.stringMatching(/^(native|dgram)$/), journalSync: 'filesystem' });
     const refused = await src.invite({ sdp: twoStreamOffer(), metadata: twoPartyMetadata() });
     expect(refused.response!.status).toBe(503);
     expect(refused.response!.headers.get('Retry-After')).toBe('30');
