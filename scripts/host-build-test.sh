@@ -341,7 +341,7 @@ ok "the recorder answers SIP OPTIONS on 0.0.0.0:$SIP_PORT: $(cat "$LOGS/sip")"
 # Operations: the recorder's health without a token, its metrics after the call above.
 health="$(curl -s -w ' %{http_code}' "http://127.0.0.1:$HTTP_PORT/api/voice-recording/recorder/health")"
 # (rtpReceive: dgram here, the image has no native RTP receiver; native in a checkout that built it)
-[[ "$health" =~ ^\{\"status\":\"ok\",\"rtpReceive\":\"(native|dgram)\"\}\ 200$ ]] || fail "GET /api/voice-recording/recorder/health without a token: $health"
+[[ "$health" =~ ^\{\"status\":\"ok\",\"rtpReceive\":\"(native|dgram)\",\"journalSync\":\"(filesystem|file)\"\}\ 200$ ]] || fail "GET /api/voice-recording/recorder/health without a token: $health"
 ok "GET /api/voice-recording/recorder/health without a token: $health"
 curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" > "$LOGS/metrics" || fail "no Prometheus endpoint on 127.0.0.1:$METRICS_PORT/metrics"
 metric() { sed -n "s/^$1\(\({[^}]*}\)\)\{0,1\} \([0-9.e+]*\)\$/\3/p" "$LOGS/metrics" | head -n 1; }
