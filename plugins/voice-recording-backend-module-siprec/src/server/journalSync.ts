@@ -1,6 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { JournalSyncGroup } from '../capture/JournalSyncGroup';
-import { mvrRtpAddon, nativeRtpLoadError } from '../media/nativeRtp';
+import { MvrRtpAddon, mvrRtpAddon, nativeRtpLoadError } from '../media/nativeRtp';
 import type { RecorderConfig } from './config';
 
 /** the journals' flush interval (CallSession's default: a crash loses at most this much) */
@@ -11,14 +11,19 @@ const JOURNAL_FLUSH_MS = 1000;
  * or undefined: `file`, or the native addon (syncfs) not loadable here, when each journal
  * is opened with O_DSYNC as before (said once in the log).
  */
-export function journalSyncGroupFor(config: RecorderConfig, logger: LoggerService): JournalSyncGroup | undefined {
+export function journalSyncGroupFor(
+  config: RecorderConfig,
+  logger: LoggerService,
+  /** the native addon and why it did not load (tests) */
+  native: { addon(): MvrRtpAddon | null; loadError(): string | undefined } = { addon: mvrRtpAddon, loadError: nativeRtpLoadError },
+): JournalSyncGroup | undefined {
   if (config.storage.journalSync !== 'filesystem') return undefined;
-  const addon = mvrRtpAddon();
+  const addon = native.addon();
   const syncfs = addon?.syncfs;
   if (!syncfs) {
     logger.info(
       `SIPREC recorder: call journals are written with O_DSYNC, one durable write per call and second (storage.journalSync filesystem needs the native addon: ${
-        addon ? 'this build has no syncfs, rebuild it with scripts/build-native-rtp.sh' : nativeRtpLoadError()
+        addon ? 'this build has no syncfs, rebuild it with scripts/build-native-rtp.sh' : native.loadError()
       })`,
     );
     return undefined;
