@@ -267,7 +267,7 @@ async function main() {
     // how this recorder receives RTP (MVR_RTP_IMPL, --rtp-impl): native batches or node:dgram
     rtpReceive: require('../plugins/voice-recording-backend-module-siprec/src/media/rtpSocket').rtpReceivePath().description,
     // how the call journals reach the disk (--journal-sync): one syncfs for all, or O_DSYNC per journal
-    journalSync: server.journalSyncGroup ? 'filesystem (one syncfs per tick for all journals)' : 'file (O_DSYNC per journal)',
+    journalSync: server.journalSync === 'filesystem' ? 'filesystem (one syncfs per tick for all journals)' : 'file (O_DSYNC per journal)',
     ...(pgDatabase ? { pgConnection: `${pgUrl.replace(/\/+$/, '')}/${pgDatabase}` } : {}),
     ...(s3 ? { s3Bucket: s3.bucket } : {}),
   });

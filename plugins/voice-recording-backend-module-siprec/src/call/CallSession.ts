@@ -21,7 +21,7 @@ import {
   LookupAndDecideResult,
   isCaptureStoreError,
 } from '@mvr/plugin-voice-recording-node';
-import { CallJournal, JournalReservation } from '../capture/CallJournal';
+import { CallJournal, DEFAULT_JOURNAL_FLUSH_MS, JournalReservation } from '../capture/CallJournal';
 import type { JournalSyncGroup } from '../capture/JournalSyncGroup';
 import { ChannelEncoding, ChannelRole, JournalChannel } from '../capture/journalFormat';
 import { ArchiveFormat, finalizeInputFromScan } from '../capture/finalize';
@@ -341,7 +341,7 @@ export class CallSession {
       deps.journalDir,
       { callId: start.sipCallId, startedAt: start.startedAt, sampleRate: rate, channels, metadata: info },
       {
-        flushIntervalMs: deps.journalFlushMs ?? 1000,
+        flushIntervalMs: deps.journalFlushMs ?? DEFAULT_JOURNAL_FLUSH_MS,
         maxPendingBytes: deps.journalMemoryBudgetBytes,
         syncGroup: deps.journalSyncGroup,
         // one line per 10 s for all calls (a full disk fails every call's flushes)

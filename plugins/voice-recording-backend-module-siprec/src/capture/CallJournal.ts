@@ -70,14 +70,18 @@ const DSYNC = fsConstants.O_DSYNC ?? 0;
  * each write durable when it returns (O_DSYNC).
  */
 export const JOURNAL_OPEN_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | DSYNC;
-/** The same without O_DSYNC: for journals of a JournalSyncGroup (made durable by its syncfs). */
-export const JOURNAL_OPEN_FLAGS_BUFFERED = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL;
 
-/** The open flags of a journal file: durable writes (O_DSYNC) unless a sync group makes them durable. */
-export function journalOpenFlags(syncGroup: JournalSyncGroup | undefined): number {
-  return syncGroup ? JOURNAL_OPEN_FLAGS_BUFFERED : JOURNAL_OPEN_FLAGS;
+/**
+ * The open flags of a journal file: durable writes (O_DSYNC), or `buffered` (for the
+ * journals of a JournalSyncGroup, made durable by its syncfs) without O_DSYNC.
+ */
+export function journalOpenFlags(buffered: boolean): number {
+  return buffered ? JOURNAL_OPEN_FLAGS & ~DSYNC : JOURNAL_OPEN_FLAGS;
 }
 export const JOURNAL_FILE_MODE = 0o640;
+
+/** how often a journal is written by default: a crash loses at most this much of each call */
+export const DEFAULT_JOURNAL_FLUSH_MS = 1000;
 
 /** true when a journal's writes are durable by themselves (no fdatasync needed after them) */
 export const JOURNAL_WRITES_ARE_SYNCHRONOUS = DSYNC !== 0;
@@ -267,8 +271,8 @@ export class CallJournal {
   ): Promise<JournalReservation> {
     const spare = spares?.take();
     if (spare) return spare;
-    const flags = journalOpenFlags(syncGroup);
-    const buffered = flags !== JOURNAL_OPEN_FLAGS;
+    const buffered = syncGroup !== undefined;
+    const flags = journalOpenFlags(buffered);
     const file = nodePath.join(dir, journalFileName(callId, startedAt));
     try {
       // the directory is checked once per process, not on every call's set-up
@@ -340,7 +344,7 @@ export class CallJournal {
     // the conversation row, which it finishes as failed (no audio was durable); either
     // way at most that first second is lost, as for any other second of the call.
     const journal = new CallJournal(file, header, handle, {
-      flushIntervalMs: options.flushIntervalMs ?? 1000,
+      flushIntervalMs: options.flushIntervalMs ?? DEFAULT_JOURNAL_FLUSH_MS,
       maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024,
       maxPendingBytes: options.maxPendingBytes ?? 4 * 1024 * 1024,
       maxRetryMs: options.maxRetryMs ?? 5000,

@@ -108,7 +108,7 @@ export class JournalSpares {
         const path = nodePath.join(this.dir, `${randomBytes(8).toString('hex')}${SPARE_EXTENSION}`);
         try {
           const buffered = this.options.syncGroup !== undefined;
-          const handle = await fs.open(path, journalOpenFlags(this.options.syncGroup), JOURNAL_FILE_MODE);
+          const handle = await fs.open(path, journalOpenFlags(buffered), JOURNAL_FILE_MODE);
           const spare: JournalReservation = { path, handle, spare: true, buffered };
           if (this.closed) {
             await CallJournal.release(spare);

@@ -59,8 +59,8 @@ export class JournalSyncGroup {
   private tick = 0;
   /** the round waiters join: not started yet */
   private next: Round | undefined;
-  /** a syncfs in flight */
-  private running = false;
+  /** the round in flight (its syncfs), settled when it is done */
+  private running: Promise<void> | undefined;
   private dirHandle: fs.FileHandle | undefined;
   private opening: Promise<fs.FileHandle> | undefined;
   private readonly counts = { rounds: 0, waiters: 0, failures: 0 };
@@ -127,17 +127,16 @@ export class JournalSyncGroup {
     const round = this.next;
     if (!round || this.running) return;
     this.next = undefined;
-    this.running = true;
     this.counts.rounds++;
     this.counts.waiters += round.waiters;
-    this.directory()
+    this.running = this.directory()
       .then(h => this.options.syncfs(h.fd))
       .then(round.resolve, e => {
         this.counts.failures++;
         round.reject(e);
       })
       .finally(() => {
-        this.running = false;
+        this.running = undefined;
         // waiters that came while it ran: their writes may be after its start
         if (this.next) setImmediate(() => this.startRound());
       });
@@ -167,7 +166,10 @@ export class JournalSyncGroup {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    while (this.next || this.running) await new Promise(r => setTimeout(r, 5));
+    // the round in flight, then the one its late waiters started
+    for (let round = this.running ?? this.next?.promise; round; round = this.running ?? this.next?.promise) {
+      await round.catch(() => undefined);
+    }
     const h = this.dirHandle;
     this.dirHandle = undefined;
     await h?.close();

@@ -1,7 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { BlobStore, CaptureContext, CaptureSource } from '@mvr/plugin-voice-recording-node';
 import { RtpImplName, rtpReceivePath } from '../media/rtpSocket';
-import { RecorderConfig } from './config';
+import { JournalSyncMode, RecorderConfig } from './config';
 import { RecorderHealth } from './recorderHealth';
 import type { RecorderUploads } from './RecorderUploads';
 import { SiprecServer } from './SiprecServer';
@@ -46,9 +46,8 @@ export class SiprecCaptureSource implements CaptureSource {
    * How the running recorder's call journals reach the disk: 'filesystem' (one syncfs per
    * tick for all of them) or 'file' (O_DSYNC per journal); absent when none runs.
    */
-  get journalSync(): 'filesystem' | 'file' | undefined {
-    if (!this.server) return undefined;
-    return this.server.journalSyncGroup ? 'filesystem' : 'file';
+  get journalSync(): JournalSyncMode | undefined {
+    return this.server?.journalSync;
   }
 
   /** The running recorder's health, or why no recorder runs. */
@@ -83,7 +82,7 @@ export class SiprecCaptureSource implements CaptureSource {
     this.state = 'running';
     ctx.logger.info(
       `SIPREC recorder receives RTP by ${rtpReceivePath().description}; call journals made durable ${
-        server.journalSyncGroup ? 'by one syncfs per tick for all calls (storage.journalSync filesystem)' : 'by each journal (O_DSYNC)'
+        server.journalSync === 'filesystem' ? 'by one syncfs per tick for all calls (storage.journalSync filesystem)' : 'by each journal (O_DSYNC)'
       }`,
     );
     this.options.onStarted?.(server);

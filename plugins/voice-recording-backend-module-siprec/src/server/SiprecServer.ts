@@ -60,7 +60,7 @@ import { journalSyncGroupFor } from './journalSync';
 import { SetupClock, SetupLatency } from './SetupLatency';
 import { v8PoolAdvice } from './v8PoolAdvice';
 import { RecorderHealth, recorderHealth } from './recorderHealth';
-import { RecorderConfig, TlsCredentials, loadTlsCredentials, tlsCertificateWarnings } from './config';
+import { JournalSyncMode, RecorderConfig, TlsCredentials, loadTlsCredentials, tlsCertificateWarnings } from './config';
 
 export const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO';
 const KNOWN_METHODS = new Set(['REGISTER', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE', 'PUBLISH', 'PRACK']);
@@ -213,6 +213,11 @@ export class SiprecServer {
   readonly journalSpares: JournalSpares;
   /** the call journals' group commit (storage.journalSync filesystem); undefined: O_DSYNC per journal */
   readonly journalSyncGroup: JournalSyncGroup | undefined;
+
+  /** how the call journals reach the disk (the configured `filesystem` needs the native addon) */
+  get journalSync(): JournalSyncMode {
+    return this.journalSyncGroup ? 'filesystem' : 'file';
+  }
   /** the last storage probe's result, the probe running, and the timer that runs one a second */
   private storage?: { checkedAt: number; result: StorageHealth };
   private probing?: Promise<StorageHealth>;

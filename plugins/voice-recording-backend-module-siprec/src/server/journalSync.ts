@@ -1,10 +1,8 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { DEFAULT_JOURNAL_FLUSH_MS } from '../capture/CallJournal';
 import { JournalSyncGroup } from '../capture/JournalSyncGroup';
 import { MvrRtpAddon, mvrRtpAddon, nativeRtpLoadError } from '../media/nativeRtp';
 import type { RecorderConfig } from './config';
-
-/** the journals' flush interval (CallSession's default: a crash loses at most this much) */
-const JOURNAL_FLUSH_MS = 1000;
 
 /**
  * The recorder's journal group commit (`storage.journalSync: filesystem`, the default),
@@ -28,5 +26,5 @@ export function journalSyncGroupFor(
     );
     return undefined;
   }
-  return new JournalSyncGroup({ dir: config.storage.journalDir, flushIntervalMs: JOURNAL_FLUSH_MS, syncfs: fd => syncfs.call(addon, fd) });
+  return new JournalSyncGroup({ dir: config.storage.journalDir, flushIntervalMs: DEFAULT_JOURNAL_FLUSH_MS, syncfs: fd => syncfs.call(addon, fd) });
 }
